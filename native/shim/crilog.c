@@ -1,0 +1,50 @@
+/* crilog.c: CRI log format, one record per line:
+ *   <RFC3339Nano> <stream> <F|P> <text>\n
+ * F: the text ended with a newline (not included); P: the chunk ended
+ * mid-line. */
+#include "shim.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int crilog_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die_errno(NULL, "open log %s", path);
+	return fd;
+}
+
+static void record(int fd, const char *stream, char tag, const char *text, size_t len)
+{
+	char ts[64], head[96], *rec;
+	size_t hlen;
+
+	now_rfc3339(ts, sizeof ts);
+	hlen = (size_t)snprintf(head, sizeof head, "%s %s %c ", ts, stream, tag);
+	rec = malloc(hlen + len + 1);
+	if (!rec)
+		die("out of memory");
+	memcpy(rec, head, hlen);
+	memcpy(rec + hlen, text, len);
+	rec[hlen + len] = '\n';
+	if (write_all(fd, rec, hlen + len + 1) < 0) /* one write per record */
+		die_errno(NULL, "write log");
+	free(rec);
+}
+
+void crilog_write(int fd, const char *stream, const char *buf, size_t len)
+{
+	while (len > 0) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) : len;
+
+		record(fd, stream, nl ? 'F' : 'P', buf, n);
+		if (!nl)
+			break;
+		buf += n + 1;
+		len -= n + 1;
+	}
+}

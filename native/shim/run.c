@@ -1,0 +1,177 @@
+/* run.c: `berth-shim run`. This process is the monitor (with --detach, a
+ * forked, setsid()ed copy is, and this "front" process only waits for the
+ * verdict). It prepares stdio, forks the child (child.c), writes the maps
+ * for a user namespace, learns from the sync pipe whether the command was
+ * exec'd, then relays (monitor.c) and records the exit status. */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct opts O;
+static pid_t child = -1;
+static int report_fd = -1; /* --detach: verdict pipe to the front process */
+
+/* A failure in the monitor: the child must not outlive it unrecorded. */
+static void monitor_die_hook(const char *msg)
+{
+	if (child > 0)
+		kill(child, SIGKILL);
+	if (child > 0 && O.state_dir)
+		state_write_exit(O.state_dir, 125, 0, msg);
+	if (report_fd >= 0)
+		dprintf(report_fd, "125 %s", msg);
+}
+
+/* --detach: "0" = running; "<code> <message>" = failed. */
+static void report(int code, const char *msg)
+{
+	if (report_fd < 0)
+		return;
+	if (code)
+		dprintf(report_fd, "%d %s", code, msg);
+	else
+		dprintf(report_fd, "0");
+	close(report_fd);
+	report_fd = -1;
+}
+
+static int front_wait(int fd)
+{
+	char buf[1400];
+	size_t len = 0;
+	ssize_t n;
+	int code;
+
+	while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno(NULL, "read from the monitor");
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	if (len == 0)
+		die("the monitor exited before reporting whether the command started");
+	code = atoi(buf);
+	if (code == 0)
+		return 0;
+	fprintf(stderr, "berth: %s\n", strchr(buf, ' ') ? strchr(buf, ' ') + 1 : "failed");
+	return code;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct userns_sync us;
+	struct child_io io;
+	struct monitor m;
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, syncp[2];
+	int master = -1, slave = -1, devnull, log_fd = -1, sigfd, code, status;
+	char msg[1200];
+
+	opts_parse_run(&O, argc, argv);
+	set_die_hook(monitor_die_hook);
+
+	if (O.detach) {
+		int rp[2];
+		pid_t pid;
+
+		if (pipe2(rp, O_CLOEXEC) < 0)
+			die_errno(NULL, "pipe");
+		pid = fork();
+		if (pid < 0)
+			die_errno(NULL, "fork");
+		if (pid > 0) {
+			set_die_hook(NULL);
+			close(rp[1]);
+			return front_wait(rp[0]);
+		}
+		close(rp[0]);
+		report_fd = rp[1];
+		if (setsid() < 0)
+			die_errno(NULL, "setsid");
+	}
+
+	if (O.log_path)
+		log_fd = crilog_open(O.log_path);
+	devnull = open_devnull(O_RDWR);
+	if (O.tty) {
+		pty_open(&master, &slave);
+		if (!O.detach)
+			pty_copy_winsize(0, master);
+		io = (struct child_io){ slave, slave, slave, 1 };
+	} else {
+		if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+			die_errno(NULL, "pipe");
+		io = (struct child_io){ O.interactive ? 0 : devnull, outp[1], errp[1], 0 };
+	}
+	if (O.ns.user)
+		userns_sync_init(&us);
+	if (pipe2(syncp, O_CLOEXEC) < 0)
+		die_errno(NULL, "pipe");
+	sigfd = monitor_signals_block();
+
+	child = fork();
+	if (child < 0)
+		die_errno(NULL, "fork");
+	if (child == 0) {
+		close(syncp[0]);
+		sync_child_init(syncp[1]);
+		monitor_signals_restore();
+		child_run(&O, &io, &us);
+	}
+	close(syncp[1]);
+	if (O.tty)
+		close(slave);
+	else {
+		close(outp[1]);
+		close(errp[1]);
+	}
+
+	state_write_pids(O.state_dir, getpid(), child);
+	if (O.ns.user)
+		userns_parent_map(&us, child, &O);
+	code = sync_parent_wait(syncp[0], msg, sizeof msg);
+	if (code) {
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+		child = -1;
+		set_die_hook(NULL);
+		state_write_exit(O.state_dir, code, 0, msg);
+		if (report_fd >= 0)
+			report(code, msg);
+		else
+			fprintf(stderr, "berth: %s\n", msg);
+		return code;
+	}
+	if (O.detach) {
+		report(0, NULL);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+	} else if (O.tty) {
+		tty_raw_enter(0);
+	}
+
+	m = (struct monitor){
+		.child = child,
+		.out_fd = outp[0],
+		.err_fd = errp[0],
+		.master = master,
+		.relay_stdin = O.tty && !O.detach,
+		.to_terminal = !O.detach,
+		.log_fd = log_fd,
+		.sigfd = sigfd,
+	};
+	status = monitor_loop(&m);
+	child = -1;
+	code = exit_code_of(status);
+	state_write_exit(O.state_dir, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, NULL);
+	return code;
+}

@@ -1,0 +1,180 @@
+/* berth-shim: shared declarations. One concept per .c file; see README.md. */
+#ifndef BERTH_SHIM_H
+#define BERTH_SHIM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MAX_LIST 256   /* upper bound for every repeatable option */
+#define MAX_GROUPS 64
+
+/* ---- options.c ---------------------------------------------------------- */
+
+struct idmap {
+	unsigned long inside, outside, count;
+};
+
+struct bind {
+	const char *src, *dst;
+	int ro;
+};
+
+enum proc_mode { PROC_NONE, PROC_BIND };
+enum sys_mode { SYS_NONE, SYS_BIND_RO };
+
+struct user_spec {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[MAX_GROUPS];
+	int ngroups; /* -1: none given */
+};
+
+/* Namespaces the child creates. The container backend will add pid, net,
+ * ipc and cgroup here; child.c turns these into unshare() flags. */
+struct ns_flags {
+	int user, mnt, uts;
+};
+
+struct opts {
+	/* run */
+	const char *state_dir, *log_path;
+	int detach, tty, interactive;
+	struct ns_flags ns;
+	struct idmap uid_map[MAX_LIST], gid_map[MAX_LIST];
+	int n_uid_map, n_gid_map;
+	const char *lower[MAX_LIST];
+	int n_lower;
+	const char *upper, *work, *rootfs;
+	int userxattr;
+	const char *hostname;
+	enum proc_mode proc;
+	enum sys_mode sys;
+	struct bind binds[MAX_LIST];
+	int n_binds;
+	char *env[MAX_LIST + 1];
+	int n_env;
+	const char *cwd;
+	struct user_spec user;
+	char **argv; /* CMD ARG... (NULL-terminated) */
+	/* exec */
+	pid_t pid;
+	/* rmtree */
+	const char *path;
+};
+
+void opts_parse_run(struct opts *o, int argc, char **argv);
+void opts_parse_exec(struct opts *o, int argc, char **argv);
+void opts_parse_rmtree(struct opts *o, int argc, char **argv);
+
+/* ---- util.c ------------------------------------------------------------- */
+
+/* die(): one line "berth: <msg>" on stderr, exit 125. die_errno() appends
+ * ": <strerror(errno)>" and, when fix != NULL, " (<fix>)". */
+void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void die_errno(const char *fix, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+/* Called once with the message before die() prints and exits; a hook may
+ * _exit() itself (the child does). */
+void set_die_hook(void (*hook)(const char *msg));
+
+int write_all(int fd, const void *buf, size_t len); /* 0 or -1/errno */
+void mkdir_p(const char *path, mode_t mode);
+void now_rfc3339(char *buf, size_t len); /* 2026-11-26T21:49:12.123456789Z */
+unsigned long long proc_starttime(pid_t pid);
+void write_file_atomic(const char *dir, const char *name, const char *data);
+void json_escape(char *out, size_t outlen, const char *in);
+void ensure_std_fds(void);
+int open_devnull(int flags);
+
+/* ---- sync.c: child -> monitor setup/exec status -------------------------- */
+
+/* The child reports "<code> <message>" on a CLOEXEC pipe; EOF = exec'd. */
+void sync_child_init(int report_fd);
+void sync_child_fail(int code, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+/* Returns 0 when the child exec'd, else the code and the message in msg. */
+int sync_parent_wait(int fd, char *msg, size_t msglen);
+
+/* ---- userns.c ----------------------------------------------------------- */
+
+struct userns_sync {
+	int req[2]; /* child -> parent: "unshared" */
+	int ack[2]; /* parent -> child: "maps written" */
+};
+void userns_default_maps(struct opts *o);
+void userns_sync_init(struct userns_sync *s);
+void userns_child_enter(struct userns_sync *s); /* unshare, wait, become 0 */
+/* Returns 0 when maps were written, -1 when the child went away first. */
+int userns_parent_map(struct userns_sync *s, pid_t pid, const struct opts *o);
+
+/* ---- binds.c ------------------------------------------------------------ */
+
+/* Resolve PATH beneath rootfd (symlinks cannot escape), creating the last
+ * component (S_IFDIR or S_IFREG; 0 = must exist) and missing parents. */
+int resolve_in_root(int rootfd, const char *path, mode_t create);
+void bind_tree(const char *src, int target_fd, int recursive, int ro);
+void mount_on_fd(int target_fd, const char *what, const char *fstype,
+		 unsigned long flags, const char *data);
+void binds_mount_system(const struct opts *o, int rootfd); /* /proc, /sys */
+void binds_mount_user(const struct opts *o, int rootfd);   /* --bind */
+
+/* ---- rootfs.c / devfs.c ------------------------------------------------- */
+
+void rootfs_mount(const struct opts *o);
+void rootfs_pivot(const char *rootfs);
+void devfs_setup(int rootfd, int rootless);
+
+/* ---- launch.c: the last steps shared by run and exec ---------------------- */
+
+struct child_io {
+	int in, out, err; /* dup2'ed to 0, 1, 2 */
+	int ctty;         /* in is a pty slave: make it the controlling tty */
+};
+void child_stdio(const struct child_io *io);
+void launch(const char *cwd, const struct user_spec *u, char **env,
+	    char **argv) __attribute__((noreturn));
+
+/* ---- child.c: the run child ---------------------------------------------- */
+
+void child_run(const struct opts *o, const struct child_io *io,
+	       struct userns_sync *us) __attribute__((noreturn));
+
+/* ---- pty.c -------------------------------------------------------------- */
+
+void pty_open(int *master, int *slave);
+void pty_copy_winsize(int from, int to);
+void tty_raw_enter(int fd); /* restored at exit() */
+
+/* ---- crilog.c ----------------------------------------------------------- */
+
+int crilog_open(const char *path);
+void crilog_write(int fd, const char *stream, const char *buf, size_t len);
+
+/* ---- state.c ------------------------------------------------------------ */
+
+void state_write_pids(const char *dir, pid_t monitor, pid_t child);
+void state_write_exit(const char *dir, int code, int signo, const char *error);
+
+/* ---- monitor.c ---------------------------------------------------------- */
+
+struct monitor {
+	pid_t child;
+	int out_fd, err_fd; /* pipes from the child, -1 if none */
+	int master;         /* pty master, -1 if none */
+	int relay_stdin;    /* copy our stdin to the master */
+	int to_terminal;    /* copy output to our fd 1/2 */
+	int log_fd;         /* CRI log, -1 if none */
+	int sigfd;
+};
+int monitor_signals_block(void); /* returns a signalfd; call before fork */
+void monitor_signals_restore(void); /* in the child, before exec */
+int monitor_loop(struct monitor *m); /* returns the wait status */
+int exit_code_of(int status);
+
+/* ---- subcommands -------------------------------------------------------- */
+
+int cmd_run(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_rmtree(int argc, char **argv);
+
+#endif

@@ -1,0 +1,23 @@
+/** What every library call needs: the store paths, the state store and the backend registry. */
+import { resolvePaths, isRoot, type Paths } from '../core/paths.js';
+import { EnvStore } from '../core/env-store.js';
+import { Registry } from '../drivers/registry.js';
+
+export interface Context {
+  paths: Paths;
+  store: EnvStore;
+  registry: Registry;
+  rootless: boolean;
+}
+
+export interface ContextOptions {
+  /** Overrides BERTH_ROOT / the default locations. */
+  root?: string;
+}
+
+export function makeContext(opts: ContextOptions = {}): Context {
+  const env = opts.root ? { ...process.env, BERTH_ROOT: opts.root } : process.env;
+  const paths = resolvePaths(env);
+  const store = new EnvStore(paths);
+  return { paths, store, registry: new Registry(store), rootless: !isRoot() };
+}

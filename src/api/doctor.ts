@@ -1,0 +1,28 @@
+/** `berth doctor`: per backend whether it works here and why not, plus the host facts behind it. */
+import type { Context } from './context.js';
+import type { Capabilities, Probe } from '../drivers/driver.js';
+import type { BackendName } from '../core/spec.js';
+import type { Finding } from '../host/probes/finding.js';
+import { probeAll } from '../host/probes/index.js';
+
+export interface DoctorReport {
+  user: { uid: number; rootless: boolean };
+  paths: { data: string; runtime: string };
+  backends: { name: BackendName; probe: Probe; capabilities: Capabilities }[];
+  host: Record<string, Finding>;
+  /** What `--backend auto` would pick for a default spec. */
+  autoChoice: string;
+}
+
+export async function runDoctor(ctx: Context): Promise<DoctorReport> {
+  const [probes, host] = await Promise.all([ctx.registry.probeAll(), probeAll({ runtimeDir: ctx.paths.runtime })]);
+  const backends = probes.map(({ name, probe }) => ({ name, probe, capabilities: ctx.registry.get(name).capabilities() }));
+  const first = backends.find((b) => b.probe.ok);
+  return {
+    user: { uid: process.getuid?.() ?? 0, rootless: ctx.rootless },
+    paths: { data: ctx.paths.data, runtime: ctx.paths.runtime },
+    backends,
+    host,
+    autoChoice: first ? first.name : 'none',
+  };
+}

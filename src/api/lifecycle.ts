@@ -1,0 +1,118 @@
+/**
+ * The operations behind `berth run/create/exec/stop/kill/rm/ps`: spec -> backend -> image ->
+ * state dir -> driver, with a reverter so a failure leaves nothing behind.
+ */
+import type { Context } from './context.js';
+import type { EnvSpec } from '../core/spec.js';
+import type { EnvRecord, BackendChoice } from '../core/env-store.js';
+import type { Driver, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
+import { validateSpec } from '../core/spec-validate.js';
+import { resolveImage } from '../images/resolve.js';
+import { Reverter } from '../core/reverter.js';
+
+export interface Started {
+  handle: Handle;
+  driver: Driver;
+  choice: BackendChoice;
+}
+
+export interface CreateHooks {
+  /** Called once the backend is chosen (the CLI prints the choice). */
+  onChoice?: (choice: BackendChoice) => void;
+  onProgress?: (msg: string) => void;
+}
+
+/** Create and start an environment (attached to our stdio unless spec.detach). */
+export async function createAndStart(ctx: Context, spec: EnvSpec, hooks: CreateHooks = {}): Promise<Started> {
+  validateSpec(spec);
+  const { driver, choice } = await ctx.registry.select(spec, ctx.rootless);
+  hooks.onChoice?.(choice);
+  const image = await resolveImage(spec.image, ctx.paths.images, hooks.onProgress);
+  const revert = new Reverter();
+  try {
+    const rec = await ctx.store.allocate(spec.name, (id, name): EnvRecord => {
+      const hostname = spec.hostname ?? id.slice(0, 12);
+      return {
+        id, name, backend: driver.name, choice, spec: { ...spec, hostname }, image, rootless: ctx.rootless, hostname,
+        createdAt: new Date().toISOString(), driverData: {},
+      };
+    });
+    const dir = ctx.store.dirOf(rec.id);
+    revert.add(() => ctx.store.removeDir(rec.id));
+    const handle = await driver.create({ id: rec.id, name: rec.name, dir, spec: rec.spec, image, rootless: ctx.rootless });
+    revert.add(() => driver.remove(handle, { force: true }));
+    await driver.start(handle);
+    revert.success();
+    return { handle, driver, choice };
+  } catch (e) {
+    await revert.revert();
+    throw e;
+  }
+}
+
+export interface Resolved {
+  record: EnvRecord;
+  handle: Handle;
+  driver: Driver;
+}
+
+export function resolveEnv(ctx: Context, ref: string): Resolved {
+  const record = ctx.store.find(ref);
+  const driver = ctx.registry.get(record.backend);
+  return { record, driver, handle: { id: record.id, name: record.name, backend: record.backend, dir: ctx.store.dirOf(record.id) } };
+}
+
+export async function execIn(ctx: Context, ref: string, argv: string[], opts: ExecOptions): Promise<ExitResult> {
+  const { driver, handle } = resolveEnv(ctx, ref);
+  return driver.exec(handle, argv, opts);
+}
+
+export async function stopEnv(ctx: Context, ref: string, timeoutMs: number): Promise<ExitResult | undefined> {
+  const { driver, handle } = resolveEnv(ctx, ref);
+  using _lock = await ctx.store.envLock(handle.id);
+  return driver.stop(handle, { timeoutMs });
+}
+
+export async function killEnv(ctx: Context, ref: string, signal: string): Promise<void> {
+  const { driver, handle } = resolveEnv(ctx, ref);
+  await driver.signal(handle, signal);
+}
+
+export async function removeEnv(ctx: Context, ref: string, force: boolean): Promise<void> {
+  const { driver, handle } = resolveEnv(ctx, ref);
+  using _lock = await ctx.store.envLock(handle.id);
+  await driver.remove(handle, { force });
+}
+
+export async function waitEnv(ctx: Context, ref: string): Promise<ExitResult> {
+  const { driver, handle } = resolveEnv(ctx, ref);
+  return driver.wait(handle);
+}
+
+export interface EnvSummary {
+  id: string;
+  name: string;
+  backend: string;
+  image: string;
+  command: string[];
+  createdAt: string;
+  status: Status;
+}
+
+/** Every environment with its reconciled status; leftovers of crashed creations are cleaned up. */
+export function listEnvs(ctx: Context, all: boolean): EnvSummary[] {
+  ctx.store.sweepOrphans();
+  const out: EnvSummary[] = [];
+  for (const r of ctx.store.list()) {
+    const status = ctx.store.status(r.id);
+    if (!all && status.state !== 'running') continue;
+    const command = r.spec.command.length > 0 ? r.spec.command : [...r.image.config.entrypoint, ...r.image.config.cmd];
+    out.push({ id: r.id, name: r.name, backend: r.backend, image: r.image.ref, command, createdAt: r.createdAt, status });
+  }
+  return out;
+}
+
+export function inspectEnv(ctx: Context, ref: string): { record: EnvRecord; status: Status; capabilities: ReturnType<Driver['capabilities']> } {
+  const { record, driver } = resolveEnv(ctx, ref);
+  return { record, status: ctx.store.status(record.id), capabilities: driver.capabilities() };
+}

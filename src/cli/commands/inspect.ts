@@ -1,0 +1,26 @@
+import type { CommandModule } from 'yargs';
+import * as berth from '../../index.js';
+
+export const inspectCommand: CommandModule<object, { envs: string[] }> = {
+  command: 'inspect ENV...',
+  describe: 'Show an environment as JSON: spec, backend and why it was chosen, what it isolates, state',
+  builder: (y) => y.positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' }) as never,
+  handler: (a) => {
+    const out = a.envs.map((ref) => {
+      const { record, status, capabilities } = berth.inspect(ref);
+      return {
+        Id: record.id,
+        Name: record.name,
+        Created: record.createdAt,
+        Backend: record.backend,
+        BackendChoice: record.choice,
+        Isolation: { level: capabilities.isolation, separateKernel: capabilities.separateKernel, summary: capabilities.summary },
+        Rootless: record.rootless,
+        Image: { ref: record.image.ref, digest: record.image.digest },
+        Config: { ...record.spec, hostname: record.hostname },
+        State: status,
+      };
+    });
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  },
+};

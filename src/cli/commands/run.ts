@@ -1,0 +1,75 @@
+/** `berth run [OPTIONS] [IMAGE] [--] [CMD...]`: the hot path (no yargs, no spinners). */
+import * as berth from '../../index.js';
+import { parseFastArgs } from '../fast-args.js';
+import { RUN_OPTIONS } from '../options/run-options.js';
+import type { OptionDef } from '../options/option-table.js';
+
+export const RUN_USAGE = 'run [OPTIONS] [IMAGE] [--] [COMMAND [ARG...]]';
+export const RUN_DESCRIBE = 'Run a command in a new environment (IMAGE defaults to the builtin busybox)';
+
+function parseVolume(v: string): berth.Mount {
+  const parts = v.split(':');
+  const [source, target, mode, ...extra] = parts;
+  if (!source || !target || extra.length > 0 || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+    throw new berth.SpecError('bad-volume', `invalid -v "${v}"`, { fix: 'use -v /host/path:/path/inside[:ro]' });
+  }
+  return { source, target, readOnly: mode === 'ro' };
+}
+
+function parseLabels(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new berth.SpecError('bad-label', `invalid --label "${v}"`, { fix: 'use --label KEY=VALUE' });
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+const str = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+const list = (o: Record<string, unknown>, k: string) => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
+
+export async function runCommand(argv: string[], table: readonly OptionDef[] = RUN_OPTIONS): Promise<number> {
+  const args = parseFastArgs(argv, table, { min: 0, max: 1 });
+  const o = args.options;
+  if (args.dashDash && args.command.length === 0) {
+    throw new berth.SpecError('missing-command', 'missing command after "--"', { fix: 'e.g. berth run -- uname -a' });
+  }
+  const limits: berth.Limits = {};
+  const memory = str(o, 'memory');
+  if (memory !== undefined) limits.memoryBytes = berth.parseSize(memory, '--memory');
+  const cpus = str(o, 'cpus');
+  if (cpus !== undefined) limits.cpus = berth.parsePositiveNumber(cpus, '--cpus');
+  const pids = str(o, 'pids-limit');
+  if (pids !== undefined) limits.pidsLimit = berth.parsePositiveNumber(pids, '--pids-limit', true);
+  const backend = (str(o, 'backend') ?? 'auto') as berth.EnvSpec['backend'];
+  const detach = o.detach === true;
+  const input: berth.SpecInput = {
+    image: args.positionals[0] ?? 'busybox',
+    command: args.command,
+    backend,
+    env: berth.parseEnvArgs(list(o, 'env')),
+    mounts: list(o, 'volume').map(parseVolume),
+    limits,
+    tty: o.tty === true,
+    interactive: o.interactive === true,
+    detach,
+    autoRemove: o.rm === true,
+    labels: parseLabels(list(o, 'label')),
+  };
+  const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
+  if (backend === 'auto' && o.quiet !== true) {
+    input.onChoice = (c) => {
+      if (c.passedOver.length > 0 && process.stderr.isTTY) {
+        process.stderr.write(`berth: using the ${c.chosen} backend (${c.passedOver.map((p) => `${p.backend}: ${p.reason}`).join('; ')})\n`);
+      }
+    };
+  }
+  const res = await berth.run(input);
+  if (detach) {
+    process.stdout.write(`${res.id}\n`);
+    return 0;
+  }
+  return res.exitCode;
+}

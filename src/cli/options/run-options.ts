@@ -1,0 +1,29 @@
+import type { OptionDef } from './option-table.js';
+
+export const RUN_OPTIONS: readonly OptionDef[] = [
+  { name: 'backend', type: 'string', valueName: 'NAME', choices: ['auto', 'chroot', 'container', 'uml', 'microvm'], describe: 'isolation backend (auto: the strongest that works here)' },
+  { name: 'isolation', type: 'string', valueName: 'LEVEL', choices: ['filesystem', 'namespaces', 'kernel'], describe: 'refuse any backend weaker than this' },
+  { name: 'name', type: 'string', valueName: 'NAME', describe: 'name the environment' },
+  { name: 'hostname', type: 'string', valueName: 'NAME', describe: 'hostname inside (default: the short id)' },
+  { name: 'env', short: 'e', type: 'string', multiple: true, valueName: 'KEY=VALUE', describe: 'set an environment variable (KEY alone copies yours)' },
+  { name: 'workdir', short: 'w', type: 'string', valueName: 'DIR', describe: 'working directory inside (created if missing)' },
+  { name: 'user', short: 'u', type: 'string', valueName: 'USER[:GROUP]', describe: 'user to run as: name or uid, optional group' },
+  { name: 'volume', short: 'v', type: 'string', multiple: true, valueName: 'HOST:GUEST[:ro]', describe: 'bind mount a host path' },
+  { name: 'memory', short: 'm', type: 'string', valueName: 'SIZE', describe: 'memory limit, e.g. 512m (backends that enforce limits)' },
+  { name: 'cpus', type: 'string', valueName: 'N', describe: 'CPU limit, e.g. 1.5 (backends that enforce limits)' },
+  { name: 'pids-limit', type: 'string', valueName: 'N', describe: 'maximum number of processes (backends that enforce limits)' },
+  { name: 'label', short: 'l', type: 'string', multiple: true, valueName: 'KEY=VALUE', describe: 'attach a label' },
+  { name: 'tty', short: 't', type: 'boolean', describe: 'allocate a pseudo-terminal' },
+  { name: 'interactive', short: 'i', type: 'boolean', describe: 'keep stdin open' },
+  { name: 'detach', short: 'd', type: 'boolean', describe: 'run in the background and print the id' },
+  { name: 'rm', type: 'boolean', describe: 'remove the environment when the command exits' },
+  { name: 'quiet', short: 'q', type: 'boolean', describe: 'do not print which backend was chosen' },
+];
+
+export const EXEC_OPTIONS: readonly OptionDef[] = [
+  { name: 'env', short: 'e', type: 'string', multiple: true, valueName: 'KEY=VALUE', describe: 'set an environment variable' },
+  { name: 'workdir', short: 'w', type: 'string', valueName: 'DIR', describe: 'working directory inside' },
+  { name: 'user', short: 'u', type: 'string', valueName: 'USER[:GROUP]', describe: 'user to run as' },
+  { name: 'tty', short: 't', type: 'boolean', describe: 'allocate a pseudo-terminal' },
+  { name: 'interactive', short: 'i', type: 'boolean', describe: 'keep stdin open' },
+];

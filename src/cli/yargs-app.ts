@@ -1,0 +1,76 @@
+/** Every verb through yargs: help text, validation, and the verbs off the hot path. */
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import type { OptionDef } from './options/option-table.js';
+import { RUN_OPTIONS, EXEC_OPTIONS } from './options/run-options.js';
+import { RUN_USAGE, RUN_DESCRIBE, runCommand } from './commands/run.js';
+import { EXEC_USAGE, EXEC_DESCRIBE, execCommand } from './commands/exec.js';
+import { psCommand } from './commands/ps.js';
+import { logsCommand } from './commands/logs.js';
+import { stopCommand } from './commands/stop.js';
+import { killCommand } from './commands/kill.js';
+import { rmCommand } from './commands/rm.js';
+import { waitCommand } from './commands/wait.js';
+import { inspectCommand } from './commands/inspect.js';
+import { doctorCommand } from './commands/doctor.js';
+import { SpecError } from '../index.js';
+import { reportError } from './output.js';
+
+function withTable(y: Argv, table: readonly OptionDef[]): Argv {
+  for (const o of table) {
+    y = y.option(o.name, {
+      type: o.type,
+      describe: o.describe,
+      ...(o.short ? { alias: o.short } : {}),
+      ...(o.multiple ? { array: true } : {}),
+      ...(o.choices ? { choices: o.choices as string[] } : {}),
+      ...(o.valueName ? { requiresArg: true } : {}),
+    });
+  }
+  return y;
+}
+
+/** run/exec are parsed by fast-args; yargs only documents them and hands the raw argv over. */
+function hotVerb(verb: string, usage: string, describe: string, table: readonly OptionDef[], fn: (argv: string[]) => Promise<number>, raw: string[]): CommandModule {
+  return {
+    command: usage.replace(/^\w+/, verb),
+    describe,
+    builder: (y) => withTable(y, table),
+    handler: async () => {
+      process.exitCode = await fn(raw.slice(raw.indexOf(verb) + 1));
+    },
+  };
+}
+
+export async function yargsMain(argv: string[]): Promise<number> {
+  let failure: unknown;
+  const app = yargs(argv)
+    .scriptName('berth')
+    .usage('berth: lightweight isolated Linux environments on chroot, container, uml or microvm backends\n\nUsage: berth <command> [options]')
+    .command(hotVerb('run', RUN_USAGE, RUN_DESCRIBE, RUN_OPTIONS, runCommand, argv))
+    .command(hotVerb('exec', EXEC_USAGE, EXEC_DESCRIBE, EXEC_OPTIONS, execCommand, argv))
+    .command(psCommand as CommandModule)
+    .command(logsCommand as CommandModule)
+    .command(stopCommand as CommandModule)
+    .command(killCommand as CommandModule)
+    .command(rmCommand as CommandModule)
+    .command(waitCommand as CommandModule)
+    .command(inspectCommand as CommandModule)
+    .command(doctorCommand as CommandModule)
+    .demandCommand(1, 'name a command (see berth --help)')
+    .strict()
+    .epilogue('Exit status: the command\'s own, or 125 when berth itself fails, 126 when the command cannot be executed, 127 when it is not found.\nState: BERTH_ROOT overrides where berth keeps images and environments.')
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      failure = err ?? new SpecError('usage', msg.replace(/\s*\n\s*/g, ' '), { fix: 'see berth --help' });
+    });
+  try {
+    await app.parseAsync();
+  } catch (e) {
+    failure ??= e;
+  }
+  if (failure) return reportError(failure);
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}

@@ -1,0 +1,197 @@
+/**
+ * The state store: one directory per environment under <data>/envs/<id>, holding
+ *   config.json  what was asked and chosen (written once, atomically, by the library)
+ *   state.json   lifecycle marks written by the library (created, removing)
+ *   pids.json    written by the monitor once the command runs
+ *   exit.json    written by the monitor when the command has exited
+ *   ctr.log      the command's stdout/stderr in CRI log format
+ * Status is derived from these files plus a liveness check, so a crash anywhere leaves a
+ * state that `berth ps` can reconcile.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Paths } from './paths.js';
+import type { BackendName, EnvSpec } from './spec.js';
+import type { ResolvedImage } from '../images/image.js';
+import type { ExitResult, Status } from '../drivers/driver.js';
+import { writeJsonAtomic } from './atomic-write.js';
+import { acquireLock, type Lock } from './lock.js';
+import { checkName, generateName, newId } from './names.js';
+import { StateError } from './errors.js';
+import { isProcessAlive } from './process-identity.js';
+
+export interface BackendChoice {
+  chosen: BackendName;
+  /** Why each stronger backend was passed over (empty when the user named the backend). */
+  passedOver: { backend: BackendName; reason: string }[];
+}
+
+export interface EnvRecord {
+  id: string;
+  name: string;
+  backend: BackendName;
+  choice: BackendChoice;
+  spec: EnvSpec;
+  image: ResolvedImage;
+  rootless: boolean;
+  hostname: string;
+  createdAt: string;
+  /** Backend-specific data the driver wants back after a restart. */
+  driverData: Record<string, unknown>;
+}
+
+export interface PidsFile { monitor: number; child: number; childStart: number; startedAt: string }
+export interface ExitFile { exitCode: number; signal: string | null; finishedAt: string; error?: string; oomKilled?: boolean }
+export interface StateFile { state: 'created' | 'removing'; at: string }
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export class EnvStore {
+  constructor(readonly paths: Paths) {}
+
+  dirOf(id: string): string {
+    return join(this.paths.envs, id);
+  }
+
+  storeLock(): Promise<Lock> {
+    return acquireLock(join(this.paths.locks, 'store.lock'), 'the environment store');
+  }
+
+  envLock(id: string): Promise<Lock> {
+    return acquireLock(join(this.paths.locks, `env-${id}.lock`), `environment ${id.slice(0, 12)}`);
+  }
+
+  /**
+   * Reserve an id and a unique name and record the environment, all under the store lock, so
+   * two concurrent creations can never take the same name and a crash leaves either nothing
+   * or a complete record.
+   */
+  async allocate(wantedName: string | undefined, makeRecord: (id: string, name: string) => EnvRecord): Promise<EnvRecord> {
+    const name = wantedName === undefined ? undefined : checkName(wantedName);
+    using _lock = await this.storeLock();
+    this.sweepOrphans();
+    const taken = new Set(this.list().map((r) => r.name));
+    if (name && taken.has(name)) {
+      throw new StateError('name-taken', `the name "${name}" is already in use`, {
+        fix: `remove it with "berth rm -f ${name}" or choose another --name`,
+      });
+    }
+    let chosen = name ?? generateName();
+    while (taken.has(chosen)) chosen = generateName();
+    const id = newId();
+    const rec = makeRecord(id, chosen);
+    mkdirSync(this.dirOf(id), { recursive: true, mode: 0o700 });
+    this.writeRecord(rec);
+    return rec;
+  }
+
+  writeRecord(rec: EnvRecord): void {
+    writeJsonAtomic(join(this.dirOf(rec.id), 'config.json'), rec);
+    this.markState(rec.id, 'created');
+  }
+
+  /** Remove directories without a record (a creator killed between mkdir and the record write). */
+  sweepOrphans(minAgeMs = 30_000): void {
+    for (const id of this.orphans()) {
+      try {
+        if (Date.now() - statSync(this.dirOf(id)).mtimeMs > minAgeMs) this.removeDir(id);
+      } catch { /* raced with its creator or another sweeper */ }
+    }
+  }
+
+  markState(id: string, state: StateFile['state']): void {
+    writeJsonAtomic(join(this.dirOf(id), 'state.json'), { state, at: new Date().toISOString() });
+  }
+
+  readRecord(id: string): EnvRecord | undefined {
+    return readJson<EnvRecord>(join(this.dirOf(id), 'config.json'));
+  }
+
+  readPids(id: string): PidsFile | undefined {
+    return readJson<PidsFile>(join(this.dirOf(id), 'pids.json'));
+  }
+
+  readExit(id: string): ExitFile | undefined {
+    return readJson<ExitFile>(join(this.dirOf(id), 'exit.json'));
+  }
+
+  readState(id: string): StateFile | undefined {
+    return readJson<StateFile>(join(this.dirOf(id), 'state.json'));
+  }
+
+  /** Every environment with a readable record. Directories without one are half-created leftovers. */
+  list(): EnvRecord[] {
+    let ids: string[];
+    try {
+      ids = readdirSync(this.paths.envs);
+    } catch {
+      return [];
+    }
+    const out: EnvRecord[] = [];
+    for (const id of ids) {
+      const rec = this.readRecord(id);
+      if (rec) out.push(rec);
+    }
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Directories with no record: allocations whose creator died before writing config.json. */
+  orphans(): string[] {
+    try {
+      return readdirSync(this.paths.envs).filter((id) => !existsSync(join(this.dirOf(id), 'config.json')));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Find by full id, unique id prefix, or name. */
+  find(ref: string): EnvRecord {
+    const all = this.list();
+    const byName = all.find((r) => r.name === ref);
+    if (byName) return byName;
+    const byId = all.filter((r) => r.id.startsWith(ref));
+    if (byId.length === 1 && ref.length >= 1) return byId[0]!;
+    if (byId.length > 1) {
+      throw new StateError('ambiguous', `"${ref}" matches ${byId.length} environments`, { fix: 'give more characters of the id, or the name' });
+    }
+    throw new StateError('no-such-env', `no such environment: ${ref}`, { fix: 'list them with "berth ps -a"' });
+  }
+
+  /** Status from the files the library and the monitor wrote, checked against reality. */
+  status(id: string): Status {
+    const pids = this.readPids(id);
+    const exit = this.readExit(id);
+    if (exit) {
+      const result: ExitResult = { exitCode: exit.exitCode };
+      if (exit.signal) result.signal = exit.signal;
+      if (exit.oomKilled) result.oomKilled = true;
+      return { state: 'exited', exit: result, finishedAt: exit.finishedAt, ...(pids ? { startedAt: pids.startedAt } : {}) };
+    }
+    if (pids) {
+      if (isProcessAlive(pids.child, pids.childStart)) {
+        return { state: 'running', pid: pids.child, monitorPid: pids.monitor, startedAt: pids.startedAt };
+      }
+      if (isProcessAlive(pids.monitor)) {
+        // The command is gone and the monitor is writing exit.json right now.
+        return { state: 'running', pid: pids.child, monitorPid: pids.monitor, startedAt: pids.startedAt };
+      }
+      return {
+        state: 'exited',
+        startedAt: pids.startedAt,
+        exit: { exitCode: 137 },
+        reconciled: 'the monitor died without recording an exit status (killed?); exit status unknown',
+      };
+    }
+    return { state: 'created' };
+  }
+
+  removeDir(id: string): void {
+    rmSync(this.dirOf(id), { recursive: true, force: true });
+  }
+}

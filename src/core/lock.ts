@@ -1,0 +1,70 @@
+/**
+ * Exclusive locks as files created with O_EXCL holding the owner's pid and start time.
+ * A lock whose owner is dead is stale and is taken over, so a crashed berth never
+ * wedges the store. (ADR 0002 says why not proper-lockfile: mtime heartbeats need a
+ * timer in every CLI process; pid+start time is exact on one host.)
+ */
+import { mkdirSync, openSync, writeSync, closeSync, readFileSync, rmSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isProcessAlive, processStartTime } from './process-identity.js';
+import { StateError } from './errors.js';
+
+export interface Lock {
+  path: string;
+  release(): void;
+  [Symbol.dispose](): void;
+}
+
+function tryCreate(path: string): boolean {
+  try {
+    const fd = openSync(path, 'wx', 0o600);
+    writeSync(fd, `${process.pid} ${processStartTime(process.pid) ?? 0}\n`);
+    closeSync(fd);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+function ownerAlive(path: string): boolean {
+  try {
+    const [pid, start] = readFileSync(path, 'utf8').trim().split(' ').map(Number);
+    return isProcessAlive(pid, start || undefined);
+  } catch {
+    return true; // being written right now: treat as alive
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function acquireLock(path: string, what: string, timeoutMs = 10_000): Promise<Lock> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+    if (tryCreate(path)) break;
+    if (!ownerAlive(path)) {
+      // Steal a stale lock: rename it away first so two stealers cannot both win.
+      const aside = `${path}.stale-${process.pid}`;
+      try {
+        renameSync(path, aside);
+        rmSync(aside, { force: true });
+      } catch { /* someone else stole it */ }
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new StateError('locked', `${what} is locked by another berth process`, {
+        fix: `wait for it to finish, or remove ${path} if no berth process is running`,
+      });
+    }
+    await sleep(delay);
+  }
+  let released = false;
+  const release = () => {
+    if (!released) {
+      released = true;
+      rmSync(path, { force: true });
+    }
+  };
+  return { path, release, [Symbol.dispose]: release };
+}

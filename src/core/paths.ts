@@ -1,0 +1,45 @@
+/**
+ * Where berth keeps its state. Root: /var/lib/berth (data) and /run/berth (runtime).
+ * A normal user: $XDG_DATA_HOME/berth (default ~/.local/share/berth) and
+ * $XDG_RUNTIME_DIR/berth (or a 0700 dir under /tmp). BERTH_ROOT overrides both:
+ * data in $BERTH_ROOT, runtime in $BERTH_ROOT/run.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Paths {
+  data: string;
+  runtime: string;
+  envs: string;
+  images: string;
+  kernels: string;
+  locks: string;
+}
+
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+export function resolvePaths(env: NodeJS.ProcessEnv = process.env, root = isRoot()): Paths {
+  let data: string;
+  let runtime: string;
+  if (env.BERTH_ROOT) {
+    data = env.BERTH_ROOT;
+    runtime = join(env.BERTH_ROOT, 'run');
+  } else if (root) {
+    data = '/var/lib/berth';
+    runtime = '/run/berth';
+  } else {
+    data = join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'berth');
+    const uid = process.getuid?.() ?? 0;
+    runtime = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'berth') : join('/tmp', `berth-${uid}`);
+  }
+  return {
+    data,
+    runtime,
+    envs: join(data, 'envs'),
+    images: join(data, 'images'),
+    kernels: join(data, 'kernels'),
+    locks: join(runtime, 'locks'),
+  };
+}

@@ -1,0 +1,31 @@
+/** Backend-independent checks of a spec, done before any side effect. */
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { EnvSpec } from './spec.js';
+import { SpecError } from './errors.js';
+
+export function validateSpec(spec: EnvSpec): void {
+  for (const m of spec.mounts) {
+    if (!isAbsolute(m.source)) {
+      throw new SpecError('bad-mount', `bind mount source "${m.source}" is not an absolute path`, { fix: 'use -v /abs/host/path:/path/inside' });
+    }
+    if (!existsSync(m.source)) {
+      throw new SpecError('no-such-path', `bind mount source ${m.source} does not exist`, { fix: 'create it first or fix the -v path' });
+    }
+    if (!isAbsolute(m.target)) {
+      throw new SpecError('bad-mount', `bind mount target "${m.target}" is not an absolute path`, { fix: 'use -v /host/path:/abs/path/inside' });
+    }
+    if (m.target === '/' || /^\/(proc|sys|dev)(\/|$)/.test(m.target)) {
+      throw new SpecError('bad-mount', `bind mount target ${m.target} is reserved`, { fix: 'mount somewhere other than /, /proc, /sys or /dev' });
+    }
+  }
+  if (spec.workdir !== undefined && !isAbsolute(spec.workdir)) {
+    throw new SpecError('bad-workdir', `workdir "${spec.workdir}" is not an absolute path`, { fix: 'use -w /abs/path' });
+  }
+  if (spec.tty && spec.detach) {
+    throw new SpecError('bad-tty', '-t with -d is not supported yet (no attach)', { fix: 'drop -t, or run in the foreground' });
+  }
+  if (spec.hostname !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(spec.hostname)) {
+    throw new SpecError('bad-hostname', `invalid hostname "${spec.hostname}"`, { fix: 'use letters, digits, . and -, at most 63 characters' });
+  }
+}

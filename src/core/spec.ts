@@ -1,0 +1,55 @@
+/** The environment spec: what the user asked for, independent of the backend. */
+export type BackendName = 'chroot' | 'container' | 'uml' | 'microvm';
+export const BACKEND_NAMES: readonly BackendName[] = ['microvm', 'uml', 'container', 'chroot'];
+
+/** Isolation levels, weakest first. */
+export type IsolationLevel = 'filesystem' | 'namespaces' | 'kernel';
+export const ISOLATION_ORDER: readonly IsolationLevel[] = ['filesystem', 'namespaces', 'kernel'];
+
+export interface Mount {
+  source: string; // absolute host path
+  target: string; // absolute path inside the environment
+  readOnly: boolean;
+}
+
+export interface Limits {
+  memoryBytes?: number;
+  cpus?: number;
+  pidsLimit?: number;
+}
+
+export interface EnvSpec {
+  image: string; // image reference; 'busybox' is the builtin default
+  command: string[]; // empty = image default
+  backend: BackendName | 'auto';
+  isolation?: IsolationLevel; // minimum isolation the user accepts
+  name?: string;
+  hostname?: string;
+  env: Record<string, string>;
+  workdir?: string;
+  user?: string; // "uid[:gid]" or a name from the image's /etc/passwd
+  mounts: Mount[];
+  limits: Limits;
+  tty: boolean;
+  interactive: boolean;
+  detach: boolean;
+  autoRemove: boolean;
+  labels: Record<string, string>;
+}
+
+export function defaultSpec(partial: Partial<EnvSpec> = {}): EnvSpec {
+  return {
+    image: 'busybox',
+    command: [],
+    backend: 'auto',
+    env: {},
+    mounts: [],
+    limits: {},
+    tty: false,
+    interactive: false,
+    detach: false,
+    autoRemove: false,
+    labels: {},
+    ...partial,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The driver contract every backend implements. Probes never throw; capabilities are data;
+ * validate() refuses what a backend cannot honour before any side effect; optional features
+ * are declared in capabilities() and only then called.
+ */
+import type { BackendName, EnvSpec, IsolationLevel } from '../core/spec.js';
+import type { ResolvedImage } from '../images/image.js';
+
+export interface Probe {
+  ok: boolean;
+  /** Why it does not work here (empty when ok). */
+  reason: string;
+  version?: string;
+  /** Individual findings: feature name -> verdict, shown by `berth doctor`. */
+  details: Record<string, string | number | boolean>;
+}
+
+export interface Capabilities {
+  isolation: IsolationLevel;
+  separateKernel: boolean;
+  rootless: boolean;
+  exec: boolean;
+  tty: boolean;
+  pause: boolean;
+  checkpoint: boolean;
+  networkModes: string[];
+  limits: { memory: boolean; cpus: boolean; pids: boolean };
+  /** Plain words on what this backend does and does not isolate. */
+  summary: string;
+}
+
+export interface Problem {
+  field: string;
+  message: string;
+  fix?: string;
+}
+
+/** Everything a driver needs to create an environment; prepared by the library. */
+export interface PreparedEnv {
+  id: string;
+  name: string;
+  /** The environment's own state directory (exists, empty but for config). */
+  dir: string;
+  spec: EnvSpec;
+  image: ResolvedImage;
+  /** True when berth runs as a normal user (user namespace needed). */
+  rootless: boolean;
+}
+
+export interface Handle {
+  id: string;
+  name: string;
+  backend: BackendName;
+  dir: string;
+}
+
+export interface ExitResult {
+  exitCode: number;
+  signal?: string;
+  oomKilled?: boolean;
+}
+
+export type EnvState = 'created' | 'running' | 'paused' | 'exited' | 'removed';
+
+export interface Status {
+  state: EnvState;
+  pid?: number;
+  monitorPid?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  exit?: ExitResult;
+  /** Set when recorded state and reality disagreed and were reconciled. */
+  reconciled?: string;
+}
+
+export interface ExecOptions {
+  tty: boolean;
+  interactive: boolean;
+  env: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  detach?: boolean;
+}
+
+export interface StopOptions {
+  timeoutMs: number;
+  signal?: string;
+}
+
+export interface Driver {
+  readonly name: BackendName;
+  /** Whether this backend works on this host and why not. Never throws. */
+  probe(): Promise<Probe>;
+  capabilities(): Capabilities;
+  /** Problems with this spec on this backend, found without side effects. */
+  validate(spec: EnvSpec, rootless: boolean): Problem[];
+  create(env: PreparedEnv): Promise<Handle>;
+  /** Start the environment. When spec.detach is false, the command is attached to this process's stdio. */
+  start(h: Handle): Promise<void>;
+  exec(h: Handle, argv: string[], opts: ExecOptions): Promise<ExitResult>;
+  signal(h: Handle, sig: string): Promise<void>;
+  stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined>;
+  remove(h: Handle, opts: { force: boolean }): Promise<void>;
+  wait(h: Handle): Promise<ExitResult>;
+  inspect(h: Handle): Promise<Status>;
+  /** Rebuild a handle from its state directory (after the CLI exited or crashed). */
+  recover(dir: string): Promise<Handle>;
+  pause?(h: Handle): Promise<void>;
+  resume?(h: Handle): Promise<void>;
+  checkpoint?(h: Handle, name: string): Promise<void>;
+  restore?(h: Handle, name: string): Promise<void>;
+}

@@ -1,0 +1,33 @@
+/** Small wrappers over child_process for the hot path (execa costs ~100 ms to load; see ADR 0002). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import type { ExitResult } from '../driver.js';
+
+export function signalName(num: number): string | undefined {
+  return Object.entries(constants.signals).find(([, n]) => n === num)?.[0];
+}
+
+/** Wait for a spawned child; a signal death becomes 128+n as shells report it. */
+export function statusFromExit(child: ChildProcess): Promise<ExitResult> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return resolve({ exitCode: child.exitCode });
+    child.once('error', reject);
+    child.once('exit', (code, sig) => {
+      if (sig) {
+        const n = constants.signals[sig] ?? 0;
+        resolve({ exitCode: 128 + n, signal: sig });
+      } else resolve({ exitCode: code ?? 125 });
+    });
+  });
+}
+
+/** Run a helper to completion, collecting its stderr (stdout ignored). */
+export function runToExit(cmd: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', (e) => resolve({ code: 125, stderr: e.message }));
+    child.once('close', (code, sig) => resolve({ code: code ?? (sig ? 128 + (constants.signals[sig] ?? 0) : 125), stderr }));
+  });
+}

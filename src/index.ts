@@ -1,0 +1,129 @@
+/**
+ * berth's public library API. The CLI imports only this module.
+ *
+ *   import * as berth from 'berth';
+ *   await using env = await berth.create({ image: 'busybox', command: ['sleep', '600'] });
+ *   const r = await env.exec(['true']);
+ */
+import { makeContext, type Context, type ContextOptions } from './api/context.js';
+import { createAndStart, listEnvs, inspectEnv, execIn, stopEnv, killEnv, removeEnv, waitEnv, type CreateHooks } from './api/lifecycle.js';
+import { Environment } from './api/environment.js';
+import { readLogs, type LogOptions } from './api/logs.js';
+import { defaultSpec, type EnvSpec } from './core/spec.js';
+import type { ExecOptions, ExitResult } from './drivers/driver.js';
+import type { BackendChoice } from './core/env-store.js';
+
+export * from './core/errors.js';
+export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits } from './core/spec.js';
+export type { Probe, Capabilities, ExitResult, Status, ExecOptions, EnvState } from './drivers/driver.js';
+export type { BackendChoice, EnvRecord } from './core/env-store.js';
+export type { EnvSummary } from './api/lifecycle.js';
+export type { LogRecord } from './core/cri-log.js';
+export type { LogOptions } from './api/logs.js';
+export type { ContextOptions } from './api/context.js';
+export { Environment } from './api/environment.js';
+export { recordText } from './core/cri-log.js';
+export { parseSize, parsePositiveNumber } from './core/units.js';
+export { parseEnvArgs } from './core/env-vars.js';
+export type { DoctorReport } from './api/doctor.js';
+export { BACKEND_NAMES } from './core/spec.js';
+
+export type SpecInput = Partial<EnvSpec> & ContextOptions & CreateHooks;
+
+let shared: Context | undefined;
+function ctxFor(opts: ContextOptions = {}): Context {
+  if (opts.root) return makeContext(opts);
+  return (shared ??= makeContext());
+}
+
+function specOf(input: SpecInput): EnvSpec {
+  const { root: _r, onChoice: _c, onProgress: _p, ...spec } = input;
+  return defaultSpec(spec);
+}
+
+export interface RunResult extends ExitResult {
+  id: string;
+  name: string;
+  backend: string;
+  choice: BackendChoice;
+}
+
+/**
+ * Run a command: attached to this process's stdio (like `docker run`) unless `detach`.
+ * Returns the command's exit status; with `autoRemove` the environment is removed afterwards.
+ */
+export async function run(input: SpecInput): Promise<RunResult> {
+  const ctx = ctxFor(input);
+  const spec = specOf(input);
+  const { handle, driver, choice } = await createAndStart(ctx, spec, input);
+  const base = { id: handle.id, name: handle.name, backend: handle.backend, choice };
+  if (spec.detach) return { ...base, exitCode: 0 };
+  try {
+    const res = await driver.wait(handle);
+    return { ...base, ...res };
+  } finally {
+    if (spec.autoRemove) await driver.remove(handle, { force: true });
+  }
+}
+
+/** Create and start a detached environment; dispose it (or call remove()) to clean up. */
+export async function create(input: SpecInput): Promise<Environment> {
+  const ctx = ctxFor(input);
+  const spec = specOf({ ...input, detach: true });
+  const { handle, choice } = await createAndStart(ctx, spec, input);
+  return new Environment(ctx, handle.id, handle.name, handle.backend, choice);
+}
+
+/** Attach to an existing environment by id, id prefix or name. */
+export function get(ref: string, opts: ContextOptions = {}): Environment {
+  const ctx = ctxFor(opts);
+  const rec = ctx.store.find(ref);
+  return new Environment(ctx, rec.id, rec.name, rec.backend, rec.choice);
+}
+
+export function exec(ref: string, argv: string[], opts: Partial<ExecOptions> & ContextOptions = {}): Promise<ExitResult> {
+  const { root, ...rest } = opts;
+  return execIn(ctxFor(root ? { root } : {}), ref, argv, { tty: false, interactive: false, env: {}, ...rest });
+}
+
+export function stop(ref: string, opts: { timeoutMs?: number } & ContextOptions = {}): Promise<ExitResult | undefined> {
+  return stopEnv(ctxFor(opts), ref, opts.timeoutMs ?? 10_000);
+}
+
+export function kill(ref: string, signal = 'KILL', opts: ContextOptions = {}): Promise<void> {
+  return killEnv(ctxFor(opts), ref, signal);
+}
+
+export function remove(ref: string, opts: { force?: boolean } & ContextOptions = {}): Promise<void> {
+  return removeEnv(ctxFor(opts), ref, opts.force ?? false);
+}
+
+export function wait(ref: string, opts: ContextOptions = {}): Promise<ExitResult> {
+  return waitEnv(ctxFor(opts), ref);
+}
+
+export function list(opts: { all?: boolean } & ContextOptions = {}) {
+  return listEnvs(ctxFor(opts), opts.all ?? false);
+}
+
+export function inspect(ref: string, opts: ContextOptions = {}) {
+  return inspectEnv(ctxFor(opts), ref);
+}
+
+export function logs(ref: string, opts: LogOptions & ContextOptions = {}) {
+  const ctx = ctxFor(opts);
+  return readLogs(ctx.store, ctx.store.find(ref).id, opts);
+}
+
+/** Every backend with its probe result and capabilities, strongest first. */
+export async function backends(opts: ContextOptions = {}) {
+  const ctx = ctxFor(opts);
+  const probes = await ctx.registry.probeAll();
+  return probes.map(({ name, probe }) => ({ name, probe, capabilities: ctx.registry.get(name).capabilities() }));
+}
+
+/** Per backend whether it works here and why not, with the host findings behind it. */
+export async function doctor(opts: ContextOptions = {}) {
+  const { runDoctor } = await import('./api/doctor.js');
+  return runDoctor(ctxFor(opts));
+}

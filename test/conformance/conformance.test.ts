@@ -1,0 +1,34 @@
+/**
+ * ONE conformance suite: the same checks against every backend, as root and as an unprivileged
+ * user. A backend joins by being added to BACKENDS once its driver exists.
+ */
+import { describe, it, before, after } from 'node:test';
+import { CHECKS } from './checks.js';
+import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
+import { IN_CI } from '../helpers/requirements.js';
+
+const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot').split(',').filter(Boolean);
+const MODES: Mode[] = ['root', 'rootless'];
+
+for (const backend of BACKENDS) {
+  for (const mode of MODES) {
+    describe(`conformance: ${backend} as ${mode === 'root' ? 'root' : 'an unprivileged user'}`, () => {
+      // Both halves need root: one runs as root, the other creates the unprivileged test user.
+      const missing = isRoot() ? undefined : 'tests must run as root (they run berth as root and as a test user they create)';
+      if (missing && IN_CI) {
+        it('has its requirements', () => {
+          throw new Error(`requirement missing under CI=true: ${missing}`);
+        });
+        return;
+      }
+      let runner: Runner;
+      before(() => {
+        if (!missing) runner = makeRunner(mode);
+      });
+      after(() => runner?.cleanup());
+      for (const check of CHECKS) {
+        it(check.name, { skip: missing ?? false }, () => check.run(runner, backend));
+      }
+    });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Run the real berth CLI as root or as the unprivileged test user, each with its own BERTH_ROOT.
+ * The bundled CLI (dist/) and the native helpers are copied to a world-readable directory so the
+ * test user can run them wherever the repository was cloned.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { ensureTestUser, TEST_USER } from './test-user.js';
+
+export type Mode = 'root' | 'rootless';
+
+export const REPO = resolve(import.meta.dirname, '..', '..', '..');
+
+let pkgDir: string | undefined;
+/** A world-readable copy of dist/ and native/bin/ (built by `npm run build`). */
+export function packageDir(): string {
+  if (pkgDir) return pkgDir;
+  const dir = mkdtempSync(join(tmpdir(), 'berth-test-pkg-'));
+  chmodSync(dir, 0o755);
+  cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
+  mkdirSync(join(dir, 'native'), { mode: 0o755 });
+  cpSync(join(REPO, 'native', 'bin'), join(dir, 'native', 'bin'), { recursive: true });
+  spawnSync('chmod', ['-R', 'a+rX', dir]);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return (pkgDir = dir);
+}
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+export interface Runner {
+  mode: Mode;
+  /** BERTH_ROOT of this runner. */
+  root: string;
+  argv(args: string[]): { cmd: string; args: string[]; env: NodeJS.ProcessEnv };
+  run(args: string[], opts?: { input?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<Result>;
+  spawn(args: string[], env?: Record<string, string>): ChildProcess;
+  /** Run a plain host command as this runner's user. */
+  hostRun(cmd: string, args: string[]): Promise<Result>;
+  cleanup(): void;
+}
+
+export interface Result {
+  code: number;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function collect(child: ChildProcess, input: string | undefined, timeoutMs: number): Promise<Result> {
+  return new Promise((res, rej) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`timed out after ${timeoutMs} ms; stdout=${stdout} stderr=${stderr}`));
+    }, timeoutMs);
+    child.once('error', rej);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      res({ code: code ?? -1, signal, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+    else child.stdin?.end();
+  });
+}
+
+export function makeRunner(mode: Mode): Runner {
+  const pkg = packageDir();
+  const cli = join(pkg, 'dist', 'berth.mjs');
+  const root = mkdtempSync(join(tmpdir(), `berth-test-${mode}-`));
+  let user: { uid: number; gid: number; home: string } | undefined;
+  if (mode === 'rootless') {
+    user = ensureTestUser();
+    spawnSync('chown', [`${user.uid}:${user.gid}`, root]);
+  }
+  const wrap = (cmd: string, args: string[], extra: Record<string, string> = {}) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, BERTH_ROOT: root, ...extra };
+    delete env.BERTH_SHIM;
+    if (mode === 'root') return { cmd, args, env };
+    const envArgs = [`HOME=${user!.home}`, `BERTH_ROOT=${root}`, `PATH=${process.env.PATH}`, ...Object.entries(extra).map(([k, v]) => `${k}=${v}`)];
+    return { cmd: 'runuser', args: ['-u', TEST_USER, '--', 'env', '-i', ...envArgs, cmd, ...args], env: process.env };
+  };
+  return {
+    mode,
+    root,
+    argv: (args) => wrap(process.execPath, [cli, ...args]),
+    run(args, opts = {}) {
+      const w = wrap(process.execPath, [cli, ...args], opts.env);
+      const child = spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      return collect(child, opts.input, opts.timeoutMs ?? 60_000);
+    },
+    spawn(args, env) {
+      const w = wrap(process.execPath, [cli, ...args], env);
+      return spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    },
+    hostRun(cmd, args) {
+      const w = wrap(cmd, args);
+      return collect(spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] }), undefined, 60_000);
+    },
+    cleanup() {
+      // Remove leftovers through berth itself first (sub-uid owned files), then the directory.
+      spawnSync('rm', ['-rf', root]);
+    },
+  };
+}
+
+/** Environments recorded in a runner's store. */
+export function storedEnvs(root: string): string[] {
+  const dir = join(root, 'envs');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/** Host mounts whose path mentions `needle` (must be none after cleanup). */
+export function mountsMentioning(needle: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(needle));
+}
+
+/** Processes whose command line mentions `needle`. */
+export function processesMentioning(needle: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(needle) && Number(pid) !== process.pid) out.push(`${pid} ${cmd}`);
+    } catch { /* gone */ }
+  }
+  return out;
+}
