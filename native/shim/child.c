@@ -27,7 +27,8 @@ void child_run(const struct opts *o, const struct child_io *io, struct userns_sy
 {
 	int rootfd;
 
-	child_stdio(io);
+	if (!io->ctty)
+		child_stdio(io);
 	if (o->ns.user)
 		userns_child_enter(us);
 	if (unshare(unshare_flags(&o->ns)) < 0)
@@ -47,5 +48,11 @@ void child_run(const struct opts *o, const struct child_io *io, struct userns_sy
 
 	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
 		die_errno(NULL, "sethostname %s", o->hostname);
+	if (io->ctty) {
+		int slave = pty_open_send(io->console);
+		struct child_io tio = { slave, slave, slave, 1, -1 };
+
+		child_stdio(&tio);
+	}
 	launch(o->cwd, &o->user, (char **)o->env, o->argv);
 }

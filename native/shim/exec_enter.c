@@ -65,13 +65,6 @@ int cmd_exec(int argc, char **argv)
 	if (rootfd < 0)
 		die_errno(NULL, "open %s", path);
 	devnull = open_devnull(O_RDWR);
-	if (o.tty) {
-		pty_open(&master, &slave);
-		pty_copy_winsize(0, master);
-		io = (struct child_io){ slave, slave, slave, 1 };
-	} else {
-		io = (struct child_io){ o.interactive ? 0 : devnull, 1, 2, 0 };
-	}
 
 	if (o.ns.user)
 		ns_join(&user);
@@ -80,6 +73,14 @@ int cmd_exec(int argc, char **argv)
 	if (fchdir(rootfd) < 0 || chroot(".") < 0)
 		die_errno(NULL, "enter the root of pid %d", (int)o.pid);
 	close(rootfd);
+	/* Inside the environment's root: the pty comes from its own devpts. */
+	if (o.tty) {
+		pty_open(&master, &slave);
+		pty_copy_winsize(0, master);
+		io = (struct child_io){ slave, slave, slave, 1, -1 };
+	} else {
+		io = (struct child_io){ o.interactive ? 0 : devnull, 1, 2, 0, -1 };
+	}
 
 	if (pipe2(syncp, O_CLOEXEC) < 0)
 		die_errno(NULL, "pipe");

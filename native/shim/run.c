@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,7 +73,7 @@ int cmd_run(int argc, char **argv)
 	struct child_io io;
 	struct monitor m;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, syncp[2];
-	int master = -1, slave = -1, devnull, log_fd = -1, sigfd, code, status;
+	int master = -1, consp[2] = { -1, -1 }, devnull, log_fd = -1, sigfd, code, status;
 	char msg[1200];
 
 	opts_parse_run(&O, argc, argv);
@@ -102,14 +103,13 @@ int cmd_run(int argc, char **argv)
 		log_fd = crilog_open(O.log_path);
 	devnull = open_devnull(O_RDWR);
 	if (O.tty) {
-		pty_open(&master, &slave);
-		if (!O.detach)
-			pty_copy_winsize(0, master);
-		io = (struct child_io){ slave, slave, slave, 1 };
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, consp) < 0)
+			die_errno(NULL, "socketpair");
+		io = (struct child_io){ -1, -1, -1, 1, consp[1] };
 	} else {
 		if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
 			die_errno(NULL, "pipe");
-		io = (struct child_io){ O.interactive ? 0 : devnull, outp[1], errp[1], 0 };
+		io = (struct child_io){ O.interactive ? 0 : devnull, outp[1], errp[1], 0, -1 };
 	}
 	if (O.ns.user)
 		userns_sync_init(&us);
@@ -128,7 +128,7 @@ int cmd_run(int argc, char **argv)
 	}
 	close(syncp[1]);
 	if (O.tty)
-		close(slave);
+		close(consp[1]);
 	else {
 		close(outp[1]);
 		close(errp[1]);
@@ -137,7 +137,16 @@ int cmd_run(int argc, char **argv)
 	state_write_pids(O.state_dir, getpid(), child);
 	if (O.ns.user)
 		userns_parent_map(&us, child, &O);
+	if (O.tty) {
+		/* -1 when setup failed first: the sync pipe then says why. */
+		master = pty_recv_master(consp[0]);
+		close(consp[0]);
+		if (master >= 0 && !O.detach)
+			pty_copy_winsize(0, master);
+	}
 	code = sync_parent_wait(syncp[0], msg, sizeof msg);
+	if (!code && O.tty && master < 0)
+		die("the command started without a terminal");
 	if (code) {
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 			;

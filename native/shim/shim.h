@@ -129,6 +129,7 @@ void devfs_setup(int rootfd, int rootless);
 struct child_io {
 	int in, out, err; /* dup2'ed to 0, 1, 2 */
 	int ctty;         /* in is a pty slave: make it the controlling tty */
+	int console;      /* run --tty: socket to pass the pty master back on, else -1 */
 };
 void child_stdio(const struct child_io *io);
 void launch(const char *cwd, const struct user_spec *u, char **env,
@@ -142,6 +143,11 @@ void child_run(const struct opts *o, const struct child_io *io,
 /* ---- pty.c -------------------------------------------------------------- */
 
 void pty_open(int *master, int *slave);
+/* run --tty: the child opens the pty from the environment's own devpts (so
+ * `tty` names a device that exists inside), sends the master to the monitor
+ * over a unix socket and keeps the slave. */
+int pty_open_send(int sock);
+int pty_recv_master(int sock); /* -1 when the child died before sending */
 void pty_copy_winsize(int from, int to);
 void tty_raw_enter(int fd); /* restored at exit() */
 

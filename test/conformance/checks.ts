@@ -242,6 +242,7 @@ export const CHECKS: Check[] = [
       // Kill the CLI at several points of `run -d` and of a foreground run.
       for (const delay of [0, 40, 80, 150, 300]) {
         const child = r.spawn(['run', '-d', '--backend', b, '--', 'sleep', '1000']);
+        const closed = new Promise((res) => child.once('close', res));
         await sleep(delay);
         child.kill('SIGKILL');
         if (r.mode === 'rootless') {
@@ -251,7 +252,7 @@ export const CHECKS: Check[] = [
             if (l.includes('dist/berth.mjs')) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
           }
         }
-        await new Promise((res) => child.once('close', res));
+        await closed;
       }
       const fg = r.spawn(['run', '--backend', b, '--', 'sleep', '1000']);
       await sleep(700);

@@ -27,7 +27,7 @@ for (const backend of BACKENDS) {
       });
       after(() => runner?.cleanup());
       for (const check of CHECKS) {
-        it(check.name, { skip: missing ?? false }, () => check.run(runner, backend));
+        it(check.name, { skip: missing ?? false, timeout: 120_000 }, () => check.run(runner, backend));
       }
     });
   }

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 
 export const inspectCommand: CommandModule<object, { envs: string[] }> = {
-  command: 'inspect ENV...',
+  command: 'inspect <envs..>',
   describe: 'Show an environment as JSON: spec, backend and why it was chosen, what it isolates, state',
   builder: (y) => y.positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' }) as never,
   handler: (a) => {

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 
 export const killCommand: CommandModule<object, { envs: string[]; signal: string }> = {
-  command: 'kill ENV...',
+  command: 'kill <envs..>',
   describe: "Send a signal to an environment's command (default SIGKILL)",
   builder: (y) => y
     .positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' })

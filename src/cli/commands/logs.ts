@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 
 export const logsCommand: CommandModule<object, { env: string; follow: boolean; tail: number | undefined; timestamps: boolean }> = {
-  command: 'logs ENV',
+  command: 'logs <env>',
   describe: "Print an environment's stdout and stderr (kept after it exits)",
   builder: (y) => y
     .positional('env', { type: 'string', describe: 'id, id prefix or name' })

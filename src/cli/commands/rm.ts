@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 
 export const rmCommand: CommandModule<object, { envs: string[]; force: boolean }> = {
-  command: 'rm ENV...',
+  command: 'rm <envs..>',
   describe: 'Remove environments and everything they left (processes, mounts, disk)',
   builder: (y) => y
     .positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' })

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 
 export const stopCommand: CommandModule<object, { envs: string[]; time: number }> = {
-  command: 'stop ENV...',
+  command: 'stop <envs..>',
   describe: 'Stop environments: SIGTERM, then SIGKILL after --time seconds',
   builder: (y) => y
     .positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' })

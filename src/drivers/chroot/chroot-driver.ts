@@ -4,7 +4,7 @@
  * processes, network, users and resources are shared with the host, and berth says so.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Capabilities, Driver, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
@@ -18,7 +18,7 @@ import { DriverError, StateError, SpecError } from '../../core/errors.js';
 import { isProcessAlive } from '../../core/process-identity.js';
 import { killAll, sendSignal, stopWithGrace, waitForExit } from '../shared/monitor-control.js';
 import { probeChroot } from './chroot-probe.js';
-import { runToExit, statusFromExit } from '../shared/spawn-wait.js';
+import { runToExit, statusFromExit, forwardSignals } from '../shared/spawn-wait.js';
 
 const CAPABILITIES: Capabilities = {
   isolation: 'filesystem',
@@ -89,7 +89,10 @@ export class ChrootDriver implements Driver {
 
   async create(env: PreparedEnv): Promise<Handle> {
     const { dir, spec } = env;
-    for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(dir, d), { mode: 0o700 });
+    for (const d of ['work', 'rootfs']) mkdirSync(join(dir, d), { mode: 0o700 });
+    // The overlay's root directory takes the upper dir's mode: give it the image root's.
+    mkdirSync(join(dir, 'upper'));
+    chmodSync(join(dir, 'upper'), statSync(env.image.layers[0]!).mode & 0o7777);
     const hostname = spec.hostname ?? env.id.slice(0, 12);
     writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
     writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n127.0.1.1\t${hostname}\n`);
@@ -139,6 +142,7 @@ export class ChrootDriver implements Driver {
       // Attached: the monitor writes to our stdout/stderr and the log; wait() collects it.
       const child = spawn(cmd!, args, { stdio: ['inherit', 'inherit', 'inherit'] });
       this.children.set(h.id, child);
+      forwardSignals(child);
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
         child.once('error', (e) => reject(new DriverError('spawn-failed', `cannot start the native helper: ${e.message}`, { cause: e })));

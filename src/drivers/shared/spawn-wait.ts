@@ -31,3 +31,27 @@ export function runToExit(cmd: string, args: string[]): Promise<{ code: number; 
     child.once('close', (code, sig) => resolve({ code: code ?? (sig ? 128 + (constants.signals[sig] ?? 0) : 125), stderr }));
   });
 }
+
+const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGINT', 'SIGQUIT'];
+
+/**
+ * While an attached monitor runs, signals sent to berth go to it (and it passes them on to the
+ * command). Ctrl-C and Ctrl-\ from a terminal already reach the monitor, which shares our process
+ * group, so with a terminal on stdin SIGINT/SIGQUIT are not forwarded a second time.
+ */
+export function forwardSignals(child: ChildProcess): void {
+  const terminal = process.stdin.isTTY === true;
+  const handlers = FORWARDED.map((sig) => {
+    const h = () => {
+      if (terminal && (sig === 'SIGINT' || sig === 'SIGQUIT')) return;
+      try {
+        child.kill(sig);
+      } catch { /* already gone */ }
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  child.once('exit', () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  });
+}
