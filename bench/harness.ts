@@ -44,7 +44,7 @@ export interface Suite {
 }
 
 export interface SuiteContext {
-  /** The repository root (where dist/berth.mjs lives). */
+  /** The repository root (where dist/berth.cjs lives). */
   repo: string;
 }
 

@@ -12,8 +12,8 @@ export function isRoot(): boolean {
 
 /** argv for the built berth CLI, or why it cannot run. */
 export function berthArgv(repo: string): string[] | string {
-  const bin = join(repo, 'dist', 'berth.mjs');
-  if (!existsSync(bin)) return 'dist/berth.mjs not built (npm run build)';
+  const bin = join(repo, 'dist', 'berth.cjs');
+  if (!existsSync(bin)) return 'dist/berth.cjs not built (npm run build)';
   return [process.execPath, bin];
 }
 

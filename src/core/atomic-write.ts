@@ -2,12 +2,16 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
-export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+/**
+ * `durable` adds an fsync before the rename: for records that must survive a power cut (an
+ * environment's config). Lifecycle marks skip it: they are re-derived from reality anyway.
+ */
+export function writeFileAtomic(path: string, data: string, mode = 0o600, durable = true): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
     rmSync(tmp, { force: true });
@@ -17,6 +21,6 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
   renameSync(tmp, path);
 }
 
-export function writeJsonAtomic(path: string, value: unknown, mode = 0o600): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', mode);
+export function writeJsonAtomic(path: string, value: unknown, mode = 0o600, durable = true): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', mode, durable);
 }

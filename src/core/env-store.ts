@@ -8,7 +8,7 @@
  * Status is derived from these files plus a liveness check, so a crash anywhere leaves a
  * state that `berth ps` can reconcile.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, lstatSync, rmSync, existsSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from './paths.js';
 import type { BackendName, EnvSpec } from './spec.js';
@@ -59,36 +59,69 @@ export class EnvStore {
     return join(this.paths.envs, id);
   }
 
-  storeLock(): Promise<Lock> {
-    return acquireLock(join(this.paths.locks, 'store.lock'), 'the environment store');
-  }
-
   envLock(id: string): Promise<Lock> {
     return acquireLock(join(this.paths.locks, `env-${id}.lock`), `environment ${id.slice(0, 12)}`);
   }
 
+  private nameLink(name: string): string {
+    return join(this.paths.data, 'names', name);
+  }
+
+  /** Claim a name atomically: a symlink names/<name> -> <id>, created only if absent. */
+  private claimName(name: string, id: string): boolean {
+    try {
+      symlinkSync(id, this.nameLink(name));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        // A claim whose environment never got a record (its creator crashed) is free again
+        // once it is clearly not a creation in progress.
+        if (this.readRecord(this.idOfName(name) ?? '')) return false;
+        if (Date.now() - lstatSync(this.nameLink(name)).mtimeMs < 30_000) return false;
+        rmSync(this.nameLink(name), { force: true });
+        return this.claimName(name, id);
+      }
+      throw e;
+    }
+  }
+
+  private idOfName(name: string): string | undefined {
+    try {
+      return readlinkSync(this.nameLink(name));
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
-   * Reserve an id and a unique name and record the environment, all under the store lock, so
-   * two concurrent creations can never take the same name and a crash leaves either nothing
-   * or a complete record.
+   * Reserve an id and a unique name and record the environment. The name is claimed with an
+   * atomic symlink, so two concurrent creations can never take the same name, and a crash
+   * leaves either nothing, a dangling claim (reclaimed), or a complete record.
    */
   async allocate(wantedName: string | undefined, makeRecord: (id: string, name: string) => EnvRecord): Promise<EnvRecord> {
     const name = wantedName === undefined ? undefined : checkName(wantedName);
-    using _lock = await this.storeLock();
-    this.sweepOrphans();
-    const taken = new Set(this.list().map((r) => r.name));
-    if (name && taken.has(name)) {
-      throw new StateError('name-taken', `the name "${name}" is already in use`, {
-        fix: `remove it with "berth rm -f ${name}" or choose another --name`,
-      });
-    }
-    let chosen = name ?? generateName();
-    while (taken.has(chosen)) chosen = generateName();
+    mkdirSync(join(this.paths.data, 'names'), { recursive: true, mode: 0o700 });
+    mkdirSync(this.paths.envs, { recursive: true, mode: 0o700 });
     const id = newId();
-    const rec = makeRecord(id, chosen);
-    mkdirSync(this.dirOf(id), { recursive: true, mode: 0o700 });
-    this.writeRecord(rec);
-    return rec;
+    let chosen = name ?? generateName();
+    while (!this.claimName(chosen, id)) {
+      if (name) {
+        throw new StateError('name-taken', `the name "${name}" is already in use`, {
+          fix: `remove it with "berth rm -f ${name}" or choose another --name`,
+        });
+      }
+      chosen = generateName();
+    }
+    try {
+      const rec = makeRecord(id, chosen);
+      mkdirSync(this.dirOf(id), { mode: 0o700 });
+      this.writeRecord(rec);
+      return rec;
+    } catch (e) {
+      rmSync(this.nameLink(chosen), { force: true });
+      rmSync(this.dirOf(id), { recursive: true, force: true });
+      throw e;
+    }
   }
 
   writeRecord(rec: EnvRecord): void {
@@ -106,7 +139,7 @@ export class EnvStore {
   }
 
   markState(id: string, state: StateFile['state']): void {
-    writeJsonAtomic(join(this.dirOf(id), 'state.json'), { state, at: new Date().toISOString() });
+    writeJsonAtomic(join(this.dirOf(id), 'state.json'), { state, at: new Date().toISOString() }, 0o600, false);
   }
 
   readRecord(id: string): EnvRecord | undefined {
@@ -152,9 +185,10 @@ export class EnvStore {
 
   /** Find by full id, unique id prefix, or name. */
   find(ref: string): EnvRecord {
+    const named = this.idOfName(ref);
+    const byName = named ? this.readRecord(named) : undefined;
+    if (byName && byName.name === ref) return byName;
     const all = this.list();
-    const byName = all.find((r) => r.name === ref);
-    if (byName) return byName;
     const byId = all.filter((r) => r.id.startsWith(ref));
     if (byId.length === 1 && ref.length >= 1) return byId[0]!;
     if (byId.length > 1) {
@@ -192,6 +226,8 @@ export class EnvStore {
   }
 
   removeDir(id: string): void {
+    const rec = this.readRecord(id);
+    if (rec && this.idOfName(rec.name) === id) rmSync(this.nameLink(rec.name), { force: true });
     rmSync(this.dirOf(id), { recursive: true, force: true });
   }
 }

@@ -182,7 +182,7 @@ export const CHECKS: Check[] = [
       for (let i = 0; i < 100 && !out.includes('ready'); i++) await sleep(50);
       assert.match(out, /ready/);
       // Signal the berth CLI process itself (for rootless, the node process under runuser).
-      const pids = processesMentioning('dist/berth.mjs').map((l) => Number(l.split(' ')[0]));
+      const pids = processesMentioning('dist/berth.cjs').map((l) => Number(l.split(' ')[0]));
       const node = pids.find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim().startsWith('node'));
       assert.ok(node, 'berth CLI process found');
       process.kill(node!, 'SIGTERM');
@@ -249,7 +249,7 @@ export const CHECKS: Check[] = [
           // runuser relays nothing on SIGKILL: kill the node process itself.
           for (const l of processesMentioning(r.root)) {
             const pid = Number(l.split(' ')[0]);
-            if (l.includes('dist/berth.mjs')) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+            if (l.includes('dist/berth.cjs')) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
           }
         }
         await closed;
@@ -258,7 +258,7 @@ export const CHECKS: Check[] = [
       await sleep(700);
       fg.kill('SIGKILL');
       for (const l of processesMentioning(r.root)) {
-        if (l.includes('dist/berth.mjs')) try { process.kill(Number(l.split(' ')[0]), 'SIGKILL'); } catch { /* gone */ }
+        if (l.includes('dist/berth.cjs')) try { process.kill(Number(l.split(' ')[0]), 'SIGKILL'); } catch { /* gone */ }
       }
       await sleep(100);
       const ps = await psJson(r);

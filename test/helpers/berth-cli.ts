@@ -72,7 +72,7 @@ function collect(child: ChildProcess, input: string | undefined, timeoutMs: numb
 
 export function makeRunner(mode: Mode): Runner {
   const pkg = packageDir();
-  const cli = join(pkg, 'dist', 'berth.mjs');
+  const cli = join(pkg, 'dist', 'berth.cjs');
   const root = mkdtempSync(join(tmpdir(), `berth-test-${mode}-`));
   let user: { uid: number; gid: number; home: string } | undefined;
   if (mode === 'rootless') {

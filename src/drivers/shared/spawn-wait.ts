@@ -32,18 +32,19 @@ export function runToExit(cmd: string, args: string[]): Promise<{ code: number; 
   });
 }
 
-const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGINT', 'SIGQUIT'];
+// Each handler costs ~1 ms at start-up (ADR 0002), so only the signals people send to a foreground job.
+const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
 
 /**
  * While an attached monitor runs, signals sent to berth go to it (and it passes them on to the
- * command). Ctrl-C and Ctrl-\ from a terminal already reach the monitor, which shares our process
- * group, so with a terminal on stdin SIGINT/SIGQUIT are not forwarded a second time.
+ * command). Ctrl-C from a terminal already reaches the monitor, which shares our process group,
+ * so with a terminal on stdin SIGINT is not forwarded a second time.
  */
 export function forwardSignals(child: ChildProcess): void {
   const terminal = process.stdin.isTTY === true;
   const handlers = FORWARDED.map((sig) => {
     const h = () => {
-      if (terminal && (sig === 'SIGINT' || sig === 'SIGQUIT')) return;
+      if (terminal && sig === 'SIGINT') return;
       try {
         child.kill(sig);
       } catch { /* already gone */ }

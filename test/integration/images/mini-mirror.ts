@@ -35,8 +35,14 @@ export async function makeGpgKey(dir: string, uid: string): Promise<GpgKey> {
   const env = { GNUPGHOME: home };
   await execa('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', uid, 'ed25519', 'sign', 'never'], { env });
   const keyring = join(dir, 'keyring.gpg');
-  const exported = await execa('gpg', ['--batch', '--export', uid], { env, encoding: 'buffer' });
-  await writeFile(keyring, exported.stdout);
+  // Under load gpg has been seen to export nothing right after generating: retry, then fail loudly.
+  let exported = Buffer.alloc(0);
+  for (let i = 0; i < 5 && exported.length === 0; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 200 * i));
+    exported = Buffer.from((await execa('gpg', ['--batch', '--export', uid], { env, encoding: 'buffer' })).stdout);
+  }
+  if (exported.length === 0) throw new Error(`gpg exported no key for ${uid}`);
+  await writeFile(keyring, exported);
   return {
     home,
     keyring,
