@@ -17,6 +17,7 @@ await build({
     'cli-cold': 'src/cli/yargs-app.ts',
     'image-build': 'src/images/builtin/build.ts',
     doctor: 'src/api/doctor.ts',
+    progress: 'src/cli/progress.ts',
   },
   outdir: 'dist',
   splitting: true,
@@ -27,7 +28,7 @@ await build({
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs' };
+const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs' };
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -39,7 +40,7 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],
 });

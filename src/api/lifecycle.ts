@@ -19,7 +19,8 @@ export interface Started {
 export interface CreateHooks {
   /** Called once the backend is chosen (the CLI prints the choice). */
   onChoice?: (choice: BackendChoice) => void;
-  onProgress?: (msg: string) => void;
+  /** Progress of slow preparation (building an image); called with null when it is over. */
+  onProgress?: (msg: string | null) => void;
 }
 
 /** Create and start an environment (attached to our stdio unless spec.detach). */
@@ -27,7 +28,12 @@ export async function createAndStart(ctx: Context, spec: EnvSpec, hooks: CreateH
   validateSpec(spec);
   const { driver, choice } = await ctx.registry.select(spec, ctx.rootless);
   hooks.onChoice?.(choice);
-  const image = await resolveImage(spec.image, ctx.paths.images, hooks.onProgress);
+  let image;
+  try {
+    image = await resolveImage(spec.image, ctx.paths.images, hooks.onProgress);
+  } finally {
+    hooks.onProgress?.(null);
+  }
   const revert = new Reverter();
   try {
     const rec = await ctx.store.allocate(spec.name, (id, name): EnvRecord => {

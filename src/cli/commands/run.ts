@@ -3,6 +3,7 @@ import * as berth from '../../index.js';
 import { parseFastArgs } from '../fast-args.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import type { OptionDef } from '../options/option-table.js';
+import { terminalProgress } from '../progress-hook.js';
 
 export const RUN_USAGE = 'run [OPTIONS] [IMAGE] [--] [COMMAND [ARG...]]';
 export const RUN_DESCRIBE = 'Run a command in a new environment (IMAGE defaults to the builtin busybox)';
@@ -59,6 +60,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   };
   const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
+  if (o.quiet !== true) input.onProgress = terminalProgress();
   if (backend === 'auto' && o.quiet !== true) {
     input.onChoice = (c) => {
       if (c.passedOver.length > 0 && process.stderr.isTTY) {

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Host packages berth's tests need. As root: install the missing ones with apt-get.
+# As a normal user: say which are missing (the tests then fail or skip, as they say).
+set -eu
+PKGS="busybox-static uidmap gnupg gpgv bsdutils e2fsprogs util-linux procps"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "host-packages: missing:$missing (as root: apt-get install$missing)" >&2
+	exit 0
+fi
+echo "host-packages: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
