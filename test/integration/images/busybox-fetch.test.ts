@@ -53,7 +53,7 @@ after(async () => {
   await server?.close();
   await key?.close();
   await otherKey?.close();
-  if (work) await rm(work, { recursive: true, force: true });
+  if (work && !process.env.BERTH_KEEP_MIRROR) await rm(work, { recursive: true, force: true });
 });
 
 /** A fake host root: os-release plus apt sources in both formats, all pointing at 127.0.0.1. */

@@ -35,21 +35,25 @@ export async function makeGpgKey(dir: string, uid: string): Promise<GpgKey> {
   const env = { GNUPGHOME: home };
   await execa('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', uid, 'ed25519', 'sign', 'never'], { env });
   const keyring = join(dir, 'keyring.gpg');
-  // Under load gpg has been seen to export nothing right after generating: retry, then fail loudly.
-  let exported = Buffer.alloc(0);
-  for (let i = 0; i < 5 && exported.length === 0; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 200 * i));
-    exported = Buffer.from((await execa('gpg', ['--batch', '--export', uid], { env, encoding: 'buffer' })).stdout);
+  // gpg has been seen (once, under a busy test run) to export a keyring gpgv then could not use:
+  // export until a test signature made with the key verifies against the exported keyring.
+  const clearsign = async (text: string) =>
+    Buffer.from((await execa('gpg', ['--batch', '--yes', '--local-user', uid, '--clearsign'], { env, input: text, encoding: 'buffer', stripFinalNewline: false })).stdout);
+  let lastError = '';
+  for (let i = 0; ; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 250 * i));
+    const exported = Buffer.from((await execa('gpg', ['--batch', '--export', uid], { env, encoding: 'buffer' })).stdout);
+    await writeFile(keyring, exported);
+    await writeFile(join(dir, 'probe.asc'), await clearsign('probe\n'));
+    const check = await execa('gpgv', ['--homedir', home, '--keyring', keyring, join(dir, 'probe.asc')], { reject: false });
+    if (check.exitCode === 0) break;
+    lastError = String(check.stderr);
+    if (i === 4) throw new Error(`the exported test keyring does not verify its own signature: ${lastError}`);
   }
-  if (exported.length === 0) throw new Error(`gpg exported no key for ${uid}`);
-  await writeFile(keyring, exported);
   return {
     home,
     keyring,
-    async clearsign(text: string) {
-      const r = await execa('gpg', ['--batch', '--yes', '--local-user', uid, '--clearsign'], { env, input: text, encoding: 'buffer', stripFinalNewline: false });
-      return Buffer.from(r.stdout);
-    },
+    clearsign,
     async close() {
       await execa('gpgconf', ['--kill', 'gpg-agent'], { env, reject: false });
     },
