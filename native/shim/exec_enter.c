@@ -50,7 +50,7 @@ int cmd_exec(int argc, char **argv)
 	struct ns_ref uts = { "uts", CLONE_NEWUTS, -1, 1 };
 	struct child_io io;
 	struct monitor m;
-	int master = -1, slave = -1, devnull, rootfd, syncp[2], sigfd, code, status;
+	int master = -1, slave = -1, devnull, rootfd, syncr, sigfd, code, status;
 	char path[64], msg[1200];
 	pid_t child;
 
@@ -82,23 +82,14 @@ int cmd_exec(int argc, char **argv)
 		io = (struct child_io){ o.interactive ? 0 : devnull, 1, 2, 0, -1 };
 	}
 
-	if (pipe2(syncp, O_CLOEXEC) < 0)
-		die_errno(NULL, "pipe");
-	sigfd = monitor_signals_block();
-	child = fork();
-	if (child < 0)
-		die_errno(NULL, "fork");
+	child = fork_synced(&syncr, &sigfd);
 	if (child == 0) {
-		close(syncp[0]);
-		sync_child_init(syncp[1]);
-		monitor_signals_restore();
 		child_stdio(&io);
 		launch(o.cwd, &o.user, o.env, o.argv);
 	}
-	close(syncp[1]);
 	if (slave >= 0)
 		close(slave);
-	code = sync_parent_wait(syncp[0], msg, sizeof msg);
+	code = sync_parent_wait(syncr, msg, sizeof msg);
 	if (code) {
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 			;

@@ -72,7 +72,7 @@ int cmd_run(int argc, char **argv)
 	struct userns_sync us;
 	struct child_io io;
 	struct monitor m;
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, syncp[2];
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, syncr;
 	int master = -1, consp[2] = { -1, -1 }, devnull, log_fd = -1, sigfd, code, status;
 	char msg[1200];
 
@@ -113,20 +113,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (O.ns.user)
 		userns_sync_init(&us);
-	if (pipe2(syncp, O_CLOEXEC) < 0)
-		die_errno(NULL, "pipe");
-	sigfd = monitor_signals_block();
-
-	child = fork();
-	if (child < 0)
-		die_errno(NULL, "fork");
-	if (child == 0) {
-		close(syncp[0]);
-		sync_child_init(syncp[1]);
-		monitor_signals_restore();
+	child = fork_synced(&syncr, &sigfd);
+	if (child == 0)
 		child_run(&O, &io, &us);
-	}
-	close(syncp[1]);
 	if (O.tty)
 		close(consp[1]);
 	else {
@@ -144,7 +133,7 @@ int cmd_run(int argc, char **argv)
 		if (master >= 0 && !O.detach)
 			pty_copy_winsize(0, master);
 	}
-	code = sync_parent_wait(syncp[0], msg, sizeof msg);
+	code = sync_parent_wait(syncr, msg, sizeof msg);
 	if (!code && O.tty && master < 0)
 		die("the command started without a terminal");
 	if (code) {

@@ -92,6 +92,10 @@ int open_devnull(int flags);
 void sync_child_init(int report_fd);
 void sync_child_fail(int code, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
+/* fork() with the status pipe and the monitor's signal handling set up: the
+ * child (0 returned) reports through sync_child_fail() and has its signal
+ * mask restored; the parent gets the pipe's read end and the signalfd. */
+pid_t fork_synced(int *sync_read, int *sigfd);
 /* Returns 0 when the child exec'd, else the code and the message in msg. */
 int sync_parent_wait(int fd, char *msg, size_t msglen);
 

@@ -4,6 +4,7 @@
 #include "shim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,4 +64,26 @@ int sync_parent_wait(int fd, char *msg, size_t msglen)
 	sp = strchr(buf, ' ');
 	snprintf(msg, msglen, "%s", sp ? sp + 1 : "container setup failed");
 	return code > 0 && code < 256 ? code : 125;
+}
+
+pid_t fork_synced(int *sync_read, int *sigfd)
+{
+	int syncp[2];
+	pid_t pid;
+
+	if (pipe2(syncp, O_CLOEXEC) < 0)
+		die_errno(NULL, "pipe");
+	*sigfd = monitor_signals_block();
+	pid = fork();
+	if (pid < 0)
+		die_errno(NULL, "fork");
+	if (pid == 0) {
+		close(syncp[0]);
+		sync_child_init(syncp[1]);
+		monitor_signals_restore();
+		return 0;
+	}
+	close(syncp[1]);
+	*sync_read = syncp[0];
+	return pid;
 }
