@@ -1,13 +1,13 @@
 /** Crash-safe file writes: write a temp file beside the target, fsync, rename over it. */
 import { closeSync, fsyncSync, openSync, renameSync, writeSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random.js';
 
 /**
  * `durable` adds an fsync before the rename: for records that must survive a power cut (an
  * environment's config). Lifecycle marks skip it: they are re-derived from reality anyway.
  */
 export function writeFileAtomic(path: string, data: string, mode = 0o600, durable = true): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${path}.tmp-${process.pid}-${randomHex(4)}`;
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeSync(fd, data);

@@ -1,12 +1,12 @@
 /** Environment ids and names: 64 hex ids (short form 12), Docker-style generated names. */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomHex, randomBelow } from './random.js';
 import { SpecError } from './errors.js';
 
 const ADJECTIVES = ['brave', 'calm', 'eager', 'fond', 'keen', 'lucid', 'merry', 'nimble', 'quiet', 'swift', 'tidy', 'witty', 'bold', 'deft', 'proud', 'sunny'];
 const NOUNS = ['anchor', 'buoy', 'cove', 'dock', 'ferry', 'harbor', 'jetty', 'keel', 'mast', 'pier', 'quay', 'rudder', 'sail', 'tide', 'wharf', 'hull'];
 
 export function newId(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 export function shortId(id: string): string {
@@ -14,7 +14,7 @@ export function shortId(id: string): string {
 }
 
 export function generateName(): string {
-  return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${NOUNS[randomInt(NOUNS.length)]}_${randomInt(100)}`;
+  return `${ADJECTIVES[randomBelow(ADJECTIVES.length)]}_${NOUNS[randomBelow(NOUNS.length)]}_${randomBelow(100)}`;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;

@@ -13,7 +13,8 @@ import { fetchVerifiedDeb } from '../debian/fetch-deb.js';
 import { busyboxStoreDir, toResolved, type EnsureBusyboxOptions } from './busybox-image.js';
 import { isStaticElf } from './elf.js';
 import { findHostStaticBusybox } from './host-busybox.js';
-import { BUSYBOX_CONFIG, RECIPE_VERSION, busyboxImageDigest, type BusyboxImageFile, type BusyboxSource } from './recipe.js';
+import { BUSYBOX_CONFIG, RECIPE_VERSION, type BusyboxImageFile, type BusyboxSource } from './recipe.js';
+import { busyboxImageDigest } from './digest.js';
 import { assembleRootfs, busyboxVersion } from './rootfs.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');

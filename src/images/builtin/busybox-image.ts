@@ -3,7 +3,7 @@
  * when the image exists it costs one small JSON read and one stat. Everything that builds
  * or fetches (got, tar, execa, gpgv) lives behind a dynamic import of ./build.js.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ImageConfig, ResolvedImage } from '../image.js';
 import type { DebFetchOptions } from '../debian/fetch-deb.js';
@@ -56,14 +56,17 @@ export async function readBuiltBusybox(imagesDir: string): Promise<ResolvedImage
   const store = busyboxStoreDir(imagesDir);
   let file: Partial<BusyboxImageFile> | null;
   try {
-    file = JSON.parse(await readFile(join(store, 'current', 'config.json'), 'utf8')) as Partial<BusyboxImageFile> | null;
+    file = JSON.parse(readFileSync(join(store, 'current', 'config.json'), 'utf8')) as Partial<BusyboxImageFile> | null;
   } catch {
     return undefined;
   }
   if (!looksValid(file)) return undefined;
   const image = toResolved(store, file);
-  const st = await stat(image.layers[0] as string).catch(() => undefined);
-  return st?.isDirectory() ? image : undefined;
+  try {
+    return statSync(image.layers[0] as string).isDirectory() ? image : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,5 +1,4 @@
 /** What the builtin busybox image is made of, besides the busybox binary itself. */
-import { createHash } from 'node:crypto';
 import type { ImageConfig } from '../image.js';
 
 /** Bump whenever the rootfs layout or config changes: it is part of the digest. */
@@ -25,7 +24,3 @@ export interface BusyboxImageFile extends ImageConfig {
   source: BusyboxSource;
 }
 
-/** Hex sha256 over the recipe version and the busybox bytes. */
-export function busyboxImageDigest(busybox: Buffer): string {
-  return createHash('sha256').update(RECIPE_VERSION).update('\0').update(busybox).digest('hex');
-}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ensureBuiltinBusybox } from '../../../src/images/builtin/busybox-image.js';
-import { busyboxImageDigest } from '../../../src/images/builtin/recipe.js';
+import { busyboxImageDigest } from '../../../src/images/builtin/digest.js';
 import { debianArch } from '../../../src/images/debian/arch.js';
 import { ImageError } from '../../../src/core/errors.js';
 import { getBusyboxDeb, haveTool, makeGpgKey, serveDir, writeMirror, type GpgKey, type MirrorServer, type RealDeb } from './mini-mirror.js';
