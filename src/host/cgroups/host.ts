@@ -12,7 +12,7 @@ export interface CgroupHostV1 {
   controllers: string[];
   /** Berth may create cgroups here: root, and the mount is read-write. Rootless v1 is never writable. */
   writable: boolean;
-  /** Why not writable (for Unenforceable reasons). */
+  /** Why not writable, as a relative clause ("which only root can write"). */
   reason?: string;
 }
 
@@ -102,8 +102,8 @@ export function deriveCgroupHost(mounts: CgroupMounts, io: CgroupHostIO): Cgroup
     .filter((m) => m.controllers.length > 0)
     .map((m) => {
       const entry: CgroupHostV1 = { mountPoint: m.mountPoint, controllers: [...m.controllers], writable: root && !m.readOnly };
-      if (!root) entry.reason = `cgroup v1 (${m.mountPoint}) is writable only by root`;
-      else if (m.readOnly) entry.reason = `${m.mountPoint} is mounted read-only`;
+      if (!root) entry.reason = 'which only root can write';
+      else if (m.readOnly) entry.reason = 'which is mounted read-only';
       return entry;
     });
   const memMount = v1.find((m) => m.controllers.includes('memory'));
