@@ -16,7 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int open_in_root(int rootfd, const char *rel)
+int open_in_root(int rootfd, const char *rel)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC,
@@ -83,22 +83,27 @@ void mount_on_fd(int target_fd, const char *what, const char *fstype,
 
 void bind_tree(const char *src, int target_fd, int recursive, int ro)
 {
+	bind_at(AT_FDCWD, src, src, target_fd, recursive, ro);
+}
+
+void bind_at(int dirfd, const char *src, const char *what, int target_fd, int recursive, int ro)
+{
 	unsigned rec = recursive ? AT_RECURSIVE : 0;
 	int tree;
 
-	tree = (int)syscall(SYS_open_tree, AT_FDCWD, src,
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	tree = (int)syscall(SYS_open_tree, dirfd, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			    rec | (*src ? 0 : AT_EMPTY_PATH));
 	if (tree < 0)
-		die_errno(NULL, "bind %s: open_tree", src);
+		die_errno(NULL, "bind %s: open_tree", what);
 	if (ro) {
 		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec,
 			    &attr, sizeof attr) < 0)
-			die_errno(NULL, "bind %s: make read-only", src);
+			die_errno(NULL, "bind %s: make read-only", what);
 	}
 	if (syscall(SYS_move_mount, tree, "", target_fd, "",
 		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		die_errno(NULL, "bind %s: move_mount", src);
+		die_errno(NULL, "bind %s: move_mount", what);
 	close(tree);
 }
 
@@ -111,9 +116,16 @@ void binds_mount_system(const struct opts *o, int rootfd)
 		bind_tree("/proc", fd, 1, 0);
 		close(fd);
 	}
+	if (o->proc == PROC_NEW)
+		procfs_mount_new(rootfd);
 	if (o->sys == SYS_BIND_RO) {
 		fd = resolve_in_root(rootfd, "/sys", S_IFDIR);
 		bind_tree("/sys", fd, 1, 1);
+		close(fd);
+	}
+	if (o->sys == SYS_NEW_RO) { /* in a user ns: needs its own net ns */
+		fd = resolve_in_root(rootfd, "/sys", S_IFDIR);
+		mount_on_fd(fd, "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		close(fd);
 	}
 }

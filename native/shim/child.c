@@ -1,7 +1,9 @@
 /* child.c: the `run` child, from fork() to execvpe(). Every failure goes to
  * the monitor through sync.c ("125 <message>"). Order matters:
- * user ns -> mount/uts ns -> private / -> overlay -> /proc /sys /dev --bind
- * -> pivot_root -> hostname -> cwd -> user -> exec. */
+ * user ns (+ sync point: cgroups joined, maps written) -> mount/uts/pid/
+ * net/ipc/cgroup ns -> lo up -> [--pid-ns: fork PID 1] -> private / ->
+ * overlay -> /proc /sys /dev --bind -> pivot_root -> hostname ->
+ * [--pid-ns: PID 1 forks CMD] -> cwd -> caps, user -> seccomp -> exec. */
 #include "shim.h"
 
 #include <fcntl.h>
@@ -19,20 +21,32 @@ static int unshare_flags(const struct ns_flags *ns)
 		flags |= CLONE_NEWNS;
 	if (ns->uts)
 		flags |= CLONE_NEWUTS;
-	/* container backend: CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWCGROUP */
+	if (ns->pid)
+		flags |= CLONE_NEWPID;
+	if (ns->net)
+		flags |= CLONE_NEWNET;
+	if (ns->ipc)
+		flags |= CLONE_NEWIPC;
+	if (ns->cgroup) /* after the sync point: rooted at the joined cgroups */
+		flags |= CLONE_NEWCGROUP;
 	return flags;
 }
 
-void child_run(const struct opts *o, const struct child_io *io, struct userns_sync *us)
+void child_run(const struct opts *o, const struct child_io *io,
+	       struct userns_sync *us, int pid_fd)
 {
 	int rootfd;
 
 	if (!io->ctty)
 		child_stdio(io);
-	if (o->ns.user)
-		userns_child_enter(us);
+	if (o->ns.user || o->n_cgroups)
+		userns_child_enter(us, o->ns.user);
 	if (unshare(unshare_flags(&o->ns)) < 0)
-		die_errno(NULL, "unshare(mount/uts namespaces)");
+		die_errno(NULL, "unshare(namespaces)");
+	if (o->ns.net)
+		netns_lo_up();
+	if (o->ns.pid)
+		init_fork(pid_fd); /* from here on: PID 1 of the new pid ns */
 	if (mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die_errno(NULL, "make / private");
 
@@ -48,11 +62,13 @@ void child_run(const struct opts *o, const struct child_io *io, struct userns_sy
 
 	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
 		die_errno(NULL, "sethostname %s", o->hostname);
+	if (o->ns.pid)
+		init_spawn(); /* from here on: CMD's process */
 	if (io->ctty) {
 		int slave = pty_open_send(io->console);
 		struct child_io tio = { slave, slave, slave, 1, -1 };
 
 		child_stdio(&tio);
 	}
-	launch(o->cwd, &o->user, (char **)o->env, o->argv);
+	launch(o);
 }

@@ -1,5 +1,6 @@
-/* exec_enter.c: `berth-shim exec --pid PID`: join the namespaces and root
- * of a running environment, start CMD there and relay until it exits. */
+/* exec_enter.c: `berth-shim exec --pid PID`: join the cgroups, namespaces
+ * and root of a running environment, fork CMD there (after setns(pid), so
+ * it lives in the environment's pid namespace) and relay until it exits. */
 #include "shim.h"
 
 #include <errno.h>
@@ -48,6 +49,13 @@ int cmd_exec(int argc, char **argv)
 	struct ns_ref user = { "user", CLONE_NEWUSER, -1, 1 };
 	struct ns_ref mnt = { "mnt", CLONE_NEWNS, -1, 1 };
 	struct ns_ref uts = { "uts", CLONE_NEWUTS, -1, 1 };
+	struct ns_ref others[] = { /* joined after mnt/uts; pid last (it only affects children) */
+		{ "ipc", CLONE_NEWIPC, -1, 1 },
+		{ "net", CLONE_NEWNET, -1, 1 },
+		{ "cgroup", CLONE_NEWCGROUP, -1, 1 },
+		{ "pid", CLONE_NEWPID, -1, 1 },
+	};
+	const size_t nothers = sizeof others / sizeof others[0];
 	struct child_io io;
 	struct monitor m;
 	int master = -1, slave = -1, devnull, rootfd, syncr, sigfd, code, status;
@@ -55,11 +63,15 @@ int cmd_exec(int argc, char **argv)
 	pid_t child;
 
 	opts_parse_exec(&o, argc, argv);
-	/* Everything from the host side is opened before joining. */
+	/* Everything from the host side is opened before joining; the cgroups
+	 * first, so that the command is forked inside them. */
+	cgroup_join(&o, getpid());
 	if (o.ns.user)
 		ns_open(&user, o.pid);
 	ns_open(&mnt, o.pid);
 	ns_open(&uts, o.pid);
+	for (size_t i = 0; i < nothers; i++)
+		ns_open(&others[i], o.pid);
 	snprintf(path, sizeof path, "/proc/%d/root", (int)o.pid);
 	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -70,6 +82,8 @@ int cmd_exec(int argc, char **argv)
 		ns_join(&user);
 	ns_join(&mnt);
 	ns_join(&uts);
+	for (size_t i = 0; i < nothers; i++)
+		ns_join(&others[i]);
 	if (fchdir(rootfd) < 0 || chroot(".") < 0)
 		die_errno(NULL, "enter the root of pid %d", (int)o.pid);
 	close(rootfd);
@@ -85,7 +99,7 @@ int cmd_exec(int argc, char **argv)
 	child = fork_synced(&syncr, &sigfd);
 	if (child == 0) {
 		child_stdio(&io);
-		launch(o.cwd, &o.user, o.env, o.argv);
+		launch(&o);
 	}
 	if (slave >= 0)
 		close(slave);

@@ -1,10 +1,12 @@
 /* launch.c: the steps shared by run and exec once inside the new root:
- * stdio, working directory, identity, environment, execvpe. */
+ * stdio, working directory, capability bounding set, identity, capabilities,
+ * no_new_privs, seccomp (last), environment, execvpe. */
 #include "shim.h"
 
 #include <errno.h>
 #include <grp.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -35,16 +37,22 @@ static void become_user(const struct user_spec *u)
 		die_errno("is the uid mapped? see --uid-map", "setresuid(%u)", (unsigned)u->uid);
 }
 
-void launch(const char *cwd, const struct user_spec *u, char **env, char **argv)
+void launch(const struct opts *o)
 {
-	static char *empty[] = { NULL };
-	const char *dir = cwd ? cwd : "/";
+	const char *dir = o->cwd ? o->cwd : "/";
+	char **argv = o->argv;
 
 	mkdir_p(dir, 0755);
 	if (chdir(dir) < 0)
 		die_errno(NULL, "chdir %s", dir);
-	become_user(u);
-	environ = env ? env : empty; /* execvpe searches PATH from environ */
+	caps_bound(o);
+	become_user(&o->user);
+	caps_apply(o);
+	if ((o->has_caps || o->seccomp == SECCOMP_DEFAULT) &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno(NULL, "set no_new_privs");
+	seccomp_install(o);
+	environ = (char **)o->env; /* exactly --env; execvpe searches PATH from environ */
 	execvpe(argv[0], argv, environ);
 	if (errno == ENOENT)
 		sync_child_fail(127, "%s: command not found", argv[0]);

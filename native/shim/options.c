@@ -131,6 +131,30 @@ static int common_opt(struct opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* --caps, --seccomp, --cgroup: shared by run and exec. */
+static int confine_opt(struct opts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	if (!strcmp(a, "--caps")) {
+		o->caps = caps_parse(value(argc, argv, i));
+		o->has_caps = 1;
+	} else if (!strcmp(a, "--seccomp")) {
+		const char *v = value(argc, argv, i);
+		if (!strcmp(v, "default"))
+			o->seccomp = SECCOMP_DEFAULT;
+		else if (!strcmp(v, "unconfined"))
+			o->seccomp = SECCOMP_UNCONFINED;
+		else
+			die("invalid --seccomp '%s' (expected default or unconfined)", v);
+	} else if (!strcmp(a, "--cgroup")) {
+		if (o->n_cgroups >= MAX_LIST)
+			die("too many --cgroup options (max %d)", MAX_LIST);
+		o->cgroups[o->n_cgroups++] = value(argc, argv, i);
+	} else
+		return 0;
+	return 1;
+}
+
 static int map_opt(struct opts *o, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
@@ -157,9 +181,18 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 	defaults(o);
 	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char *a = argv[i];
-		if (common_opt(o, argc, argv, &i) || map_opt(o, argc, argv, &i))
+		if (common_opt(o, argc, argv, &i) || map_opt(o, argc, argv, &i) ||
+		    confine_opt(o, argc, argv, &i))
 			continue;
-		if (!strcmp(a, "--state-dir"))
+		if (!strcmp(a, "--pid-ns"))
+			o->ns.pid = 1;
+		else if (!strcmp(a, "--net-ns"))
+			o->ns.net = 1;
+		else if (!strcmp(a, "--ipc-ns"))
+			o->ns.ipc = 1;
+		else if (!strcmp(a, "--cgroup-ns"))
+			o->ns.cgroup = 1;
+		else if (!strcmp(a, "--state-dir"))
 			o->state_dir = value(argc, argv, &i);
 		else if (!strcmp(a, "--log"))
 			o->log_path = value(argc, argv, &i);
@@ -184,14 +217,17 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 			if (!strcmp(v, "bind"))
 				o->proc = PROC_BIND;
 			else if (!strcmp(v, "new"))
-				die("--proc new needs a pid namespace, which this shim does not create yet (use --proc bind)");
+				o->proc = PROC_NEW;
 			else
-				die("invalid --proc '%s' (expected bind)", v);
+				die("invalid --proc '%s' (expected bind or new)", v);
 		} else if (!strcmp(a, "--sys")) {
 			const char *v = value(argc, argv, &i);
-			if (strcmp(v, "bind-ro") != 0)
-				die("invalid --sys '%s' (expected bind-ro)", v);
-			o->sys = SYS_BIND_RO;
+			if (!strcmp(v, "bind-ro"))
+				o->sys = SYS_BIND_RO;
+			else if (!strcmp(v, "new-ro"))
+				o->sys = SYS_NEW_RO;
+			else
+				die("invalid --sys '%s' (expected bind-ro or new-ro)", v);
 		} else if (!strcmp(a, "--bind"))
 			parse_bind(o, value(argc, argv, &i));
 		else
@@ -206,6 +242,10 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 		die("--upper/--work need at least one --lower");
 	if ((o->n_uid_map || o->n_gid_map) && !o->ns.user)
 		die("--uid-map/--gid-map need --userns");
+	if (o->proc == PROC_NEW && !o->ns.pid)
+		die("--proc new needs --pid-ns (or use --proc bind)");
+	if (o->sys == SYS_NEW_RO && o->ns.user && !o->ns.net)
+		die("--sys new-ro needs --net-ns in a user namespace (or use --sys bind-ro)");
 	o->ns.mnt = 1;
 	o->ns.uts = o->hostname != NULL;
 	userns_default_maps(o);
@@ -218,7 +258,7 @@ void opts_parse_exec(struct opts *o, int argc, char **argv)
 	defaults(o);
 	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char *a = argv[i];
-		if (common_opt(o, argc, argv, &i))
+		if (common_opt(o, argc, argv, &i) || confine_opt(o, argc, argv, &i))
 			continue;
 		if (!strcmp(a, "--pid"))
 			o->pid = (pid_t)parse_num(value(argc, argv, &i), "--pid");

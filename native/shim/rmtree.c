@@ -77,13 +77,12 @@ int cmd_rmtree(int argc, char **argv)
 	if (pid < 0)
 		die_errno(NULL, "fork");
 	if (pid == 0) {
-		userns_child_enter(&us);
+		userns_child_enter(&us, 1);
 		rmtree(o.path);
 		_exit(0);
 	}
-	if (userns_parent_map(&us, pid, &o) < 0) {
-		/* the child failed before unsharing and said why */
-	}
+	if (userns_parent_wait(&us) == 0) /* else it failed before unsharing and said why */
+		userns_parent_map(&us, pid, &o);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno(NULL, "waitpid");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,7 +74,8 @@ int cmd_run(int argc, char **argv)
 	struct child_io io;
 	struct monitor m;
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, syncr;
-	int master = -1, consp[2] = { -1, -1 }, devnull, log_fd = -1, sigfd, code, status;
+	int master = -1, consp[2] = { -1, -1 }, pidp[2] = { -1, -1 };
+	int devnull, log_fd = -1, sigfd, code, status;
 	char msg[1200];
 
 	opts_parse_run(&O, argc, argv);
@@ -111,11 +113,20 @@ int cmd_run(int argc, char **argv)
 			die_errno(NULL, "pipe");
 		io = (struct child_io){ O.interactive ? 0 : devnull, outp[1], errp[1], 0, -1 };
 	}
-	if (O.ns.user)
+	if (O.ns.user || O.n_cgroups)
 		userns_sync_init(&us);
+	if (O.ns.pid) {
+		/* PID 1 is our grandchild: we adopt it when its parent exits */
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+			die_errno(NULL, "PR_SET_CHILD_SUBREAPER");
+		if (pipe2(pidp, O_CLOEXEC) < 0)
+			die_errno(NULL, "pipe");
+	}
 	child = fork_synced(&syncr, &sigfd);
-	if (child == 0)
-		child_run(&O, &io, &us);
+	if (child == 0) {
+		close(pidp[0]);
+		child_run(&O, &io, &us, pidp[1]);
+	}
 	if (O.tty)
 		close(consp[1]);
 	else {
@@ -123,9 +134,23 @@ int cmd_run(int argc, char **argv)
 		close(errp[1]);
 	}
 
-	state_write_pids(O.state_dir, getpid(), child);
-	if (O.ns.user)
+	if (!O.ns.pid)
+		state_write_pids(O.state_dir, getpid(), child);
+	if ((O.ns.user || O.n_cgroups) && userns_parent_wait(&us) == 0) {
+		cgroup_join(&O, child);
 		userns_parent_map(&us, child, &O);
+	}
+	if (O.ns.pid) {
+		pid_t init;
+
+		close(pidp[1]);
+		init = init_pid_read(pidp[0]);
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+		child = init; /* -1: failed before forking it; the sync pipe says why */
+		if (child > 0)
+			state_write_pids(O.state_dir, getpid(), child);
+	}
 	if (O.tty) {
 		/* -1 when setup failed first: the sync pipe then says why. */
 		master = pty_recv_master(consp[0]);
@@ -134,10 +159,12 @@ int cmd_run(int argc, char **argv)
 			pty_copy_winsize(0, master);
 	}
 	code = sync_parent_wait(syncr, msg, sizeof msg);
+	if (!code && child <= 0)
+		die("the pid namespace's init did not start");
 	if (!code && O.tty && master < 0)
 		die("the command started without a terminal");
 	if (code) {
-		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR)
 			;
 		child = -1;
 		set_die_hook(NULL);

@@ -19,8 +19,9 @@ struct bind {
 	int ro;
 };
 
-enum proc_mode { PROC_NONE, PROC_BIND };
-enum sys_mode { SYS_NONE, SYS_BIND_RO };
+enum proc_mode { PROC_NONE, PROC_BIND, PROC_NEW };
+enum sys_mode { SYS_NONE, SYS_BIND_RO, SYS_NEW_RO };
+enum seccomp_mode { SECCOMP_NONE, SECCOMP_UNCONFINED, SECCOMP_DEFAULT };
 
 struct user_spec {
 	uid_t uid;
@@ -29,10 +30,9 @@ struct user_spec {
 	int ngroups; /* -1: none given */
 };
 
-/* Namespaces the child creates. The container backend will add pid, net,
- * ipc and cgroup here; child.c turns these into unshare() flags. */
+/* Namespaces the child creates; child.c turns these into unshare() flags. */
 struct ns_flags {
-	int user, mnt, uts;
+	int user, mnt, uts, pid, net, ipc, cgroup;
 };
 
 struct opts {
@@ -55,6 +55,11 @@ struct opts {
 	int n_env;
 	const char *cwd;
 	struct user_spec user;
+	int has_caps;                 /* --caps given */
+	unsigned long long caps;      /* bit n = capability n */
+	enum seccomp_mode seccomp;
+	const char *cgroups[MAX_LIST]; /* --cgroup DIR */
+	int n_cgroups;
 	char **argv; /* CMD ARG... (NULL-terminated) */
 	/* exec */
 	pid_t pid;
@@ -98,6 +103,8 @@ void sync_child_fail(int code, const char *fmt, ...)
 pid_t fork_synced(int *sync_read, int *sigfd);
 /* Returns 0 when the child exec'd, else the code and the message in msg. */
 int sync_parent_wait(int fd, char *msg, size_t msglen);
+/* PID 1 after forking CMD: let CMD's exec alone close the pipe. */
+void sync_child_close(void);
 
 /* ---- userns.c ----------------------------------------------------------- */
 
@@ -107,20 +114,53 @@ struct userns_sync {
 };
 void userns_default_maps(struct opts *o);
 void userns_sync_init(struct userns_sync *s);
-void userns_child_enter(struct userns_sync *s); /* unshare, wait, become 0 */
-/* Returns 0 when maps were written, -1 when the child went away first. */
-int userns_parent_map(struct userns_sync *s, pid_t pid, const struct opts *o);
+/* The sync point after fork: with newuser the child unshares CLONE_NEWUSER
+ * first; it waits until the monitor has joined the cgroups and written the
+ * maps, then (newuser) becomes 0. */
+void userns_child_enter(struct userns_sync *s, int newuser);
+/* Returns 0 once the child reached the sync point, -1 when it went away first. */
+int userns_parent_wait(struct userns_sync *s);
+void userns_parent_map(struct userns_sync *s, pid_t pid, const struct opts *o); /* + ack */
 
 /* ---- binds.c ------------------------------------------------------------ */
 
 /* Resolve PATH beneath rootfd (symlinks cannot escape), creating the last
  * component (S_IFDIR or S_IFREG; 0 = must exist) and missing parents. */
 int resolve_in_root(int rootfd, const char *path, mode_t create);
+int open_in_root(int rootfd, const char *path); /* -1/errno, never creates */
 void bind_tree(const char *src, int target_fd, int recursive, int ro);
+/* Same, the source given as dirfd + path (path "" = dirfd itself); what
+ * names it in errors. */
+void bind_at(int dirfd, const char *src, const char *what, int target_fd,
+	     int recursive, int ro);
 void mount_on_fd(int target_fd, const char *what, const char *fstype,
 		 unsigned long flags, const char *data);
 void binds_mount_system(const struct opts *o, int rootfd); /* /proc, /sys */
 void binds_mount_user(const struct opts *o, int rootfd);   /* --bind */
+
+/* ---- procfs.c: --proc new ------------------------------------------------ */
+
+void procfs_mount_new(int rootfd); /* fresh procfs + Podman's masks */
+
+/* ---- netns.c / cgroup.c / caps.c / seccomp.c ----------------------------- */
+
+void netns_lo_up(void);
+void cgroup_join(const struct opts *o, pid_t pid); /* pid -> every DIR/cgroup.procs */
+unsigned long long caps_parse(const char *list);
+void caps_bound(const struct opts *o);  /* while privileged: bounding + inheritable */
+void caps_apply(const struct opts *o);  /* after the user switch: capset, no_new_privs */
+void seccomp_install(const struct opts *o);
+
+/* ---- init.c: PID 1 of a --pid-ns environment ------------------------------ */
+
+/* In the child after unshare(CLONE_NEWPID): fork; the parent sends the new
+ * process's host pid on pid_fd and exits; the new process (PID 1) returns. */
+void init_fork(int pid_fd);
+/* Read that pid in the monitor (-1 when the child failed before forking). */
+pid_t init_pid_read(int fd);
+/* In PID 1 once the root is ready: fork CMD's process, which returns; PID 1
+ * stays here reaping, forwarding signals, and exits with CMD's status. */
+void init_spawn(void);
 
 /* ---- rootfs.c / devfs.c ------------------------------------------------- */
 
@@ -136,13 +176,14 @@ struct child_io {
 	int console;      /* run --tty: socket to pass the pty master back on, else -1 */
 };
 void child_stdio(const struct child_io *io);
-void launch(const char *cwd, const struct user_spec *u, char **env,
-	    char **argv) __attribute__((noreturn));
+/* cwd, caps bounding, user, caps, no_new_privs, seccomp, execvpe */
+void launch(const struct opts *o) __attribute__((noreturn));
 
 /* ---- child.c: the run child ---------------------------------------------- */
 
+/* pid_fd: write end for init_fork() (--pid-ns), else -1 */
 void child_run(const struct opts *o, const struct child_io *io,
-	       struct userns_sync *us) __attribute__((noreturn));
+	       struct userns_sync *us, int pid_fd) __attribute__((noreturn));
 
 /* ---- pty.c -------------------------------------------------------------- */
 

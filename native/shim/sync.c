@@ -24,6 +24,13 @@ void sync_child_init(int fd)
 	set_die_hook(child_die_hook);
 }
 
+void sync_child_close(void)
+{
+	if (report_fd >= 0)
+		close(report_fd);
+	report_fd = -1;
+}
+
 void sync_child_fail(int code, const char *fmt, ...)
 {
 	char buf[1200];

@@ -1,6 +1,8 @@
-/* userns.c: user namespace creation and uid/gid maps.
+/* userns.c: user namespace creation and uid/gid maps, and the sync point.
  * The child unshares CLONE_NEWUSER and waits; the parent (still outside)
- * writes the maps, either directly or through newuidmap/newgidmap. */
+ * joins the --cgroup dirs, writes the maps, either directly or through
+ * newuidmap/newgidmap, and lets the child go on. Without --userns the
+ * same sync point is used only for --cgroup. */
 #include "shim.h"
 
 #include <errno.h>
@@ -30,13 +32,13 @@ void userns_sync_init(struct userns_sync *s)
 		die_errno(NULL, "pipe");
 }
 
-void userns_child_enter(struct userns_sync *s)
+void userns_child_enter(struct userns_sync *s, int newuser)
 {
 	char c = 'U';
 
 	close(s->req[0]);
 	close(s->ack[1]);
-	if (unshare(CLONE_NEWUSER) < 0)
+	if (newuser && unshare(CLONE_NEWUSER) < 0)
 		die_errno("are unprivileged user namespaces enabled? see sysctl user.max_user_namespaces",
 			  "unshare(CLONE_NEWUSER)");
 	if (write_all(s->req[1], &c, 1) < 0)
@@ -45,6 +47,8 @@ void userns_child_enter(struct userns_sync *s)
 	if (read(s->ack[0], &c, 1) != 1 || c != 'A')
 		die("user namespace maps were not written by the monitor");
 	close(s->ack[0]);
+	if (!newuser)
+		return;
 	if (setresgid(0, 0, 0) < 0)
 		die_errno("--gid-map must map id 0", "setresgid(0) in the user namespace");
 	if (setresuid(0, 0, 0) < 0)
@@ -128,7 +132,7 @@ static void run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, i
 		    tool, len ? err : "no message");
 }
 
-int userns_parent_map(struct userns_sync *s, pid_t pid, const struct opts *o)
+int userns_parent_wait(struct userns_sync *s)
 {
 	char c;
 	ssize_t n;
@@ -142,20 +146,26 @@ int userns_parent_map(struct userns_sync *s, pid_t pid, const struct opts *o)
 		close(s->ack[1]);
 		return -1;
 	}
-	if (geteuid() == 0 ||
-	    (only_own_id(o->uid_map, o->n_uid_map, getuid()) &&
-	     only_own_id(o->gid_map, o->n_gid_map, getgid()))) {
+	return 0;
+}
+
+void userns_parent_map(struct userns_sync *s, pid_t pid, const struct opts *o)
+{
+	char c = 'A';
+	int direct = geteuid() == 0 ||
+		     (only_own_id(o->uid_map, o->n_uid_map, getuid()) &&
+		      only_own_id(o->gid_map, o->n_gid_map, getgid()));
+
+	if (o->ns.user && direct) {
 		if (geteuid() != 0)
 			write_proc(pid, "setgroups", "deny");
 		write_map_direct(pid, "uid_map", o->uid_map, o->n_uid_map);
 		write_map_direct(pid, "gid_map", o->gid_map, o->n_gid_map);
-	} else {
+	} else if (o->ns.user) {
 		run_idmap_tool(NEWUIDMAP, pid, o->uid_map, o->n_uid_map);
 		run_idmap_tool(NEWGIDMAP, pid, o->gid_map, o->n_gid_map);
 	}
-	c = 'A';
 	if (write_all(s->ack[1], &c, 1) < 0)
 		die_errno(NULL, "write user namespace ack");
 	close(s->ack[1]);
-	return 0;
 }
