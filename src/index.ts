@@ -14,7 +14,7 @@ import type { ExecOptions, ExitResult } from './drivers/driver.js';
 import type { BackendChoice } from './core/env-store.js';
 
 export * from './core/errors.js';
-export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits } from './core/spec.js';
+export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
 export type { Probe, Capabilities, ExitResult, Status, ExecOptions, EnvState } from './drivers/driver.js';
 export type { BackendChoice, EnvRecord } from './core/env-store.js';
 export type { EnvSummary } from './api/lifecycle.js';
@@ -38,7 +38,8 @@ function ctxFor(opts: ContextOptions = {}): Context {
 
 function specOf(input: SpecInput): EnvSpec {
   const { root: _r, onChoice: _c, onProgress: _p, ...spec } = input;
-  return defaultSpec(spec);
+  const base = defaultSpec();
+  return defaultSpec({ ...spec, security: { ...base.security, ...spec.security } });
 }
 
 export interface RunResult extends ExitResult {

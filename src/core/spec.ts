@@ -35,6 +35,17 @@ export interface EnvSpec {
   detach: boolean;
   autoRemove: boolean;
   labels: Record<string, string>;
+  /** Security options (container backend): capabilities added/dropped, seccomp, privileged. */
+  security: SecurityOptions;
+  /** Run even when a requested limit cannot be enforced on this host. */
+  ignoreUnenforced: boolean;
+}
+
+export interface SecurityOptions {
+  capAdd: string[];
+  capDrop: string[];
+  seccomp: 'default' | 'unconfined';
+  privileged: boolean;
 }
 
 export function defaultSpec(partial: Partial<EnvSpec> = {}): EnvSpec {
@@ -50,6 +61,8 @@ export function defaultSpec(partial: Partial<EnvSpec> = {}): EnvSpec {
     detach: false,
     autoRemove: false,
     labels: {},
+    security: { capAdd: [], capDrop: [], seccomp: 'default', privileged: false },
+    ignoreUnenforced: false,
     ...partial,
   };
 }

@@ -6,6 +6,7 @@ import type { Driver, Probe } from './driver.js';
 import { BACKEND_NAMES, ISOLATION_ORDER, type BackendName, type EnvSpec, type IsolationLevel } from '../core/spec.js';
 import type { EnvStore, BackendChoice } from '../core/env-store.js';
 import { ChrootDriver } from './chroot/chroot-driver.js';
+import { ContainerDriver } from './container/container-driver.js';
 import { NotBuiltDriver } from './not-built-driver.js';
 import { DriverError, SpecError } from '../core/errors.js';
 
@@ -16,7 +17,7 @@ export class Registry {
     this.drivers = new Map<BackendName, Driver>([
       ['microvm', new NotBuiltDriver('microvm')],
       ['uml', new NotBuiltDriver('uml')],
-      ['container', new NotBuiltDriver('container')],
+      ['container', new ContainerDriver(store)],
       ['chroot', new ChrootDriver(store)],
     ]);
   }

@@ -7,7 +7,7 @@ import { CHECKS } from './checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { IN_CI } from '../helpers/requirements.js';
 
-const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot').split(',').filter(Boolean);
+const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container').split(',').filter(Boolean);
 const MODES: Mode[] = ['root', 'rootless'];
 
 for (const backend of BACKENDS) {

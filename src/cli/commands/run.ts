@@ -27,6 +27,16 @@ function parseLabels(values: string[]): Record<string, string> {
   return out;
 }
 
+function parseSecurity(opts: string[], capAdd: string[], capDrop: string[], privileged: boolean): berth.SecurityOptions {
+  let seccomp: berth.SecurityOptions['seccomp'] = 'default';
+  for (const s of opts) {
+    if (s === 'seccomp=unconfined') seccomp = 'unconfined';
+    else if (s === 'seccomp=default') seccomp = 'default';
+    else throw new berth.SpecError('bad-security-opt', `unsupported --security-opt "${s}"`, { fix: 'use seccomp=unconfined or seccomp=default' });
+  }
+  return { capAdd, capDrop, seccomp, privileged };
+}
+
 const str = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
 const list = (o: Record<string, unknown>, k: string) => (Array.isArray(o[k]) ? (o[k] as string[]) : []);
 
@@ -44,6 +54,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   const pids = str(o, 'pids-limit');
   if (pids !== undefined) limits.pidsLimit = berth.parsePositiveNumber(pids, '--pids-limit', true);
   const backend = (str(o, 'backend') ?? 'auto') as berth.EnvSpec['backend'];
+  const security = parseSecurity(list(o, 'security-opt'), list(o, 'cap-add'), list(o, 'cap-drop'), o.privileged === true);
   const detach = o.detach === true;
   const input: berth.SpecInput = {
     image: args.positionals[0] ?? 'busybox',
@@ -57,7 +68,12 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     detach,
     autoRemove: o.rm === true,
     labels: parseLabels(list(o, 'label')),
+    security,
+    ignoreUnenforced: o['ignore-unenforced'] === true,
   };
+  if (security.privileged && o.quiet !== true) {
+    process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
+  }
   const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
   if (o.quiet !== true) input.onProgress = terminalProgress();
