@@ -4,6 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import { CHECKS } from './checks.js';
+import { CONTAINER_CHECKS } from './container-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { IN_CI } from '../helpers/requirements.js';
 
@@ -26,7 +27,7 @@ for (const backend of BACKENDS) {
         if (!missing) runner = makeRunner(mode);
       });
       after(() => runner?.cleanup());
-      for (const check of CHECKS) {
+      for (const check of backend === 'container' ? [...CHECKS, ...CONTAINER_CHECKS] : CHECKS) {
         it(check.name, { skip: missing ?? false, timeout: 120_000 }, () => check.run(runner, backend));
       }
     });

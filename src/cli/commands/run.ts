@@ -89,5 +89,6 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     process.stdout.write(`${res.id}\n`);
     return 0;
   }
+  if (res.oomKilled) process.stderr.write(`berth: the command was OOM killed (exit ${res.exitCode}); raise --memory\n`);
   return res.exitCode;
 }

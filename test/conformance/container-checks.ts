@@ -1,0 +1,65 @@
+/** Checks only the container backend must pass (on top of the shared conformance checks). */
+import assert from 'node:assert/strict';
+import type { Check } from './checks.js';
+
+export const CONTAINER_CHECKS: Check[] = [
+  {
+    name: 'container: own processes, PID 1 is berth init, own hostname, only lo',
+    async run(r, b) {
+      const res = await r.run(['run', '--rm', '--backend', b, '--hostname', 'ctr1', '--', 'sh', '-c',
+        'echo "me=$$"; ps -o pid | tail -n +2 | sort -n | tail -n 1; hostname; ls /sys/class/net; ip link | grep -c "^[0-9]"']);
+      assert.equal(res.code, 0, res.stderr);
+      const [me, maxPid, host, nets, links] = res.stdout.trim().split('\n');
+      assert.equal(me, 'me=2', 'the command is PID 2, under berth init');
+      assert.ok(Number(maxPid) < 20, `only the container's own few processes: ${res.stdout}`);
+      assert.equal(host, 'ctr1');
+      assert.equal(nets, 'lo');
+      assert.equal(links, '1');
+    },
+  },
+  {
+    name: 'container: reduced capabilities, no_new_privs, masked /proc, refused syscalls',
+    async run(r, b) {
+      const res = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c',
+        'grep -E "^(CapEff|NoNewPrivs)" /proc/1/status; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; ' +
+        'if head -c 1 /proc/kcore >/dev/null 2>&1; then echo kcore-readable; fi; ' +
+        'if mount -t tmpfs x /mnt 2>/dev/null; then echo mount-ok; fi; ' +
+        'if unshare -U true 2>/dev/null; then echo userns-ok; fi; ' +
+        'if echo 1 > /proc/sys/kernel/panic 2>/dev/null; then echo procsys-writable; fi; echo done']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /CapEff:\s+00000000800405fb/);
+      assert.match(res.stdout, /NoNewPrivs:\s+1/);
+      assert.doesNotMatch(res.stdout, /kcore-readable|mount-ok|userns-ok|procsys-writable/);
+      assert.match(res.stdout, /done\n$/);
+      const unconfined = await r.run(['run', '--rm', '--backend', b, '--cap-add', 'SYS_ADMIN', '--security-opt', 'seccomp=unconfined', '--', 'sh', '-c', 'mount -t tmpfs x /mnt && echo mounted']);
+      assert.equal(unconfined.stdout, 'mounted\n', unconfined.stderr);
+      const bad = await r.run(['run', '--rm', '--backend', b, '--cap-add', 'FLY', '--', 'true']);
+      assert.equal(bad.code, 125);
+      assert.match(bad.stderr, /unknown capability "FLY"/);
+    },
+  },
+  {
+    name: 'container: memory and pids limits are enforced, or refused clearly where they cannot be',
+    async run(r, b) {
+      if (r.mode === 'rootless') {
+        // This host's controllers are cgroup v1, which only root can write: refuse, never ignore.
+        const res = await r.run(['run', '--rm', '--backend', b, '--memory', '32m', '--', 'true']);
+        if (res.code === 0) return; // a host that delegates cgroup v2 to users enforces it
+        assert.equal(res.code, 125);
+        assert.match(res.stderr, /cannot enforce --memory here/);
+        assert.match(res.stderr, /--ignore-unenforced/);
+        const anyway = await r.run(['run', '--rm', '--backend', b, '--memory', '32m', '--ignore-unenforced', '--', 'true']);
+        assert.equal(anyway.code, 0, anyway.stderr);
+        return;
+      }
+      const oom = await r.run(['run', '--rm', '--backend', b, '--memory', '32m', '--', 'sh', '-c', 'head -c 200m /dev/zero | tail']);
+      assert.equal(oom.code, 137, oom.stdout + oom.stderr);
+      assert.match(oom.stderr, /OOM killed/);
+      const bomb = await r.run(['run', '--rm', '--backend', b, '--pids-limit', '64', '--', 'sh', '-c',
+        // Fork until refused (in a subshell, whose failure we ignore), then count without forking.
+        '( i=0; while [ $i -lt 200 ]; do sleep 5 & i=$((i+1)); done ) 2>/dev/null; set -- /proc/[0-9]*; echo $#'], { timeoutMs: 60_000 });
+      assert.equal(bomb.code, 0, bomb.stderr);
+      assert.ok(Number(bomb.stdout.trim()) <= 64, `processes capped at 64: ${bomb.stdout}`);
+    },
+  },
+];
