@@ -33,6 +33,8 @@ export interface Group {
   baseline: string;
   /** Undo whatever prepare() created (temp dirs, images); always called. */
   cleanup?: () => Promise<void> | void;
+  /** Extra Markdown shown after the table (figures that are not timings), read after the runs. */
+  notes?: () => string;
 }
 
 export interface Suite {
@@ -70,6 +72,7 @@ export interface GroupResult {
   description: string;
   baseline: string;
   rows: RowResult[];
+  notes?: string;
 }
 
 export class BenchFailure extends Error {
@@ -148,7 +151,7 @@ export async function runSuite(suite: Suite, ctx: SuiteContext, opts: Options, l
   if (isUnavailable(prepared)) return { ...base, baseline: '', rows: [prepared] };
   try {
     const rows = measure(prepared.rows, opts, (r, t) => log(`  ${suite.name}: round ${r}/${t}`));
-    return { ...base, baseline: prepared.baseline, rows };
+    return { ...base, baseline: prepared.baseline, rows, notes: prepared.notes?.() };
   } finally {
     await prepared.cleanup?.();
   }

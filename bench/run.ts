@@ -48,8 +48,13 @@ export function renderSection(results: GroupResult[], opts: Options): string {
     ...machineFacts(),
     `- Settings: ${opts.warmup} warm-up + ${opts.runs} measured runs per row, interleaved round-robin`,
   ];
-  for (const g of results) parts.push('', `### ${g.suite}`, '', g.description + '.', '', formatTable(g));
+  for (const g of results) parts.push('', `### ${g.suite}`, '', g.description + '.', '', formatGroup(g));
   return parts.join('\n');
+}
+
+/** The timing table (when the group has rows) and the suite's extra notes. */
+export function formatGroup(g: GroupResult): string {
+  return [g.rows.length ? formatTable(g) : '', g.notes ?? ''].filter(Boolean).join('\n\n');
 }
 
 const HEADER = `# Benchmarks
@@ -98,7 +103,7 @@ async function main(): Promise<number> {
       const g = await runSuite(s, { repo }, opts, (line) => { if (process.stderr.isTTY) process.stderr.write(`\r${line}`); });
       if (process.stderr.isTTY) process.stderr.write('\n');
       results.push(g);
-      console.log(`\n### ${g.suite}\n\n${formatTable(g)}\n`);
+      console.log(`\n### ${g.suite}\n\n${formatGroup(g)}\n`);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       failures.push(`${s.name}: ${msg}`);

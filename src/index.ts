@@ -6,7 +6,7 @@
  *   const r = await env.exec(['true']);
  */
 import { makeContext, type Context, type ContextOptions } from './api/context.js';
-import { createAndStart, listEnvs, inspectEnv, execIn, stopEnv, killEnv, removeEnv, waitEnv, type CreateHooks } from './api/lifecycle.js';
+import { createAndStart, listEnvs, inspectEnv, execIn, stopEnv, killEnv, removeEnv, waitEnv, pauseEnv, resumeEnv, statsOf, processesOf, type CreateHooks } from './api/lifecycle.js';
 import { Environment } from './api/environment.js';
 import { readLogs, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
@@ -15,7 +15,8 @@ import type { BackendChoice } from './core/env-store.js';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
-export type { Probe, Capabilities, ExitResult, Status, ExecOptions, EnvState } from './drivers/driver.js';
+export type { Probe, Capabilities, ExitResult, Status, ExecOptions, EnvState, EnvStats } from './drivers/driver.js';
+export type { EnvProcess } from './api/processes.js';
 export type { BackendChoice, EnvRecord } from './core/env-store.js';
 export type { EnvSummary } from './api/lifecycle.js';
 export type { LogRecord } from './core/cri-log.js';
@@ -127,4 +128,23 @@ export async function backends(opts: ContextOptions = {}) {
 export async function doctor(opts: ContextOptions = {}) {
   const { runDoctor } = await import('./api/doctor.js');
   return runDoctor(ctxFor(opts));
+}
+
+/** Freeze every process of an environment (container backend: the cgroup freezer). */
+export function pause(ref: string, opts: ContextOptions = {}): Promise<void> {
+  return pauseEnv(ctxFor(opts), ref);
+}
+
+export function unpause(ref: string, opts: ContextOptions = {}): Promise<void> {
+  return resumeEnv(ctxFor(opts), ref);
+}
+
+/** CPU, memory and pids use from the environment's cgroups. */
+export function stats(ref: string, opts: ContextOptions = {}) {
+  return statsOf(ctxFor(opts), ref);
+}
+
+/** The host processes of a running environment. */
+export function top(ref: string, opts: ContextOptions = {}) {
+  return processesOf(ctxFor(opts), ref);
 }

@@ -1,5 +1,7 @@
-/** Every benchmark suite, in report order. Later suites (container vs podman/runc/bwrap, uml, microvm) plug in here. */
+/** Every benchmark suite, in report order. Later suites (uml, microvm) plug in here. */
 import type { Suite } from '../harness.js';
 import { chrootStartup } from './chroot-startup.js';
+import { containerStartup } from './container-startup.js';
+import { idleContainers } from './idle-containers.js';
 
-export const suites: Suite[] = [chrootStartup];
+export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers];

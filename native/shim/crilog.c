@@ -1,7 +1,8 @@
 /* crilog.c: CRI log format, one record per line:
  *   <RFC3339Nano> <stream> <F|P> <text>\n
  * F: the text ended with a newline (not included); P: the chunk ended
- * mid-line. */
+ * mid-line. With --log-max-size the file is rotated between records
+ * (logrotate.c). */
 #include "shim.h"
 
 #include <fcntl.h>
@@ -14,6 +15,7 @@ int crilog_open(const char *path)
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
 		die_errno(NULL, "open log %s", path);
+	logrotate_track(path, fd);
 	return fd;
 }
 
@@ -30,6 +32,7 @@ static void record(int fd, const char *stream, char tag, const char *text, size_
 	memcpy(rec, head, hlen);
 	memcpy(rec + hlen, text, len);
 	rec[hlen + len] = '\n';
+	logrotate_reserve(fd, hlen + len + 1); /* may switch fd to a new file */
 	if (write_all(fd, rec, hlen + len + 1) < 0) /* one write per record */
 		die_errno(NULL, "write log");
 	free(rec);

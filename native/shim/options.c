@@ -196,6 +196,16 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 			o->state_dir = value(argc, argv, &i);
 		else if (!strcmp(a, "--log"))
 			o->log_path = value(argc, argv, &i);
+		else if (!strcmp(a, "--log-max-size")) {
+			o->log_max_size = parse_num(value(argc, argv, &i), "--log-max-size");
+			if (o->log_max_size == 0)
+				die("invalid --log-max-size: 0 (expected a number of bytes > 0)");
+		} else if (!strcmp(a, "--log-max-files")) {
+			unsigned long n = parse_num(value(argc, argv, &i), "--log-max-files");
+			if (n < 1 || n > 1000)
+				die("invalid --log-max-files: %lu (expected 1 to 1000)", n);
+			o->log_max_files = (unsigned)n;
+		}
 		else if (!strcmp(a, "--detach"))
 			o->detach = 1;
 		else if (!strcmp(a, "--lower")) {
@@ -242,12 +252,19 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 		die("--upper/--work need at least one --lower");
 	if ((o->n_uid_map || o->n_gid_map) && !o->ns.user)
 		die("--uid-map/--gid-map need --userns");
+	if ((o->log_max_size || o->log_max_files) && !o->log_path)
+		die("--log-max-size/--log-max-files need --log");
+	if (o->log_max_files && !o->log_max_size)
+		die("--log-max-files needs --log-max-size");
 	if (o->proc == PROC_NEW && !o->ns.pid)
 		die("--proc new needs --pid-ns (or use --proc bind)");
 	if (o->sys == SYS_NEW_RO && o->ns.user && !o->ns.net)
 		die("--sys new-ro needs --net-ns in a user namespace (or use --sys bind-ro)");
 	o->ns.mnt = 1;
 	o->ns.uts = o->hostname != NULL;
+	if (!o->log_max_files)
+		o->log_max_files = 1;
+	logrotate_config(o->log_max_size, o->log_max_files);
 	userns_default_maps(o);
 }
 

@@ -38,6 +38,8 @@ struct ns_flags {
 struct opts {
 	/* run */
 	const char *state_dir, *log_path;
+	unsigned long long log_max_size; /* --log-max-size, 0: no cap */
+	unsigned log_max_files;          /* --log-max-files, default 1 */
 	int detach, tty, interactive;
 	struct ns_flags ns;
 	struct idmap uid_map[MAX_LIST], gid_map[MAX_LIST];
@@ -200,6 +202,16 @@ void tty_raw_enter(int fd); /* restored at exit() */
 
 int crilog_open(const char *path);
 void crilog_write(int fd, const char *stream, const char *buf, size_t len);
+
+/* ---- logrotate.c: --log-max-size / --log-max-files ----------------------- */
+
+/* Set by opts_parse_run(); bytes 0 = no cap (the default). */
+void logrotate_config(unsigned long long bytes, unsigned files);
+/* crilog_open(): remember the path and the size the file already has. */
+void logrotate_track(const char *path, int fd);
+/* Before writing a record of len bytes to fd: rotate first when it would
+ * push the file past the cap (fd keeps its number), then count it. */
+void logrotate_reserve(int fd, size_t len);
 
 /* ---- state.c ------------------------------------------------------------ */
 

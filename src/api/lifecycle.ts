@@ -5,7 +5,9 @@
 import type { Context } from './context.js';
 import type { EnvSpec } from '../core/spec.js';
 import type { EnvRecord, BackendChoice } from '../core/env-store.js';
-import type { Driver, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
+import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
+import { processesInMountNs, type EnvProcess } from './processes.js';
+import { DriverError, StateError } from '../core/errors.js';
 import { validateSpec } from '../core/spec-validate.js';
 import { resolveImage } from '../images/resolve.js';
 import { Reverter } from '../core/reverter.js';
@@ -111,14 +113,54 @@ export function listEnvs(ctx: Context, all: boolean): EnvSummary[] {
   const out: EnvSummary[] = [];
   for (const r of ctx.store.list()) {
     const status = ctx.store.status(r.id);
-    if (!all && status.state !== 'running') continue;
+    if (!all && status.state !== 'running' && status.state !== 'paused') continue;
     const command = r.spec.command.length > 0 ? r.spec.command : [...r.image.config.entrypoint, ...r.image.config.cmd];
     out.push({ id: r.id, name: r.name, backend: r.backend, image: r.image.ref, command, createdAt: r.createdAt, status });
   }
   return out;
 }
 
-export function inspectEnv(ctx: Context, ref: string): { record: EnvRecord; status: Status; capabilities: ReturnType<Driver['capabilities']> } {
-  const { record, driver } = resolveEnv(ctx, ref);
-  return { record, status: ctx.store.status(record.id), capabilities: driver.capabilities() };
+export function inspectEnv(ctx: Context, ref: string): { record: EnvRecord; status: Status; capabilities: ReturnType<Driver['capabilities']>; limits: unknown } {
+  const { record, driver, handle } = resolveEnv(ctx, ref);
+  return { record, status: ctx.store.status(record.id), capabilities: driver.capabilities(), limits: driver.enforcement?.(handle) ?? 'none enforced by this backend' };
+}
+
+function needs(ctx: Context, ref: string, what: 'pause' | 'stats'): Resolved {
+  const r = resolveEnv(ctx, ref);
+  const st = ctx.store.status(r.record.id);
+  if (st.state !== 'running' && st.state !== 'paused') {
+    throw new StateError('not-running', `environment ${r.record.name} is not running`, { fix: 'start a new one with "berth run"' });
+  }
+  if ((what === 'pause' && !r.driver.capabilities().pause) || (what === 'stats' && !r.driver.stats)) {
+    throw new DriverError(`no-${what}`, `the ${r.driver.name} backend cannot ${what === 'pause' ? 'pause environments' : 'account for resources'}`, {
+      fix: 'use --backend container',
+    });
+  }
+  return r;
+}
+
+export async function pauseEnv(ctx: Context, ref: string): Promise<void> {
+  const { driver, handle } = needs(ctx, ref, 'pause');
+  await driver.pause!(handle);
+  ctx.store.markState(handle.id, 'paused');
+}
+
+export async function resumeEnv(ctx: Context, ref: string): Promise<void> {
+  const { driver, handle } = needs(ctx, ref, 'pause');
+  await driver.resume!(handle);
+  ctx.store.markState(handle.id, 'resumed');
+}
+
+export async function statsOf(ctx: Context, ref: string): Promise<EnvStats> {
+  const { driver, handle } = needs(ctx, ref, 'stats');
+  return driver.stats!(handle);
+}
+
+export function processesOf(ctx: Context, ref: string): EnvProcess[] {
+  const { record } = resolveEnv(ctx, ref);
+  const pids = ctx.store.readPids(record.id);
+  if (!pids || !['running', 'paused'].includes(ctx.store.status(record.id).state)) {
+    throw new StateError('not-running', `environment ${record.name} is not running`, { fix: 'start a new one with "berth run"' });
+  }
+  return processesInMountNs(pids.child);
 }

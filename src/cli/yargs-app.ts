@@ -12,6 +12,9 @@ import { rmCommand } from './commands/rm.js';
 import { waitCommand } from './commands/wait.js';
 import { inspectCommand } from './commands/inspect.js';
 import { doctorCommand } from './commands/doctor.js';
+import { pauseCommand, unpauseCommand } from './commands/pause.js';
+import { statsCommand } from './commands/stats.js';
+import { topCommand } from './commands/top.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 
@@ -55,6 +58,10 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(rmCommand as CommandModule)
     .command(waitCommand as CommandModule)
     .command(inspectCommand as CommandModule)
+    .command(pauseCommand as CommandModule)
+    .command(unpauseCommand as CommandModule)
+    .command(statsCommand as CommandModule)
+    .command(topCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command (see berth --help)')
     .strict()

@@ -42,7 +42,7 @@ export interface EnvRecord {
 
 export interface PidsFile { monitor: number; child: number; childStart: number; startedAt: string }
 export interface ExitFile { exitCode: number; signal: string | null; finishedAt: string; error?: string; oomKilled?: boolean }
-export interface StateFile { state: 'created' | 'removing'; at: string }
+export interface StateFile { state: 'created' | 'removing' | 'paused' | 'resumed'; at: string }
 
 function readJson<T>(path: string): T | undefined {
   try {
@@ -209,7 +209,8 @@ export class EnvStore {
     }
     if (pids) {
       if (isProcessAlive(pids.child, pids.childStart)) {
-        return { state: 'running', pid: pids.child, monitorPid: pids.monitor, startedAt: pids.startedAt };
+        const paused = this.readState(id)?.state === 'paused';
+        return { state: paused ? 'paused' : 'running', pid: pids.child, monitorPid: pids.monitor, startedAt: pids.startedAt };
       }
       if (isProcessAlive(pids.monitor)) {
         // The command is gone and the monitor is writing exit.json right now.

@@ -82,6 +82,14 @@ export interface ExecOptions {
   detach?: boolean;
 }
 
+export interface EnvStats {
+  cpuUsageNs: number | null;
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+  pids: number | null;
+  pidsLimit: number | null;
+}
+
 export interface StopOptions {
   timeoutMs: number;
   signal?: string;
@@ -105,6 +113,10 @@ export interface Driver {
   inspect(h: Handle): Promise<Status>;
   /** Rebuild a handle from its state directory (after the CLI exited or crashed). */
   recover(dir: string): Promise<Handle>;
+  /** Which limits are enforced, where and how (for inspect). */
+  enforcement?(h: Handle): unknown;
+  /** Resource usage, where the backend accounts for it (cgroups). */
+  stats?(h: Handle): Promise<EnvStats>;
   pause?(h: Handle): Promise<void>;
   resume?(h: Handle): Promise<void>;
   checkpoint?(h: Handle, name: string): Promise<void>;

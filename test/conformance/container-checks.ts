@@ -62,4 +62,40 @@ export const CONTAINER_CHECKS: Check[] = [
       assert.ok(Number(bomb.stdout.trim()) <= 64, `processes capped at 64: ${bomb.stdout}`);
     },
   },
+  {
+    name: 'container: pause and unpause, stats and top',
+    async run(r, b) {
+      const d = await r.run(['run', '-d', '--backend', b, '--name', 'ticker', '--', 'sh', '-c', 'while true; do echo tick; sleep 0.1; done']);
+      assert.equal(d.code, 0, d.stderr);
+      const top = await r.run(['top', 'ticker']);
+      assert.equal(top.code, 0, top.stderr);
+      assert.match(top.stdout, /while true/);
+      if (r.mode === 'rootless') {
+        // No writable cgroup here as a normal user: pause and stats say so instead of pretending.
+        const p = await r.run(['pause', 'ticker']);
+        if (p.code !== 0) {
+          assert.equal(p.code, 125);
+          assert.match(p.stderr, /pause is not available|no cgroup to freeze/);
+        }
+      } else {
+        assert.equal((await r.run(['pause', 'ticker'])).code, 0);
+        const ps = await r.run(['ps', '--format', 'json']);
+        assert.equal(JSON.parse(ps.stdout)[0].status.state, 'paused');
+        const count = async () => (await r.run(['logs', 'ticker'])).stdout.split('\n').length;
+        const before = await count();
+        await new Promise((res) => setTimeout(res, 600));
+        assert.equal(await count(), before, 'no output while frozen');
+        assert.equal((await r.run(['unpause', 'ticker'])).code, 0);
+        await new Promise((res) => setTimeout(res, 600));
+        assert.ok((await count()) > before, 'output resumes');
+        const st = await r.run(['stats', '--format', 'json', 'ticker']);
+        assert.equal(st.code, 0, st.stderr);
+        const s = JSON.parse(st.stdout)[0];
+        assert.ok(s.pids >= 2 && s.memoryBytes > 0 && s.cpuUsageNs > 0, st.stdout);
+        assert.equal((await r.run(['pause', 'ticker'])).code, 0);
+      }
+      // rm -f works on a paused environment too.
+      assert.equal((await r.run(['rm', '-f', 'ticker'])).code, 0);
+    },
+  },
 ];

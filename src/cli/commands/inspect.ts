@@ -7,7 +7,7 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
   builder: (y) => y.positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' }) as never,
   handler: (a) => {
     const out = a.envs.map((ref) => {
-      const { record, status, capabilities } = berth.inspect(ref);
+      const { record, status, capabilities, limits } = berth.inspect(ref);
       return {
         Id: record.id,
         Name: record.name,
@@ -18,6 +18,7 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
         Rootless: record.rootless,
         Image: { ref: record.image.ref, digest: record.image.digest },
         Config: { ...record.spec, hostname: record.hostname },
+        Limits: limits,
         State: status,
       };
     });

@@ -5,6 +5,7 @@ import { table, ago } from '../output.js';
 function statusText(s: berth.Status): string {
   switch (s.state) {
     case 'running': return `Up since ${s.startedAt ?? '?'}`;
+    case 'paused': return `Up since ${s.startedAt ?? '?'} (Paused)`;
     case 'exited': return `Exited (${s.exit?.exitCode ?? '?'}${s.exit?.signal ? ` ${s.exit.signal}` : ''}) ${ago(s.finishedAt)}${s.reconciled ? ' [reconciled]' : ''}`.trim();
     default: return s.state[0]!.toUpperCase() + s.state.slice(1);
   }

@@ -5,14 +5,14 @@
  */
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Capabilities, Handle, Probe, Problem, Status, ExitResult } from '../driver.js';
+import type { Capabilities, EnvStats, Handle, Probe, Problem, Status, ExitResult, StopOptions } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
 import type { EnvRecord } from '../../core/env-store.js';
 import type { ShimIsolation } from '../shared/shim-cmdline.js';
 import { ShimDriver } from '../shared/shim-driver.js';
 import { probeContainer } from './container-probe.js';
 import { effectiveCaps, ALL_CAPS } from './capabilities-list.js';
-import { readCgroupHost, planCgroups, applyPlan, joinDirs, removeCgroups, oomKilled, freeze, thaw, type CgroupPlan } from '../../host/cgroups/index.js';
+import { readCgroupHost, planCgroups, applyPlan, joinDirs, removeCgroups, oomKilled, freeze, thaw, stats as cgroupStats, describeCgroups, type CgroupPlan } from '../../host/cgroups/index.js';
 import { DriverError, SpecError } from '../../core/errors.js';
 
 const CAPABILITIES: Capabilities = {
@@ -126,6 +126,39 @@ export class ContainerDriver extends ShimDriver {
     const st = await super.inspect(h);
     const exit = this.withOom(this.store.readRecord(h.id), st.exit);
     return exit ? { ...st, exit } : st;
+  }
+
+  async stats(h: Handle): Promise<EnvStats> {
+    const plan = this.plan(this.record(h));
+    if (!plan || plan.dirs.length === 0) return { cpuUsageNs: null, memoryBytes: null, memoryLimitBytes: null, pids: null, pidsLimit: null };
+    const s = cgroupStats(plan);
+    return { cpuUsageNs: s.cpuUsageNs ?? null, memoryBytes: s.memoryCurrentBytes ?? null, memoryLimitBytes: s.memoryLimitBytes ?? null, pids: s.pidsCurrent ?? null, pidsLimit: s.pidsLimit ?? null };
+  }
+
+  /** Which limits are enforced where, for inspect. */
+  enforcement(h: Handle): ReturnType<typeof describeCgroups> | undefined {
+    const plan = this.plan(this.record(h));
+    return plan ? describeCgroups(plan) : undefined;
+  }
+
+  /** Frozen processes cannot take a signal: thaw before stopping or removing. */
+  private async thawQuietly(h: Handle): Promise<void> {
+    const rec = this.store.readRecord(h.id);
+    const plan = rec ? this.plan(rec) : undefined;
+    if (plan && this.store.readState(h.id)?.state === 'paused') {
+      await thaw(plan).catch(() => undefined);
+      this.store.markState(h.id, 'resumed');
+    }
+  }
+
+  override async stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined> {
+    await this.thawQuietly(h);
+    return super.stop(h, opts);
+  }
+
+  override async remove(h: Handle, opts: { force: boolean }): Promise<void> {
+    if (opts.force) await this.thawQuietly(h);
+    return super.remove(h, opts);
   }
 
   async pause(h: Handle): Promise<void> {

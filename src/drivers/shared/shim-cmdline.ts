@@ -26,6 +26,10 @@ export interface ShimRunInput {
   shim: string;
   stateDir: string;
   logFile: string;
+  /** Rotate the log past this size (`--log-max-size`); absent: no cap. */
+  logMaxBytes?: number;
+  /** Rotated files kept, ctr.log included (`--log-max-files`); only with logMaxBytes. */
+  logMaxFiles?: number;
   layers: string[]; // topmost first
   upper: string;
   work: string;
@@ -84,6 +88,10 @@ export function confinementArgs(iso: ShimIsolation): string[] {
 
 export function shimRunArgv(i: ShimRunInput): string[] {
   const argv = [i.shim, 'run', '--state-dir', i.stateDir, '--log', i.logFile];
+  if (i.logMaxBytes !== undefined) {
+    argv.push('--log-max-size', String(i.logMaxBytes));
+    if (i.logMaxFiles !== undefined) argv.push('--log-max-files', String(i.logMaxFiles));
+  }
   if (i.detach) argv.push('--detach');
   if (i.tty) argv.push('--tty');
   if (i.interactive) argv.push('--interactive');

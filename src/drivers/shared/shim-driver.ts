@@ -171,7 +171,7 @@ export abstract class ShimDriver implements Driver {
   async remove(h: Handle, opts: { force: boolean }): Promise<void> {
     const rec = this.store.readRecord(h.id);
     const st = this.store.status(h.id);
-    if (st.state === 'running' && !opts.force) {
+    if ((st.state === 'running' || st.state === 'paused') && !opts.force) {
       throw new StateError('running', `environment ${h.name} is running`, { fix: `stop it first, or use "berth rm -f ${h.name}"` });
     }
     this.store.markState(h.id, 'removing');

@@ -1,0 +1,19 @@
+import type { CommandModule } from 'yargs';
+import * as berth from '../../index.js';
+
+function verb(name: 'pause' | 'unpause', describe: string): CommandModule<object, { envs: string[] }> {
+  return {
+    command: `${name} <envs..>`,
+    describe,
+    builder: (y) => y.positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' }) as never,
+    handler: async (a) => {
+      for (const ref of a.envs) {
+        await (name === 'pause' ? berth.pause(ref) : berth.unpause(ref));
+        process.stdout.write(`${ref}\n`);
+      }
+    },
+  };
+}
+
+export const pauseCommand = verb('pause', 'Freeze every process of environments (container: the cgroup freezer)');
+export const unpauseCommand = verb('unpause', 'Thaw paused environments');
