@@ -17,6 +17,16 @@ export interface Check {
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
+/** The (first) child process of `pid`, from /proc. */
+function childOf(pid: number): number | undefined {
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] === String(pid)) return Number(p);
+    } catch { /* gone */ }
+  }
+  return undefined;
+}
+
 async function psJson(r: Runner): Promise<{ id: string; name: string; status: { state: string; exit?: { exitCode: number } } }[]> {
   const res = await r.run(['ps', '-a', '--format', 'json']);
   assert.equal(res.code, 0, res.stderr);
@@ -181,9 +191,8 @@ export const CHECKS: Check[] = [
       child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
       for (let i = 0; i < 100 && !out.includes('ready'); i++) await sleep(50);
       assert.match(out, /ready/);
-      // Signal the berth CLI process itself (for rootless, the node process under runuser).
-      const pids = processesMentioning('dist/berth.cjs').map((l) => Number(l.split(' ')[0]));
-      const node = pids.find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim().startsWith('node'));
+      // Signal the berth CLI process itself: our child as root; under runuser, runuser's child.
+      const node = r.mode === 'root' ? child.pid : childOf(child.pid!);
       assert.ok(node, 'berth CLI process found');
       process.kill(node!, 'SIGTERM');
       const code = await new Promise<number | null>((res) => child.once('close', (c) => res(c)));
