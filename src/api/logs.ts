@@ -55,21 +55,24 @@ function parseLines(text: string): LogRecord[] {
   return text.split('\n').map(parseCriLine).filter((r): r is LogRecord => r !== undefined);
 }
 
-/** One file read to its end (a rotated file is complete); [] when it is gone. */
-function readWhole(path: string, ino: number): LogRecord[] {
-  let fd: number;
+/**
+ * One rotated file read to its end (it is complete). Found by inode: when a rotation renamed
+ * it since it was listed, it is looked up again once. [] when it is gone.
+ */
+function readRotated(dir: string, f: LogFile, retry = true): LogRecord[] {
+  let reader: FdReader | undefined;
   try {
-    fd = openSync(path, 'r');
+    reader = new FdReader(openSync(f.path, 'r'));
   } catch {
-    return [];
+    // renamed away or dropped
   }
-  const reader = new FdReader(fd);
   try {
-    if (reader.ino !== ino) return []; // replaced since it was listed
-    return [...reader.read(), ...reader.flush()];
+    if (reader?.ino === f.ino) return [...reader.read(), ...reader.flush()];
   } finally {
-    reader.close();
+    reader?.close();
   }
+  const moved = retry ? rotatedLogFiles(dir).find((g) => g.ino === f.ino) : undefined;
+  return moved ? readRotated(dir, moved, false) : [];
 }
 
 /** Complete lines appended to one open file. */
@@ -146,7 +149,7 @@ class RotatingLog {
     this.cur = this.open();
     const older = rotatedLogFiles(this.dir).filter((f) => f.ino !== this.cur?.ino);
     const out: LogRecord[] = [];
-    for (const f of older) out.push(...readWhole(f.path, f.ino));
+    for (const f of older) out.push(...readRotated(this.dir, f));
     if (this.cur) out.push(...this.cur.read());
     return out;
   }
@@ -176,17 +179,20 @@ class RotatingLog {
     // Rotated: the monitor finished this file before renaming it; drain it, then read the
     // files rotated after it (several rotations may have happened since the last poll),
     // then the new ctr.log from its start.
-    out.push(...this.cur.read(), ...this.cur.flush());
-    const oldIno = this.cur.ino;
-    const oldMtime = this.cur.mtimeNs();
-    this.cur.close();
+    // The old fd stays open until the listing is done, so that its inode number cannot be
+    // reused by a file created meanwhile.
+    const old = this.cur;
+    out.push(...old.read(), ...old.flush());
+    const oldMtime = old.mtimeNs();
     this.cur = this.open();
     const rotated = rotatedLogFiles(this.dir).filter((f) => f.ino !== this.cur?.ino);
-    const at = rotated.findIndex((f) => f.ino === oldIno);
+    const at = rotated.findIndex((f) => f.ino === old.ino);
+    old.close();
     // Not found: our file was dropped already, so the rotated files written since are newer
-    // (the mtime check leaves out leftovers of a run that kept more files).
+    // (the mtime check leaves out leftovers of a run that kept more files). When the
+    // writer rotates faster than we poll, files dropped in between are lost (as in Docker).
     const newer = at >= 0 ? rotated.slice(at + 1) : rotated.filter((f) => f.mtimeNs >= oldMtime);
-    for (const f of newer) out.push(...readWhole(f.path, f.ino));
+    for (const f of newer) out.push(...readRotated(this.dir, f));
     if (this.cur) out.push(...this.cur.read());
     return out;
   }

@@ -35,7 +35,6 @@ cleanup() {
 	"$SHIM" rmtree "$TMP" 2>/dev/null || rm -rf "$TMP"
 }
 trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT
 
 ok() { echo "ok   - $MODE: $1"; }
 bad() { echo "FAIL - $MODE: $1"; FAILS=$((FAILS + 1)); }

@@ -143,6 +143,7 @@ export class ContainerDriver extends ShimDriver {
 
   /** Frozen processes cannot take a signal: thaw before stopping or removing. */
   private async thawQuietly(h: Handle): Promise<void> {
+    if (this.store.readState(h.id)?.state !== 'paused') return;
     const rec = this.store.readRecord(h.id);
     const plan = rec ? this.plan(rec) : undefined;
     if (plan && this.store.readState(h.id)?.state === 'paused') {

@@ -20,9 +20,11 @@ export async function probeContainer(runtimeDir: string): Promise<Probe> {
   });
   const details: Probe['details'] = { ...base.details, namespaces: ns.detail };
   if (!ns.ok) return { ok: false, reason: ns.detail, details };
-  const plan = planCgroups(readCgroupHost(), 'probe', { memoryBytes: 64 << 20, cpus: 1, pidsLimit: 64 });
-  details.cgroups = plan.unenforceable.length === 0
-    ? 'memory, cpu and pids limits can be enforced'
-    : `cannot enforce: ${plan.unenforceable.map((u) => `${u.limit} (${u.reason})`).join('; ')}`;
+  details.cgroups = await cached(runtimeDir, `container-cgroups-${uid}`, async () => {
+    const plan = planCgroups(readCgroupHost(), 'probe', { memoryBytes: 64 << 20, cpus: 1, pidsLimit: 64 });
+    return plan.unenforceable.length === 0
+      ? 'memory, cpu and pids limits can be enforced'
+      : `cannot enforce: ${plan.unenforceable.map((u) => `${u.limit} (${u.reason})`).join('; ')}`;
+  });
   return { ok: true, reason: '', details };
 }
