@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { REPO, isRoot } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 
-for (const script of ['smoke.sh', 'container-smoke.sh']) {
+for (const script of ['smoke.sh', 'container-smoke.sh', 'log-smoke.sh']) {
   test(`berth-shim ${script} passes as root and rootless`, { timeout: 300_000 }, (t) => {
     if (!requireThat(t, isRoot(), 'root (the smoke tests run the shim as root and as a user they create)')) return;
     const res = spawnSync('bash', [join(REPO, 'test', 'native', script)], { encoding: 'utf8' });

@@ -18,6 +18,7 @@ import { DriverError, StateError, SpecError } from '../../core/errors.js';
 import { isProcessAlive } from '../../core/process-identity.js';
 import { killAll, sendSignal, stopWithGrace, waitForExit } from './monitor-control.js';
 import { runToExit, statusFromExit, forwardSignals } from './spawn-wait.js';
+import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 
 function readImageFile(layers: string[], path: string): string {
   for (const l of layers) {
@@ -87,6 +88,8 @@ export abstract class ShimDriver implements Driver {
       isolation: this.isolation(rec),
       shim: shimPath(),
       stateDir: dir,
+      logMaxBytes: DEFAULT_LOG_MAX_BYTES,
+      logMaxFiles: DEFAULT_LOG_MAX_FILES,
       logFile: join(dir, 'ctr.log'),
       layers: rec.image.layers,
       upper: join(dir, 'upper'),

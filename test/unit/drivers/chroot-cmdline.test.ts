@@ -33,3 +33,13 @@ test('exec and rmtree argv', () => {
     ['/s', 'exec', '--pid', '42', '--userns', '--interactive', '--env', 'X=1', '--cwd', '/', '--user', '0:0', '--', 'ls']);
   assert.deepEqual(rmtreeArgv('/s', '/e', false, [], []), ['/s', 'rmtree', '/e']);
 });
+
+test('log cap and rotation are passed to the shim together', async () => {
+  const { shimRunArgv } = await import('../../../src/drivers/shared/shim-cmdline.js');
+  const argv = shimRunArgv({ ...base, rootless: false, uidMaps: [], gidMaps: [], isolation: { proc: 'new', sys: 'new-ro', pidNs: true, caps: ['KILL'], seccomp: 'default', cgroups: ['/cg/a'] }, logMaxBytes: 1024, logMaxFiles: 3 });
+  const at = argv.indexOf('--log-max-size');
+  assert.deepEqual(argv.slice(at, at + 4), ['--log-max-size', '1024', '--log-max-files', '3']);
+  assert.ok(argv.includes('--pid-ns'));
+  const tail = argv.slice(argv.indexOf('--user') + 2, argv.indexOf('--'));
+  assert.deepEqual(tail, ['--cgroup', '/cg/a', '--caps', 'KILL', '--seccomp', 'default']);
+});
