@@ -60,11 +60,13 @@ export async function run(input: SpecInput): Promise<RunResult> {
   const { handle, driver, choice } = await createAndStart(ctx, spec, input);
   const base = { id: handle.id, name: handle.name, backend: handle.backend, choice };
   if (spec.detach) return { ...base, exitCode: 0 };
+  let res: ExitResult | undefined;
   try {
-    const res = await driver.wait(handle);
+    res = await driver.wait(handle);
     return { ...base, ...res };
   } finally {
-    if (spec.autoRemove) await driver.remove(handle, { force: true });
+    // A detached session keeps running: --rm then applies when it is removed by hand.
+    if (spec.autoRemove && !res?.detached) await driver.remove(handle, { force: true });
   }
 }
 

@@ -120,6 +120,7 @@ int cmd_exec(int argc, char **argv)
 		.relay_stdin = o.tty,
 		.to_terminal = 1,
 		.log_fd = -1,
+		.notify_fd = -1,
 		.sigfd = sigfd,
 	};
 	return exit_code_of(monitor_loop(&m));

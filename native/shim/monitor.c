@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <string.h>
 #include <unistd.h>
 
 static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
@@ -74,13 +75,28 @@ static int pump(struct monitor *m, int *fd, int stream)
 
 static void relay_stdin(struct monitor *m)
 {
-	char buf[4096];
+	char buf[4096], out[4096 + 2];
+	size_t outn, used;
+	int detach = 0;
 	ssize_t n = read(0, buf, sizeof buf);
 
 	if (n < 0 && errno == EINTR)
 		return;
-	if (n <= 0 || write_all(m->master, buf, (size_t)n) < 0)
+	if (n <= 0) {
 		m->relay_stdin = 0; /* EOF on stdin: leave the child alone */
+		return;
+	}
+	used = m->notify_fd >= 0 ? detach_scan(buf, (size_t)n, out, &outn, &detach) : (size_t)n;
+	if (m->notify_fd < 0) {
+		memcpy(out, buf, (size_t)n);
+		outn = (size_t)n;
+	}
+	if (outn > 0 && write_all(m->master, out, outn) < 0)
+		m->relay_stdin = 0;
+	if (detach) {
+		(void)used; /* what followed the keys belongs to the detached terminal */
+		detach_now(m);
+	}
 }
 
 static int on_signal(struct monitor *m, int *status)

@@ -1,6 +1,8 @@
 /* options.c: the closed command-line interface (see README.md). */
 #include "shim.h"
 
+#include <fcntl.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,7 @@ static void defaults(struct opts *o)
 	memset(o, 0, sizeof *o);
 	o->user.ngroups = -1;
 	o->pid = -1;
+	o->notify_fd = -1;
 }
 
 /* Options shared by run and exec. Returns 1 if argv[*i] was consumed. */
@@ -208,6 +211,13 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 		}
 		else if (!strcmp(a, "--detach"))
 			o->detach = 1;
+		else if (!strcmp(a, "--notify-fd")) {
+			unsigned long fd = parse_num(value(argc, argv, &i), "--notify-fd");
+			if (fd < 3 || fd > 1024 || fcntl((int)fd, F_GETFD) < 0)
+				die("invalid --notify-fd %lu (an open descriptor above 2)", fd);
+			o->notify_fd = (int)fd;
+			fcntl(o->notify_fd, F_SETFD, FD_CLOEXEC); /* the command must not inherit it */
+		}
 		else if (!strcmp(a, "--lower")) {
 			if (o->n_lower >= MAX_LIST)
 				die("too many --lower options (max %d)", MAX_LIST);

@@ -93,6 +93,12 @@ static void tty_restore(void)
 		tcsetattr(saved_fd, TCSADRAIN, &saved);
 }
 
+void tty_raw_leave(void)
+{
+	tty_restore();
+	saved_fd = -1;
+}
+
 void tty_raw_enter(int fd)
 {
 	struct termios raw;

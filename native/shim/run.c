@@ -192,6 +192,7 @@ int cmd_run(int argc, char **argv)
 		.relay_stdin = O.tty && !O.detach,
 		.to_terminal = !O.detach,
 		.log_fd = log_fd,
+		.notify_fd = O.tty && !O.detach ? O.notify_fd : -1,
 		.sigfd = sigfd,
 	};
 	status = monitor_loop(&m);

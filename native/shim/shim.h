@@ -41,6 +41,7 @@ struct opts {
 	unsigned long long log_max_size; /* --log-max-size, 0: no cap */
 	unsigned log_max_files;          /* --log-max-files, default 1 */
 	int detach, tty, interactive;
+	int notify_fd; /* --notify-fd N: detach keys tell the CLI here; -1 = no detach keys */
 	struct ns_flags ns;
 	struct idmap uid_map[MAX_LIST], gid_map[MAX_LIST];
 	int n_uid_map, n_gid_map;
@@ -197,6 +198,15 @@ int pty_open_send(int sock);
 int pty_recv_master(int sock); /* -1 when the child died before sending */
 void pty_copy_winsize(int from, int to);
 void tty_raw_enter(int fd); /* restored at exit() */
+void tty_raw_leave(void);   /* restore now (detach) */
+
+/* ---- detach.c: Ctrl-P Ctrl-Q ends the attachment, not the command ------- */
+
+struct monitor;
+/* Copies input to out minus the detach keys; sets *detach when they were
+ * typed and returns how much of in was consumed. */
+size_t detach_scan(const char *in, size_t n, char *out, size_t *outn, int *detach);
+void detach_now(struct monitor *m);
 
 /* ---- crilog.c ----------------------------------------------------------- */
 
@@ -227,6 +237,7 @@ struct monitor {
 	int relay_stdin;    /* copy our stdin to the master */
 	int to_terminal;    /* copy output to our fd 1/2 */
 	int log_fd;         /* CRI log, -1 if none */
+	int notify_fd;      /* --notify-fd: told "detached" on the detach keys, -1 if none */
 	int sigfd;
 };
 int monitor_signals_block(void); /* returns a signalfd; call before fork */

@@ -56,6 +56,8 @@ export interface Handle {
 
 export interface ExitResult {
   exitCode: number;
+  /** The user detached (Ctrl-P Ctrl-Q) from an attached -it session; the command runs on. */
+  detached?: boolean;
   signal?: string;
   oomKilled?: boolean;
 }

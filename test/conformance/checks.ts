@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync, readFileSync, chmodSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, hostname } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { Runner } from '../helpers/berth-cli.js';
 import { storedEnvs, mountsMentioning, processesMentioning } from '../helpers/berth-cli.js';
 
@@ -211,6 +211,29 @@ export const CHECKS: Check[] = [
       assert.match(res.stdout, /\/dev\/pts\/\d+/);
       assert.match(res.stdout, /is-a-tty/);
       assert.match(res.stdout, /xterm/);
+    },
+  },
+  {
+    name: 'Ctrl-P Ctrl-Q detaches an -it session and the command keeps running',
+    async run(r, b) {
+      const { cmd, args, env } = r.argv(['run', '-it', '--backend', b, '--name', 'att', '--', 'sh', '-c', 'echo attached; sleep 1000']);
+      const line = ['stty', 'cols', '80', 'rows', '24;', ...[cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`)].join(' ');
+      const child = spawn('script', ['-qec', line, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const closed = new Promise<number | null>((res) => child.once('close', (c) => res(c)));
+      for (let i = 0; i < 100 && !out.includes('attached'); i++) await sleep(50);
+      child.stdin!.write('\x10\x11');
+      const code = await Promise.race([closed, sleep(15_000).then(() => 'timeout')]);
+      assert.equal(code, 0, `berth should exit 0 on detach: ${out}`);
+      assert.match(out, /detached from att/);
+      child.stdin!.end();
+      const ps = await psJson(r);
+      assert.equal(ps.find((e) => e.name === 'att')?.status.state, 'running');
+      const ex = await r.run(['exec', 'att', '--', 'echo', 'still-here']);
+      assert.equal(ex.stdout, 'still-here\n', ex.stderr);
+      assert.equal((await r.run(['rm', '-f', 'att'])).code, 0);
+      await assertNothingLeft(r);
     },
   },
   {

@@ -6,65 +6,9 @@
 # user berth-smoke that test/native/smoke.sh creates (created here if missing).
 set -u
 
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-SMOKE_USER=berth-smoke
-FAILS=0
-
-if [ "$(id -u)" != 0 ]; then
-	echo "log-smoke.sh must run as root (it tests root and rootless modes)" >&2
-	exit 1
-fi
-make -s -C "$REPO/native" || exit 1
-BUSYBOX=$(command -v busybox || echo /bin/busybox)
-[ -x "$BUSYBOX" ] || { echo "busybox not found" >&2; exit 1; }
-if ! id "$SMOKE_USER" >/dev/null 2>&1; then
-	[ -e /etc/subuid ] || touch /etc/subuid /etc/subgid
-	useradd -m "$SMOKE_USER" || exit 1
-fi
-
-TMP=$(mktemp -d /tmp/berth-log-smoke.XXXXXX)
-chmod 755 "$TMP"
-SHIM=$TMP/berth-shim
-cp "$REPO/native/bin/berth-shim" "$SHIM"
-chmod 755 "$SHIM"
-
-cleanup() {
-	for m in $(awk -v t="$TMP" 'index($5, t)==1 {print $5}' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	"$SHIM" rmtree "$TMP" 2>/dev/null || rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { echo "ok   - $MODE: $1"; }
-bad() { echo "FAIL - $MODE: $1"; FAILS=$((FAILS + 1)); }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
-expect_rc() { if [ "$2" = "$3" ]; then ok "$1 (exit $3)"; else bad "$1: want exit $2, got $3"; fi; }
-as() {
-	if [ "$MODE" = rootless ]; then runuser -u "$SMOKE_USER" -- "$@"; else "$@"; fi
-}
-
-make_rootfs() {
-	local r=$1
-	mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/etc"
-	mkdir -m 1777 "$r/tmp"
-	cp "$BUSYBOX" "$r/bin/busybox"
-	for a in $("$r/bin/busybox" --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
-	done
-}
-
-fresh() {
-	"$SHIM" rmtree "$D/upper" && "$SHIM" rmtree "$D/work" || bad "cleanup rmtree"
-	as mkdir -p "$D/upper" "$D/work" "$D/root"
-	as rm -rf "$D/state" "$D/logs"
-	as mkdir -p "$D/state" "$D/logs"
-}
-
-shim() {
-	as "$SHIM" run $NSOPTS --lower "$D/lower" --upper "$D/upper" --work "$D/work" \
-		--rootfs "$D/root" --state-dir "$D/state" --env PATH=/bin "$@"
-}
+. "$(dirname "$0")/lib.sh"
+smoke_init berth-log-smoke
+FRESH_DIRS="state logs"
 
 # every file of the log is at most MAX bytes
 all_at_most() {
@@ -87,17 +31,7 @@ newest_in_order() {
 }
 
 suite() {
-	MODE=$1
-	D=$TMP/$MODE
-	mkdir -p "$D"
-	make_rootfs "$D/lower"
-	if [ "$MODE" = rootless ]; then
-		chown -R "$SMOKE_USER:" "$D"
-		chown root: "$D/lower"
-		NSOPTS="--userns --overlay-userxattr"
-	else
-		NSOPTS=""
-	fi
+	begin_suite "$1"
 	local rc L
 
 	# 10k lines, 64 KiB, 3 files
@@ -165,15 +99,10 @@ suite() {
 	shim --log "$L" --log-max-size 100 --log-max-files 0 -- true 2>"$D/err"; rc=$?
 	check "--log-max-files 0 refused (exit $rc)" test $rc = 125 -a "$(wc -l <"$D/err")" = 1
 
-	sleep 0.2
-	check "no mount left under $D" test "$(grep -c " $D" /proc/self/mountinfo)" = 0
+	check_no_mounts
 }
 
 suite root
 suite rootless
 
-if [ "$FAILS" != 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
+summary

@@ -6,112 +6,20 @@
 # script). Creates the user berth-smoke (with /etc/subuid range) if missing.
 set -u
 
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-SMOKE_USER=berth-smoke
-FAILS=0
+. "$(dirname "$0")/lib.sh"
+smoke_init berth-smoke subids
 
-if [ "$(id -u)" != 0 ]; then
-	echo "smoke.sh must run as root (it tests root and rootless modes)" >&2
-	exit 1
-fi
-make -s -C "$REPO/native" || exit 1
-BUSYBOX=$(command -v busybox || echo /bin/busybox)
-[ -x "$BUSYBOX" ] || { echo "busybox not found" >&2; exit 1; }
-[ -x /usr/bin/newuidmap ] || { echo "newuidmap not found (package uidmap)" >&2; exit 1; }
-if ! id "$SMOKE_USER" >/dev/null 2>&1; then
-	[ -e /etc/subuid ] || touch /etc/subuid /etc/subgid
-	useradd -m "$SMOKE_USER" || exit 1
-fi
-SUB_UID=$(awk -F: -v u="$SMOKE_USER" '$1==u{print $2; exit}' /etc/subuid)
-SUB_GID=$(awk -F: -v u="$SMOKE_USER" '$1==u{print $2; exit}' /etc/subgid)
-[ -n "$SUB_UID" ] && [ -n "$SUB_GID" ] || { echo "no /etc/subuid or /etc/subgid range for $SMOKE_USER" >&2; exit 1; }
-
-TMP=$(mktemp -d /tmp/berth-smoke.XXXXXX)
-chmod 755 "$TMP"
-SHIM=$TMP/berth-shim # a copy the unprivileged user can surely execute
-cp "$REPO/native/bin/berth-shim" "$SHIM"
-chmod 755 "$SHIM"
-
-cleanup() {
-	for p in $(cat "$TMP"/*/bgpids 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	for m in $(awk -v t="$TMP" 'index($5, t)==1 {print $5}' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	"$SHIM" rmtree "$TMP" 2>/dev/null || rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { echo "ok   - $MODE: $1"; }
-bad() { echo "FAIL - $MODE: $1"; FAILS=$((FAILS + 1)); }
-# check DESCRIPTION COMMAND...: passes when COMMAND succeeds
-check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
-# expect_rc DESCRIPTION WANT GOT
-expect_rc() { if [ "$2" = "$3" ]; then ok "$1 (exit $3)"; else bad "$1: want exit $2, got $3"; fi; }
-has() { grep -q -- "$2" "$1"; }
-json_num() { sed -n "s/.*\"$2\":\([0-9-]*\).*/\1/p" "$1"; }
-# gone PID: the process exits within 5s (a zombie counts: init reaps it)
-gone() {
-	for _ in $(seq 100); do
-		[ -e "/proc/$1" ] || return 0
-		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-wait_for() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
-
-# as CMD...: run as the mode's user
-as() {
-	if [ "$MODE" = rootless ]; then runuser -u "$SMOKE_USER" -- "$@"; else "$@"; fi
-}
-
-make_rootfs() {
-	local r=$1
-	mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/etc" "$r/mnt"
-	mkdir -m 1777 "$r/tmp"
-	cp "$BUSYBOX" "$r/bin/busybox"
-	for a in $("$r/bin/busybox" --list); do
-		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
-	done
-	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
-	echo 'root:x:0:' >"$r/etc/group"
-	ln -s /etc "$r/etclink"      # absolute symlink: must stay in the rootfs
-	ln -s ../../../.. "$r/uplink" # relative escape attempt
-}
-
-# fresh: new upper/work/rootfs/state for the next run
-fresh() {
-	"$SHIM" rmtree "$D/upper" && "$SHIM" rmtree "$D/work" || bad "cleanup rmtree"
-	as mkdir -p "$D/upper" "$D/work" "$D/root"
-	as rm -rf "$D/state"
-	as mkdir -p "$D/state"
-	rm -f "$D/out" "$D/err" "$D/log"
-}
-
-# shim OPTIONS... -- CMD...: berth-shim run on the mode's rootfs
-shim() {
-	as "$SHIM" run $NSOPTS --lower "$D/lower" --upper "$D/upper" --work "$D/work" \
-		--rootfs "$D/root" --state-dir "$D/state" --env PATH=/bin "$@"
-}
-
-suite() {
-	MODE=$1
-	D=$TMP/$MODE
-	mkdir -p "$D"
-	make_rootfs "$D/lower"
+# the image's symlinks for the escape checks; files to bind
+fixtures() {
+	ln -s /etc "$D/lower/etclink"      # absolute symlink: must stay in the rootfs
+	ln -s ../../../.. "$D/lower/uplink" # relative escape attempt
 	mkdir -p "$D/share-rw" "$D/share-ro"
 	echo hostfile >"$D/hostfile"
 	echo ro-content >"$D/share-ro/f"
-	if [ "$MODE" = rootless ]; then
-		chown -R "$SMOKE_USER:" "$D"
-		chown root: "$D/lower" # the image may be someone else's
-		NSOPTS="--userns --overlay-userxattr"
-		U=$(id -u "$SMOKE_USER"); G=$(id -g "$SMOKE_USER")
-		SUBMAPS=(--uid-map "0 $U 1" --uid-map "1 $SUB_UID 65536" --gid-map "0 $G 1" --gid-map "1 $SUB_GID 65536")
-	else
-		NSOPTS=""
-		SUBMAPS=()
-	fi
+}
+
+suite() {
+	begin_suite "$1" fixtures
 	local rc
 
 	# exit codes
@@ -204,18 +112,17 @@ suite() {
 	fresh; shim --detach --log "$D/log" --hostname dbox -- sh -c 'echo started; exec sleep 1000'
 	expect_rc "--detach front" 0 $?
 	check "pids.json exists when the front returns" test -e "$D/state/pids.json"
-	local child monitor execns
+	local child monitor
 	child=$(json_num "$D/state/pids.json" child)
 	monitor=$(json_num "$D/state/pids.json" monitor)
 	echo "$child $monitor" >"$D/bgpids"
 	check "child is running" kill -0 "$child"
-	execns=""; [ "$MODE" = rootless ] && execns=--userns
-	as "$SHIM" exec --pid "$child" $execns --env PATH=/bin --env E=1 --cwd /made/by/exec -- \
+	as "$SHIM" exec --pid "$child" $EXECNS --env PATH=/bin --env E=1 --cwd /made/by/exec -- \
 		sh -c 'echo "$(hostname)|$(pwd)|$E"; exit 5' >"$D/out"
 	expect_rc "exec --pid exit code" 5 $?
 	check "exec joins the environment" test "$(cat "$D/out")" = "dbox|/made/by/exec|1"
-	as "$SHIM" exec --pid "$child" $execns -- nosuchcmd 2>/dev/null; expect_rc "exec missing command" 127 $?
-	local ecmd="$SHIM exec --pid $child $execns --tty -- sh -c '[ -t 0 ] && [ -t 1 ] && echo exec-isatty; exit 4'"
+	as "$SHIM" exec --pid "$child" $EXECNS -- nosuchcmd 2>/dev/null; expect_rc "exec missing command" 127 $?
+	local ecmd="$SHIM exec --pid $child $EXECNS --tty -- sh -c '[ -t 0 ] && [ -t 1 ] && echo exec-isatty; exit 4'"
 	[ "$MODE" = rootless ] && ecmd="runuser -u $SMOKE_USER -- $ecmd"
 	script -qec "$ecmd" /dev/null </dev/null >"$D/out" 2>&1
 	expect_rc "exec --tty exit code" 4 $?
@@ -254,15 +161,10 @@ suite() {
 	fi
 
 	# nothing stays mounted on the host
-	sleep 0.2
-	check "no mount left under $D" test "$(grep -c " $D" /proc/self/mountinfo)" = 0
+	check_no_mounts
 }
 
 suite root
 suite rootless
 
-if [ "$FAILS" != 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
+summary

@@ -89,6 +89,10 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     process.stdout.write(`${res.id}\n`);
     return 0;
   }
+  if (res.detached) {
+    process.stderr.write(`\nberth: detached from ${res.name}; it keeps running (berth exec -it ${res.name} sh, berth logs -f ${res.name}, berth stop ${res.name})\n`);
+    return 0;
+  }
   if (res.oomKilled) process.stderr.write(`berth: the command was OOM killed (exit ${res.exitCode}); raise --memory\n`);
   return res.exitCode;
 }

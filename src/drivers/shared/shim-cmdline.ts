@@ -27,6 +27,8 @@ export interface ShimRunInput {
   stateDir: string;
   logFile: string;
   /** Rotate the log past this size (`--log-max-size`); absent: no cap. */
+  /** An inherited descriptor the shim reports "detached" on when Ctrl-P Ctrl-Q is typed (-it). */
+  notifyFd?: number;
   logMaxBytes?: number;
   /** Rotated files kept, ctr.log included (`--log-max-files`); only with logMaxBytes. */
   logMaxFiles?: number;
@@ -93,6 +95,7 @@ export function shimRunArgv(i: ShimRunInput): string[] {
     if (i.logMaxFiles !== undefined) argv.push('--log-max-files', String(i.logMaxFiles));
   }
   if (i.detach) argv.push('--detach');
+  if (i.notifyFd !== undefined) argv.push('--notify-fd', String(i.notifyFd));
   if (i.tty) argv.push('--tty');
   if (i.interactive) argv.push('--interactive');
   argv.push(...idMapArgs(i.rootless, i.uidMaps, i.gidMaps));

@@ -32,6 +32,7 @@ function readImageFile(layers: string[], path: string): string {
 export abstract class ShimDriver implements Driver {
   abstract readonly name: BackendName;
   private readonly children = new Map<string, ChildProcess>();
+  private readonly detached = new Set<string>();
 
   constructor(protected readonly store: EnvStore) {}
 
@@ -88,6 +89,7 @@ export abstract class ShimDriver implements Driver {
       isolation: this.isolation(rec),
       shim: shimPath(),
       stateDir: dir,
+      ...(spec.tty && !spec.detach ? { notifyFd: 3 } : {}),
       logMaxBytes: DEFAULT_LOG_MAX_BYTES,
       logMaxFiles: DEFAULT_LOG_MAX_FILES,
       logFile: join(dir, 'ctr.log'),
@@ -121,9 +123,22 @@ export abstract class ShimDriver implements Driver {
     const [cmd, ...args] = this.runArgv(rec, h.dir);
     if (!rec.spec.detach) {
       // Attached: the monitor writes to our stdout/stderr and the log; wait() collects it.
-      const child = spawn(cmd!, args, { stdio: ['inherit', 'inherit', 'inherit'] });
+      const tty = rec.spec.tty;
+      const child = spawn(cmd!, args, { stdio: tty ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['inherit', 'inherit', 'inherit'] });
       this.children.set(h.id, child);
-      forwardSignals(child);
+      const stopForwarding = forwardSignals(child);
+      if (tty) {
+        // Ctrl-P Ctrl-Q: the shim stops using our terminal and says so on fd 3; let it run on.
+        const notify = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+        notify.on('data', (d: Buffer) => {
+          if (!d.toString().includes('detached')) return;
+          this.detached.add(h.id);
+          stopForwarding();
+          notify.destroy();
+          child.unref();
+          child.emit('berth-detached');
+        });
+      }
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
         child.once('error', (e) => reject(new DriverError('spawn-failed', `cannot start the native helper: ${e.message}`, { cause: e })));
@@ -195,7 +210,14 @@ export abstract class ShimDriver implements Driver {
   async wait(h: Handle): Promise<ExitResult> {
     const child = this.children.get(h.id);
     if (child) {
-      const res = await statusFromExit(child);
+      const res = await Promise.race([
+        statusFromExit(child),
+        new Promise<ExitResult>((resolve) => child.once('berth-detached', () => resolve({ exitCode: 0, detached: true }))),
+      ]);
+      if (res.detached) {
+        this.children.delete(h.id);
+        return res;
+      }
       this.children.delete(h.id);
       // The monitor recorded the exact status (or a setup error) in exit.json.
       return this.store.status(h.id).exit ?? res;

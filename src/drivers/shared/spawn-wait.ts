@@ -41,7 +41,7 @@ const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
  * command). Ctrl-C from a terminal already reaches the monitor, which shares our process group,
  * so with a terminal on stdin SIGINT is not forwarded a second time.
  */
-export function forwardSignals(child: ChildProcess): void {
+export function forwardSignals(child: ChildProcess): () => void {
   // isatty(0), not process.stdin.isTTY: creating the stdin stream costs ~10 ms (ADR 0002).
   const terminal = isatty(0);
   const handlers = FORWARDED.map((sig) => {
@@ -54,7 +54,9 @@ export function forwardSignals(child: ChildProcess): void {
     process.on(sig, h);
     return [sig, h] as const;
   });
-  child.once('exit', () => {
+  const stop = () => {
     for (const [sig, h] of handlers) process.off(sig, h);
-  });
+  };
+  child.once('exit', stop);
+  return stop;
 }
