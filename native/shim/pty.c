@@ -76,6 +76,13 @@ int pty_recv_master(int sock)
 	return fd;
 }
 
+void pty_set_winsize(int fd, unsigned short rows, unsigned short cols)
+{
+	struct winsize ws = { .ws_row = rows, .ws_col = cols };
+
+	ioctl(fd, TIOCSWINSZ, &ws);
+}
+
 void pty_copy_winsize(int from, int to)
 {
 	struct winsize ws;

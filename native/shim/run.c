@@ -157,6 +157,8 @@ int cmd_run(int argc, char **argv)
 		close(consp[0]);
 		if (master >= 0 && !O.detach)
 			pty_copy_winsize(0, master);
+		else if (master >= 0)
+			pty_set_winsize(master, 24, 80); /* -dit: no terminal to copy from */
 	}
 	code = sync_parent_wait(syncr, msg, sizeof msg);
 	if (!code && child <= 0)

@@ -197,6 +197,7 @@ void pty_open(int *master, int *slave);
 int pty_open_send(int sock);
 int pty_recv_master(int sock); /* -1 when the child died before sending */
 void pty_copy_winsize(int from, int to);
+void pty_set_winsize(int fd, unsigned short rows, unsigned short cols);
 void tty_raw_enter(int fd); /* restored at exit() */
 void tty_raw_leave(void);   /* restore now (detach) */
 

@@ -22,9 +22,6 @@ export function validateSpec(spec: EnvSpec): void {
   if (spec.workdir !== undefined && !isAbsolute(spec.workdir)) {
     throw new SpecError('bad-workdir', `workdir "${spec.workdir}" is not an absolute path`, { fix: 'use -w /abs/path' });
   }
-  if (spec.tty && spec.detach) {
-    throw new SpecError('bad-tty', '-t with -d is not supported yet (no attach)', { fix: 'drop -t, or run in the foreground' });
-  }
   if (spec.hostname !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(spec.hostname)) {
     throw new SpecError('bad-hostname', `invalid hostname "${spec.hostname}"`, { fix: 'use letters, digits, . and -, at most 63 characters' });
   }

@@ -237,6 +237,21 @@ export const CHECKS: Check[] = [
     },
   },
   {
+    name: '-dit gives a detached command a terminal (24x80) whose output is logged',
+    async run(r, b) {
+      const d = await r.run(['run', '-dit', '--backend', b, '--name', 'dtty', '--', 'sh', '-c', 'tty; stty size; sleep 1000']);
+      assert.equal(d.code, 0, d.stderr);
+      let logs = '';
+      for (let i = 0; i < 50 && !logs.includes('24 80'); i++) {
+        await sleep(50);
+        logs = (await r.run(['logs', 'dtty'])).stdout;
+      }
+      assert.match(logs, /^\/dev\/pts\/\d+\r?\n24 80/);
+      assert.equal((await r.run(['rm', '-f', 'dtty'])).code, 0);
+      await assertNothingLeft(r);
+    },
+  },
+  {
     name: 'stdin reaches the command with -i',
     async run(r, b) {
       const res = await r.run(['run', '--rm', '-i', '--backend', b, '--', 'sh', '-c', 'tr a-z A-Z'], { input: 'hello\n' });
