@@ -83,6 +83,7 @@ void init_spawn(void)
 		if (dup2(open_devnull(O_RDWR), fd) < 0)
 			_exit(125);
 	closefrom(3);
+	proc_title_set("berth-init");
 
 	for (;;) {
 		siginfo_t si;

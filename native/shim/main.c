@@ -5,6 +5,7 @@
 
 int main(int argc, char **argv)
 {
+	proc_title_init(argc, argv);
 	ensure_std_fds();
 	if (argc < 2)
 		die("usage: berth-shim run|exec|rmtree [OPTIONS] (see native/README.md)");

@@ -92,6 +92,10 @@ unsigned long long proc_starttime(pid_t pid);
 void write_file_atomic(const char *dir, const char *name, const char *data);
 void json_escape(char *out, size_t outlen, const char *in);
 void ensure_std_fds(void);
+/* proctitle.c: argv area capture (main) and overwrite (the init, after it
+ * forked the command and no longer needs its options). */
+void proc_title_init(int argc, char **argv);
+void proc_title_set(const char *title);
 int open_devnull(int flags);
 
 /* ---- sync.c: child -> monitor setup/exec status -------------------------- */

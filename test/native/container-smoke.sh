@@ -48,8 +48,8 @@ suite() {
 	fresh; shim "${SUBMAPS[@]}" "${CT[@]}" -- sh -c 'echo "self=$$"; ps -o pid,ppid,comm >/tmp/ps; cat /tmp/ps' >"$D/out"
 	expect_rc "--pid-ns run" 0 $?
 	check "CMD is not PID 1 (\$\$ = 2)" test "$(line "$D/out" 1)" = self=2
-	check "PID 1 is the init (berth-shim)" test "$(awk '$1==1 {print $3}' "$D/out")" = berth-shim
-	check "ps shows only init, CMD and ps" test "$(awk 'NR>2 {print $1":"$2":"$3}' "$D/out" | tr '\n' ' ')" = "1:0:berth-shim 2:1:sh 3:2:ps "
+	check "PID 1 is the init (berth-init)" test "$(awk '$1==1 {print $3}' "$D/out")" = berth-init
+	check "ps shows only init, CMD and ps" test "$(awk 'NR>2 {print $1":"$2":"$3}' "$D/out" | tr '\n' ' ')" = "1:0:berth-init 2:1:sh 3:2:ps "
 	check "pids.json child is the init's host pid" \
 		grep -Eq '^\{"monitor":[0-9]+,"child":[0-9]+,"childStart":[0-9]+,"startedAt":"[0-9T:.-]+Z"\}$' "$D/state/pids.json"
 	fresh; shim "${SUBMAPS[@]}" "${CT[@]}" -- sh -c '
@@ -180,13 +180,13 @@ suite() {
 	monitor=$(json_num "$D/state/pids.json" monitor)
 	echo "$child $monitor" >"$D/bgpids"
 	sleep 0.3
-	check "pids.json child is the init (berth-shim, host pid $child)" test "$(cat "/proc/$child/comm" 2>/dev/null)" = berth-shim
+	check "pids.json child is the init (berth-init, host pid $child)" test "$(cat "/proc/$child/comm" 2>/dev/null)" = berth-init
 	check "cgroup.procs (outside) has the init and both sleeps" test "$(wc -l <"$CG/cgroup.procs")" = 3 -a -n "$(grep -x "$child" "$CG/cgroup.procs")"
 	check "the init is NSpid 1 inside" grep -Eq "^NSpid:.$child.1$" "/proc/$child/status"
 	as "$SHIM" exec --pid "$child" $EXECNS --env PATH=/bin -- sh -c 'echo "$(hostname)"; ps -o pid,comm | awk "NR>1 {print \$1\":\"\$2}" | sort -n | head -3 | tr "\n" " "; echo; ls /sys/class/net; exit 5' >"$D/out"
 	expect_rc "exec --pid exit code" 5 $?
 	check "exec joins uts" test "$(line "$D/out" 1)" = cbox
-	check "exec joins the pid ns (sees init and the sleeps)" test "$(line "$D/out" 2)" = "1:berth-shim 2:sleep 3:sleep "
+	check "exec joins the pid ns (sees init and the sleeps)" test "$(line "$D/out" 2)" = "1:berth-init 2:sleep 3:sleep "
 	check "exec joins the net ns" test "$(line "$D/out" 3)" = lo
 	as "$SHIM" exec --pid "$child" $EXECNS -- nosuchcmd 2>"$D/err"; expect_rc "exec missing command" 127 $?
 	as "$SHIM" exec --pid "$child" $EXECNS --env PATH=/bin --caps "$PODMAN_CAPS" --seccomp default --cgroup "$CG" -- sh -c '
