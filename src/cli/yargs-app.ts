@@ -17,6 +17,7 @@ import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
+import { VERSION } from '../version.js';
 
 function withTable(y: Argv, table: readonly OptionDef[]): Argv {
   for (const o of table) {
@@ -63,12 +64,12 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(statsCommand as CommandModule)
     .command(topCommand as CommandModule)
     .command(doctorCommand as CommandModule)
-    .demandCommand(1, 'name a command (see berth --help)')
+    .demandCommand(1, 'name a command')
     .strict()
     .epilogue('Exit status: the command\'s own, or 125 when berth itself fails, 126 when the command cannot be executed, 127 when it is not found.\nState: BERTH_ROOT overrides where berth keeps images and environments.')
     .help()
     .alias('help', 'h')
-    .version()
+    .version(VERSION)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       failure = err ?? new SpecError('usage', msg.replace(/\s*\n\s*/g, ' '), { fix: 'see berth --help' });
