@@ -1,6 +1,22 @@
 /** Checks only the container backend must pass (on top of the shared conformance checks). */
 import assert from 'node:assert/strict';
+import { mkdtempSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import type { Check } from './checks.js';
+import { REPO } from '../helpers/berth-cli.js';
+
+let probeDir: string | undefined;
+/** A static binary that tries keyctl/add_key/bpf (busybox has no keyctl applet). */
+function syscallProbe(): string {
+  if (probeDir) return probeDir;
+  const dir = mkdtempSync(join(tmpdir(), 'berth-probe-'));
+  const res = spawnSync('gcc', ['-static', '-O2', '-o', join(dir, 'syscall-probe'), join(REPO, 'test', 'fixtures', 'syscall-probe.c')], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`cannot build the syscall probe: ${res.stderr}`);
+  chmodSync(dir, 0o755);
+  return (probeDir = dir);
+}
 
 export const CONTAINER_CHECKS: Check[] = [
   {
@@ -36,6 +52,18 @@ export const CONTAINER_CHECKS: Check[] = [
       const bad = await r.run(['run', '--rm', '--backend', b, '--cap-add', 'FLY', '--', 'true']);
       assert.equal(bad.code, 125);
       assert.match(bad.stderr, /unknown capability "FLY"/);
+    },
+  },
+  {
+    name: 'container: keyctl, add_key and bpf are refused by the default seccomp filter',
+    async run(r, b) {
+      const dir = syscallProbe();
+      const script = 'for s in keyctl add_key bpf; do echo "$s $(/probe/syscall-probe $s)"; done';
+      const res = await r.run(['run', '--rm', '--backend', b, '-v', `${dir}:/probe:ro`, '--', 'sh', '-c', script]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, 'keyctl refused\nadd_key refused\nbpf refused\n');
+      const open = await r.run(['run', '--rm', '--backend', b, '--security-opt', 'seccomp=unconfined', '-v', `${dir}:/probe:ro`, '--', '/probe/syscall-probe', 'keyctl']);
+      assert.equal(open.stdout, 'allowed\n', `without the filter keyctl is not refused: ${open.stderr}`);
     },
   },
   {
