@@ -1,0 +1,357 @@
+/**
+ * A registry HTTP API v2 client (the OCI distribution spec, pull side), on got (imported
+ * lazily, as in src/images/debian/http.ts: never on berth's fast path).
+ *
+ * - https, except for registries named in `insecure` (plain http: loopback test registries).
+ * - Anonymous first; on 401 it answers the WWW-Authenticate challenge: Bearer (token from the
+ *   realm with service and scope, sending basic credentials when an auth file has them) or
+ *   Basic (credentials from the auth file). Tokens are cached per scope.
+ * - Manifests are hashed and checked against a pinned digest and Docker-Content-Digest.
+ * - Blobs stream into the store's temp file while hashed, are verified, then renamed into
+ *   place (BlobStore.commit). A partial temp file is resumed with Range; a resumed file that
+ *   fails verification is discarded and downloaded once more from scratch.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ImageError } from '../../core/errors.js';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST } from '../ref.js';
+import { BlobStore, DigestMismatchError, sha256Digest } from '../store/blob-store.js';
+import { basicHeader, findCredentials, parseChallenges, authFiles as defaultAuthFiles, type BasicCredentials } from './auth.js';
+import { MANIFEST_ACCEPT } from './media-types.js';
+
+export interface RegistryClientOptions {
+  /** Registries (host[:port], as in the reference) spoken to over plain http. */
+  insecure?: string[];
+  /** Auth files to read basic credentials from (default: $REGISTRY_AUTH_FILE, ~/.docker/config.json). */
+  authFiles?: string[];
+  /** Explicit credentials (win over auth files). */
+  credentials?: BasicCredentials;
+  timeoutMs?: number;
+}
+
+export interface FetchedManifest {
+  digest: string;
+  mediaType: string;
+  body: Buffer;
+  json: Record<string, unknown>;
+}
+
+export interface BlobDescriptor {
+  digest: string;
+  size: number;
+  mediaType?: string;
+}
+
+export interface BlobResult {
+  digest: string;
+  path: string;
+  /** False when the blob was already in the store. */
+  downloaded: boolean;
+  /** Bytes transferred over the network for this blob. */
+  bytes: number;
+  /** Whether a partial temp file was resumed. */
+  resumed: boolean;
+}
+
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+type GotModule = typeof import('got');
+
+function isLoopback(host: string): boolean {
+  const h = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
+export class RegistryClient {
+  readonly baseUrl: string;
+  private readonly tokens = new Map<string, string>();
+  private readonly insecure: Set<string>;
+  private readonly creds: BasicCredentials | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(readonly registry: string, opts: RegistryClientOptions = {}) {
+    this.insecure = new Set(opts.insecure ?? []);
+    const host = registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
+    this.baseUrl = `${this.insecure.has(registry) ? 'http' : 'https'}://${host}`;
+    this.creds = opts.credentials ?? findCredentials(registry, opts.authFiles ?? defaultAuthFiles());
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  private gotOpts() {
+    const t = this.timeoutMs;
+    return {
+      timeout: { connect: Math.min(t, 15_000), socket: t },
+      retry: { limit: 0 },
+      followRedirect: true,
+      throwHttpErrors: false,
+    } as const;
+  }
+
+  private unreachable(url: string, e: unknown): ImageError {
+    const err = e as { code?: string; message?: string };
+    return new ImageError('registry-unreachable', `cannot reach registry ${this.registry} (${url}): ${err.code ?? err.message ?? String(e)}`, {
+      fix: this.baseUrl.startsWith('https') && isLoopback(this.registry)
+        ? `a local registry without TLS must be listed as insecure (${this.registry})`
+        : 'check the registry name and your network connection',
+      cause: e,
+    });
+  }
+
+  private authFailed(status: number, detail: string): ImageError {
+    return new ImageError('registry-auth', `registry ${this.registry} refused access (HTTP ${status}${detail ? `: ${detail}` : ''})`, {
+      fix: this.creds
+        ? 'check the credentials for this registry in ~/.docker/config.json or $REGISTRY_AUTH_FILE, and that the repository exists'
+        : `the repository may not exist or be private: add credentials for ${this.registry} to ~/.docker/config.json or $REGISTRY_AUTH_FILE`,
+    });
+  }
+
+  /** Authorization header to send for `scope`, if one is known. */
+  private authHeader(scope: string): Record<string, string> {
+    const t = this.tokens.get(scope);
+    return t ? { authorization: t } : {};
+  }
+
+  /** Answer a 401 challenge; afterwards authHeader(scope) has something to send. Throws if impossible. */
+  private async authenticate(got: GotModule['got'], wwwAuthenticate: string | undefined, scope: string): Promise<void> {
+    const challenges = parseChallenges(wwwAuthenticate ?? '');
+    const bearer = challenges.find((c) => c.scheme === 'bearer');
+    if (bearer) {
+      const realm = bearer.params.realm;
+      if (!realm) throw this.authFailed(401, 'bearer challenge without a realm');
+      let url: URL;
+      try {
+        url = new URL(realm);
+      } catch {
+        throw this.authFailed(401, `bad token realm "${realm}"`);
+      }
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (this.insecure.has(url.host) || this.insecure.has(this.registry)))) {
+        throw this.authFailed(401, `token realm ${realm} is not https`);
+      }
+      if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
+      url.searchParams.set('scope', bearer.params.scope ?? scope);
+      const headers: Record<string, string> = this.creds ? { authorization: basicHeader(this.creds) } : {};
+      let res;
+      try {
+        res = await got(url, { ...this.gotOpts(), headers, responseType: 'buffer' });
+      } catch (e) {
+        throw this.unreachable(url.toString(), e);
+      }
+      if (res.statusCode !== 200) throw this.authFailed(res.statusCode, `token server ${url.origin} answered ${res.statusCode}`);
+      let tok: { token?: string; access_token?: string };
+      try {
+        tok = JSON.parse(res.body.toString('utf8')) as typeof tok;
+      } catch {
+        throw this.authFailed(401, 'token server sent no JSON');
+      }
+      const token = tok.token ?? tok.access_token;
+      if (!token) throw this.authFailed(401, 'token server sent no token');
+      this.tokens.set(scope, `Bearer ${token}`);
+      return;
+    }
+    if (challenges.some((c) => c.scheme === 'basic')) {
+      if (!this.creds) throw this.authFailed(401, 'it wants a user name and password');
+      this.tokens.set(scope, basicHeader(this.creds));
+      return;
+    }
+    throw this.authFailed(401, wwwAuthenticate ? `unsupported challenge "${wwwAuthenticate}"` : 'no challenge');
+  }
+
+  /** GET a manifest by tag or digest. Verifies the digest when pinned or announced. */
+  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    const { got } = await import('got');
+    const url = `${this.baseUrl}/v2/${repository}/manifests/${reference}`;
+    const scope = `repository:${repository}:pull`;
+    let res;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await got(url, { ...this.gotOpts(), retry: { limit: 1 }, headers: { accept: MANIFEST_ACCEPT, ...this.authHeader(scope) }, responseType: 'buffer' });
+      } catch (e) {
+        throw this.unreachable(url, e);
+      }
+      if (res.statusCode === 401 && attempt === 0) {
+        this.tokens.delete(scope);
+        await this.authenticate(got, res.headers['www-authenticate'], scope);
+        continue;
+      }
+      break;
+    }
+    const what = `${this.registry}/${repository}:${reference}`.replace(/:(sha256:)/, '@$1');
+    if (res.statusCode === 401 || res.statusCode === 403) throw this.authFailed(res.statusCode, '');
+    if (res.statusCode === 404) {
+      throw new ImageError('manifest-unknown', `image ${what} not found in the registry`, {
+        fix: 'check the repository name and the tag or digest',
+      });
+    }
+    if (res.statusCode !== 200) {
+      throw new ImageError('registry-http', `registry ${this.registry} answered HTTP ${res.statusCode} for ${what}`, {
+        fix: 'try again later; if it persists, the registry is failing',
+      });
+    }
+    const body = res.body;
+    if (body.length > MAX_MANIFEST_BYTES) {
+      throw new ImageError('manifest-too-large', `the manifest of ${what} is larger than ${MAX_MANIFEST_BYTES} bytes`, { fix: 'this is not a real image manifest' });
+    }
+    const digest = sha256Digest(body);
+    if (reference.startsWith('sha256:') && digest !== reference) throw new DigestMismatchError(reference, digest, `manifest of ${what}`);
+    const announced = res.headers['docker-content-digest'];
+    if (typeof announced === 'string' && announced.startsWith('sha256:') && announced !== digest) {
+      throw new DigestMismatchError(announced, digest, `manifest of ${what}`);
+    }
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ImageError('bad-manifest', `the manifest of ${what} is not JSON`, { fix: 'the registry served something else; report it', cause: e });
+    }
+    const ct = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const mediaType = typeof json.mediaType === 'string' ? json.mediaType : ct;
+    return { digest, mediaType, body, json };
+  }
+
+  /**
+   * Make `desc` present in `store`: under the per-blob lock, return at once if present,
+   * else download (resuming a partial temp file), verify and rename into place.
+   */
+  async downloadBlob(repository: string, desc: BlobDescriptor, store: BlobStore): Promise<BlobResult> {
+    store.ensureDirs();
+    return store.withLock(desc.digest, async () => {
+      if (store.has(desc.digest)) {
+        store.touch(desc.digest);
+        return { digest: desc.digest, path: store.path(desc.digest), downloaded: false, bytes: 0, resumed: false };
+      }
+      try {
+        return await this.fetchInto(repository, desc, store, true);
+      } catch (e) {
+        if (e instanceof DigestMismatchError && (e as DigestMismatchError & { resumed?: boolean }).resumed) {
+          // The partial file we resumed from was bad; fetchInto deleted it. Once more, whole.
+          return this.fetchInto(repository, desc, store, false);
+        }
+        throw e;
+      }
+    });
+  }
+
+  private async fetchInto(repository: string, desc: BlobDescriptor, store: BlobStore, mayResume: boolean): Promise<BlobResult> {
+    const { got } = await import('got');
+    const tmp = store.partialPath(desc.digest);
+    const what = `blob ${desc.digest} of ${this.registry}/${repository}`;
+    let have = 0;
+    if (mayResume) {
+      try {
+        have = statSync(tmp).size;
+      } catch { /* none */ }
+    } else {
+      rmSync(tmp, { force: true });
+    }
+    const hash = createHash('sha256');
+    if (have > 0) await hashInto(hash, tmp);
+    if (have > 0 && have >= desc.size) {
+      // A complete temp file from an interrupted run: just verify and commit it.
+      return this.commit(store, desc, tmp, hash, what, 0, true);
+    }
+    const url = `${this.baseUrl}/v2/${repository}/blobs/${desc.digest}`;
+    const scope = `repository:${repository}:pull`;
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { ...this.authHeader(scope) };
+      if (have > 0) headers.range = `bytes=${have}-`;
+      const stream = got.stream(url, { ...this.gotOpts(), headers });
+      let response: { statusCode: number; headers: Record<string, string | string[] | undefined> };
+      try {
+        response = await new Promise((resolve, reject) => {
+          stream.once('response', resolve);
+          stream.once('error', reject);
+        });
+      } catch (e) {
+        stream.destroy();
+        throw this.unreachable(url, e);
+      }
+      const status = response.statusCode;
+      if (status === 401 && attempt === 0) {
+        stream.destroy();
+        this.tokens.delete(scope);
+        await this.authenticate(got, response.headers['www-authenticate'] as string | undefined, scope);
+        continue;
+      }
+      if (status === 416 && have > 0) {
+        // The server will not resume from here: start over.
+        stream.destroy();
+        rmSync(tmp, { force: true });
+        return this.fetchInto(repository, desc, store, false);
+      }
+      if (status === 401 || status === 403) {
+        stream.destroy();
+        throw this.authFailed(status, '');
+      }
+      if (status === 404) {
+        stream.destroy();
+        throw new ImageError('blob-unknown', `${what} is missing from the registry`, { fix: 'the image is incomplete in the registry; report it to its publisher' });
+      }
+      let append = false;
+      let resumed = false;
+      if (status === 206 && have > 0) {
+        const cr = String(response.headers['content-range'] ?? '');
+        if (!cr.startsWith(`bytes ${have}-`)) {
+          stream.destroy();
+          rmSync(tmp, { force: true });
+          return this.fetchInto(repository, desc, store, false);
+        }
+        append = true;
+        resumed = true;
+      } else if (status !== 200) {
+        stream.destroy();
+        throw new ImageError('registry-http', `registry ${this.registry} answered HTTP ${status} for ${what}`, {
+          fix: 'try again later; if it persists, the registry is failing',
+        });
+      }
+      const h = append ? hash : createHash('sha256'); // a 200 is the whole blob: hash from zero
+      let total = append ? have : 0;
+      let received = 0;
+      const limit = desc.size;
+      const meter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          total += chunk.length;
+          received += chunk.length;
+          if (total > limit) {
+            cb(new ImageError('size-mismatch', `${what} is larger than the ${limit} bytes its descriptor says`, {
+              fix: 'the registry served something else; nothing was stored',
+            }));
+            return;
+          }
+          h.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      try {
+        await pipeline(stream, meter, createWriteStream(tmp, { flags: append ? 'a' : 'w', mode: 0o600 }));
+      } catch (e) {
+        if (e instanceof ImageError) {
+          rmSync(tmp, { force: true });
+          throw e;
+        }
+        // The partial file stays: the next pull resumes it.
+        throw new ImageError('download-interrupted', `downloading ${what} failed after ${total} of ${limit} bytes: ${(e as Error).message}`, {
+          fix: 'pull again: the download resumes where it stopped',
+          cause: e,
+        });
+      }
+      return this.commit(store, desc, tmp, h, what, received, resumed);
+    }
+  }
+
+  private async commit(store: BlobStore, desc: BlobDescriptor, tmp: string, hash: Hash, what: string, bytes: number, resumed: boolean): Promise<BlobResult> {
+    const actual = `sha256:${hash.digest('hex')}`;
+    try {
+      const path = await store.commit(desc.digest, tmp, what, actual, desc.size);
+      return { digest: desc.digest, path, downloaded: true, bytes, resumed };
+    } catch (e) {
+      if (e instanceof DigestMismatchError && resumed) Object.assign(e, { resumed: true });
+      throw e;
+    }
+  }
+}
+
+async function hashInto(hash: Hash, path: string): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
