@@ -18,6 +18,8 @@ await build({
     'image-build': 'src/images/builtin/build.ts',
     doctor: 'src/api/doctor.ts',
     progress: 'src/cli/progress.ts',
+    'oci-image': 'src/images/oci-image.ts',
+    'image-ref': 'src/images/ref.ts',
   },
   outdir: 'dist',
   splitting: true,
@@ -28,7 +30,7 @@ await build({
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs' };
+const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs' };
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -40,7 +42,7 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],
 });

@@ -150,3 +150,16 @@ export function stats(ref: string, opts: ContextOptions = {}) {
 export function top(ref: string, opts: ContextOptions = {}) {
   return processesOf(ctxFor(opts), ref);
 }
+
+/** Pull a registry image into the store (always asks the registry). */
+export async function pull(ref: string, opts: { insecure?: string[]; onProgress?: (m: string) => void } & ContextOptions = {}) {
+  const { pullInto } = await import('./api/images.js');
+  const { root, ...rest } = opts;
+  return pullInto(ctxFor(root ? { root } : {}), ref, rest);
+}
+
+/** Registry images in the store. */
+export async function images(opts: ContextOptions = {}) {
+  const { listImages } = await import('./api/images.js');
+  return listImages(ctxFor(opts));
+}

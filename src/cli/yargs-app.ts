@@ -15,6 +15,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { pauseCommand, unpauseCommand } from './commands/pause.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
+import { pullCommand, imagesCommand } from './commands/pull.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -63,6 +64,8 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(unpauseCommand as CommandModule)
     .command(statsCommand as CommandModule)
     .command(topCommand as CommandModule)
+    .command(pullCommand as CommandModule)
+    .command(imagesCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

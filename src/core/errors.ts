@@ -6,6 +6,12 @@
  */
 export type ErrorArea = 'spec' | 'image' | 'driver' | 'state' | 'host' | 'kernel' | 'disk' | 'internal';
 
+/**
+ * Brand shared by every copy of this module (the CLI bundle and the lazily loaded ESM chunks each
+ * have one), so `isBerthError` recognises an error thrown by another copy.
+ */
+const BRAND = Symbol.for('berth.error');
+
 export class BerthError extends Error {
   readonly area: ErrorArea = 'internal';
   readonly code: string;
@@ -18,6 +24,7 @@ export class BerthError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.fix = options.fix;
+    Object.defineProperty(this, BRAND, { value: true });
     if (options.exitCode !== undefined) this.exitCode = options.exitCode;
   }
 
@@ -40,12 +47,12 @@ export class StateError extends BerthError { override readonly area = 'state' as
 export class HostError extends BerthError { override readonly area = 'host' as const; }
 
 export function isBerthError(e: unknown): e is BerthError {
-  return e instanceof BerthError;
+  return e instanceof BerthError || (typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true);
 }
 
 /** Wrap anything thrown into a BerthError, keeping the original as `cause`. */
 export function asBerthError(e: unknown, code = 'internal', prefix = 'internal error'): BerthError {
-  if (e instanceof BerthError) return e;
+  if (isBerthError(e)) return e;
   const msg = e instanceof Error ? e.message : String(e);
   return new BerthError(code, `${prefix}: ${msg}`, { cause: e });
 }

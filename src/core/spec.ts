@@ -37,6 +37,8 @@ export interface EnvSpec {
   labels: Record<string, string>;
   /** Security options (container backend): capabilities added/dropped, seccomp, privileged. */
   security: SecurityOptions;
+  /** Registries to speak plain http to (loopback ones always are). */
+  insecureRegistries: string[];
   /** Run even when a requested limit cannot be enforced on this host. */
   ignoreUnenforced: boolean;
 }
@@ -63,6 +65,7 @@ export function defaultSpec(partial: Partial<EnvSpec> = {}): EnvSpec {
     labels: {},
     security: { capAdd: [], capDrop: [], seccomp: 'default', privileged: false },
     ignoreUnenforced: false,
+    insecureRegistries: [],
     ...partial,
   };
 }

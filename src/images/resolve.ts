@@ -1,17 +1,31 @@
-/** Resolve an image reference to layers + config. Only the builtin busybox exists until image pulls land. */
+/** Resolve an image reference to layers + config: the builtin busybox, or a registry image (pulled if missing). */
 import type { ResolvedImage } from './image.js';
 import { ImageError } from '../core/errors.js';
 import { ensureBuiltinBusybox } from './builtin/busybox-image.js';
 
 const BUILTIN_BUSYBOX = new Set(['busybox', 'busybox:latest', 'builtin:busybox']);
 
-export async function resolveImage(ref: string, imagesDir: string, onProgress?: (msg: string) => void): Promise<ResolvedImage> {
+export interface ResolveOptions {
+  rootless: boolean;
+  insecure?: string[];
+  onProgress?: (msg: string) => void;
+}
+
+export async function resolveImage(ref: string, imagesDir: string, opts: ResolveOptions): Promise<ResolvedImage> {
   if (BUILTIN_BUSYBOX.has(ref)) {
-    const img = await ensureBuiltinBusybox(onProgress ? { imagesDir, onProgress } : { imagesDir });
+    const img = await ensureBuiltinBusybox(opts.onProgress ? { imagesDir, onProgress: opts.onProgress } : { imagesDir });
     return { ...img, ref };
   }
   if (ref.trim() === '') throw new ImageError('bad-ref', 'empty image reference', { fix: 'name an image, or leave it out for the builtin busybox' });
-  throw new ImageError('unknown-image', `unknown image "${ref}"`, {
-    fix: 'only the builtin "busybox" image exists in this version; registry pulls are planned',
-  });
+  // Everything else is cold: the parser, the registry client and the unpacker load on demand.
+  const { parseImageRef } = await import('./ref.js');
+  const parsed = parseImageRef(ref);
+  if (parsed.kind === 'builtin') return resolveImage('busybox', imagesDir, opts);
+  if (parsed.kind !== 'registry') {
+    throw new ImageError('unsupported-ref', `${parsed.kind} images are not supported yet ("${ref}")`, {
+      fix: 'use a registry image (REGISTRY/REPO:TAG) or the builtin busybox',
+    });
+  }
+  const { ensureOciImage } = await import('./oci-image.js');
+  return ensureOciImage(parsed, { imagesDir, ...opts });
 }

@@ -263,7 +263,9 @@ export const CHECKS: Check[] = [
     name: 'bad input: one line, exit 125, nothing left in the store',
     async run(r, b) {
       const cases: [string[], RegExp][] = [
-        [['run', '--backend', b, 'no-such-image', 'true'], /unknown image "no-such-image"/],
+        // Loopback only: nothing listens on port 9, so the pull is refused at once.
+        [['run', '--backend', b, '127.0.0.1:9/no-such-image:1', 'true'], /cannot reach registry 127\.0\.0\.1:9/],
+        [['run', '--backend', b, 'Bad Ref!', 'true'], /invalid image reference "Bad Ref!"/],
         [['run', '--backend', 'nosuch', '--', 'true'], /invalid --backend "nosuch"/],
         [['run', '--backend', b, '--'], /missing command/],
         [['run', '--backend', b, '-v', '/no/such/path:/x', '--', 'true'], /\/no\/such\/path does not exist/],

@@ -70,6 +70,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     labels: parseLabels(list(o, 'label')),
     security,
     ignoreUnenforced: o['ignore-unenforced'] === true,
+    insecureRegistries: list(o, 'insecure-registry'),
   };
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');

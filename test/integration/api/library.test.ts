@@ -46,9 +46,9 @@ test('await using: create, exec, logs, inspect, then nothing left', { timeout: 6
 test('typed errors carry a code, a fix and exit status 125', async () => {
   const root = mkdtempSync(join(tmpdir(), 'berth-lib-'));
   try {
-    await assert.rejects(berth.create({ root, backend: 'chroot', image: 'nope' }), (e: unknown) => {
+    await assert.rejects(berth.create({ root, backend: 'chroot', image: '127.0.0.1:9/nope:1' }), (e: unknown) => {
       assert.ok(e instanceof berth.ImageError);
-      assert.equal(e.code, 'unknown-image');
+      assert.equal(e.code, 'registry-unreachable');
       assert.equal(e.exitCode, 125);
       assert.ok(e.fix);
       return true;

@@ -72,7 +72,7 @@ async function tarGz(dir: string, out: string): Promise<Buffer> {
   return readFile(out);
 }
 
-async function buildImage(layout: string, work: string, arch: string, layerDirs: string[]): Promise<BuiltImage> {
+export async function buildImage(layout: string, work: string, arch: string, layerDirs: string[]): Promise<BuiltImage> {
   const layers: BuiltImage['layers'] = [];
   const diffIds: string[] = [];
   for (const [i, d] of layerDirs.entries()) {

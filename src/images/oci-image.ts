@@ -1,0 +1,65 @@
+/**
+ * Registry images for the backends: pull if not in the store (as `docker run` does), unpack each
+ * layer once into <imagesDir>/layers/<hex> (shared by every image and environment that uses it),
+ * and hand the layer dirs (topmost first) and the config to the driver.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResolvedImage } from './image.js';
+import type { RegistryImageRef } from './ref.js';
+import { ImageError } from '../core/errors.js';
+
+export interface OciOptions {
+  imagesDir: string;
+  rootless: boolean;
+  /** Registries spoken to over plain http; loopback registries always are (as Docker does). */
+  insecure?: string[];
+  onProgress?: (msg: string) => void;
+  /** Contact the registry even when the image is stored (`berth pull`). */
+  refresh?: boolean;
+}
+
+interface ManifestJson { config: { digest: string }; layers: { digest: string; mediaType: string }[] }
+
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export function insecureList(registry: string, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): string[] {
+  const fromEnv = (env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return [...extra, ...fromEnv, ...(isLoopbackRegistry(registry) ? [registry] : [])];
+}
+
+export async function ensureOciImage(ref: RegistryImageRef, opts: OciOptions): Promise<ResolvedImage> {
+  const [{ BlobStore }, { ImageIndex }, { pullImage, imageConfigOf }, { layerCompression }, { unpackLayer }] = await Promise.all([
+    import('./store/blob-store.js'), import('./store/image-index.js'), import('./registry/pull.js'),
+    import('./registry/media-types.js'), import('./unpack/index.js'),
+  ]);
+  const store = new BlobStore(opts.imagesDir);
+  let record = opts.refresh ? undefined : new ImageIndex(opts.imagesDir).get(ref.canonical);
+  if (!record || !store.has(record.manifestDigest)) {
+    opts.onProgress?.(`pulling ${ref.canonical}`);
+    const insecure = insecureList(ref.registry, opts.insecure);
+    await pullImage(ref, { imagesDir: opts.imagesDir, insecure, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    record = new ImageIndex(opts.imagesDir).get(ref.canonical);
+    if (!record) throw new ImageError('not-recorded', `${ref.canonical} was pulled but not recorded`, { fix: 'pull it again' });
+  }
+  const manifest = store.readJson<ManifestJson>(record.manifestDigest);
+  const config = imageConfigOf(store.readJson(manifest.config.digest));
+  const layerDirs: string[] = [];
+  mkdirSync(join(opts.imagesDir, 'layers'), { recursive: true, mode: 0o755 });
+  for (const l of manifest.layers) {
+    const hex = l.digest.replace(/^sha256:/, '');
+    const dest = join(opts.imagesDir, 'layers', hex);
+    if (!existsSync(dest)) {
+      await store.withLock(l.digest, async () => {
+        if (existsSync(dest)) return;
+        opts.onProgress?.(`unpacking layer ${hex.slice(0, 12)}`);
+        await unpackLayer({ path: store.path(l.digest), compression: layerCompression(l.mediaType) ?? 'auto', dest, rootless: opts.rootless });
+      });
+    }
+    layerDirs.push(dest);
+  }
+  return { ref: ref.canonical, digest: record.manifestDigest, layers: layerDirs.reverse(), config };
+}
