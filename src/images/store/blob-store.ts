@@ -8,11 +8,11 @@
  * (`<imagesDir>/blobs/locks/<hex>.lock`, O_EXCL with pid, src/core/lock.ts), so concurrent
  * pulls of the same blob download it once: the second waits, then finds it present.
  */
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, openSync, fsyncSync, closeSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
 import { acquireLock, type Lock } from '../../core/lock.js';
-import { randomHex } from '../../core/random.js';
 import { ImageError } from '../../core/errors.js';
 import { isDigest } from '../ref.js';
 
@@ -153,24 +153,9 @@ export class BlobStore {
     if (expected !== undefined && expected !== digest) throw new DigestMismatchError(expected, digest, 'blob');
     if (this.has(digest)) return digest;
     this.ensureDirs();
-    writeFileAtomicBuffer(this.path(digest), data, this.tmpDir);
+    writeFileAtomic(this.path(digest), data, 0o600, true, this.tmpDir);
     return digest;
   }
 }
 
-/** Like core/atomic-write's writeFileAtomic, for binary data: tmp in the store's tmp dir (same fs), fsync, rename. */
-function writeFileAtomicBuffer(path: string, data: Buffer, tmpDir: string): void {
-  const tmp = join(tmpDir, `${basename(path)}.tmp-${process.pid}-${randomHex(4)}`);
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-}
+

@@ -1,3 +1,4 @@
+import { HYBRID_MOUNTINFO } from '../../fixtures/mountinfo-hybrid.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpecError } from '../../../src/core/errors.js';
@@ -9,19 +10,7 @@ import {
 const MiB = 1024 * 1024;
 const LIMITS = { memoryBytes: 256 * MiB, cpus: 0.5, pidsLimit: 100 };
 
-/** This development host's real shape (hybrid: v1 controllers, v2 at .../unified with hugetlb only). */
-const HYBRID = `30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
-31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
-32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
-33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset
-34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
-35 30 0:32 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices
-36 30 0:33 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer
-37 30 0:34 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio
-38 30 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
-39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
-40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
-`;
+const HYBRID = HYBRID_MOUNTINFO;
 const HYBRID_PROC = `9:name=systemd:/
 8:pids:/
 4:memory:/process_api/c81667a928fe0dfc4017b9977d581df1

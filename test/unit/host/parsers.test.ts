@@ -1,3 +1,4 @@
+import { HYBRID_MOUNTINFO } from '../../fixtures/mountinfo-hybrid.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSubidFile } from '../../../src/host/probes/subids.js';
@@ -7,21 +8,7 @@ import { isNoexec } from '../../../src/host/probes/kernel.js';
 import { hasFilesystem } from '../../../src/host/probes/overlayfs.js';
 import { isStaticElf } from '../../../src/host/probes/tools.js';
 
-// The development machine: v1 controllers plus an almost empty v2 at /sys/fs/cgroup/unified.
-const HYBRID = `21 26 0:20 / /proc rw,relatime - proc proc rw
-26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard
-30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
-31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
-32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
-33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset
-34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
-35 30 0:32 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices
-36 30 0:33 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer
-37 30 0:34 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio
-38 30 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
-39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
-40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
-`;
+const HYBRID = HYBRID_MOUNTINFO;
 
 // A systemd host with cgroup v2 only (optional fields present).
 const UNIFIED = `22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
