@@ -163,3 +163,15 @@ export async function images(opts: ContextOptions = {}) {
   const { listImages } = await import('./api/images.js');
   return listImages(ctxFor(opts));
 }
+
+/** Remove a pulled image (and every blob and layer only it used). */
+export async function rmi(ref: string, opts: { force?: boolean } & ContextOptions = {}) {
+  const { removeImage } = await import('./api/images.js');
+  return removeImage(ctxFor(opts), ref, opts.force ?? false);
+}
+
+/** Free blobs and unpacked layers that no image or environment uses. */
+export async function pruneImages(opts: ContextOptions = {}) {
+  const { pruneImages: prune } = await import('./api/images.js');
+  return prune(ctxFor(opts));
+}

@@ -1,4 +1,6 @@
 /** `berth pull` and `berth images`: registry images in the store. */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from './context.js';
 import type { ResolvedImage } from '../images/image.js';
 import { ImageError } from '../core/errors.js';
@@ -22,4 +24,42 @@ export interface ImageSummary {
 export async function listImages(ctx: Context): Promise<ImageSummary[]> {
   const { ImageIndex } = await import('../images/store/image-index.js');
   return new ImageIndex(ctx.paths.images).list().map((r) => ({ ref: r.ref, digest: r.digest, pulledAt: r.pulledAt }));
+}
+
+/** Remove a pulled image's record (refused while an environment uses it, unless force), then prune. */
+export async function removeImage(ctx: Context, ref: string, force: boolean): Promise<void> {
+  const { parseImageRef } = await import('../images/ref.js');
+  const parsed = parseImageRef(ref);
+  const canonical = parsed.canonical;
+  const users = ctx.store.list().filter((r) => r.image.ref === canonical || r.image.ref === ref);
+  if (users.length > 0 && !force) {
+    throw new ImageError('image-in-use', `image ${canonical} is used by ${users.map((u) => u.name).join(', ')}`, {
+      fix: 'remove those environments first, or use rmi -f (they keep their layers until removed)',
+    });
+  }
+  const { ImageIndex } = await import('../images/store/image-index.js');
+  if (!(await new ImageIndex(ctx.paths.images).remove(canonical))) {
+    throw new ImageError('no-such-image', `no such image: ${canonical}`, { fix: 'list images with "berth images"' });
+  }
+  await pruneImages(ctx);
+}
+
+/** Drop blobs no image references and unpacked layers no image or environment uses. */
+export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers: number; freedBytes: number }> {
+  const [{ garbageCollect }, { BlobStore }, { removeTree }] = await Promise.all([
+    import('../images/store/gc.js'), import('../images/store/blob-store.js'), import('../host/probes/overlayfs.js'),
+  ]);
+  const gc = await garbageCollect(ctx.paths.images, { graceMs: 0 });
+  const store = new BlobStore(ctx.paths.images);
+  const inUse = new Set(ctx.store.list().flatMap((r) => r.image.layers));
+  const layersDir = join(ctx.paths.images, 'layers');
+  let layers = 0;
+  for (const hex of existsSync(layersDir) ? readdirSync(layersDir) : []) {
+    const dir = join(layersDir, hex);
+    if (!/^[0-9a-f]{64}$/.test(hex) || inUse.has(dir) || store.has(`sha256:${hex}`)) continue;
+    removeTree(dir);
+    rmSync(`${dir}.meta.json`, { force: true });
+    layers++;
+  }
+  return { blobs: gc.removed.length, layers, freedBytes: gc.freedBytes };
 }

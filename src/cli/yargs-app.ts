@@ -15,7 +15,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { pauseCommand, unpauseCommand } from './commands/pause.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
-import { pullCommand, imagesCommand } from './commands/pull.js';
+import { pullCommand, imagesCommand, rmiCommand, pruneCommand } from './commands/pull.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -66,6 +66,8 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(topCommand as CommandModule)
     .command(pullCommand as CommandModule)
     .command(imagesCommand as CommandModule)
+    .command(rmiCommand as CommandModule)
+    .command(pruneCommand)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

@@ -1,5 +1,7 @@
 /** Resolve an image reference to layers + config: the builtin busybox, or a registry image (pulled if missing). */
 import type { ResolvedImage } from './image.js';
+import { statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { ImageError } from '../core/errors.js';
 import { ensureBuiltinBusybox } from './builtin/busybox-image.js';
 
@@ -21,6 +23,7 @@ export async function resolveImage(ref: string, imagesDir: string, opts: Resolve
   const { parseImageRef } = await import('./ref.js');
   const parsed = parseImageRef(ref);
   if (parsed.kind === 'builtin') return resolveImage('busybox', imagesDir, opts);
+  if (parsed.kind === 'dir') return dirImage(parsed.path, ref);
   if (parsed.kind !== 'registry') {
     throw new ImageError('unsupported-ref', `${parsed.kind} images are not supported yet ("${ref}")`, {
       fix: 'use a registry image (REGISTRY/REPO:TAG) or the builtin busybox',
@@ -28,4 +31,20 @@ export async function resolveImage(ref: string, imagesDir: string, opts: Resolve
   }
   const { ensureOciImage } = await import('./oci-image.js');
   return ensureOciImage(parsed, { imagesDir, ...opts });
+}
+
+/** `dir:PATH`: a root filesystem directory used as the single read-only layer, never written. */
+function dirImage(path: string, ref: string): ResolvedImage {
+  const abs = resolvePath(path);
+  let ok = false;
+  try {
+    ok = statSync(abs).isDirectory();
+  } catch { /* reported below */ }
+  if (!ok) throw new ImageError('no-such-dir', `dir: image ${abs} is not a directory`, { fix: 'give the path of a root filesystem directory' });
+  return {
+    ref,
+    digest: `dir:${abs}`,
+    layers: [abs],
+    config: { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }, cmd: ['/bin/sh'], entrypoint: [], workdir: '/', user: '0:0' },
+  };
 }

@@ -31,3 +31,26 @@ export const imagesCommand: CommandModule<object, { format: string }> = {
     process.stdout.write(table(['IMAGE', 'DIGEST', 'PULLED'], list.map((i) => [i.ref, i.digest.slice(0, 19), ago(i.pulledAt)])));
   },
 };
+
+export const rmiCommand: CommandModule<object, { refs: string[]; force: boolean }> = {
+  command: 'rmi <refs..>',
+  describe: 'Remove pulled images and the blobs and layers only they used',
+  builder: (y) => y
+    .positional('refs', { type: 'string', array: true, describe: 'image references' })
+    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'even if an environment uses it' }) as never,
+  handler: async (a) => {
+    for (const ref of a.refs) {
+      await berth.rmi(ref, { force: a.force });
+      process.stdout.write(`Untagged: ${ref}\n`);
+    }
+  },
+};
+
+export const pruneCommand: CommandModule = {
+  command: 'prune',
+  describe: 'Free blobs and unpacked layers that no image or environment uses',
+  handler: async () => {
+    const r = await berth.pruneImages();
+    process.stdout.write(`removed ${r.blobs} blobs and ${r.layers} layers, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`);
+  },
+};

@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, copyFileSync, chmodSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, copyFileSync, chmodSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -92,6 +92,36 @@ for (const backend of ['chroot', 'container']) {
         const bad = await r.run(['run', '--rm', '--backend', backend, `${registry!.host}/test/absent:1`, 'true']);
         assert.equal(bad.code, 125);
         assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+        // rmi refuses while an environment uses the image, then frees blobs and layers.
+        assert.equal((await r.run(['run', '-d', '--backend', backend, '--name', 'user1', imageRef, 'sleep', '100'])).code, 0);
+        const inUse = await r.run(['rmi', imageRef]);
+        assert.equal(inUse.code, 125);
+        assert.match(inUse.stderr, /is used by user1/);
+        assert.equal((await r.run(['rm', '-f', 'user1'])).code, 0);
+        const rmi = await r.run(['rmi', imageRef]);
+        assert.equal(rmi.code, 0, rmi.stderr);
+        assert.equal(JSON.parse((await r.run(['images', '--format', 'json'])).stdout).length, 0);
+        assert.deepEqual(readdirSync(join(r.root, 'images', 'layers')), []);
+        assert.deepEqual(readdirSync(join(r.root, 'images', 'blobs', 'sha256')), []);
+      });
+      it('dir:PATH runs a root filesystem directory without changing it', { timeout: 60_000 }, async (t) => {
+        if (missing) {
+          if (IN_CI) throw new Error(`requirement missing under CI=true: ${missing}`);
+          t.skip(missing);
+          return;
+        }
+        const dir = join(work, `dirimage-${backend}-${mode}`);
+        busyboxLayer(dir);
+        spawnSync('chmod', ['-R', 'a+rX', work]);
+        if (mode === 'rootless') spawnSync('chown', ['-R', 'berth-test:berth-test', dir]);
+        const res = await r.run(['run', '--rm', '--backend', backend, `dir:${dir}`, 'sh', '-c', 'cat /etc/os-release; echo new > /etc/os-release; touch /added']);
+        assert.equal(res.code, 0, res.stderr);
+        assert.equal(res.stdout, 'NAME="layer one"\n');
+        assert.equal(readFileSync(join(dir, 'etc', 'os-release'), 'utf8'), 'NAME="layer one"\n');
+        assert.equal(existsSync(join(dir, 'added')), false);
+        const missingDir = await r.run(['run', '--rm', '--backend', backend, 'dir:/no/such/rootfs', 'true']);
+        assert.equal(missingDir.code, 125);
+        assert.match(missingDir.stderr, /is not a directory/);
       });
     });
   }
