@@ -12,6 +12,7 @@ import { readLogs, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
 import type { ExecOptions, ExitResult } from './drivers/driver.js';
 import type { BackendChoice } from './core/env-store.js';
+import type { CommitEnvOptions } from './images/commit/api.js';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
@@ -22,6 +23,7 @@ export type { EnvSummary } from './api/lifecycle.js';
 export type { LogRecord } from './core/cri-log.js';
 export type { LogOptions } from './api/logs.js';
 export type { ContextOptions } from './api/context.js';
+export type { CommitEnvOptions } from './images/commit/api.js';
 export { Environment } from './api/environment.js';
 export { recordText } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
@@ -174,4 +176,11 @@ export async function rmi(ref: string, opts: { force?: boolean } & ContextOption
 export async function pruneImages(opts: ContextOptions = {}) {
   const { pruneImages: prune } = await import('./api/images.js');
   return prune(ctxFor(opts));
+}
+
+/** Turn an environment's changes into a new image (one layer on top of its image), runnable at once. */
+export async function commit(envRef: string, imageRef: string, opts: CommitEnvOptions & ContextOptions = {}) {
+  const { commitEnv } = await import('./images/commit/api.js');
+  const { root, ...rest } = opts;
+  return commitEnv(ctxFor(root ? { root } : {}), envRef, imageRef, rest);
 }

@@ -16,6 +16,7 @@ import { pauseCommand, unpauseCommand } from './commands/pause.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
 import { pullCommand, imagesCommand, rmiCommand, pruneCommand } from './commands/pull.js';
+import { commitCommand } from './commands/commit.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -67,6 +68,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(pullCommand as CommandModule)
     .command(imagesCommand as CommandModule)
     .command(rmiCommand as CommandModule)
+    .command(commitCommand as CommandModule)
     .command(pruneCommand)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
