@@ -184,3 +184,9 @@ export async function commit(envRef: string, imageRef: string, opts: CommitEnvOp
   const { root, ...rest } = opts;
   return commitEnv(ctxFor(root ? { root } : {}), envRef, imageRef, rest);
 }
+
+/** Give a stored image another name. */
+export async function tag(source: string, target: string, opts: ContextOptions = {}) {
+  const { tagImage } = await import('./api/images.js');
+  return tagImage(ctxFor(opts), source, target);
+}

@@ -63,3 +63,18 @@ export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers
   }
   return { blobs: gc.removed.length, layers, freedBytes: gc.freedBytes };
 }
+
+/** Give a stored image another name (no data copied). */
+export async function tagImage(ctx: Context, source: string, target: string): Promise<string> {
+  const [{ parseImageRef }, { ImageIndex }] = await Promise.all([import('../images/ref.js'), import('../images/store/image-index.js')]);
+  const src = parseImageRef(source);
+  const dst = parseImageRef(target);
+  if (dst.kind !== 'registry' || dst.digest) {
+    throw new ImageError('bad-tag', `cannot tag as "${target}"`, { fix: 'use NAME[:TAG] or REGISTRY/REPO[:TAG], without a digest' });
+  }
+  const index = new ImageIndex(ctx.paths.images);
+  const rec = index.get(src.canonical);
+  if (!rec) throw new ImageError('no-such-image', `no such image: ${src.canonical}`, { fix: 'list images with "berth images"' });
+  await index.put({ ref: dst.canonical, digest: rec.digest, mediaType: rec.mediaType, size: rec.size, manifestDigest: rec.manifestDigest });
+  return dst.canonical;
+}

@@ -15,7 +15,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { pauseCommand, unpauseCommand } from './commands/pause.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
-import { pullCommand, imagesCommand, rmiCommand, pruneCommand } from './commands/pull.js';
+import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand } from './commands/pull.js';
 import { commitCommand } from './commands/commit.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
@@ -68,6 +68,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(pullCommand as CommandModule)
     .command(imagesCommand as CommandModule)
     .command(rmiCommand as CommandModule)
+    .command(tagCommand as CommandModule)
     .command(commitCommand as CommandModule)
     .command(pruneCommand)
     .command(doctorCommand as CommandModule)

@@ -54,3 +54,14 @@ export const pruneCommand: CommandModule = {
     process.stdout.write(`removed ${r.blobs} blobs and ${r.layers} layers, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`);
   },
 };
+
+export const tagCommand: CommandModule<object, { source: string; target: string }> = {
+  command: 'tag <source> <target>',
+  describe: 'Give a stored image another name',
+  builder: (y) => y
+    .positional('source', { type: 'string', describe: 'an image in the store' })
+    .positional('target', { type: 'string', describe: 'NAME[:TAG] or REGISTRY/REPO[:TAG]' }) as never,
+  handler: async (a) => {
+    process.stdout.write(`${await berth.tag(a.source, a.target)}\n`);
+  },
+};

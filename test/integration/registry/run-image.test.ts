@@ -92,6 +92,12 @@ for (const backend of ['chroot', 'container']) {
         const bad = await r.run(['run', '--rm', '--backend', backend, `${registry!.host}/test/absent:1`, 'true']);
         assert.equal(bad.code, 125);
         assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+        // tag: another name for the same stored image, runnable at once; rmi of the alias keeps the data.
+        assert.equal((await r.run(['tag', imageRef, 'alias:2'])).stdout, 'docker.io/library/alias:2\n');
+        const aliased = await r.run(['run', '--rm', '--backend', backend, 'alias:2', 'cat', '/etc/os-release']);
+        assert.equal(aliased.stdout, 'NAME="berth registry test"\n', aliased.stderr);
+        assert.equal((await r.run(['rmi', 'alias:2'])).code, 0);
+        assert.equal((await r.run(['tag', 'never-pulled:1', 'x:1'])).code, 125);
         // rmi refuses while an environment uses the image, then frees blobs and layers.
         assert.equal((await r.run(['run', '-d', '--backend', backend, '--name', 'user1', imageRef, 'sleep', '100'])).code, 0);
         const inUse = await r.run(['rmi', imageRef]);
