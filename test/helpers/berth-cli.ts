@@ -104,7 +104,14 @@ export function makeRunner(mode: Mode): Runner {
       return collect(spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] }), undefined, 60_000);
     },
     cleanup() {
-      // Remove leftovers through berth itself first (sub-uid owned files), then the directory.
+      // Remove every environment through berth itself first (its cgroups, sub-uid owned files,
+      // processes), then the directory.
+      const ps = wrap(process.execPath, [cli, 'ps', '-a', '-q']);
+      const ids = spawnSync(ps.cmd, ps.args, { env: ps.env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) {
+        const rm = wrap(process.execPath, [cli, 'rm', '-f', ...ids]);
+        spawnSync(rm.cmd, rm.args, { env: rm.env, encoding: 'utf8' });
+      }
       spawnSync('rm', ['-rf', root]);
     },
   };
