@@ -7,7 +7,7 @@ import type { EnvSpec } from '../core/spec.js';
 import type { EnvRecord, BackendChoice } from '../core/env-store.js';
 import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
 import { processesInMountNs, type EnvProcess } from './processes.js';
-import { DriverError, StateError } from '../core/errors.js';
+import { DriverError } from '../core/errors.js';
 import { validateSpec } from '../core/spec-validate.js';
 import { resolveImage } from '../images/resolve.js';
 import { Reverter } from '../core/reverter.js';
@@ -127,10 +127,7 @@ export function inspectEnv(ctx: Context, ref: string): { record: EnvRecord; stat
 
 function needs(ctx: Context, ref: string, what: 'pause' | 'stats'): Resolved {
   const r = resolveEnv(ctx, ref);
-  const st = ctx.store.status(r.record.id);
-  if (st.state !== 'running' && st.state !== 'paused') {
-    throw new StateError('not-running', `environment ${r.record.name} is not running`, { fix: 'start a new one with "berth run"' });
-  }
+  ctx.store.runningPids(r.record.id, r.record.name);
   if ((what === 'pause' && !r.driver.capabilities().pause) || (what === 'stats' && !r.driver.stats)) {
     throw new DriverError(`no-${what}`, `the ${r.driver.name} backend cannot ${what === 'pause' ? 'pause environments' : 'account for resources'}`, {
       fix: 'use --backend container',
@@ -158,9 +155,5 @@ export async function statsOf(ctx: Context, ref: string): Promise<EnvStats> {
 
 export function processesOf(ctx: Context, ref: string): EnvProcess[] {
   const { record } = resolveEnv(ctx, ref);
-  const pids = ctx.store.readPids(record.id);
-  if (!pids || !['running', 'paused'].includes(ctx.store.status(record.id).state)) {
-    throw new StateError('not-running', `environment ${record.name} is not running`, { fix: 'start a new one with "berth run"' });
-  }
-  return processesInMountNs(pids.child);
+  return processesInMountNs(ctx.store.runningPids(record.id, record.name).child);
 }

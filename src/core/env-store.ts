@@ -197,6 +197,18 @@ export class EnvStore {
     throw new StateError('no-such-env', `no such environment: ${ref}`, { fix: 'list them with "berth ps -a"' });
   }
 
+  /**
+   * The monitor's pids while the command really runs (paused counts); otherwise a StateError
+   * naming the environment, with `fix` as the hint.
+   */
+  runningPids(id: string, name: string, fix = 'start a new one with "berth run"'): PidsFile {
+    const pids = this.readPids(id);
+    if (!pids || this.readExit(id) || !isProcessAlive(pids.child, pids.childStart)) {
+      throw new StateError('not-running', `environment ${name} is not running`, { fix });
+    }
+    return pids;
+  }
+
   /** Status from the files the library and the monitor wrote, checked against reality. */
   status(id: string): Status {
     const pids = this.readPids(id);

@@ -3,18 +3,15 @@
  * refuses. The registry never selects it because its probe is not ok.
  */
 import type { Capabilities, Driver, Handle, Probe, Problem } from './driver.js';
-import type { BackendName } from '../core/spec.js';
 import { DriverError } from '../core/errors.js';
 
-const PLANNED: Record<BackendName, Capabilities> = {
-  chroot: { isolation: 'filesystem', separateKernel: false, rootless: true, exec: true, tty: true, pause: false, checkpoint: false, networkModes: ['host'], limits: { memory: false, cpus: false, pids: false }, summary: 'filesystem only' },
-  container: { isolation: 'namespaces', separateKernel: false, rootless: true, exec: true, tty: true, pause: true, checkpoint: false, networkModes: ['none'], limits: { memory: true, cpus: true, pids: true }, summary: 'namespaces and cgroups (planned)' },
+const PLANNED: Record<'uml' | 'microvm', Capabilities> = {
   uml: { isolation: 'kernel', separateKernel: true, rootless: true, exec: true, tty: true, pause: true, checkpoint: false, networkModes: ['none', 'user'], limits: { memory: true, cpus: false, pids: false }, summary: 'User-mode Linux: a separate kernel as a process (planned)' },
   microvm: { isolation: 'kernel', separateKernel: true, rootless: true, exec: true, tty: true, pause: true, checkpoint: true, networkModes: ['none', 'user'], limits: { memory: true, cpus: true, pids: false }, summary: 'QEMU microvm with KVM or TCG (planned)' },
 };
 
 export class NotBuiltDriver implements Driver {
-  constructor(readonly name: BackendName) {}
+  constructor(readonly name: 'uml' | 'microvm') {}
 
   async probe(): Promise<Probe> {
     return { ok: false, reason: 'not implemented yet', details: {} };

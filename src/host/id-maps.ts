@@ -27,7 +27,14 @@ function range(file: string, user: string, id: number) {
   }
 }
 
+let cachedMaps: IdMaps | undefined;
+
+/** The caller's maps; computed once per process (run and exec each needed them twice). */
 export function rootlessIdMaps(): IdMaps {
+  return (cachedMaps ??= computeIdMaps());
+}
+
+function computeIdMaps(): IdMaps {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const own = { uid: [{ inside: 0, outside: uid, count: 1 }], gid: [{ inside: 0, outside: gid, count: 1 }], full: false };

@@ -32,10 +32,6 @@ const CAPABILITIES: Capabilities = {
 
 const PLAN_FILE = 'cgroups.json';
 
-function limitsOf(spec: EnvSpec) {
-  return spec.limits;
-}
-
 export class ContainerDriver extends ShimDriver {
   readonly name = 'container' as const;
 
@@ -54,7 +50,7 @@ export class ContainerDriver extends ShimDriver {
     } catch (e) {
       problems.push({ field: 'cap', message: (e as SpecError).message, fix: (e as SpecError).fix ?? '' });
     }
-    const wanted = limitsOf(spec);
+    const wanted = spec.limits;
     if (wanted.memoryBytes === undefined && wanted.cpus === undefined && wanted.pidsLimit === undefined) return problems;
     let plan: CgroupPlan;
     try {
@@ -97,7 +93,7 @@ export class ContainerDriver extends ShimDriver {
   }
 
   protected override async acquire(rec: EnvRecord): Promise<void> {
-    const plan = planCgroups(readCgroupHost(), rec.id, limitsOf(rec.spec));
+    const plan = planCgroups(readCgroupHost(), rec.id, rec.spec.limits);
     if (plan.unenforceable.length > 0 && !rec.spec.ignoreUnenforced) {
       const u = plan.unenforceable[0]!;
       throw new DriverError('unenforceable', `cannot enforce ${u.limit} here: ${u.reason}`, { fix: 'pass --ignore-unenforced to run anyway' });

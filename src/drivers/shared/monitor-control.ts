@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { constants } from 'node:os';
 import type { EnvStore } from '../../core/env-store.js';
 import type { ExitResult, Handle, StopOptions } from '../driver.js';
-import { SpecError, StateError } from '../../core/errors.js';
+import { SpecError } from '../../core/errors.js';
 import { isProcessAlive } from '../../core/process-identity.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,11 +27,7 @@ export function signalNumber(sig: string): number {
 
 export function sendSignal(store: EnvStore, h: Handle, sig: string): void {
   const num = signalNumber(sig);
-  const pids = store.readPids(h.id);
-  if (!pids || store.readExit(h.id) || !isProcessAlive(pids.child, pids.childStart)) {
-    throw new StateError('not-running', `environment ${h.name} is not running`, { fix: 'start a new one with "berth run"' });
-  }
-  process.kill(pids.child, num);
+  process.kill(store.runningPids(h.id, h.name).child, num);
 }
 
 /** Resolve once exit.json exists, or the monitor is gone. */

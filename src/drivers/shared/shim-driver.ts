@@ -15,7 +15,6 @@ import { shimPath } from '../../host/native-paths.js';
 import { resolveUser, type ResolvedUser } from '../../core/user-spec.js';
 import { commandEnv } from '../../core/env-vars.js';
 import { DriverError, StateError, SpecError } from '../../core/errors.js';
-import { isProcessAlive } from '../../core/process-identity.js';
 import { killAll, sendSignal, stopWithGrace, waitForExit } from './monitor-control.js';
 import { runToExit, statusFromExit, forwardSignals } from './spawn-wait.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
@@ -156,10 +155,7 @@ export abstract class ShimDriver implements Driver {
 
   async exec(h: Handle, argv: string[], opts: ExecOptions): Promise<ExitResult> {
     const rec = this.record(h);
-    const pids = this.store.readPids(h.id);
-    if (!pids || this.store.readExit(h.id) || !isProcessAlive(pids.child, pids.childStart)) {
-      throw new StateError('not-running', `environment ${h.name} is not running`, { fix: 'exec works only while the environment runs' });
-    }
+    const pids = this.store.runningPids(h.id, h.name, 'exec works only while the environment runs');
     const user = this.user(rec, opts.user ?? rec.spec.user);
     const env = commandEnv({ image: rec.image.config.env, user: { ...rec.spec.env, ...opts.env }, hostname: rec.hostname, home: user.home, tty: opts.tty });
     const [cmd, ...args] = shimExecArgv({

@@ -2,6 +2,7 @@
  * ensureBuiltinBusybox end to end against a mini Debian mirror on 127.0.0.1: real
  * busybox-static .deb, Packages.gz, InRelease clearsigned by a throwaway key.
  */
+import { requireThat } from '../../helpers/requirements.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
@@ -27,13 +28,12 @@ let skip: string | false = false;
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'berth-mirror-'));
   if (!(await haveTool('gpg')) || !(await haveTool('gpgv')) || !(await haveTool('gpgconf'))) {
-    skip = 'gpg/gpgv not installed';
+    skip = 'gpg, gpgv and gpgconf (apt-get install gnupg gpgv)';
     return;
   }
   deb = await getBusyboxDeb(arch, work);
   if (!deb) {
-    if (process.env.CI === 'true') throw new Error(`no busybox-static .deb for ${arch} and no static busybox to build one (apt-get install busybox-static)`);
-    skip = 'no busybox-static .deb available';
+    skip = `a busybox-static .deb for ${arch}, or a static busybox to build one (apt-get install busybox-static)`;
     return;
   }
   key = await makeGpgKey(join(work, 'key'), 'berth test archive <archive@invalid>');
@@ -101,7 +101,7 @@ async function expectFailure(name: string, debianPath: string | undefined, code:
 }
 
 test('fetches, verifies and assembles busybox from a Debian mirror', async (t) => {
-  if (skip) return t.skip(skip);
+  if (!requireThat(t, !skip, String(skip))) return;
   const imagesDir = await emptyImagesDir('happy');
   const root = await hostRoot('happy', 'good/debian');
   const progress: string[] = [];
@@ -165,27 +165,27 @@ test('fetches, verifies and assembles busybox from a Debian mirror', async (t) =
 });
 
 test('a .deb whose digest does not match the index is refused', async (t) => {
-  if (skip) return t.skip(skip);
+  if (!requireThat(t, !skip, String(skip))) return;
   await expectFailure('tampered-deb', 'tampered-deb', 'deb-digest-mismatch', /does not match the SHA256 and size in the signed index/);
 });
 
 test('an InRelease edited after signing is refused', async (t) => {
-  if (skip) return t.skip(skip);
+  if (!requireThat(t, !skip, String(skip))) return;
   await expectFailure('tampered-inrelease', 'tampered-inrelease', 'inrelease-bad-signature', /signature check of .*InRelease failed/);
 });
 
 test('an InRelease signed by a key outside Signed-By is refused', async (t) => {
-  if (skip) return t.skip(skip);
+  if (!requireThat(t, !skip, String(skip))) return;
   await expectFailure('wrong-key', 'wrong-key', 'inrelease-bad-signature', /signature check/);
 });
 
 test('a Packages.gz whose hash does not match InRelease is refused', async (t) => {
-  if (skip) return t.skip(skip);
+  if (!requireThat(t, !skip, String(skip))) return;
   await expectFailure('tampered-index', 'tampered-index', 'index-digest-mismatch', /Packages\.gz does not match the SHA256 and size in the signed InRelease/);
 });
 
 test('apt sources with no Debian archive give a clear error', async (t) => {
-  if (skip) return t.skip(skip);
+  if (!requireThat(t, !skip, String(skip))) return;
   await expectFailure('no-debian', undefined, 'no-debian-archive', /no apt source is a Debian archive/);
 });
 
@@ -193,10 +193,7 @@ test('the host static busybox is used when present, without any download', async
   const host = ['/bin/busybox', '/usr/bin/busybox'];
   const { findHostStaticBusybox } = await import('../../../src/images/builtin/host-busybox.js');
   const found = await findHostStaticBusybox(host);
-  if (!found) {
-    if (process.env.CI === 'true') assert.fail('no static busybox on this CI host (apt-get install busybox-static)');
-    return t.skip('no static busybox on this host');
-  }
+  if (!requireThat(t, !!found, 'a static busybox on this host (apt-get install busybox-static)') || !found) return;
   const imagesDir = await emptyImagesDir('host');
   const img = await ensureBuiltinBusybox({ imagesDir, hostCandidates: host, fetch: { sources: [], suite: SUITE } });
   const cfg = JSON.parse(await readFile(join(img.layers[0]!, '../config.json'), 'utf8'));

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { ensureTools, startRegistry, skopeoPush, buildImage, type RunningRegistry } from './fixtures.js';
 import { goArch } from '../../../src/images/registry/platform.js';
 import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
-import { IN_CI } from '../../helpers/requirements.js';
+import { requireThat } from '../../helpers/requirements.js';
 
 function busyboxLayer(dir: string): void {
   mkdirSync(join(dir, 'bin'), { recursive: true });
@@ -76,11 +76,7 @@ for (const backend of ['chroot', 'container']) {
       });
       after(() => r?.cleanup());
       it('pulls on first run, honours whiteouts, then runs from the store', { timeout: 120_000 }, async (t) => {
-        if (missing) {
-          if (IN_CI) throw new Error(`requirement missing under CI=true: ${missing}`);
-          t.skip(missing);
-          return;
-        }
+        if (!requireThat(t, !missing, missing ?? '')) return;
         const first = await r.run(['run', '--rm', '--backend', backend, imageRef, 'sh', '-c', 'cat /etc/os-release; test ! -e /etc/gone && echo gone-is-gone; echo $ARCH']);
         assert.equal(first.code, 0, first.stderr);
         assert.match(first.stdout, /NAME="berth registry test"\ngone-is-gone\n/);
@@ -111,11 +107,7 @@ for (const backend of ['chroot', 'container']) {
         assert.deepEqual(readdirSync(join(r.root, 'images', 'blobs', 'sha256')), []);
       });
       it('dir:PATH runs a root filesystem directory without changing it', { timeout: 60_000 }, async (t) => {
-        if (missing) {
-          if (IN_CI) throw new Error(`requirement missing under CI=true: ${missing}`);
-          t.skip(missing);
-          return;
-        }
+        if (!requireThat(t, !missing, missing ?? '')) return;
         const dir = join(work, `dirimage-${backend}-${mode}`);
         busyboxLayer(dir);
         spawnSync('chmod', ['-R', 'a+rX', work]);
