@@ -321,3 +321,18 @@ void opts_parse_rmtree(struct opts *o, int argc, char **argv)
 		die("--uid-map/--gid-map need --userns");
 	userns_default_maps(o);
 }
+
+void opts_parse_unshare(struct opts *o, int argc, char **argv)
+{
+	int i;
+
+	defaults(o);
+	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (map_opt(o, argc, argv, &i))
+			continue;
+		die("unknown unshare option '%s' (see native/README.md)", argv[i]);
+	}
+	take_command(o, argc, argv, i);
+	o->ns.user = 1;
+	userns_default_maps(o);
+}

@@ -73,6 +73,7 @@ struct opts {
 void opts_parse_run(struct opts *o, int argc, char **argv);
 void opts_parse_exec(struct opts *o, int argc, char **argv);
 void opts_parse_rmtree(struct opts *o, int argc, char **argv);
+void opts_parse_unshare(struct opts *o, int argc, char **argv);
 
 /* ---- util.c ------------------------------------------------------------- */
 
@@ -255,5 +256,6 @@ int exit_code_of(int status);
 int cmd_run(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_rmtree(int argc, char **argv);
+int cmd_unshare(int argc, char **argv);
 
 #endif

@@ -140,3 +140,8 @@ export function shimExecArgv(i: ShimExecInput): string[] {
 export function rmtreeArgv(shim: string, path: string, rootless: boolean, uidMaps: IdMap[], gidMaps: IdMap[]): string[] {
   return [shim, 'rmtree', ...idMapArgs(rootless, uidMaps, gidMaps), path];
 }
+
+/** `berth-shim unshare`: CMD as root of a user namespace with the caller's sub-id maps. */
+export function unshareArgv(shim: string, uidMaps: IdMap[], gidMaps: IdMap[], command: string[]): string[] {
+  return [shim, 'unshare', ...idMapArgs(true, uidMaps, gidMaps).slice(1), '--', ...command];
+}

@@ -43,3 +43,9 @@ test('log cap and rotation are passed to the shim together', async () => {
   const tail = argv.slice(argv.indexOf('--user') + 2, argv.indexOf('--'));
   assert.deepEqual(tail, ['--cgroup', '/cg/a', '--caps', 'KILL', '--seccomp', 'default']);
 });
+
+test('unshare argv carries the maps and the command', async () => {
+  const { unshareArgv } = await import('../../../src/drivers/shared/shim-cmdline.js');
+  assert.deepEqual(unshareArgv('/s', [{ inside: 0, outside: 1000, count: 1 }], [{ inside: 0, outside: 1000, count: 1 }], ['mke2fs', '-d', 'x']),
+    ['/s', 'unshare', '--uid-map', '0 1000 1', '--gid-map', '0 1000 1', '--', 'mke2fs', '-d', 'x']);
+});
