@@ -6,8 +6,11 @@
  *   const r = await env.exec(['true']);
  */
 import { makeContext, type Context, type ContextOptions } from './api/context.js';
-import { createAndStart, listEnvs, inspectEnv, execIn, stopEnv, killEnv, removeEnv, waitEnv, pauseEnv, resumeEnv, statsOf, processesOf, type CreateHooks } from './api/lifecycle.js';
+import { removeLabelled, createAndStart, listEnvs, inspectEnv, execIn, stopEnv, killEnv, removeEnv, waitEnv, pauseEnv, resumeEnv, statsOf, processesOf, type CreateHooks } from './api/lifecycle.js';
 import { Environment } from './api/environment.js';
+import type { WaitStrategy } from './api/wait-for.js';
+import { parseLabelSelector } from './api/labels.js';
+import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/session.js';
 import { readLogs, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
 import type { ExecOptions, ExitResult } from './drivers/driver.js';
@@ -25,6 +28,9 @@ export type { LogOptions } from './api/logs.js';
 export type { ContextOptions } from './api/context.js';
 export type { CommitEnvOptions } from './images/commit/api.js';
 export { Environment } from './api/environment.js';
+export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
+export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
+export { SESSION_LABEL, sessionId } from './api/session.js';
 export { recordText } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { parseEnvArgs } from './core/env-vars.js';
@@ -72,12 +78,47 @@ export async function run(input: SpecInput): Promise<RunResult> {
   }
 }
 
+export interface CreateInput extends SpecInput {
+  /** Wait for this after start (see `waitFor`); on timeout the environment is removed and the call fails. */
+  waitFor?: WaitStrategy;
+  waitTimeoutMs?: number;
+  /**
+   * Label the environment with this process's session and start the session reaper, which removes
+   * what is left when this process dies, even by SIGKILL (default true; false keeps it after exit).
+   */
+  session?: boolean;
+}
+
 /** Create and start a detached environment; dispose it (or call remove()) to clean up. */
-export async function create(input: SpecInput): Promise<Environment> {
+export async function create(input: CreateInput): Promise<Environment> {
   const ctx = ctxFor(input);
-  const spec = specOf({ ...input, detach: true });
+  const { waitFor: strategy, waitTimeoutMs, session = true, ...rest } = input;
+  const labels = session ? { ...rest.labels, [SESSION_LABEL]: sessionId() } : rest.labels;
+  if (session) ensureReaper(input.root);
+  const spec = specOf({ ...rest, ...(labels ? { labels } : {}), detach: true });
   const { handle, choice } = await createAndStart(ctx, spec, input);
-  return new Environment(ctx, handle.id, handle.name, handle.backend, choice);
+  const env = new Environment(ctx, handle.id, handle.name, handle.backend, choice);
+  if (strategy) {
+    try {
+      await env.waitFor(strategy, waitTimeoutMs !== undefined ? { timeoutMs: waitTimeoutMs } : {});
+    } catch (e) {
+      await env.remove(true);
+      throw e;
+    }
+  }
+  return env;
+}
+
+/** Remove every environment carrying a label (`KEY` or `KEY=VALUE`), running or not. */
+export function pruneEnvironments(label: string, opts: ContextOptions = {}): Promise<string[]> {
+  return removeLabelled(ctxFor(opts), parseLabelSelector(label));
+}
+
+/** The reaper's entry (`berth __reap SESSION`): when stdin closes, remove the session's environments. */
+export function reapSession(session: string, opts: ContextOptions = {}): Promise<void> {
+  return reapWhenOrphaned(async () => {
+    await removeLabelled(ctxFor(opts), { key: SESSION_LABEL, value: session });
+  });
 }
 
 /** Attach to an existing environment by id, id prefix or name. */

@@ -15,7 +15,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { pauseCommand, unpauseCommand } from './commands/pause.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
-import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand } from './commands/pull.js';
+import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand, reapCommand } from './commands/pull.js';
 import { commitCommand } from './commands/commit.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
@@ -71,6 +71,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(tagCommand as CommandModule)
     .command(commitCommand as CommandModule)
     .command(pruneCommand)
+    .command(reapCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

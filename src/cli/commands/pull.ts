@@ -46,10 +46,15 @@ export const rmiCommand: CommandModule<object, { refs: string[]; force: boolean 
   },
 };
 
-export const pruneCommand: CommandModule = {
+export const pruneCommand: CommandModule<object, { label?: string }> = {
   command: 'prune',
-  describe: 'Free blobs and unpacked layers that no image or environment uses',
-  handler: async () => {
+  describe: 'Free blobs and unpacked layers that no image or environment uses; with --label, remove the environments carrying that label instead',
+  builder: (y) => y.option('label', { type: 'string', requiresArg: true, describe: 'KEY or KEY=VALUE: remove (force) every environment with this label, e.g. berth.session=ID' }) as never,
+  handler: async (a) => {
+    if (a.label !== undefined) {
+      for (const name of await berth.pruneEnvironments(a.label)) process.stdout.write(`${name}\n`);
+      return;
+    }
     const r = await berth.pruneImages();
     process.stdout.write(`removed ${r.blobs} blobs and ${r.layers} layers, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`);
   },
@@ -63,5 +68,14 @@ export const tagCommand: CommandModule<object, { source: string; target: string 
     .positional('target', { type: 'string', describe: 'NAME[:TAG] or REGISTRY/REPO[:TAG]' }) as never,
   handler: async (a) => {
     process.stdout.write(`${await berth.tag(a.source, a.target)}\n`);
+  },
+};
+
+/** Hidden: the session reaper started by the library's create() (see src/api/session.ts). */
+export const reapCommand: CommandModule<object, { session: string }> = {
+  command: '__reap <session>',
+  describe: false,
+  handler: async (a) => {
+    await berth.reapSession(a.session);
   },
 };
