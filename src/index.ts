@@ -231,3 +231,14 @@ export async function tag(source: string, target: string, opts: ContextOptions =
   const { tagImage } = await import('./api/images.js');
   return tagImage(ctxFor(opts), source, target);
 }
+
+export type { MatrixSpec, Cell } from './api/matrix/cells.js';
+export type { CellResult, CellState } from './api/matrix/report.js';
+export { matrixSpec } from './api/matrix/cells.js';
+export { junitXml, matrixRow, resultWord, MATRIX_HEADERS } from './api/matrix/report.js';
+
+/** Run one command across backends x images x kernels, `jobs` cells at a time (see `berth matrix`). */
+export async function matrix(spec: import('./api/matrix/cells.js').MatrixSpec, opts: import('./api/matrix/run.js').MatrixOptions) {
+  const { runMatrix } = await import('./api/matrix/run.js');
+  return runMatrix(spec, opts);
+}

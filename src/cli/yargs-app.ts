@@ -17,6 +17,7 @@ import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
 import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand, reapCommand } from './commands/pull.js';
 import { commitCommand } from './commands/commit.js';
+import { matrixCommand } from './commands/matrix.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -72,6 +73,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(commitCommand as CommandModule)
     .command(pruneCommand)
     .command(reapCommand as CommandModule)
+    .command(matrixCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()
