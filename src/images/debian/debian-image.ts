@@ -158,7 +158,7 @@ async function build(ref: DebianRef, tmp: string, opts: DebianOptions): Promise<
 }
 
 /** mmdebstrap's stderr: info lines become progress, the last error line becomes the message. */
-function runMmdebstrap(argv: string[], ref: DebianRef, onProgress?: (m: string) => void): Promise<void> {
+export function runMmdebstrap(argv: string[], ref: DebianRef, onProgress?: (m: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     const tail: string[] = [];
