@@ -13,6 +13,8 @@ export interface ResolveOptions {
   onProgress?: (msg: string) => void;
   /** Unpack warnings (skipped device nodes, no sub-ids); default: `berth: warning:` lines on stderr. */
   onWarning?: (msg: string) => void;
+  /** Pull (registry) or rebuild (debian:) even when stored (`run --pull`). */
+  refresh?: boolean;
 }
 
 export async function resolveImage(ref: string, imagesDir: string, opts: ResolveOptions): Promise<ResolvedImage> {
