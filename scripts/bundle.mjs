@@ -20,6 +20,10 @@ await build({
     progress: 'src/cli/progress.ts',
     'oci-image': 'src/images/oci-image.ts',
     'image-ref': 'src/images/ref.ts',
+    // Run as its own process under `berth-shim unshare` (src/images/unpack/apply-owners.ts finds it).
+    'apply-owners': 'src/images/unpack/apply-owners-main.ts',
+    'remove-layer': 'src/images/unpack/remove-layer.ts',
+    'debian-image': 'src/images/debian/debian-image.ts',
   },
   outdir: 'dist',
   splitting: true,
@@ -30,7 +34,10 @@ await build({
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs' };
+const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs',
+  // src/api/images.ts reaches these by longer paths; external too, so their graphs (unpack, shim
+  // argv builders) never make hot modules lazily initialised.
+  '../images/unpack/remove-layer.js': './remove-layer.mjs', '../images/oci-image.js': './oci-image.mjs', '../images/debian/debian-image.js': './debian-image.mjs' };
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -43,6 +50,7 @@ await build({
     name: 'cold-modules',
     setup(b) {
       b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\.\/images\/(unpack\/remove-layer|oci-image|debian\/debian-image)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],
 });

@@ -1,5 +1,5 @@
-/** `berth pull` and `berth images`: registry images in the store. */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+/** `berth pull` and `berth images`: registry and debian: images in the store. */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import type { ResolvedImage } from '../images/image.js';
@@ -8,8 +8,17 @@ import { ImageError } from '../core/errors.js';
 export async function pullInto(ctx: Context, ref: string, opts: { insecure?: string[]; onProgress?: (m: string) => void }): Promise<ResolvedImage> {
   const { parseImageRef } = await import('../images/ref.js');
   const parsed = parseImageRef(ref);
+  if (parsed.kind === 'debian') {
+    // `berth pull debian:SUITE` (re)builds it from the mirror.
+    const { ensureDebianImage } = await import('../images/debian/debian-image.js');
+    return ensureDebianImage(parsed, {
+      imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true,
+      onWarning: (m) => process.stderr.write(`berth: warning: ${m}\n`),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+  }
   if (parsed.kind !== 'registry') {
-    throw new ImageError('not-pullable', `"${ref}" is not a registry image`, { fix: 'pull REGISTRY/REPO[:TAG|@DIGEST]; the builtin busybox needs no pull' });
+    throw new ImageError('not-pullable', `"${ref}" is not a registry or debian: image`, { fix: 'pull REGISTRY/REPO[:TAG|@DIGEST] or debian:SUITE[/VARIANT]; the builtin busybox needs no pull' });
   }
   const { ensureOciImage } = await import('../images/oci-image.js');
   return ensureOciImage(parsed, { imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true, ...opts });
@@ -46,8 +55,8 @@ export async function removeImage(ctx: Context, ref: string, force: boolean): Pr
 
 /** Drop blobs no image references and unpacked layers no image or environment uses. */
 export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers: number; freedBytes: number }> {
-  const [{ garbageCollect }, { BlobStore }, { removeTree }] = await Promise.all([
-    import('../images/store/gc.js'), import('../images/store/blob-store.js'), import('../host/probes/overlayfs.js'),
+  const [{ garbageCollect }, { BlobStore }, { removeLayer }] = await Promise.all([
+    import('../images/store/gc.js'), import('../images/store/blob-store.js'), import('../images/unpack/remove-layer.js'),
   ]);
   const gc = await garbageCollect(ctx.paths.images, { graceMs: 0 });
   const store = new BlobStore(ctx.paths.images);
@@ -57,8 +66,7 @@ export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers
   for (const hex of existsSync(layersDir) ? readdirSync(layersDir) : []) {
     const dir = join(layersDir, hex);
     if (!/^[0-9a-f]{64}$/.test(hex) || inUse.has(dir) || store.has(`sha256:${hex}`)) continue;
-    removeTree(dir);
-    rmSync(`${dir}.meta.json`, { force: true });
+    removeLayer(dir, ctx.rootless); // rootless layers hold sub-id owned files (ADR 0014)
     layers++;
   }
   return { blobs: gc.removed.length, layers, freedBytes: gc.freedBytes };

@@ -33,7 +33,7 @@ export async function createAndStart(ctx: Context, spec: EnvSpec, hooks: CreateH
   hooks.onChoice?.(choice);
   let image;
   try {
-    image = await resolveImage(spec.image, ctx.paths.images, { rootless: ctx.rootless, insecure: spec.insecureRegistries, ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) });
+    image = await resolveImage(spec.image, ctx.paths.images, { rootless: ctx.rootless, insecure: spec.insecureRegistries, ...(spec.pull ? { refresh: true } : {}), ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) });
   } finally {
     hooks.onProgress?.(null);
   }

@@ -39,6 +39,8 @@ export interface EnvSpec {
   security: SecurityOptions;
   /** Registries to speak plain http to (loopback ones always are). */
   insecureRegistries: string[];
+  /** Fetch (registry) or rebuild (debian:) the image even when it is stored (`--pull`). */
+  pull?: boolean;
   /** Run even when a requested limit cannot be enforced on this host. */
   ignoreUnenforced: boolean;
 }

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedImage } from './image.js';
-import type { RegistryImageRef } from './ref.js';
+import type { DebianRef, RegistryImageRef } from './ref.js';
 import { ImageError } from '../core/errors.js';
 
 export interface OciOptions {
@@ -15,6 +15,8 @@ export interface OciOptions {
   /** Registries spoken to over plain http; loopback registries always are (as Docker does). */
   insecure?: string[];
   onProgress?: (msg: string) => void;
+  /** Unpack warnings (skipped device nodes, no sub-ids). */
+  onWarning?: (msg: string) => void;
   /** Contact the registry even when the image is stored (`berth pull`). */
   refresh?: boolean;
 }
@@ -29,6 +31,19 @@ export function isLoopbackRegistry(registry: string): boolean {
 export function insecureList(registry: string, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): string[] {
   const fromEnv = (env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   return [...extra, ...fromEnv, ...(isLoopbackRegistry(registry) ? [registry] : [])];
+}
+
+const stderrWarning = (m: string): void => {
+  process.stderr.write(`berth: warning: ${m}\n`);
+};
+
+/** `debian:SUITE[/VARIANT]`: built with mmdebstrap once, then stored like a pulled image (ADR 0014). */
+export async function ensureDebian(ref: DebianRef, opts: OciOptions): Promise<ResolvedImage> {
+  const { ensureDebianImage } = await import('./debian/debian-image.js');
+  return ensureDebianImage(ref, {
+    imagesDir: opts.imagesDir, rootless: opts.rootless, onWarning: opts.onWarning ?? stderrWarning,
+    ...(opts.refresh ? { refresh: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
 }
 
 export async function ensureOciImage(ref: RegistryImageRef, opts: OciOptions): Promise<ResolvedImage> {
@@ -56,7 +71,7 @@ export async function ensureOciImage(ref: RegistryImageRef, opts: OciOptions): P
       await store.withLock(l.digest, async () => {
         if (existsSync(dest)) return;
         opts.onProgress?.(`unpacking layer ${hex.slice(0, 12)}`);
-        await unpackLayer({ path: store.path(l.digest), compression: layerCompression(l.mediaType) ?? 'auto', dest, rootless: opts.rootless });
+        await unpackLayer({ path: store.path(l.digest), compression: layerCompression(l.mediaType) ?? 'auto', dest, rootless: opts.rootless, onWarning: opts.onWarning ?? stderrWarning });
       });
     }
     layerDirs.push(dest);

@@ -5,9 +5,9 @@ import { terminalProgress } from '../progress-hook.js';
 
 export const pullCommand: CommandModule<object, { ref: string; 'insecure-registry': string[] | undefined; quiet: boolean }> = {
   command: 'pull <ref>',
-  describe: 'Pull an image from a registry (every blob verified by its digest)',
+  describe: 'Pull an image from a registry (every blob verified by its digest), or (re)build a debian:SUITE[/VARIANT] image',
   builder: (y) => y
-    .positional('ref', { type: 'string', describe: 'REGISTRY/REPO[:TAG|@sha256:DIGEST]' })
+    .positional('ref', { type: 'string', describe: 'REGISTRY/REPO[:TAG|@sha256:DIGEST] or debian:SUITE[/VARIANT]' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'plain http for this registry (loopback always)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the digest' }) as never,
   handler: async (a) => {

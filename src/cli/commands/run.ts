@@ -72,6 +72,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     ignoreUnenforced: o['ignore-unenforced'] === true,
     insecureRegistries: list(o, 'insecure-registry'),
   };
+  if (o.pull === true) input.pull = true;
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
   }

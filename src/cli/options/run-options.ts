@@ -13,6 +13,7 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
   { name: 'cpus', type: 'string', valueName: 'N', describe: 'CPU limit, e.g. 1.5 (backends that enforce limits)' },
   { name: 'pids-limit', type: 'string', valueName: 'N', describe: 'maximum number of processes (backends that enforce limits)' },
   { name: 'insecure-registry', type: 'string', multiple: true, valueName: 'HOST[:PORT]', describe: 'pull from this registry over plain http (loopback registries always are)' },
+  { name: 'pull', type: 'boolean', describe: 'pull (registry) or rebuild (debian:) the image even if it is stored' },
   { name: 'ignore-unenforced', type: 'boolean', describe: 'run even if a limit cannot be enforced here (says which)' },
   { name: 'cap-add', type: 'string', multiple: true, valueName: 'CAP', describe: 'add a capability (container; ALL for every one)' },
   { name: 'cap-drop', type: 'string', multiple: true, valueName: 'CAP', describe: 'drop a capability (container; ALL for every one)' },

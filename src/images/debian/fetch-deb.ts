@@ -45,8 +45,10 @@ const FIX = 'install busybox-static';
 const MAX_INRELEASE = 16 << 20;
 const MAX_INDEX = 256 << 20;
 
-interface VerifiedArchive {
+export interface VerifiedArchive {
   base: string;
+  /** The apt source entry it came from (its Signed-By keyring). */
+  source: AptSource;
   suite: string;
   release: ReleaseInfo;
 }
@@ -69,7 +71,7 @@ async function decompressIndex(path: string, data: Buffer): Promise<string> {
 }
 
 /** Find a source whose InRelease verifies and says Origin: Debian. */
-async function findDebianArchive(
+export async function findDebianArchive(
   cands: AptSource[],
   suite: string,
   opts: DebFetchOptions,
@@ -113,7 +115,7 @@ async function findDebianArchive(
         problems.push(new ImageError('inrelease-expired', `${url} expired on ${release.validUntil.toISOString()}`, { fix: `the mirror is stale; use another mirror or ${FIX}` }));
         continue;
       }
-      return { base, suite, release };
+      return { base, source: src, suite, release };
     }
   }
   // Prefer a verification problem over a plain network one: it is the one a user must see.

@@ -15,6 +15,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ImageError } from '../../core/errors.js';
 import { removeTree } from '../../host/probes/overlayfs.js';
+import { applyLayerOwners } from './apply-owners.js';
+import { removeLayerDir } from './remove-layer.js';
 import { type Compression, UnsafePathError, classifyWhiteout, detectCompression, normalizeEntryPath, opaqueXattr, xattrAllowed } from './paths.js';
 import { TAR_END, type TarWriteEntry, tarHeader, tarPadding } from './tar-writer.js';
 import { type TarEntry, TarFormatError, TarTruncatedError, readTar } from './tar-reader.js';
@@ -29,6 +31,12 @@ export interface UnpackOptions {
   dest: string;
   /** true: no chown/mknod/trusted.* xattrs; ownership goes to `<dest>.meta.json`. */
   rootless: boolean;
+  /**
+   * Rootless only: give the files the image's owners as mapped sub-ids (ADR 0014), by
+   * running apply-owners under `berth-shim unshare`. Default true; without sub-ids the files
+   * stay the caller's (said once).
+   */
+  mapOwners?: boolean;
   onWarning?(msg: string): void;
   /** Refuse a regular file larger than this (default 64 GiB). */
   maxFileBytes?: number;
@@ -43,7 +51,7 @@ export interface UnpackResult {
   skippedDevices: number;
 }
 
-/** What `<dest>.meta.json` holds for a rootless unpack (consumed by the disks step; TODO). */
+/** What `<dest>.meta.json` holds for a rootless unpack: the record of what the layer asked for (ADR 0014). */
 export interface LayerMetaFile {
   version: 1;
   /** Path relative to the layer root ('' is the root) -> what the layer asked for. */
@@ -149,6 +157,7 @@ class Unpacker {
   files = 0;
   bytes = 0;
   skippedDevices = 0;
+  firstSkippedDevice = '';
 
   constructor(readonly root: string, readonly opts: UnpackOptions) {}
 
@@ -190,6 +199,7 @@ class Unpacker {
     await rm(p, { recursive: true, force: true });
     for (const k of [...this.created.keys()]) if (k === rel || k.startsWith(`${rel}/`)) this.created.delete(k);
     for (const k of [...this.dirMeta.keys()]) if (k === rel || k.startsWith(`${rel}/`)) this.dirMeta.delete(k);
+    for (const k of Object.keys(this.meta.entries)) if (k === rel || k.startsWith(`${rel}/`)) delete this.meta.entries[k];
     return 'clear';
   }
 
@@ -296,8 +306,8 @@ class Unpacker {
       case 'char':
       case 'block':
         if (!root) {
-          this.skippedDevices++;
-          this.warn(`skipped device node ${rel} (${e.type} ${e.devmajor}:${e.devminor}): rootless cannot mknod`);
+          // One warning per layer (unpackLayer), not one per node.
+          if (this.skippedDevices++ === 0) this.firstSkippedDevice = `${rel} (${e.type} ${e.devmajor}:${e.devminor})`;
           this.record(rel, e, { skipped: true });
           return;
         }
@@ -419,13 +429,24 @@ export async function unpackLayer(opts: UnpackOptions): Promise<UnpackResult> {
     const skip = (m: string): void => u.warn(m);
     for await (const { entry, body } of readTar(layer.tar, skip)) await u.entry(entry, body);
     await u.finishDirs();
+    if (u.skippedDevices > 0) {
+      const more = u.skippedDevices > 1 ? ` and ${u.skippedDevices - 1} more` : '';
+      u.warn(`skipped device node ${u.firstSkippedDevice}${more}: rootless cannot mknod (the environment gets its own /dev)`);
+    }
     if (opts.rootless) await writeFile(metaTmp, JSON.stringify(u.meta), { mode: 0o644 });
+    if (opts.rootless && opts.mapOwners !== false) {
+      await applyLayerOwners(tmp, metaTmp, skip);
+    }
     if (await lstatOrNull(opts.dest)) throw new ImageError('layer_dest_exists', `${opts.dest} appeared while unpacking`);
     await rename(tmp, opts.dest);
     if (opts.rootless) await rename(metaTmp, metaPath);
     return { files: u.files, bytes: u.bytes, skippedDevices: u.skippedDevices };
   } catch (e) {
-    removeTree(tmp);
+    try {
+      removeLayerDir(tmp, opts.rootless);
+    } catch {
+      removeTree(tmp); // best effort; the error below is the one to report
+    }
     await rm(metaTmp, { force: true });
     if (e instanceof ImageError) throw e;
     if (e instanceof TarTruncatedError) throw new ImageError('layer_truncated', `layer archive is truncated: ${e.message}`, { fix: 'download the layer again', cause: e });
