@@ -44,8 +44,8 @@ export async function removeImage(ctx: Context, ref: string, force: boolean): Pr
   await pruneImages(ctx);
 }
 
-/** Drop blobs no image references and unpacked layers no image or environment uses. */
-export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers: number; freedBytes: number }> {
+/** Drop blobs no image references, and unpacked layers and VM base disks no image or environment uses. */
+export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers: number; disks: number; freedBytes: number }> {
   const [{ garbageCollect }, { BlobStore }, { removeTree }] = await Promise.all([
     import('../images/store/gc.js'), import('../images/store/blob-store.js'), import('../host/probes/overlayfs.js'),
   ]);
@@ -61,7 +61,9 @@ export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers
     rmSync(`${dir}.meta.json`, { force: true });
     layers++;
   }
-  return { blobs: gc.removed.length, layers, freedBytes: gc.freedBytes };
+  const { pruneDisksOf } = await import('./disks.js');
+  const disks = await pruneDisksOf(ctx);
+  return { blobs: gc.removed.length, layers, disks, freedBytes: gc.freedBytes };
 }
 
 /** Give a stored image another name (no data copied). */

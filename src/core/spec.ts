@@ -39,6 +39,8 @@ export interface EnvSpec {
   security: SecurityOptions;
   /** Registries to speak plain http to (loopback ones always are). */
   insecureRegistries: string[];
+  /** Root disk size (uml, microvm): at least what the image's files need. Default: the base disk's size. */
+  diskSizeBytes?: number;
   /** Run even when a requested limit cannot be enforced on this host. */
   ignoreUnenforced: boolean;
 }

@@ -48,10 +48,10 @@ export const rmiCommand: CommandModule<object, { refs: string[]; force: boolean 
 
 export const pruneCommand: CommandModule = {
   command: 'prune',
-  describe: 'Free blobs and unpacked layers that no image or environment uses',
+  describe: 'Free blobs, unpacked layers and VM base disks that no image or environment uses',
   handler: async () => {
     const r = await berth.pruneImages();
-    process.stdout.write(`removed ${r.blobs} blobs and ${r.layers} layers, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`);
+    process.stdout.write(`removed ${r.blobs} blobs, ${r.layers} layers and ${r.disks} base disks, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`);
   },
 };
 
