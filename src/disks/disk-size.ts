@@ -29,11 +29,9 @@ export function roundUp(n: number, to: number): number {
 export function journalBytes(sizeBytes: number): number {
   const blocks = sizeBytes / BLOCK_SIZE;
   if (blocks < 2048) return 0;
-  if (blocks < 32768) return 1024 * BLOCK_SIZE;
-  if (blocks < 256 * 1024) return 4096 * BLOCK_SIZE;
-  if (blocks < 512 * 1024) return 8192 * BLOCK_SIZE;
-  if (blocks < 4096 * 1024) return 16384 * BLOCK_SIZE;
-  return 32768 * BLOCK_SIZE;
+  const steps: Array<[number, number]> = [[32768, 1024], [256 * 1024, 4096], [512 * 1024, 8192], [4096 * 1024, 16384], [8192 * 1024, 32768], [16384 * 1024, 65536], [32768 * 1024, 131072]];
+  for (const [below, journal] of steps) if (blocks < below) return journal * BLOCK_SIZE;
+  return 262144 * BLOCK_SIZE;
 }
 
 /** Inodes to ask mke2fs for: its default for the size, or the image's count + 25 % + 1024 if more. */
