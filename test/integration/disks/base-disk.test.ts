@@ -41,7 +41,7 @@ function xattrs(image: string, path: string): string {
   return spawnSync('debugfs', ['-R', `ea_get -x "${path}" security.capability`, image], { encoding: 'utf8' }).stdout;
 }
 
-const tools = ['debugfs', 'mke2fs', 'e2fsck', 'qemu-img', 'qemu-io', 'uml_mkcow', 'unshare'];
+const tools = ['debugfs', 'mke2fs', 'e2fsck', 'resize2fs', 'dumpe2fs', 'qemu-img', 'qemu-io', 'uml_mkcow', 'unshare'];
 const haveTools = tools.every((t) => spawnSync('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t} || test -x /sbin/${t}`]).status === 0);
 
 for (const mode of ['root', 'rootless'] as const) {
@@ -133,6 +133,20 @@ for (const mode of ['root', 'rootless'] as const) {
       await assert.rejects(createQcow2Overlay({ base: layered, overlay: join(scratch, 'small.qcow2'), sizeBytes: layered.sizeBytes - 4096 }), /below the .* base disk/);
       assert.equal(existsSync(join(scratch, 'small.qcow2')), false);
       assert.deepEqual(readdirSync(scratch).filter((n) => n.startsWith('.')), [], 'no temp overlay left');
+    });
+
+    test('the base file system grows to a bigger disk (what the guest does online)', async (t) => {
+      if (!requireThat(t, layered !== undefined, 'the layered base')) return;
+      const copy = join(scratch, 'grown.ext4');
+      assert.equal(spawnSync('cp', ['--sparse=always', layered.path, copy]).status, 0);
+      spawnSync('chmod', ['u+w', copy]);
+      assert.equal(spawnSync('truncate', ['-s', String(2 * layered.sizeBytes), copy]).status, 0);
+      const g = spawnSync('resize2fs', [copy], { encoding: 'utf8' });
+      assert.equal(g.status, 0, g.stderr);
+      const blocks = Number(/Block count:\s+(\d+)/.exec(spawnSync('dumpe2fs', ['-h', copy], { encoding: 'utf8' }).stdout)?.[1]);
+      assert.equal(blocks * 4096, 2 * layered.sizeBytes);
+      assert.equal(spawnSync('e2fsck', ['-fn', copy]).status, 0);
+      rmSync(copy);
     });
 
     test('UML COW over the base: small, and checked against the base', async (t) => {
