@@ -8,7 +8,7 @@
  * (meta-script.ts) with debugfs, check with e2fsck -n, chmod 0444, rename. Any failure removes the
  * temp file and the staging dir: nothing half-built is ever found under the final name.
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedImage } from '../images/image.js';
@@ -123,8 +123,16 @@ async function applyMeta(image: Pick<ResolvedImage, 'layers'>, file: string, sta
   await runDiskTool([diskTool('debugfs'), '-w', '-f', cmdFile, file], 'debugfs (applying the layers\' recorded owners)');
 }
 
+/** Staging dirs and temp files of an earlier build of `key` that died (we hold its lock now). */
+function removeDeadBuilds(disksDir: string, key: string): void {
+  for (const name of readdirSync(disksDir)) {
+    if (name.startsWith(`.stage-${key.slice(0, 12)}-`) || (name.startsWith(`.${key}`) && name.includes('.ext4.tmp-'))) removeTree(join(disksDir, name));
+  }
+}
+
 async function build(image: Pick<ResolvedImage, 'digest' | 'layers' | 'ref'>, key: string, opts: BaseDiskOptions): Promise<BaseDisk> {
   if (image.layers.length === 0) throw new DiskError('image-no-layers', `image ${image.ref} has no layers`, { fix: 'pull or build the image again' });
+  removeDeadBuilds(opts.disksDir, key);
   const wrap = wrapFor(opts.rootless);
   const stage = await mkdtemp(join(opts.disksDir, `.stage-${key.slice(0, 12)}-`));
   let tmp: string | undefined;

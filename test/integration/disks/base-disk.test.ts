@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, makeRunner, type Runner } from '../../helpers/berth-cli.js';
@@ -51,11 +51,12 @@ for (const mode of ['root', 'rootless'] as const) {
     let layered: BaseDisk;
     const scratch = mkdtempSync(join(tmpdir(), `berth-disks-${mode}-`));
     const disksDir = () => join(r!.root, 'images', 'disks');
-    const disk = async (args: string[]) => {
+    const diskRun = async (args: string[]) => {
       const res = await r!.run(['disk', '--json', ...args], { timeoutMs: 300_000 });
       assert.equal(res.code, 0, res.stderr);
-      return JSON.parse(res.stdout) as BaseDisk;
+      return { disk: JSON.parse(res.stdout) as BaseDisk, built: /berth: building the /.test(res.stderr) };
     };
+    const disk = async (args: string[]) => (await diskRun(args)).disk;
     const leftovers = () => readdirSync(disksDir()).filter((n) => n.startsWith('.') || n.endsWith('.lock'));
 
     before(async () => {
@@ -71,7 +72,9 @@ for (const mode of ['root', 'rootless'] as const) {
 
     test('busybox base: the image\'s owners and modes, 0444, sparse', async (t) => {
       if (!requireThat(t, isRoot(), 'root (to create the test user)') || !requireThat(t, haveTools, tools.join(', '))) return;
-      busybox = await disk(['busybox']);
+      const first = await diskRun(['busybox']);
+      busybox = first.disk;
+      assert.equal(first.built, true);
       const st = statSync(busybox.path);
       assert.equal(st.mode & 0o777, 0o444);
       assert.equal(busybox.sizeBytes, 1024 ** 3, 'the default size is 1 GiB for a small image');
@@ -87,7 +90,8 @@ for (const mode of ['root', 'rootless'] as const) {
     test('built once: a second call reuses the file (same inode, same mtime)', async (t) => {
       if (!requireThat(t, busybox !== undefined, 'the busybox base of the previous test')) return;
       const before = statSync(busybox.path);
-      const again = await disk(['busybox']);
+      const { disk: again, built } = await diskRun(['busybox']);
+      assert.equal(built, false, 'no second build');
       const now = statSync(again.path);
       assert.equal(again.path, busybox.path);
       assert.equal(now.ino, before.ino);
@@ -171,8 +175,13 @@ for (const mode of ['root', 'rootless'] as const) {
       const chroot = await r!.run(['run', '--backend', 'chroot', '--disk-size', '1g', 'busybox', 'true']);
       assert.equal(chroot.code, 125);
       assert.match(chroot.stderr, /has no disk/);
+      // What a killed build leaves behind is removed by the next build of that image.
+      mkdirSync(join(disksDir(), `.stage-${layered.key.slice(0, 12)}-dead`));
+      writeFileSync(join(disksDir(), `.${layered.key}-100663296.ext4.tmp-dead`), 'half');
       // Two builders of one new base at once: one builds, the other waits and reuses it.
-      const [a, b] = await Promise.all([disk(['--disk-size', '96m', LAYERED_REF]), disk(['--disk-size', '96m', LAYERED_REF])]);
+      const both = await Promise.all([diskRun(['--disk-size', '96m', LAYERED_REF]), diskRun(['--disk-size', '96m', LAYERED_REF])]);
+      assert.deepEqual(both.map((x) => x.built).sort(), [false, true], 'exactly one of them built it');
+      const [a, b] = both.map((x) => x.disk) as [BaseDisk, BaseDisk];
       assert.equal(a.path, b.path);
       assert.equal(a.sizeBytes, 96 * 1024 ** 2);
       assert.equal(statSync(a.path).size, 96 * 1024 ** 2);
