@@ -186,6 +186,11 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(a.sizeBytes, 96 * 1024 ** 2);
       assert.equal(statSync(a.path).size, 96 * 1024 ** 2);
       assert.deepEqual(leftovers(), []);
+      // The minimum it names really holds the image.
+      const tight = await disk(['--disk-size', String(layered.minimumBytes), LAYERED_REF]);
+      assert.equal(tight.sizeBytes, layered.minimumBytes);
+      assert.equal(spawnSync('e2fsck', ['-fn', tight.path]).status, 0);
+      assert.equal(stat(tight.path, '/etc/shadow')?.gid, 42);
     });
 
     test('rmi removes the bases of the removed image, not the others', async (t) => {
