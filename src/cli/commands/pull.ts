@@ -34,7 +34,7 @@ export const imagesCommand: CommandModule<object, { format: string }> = {
 
 export const rmiCommand: CommandModule<object, { refs: string[]; force: boolean }> = {
   command: 'rmi <refs..>',
-  describe: 'Remove pulled images and the blobs and layers only they used',
+  describe: 'Remove pulled images and the blobs, layers and VM base disks only they used',
   builder: (y) => y
     .positional('refs', { type: 'string', array: true, describe: 'image references' })
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'even if an environment uses it' }) as never,
