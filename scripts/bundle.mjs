@@ -24,6 +24,7 @@ await build({
     'apply-owners': 'src/images/unpack/apply-owners-main.ts',
     'remove-layer': 'src/images/unpack/remove-layer.ts',
     'debian-image': 'src/images/debian/debian-image.ts',
+    disks: 'src/api/disks.ts',
   },
   outdir: 'dist',
   splitting: true,
@@ -34,7 +35,7 @@ await build({
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs',
+const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs', './api/disks.js': './disks.mjs', './disks.js': './disks.mjs',
   // src/api/images.ts reaches these by longer paths; external too, so their graphs (unpack, shim
   // argv builders) never make hot modules lazily initialised.
   '../images/unpack/remove-layer.js': './remove-layer.mjs', '../images/oci-image.js': './oci-image.mjs', '../images/debian/debian-image.js': './debian-image.mjs' };
@@ -49,7 +50,7 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
       b.onResolve({ filter: /^\.\.\/images\/(unpack\/remove-layer|oci-image|debian\/debian-image)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],

@@ -16,6 +16,7 @@ import { defaultSpec, type EnvSpec } from './core/spec.js';
 import type { ExecOptions, ExitResult } from './drivers/driver.js';
 import type { BackendChoice } from './core/env-store.js';
 import type { CommitEnvOptions } from './images/commit/api.js';
+import type { BaseDiskRequest } from './api/disks.js';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
@@ -27,6 +28,8 @@ export type { LogRecord } from './core/cri-log.js';
 export type { LogOptions } from './api/logs.js';
 export type { ContextOptions } from './api/context.js';
 export type { CommitEnvOptions } from './images/commit/api.js';
+export type { BaseDiskRequest } from './api/disks.js';
+export type { BaseDisk } from './disks/base-disk.js';
 export { Environment } from './api/environment.js';
 export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
 export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
@@ -224,6 +227,16 @@ export async function commit(envRef: string, imageRef: string, opts: CommitEnvOp
   const { commitEnv } = await import('./images/commit/api.js');
   const { root, ...rest } = opts;
   return commitEnv(ctxFor(root ? { root } : {}), envRef, imageRef, rest);
+}
+
+/**
+ * The ext4 base disk VM backends boot `ref` from: built once per image (and size), shared
+ * read-only. `sizeBytes` below what the image's files need is refused (DiskError disk-too-small).
+ */
+export async function baseDisk(ref: string, opts: BaseDiskRequest & ContextOptions = {}) {
+  const { baseDiskOf } = await import('./api/disks.js');
+  const { root, ...rest } = opts;
+  return baseDiskOf(ctxFor(root ? { root } : {}), ref, rest);
 }
 
 /** Give a stored image another name. */

@@ -53,8 +53,8 @@ export async function removeImage(ctx: Context, ref: string, force: boolean): Pr
   await pruneImages(ctx);
 }
 
-/** Drop blobs no image references and unpacked layers no image or environment uses. */
-export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers: number; freedBytes: number }> {
+/** Drop blobs no image references, and unpacked layers and VM base disks no image or environment uses. */
+export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers: number; disks: number; freedBytes: number }> {
   const [{ garbageCollect }, { BlobStore }, { removeLayer }] = await Promise.all([
     import('../images/store/gc.js'), import('../images/store/blob-store.js'), import('../images/unpack/remove-layer.js'),
   ]);
@@ -69,7 +69,9 @@ export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers
     removeLayer(dir, ctx.rootless); // rootless layers hold sub-id owned files (ADR 0014)
     layers++;
   }
-  return { blobs: gc.removed.length, layers, freedBytes: gc.freedBytes };
+  const { pruneDisksOf } = await import('./disks.js');
+  const disks = await pruneDisksOf(ctx);
+  return { blobs: gc.removed.length, layers, disks, freedBytes: gc.freedBytes };
 }
 
 /** Give a stored image another name (no data copied). */

@@ -18,6 +18,7 @@ import { topCommand } from './commands/top.js';
 import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand, reapCommand } from './commands/pull.js';
 import { commitCommand } from './commands/commit.js';
 import { matrixCommand } from './commands/matrix.js';
+import { diskCommand } from './commands/disk.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -71,6 +72,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(rmiCommand as CommandModule)
     .command(tagCommand as CommandModule)
     .command(commitCommand as CommandModule)
+    .command(diskCommand as CommandModule)
     .command(pruneCommand)
     .command(reapCommand as CommandModule)
     .command(matrixCommand as CommandModule)

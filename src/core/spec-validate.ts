@@ -25,4 +25,7 @@ export function validateSpec(spec: EnvSpec): void {
   if (spec.hostname !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(spec.hostname)) {
     throw new SpecError('bad-hostname', `invalid hostname "${spec.hostname}"`, { fix: 'use letters, digits, . and -, at most 63 characters' });
   }
+  if (spec.diskSizeBytes !== undefined && !(Number.isSafeInteger(spec.diskSizeBytes) && spec.diskSizeBytes > 0)) {
+    throw new SpecError('bad-disk-size', `invalid disk size ${spec.diskSizeBytes}`, { fix: 'give a positive number of bytes (--disk-size 4g)' });
+  }
 }

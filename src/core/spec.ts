@@ -41,6 +41,8 @@ export interface EnvSpec {
   insecureRegistries: string[];
   /** Fetch (registry) or rebuild (debian:) the image even when it is stored (`--pull`). */
   pull?: boolean;
+  /** Root disk size (uml, microvm): at least what the image's files need. Default: the base disk's size. */
+  diskSizeBytes?: number;
   /** Run even when a requested limit cannot be enforced on this host. */
   ignoreUnenforced: boolean;
 }

@@ -34,7 +34,7 @@ export const imagesCommand: CommandModule<object, { format: string }> = {
 
 export const rmiCommand: CommandModule<object, { refs: string[]; force: boolean }> = {
   command: 'rmi <refs..>',
-  describe: 'Remove pulled images and the blobs and layers only they used',
+  describe: 'Remove pulled images and the blobs, layers and VM base disks only they used',
   builder: (y) => y
     .positional('refs', { type: 'string', array: true, describe: 'image references' })
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'even if an environment uses it' }) as never,
@@ -48,7 +48,7 @@ export const rmiCommand: CommandModule<object, { refs: string[]; force: boolean 
 
 export const pruneCommand: CommandModule<object, { label?: string }> = {
   command: 'prune',
-  describe: 'Free blobs and unpacked layers that no image or environment uses; with --label, remove the environments carrying that label instead',
+  describe: 'Free blobs, unpacked layers and VM base disks that no image or environment uses; with --label, remove the environments carrying that label instead',
   builder: (y) => y.option('label', { type: 'string', requiresArg: true, describe: 'KEY or KEY=VALUE: remove (force) every environment with this label, e.g. berth.session=ID' }) as never,
   handler: async (a) => {
     if (a.label !== undefined) {
@@ -56,7 +56,7 @@ export const pruneCommand: CommandModule<object, { label?: string }> = {
       return;
     }
     const r = await berth.pruneImages();
-    process.stdout.write(`removed ${r.blobs} blobs and ${r.layers} layers, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`);
+    process.stdout.write(`removed ${r.blobs} blobs, ${r.layers} layers and ${r.disks} base disks, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`);
   },
 };
 

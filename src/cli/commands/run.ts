@@ -53,6 +53,8 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   if (cpus !== undefined) limits.cpus = berth.parsePositiveNumber(cpus, '--cpus');
   const pids = str(o, 'pids-limit');
   if (pids !== undefined) limits.pidsLimit = berth.parsePositiveNumber(pids, '--pids-limit', true);
+  const diskSize = str(o, 'disk-size');
+  const diskSizeBytes = diskSize === undefined ? undefined : berth.parseSize(diskSize, '--disk-size');
   const backend = (str(o, 'backend') ?? 'auto') as berth.EnvSpec['backend'];
   const security = parseSecurity(list(o, 'security-opt'), list(o, 'cap-add'), list(o, 'cap-drop'), o.privileged === true);
   const detach = o.detach === true;
@@ -71,6 +73,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     security,
     ignoreUnenforced: o['ignore-unenforced'] === true,
     insecureRegistries: list(o, 'insecure-registry'),
+    ...(diskSizeBytes !== undefined ? { diskSizeBytes } : {}),
   };
   if (o.pull === true) input.pull = true;
   if (security.privileged && o.quiet !== true) {

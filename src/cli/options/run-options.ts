@@ -11,6 +11,7 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
   { name: 'volume', short: 'v', type: 'string', multiple: true, valueName: 'HOST:GUEST[:ro]', describe: 'bind mount a host path' },
   { name: 'memory', short: 'm', type: 'string', valueName: 'SIZE', describe: 'memory limit, e.g. 512m (backends that enforce limits)' },
   { name: 'cpus', type: 'string', valueName: 'N', describe: 'CPU limit, e.g. 1.5 (backends that enforce limits)' },
+  { name: 'disk-size', type: 'string', valueName: 'SIZE', describe: 'root disk size, e.g. 4g (uml, microvm; the guest grows its file system to it)' },
   { name: 'pids-limit', type: 'string', valueName: 'N', describe: 'maximum number of processes (backends that enforce limits)' },
   { name: 'insecure-registry', type: 'string', multiple: true, valueName: 'HOST[:PORT]', describe: 'pull from this registry over plain http (loopback registries always are)' },
   { name: 'pull', type: 'boolean', describe: 'pull (registry) or rebuild (debian:) the image even if it is stored' },
