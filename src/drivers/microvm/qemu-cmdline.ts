@@ -17,6 +17,7 @@ export interface PortForward {
 export type SerialTarget =
   | { kind: 'file'; path: string }
   | { kind: 'pipe'; path: string } // path.in / path.out FIFOs made by the caller
+  | { kind: 'stdio' }
   | { kind: 'none' };
 
 export interface QemuOptions {
@@ -86,6 +87,7 @@ export function qemuArgv(o: QemuOptions): string[] {
   switch (o.serial.kind) {
     case 'file': argv.push('-chardev', `file,id=con,path=${qemuEscape(o.serial.path)}`, '-serial', 'chardev:con'); break;
     case 'pipe': argv.push('-chardev', `pipe,id=con,path=${qemuEscape(o.serial.path)}`, '-serial', 'chardev:con'); break;
+    case 'stdio': argv.push('-serial', 'stdio'); break;
     case 'none': break;
   }
   if (o.qmpSocket) argv.push('-chardev', `socket,id=qmp,path=${qemuEscape(o.qmpSocket)},server=on,wait=off`, '-mon', 'chardev=qmp,mode=control');
