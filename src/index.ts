@@ -24,6 +24,8 @@ export type { LogRecord } from './core/cri-log.js';
 export type { LogOptions } from './api/logs.js';
 export type { ContextOptions } from './api/context.js';
 export type { CommitEnvOptions } from './images/commit/api.js';
+export type { Kernel } from './kernels/kernel.js';
+export type { KernelListing } from './kernels/list.js';
 export { Environment } from './api/environment.js';
 export { recordText } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
@@ -189,4 +191,16 @@ export async function commit(envRef: string, imageRef: string, opts: CommitEnvOp
 export async function tag(source: string, target: string, opts: ContextOptions = {}) {
   const { tagImage } = await import('./api/images.js');
   return tagImage(ctxFor(opts), source, target);
+}
+
+/** Kernel manifests (uml, microvm) with the versions in the kernel cache. */
+export async function kernels(opts: ContextOptions = {}) {
+  const { kernelsOf } = await import('./api/kernels.js');
+  return kernelsOf(ctxFor(opts));
+}
+
+/** Resolve a kernel by manifest name or path, fetching and verifying it into the cache if needed. */
+export async function kernel(ref: string, opts: { onProgress?: (m: string) => void } & ContextOptions = {}) {
+  const { kernelFor } = await import('./api/kernels.js');
+  return kernelFor(ctxFor(opts.root ? { root: opts.root } : {}), ref, opts.onProgress);
 }

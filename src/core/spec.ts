@@ -41,6 +41,8 @@ export interface EnvSpec {
   insecureRegistries: string[];
   /** Run even when a requested limit cannot be enforced on this host. */
   ignoreUnenforced: boolean;
+  /** VM backends: a kernel manifest name (`berth kernels`) or a path to a kernel file; default the backend's own. */
+  kernel?: string;
 }
 
 export interface SecurityOptions {

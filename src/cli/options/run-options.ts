@@ -12,6 +12,7 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
   { name: 'memory', short: 'm', type: 'string', valueName: 'SIZE', describe: 'memory limit, e.g. 512m (backends that enforce limits)' },
   { name: 'cpus', type: 'string', valueName: 'N', describe: 'CPU limit, e.g. 1.5 (backends that enforce limits)' },
   { name: 'pids-limit', type: 'string', valueName: 'N', describe: 'maximum number of processes (backends that enforce limits)' },
+  { name: 'kernel', type: 'string', valueName: 'NAME|PATH', describe: 'kernel for uml/microvm: a name from `berth kernels` or a kernel file path' },
   { name: 'insecure-registry', type: 'string', multiple: true, valueName: 'HOST[:PORT]', describe: 'pull from this registry over plain http (loopback registries always are)' },
   { name: 'ignore-unenforced', type: 'boolean', describe: 'run even if a limit cannot be enforced here (says which)' },
   { name: 'cap-add', type: 'string', multiple: true, valueName: 'CAP', describe: 'add a capability (container; ALL for every one)' },
