@@ -54,7 +54,7 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<Initramfs>
   const init = readHost(opts.init, 'the guest init');
   const extra = (opts.extra ?? []).map((e) => ({ ...e, data: readHost(e.source, 'initramfs file') }));
   const key = sha(JSON.stringify({
-    v: 1,
+    v: 2,
     kernel: opts.kernel.sha256,
     modules: wanted,
     init: sha(init),
@@ -69,7 +69,8 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<Initramfs>
 
   let order: string[] = [];
   const entries: CpioEntry[] = [
-    { type: 'dir', path: 'dev' }, { type: 'dir', path: 'proc' }, { type: 'dir', path: 'sys' }, { type: 'dir', path: 'root' },
+    // /dev/console: the kernel opens it for init's stdin/stdout/stderr before /init runs.
+    { type: 'dir', path: 'dev' }, { type: 'chardev', path: 'dev/console', major: 5, minor: 1, mode: 0o600 }, { type: 'dir', path: 'proc' }, { type: 'dir', path: 'sys' }, { type: 'dir', path: 'root' },
     { type: 'file', path: 'init', data: init, mode: 0o755 },
   ];
   if (wanted.length > 0) {

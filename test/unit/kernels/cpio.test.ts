@@ -16,6 +16,7 @@ const ENTRIES = [
   { type: 'file' as const, path: 'empty', data: Buffer.alloc(0) },
   { type: 'dir' as const, path: 'proc' },
   { type: 'symlink' as const, path: 'bin/sh', target: '/init' },
+  { type: 'chardev' as const, path: 'dev/console', major: 5, minor: 1 },
 ];
 
 test('cpio newc: GNU cpio lists every entry, parents first', (t) => {
@@ -23,15 +24,17 @@ test('cpio newc: GNU cpio lists every entry, parents first', (t) => {
   const r = spawnSync('cpio', ['-t', '--quiet'], { input: writeCpio(ENTRIES) });
   assert.equal(r.status, 0, r.stderr.toString());
   assert.deepEqual(r.stdout.toString().trim().split('\n'), [
-    'init', 'lib', 'lib/modules', 'lib/modules/virtio.ko', 'etc', 'etc/berth', 'etc/berth/modules', 'empty', 'proc', 'bin', 'bin/sh',
+    'init', 'lib', 'lib/modules', 'lib/modules/virtio.ko', 'etc', 'etc/berth', 'etc/berth/modules', 'empty', 'proc', 'bin', 'bin/sh', 'dev', 'dev/console',
   ]);
+  const long = spawnSync('cpio', ['-t', '-v', '--quiet'], { input: writeCpio(ENTRIES) }).stdout.toString();
+  assert.match(long, /^crw-------\s+1 root\s+root\s+5,\s+1 .* dev\/console$/m);
 });
 
 test('cpio newc: extracting gives back bytes, modes and link targets', (t) => {
   if (!requireThat(t, hasCpio, 'cpio (apt-get install cpio)')) return;
   const dir = mkdtempSync(join(tmpdir(), 'berth-cpio-'));
   try {
-    const r = spawnSync('cpio', ['-i', '-d', '--quiet', '--no-absolute-filenames'], { input: writeCpio(ENTRIES), cwd: dir });
+    const r = spawnSync('cpio', ['-i', '-d', '--quiet', '--no-absolute-filenames'], { input: writeCpio(ENTRIES.filter((e) => e.type !== 'chardev')), cwd: dir });
     assert.equal(r.status, 0, r.stderr.toString());
     assert.equal(readFileSync(join(dir, 'init'), 'utf8'), '#!/bin/sh\necho hi\n');
     assert.equal(statSync(join(dir, 'init')).mode & 0o777, 0o755);
