@@ -30,6 +30,8 @@ export type { ContextOptions } from './api/context.js';
 export type { CommitEnvOptions } from './images/commit/api.js';
 export type { BaseDiskRequest } from './api/disks.js';
 export type { BaseDisk } from './disks/base-disk.js';
+export type { Kernel } from './kernels/kernel.js';
+export type { KernelListing } from './kernels/list.js';
 export { Environment } from './api/environment.js';
 export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
 export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
@@ -254,4 +256,16 @@ export { junitXml, matrixRow, resultWord, MATRIX_HEADERS } from './api/matrix/re
 export async function matrix(spec: import('./api/matrix/cells.js').MatrixSpec, opts: import('./api/matrix/run.js').MatrixOptions) {
   const { runMatrix } = await import('./api/matrix/run.js');
   return runMatrix(spec, opts);
+}
+
+/** Kernel manifests (uml, microvm) with the versions in the kernel cache. */
+export async function kernels(opts: ContextOptions = {}) {
+  const { kernelsOf } = await import('./api/kernels.js');
+  return kernelsOf(ctxFor(opts));
+}
+
+/** Resolve a kernel by manifest name or path, fetching and verifying it into the cache if needed. */
+export async function kernel(ref: string, opts: { onProgress?: (m: string) => void } & ContextOptions = {}) {
+  const { kernelFor } = await import('./api/kernels.js');
+  return kernelFor(ctxFor(opts.root ? { root: opts.root } : {}), ref, opts.onProgress);
 }

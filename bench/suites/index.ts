@@ -4,5 +4,6 @@ import { chrootStartup } from './chroot-startup.js';
 import { containerStartup } from './container-startup.js';
 import { idleContainers } from './idle-containers.js';
 import { vmDisks } from './vm-disks.js';
+import { microvmBoot } from './microvm-boot.js';
 
-export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks];
+export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks, microvmBoot];

@@ -19,6 +19,7 @@ import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand, reapC
 import { commitCommand } from './commands/commit.js';
 import { matrixCommand } from './commands/matrix.js';
 import { diskCommand } from './commands/disk.js';
+import { kernelsCommand } from './commands/kernels.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -76,6 +77,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(pruneCommand)
     .command(reapCommand as CommandModule)
     .command(matrixCommand as CommandModule)
+    .command(kernelsCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

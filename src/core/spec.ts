@@ -45,6 +45,8 @@ export interface EnvSpec {
   diskSizeBytes?: number;
   /** Run even when a requested limit cannot be enforced on this host. */
   ignoreUnenforced: boolean;
+  /** VM backends: a kernel manifest name (`berth kernels`) or a path to a kernel file; default the backend's own. */
+  kernel?: string;
 }
 
 export interface SecurityOptions {

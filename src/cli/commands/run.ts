@@ -79,7 +79,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
   }
-  const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined };
+  const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel') };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
   if (o.quiet !== true) input.onProgress = terminalProgress();
   if (backend === 'auto' && o.quiet !== true) {

@@ -13,6 +13,7 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
   { name: 'cpus', type: 'string', valueName: 'N', describe: 'CPU limit, e.g. 1.5 (backends that enforce limits)' },
   { name: 'disk-size', type: 'string', valueName: 'SIZE', describe: 'root disk size, e.g. 4g (uml, microvm; the guest grows its file system to it)' },
   { name: 'pids-limit', type: 'string', valueName: 'N', describe: 'maximum number of processes (backends that enforce limits)' },
+  { name: 'kernel', type: 'string', valueName: 'NAME|PATH', describe: 'kernel for uml/microvm: a name from `berth kernels` or a kernel file path' },
   { name: 'insecure-registry', type: 'string', multiple: true, valueName: 'HOST[:PORT]', describe: 'pull from this registry over plain http (loopback registries always are)' },
   { name: 'pull', type: 'boolean', describe: 'pull (registry) or rebuild (debian:) the image even if it is stored' },
   { name: 'ignore-unenforced', type: 'boolean', describe: 'run even if a limit cannot be enforced here (says which)' },
