@@ -20,6 +20,9 @@ await build({
     progress: 'src/cli/progress.ts',
     'oci-image': 'src/images/oci-image.ts',
     'image-ref': 'src/images/ref.ts',
+    'uml-driver': 'src/drivers/uml/uml-driver.ts',
+    'uml-probe': 'src/drivers/uml/uml-probe.ts',
+    'vm-monitor': 'src/drivers/shared/vm-monitor-main.ts',
   },
   outdir: 'dist',
   splitting: true,
@@ -30,7 +33,7 @@ await build({
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs' };
+const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs', './uml/uml-driver.js': './uml-driver.mjs', './uml/uml-probe.js': './uml-probe.mjs' };
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -42,7 +45,7 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|uml\/uml-driver|uml\/uml-probe)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],
 });
