@@ -13,7 +13,7 @@ import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, FrameType as F, encodeFrame, encodeExit, decodeExit, encodeStart, type Frame, type ExitPayload } from './guest-protocol.js';
 import { CriWriter } from './cri-writer.js';
-import type { VmMonitorConfig } from './vm-monitor-config.js';
+import { MONITOR_PID, type VmMonitorConfig } from './vm-monitor-config.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
 import { signalName } from './spawn-wait.js';
@@ -64,6 +64,8 @@ export class VmMonitor {
   }
 
   async run(): Promise<void> {
+    // Also written by the driver; written here too so no window exists in which rm -f cannot find us.
+    writeJsonAtomic(join(this.cfg.stateDir, MONITOR_PID), { pid: process.pid, start: processStartTime(process.pid) ?? 0 }, 0o600, false);
     rmSync(this.cfg.socketPath, { force: true });
     this.server = createServer((sock) => this.onClient(sock));
     await new Promise<void>((res, rej) => {
