@@ -17,7 +17,7 @@ for (const backend of BACKENDS) {
   // A VM boots for seconds: its two modes (separate stores) run side by side.
   describe(`conformance: ${backend}`, { concurrency: isVm(backend) ? MODES.length : 1 }, () => {
     for (const mode of MODES) {
-      describe(`conformance: ${backend} as ${mode === 'root' ? 'root' : 'an unprivileged user'}`, () => {
+      describe(`conformance: ${backend} as ${mode === 'root' ? 'root' : 'an unprivileged user'}`, { concurrency: 1 }, () => {
         // Both halves need root: one runs as root, the other creates the unprivileged test user.
         const missing = isRoot() ? undefined : 'root (the suite runs berth as root and as a test user it creates)';
         let runner: Runner;

@@ -241,9 +241,15 @@ export class VmMonitor {
     setTimeout(() => process.exit(0), 50).unref();
   }
 
+  /** The VM process and its group (a uml kernel leads a session of its own). */
   private killVm(): void {
+    const pid = this.vm?.pid;
+    if (!pid) return;
     try {
-      this.vm.kill('SIGKILL');
+      process.kill(-pid, 'SIGKILL');
+    } catch { /* not a group leader, or gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
     } catch { /* gone */ }
   }
 

@@ -16,6 +16,7 @@ import { FrameType as F, decodeExit, encodeU32 } from '../shared/guest-protocol.
 import { VmClient, relay, execSession, terminalSize } from '../shared/vm-client.js';
 import { MONITOR_CONFIG, MONITOR_PID, CONSOLE_LOG, type VmMonitorConfig } from '../shared/vm-monitor-config.js';
 import { monitorEntry } from '../shared/vm-monitor-entry.js';
+import { killProcessesMentioning } from '../shared/vm-processes.js';
 import { signalNumber, waitForExit } from '../shared/monitor-control.js';
 import { resolveUser } from '../../core/user-spec.js';
 import { commandEnv } from '../../core/env-vars.js';
@@ -29,8 +30,6 @@ import { ensureBaseDisk } from './uml-base-disk.js';
 import { ensureInitramfs } from './uml-initramfs.js';
 import { probeUml } from './uml-probe.js';
 import { UML_CAPABILITIES, validateUml } from './uml-capabilities.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface UmlFiles {
   kernel: string;
@@ -216,26 +215,14 @@ export class UmlDriver implements Driver {
     // Past the grace period: halt the guest kernel through its management console.
     const f = this.files(h);
     const halted = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), 'halt'], { reject: false, timeout: 5_000 }).catch(() => undefined);
-    if (!halted || halted.exitCode !== 0) this.killGroup(h);
+    if (!halted || halted.exitCode !== 0) await this.killAll(h);
     return (await waitForExit(this.store, h, 10_000)) ?? this.store.status(h.id).exit;
   }
 
-  private monitorPid(h: Handle): number | undefined {
-    try {
-      const m = JSON.parse(readFileSync(join(h.dir, MONITOR_PID), 'utf8')) as { pid: number; start: number };
-      return isProcessAlive(m.pid, m.start) ? m.pid : undefined;
-    } catch {
-      return this.store.readPids(h.id)?.monitor;
-    }
-  }
-
-  /** The monitor leads a process group holding every process of the VM: end it whole. */
-  private killGroup(h: Handle): void {
-    const pid = this.monitorPid(h) ?? this.store.readPids(h.id)?.monitor;
-    if (!pid) return;
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch { /* already gone */ }
+  /** Every process of this VM (monitor, kernel, the kernel's userspace processes). */
+  private async killAll(h: Handle): Promise<void> {
+    const left = await killProcessesMentioning(h.dir);
+    if (left.length > 0) throw new DriverError('kill-failed', `processes ${left.join(', ')} of ${h.name} survived SIGKILL`, { fix: 'kill them by hand' });
   }
 
   async remove(h: Handle, opts: { force: boolean }): Promise<void> {
@@ -244,14 +231,7 @@ export class UmlDriver implements Driver {
       throw new StateError('running', `environment ${h.name} is running`, { fix: `stop it first, or use "berth rm -f ${h.name}"` });
     }
     this.store.markState(h.id, 'removing');
-    const pids = this.store.readPids(h.id);
-    const mon = this.monitorPid(h);
-    this.killGroup(h);
-    const deadline = Date.now() + 10_000;
-    while ((isProcessAlive(mon) || isProcessAlive(pids?.child, pids?.childStart)) && Date.now() < deadline) await sleep(10);
-    if (isProcessAlive(pids?.child, pids?.childStart)) {
-      try { process.kill(pids!.child, 'SIGKILL'); } catch { /* gone */ }
-    }
+    await this.killAll(h);
     try {
       rmSync(this.files(h).runDir, { recursive: true, force: true });
     } catch { /* never created */ }
