@@ -3,5 +3,6 @@ import type { Suite } from '../harness.js';
 import { chrootStartup } from './chroot-startup.js';
 import { containerStartup } from './container-startup.js';
 import { idleContainers } from './idle-containers.js';
+import { umlStartup } from './uml-startup.js';
 
-export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers];
+export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, umlStartup];

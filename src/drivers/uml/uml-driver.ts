@@ -148,6 +148,10 @@ export class UmlDriver implements Driver {
     });
     if (attached) {
       let booted = false;
+      // Synchronously, before the relay sees the frames that follow READY in the same chunk.
+      const offBooted = client.on((fr) => {
+        if (fr.type === F.READY) booted = true;
+      });
       const done = relay(client, { tty: rec.spec.tty, interactive: rec.spec.interactive, detachKeys: true, printErrors: () => booted });
       client.send(F.ATTACH, 1, Buffer.from(JSON.stringify({ stdin: rec.spec.interactive, ...terminalSize(rec.spec.tty) })));
       const first = await client.waitFor((fr) => (fr.type === F.READY || (fr.type === F.EXIT && fr.session === 1) ? fr : undefined));
@@ -156,8 +160,10 @@ export class UmlDriver implements Driver {
         await done.catch(() => undefined);
         throw new DriverError('boot-failed', e?.error ?? `the VM monitor went away: ${this.monitorError(h) || 'no reason recorded'}`);
       }
-      booted = true;
-      this.attachedRuns.set(h.id, done.finally(() => client.close()));
+      this.attachedRuns.set(h.id, done.finally(() => {
+        offBooted();
+        client.close();
+      }));
       return;
     }
     const first = await client.waitFor((fr) => (fr.session === 1 && (fr.type === F.STARTED || fr.type === F.EXIT) ? fr : undefined));
@@ -207,6 +213,11 @@ export class UmlDriver implements Driver {
   async stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined> {
     const pids = this.store.readPids(h.id);
     if (!pids || this.store.readExit(h.id) || !isProcessAlive(pids.child, pids.childStart)) return this.store.status(h.id).exit;
+    if (this.store.readState(h.id)?.state === 'paused') {
+      // A paused guest cannot act on the signal: let it run again first.
+      await this.mconsole(h, 'go').catch(() => undefined);
+      this.store.markState(h.id, 'resumed');
+    }
     try {
       await this.signal(h, opts.signal ?? 'TERM');
     } catch { /* ended meanwhile */ }
