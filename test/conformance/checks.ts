@@ -196,7 +196,8 @@ export const CHECKS: Check[] = [
       const child = r.spawn(['run', '--rm', '--backend', b, '--', 'sh', '-c', 'trap "echo got-term; exit 5" TERM; echo ready; while true; do sleep 0.1; done']);
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-      for (let i = 0; i < 100 && !out.includes('ready'); i++) await sleep(50);
+      // Up to a minute: a VM backend boots a kernel first (slow on a loaded host); others are ready at once.
+      for (let i = 0; i < 1200 && !out.includes('ready'); i++) await sleep(50);
       assert.match(out, /ready/);
       // Signal the berth CLI process itself: our child as root; under runuser, runuser's child.
       const node = r.mode === 'root' ? child.pid : childOf(child.pid!);
@@ -229,7 +230,7 @@ export const CHECKS: Check[] = [
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
       const closed = new Promise<number | null>((res) => child.once('close', (c) => res(c)));
-      for (let i = 0; i < 100 && !out.includes('attached'); i++) await sleep(50);
+      for (let i = 0; i < 1200 && !out.includes('attached'); i++) await sleep(50);
       child.stdin!.write('\x10\x11');
       const code = await Promise.race([closed, sleep(15_000).then(() => 'timeout')]);
       assert.equal(code, 0, `berth should exit 0 on detach: ${out}`);
@@ -249,7 +250,7 @@ export const CHECKS: Check[] = [
       const d = await r.run(['run', '-dit', '--backend', b, '--name', 'dtty', '--', 'sh', '-c', 'tty; stty size; sleep 1000']);
       assert.equal(d.code, 0, d.stderr);
       let logs = '';
-      for (let i = 0; i < 50 && !logs.includes('24 80'); i++) {
+      for (let i = 0; i < 1200 && !logs.includes('24 80'); i++) {
         await sleep(50);
         logs = (await r.run(['logs', 'dtty'])).stdout;
       }
@@ -319,13 +320,15 @@ export const CHECKS: Check[] = [
       await sleep(100);
       let ps = await psJson(r);
       if (isVm(b)) {
-        // The watchdog takes the VM of an attached run down when its CLI dies.
-        for (let i = 0; i < 100 && ps.find((e) => e.name === 'fg')?.status.state !== 'exited'; i++) {
+        // The watchdog takes the VM of an attached run down when its CLI dies (or the CLI died
+        // before it started one: then the environment stays 'created').
+        const fgState = () => ps.find((e) => e.name === 'fg')?.status;
+        for (let i = 0; i < 100 && fgState()?.state === 'running'; i++) {
           await sleep(100);
           ps = await psJson(r);
         }
-        assert.equal(ps.find((e) => e.name === 'fg')?.status.state, 'exited', 'the watchdog stopped the foreground VM');
-        assert.equal(ps.find((e) => e.name === 'fg')?.status.exit?.exitCode, 137);
+        assert.ok(['created', 'exited'].includes(fgState()?.state ?? ''), `the watchdog stopped the foreground VM: ${JSON.stringify(fgState())}`);
+        if (fgState()?.state === 'exited') assert.equal(fgState()?.exit?.exitCode, 137);
       }
       for (const e of ps) assert.ok(['created', 'running', 'exited'].includes(e.status.state), JSON.stringify(e));
       if (!isVm(b)) assert.ok(ps.some((e) => e.status.state === 'running'), 'the foreground one keeps running');

@@ -26,7 +26,7 @@ for (const backend of BACKENDS) {
         });
         after(() => runner?.cleanup());
         for (const check of [...CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true)) {
-          it(check.name, { timeout: 120_000 }, (t) => {
+          it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
             if (!requireThat(t, !missing, missing ?? '')) return;
             return check.run(runner, backend);
           });

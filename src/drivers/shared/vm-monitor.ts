@@ -56,6 +56,8 @@ export class VmMonitor {
   /** guest session -> owning client and its session id */
   private readonly execs = new Map<number, { client: Client; session: number }>();
   private readonly pending: Buffer[] = [];
+  /** Input for the command that arrived before it was started (stdin of `-i` is read at once). */
+  private readonly mainInput: Buffer[] = [];
   private finished = false;
 
   constructor(private readonly cfg: VmMonitorConfig) {
@@ -194,6 +196,7 @@ export class VmMonitor {
       if (this.attachInfo.cols) req.cols = this.attachInfo.cols;
     }
     this.toGuest(encodeFrame(F.START, MAIN, encodeStart(req)));
+    for (const b of this.mainInput.splice(0)) this.toGuest(b);
   }
 
   private onMainExit(e: ExitPayload): void {
@@ -323,7 +326,8 @@ export class VmMonitor {
       case F.RESIZE:
       case F.SIGNAL: {
         const g = f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : c.sessions.get(f.session);
-        if (g !== undefined) this.toGuest(encodeFrame(f.type, g, f.payload));
+        if (g === MAIN && !this.mainSent) this.mainInput.push(encodeFrame(f.type, g, f.payload));
+        else if (g !== undefined) this.toGuest(encodeFrame(f.type, g, f.payload));
         return;
       }
       default:
