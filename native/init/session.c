@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -47,6 +48,8 @@ struct start_req {
   int tty;
   int stdin_open;
   unsigned short rows, cols;
+  char *mounts[16];
+  int nmounts;
 };
 
 static struct session *find(uint32_t id) {
@@ -102,13 +105,40 @@ static const char *parse_start(struct start_req *r, char *p, uint32_t len) {
       }
     } else if (!strcmp(k, "tty")) r->tty = !strcmp(v, "1");
     else if (!strcmp(k, "stdin")) r->stdin_open = !strcmp(v, "1");
-    else if (!strcmp(k, "rows")) r->rows = (unsigned short)atoi(v);
+    else if (!strcmp(k, "mount")) {
+      if (r->nmounts >= 16) return "too many mounts";
+      r->mounts[r->nmounts++] = v;
+    } else if (!strcmp(k, "rows")) r->rows = (unsigned short)atoi(v);
     else if (!strcmp(k, "cols")) r->cols = (unsigned short)atoi(v);
     /* unknown keys are ignored: newer hosts may send more */
   }
   if (r->argc == 0) return "START without a command";
   r->argv[r->argc] = NULL;
   r->envp[r->envc] = NULL;
+  return NULL;
+}
+
+/* A `mount` value: "ro|rw:FSTYPE:TARGET:SOURCE" (SOURCE last: it may hold ':'). 0 or an error text. */
+static const char *do_mount(char *spec, char *err, size_t errlen) {
+  char *mode = spec, *type = strchr(mode, ':');
+  char *target = type ? strchr(type + 1, ':') : NULL;
+  char *source = target ? strchr(target + 1, ':') : NULL;
+  if (!source) return "malformed mount";
+  *type++ = 0;
+  *target++ = 0;
+  *source++ = 0;
+  unsigned long flags = MS_NOSUID | MS_NODEV | (!strcmp(mode, "ro") ? MS_RDONLY : 0);
+  if (target[0] != '/') return "mount target must be absolute";
+  if (mkdir_p(target, 0755) < 0 && errno != EEXIST) {
+    snprintf(err, errlen, "create mount point %s: %s", target, strerror(errno));
+    return err;
+  }
+  /* hostfs takes the host path as its data; 9p/virtiofs take a tag as the source. */
+  int hostfs = !strcmp(type, "hostfs");
+  if (mount(hostfs ? "none" : source, target, type, flags, hostfs ? source : NULL) < 0) {
+    snprintf(err, errlen, "mount %s %s on %s: %s", type, source, target, strerror(errno));
+    return err;
+  }
   return NULL;
 }
 
@@ -152,6 +182,11 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len) {
   copy[len] = 0;
   const char *bad = parse_start(&r, copy, len);
   if (bad) return send_exit(id, 125, 0, bad);
+  static char merr[600];
+  for (int i = 0; i < r.nmounts; i++) {
+    bad = do_mount(r.mounts[i], merr, sizeof merr);
+    if (bad) return send_exit(id, 125, 0, bad);
+  }
 
   int po[2] = {-1, -1}, pe[2] = {-1, -1}, pi[2] = {-1, -1}, st[2];
   int master = -1;

@@ -115,8 +115,6 @@ export const CHECKS: Check[] = [
   },
   {
     name: 'bind mounts, read-write and read-only',
-    // The VM backends refuse -v until they share host directories (validate() says so).
-    appliesTo: (b) => !isVm(b),
     async run(r, b) {
       const d = sharedDir(r);
       try {

@@ -92,6 +92,28 @@ export interface StartRequest {
   stdin: boolean;
   rows?: number;
   cols?: number;
+  /** Filesystems the init mounts before starting the process (host directories shared into the guest). */
+  mounts?: GuestMount[];
+}
+
+export interface GuestMount {
+  /** `hostfs` (uml: the source is a host path); `9p`/`virtiofs` (the source is a tag). */
+  type: string;
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** `mount` value: ro|rw:TYPE:TARGET:SOURCE (the source last: it may contain ':'). */
+export function encodeMount(m: GuestMount): string {
+  if (m.type.includes(':') || m.target.includes(':')) throw new ProtocolError(`mount ${m.target}: ':' is not allowed in the type or target`);
+  return `${m.readOnly ? 'ro' : 'rw'}:${m.type}:${m.target}:${m.source}`;
+}
+
+export function decodeMount(v: string): GuestMount {
+  const m = /^(ro|rw):([^:]+):([^:]+):(.*)$/s.exec(v);
+  if (!m) throw new ProtocolError(`malformed mount "${v}"`);
+  return { readOnly: m[1] === 'ro', type: m[2]!, target: m[3]!, source: m[4]! };
 }
 
 /** START payload: key NUL value NUL pairs; `arg` and `env` repeat in order. */
@@ -106,6 +128,7 @@ export function encodeStart(r: StartRequest): Buffer {
     ['tty', r.tty ? '1' : '0'],
     ['stdin', r.stdin ? '1' : '0'],
   ];
+  for (const m of r.mounts ?? []) pairs.push(['mount', encodeMount(m)]);
   if (r.rows !== undefined) pairs.push(['rows', String(r.rows)]);
   if (r.cols !== undefined) pairs.push(['cols', String(r.cols)]);
   for (const [k, v] of pairs) {
@@ -131,6 +154,7 @@ export function decodeStart(p: Buffer): StartRequest {
     else if (k === 'stdin') r.stdin = v === '1';
     else if (k === 'rows') r.rows = Number(v);
     else if (k === 'cols') r.cols = Number(v);
+    else if (k === 'mount') (r.mounts ??= []).push(decodeMount(v));
   }
   return r;
 }

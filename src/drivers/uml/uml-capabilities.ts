@@ -20,8 +20,11 @@ export const UML_MEMORY_FLOOR = 16 * 1024 * 1024;
 
 export function validateUml(spec: EnvSpec): Problem[] {
   const p: Problem[] = [];
-  if (spec.mounts.length > 0) {
-    p.push({ field: 'volume', message: 'the uml backend cannot share host directories (-v) yet', fix: 'use --backend container, or copy the files in with berth exec' });
+  for (const m of spec.mounts) {
+    // hostfs takes the host path as its mount option string: a comma would split it.
+    if (m.source.includes(',') || m.target.includes(':')) {
+      p.push({ field: 'volume', message: `the uml backend cannot share "${m.source}" at "${m.target}" (no "," in the host path, no ":" in the target)`, fix: 'rename or link the directory' });
+    }
   }
   const l = spec.limits;
   if (l.memoryBytes !== undefined && l.memoryBytes < UML_MEMORY_FLOOR) {

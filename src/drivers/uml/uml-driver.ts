@@ -100,6 +100,8 @@ export class UmlDriver implements Driver {
     return {
       argv, env: Object.entries(env).map(([k, v]) => `${k}=${v}`), cwd: spec.workdir ?? (rec.image.config.workdir || '/'),
       uid: user.uid, gid: user.gid, groups: user.groups, tty: spec.tty, stdin: spec.interactive,
+      // -v: the guest mounts the host directory through hostfs (files are reached as the kernel's host user).
+      ...(spec.mounts.length > 0 ? { mounts: spec.mounts.map((m) => ({ type: 'hostfs', source: m.source, target: m.target, readOnly: m.readOnly })) } : {}),
     };
   }
 

@@ -45,6 +45,10 @@ test('START carries argv, env, cwd, identity and terminal as key NUL value NUL p
   assert.ok(p.toString().startsWith('arg\0sh\0arg\0-c\0arg\0echo "a b"\0arg\0\0env\0PATH=/bin\0'));
   assert.deepEqual(decodeStart(p), req);
   assert.throws(() => encodeStart({ ...req, argv: ['a\0b'] }), ProtocolError);
+  const withMounts = { ...req, mounts: [{ type: 'hostfs', source: '/h/a:b', target: '/data', readOnly: true }, { type: '9p', source: 'tag0', target: '/x', readOnly: false }] };
+  assert.ok(encodeStart(withMounts).toString().includes('mount\0ro:hostfs:/data:/h/a:b\0mount\0rw:9p:/x:tag0\0'));
+  assert.deepEqual(decodeStart(encodeStart(withMounts)), withMounts);
+  assert.throws(() => encodeStart({ ...req, mounts: [{ type: 'hostfs', source: '/a', target: '/x:y', readOnly: false }] }), ProtocolError);
   assert.throws(() => decodeStart(Buffer.from('arg\0x')), ProtocolError);
 });
 

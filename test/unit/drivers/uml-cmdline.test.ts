@@ -26,9 +26,10 @@ test('uml argv refuses what would break the kernel command line', () => {
   assert.throws(() => umlArgv({ ...base, umid: '../x' }), /machine id/);
 });
 
-test('validate: no -v, a memory floor, cpus and pids only with --ignore-unenforced', () => {
+test('validate: -v without commas, a memory floor, cpus and pids only with --ignore-unenforced', () => {
   assert.deepEqual(validateUml(defaultSpec()), []);
-  assert.deepEqual(validateUml(defaultSpec({ mounts: [{ source: '/a', target: '/b', readOnly: false }] })).map((p) => p.field), ['volume']);
+  assert.deepEqual(validateUml(defaultSpec({ mounts: [{ source: '/a', target: '/b', readOnly: false }] })), []);
+  assert.deepEqual(validateUml(defaultSpec({ mounts: [{ source: '/a,b', target: '/b', readOnly: false }] })).map((p) => p.field), ['volume']);
   assert.deepEqual(validateUml(defaultSpec({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } })).map((p) => p.field), ['memory', 'cpus', 'pids-limit']);
   assert.deepEqual(validateUml(defaultSpec({ limits: { cpus: 2 }, ignoreUnenforced: true })), []);
 });
