@@ -16,7 +16,13 @@ export class LazyDriver implements Driver {
     private readonly load: () => Promise<Driver>,
     /** The probe alone, lighter than the whole driver (it runs on every --backend auto). */
     private readonly probeOnly?: () => Promise<Probe>,
+    /** `enforcement()` as data (inspect is synchronous). */
+    private readonly enforce?: (h: Handle) => unknown,
   ) {}
+
+  enforcement(h: Handle): unknown {
+    return this.enforce ? this.enforce(h) : undefined;
+  }
 
   private d(): Promise<Driver> {
     return (this.loaded ??= this.load());

@@ -1,6 +1,7 @@
 /** What the uml backend offers and refuses (data, loaded on the hot path without the driver). */
 import type { Capabilities, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
+import { UML_DEFAULT_MEMORY } from './uml-cmdline.js';
 
 export const UML_CAPABILITIES: Capabilities = {
   isolation: 'kernel',
@@ -35,4 +36,14 @@ export function validateUml(spec: EnvSpec): Problem[] {
     if (l.pidsLimit !== undefined) p.push({ field: 'pids-limit', message: 'the uml backend cannot enforce --pids-limit', fix: 'drop it or pass --ignore-unenforced' });
   }
   return p;
+}
+
+/** What `inspect` shows under limits: the guest's RAM is the memory limit; nothing else is enforced. */
+export function umlEnforcement(spec: EnvSpec | undefined): Record<string, string> {
+  const mib = Math.floor((spec?.limits.memoryBytes ?? UML_DEFAULT_MEMORY) / (1024 * 1024));
+  return {
+    memory: `the guest kernel's RAM (linux.uml mem=${mib}M): the guest cannot use more`,
+    cpus: 'not enforced (one host CPU at most: the uml kernel is not SMP)',
+    pids: 'not enforced (the guest has its own pid space)',
+  };
 }

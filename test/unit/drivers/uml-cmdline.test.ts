@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { umlArgv } from '../../../src/drivers/uml/uml-cmdline.js';
-import { validateUml } from '../../../src/drivers/uml/uml-capabilities.js';
+import { umlEnforcement, validateUml } from '../../../src/drivers/uml/uml-capabilities.js';
 import { defaultSpec } from '../../../src/core/spec.js';
 
 const base = {
@@ -32,4 +32,9 @@ test('validate: -v without commas, a memory floor, cpus and pids only with --ign
   assert.deepEqual(validateUml(defaultSpec({ mounts: [{ source: '/a,b', target: '/b', readOnly: false }] })).map((p) => p.field), ['volume']);
   assert.deepEqual(validateUml(defaultSpec({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } })).map((p) => p.field), ['memory', 'cpus', 'pids-limit']);
   assert.deepEqual(validateUml(defaultSpec({ limits: { cpus: 2 }, ignoreUnenforced: true })), []);
+});
+
+test('inspect: the guest RAM is the enforced memory limit', () => {
+  assert.match(umlEnforcement(defaultSpec({ limits: { memoryBytes: 64 << 20 } })).memory!, /mem=64M/);
+  assert.match(umlEnforcement(undefined).memory!, /mem=256M/);
 });
