@@ -311,7 +311,10 @@ export const CHECKS: Check[] = [
       }
       const fg = r.spawn(['run', '--backend', b, '--name', 'fg', '--', 'sleep', '1000']);
       await sleep(700);
+      // The berth CLI itself: our child as root; under runuser, runuser's child (its argv does not name r.root).
+      const cli = r.mode === 'root' ? fg.pid : childOf(fg.pid!);
       fg.kill('SIGKILL');
+      if (cli) try { process.kill(cli, 'SIGKILL'); } catch { /* gone */ }
       for (const l of processesMentioning(r.root)) {
         if (l.includes('dist/berth.cjs')) try { process.kill(Number(l.split(' ')[0]), 'SIGKILL'); } catch { /* gone */ }
       }
