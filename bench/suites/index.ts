@@ -5,5 +5,6 @@ import { containerStartup } from './container-startup.js';
 import { idleContainers } from './idle-containers.js';
 import { vmDisks } from './vm-disks.js';
 import { microvmBoot } from './microvm-boot.js';
+import { umlStartup } from './uml-startup.js';
 
-export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks, microvmBoot];
+export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks, umlStartup, microvmBoot];

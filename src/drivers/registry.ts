@@ -8,6 +8,8 @@ import type { EnvStore, BackendChoice } from '../core/env-store.js';
 import { ChrootDriver } from './chroot/chroot-driver.js';
 import { ContainerDriver } from './container/container-driver.js';
 import { NotBuiltDriver } from './not-built-driver.js';
+import { LazyDriver } from './lazy-driver.js';
+import { UML_CAPABILITIES, umlEnforcement, validateUml } from './uml/uml-capabilities.js';
 import { DriverError, SpecError } from '../core/errors.js';
 
 export class Registry {
@@ -16,7 +18,9 @@ export class Registry {
   constructor(store: EnvStore) {
     this.drivers = new Map<BackendName, Driver>([
       ['microvm', new NotBuiltDriver('microvm')],
-      ['uml', new NotBuiltDriver('uml')],
+      ['uml', new LazyDriver('uml', UML_CAPABILITIES, validateUml, async () => (await import('./uml/uml-driver.js')).makeUmlDriver(store),
+        async () => (await import('./uml/uml-probe.js')).probeUml(store.paths.runtime),
+        (h) => umlEnforcement(store.readRecord(h.id)?.spec))],
       ['container', new ContainerDriver(store)],
       ['chroot', new ChrootDriver(store)],
     ]);

@@ -13,7 +13,12 @@ import { storedEnvs, mountsMentioning, processesMentioning } from '../helpers/be
 export interface Check {
   name: string;
   run(r: Runner, backend: string): Promise<void>;
+  /** Backends the check is meaningful for (default: all). */
+  appliesTo?: (backend: string) => boolean;
 }
+
+/** Backends that boot their own kernel: an attached run's VM does not outlive its CLI (watchdog). */
+export const isVm = (backend: string) => backend === 'uml' || backend === 'microvm';
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -189,7 +194,8 @@ export const CHECKS: Check[] = [
       const child = r.spawn(['run', '--rm', '--backend', b, '--', 'sh', '-c', 'trap "echo got-term; exit 5" TERM; echo ready; while true; do sleep 0.1; done']);
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
-      for (let i = 0; i < 100 && !out.includes('ready'); i++) await sleep(50);
+      // Up to a minute: a VM backend boots a kernel first (slow on a loaded host); others are ready at once.
+      for (let i = 0; i < 1200 && !out.includes('ready'); i++) await sleep(50);
       assert.match(out, /ready/);
       // Signal the berth CLI process itself: our child as root; under runuser, runuser's child.
       const node = r.mode === 'root' ? child.pid : childOf(child.pid!);
@@ -222,7 +228,7 @@ export const CHECKS: Check[] = [
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
       const closed = new Promise<number | null>((res) => child.once('close', (c) => res(c)));
-      for (let i = 0; i < 100 && !out.includes('attached'); i++) await sleep(50);
+      for (let i = 0; i < 1200 && !out.includes('attached'); i++) await sleep(50);
       child.stdin!.write('\x10\x11');
       const code = await Promise.race([closed, sleep(15_000).then(() => 'timeout')]);
       assert.equal(code, 0, `berth should exit 0 on detach: ${out}`);
@@ -242,7 +248,7 @@ export const CHECKS: Check[] = [
       const d = await r.run(['run', '-dit', '--backend', b, '--name', 'dtty', '--', 'sh', '-c', 'tty; stty size; sleep 1000']);
       assert.equal(d.code, 0, d.stderr);
       let logs = '';
-      for (let i = 0; i < 50 && !logs.includes('24 80'); i++) {
+      for (let i = 0; i < 1200 && !logs.includes('24 80'); i++) {
         await sleep(50);
         logs = (await r.run(['logs', 'dtty'])).stdout;
       }
@@ -303,16 +309,30 @@ export const CHECKS: Check[] = [
         }
         await closed;
       }
-      const fg = r.spawn(['run', '--backend', b, '--', 'sleep', '1000']);
+      const fg = r.spawn(['run', '--backend', b, '--name', 'fg', '--', 'sleep', '1000']);
       await sleep(700);
+      // The berth CLI itself: our child as root; under runuser, runuser's child (its argv does not name r.root).
+      const cli = r.mode === 'root' ? fg.pid : childOf(fg.pid!);
       fg.kill('SIGKILL');
+      if (cli) try { process.kill(cli, 'SIGKILL'); } catch { /* gone */ }
       for (const l of processesMentioning(r.root)) {
         if (l.includes('dist/berth.cjs')) try { process.kill(Number(l.split(' ')[0]), 'SIGKILL'); } catch { /* gone */ }
       }
       await sleep(100);
-      const ps = await psJson(r);
+      let ps = await psJson(r);
+      if (isVm(b)) {
+        // The watchdog takes the VM of an attached run down when its CLI dies (or the CLI died
+        // before it started one: then the environment stays 'created', or was never recorded).
+        const fgState = () => ps.find((e) => e.name === 'fg')?.status;
+        for (let i = 0; i < 100 && fgState()?.state === 'running'; i++) {
+          await sleep(100);
+          ps = await psJson(r);
+        }
+        assert.ok(['created', 'exited', 'none'].includes(fgState()?.state ?? 'none'), `the watchdog stopped the foreground VM: ${JSON.stringify(fgState())}`);
+        if (fgState()?.state === 'exited') assert.equal(fgState()?.exit?.exitCode, 137);
+      }
       for (const e of ps) assert.ok(['created', 'running', 'exited'].includes(e.status.state), JSON.stringify(e));
-      assert.ok(ps.some((e) => e.status.state === 'running'), 'the foreground one keeps running');
+      if (!isVm(b)) assert.ok(ps.some((e) => e.status.state === 'running'), 'the foreground one keeps running');
       for (const e of ps) {
         const rm = await r.run(['rm', '-f', e.id]);
         assert.equal(rm.code, 0, rm.stderr);

@@ -3,30 +3,35 @@
  * user. A backend joins by being added to BACKENDS once its driver exists.
  */
 import { describe, it, before, after } from 'node:test';
-import { CHECKS } from './checks.js';
+import { CHECKS, isVm, type Check } from './checks.js';
 import { CONTAINER_CHECKS } from './container-checks.js';
+import { UML_CHECKS } from './uml-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 
-const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container').split(',').filter(Boolean);
+const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml').split(',').filter(Boolean);
 const MODES: Mode[] = ['root', 'rootless'];
+const EXTRA: Record<string, Check[]> = { container: CONTAINER_CHECKS, uml: UML_CHECKS };
 
 for (const backend of BACKENDS) {
-  for (const mode of MODES) {
-    describe(`conformance: ${backend} as ${mode === 'root' ? 'root' : 'an unprivileged user'}`, () => {
-      // Both halves need root: one runs as root, the other creates the unprivileged test user.
-      const missing = isRoot() ? undefined : 'root (the suite runs berth as root and as a test user it creates)';
-      let runner: Runner;
-      before(() => {
-        if (!missing) runner = makeRunner(mode);
-      });
-      after(() => runner?.cleanup());
-      for (const check of backend === 'container' ? [...CHECKS, ...CONTAINER_CHECKS] : CHECKS) {
-        it(check.name, { timeout: 120_000 }, (t) => {
-          if (!requireThat(t, !missing, missing ?? '')) return;
-          return check.run(runner, backend);
+  // A VM boots for seconds: its two modes (separate stores) run side by side.
+  describe(`conformance: ${backend}`, { concurrency: isVm(backend) ? MODES.length : 1 }, () => {
+    for (const mode of MODES) {
+      describe(`conformance: ${backend} as ${mode === 'root' ? 'root' : 'an unprivileged user'}`, { concurrency: 1 }, () => {
+        // Both halves need root: one runs as root, the other creates the unprivileged test user.
+        const missing = isRoot() ? undefined : 'root (the suite runs berth as root and as a test user it creates)';
+        let runner: Runner;
+        before(() => {
+          if (!missing) runner = makeRunner(mode);
         });
-      }
-    });
-  }
+        after(() => runner?.cleanup());
+        for (const check of [...CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true)) {
+          it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
+            if (!requireThat(t, !missing, missing ?? '')) return;
+            return check.run(runner, backend);
+          });
+        }
+      });
+    }
+  });
 }

@@ -53,7 +53,8 @@ test('typed errors carry a code, a fix and exit status 125', async () => {
       assert.ok(e.fix);
       return true;
     });
-    await assert.rejects(berth.create({ root, backend: 'uml' }), (e: unknown) => e instanceof berth.DriverError && /not implemented yet/.test(e.message));
+    await assert.rejects(berth.create({ root, backend: 'microvm' }), (e: unknown) => e instanceof berth.DriverError && /not implemented yet/.test(e.message));
+    await assert.rejects(berth.create({ root, backend: 'uml', limits: { cpus: 2 } }), (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-cpus');
     await assert.rejects(berth.create({ root, backend: 'chroot', limits: { memoryBytes: 1 << 26 } }), (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-memory');
     assert.deepEqual(existsSync(join(root, 'envs')) ? readdirSync(join(root, 'envs')) : [], []);
   } finally {

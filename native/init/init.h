@@ -1,0 +1,68 @@
+/* berth-guest-init: PID 1 inside the uml and microvm guests (see docs/guest-protocol.md). */
+#ifndef BERTH_INIT_H
+#define BERTH_INIT_H
+#include <stddef.h>
+#include <stdint.h>
+#include <poll.h>
+#include <sys/types.h>
+
+/* Frame types (docs/guest-protocol.md). Host -> guest: */
+#define F_START 0x01
+#define F_STDIN 0x02
+#define F_RESIZE 0x03
+#define F_SIGNAL 0x04
+#define F_SHUTDOWN 0x05
+/* Guest -> host: */
+#define F_READY 0x81
+#define F_STARTED 0x82
+#define F_STDOUT 0x83
+#define F_STDERR 0x84
+#define F_EXIT 0x85
+
+#define HDR_LEN 9
+#define MAX_PAYLOAD (1u << 20)
+#define MAX_SESSIONS 64
+
+/* util.c */
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
+int write_all(int fd, const void *buf, size_t len);
+int mkdir_p(const char *path, mode_t mode);
+int write_file(const char *path, const char *text);
+
+/* cmdline.c: berth.* keys from /proc/cmdline */
+struct boot_args {
+  char root[64];
+  char rootfstype[16];
+  char ctl[64];
+  char hostname[65];
+  unsigned long long disk_size;
+};
+void read_boot_args(struct boot_args *a);
+
+/* boot.c */
+void load_modules(void);
+void mount_root_and_switch(const struct boot_args *a);
+void mount_api_filesystems(void);
+void set_hostname(const char *name);
+void grow_root(const struct boot_args *a);
+void power_off(void) __attribute__((noreturn));
+
+/* ctl.c: the framed control channel */
+int ctl_open(const char *dev);
+void ctl_send(uint8_t type, uint32_t session, const void *payload, uint32_t len);
+/* Reads what is available; calls on_frame for every complete frame. Returns 0, or -1 on EOF. */
+int ctl_pump(int fd, void (*on_frame)(uint8_t type, uint32_t session, const uint8_t *p, uint32_t len));
+
+/* session.c */
+void session_start(uint32_t id, const uint8_t *p, uint32_t len);
+void session_stdin(uint32_t id, const uint8_t *p, uint32_t len);
+void session_resize(uint32_t id, const uint8_t *p, uint32_t len);
+void session_signal(uint32_t id, const uint8_t *p, uint32_t len);
+/* poll set contribution and handling */
+int session_pollfds(struct pollfd *fds, int max);
+void session_handle(struct pollfd *fds, int n);
+void session_reaped(pid_t pid, int status);
+void session_kill_all(void);
+
+#endif

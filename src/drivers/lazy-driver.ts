@@ -1,0 +1,45 @@
+/**
+ * A backend whose code loads only when it is used: the hot `run` path of the shim backends
+ * must not carry the VM drivers (ADR 0002). Capabilities and validation are small data kept
+ * here; probing and every operation import the driver module on first use.
+ */
+import type { Capabilities, Driver, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from './driver.js';
+import type { BackendName, EnvSpec } from '../core/spec.js';
+
+export class LazyDriver implements Driver {
+  private loaded: Promise<Driver> | undefined;
+
+  constructor(
+    readonly name: BackendName,
+    private readonly caps: Capabilities,
+    private readonly check: (spec: EnvSpec, rootless: boolean) => Problem[],
+    private readonly load: () => Promise<Driver>,
+    /** The probe alone, lighter than the whole driver (it runs on every --backend auto). */
+    private readonly probeOnly?: () => Promise<Probe>,
+    /** `enforcement()` as data (inspect is synchronous). */
+    private readonly enforce?: (h: Handle) => unknown,
+  ) {}
+
+  enforcement(h: Handle): unknown {
+    return this.enforce ? this.enforce(h) : undefined;
+  }
+
+  private d(): Promise<Driver> {
+    return (this.loaded ??= this.load());
+  }
+
+  async probe(): Promise<Probe> { return this.probeOnly ? this.probeOnly() : (await this.d()).probe(); }
+  capabilities(): Capabilities { return this.caps; }
+  validate(spec: EnvSpec, rootless: boolean): Problem[] { return this.check(spec, rootless); }
+  async create(env: PreparedEnv): Promise<Handle> { return (await this.d()).create(env); }
+  async start(h: Handle): Promise<void> { return (await this.d()).start(h); }
+  async exec(h: Handle, argv: string[], opts: ExecOptions): Promise<ExitResult> { return (await this.d()).exec(h, argv, opts); }
+  async signal(h: Handle, sig: string): Promise<void> { return (await this.d()).signal(h, sig); }
+  async stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined> { return (await this.d()).stop(h, opts); }
+  async remove(h: Handle, opts: { force: boolean }): Promise<void> { return (await this.d()).remove(h, opts); }
+  async wait(h: Handle): Promise<ExitResult> { return (await this.d()).wait(h); }
+  async inspect(h: Handle): Promise<Status> { return (await this.d()).inspect(h); }
+  async recover(dir: string): Promise<Handle> { return (await this.d()).recover(dir); }
+  async pause(h: Handle): Promise<void> { const d = await this.d(); return d.pause!(h); }
+  async resume(h: Handle): Promise<void> { const d = await this.d(); return d.resume!(h); }
+}

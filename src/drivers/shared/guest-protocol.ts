@@ -1,0 +1,206 @@
+/**
+ * The guest protocol (docs/guest-protocol.md): frames over one byte stream, multiplexed by
+ * session id. Pure encoding and decoding; the guest init (native/init/) speaks the same.
+ *   frame = type u8 | session u32 LE | length u32 LE | payload[length]
+ */
+export const HEADER_LEN = 9;
+export const MAX_PAYLOAD = 1 << 20;
+
+export const FrameType = {
+  // host -> guest (and client -> monitor)
+  START: 0x01,
+  STDIN: 0x02,
+  RESIZE: 0x03,
+  SIGNAL: 0x04,
+  SHUTDOWN: 0x05,
+  // client -> monitor only
+  ATTACH: 0x10,
+  DETACH: 0x11,
+  // guest -> host (and monitor -> client)
+  READY: 0x81,
+  STARTED: 0x82,
+  STDOUT: 0x83,
+  STDERR: 0x84,
+  EXIT: 0x85,
+} as const;
+export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
+
+export interface Frame {
+  type: number;
+  session: number;
+  payload: Buffer;
+}
+
+export function encodeFrame(type: number, session: number, payload: Buffer | string = Buffer.alloc(0)): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  if (body.length > MAX_PAYLOAD) throw new RangeError(`frame payload of ${body.length} bytes exceeds ${MAX_PAYLOAD}`);
+  const out = Buffer.allocUnsafe(HEADER_LEN + body.length);
+  out.writeUInt8(type, 0);
+  out.writeUInt32LE(session >>> 0, 1);
+  out.writeUInt32LE(body.length, 5);
+  body.copy(out, HEADER_LEN);
+  return out;
+}
+
+/** Split a large output into frames of at most MAX_PAYLOAD bytes. */
+export function encodeData(type: number, session: number, data: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off < data.length; off += MAX_PAYLOAD) out.push(encodeFrame(type, session, data.subarray(off, off + MAX_PAYLOAD)));
+  return out.length > 0 ? out : [encodeFrame(type, session)];
+}
+
+export class ProtocolError extends Error {}
+
+/** Incremental decoder: feed chunks as they arrive, get whole frames back. */
+export class FrameDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): Frame[] {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    const frames: Frame[] = [];
+    let off = 0;
+    while (this.buf.length - off >= HEADER_LEN) {
+      const len = this.buf.readUInt32LE(off + 5);
+      if (len > MAX_PAYLOAD) throw new ProtocolError(`frame of ${len} bytes exceeds ${MAX_PAYLOAD} (stream out of step)`);
+      if (this.buf.length - off < HEADER_LEN + len) break;
+      frames.push({
+        type: this.buf.readUInt8(off),
+        session: this.buf.readUInt32LE(off + 1),
+        payload: Buffer.from(this.buf.subarray(off + HEADER_LEN, off + HEADER_LEN + len)),
+      });
+      off += HEADER_LEN + len;
+    }
+    this.buf = this.buf.subarray(off);
+    return frames;
+  }
+
+  /** Bytes of an unfinished frame still waiting for the rest. */
+  get pending(): number {
+    return this.buf.length;
+  }
+}
+
+/** What START asks the init to run. */
+export interface StartRequest {
+  argv: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  groups: number[];
+  tty: boolean;
+  stdin: boolean;
+  rows?: number;
+  cols?: number;
+  /** Filesystems the init mounts before starting the process (host directories shared into the guest). */
+  mounts?: GuestMount[];
+}
+
+export interface GuestMount {
+  /** `hostfs` (uml: the source is a host path); `9p`/`virtiofs` (the source is a tag). */
+  type: string;
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** `mount` value: ro|rw:TYPE:TARGET:SOURCE (the source last: it may contain ':'). */
+export function encodeMount(m: GuestMount): string {
+  if (m.type.includes(':') || m.target.includes(':')) throw new ProtocolError(`mount ${m.target}: ':' is not allowed in the type or target`);
+  return `${m.readOnly ? 'ro' : 'rw'}:${m.type}:${m.target}:${m.source}`;
+}
+
+export function decodeMount(v: string): GuestMount {
+  const m = /^(ro|rw):([^:]+):([^:]+):(.*)$/s.exec(v);
+  if (!m) throw new ProtocolError(`malformed mount "${v}"`);
+  return { readOnly: m[1] === 'ro', type: m[2]!, target: m[3]!, source: m[4]! };
+}
+
+/** START payload: key NUL value NUL pairs; `arg` and `env` repeat in order. */
+export function encodeStart(r: StartRequest): Buffer {
+  const pairs: [string, string][] = [
+    ...r.argv.map((a): [string, string] => ['arg', a]),
+    ...r.env.map((e): [string, string] => ['env', e]),
+    ['cwd', r.cwd],
+    ['uid', String(r.uid)],
+    ['gid', String(r.gid)],
+    ['groups', r.groups.join(',')],
+    ['tty', r.tty ? '1' : '0'],
+    ['stdin', r.stdin ? '1' : '0'],
+  ];
+  for (const m of r.mounts ?? []) pairs.push(['mount', encodeMount(m)]);
+  if (r.rows !== undefined) pairs.push(['rows', String(r.rows)]);
+  if (r.cols !== undefined) pairs.push(['cols', String(r.cols)]);
+  for (const [k, v] of pairs) {
+    if (v.includes('\0')) throw new ProtocolError(`${k} contains a NUL byte`);
+  }
+  return Buffer.from(pairs.map(([k, v]) => `${k}\0${v}\0`).join(''));
+}
+
+export function decodeStart(p: Buffer): StartRequest {
+  const parts = p.toString('utf8').split('\0');
+  if (parts.length % 2 !== 1 || parts[parts.length - 1] !== '') throw new ProtocolError('malformed START payload');
+  const r: StartRequest = { argv: [], env: [], cwd: '/', uid: 0, gid: 0, groups: [], tty: false, stdin: false };
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const k = parts[i]!;
+    const v = parts[i + 1]!;
+    if (k === 'arg') r.argv.push(v);
+    else if (k === 'env') r.env.push(v);
+    else if (k === 'cwd') r.cwd = v;
+    else if (k === 'uid') r.uid = Number(v);
+    else if (k === 'gid') r.gid = Number(v);
+    else if (k === 'groups') r.groups = v === '' ? [] : v.split(',').map(Number);
+    else if (k === 'tty') r.tty = v === '1';
+    else if (k === 'stdin') r.stdin = v === '1';
+    else if (k === 'rows') r.rows = Number(v);
+    else if (k === 'cols') r.cols = Number(v);
+    else if (k === 'mount') (r.mounts ??= []).push(decodeMount(v));
+  }
+  return r;
+}
+
+export interface ExitPayload {
+  exitCode: number;
+  /** Signal number that killed the command (0: none). */
+  signal: number;
+  /** berth's own error, or why the command could not be started. */
+  error?: string;
+}
+
+export function encodeExit(e: ExitPayload): Buffer {
+  const msg = Buffer.from(e.error ?? '');
+  const out = Buffer.alloc(8 + msg.length);
+  out.writeInt32LE(e.exitCode, 0);
+  out.writeUInt32LE(e.signal, 4);
+  msg.copy(out, 8);
+  return out;
+}
+
+export function decodeExit(p: Buffer): ExitPayload {
+  if (p.length < 8) throw new ProtocolError(`EXIT payload of ${p.length} bytes is too short`);
+  const error = p.subarray(8).toString('utf8');
+  return { exitCode: p.readInt32LE(0), signal: p.readUInt32LE(4), ...(error ? { error } : {}) };
+}
+
+export function encodeU32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0, 0);
+  return b;
+}
+
+export function decodeU32(p: Buffer): number {
+  if (p.length < 4) throw new ProtocolError('payload too short for a u32');
+  return p.readUInt32LE(0);
+}
+
+export function encodeResize(rows: number, cols: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt16LE(rows, 0);
+  b.writeUInt16LE(cols, 2);
+  return b;
+}
+
+export function decodeResize(p: Buffer): { rows: number; cols: number } {
+  if (p.length < 4) throw new ProtocolError('RESIZE payload too short');
+  return { rows: p.readUInt16LE(0), cols: p.readUInt16LE(2) };
+}

@@ -1,0 +1,185 @@
+/**
+ * The CLI side of a VM monitor's socket: attach to the environment's command or run an exec
+ * session, relaying stdin/stdout/stderr, the terminal (raw mode, size, Ctrl-P Ctrl-Q) and
+ * signals; the exit status comes back in an EXIT frame.
+ */
+import { connect, type Socket } from 'node:net';
+import { constants } from 'node:os';
+import { isatty } from 'node:tty';
+import { FrameDecoder, FrameType as F, encodeFrame, encodeResize, encodeStart, encodeU32, decodeExit, type Frame, type StartRequest, type ExitPayload } from './guest-protocol.js';
+import type { ExitResult } from '../driver.js';
+import { signalName } from './spawn-wait.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SESSION = 1;
+
+export class VmClient {
+  private readonly decoder = new FrameDecoder();
+  private readonly listeners = new Set<(f: Frame) => void>();
+  private closed = false;
+  private readonly closeWaiters = new Set<() => void>();
+
+  private constructor(readonly sock: Socket) {
+    sock.on('data', (d: Buffer) => {
+      for (const f of this.decoder.push(d)) for (const l of [...this.listeners]) l(f);
+    });
+    sock.on('error', () => { /* close follows */ });
+    sock.on('close', () => {
+      this.closed = true;
+      for (const w of this.closeWaiters) w();
+    });
+  }
+
+  /** Connect, retrying while the monitor is still coming up (`alive` says whether it can). */
+  static async connect(path: string, alive: () => boolean, timeoutMs = 30_000): Promise<VmClient> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 50)) {
+      const sock = await new Promise<Socket | undefined>((res) => {
+        const s = connect(path);
+        s.once('connect', () => res(s));
+        s.once('error', () => res(undefined));
+      });
+      if (sock) return new VmClient(sock);
+      if (!alive() || Date.now() > deadline) throw new Error(`cannot reach the VM monitor at ${path}`);
+      await sleep(delay);
+    }
+  }
+
+  send(type: number, session: number, payload?: Buffer): void {
+    if (!this.sock.destroyed) this.sock.write(encodeFrame(type, session, payload));
+  }
+
+  on(l: (f: Frame) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  /** The first frame matching `pick`, or undefined when the monitor closes the socket first. */
+  waitFor<T>(pick: (f: Frame) => T | undefined): Promise<T | undefined> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve(undefined);
+      const done = (v: T | undefined) => {
+        off();
+        this.closeWaiters.delete(onClose);
+        resolve(v);
+      };
+      const off = this.on((f) => {
+        const v = pick(f);
+        if (v !== undefined) done(v);
+      });
+      const onClose = () => done(undefined);
+      this.closeWaiters.add(onClose);
+    });
+  }
+
+  close(): void {
+    this.sock.end();
+  }
+}
+
+export function exitResult(e: ExitPayload): ExitResult {
+  const sig = e.signal ? signalName(e.signal) : undefined;
+  return { exitCode: e.exitCode, ...(sig ? { signal: sig } : {}) };
+}
+
+export interface RelayOptions {
+  tty: boolean;
+  interactive: boolean;
+  /** Watch stdin for Ctrl-P Ctrl-Q (attached -it runs). */
+  detachKeys: boolean;
+  /** Whether an error in the EXIT frame is printed (a boot failure is thrown by the caller instead). */
+  printErrors: () => boolean;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/**
+ * Relay our stdio to session 1 of this connection until its EXIT (or a detach). Output frames
+ * that arrive before the relay starts are not lost: the caller starts it right after ATTACH/START.
+ */
+export function relay(c: VmClient, o: RelayOptions): Promise<ExitResult> {
+  const cleanups: (() => void)[] = [];
+  const stdinIsTty = isatty(0);
+  return new Promise<ExitResult>((resolve) => {
+    let finished = false;
+    const finish = (r: ExitResult) => {
+      if (finished) return;
+      finished = true;
+      for (const f of cleanups.splice(0).reverse()) f();
+      resolve(r);
+    };
+    cleanups.push(c.on((f) => {
+      if (f.session !== SESSION) return;
+      if (f.type === F.STDOUT) process.stdout.write(f.payload);
+      else if (f.type === F.STDERR) process.stderr.write(f.payload);
+      else if (f.type === F.EXIT) {
+        const e = decodeExit(f.payload);
+        if (e.error && e.exitCode !== 0 && o.printErrors()) process.stderr.write(`berth: ${e.error}\n`);
+        finish(exitResult(e));
+      }
+    }));
+    const onClose = () => finish({ exitCode: 125 });
+    c.sock.once('close', onClose);
+    cleanups.push(() => c.sock.off('close', onClose));
+
+    if (o.interactive) {
+      const stdin = process.stdin;
+      if (o.tty && stdinIsTty) {
+        (stdin as NodeJS.ReadStream).setRawMode(true);
+        cleanups.push(() => (stdin as NodeJS.ReadStream).setRawMode(false));
+      }
+      let sawCtrlP = false;
+      const onData = (d: Buffer) => {
+        if (o.detachKeys && o.tty) {
+          for (const byte of d) {
+            if (sawCtrlP && byte === 0x11) {
+              c.send(F.DETACH, SESSION);
+              finish({ exitCode: 0, detached: true });
+              return;
+            }
+            sawCtrlP = byte === 0x10;
+          }
+        }
+        c.send(F.STDIN, SESSION, d);
+      };
+      const onEnd = () => {
+        if (!o.tty) c.send(F.STDIN, SESSION, Buffer.alloc(0));
+      };
+      stdin.on('data', onData);
+      stdin.on('end', onEnd);
+      cleanups.push(() => {
+        stdin.off('data', onData);
+        stdin.off('end', onEnd);
+        stdin.pause();
+        stdin.unref?.();
+      });
+    }
+    if (o.tty && process.stdout.isTTY) {
+      const resize = () => c.send(F.RESIZE, SESSION, encodeResize(process.stdout.rows, process.stdout.columns));
+      process.on('SIGWINCH', resize);
+      cleanups.push(() => process.off('SIGWINCH', resize));
+    }
+    for (const sig of FORWARDED) {
+      // With a terminal in raw mode Ctrl-C arrives as a byte; a SIGINT then came from elsewhere.
+      const h = () => c.send(F.SIGNAL, SESSION, encodeU32(constants.signals[sig]));
+      process.on(sig, h);
+      cleanups.push(() => process.off(sig, h));
+    }
+  });
+}
+
+/** The terminal size to start a tty session with (24x80 without a terminal, as for -dit). */
+export function terminalSize(tty: boolean): { rows?: number; cols?: number } {
+  if (!tty) return {};
+  if (process.stdout.isTTY && process.stdout.rows) return { rows: process.stdout.rows, cols: process.stdout.columns };
+  return { rows: 24, cols: 80 };
+}
+
+/** Run one exec session to its end. */
+export async function execSession(c: VmClient, req: StartRequest, o: RelayOptions): Promise<ExitResult> {
+  const done = relay(c, o);
+  c.send(F.START, SESSION, encodeStart(req));
+  const r = await done;
+  c.close();
+  return r;
+}

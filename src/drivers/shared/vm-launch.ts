@@ -1,0 +1,17 @@
+/**
+ * The seam between the VM monitor and a VM backend: how to start the VM process and how its
+ * control channel and console reach the monitor. uml passes host fds; microvm may have qemu
+ * listen on a unix socket instead.
+ */
+export interface VmLaunch {
+  /** argv[0] is the program. */
+  argv: string[];
+  /** The control channel: `fd`: the child's fd N is one end of a socketpair; `unix`: connect to a socket the VM creates. */
+  ctl: { kind: 'fd'; fd: number } | { kind: 'unix'; path: string };
+  /** The child's fd the guest console is written to (its stdout and stderr are logged too). */
+  consoleFd?: number;
+  /** Extra environment for the VM process. */
+  env?: Record<string, string>;
+  /** What the backend is called in messages ("the uml kernel"). */
+  what: string;
+}

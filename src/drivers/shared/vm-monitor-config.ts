@@ -1,0 +1,27 @@
+/** What a VM monitor is told (monitor.json in the environment's state dir, written by the driver). */
+import type { StartRequest } from './guest-protocol.js';
+import type { VmLaunch } from './vm-launch.js';
+
+export interface VmMonitorConfig {
+  launch: VmLaunch;
+  /** The environment's state dir: pids.json, exit.json, ctr.log, console.log. */
+  stateDir: string;
+  logFile: string;
+  consoleLog: string;
+  logMaxBytes: number;
+  logMaxFiles: number;
+  /** The unix socket later berth invocations talk to (attach, exec, signal). */
+  socketPath: string;
+  /** The environment's command. */
+  main: StartRequest;
+  /** Attached run: the command starts once the CLI attached, and the watchdog is armed. */
+  attached: boolean;
+  /** The CLI process of an attached run (pid + start time): its death takes the VM down. */
+  owner?: { pid: number; start?: number };
+  /** Give up when the guest is not ready by then. */
+  bootTimeoutMs: number;
+}
+
+export const MONITOR_CONFIG = 'monitor.json';
+export const MONITOR_PID = 'monitor.pid';
+export const CONSOLE_LOG = 'console.log';

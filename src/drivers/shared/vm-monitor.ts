@@ -1,0 +1,358 @@
+/**
+ * The VM monitor: one detached process per VM (started by the driver, runs on after the CLI
+ * exits). It starts the VM through a VmLaunch, logs the guest console (console.log) and the
+ * command's stdout/stderr (ctr.log, CRI format), serves a unix socket for attach / exec /
+ * signal, writes pids.json and exit.json as the native monitor does (src/core/env-store.ts),
+ * and has a watchdog: an attached run whose CLI is gone without detaching takes its VM down.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import type { Duplex } from 'node:stream';
+import { FrameDecoder, FrameType as F, encodeFrame, encodeExit, decodeExit, encodeStart, type Frame, type ExitPayload } from './guest-protocol.js';
+import { CriWriter } from './cri-writer.js';
+import { MONITOR_PID, type VmMonitorConfig } from './vm-monitor-config.js';
+import { writeJsonAtomic } from '../../core/atomic-write.js';
+import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
+import { signalName } from './spawn-wait.js';
+
+interface Client {
+  sock: Socket;
+  attached: boolean;
+  detached: boolean;
+  decoder: FrameDecoder;
+  /** client session -> guest session (exec) */
+  sessions: Map<number, number>;
+}
+
+const MAIN = 1;
+
+/** The line of a console tail that best says why a kernel did not come up. */
+export function bootFailureReason(consoleTail: string): string {
+  const lines = consoleTail.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const panic = lines.find((l) => /Kernel panic/.test(l));
+  if (panic) return panic.replace(/^.*?Kernel panic - not syncing:\s*/, 'kernel panic: ');
+  const fatal = lines.find((l) => /berth-init: fatal:|Too few physical memory|Out of memory|not enough memory|failed/i.test(l));
+  return fatal ?? lines[lines.length - 1] ?? 'no console output';
+}
+
+export class VmMonitor {
+  private vm!: ChildProcess;
+  private ctl!: Duplex;
+  private readonly guest = new FrameDecoder();
+  private server!: Server;
+  private readonly clients = new Set<Client>();
+  private readonly log: CriWriter;
+  private readonly console: CriWriter;
+  private consoleTail = '';
+  private ready = false;
+  private mainStarted: Buffer | undefined;
+  private mainExit: ExitPayload | undefined;
+  private mainSent = false;
+  private attachInfo: { rows?: number; cols?: number; stdin: boolean } | undefined;
+  private nextSession = 2;
+  /** guest session -> owning client and its session id */
+  private readonly execs = new Map<number, { client: Client; session: number }>();
+  private readonly pending: Buffer[] = [];
+  /** Input for the command that arrived before it was started (stdin of `-i` is read at once). */
+  private readonly mainInput: Buffer[] = [];
+  private finished = false;
+
+  constructor(private readonly cfg: VmMonitorConfig) {
+    this.log = new CriWriter(cfg.logFile, cfg.logMaxBytes, cfg.logMaxFiles);
+    this.console = new CriWriter(cfg.consoleLog, cfg.logMaxBytes, 1);
+  }
+
+  async run(): Promise<void> {
+    // Also written by the driver; written here too so no window exists in which rm -f cannot find us.
+    writeJsonAtomic(join(this.cfg.stateDir, MONITOR_PID), { pid: process.pid, start: processStartTime(process.pid) ?? 0 }, 0o600, false);
+    rmSync(this.cfg.socketPath, { force: true });
+    this.server = createServer((sock) => this.onClient(sock));
+    await new Promise<void>((res, rej) => {
+      this.server.once('error', rej);
+      this.server.listen(this.cfg.socketPath, res);
+    });
+    this.startVm();
+    const boot = setTimeout(() => {
+      if (!this.ready) this.fail(`${this.cfg.launch.what} did not become ready within ${this.cfg.bootTimeoutMs / 1000} s (${bootFailureReason(this.consoleTail)})`);
+    }, this.cfg.bootTimeoutMs);
+    boot.unref();
+    if (this.cfg.attached && this.cfg.owner) {
+      const owner = this.cfg.owner;
+      setInterval(() => {
+        if (!isProcessAlive(owner.pid, owner.start) && !this.anyDetached()) this.watchdog('the attached berth process is gone');
+      }, 250).unref();
+    }
+  }
+
+  private startVm(): void {
+    const l = this.cfg.launch;
+    const fds = Math.max(l.ctl.kind === 'fd' ? l.ctl.fd : 2, l.consoleFd ?? 2);
+    const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
+    for (let i = 3; i <= fds; i++) stdio.push('pipe');
+    this.vm = spawn(l.argv[0]!, l.argv.slice(1), { stdio, env: { ...process.env, ...(l.env ?? {}) } });
+    this.vm.once('error', (e) => this.fail(`cannot start ${l.what}: ${e.message}`));
+    const onConsole = (d: Buffer) => {
+      this.console.write('stdout', d);
+      this.consoleTail = (this.consoleTail + d.toString('utf8')).slice(-8192);
+    };
+    this.vm.stdout!.on('data', onConsole);
+    this.vm.stderr!.on('data', onConsole);
+    if (l.consoleFd !== undefined) (this.vm.stdio[l.consoleFd] as Duplex).on('data', onConsole);
+    if (this.vm.pid) {
+      writeJsonAtomic(join(this.cfg.stateDir, 'pids.json'), {
+        monitor: process.pid, child: this.vm.pid, childStart: processStartTime(this.vm.pid) ?? 0, startedAt: new Date().toISOString(),
+      }, 0o600, false);
+    }
+    if (l.ctl.kind === 'fd') this.attachCtl(this.vm.stdio[l.ctl.fd] as Duplex);
+    else this.connectCtl(l.ctl.path, Date.now() + this.cfg.bootTimeoutMs);
+    this.vm.once('exit', (code, sig) => this.onVmExit(code, sig));
+  }
+
+  private connectCtl(path: string, deadline: number): void {
+    const s = connect(path);
+    s.once('connect', () => this.attachCtl(s));
+    s.once('error', () => {
+      if (Date.now() < deadline && !this.finished) setTimeout(() => this.connectCtl(path, deadline), 20);
+    });
+  }
+
+  private attachCtl(s: Duplex): void {
+    this.ctl = s;
+    s.on('data', (d: Buffer) => {
+      try {
+        for (const f of this.guest.push(d)) this.onGuestFrame(f);
+      } catch (e) {
+        this.fail(`control channel: ${(e as Error).message}`);
+      }
+    });
+    s.on('error', () => { /* the VM's exit says the rest */ });
+    for (const b of this.pending.splice(0)) s.write(b);
+  }
+
+  private toGuest(b: Buffer): void {
+    if (this.ctl) this.ctl.write(b);
+    else this.pending.push(b);
+  }
+
+  private onGuestFrame(f: Frame): void {
+    switch (f.type) {
+      case F.READY:
+        this.ready = true;
+        this.broadcast(encodeFrame(F.READY, 0, f.payload));
+        this.maybeStartMain();
+        return;
+      case F.STARTED:
+        if (f.session === MAIN) {
+          this.mainStarted = f.payload;
+          this.broadcast(encodeFrame(F.STARTED, MAIN, f.payload));
+        } else this.toExecClient(f);
+        return;
+      case F.STDOUT:
+      case F.STDERR:
+        if (f.session === MAIN) {
+          this.log.write(f.type === F.STDOUT ? 'stdout' : 'stderr', f.payload);
+          for (const c of this.clients) if (c.attached && !c.detached) c.sock.write(encodeFrame(f.type, MAIN, f.payload));
+        } else this.toExecClient(f);
+        return;
+      case F.EXIT:
+        if (f.session === MAIN) this.onMainExit(decodeExit(f.payload));
+        else {
+          this.toExecClient(f);
+          this.execs.delete(f.session);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private toExecClient(f: Frame): void {
+    const e = this.execs.get(f.session);
+    if (e && !e.client.sock.destroyed) e.client.sock.write(encodeFrame(f.type, e.session, f.payload));
+  }
+
+  private broadcast(b: Buffer): void {
+    for (const c of this.clients) if (!c.sock.destroyed) c.sock.write(b);
+  }
+
+  private anyDetached(): boolean {
+    for (const c of this.clients) if (c.detached) return true;
+    return this.detachedOnce;
+  }
+
+  private detachedOnce = false;
+
+  private maybeStartMain(): void {
+    if (this.mainSent || !this.ready) return;
+    if (this.cfg.attached && !this.attachInfo) return;
+    this.mainSent = true;
+    const req = { ...this.cfg.main };
+    if (this.attachInfo) {
+      req.stdin = req.stdin && this.attachInfo.stdin;
+      if (this.attachInfo.rows) req.rows = this.attachInfo.rows;
+      if (this.attachInfo.cols) req.cols = this.attachInfo.cols;
+    }
+    this.toGuest(encodeFrame(F.START, MAIN, encodeStart(req)));
+    for (const b of this.mainInput.splice(0)) this.toGuest(b);
+  }
+
+  private onMainExit(e: ExitPayload): void {
+    if (this.mainExit) return;
+    this.mainExit = e;
+    this.writeExit(e);
+    this.broadcast(encodeFrame(F.EXIT, MAIN, encodeExit(e)));
+    // The command is done: power the guest off (clean unmount), then the VM process exits.
+    this.toGuest(encodeFrame(F.SHUTDOWN, 0));
+    setTimeout(() => this.killVm(), 10_000).unref();
+  }
+
+  private writeExit(e: ExitPayload): void {
+    const sig = e.signal ? signalName(e.signal) ?? null : null;
+    writeJsonAtomic(join(this.cfg.stateDir, 'exit.json'), {
+      exitCode: e.exitCode, signal: sig, finishedAt: new Date().toISOString(), ...(e.error ? { error: e.error } : {}),
+    }, 0o600, false);
+  }
+
+  private onVmExit(code: number | null, sig: NodeJS.Signals | null): void {
+    if (!this.mainExit) {
+      const how = sig ? `was killed by ${sig}` : `exited with status ${code}`;
+      const e: ExitPayload = this.ready
+        ? { exitCode: 128 + (sig ? constants.signals[sig] ?? 9 : 9), signal: sig ? constants.signals[sig] ?? 9 : 9, error: `${this.cfg.launch.what} ${how} while the command ran` }
+        : { exitCode: 125, signal: 0, error: `${this.cfg.launch.what} failed to boot: ${bootFailureReason(this.consoleTail)}` };
+      this.mainExit = e;
+      this.writeExit(e);
+      this.broadcast(encodeFrame(F.EXIT, MAIN, encodeExit(e)));
+    }
+    for (const [g, e] of this.execs) {
+      if (!e.client.sock.destroyed) e.client.sock.write(encodeFrame(F.EXIT, e.session, encodeExit({ exitCode: 137, signal: 9, error: 'the VM stopped' })));
+      this.execs.delete(g);
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.server.close();
+    rmSync(this.cfg.socketPath, { force: true });
+    for (const c of this.clients) c.sock.end();
+    this.log.close();
+    this.console.close();
+    setTimeout(() => process.exit(0), 50).unref();
+  }
+
+  /** The VM process and its group (a uml kernel leads a session of its own). */
+  private killVm(): void {
+    const pid = this.vm?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch { /* not a group leader, or gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch { /* gone */ }
+  }
+
+  /** berth's own failure: record it, then take the whole process group down. */
+  fail(message: string): void {
+    if (!this.mainExit) {
+      this.mainExit = { exitCode: 125, signal: 0, error: message };
+      this.writeExit(this.mainExit);
+      this.broadcast(encodeFrame(F.EXIT, MAIN, encodeExit(this.mainExit)));
+    }
+    this.killGroup();
+  }
+
+  private watchdog(why: string): void {
+    if (this.mainExit) return;
+    this.mainExit = { exitCode: 137, signal: 9, error: `${why}: the watchdog stopped the VM (use -d to keep it running)` };
+    this.writeExit(this.mainExit);
+    this.killGroup();
+  }
+
+  private killGroup(): void {
+    this.killVm();
+    rmSync(this.cfg.socketPath, { force: true });
+    try {
+      // The monitor leads the group of every VM process (it was started detached): end them all.
+      setTimeout(() => process.kill(-process.pid, 'SIGKILL'), 20);
+    } catch {
+      process.exit(125);
+    }
+  }
+
+  private onClient(sock: Socket): void {
+    const c: Client = { sock, attached: false, detached: false, decoder: new FrameDecoder(), sessions: new Map() };
+    this.clients.add(c);
+    // Replay the main command's state so a late client knows where things stand.
+    if (this.ready) sock.write(encodeFrame(F.READY, 0));
+    if (this.mainStarted) sock.write(encodeFrame(F.STARTED, MAIN, this.mainStarted));
+    if (this.mainExit) sock.write(encodeFrame(F.EXIT, MAIN, encodeExit(this.mainExit)));
+    sock.on('data', (d: Buffer) => {
+      try {
+        for (const f of c.decoder.push(d)) this.onClientFrame(c, f);
+      } catch {
+        sock.destroy();
+      }
+    });
+    sock.on('error', () => { /* close follows */ });
+    sock.on('close', () => this.onClientGone(c));
+  }
+
+  private onClientFrame(c: Client, f: Frame): void {
+    switch (f.type) {
+      case F.ATTACH: {
+        const info = JSON.parse(f.payload.toString('utf8') || '{}') as { rows?: number; cols?: number; stdin?: boolean };
+        c.attached = true;
+        if (!this.attachInfo) this.attachInfo = { stdin: info.stdin === true, ...(info.rows ? { rows: info.rows } : {}), ...(info.cols ? { cols: info.cols } : {}) };
+        this.maybeStartMain();
+        return;
+      }
+      case F.DETACH:
+        c.detached = true;
+        this.detachedOnce = true;
+        return;
+      case F.START: {
+        const g = this.nextSession++;
+        c.sessions.set(f.session, g);
+        this.execs.set(g, { client: c, session: f.session });
+        this.toGuest(encodeFrame(F.START, g, f.payload));
+        return;
+      }
+      case F.STDIN:
+      case F.RESIZE:
+      case F.SIGNAL: {
+        const g = f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : c.sessions.get(f.session);
+        if (g === MAIN && !this.mainSent) this.mainInput.push(encodeFrame(f.type, g, f.payload));
+        else if (g !== undefined) this.toGuest(encodeFrame(f.type, g, f.payload));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private onClientGone(c: Client): void {
+    this.clients.delete(c);
+    for (const [, g] of c.sessions) {
+      if (this.execs.has(g)) {
+        // An exec whose client went away: end its process in the guest.
+        this.toGuest(encodeFrame(F.SIGNAL, g, Buffer.from([9, 0, 0, 0])));
+        this.execs.delete(g);
+      }
+    }
+    if (c.attached && !c.detached && this.cfg.attached && !this.mainExit && !this.detachedOnce) {
+      this.watchdog('the attached berth disconnected');
+    }
+  }
+}
+
+/** For diagnostics when even the monitor cannot start. */
+export function writeMonitorError(stateDir: string, message: string): void {
+  try {
+    writeFileSync(join(stateDir, 'monitor.err'), `${message}\n`);
+  } catch { /* nothing better to do */ }
+}

@@ -1,0 +1,49 @@
+/** What the uml backend offers and refuses (data, loaded on the hot path without the driver). */
+import type { Capabilities, Problem } from '../driver.js';
+import type { EnvSpec } from '../../core/spec.js';
+import { UML_DEFAULT_MEMORY } from './uml-cmdline.js';
+
+export const UML_CAPABILITIES: Capabilities = {
+  isolation: 'kernel',
+  separateKernel: true,
+  rootless: true,
+  exec: true,
+  tty: true,
+  pause: true,
+  checkpoint: false,
+  networkModes: ['none'],
+  limits: { memory: true, cpus: false, pids: false },
+  summary: 'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; only the guest\'s loopback network',
+};
+
+/** Below this the uml kernel does not even start (it needs room for its own image). */
+export const UML_MEMORY_FLOOR = 16 * 1024 * 1024;
+
+export function validateUml(spec: EnvSpec): Problem[] {
+  const p: Problem[] = [];
+  for (const m of spec.mounts) {
+    // hostfs takes the host path as its mount option string: a comma would split it.
+    if (m.source.includes(',') || m.target.includes(':')) {
+      p.push({ field: 'volume', message: `the uml backend cannot share "${m.source}" at "${m.target}" (no "," in the host path, no ":" in the target)`, fix: 'rename or link the directory' });
+    }
+  }
+  const l = spec.limits;
+  if (l.memoryBytes !== undefined && l.memoryBytes < UML_MEMORY_FLOOR) {
+    p.push({ field: 'memory', message: `--memory ${l.memoryBytes} bytes is too small for a uml kernel`, fix: 'give at least 16m (the default is 256m)' });
+  }
+  if (!spec.ignoreUnenforced) {
+    if (l.cpus !== undefined) p.push({ field: 'cpus', message: 'the uml kernel runs on one host CPU: --cpus cannot be enforced', fix: 'drop --cpus or pass --ignore-unenforced' });
+    if (l.pidsLimit !== undefined) p.push({ field: 'pids-limit', message: 'the uml backend cannot enforce --pids-limit', fix: 'drop it or pass --ignore-unenforced' });
+  }
+  return p;
+}
+
+/** What `inspect` shows under limits: the guest's RAM is the memory limit; nothing else is enforced. */
+export function umlEnforcement(spec: EnvSpec | undefined): Record<string, string> {
+  const mib = Math.floor((spec?.limits.memoryBytes ?? UML_DEFAULT_MEMORY) / (1024 * 1024));
+  return {
+    memory: `the guest kernel's RAM (linux.uml mem=${mib}M): the guest cannot use more`,
+    cpus: 'not enforced (one host CPU at most: the uml kernel is not SMP)',
+    pids: 'not enforced (the guest has its own pid space)',
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Checks only the uml backend has: its own kernel, a small COW file over a base that is never
+ * written, pause through mconsole, and boot failures (too little memory, no kernel) that
+ * leave nothing behind. One booted VM serves the checks that can share it.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { release } from 'node:os';
+import type { Check } from './checks.js';
+import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
+
+async function sha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Allocated bytes on the host (the files are sparse). */
+const allocated = (path: string) => statSync(path).blocks * 512;
+
+function baseDisks(r: Runner): string[] {
+  const dir = join(r.root, 'disks', 'uml-base');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ext4')).map((f) => join(dir, f)) : [];
+}
+
+async function assertNothingLeft(r: Runner, what = ''): Promise<void> {
+  const envs = storedEnvs(r.root);
+  assert.deepEqual(envs, [], `${what}: no environment dir (and so no COW file) may remain: ${envs.map((e) => readdirSync(join(r.root, 'envs', e)).join(' '))}`);
+  assert.deepEqual(processesMentioning(join(r.root, 'envs')), [], 'no kernel or monitor process may remain');
+  const vm = join(r.root, 'run', 'vm');
+  assert.deepEqual(existsSync(vm) ? readdirSync(vm) : [], [], 'no runtime dir (sockets) may remain');
+}
+
+export const UML_CHECKS: Check[] = [
+  {
+    name: 'uml: its own kernel, a small COW file, an unchanged base, pause and unpause',
+    async run(r, b) {
+      const d = await r.run(['run', '-d', '--backend', b, '--name', 'vm1', '--', 'sleep', '1000']);
+      assert.equal(d.code, 0, d.stderr);
+      const id = d.stdout.trim();
+      const cow = join(r.root, 'envs', id, 'disk.cow');
+      const [base] = baseDisks(r);
+      assert.ok(base, 'a base disk was built');
+      const fresh = allocated(cow);
+      assert.ok(fresh < 4 * 1024 * 1024, `a fresh COW file is small (${fresh} bytes allocated)`);
+      const before = await sha256(base!);
+
+      const uname = await r.run(['exec', 'vm1', '--', 'uname', '-r']);
+      assert.equal(uname.code, 0, uname.stderr);
+      assert.notEqual(uname.stdout.trim(), release(), 'the guest kernel is not the host kernel');
+      assert.match(uname.stdout.trim(), /^6\.1\.\d+/, 'the guest runs the uml kernel');
+
+      const w = await r.run(['exec', 'vm1', '--', 'sh', '-c', 'dd if=/dev/urandom of=/big bs=1024 count=4096 2>/dev/null && rm /bin/ls && sync && echo written']);
+      assert.equal(w.stdout, 'written\n', w.stderr);
+      assert.ok(allocated(cow) > fresh + 4 * 1024 * 1024 - 65536, 'the writes landed in the COW file');
+      assert.equal(await sha256(base!), before, 'the base disk is never written');
+
+      assert.equal((await r.run(['pause', 'vm1'])).code, 0);
+      const ps = JSON.parse((await r.run(['ps', '--format', 'json'])).stdout) as { name: string; status: { state: string } }[];
+      assert.equal(ps.find((e) => e.name === 'vm1')?.status.state, 'paused');
+      assert.equal((await r.run(['unpause', 'vm1'])).code, 0);
+      const after = await r.run(['exec', 'vm1', '--', 'sh', '-c', 'test ! -e /bin/ls && echo alive']);
+      assert.equal(after.stdout, 'alive\n', after.stderr);
+
+      assert.equal((await r.run(['rm', '-f', 'vm1'])).code, 0);
+      assert.equal(existsSync(cow), false);
+      await assertNothingLeft(r);
+      const again = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c', 'test -e /bin/ls && test ! -e /big']);
+      assert.equal(again.code, 0, `a new environment sees the image, not the old writes: ${again.stderr}`);
+    },
+  },
+  {
+    name: 'uml: too little memory to boot and a missing kernel: one line, exit 125, nothing left',
+    async run(r, b) {
+      const cases: [string[], Record<string, string>, RegExp][] = [
+        // Passes validation (>= 16m), then the kernel panics while booting.
+        [['run', '--backend', b, '--memory', '20m', '--', 'true'], {}, /uml kernel failed to boot/],
+        [['run', '-d', '--backend', b, '--memory', '20m', '--', 'true'], {}, /uml kernel failed to boot/],
+        [['run', '--backend', b, '--memory', '8m', '--', 'true'], {}, /too small for a uml kernel/],
+        [['run', '--backend', b, '--', 'true'], { BERTH_UML_KERNEL: '/nonexistent/linux.uml' }, /kernel \/nonexistent\/linux\.uml is missing/],
+      ];
+      for (const [args, env, re] of cases) {
+        const res = await r.run(args, { env });
+        assert.equal(res.code, 125, `${args.join(' ')}: ${res.stderr}`);
+        assert.match(res.stderr, re);
+        assert.equal(res.stderr.trim().split('\n').length, 1, `one line: ${res.stderr}`);
+        assert.equal(res.stdout, '');
+        await assertNothingLeft(r, args.join(' '));
+      }
+    },
+  },
+];

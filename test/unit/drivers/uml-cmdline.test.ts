@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { umlArgv } from '../../../src/drivers/uml/uml-cmdline.js';
+import { umlEnforcement, validateUml } from '../../../src/drivers/uml/uml-capabilities.js';
+import { defaultSpec } from '../../../src/core/spec.js';
+
+const base = {
+  kernel: '/usr/bin/linux.uml', memoryBytes: 256 * 1024 * 1024, umid: 'berth-abc', umlDir: '/run/berth/vm/abc', cow: '/e/disk.cow',
+  base: '/d/base.ext4', initrd: '/k/initramfs.cpio', ctlFd: 3, consoleFd: 4, hostname: 'box1',
+};
+
+test('uml argv: memory, umid, COW over base, initrd, console and control lines as fds, boot contract keys', () => {
+  assert.deepEqual(umlArgv(base), [
+    '/usr/bin/linux.uml', 'mem=256M', 'umid=berth-abc', 'uml_dir=/run/berth/vm/abc', 'ubd0=/e/disk.cow,/d/base.ext4', 'initrd=/k/initramfs.cpio',
+    'con=null', 'ssl=null', 'con0=null,fd:4', 'ssl0=fd:3,fd:3', 'rdinit=/init', 'quiet',
+    'berth.root=/dev/ubda', 'berth.rootfstype=ext4', 'berth.ctl=/dev/ttyS0', 'berth.hostname=box1',
+  ]);
+  assert.ok(umlArgv({ ...base, diskSize: 2 ** 31 }).includes('berth.disk_size=2147483648'));
+  assert.equal(umlArgv({ ...base, memoryBytes: 100 * 1024 * 1024 + 5 })[1], 'mem=100M');
+});
+
+test('uml argv refuses what would break the kernel command line', () => {
+  assert.throws(() => umlArgv({ ...base, cow: '/e,x/disk.cow' }), /no commas/);
+  assert.throws(() => umlArgv({ ...base, base: '/d d/base' }), /no commas, blanks/);
+  assert.throws(() => umlArgv({ ...base, hostname: 'a b' }), /hostname/);
+  assert.throws(() => umlArgv({ ...base, umid: '../x' }), /machine id/);
+});
+
+test('validate: -v without commas, a memory floor, cpus and pids only with --ignore-unenforced', () => {
+  assert.deepEqual(validateUml(defaultSpec()), []);
+  assert.deepEqual(validateUml(defaultSpec({ mounts: [{ source: '/a', target: '/b', readOnly: false }] })), []);
+  assert.deepEqual(validateUml(defaultSpec({ mounts: [{ source: '/a,b', target: '/b', readOnly: false }] })).map((p) => p.field), ['volume']);
+  assert.deepEqual(validateUml(defaultSpec({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } })).map((p) => p.field), ['memory', 'cpus', 'pids-limit']);
+  assert.deepEqual(validateUml(defaultSpec({ limits: { cpus: 2 }, ignoreUnenforced: true })), []);
+});
+
+test('inspect: the guest RAM is the enforced memory limit', () => {
+  assert.match(umlEnforcement(defaultSpec({ limits: { memoryBytes: 64 << 20 } })).memory!, /mem=64M/);
+  assert.match(umlEnforcement(undefined).memory!, /mem=256M/);
+});
