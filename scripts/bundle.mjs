@@ -20,6 +20,9 @@ await build({
     progress: 'src/cli/progress.ts',
     'oci-image': 'src/images/oci-image.ts',
     'image-ref': 'src/images/ref.ts',
+    'image-sources': 'src/images/sources/index.ts',
+    'api-export': 'src/api/export.ts',
+    'registry-login': 'src/images/registry/login.ts',
   },
   outdir: 'dist',
   splitting: true,
@@ -30,7 +33,8 @@ await build({
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs' };
+const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs',
+  './sources/index.js': './image-sources.mjs', '../images/sources/index.js': './image-sources.mjs', './api/export.js': './api-export.mjs', './images/registry/login.js': './registry-login.mjs' };
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -42,7 +46,7 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\.?\/(build|yargs-app|api\/doctor|progress|oci-image|ref|sources\/index|images\/sources\/index|api\/export|images\/registry\/login)\.js$/ }, (a) => (COLD[a.path] ? { path: COLD[a.path], external: true } : undefined));
     },
   }],
 });

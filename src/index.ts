@@ -13,6 +13,7 @@ import { defaultSpec, type EnvSpec } from './core/spec.js';
 import type { ExecOptions, ExitResult } from './drivers/driver.js';
 import type { BackendChoice } from './core/env-store.js';
 import type { CommitEnvOptions } from './images/commit/api.js';
+import type { PullOptions } from './api/images.js';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
@@ -24,6 +25,7 @@ export type { LogRecord } from './core/cri-log.js';
 export type { LogOptions } from './api/logs.js';
 export type { ContextOptions } from './api/context.js';
 export type { CommitEnvOptions } from './images/commit/api.js';
+export type { PullOptions } from './api/images.js';
 export { Environment } from './api/environment.js';
 export { recordText } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
@@ -153,8 +155,8 @@ export function top(ref: string, opts: ContextOptions = {}) {
   return processesOf(ctxFor(opts), ref);
 }
 
-/** Pull a registry image into the store (always asks the registry). */
-export async function pull(ref: string, opts: { insecure?: string[]; onProgress?: (m: string) => void } & ContextOptions = {}) {
+/** Pull an image into the store: from a registry (always asks it), a tar: tarball (URL or path, `sha256` checked) or an archive. */
+export async function pull(ref: string, opts: PullOptions & ContextOptions = {}) {
   const { pullInto } = await import('./api/images.js');
   const { root, ...rest } = opts;
   return pullInto(ctxFor(root ? { root } : {}), ref, rest);
@@ -189,4 +191,37 @@ export async function commit(envRef: string, imageRef: string, opts: CommitEnvOp
 export async function tag(source: string, target: string, opts: ContextOptions = {}) {
   const { tagImage } = await import('./api/images.js');
   return tagImage(ctxFor(opts), source, target);
+}
+
+/** Import an oci-archive or docker-archive file (`berth load`); returns what was recorded. */
+export async function load(file: string, opts: ContextOptions = {}) {
+  const { loadImages } = await import('./api/images.js');
+  return loadImages(ctxFor(opts), file);
+}
+
+/** Write a stored image as an archive file, or onto a stream (`berth save`). */
+export async function save(ref: string, out: string | NodeJS.WritableStream, opts: { format?: 'oci-archive' | 'docker-archive' } & ContextOptions = {}) {
+  const { saveImage } = await import('./api/images.js');
+  return saveImage(ctxFor(opts), ref, out, opts.format ?? 'oci-archive');
+}
+
+/** An environment's root filesystem (image + changes) as one tar, to a file or a stream (`berth export`). */
+export async function exportFs(envRef: string, out: string | NodeJS.WritableStream, opts: ContextOptions = {}) {
+  const { exportEnv } = await import('./api/export.js');
+  return exportEnv(ctxFor(opts), envRef, out as string | import('node:stream').Writable);
+}
+
+/** Check credentials against a registry and keep them (Podman's auth.json, or $REGISTRY_AUTH_FILE). */
+export async function login(registry: string, username: string, password: string, opts: { insecure?: string[] } = {}) {
+  const [{ login: doLogin }, { insecureList }, { registryHost }] = await Promise.all([
+    import('./images/registry/login.js'), import('./images/oci-image.js'), import('./images/ref.js'),
+  ]);
+  const host = registryHost(registry);
+  return { registry: host, file: await doLogin(host, username, password, { insecure: insecureList(host, opts.insecure) }) };
+}
+
+/** Forget a registry's credentials; false when none were stored. */
+export async function logout(registry: string) {
+  const [{ logout: doLogout }, { registryHost }] = await Promise.all([import('./images/registry/login.js'), import('./images/ref.js')]);
+  return doLogout(registryHost(registry));
 }

@@ -17,6 +17,8 @@ import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
 import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand } from './commands/pull.js';
 import { commitCommand } from './commands/commit.js';
+import { saveCommand, loadCommand, exportCommand } from './commands/archive.js';
+import { loginCommand, logoutCommand } from './commands/login.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -70,6 +72,11 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(rmiCommand as CommandModule)
     .command(tagCommand as CommandModule)
     .command(commitCommand as CommandModule)
+    .command(saveCommand as CommandModule)
+    .command(loadCommand as CommandModule)
+    .command(exportCommand as CommandModule)
+    .command(loginCommand as CommandModule)
+    .command(logoutCommand as CommandModule)
     .command(pruneCommand)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')

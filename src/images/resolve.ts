@@ -1,4 +1,4 @@
-/** Resolve an image reference to layers + config: the builtin busybox, or a registry image (pulled if missing). */
+/** Resolve an image reference to layers + config: the builtin busybox, a registry image (pulled if missing), a dir:, or a tar:/archive source (imported if missing). */
 import type { ResolvedImage } from './image.js';
 import { statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
@@ -25,9 +25,8 @@ export async function resolveImage(ref: string, imagesDir: string, opts: Resolve
   if (parsed.kind === 'builtin') return resolveImage('busybox', imagesDir, opts);
   if (parsed.kind === 'dir') return dirImage(parsed.path, ref);
   if (parsed.kind !== 'registry') {
-    throw new ImageError('unsupported-ref', `${parsed.kind} images are not supported yet ("${ref}")`, {
-      fix: 'use a registry image (REGISTRY/REPO:TAG) or the builtin busybox',
-    });
+    const { resolveSource } = await import('./sources/index.js');
+    return resolveSource(parsed, { imagesDir, rootless: opts.rootless, ...(opts.onProgress ? { onProgress: opts.onProgress, onWarning: opts.onProgress } : {}) });
   }
   const { ensureOciImage } = await import('./oci-image.js');
   return ensureOciImage(parsed, { imagesDir, ...opts });

@@ -158,6 +158,32 @@ export class RegistryClient {
     throw this.authFailed(401, wwwAuthenticate ? `unsupported challenge "${wwwAuthenticate}"` : 'no challenge');
   }
 
+  /** GET /v2/ with the client's credentials (answering a challenge): whether access is granted. */
+  async checkAccess(): Promise<{ ok: boolean; status: number }> {
+    const { got } = await import('got');
+    const url = `${this.baseUrl}/v2/`;
+    const scope = 'registry:catalog:*';
+    let res;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await got(url, { ...this.gotOpts(), headers: this.authHeader(scope), responseType: 'buffer' });
+      } catch (e) {
+        throw this.unreachable(url, e);
+      }
+      if (res.statusCode === 401 && attempt === 0) {
+        try {
+          await this.authenticate(got, res.headers['www-authenticate'], scope);
+        } catch (e) {
+          if (e instanceof ImageError && e.code === 'registry-auth') return { ok: false, status: 401 };
+          throw e;
+        }
+        continue;
+      }
+      break;
+    }
+    return { ok: res.statusCode === 200, status: res.statusCode };
+  }
+
   /** GET a manifest by tag or digest. Verifies the digest when pinned or announced. */
   async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
     const { got } = await import('got');
