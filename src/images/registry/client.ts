@@ -102,8 +102,8 @@ export class RegistryClient {
   private authFailed(status: number, detail: string): ImageError {
     return new ImageError('registry-auth', `registry ${this.registry} refused access (HTTP ${status}${detail ? `: ${detail}` : ''})`, {
       fix: this.creds
-        ? 'check the credentials for this registry in ~/.docker/config.json or $REGISTRY_AUTH_FILE, and that the repository exists'
-        : `the repository may not exist or be private: add credentials for ${this.registry} to ~/.docker/config.json or $REGISTRY_AUTH_FILE`,
+        ? `check the stored credentials (berth login ${this.registry}) and that the repository exists`
+        : `the repository may not exist or be private: berth login ${this.registry}`,
     });
   }
 
