@@ -102,8 +102,8 @@ export class RegistryClient {
   private authFailed(status: number, detail: string): ImageError {
     return new ImageError('registry-auth', `registry ${this.registry} refused access (HTTP ${status}${detail ? `: ${detail}` : ''})`, {
       fix: this.creds
-        ? `check the stored credentials (berth login ${this.registry}) and that the repository exists`
-        : `the repository may not exist or be private: berth login ${this.registry}`,
+        ? `check the credentials (berth login ${this.registry}, $REGISTRY_AUTH_FILE or ~/.docker/config.json) and that the repository exists`
+        : `the repository may not exist or be private: berth login ${this.registry} (or credentials in $REGISTRY_AUTH_FILE or ~/.docker/config.json)`,
     });
   }
 
