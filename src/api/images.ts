@@ -13,28 +13,35 @@ export interface PullOptions {
   onWarning?: (m: string) => void;
 }
 
-export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Promise<ResolvedImage> {
+/** What `berth pull` stored: the canonical reference and the platform manifest's digest. */
+export interface PulledSummary { ref: string; digest: string }
+
+export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Promise<PulledSummary> {
   const { parseImageRef } = await import('../images/ref.js');
   const parsed = parseImageRef(ref);
   if (parsed.kind === 'tar' || parsed.kind === 'oci-archive' || parsed.kind === 'docker-archive') {
     const { resolveSource } = await import('../images/sources/index.js');
-    return resolveSource(parsed, {
+    const img = await resolveSource(parsed, {
       imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true,
       ...(opts.sha256 !== undefined ? { sha256: opts.sha256 } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     });
+    return { ref: img.ref, digest: img.digest };
   }
   if (parsed.kind !== 'registry') {
     throw new ImageError('not-pullable', `"${ref}" is not a registry image, tarball or archive`, { fix: 'pull REGISTRY/REPO[:TAG|@DIGEST], tar:URL, oci-archive:PATH or docker-archive:PATH; the builtin busybox needs no pull' });
   }
   if (opts.sha256 !== undefined) throw new ImageError('sha256-not-tar', '--sha256 applies to tar: images only', { fix: 'registry images are verified by their own digests; pin one with NAME@sha256:DIGEST' });
-  const { ensureOciImage } = await import('../images/oci-image.js');
-  return ensureOciImage(parsed, {
-    imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true,
-    ...(opts.insecure ? { insecure: opts.insecure } : {}),
+  // Download and verify only: layers are unpacked on first use (resolveManifest), as the
+  // store does for every image; `skopeo copy` to a dir does the same work (docs/benchmarks.md).
+  const [{ pullImage }, { insecureList }] = await Promise.all([import('../images/registry/pull.js'), import('../images/oci-image.js')]);
+  const pulled = await pullImage(parsed, {
+    imagesDir: ctx.paths.images,
+    insecure: insecureList(parsed.registry, opts.insecure),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
+  return { ref: pulled.ref, digest: pulled.manifestDigest };
 }
 
 /** The index key of a reference the user wrote (archive and tarball paths made absolute). */
