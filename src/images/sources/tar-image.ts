@@ -123,6 +123,11 @@ export async function ensureTarImage(ref: TarRef, opts: TarImageOptions): Promis
   } else {
     digest = await storeLocal(resolvePath(ref.source), store, expected);
   }
+  // The same content as recorded (gzip, zstd, plain: the tarball is the layer): nothing to redo.
+  if (rec && store.has(rec.manifestDigest)) {
+    const m = store.readJson<{ layers?: { digest: string }[] }>(rec.manifestDigest);
+    if (m.layers?.length === 1 && m.layers[0]!.digest === digest) return resolveManifest(canonical, rec.manifestDigest, unpackOpts);
+  }
   opts.onProgress?.(`tarball ${digest.slice(0, 19)}: computing its layer`);
   const { layer, diffId } = await layerOf(digest, store);
   const manifestDigest = await recordImage(opts.imagesDir, [canonical], [layer], rootfsConfig([diffId], `berth: ${canonical}`));
