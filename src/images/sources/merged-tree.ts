@@ -19,6 +19,8 @@ export interface MergedOptions {
   ids: IdMapper;
   /** Entries (relative paths) left out: placeholders for the shim's mounts. */
   skip?: (rel: string, st: Stats) => boolean;
+  /** Read a file the caller may not open (rootless: owned by a sub-id, no read bit for others). */
+  readUnreadable?: (absPath: string, size: number) => Buffer;
 }
 
 interface Source { root: string; opaque: Set<string>; meta: LayerMetaFile['entries'] | undefined }
@@ -63,8 +65,16 @@ function loadSource(root: string, rootless: boolean): Source {
 const major = (rdev: number) => ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
 const minor = (rdev: number) => (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
 
-function* fileChunks(path: string, size: number): Generator<Buffer> {
-  const fd = openSync(path, 'r');
+function* fileChunks(path: string, size: number, fallback?: (absPath: string, size: number) => Buffer): Generator<Buffer> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EACCES' || !fallback) throw e;
+    const data = fallback(path, size);
+    yield data.length >= size ? data.subarray(0, size) : Buffer.concat([data, Buffer.alloc(size - data.length)]);
+    return;
+  }
   try {
     let left = size;
     while (left > 0) {
@@ -106,7 +116,7 @@ export function* mergedTar(opts: MergedOptions): Generator<Buffer> {
       }
       if (st.nlink > 1) links.set(key, rel);
       yield tarHeader({ path: rel, type: '0', ...common, size: st.size });
-      yield* fileChunks(path, st.size);
+      yield* fileChunks(path, st.size, opts.readUnreadable);
       yield tarPadding(st.size);
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       yield tarHeader({ path: rel, type: st.isCharacterDevice() ? '3' : '4', ...common, devmajor: major(st.rdev), devminor: minor(st.rdev) });

@@ -163,7 +163,7 @@ for (const mode of ['root', 'rootless'] as const) {
       if (!ready(t)) return;
       for (const backend of ['chroot', 'container']) {
         const name = `exp-${backend}`;
-        const made = await r!.run(['run', '--name', name, '--backend', backend, `docker-archive:${archives.docker}`, '--', 'sh', '-c', 'echo changed > /etc/msg; rm /etc/added; echo new > /root/new']);
+        const made = await r!.run(['run', '--name', name, '--backend', backend, `docker-archive:${archives.docker}`, '--', 'sh', '-c', 'echo changed > /etc/msg; rm /etc/added; echo new > /root/new; echo secret > /root/s; chown 1000:1000 /root/s; chmod 600 /root/s']);
         assert.equal(made.code, 0, made.stderr);
         const dir = (await r!.hostRun('mktemp', ['-d'])).stdout.trim();
         const file = join(dir, 'fs.tar');
@@ -176,6 +176,9 @@ for (const mode of ['root', 'rootless'] as const) {
         assert.equal(spawnSync('tar', ['-xOf', file, 'root/new'], { encoding: 'utf8' }).stdout, 'new\n');
         const owners = spawnSync('tar', ['--numeric-owner', '-tvf', file, 'etc/msg'], { encoding: 'utf8' }).stdout;
         assert.match(owners, / 0\/0 /, `owned by root inside: ${owners}`);
+        // A file of another user inside, unreadable to the caller outside when rootless.
+        assert.equal(spawnSync('tar', ['-xOf', file, 'root/s'], { encoding: 'utf8' }).stdout, 'secret\n');
+        assert.match(spawnSync('tar', ['--numeric-owner', '-tvf', file, 'root/s'], { encoding: 'utf8' }).stdout, /^-rw------- 1000\/1000 /);
         // To stdout too.
         const piped = await r!.hostRun('sh', ['-c', `${r!.argv(['export', name]).args.map((a) => `'${a}'`).join(' ')} | tar -t | grep -c . `]);
         if (mode === 'root') assert.equal(piped.stdout.trim(), String(list.filter(Boolean).length));

@@ -16,7 +16,7 @@ export function makeRootfs(dir: string, msg: string): void {
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root']) mkdirSync(join(dir, d), { recursive: true });
   copyFileSync('/bin/busybox', join(dir, 'bin', 'busybox'));
   chmodSync(join(dir, 'bin', 'busybox'), 0o755);
-  for (const a of ['sh', 'cat', 'ls', 'echo', 'rm', 'stat', 'test']) symlinkSync('busybox', join(dir, 'bin', a));
+  for (const a of ['sh', 'cat', 'ls', 'echo', 'rm', 'stat', 'test', 'chown', 'chmod', 'mkdir', 'true']) symlinkSync('busybox', join(dir, 'bin', a));
   writeFileSync(join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   writeFileSync(join(dir, 'etc', 'group'), 'root:x:0:\n');
   writeFileSync(join(dir, 'etc', 'msg'), `${msg}\n`);
