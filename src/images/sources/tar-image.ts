@@ -111,6 +111,8 @@ export async function ensureTarImage(ref: TarRef, opts: TarImageOptions): Promis
     return resolveManifest(canonical, rec.manifestDigest, unpackOpts);
   }
   let digest: string;
+  const before = new Set<string>();
+  if (expected && store.has(expected)) before.add(expected);
   if (ref.isUrl) {
     if (expected && store.has(expected)) {
       digest = expected;
@@ -129,7 +131,22 @@ export async function ensureTarImage(ref: TarRef, opts: TarImageOptions): Promis
     if (m.layers?.length === 1 && m.layers[0]!.digest === digest) return resolveManifest(canonical, rec.manifestDigest, unpackOpts);
   }
   opts.onProgress?.(`tarball ${digest.slice(0, 19)}: computing its layer`);
-  const { layer, diffId } = await layerOf(digest, store);
+  let computed;
+  try {
+    computed = await layerOf(digest, store);
+  } catch (e) {
+    // Not a usable tarball: drop the blob unless an image already used it (nothing half-cached).
+    const used = new ImageIndex(opts.imagesDir).list().some((r) => {
+      try {
+        return store.readJson<{ layers?: { digest: string }[] }>(r.manifestDigest).layers?.some((l) => l.digest === digest) ?? false;
+      } catch {
+        return false;
+      }
+    });
+    if (!used && !before.has(digest)) rmSync(store.path(digest), { force: true });
+    throw e;
+  }
+  const { layer, diffId } = computed;
   const manifestDigest = await recordImage(opts.imagesDir, [canonical], [layer], rootfsConfig([diffId], `berth: ${canonical}`));
   return resolveManifest(canonical, manifestDigest, unpackOpts);
 }

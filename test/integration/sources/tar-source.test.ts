@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
@@ -51,6 +51,13 @@ for (const mode of ['root', 'rootless'] as const) {
         assert.equal(res.code, 0, `${c}: ${res.stderr}`);
         assert.equal(res.stdout, 'hello from a tarball\n', c);
       }
+      // A broken tarball: one clear line, exit 125, its bytes not kept in the store.
+      const broken = join(work, 'broken.tar.gz');
+      if (!existsSync(broken)) writeFileSync(broken, Buffer.concat([gz.subarray(0, 4096), Buffer.alloc(4096, 1)]), { mode: 0o644 });
+      const bad = await r!.run(['run', '--rm', '--backend', 'chroot', `tar:${broken}`, '--', 'true']);
+      assert.equal(bad.code, 125);
+      assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+      assert.equal(existsSync(join(r!.root, 'images', 'blobs', 'sha256', sha256(readFileSync(broken)))), false, 'broken tarball not cached');
       const imgs = await r!.run(['images', '--format', 'json']);
       const refs = (JSON.parse(imgs.stdout) as { ref: string }[]).map((i) => i.ref);
       for (const file of Object.values(tarballs)) assert.ok(refs.includes(`tar:${file}`), `${file} recorded: ${refs.join(', ')}`);
