@@ -17,6 +17,7 @@ import type { ExecOptions, ExitResult } from './drivers/driver.js';
 import type { BackendChoice } from './core/env-store.js';
 import type { CommitEnvOptions } from './images/commit/api.js';
 import type { BaseDiskRequest } from './api/disks.js';
+import type { PullOptions } from './api/images.js';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
@@ -32,6 +33,7 @@ export type { BaseDiskRequest } from './api/disks.js';
 export type { BaseDisk } from './disks/base-disk.js';
 export type { Kernel } from './kernels/kernel.js';
 export type { KernelListing } from './kernels/list.js';
+export type { PullOptions } from './api/images.js';
 export { Environment } from './api/environment.js';
 export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
 export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
@@ -199,8 +201,8 @@ export function top(ref: string, opts: ContextOptions = {}) {
   return processesOf(ctxFor(opts), ref);
 }
 
-/** Pull a registry image into the store (always asks the registry). */
-export async function pull(ref: string, opts: { insecure?: string[]; onProgress?: (m: string) => void } & ContextOptions = {}) {
+/** Pull an image into the store: from a registry (always asks it), a tar: tarball (URL or path, `sha256` checked) or an archive. */
+export async function pull(ref: string, opts: PullOptions & ContextOptions = {}) {
   const { pullInto } = await import('./api/images.js');
   const { root, ...rest } = opts;
   return pullInto(ctxFor(root ? { root } : {}), ref, rest);
@@ -268,4 +270,37 @@ export async function kernels(opts: ContextOptions = {}) {
 export async function kernel(ref: string, opts: { onProgress?: (m: string) => void } & ContextOptions = {}) {
   const { kernelFor } = await import('./api/kernels.js');
   return kernelFor(ctxFor(opts.root ? { root: opts.root } : {}), ref, opts.onProgress);
+}
+
+/** Import an oci-archive or docker-archive file (`berth load`); returns what was recorded. */
+export async function load(file: string, opts: ContextOptions = {}) {
+  const { loadImages } = await import('./api/images.js');
+  return loadImages(ctxFor(opts), file);
+}
+
+/** Write a stored image as an archive file, or onto a stream (`berth save`). */
+export async function save(ref: string, out: string | NodeJS.WritableStream, opts: { format?: 'oci-archive' | 'docker-archive' } & ContextOptions = {}) {
+  const { saveImage } = await import('./api/images.js');
+  return saveImage(ctxFor(opts), ref, out, opts.format ?? 'oci-archive');
+}
+
+/** An environment's root filesystem (image + changes) as one tar, to a file or a stream (`berth export`). */
+export async function exportFs(envRef: string, out: string | NodeJS.WritableStream, opts: ContextOptions = {}) {
+  const { exportEnv } = await import('./api/export.js');
+  return exportEnv(ctxFor(opts), envRef, out as string | import('node:stream').Writable);
+}
+
+/** Check credentials against a registry and keep them (Podman's auth.json, or $REGISTRY_AUTH_FILE). */
+export async function login(registry: string, username: string, password: string, opts: { insecure?: string[] } = {}) {
+  const [{ login: doLogin }, { insecureList }, { registryHost }] = await Promise.all([
+    import('./images/registry/login.js'), import('./images/oci-image.js'), import('./images/ref.js'),
+  ]);
+  const host = registryHost(registry);
+  return { registry: host, file: await doLogin(host, username, password, { insecure: insecureList(host, opts.insecure) }) };
+}
+
+/** Forget a registry's credentials; false when none were stored. */
+export async function logout(registry: string) {
+  const [{ logout: doLogout }, { registryHost }] = await Promise.all([import('./images/registry/login.js'), import('./images/ref.js')]);
+  return doLogout(registryHost(registry));
 }

@@ -6,5 +6,6 @@ import { idleContainers } from './idle-containers.js';
 import { vmDisks } from './vm-disks.js';
 import { microvmBoot } from './microvm-boot.js';
 import { umlStartup } from './uml-startup.js';
+import { pullThroughput } from './pull-throughput.js';
 
-export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks, umlStartup, microvmBoot];
+export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks, umlStartup, microvmBoot, pullThroughput];

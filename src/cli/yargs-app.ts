@@ -20,6 +20,8 @@ import { commitCommand } from './commands/commit.js';
 import { matrixCommand } from './commands/matrix.js';
 import { diskCommand } from './commands/disk.js';
 import { kernelsCommand } from './commands/kernels.js';
+import { saveCommand, loadCommand, exportCommand } from './commands/archive.js';
+import { loginCommand, logoutCommand } from './commands/login.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -74,6 +76,11 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(tagCommand as CommandModule)
     .command(commitCommand as CommandModule)
     .command(diskCommand as CommandModule)
+    .command(saveCommand as CommandModule)
+    .command(loadCommand as CommandModule)
+    .command(exportCommand as CommandModule)
+    .command(loginCommand as CommandModule)
+    .command(logoutCommand as CommandModule)
     .command(pruneCommand)
     .command(reapCommand as CommandModule)
     .command(matrixCommand as CommandModule)

@@ -1,4 +1,4 @@
-/** Resolve an image reference to layers + config: the builtin busybox, a registry image (pulled if missing) or a debian: image (built if missing). */
+/** Resolve an image reference to layers + config: the builtin busybox, a registry image (pulled if missing), a debian: image (built if missing), a dir:, or a tar:/archive source (imported if missing). */
 import type { ResolvedImage } from './image.js';
 import { statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
@@ -29,8 +29,10 @@ export async function resolveImage(ref: string, imagesDir: string, opts: Resolve
   if (parsed.kind === 'builtin') return resolveImage('busybox', imagesDir, opts);
   if (parsed.kind === 'dir') return dirImage(parsed.path, ref);
   if (parsed.kind !== 'registry' && parsed.kind !== 'debian') {
-    throw new ImageError('unsupported-ref', `${parsed.kind} images are not supported yet ("${ref}")`, {
-      fix: 'use a registry image (REGISTRY/REPO:TAG), debian:SUITE[/VARIANT] or the builtin busybox',
+    const { resolveSource } = await import('./sources/index.js');
+    return resolveSource(parsed, {
+      imagesDir, rootless: opts.rootless, ...(opts.refresh ? { refresh: true } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     });
   }
   const { ensureOciImage, ensureDebian } = await import('./oci-image.js');

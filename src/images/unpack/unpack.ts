@@ -12,13 +12,13 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, mkdtemp, open, rename, rm, 
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { ImageError } from '../../core/errors.js';
 import { removeTree } from '../../host/probes/overlayfs.js';
 import { applyLayerOwners } from './apply-owners.js';
 import { removeLayerDir } from './remove-layer.js';
-import { type Compression, UnsafePathError, classifyWhiteout, detectCompression, normalizeEntryPath, opaqueXattr, xattrAllowed } from './paths.js';
+import { type Compression, UnsafePathError, classifyWhiteout, normalizeEntryPath, opaqueXattr, xattrAllowed } from './paths.js';
 import { TAR_END, type TarWriteEntry, tarHeader, tarPadding } from './tar-writer.js';
+import { type DetectedCompression, openDecompressed } from './decompress.js';
 import { type TarEntry, TarFormatError, TarTruncatedError, readTar } from './tar-reader.js';
 
 export interface UnpackOptions {
@@ -40,6 +40,8 @@ export interface UnpackOptions {
   onWarning?(msg: string): void;
   /** Refuse a regular file larger than this (default 64 GiB). */
   maxFileBytes?: number;
+  /** Accept xz too (rootfs tarballs; OCI layers are never xz). */
+  allowXz?: boolean;
 }
 
 export interface UnpackResult {
@@ -102,49 +104,17 @@ async function writeAll(w: NodeJS.WritableStream, b: Buffer): Promise<void> {
   if (!w.write(b)) await new Promise<void>((r) => w.once('drain', () => r()));
 }
 
-/** The layer bytes, decompressed. */
+/** The layer bytes, decompressed (gzip, zstd, none; xz only for rootfs tarballs). */
 async function openLayer(opts: UnpackOptions): Promise<{ tar: AsyncIterable<Buffer>; close(): void }> {
   if ((opts.path === undefined) === (opts.tarStream === undefined)) {
     throw new ImageError('layer_bad_options', 'unpackLayer needs exactly one of path and tarStream');
   }
-  const raw: Readable = opts.path !== undefined ? createReadStream(opts.path) : opts.tarStream instanceof Readable ? opts.tarStream : Readable.from(opts.tarStream!, { objectMode: false });
-  const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const head: Buffer[] = [];
-  let have = 0;
-  while (have < 6) {
-    const r = await it.next();
-    if (r.done) break;
-    const c = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
-    head.push(c);
-    have += c.length;
-  }
-  const detected = detectCompression(Buffer.concat(head));
-  const want = opts.compression === 'auto' ? detected : opts.compression;
-  if (want === 'zstd' || (opts.compression !== 'auto' && detected === 'zstd')) {
-    raw.destroy();
-    throw new ImageError('layer_zstd', 'zstd layers need Node >= 22.15 (zlib zstd) and berth runs on Node 20 without it', { fix: 'use the gzip variant of the image, or recompress the layer with gzip' });
-  }
-  if (want === 'xz') {
-    raw.destroy();
-    throw new ImageError('layer_compression', 'xz-compressed layers are not OCI layers', { fix: 'use a gzip or uncompressed layer' });
-  }
-  if (opts.compression !== 'auto' && want !== detected && !(want === 'none' && detected !== 'gzip')) {
-    raw.destroy();
-    throw new ImageError('layer_compression', `layer is ${detected}, not ${want} as its media type says`, { fix: 'check the manifest media type' });
-  }
-  const joined = Readable.from((async function* () {
-    yield* head;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })(), { objectMode: false });
-  if (want !== 'gzip') return { tar: joined, close: () => { joined.destroy(); raw.destroy(); } };
-  const gunzip = createGunzip();
-  joined.on('error', (e) => gunzip.destroy(e));
-  joined.pipe(gunzip);
-  return { tar: gunzip, close: () => { gunzip.destroy(); joined.destroy(); raw.destroy(); } };
+  const raw: Readable = opts.path !== undefined ? createReadStream(opts.path, { highWaterMark: 256 * 1024 }) : opts.tarStream instanceof Readable ? opts.tarStream : Readable.from(opts.tarStream!, { objectMode: false });
+  const allowed: DetectedCompression[] = opts.compression === 'auto' ? ['gzip', 'zstd', 'none', ...(opts.allowXz ? ['xz' as const] : [])] : [opts.compression];
+  // An uncompressed layer media type with gzip data is common enough (old Docker) to accept.
+  if (opts.compression === 'none') allowed.push('gzip');
+  const opened = await openDecompressed(raw, allowed, 'layer');
+  return { tar: opened.tar, close: opened.close };
 }
 
 interface DirMeta { mode: number; uid: number; gid: number; mtime: number; xattrs: Map<string, Buffer> }
