@@ -37,7 +37,10 @@ export class QmpClient {
   private constructor(private readonly sock: Socket, private readonly path: string) {
     sock.setEncoding('utf8');
     sock.on('data', (d: string) => this.feed(d));
-    sock.on('error', (e) => this.fail(new QmpError('qmp-io', `QMP socket ${path}: ${e.message}`, { cause: e })));
+    sock.on('error', (e: NodeJS.ErrnoException) => this.fail(e.code === 'ECONNRESET' || e.code === 'EPIPE'
+      // QEMU went away (quit, crash): the same as an orderly close for whoever waits on us.
+      ? new QmpError('qmp-closed', `QMP connection ${path} closed (${e.code})`, { fix: 'the VM has exited; see its log', cause: e })
+      : new QmpError('qmp-io', `QMP socket ${path}: ${e.message}`, { cause: e })));
     sock.on('close', () => this.fail(new QmpError('qmp-closed', `QMP connection ${path} closed`, { fix: 'the VM has exited; see its log' })));
   }
 
