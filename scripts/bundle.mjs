@@ -20,6 +20,8 @@ await build({
     progress: 'src/cli/progress.ts',
     'oci-image': 'src/images/oci-image.ts',
     'image-ref': 'src/images/ref.ts',
+    'network-attach': 'src/drivers/shared/network-attach.ts',
+    networks: 'src/api/networks.ts',
   },
   outdir: 'dist',
   splitting: true,
@@ -30,7 +32,7 @@ await build({
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs' };
+const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs', './network-attach.js': './network-attach.mjs', './api/networks.js': './networks.mjs' };
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -42,7 +44,7 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|api\/networks|progress|oci-image|ref|network-attach)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],
 });

@@ -28,6 +28,9 @@ export { Environment } from './api/environment.js';
 export { recordText } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { parseEnvArgs } from './core/env-vars.js';
+export { parsePortSpec, parsePortSpecs, formatPort, type PortMapping } from './network/port-spec.js';
+export type { NetworkRecord } from './network/network-store.js';
+export type { NetworkState } from './network/network-state.js';
 export type { DoctorReport } from './api/doctor.js';
 export { BACKEND_NAMES } from './core/spec.js';
 
@@ -189,4 +192,28 @@ export async function commit(envRef: string, imageRef: string, opts: CommitEnvOp
 export async function tag(source: string, target: string, opts: ContextOptions = {}) {
   const { tagImage } = await import('./api/images.js');
   return tagImage(ctxFor(opts), source, target);
+}
+
+/** Create a bridge network (root): its bridge, subnet and NAT table in berth's network namespace. */
+export async function networkCreate(name: string, opts: { subnet?: string } & ContextOptions = {}) {
+  const { createNetwork } = await import('./api/networks.js');
+  return createNetwork(ctxFor(opts), name, opts.subnet);
+}
+
+/** Every bridge network with its live environments. */
+export async function networkList(opts: ContextOptions = {}) {
+  const { listNetworks } = await import('./api/networks.js');
+  return listNetworks(ctxFor(opts));
+}
+
+/** A network's record: subnet, bridge, and each attached environment's address and ports. */
+export async function networkInspect(name: string, opts: ContextOptions = {}) {
+  const { inspectNetwork } = await import('./api/networks.js');
+  return inspectNetwork(ctxFor(opts), name);
+}
+
+/** Remove a network (refused while an environment uses it): bridge, NAT table and record. */
+export async function networkRemove(name: string, opts: ContextOptions = {}) {
+  const { removeNetwork } = await import('./api/networks.js');
+  return removeNetwork(ctxFor(opts), name);
 }

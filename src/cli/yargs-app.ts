@@ -17,6 +17,7 @@ import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
 import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand } from './commands/pull.js';
 import { commitCommand } from './commands/commit.js';
+import { networkCommand } from './commands/network.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -71,6 +72,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(tagCommand as CommandModule)
     .command(commitCommand as CommandModule)
     .command(pruneCommand)
+    .command(networkCommand)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

@@ -1,4 +1,5 @@
 /** The environment spec: what the user asked for, independent of the backend. */
+import type { PortMapping } from '../network/port-spec.js';
 export type BackendName = 'chroot' | 'container' | 'uml' | 'microvm';
 export const BACKEND_NAMES: readonly BackendName[] = ['microvm', 'uml', 'container', 'chroot'];
 
@@ -41,6 +42,13 @@ export interface EnvSpec {
   insecureRegistries: string[];
   /** Run even when a requested limit cannot be enforced on this host. */
   ignoreUnenforced: boolean;
+  /**
+   * --network: none (loopback only), host, user (pasta/slirp4netns), bridge, or a network's
+   * name. Absent: the backend's default (container: none, chroot: host).
+   */
+  network?: string;
+  /** -p: host ports published to the environment. */
+  ports: PortMapping[];
 }
 
 export interface SecurityOptions {
@@ -66,6 +74,7 @@ export function defaultSpec(partial: Partial<EnvSpec> = {}): EnvSpec {
     security: { capAdd: [], capDrop: [], seccomp: 'default', privileged: false },
     ignoreUnenforced: false,
     insecureRegistries: [],
+    ports: [],
     ...partial,
   };
 }

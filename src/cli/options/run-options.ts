@@ -12,6 +12,8 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
   { name: 'memory', short: 'm', type: 'string', valueName: 'SIZE', describe: 'memory limit, e.g. 512m (backends that enforce limits)' },
   { name: 'cpus', type: 'string', valueName: 'N', describe: 'CPU limit, e.g. 1.5 (backends that enforce limits)' },
   { name: 'pids-limit', type: 'string', valueName: 'N', describe: 'maximum number of processes (backends that enforce limits)' },
+  { name: 'network', type: 'string', valueName: 'MODE', describe: 'none (container default: only lo), host (chroot default: the host\'s network, NOT isolated), user (pasta/slirp4netns, rootless), bridge, or a network\'s NAME (root)' },
+  { name: 'publish', short: 'p', type: 'string', multiple: true, valueName: '[IP:]HOST:GUEST[/tcp|udp]', describe: 'publish a port on the host (needs --network user, bridge or NAME)' },
   { name: 'insecure-registry', type: 'string', multiple: true, valueName: 'HOST[:PORT]', describe: 'pull from this registry over plain http (loopback registries always are)' },
   { name: 'ignore-unenforced', type: 'boolean', describe: 'run even if a limit cannot be enforced here (says which)' },
   { name: 'cap-add', type: 'string', multiple: true, valueName: 'CAP', describe: 'add a capability (container; ALL for every one)' },
