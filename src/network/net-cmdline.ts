@@ -30,12 +30,15 @@ function pastaPort(p: PortMapping): string[] {
 }
 
 /**
- * pasta attached to the namespaces of `pid`: it configures the interface like the host's
- * (address, routes, DNS), daemonizes once ready and writes its pid to pidFile. Only the ports
- * asked for are forwarded (`-t none -u none` otherwise: pasta would forward every bound port).
- * As root it must keep its identity (--runas 0) to enter the namespace.
+ * pasta attached to the namespaces of `pid` (rootless: it joins the user namespace that owns
+ * the netns) or, as root, to the netns bind-mounted at `netnsFile` (root pasta cannot open
+ * /proc/PID/ns/* once it dropped its capabilities; Podman passes a file the same way) keeping
+ * its identity (--runas 0). It configures the interface like the host's (address, routes, DNS),
+ * daemonizes once ready and writes its pid to pidFile. Only the ports asked for are forwarded
+ * (`-t none -u none` otherwise: pasta would forward every port bound inside).
  */
-export function pastaArgv(pid: number, pidFile: string, ports: PortMapping[], asRoot: boolean): string[] {
+export function pastaArgv(pid: number, pidFile: string, ports: PortMapping[], netnsFile?: string): string[] {
+  const asRoot = netnsFile !== undefined;
   const tcp = ports.filter((p) => p.protocol === 'tcp');
   const udp = ports.filter((p) => p.protocol === 'udp');
   return [
@@ -44,7 +47,7 @@ export function pastaArgv(pid: number, pidFile: string, ports: PortMapping[], as
     ...(tcp.length > 0 ? tcp.flatMap(pastaPort) : ['-t', 'none']),
     ...(udp.length > 0 ? udp.flatMap(pastaPort) : ['-u', 'none']),
     '-T', 'none', '-U', 'none',
-    String(pid),
+    ...(asRoot ? ['--netns', netnsFile] : [String(pid)]),
   ];
 }
 

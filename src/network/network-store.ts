@@ -34,7 +34,8 @@ export interface NetworkRecord {
   leases: Record<string, Lease>;
 }
 
-export const DEFAULT_BRIDGE_SUBNET = '10.88.0.0/16';
+/** Not Podman's 10.88.0.0/16 nor Docker's 172.17.0.0/16: both may run on the same host. */
+export const DEFAULT_BRIDGE_SUBNET = '10.87.0.0/16';
 
 export function bridgeNameFor(name: string): string {
   return name === DEFAULT_BRIDGE ? 'berth0' : `berth${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
@@ -111,7 +112,7 @@ export class NetworkStore {
       subnet = parseSubnet(subnetText);
       const clash = [...others, ...host].find((o) => overlaps(o.subnet, subnet));
       if (clash) throw new SpecError('subnet-overlap', `subnet ${subnetText} overlaps ${clash.name} (${formatSubnet(clash.subnet)})`, { fix: 'choose a subnet that overlaps no other network, e.g. see "berth network ls"' });
-    } else if (name === DEFAULT_BRIDGE) {
+    } else if (name === DEFAULT_BRIDGE && ![...others, ...host].some((o) => overlaps(o.subnet, parseSubnet(DEFAULT_BRIDGE_SUBNET)))) {
       subnet = parseSubnet(DEFAULT_BRIDGE_SUBNET);
     } else {
       const picked = pickSubnet([...others, ...host].map((o) => o.subnet));

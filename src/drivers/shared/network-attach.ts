@@ -9,8 +9,9 @@
  */
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError, SpecError } from '../../core/errors.js';
@@ -21,7 +22,7 @@ import { parseNetworkMode, DEFAULT_BRIDGE, type NetworkMode } from '../../networ
 import { hostsFile } from '../../network/hosts-file.js';
 import { vethName, GUEST_IFNAME } from '../../network/net-cmdline.js';
 import { ensureBridge, applyNft, attachVeth, detachVeth, hostSubnets } from '../../host/net/bridge-host.js';
-import { probeUserNet, startUserNet, stopUserNet, type UserNetTool } from '../../host/net/user-net.js';
+import { probeUserNet, startUserNet, stopUserNet, unbindNetns } from '../../host/net/user-net.js';
 import { runTool } from '../../host/net/tool.js';
 import { readNetworkState, NETWORK_FILE, type NetworkState } from '../../network/network-state.js';
 
@@ -101,6 +102,14 @@ function refreshHosts(store: EnvStore, n: NetworkRecord): void {
   }
 }
 
+/** slirp4netns's API socket: unix socket paths stop at 107 bytes, so a short one when needed. */
+function apiSocketPath(dir: string): string {
+  const inDir = join(dir, 'slirp.sock');
+  return inDir.length <= 100 ? inDir : join(tmpdir(), `berth-slirp-${process.getuid?.() ?? 0}-${basename(dir).slice(0, 16)}.sock`);
+}
+
+const userNetFiles = (dir: string) => ({ pidFile: join(dir, 'user-net.pid'), apiSocket: apiSocketPath(dir), netnsFile: join(dir, 'netns') });
+
 export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean): Promise<void> {
   const mode = modeOf(rec);
   const dir = store.dirOf(rec.id);
@@ -151,7 +160,7 @@ export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootl
   const st = readNetworkState(dir);
   if (!st) throw new DriverError('no-network-state', `environment ${rec.name} has no network reservation`);
   if (st.mode === 'user') {
-    const h = await startUserNet(st.tool!, pid, { pidFile: join(dir, 'user-net.pid'), apiSocket: join(dir, 'slirp.sock') }, st.ports, rootless);
+    const h = await startUserNet(st.tool!, pid, userNetFiles(dir), st.ports, rootless);
     st.helperPid = h.pid;
     const start = processStartTime(h.pid);
     if (start !== undefined) st.helperStart = start;
@@ -182,8 +191,10 @@ export async function release(store: EnvStore, envId: string): Promise<void> {
   const dir = store.dirOf(envId);
   const st = readNetworkState(dir);
   if (!st) return;
-  if (st.mode === 'user' && st.helperPid) {
-    await stopUserNet(st.helperPid, st.helperStart);
+  if (st.mode === 'user') {
+    if (st.helperPid) await stopUserNet(st.helperPid, st.helperStart);
+    await unbindNetns(userNetFiles(dir).netnsFile);
+    rmSync(userNetFiles(dir).apiSocket, { force: true });
     return;
   }
   if (st.mode !== 'bridge' || !st.network) return;

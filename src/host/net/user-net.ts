@@ -4,14 +4,14 @@
  * faster and what Podman 5 uses). The helper attaches to the environment's namespaces once
  * they exist (the shim's --net-sync-fd) and lives until the environment is stopped or removed.
  */
-import { accessSync, constants, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { findExecutable } from '../probes/exec.js';
 import { HostError } from '../../core/errors.js';
 import { pastaArgv, slirp4netnsArgv, slirpHostFwd } from '../../network/net-cmdline.js';
 import type { PortMapping } from '../../network/port-spec.js';
-import { mustRun } from './tool.js';
+import { mustRun, runTool } from './tool.js';
 import { isProcessAlive } from '../../core/process-identity.js';
 
 export type UserNetTool = 'pasta' | 'slirp4netns';
@@ -41,11 +41,27 @@ export interface UserNetHandle {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startPasta(pid: number, pidFile: string, ports: PortMapping[]): Promise<UserNetHandle> {
+async function startPasta(pid: number, files: UserNetFiles, ports: PortMapping[]): Promise<UserNetHandle> {
   const asRoot = process.getuid?.() === 0;
-  await mustRun('pasta', pastaArgv(pid, pidFile, ports, asRoot), undefined, 'see "berth doctor"; a published port may be taken');
-  const helper = Number(readFileSync(pidFile, 'utf8').trim());
+  if (asRoot) {
+    writeFileSync(files.netnsFile, '');
+    await mustRun('binding the network namespace for pasta', ['mount', '--bind', `/proc/${pid}/ns/net`, files.netnsFile]);
+  }
+  try {
+    await mustRun('pasta', pastaArgv(pid, files.pidFile, ports, asRoot ? files.netnsFile : undefined), undefined, 'a published port may be taken; see "berth doctor"');
+  } catch (e) {
+    await unbindNetns(files.netnsFile);
+    throw e;
+  }
+  const helper = Number(readFileSync(files.pidFile, 'utf8').trim());
   return { tool: 'pasta', pid: helper };
+}
+
+/** Undo the root-only netns bind mount (after pasta, which holds it, is gone). */
+export async function unbindNetns(netnsFile: string): Promise<void> {
+  if (!existsSync(netnsFile)) return;
+  await runTool(['umount', '-l', netnsFile]);
+  rmSync(netnsFile, { force: true });
 }
 
 function slirpApi(socket: string, request: string): Promise<string> {
@@ -85,8 +101,10 @@ async function startSlirp(pid: number, apiSocket: string, ports: PortMapping[], 
   return { tool: 'slirp4netns', pid: child.pid };
 }
 
-export async function startUserNet(tool: UserNetTool, pid: number, files: { pidFile: string; apiSocket: string }, ports: PortMapping[], rootless: boolean): Promise<UserNetHandle> {
-  return tool === 'pasta' ? startPasta(pid, files.pidFile, ports) : startSlirp(pid, files.apiSocket, ports, rootless);
+export interface UserNetFiles { pidFile: string; apiSocket: string; netnsFile: string }
+
+export async function startUserNet(tool: UserNetTool, pid: number, files: UserNetFiles, ports: PortMapping[], rootless: boolean): Promise<UserNetHandle> {
+  return tool === 'pasta' ? startPasta(pid, files, ports) : startSlirp(pid, files.apiSocket, ports, rootless);
 }
 
 /** Stop the helper (it may already be gone with its namespace; the start time guards pid reuse). */

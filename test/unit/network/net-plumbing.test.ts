@@ -30,9 +30,9 @@ test('ip batches for the bridge, the veth pair and the guest side', () => {
 });
 
 test('pasta forwards only the published ports and keeps root as root', () => {
-  assert.deepEqual(pastaArgv(7, '/e/p.pid', [], false), ['pasta', '--config-net', '--quiet', '--pid', '/e/p.pid', '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '7']);
-  assert.deepEqual(pastaArgv(7, '/p', [parsePortSpec('127.0.0.1:8080:80'), parsePortSpec('53:53/udp')], true),
-    ['pasta', '--config-net', '--quiet', '--pid', '/p', '--runas', '0', '-t', '127.0.0.1/8080:80', '-u', '53:53', '-T', 'none', '-U', 'none', '7']);
+  assert.deepEqual(pastaArgv(7, '/e/p.pid', []), ['pasta', '--config-net', '--quiet', '--pid', '/e/p.pid', '-t', 'none', '-u', 'none', '-T', 'none', '-U', 'none', '7']);
+  assert.deepEqual(pastaArgv(7, '/p', [parsePortSpec('127.0.0.1:8080:80'), parsePortSpec('53:53/udp')], '/e/netns'),
+    ['pasta', '--config-net', '--quiet', '--pid', '/p', '--runas', '0', '-t', '127.0.0.1/8080:80', '-u', '53:53', '-T', 'none', '-U', 'none', '--netns', '/e/netns']);
 });
 
 test('slirp4netns argv and its port request', () => {

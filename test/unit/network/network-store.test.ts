@@ -25,7 +25,8 @@ test('plan: names, reserved names, overlaps with other networks and host interfa
     assert.throws(() => nets.plan('host', undefined, []), /network mode/);
     assert.throws(() => nets.plan('lan', '192.0.2.0/24', [{ dev: 'eth0', cidr: '192.0.2.2/24' }]), /overlaps host interface eth0/);
     assert.equal(nets.plan('auto', undefined, [{ dev: 'lo', cidr: '127.0.0.1/8' }]).subnet, '10.89.0.0/24');
-    assert.equal(nets.plan('bridge', undefined, []).subnet, '10.88.0.0/16');
+    assert.equal(nets.plan('bridge', undefined, []).subnet, '10.87.0.0/16');
+    assert.equal(nets.plan('bridge', undefined, [{ dev: 'docker0', cidr: '10.87.0.1/16' }]).subnet, '10.89.0.0/24');
     assert.equal(bridgeNameFor('bridge'), 'berth0');
   } finally {
     done();
