@@ -52,8 +52,10 @@ function probePort(p: PortMapping): Promise<void> {
   });
 }
 
+/** Leases of environments that are gone (removed, exited, never recorded) are free. */
 function alive(store: EnvStore): (id: string) => boolean {
   return (id) => {
+    if (!store.readRecord(id)) return false;
     const st = store.status(id).state;
     return st === 'created' || st === 'running' || st === 'paused';
   };

@@ -135,6 +135,16 @@ describe('networks as root, in a test-made network namespace', () => {
     assert.equal(insp.Network.IPAddress, '10.123.0.2');
     assert.equal((await ns!.berth(root, ['stop', '-t', '1', 'srv2'])).code, 0);
     assert.equal((await ns!.berth(root, ['rm', 'srv2'])).code, 0);
+    // A crash: monitor and command killed outright; rm -f still frees the lease and the DNAT rule.
+    const crash = await ns!.berth(root, ['run', '-d', '-q', '--name', 'srv3', '--backend', 'container', '--network', net, '-p', '127.0.0.1:18080:80', 'busybox', 'sleep', '60']);
+    assert.equal(crash.code, 0, crash.stderr);
+    const st = JSON.parse((await ns!.berth(root, ['inspect', 'srv3'])).stdout)[0].State;
+    process.kill(st.monitorPid, 'SIGKILL');
+    process.kill(st.pid, 'SIGKILL');
+    assert.match(ns!.sh(['nft', 'list', 'table', 'ip', bridgeNameFor(net)]).stdout, /dport 18080 dnat to 10\.123\.0\.2:80/);
+    assert.equal((await ns!.berth(root, ['rm', '-f', 'srv3'])).code, 0);
+    assert.doesNotMatch(ns!.sh(['nft', 'list', 'table', 'ip', bridgeNameFor(net)]).stdout, /dport 18080/);
+    assert.deepEqual(JSON.parse((await ns!.berth(root, ['network', 'inspect', net])).stdout)[0].leases, {});
     const rm = await ns!.berth(root, ['network', 'rm', net]);
     assert.equal(rm.code, 0, rm.stderr);
     const br = bridgeNameFor(net);
