@@ -125,6 +125,24 @@ describe('networks as root, in a test-made network namespace', () => {
     assert.equal(Object.keys(lease).length, 1);
   });
 
+  it('plumbing that fails midway (the bridge replaced by another device): one line, exit 125, no environment, lease or veth left', async (t) => {
+    if (!requireThat(t, ready, why)) return;
+    assert.equal((await ns!.berth(root, ['network', 'create', 'tbroken', '--subnet', '10.124.0.0/24'])).code, 0);
+    const br = bridgeNameFor('tbroken');
+    ns!.sh(['ip', 'link', 'del', br]);
+    ns!.sh(['ip', 'link', 'add', br, 'type', 'veth', 'peer', 'name', 'notbr']);
+    const before = links(ns!);
+    for (const detach of [[], ['-d']]) {
+      oneLine125(await ns!.berth(root, ['run', '--rm', ...detach, '--backend', 'container', '--network', 'tbroken', '-p', '127.0.0.1:18095:80', 'busybox', 'true']), /creating veth bv\w+ failed/);
+    }
+    assert.deepEqual(links(ns!), before);
+    assert.deepEqual(JSON.parse((await ns!.berth(root, ['network', 'inspect', 'tbroken'])).stdout)[0].leases, {});
+    const ps = await ns!.berth(root, ['ps', '-a', '--format', 'json']);
+    assert.deepEqual(JSON.parse(ps.stdout).map((e: { name: string }) => e.name), ['srv']);
+    ns!.sh(['ip', 'link', 'del', br]);
+    assert.equal((await ns!.berth(root, ['network', 'rm', 'tbroken'])).code, 0);
+  });
+
   it('rm releases the address, the port and the veth; network rm removes bridge and table', async (t) => {
     if (!requireThat(t, ready, why)) return;
     assert.equal((await ns!.berth(root, ['rm', '-f', 'srv'])).code, 0);
