@@ -22,6 +22,7 @@ await build({
     'image-ref': 'src/images/ref.ts',
     'network-attach': 'src/drivers/shared/network-attach.ts',
     networks: 'src/api/networks.ts',
+    'port-spec': 'src/network/port-spec.ts',
   },
   outdir: 'dist',
   splitting: true,
@@ -32,7 +33,7 @@ await build({
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs', './network-attach.js': './network-attach.mjs', './api/networks.js': './networks.mjs' };
+const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs', './network-attach.js': './network-attach.mjs', './api/networks.js': './networks.mjs', './network/port-spec.js': './port-spec.mjs' };
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -44,7 +45,7 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|api\/networks|progress|oci-image|ref|network-attach)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|api\/networks|network\/port-spec|progress|oci-image|ref|network-attach)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],
 });

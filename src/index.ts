@@ -28,7 +28,7 @@ export { Environment } from './api/environment.js';
 export { recordText } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { parseEnvArgs } from './core/env-vars.js';
-export { parsePortSpec, parsePortSpecs, formatPort, type PortMapping } from './network/port-spec.js';
+export { formatPort, type PortMapping } from './network/port-format.js';
 export type { NetworkRecord } from './network/network-store.js';
 export type { NetworkState } from './network/network-state.js';
 export type { DoctorReport } from './api/doctor.js';
@@ -216,4 +216,11 @@ export async function networkInspect(name: string, opts: ContextOptions = {}) {
 export async function networkRemove(name: string, opts: ContextOptions = {}) {
   const { removeNetwork } = await import('./api/networks.js');
   return removeNetwork(ctxFor(opts), name);
+}
+
+/** Parse `-p [IP:]HOST:GUEST[/tcp|udp]` values (one SpecError naming the bad one). Loaded lazily. */
+export async function parsePortSpecs(specs: string[]) {
+  if (specs.length === 0) return [];
+  const { parsePortSpecs: parse } = await import('./network/port-spec.js');
+  return parse(specs);
 }

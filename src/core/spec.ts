@@ -1,5 +1,5 @@
 /** The environment spec: what the user asked for, independent of the backend. */
-import type { PortMapping } from '../network/port-spec.js';
+import type { PortMapping } from '../network/port-format.js';
 export type BackendName = 'chroot' | 'container' | 'uml' | 'microvm';
 export const BACKEND_NAMES: readonly BackendName[] = ['microvm', 'uml', 'container', 'chroot'];
 

@@ -5,16 +5,11 @@
  */
 import { SpecError } from '../core/errors.js';
 import { parseIpv4 } from './subnet.js';
+import { formatPort } from './port-format.js';
 
-export type PortProtocol = 'tcp' | 'udp';
+import type { PortMapping, PortProtocol } from './port-format.js';
 
-export interface PortMapping {
-  /** Host address to publish on; undefined means every local address. */
-  hostIp?: string;
-  hostPort: number;
-  guestPort: number;
-  protocol: PortProtocol;
-}
+export type { PortMapping, PortProtocol };
 
 const FIX = 'use -p [IP:]HOST:GUEST[/tcp|udp], e.g. -p 8080:80 or -p 127.0.0.1:5353:53/udp';
 
@@ -66,6 +61,4 @@ export function portsClash(a: PortMapping, b: PortMapping): boolean {
   return a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIp === undefined || b.hostIp === undefined || a.hostIp === b.hostIp);
 }
 
-export function formatPort(p: PortMapping): string {
-  return `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}:${p.guestPort}/${p.protocol}`;
-}
+export { formatPort } from './port-format.js';

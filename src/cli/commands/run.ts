@@ -71,7 +71,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     security,
     ignoreUnenforced: o['ignore-unenforced'] === true,
     insecureRegistries: list(o, 'insecure-registry'),
-    ports: berth.parsePortSpecs(list(o, 'publish')),
+    ports: await berth.parsePortSpecs(list(o, 'publish')),
   };
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');

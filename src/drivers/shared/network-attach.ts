@@ -27,6 +27,7 @@ import { runTool } from '../../host/net/tool.js';
 import { readNetworkState, NETWORK_FILE, type NetworkState } from '../../network/network-state.js';
 
 export type { NetworkState };
+export { netSyncHandshake } from './net-sync.js';
 
 function writeState(envDir: string, s: NetworkState): void {
   writeJsonAtomic(join(envDir, NETWORK_FILE), s, 0o644, false);

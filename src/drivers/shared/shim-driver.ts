@@ -18,7 +18,6 @@ import { DriverError, StateError, SpecError } from '../../core/errors.js';
 import { killAll, sendSignal, stopWithGrace, waitForExit } from './monitor-control.js';
 import { runToExit, statusFromExit, forwardSignals } from './spawn-wait.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
-import { netSyncHandshake } from './net-sync.js';
 import type { Duplex } from 'node:stream';
 
 /** The network mode's default per backend: chroot shares the host's, container has only lo. */
@@ -151,7 +150,9 @@ export abstract class ShimDriver implements Driver {
     const syncFd = plumbed ? (tty ? 4 : 3) : undefined;
     const [cmd, ...args] = this.runArgv(rec, h.dir, syncFd);
     const extra: ('pipe')[] = [...(tty ? ['pipe' as const] : []), ...(plumbed ? ['pipe' as const] : [])];
-    const plumb = async (pid: number) => (await networkModule()).attach(this.store, rec, pid, rec.rootless);
+    // Loaded before the spawn: the child's pid waits in the socket until the handshake reads it.
+    const net = plumbed ? await networkModule() : undefined;
+    const plumb = (pid: number) => net!.attach(this.store, rec, pid, rec.rootless);
     if (!rec.spec.detach) {
       // Attached: the monitor writes to our stdout/stderr and the log; wait() collects it.
       const child = spawn(cmd!, args, { stdio: ['inherit', 'inherit', 'inherit', ...extra] });
@@ -174,10 +175,10 @@ export abstract class ShimDriver implements Driver {
         child.once('error', (e) => reject(new DriverError('spawn-failed', `cannot start the native helper: ${e.message}`, { cause: e })));
       });
       // A failed plumbing kills the monitor first, so only berth's own error line is printed.
-      if (syncFd !== undefined) await netSyncHandshake(child.stdio[syncFd] as Duplex, plumb, () => child.kill('SIGKILL'));
+      if (net && syncFd !== undefined) await net.netSyncHandshake(child.stdio[syncFd] as Duplex, plumb, () => child.kill('SIGKILL'));
       return;
     }
-    const res = await runToExit(cmd!, args, extra.length, (fds) => (syncFd !== undefined ? netSyncHandshake(fds[syncFd - 3] as Duplex, plumb) : Promise.resolve()));
+    const res = await runToExit(cmd!, args, extra.length, (fds) => (net && syncFd !== undefined ? net.netSyncHandshake(fds[syncFd - 3] as Duplex, plumb) : Promise.resolve()));
     if (res.code !== 0) {
       const line = res.stderr.trim().split('\n').pop() ?? '';
       throw new DriverError('start-failed', line.replace(/^berth: /, '') || `the environment failed to start (exit ${res.code})`, {
