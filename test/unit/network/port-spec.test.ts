@@ -35,3 +35,11 @@ test('the same host port twice is refused; different protocols or addresses are 
   assert.equal(parsePortSpecs(['127.0.0.1:8080:80', '127.0.0.2:8080:80']).length, 2);
   assert.equal(portsClash(parsePortSpec('8080:1'), parsePortSpec('127.0.0.1:8080:2')), true);
 });
+
+test('library specs with impossible ports are refused before anything starts', async () => {
+  const { validateSpec } = await import('../../../src/core/spec-validate.js');
+  const { defaultSpec } = await import('../../../src/core/spec.js');
+  assert.throws(() => validateSpec(defaultSpec({ ports: [{ hostPort: 0, guestPort: 80, protocol: 'tcp' }] })), /invalid published port/);
+  assert.throws(() => validateSpec(defaultSpec({ ports: [{ hostPort: 80, guestPort: 80, protocol: 'sctp' as 'tcp' }] })), /invalid published port/);
+  validateSpec(defaultSpec({ ports: [parsePortSpec('8080:80')] }));
+});
