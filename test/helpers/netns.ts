@@ -12,7 +12,7 @@ export interface TestNetns {
   /** Run a host command inside the namespace (as root). */
   sh(cmd: string[]): { code: number; stdout: string; stderr: string };
   /** Run berth through `runner` inside the namespace. */
-  berth(runner: Runner, args: string[], timeoutMs?: number): Promise<Result>;
+  berth(runner: Runner, args: string[], timeoutMs?: number, env?: Record<string, string>): Promise<Result>;
   spawnIn(cmd: string[]): ChildProcess;
   remove(): void;
 }
@@ -38,8 +38,10 @@ export function makeNetns(): TestNetns {
       const r = spawnSync(prefix[0]!, [...prefix.slice(1), ...cmd], { encoding: 'utf8', timeout: 60_000 });
       return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
     },
-    berth(runner, args, timeoutMs = 60_000) {
+    berth(runner, args, timeoutMs = 60_000, env = {}) {
       const w = runner.argv(args);
+      if (runner.mode !== 'root' && Object.keys(env).length > 0) throw new Error('extra environment only for the root runner');
+      w.env = { ...w.env, ...env };
       return new Promise((resolve, reject) => {
         const child = spawn(prefix[0]!, [...prefix.slice(1), w.cmd, ...w.args], { env: w.env, stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';

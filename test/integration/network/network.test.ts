@@ -131,6 +131,23 @@ describe('networks as root, in a test-made network namespace', () => {
     assert.equal(Object.keys(lease).length, 1);
   });
 
+  for (const tool of ['pasta', 'slirp4netns']) {
+    it(`--network user as root through ${tool}: an interface, an address, a published port; rm stops the helper`, async (t) => {
+      if (!requireThat(t, ready, why)) return;
+      const port = tool === 'pasta' ? '18086' : '18087';
+      const env = { BERTH_USER_NET: tool };
+      const r = await ns!.berth(root, ['run', '-d', '-q', '--name', `u-${tool}`, '--backend', 'container', '--network', 'user', '-p', `127.0.0.1:${port}:80`, '-v', `${www}:/www:ro`, 'busybox', '--', 'httpd', '-f', '-p', '80', '-h', '/www'], 60_000, env);
+      assert.equal(r.code, 0, r.stderr);
+      const insp = JSON.parse((await ns!.berth(root, ['inspect', `u-${tool}`])).stdout)[0].Network;
+      assert.equal(insp.Via, tool);
+      assert.equal(insp.IPAddress, tool === 'pasta' ? '10.200.0.2' : '10.0.2.100');
+      const pub = ns!.sh(['busybox', 'wget', '-qO-', `http://127.0.0.1:${port}/`]);
+      assert.equal(pub.stdout, 'served by berth\n', pub.stderr);
+      assert.equal((await ns!.berth(root, ['rm', '-f', `u-${tool}`])).code, 0);
+      assert.ok(!ns!.sh(['busybox', 'netstat', '-ltn']).stdout.includes(`127.0.0.1:${port}`));
+    });
+  }
+
   it('plumbing that fails midway (the bridge replaced by another device): one line, exit 125, no environment, lease or veth left', async (t) => {
     if (!requireThat(t, ready, why)) return;
     assert.equal((await ns!.berth(root, ['network', 'create', 'tbroken', '--subnet', '10.124.0.0/24'])).code, 0);
