@@ -12,6 +12,7 @@ import { validateSpec } from '../core/spec-validate.js';
 import { resolveImage } from '../images/resolve.js';
 import { Reverter } from '../core/reverter.js';
 import { readNetworkState, type NetworkState } from '../network/network-state.js';
+import { defaultNetworkOf } from '../network/network-mode.js';
 
 export interface Started {
   handle: Handle;
@@ -123,7 +124,8 @@ export function listEnvs(ctx: Context, all: boolean): EnvSummary[] {
 
 export function inspectEnv(ctx: Context, ref: string): { record: EnvRecord; status: Status; capabilities: ReturnType<Driver['capabilities']>; limits: unknown; network: NetworkState } {
   const { record, driver, handle } = resolveEnv(ctx, ref);
-  const fallback: NetworkState = { mode: (record.spec.network ?? (record.backend === 'chroot' ? 'host' : 'none')) as NetworkState['mode'], ports: [] };
+  const asked = record.spec.network ?? defaultNetworkOf(record.backend);
+  const fallback: NetworkState = { mode: asked === 'none' || asked === 'host' || asked === 'user' ? asked : 'bridge', ports: [] };
   const network = readNetworkState(handle.dir) ?? (fallback.mode === 'none' ? { ...fallback, interface: 'lo', ip: '127.0.0.1', prefix: 8 } : fallback);
   return { record, status: ctx.store.status(record.id), capabilities: driver.capabilities(), limits: driver.enforcement?.(handle) ?? 'none enforced by this backend', network };
 }

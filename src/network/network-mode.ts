@@ -36,3 +36,14 @@ export function parseNetworkMode(value: string | undefined, backendDefault: 'non
 export function describeMode(m: NetworkMode): string {
   return m.kind === 'bridge' ? m.network : m.kind;
 }
+
+/** The network an environment of `backend` gets when --network is absent: chroot shares the host's. */
+export function defaultNetworkOf(backend: string): 'none' | 'host' {
+  return backend === 'chroot' ? 'host' : 'none';
+}
+
+/** Whether berth plumbs the namespace from outside (user, bridge, NAME), via the shim's handshake. */
+export function isPlumbed(network: string | undefined, backend: string): boolean {
+  const n = network ?? defaultNetworkOf(backend);
+  return n !== 'none' && n !== 'host';
+}

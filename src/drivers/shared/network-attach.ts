@@ -15,10 +15,10 @@ import { tmpdir } from 'node:os';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError, SpecError } from '../../core/errors.js';
-import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
+import { processStartTime } from '../../core/process-identity.js';
 import { NetworkStore, type NetworkRecord } from '../../network/network-store.js';
 import { formatPort, type PortMapping } from '../../network/port-spec.js';
-import { parseNetworkMode, DEFAULT_BRIDGE, type NetworkMode } from '../../network/network-mode.js';
+import { parseNetworkMode, defaultNetworkOf, DEFAULT_BRIDGE, type NetworkMode } from '../../network/network-mode.js';
 import { hostsFile } from '../../network/hosts-file.js';
 import { vethName, GUEST_IFNAME } from '../../network/net-cmdline.js';
 import { ensureBridge, applyNft, attachVeth, detachVeth, hostSubnets } from '../../host/net/bridge-host.js';
@@ -63,13 +63,7 @@ function alive(store: EnvStore): (id: string) => boolean {
 }
 
 function modeOf(rec: EnvRecord): NetworkMode {
-  return parseNetworkMode(rec.spec.network, rec.backend === 'chroot' ? 'host' : 'none');
-}
-
-/** Whether the environment needs berth to plumb its namespace (the shim then waits for it). */
-export function needsPlumbing(rec: EnvRecord): boolean {
-  const k = modeOf(rec).kind;
-  return k === 'user' || k === 'bridge';
+  return parseNetworkMode(rec.spec.network, defaultNetworkOf(rec.backend));
 }
 
 /** Auto-create the default `bridge` network on first use. */
@@ -213,8 +207,4 @@ export async function release(store: EnvStore, envId: string): Promise<void> {
     await applyNft(nftOf(n));
   } catch { /* the bridge or nft may be gone after a reboot; the next attach rewrites the table */ }
   refreshHosts(store, n);
-}
-
-export function userNetAlive(st: NetworkState): boolean {
-  return st.helperPid !== undefined && isProcessAlive(st.helperPid, st.helperStart);
 }

@@ -20,16 +20,11 @@ import { runToExit, statusFromExit, forwardSignals } from './spawn-wait.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import type { Duplex } from 'node:stream';
 
-/** The network mode's default per backend: chroot shares the host's, container has only lo. */
-function networkOf(rec: EnvRecord): string {
-  return rec.spec.network ?? (rec.backend === 'chroot' ? 'host' : 'none');
-}
+import { defaultNetworkOf, isPlumbed } from '../../network/network-mode.js';
 
-/** Modes berth plumbs from outside (anything but none and host), and -p: the cold network module. */
-function needsNetworkModule(rec: EnvRecord): boolean {
-  const n = networkOf(rec);
-  return (n !== 'none' && n !== 'host') || rec.spec.ports.length > 0;
-}
+const networkOf = (rec: EnvRecord): string => rec.spec.network ?? defaultNetworkOf(rec.backend);
+/** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
+const needsNetworkModule = (rec: EnvRecord): boolean => isPlumbed(rec.spec.network, rec.backend) || rec.spec.ports.length > 0;
 
 const networkModule = () => import('./network-attach.js');
 
@@ -144,7 +139,7 @@ export abstract class ShimDriver implements Driver {
   async start(h: Handle): Promise<void> {
     const rec = this.record(h);
     await this.acquire(rec);
-    const plumbed = networkOf(rec) !== 'none' && networkOf(rec) !== 'host';
+    const plumbed = isPlumbed(rec.spec.network, rec.backend);
     const tty = rec.spec.tty && !rec.spec.detach;
     // fd 3 is the detach-key notification of an attached -it session; the handshake comes next.
     const syncFd = plumbed ? (tty ? 4 : 3) : undefined;
