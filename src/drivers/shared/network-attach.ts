@@ -118,6 +118,7 @@ export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean
   if (mode.kind === 'user') {
     const probe = probeUserNet();
     if (!probe.tool) throw new DriverError('no-user-net', `--network user does not work here: ${probe.reason}`);
+    if (ports.length > 0) await stopStaleHelpers(store);
     for (const p of ports) await probePort(p);
     writeState(dir, { mode: 'user', tool: probe.tool, ports });
     return;
@@ -135,6 +136,19 @@ export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean
   nets.write(n);
   const prefix = Number(n.subnet.split('/')[1]);
   writeState(dir, { mode: 'bridge', network: n.name, interface: GUEST_IFNAME, ip: lease.ip, prefix, gateway: n.gateway, ports, veth: lease.veth, bridge: n.bridge });
+}
+
+/**
+ * pasta outlives a command that exited on its own (it does not watch the namespace), holding its
+ * published ports until `stop`/`rm`: stop such helpers of exited environments before ports are
+ * checked, so an exited environment's port is free again, as a bridge lease is.
+ */
+async function stopStaleHelpers(store: EnvStore): Promise<void> {
+  for (const r of store.list()) {
+    if (alive(store)(r.id)) continue;
+    const st = readNetworkState(store.dirOf(r.id));
+    if (st?.mode === 'user' && st.helperPid) await stopUserNet(st.helperPid, st.helperStart);
+  }
 }
 
 /** Ask the namespace of pid for its first non-loopback IPv4 address (pasta copies the host's). */

@@ -231,6 +231,12 @@ describe('--network user as the unprivileged user, in a test-made network namesp
     const pub = ns!.sh(['busybox', 'wget', '-qO-', 'http://127.0.0.1:18085/']);
     assert.equal(pub.stdout, 'served by berth\n', pub.stderr);
     assert.equal((await ns!.berth(user, ['rm', '-f', 'u1'])).code, 0);
+    // An environment that exits on its own frees its published port for the next one.
+    const first = await ns!.berth(user, ['run', '-q', '--name', 'u2', '--backend', 'container', '--network', 'user', '-p', '127.0.0.1:18085:80', 'busybox', 'true']);
+    assert.equal(first.code, 0, first.stderr);
+    const second = await ns!.berth(user, ['run', '--rm', '-q', '--backend', 'container', '--network', 'user', '-p', '127.0.0.1:18085:80', 'busybox', 'true']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal((await ns!.berth(user, ['rm', 'u2'])).code, 0);
     const helper = ns!.sh(['busybox', 'netstat', '-ltn']).stdout;
     assert.ok(!helper.includes('127.0.0.1:18085'), helper);
   });
