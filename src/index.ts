@@ -41,6 +41,9 @@ export { SESSION_LABEL, sessionId } from './api/session.js';
 export { recordText } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { parseEnvArgs } from './core/env-vars.js';
+export { formatPort, type PortMapping } from './network/port-format.js';
+export type { NetworkRecord } from './network/network-store.js';
+export type { NetworkState } from './network/network-state.js';
 export type { DoctorReport } from './api/doctor.js';
 export { BACKEND_NAMES } from './core/spec.js';
 
@@ -303,4 +306,35 @@ export async function login(registry: string, username: string, password: string
 export async function logout(registry: string) {
   const [{ logout: doLogout }, { registryHost }] = await Promise.all([import('./images/registry/login.js'), import('./images/ref.js')]);
   return doLogout(registryHost(registry));
+}
+
+/** Create a bridge network (root): its bridge, subnet and NAT table in berth's network namespace. */
+export async function networkCreate(name: string, opts: { subnet?: string } & ContextOptions = {}) {
+  const { createNetwork } = await import('./api/networks.js');
+  return createNetwork(ctxFor(opts), name, opts.subnet);
+}
+
+/** Every bridge network with its live environments. */
+export async function networkList(opts: ContextOptions = {}) {
+  const { listNetworks } = await import('./api/networks.js');
+  return listNetworks(ctxFor(opts));
+}
+
+/** A network's record: subnet, bridge, and each attached environment's address and ports. */
+export async function networkInspect(name: string, opts: ContextOptions = {}) {
+  const { inspectNetwork } = await import('./api/networks.js');
+  return inspectNetwork(ctxFor(opts), name);
+}
+
+/** Remove a network (refused while an environment uses it): bridge, NAT table and record. */
+export async function networkRemove(name: string, opts: ContextOptions = {}) {
+  const { removeNetwork } = await import('./api/networks.js');
+  return removeNetwork(ctxFor(opts), name);
+}
+
+/** Parse `-p [IP:]HOST:GUEST[/tcp|udp]` values (one SpecError naming the bad one). Loaded lazily. */
+export async function parsePortSpecs(specs: string[]) {
+  if (specs.length === 0) return [];
+  const { parsePortSpecs: parse } = await import('./network/port-spec.js');
+  return parse(specs);
 }

@@ -7,5 +7,6 @@ import { vmDisks } from './vm-disks.js';
 import { microvmBoot } from './microvm-boot.js';
 import { umlStartup } from './uml-startup.js';
 import { pullThroughput } from './pull-throughput.js';
+import { networkThroughput } from './network-throughput.js';
 
-export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks, umlStartup, microvmBoot, pullThroughput];
+export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks, umlStartup, microvmBoot, pullThroughput, networkThroughput];

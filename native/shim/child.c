@@ -1,7 +1,7 @@
 /* child.c: the `run` child, from fork() to execvpe(). Every failure goes to
  * the monitor through sync.c ("125 <message>"). Order matters:
  * user ns (+ sync point: cgroups joined, maps written) -> mount/uts/pid/
- * net/ipc/cgroup ns -> lo up -> [--pid-ns: fork PID 1] -> private / ->
+ * net/ipc/cgroup ns -> lo up -> [--net-sync-fd: caller plumbs the netns] -> [--pid-ns: fork PID 1] -> private / ->
  * overlay -> /proc /sys /dev --bind -> pivot_root -> hostname ->
  * [--pid-ns: PID 1 forks CMD] -> cwd -> caps, user -> seccomp -> exec. */
 #include "shim.h"
@@ -45,6 +45,8 @@ void child_run(const struct opts *o, const struct child_io *io,
 		die_errno(NULL, "unshare(namespaces)");
 	if (o->ns.net)
 		netns_lo_up();
+	if (o->net_sync_fd >= 0)
+		netsync_child(o->net_sync_fd);
 	if (o->ns.pid)
 		init_fork(pid_fd); /* from here on: PID 1 of the new pid ns */
 	if (mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

@@ -109,6 +109,7 @@ static void defaults(struct opts *o)
 	o->user.ngroups = -1;
 	o->pid = -1;
 	o->notify_fd = -1;
+	o->net_sync_fd = -1;
 }
 
 /* Options shared by run and exec. Returns 1 if argv[*i] was consumed. */
@@ -218,6 +219,13 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 			o->notify_fd = (int)fd;
 			fcntl(o->notify_fd, F_SETFD, FD_CLOEXEC); /* the command must not inherit it */
 		}
+		else if (!strcmp(a, "--net-sync-fd")) {
+			unsigned long fd = parse_num(value(argc, argv, &i), "--net-sync-fd");
+			if (fd < 3 || fd > 1024 || fcntl((int)fd, F_GETFD) < 0)
+				die("invalid --net-sync-fd %lu (an open descriptor above 2)", fd);
+			o->net_sync_fd = (int)fd;
+			fcntl(o->net_sync_fd, F_SETFD, FD_CLOEXEC); /* the command must not inherit it */
+		}
 		else if (!strcmp(a, "--lower")) {
 			if (o->n_lower >= MAX_LIST)
 				die("too many --lower options (max %d)", MAX_LIST);
@@ -270,6 +278,8 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 		die("--proc new needs --pid-ns (or use --proc bind)");
 	if (o->sys == SYS_NEW_RO && o->ns.user && !o->ns.net)
 		die("--sys new-ro needs --net-ns in a user namespace (or use --sys bind-ro)");
+	if (o->net_sync_fd >= 0 && !o->ns.net)
+		die("--net-sync-fd needs --net-ns");
 	o->ns.mnt = 1;
 	o->ns.uts = o->hostname != NULL;
 	if (!o->log_max_files)

@@ -93,6 +93,8 @@ int cmd_run(int argc, char **argv)
 		if (pid > 0) {
 			set_die_hook(NULL);
 			close(rp[1]);
+			if (O.net_sync_fd >= 0)
+				close(O.net_sync_fd); /* only the child may answer the caller */
 			return front_wait(rp[0]);
 		}
 		close(rp[0]);
@@ -127,6 +129,8 @@ int cmd_run(int argc, char **argv)
 		close(pidp[0]);
 		child_run(&O, &io, &us, pidp[1]);
 	}
+	if (O.net_sync_fd >= 0)
+		close(O.net_sync_fd); /* the child holds it: EOF tells the caller it died */
 	if (O.tty)
 		close(consp[1]);
 	else {

@@ -42,6 +42,7 @@ struct opts {
 	unsigned log_max_files;          /* --log-max-files, default 1 */
 	int detach, tty, interactive;
 	int notify_fd; /* --notify-fd N: detach keys tell the CLI here; -1 = no detach keys */
+	int net_sync_fd; /* --net-sync-fd N: netns handshake with the caller (netsync.c); -1 = none */
 	struct ns_flags ns;
 	struct idmap uid_map[MAX_LIST], gid_map[MAX_LIST];
 	int n_uid_map, n_gid_map;
@@ -153,6 +154,9 @@ void procfs_mount_new(int rootfd); /* fresh procfs + Podman's masks */
 /* ---- netns.c / cgroup.c / caps.c / seccomp.c ----------------------------- */
 
 void netns_lo_up(void);
+/* netsync.c: --net-sync-fd. In the child, once its network namespace exists:
+ * send "<host pid>\n", wait for "1" (the caller configured the namespace). */
+void netsync_child(int fd);
 void cgroup_join(const struct opts *o, pid_t pid); /* pid -> every DIR/cgroup.procs */
 unsigned long long caps_parse(const char *list);
 void caps_bound(const struct opts *o);  /* while privileged: bounding + inheritable */

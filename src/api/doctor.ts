@@ -4,6 +4,7 @@ import type { Capabilities, Probe } from '../drivers/driver.js';
 import type { BackendName } from '../core/spec.js';
 import type { Finding } from '../host/probes/finding.js';
 import { probeAll } from '../host/probes/index.js';
+import { probeUserNet } from '../host/net/user-net.js';
 
 export interface DoctorReport {
   user: { uid: number; rootless: boolean };
@@ -22,7 +23,13 @@ export async function runDoctor(ctx: Context): Promise<DoctorReport> {
     user: { uid: process.getuid?.() ?? 0, rootless: ctx.rootless },
     paths: { data: ctx.paths.data, runtime: ctx.paths.runtime },
     backends,
-    host,
+    host: { ...host, 'network user': userNetFinding() },
     autoChoice: first ? first.name : 'none',
   };
+}
+
+/** Which helper `--network user` would use here, or why it cannot work. */
+function userNetFinding(): Finding {
+  const p = probeUserNet();
+  return p.tool ? { ok: true, detail: `--network user uses ${p.tool}`, value: p.tool } : { ok: false, detail: p.reason };
 }

@@ -12,6 +12,8 @@ import { validateSpec } from '../core/spec-validate.js';
 import { resolveImage } from '../images/resolve.js';
 import { Reverter } from '../core/reverter.js';
 import { matchesLabel, type LabelSelector } from './labels.js';
+import { readNetworkState, type NetworkState } from '../network/network-state.js';
+import { defaultNetworkOf } from '../network/network-mode.js';
 
 export interface Started {
   handle: Handle;
@@ -121,9 +123,12 @@ export function listEnvs(ctx: Context, all: boolean): EnvSummary[] {
   return out;
 }
 
-export function inspectEnv(ctx: Context, ref: string): { record: EnvRecord; status: Status; capabilities: ReturnType<Driver['capabilities']>; limits: unknown } {
+export function inspectEnv(ctx: Context, ref: string): { record: EnvRecord; status: Status; capabilities: ReturnType<Driver['capabilities']>; limits: unknown; network: NetworkState } {
   const { record, driver, handle } = resolveEnv(ctx, ref);
-  return { record, status: ctx.store.status(record.id), capabilities: driver.capabilities(), limits: driver.enforcement?.(handle) ?? 'none enforced by this backend' };
+  const asked = record.spec.network ?? defaultNetworkOf(record.backend);
+  const fallback: NetworkState = { mode: asked === 'none' || asked === 'host' || asked === 'user' ? asked : 'bridge', ports: [] };
+  const network = readNetworkState(handle.dir) ?? (fallback.mode === 'none' ? { ...fallback, interface: 'lo', ip: '127.0.0.1', prefix: 8 } : fallback);
+  return { record, status: ctx.store.status(record.id), capabilities: driver.capabilities(), limits: driver.enforcement?.(handle) ?? 'none enforced by this backend', network };
 }
 
 function needs(ctx: Context, ref: string, what: 'pause' | 'stats'): Resolved {

@@ -22,6 +22,7 @@ import { diskCommand } from './commands/disk.js';
 import { kernelsCommand } from './commands/kernels.js';
 import { saveCommand, loadCommand, exportCommand } from './commands/archive.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
+import { networkCommand } from './commands/network.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -85,6 +86,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(reapCommand as CommandModule)
     .command(matrixCommand as CommandModule)
     .command(kernelsCommand as CommandModule)
+    .command(networkCommand)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

@@ -25,6 +25,12 @@ export function validateSpec(spec: EnvSpec): void {
   if (spec.kernel !== undefined && (spec.kernel.trim() === '' || spec.kernel.includes('\0'))) {
     throw new SpecError('bad-kernel', `invalid --kernel "${spec.kernel}"`, { fix: 'name a kernel from `berth kernels` or give a kernel file path' });
   }
+  for (const p of spec.ports) {
+    const port = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+    if (!port(p.hostPort) || !port(p.guestPort) || (p.protocol !== 'tcp' && p.protocol !== 'udp')) {
+      throw new SpecError('bad-port', `invalid published port ${JSON.stringify(p)}`, { fix: 'ports are 1-65535, protocol tcp or udp (-p [IP:]HOST:GUEST[/tcp|udp])' });
+    }
+  }
   if (spec.hostname !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(spec.hostname)) {
     throw new SpecError('bad-hostname', `invalid hostname "${spec.hostname}"`, { fix: 'use letters, digits, . and -, at most 63 characters' });
   }

@@ -1,4 +1,5 @@
 /** The environment spec: what the user asked for, independent of the backend. */
+import type { PortMapping } from '../network/port-format.js';
 export type BackendName = 'chroot' | 'container' | 'uml' | 'microvm';
 export const BACKEND_NAMES: readonly BackendName[] = ['microvm', 'uml', 'container', 'chroot'];
 
@@ -47,6 +48,13 @@ export interface EnvSpec {
   ignoreUnenforced: boolean;
   /** VM backends: a kernel manifest name (`berth kernels`) or a path to a kernel file; default the backend's own. */
   kernel?: string;
+  /**
+   * --network: none (loopback only), host, user (pasta/slirp4netns), bridge, or a network's
+   * name. Absent: the backend's default (container: none, chroot: host).
+   */
+  network?: string;
+  /** -p: host ports published to the environment. */
+  ports: PortMapping[];
 }
 
 export interface SecurityOptions {
@@ -72,6 +80,7 @@ export function defaultSpec(partial: Partial<EnvSpec> = {}): EnvSpec {
     security: { capAdd: [], capDrop: [], seccomp: 'default', privileged: false },
     ignoreUnenforced: false,
     insecureRegistries: [],
+    ports: [],
     ...partial,
   };
 }

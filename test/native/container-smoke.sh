@@ -71,6 +71,11 @@ suite() {
 	fresh; shim "${SUBMAPS[@]}" "${CT[@]}" --bind "$D/nonexistent:/x" -- true 2>"$D/err"
 	expect_rc "setup failure inside the init" 125 $?
 	check "setup failure is one line 'berth: ...'" test "$(wc -l <"$D/err")" = 1 -a -n "$(grep '^berth: --bind source' "$D/err")"
+	# --- --net-sync-fd: the caller must answer "1" (here it never does: EOF), and it needs --net-ns
+	fresh; shim "${SUBMAPS[@]}" "${CT[@]}" --net-sync-fd 3 -- true 3<>/dev/null 2>"$D/err"; expect_rc "--net-sync-fd without an answer" 125 $?
+	check "no answer: one line, network not set up" grep -qx 'berth: the network was not set up (berth gave up on it)' "$D/err"
+	fresh; shim "${SUBMAPS[@]}" --pid-ns --proc new --net-sync-fd 3 -- true 3</dev/null 2>"$D/err"; expect_rc "--net-sync-fd without --net-ns" 125 $?
+	check "--net-sync-fd refusal is one line" grep -qx 'berth: --net-sync-fd needs --net-ns' "$D/err"
 	fresh; shim "${SUBMAPS[@]}" --proc new -- true 2>"$D/err"; expect_rc "--proc new without --pid-ns" 125 $?
 	check "--proc new refusal is one line" grep -qx 'berth: --proc new needs --pid-ns.*' "$D/err"
 	if [ "$MODE" = rootless ]; then

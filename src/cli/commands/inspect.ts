@@ -7,7 +7,7 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
   builder: (y) => y.positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' }) as never,
   handler: (a) => {
     const out = a.envs.map((ref) => {
-      const { record, status, capabilities, limits } = berth.inspect(ref);
+      const { record, status, capabilities, limits, network } = berth.inspect(ref);
       return {
         Id: record.id,
         Name: record.name,
@@ -19,6 +19,14 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
         Image: { ref: record.image.ref, digest: record.image.digest },
         Config: { ...record.spec, hostname: record.hostname },
         Limits: limits,
+        Network: {
+          Mode: network.mode === 'bridge' ? `bridge (${network.network})` : network.mode,
+          ...(network.tool ? { Via: network.tool } : {}),
+          ...(network.interface ? { Interface: network.interface } : {}),
+          ...(network.ip ? { IPAddress: network.ip, PrefixLength: network.prefix } : {}),
+          ...(network.gateway ? { Gateway: network.gateway } : {}),
+          Ports: network.ports.map(berth.formatPort),
+        },
         State: status,
       };
     });

@@ -74,13 +74,17 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     ignoreUnenforced: o['ignore-unenforced'] === true,
     insecureRegistries: list(o, 'insecure-registry'),
     ...(diskSizeBytes !== undefined ? { diskSizeBytes } : {}),
+    ports: await berth.parsePortSpecs(list(o, 'publish')),
   };
   if (o.pull === true) input.pull = true;
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
   }
-  const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel') };
+  const optional = { network: str(o, 'network'), name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel') };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
+  if (str(o, 'network') === 'host' && o.quiet !== true && backend !== 'chroot') {
+    process.stderr.write('berth: --network host: the environment shares the host\'s network stack (no isolation of interfaces, ports or firewall)\n');
+  }
   if (o.quiet !== true) input.onProgress = terminalProgress();
   if (backend === 'auto' && o.quiet !== true) {
     input.onChoice = (c) => {

@@ -14,6 +14,8 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
   { name: 'disk-size', type: 'string', valueName: 'SIZE', describe: 'root disk size, e.g. 4g (uml, microvm; the guest grows its file system to it)' },
   { name: 'pids-limit', type: 'string', valueName: 'N', describe: 'maximum number of processes (backends that enforce limits)' },
   { name: 'kernel', type: 'string', valueName: 'NAME|PATH', describe: 'kernel for uml/microvm: a name from `berth kernels` or a kernel file path' },
+  { name: 'network', type: 'string', valueName: 'MODE', describe: 'none (container default: only lo), host (chroot default: the host\'s network, NOT isolated), user (pasta/slirp4netns, rootless), bridge, or a network\'s NAME (root)' },
+  { name: 'publish', short: 'p', type: 'string', multiple: true, valueName: '[IP:]HOST:GUEST[/tcp|udp]', describe: 'publish a port on the host (needs --network user, bridge or NAME)' },
   { name: 'insecure-registry', type: 'string', multiple: true, valueName: 'HOST[:PORT]', describe: 'pull from this registry over plain http (loopback registries always are)' },
   { name: 'pull', type: 'boolean', describe: 'pull (registry) or rebuild (debian:) the image even if it is stored' },
   { name: 'ignore-unenforced', type: 'boolean', describe: 'run even if a limit cannot be enforced here (says which)' },

@@ -9,6 +9,7 @@ import type { ShimIsolation } from '../shared/shim-cmdline.js';
 import { ShimDriver } from '../shared/shim-driver.js';
 import { CHROOT_ISOLATION } from './chroot-cmdline.js';
 import { probeChroot } from './chroot-probe.js';
+import { networkProblems, SHIM_NETWORK_MODES } from '../shared/network-validate.js';
 
 const CAPABILITIES: Capabilities = {
   isolation: 'filesystem',
@@ -18,11 +19,12 @@ const CAPABILITIES: Capabilities = {
   tty: true,
   pause: false,
   checkpoint: false,
-  networkModes: ['host'],
+  networkModes: SHIM_NETWORK_MODES,
   limits: { memory: false, cpus: false, pids: false },
   summary:
     'chroot isolates the filesystem only (a copy-on-write overlay root and its own hostname); ' +
-    'processes, network, users, IPC and resources are shared with the host',
+    'processes, users, IPC and resources are shared with the host, and so is the network unless --network ' +
+    'asks for a namespace of its own (none, user, bridge, NAME)',
 };
 
 export class ChrootDriver extends ShimDriver {
@@ -36,8 +38,8 @@ export class ChrootDriver extends ShimDriver {
     return CAPABILITIES;
   }
 
-  validate(spec: EnvSpec, _rootless: boolean): Problem[] {
-    const problems: Problem[] = [];
+  validate(spec: EnvSpec, rootless: boolean): Problem[] {
+    const problems: Problem[] = networkProblems(spec, rootless, 'host');
     const fix = 'use --backend container, which enforces limits with cgroups';
     if (spec.limits.memoryBytes !== undefined) problems.push({ field: 'memory', message: 'the chroot backend cannot enforce --memory', fix });
     if (spec.limits.cpus !== undefined) problems.push({ field: 'cpus', message: 'the chroot backend cannot enforce --cpus', fix });

@@ -14,6 +14,7 @@ import { probeContainer } from './container-probe.js';
 import { effectiveCaps, ALL_CAPS } from './capabilities-list.js';
 import { readCgroupHost, planCgroups, applyPlan, joinDirs, removeCgroups, oomKilled, freeze, thaw, stats as cgroupStats, describeCgroups, type CgroupPlan } from '../../host/cgroups/index.js';
 import { DriverError, SpecError } from '../../core/errors.js';
+import { networkProblems, SHIM_NETWORK_MODES } from '../shared/network-validate.js';
 
 const CAPABILITIES: Capabilities = {
   isolation: 'namespaces',
@@ -23,10 +24,10 @@ const CAPABILITIES: Capabilities = {
   tty: true,
   pause: true,
   checkpoint: false,
-  networkModes: ['none'],
+  networkModes: SHIM_NETWORK_MODES,
   limits: { memory: true, cpus: true, pids: true },
   summary:
-    'container isolates processes (own pid namespace, berth init as PID 1), network (only lo), IPC, hostname and ' +
+    'container isolates processes (own pid namespace, berth init as PID 1), network (only lo unless --network says otherwise), IPC, hostname and ' +
     'cgroups, with a copy-on-write root, reduced capabilities, no_new_privs and a seccomp filter; the kernel is the host\'s',
 };
 
@@ -43,8 +44,8 @@ export class ContainerDriver extends ShimDriver {
     return CAPABILITIES;
   }
 
-  validate(spec: EnvSpec, _rootless: boolean): Problem[] {
-    const problems: Problem[] = [];
+  validate(spec: EnvSpec, rootless: boolean): Problem[] {
+    const problems: Problem[] = networkProblems(spec, rootless, 'none');
     try {
       effectiveCaps(spec.security.capAdd, spec.security.capDrop);
     } catch (e) {

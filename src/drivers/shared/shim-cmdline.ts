@@ -29,6 +29,8 @@ export interface ShimRunInput {
   /** Rotate the log past this size (`--log-max-size`); absent: no cap. */
   /** An inherited descriptor the shim reports "detached" on when Ctrl-P Ctrl-Q is typed (-it). */
   notifyFd?: number;
+  /** An inherited socket for the network handshake (`--net-sync-fd`): berth plumbs the netns. */
+  netSyncFd?: number;
   logMaxBytes?: number;
   /** Rotated files kept, ctr.log included (`--log-max-files`); only with logMaxBytes. */
   logMaxFiles?: number;
@@ -103,6 +105,7 @@ export function shimRunArgv(i: ShimRunInput): string[] {
   argv.push('--upper', i.upper, '--work', i.work, '--rootfs', i.rootfs);
   if (i.rootless) argv.push('--overlay-userxattr');
   argv.push('--hostname', i.hostname, ...namespaceArgs(i.isolation));
+  if (i.netSyncFd !== undefined) argv.push('--net-sync-fd', String(i.netSyncFd));
   argv.push('--proc', i.isolation.proc, '--sys', i.isolation.sys);
   for (const b of i.binds) argv.push('--bind', `${b.source}:${b.target}${b.readOnly ? ':ro' : ''}`);
   argv.push(...envArgs(i.env));

@@ -19,6 +19,15 @@ import { DriverError, StateError, SpecError } from '../../core/errors.js';
 import { killAll, sendSignal, stopWithGrace, waitForExit } from './monitor-control.js';
 import { runToExit, statusFromExit, forwardSignals } from './spawn-wait.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
+import type { Duplex } from 'node:stream';
+
+import { defaultNetworkOf, isPlumbed } from '../../network/network-mode.js';
+
+const networkOf = (rec: EnvRecord): string => rec.spec.network ?? defaultNetworkOf(rec.backend);
+/** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
+const needsNetworkModule = (rec: EnvRecord): boolean => isPlumbed(rec.spec.network, rec.backend) || rec.spec.ports.length > 0;
+
+const networkModule = () => import('./network-attach.js');
 
 function readImageFile(layers: string[], path: string): string {
   for (const l of layers) {
@@ -77,16 +86,27 @@ export abstract class ShimDriver implements Driver {
     // chroot shares the host's network, so it shares its resolver configuration.
     if (existsSync('/etc/resolv.conf')) copyFileSync('/etc/resolv.conf', join(dir, 'resolv.conf'));
     else writeFileSync(join(dir, 'resolv.conf'), '');
+    const rec = this.store.readRecord(env.id);
+    if (rec && needsNetworkModule(rec)) await (await networkModule()).reserve(this.store, rec, env.rootless);
     return { id: env.id, name: env.name, backend: this.name, dir };
   }
 
-  private runArgv(rec: EnvRecord, dir: string): string[] {
+  /** The backend's isolation with the network mode applied (host: no net namespace). */
+  private isolationWithNetwork(rec: EnvRecord): ShimIsolation {
+    const iso = this.isolation(rec);
+    const mode = networkOf(rec);
+    if (mode === 'host') return { ...iso, netNs: false, ...(rec.rootless && iso.sys === 'new-ro' ? { sys: 'bind-ro' as const } : {}) };
+    return { ...iso, netNs: true };
+  }
+
+  private runArgv(rec: EnvRecord, dir: string, netSyncFd?: number): string[] {
     const spec = rec.spec;
     const user = this.user(rec, spec.user);
     const maps = rec.rootless ? rootlessIdMaps() : { uid: [], gid: [] };
     const command = spec.command.length > 0 ? spec.command : [...rec.image.config.entrypoint, ...rec.image.config.cmd];
     return shimRunArgv({
-      isolation: this.isolation(rec),
+      isolation: this.isolationWithNetwork(rec),
+      ...(netSyncFd !== undefined ? { netSyncFd } : {}),
       shim: shimPath(),
       stateDir: dir,
       ...(spec.tty && !spec.detach ? { notifyFd: 3 } : {}),
@@ -120,11 +140,18 @@ export abstract class ShimDriver implements Driver {
   async start(h: Handle): Promise<void> {
     const rec = this.record(h);
     await this.acquire(rec);
-    const [cmd, ...args] = this.runArgv(rec, h.dir);
+    const plumbed = isPlumbed(rec.spec.network, rec.backend);
+    const tty = rec.spec.tty && !rec.spec.detach;
+    // fd 3 is the detach-key notification of an attached -it session; the handshake comes next.
+    const syncFd = plumbed ? (tty ? 4 : 3) : undefined;
+    const [cmd, ...args] = this.runArgv(rec, h.dir, syncFd);
+    const extra: ('pipe')[] = [...(tty ? ['pipe' as const] : []), ...(plumbed ? ['pipe' as const] : [])];
+    // Loaded before the spawn: the child's pid waits in the socket until the handshake reads it.
+    const net = plumbed ? await networkModule() : undefined;
+    const plumb = (pid: number) => net!.attach(this.store, rec, pid, rec.rootless);
     if (!rec.spec.detach) {
       // Attached: the monitor writes to our stdout/stderr and the log; wait() collects it.
-      const tty = rec.spec.tty;
-      const child = spawn(cmd!, args, { stdio: tty ? ['inherit', 'inherit', 'inherit', 'pipe'] : ['inherit', 'inherit', 'inherit'] });
+      const child = spawn(cmd!, args, { stdio: ['inherit', 'inherit', 'inherit', ...extra] });
       this.children.set(h.id, child);
       const stopForwarding = forwardSignals(child);
       if (tty) {
@@ -143,9 +170,11 @@ export abstract class ShimDriver implements Driver {
         child.once('spawn', resolve);
         child.once('error', (e) => reject(new DriverError('spawn-failed', `cannot start the native helper: ${e.message}`, { cause: e })));
       });
+      // A failed plumbing kills the monitor first, so only berth's own error line is printed.
+      if (net && syncFd !== undefined) await net.netSyncHandshake(child.stdio[syncFd] as Duplex, plumb, () => child.kill('SIGKILL'));
       return;
     }
-    const res = await runToExit(cmd!, args);
+    const res = await runToExit(cmd!, args, extra.length, (fds) => (net && syncFd !== undefined ? net.netSyncHandshake(fds[syncFd - 3] as Duplex, plumb) : Promise.resolve()));
     if (res.code !== 0) {
       const line = res.stderr.trim().split('\n').pop() ?? '';
       throw new DriverError('start-failed', line.replace(/^berth: /, '') || `the environment failed to start (exit ${res.code})`, {
@@ -160,7 +189,7 @@ export abstract class ShimDriver implements Driver {
     const user = this.user(rec, opts.user ?? rec.spec.user);
     const env = commandEnv({ image: rec.image.config.env, user: { ...rec.spec.env, ...opts.env }, hostname: rec.hostname, home: user.home, tty: opts.tty });
     const [cmd, ...args] = shimExecArgv({
-      isolation: this.isolation(rec),
+      isolation: this.isolationWithNetwork(rec),
       shim: shimPath(),
       pid: pids.child,
       rootless: rec.rootless,
@@ -178,8 +207,15 @@ export abstract class ShimDriver implements Driver {
     sendSignal(this.store, h, sig);
   }
 
-  stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined> {
-    return stopWithGrace(this.store, h, opts);
+  async stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined> {
+    const res = await stopWithGrace(this.store, h, opts);
+    await this.releaseNetwork(h.id);
+    return res;
+  }
+
+  /** Published ports, leases and user-network helpers go with the command (stop, rm, rollback). */
+  private async releaseNetwork(id: string): Promise<void> {
+    if (existsSync(join(this.store.dirOf(id), 'network.json'))) await (await networkModule()).release(this.store, id);
   }
 
   async remove(h: Handle, opts: { force: boolean }): Promise<void> {
@@ -190,6 +226,7 @@ export abstract class ShimDriver implements Driver {
     }
     this.store.markState(h.id, 'removing');
     await killAll(this.store, h);
+    await this.releaseNetwork(h.id);
     if (rec) await this.release(rec);
     if (rec?.rootless && existsSync(h.dir)) {
       // Files written by mapped sub-ids belong to them: remove inside the same id mapping.

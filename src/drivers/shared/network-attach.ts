@@ -1,0 +1,224 @@
+/**
+ * The network of a shim environment (container, chroot), loaded lazily: only environments
+ * that ask for `--network user`, a bridge network or `-p` pay for it.
+ *  reserve(): before anything starts: address lease and host ports, checked for conflicts.
+ *  attach():  once the environment's netns exists (shim --net-sync-fd), before the command:
+ *             veth + address + NAT/DNAT rules + peers' hosts files, or pasta / slirp4netns.
+ *  release(): on stop and rm (and rollback): helper stopped, lease and rules removed.
+ * What was set up is recorded in <env>/network.json, which `inspect` shows.
+ */
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { EnvRecord, EnvStore } from '../../core/env-store.js';
+import { writeJsonAtomic } from '../../core/atomic-write.js';
+import { DriverError, SpecError } from '../../core/errors.js';
+import { processStartTime } from '../../core/process-identity.js';
+import { NetworkStore, type NetworkRecord } from '../../network/network-store.js';
+import { formatPort, type PortMapping } from '../../network/port-spec.js';
+import { parseNetworkMode, defaultNetworkOf, DEFAULT_BRIDGE, type NetworkMode } from '../../network/network-mode.js';
+import { hostsFile } from '../../network/hosts-file.js';
+import { vethName, GUEST_IFNAME } from '../../network/net-cmdline.js';
+import { ensureBridge, applyNft, attachVeth, detachVeth, hostSubnets } from '../../host/net/bridge-host.js';
+import { probeUserNet, startUserNet, stopUserNet, unbindNetns } from '../../host/net/user-net.js';
+import { runTool } from '../../host/net/tool.js';
+import { readNetworkState, NETWORK_FILE, type NetworkState } from '../../network/network-state.js';
+
+export type { NetworkState };
+export { netSyncHandshake } from './net-sync.js';
+
+function writeState(envDir: string, s: NetworkState): void {
+  writeJsonAtomic(join(envDir, NETWORK_FILE), s, 0o644, false);
+}
+
+/** Refuse a host port something on this host already listens on. */
+function probePort(p: PortMapping): Promise<void> {
+  const host = p.hostIp ?? '0.0.0.0';
+  return new Promise((resolve, reject) => {
+    const fail = (e: NodeJS.ErrnoException) => {
+      const why = e.code === 'EADDRINUSE' ? 'is already in use on this host' : e.code === 'EADDRNOTAVAIL' ? `cannot be bound: ${host} is not an address of this host` : `cannot be bound (${e.code ?? e.message})`;
+      reject(new SpecError('port-in-use', `host port ${formatPort(p)} ${why}`, { fix: 'choose another host port with -p' }));
+    };
+    if (p.protocol === 'udp') {
+      const s = createSocket('udp4');
+      s.once('error', fail);
+      s.bind(p.hostPort, host, () => s.close(() => resolve()));
+    } else {
+      const s = createServer();
+      s.once('error', fail);
+      s.listen({ port: p.hostPort, host, exclusive: true }, () => s.close(() => resolve()));
+    }
+  });
+}
+
+/** Leases of environments that are gone (removed, exited, never recorded) are free. */
+function alive(store: EnvStore): (id: string) => boolean {
+  return (id) => {
+    if (!store.readRecord(id)) return false;
+    const st = store.status(id).state;
+    return st === 'created' || st === 'running' || st === 'paused';
+  };
+}
+
+function modeOf(rec: EnvRecord): NetworkMode {
+  return parseNetworkMode(rec.spec.network, defaultNetworkOf(rec.backend));
+}
+
+/** Auto-create the default `bridge` network on first use. */
+async function defaultNetwork(nets: NetworkStore): Promise<NetworkRecord> {
+  const existing = nets.read(DEFAULT_BRIDGE);
+  if (existing) return existing;
+  const n = nets.plan(DEFAULT_BRIDGE, undefined, await hostSubnets());
+  await ensureBridge(n.bridge, `${n.gateway}/${n.subnet.split('/')[1]}`);
+  await applyNft({ table: n.table, bridge: n.bridge, subnet: n.subnet, published: [] });
+  nets.write(n);
+  return n;
+}
+
+function nftOf(n: NetworkRecord) {
+  return {
+    table: n.table,
+    bridge: n.bridge,
+    subnet: n.subnet,
+    published: Object.values(n.leases).flatMap((l) => l.ports.map((port) => ({ guestIp: l.ip, port }))),
+  };
+}
+
+/** Rewrite every member's /etc/hosts in place (it is bind-mounted: the inode must stay). */
+function refreshHosts(store: EnvStore, n: NetworkRecord): void {
+  const leases = Object.values(n.leases);
+  for (const l of leases) {
+    const path = join(store.dirOf(l.envId), 'hosts');
+    if (!existsSync(path)) continue;
+    const rec = store.readRecord(l.envId);
+    const self = rec?.hostname ?? l.names[0] ?? '';
+    const peers = leases.map((p) => ({ ip: p.ip, names: p.envId === l.envId ? p.names.filter((x) => x !== self) : p.names }));
+    writeFileSync(path, hostsFile(self, l.ip, peers));
+  }
+}
+
+/** slirp4netns's API socket: unix socket paths stop at 107 bytes, so a short one when needed. */
+function apiSocketPath(dir: string): string {
+  const inDir = join(dir, 'slirp.sock');
+  return inDir.length <= 100 ? inDir : join(tmpdir(), `berth-slirp-${process.getuid?.() ?? 0}-${basename(dir).slice(0, 16)}.sock`);
+}
+
+const userNetFiles = (dir: string) => ({ pidFile: join(dir, 'user-net.pid'), apiSocket: apiSocketPath(dir), netnsFile: join(dir, 'netns') });
+
+export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean): Promise<void> {
+  const mode = modeOf(rec);
+  const dir = store.dirOf(rec.id);
+  const ports = rec.spec.ports;
+  if (mode.kind === 'none' || mode.kind === 'host') {
+    writeState(dir, { mode: mode.kind, ports: [] });
+    return;
+  }
+  if (mode.kind === 'user') {
+    const probe = probeUserNet();
+    if (!probe.tool) throw new DriverError('no-user-net', `--network user does not work here: ${probe.reason}`);
+    if (ports.length > 0) await stopStaleHelpers(store);
+    for (const p of ports) await probePort(p);
+    writeState(dir, { mode: 'user', tool: probe.tool, ports });
+    return;
+  }
+  if (rootless) throw new SpecError('bridge-rootless', `--network ${mode.network} needs root`, { fix: 'use --network user as a normal user' });
+  const nets = new NetworkStore(store.paths);
+  using _lock = await nets.lock();
+  const n = mode.network === DEFAULT_BRIDGE ? await defaultNetwork(nets) : nets.get(mode.network);
+  NetworkStore.prune(n, alive(store));
+  const clash = nets.conflicts(ports, alive(store), rec.id);
+  if (clash) throw new SpecError('port-in-use', clash, { fix: 'choose another host port with -p' });
+  for (const p of ports) await probePort(p);
+  const names = [...new Set([rec.name, rec.hostname])];
+  const lease = NetworkStore.allocate(n, rec.id, names, ports, vethName(rec.id));
+  nets.write(n);
+  const prefix = Number(n.subnet.split('/')[1]);
+  writeState(dir, { mode: 'bridge', network: n.name, interface: GUEST_IFNAME, ip: lease.ip, prefix, gateway: n.gateway, ports, veth: lease.veth, bridge: n.bridge });
+}
+
+/**
+ * pasta outlives a command that exited on its own (it does not watch the namespace), holding its
+ * published ports until `stop`/`rm`: stop such helpers of exited environments before ports are
+ * checked, so an exited environment's port is free again, as a bridge lease is.
+ */
+async function stopStaleHelpers(store: EnvStore): Promise<void> {
+  for (const r of store.list()) {
+    if (alive(store)(r.id)) continue;
+    const st = readNetworkState(store.dirOf(r.id));
+    if (st?.mode === 'user' && st.helperPid) await stopUserNet(st.helperPid, st.helperStart);
+  }
+}
+
+/** Ask the namespace of pid for its first non-loopback IPv4 address (pasta copies the host's). */
+async function addressIn(pid: number, rootless: boolean): Promise<{ iface?: string; ip?: string; prefix?: number; gateway?: string }> {
+  const enter = ['nsenter', '-t', String(pid), ...(rootless ? ['-U', '--preserve-credentials'] : []), '-n'];
+  const a = await runTool([...enter, 'ip', '-j', '-4', 'addr', 'show']);
+  const r = await runTool([...enter, 'ip', '-j', '-4', 'route', 'show', 'default']);
+  try {
+    const links = JSON.parse(a.stdout) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[];
+    const l = links.find((x) => x.ifname !== 'lo' && x.addr_info.length > 0);
+    const routes = JSON.parse(r.stdout || '[]') as { gateway?: string }[];
+    return { iface: l?.ifname, ip: l?.addr_info[0]?.local, prefix: l?.addr_info[0]?.prefixlen, gateway: routes[0]?.gateway };
+  } catch {
+    return {};
+  }
+}
+
+export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootless: boolean): Promise<void> {
+  const dir = store.dirOf(rec.id);
+  const st = readNetworkState(dir);
+  if (!st) throw new DriverError('no-network-state', `environment ${rec.name} has no network reservation`);
+  if (st.mode === 'user') {
+    const h = await startUserNet(st.tool!, pid, userNetFiles(dir), st.ports, rootless);
+    st.helperPid = h.pid;
+    const start = processStartTime(h.pid);
+    if (start !== undefined) st.helperStart = start;
+    writeState(dir, st);
+    const found = await addressIn(pid, rootless);
+    if (found.iface) st.interface = found.iface;
+    if (found.ip) st.ip = found.ip;
+    if (found.prefix !== undefined) st.prefix = found.prefix;
+    if (found.gateway) st.gateway = found.gateway;
+    if (st.tool === 'slirp4netns') writeFileSync(join(dir, 'resolv.conf'), 'nameserver 10.0.2.3\n');
+    writeState(dir, st);
+    return;
+  }
+  if (st.mode !== 'bridge') return;
+  const nets = new NetworkStore(store.paths);
+  using _lock = await nets.lock();
+  const n = nets.get(st.network!);
+  await ensureBridge(n.bridge, `${n.gateway}/${st.prefix}`);
+  await attachVeth(st.veth!, n.bridge, pid, `${st.ip}/${st.prefix}`, n.gateway);
+  NetworkStore.prune(n, (id) => id === rec.id || alive(store)(id));
+  await applyNft(nftOf(n));
+  nets.write(n);
+  refreshHosts(store, n);
+}
+
+/** Undo attach() and reserve(); safe to call twice, after a crash, or for what never started. */
+export async function release(store: EnvStore, envId: string): Promise<void> {
+  const dir = store.dirOf(envId);
+  const st = readNetworkState(dir);
+  if (!st) return;
+  if (st.mode === 'user') {
+    if (st.helperPid) await stopUserNet(st.helperPid, st.helperStart);
+    await unbindNetns(userNetFiles(dir).netnsFile);
+    rmSync(userNetFiles(dir).apiSocket, { force: true });
+    return;
+  }
+  if (st.mode !== 'bridge' || !st.network) return;
+  const nets = new NetworkStore(store.paths);
+  using _lock = await nets.lock();
+  if (st.veth) await detachVeth(st.veth);
+  const n = nets.read(st.network);
+  if (!n) return;
+  delete n.leases[envId];
+  NetworkStore.prune(n, (id) => id !== envId && alive(store)(id));
+  nets.write(n);
+  try {
+    await applyNft(nftOf(n));
+  } catch { /* the bridge or nft may be gone after a reboot; the next attach rewrites the table */ }
+  refreshHosts(store, n);
+}

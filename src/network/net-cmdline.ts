@@ -1,0 +1,66 @@
+/**
+ * Pure builders for the host tools that plumb networks: `ip -batch` scripts for bridges and
+ * veth pairs, and argv for pasta and slirp4netns. Unit tests pin them; src/host/net runs them.
+ */
+import type { PortMapping } from './port-format.js';
+
+/** Device names are at most 15 bytes: derive short, stable ones from ids. */
+export function vethName(envId: string): string {
+  return `bv${envId.slice(0, 11)}`;
+}
+
+export const GUEST_IFNAME = 'eth0';
+
+export function bridgeCreateBatch(bridge: string, gatewayCidr: string): string {
+  return [`link add ${bridge} type bridge`, `addr add ${gatewayCidr} dev ${bridge}`, `link set ${bridge} up`, ''].join('\n');
+}
+
+/** Host side: a veth pair whose guest end goes straight into the namespace of `pid`. */
+export function vethCreateBatch(veth: string, bridge: string, pid: number): string {
+  return [`link add ${veth} type veth peer name ${GUEST_IFNAME} netns ${pid}`, `link set ${veth} master ${bridge}`, `link set ${veth} up`, ''].join('\n');
+}
+
+/** Guest side (run inside the namespace): address, link up, default route. */
+export function guestAddrBatch(ipCidr: string, gateway: string): string {
+  return [`addr add ${ipCidr} dev ${GUEST_IFNAME}`, `link set ${GUEST_IFNAME} up`, `route add default via ${gateway}`, ''].join('\n');
+}
+
+function pastaPort(p: PortMapping): string[] {
+  return [p.protocol === 'tcp' ? '-t' : '-u', `${p.hostIp ? `${p.hostIp}/` : ''}${p.hostPort}:${p.guestPort}`];
+}
+
+/**
+ * pasta attached to the namespaces of `pid` (rootless: it joins the user namespace that owns
+ * the netns) or, as root, to the netns bind-mounted at `netnsFile` (root pasta cannot open
+ * /proc/PID/ns/* once it dropped its capabilities; Podman passes a file the same way) keeping
+ * its identity (--runas 0). It configures the interface like the host's (address, routes, DNS),
+ * daemonizes once ready and writes its pid to pidFile. Only the ports asked for are forwarded
+ * (`-t none -u none` otherwise: pasta would forward every port bound inside).
+ */
+export function pastaArgv(pid: number, pidFile: string, ports: PortMapping[], netnsFile?: string): string[] {
+  const asRoot = netnsFile !== undefined;
+  const tcp = ports.filter((p) => p.protocol === 'tcp');
+  const udp = ports.filter((p) => p.protocol === 'udp');
+  return [
+    'pasta', '--config-net', '--quiet', '--pid', pidFile,
+    ...(asRoot ? ['--runas', '0'] : []),
+    ...(tcp.length > 0 ? tcp.flatMap(pastaPort) : ['-t', 'none']),
+    ...(udp.length > 0 ? udp.flatMap(pastaPort) : ['-u', 'none']),
+    '-T', 'none', '-U', 'none',
+    ...(asRoot ? ['--netns', netnsFile] : [String(pid)]),
+  ];
+}
+
+/** slirp4netns: tap0 with 10.0.2.100/24, DNS at 10.0.2.3; --ready-fd 3 says when it is up. */
+export function slirp4netnsArgv(pid: number, apiSocket: string, rootless: boolean): string[] {
+  return [
+    'slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--ready-fd=3', `--api-socket=${apiSocket}`,
+    ...(rootless ? [`--userns-path=/proc/${pid}/ns/user`] : []),
+    String(pid), 'tap0',
+  ];
+}
+
+/** The slirp4netns API request publishing one port. */
+export function slirpHostFwd(p: PortMapping): string {
+  return JSON.stringify({ execute: 'add_hostfwd', arguments: { proto: p.protocol, host_addr: p.hostIp ?? '0.0.0.0', host_port: p.hostPort, guest_port: p.guestPort } });
+}

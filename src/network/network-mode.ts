@@ -1,0 +1,49 @@
+/**
+ * What `--network` asks for. none: loopback only; host: the host's network (no namespace);
+ * user: an own interface through pasta or slirp4netns (rootless); bridge: the default berth
+ * bridge network; any other name: a network made by `berth network create`. Pure.
+ */
+import { SpecError } from '../core/errors.js';
+
+export type NetworkMode =
+  | { kind: 'none' }
+  | { kind: 'host' }
+  | { kind: 'user' }
+  /** A bridge network: `bridge` (the default one, created on first use) or a named one. */
+  | { kind: 'bridge'; network: string };
+
+export const DEFAULT_BRIDGE = 'bridge';
+export const RESERVED_NETWORK_NAMES = ['none', 'host', 'user', 'default', 'private', 'slirp4netns', 'pasta'] as const;
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
+export function checkNetworkName(name: string): string {
+  if (!NAME_RE.test(name)) {
+    throw new SpecError('bad-network-name', `invalid network name "${name}"`, { fix: 'use letters, digits, "_", "." and "-" (up to 63, starting with a letter or digit)' });
+  }
+  return name;
+}
+
+export function parseNetworkMode(value: string | undefined, backendDefault: 'none' | 'host'): NetworkMode {
+  const v = value ?? backendDefault;
+  if (v === 'none' || v === 'host' || v === 'user') return { kind: v };
+  if (v === 'slirp4netns' || v === 'pasta') {
+    throw new SpecError('bad-network', `--network ${v}: berth picks pasta or slirp4netns itself`, { fix: 'use --network user (berth inspect shows which one runs)' });
+  }
+  return { kind: 'bridge', network: checkNetworkName(v) };
+}
+
+export function describeMode(m: NetworkMode): string {
+  return m.kind === 'bridge' ? m.network : m.kind;
+}
+
+/** The network an environment of `backend` gets when --network is absent: chroot shares the host's. */
+export function defaultNetworkOf(backend: string): 'none' | 'host' {
+  return backend === 'chroot' ? 'host' : 'none';
+}
+
+/** Whether berth plumbs the namespace from outside (user, bridge, NAME), via the shim's handshake. */
+export function isPlumbed(network: string | undefined, backend: string): boolean {
+  const n = network ?? defaultNetworkOf(backend);
+  return n !== 'none' && n !== 'host';
+}

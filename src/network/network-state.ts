@@ -1,0 +1,31 @@
+/** What an environment's network is, as recorded in <env>/network.json (shown by inspect). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PortMapping } from './port-format.js';
+
+export interface NetworkState {
+  mode: 'none' | 'host' | 'user' | 'bridge';
+  network?: string;
+  interface?: string;
+  ip?: string;
+  prefix?: number;
+  gateway?: string;
+  ports: PortMapping[];
+  /** --network user: which helper runs, and its pid (and start time, against pid reuse). */
+  tool?: 'pasta' | 'slirp4netns';
+  helperPid?: number;
+  helperStart?: number;
+  veth?: string;
+  bridge?: string;
+}
+
+export const NETWORK_FILE = 'network.json';
+
+export function readNetworkState(envDir: string): NetworkState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(envDir, NETWORK_FILE), 'utf8')) as NetworkState;
+  } catch {
+    return undefined;
+  }
+}
+
