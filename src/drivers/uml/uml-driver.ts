@@ -24,12 +24,12 @@ import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import { DriverError, StateError } from '../../core/errors.js';
-import { umlArgv, UML_DEFAULT_MEMORY } from './uml-cmdline.js';
+import { umlArgv } from './uml-cmdline.js';
 import { resolveUmlKernel } from './uml-kernel.js';
 import { ensureBaseDisk } from './uml-base-disk.js';
 import { ensureInitramfs } from './uml-initramfs.js';
 import { probeUml } from './uml-probe.js';
-import { UML_CAPABILITIES, validateUml } from './uml-capabilities.js';
+import { UML_CAPABILITIES, UML_DEFAULT_MEMORY, validateUml } from './uml-capabilities.js';
 
 interface UmlFiles {
   kernel: string;
