@@ -45,7 +45,7 @@ export async function ensureBaseDisk(image: ResolvedImage, opts: { dir: string; 
       if (r.exitCode !== 0) throw new HostError('base-disk-failed', `merging the image layers failed: ${String(r.stderr).trim().split('\n').pop()}`);
     }
     const file = join(tmp, 'base.ext4');
-    const [c, ...a] = wrap(['mke2fs', '-q', '-t', 'ext4', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0', '-d', content, file, `${BASE_DISK_BYTES / 1024}k`]);
+    const [c, ...a] = wrap(['mke2fs', '-q', '-t', 'ext4', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=1,root_owner=0:0', '-d', content, file, `${BASE_DISK_BYTES / 1024}k`]);
     const r = await execa(c!, a, { reject: false });
     if (r.exitCode !== 0) throw new HostError('base-disk-failed', `mke2fs failed: ${String(r.stderr).trim().split('\n').pop()}`, { fix: 'install e2fsprogs' });
     if (!statSync(file).isFile()) throw new HostError('base-disk-failed', 'mke2fs wrote no disk');
