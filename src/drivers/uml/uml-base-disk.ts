@@ -5,7 +5,7 @@
  * namespace with the caller's sub-id maps, so files keep the owners the image gives them.
  * The base is never written: every environment gets its own ubd COW file over it.
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ResolvedImage } from '../../images/image.js';
@@ -49,7 +49,13 @@ export async function ensureBaseDisk(image: ResolvedImage, opts: { dir: string; 
     const r = await execa(c!, a, { reject: false });
     if (r.exitCode !== 0) throw new HostError('base-disk-failed', `mke2fs failed: ${String(r.stderr).trim().split('\n').pop()}`, { fix: 'install e2fsprogs' });
     if (!statSync(file).isFile()) throw new HostError('base-disk-failed', 'mke2fs wrote no disk');
-    renameSync(file, out);
+    // Never replace a base another environment already uses (its COW file records the base's
+    // mtime): the first finished build wins, a concurrent one is dropped.
+    try {
+      linkSync(file, out);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   } finally {
     if (opts.rootless) {
       // Merged files may belong to sub-ids: remove them from inside the same mapping.
