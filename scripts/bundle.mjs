@@ -20,9 +20,18 @@ await build({
     progress: 'src/cli/progress.ts',
     'oci-image': 'src/images/oci-image.ts',
     'image-ref': 'src/images/ref.ts',
+    // Run as its own process under `berth-shim unshare` (src/images/unpack/apply-owners.ts finds it).
+    'apply-owners': 'src/images/unpack/apply-owners-main.ts',
+    'remove-layer': 'src/images/unpack/remove-layer.ts',
+    'debian-image': 'src/images/debian/debian-image.ts',
+    disks: 'src/api/disks.ts',
+    kernels: 'src/api/kernels.ts',
     'uml-driver': 'src/drivers/uml/uml-driver.ts',
     'uml-probe': 'src/drivers/uml/uml-probe.ts',
     'vm-monitor': 'src/drivers/shared/vm-monitor-main.ts',
+    'image-sources': 'src/images/sources/index.ts',
+    'api-export': 'src/api/export.ts',
+    'registry-login': 'src/images/registry/login.ts',
   },
   outdir: 'dist',
   splitting: true,
@@ -33,7 +42,11 @@ await build({
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs', './uml/uml-driver.js': './uml-driver.mjs', './uml/uml-probe.js': './uml-probe.mjs' };
+const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs', './api/disks.js': './disks.mjs', './disks.js': './disks.mjs', './api/kernels.js': './kernels.mjs', './uml/uml-driver.js': './uml-driver.mjs', './uml/uml-probe.js': './uml-probe.mjs',
+  // src/api/images.ts reaches these by longer paths; external too, so their graphs (unpack, shim
+  // argv builders) never make hot modules lazily initialised.
+  '../images/unpack/remove-layer.js': './remove-layer.mjs', '../images/oci-image.js': './oci-image.mjs', '../images/debian/debian-image.js': './debian-image.mjs',
+  './sources/index.js': './image-sources.mjs', '../images/sources/index.js': './image-sources.mjs', './api/export.js': './api-export.mjs', './images/registry/login.js': './registry-login.mjs' };
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -45,7 +58,8 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|uml\/uml-driver|uml\/uml-probe)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml\/uml-driver|uml\/uml-probe|sources\/index|api\/export|images\/registry\/login)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\.\/images\/(unpack\/remove-layer|oci-image|debian\/debian-image|sources\/index)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],
 });

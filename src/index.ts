@@ -6,13 +6,18 @@
  *   const r = await env.exec(['true']);
  */
 import { makeContext, type Context, type ContextOptions } from './api/context.js';
-import { createAndStart, listEnvs, inspectEnv, execIn, stopEnv, killEnv, removeEnv, waitEnv, pauseEnv, resumeEnv, statsOf, processesOf, type CreateHooks } from './api/lifecycle.js';
+import { removeLabelled, createAndStart, listEnvs, inspectEnv, execIn, stopEnv, killEnv, removeEnv, waitEnv, pauseEnv, resumeEnv, statsOf, processesOf, type CreateHooks } from './api/lifecycle.js';
 import { Environment } from './api/environment.js';
+import type { WaitStrategy } from './api/wait-for.js';
+import { parseLabelSelector } from './api/labels.js';
+import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/session.js';
 import { readLogs, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
 import type { ExecOptions, ExitResult } from './drivers/driver.js';
 import type { BackendChoice } from './core/env-store.js';
 import type { CommitEnvOptions } from './images/commit/api.js';
+import type { BaseDiskRequest } from './api/disks.js';
+import type { PullOptions } from './api/images.js';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
@@ -24,7 +29,15 @@ export type { LogRecord } from './core/cri-log.js';
 export type { LogOptions } from './api/logs.js';
 export type { ContextOptions } from './api/context.js';
 export type { CommitEnvOptions } from './images/commit/api.js';
+export type { BaseDiskRequest } from './api/disks.js';
+export type { BaseDisk } from './disks/base-disk.js';
+export type { Kernel } from './kernels/kernel.js';
+export type { KernelListing } from './kernels/list.js';
+export type { PullOptions } from './api/images.js';
 export { Environment } from './api/environment.js';
+export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
+export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
+export { SESSION_LABEL, sessionId } from './api/session.js';
 export { recordText } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { parseEnvArgs } from './core/env-vars.js';
@@ -72,12 +85,47 @@ export async function run(input: SpecInput): Promise<RunResult> {
   }
 }
 
+export interface CreateInput extends SpecInput {
+  /** Wait for this after start (see `waitFor`); on timeout the environment is removed and the call fails. */
+  waitFor?: WaitStrategy;
+  waitTimeoutMs?: number;
+  /**
+   * Label the environment with this process's session and start the session reaper, which removes
+   * what is left when this process dies, even by SIGKILL (default true; false keeps it after exit).
+   */
+  session?: boolean;
+}
+
 /** Create and start a detached environment; dispose it (or call remove()) to clean up. */
-export async function create(input: SpecInput): Promise<Environment> {
+export async function create(input: CreateInput): Promise<Environment> {
   const ctx = ctxFor(input);
-  const spec = specOf({ ...input, detach: true });
+  const { waitFor: strategy, waitTimeoutMs, session = true, ...rest } = input;
+  const labels = session ? { ...rest.labels, [SESSION_LABEL]: sessionId() } : rest.labels;
+  if (session) ensureReaper(input.root);
+  const spec = specOf({ ...rest, ...(labels ? { labels } : {}), detach: true });
   const { handle, choice } = await createAndStart(ctx, spec, input);
-  return new Environment(ctx, handle.id, handle.name, handle.backend, choice);
+  const env = new Environment(ctx, handle.id, handle.name, handle.backend, choice);
+  if (strategy) {
+    try {
+      await env.waitFor(strategy, waitTimeoutMs !== undefined ? { timeoutMs: waitTimeoutMs } : {});
+    } catch (e) {
+      await env.remove(true);
+      throw e;
+    }
+  }
+  return env;
+}
+
+/** Remove every environment carrying a label (`KEY` or `KEY=VALUE`), running or not. */
+export function pruneEnvironments(label: string, opts: ContextOptions = {}): Promise<string[]> {
+  return removeLabelled(ctxFor(opts), parseLabelSelector(label));
+}
+
+/** The reaper's entry (`berth __reap SESSION`): when stdin closes, remove the session's environments. */
+export function reapSession(session: string, opts: ContextOptions = {}): Promise<void> {
+  return reapWhenOrphaned(async () => {
+    await removeLabelled(ctxFor(opts), { key: SESSION_LABEL, value: session });
+  });
 }
 
 /** Attach to an existing environment by id, id prefix or name. */
@@ -153,8 +201,8 @@ export function top(ref: string, opts: ContextOptions = {}) {
   return processesOf(ctxFor(opts), ref);
 }
 
-/** Pull a registry image into the store (always asks the registry). */
-export async function pull(ref: string, opts: { insecure?: string[]; onProgress?: (m: string) => void } & ContextOptions = {}) {
+/** Pull an image into the store: from a registry (always asks it), a tar: tarball (URL or path, `sha256` checked) or an archive. */
+export async function pull(ref: string, opts: PullOptions & ContextOptions = {}) {
   const { pullInto } = await import('./api/images.js');
   const { root, ...rest } = opts;
   return pullInto(ctxFor(root ? { root } : {}), ref, rest);
@@ -185,8 +233,74 @@ export async function commit(envRef: string, imageRef: string, opts: CommitEnvOp
   return commitEnv(ctxFor(root ? { root } : {}), envRef, imageRef, rest);
 }
 
+/**
+ * The ext4 base disk VM backends boot `ref` from: built once per image (and size), shared
+ * read-only. `sizeBytes` below what the image's files need is refused (DiskError disk-too-small).
+ */
+export async function baseDisk(ref: string, opts: BaseDiskRequest & ContextOptions = {}) {
+  const { baseDiskOf } = await import('./api/disks.js');
+  const { root, ...rest } = opts;
+  return baseDiskOf(ctxFor(root ? { root } : {}), ref, rest);
+}
+
 /** Give a stored image another name. */
 export async function tag(source: string, target: string, opts: ContextOptions = {}) {
   const { tagImage } = await import('./api/images.js');
   return tagImage(ctxFor(opts), source, target);
+}
+
+export type { MatrixSpec, Cell } from './api/matrix/cells.js';
+export type { CellResult, CellState } from './api/matrix/report.js';
+export { matrixSpec } from './api/matrix/cells.js';
+export { junitXml, matrixRow, resultWord, MATRIX_HEADERS } from './api/matrix/report.js';
+
+/** Run one command across backends x images x kernels, `jobs` cells at a time (see `berth matrix`). */
+export async function matrix(spec: import('./api/matrix/cells.js').MatrixSpec, opts: import('./api/matrix/run.js').MatrixOptions) {
+  const { runMatrix } = await import('./api/matrix/run.js');
+  return runMatrix(spec, opts);
+}
+
+/** Kernel manifests (uml, microvm) with the versions in the kernel cache. */
+export async function kernels(opts: ContextOptions = {}) {
+  const { kernelsOf } = await import('./api/kernels.js');
+  return kernelsOf(ctxFor(opts));
+}
+
+/** Resolve a kernel by manifest name or path, fetching and verifying it into the cache if needed. */
+export async function kernel(ref: string, opts: { onProgress?: (m: string) => void } & ContextOptions = {}) {
+  const { kernelFor } = await import('./api/kernels.js');
+  return kernelFor(ctxFor(opts.root ? { root: opts.root } : {}), ref, opts.onProgress);
+}
+
+/** Import an oci-archive or docker-archive file (`berth load`); returns what was recorded. */
+export async function load(file: string, opts: ContextOptions = {}) {
+  const { loadImages } = await import('./api/images.js');
+  return loadImages(ctxFor(opts), file);
+}
+
+/** Write a stored image as an archive file, or onto a stream (`berth save`). */
+export async function save(ref: string, out: string | NodeJS.WritableStream, opts: { format?: 'oci-archive' | 'docker-archive' } & ContextOptions = {}) {
+  const { saveImage } = await import('./api/images.js');
+  return saveImage(ctxFor(opts), ref, out, opts.format ?? 'oci-archive');
+}
+
+/** An environment's root filesystem (image + changes) as one tar, to a file or a stream (`berth export`). */
+export async function exportFs(envRef: string, out: string | NodeJS.WritableStream, opts: ContextOptions = {}) {
+  const { exportEnv } = await import('./api/export.js');
+  return exportEnv(ctxFor(opts), envRef, out as string | import('node:stream').Writable);
+}
+
+/** Check credentials against a registry and keep them (Podman's auth.json, or $REGISTRY_AUTH_FILE). */
+export async function login(registry: string, username: string, password: string, opts: { insecure?: string[] } = {}) {
+  const [{ login: doLogin }, { insecureList }, { registryHost }] = await Promise.all([
+    import('./images/registry/login.js'), import('./images/oci-image.js'), import('./images/ref.js'),
+  ]);
+  const host = registryHost(registry);
+  return { registry: host, file: await doLogin(host, username, password, { insecure: insecureList(host, opts.insecure) }) };
+}
+
+/** Forget a registry's credentials; false when none were stored. */
+export async function logout(registry: string) {
+  const [{ logout: doLogout }, { registryHost }] = await Promise.all([import('./images/registry/login.js'), import('./images/ref.js')]);
+  return doLogout(registryHost(registry));
 }

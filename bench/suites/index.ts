@@ -3,6 +3,9 @@ import type { Suite } from '../harness.js';
 import { chrootStartup } from './chroot-startup.js';
 import { containerStartup } from './container-startup.js';
 import { idleContainers } from './idle-containers.js';
+import { vmDisks } from './vm-disks.js';
+import { microvmBoot } from './microvm-boot.js';
 import { umlStartup } from './uml-startup.js';
+import { pullThroughput } from './pull-throughput.js';
 
-export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, umlStartup];
+export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks, umlStartup, microvmBoot, pullThroughput];

@@ -5,6 +5,9 @@ import type { BackendChoice } from '../core/env-store.js';
 import type { LogRecord } from '../core/cri-log.js';
 import { execIn, removeEnv, stopEnv, killEnv, waitEnv } from './lifecycle.js';
 import { readLogs, type LogOptions } from './logs.js';
+import { toExecResult, type EnvExecOptions, type ExecResult } from './exec-result.js';
+import { copyIn, copyOut } from './copy.js';
+import { waitUntil, type WaitStrategy } from './wait-for.js';
 
 export class Environment implements AsyncDisposable {
   constructor(
@@ -15,8 +18,30 @@ export class Environment implements AsyncDisposable {
     readonly choice: BackendChoice,
   ) {}
 
-  exec(argv: string[], opts: Partial<ExecOptions> = {}): Promise<ExitResult> {
-    return execIn(this.ctx, this.id, argv, { tty: false, interactive: false, env: {}, ...opts });
+  /** Run ARGV inside with output captured: `{ exitCode, stdout, stderr, signal, oomKilled, timedOut }`. */
+  async exec(argv: string[], opts: EnvExecOptions = {}): Promise<ExecResult> {
+    return toExecResult(await this.execRaw(argv, { ...opts, stdio: 'pipe' }));
+  }
+
+  /** Run ARGV inside with the driver's options as they are (e.g. stdio 'inherit' for this process's terminal). */
+  execRaw(argv: string[], opts: Partial<ExecOptions> & { cwd?: string } = {}): Promise<ExitResult> {
+    const { cwd, ...rest } = opts;
+    return execIn(this.ctx, this.id, argv, { tty: false, interactive: false, env: {}, ...(cwd ? { workdir: cwd } : {}), ...rest });
+  }
+
+  /** Copy a host file or directory into DESTDIR inside (through tar in the image). */
+  copyIn(hostPath: string, destDir: string): Promise<void> {
+    return copyIn((argv, input) => this.execRaw(argv, { stdio: 'pipe', ...(input ? { input } : {}) }), hostPath, destDir);
+  }
+
+  /** Copy PATH from inside into the host directory HOSTDIR. */
+  copyOut(path: string, hostDir: string): Promise<void> {
+    return copyOut((argv) => this.execRaw(argv, { stdio: 'pipe' }), path, hostDir);
+  }
+
+  /** Wait until STRATEGY (see `waitFor`) is satisfied, or fail after timeoutMs (default 30 s). */
+  waitFor(strategy: WaitStrategy, opts: { timeoutMs?: number } = {}): Promise<void> {
+    return waitUntil(this, strategy, opts.timeoutMs ?? 30_000);
   }
 
   status(): Status {

@@ -1,18 +1,87 @@
-/** `berth pull` and `berth images`: registry images in the store. */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+/** `berth pull` and `berth images`: registry and debian: images in the store. */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import type { ResolvedImage } from '../images/image.js';
 import { ImageError } from '../core/errors.js';
 
-export async function pullInto(ctx: Context, ref: string, opts: { insecure?: string[]; onProgress?: (m: string) => void }): Promise<ResolvedImage> {
+export interface PullOptions {
+  insecure?: string[];
+  /** tar:URL|PATH only: the SHA-256 the tarball must have. */
+  sha256?: string;
+  onProgress?: (m: string) => void;
+  onWarning?: (m: string) => void;
+}
+
+/** What `berth pull` stored: the canonical reference and the platform manifest's digest. */
+export interface PulledSummary { ref: string; digest: string }
+
+export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Promise<PulledSummary> {
   const { parseImageRef } = await import('../images/ref.js');
   const parsed = parseImageRef(ref);
-  if (parsed.kind !== 'registry') {
-    throw new ImageError('not-pullable', `"${ref}" is not a registry image`, { fix: 'pull REGISTRY/REPO[:TAG|@DIGEST]; the builtin busybox needs no pull' });
+  if (parsed.kind === 'debian') {
+    // `berth pull debian:SUITE` (re)builds it from the mirror.
+    const { ensureDebianImage } = await import('../images/debian/debian-image.js');
+    const img = await ensureDebianImage(parsed, {
+      imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true,
+      onWarning: (m) => process.stderr.write(`berth: warning: ${m}\n`),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    return { ref: img.ref, digest: img.digest };
   }
-  const { ensureOciImage } = await import('../images/oci-image.js');
-  return ensureOciImage(parsed, { imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true, ...opts });
+  if (parsed.kind === 'tar' || parsed.kind === 'oci-archive' || parsed.kind === 'docker-archive') {
+    const { resolveSource } = await import('../images/sources/index.js');
+    const img = await resolveSource(parsed, {
+      imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true,
+      ...(opts.sha256 !== undefined ? { sha256: opts.sha256 } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+    });
+    return { ref: img.ref, digest: img.digest };
+  }
+  if (parsed.kind !== 'registry') {
+    throw new ImageError('not-pullable', `"${ref}" is not a registry image, tarball or archive`, { fix: 'pull REGISTRY/REPO[:TAG|@DIGEST], tar:URL, oci-archive:PATH or docker-archive:PATH; the builtin busybox needs no pull' });
+  }
+  if (opts.sha256 !== undefined) throw new ImageError('sha256-not-tar', '--sha256 applies to tar: images only', { fix: 'registry images are verified by their own digests; pin one with NAME@sha256:DIGEST' });
+  // Download and verify only: layers are unpacked on first use (resolveManifest), as the
+  // store does for every image; `skopeo copy` to a dir does the same work (docs/benchmarks.md).
+  const [{ pullImage }, { insecureList }] = await Promise.all([import('../images/registry/pull.js'), import('../images/oci-image.js')]);
+  const pulled = await pullImage(parsed, {
+    imagesDir: ctx.paths.images,
+    insecure: insecureList(parsed.registry, opts.insecure),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  return { ref: pulled.ref, digest: pulled.manifestDigest };
+}
+
+/** The index key of a reference the user wrote (archive and tarball paths made absolute). */
+async function canonical_(ref: string): Promise<string> {
+  const [{ parseImageRef }, { canonicalOf }] = await Promise.all([import('../images/ref.js'), import('../images/sources/index.js')]);
+  return canonicalOf(parseImageRef(ref));
+}
+
+/** `berth load`: import an oci-archive or docker-archive file; returns the names recorded. */
+export async function loadImages(ctx: Context, file: string): Promise<{ format: string; images: { names: string[]; digest: string }[] }> {
+  const { importArchive } = await import('../images/sources/index.js');
+  return importArchive(file, { imagesDir: ctx.paths.images });
+}
+
+/** `berth save`: a stored image as an archive file, or onto a stream (stdout). */
+export async function saveImage(ctx: Context, ref: string, out: string | NodeJS.WritableStream, format: 'oci-archive' | 'docker-archive'): Promise<void> {
+  const [{ ImageIndex }, { BlobStore }, src] = await Promise.all([
+    import('../images/store/image-index.js'), import('../images/store/blob-store.js'), import('../images/sources/index.js'),
+  ]);
+  const key = await canonical_(ref);
+  const rec = new ImageIndex(ctx.paths.images).get(key);
+  const store = new BlobStore(ctx.paths.images);
+  if (!rec || !store.has(rec.manifestDigest)) {
+    throw new ImageError('no-such-image', `no such image in the store: ${key}`, {
+      fix: key === 'builtin:busybox' ? 'the builtin busybox is not stored as an OCI image: commit an environment of it, then save that' : 'list images with "berth images"; pull or load it first',
+    });
+  }
+  const source = { name: key, manifestDigest: rec.manifestDigest };
+  if (typeof out === 'string') await src.saveToFile(out, store, source, format);
+  else await src.writeArchive(out as import('node:stream').Writable, store, source, format);
 }
 
 export interface ImageSummary {
@@ -28,9 +97,7 @@ export async function listImages(ctx: Context): Promise<ImageSummary[]> {
 
 /** Remove a pulled image's record (refused while an environment uses it, unless force), then prune. */
 export async function removeImage(ctx: Context, ref: string, force: boolean): Promise<void> {
-  const { parseImageRef } = await import('../images/ref.js');
-  const parsed = parseImageRef(ref);
-  const canonical = parsed.canonical;
+  const canonical = await canonical_(ref);
   const users = ctx.store.list().filter((r) => r.image.ref === canonical || r.image.ref === ref);
   if (users.length > 0 && !force) {
     throw new ImageError('image-in-use', `image ${canonical} is used by ${users.map((u) => u.name).join(', ')}`, {
@@ -44,10 +111,10 @@ export async function removeImage(ctx: Context, ref: string, force: boolean): Pr
   await pruneImages(ctx);
 }
 
-/** Drop blobs no image references and unpacked layers no image or environment uses. */
-export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers: number; freedBytes: number }> {
-  const [{ garbageCollect }, { BlobStore }, { removeTree }] = await Promise.all([
-    import('../images/store/gc.js'), import('../images/store/blob-store.js'), import('../host/probes/overlayfs.js'),
+/** Drop blobs no image references, and unpacked layers and VM base disks no image or environment uses. */
+export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers: number; disks: number; freedBytes: number }> {
+  const [{ garbageCollect }, { BlobStore }, { removeLayer }] = await Promise.all([
+    import('../images/store/gc.js'), import('../images/store/blob-store.js'), import('../images/unpack/remove-layer.js'),
   ]);
   const gc = await garbageCollect(ctx.paths.images, { graceMs: 0 });
   const store = new BlobStore(ctx.paths.images);
@@ -57,17 +124,18 @@ export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers
   for (const hex of existsSync(layersDir) ? readdirSync(layersDir) : []) {
     const dir = join(layersDir, hex);
     if (!/^[0-9a-f]{64}$/.test(hex) || inUse.has(dir) || store.has(`sha256:${hex}`)) continue;
-    removeTree(dir);
-    rmSync(`${dir}.meta.json`, { force: true });
+    removeLayer(dir, ctx.rootless); // rootless layers hold sub-id owned files (ADR 0014)
     layers++;
   }
-  return { blobs: gc.removed.length, layers, freedBytes: gc.freedBytes };
+  const { pruneDisksOf } = await import('./disks.js');
+  const disks = await pruneDisksOf(ctx);
+  return { blobs: gc.removed.length, layers, disks, freedBytes: gc.freedBytes };
 }
 
 /** Give a stored image another name (no data copied). */
 export async function tagImage(ctx: Context, source: string, target: string): Promise<string> {
   const [{ parseImageRef }, { ImageIndex }] = await Promise.all([import('../images/ref.js'), import('../images/store/image-index.js')]);
-  const src = parseImageRef(source);
+  const src = { canonical: await canonical_(source) };
   const dst = parseImageRef(target);
   if (dst.kind !== 'registry' || dst.digest) {
     throw new ImageError('bad-tag', `cannot tag as "${target}"`, { fix: 'use NAME[:TAG] or REGISTRY/REPO[:TAG], without a digest' });

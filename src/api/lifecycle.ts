@@ -11,6 +11,7 @@ import { DriverError } from '../core/errors.js';
 import { validateSpec } from '../core/spec-validate.js';
 import { resolveImage } from '../images/resolve.js';
 import { Reverter } from '../core/reverter.js';
+import { matchesLabel, type LabelSelector } from './labels.js';
 
 export interface Started {
   handle: Handle;
@@ -32,7 +33,7 @@ export async function createAndStart(ctx: Context, spec: EnvSpec, hooks: CreateH
   hooks.onChoice?.(choice);
   let image;
   try {
-    image = await resolveImage(spec.image, ctx.paths.images, { rootless: ctx.rootless, insecure: spec.insecureRegistries, ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) });
+    image = await resolveImage(spec.image, ctx.paths.images, { rootless: ctx.rootless, insecure: spec.insecureRegistries, ...(spec.pull ? { refresh: true } : {}), ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) });
   } finally {
     hooks.onProgress?.(null);
   }
@@ -156,4 +157,20 @@ export async function statsOf(ctx: Context, ref: string): Promise<EnvStats> {
 export function processesOf(ctx: Context, ref: string): EnvProcess[] {
   const { record } = resolveEnv(ctx, ref);
   return processesInMountNs(ctx.store.runningPids(record.id, record.name).child);
+}
+
+/** Remove (force) every environment whose labels match SEL; returns their names. */
+export async function removeLabelled(ctx: Context, sel: LabelSelector): Promise<string[]> {
+  const removed: string[] = [];
+  for (const r of ctx.store.list()) {
+    if (!matchesLabel(r.spec.labels, sel)) continue;
+    try {
+      await removeEnv(ctx, r.id, true);
+      removed.push(r.name);
+    } catch (e) {
+      // Gone meanwhile (removed by its owner): not an error for a sweep.
+      if (ctx.store.list().some((x) => x.id === r.id)) throw e;
+    }
+  }
+  return removed;
 }

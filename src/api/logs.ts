@@ -18,6 +18,8 @@ export interface LogOptions {
   /** Only records written at or after this time (applied before `tail`, as Docker does). */
   since?: Date;
   pollMs?: number;
+  /** Stop following when this aborts. */
+  signal?: AbortSignal;
 }
 
 /** What readLogs needs of the store (an EnvStore, or a stand-in in tests). */
@@ -211,7 +213,7 @@ export async function* readLogs(store: LogStore, id: string, opts: LogOptions = 
     const first = filter(log.first());
     yield* opts.tail !== undefined ? tailRecords(first, opts.tail) : first;
     if (!opts.follow) return;
-    for (;;) {
+    while (!opts.signal?.aborted) {
       const running = store.status(id).state === 'running';
       const more = log.next();
       yield* filter(more);

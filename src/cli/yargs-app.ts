@@ -15,8 +15,13 @@ import { doctorCommand } from './commands/doctor.js';
 import { pauseCommand, unpauseCommand } from './commands/pause.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
-import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand } from './commands/pull.js';
+import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand, reapCommand } from './commands/pull.js';
 import { commitCommand } from './commands/commit.js';
+import { matrixCommand } from './commands/matrix.js';
+import { diskCommand } from './commands/disk.js';
+import { kernelsCommand } from './commands/kernels.js';
+import { saveCommand, loadCommand, exportCommand } from './commands/archive.js';
+import { loginCommand, logoutCommand } from './commands/login.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -70,7 +75,16 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(rmiCommand as CommandModule)
     .command(tagCommand as CommandModule)
     .command(commitCommand as CommandModule)
+    .command(diskCommand as CommandModule)
+    .command(saveCommand as CommandModule)
+    .command(loadCommand as CommandModule)
+    .command(exportCommand as CommandModule)
+    .command(loginCommand as CommandModule)
+    .command(logoutCommand as CommandModule)
     .command(pruneCommand)
+    .command(reapCommand as CommandModule)
+    .command(matrixCommand as CommandModule)
+    .command(kernelsCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

@@ -43,8 +43,12 @@ export class ImageError extends BerthError { override readonly area = 'image' as
 export class DriverError extends BerthError { override readonly area = 'driver' as const; }
 /** The state store is inconsistent, locked, or an environment is unknown. */
 export class StateError extends BerthError { override readonly area = 'state' as const; }
+/** A kernel cannot be resolved, fetched, verified or prepared (manifest, cache, initramfs). */
+export class KernelError extends BerthError { override readonly area = 'kernel' as const; }
 /** A host tool or kernel feature is missing or failed. */
 export class HostError extends BerthError { override readonly area = 'host' as const; }
+/** A VM disk (ext4 base, qcow2 overlay, UML COW file) cannot be built or is unusable. */
+export class DiskError extends BerthError { override readonly area = 'disk' as const; }
 
 export function isBerthError(e: unknown): e is BerthError {
   return e instanceof BerthError || (typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true);

@@ -22,7 +22,13 @@ export function validateSpec(spec: EnvSpec): void {
   if (spec.workdir !== undefined && !isAbsolute(spec.workdir)) {
     throw new SpecError('bad-workdir', `workdir "${spec.workdir}" is not an absolute path`, { fix: 'use -w /abs/path' });
   }
+  if (spec.kernel !== undefined && (spec.kernel.trim() === '' || spec.kernel.includes('\0'))) {
+    throw new SpecError('bad-kernel', `invalid --kernel "${spec.kernel}"`, { fix: 'name a kernel from `berth kernels` or give a kernel file path' });
+  }
   if (spec.hostname !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(spec.hostname)) {
     throw new SpecError('bad-hostname', `invalid hostname "${spec.hostname}"`, { fix: 'use letters, digits, . and -, at most 63 characters' });
+  }
+  if (spec.diskSizeBytes !== undefined && !(Number.isSafeInteger(spec.diskSizeBytes) && spec.diskSizeBytes > 0)) {
+    throw new SpecError('bad-disk-size', `invalid disk size ${spec.diskSizeBytes}`, { fix: 'give a positive number of bytes (--disk-size 4g)' });
   }
 }

@@ -39,8 +39,14 @@ export interface EnvSpec {
   security: SecurityOptions;
   /** Registries to speak plain http to (loopback ones always are). */
   insecureRegistries: string[];
+  /** Fetch (registry) or rebuild (debian:) the image even when it is stored (`--pull`). */
+  pull?: boolean;
+  /** Root disk size (uml, microvm): at least what the image's files need. Default: the base disk's size. */
+  diskSizeBytes?: number;
   /** Run even when a requested limit cannot be enforced on this host. */
   ignoreUnenforced: boolean;
+  /** VM backends: a kernel manifest name (`berth kernels`) or a path to a kernel file; default the backend's own. */
+  kernel?: string;
 }
 
 export interface SecurityOptions {

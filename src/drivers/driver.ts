@@ -60,6 +60,11 @@ export interface ExitResult {
   detached?: boolean;
   signal?: string;
   oomKilled?: boolean;
+  /** With ExecOptions.stdio 'pipe': what the command wrote, kept apart. */
+  stdout?: Buffer;
+  stderr?: Buffer;
+  /** ExecOptions.timeoutMs ran out and the command was killed. */
+  timedOut?: boolean;
 }
 
 export type EnvState = 'created' | 'running' | 'paused' | 'exited' | 'removed';
@@ -82,6 +87,16 @@ export interface ExecOptions {
   workdir?: string;
   user?: string;
   detach?: boolean;
+  /**
+   * 'inherit' (default): the command uses this process's stdio. 'pipe': stdin is `input` (then
+   * closed), stdout and stderr are collected into the result and passed to onStdout/onStderr.
+   */
+  stdio?: 'inherit' | 'pipe';
+  input?: Buffer | string;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Kill the command after this long (SIGTERM, then SIGKILL 2 s later); the result says timedOut. */
+  timeoutMs?: number;
 }
 
 export interface EnvStats {

@@ -3,10 +3,8 @@
  * layer once into <imagesDir>/layers/<hex> (shared by every image and environment that uses it),
  * and hand the layer dirs (topmost first) and the config to the driver.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ResolvedImage } from './image.js';
-import type { RegistryImageRef } from './ref.js';
+import type { DebianRef, RegistryImageRef } from './ref.js';
 import { ImageError } from '../core/errors.js';
 
 export interface OciOptions {
@@ -15,11 +13,11 @@ export interface OciOptions {
   /** Registries spoken to over plain http; loopback registries always are (as Docker does). */
   insecure?: string[];
   onProgress?: (msg: string) => void;
+  /** Unpack warnings (skipped device nodes, no sub-ids). */
+  onWarning?: (msg: string) => void;
   /** Contact the registry even when the image is stored (`berth pull`). */
   refresh?: boolean;
 }
-
-interface ManifestJson { config: { digest: string }; layers: { digest: string; mediaType: string }[] }
 
 export function isLoopbackRegistry(registry: string): boolean {
   const host = registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
@@ -31,10 +29,22 @@ export function insecureList(registry: string, extra: string[] = [], env: NodeJS
   return [...extra, ...fromEnv, ...(isLoopbackRegistry(registry) ? [registry] : [])];
 }
 
+const stderrWarning = (m: string): void => {
+  process.stderr.write(`berth: warning: ${m}\n`);
+};
+
+/** `debian:SUITE[/VARIANT]`: built with mmdebstrap once, then stored like a pulled image (ADR 0014). */
+export async function ensureDebian(ref: DebianRef, opts: OciOptions): Promise<ResolvedImage> {
+  const { ensureDebianImage } = await import('./debian/debian-image.js');
+  return ensureDebianImage(ref, {
+    imagesDir: opts.imagesDir, rootless: opts.rootless, onWarning: opts.onWarning ?? stderrWarning,
+    ...(opts.refresh ? { refresh: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+}
+
 export async function ensureOciImage(ref: RegistryImageRef, opts: OciOptions): Promise<ResolvedImage> {
-  const [{ BlobStore }, { ImageIndex }, { pullImage, imageConfigOf }, { layerCompression }, { unpackLayer }] = await Promise.all([
-    import('./store/blob-store.js'), import('./store/image-index.js'), import('./registry/pull.js'),
-    import('./registry/media-types.js'), import('./unpack/index.js'),
+  const [{ BlobStore }, { ImageIndex }, { pullImage }, { resolveManifest }] = await Promise.all([
+    import('./store/blob-store.js'), import('./store/image-index.js'), import('./registry/pull.js'), import('./sources/stored-image.js'),
   ]);
   const store = new BlobStore(opts.imagesDir);
   let record = opts.refresh ? undefined : new ImageIndex(opts.imagesDir).get(ref.canonical);
@@ -45,21 +55,5 @@ export async function ensureOciImage(ref: RegistryImageRef, opts: OciOptions): P
     record = new ImageIndex(opts.imagesDir).get(ref.canonical);
     if (!record) throw new ImageError('not-recorded', `${ref.canonical} was pulled but not recorded`, { fix: 'pull it again' });
   }
-  const manifest = store.readJson<ManifestJson>(record.manifestDigest);
-  const config = imageConfigOf(store.readJson(manifest.config.digest));
-  const layerDirs: string[] = [];
-  mkdirSync(join(opts.imagesDir, 'layers'), { recursive: true, mode: 0o755 });
-  for (const l of manifest.layers) {
-    const hex = l.digest.replace(/^sha256:/, '');
-    const dest = join(opts.imagesDir, 'layers', hex);
-    if (!existsSync(dest)) {
-      await store.withLock(l.digest, async () => {
-        if (existsSync(dest)) return;
-        opts.onProgress?.(`unpacking layer ${hex.slice(0, 12)}`);
-        await unpackLayer({ path: store.path(l.digest), compression: layerCompression(l.mediaType) ?? 'auto', dest, rootless: opts.rootless });
-      });
-    }
-    layerDirs.push(dest);
-  }
-  return { ref: ref.canonical, digest: record.manifestDigest, layers: layerDirs.reverse(), config };
+  return resolveManifest(ref.canonical, record.manifestDigest, { imagesDir: opts.imagesDir, rootless: opts.rootless, onWarning: opts.onWarning ?? stderrWarning, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
 }

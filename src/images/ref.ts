@@ -151,6 +151,15 @@ export function parseRegistryRef(ref: string, original = ref): RegistryImageRef 
   return { kind: 'registry', registry, repository: path, tag, digest, reference: digest ?? tag ?? 'latest', name, canonical };
 }
 
+/** A registry as `berth login` takes it (`HOST[:PORT]`, `docker.io`), normalised like references. */
+export function registryHost(input: string): string {
+  const host = input.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  if (host === '' || host.includes('/')) {
+    throw new ImageError('bad-registry', `"${input}" is not a registry host`, { fix: 'name a registry as HOST[:PORT], e.g. localhost:5000' });
+  }
+  return parseHost(input, host);
+}
+
 function needPath(ref: string, scheme: string, value: string): string {
   if (value === '') throw bad(ref, `nothing after "${scheme}:"`, `write ${scheme}:PATH`);
   if (value.includes('\0')) throw bad(ref, 'NUL in path', 'remove it');

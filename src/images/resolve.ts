@@ -1,4 +1,4 @@
-/** Resolve an image reference to layers + config: the builtin busybox, or a registry image (pulled if missing). */
+/** Resolve an image reference to layers + config: the builtin busybox, a registry image (pulled if missing), a debian: image (built if missing), a dir:, or a tar:/archive source (imported if missing). */
 import type { ResolvedImage } from './image.js';
 import { statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
@@ -11,6 +11,10 @@ export interface ResolveOptions {
   rootless: boolean;
   insecure?: string[];
   onProgress?: (msg: string) => void;
+  /** Unpack warnings (skipped device nodes, no sub-ids); default: `berth: warning:` lines on stderr. */
+  onWarning?: (msg: string) => void;
+  /** Pull (registry) or rebuild (debian:) even when stored (`run --pull`). */
+  refresh?: boolean;
 }
 
 export async function resolveImage(ref: string, imagesDir: string, opts: ResolveOptions): Promise<ResolvedImage> {
@@ -24,13 +28,15 @@ export async function resolveImage(ref: string, imagesDir: string, opts: Resolve
   const parsed = parseImageRef(ref);
   if (parsed.kind === 'builtin') return resolveImage('busybox', imagesDir, opts);
   if (parsed.kind === 'dir') return dirImage(parsed.path, ref);
-  if (parsed.kind !== 'registry') {
-    throw new ImageError('unsupported-ref', `${parsed.kind} images are not supported yet ("${ref}")`, {
-      fix: 'use a registry image (REGISTRY/REPO:TAG) or the builtin busybox',
+  if (parsed.kind !== 'registry' && parsed.kind !== 'debian') {
+    const { resolveSource } = await import('./sources/index.js');
+    return resolveSource(parsed, {
+      imagesDir, rootless: opts.rootless, ...(opts.refresh ? { refresh: true } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     });
   }
-  const { ensureOciImage } = await import('./oci-image.js');
-  return ensureOciImage(parsed, { imagesDir, ...opts });
+  const { ensureOciImage, ensureDebian } = await import('./oci-image.js');
+  return parsed.kind === 'debian' ? ensureDebian(parsed, { imagesDir, ...opts }) : ensureOciImage(parsed, { imagesDir, ...opts });
 }
 
 /** `dir:PATH`: a root filesystem directory used as the single read-only layer, never written. */

@@ -40,6 +40,8 @@ export interface Runner {
   spawn(args: string[], env?: Record<string, string>): ChildProcess;
   /** Run a plain host command as this runner's user. */
   hostRun(cmd: string, args: string[]): Promise<Result>;
+  /** Start a plain host command as this runner's user (BERTH_ROOT set), stdio piped. */
+  hostSpawn(cmd: string, args: string[]): ChildProcess;
   cleanup(): void;
 }
 
@@ -97,6 +99,10 @@ export function makeRunner(mode: Mode): Runner {
     },
     spawn(args, env) {
       const w = wrap(process.execPath, [cli, ...args], env);
+      return spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    },
+    hostSpawn(cmd, args) {
+      const w = wrap(cmd, args);
       return spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] });
     },
     hostRun(cmd, args) {

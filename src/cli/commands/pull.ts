@@ -3,16 +3,22 @@ import * as berth from '../../index.js';
 import { table, ago } from '../output.js';
 import { terminalProgress } from '../progress-hook.js';
 
-export const pullCommand: CommandModule<object, { ref: string; 'insecure-registry': string[] | undefined; quiet: boolean }> = {
+export const pullCommand: CommandModule<object, { ref: string; 'insecure-registry': string[] | undefined; sha256: string | undefined; quiet: boolean }> = {
   command: 'pull <ref>',
-  describe: 'Pull an image from a registry (every blob verified by its digest)',
+  describe: 'Pull an image from a registry (every blob verified by its digest), a tar: rootfs tarball or an archive, or (re)build a debian:SUITE[/VARIANT] image',
   builder: (y) => y
-    .positional('ref', { type: 'string', describe: 'REGISTRY/REPO[:TAG|@sha256:DIGEST]' })
+    .positional('ref', { type: 'string', describe: 'REGISTRY/REPO[:TAG|@sha256:DIGEST], debian:SUITE[/VARIANT], tar:URL|PATH, oci-archive:PATH[:TAG], docker-archive:PATH' })
+    .option('sha256', { type: 'string', requiresArg: true, describe: 'tar: only: the SHA-256 the tarball must have' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'plain http for this registry (loopback always)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the digest' }) as never,
   handler: async (a) => {
     const progress = a.quiet ? undefined : terminalProgress();
-    const img = await berth.pull(a.ref, { ...(a['insecure-registry'] ? { insecure: a['insecure-registry'] } : {}), ...(progress ? { onProgress: progress } : {}) });
+    const img = await berth.pull(a.ref, {
+      ...(a['insecure-registry'] ? { insecure: a['insecure-registry'] } : {}),
+      ...(a.sha256 !== undefined ? { sha256: a.sha256 } : {}),
+      ...(progress ? { onProgress: progress } : {}),
+      onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`),
+    });
     progress?.(null);
     process.stdout.write(a.quiet ? `${img.digest}\n` : `${img.ref}@${img.digest}\n`);
   },
@@ -34,7 +40,7 @@ export const imagesCommand: CommandModule<object, { format: string }> = {
 
 export const rmiCommand: CommandModule<object, { refs: string[]; force: boolean }> = {
   command: 'rmi <refs..>',
-  describe: 'Remove pulled images and the blobs and layers only they used',
+  describe: 'Remove pulled images and the blobs, layers and VM base disks only they used',
   builder: (y) => y
     .positional('refs', { type: 'string', array: true, describe: 'image references' })
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'even if an environment uses it' }) as never,
@@ -46,12 +52,17 @@ export const rmiCommand: CommandModule<object, { refs: string[]; force: boolean 
   },
 };
 
-export const pruneCommand: CommandModule = {
+export const pruneCommand: CommandModule<object, { label?: string }> = {
   command: 'prune',
-  describe: 'Free blobs and unpacked layers that no image or environment uses',
-  handler: async () => {
+  describe: 'Free blobs, unpacked layers and VM base disks that no image or environment uses; with --label, remove the environments carrying that label instead',
+  builder: (y) => y.option('label', { type: 'string', requiresArg: true, describe: 'KEY or KEY=VALUE: remove (force) every environment with this label, e.g. berth.session=ID' }) as never,
+  handler: async (a) => {
+    if (a.label !== undefined) {
+      for (const name of await berth.pruneEnvironments(a.label)) process.stdout.write(`${name}\n`);
+      return;
+    }
     const r = await berth.pruneImages();
-    process.stdout.write(`removed ${r.blobs} blobs and ${r.layers} layers, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`);
+    process.stdout.write(`removed ${r.blobs} blobs, ${r.layers} layers and ${r.disks} base disks, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`);
   },
 };
 
@@ -63,5 +74,14 @@ export const tagCommand: CommandModule<object, { source: string; target: string 
     .positional('target', { type: 'string', describe: 'NAME[:TAG] or REGISTRY/REPO[:TAG]' }) as never,
   handler: async (a) => {
     process.stdout.write(`${await berth.tag(a.source, a.target)}\n`);
+  },
+};
+
+/** Hidden: the session reaper started by the library's create() (see src/api/session.ts). */
+export const reapCommand: CommandModule<object, { session: string }> = {
+  command: '__reap <session>',
+  describe: false,
+  handler: async (a) => {
+    await berth.reapSession(a.session);
   },
 };

@@ -53,6 +53,8 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   if (cpus !== undefined) limits.cpus = berth.parsePositiveNumber(cpus, '--cpus');
   const pids = str(o, 'pids-limit');
   if (pids !== undefined) limits.pidsLimit = berth.parsePositiveNumber(pids, '--pids-limit', true);
+  const diskSize = str(o, 'disk-size');
+  const diskSizeBytes = diskSize === undefined ? undefined : berth.parseSize(diskSize, '--disk-size');
   const backend = (str(o, 'backend') ?? 'auto') as berth.EnvSpec['backend'];
   const security = parseSecurity(list(o, 'security-opt'), list(o, 'cap-add'), list(o, 'cap-drop'), o.privileged === true);
   const detach = o.detach === true;
@@ -71,11 +73,13 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     security,
     ignoreUnenforced: o['ignore-unenforced'] === true,
     insecureRegistries: list(o, 'insecure-registry'),
+    ...(diskSizeBytes !== undefined ? { diskSizeBytes } : {}),
   };
+  if (o.pull === true) input.pull = true;
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
   }
-  const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined };
+  const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel') };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
   if (o.quiet !== true) input.onProgress = terminalProgress();
   if (backend === 'auto' && o.quiet !== true) {

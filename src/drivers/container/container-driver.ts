@@ -50,6 +50,8 @@ export class ContainerDriver extends ShimDriver {
     } catch (e) {
       problems.push({ field: 'cap', message: (e as SpecError).message, fix: (e as SpecError).fix ?? '' });
     }
+    if (spec.diskSizeBytes !== undefined) problems.push({ field: 'disk-size', message: 'the container backend has no disk (--disk-size is for uml and microvm)', fix: 'drop --disk-size, or use --backend uml or microvm' });
+    if (spec.kernel !== undefined) problems.push({ field: 'kernel', message: 'the container backend shares the host kernel: --kernel needs uml or microvm', fix: 'use --backend uml or microvm, or drop --kernel' });
     const wanted = spec.limits;
     if (wanted.memoryBytes === undefined && wanted.cpus === undefined && wanted.pidsLimit === undefined) return problems;
     let plan: CgroupPlan;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Capabilities, Driver, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from '../driver.js';
 import type { BackendName, EnvSpec } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
+import { runExecHelper } from './exec-io.js';
 import { shimExecArgv, shimRunArgv, rmtreeArgv, type ShimIsolation } from './shim-cmdline.js';
 import { rootlessIdMaps, isMapped } from '../../host/id-maps.js';
 import { shimPath } from '../../host/native-paths.js';
@@ -167,11 +168,10 @@ export abstract class ShimDriver implements Driver {
       workdir: opts.workdir ?? rec.spec.workdir ?? (rec.image.config.workdir || '/'),
       user,
       tty: opts.tty,
-      interactive: opts.interactive,
+      interactive: opts.interactive || opts.stdio === 'pipe',
       command: argv,
     });
-    const child = spawn(cmd!, args, { stdio: [opts.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
-    return statusFromExit(child);
+    return runExecHelper(cmd!, args, opts);
   }
 
   async signal(h: Handle, sig: string): Promise<void> {

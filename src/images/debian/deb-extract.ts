@@ -20,7 +20,7 @@ function normalize(p: string): string {
 }
 
 /** Decompress data.tar.* into a Node stream of tar bytes. Gzip and zstd are left to tar. */
-async function tarStream(name: string, data: Buffer): Promise<{ stream: Readable; zstd: boolean }> {
+export async function tarStream(name: string, data: Buffer): Promise<{ stream: Readable; zstd: boolean }> {
   if (name.endsWith('.xz')) {
     const { XzReadableStream } = (await import('xz-decompress')).default;
     const web = new XzReadableStream(Readable.toWeb(Readable.from([data])) as unknown as ReadableStream<Uint8Array>);

@@ -45,8 +45,10 @@ const FIX = 'install busybox-static';
 const MAX_INRELEASE = 16 << 20;
 const MAX_INDEX = 256 << 20;
 
-interface VerifiedArchive {
+export interface VerifiedArchive {
   base: string;
+  /** The apt source entry it came from (its Signed-By keyring). */
+  source: AptSource;
   suite: string;
   release: ReleaseInfo;
 }
@@ -69,7 +71,7 @@ async function decompressIndex(path: string, data: Buffer): Promise<string> {
 }
 
 /** Find a source whose InRelease verifies and says Origin: Debian. */
-async function findDebianArchive(
+export async function findDebianArchive(
   cands: AptSource[],
   suite: string,
   opts: DebFetchOptions,
@@ -113,7 +115,7 @@ async function findDebianArchive(
         problems.push(new ImageError('inrelease-expired', `${url} expired on ${release.validUntil.toISOString()}`, { fix: `the mirror is stale; use another mirror or ${FIX}` }));
         continue;
       }
-      return { base, suite, release };
+      return { base, source: src, suite, release };
     }
   }
   // Prefer a verification problem over a plain network one: it is the one a user must see.
@@ -126,13 +128,21 @@ async function findDebianArchive(
   );
 }
 
-/** Fetch and verify package `name`; the .deb lands in workDir. Throws ImageError/HostError. */
-export async function fetchVerifiedDeb(
-  name: string,
+/** A Packages index whose digest the signed InRelease vouches for. */
+export interface VerifiedIndex {
+  base: string;
+  suite: string;
+  arch: string;
+  /** The stanza of package `name` for this arch (or all), or undefined. */
+  find(name: string): PackageEntry | undefined;
+}
+
+/** Verify InRelease and fetch the Packages index it vouches for (into workDir). Throws ImageError/HostError. */
+export async function openVerifiedIndex(
   workDir: string,
   opts: DebFetchOptions = {},
   progress: (m: string) => void = () => {},
-): Promise<FetchedDeb> {
+): Promise<VerifiedIndex> {
   const root = opts.root ?? '/';
   const arch = opts.arch ?? debianArch();
   if (!arch) throw new ImageError('unknown-arch', `no Debian architecture for ${process.arch}`, { fix: FIX });
@@ -174,10 +184,18 @@ export async function fetchVerifiedDeb(
   } catch (e) {
     throw new ImageError('index-unreadable', `cannot decompress ${indexUrl}: ${(e as Error).message}`, { fix: FIX, cause: e });
   }
-  const entry = findPackage(index, name, arch);
-  if (!entry) throw new ImageError('package-not-found', `${name} is not in ${suite}/main for ${arch}`, { fix: FIX });
+  return { base: archive.base, suite, arch, find: (name) => findPackage(index, name, arch) };
+}
 
-  const debUrl = `${archive.base}/${entry.filename}`;
+/** Download the .deb of a verified index entry into workDir and check its SHA256 and size. */
+export async function downloadVerifiedDeb(
+  index: VerifiedIndex,
+  entry: PackageEntry,
+  workDir: string,
+  opts: DebFetchOptions = {},
+  progress: (m: string) => void = () => {},
+): Promise<FetchedDeb> {
+  const debUrl = `${index.base}/${entry.filename}`;
   const debPath = join(workDir, 'package.deb');
   progress(`fetching ${debUrl}`);
   const deb = await downloadHashed(debUrl, debPath, entry.size, opts).catch((e: unknown) => {
@@ -189,6 +207,19 @@ export async function fetchVerifiedDeb(
     });
   }
   return { path: debPath, url: debUrl, sha256: deb.sha256, entry };
+}
+
+/** Fetch and verify package `name`; the .deb lands in workDir. Throws ImageError/HostError. */
+export async function fetchVerifiedDeb(
+  name: string,
+  workDir: string,
+  opts: DebFetchOptions = {},
+  progress: (m: string) => void = () => {},
+): Promise<FetchedDeb> {
+  const index = await openVerifiedIndex(workDir, opts, progress);
+  const entry = index.find(name);
+  if (!entry) throw new ImageError('package-not-found', `${name} is not in ${index.suite}/main for ${index.arch}`, { fix: FIX });
+  return downloadVerifiedDeb(index, entry, workDir, opts, progress);
 }
 
 /** An oversized body is a digest mismatch (`tooLarge`); anything else a download failure. */

@@ -12,6 +12,8 @@ export interface PackageEntry {
   filename: string;
   sha256: string;
   size: number;
+  /** The Depends field as written, when the stanza has one. */
+  depends?: string;
 }
 
 /** Turn one Packages paragraph into a PackageEntry, or undefined when a field is missing. */
@@ -29,7 +31,10 @@ export function toPackageEntry(stanza: string): PackageEntry | undefined {
   if (filename.startsWith('/') || filename.split('/').some((s) => s === '..' || s === '') || filename.includes('://')) {
     return undefined;
   }
-  return { package: pkg, version, architecture, filename, sha256: sha256.toLowerCase(), size: Number(size) };
+  const entry: PackageEntry = { package: pkg, version, architecture, filename, sha256: sha256.toLowerCase(), size: Number(size) };
+  const depends = p.get('depends');
+  if (depends !== undefined) entry.depends = depends;
+  return entry;
 }
 
 /**

@@ -73,15 +73,22 @@ export interface BasicCredentials {
   password: string;
 }
 
-/** Auth files in the order consulted: $REGISTRY_AUTH_FILE, then $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
+/** Where `berth login` writes, as Podman does: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json (root: /run/containers/0/auth.json). */
+export function loginAuthFile(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE;
+  const uid = process.getuid?.() ?? 0;
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json');
+  return uid === 0 ? '/run/containers/0/auth.json' : join('/run/user', String(uid), 'containers', 'auth.json');
+}
+
+/** Auth files in the order consulted: berth login's (Podman's) file, then $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
 export function authFiles(env: NodeJS.ProcessEnv = process.env): string[] {
-  const files: string[] = [];
-  if (env.REGISTRY_AUTH_FILE) files.push(env.REGISTRY_AUTH_FILE);
+  const files: string[] = [loginAuthFile(env)];
   files.push(join(env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker'), 'config.json'));
   return files;
 }
 
-function keysFor(registry: string): string[] {
+export function keysFor(registry: string): string[] {
   const keys = [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`, `https://${registry}/v2/`, `${registry}/v1/`];
   if (registry === DOCKER_HUB) keys.push('https://index.docker.io/v1/', 'index.docker.io', 'registry-1.docker.io');
   return keys;

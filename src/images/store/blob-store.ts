@@ -10,7 +10,8 @@
  */
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireLock, type Lock } from '../../core/lock.js';
 import { ImageError } from '../../core/errors.js';
@@ -137,11 +138,12 @@ export class BlobStore {
         fix: 'the image manifest is inconsistent; report it to the image publisher',
       });
     }
-    const fd = openSync(tmpPath, 'r');
+    // Asynchronous: other downloads keep streaming while this blob reaches the disk.
+    const fh = await open(tmpPath, 'r');
     try {
-      fsyncSync(fd);
+      await fh.sync();
     } finally {
-      closeSync(fd);
+      await fh.close();
     }
     renameSync(tmpPath, final);
     return final;

@@ -12,11 +12,13 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, mkdtemp, open, rename, rm, 
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { ImageError } from '../../core/errors.js';
 import { removeTree } from '../../host/probes/overlayfs.js';
-import { type Compression, UnsafePathError, classifyWhiteout, detectCompression, normalizeEntryPath, opaqueXattr, xattrAllowed } from './paths.js';
+import { applyLayerOwners } from './apply-owners.js';
+import { removeLayerDir } from './remove-layer.js';
+import { type Compression, UnsafePathError, classifyWhiteout, normalizeEntryPath, opaqueXattr, xattrAllowed } from './paths.js';
 import { TAR_END, type TarWriteEntry, tarHeader, tarPadding } from './tar-writer.js';
+import { type DetectedCompression, openDecompressed } from './decompress.js';
 import { type TarEntry, TarFormatError, TarTruncatedError, readTar } from './tar-reader.js';
 
 export interface UnpackOptions {
@@ -29,9 +31,17 @@ export interface UnpackOptions {
   dest: string;
   /** true: no chown/mknod/trusted.* xattrs; ownership goes to `<dest>.meta.json`. */
   rootless: boolean;
+  /**
+   * Rootless only: give the files the image's owners as mapped sub-ids (ADR 0014), by
+   * running apply-owners under `berth-shim unshare`. Default true; without sub-ids the files
+   * stay the caller's (said once).
+   */
+  mapOwners?: boolean;
   onWarning?(msg: string): void;
   /** Refuse a regular file larger than this (default 64 GiB). */
   maxFileBytes?: number;
+  /** Accept xz too (rootfs tarballs; OCI layers are never xz). */
+  allowXz?: boolean;
 }
 
 export interface UnpackResult {
@@ -43,7 +53,7 @@ export interface UnpackResult {
   skippedDevices: number;
 }
 
-/** What `<dest>.meta.json` holds for a rootless unpack (consumed by the disks step; TODO). */
+/** What `<dest>.meta.json` holds for a rootless unpack: the record of what the layer asked for (ADR 0014). */
 export interface LayerMetaFile {
   version: 1;
   /** Path relative to the layer root ('' is the root) -> what the layer asked for. */
@@ -94,49 +104,17 @@ async function writeAll(w: NodeJS.WritableStream, b: Buffer): Promise<void> {
   if (!w.write(b)) await new Promise<void>((r) => w.once('drain', () => r()));
 }
 
-/** The layer bytes, decompressed. */
+/** The layer bytes, decompressed (gzip, zstd, none; xz only for rootfs tarballs). */
 async function openLayer(opts: UnpackOptions): Promise<{ tar: AsyncIterable<Buffer>; close(): void }> {
   if ((opts.path === undefined) === (opts.tarStream === undefined)) {
     throw new ImageError('layer_bad_options', 'unpackLayer needs exactly one of path and tarStream');
   }
-  const raw: Readable = opts.path !== undefined ? createReadStream(opts.path) : opts.tarStream instanceof Readable ? opts.tarStream : Readable.from(opts.tarStream!, { objectMode: false });
-  const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const head: Buffer[] = [];
-  let have = 0;
-  while (have < 6) {
-    const r = await it.next();
-    if (r.done) break;
-    const c = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
-    head.push(c);
-    have += c.length;
-  }
-  const detected = detectCompression(Buffer.concat(head));
-  const want = opts.compression === 'auto' ? detected : opts.compression;
-  if (want === 'zstd' || (opts.compression !== 'auto' && detected === 'zstd')) {
-    raw.destroy();
-    throw new ImageError('layer_zstd', 'zstd layers need Node >= 22.15 (zlib zstd) and berth runs on Node 20 without it', { fix: 'use the gzip variant of the image, or recompress the layer with gzip' });
-  }
-  if (want === 'xz') {
-    raw.destroy();
-    throw new ImageError('layer_compression', 'xz-compressed layers are not OCI layers', { fix: 'use a gzip or uncompressed layer' });
-  }
-  if (opts.compression !== 'auto' && want !== detected && !(want === 'none' && detected !== 'gzip')) {
-    raw.destroy();
-    throw new ImageError('layer_compression', `layer is ${detected}, not ${want} as its media type says`, { fix: 'check the manifest media type' });
-  }
-  const joined = Readable.from((async function* () {
-    yield* head;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })(), { objectMode: false });
-  if (want !== 'gzip') return { tar: joined, close: () => { joined.destroy(); raw.destroy(); } };
-  const gunzip = createGunzip();
-  joined.on('error', (e) => gunzip.destroy(e));
-  joined.pipe(gunzip);
-  return { tar: gunzip, close: () => { gunzip.destroy(); joined.destroy(); raw.destroy(); } };
+  const raw: Readable = opts.path !== undefined ? createReadStream(opts.path, { highWaterMark: 256 * 1024 }) : opts.tarStream instanceof Readable ? opts.tarStream : Readable.from(opts.tarStream!, { objectMode: false });
+  const allowed: DetectedCompression[] = opts.compression === 'auto' ? ['gzip', 'zstd', 'none', ...(opts.allowXz ? ['xz' as const] : [])] : [opts.compression];
+  // An uncompressed layer media type with gzip data is common enough (old Docker) to accept.
+  if (opts.compression === 'none') allowed.push('gzip');
+  const opened = await openDecompressed(raw, allowed, 'layer');
+  return { tar: opened.tar, close: opened.close };
 }
 
 interface DirMeta { mode: number; uid: number; gid: number; mtime: number; xattrs: Map<string, Buffer> }
@@ -149,6 +127,7 @@ class Unpacker {
   files = 0;
   bytes = 0;
   skippedDevices = 0;
+  firstSkippedDevice = '';
 
   constructor(readonly root: string, readonly opts: UnpackOptions) {}
 
@@ -190,6 +169,7 @@ class Unpacker {
     await rm(p, { recursive: true, force: true });
     for (const k of [...this.created.keys()]) if (k === rel || k.startsWith(`${rel}/`)) this.created.delete(k);
     for (const k of [...this.dirMeta.keys()]) if (k === rel || k.startsWith(`${rel}/`)) this.dirMeta.delete(k);
+    for (const k of Object.keys(this.meta.entries)) if (k === rel || k.startsWith(`${rel}/`)) delete this.meta.entries[k];
     return 'clear';
   }
 
@@ -296,8 +276,8 @@ class Unpacker {
       case 'char':
       case 'block':
         if (!root) {
-          this.skippedDevices++;
-          this.warn(`skipped device node ${rel} (${e.type} ${e.devmajor}:${e.devminor}): rootless cannot mknod`);
+          // One warning per layer (unpackLayer), not one per node.
+          if (this.skippedDevices++ === 0) this.firstSkippedDevice = `${rel} (${e.type} ${e.devmajor}:${e.devminor})`;
           this.record(rel, e, { skipped: true });
           return;
         }
@@ -419,13 +399,24 @@ export async function unpackLayer(opts: UnpackOptions): Promise<UnpackResult> {
     const skip = (m: string): void => u.warn(m);
     for await (const { entry, body } of readTar(layer.tar, skip)) await u.entry(entry, body);
     await u.finishDirs();
+    if (u.skippedDevices > 0) {
+      const more = u.skippedDevices > 1 ? ` and ${u.skippedDevices - 1} more` : '';
+      u.warn(`skipped device node ${u.firstSkippedDevice}${more}: rootless cannot mknod (the environment gets its own /dev)`);
+    }
     if (opts.rootless) await writeFile(metaTmp, JSON.stringify(u.meta), { mode: 0o644 });
+    if (opts.rootless && opts.mapOwners !== false) {
+      await applyLayerOwners(tmp, metaTmp, skip);
+    }
     if (await lstatOrNull(opts.dest)) throw new ImageError('layer_dest_exists', `${opts.dest} appeared while unpacking`);
     await rename(tmp, opts.dest);
     if (opts.rootless) await rename(metaTmp, metaPath);
     return { files: u.files, bytes: u.bytes, skippedDevices: u.skippedDevices };
   } catch (e) {
-    removeTree(tmp);
+    try {
+      removeLayerDir(tmp, opts.rootless);
+    } catch {
+      removeTree(tmp); // best effort; the error below is the one to report
+    }
     await rm(metaTmp, { force: true });
     if (e instanceof ImageError) throw e;
     if (e instanceof TarTruncatedError) throw new ImageError('layer_truncated', `layer archive is truncated: ${e.message}`, { fix: 'download the layer again', cause: e });

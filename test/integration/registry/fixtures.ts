@@ -157,7 +157,8 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(work: string): Promise<RunningRegistry> {
+/** `extraYaml`: more top-level config lines (e.g. an `auth:` section). */
+export async function startRegistry(work: string, extraYaml: string[] = []): Promise<RunningRegistry> {
   const port = await freePort();
   const root = join(work, 'registry-data');
   await mkdir(root, { recursive: true });
@@ -173,6 +174,7 @@ export async function startRegistry(work: string): Promise<RunningRegistry> {
     '    blobdescriptor: inmemory',
     'http:',
     `  addr: 127.0.0.1:${port}`,
+    ...extraYaml,
     '',
   ].join('\n'));
   const proc: ResultPromise = execa('docker-registry', ['serve', cfg], { reject: false, stdio: ['ignore', 'pipe', 'pipe'], buffer: true });
@@ -181,7 +183,7 @@ export async function startRegistry(work: string): Promise<RunningRegistry> {
   for (;;) {
     try {
       const res = await fetch(`http://${host}/v2/`);
-      if (res.status === 200) break;
+      if (res.status === 200 || res.status === 401) break;
     } catch { /* not up yet */ }
     if (proc.exitCode !== null && proc.exitCode !== undefined) {
       const r = await proc;

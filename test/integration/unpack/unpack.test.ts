@@ -139,8 +139,9 @@ test('hostile layers are refused, nothing outside dest, no temp dir left', async
   const { base, canary, dest } = workdir();
   mkdirSync(join(base, 'layers'));
   await assert.rejects(unpackLayer({ tarStream: Readable.from([Buffer.alloc(2000, 0x41)]), compression: 'none', dest, rootless: false }), /not a valid tar/);
-  // zstd is detected and explained.
-  await assert.rejects(unpackLayer({ tarStream: Readable.from([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0])]), compression: 'auto', dest, rootless: false }), /zstd layers need/);
+  // Broken zstd is detected and explained; xz is not an OCI layer compression.
+  await assert.rejects(unpackLayer({ tarStream: Readable.from([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0])]), compression: 'auto', dest, rootless: false }), /zstd data/);
+  await assert.rejects(unpackLayer({ tarStream: Readable.from([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0])]), compression: 'auto', dest, rootless: false }), /xz-compressed, which is not accepted/);
   // Size limit.
   await assert.rejects(unpackLayer({ tarStream: Readable.from([tarArchive([{ path: 'f', type: '0', data: Buffer.alloc(2048) }])]), compression: 'none', dest, rootless: false, maxFileBytes: 1024 }), /over the 1024-byte limit/);
   assertClean(base, canary);

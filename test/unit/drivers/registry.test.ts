@@ -38,3 +38,10 @@ test('never weaker isolation than asked', async () => {
   await assert.rejects(reg.select(defaultSpec({ isolation: 'kernel' }), false), /no backend can run this here/);
   await assert.rejects(reg.select(defaultSpec({ backend: 'chroot', isolation: 'namespaces' }), false), /less than --isolation namespaces/);
 });
+
+test('--kernel is refused by the backends that share the host kernel', async () => {
+  const reg = registryWith({ chroot: { ok: true, reason: '', details: {} }, container: { ok: true, reason: '', details: {} } });
+  await assert.rejects(reg.select(defaultSpec({ backend: 'chroot', kernel: 'microvm' }), false), /chroot backend runs on the host kernel: --kernel needs uml or microvm/);
+  await assert.rejects(reg.select(defaultSpec({ backend: 'container', kernel: './bzImage' }), false), /container backend shares the host kernel/);
+  await assert.rejects(reg.select(defaultSpec({ kernel: 'uml' }), false), /no backend can run this here/);
+});

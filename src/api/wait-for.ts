@@ -1,0 +1,97 @@
+/**
+ * Wait strategies for test authors: until a log line matches, a TCP port listens inside, or a
+ * command succeeds, each with a deadline and an error that says what was last seen.
+ *
+ *   await env.waitFor(waitFor.logLine(/ready/), { timeoutMs: 10_000 });
+ */
+import { DriverError } from '../core/errors.js';
+import type { LogRecord } from '../core/cri-log.js';
+import type { ExecResult } from './exec-result.js';
+import { listeningPorts } from './proc-net.js';
+
+/** What a strategy may use of an environment. */
+export interface Waitable {
+  readonly name: string;
+  exec(argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  logs(opts: { follow: boolean; signal?: AbortSignal }): AsyncIterable<LogRecord>;
+}
+
+export interface WaitStrategy {
+  readonly description: string;
+  /** Resolves when satisfied; rejects with the last observation when the signal aborts. */
+  until(env: Waitable, signal: AbortSignal): Promise<void>;
+}
+
+const POLL_MS = 200;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+}
+
+async function poll(signal: AbortSignal, check: () => Promise<string | true>): Promise<void> {
+  let last = 'nothing checked yet';
+  while (!signal.aborted) {
+    const r = await check();
+    if (r === true) return;
+    last = r;
+    await sleep(POLL_MS, signal);
+  }
+  throw new Error(last);
+}
+
+export const waitFor = {
+  /** A line of the environment's stdout/stderr log matches RE (lines already written count). */
+  logLine(re: RegExp): WaitStrategy {
+    return {
+      description: `a log line matching ${re}`,
+      async until(env, signal) {
+        let lines = 0;
+        for await (const rec of env.logs({ follow: true, signal })) {
+          lines += 1;
+          if (re.test(rec.text)) return;
+        }
+        throw new Error(`${lines} log lines seen, none matched`);
+      },
+    };
+  },
+  /** Something listens on TCP port N inside (read from /proc/net/tcp{,6} inside). */
+  port(port: number): WaitStrategy {
+    return {
+      description: `TCP port ${port} listening inside`,
+      until: (env, signal) => poll(signal, async () => {
+        const r = await env.exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'], { timeoutMs: 5_000 });
+        const ports = listeningPorts(r.stdout);
+        return ports.has(port) || `listening: ${[...ports].join(', ') || 'none'}`;
+      }),
+    };
+  },
+  /** ARGV exits 0 inside. */
+  command(argv: string[]): WaitStrategy {
+    return {
+      description: `"${argv.join(' ')}" to succeed`,
+      until: (env, signal) => poll(signal, async () => {
+        const r = await env.exec(argv, { timeoutMs: 5_000 });
+        return r.exitCode === 0 || `last exit ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`;
+      }),
+    };
+  },
+};
+
+/** Run STRATEGY against ENV with a deadline; a typed error names what was awaited and last seen. */
+export async function waitUntil(env: Waitable, strategy: WaitStrategy, timeoutMs: number): Promise<void> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  try {
+    await strategy.until(env, ac.signal);
+  } catch (e) {
+    throw new DriverError('wait-timeout', `${env.name}: gave up after ${timeoutMs} ms waiting for ${strategy.description} (${(e as Error).message})`, {
+      fix: 'raise timeoutMs, or check "berth logs" of the environment',
+      cause: e,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}

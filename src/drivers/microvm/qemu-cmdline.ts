@@ -1,0 +1,146 @@
+/**
+ * The argv of `qemu-system-x86_64 -M microvm` for one environment. Pure: options in, argv out
+ * (unit tests pin it). Devices are virtio-mmio: the root disk (a qcow2 overlay on the image's
+ * ext4 base) as virtio-blk, the control channel as a virtconsole (/dev/hvc0 = berth.ctl in the
+ * guest), the kernel console on the ISA serial port (ttyS0) into a file or pipe, QMP on a unix
+ * socket, and with `--network user` a virtio-net NIC on QEMU's user-mode stack with hostfwd.
+ */
+
+export interface PortForward {
+  proto: 'tcp' | 'udp';
+  /** Host address to listen on (default 127.0.0.1). */
+  hostAddr?: string;
+  hostPort: number;
+  guestPort: number;
+}
+
+export type SerialTarget =
+  | { kind: 'file'; path: string }
+  | { kind: 'pipe'; path: string } // path.in / path.out FIFOs made by the caller
+  | { kind: 'stdio' }
+  | { kind: 'none' };
+
+export interface QemuOptions {
+  binary?: string;
+  accel: 'kvm' | 'tcg';
+  memoryMiB: number;
+  cpus: number;
+  kernel: string;
+  initrd: string;
+  append: string;
+  disk?: { path: string; format: 'qcow2' | 'raw'; readOnly?: boolean };
+  /** Unix socket QEMU listens on for the guest's control channel (virtconsole "berth.ctl"). */
+  controlSocket?: string;
+  /** Unix socket QEMU listens on for QMP. */
+  qmpSocket?: string;
+  serial: SerialTarget;
+  network: { mode: 'none' } | { mode: 'user'; forwards?: PortForward[]; mac?: string };
+  /** Start with the CPUs stopped (-S); `cont` over QMP starts it. */
+  paused?: boolean;
+  /** Write the QEMU process id here. */
+  pidFile?: string;
+}
+
+/** QEMU's option syntax doubles a literal comma inside a value. */
+export function qemuEscape(v: string): string {
+  return v.replace(/,/g, ',,');
+}
+
+function checkPort(p: number, what: string): void {
+  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`${what} ${p} is not a port number (1-65535)`);
+}
+
+export function hostfwd(f: PortForward): string {
+  checkPort(f.hostPort, 'host port');
+  checkPort(f.guestPort, 'guest port');
+  return `hostfwd=${f.proto}:${f.hostAddr ?? '127.0.0.1'}:${f.hostPort}-:${f.guestPort}`;
+}
+
+export function qemuArgv(o: QemuOptions): string[] {
+  if (!Number.isInteger(o.memoryMiB) || o.memoryMiB < 1) throw new RangeError(`memory ${o.memoryMiB} MiB is not a positive integer`);
+  if (!Number.isInteger(o.cpus) || o.cpus < 1) throw new RangeError(`cpus ${o.cpus} is not a positive integer`);
+  const argv = [
+    o.binary ?? 'qemu-system-x86_64',
+    '-M', 'microvm,isa-serial=on,rtc=on',
+    '-accel', o.accel,
+    '-m', `${o.memoryMiB}M`,
+    '-smp', String(o.cpus),
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-kernel', o.kernel,
+    '-initrd', o.initrd,
+    '-append', o.append,
+  ];
+  if (o.disk) {
+    const ro = o.disk.readOnly ? ',read-only=on' : '';
+    argv.push(
+      '-drive', `id=root,file=${qemuEscape(o.disk.path)},format=${o.disk.format},if=none,cache=unsafe,discard=unmap${ro}`,
+      '-device', 'virtio-blk-device,drive=root',
+    );
+  }
+  if (o.controlSocket) {
+    argv.push(
+      '-device', 'virtio-serial-device,max_ports=2',
+      '-chardev', `socket,id=ctl,path=${qemuEscape(o.controlSocket)},server=on,wait=off`,
+      '-device', 'virtconsole,chardev=ctl,name=berth.ctl',
+    );
+  }
+  switch (o.serial.kind) {
+    case 'file': argv.push('-chardev', `file,id=con,path=${qemuEscape(o.serial.path)}`, '-serial', 'chardev:con'); break;
+    case 'pipe': argv.push('-chardev', `pipe,id=con,path=${qemuEscape(o.serial.path)}`, '-serial', 'chardev:con'); break;
+    case 'stdio': argv.push('-serial', 'stdio'); break;
+    case 'none': break;
+  }
+  if (o.qmpSocket) argv.push('-chardev', `socket,id=qmp,path=${qemuEscape(o.qmpSocket)},server=on,wait=off`, '-mon', 'chardev=qmp,mode=control');
+  if (o.network.mode === 'user') {
+    const fwd = (o.network.forwards ?? []).map(hostfwd);
+    argv.push('-netdev', ['user', 'id=net0', ...fwd].join(','), '-device', `virtio-net-device,netdev=net0${o.network.mac ? `,mac=${o.network.mac}` : ''}`);
+  }
+  if (o.paused) argv.push('-S');
+  if (o.pidFile) argv.push('-pidfile', o.pidFile);
+  return argv;
+}
+
+export interface GuestAppend {
+  /** Root disk device in the guest (microvm: /dev/vda). */
+  root: string;
+  rootfstype?: string;
+  /** Control channel device (microvm: /dev/hvc0). */
+  ctl?: string;
+  hostname?: string;
+  diskSizeBytes?: number;
+  /** Kernel console (microvm: ttyS0). */
+  console?: string;
+  /** Quieter boot (loglevel) unless debugging. */
+  quiet?: boolean;
+  /**
+   * Under TCG: the host's TSC rate in kHz. microvm is a hardware-reduced ACPI machine (no PIT,
+   * HPET or PM timer), so a TCG guest cannot calibrate its TSC and hangs; `tsc_early_khz` tells it.
+   */
+  tscKhz?: number;
+  extra?: string[];
+}
+
+const SAFE = /^[A-Za-z0-9._:/@+-]+$/;
+
+/** The kernel command line of the guest boot contract. Pure. */
+export function guestAppend(a: GuestAppend): string {
+  const parts = [`console=${a.console ?? 'ttyS0'}`, 'reboot=t', 'panic=-1'];
+  if (a.quiet !== false) parts.push('quiet', 'loglevel=4');
+  if (a.tscKhz !== undefined) {
+    if (!Number.isInteger(a.tscKhz) || a.tscKhz <= 0) throw new RangeError(`tsc rate ${a.tscKhz} kHz is not a positive integer`);
+    parts.push(`tsc_early_khz=${a.tscKhz}`);
+  }
+  const kv: [string, string | undefined][] = [
+    ['berth.root', a.root],
+    ['berth.rootfstype', a.rootfstype ?? 'ext4'],
+    ['berth.ctl', a.ctl],
+    ['berth.hostname', a.hostname],
+    ['berth.disk_size', a.diskSizeBytes === undefined ? undefined : String(a.diskSizeBytes)],
+  ];
+  for (const [k, v] of kv) {
+    if (v === undefined) continue;
+    if (!SAFE.test(v)) throw new RangeError(`${k} value "${v}" has characters a kernel command line cannot carry`);
+    parts.push(`${k}=${v}`);
+  }
+  return [...parts, ...(a.extra ?? [])].join(' ');
+}

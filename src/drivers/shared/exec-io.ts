@@ -1,0 +1,47 @@
+/**
+ * Running a host-side exec helper (the shim, a VM client) with ExecOptions' stdio: inherited, or
+ * piped with input fed, output collected and streamed, and a timeout. Shared by every driver
+ * whose exec is "spawn one helper process".
+ */
+import { spawn } from 'node:child_process';
+import type { ExecOptions, ExitResult } from '../driver.js';
+import { statusFromExit } from './spawn-wait.js';
+
+const KILL_GRACE_MS = 2_000;
+
+export async function runExecHelper(cmd: string, args: string[], opts: ExecOptions): Promise<ExitResult> {
+  const piped = opts.stdio === 'pipe';
+  const stdin = piped ? 'pipe' : opts.interactive ? 'inherit' : 'ignore';
+  const child = spawn(cmd, args, { stdio: [stdin, piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  if (piped) {
+    child.stdout!.on('data', (c: Buffer) => { out.push(c); opts.onStdout?.(c); });
+    child.stderr!.on('data', (c: Buffer) => { err.push(c); opts.onStderr?.(c); });
+    child.stdin!.on('error', () => { /* the command did not read all of its input */ });
+    child.stdin!.end(opts.input ?? '');
+  }
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+  }, opts.timeoutMs);
+  try {
+    const res = await statusFromExit(child);
+    if (piped) await Promise.all([closed(child.stdout!), closed(child.stderr!)]);
+    return { ...res, ...(piped ? { stdout: Buffer.concat(out), stderr: Buffer.concat(err) } : {}), ...(timedOut ? { timedOut } : {}) };
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(killTimer);
+  }
+}
+
+function closed(s: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => {
+    if ((s as { readableEnded?: boolean }).readableEnded) return resolve();
+    s.once('close', () => resolve());
+    s.once('end', () => resolve());
+  });
+}
