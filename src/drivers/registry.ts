@@ -19,7 +19,7 @@ export class Registry {
     this.drivers = new Map<BackendName, Driver>([
       ['microvm', new NotBuiltDriver('microvm')],
       ['uml', new LazyDriver('uml', UML_CAPABILITIES, validateUml, async () => (await import('./uml/uml-driver.js')).makeUmlDriver(store),
-        async () => (await import('./uml/uml-probe.js')).probeUml(store.paths.runtime),
+        async () => (await import('./uml/uml-probe.js')).probeUml(store.paths),
         (h) => umlEnforcement(store.readRecord(h.id)?.spec))],
       ['container', new ContainerDriver(store)],
       ['chroot', new ChrootDriver(store)],

@@ -35,7 +35,7 @@ async function assertNothingLeft(r: Runner, what = ''): Promise<void> {
 
 export const UML_CHECKS: Check[] = [
   {
-    name: 'uml: its own kernel, a small COW file, an unchanged base, pause and unpause',
+    name: 'uml: its own kernel, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause',
     async run(r, b) {
       const d = await r.run(['run', '-d', '--backend', b, '--name', 'vm1', '--', 'sleep', '1000']);
       assert.equal(d.code, 0, d.stderr);
@@ -51,6 +51,16 @@ export const UML_CHECKS: Check[] = [
       assert.equal(uname.code, 0, uname.stderr);
       assert.notEqual(uname.stdout.trim(), release(), 'the guest kernel is not the host kernel');
       assert.match(uname.stdout.trim(), /^6\.1\.\d+/, 'the guest runs the uml kernel');
+
+      // Sessions run side by side, each with its own output and status; a signal death is 128+N.
+      const [slow, fast, killed] = await Promise.all([
+        r.run(['exec', 'vm1', '--', 'sh', '-c', 'sleep 1; echo slow; echo slow-err >&2; exit 3']),
+        r.run(['exec', 'vm1', '--', 'sh', '-c', 'echo fast']),
+        r.run(['exec', 'vm1', '--', 'sh', '-c', 'kill -9 $$']),
+      ]);
+      assert.deepEqual([slow.code, slow.stdout, slow.stderr], [3, 'slow\n', 'slow-err\n']);
+      assert.deepEqual([fast.code, fast.stdout], [0, 'fast\n']);
+      assert.equal(killed.code, 137);
 
       const w = await r.run(['exec', 'vm1', '--', 'sh', '-c', 'dd if=/dev/urandom of=/big bs=1024 count=4096 2>/dev/null && rm /bin/ls && sync && echo written']);
       assert.equal(w.stdout, 'written\n', w.stderr);

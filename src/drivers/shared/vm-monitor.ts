@@ -59,6 +59,8 @@ export class VmMonitor {
   /** Input for the command that arrived before it was started (stdin of `-i` is read at once). */
   private readonly mainInput: Buffer[] = [];
   private finished = false;
+  /** A client left with DETACH (Ctrl-P Ctrl-Q): the command runs on without its CLI. */
+  private detachedOnce = false;
 
   constructor(private readonly cfg: VmMonitorConfig) {
     this.log = new CriWriter(cfg.logFile, cfg.logMaxBytes, cfg.logMaxFiles);
@@ -183,8 +185,6 @@ export class VmMonitor {
     return this.detachedOnce;
   }
 
-  private detachedOnce = false;
-
   private maybeStartMain(): void {
     if (this.mainSent || !this.ready) return;
     if (this.cfg.attached && !this.attachInfo) return;
@@ -276,12 +276,8 @@ export class VmMonitor {
   private killGroup(): void {
     this.killVm();
     rmSync(this.cfg.socketPath, { force: true });
-    try {
-      // The monitor leads the group of every VM process (it was started detached): end them all.
-      setTimeout(() => process.kill(-process.pid, 'SIGKILL'), 20);
-    } catch {
-      process.exit(125);
-    }
+    // The monitor leads its own process group (it was started detached): end it, itself last.
+    setTimeout(() => process.kill(-process.pid, 'SIGKILL'), 20);
   }
 
   private onClient(sock: Socket): void {

@@ -1,7 +1,6 @@
 /** What the uml backend offers and refuses (data, loaded on the hot path without the driver). */
 import type { Capabilities, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
-import { UML_DEFAULT_MEMORY } from './uml-cmdline.js';
 
 export const UML_CAPABILITIES: Capabilities = {
   isolation: 'kernel',
@@ -15,6 +14,9 @@ export const UML_CAPABILITIES: Capabilities = {
   limits: { memory: true, cpus: false, pids: false },
   summary: 'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; only the guest\'s loopback network',
 };
+
+/** The guest's RAM when --memory is not given (UML only touches what the guest uses). */
+export const UML_DEFAULT_MEMORY = 256 * 1024 * 1024;
 
 /** Below this the uml kernel does not even start (it needs room for its own image). */
 export const UML_MEMORY_FLOOR = 16 * 1024 * 1024;

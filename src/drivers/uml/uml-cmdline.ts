@@ -24,10 +24,6 @@ export interface UmlCmdline {
   diskSize?: number;
 }
 
-/** Below this the 6.1 UML kernel with the berth init does not come up (measured: 24M boots, 16M panics). */
-export const UML_MIN_MEMORY = 32 * 1024 * 1024;
-export const UML_DEFAULT_MEMORY = 256 * 1024 * 1024;
-
 const SAFE_PATH = /^\/[^,\s=]*$/;
 
 function checkPath(what: string, p: string): string {

@@ -24,12 +24,12 @@ import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import { DriverError, StateError } from '../../core/errors.js';
-import { umlArgv, UML_DEFAULT_MEMORY } from './uml-cmdline.js';
+import { umlArgv } from './uml-cmdline.js';
 import { resolveUmlKernel } from './uml-kernel.js';
-import { ensureBaseDisk } from './uml-base-disk.js';
-import { ensureInitramfs } from './uml-initramfs.js';
+import { umlInitramfs } from './uml-initramfs.js';
+import { baseForEnvironment, disksDirOf } from '../../disks/index.js';
 import { probeUml } from './uml-probe.js';
-import { UML_CAPABILITIES, validateUml } from './uml-capabilities.js';
+import { UML_CAPABILITIES, UML_DEFAULT_MEMORY, validateUml } from './uml-capabilities.js';
 
 interface UmlFiles {
   kernel: string;
@@ -57,7 +57,7 @@ export class UmlDriver implements Driver {
   constructor(private readonly store: EnvStore) {}
 
   probe(): Promise<Probe> {
-    return probeUml(this.store.paths.runtime);
+    return probeUml(this.store.paths);
   }
 
   capabilities(): Capabilities {
@@ -79,14 +79,18 @@ export class UmlDriver implements Driver {
   }
 
   async create(env: PreparedEnv): Promise<Handle> {
-    const kernel = resolveUmlKernel();
+    const kernel = await resolveUmlKernel(this.store.paths, env.spec.kernel);
     const runDir = join(this.store.paths.runtime, 'vm', env.id.slice(0, 16));
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
-    const [base, initrd] = await Promise.all([
-      ensureBaseDisk(env.image, { dir: join(this.store.paths.data, 'disks', 'uml-base'), rootless: env.rootless }),
-      ensureInitramfs(join(this.store.paths.kernels, 'initramfs')),
+    // A COW file is the size of its base: --disk-size asks for a base of exactly that size.
+    const [{ base }, initrd] = await Promise.all([
+      baseForEnvironment(env.image, 'uml', {
+        disksDir: disksDirOf(this.store.paths.images), rootless: env.rootless,
+        ...(env.spec.diskSizeBytes !== undefined ? { diskSizeBytes: env.spec.diskSizeBytes } : {}),
+      }),
+      umlInitramfs(kernel),
     ]);
-    const files: UmlFiles = { kernel: kernel.path, base, initrd, cow: join(env.dir, 'disk.cow'), runDir, umid: `berth-${env.id.slice(0, 12)}` };
+    const files: UmlFiles = { kernel: kernel.kernel, base: base.path, initrd, cow: join(env.dir, 'disk.cow'), runDir, umid: `berth-${env.id.slice(0, 12)}` };
     writeJsonAtomic(join(env.dir, 'uml.json'), files, 0o600, false);
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
   }

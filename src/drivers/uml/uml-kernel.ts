@@ -1,25 +1,21 @@
 /**
- * SEAM (replaced by src/kernels/ from the `kernels` work): which UML kernel to boot.
- * For now the host's installed linux.uml (Debian's user-mode-linux package);
- * BERTH_UML_KERNEL=PATH picks another one (tests use it for the missing-kernel case).
+ * Which UML kernel an environment boots: `--kernel NAME|PATH`, else BERTH_UML_KERNEL=PATH (an
+ * override for tests and kernel developers), else the `uml` manifest (kernels/uml.json): the
+ * installed user-mode-linux package when it is the archive's version, or the verified .deb
+ * from the host's Debian mirror, cached (src/kernels/, ADR 0016).
  */
-import { accessSync, constants } from 'node:fs';
-import { HostError } from '../../core/errors.js';
+import type { Paths } from '../../core/paths.js';
+import { KernelError } from '../../core/errors.js';
+import type { Kernel } from '../../kernels/kernel.js';
+import { resolveKernel } from '../../kernels/resolve.js';
 
-export const DEFAULT_UML_KERNEL = '/usr/bin/linux.uml';
+export const UML_MANIFEST = 'uml';
 
-export interface UmlKernel {
-  path: string;
-}
-
-export function resolveUmlKernel(env: NodeJS.ProcessEnv = process.env): UmlKernel {
-  const path = env.BERTH_UML_KERNEL || DEFAULT_UML_KERNEL;
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new HostError('no-uml-kernel', `the User-mode Linux kernel ${path} is missing or not executable`, {
-      fix: path === DEFAULT_UML_KERNEL ? 'install the user-mode-linux package' : 'point BERTH_UML_KERNEL at a linux.uml binary',
-    });
+export async function resolveUmlKernel(paths: Paths, requested: string | undefined, env: NodeJS.ProcessEnv = process.env, onProgress?: (m: string) => void): Promise<Kernel> {
+  const ref = requested ?? (env.BERTH_UML_KERNEL || UML_MANIFEST);
+  const k = await resolveKernel(paths, ref, onProgress ? { progress: onProgress } : {});
+  if (k.format === 'bzImage') {
+    throw new KernelError('not-a-uml-kernel', `kernel "${ref}" is a ${k.format} for a VM, not a User-mode Linux kernel`, { fix: 'use --kernel uml (see "berth kernels") or a linux.uml path' });
   }
-  return { path };
+  return k;
 }

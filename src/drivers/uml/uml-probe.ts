@@ -8,17 +8,40 @@ import type { Probe } from '../driver.js';
 import { probeNoexec, probePtraceScope } from '../../host/probes/index.js';
 import { findExecutable } from '../../host/probes/exec.js';
 import { findNative } from '../../host/native-paths.js';
-import { resolveUmlKernel } from './uml-kernel.js';
+import { accessSync, constants } from 'node:fs';
+import type { Paths } from '../../core/paths.js';
+import { cachedVersions } from '../../kernels/cache.js';
+import { UML_MANIFEST } from './uml-kernel.js';
 
-export async function probeUml(runtimeDir: string): Promise<Probe> {
-  const details: Probe['details'] = {};
-  let kernel: string;
+/** Installed by Debian's user-mode-linux package; used when it is the archive's version. */
+const INSTALLED_UML = '/usr/bin/linux.uml';
+
+function executable(p: string): boolean {
   try {
-    kernel = resolveUmlKernel().path;
-    details.kernel = kernel;
-  } catch (e) {
-    return { ok: false, reason: (e as Error).message, details };
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
+}
+
+/** A kernel is here without the network: an override, the cache, or the installed package. */
+function localKernel(paths: Paths): { ok: boolean; detail: string } {
+  const override = process.env.BERTH_UML_KERNEL;
+  if (override) return executable(override) ? { ok: true, detail: override } : { ok: false, detail: `the User-mode Linux kernel ${override} is missing or not executable (BERTH_UML_KERNEL)` };
+  const cached = cachedVersions(paths.kernels, UML_MANIFEST)[0];
+  if (cached) return { ok: true, detail: `cached ${UML_MANIFEST} ${cached.record.version}` };
+  if (executable(INSTALLED_UML)) return { ok: true, detail: `${INSTALLED_UML} (user-mode-linux package)` };
+  return { ok: false, detail: 'no User-mode Linux kernel here yet: "berth kernels --fetch uml" downloads it, or install the user-mode-linux package' };
+}
+
+export async function probeUml(paths: Paths): Promise<Probe> {
+  const runtimeDir = paths.runtime;
+  const details: Probe['details'] = {};
+  const k = localKernel(paths);
+  details.kernel = k.detail;
+  if (!k.ok) return { ok: false, reason: k.detail, details };
+  const kernel = k.detail;
   const init = findNative('berth-guest-init');
   details.guestInit = init ?? 'missing';
   if (!init) return { ok: false, reason: 'the guest init berth-guest-init is not built (npm run build)', details };
@@ -27,8 +50,8 @@ export async function probeUml(runtimeDir: string): Promise<Probe> {
   details.ptrace = ptrace.detail;
   if (!noexec.ok) return { ok: false, reason: `the uml kernel cannot map its memory with exec rights: ${noexec.detail} (set TMPDIR to a directory that allows exec)`, details };
   if (!ptrace.ok) return { ok: false, reason: ptrace.detail, details };
-  for (const tool of ['mke2fs', 'cpio']) {
-    if (!findExecutable(tool)) return { ok: false, reason: `${tool} is missing (install ${tool === 'mke2fs' ? 'e2fsprogs' : 'cpio'})`, details };
+  for (const [tool, pkg] of [['mke2fs', 'e2fsprogs'], ['debugfs', 'e2fsprogs']]) {
+    if (!findExecutable(tool!)) return { ok: false, reason: `${tool} is missing (install ${pkg})`, details };
   }
   details.mconsole = findExecutable('uml_mconsole') ? 'uml_mconsole found (pause works)' : 'uml_mconsole missing: pause/unpause unavailable (install uml-utilities)';
   return { ok: true, reason: '', version: kernel, details };
