@@ -29,6 +29,13 @@ export function validateUml(spec: EnvSpec): Problem[] {
       p.push({ field: 'volume', message: `the uml backend cannot share "${m.source}" at "${m.target}" (no "," in the host path, no ":" in the target)`, fix: 'rename or link the directory' });
     }
   }
+  // The guest has only its loopback interface so far (docs/adr/0019): refuse what asks for more.
+  if (spec.network !== undefined && spec.network !== 'none') {
+    p.push({ field: 'network', message: `the uml backend has no --network ${spec.network} yet (only none: the guest's loopback)`, fix: 'drop --network, or use --backend container' });
+  }
+  if (spec.ports.length > 0) {
+    p.push({ field: 'publish', message: 'the uml backend cannot publish ports yet (-p)', fix: 'drop -p, or use --backend container with --network user or bridge' });
+  }
   const l = spec.limits;
   if (l.memoryBytes !== undefined && l.memoryBytes < UML_MEMORY_FLOOR) {
     p.push({ field: 'memory', message: `--memory ${l.memoryBytes} bytes is too small for a uml kernel`, fix: 'give at least 16m (the default is 256m)' });
