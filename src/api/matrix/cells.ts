@@ -28,7 +28,9 @@ export function cellsOf(m: Pick<MatrixSpec, 'backends' | 'images' | 'kernels'>):
   const out: Cell[] = [];
   for (const backend of m.backends) {
     for (const image of m.images) {
-      const kernels = KERNEL_BACKENDS.has(backend) && m.kernels.length > 0 ? m.kernels : [undefined];
+      // A kernel named after a backend (the manifests `uml`, `microvm`) only fits that backend; paths fit any.
+      const fitting = m.kernels.filter((k) => !KERNEL_BACKENDS.has(k as BackendName) || k === backend);
+      const kernels = KERNEL_BACKENDS.has(backend) && fitting.length > 0 ? fitting : [undefined];
       for (const kernel of kernels) {
         out.push({ id: safeId([backend, image, ...(kernel ? [kernel] : [])].join('-')), backend, image, ...(kernel ? { kernel } : {}) });
       }

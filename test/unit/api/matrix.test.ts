@@ -8,6 +8,11 @@ test('cells: kernels vary only the separate-kernel backends', () => {
   assert.deepEqual(cells.map((c) => c.id), ['chroot-busybox', 'chroot-debian_bookworm', 'uml-busybox-a', 'uml-busybox-b', 'uml-debian_bookworm-a', 'uml-debian_bookworm-b']);
 });
 
+test('cells: a kernel named after a backend only goes with that backend', () => {
+  const cells = cellsOf({ backends: ['uml', 'microvm', 'container'], images: ['busybox'], kernels: ['uml', 'microvm', '/k/bzImage'] });
+  assert.deepEqual(cells.map((c) => c.id), ['uml-busybox-uml', 'uml-busybox-_k_bzImage', 'microvm-busybox-microvm', 'microvm-busybox-_k_bzImage', 'container-busybox']);
+});
+
 test('matrix spec: flags win over the file; bad input is a SpecError', () => {
   const m = matrixSpec({ backends: ['container'], images: ['x'], command: ['true'], jobs: 3 }, { backends: 'chroot,container' });
   assert.deepEqual([m.backends, m.images, m.command, m.jobs], [['chroot', 'container'], ['x'], ['true'], 3]);
