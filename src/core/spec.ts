@@ -47,6 +47,12 @@ export interface EnvSpec {
   ignoreUnenforced: boolean;
   /** VM backends: a kernel manifest name (`berth kernels`) or a path to a kernel file; default the backend's own. */
   kernel?: string;
+  /** microvm: QEMU accelerator; auto = KVM when a boot probe says it works, else TCG. */
+  accel?: 'auto' | 'kvm' | 'tcg';
+  /** microvm: 'none' (default: loopback only) or 'user' (QEMU user networking). */
+  network?: 'none' | 'user';
+  /** microvm with --network user: `-p [IP:]HOST:GUEST[/udp]` host port forwards. */
+  publish?: string[];
 }
 
 export interface SecurityOptions {

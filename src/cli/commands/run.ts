@@ -76,10 +76,12 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     ...(diskSizeBytes !== undefined ? { diskSizeBytes } : {}),
   };
   if (o.pull === true) input.pull = true;
+  const publish = list(o, 'publish');
+  if (publish.length > 0) input.publish = publish;
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
   }
-  const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel') };
+  const optional = { name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel'), accel: str(o, 'accel'), network: str(o, 'network') };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
   if (o.quiet !== true) input.onProgress = terminalProgress();
   if (backend === 'auto' && o.quiet !== true) {
