@@ -75,7 +75,8 @@ export class MicrovmDriver implements Driver {
     }
     const init = findNative('berth-guest-init');
     if (!init) throw new DriverError('no-guest-init', 'the guest init berth-guest-init is not built', { fix: 'run "npm run build" (make -C native)' });
-    const initrd = await buildInitramfs({ kernel, init });
+    // --network user: the NIC's driver too (Debian's cloud kernel has virtio_net as a module).
+    const initrd = await buildInitramfs({ kernel, init, ...(network === 'user' ? { modules: [...kernel.bootModules, 'virtio_net'] } : {}) });
     const accel = await chooseAccel(spec.accel ?? 'auto', () => kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }));
     if (process.stderr.isTTY && spec.accel !== 'tcg') process.stderr.write(`berth: microvm: ${accel.reason}\n`);
     const { base, diskBytes } = await baseForEnvironment(env.image, 'microvm', {

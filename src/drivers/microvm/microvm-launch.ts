@@ -3,6 +3,9 @@ import type { VmLaunch } from '../shared/vm-launch.js';
 import { guestAppend, qemuArgv } from './qemu-cmdline.js';
 import { ctlSocket, qmpSocket, type MicrovmFiles } from './microvm-files.js';
 
+/** QEMU user networking's fixed addresses: the guest, the gateway (the host), the DNS forwarder. */
+export const USER_NET_ARG = 'berth.net=10.0.2.15/24,10.0.2.2,10.0.2.3';
+
 export interface MicrovmLaunchInput {
   files: MicrovmFiles;
   memoryBytes: number;
@@ -19,6 +22,7 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
     root: '/dev/vda', ctl: '/dev/hvc0', hostname: i.hostname,
     ...(f.diskBytes > f.baseBytes ? { diskSizeBytes: f.diskBytes } : {}),
     ...(f.accel === 'tcg' && i.tscKhz ? { tscKhz: i.tscKhz } : {}),
+    ...(f.network === 'user' ? { extra: [USER_NET_ARG] } : {}),
   });
   const argv = qemuArgv({
     ...(i.qemu ? { binary: i.qemu } : {}),

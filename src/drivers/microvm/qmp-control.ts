@@ -44,11 +44,13 @@ async function hmp(q: QmpClient, line: string): Promise<string> {
   return q.execute<string>('human-monitor-command', { 'command-line': line });
 }
 
+interface BlockInfo { inserted?: { image?: { snapshots?: { name: string }[] } } }
+
+/** The internal snapshots of the root disk's top image (the qcow2 overlay). */
 export async function listCheckpoints(socket: string): Promise<string[]> {
   return withQmp(socket, async (q) => {
-    const out = await hmp(q, 'info snapshots');
-    // "ID  TAG  VM SIZE  DATE  VM CLOCK  ICOUNT" rows; the tag is the second column.
-    return out.split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => /^\d+$/.test(c[0] ?? '') && c[1]).map((c) => c[1]!);
+    const blocks = await q.execute<BlockInfo[]>('query-block');
+    return blocks.flatMap((b) => b.inserted?.image?.snapshots ?? []).map((s) => s.name);
   });
 }
 
