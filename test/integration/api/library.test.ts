@@ -53,7 +53,7 @@ test('typed errors carry a code, a fix and exit status 125', async () => {
       assert.ok(e.fix);
       return true;
     });
-    await assert.rejects(berth.create({ root, backend: 'microvm' }), (e: unknown) => e instanceof berth.DriverError && /not implemented yet/.test(e.message));
+    await assert.rejects(berth.create({ root, backend: 'microvm', limits: { memoryBytes: 1 << 25 } }), (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-memory');
     await assert.rejects(berth.create({ root, backend: 'uml', limits: { cpus: 2 } }), (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-cpus');
     await assert.rejects(berth.create({ root, backend: 'chroot', limits: { memoryBytes: 1 << 26 } }), (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-memory');
     assert.deepEqual(existsSync(join(root, 'envs')) ? readdirSync(join(root, 'envs')) : [], []);
@@ -71,7 +71,9 @@ test('backends() and doctor() say which backends work and why not', async () => 
       const b = list.find((x) => x.name === name)!;
       assert.equal(b.probe.ok, true, `${name}: ${b.probe.reason}`);
     }
-    for (const b of list.filter((x) => x.name === 'uml' || x.name === 'microvm')) assert.equal(b.probe.reason, 'not implemented yet');
+    const mv = list.find((x) => x.name === 'microvm')!;
+    assert.equal(mv.probe.ok, true, `microvm: ${mv.probe.reason}`);
+    for (const b of list.filter((x) => x.name === 'uml')) assert.equal(b.probe.reason, 'not implemented yet');
     const report = await berth.doctor({ root });
     assert.equal(report.autoChoice, 'container');
     for (const k of ['kernel', 'userns', 'overlayfs', 'cgroups', 'kvm']) assert.ok(report.host[k], `host finding ${k}`);
