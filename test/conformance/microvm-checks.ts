@@ -6,10 +6,11 @@
  * booted VM serves the checks that can share it (TCG boots take seconds).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Check } from './checks.js';
 import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 
@@ -160,7 +161,7 @@ export const MICROVM_CHECKS: Check[] = [
     },
   },
   {
-    name: 'microvm: bad input (--accel kvm without KVM, too little --memory, -p without --network user) is one line, exit 125, nothing left',
+    name: 'microvm: bad input (--accel kvm without KVM, too little --memory, a corrupt kernel, bad -p, an occupied port) is one line, exit 125, nothing left',
     async run(r, b) {
       const cases: [string[], RegExp][] = [
         [['run', '--rm', '--backend', b, '--memory', '32m', '--', 'true'], /^berth: --memory 33554432 bytes is too small for a microvm guest kernel \(give at least 96m/],
@@ -169,6 +170,11 @@ export const MICROVM_CHECKS: Check[] = [
         [['run', '--rm', '--backend', b, '--accel', 'warp', '--', 'true'], /--accel/],
         [['checkpoint', 'no-such-env', 'x'], /^berth: no such environment/],
       ];
+      // A corrupt kernel: QEMU refuses it, berth says QEMU's reason.
+      const badKernel = join(mkdtempSync(join(tmpdir(), 'berth-badkernel-')), 'vmlinuz');
+      writeFileSync(badKernel, randomBytes(100_000), { mode: 0o644 });
+      chmodSync(dirname(badKernel), 0o755);
+      cases.push([['run', '--rm', '--backend', b, '--kernel', badKernel, '--', 'true'], /^berth: the microvm \(qemu, (tcg|kvm)\) failed to boot: qemu: /]);
       if (!existsSync('/dev/kvm')) cases.push([['run', '--rm', '--backend', b, '--accel', 'kvm', '--', 'true'], /^berth: --accel kvm: \/dev\/kvm is absent/]);
       for (const [args, re] of cases) {
         const res = await r.run(args, { timeoutMs: 120_000 });
