@@ -105,6 +105,9 @@ export const MICROVM_CHECKS: Check[] = [
       m = await inspectMachine(r, 'mv1');
       assert.equal(m.state, 'paused');
       assert.equal(m.machine.qmp.status, 'paused');
+      const ex = await r.run(['exec', 'mv1', '--', 'true']);
+      assert.equal(ex.code, 125);
+      assert.match(ex.stderr, /^berth: environment mv1 is paused \(unpause it first/);
       assert.equal((await r.run(['unpause', 'mv1'])).code, 0);
       assert.equal((await inspectMachine(r, 'mv1')).machine.qmp.status, 'running');
 

@@ -177,6 +177,10 @@ export class MicrovmDriver implements Driver {
 
   async exec(h: Handle, argv: string[], opts: ExecOptions): Promise<ExitResult> {
     const rec = this.record(h);
+    // A paused guest would hold the exec until unpause: say so instead.
+    if (this.store.readState(h.id)?.state === 'paused') {
+      throw new StateError('paused', `environment ${h.name} is paused`, { fix: `unpause it first: berth unpause ${h.name}` });
+    }
     const client = await this.connect(h, 'exec works only while the environment runs');
     const { execRequest } = await import('./guest-requests.js');
     return execSession(client, { ...execRequest(rec, argv, opts), ...terminalSize(opts.tty) },
