@@ -28,6 +28,9 @@ await build({
     kernels: 'src/api/kernels.ts',
     'uml-driver': 'src/drivers/uml/uml-driver.ts',
     'uml-probe': 'src/drivers/uml/uml-probe.ts',
+    'microvm-driver': 'src/drivers/microvm/microvm-driver.ts',
+    'microvm-probe': 'src/drivers/microvm/microvm-probe.ts',
+    checkpoints: 'src/api/checkpoints.ts',
     'vm-monitor': 'src/drivers/shared/vm-monitor-main.ts',
     'image-sources': 'src/images/sources/index.ts',
     'api-export': 'src/api/export.ts',
@@ -46,6 +49,7 @@ await build({
 
 // The hot CLI: cold modules become imports of the ESM entries above.
 const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs', './api/disks.js': './disks.mjs', './disks.js': './disks.mjs', './api/kernels.js': './kernels.mjs', './uml/uml-driver.js': './uml-driver.mjs', './uml/uml-probe.js': './uml-probe.mjs',
+  './microvm/microvm-driver.js': './microvm-driver.mjs', './microvm/microvm-probe.js': './microvm-probe.mjs', './api/checkpoints.js': './checkpoints.mjs',
   // src/api/images.ts reaches these by longer paths; external too, so their graphs (unpack, shim
   // argv builders) never make hot modules lazily initialised.
   '../images/unpack/remove-layer.js': './remove-layer.mjs', '../images/oci-image.js': './oci-image.mjs', '../images/debian/debian-image.js': './debian-image.mjs',
@@ -62,7 +66,7 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml\/uml-driver|uml\/uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|network-attach)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml\/uml-driver|uml\/uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|network-attach|microvm\/microvm-driver|microvm\/microvm-probe|api\/checkpoints)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
       b.onResolve({ filter: /^\.\.\/images\/(unpack\/remove-layer|oci-image|debian\/debian-image|sources\/index)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],

@@ -194,6 +194,24 @@ export function unpause(ref: string, opts: ContextOptions = {}): Promise<void> {
   return resumeEnv(ctxFor(opts), ref);
 }
 
+/** Save a running microvm's memory, device state and disk as checkpoint NAME (in its qcow2 overlay). */
+export async function checkpoint(ref: string, name: string, opts: ContextOptions = {}): Promise<void> {
+  const { checkpointEnv } = await import('./api/checkpoints.js');
+  return checkpointEnv(ctxFor(opts), ref, name);
+}
+
+/** Put a running microvm back to checkpoint NAME (memory, devices, disk); it runs on from there. */
+export async function restore(ref: string, name: string, opts: ContextOptions = {}): Promise<void> {
+  const { restoreEnv } = await import('./api/checkpoints.js');
+  return restoreEnv(ctxFor(opts), ref, name);
+}
+
+/** VM backends: accelerator and why, QMP run state, checkpoints (undefined for other backends). */
+export async function machine(ref: string, opts: ContextOptions = {}): Promise<Record<string, unknown> | undefined> {
+  const { machineOf } = await import('./api/checkpoints.js');
+  return machineOf(ctxFor(opts), ref);
+}
+
 /** CPU, memory and pids use from the environment's cgroups. */
 export function stats(ref: string, opts: ContextOptions = {}) {
   return statsOf(ctxFor(opts), ref);

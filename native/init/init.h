@@ -48,6 +48,9 @@ void set_hostname(const char *name);
 void grow_root(const struct boot_args *a);
 void power_off(void) __attribute__((noreturn));
 
+/* net.c: loopback up; eth0 from berth.net= (microvm --network user) */
+void setup_network(void);
+
 /* ctl.c: the framed control channel */
 int ctl_open(const char *dev);
 void ctl_send(uint8_t type, uint32_t session, const void *payload, uint32_t len);

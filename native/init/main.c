@@ -47,6 +47,7 @@ int main(void) {
   mount_api_filesystems();
   grow_root(&args);
   set_hostname(args.hostname);
+  setup_network();
 
   sigset_t mask;
   sigemptyset(&mask);

@@ -13,6 +13,7 @@ import { waitCommand } from './commands/wait.js';
 import { inspectCommand } from './commands/inspect.js';
 import { doctorCommand } from './commands/doctor.js';
 import { pauseCommand, unpauseCommand } from './commands/pause.js';
+import { checkpointCommand, restoreCommand } from './commands/checkpoint.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
 import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand, reapCommand } from './commands/pull.js';
@@ -69,6 +70,8 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(inspectCommand as CommandModule)
     .command(pauseCommand as CommandModule)
     .command(unpauseCommand as CommandModule)
+    .command(checkpointCommand as CommandModule)
+    .command(restoreCommand as CommandModule)
     .command(statsCommand as CommandModule)
     .command(topCommand as CommandModule)
     .command(pullCommand as CommandModule)

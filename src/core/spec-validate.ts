@@ -37,4 +37,10 @@ export function validateSpec(spec: EnvSpec): void {
   if (spec.diskSizeBytes !== undefined && !(Number.isSafeInteger(spec.diskSizeBytes) && spec.diskSizeBytes > 0)) {
     throw new SpecError('bad-disk-size', `invalid disk size ${spec.diskSizeBytes}`, { fix: 'give a positive number of bytes (--disk-size 4g)' });
   }
+  if (spec.accel !== undefined && !['auto', 'kvm', 'tcg'].includes(spec.accel)) {
+    throw new SpecError('bad-accel', `unknown --accel "${spec.accel}"`, { fix: 'use one of: auto, kvm, tcg' });
+  }
+  if (spec.accel !== undefined && spec.accel !== 'auto' && spec.backend !== 'microvm' && spec.backend !== 'auto') {
+    throw new SpecError('accel-needs-microvm', `--accel ${spec.accel} is for the microvm backend, not ${spec.backend}`, { fix: 'drop --accel or use --backend microvm' });
+  }
 }

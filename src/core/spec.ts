@@ -55,6 +55,8 @@ export interface EnvSpec {
   network?: string;
   /** -p: host ports published to the environment. */
   ports: PortMapping[];
+  /** microvm: QEMU accelerator; auto = KVM when a boot probe says it works, else TCG. */
+  accel?: 'auto' | 'kvm' | 'tcg';
 }
 
 export interface SecurityOptions {

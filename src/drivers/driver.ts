@@ -138,4 +138,6 @@ export interface Driver {
   resume?(h: Handle): Promise<void>;
   checkpoint?(h: Handle, name: string): Promise<void>;
   restore?(h: Handle, name: string): Promise<void>;
+  /** VM backends: machine facts for inspect (accelerator, run state over QMP, checkpoints). */
+  machine?(h: Handle): Promise<Record<string, unknown>>;
 }

@@ -42,4 +42,7 @@ export class LazyDriver implements Driver {
   async recover(dir: string): Promise<Handle> { return (await this.d()).recover(dir); }
   async pause(h: Handle): Promise<void> { const d = await this.d(); return d.pause!(h); }
   async resume(h: Handle): Promise<void> { const d = await this.d(); return d.resume!(h); }
+  async checkpoint(h: Handle, name: string): Promise<void> { const d = await this.d(); return d.checkpoint!(h, name); }
+  async restore(h: Handle, name: string): Promise<void> { const d = await this.d(); return d.restore!(h, name); }
+  async machine(h: Handle): Promise<Record<string, unknown>> { const d = await this.d(); return d.machine ? d.machine(h) : {}; }
 }

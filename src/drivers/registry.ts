@@ -7,8 +7,8 @@ import { BACKEND_NAMES, ISOLATION_ORDER, type BackendName, type EnvSpec, type Is
 import type { EnvStore, BackendChoice } from '../core/env-store.js';
 import { ChrootDriver } from './chroot/chroot-driver.js';
 import { ContainerDriver } from './container/container-driver.js';
-import { NotBuiltDriver } from './not-built-driver.js';
 import { LazyDriver } from './lazy-driver.js';
+import { MICROVM_CAPABILITIES, microvmEnforcement, validateMicrovm } from './microvm/microvm-capabilities.js';
 import { UML_CAPABILITIES, umlEnforcement, validateUml } from './uml/uml-capabilities.js';
 import { DriverError, SpecError } from '../core/errors.js';
 
@@ -17,7 +17,9 @@ export class Registry {
 
   constructor(store: EnvStore) {
     this.drivers = new Map<BackendName, Driver>([
-      ['microvm', new NotBuiltDriver('microvm')],
+      ['microvm', new LazyDriver('microvm', MICROVM_CAPABILITIES, (spec) => validateMicrovm(spec), async () => (await import('./microvm/microvm-driver.js')).makeMicrovmDriver(store),
+        async () => (await import('./microvm/microvm-probe.js')).probeMicrovm(),
+        (h) => microvmEnforcement(store.readRecord(h.id)?.spec))],
       ['uml', new LazyDriver('uml', UML_CAPABILITIES, validateUml, async () => (await import('./uml/uml-driver.js')).makeUmlDriver(store),
         async () => (await import('./uml/uml-probe.js')).probeUml(store.paths),
         (h) => umlEnforcement(store.readRecord(h.id)?.spec))],

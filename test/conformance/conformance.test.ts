@@ -6,12 +6,13 @@ import { describe, it, before, after } from 'node:test';
 import { CHECKS, isVm, type Check } from './checks.js';
 import { CONTAINER_CHECKS } from './container-checks.js';
 import { UML_CHECKS } from './uml-checks.js';
+import { MICROVM_CHECKS } from './microvm-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 
-const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml').split(',').filter(Boolean);
+const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml,microvm').split(',').filter(Boolean);
 const MODES: Mode[] = ['root', 'rootless'];
-const EXTRA: Record<string, Check[]> = { container: CONTAINER_CHECKS, uml: UML_CHECKS };
+const EXTRA: Record<string, Check[]> = { container: CONTAINER_CHECKS, uml: UML_CHECKS, microvm: MICROVM_CHECKS };
 
 for (const backend of BACKENDS) {
   // A VM boots for seconds: its two modes (separate stores) run side by side.
@@ -21,8 +22,14 @@ for (const backend of BACKENDS) {
         // Both halves need root: one runs as root, the other creates the unprivileged test user.
         const missing = isRoot() ? undefined : 'root (the suite runs berth as root and as a test user it creates)';
         let runner: Runner;
-        before(() => {
-          if (!missing) runner = makeRunner(mode);
+        before(async () => {
+          if (missing) return;
+          runner = makeRunner(mode);
+          // Each runner has its own store: fetch (download + verify) the microvm kernel once, up front.
+          if (backend === 'microvm') {
+            const k = await runner.run(['kernels', '--fetch', 'microvm'], { timeoutMs: 900_000 });
+            if (k.code !== 0) throw new Error(`fetching the microvm kernel failed: ${k.stderr}`);
+          }
         });
         after(() => runner?.cleanup());
         for (const check of [...CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true)) {

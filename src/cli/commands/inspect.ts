@@ -5,9 +5,10 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
   command: 'inspect <envs..>',
   describe: 'Show an environment as JSON: spec, backend and why it was chosen, what it isolates, state',
   builder: (y) => y.positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' }) as never,
-  handler: (a) => {
-    const out = a.envs.map((ref) => {
+  handler: async (a) => {
+    const out = await Promise.all(a.envs.map(async (ref) => {
       const { record, status, capabilities, limits, network } = berth.inspect(ref);
+      const machine = await berth.machine(ref);
       return {
         Id: record.id,
         Name: record.name,
@@ -28,8 +29,9 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
           Ports: network.ports.map(berth.formatPort),
         },
         State: status,
+        ...(machine ? { Machine: machine } : {}),
       };
-    });
+    }));
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   },
 };

@@ -80,7 +80,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
   }
-  const optional = { network: str(o, 'network'), name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel') };
+  const optional = { network: str(o, 'network'), name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel'), accel: str(o, 'accel') };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
   if (str(o, 'network') === 'host' && o.quiet !== true && backend !== 'chroot') {
     process.stderr.write('berth: --network host: the environment shares the host\'s network stack (no isolation of interfaces, ports or firewall)\n');

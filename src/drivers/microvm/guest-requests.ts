@@ -1,0 +1,42 @@
+/** The guest-protocol START requests of a microvm environment: its main command and execs. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EnvRecord } from '../../core/env-store.js';
+import type { StartRequest } from '../shared/guest-protocol.js';
+import type { ExecOptions } from '../driver.js';
+import { resolveUser } from '../../core/user-spec.js';
+import { commandEnv } from '../../core/env-vars.js';
+
+function readImageFile(layers: string[], path: string): string {
+  for (const l of layers) {
+    try {
+      return readFileSync(join(l, path), 'utf8');
+    } catch { /* next layer */ }
+  }
+  return '';
+}
+
+function userOf(rec: EnvRecord, user: string | undefined) {
+  const layers = rec.image.layers;
+  return resolveUser(user ?? rec.image.config.user, readImageFile(layers, 'etc/passwd'), readImageFile(layers, 'etc/group'));
+}
+
+export function mainRequest(rec: EnvRecord): StartRequest {
+  const spec = rec.spec;
+  const user = userOf(rec, spec.user);
+  const env = commandEnv({ image: rec.image.config.env, user: spec.env, hostname: rec.hostname, home: user.home, tty: spec.tty });
+  const argv = spec.command.length > 0 ? spec.command : [...rec.image.config.entrypoint, ...rec.image.config.cmd];
+  return {
+    argv, env: Object.entries(env).map(([k, v]) => `${k}=${v}`), cwd: spec.workdir ?? (rec.image.config.workdir || '/'),
+    uid: user.uid, gid: user.gid, groups: user.groups, tty: spec.tty, stdin: spec.interactive,
+  };
+}
+
+export function execRequest(rec: EnvRecord, argv: string[], opts: ExecOptions): StartRequest {
+  const user = userOf(rec, opts.user ?? rec.spec.user);
+  const env = commandEnv({ image: rec.image.config.env, user: { ...rec.spec.env, ...opts.env }, hostname: rec.hostname, home: user.home, tty: opts.tty });
+  return {
+    argv, env: Object.entries(env).map(([k, v]) => `${k}=${v}`), cwd: opts.workdir ?? rec.spec.workdir ?? (rec.image.config.workdir || '/'),
+    uid: user.uid, gid: user.gid, groups: user.groups, tty: opts.tty, stdin: opts.interactive,
+  };
+}

@@ -1,0 +1,73 @@
+/** What the microvm backend offers and refuses (data, loaded on the hot path without the driver). */
+import type { Capabilities, Problem } from '../driver.js';
+import type { EnvSpec } from '../../core/spec.js';
+import { accessSync, constants } from 'node:fs';
+
+/** Instant: is /dev/kvm there for this user? (Whether it really boots is the cached boot probe's call.) */
+export function kvmDevicePresent(dev = '/dev/kvm'): boolean {
+  try {
+    accessSync(dev, constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const MICROVM_CAPABILITIES: Capabilities = {
+  isolation: 'kernel',
+  separateKernel: true,
+  rootless: true,
+  exec: true,
+  tty: true,
+  pause: true,
+  checkpoint: true,
+  networkModes: ['none', 'user'],
+  limits: { memory: true, cpus: true, pids: false },
+  summary: 'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, or QEMU user networking',
+};
+
+export const MICROVM_DEFAULT_MEMORY = 256 * 1024 * 1024;
+/** Measured: Debian's cloud kernel with berth's initramfs does not boot in 64 MiB, does in 80 MiB; 96 MiB leaves room. */
+export const MICROVM_MEMORY_FLOOR = 96 * 1024 * 1024;
+export const MICROVM_MAX_CPUS = 64;
+
+export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePresent): Problem[] {
+  const p: Problem[] = [];
+  if (spec.backend === 'auto' && (spec.accel ?? 'auto') === 'auto' && !kvm()) {
+    // TCG emulation works but boots in seconds: auto prefers the next backend; --backend microvm or --accel tcg still get it.
+    p.push({ field: 'accel', message: 'no usable /dev/kvm (a microvm would run under slow TCG emulation)', fix: 'use --backend microvm or --accel tcg to run it under TCG anyway' });
+  }
+  if (spec.accel === 'kvm' && !kvm()) {
+    p.push({ field: 'accel', message: '--accel kvm: /dev/kvm is absent or not read/writable here', fix: 'use --accel tcg (software emulation) or --accel auto' });
+  }
+  if (spec.network !== undefined && spec.network !== 'none' && spec.network !== 'user') {
+    p.push({ field: 'network', message: `the microvm backend has no --network ${spec.network} (none or user: QEMU user networking)`, fix: 'use --network user, or --backend container for bridges and named networks' });
+  }
+  if (spec.ports.length > 0 && spec.network !== 'user') {
+    p.push({ field: 'publish', message: '-p needs --network user on the microvm backend', fix: 'add --network user' });
+  }
+  const l = spec.limits;
+  if (l.memoryBytes !== undefined && l.memoryBytes < MICROVM_MEMORY_FLOOR) {
+    p.push({ field: 'memory', message: `--memory ${l.memoryBytes} bytes is too small for a microvm guest kernel`, fix: 'give at least 96m (the default is 256m)' });
+  }
+  if (l.cpus !== undefined && (l.cpus < 1 || !Number.isInteger(l.cpus) || l.cpus > MICROVM_MAX_CPUS)) {
+    p.push({ field: 'cpus', message: `--cpus ${l.cpus}: a microvm gets whole virtual CPUs (1-${MICROVM_MAX_CPUS})`, fix: 'give a whole number such as --cpus 2' });
+  }
+  if (spec.mounts.length > 0) {
+    p.push({ field: 'volume', message: 'the microvm backend cannot share host directories (-v) yet', fix: 'drop -v, or use --backend uml or container' });
+  }
+  if (!spec.ignoreUnenforced && l.pidsLimit !== undefined) {
+    p.push({ field: 'pids-limit', message: 'the microvm backend cannot enforce --pids-limit', fix: 'drop it or pass --ignore-unenforced' });
+  }
+  return p;
+}
+
+/** What `inspect` shows under limits. */
+export function microvmEnforcement(spec: EnvSpec | undefined): Record<string, string> {
+  const mib = Math.floor((spec?.limits.memoryBytes ?? MICROVM_DEFAULT_MEMORY) / (1024 * 1024));
+  return {
+    memory: `the guest's RAM (qemu -m ${mib}M): the guest cannot use more`,
+    cpus: `${spec?.limits.cpus ?? 1} virtual CPU(s) (qemu -smp)`,
+    pids: 'not enforced (the guest has its own pid space)',
+  };
+}

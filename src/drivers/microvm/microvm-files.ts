@@ -1,0 +1,31 @@
+/** What a microvm environment was created with (microvm.json in its state dir), and its sockets. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PortForward } from './qemu-cmdline.js';
+
+export interface MicrovmFiles {
+  kernel: string;
+  /** `uname -r` of the kernel, when known. */
+  kernelRelease?: string;
+  initrd: string;
+  base: string;
+  baseBytes: number;
+  overlay: string;
+  diskBytes: number;
+  accel: 'kvm' | 'tcg';
+  accelReason: string;
+  network: 'none' | 'user';
+  forwards: PortForward[];
+  /** Short runtime dir (unix socket paths are limited to 107 bytes). */
+  runDir: string;
+}
+
+export const MICROVM_FILES = 'microvm.json';
+
+export function readMicrovmFiles(dir: string): MicrovmFiles {
+  return JSON.parse(readFileSync(join(dir, MICROVM_FILES), 'utf8')) as MicrovmFiles;
+}
+
+export const monitorSocket = (f: Pick<MicrovmFiles, 'runDir'>) => join(f.runDir, 'monitor.sock');
+export const qmpSocket = (f: Pick<MicrovmFiles, 'runDir'>) => join(f.runDir, 'qmp.sock');
+export const ctlSocket = (f: Pick<MicrovmFiles, 'runDir'>) => join(f.runDir, 'ctl.sock');

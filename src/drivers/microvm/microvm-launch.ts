@@ -1,0 +1,37 @@
+/** The VmLaunch of a microvm environment: the QEMU argv, the ctl socket it listens on. Pure. */
+import type { VmLaunch } from '../shared/vm-launch.js';
+import { guestAppend, qemuArgv } from './qemu-cmdline.js';
+import { ctlSocket, qmpSocket, type MicrovmFiles } from './microvm-files.js';
+
+/** QEMU user networking's fixed addresses: the guest, the gateway (the host), the DNS forwarder. */
+export const USER_NET_ARG = 'berth.net=10.0.2.15/24,10.0.2.2,10.0.2.3';
+
+export interface MicrovmLaunchInput {
+  files: MicrovmFiles;
+  memoryBytes: number;
+  cpus: number;
+  hostname: string;
+  /** Host TSC rate (kHz); needed under TCG. */
+  tscKhz?: number;
+  qemu?: string;
+}
+
+export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
+  const f = i.files;
+  const append = guestAppend({
+    root: '/dev/vda', ctl: '/dev/hvc0', hostname: i.hostname,
+    ...(f.diskBytes > f.baseBytes ? { diskSizeBytes: f.diskBytes } : {}),
+    ...(f.accel === 'tcg' && i.tscKhz ? { tscKhz: i.tscKhz } : {}),
+    ...(f.network === 'user' ? { extra: [USER_NET_ARG] } : {}),
+  });
+  const argv = qemuArgv({
+    ...(i.qemu ? { binary: i.qemu } : {}),
+    accel: f.accel, memoryMiB: Math.floor(i.memoryBytes / (1024 * 1024)), cpus: i.cpus,
+    kernel: f.kernel, initrd: f.initrd, append,
+    disk: { path: f.overlay, format: 'qcow2' },
+    controlSocket: ctlSocket(f), qmpSocket: qmpSocket(f),
+    serial: { kind: 'stdio' },
+    network: f.network === 'user' ? { mode: 'user', forwards: f.forwards } : { mode: 'none' },
+  });
+  return { argv, ctl: { kind: 'unix', path: ctlSocket(f) }, what: `the microvm (qemu, ${f.accel})` };
+}
