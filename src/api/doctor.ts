@@ -1,7 +1,7 @@
 /** `berth doctor`: per backend whether it works here and why not, plus the host facts behind it. */
 import type { Context } from './context.js';
 import type { Capabilities, Probe } from '../drivers/driver.js';
-import type { BackendName } from '../core/spec.js';
+import { defaultSpec, type BackendName } from '../core/spec.js';
 import type { Finding } from '../host/probes/finding.js';
 import { probeAll } from '../host/probes/index.js';
 import { probeUserNet } from '../host/net/user-net.js';
@@ -18,13 +18,14 @@ export interface DoctorReport {
 export async function runDoctor(ctx: Context): Promise<DoctorReport> {
   const [probes, host] = await Promise.all([ctx.registry.probeAll(), probeAll({ runtimeDir: ctx.paths.runtime })]);
   const backends = probes.map(({ name, probe }) => ({ name, probe, capabilities: ctx.registry.get(name).capabilities() }));
-  const first = backends.find((b) => b.probe.ok);
+  // Exactly what `run` would do with a default spec (validate() may pass over a working backend).
+  const auto = await ctx.registry.select(defaultSpec(), ctx.rootless).then((r) => r.driver.name as string, () => 'none');
   return {
     user: { uid: process.getuid?.() ?? 0, rootless: ctx.rootless },
     paths: { data: ctx.paths.data, runtime: ctx.paths.runtime },
     backends,
     host: { ...host, 'network user': userNetFinding() },
-    autoChoice: first ? first.name : 'none',
+    autoChoice: auto,
   };
 }
 

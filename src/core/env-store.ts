@@ -241,6 +241,7 @@ export class EnvStore {
   removeDir(id: string): void {
     const rec = this.readRecord(id);
     if (rec && this.idOfName(rec.name) === id) rmSync(this.nameLink(rec.name), { force: true });
-    rmSync(this.dirOf(id), { recursive: true, force: true });
+    // Retried: a monitor that is still going away may write its last file while we remove.
+    rmSync(this.dirOf(id), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }

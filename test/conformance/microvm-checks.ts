@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Check } from './checks.js';
-import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
+import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -25,10 +25,6 @@ async function sha256(path: string): Promise<string> {
 /** Allocated bytes on the host (qcow2 and the base are sparse). */
 const allocated = (path: string) => statSync(path).blocks * 512;
 
-function baseDisks(r: Runner): string[] {
-  const dir = join(r.root, 'images', 'disks');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ext4')).map((f) => join(dir, f)) : [];
-}
 
 /** `uname -r` the microvm manifest's kernel has, from its cache record. */
 function manifestRelease(r: Runner): string {

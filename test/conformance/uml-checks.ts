@@ -9,7 +9,7 @@ import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import type { Check } from './checks.js';
-import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
+import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 
 async function sha256(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -20,10 +20,6 @@ async function sha256(path: string): Promise<string> {
 /** Allocated bytes on the host (the files are sparse). */
 const allocated = (path: string) => statSync(path).blocks * 512;
 
-function baseDisks(r: Runner): string[] {
-  const dir = join(r.root, 'disks', 'uml-base');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ext4')).map((f) => join(dir, f)) : [];
-}
 
 async function assertNothingLeft(r: Runner, what = ''): Promise<void> {
   const envs = storedEnvs(r.root);

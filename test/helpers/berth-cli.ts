@@ -145,3 +145,9 @@ export function processesMentioning(needle: string): string[] {
   }
   return out;
 }
+
+/** The ext4 base disks a runner's store holds (src/disks: <images>/disks/*.ext4). */
+export function baseDisks(r: Pick<Runner, 'root'>): string[] {
+  const dir = join(r.root, 'images', 'disks');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ext4')).map((f) => join(dir, f)) : [];
+}

@@ -13,6 +13,7 @@ import type { EnvSpec } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { FrameType as F, decodeExit, encodeU32 } from '../shared/guest-protocol.js';
 import { VmClient, relay, execSession, terminalSize } from '../shared/vm-client.js';
+import { captureSession } from '../shared/vm-capture.js';
 import { MONITOR_CONFIG, MONITOR_PID, CONSOLE_LOG, type VmMonitorConfig } from '../shared/vm-monitor-config.js';
 import { monitorEntry } from '../shared/vm-monitor-entry.js';
 import { killProcessesMentioning } from '../shared/vm-processes.js';
@@ -184,6 +185,7 @@ export class MicrovmDriver implements Driver {
     }
     const client = await this.connect(h, 'exec works only while the environment runs');
     const { execRequest } = await import('./guest-requests.js');
+    if (opts.stdio === 'pipe') return captureSession(client, execRequest(rec, argv, opts), opts);
     return execSession(client, { ...execRequest(rec, argv, opts), ...terminalSize(opts.tty) },
       { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true });
   }

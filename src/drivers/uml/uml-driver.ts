@@ -13,6 +13,7 @@ import type { EnvSpec } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import type { StartRequest } from '../shared/guest-protocol.js';
 import { FrameType as F, decodeExit, encodeU32 } from '../shared/guest-protocol.js';
+import { captureSession } from '../shared/vm-capture.js';
 import { VmClient, relay, execSession, terminalSize } from '../shared/vm-client.js';
 import { MONITOR_CONFIG, MONITOR_PID, CONSOLE_LOG, type VmMonitorConfig } from '../shared/vm-monitor-config.js';
 import { monitorEntry } from '../shared/vm-monitor-entry.js';
@@ -203,10 +204,12 @@ export class UmlDriver implements Driver {
     const layers = rec.image.layers;
     const user = resolveUser(opts.user ?? rec.spec.user ?? rec.image.config.user, readImageFile(layers, 'etc/passwd'), readImageFile(layers, 'etc/group'));
     const env = commandEnv({ image: rec.image.config.env, user: { ...rec.spec.env, ...opts.env }, hostname: rec.hostname, home: user.home, tty: opts.tty });
-    return execSession(client, {
+    const req = {
       argv, env: Object.entries(env).map(([k, v]) => `${k}=${v}`), cwd: opts.workdir ?? rec.spec.workdir ?? (rec.image.config.workdir || '/'),
-      uid: user.uid, gid: user.gid, groups: user.groups, tty: opts.tty, stdin: opts.interactive, ...terminalSize(opts.tty),
-    }, { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true });
+      uid: user.uid, gid: user.gid, groups: user.groups, tty: opts.tty, stdin: opts.interactive,
+    };
+    if (opts.stdio === 'pipe') return captureSession(client, req, opts);
+    return execSession(client, { ...req, ...terminalSize(opts.tty) }, { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true });
   }
 
   async signal(h: Handle, sig: string): Promise<void> {

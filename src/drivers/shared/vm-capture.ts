@@ -1,0 +1,59 @@
+/**
+ * A VM exec with ExecOptions.stdio 'pipe' (the library's captured exec): stdin is `input` (then
+ * EOF), stdout and stderr are collected apart and streamed to onStdout/onStderr, and a timeout
+ * sends TERM, then KILL 2 s later, through the guest protocol. The counterpart of
+ * src/drivers/shared/exec-io.ts for the backends whose exec goes through the VM monitor.
+ */
+import { constants } from 'node:os';
+import type { ExecOptions, ExitResult } from '../driver.js';
+import { FrameType as F, MAX_PAYLOAD, decodeExit, encodeStart, encodeU32, type StartRequest } from './guest-protocol.js';
+import { exitResult, type VmClient } from './vm-client.js';
+
+const SESSION = 1;
+const KILL_GRACE_MS = 2_000;
+
+export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions): Promise<ExitResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let timedOut = false;
+  const timers: NodeJS.Timeout[] = [];
+  return new Promise<ExitResult>((resolve) => {
+    let finished = false;
+    const finish = (r: ExitResult) => {
+      if (finished) return;
+      finished = true;
+      for (const t of timers) clearTimeout(t);
+      off();
+      c.sock.off('close', onClose);
+      c.close();
+      resolve({ ...r, stdout: Buffer.concat(out), stderr: Buffer.concat(err), ...(timedOut ? { timedOut } : {}) });
+    };
+    const off = c.on((f) => {
+      if (f.session !== SESSION) return;
+      if (f.type === F.STDOUT) {
+        out.push(f.payload);
+        opts.onStdout?.(f.payload);
+      } else if (f.type === F.STDERR) {
+        err.push(f.payload);
+        opts.onStderr?.(f.payload);
+      } else if (f.type === F.EXIT) {
+        const e = decodeExit(f.payload);
+        if (e.error && e.exitCode !== 0) err.push(Buffer.from(`berth: ${e.error}\n`));
+        finish(exitResult(e));
+      }
+    });
+    const onClose = () => finish({ exitCode: 125 });
+    c.sock.once('close', onClose);
+    c.send(F.START, SESSION, encodeStart({ ...req, tty: false, stdin: true }));
+    const input = typeof opts.input === 'string' ? Buffer.from(opts.input) : opts.input ?? Buffer.alloc(0);
+    for (let at = 0; at < input.length; at += MAX_PAYLOAD) c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD));
+    c.send(F.STDIN, SESSION, Buffer.alloc(0)); // EOF
+    if (opts.timeoutMs !== undefined) {
+      timers.push(setTimeout(() => {
+        timedOut = true;
+        c.send(F.SIGNAL, SESSION, encodeU32(constants.signals.SIGTERM));
+        timers.push(setTimeout(() => c.send(F.SIGNAL, SESSION, encodeU32(constants.signals.SIGKILL)), KILL_GRACE_MS));
+      }, opts.timeoutMs));
+    }
+  });
+}
