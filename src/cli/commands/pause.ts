@@ -15,5 +15,5 @@ function verb(name: 'pause' | 'unpause', describe: string): CommandModule<object
   };
 }
 
-export const pauseCommand = verb('pause', 'Freeze every process of environments (container: the cgroup freezer)');
+export const pauseCommand = verb('pause', 'Freeze environments (container: the cgroup freezer; uml: mconsole stop; microvm: QMP stop)');
 export const unpauseCommand = verb('unpause', 'Thaw paused environments');
