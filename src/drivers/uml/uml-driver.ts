@@ -151,6 +151,9 @@ export class UmlDriver implements Driver {
     writeJsonAtomic(join(h.dir, MONITOR_PID), { pid: monPid, start: processStartTime(monPid) ?? 0 }, 0o600, false);
     mon.unref();
     const client = await VmClient.connect(this.socketPath(f), () => isProcessAlive(monPid)).catch(() => {
+      // A VM that fails at once (a kernel panic) can end its monitor before we connect: its exit says why.
+      const early = this.store.readExit(h.id)?.error;
+      if (early) throw new DriverError('boot-failed', early);
       throw new DriverError('monitor-failed', `the VM monitor did not come up: ${this.monitorError(h) || 'no reason recorded'}`);
     });
     if (attached) {
