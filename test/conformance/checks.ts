@@ -193,7 +193,9 @@ export const CHECKS: Check[] = [
   {
     name: 'signals sent to berth reach the command',
     async run(r, b) {
-      const child = r.spawn(['run', '--rm', '--backend', b, '--', 'sh', '-c', 'trap "echo got-term; exit 5" TERM; echo ready; while true; do sleep 0.1; done']);
+      // A shell loop of builtins: the trap runs between iterations without depending on guest timers
+      // (a TCG microvm guest was once seen with stalled timers, where `sleep 0.1` never returned).
+      const child = r.spawn(['run', '--rm', '--backend', b, '--', 'sh', '-c', 'trap "echo got-term; exit 5" TERM; echo ready; while :; do :; done']);
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
       // Up to a minute: a VM backend boots a kernel first (slow on a loaded host); others are ready at once.
