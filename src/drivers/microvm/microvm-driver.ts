@@ -240,7 +240,7 @@ export class MicrovmDriver implements Driver {
     this.store.markState(h.id, 'removing');
     await this.killAll(h);
     try {
-      rmSync(readMicrovmFiles(h.dir).runDir, { recursive: true, force: true });
+      rmSync(readMicrovmFiles(h.dir).runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     } catch { /* never created */ }
     this.store.removeDir(h.id);
   }

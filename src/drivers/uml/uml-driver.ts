@@ -256,7 +256,8 @@ export class UmlDriver implements Driver {
     this.store.markState(h.id, 'removing');
     await this.killAll(h);
     try {
-      rmSync(this.files(h).runDir, { recursive: true, force: true });
+      // Retried: the kernel's last processes may still write their umid files while we remove.
+      rmSync(this.files(h).runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     } catch { /* never created */ }
     this.store.removeDir(h.id);
   }
