@@ -147,7 +147,7 @@ export class MicrovmDriver implements Driver {
       if (!first || first.type === F.EXIT) {
         const e = first ? decodeExit(first.payload) : undefined;
         await done.catch(() => undefined);
-        throw new DriverError('boot-failed', e?.error ?? `the VM monitor went away: ${this.monitorError(h) || 'no reason recorded'}`);
+        throw new DriverError('boot-failed', e?.error ?? this.store.readExit(h.id)?.error ?? `the VM monitor went away: ${this.monitorError(h) || 'no reason recorded'}`);
       }
       this.attachedRuns.set(h.id, done.finally(() => {
         offBooted();
@@ -157,7 +157,7 @@ export class MicrovmDriver implements Driver {
     }
     const first = await client.waitFor((fr) => (fr.session === 1 && (fr.type === F.STARTED || fr.type === F.EXIT) ? fr : undefined));
     client.close();
-    if (!first) throw new DriverError('boot-failed', `the VM monitor went away: ${this.monitorError(h) || 'no reason recorded'}`);
+    if (!first) throw new DriverError('boot-failed', this.store.readExit(h.id)?.error ?? `the VM monitor went away: ${this.monitorError(h) || 'no reason recorded'}`);
     if (first.type === F.EXIT) {
       const e = decodeExit(first.payload);
       if (e.error) throw new DriverError('start-failed', e.error, { exitCode: e.exitCode === 126 || e.exitCode === 127 ? e.exitCode : 125 });
