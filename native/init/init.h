@@ -25,6 +25,12 @@
 
 /* util.c */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+/* Ends this process at once unless it is the guest's PID 1. A uml kernel killed from outside
+ * detaches its traced processes for a moment, and they run natively on the host: every
+ * operation that would hit a host (kill -1, umount, remount, reboot) asks this first. */
+void require_guest_pid1(void);
+/* `berth-connect PORT` (relay.c): stdin/stdout <-> 127.0.0.1:PORT inside the guest. */
+int relay_main(const char *port_text);
 __attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
 int write_all(int fd, const void *buf, size_t len);
 int mkdir_p(const char *path, mode_t mode);

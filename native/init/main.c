@@ -34,7 +34,9 @@ static void reap(void) {
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) session_reaped(pid, status);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  /* Started again inside the guest (as /proc/1/exe) for one published-port connection. */
+  if (argc == 3 && !strcmp(argv[1], "berth-connect")) return relay_main(argv[2]);
   if (getpid() != 1) die("must run as PID 1 of a guest");
   mkdir("/proc", 0755);
   mkdir("/dev", 0755);
@@ -67,7 +69,11 @@ int main(void) {
     fds[0] = (struct pollfd){.fd = ctl, .events = POLLIN};
     fds[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
     int n = session_pollfds(fds + 2, MAX_SESSIONS * 3);
-    if (poll(fds, (nfds_t)(2 + n), -1) < 0) {
+    int ready = poll(fds, (nfds_t)(2 + n), -1);
+    /* The init waits here nearly all its life: if its kernel was killed from outside, this is
+     * where it would wake up outside the VM. */
+    require_guest_pid1();
+    if (ready < 0) {
       if (errno == EINTR) continue;
       die("poll: %s", strerror(errno));
     }

@@ -304,6 +304,7 @@ void session_signal(uint32_t id, const uint8_t *p, uint32_t len) {
   struct session *s = find(id);
   if (!s || len < 4) return;
   int sig = p[0] | p[1] << 8 | p[2] << 16 | p[3] << 24;
+  require_guest_pid1();
   kill(s->pid, sig);
 }
 
@@ -401,5 +402,6 @@ void session_reaped(pid_t pid, int status) {
 }
 
 void session_kill_all(void) {
+  require_guest_pid1();
   kill(-1, SIGKILL);
 }

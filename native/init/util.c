@@ -24,6 +24,10 @@ void say(const char *fmt, ...) {
   write_all(2, buf, (size_t)n);
 }
 
+void require_guest_pid1(void) {
+  if (getpid() != 1) _exit(1);
+}
+
 /* PID 1 must not exit (the kernel panics): say why on the console and power off. */
 void die(const char *fmt, ...) {
   char buf[512];
@@ -32,6 +36,7 @@ void die(const char *fmt, ...) {
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   say("fatal: %s", buf);
+  require_guest_pid1();
   sync();
   reboot(RB_POWER_OFF);
   _exit(1);

@@ -9,6 +9,7 @@ import { UML_CHECKS } from './uml-checks.js';
 import { MICROVM_CHECKS } from './microvm-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
+import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
 
 const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml,microvm').split(',').filter(Boolean);
 const MODES: Mode[] = ['root', 'rootless'];
@@ -17,6 +18,8 @@ const EXTRA: Record<string, Check[]> = { container: CONTAINER_CHECKS, uml: UML_C
 for (const backend of BACKENDS) {
   // A VM boots for seconds: its two modes (separate stores) run side by side.
   describe(`conformance: ${backend}`, { concurrency: isVm(backend) ? MODES.length : 1 }, () => {
+    const hostMounts = hostApiMounts();
+    after(() => assertHostMountsKept(hostMounts, `the ${backend} suite`));
     for (const mode of MODES) {
       describe(`conformance: ${backend} as ${mode === 'root' ? 'root' : 'an unprivileged user'}`, { concurrency: 1 }, () => {
         // Both halves need root: one runs as root, the other creates the unprivileged test user.
