@@ -46,6 +46,11 @@ int ctl_pump(int fd, void (*on_frame)(uint8_t, uint32_t, const uint8_t *, uint32
   ssize_t n = read(fd, rbuf + rlen, sizeof rbuf - rlen);
   if (n < 0) return (errno == EINTR || errno == EAGAIN) ? 0 : -1;
   if (n == 0) return -1;
+  /* Flow control: the host keeps only a few KiB unread in the line (a uml serial line that
+   * the guest tty throttled never reads again), so say what was taken out of it. */
+  uint8_t ack[4];
+  put32(ack, (uint32_t)n);
+  ctl_send(F_ACK, 0, ack, 4);
   rlen += (size_t)n;
   size_t off = 0;
   while (rlen - off >= HDR_LEN) {

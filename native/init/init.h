@@ -18,6 +18,7 @@
 #define F_STDOUT 0x83
 #define F_STDERR 0x84
 #define F_EXIT 0x85
+#define F_ACK 0x86
 
 #define HDR_LEN 9
 #define MAX_PAYLOAD (1u << 20)

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync, readFileSync, chmodSync, readdi
 import { join } from 'node:path';
 import { tmpdir, hostname } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { Runner } from '../helpers/berth-cli.js';
 import { storedEnvs, mountsMentioning, processesMentioning } from '../helpers/berth-cli.js';
 
@@ -262,11 +263,22 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: 'stdin reaches the command with -i',
+    name: 'stdin reaches the command with -i, a large input too, and the environment still answers after it',
     async run(r, b) {
       const res = await r.run(['run', '--rm', '-i', '--backend', b, '--', 'sh', '-c', 'tr a-z A-Z'], { input: 'hello\n' });
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, 'HELLO\n');
+      // 1 MiB through exec -i (a VM's control line once stalled after 6000 bytes), then another exec.
+      const input = createHash('sha256').update('seed').digest('hex').repeat(1 << 14);
+      const d = await r.run(['run', '-d', '--backend', b, '--name', 'stdin-big', '--', 'sleep', '600'], { timeoutMs: 300_000 });
+      assert.equal(d.code, 0, d.stderr);
+      const big = await r.run(['exec', '-i', 'stdin-big', 'md5sum'], { input, timeoutMs: 300_000 });
+      assert.equal(big.code, 0, big.stderr);
+      assert.equal(big.stdout.split(' ')[0], createHash('md5').update(input).digest('hex'));
+      const after = await r.run(['exec', 'stdin-big', 'echo', 'still-here'], { timeoutMs: 60_000 });
+      assert.equal(after.stdout, 'still-here\n', after.stderr);
+      assert.equal((await r.run(['rm', '-f', 'stdin-big'])).code, 0);
+      await assertNothingLeft(r);
     },
   },
   {

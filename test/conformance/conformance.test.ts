@@ -7,13 +7,14 @@ import { CHECKS, isVm, type Check } from './checks.js';
 import { CONTAINER_CHECKS } from './container-checks.js';
 import { UML_CHECKS } from './uml-checks.js';
 import { MICROVM_CHECKS } from './microvm-checks.js';
+import { VM_NETWORK_CHECKS } from './vm-network-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
 
 const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml,microvm').split(',').filter(Boolean);
 const MODES: Mode[] = ['root', 'rootless'];
-const EXTRA: Record<string, Check[]> = { container: CONTAINER_CHECKS, uml: UML_CHECKS, microvm: MICROVM_CHECKS };
+const EXTRA: Record<string, Check[]> = { container: CONTAINER_CHECKS, uml: [...UML_CHECKS, ...VM_NETWORK_CHECKS], microvm: [...MICROVM_CHECKS, ...VM_NETWORK_CHECKS] };
 
 for (const backend of BACKENDS) {
   // A VM boots for seconds: its two modes (separate stores) run side by side.

@@ -78,7 +78,7 @@ export const UML_CHECKS: Check[] = [
     },
   },
   {
-    name: 'uml: too little memory to boot and a missing kernel: one line, exit 125, nothing left',
+    name: 'uml: too little memory to boot, a missing kernel, -p without --network user, a UDP -p: one line, exit 125, nothing left',
     async run(r, b) {
       const cases: [string[], Record<string, string>, RegExp][] = [
         // Passes validation (>= 16m), then the kernel panics while booting.
@@ -86,6 +86,8 @@ export const UML_CHECKS: Check[] = [
         [['run', '-d', '--backend', b, '--memory', '20m', '--', 'true'], {}, /uml kernel failed to boot/],
         [['run', '--backend', b, '--memory', '8m', '--', 'true'], {}, /too small for a uml kernel/],
         [['run', '--backend', b, '--', 'true'], { BERTH_UML_KERNEL: '/nonexistent/linux.uml' }, /kernel \/nonexistent\/linux\.uml is missing/],
+        [['run', '--backend', b, '-p', '8080:80', '--', 'true'], {}, /^berth: -p needs --network user on the uml backend/],
+        [['run', '--backend', b, '--network', 'user', '-p', '8080:80/udp', '--', 'true'], {}, /^berth: the uml backend publishes TCP ports only/],
       ];
       for (const [args, env, re] of cases) {
         const res = await r.run(args, { env });

@@ -3,8 +3,7 @@ import type { VmLaunch } from '../shared/vm-launch.js';
 import { guestAppend, qemuArgv } from './qemu-cmdline.js';
 import { ctlSocket, qmpSocket, type MicrovmFiles } from './microvm-files.js';
 
-/** QEMU user networking's fixed addresses: the guest, the gateway (the host), the DNS forwarder. */
-export const USER_NET_ARG = 'berth.net=10.0.2.15/24,10.0.2.2,10.0.2.3';
+import { USER_NET_ARG } from '../shared/user-net-guest.js';
 
 export interface MicrovmLaunchInput {
   files: MicrovmFiles;

@@ -22,6 +22,8 @@ export const FrameType = {
   STDOUT: 0x83,
   STDERR: 0x84,
   EXIT: 0x85,
+  /** u32: bytes of the channel the init has read (host -> guest flow control, guest-flow.ts). */
+  ACK: 0x86,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 

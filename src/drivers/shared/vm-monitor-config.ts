@@ -1,6 +1,7 @@
 /** What a VM monitor is told (monitor.json in the environment's state dir, written by the driver). */
 import type { StartRequest } from './guest-protocol.js';
 import type { VmLaunch } from './vm-launch.js';
+import type { RelayedPort } from './vm-port-relay.js';
 
 export interface VmMonitorConfig {
   launch: VmLaunch;
@@ -20,6 +21,8 @@ export interface VmMonitorConfig {
   owner?: { pid: number; start?: number };
   /** Give up when the guest is not ready by then. */
   bootTimeoutMs: number;
+  /** `-p` the monitor itself listens for and carries over the guest protocol (uml). */
+  relayedPorts?: RelayedPort[];
 }
 
 export const MONITOR_CONFIG = 'monitor.json';

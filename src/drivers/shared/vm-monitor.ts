@@ -17,6 +17,8 @@ import { MONITOR_PID, type VmMonitorConfig } from './vm-monitor-config.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
 import { signalName } from './spawn-wait.js';
+import { listenRelayedPorts } from './vm-port-relay.js';
+import { GuestFlow } from './guest-flow.js';
 
 interface Client {
   sock: Socket;
@@ -56,6 +58,8 @@ export class VmMonitor {
   /** guest session -> owning client and its session id */
   private readonly execs = new Map<number, { client: Client; session: number }>();
   private readonly pending: Buffer[] = [];
+  /** Set once the control channel is connected: what goes to the guest, within its window. */
+  private flow: GuestFlow | undefined;
   /** Input for the command that arrived before it was started (stdin of `-i` is read at once). */
   private readonly mainInput: Buffer[] = [];
   private finished = false;
@@ -76,6 +80,14 @@ export class VmMonitor {
       this.server.once('error', rej);
       this.server.listen(this.cfg.socketPath, res);
     });
+    if (this.cfg.relayedPorts?.length) {
+      try {
+        await listenRelayedPorts(this.cfg.socketPath, this.cfg.relayedPorts);
+      } catch (e) {
+        this.fail((e as Error).message);
+        return;
+      }
+    }
     this.startVm();
     const boot = setTimeout(() => {
       if (!this.ready) this.fail(`${this.cfg.launch.what} did not become ready within ${this.cfg.bootTimeoutMs / 1000} s (${bootFailureReason(this.consoleTail)})`);
@@ -131,16 +143,20 @@ export class VmMonitor {
       }
     });
     s.on('error', () => { /* the VM's exit says the rest */ });
-    for (const b of this.pending.splice(0)) s.write(b);
+    this.flow = new GuestFlow((b) => s.write(b));
+    for (const b of this.pending.splice(0)) this.flow.send(b);
   }
 
   private toGuest(b: Buffer): void {
-    if (this.ctl) this.ctl.write(b);
+    if (this.flow) this.flow.send(b);
     else this.pending.push(b);
   }
 
   private onGuestFrame(f: Frame): void {
     switch (f.type) {
+      case F.ACK:
+        if (f.payload.length >= 4) this.flow?.acked(f.payload.readUInt32LE(0));
+        return;
       case F.READY:
         this.ready = true;
         this.broadcast(encodeFrame(F.READY, 0, f.payload));

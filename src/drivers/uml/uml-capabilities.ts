@@ -10,9 +10,9 @@ export const UML_CAPABILITIES: Capabilities = {
   tty: true,
   pause: true,
   checkpoint: false,
-  networkModes: ['none'],
+  networkModes: ['none', 'user'],
   limits: { memory: true, cpus: false, pids: false },
-  summary: 'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; only the guest\'s loopback network',
+  summary: 'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, or slirp user networking',
 };
 
 /** The guest's RAM when --memory is not given (UML only touches what the guest uses). */
@@ -29,12 +29,18 @@ export function validateUml(spec: EnvSpec): Problem[] {
       p.push({ field: 'volume', message: `the uml backend cannot share "${m.source}" at "${m.target}" (no "," in the host path, no ":" in the target)`, fix: 'rename or link the directory' });
     }
   }
-  // The guest has only its loopback interface so far (docs/adr/0019): refuse what asks for more.
-  if (spec.network !== undefined && spec.network !== 'none') {
-    p.push({ field: 'network', message: `the uml backend has no --network ${spec.network} yet (only none: the guest's loopback)`, fix: 'drop --network, or use --backend container' });
+  // none: the guest's loopback only; user: slirp (docs/adr/0024). Bridges need a host tap.
+  if (spec.network !== undefined && spec.network !== 'none' && spec.network !== 'user') {
+    p.push({ field: 'network', message: `the uml backend has no --network ${spec.network} (none, or user: slirp)`, fix: 'use --network user, or --backend container for bridges and named networks' });
   }
-  if (spec.ports.length > 0) {
-    p.push({ field: 'publish', message: 'the uml backend cannot publish ports yet (-p)', fix: 'drop -p, or use --backend container with --network user or bridge' });
+  if (spec.ports.length > 0 && spec.network !== 'user') {
+    p.push({ field: 'publish', message: '-p needs --network user on the uml backend', fix: 'add --network user' });
+  }
+  for (const port of spec.ports) {
+    // The monitor carries published ports over the guest protocol (TCP streams only).
+    if (port.protocol !== 'tcp') {
+      p.push({ field: 'publish', message: `the uml backend publishes TCP ports only (-p ${port.hostPort}:${port.guestPort}/${port.protocol})`, fix: 'publish a TCP port, or use --backend microvm or container for UDP' });
+    }
   }
   const l = spec.limits;
   if (l.memoryBytes !== undefined && l.memoryBytes < UML_MEMORY_FLOOR) {

@@ -5,6 +5,7 @@
  * as PID 1 from the initramfs (the guest boot contract in docs/guest-protocol.md).
  */
 import { SpecError } from '../../core/errors.js';
+import { USER_NET_ARG } from '../shared/user-net-guest.js';
 
 export interface UmlCmdline {
   kernel: string;
@@ -22,6 +23,8 @@ export interface UmlCmdline {
   hostname: string;
   /** Bytes; the init grows the root filesystem online when the disk is bigger. */
   diskSize?: number;
+  /** `--network user`: the slirp helper the kernel runs for its eth0. */
+  slirp?: string;
 }
 
 const SAFE_PATH = /^\/[^,\s=]*$/;
@@ -60,5 +63,6 @@ export function umlArgv(c: UmlCmdline): string[] {
     'berth.ctl=/dev/ttyS0',
     `berth.hostname=${c.hostname}`,
     ...(c.diskSize !== undefined ? [`berth.disk_size=${c.diskSize}`] : []),
+    ...(c.slirp !== undefined ? [`eth0=slirp,,${checkPath('slirp', c.slirp)}`, USER_NET_ARG] : []),
   ];
 }

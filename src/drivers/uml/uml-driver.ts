@@ -26,6 +26,8 @@ import { isProcessAlive, processStartTime } from '../../core/process-identity.js
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import { DriverError, StateError } from '../../core/errors.js';
 import { umlArgv } from './uml-cmdline.js';
+import { findSlirp } from './slirp-helper.js';
+import { checkHostPortsFree } from '../shared/host-ports.js';
 import { resolveUmlKernel } from './uml-kernel.js';
 import { umlInitramfs } from './uml-initramfs.js';
 import { baseForEnvironment, disksDirOf } from '../../disks/index.js';
@@ -40,6 +42,8 @@ interface UmlFiles {
   /** Short runtime dir: the monitor's socket and UML's mconsole socket (unix paths are short). */
   runDir: string;
   umid: string;
+  /** `--network user`: the slirp helper the kernel runs for eth0. */
+  slirp?: string;
 }
 
 function readImageFile(layers: string[], path: string): string {
@@ -80,6 +84,8 @@ export class UmlDriver implements Driver {
   }
 
   async create(env: PreparedEnv): Promise<Handle> {
+    // Cheap refusals first: nothing is built for a run that cannot start.
+    const slirp = env.spec.network === 'user' ? await this.prepareSlirp(env) : undefined;
     const kernel = await resolveUmlKernel(this.store.paths, env.spec.kernel);
     const runDir = join(this.store.paths.runtime, 'vm', env.id.slice(0, 16));
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -91,9 +97,20 @@ export class UmlDriver implements Driver {
       }),
       umlInitramfs(kernel),
     ]);
-    const files: UmlFiles = { kernel: kernel.kernel, base: base.path, initrd, cow: join(env.dir, 'disk.cow'), runDir, umid: `berth-${env.id.slice(0, 12)}` };
+    const files: UmlFiles = {
+      kernel: kernel.kernel, base: base.path, initrd, cow: join(env.dir, 'disk.cow'), runDir, umid: `berth-${env.id.slice(0, 12)}`,
+      ...(slirp ? { slirp } : {}),
+    };
     writeJsonAtomic(join(env.dir, 'uml.json'), files, 0o600, false);
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
+  }
+
+  /** `--network user`: the slirp helper; `-p` ports must be free now (the monitor binds them). */
+  private async prepareSlirp(env: PreparedEnv): Promise<string> {
+    const helper = findSlirp();
+    if (!helper) throw new DriverError('no-slirp', '--network user on the uml backend needs slirp, which is not installed', { fix: 'install it (apt-get install slirp), or drop --network user' });
+    await checkHostPortsFree(env.spec.ports.map((p) => ({ proto: p.protocol, hostAddr: p.hostIp ?? '0.0.0.0', hostPort: p.hostPort })));
+    return helper;
   }
 
   private mainRequest(rec: EnvRecord): StartRequest {
@@ -123,6 +140,7 @@ export class UmlDriver implements Driver {
         argv: umlArgv({
           kernel: f.kernel, memoryBytes: rec.spec.limits.memoryBytes ?? UML_DEFAULT_MEMORY, umid: f.umid, umlDir: f.runDir,
           cow: f.cow, base: f.base, initrd: f.initrd, ctlFd: 3, consoleFd: 4, hostname: rec.hostname,
+          ...(f.slirp ? { slirp: f.slirp } : {}),
         }),
         ctl: { kind: 'fd', fd: 3 },
         consoleFd: 4,
@@ -138,6 +156,7 @@ export class UmlDriver implements Driver {
       attached,
       ...(attached ? { owner: { pid: process.pid, start: processStartTime(process.pid) ?? 0 } } : {}),
       bootTimeoutMs: 120_000,
+      ...(rec.spec.ports.length > 0 ? { relayedPorts: rec.spec.ports.map((p) => ({ hostAddr: p.hostIp ?? '0.0.0.0', hostPort: p.hostPort, guestPort: p.guestPort })) } : {}),
     };
     writeJsonAtomic(join(h.dir, MONITOR_CONFIG), cfg, 0o600, false);
     const err = openSync(join(h.dir, 'monitor.err'), 'a', 0o600);

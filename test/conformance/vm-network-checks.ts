@@ -1,0 +1,78 @@
+/**
+ * `--network user` on the VM backends (uml: slirp with ports carried by the monitor; microvm:
+ * QEMU user networking with hostfwd), checked the same way: the guest reaches a server on the
+ * host's loopback through its gateway 10.0.2.2, a guest server is reached from the host through
+ * -p on 127.0.0.1, an occupied port is refused before anything boots, `--network none` has no
+ * route out, and nothing (port, process, environment) is left after rm.
+ */
+import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import type { Check } from './checks.js';
+import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+function listenOn(port: number): Promise<Server> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen({ host: '127.0.0.1', port, exclusive: true }, () => res(s));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = await listenOn(0);
+  const port = (s.address() as { port: number }).port;
+  await new Promise((res) => s.close(res));
+  return port;
+}
+
+async function assertNothingLeft(r: Runner, what: string): Promise<void> {
+  for (let i = 0; i < 50 && processesMentioning(join(r.root, 'envs')).length > 0; i++) await sleep(100);
+  assert.deepEqual(storedEnvs(r.root), [], `${what}: no environment may remain`);
+  assert.deepEqual(processesMentioning(join(r.root, 'envs')), [], `${what}: no VM process may remain`);
+}
+
+export const VM_NETWORK_CHECKS: Check[] = [
+  {
+    name: 'VM --network user: out to the host\'s loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route',
+    async run(r, b) {
+      const host = createHttpServer((_req, res) => res.end('from-host\n'));
+      await new Promise<void>((res) => host.listen({ host: '127.0.0.1', port: 0 }, res));
+      const hostPort = (host.address() as { port: number }).port;
+      try {
+        const port = await freePort();
+        const d = await r.run(['run', '-d', '--backend', b, '--name', 'web', '--network', 'user', '-p', `127.0.0.1:${port}:80`, '--',
+          'sh', '-c', 'echo hello-from-guest > /tmp/i.html; exec httpd -f -p 80 -h /tmp'], { timeoutMs: 300_000 });
+        assert.equal(d.code, 0, d.stderr);
+        let body = '';
+        for (let i = 0; i < 60 && body === ''; i++) {
+          body = await fetch(`http://127.0.0.1:${port}/i.html`).then((x) => x.text(), () => '');
+          if (body === '') await sleep(500);
+        }
+        assert.equal(body, 'hello-from-guest\n');
+        const out = await r.run(['exec', 'web', 'wget', '-q', '-T', '10', '-O', '-', `http://10.0.2.2:${hostPort}/`], { timeoutMs: 60_000 });
+        assert.equal(out.stdout, 'from-host\n', out.stderr);
+        const addr = await r.run(['exec', 'web', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
+        assert.match(addr.stdout, /inet 10\.0\.2\.15\/24/);
+        // The port is taken now: a second VM asking for it is refused before it boots.
+        const taken = await r.run(['run', '--rm', '--backend', b, '--network', 'user', '-p', `127.0.0.1:${port}:80`, '--', 'true']);
+        assert.equal(taken.code, 125, taken.stderr);
+        assert.match(taken.stderr, new RegExp(`^berth: host port 127\\.0\\.0\\.1:${port}/tcp is already in use`));
+        assert.equal(taken.stderr.trim().split('\n').length, 1);
+        assert.equal((await r.run(['rm', '-f', 'web'])).code, 0);
+        await assertNothingLeft(r, 'after the network check');
+        // rm released the port.
+        await new Promise((res) => listenOn(port).then((s) => s.close(res)));
+        // --network none: loopback only, no route to the host.
+        const none = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c', `ip -4 route; ip -o link | grep -v ' lo:' | wc -l; wget -q -T 3 -O - http://10.0.2.2:${hostPort}/ || echo unreachable`], { timeoutMs: 300_000 });
+        assert.equal(none.code, 0, none.stderr);
+        assert.equal(none.stdout, '0\nunreachable\n');
+      } finally {
+        host.close();
+      }
+    },
+  },
+];

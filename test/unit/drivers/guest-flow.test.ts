@@ -1,0 +1,19 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GuestFlow } from '../../../src/drivers/shared/guest-flow.js';
+
+test('GuestFlow keeps at most the window in flight, cutting frames, and goes on as acks arrive', () => {
+  const written: Buffer[] = [];
+  const flow = new GuestFlow((b) => written.push(b), 10);
+  flow.send(Buffer.from('abcdef'));
+  flow.send(Buffer.from('ghijklmnop'));
+  assert.equal(Buffer.concat(written).toString(), 'abcdefghij');
+  assert.equal(flow.pending, 6);
+  flow.acked(4);
+  assert.equal(Buffer.concat(written).toString(), 'abcdefghijklmn');
+  flow.acked(100);
+  assert.equal(Buffer.concat(written).toString(), 'abcdefghijklmnop');
+  assert.equal(flow.pending, 0);
+  flow.send(Buffer.alloc(0));
+  assert.equal(written.length, 4);
+});
