@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include "init.h"
@@ -128,6 +129,19 @@ void grow_root(const struct boot_args *a) {
   int root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (ioctl(root, EXT4_IOC_RESIZE_FS, &blocks) < 0) die("grow the root filesystem to %llu bytes: %s", bytes, strerror(errno));
   close(root);
+}
+
+/* The kernel's own modules, so that modprobe works inside: a read-only hostfs mount of the
+ * host directory berth.modules names, at /lib/modules/RELEASE (created on the environment's
+ * own disk when the image lacks it). A failure is said on the console, not fatal. */
+void mount_kernel_modules(const struct boot_args *a) {
+  if (!a->modules[0]) return;
+  struct utsname u;
+  if (uname(&u) < 0) return;
+  char target[128];
+  snprintf(target, sizeof target, "/lib/modules/%s", u.release);
+  mkdir_p(target, 0755);
+  if (mount("none", target, "hostfs", MS_RDONLY | MS_NOSUID | MS_NODEV, a->modules) < 0) say("mount the kernel modules on %s: %s", target, strerror(errno));
 }
 
 void power_off(void) {

@@ -32,6 +32,7 @@ void read_boot_args(struct boot_args *a) {
     else if (klen == 9 && !strncmp(tok, "berth.ctl", klen)) copy(a->ctl, sizeof a->ctl, v, vlen);
     else if (klen == 14 && !strncmp(tok, "berth.hostname", klen)) copy(a->hostname, sizeof a->hostname, v, vlen);
     else if (klen == 15 && !strncmp(tok, "berth.disk_size", klen)) a->disk_size = strtoull(v, NULL, 10);
+    else if (klen == 13 && !strncmp(tok, "berth.modules", klen)) copy(a->modules, sizeof a->modules, v, vlen);
   }
   if (!a->root[0]) die("berth.root= missing from the kernel command line");
   if (!a->ctl[0]) die("berth.ctl= missing from the kernel command line");

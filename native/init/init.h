@@ -44,6 +44,8 @@ struct boot_args {
   char ctl[64];
   char hostname[65];
   unsigned long long disk_size;
+  /* uml: host directory of the kernel's modules, shared read-only at /lib/modules/RELEASE */
+  char modules[512];
 };
 void read_boot_args(struct boot_args *a);
 
@@ -53,6 +55,7 @@ void mount_root_and_switch(const struct boot_args *a);
 void mount_api_filesystems(void);
 void set_hostname(const char *name);
 void grow_root(const struct boot_args *a);
+void mount_kernel_modules(const struct boot_args *a);
 void power_off(void) __attribute__((noreturn));
 
 /* net.c: loopback up; eth0 from berth.net= (microvm --network user) */

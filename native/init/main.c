@@ -48,6 +48,7 @@ int main(int argc, char **argv) {
   mount_root_and_switch(&args);
   mount_api_filesystems();
   grow_root(&args);
+  mount_kernel_modules(&args);
   set_hostname(args.hostname);
   setup_network();
 

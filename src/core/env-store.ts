@@ -8,7 +8,7 @@
  * Status is derived from these files plus a liveness check, so a crash anywhere leaves a
  * state that `berth ps` can reconcile.
  */
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, lstatSync, rmSync, existsSync, statSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, lstatSync, renameSync, rmSync, existsSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from './paths.js';
 import type { BackendName, EnvSpec } from './spec.js';
@@ -43,6 +43,24 @@ export interface EnvRecord {
 export interface PidsFile { monitor: number; child: number; childStart: number; startedAt: string }
 export interface ExitFile { exitCode: number; signal: string | null; finishedAt: string; error?: string; oomKilled?: boolean }
 export interface StateFile { state: 'created' | 'removing' | 'paused' | 'resumed'; at: string }
+
+/** An environment directory being filled: `.new-<id>-<creator pid>` (renamed to `<id>` when complete). */
+const CREATION_PREFIX = '.new-';
+
+function creationPid(name: string): number | undefined {
+  if (!name.startsWith(CREATION_PREFIX)) return undefined;
+  const pid = Number(name.slice(name.lastIndexOf('-') + 1));
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 function readJson<T>(path: string): T | undefined {
   try {
@@ -112,15 +130,38 @@ export class EnvStore {
       }
       chosen = generateName();
     }
+    // The directory appears complete or not at all: it is filled under a creation name that
+    // names our pid, then renamed. A creator killed before the rename leaves only that, which
+    // sweepCreations() removes once the pid is gone.
+    const creation = join(this.paths.envs, `${CREATION_PREFIX}${id}-${process.pid}`);
     try {
       const rec = makeRecord(id, chosen);
-      mkdirSync(this.dirOf(id), { mode: 0o700 });
-      this.writeRecord(rec);
+      mkdirSync(creation, { mode: 0o700 });
+      writeJsonAtomic(join(creation, 'config.json'), rec);
+      writeJsonAtomic(join(creation, 'state.json'), { state: 'created', at: new Date().toISOString() }, 0o600, false);
+      renameSync(creation, this.dirOf(id));
       return rec;
     } catch (e) {
       rmSync(this.nameLink(chosen), { force: true });
-      rmSync(this.dirOf(id), { recursive: true, force: true });
+      rmSync(creation, { recursive: true, force: true });
       throw e;
+    }
+  }
+
+  /** Remove creation dirs whose creator (the pid in their name) is gone. */
+  sweepCreations(names?: string[]): void {
+    let entries = names;
+    if (!entries) {
+      try {
+        entries = readdirSync(this.paths.envs);
+      } catch {
+        return;
+      }
+    }
+    for (const n of entries) {
+      const pid = creationPid(n);
+      if (pid === undefined || pidAlive(pid)) continue;
+      rmSync(join(this.paths.envs, n), { recursive: true, force: true });
     }
   }
 
@@ -166,8 +207,10 @@ export class EnvStore {
     } catch {
       return [];
     }
+    this.sweepCreations(ids);
     const out: EnvRecord[] = [];
     for (const id of ids) {
+      if (id.startsWith(CREATION_PREFIX)) continue;
       const rec = this.readRecord(id);
       if (rec) out.push(rec);
     }
@@ -177,7 +220,7 @@ export class EnvStore {
   /** Directories with no record: allocations whose creator died before writing config.json. */
   orphans(): string[] {
     try {
-      return readdirSync(this.paths.envs).filter((id) => !existsSync(join(this.dirOf(id), 'config.json')));
+      return readdirSync(this.paths.envs).filter((id) => !id.startsWith(CREATION_PREFIX) && !existsSync(join(this.dirOf(id), 'config.json')));
     } catch {
       return [];
     }

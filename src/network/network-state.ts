@@ -12,7 +12,7 @@ export interface NetworkState {
   gateway?: string;
   ports: PortMapping[];
   /** --network user: which helper runs, and its pid (and start time, against pid reuse). */
-  tool?: 'pasta' | 'slirp4netns';
+  tool?: 'pasta' | 'slirp4netns' | 'slirp' | 'qemu';
   helperPid?: number;
   helperStart?: number;
   veth?: string;

@@ -31,7 +31,7 @@ async function assertNothingLeft(r: Runner, what = ''): Promise<void> {
 
 export const UML_CHECKS: Check[] = [
   {
-    name: 'uml: its own kernel, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause',
+    name: 'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause',
     async run(r, b) {
       const d = await r.run(['run', '-d', '--backend', b, '--name', 'vm1', '--', 'sleep', '1000']);
       assert.equal(d.code, 0, d.stderr);
@@ -47,6 +47,9 @@ export const UML_CHECKS: Check[] = [
       assert.equal(uname.code, 0, uname.stderr);
       assert.notEqual(uname.stdout.trim(), release(), 'the guest kernel is not the host kernel');
       assert.match(uname.stdout.trim(), /^6\.1\.\d+/, 'the guest runs the uml kernel');
+      // The package's modules are shared read-only at /lib/modules/RELEASE: modprobe works inside.
+      const mod = await r.run(['exec', 'vm1', '--', 'sh', '-c', 'grep -c "^dummy " /proc/modules; modprobe dummy && grep -c "^dummy " /proc/modules && ip link show dummy0 >/dev/null && echo loaded']);
+      assert.equal(mod.stdout, '0\n1\nloaded\n', mod.stderr);
 
       // Sessions run side by side, each with its own output and status; a signal death is 128+N.
       const [slow, fast, killed] = await Promise.all([

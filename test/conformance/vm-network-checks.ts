@@ -53,7 +53,7 @@ export const VM_NETWORK_CHECKS: Check[] = [
           if (body === '') await sleep(500);
         }
         assert.equal(body, 'hello-from-guest\n');
-        const out = await r.run(['exec', 'web', 'wget', '-q', '-T', '10', '-O', '-', `http://10.0.2.2:${hostPort}/`], { timeoutMs: 60_000 });
+        const out = await r.run(['exec', 'web', 'timeout', '20', 'wget', '-q', '-O', '-', `http://10.0.2.2:${hostPort}/`], { timeoutMs: 60_000 });
         assert.equal(out.stdout, 'from-host\n', out.stderr);
         const addr = await r.run(['exec', 'web', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
         assert.match(addr.stdout, /inet 10\.0\.2\.15\/24/);
@@ -67,7 +67,7 @@ export const VM_NETWORK_CHECKS: Check[] = [
         // rm released the port.
         await new Promise((res) => listenOn(port).then((s) => s.close(res)));
         // --network none: loopback only, no route to the host.
-        const none = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c', `ip -4 route; ip -o link | grep -v ' lo:' | wc -l; wget -q -T 3 -O - http://10.0.2.2:${hostPort}/ || echo unreachable`], { timeoutMs: 300_000 });
+        const none = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c', `ip -4 route; ip -o link | grep -v ' lo:' | wc -l; timeout 10 wget -q -O - http://10.0.2.2:${hostPort}/ || echo unreachable`], { timeoutMs: 300_000 });
         assert.equal(none.code, 0, none.stderr);
         assert.equal(none.stdout, '0\nunreachable\n');
       } finally {

@@ -31,6 +31,8 @@ import { kvmUsable } from './kvm-probe.js';
 import { chooseAccel } from './microvm-accel.js';
 import { toPortForward } from './port-forwards.js';
 import { checkHostPortsFree } from '../shared/host-ports.js';
+import { userNetState } from '../shared/user-net-guest.js';
+import { NETWORK_FILE } from '../../network/network-state.js';
 import { MICROVM_CAPABILITIES, MICROVM_DEFAULT_MEMORY, validateMicrovm } from './microvm-capabilities.js';
 import { probeMicrovm } from './microvm-probe.js';
 import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type MicrovmFiles } from './microvm-files.js';
@@ -94,6 +96,7 @@ export class MicrovmDriver implements Driver {
       accel: accel.accel, accelReason: accel.reason, network, forwards, runDir,
     };
     writeJsonAtomic(join(env.dir, MICROVM_FILES), files, 0o600, false);
+    if (network === 'user') writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('qemu', spec.ports), 0o600, false);
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
   }
 

@@ -171,7 +171,8 @@ export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootl
   const st = readNetworkState(dir);
   if (!st) throw new DriverError('no-network-state', `environment ${rec.name} has no network reservation`);
   if (st.mode === 'user') {
-    const h = await startUserNet(st.tool!, pid, userNetFiles(dir), st.ports, rootless);
+    if (st.tool !== 'pasta' && st.tool !== 'slirp4netns') throw new DriverError('bad-network-state', `environment ${rec.name} records user network tool ${st.tool ?? 'none'}, which is not a namespace helper`);
+    const h = await startUserNet(st.tool, pid, userNetFiles(dir), st.ports, rootless);
     st.helperPid = h.pid;
     const start = processStartTime(h.pid);
     if (start !== undefined) st.helperStart = start;

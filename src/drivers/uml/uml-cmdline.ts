@@ -25,6 +25,8 @@ export interface UmlCmdline {
   diskSize?: number;
   /** `--network user`: the slirp helper the kernel runs for its eth0. */
   slirp?: string;
+  /** Host directory of the kernel's modules: the init shares it read-only at /lib/modules/RELEASE. */
+  modules?: string;
 }
 
 const SAFE_PATH = /^\/[^,\s=]*$/;
@@ -63,6 +65,7 @@ export function umlArgv(c: UmlCmdline): string[] {
     'berth.ctl=/dev/ttyS0',
     `berth.hostname=${c.hostname}`,
     ...(c.diskSize !== undefined ? [`berth.disk_size=${c.diskSize}`] : []),
+    ...(c.modules !== undefined ? [`berth.modules=${checkPath('modules', c.modules)}`] : []),
     ...(c.slirp !== undefined ? [`eth0=slirp,,${checkPath('slirp', c.slirp)}`, USER_NET_ARG] : []),
   ];
 }

@@ -27,6 +27,8 @@ import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log
 import { DriverError, StateError } from '../../core/errors.js';
 import { umlArgv } from './uml-cmdline.js';
 import { findSlirp } from './slirp-helper.js';
+import { userNetState } from '../shared/user-net-guest.js';
+import { NETWORK_FILE } from '../../network/network-state.js';
 import { checkHostPortsFree } from '../shared/host-ports.js';
 import { resolveUmlKernel } from './uml-kernel.js';
 import { umlInitramfs } from './uml-initramfs.js';
@@ -44,6 +46,8 @@ interface UmlFiles {
   umid: string;
   /** `--network user`: the slirp helper the kernel runs for eth0. */
   slirp?: string;
+  /** The kernel's modules on the host (modprobe inside reads them through hostfs). */
+  modules?: string;
 }
 
 function readImageFile(layers: string[], path: string): string {
@@ -100,8 +104,10 @@ export class UmlDriver implements Driver {
     const files: UmlFiles = {
       kernel: kernel.kernel, base: base.path, initrd, cow: join(env.dir, 'disk.cow'), runDir, umid: `berth-${env.id.slice(0, 12)}`,
       ...(slirp ? { slirp } : {}),
+      ...(kernel.modulesDir ? { modules: kernel.modulesDir } : {}),
     };
     writeJsonAtomic(join(env.dir, 'uml.json'), files, 0o600, false);
+    if (slirp) writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('slirp', env.spec.ports), 0o600, false);
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
   }
 
@@ -141,6 +147,7 @@ export class UmlDriver implements Driver {
           kernel: f.kernel, memoryBytes: rec.spec.limits.memoryBytes ?? UML_DEFAULT_MEMORY, umid: f.umid, umlDir: f.runDir,
           cow: f.cow, base: f.base, initrd: f.initrd, ctlFd: 3, consoleFd: 4, hostname: rec.hostname,
           ...(f.slirp ? { slirp: f.slirp } : {}),
+          ...(f.modules ? { modules: f.modules } : {}),
         }),
         ctl: { kind: 'fd', fd: 3 },
         consoleFd: 4,

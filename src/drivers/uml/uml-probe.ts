@@ -12,6 +12,7 @@ import { accessSync, constants } from 'node:fs';
 import type { Paths } from '../../core/paths.js';
 import { cachedVersions } from '../../kernels/cache.js';
 import { UML_MANIFEST } from './uml-kernel.js';
+import { findSlirp } from './slirp-helper.js';
 
 /** Installed by Debian's user-mode-linux package; used when it is the archive's version. */
 const INSTALLED_UML = '/usr/bin/linux.uml';
@@ -53,6 +54,7 @@ export async function probeUml(paths: Paths): Promise<Probe> {
   for (const [tool, pkg] of [['mke2fs', 'e2fsprogs'], ['debugfs', 'e2fsprogs']]) {
     if (!findExecutable(tool!)) return { ok: false, reason: `${tool} is missing (install ${pkg})`, details };
   }
+  details.network = findSlirp() ? `${findSlirp()} (--network user works)` : 'slirp missing: --network user unavailable (install slirp)';
   details.mconsole = findExecutable('uml_mconsole') ? 'uml_mconsole found (pause works)' : 'uml_mconsole missing: pause/unpause unavailable (install uml-utilities)';
   return { ok: true, reason: '', version: kernel, details };
 }

@@ -19,6 +19,21 @@ test('uml argv: memory, umid, COW over base, initrd, console and control lines a
   assert.equal(umlArgv({ ...base, memoryBytes: 100 * 1024 * 1024 + 5 })[1], 'mem=100M');
 });
 
+test('uml argv: --network user is the kernel\'s slirp transport plus the guest address; modules are shared by path', () => {
+  const argv = umlArgv({ ...base, slirp: '/usr/bin/slirp-fullbolt', modules: '/usr/lib/uml/modules/6.1.176' });
+  assert.deepEqual(argv.slice(-3), ['berth.modules=/usr/lib/uml/modules/6.1.176', 'eth0=slirp,,/usr/bin/slirp-fullbolt', 'berth.net=10.0.2.15/24,10.0.2.2,10.0.2.3']);
+  assert.throws(() => umlArgv({ ...base, modules: '/a b' }), /modules path/);
+});
+
+test('validate: --network none or user only; -p needs user and TCP', () => {
+  const port = { hostPort: 8080, guestPort: 80, protocol: 'tcp' as const };
+  assert.deepEqual(validateUml(defaultSpec({ network: 'user', ports: [port] })), []);
+  assert.deepEqual(validateUml(defaultSpec({ network: 'user', ports: [{ ...port, hostIp: '127.0.0.1' }] })), []);
+  assert.deepEqual(validateUml(defaultSpec({ network: 'bridge' })).map((p) => p.field), ['network']);
+  assert.match(validateUml(defaultSpec({ ports: [port] }))[0]!.message, /-p needs --network user/);
+  assert.match(validateUml(defaultSpec({ network: 'user', ports: [{ ...port, protocol: 'udp' }] }))[0]!.message, /TCP ports only/);
+});
+
 test('uml argv refuses what would break the kernel command line', () => {
   assert.throws(() => umlArgv({ ...base, cow: '/e,x/disk.cow' }), /no commas/);
   assert.throws(() => umlArgv({ ...base, base: '/d d/base' }), /no commas, blanks/);

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EnvStore, type EnvRecord } from '../../../src/core/env-store.js';
+import { resolvePaths } from '../../../src/core/paths.js';
+
+function store(): EnvStore {
+  const root = mkdtempSync(join(tmpdir(), 'berth-store-'));
+  return new EnvStore(resolvePaths({ BERTH_ROOT: root }, false));
+}
+
+test('an environment directory appears complete (record and state) under its id, nothing else is left', async () => {
+  const s = store();
+  const rec = await s.allocate('web', (id, name) => ({ id, name, createdAt: new Date().toISOString() }) as unknown as EnvRecord);
+  assert.deepEqual(readdirSync(s.paths.envs), [rec.id]);
+  assert.ok(existsSync(join(s.paths.envs, rec.id, 'config.json')));
+  assert.equal(s.readState(rec.id)?.state, 'created');
+});
+
+test('creation dirs of a dead creator are swept by list(); a live creator\'s are kept and never listed', () => {
+  const s = store();
+  mkdirSync(s.paths.envs, { recursive: true });
+  const dead = '.new-aaaa-2147483646';
+  const live = `.new-bbbb-${process.pid}`;
+  mkdirSync(join(s.paths.envs, dead));
+  mkdirSync(join(s.paths.envs, live));
+  assert.deepEqual(s.list(), []);
+  assert.deepEqual(readdirSync(s.paths.envs), [live]);
+  assert.deepEqual(s.orphans(), []);
+});
