@@ -337,7 +337,8 @@ export class VmMonitor {
       case F.STDIN:
       case F.RESIZE:
       case F.SIGNAL: {
-        const g = f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : c.sessions.get(f.session);
+        // A session this client started (an exec) first: an exec client numbers its own from 1 too.
+        const g = c.sessions.get(f.session) ?? (f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : undefined);
         if (g === MAIN && !this.mainSent) this.mainInput.push(encodeFrame(f.type, g, f.payload));
         else if (g !== undefined) this.toGuest(encodeFrame(f.type, g, f.payload));
         return;
