@@ -41,7 +41,24 @@ export function machineFacts(): string[] {
   ];
 }
 
-export function renderSection(results: GroupResult[], opts: Options): string {
+/**
+ * The `### suite` sections of an earlier results block, by suite name (a run of only some suites
+ * keeps the others' last results, marked as earlier).
+ */
+export function earlierSections(doc: string): Map<string, string> {
+  const a = doc.indexOf(BEGIN);
+  const b = doc.indexOf(END);
+  const out = new Map<string, string>();
+  if (a < 0 || b < a) return out;
+  const block = doc.slice(a + BEGIN.length, b);
+  for (const part of block.split(/\n(?=### )/).slice(1)) {
+    const name = /^### (\S+)/.exec(part)?.[1];
+    if (name) out.set(name, part.replace(/^### (\S+)( \(earlier run\))?/, '### $1 (earlier run)').trimEnd());
+  }
+  return out;
+}
+
+export function renderSection(results: GroupResult[], opts: Options, earlier: Map<string, string> = new Map()): string {
   const parts = [
     '## Results',
     '',
@@ -49,6 +66,7 @@ export function renderSection(results: GroupResult[], opts: Options): string {
     `- Settings: ${opts.warmup} warm-up + ${opts.runs} measured runs per row, interleaved round-robin`,
   ];
   for (const g of results) parts.push('', `### ${g.suite}`, '', g.description + '.', '', formatGroup(g));
+  for (const [name, text] of earlier) if (!results.some((g) => g.suite === name)) parts.push('', text);
   return parts.join('\n');
 }
 
@@ -115,7 +133,8 @@ async function main(): Promise<number> {
     return 1;
   }
   try {
-    updateDoc(join(repo, 'docs', 'benchmarks.md'), renderSection(results, opts));
+    const doc = join(repo, 'docs', 'benchmarks.md');
+    updateDoc(doc, renderSection(results, opts, existsSync(doc) ? earlierSections(readFileSync(doc, 'utf8')) : new Map()));
   } catch (e) {
     console.error(`bench: cannot update docs/benchmarks.md: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
