@@ -31,7 +31,7 @@ export const umlStartup: Suite = {
       // One untimed run builds the image, its base disk and the initramfs.
       runOnce(cmd, 300_000);
       rows.push(cmd);
-      const baseDir = join(root, 'disks', 'uml-base');
+      const baseDir = join(root, 'images', 'disks');
       const base = join(baseDir, readdirSync(baseDir).find((f) => f.endsWith('.ext4'))!);
       const cow = join(tmp, 'bare.cow');
       const script = `rm -f ${cow}; exec ${kernel} mem=256M umid=bench-bare uml_dir=${tmp} ubd0=${cow},${base} con=null ssl=null con0=null,fd:1 ` +

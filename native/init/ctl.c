@@ -9,6 +9,8 @@
 static int ctl_fd = -1;
 static uint8_t rbuf[HDR_LEN + MAX_PAYLOAD];
 static size_t rlen;
+#define ACK_STEP 1024u
+static uint32_t unacked;
 
 int ctl_open(const char *dev) {
   int fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -46,11 +48,17 @@ int ctl_pump(int fd, void (*on_frame)(uint8_t, uint32_t, const uint8_t *, uint32
   ssize_t n = read(fd, rbuf + rlen, sizeof rbuf - rlen);
   if (n < 0) return (errno == EINTR || errno == EAGAIN) ? 0 : -1;
   if (n == 0) return -1;
-  /* Flow control: the host keeps only a few KiB unread in the line (a uml serial line that
-   * the guest tty throttled never reads again), so say what was taken out of it. */
-  uint8_t ack[4];
-  put32(ack, (uint32_t)n);
-  ctl_send(F_ACK, 0, ack, 4);
+  /* Flow control: the host keeps at most 3 KiB unacknowledged in the line (a uml serial line
+   * that the guest tty throttled never reads again), so say what was taken out of it, in
+   * steps of ACK_STEP (below the host's window, so the host never waits for an ACK that is
+   * not coming; each ACK costs a console write, slow under TCG). */
+  unacked += (uint32_t)n;
+  if (unacked >= ACK_STEP) {
+    uint8_t ack[4];
+    put32(ack, unacked);
+    ctl_send(F_ACK, 0, ack, 4);
+    unacked = 0;
+  }
   rlen += (size_t)n;
   size_t off = 0;
   while (rlen - off >= HDR_LEN) {

@@ -4,18 +4,24 @@
  * throttled is never read again (measured: after an exec -i of 6000 bytes the guest took no
  * further frame; 3000 bytes were fine). So at most WINDOW bytes are in flight: written here
  * but not yet reported read by the init's ACK frames. Frames may be cut anywhere (the guest
- * reads a byte stream). Pure apart from the `write` it is given.
+ * reads a byte stream). The init acknowledges in steps of 1024 bytes (each ACK is a console
+ * write, slow under TCG), which must stay below the window. Pure apart from the `write` it is given.
  */
 export const GUEST_WINDOW = 3072;
 
 export class GuestFlow {
   private readonly queue: Buffer[] = [];
+  private queued = 0;
   private inFlight = 0;
+  private readonly waiters: { below: number; cb: () => void }[] = [];
 
   constructor(private readonly write: (b: Buffer) => void, private readonly window = GUEST_WINDOW) {}
 
   send(b: Buffer): void {
-    if (b.length > 0) this.queue.push(b);
+    if (b.length > 0) {
+      this.queue.push(b);
+      this.queued += b.length;
+    }
     this.pump();
   }
 
@@ -23,10 +29,24 @@ export class GuestFlow {
   acked(n: number): void {
     this.inFlight = Math.max(0, this.inFlight - n);
     this.pump();
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (this.queued < w.below) {
+        this.waiters.splice(i, 1);
+        w.cb();
+      }
+    }
   }
 
+  /** Bytes waiting for room in the window. */
   get pending(): number {
-    return this.queue.reduce((a, b) => a + b.length, 0);
+    return this.queued;
+  }
+
+  /** Calls `cb` once fewer than `below` bytes wait (at once if that is so now). */
+  whenPendingBelow(below: number, cb: () => void): void {
+    if (this.queued < below) cb();
+    else this.waiters.push({ below, cb });
   }
 
   private pump(): void {
@@ -36,6 +56,7 @@ export class GuestFlow {
       const part = head.length <= room ? head : head.subarray(0, room);
       if (part === head) this.queue.shift();
       else this.queue[0] = head.subarray(room);
+      this.queued -= part.length;
       this.inFlight += part.length;
       this.write(part);
     }

@@ -31,6 +31,9 @@ interface Client {
 
 const MAIN = 1;
 
+/** Bytes of client input the monitor holds for a guest that has not taken them yet. */
+const CLIENT_INPUT_LIMIT = 4 * 1024 * 1024;
+
 /** The line of a console tail that best says why a kernel did not come up. */
 export function bootFailureReason(consoleTail: string): string {
   const lines = consoleTail.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
@@ -341,6 +344,12 @@ export class VmMonitor {
         const g = c.sessions.get(f.session) ?? (f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : undefined);
         if (g === MAIN && !this.mainSent) this.mainInput.push(encodeFrame(f.type, g, f.payload));
         else if (g !== undefined) this.toGuest(encodeFrame(f.type, g, f.payload));
+        // The guest takes input slowly (a uml line: ~300 KB/s): stop reading a client that sends
+        // faster than that, rather than buffer all it sends.
+        if (f.type === F.STDIN && this.flow && this.flow.pending >= CLIENT_INPUT_LIMIT && !c.sock.isPaused()) {
+          c.sock.pause();
+          this.flow.whenPendingBelow(CLIENT_INPUT_LIMIT / 2, () => c.sock.resume());
+        }
         return;
       }
       default:

@@ -17,3 +17,18 @@ test('GuestFlow keeps at most the window in flight, cutting frames, and goes on 
   flow.send(Buffer.alloc(0));
   assert.equal(written.length, 4);
 });
+
+test('GuestFlow tells when fewer than a given number of bytes wait', () => {
+  const flow = new GuestFlow(() => undefined, 4);
+  const calls: string[] = [];
+  flow.send(Buffer.alloc(20));
+  assert.equal(flow.pending, 16);
+  flow.whenPendingBelow(100, () => calls.push('now'));
+  flow.whenPendingBelow(10, () => calls.push('later'));
+  assert.deepEqual(calls, ['now']);
+  flow.acked(4);
+  assert.deepEqual(calls, ['now']);
+  flow.acked(4);
+  assert.equal(flow.pending, 8);
+  assert.deepEqual(calls, ['now', 'later']);
+});
