@@ -4,7 +4,7 @@
  * wedges the store. (ADR 0002 says why not proper-lockfile: mtime heartbeats need a
  * timer in every CLI process; pid+start time is exact on one host.)
  */
-import { mkdirSync, openSync, writeSync, closeSync, readFileSync, rmSync, renameSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync, closeSync, readFileSync, rmSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isProcessAlive, processStartTime } from './process-identity.js';
 import { StateError } from './errors.js';
@@ -27,12 +27,17 @@ function tryCreate(path: string): boolean {
   }
 }
 
+/** A lock file with no owner written yet is being created (O_EXCL, then the write): alive for a while. */
+const UNWRITTEN_GRACE_MS = 5_000;
+
 function ownerAlive(path: string): boolean {
   try {
-    const [pid, start] = readFileSync(path, 'utf8').trim().split(' ').map(Number);
+    const text = readFileSync(path, 'utf8').trim();
+    const [pid, start] = text.split(' ').map(Number);
+    if (!pid || !Number.isInteger(pid) || pid <= 0) return Date.now() - statSync(path).mtimeMs < UNWRITTEN_GRACE_MS;
     return isProcessAlive(pid, start || undefined);
   } catch {
-    return true; // being written right now: treat as alive
+    return true; // being written or removed right now: treat as alive
   }
 }
 
