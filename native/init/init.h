@@ -32,6 +32,8 @@ __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 void require_guest_pid1(void);
 /* `berth-connect PORT` (relay.c): stdin/stdout <-> 127.0.0.1:PORT inside the guest. */
 int relay_main(const char *port_text);
+/* `berth-hosts` (hosts.c): stdin replaces /etc/hosts (peers on a named network). */
+int hosts_main(void);
 __attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
 int write_all(int fd, const void *buf, size_t len);
 int mkdir_p(const char *path, mode_t mode);

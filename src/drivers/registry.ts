@@ -17,10 +17,10 @@ export class Registry {
 
   constructor(store: EnvStore) {
     this.drivers = new Map<BackendName, Driver>([
-      ['microvm', new LazyDriver('microvm', MICROVM_CAPABILITIES, (spec) => validateMicrovm(spec), async () => (await import('./microvm/microvm-driver.js')).makeMicrovmDriver(store),
+      ['microvm', new LazyDriver('microvm', MICROVM_CAPABILITIES, (spec, rootless) => validateMicrovm(spec, undefined, rootless), async () => (await import('./microvm/microvm-driver.js')).makeMicrovmDriver(store),
         async () => (await import('./microvm/microvm-probe.js')).probeMicrovm(),
         (h) => microvmEnforcement(store.readRecord(h.id)?.spec))],
-      ['uml', new LazyDriver('uml', UML_CAPABILITIES, validateUml, async () => (await import('./uml/uml-driver.js')).makeUmlDriver(store),
+      ['uml', new LazyDriver('uml', UML_CAPABILITIES, (spec, rootless) => validateUml(spec, rootless), async () => (await import('./uml/uml-driver.js')).makeUmlDriver(store),
         async () => (await import('./uml/uml-probe.js')).probeUml(store.paths),
         (h) => umlEnforcement(store.readRecord(h.id)?.spec))],
       ['container', new ContainerDriver(store)],

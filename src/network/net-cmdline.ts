@@ -9,6 +9,21 @@ export function vethName(envId: string): string {
   return `bv${envId.slice(0, 11)}`;
 }
 
+/** A VM's host-side tap device on a bridge network (its guest side is the VM's own NIC). */
+export function tapName(envId: string): string {
+  return `bt${envId.slice(0, 11)}`;
+}
+
+/**
+ * The MAC of a VM's NIC on a bridge network: locally administered, from its address (unique on
+ * the network, as Docker does with 02:42:...). QEMU would give every VM 52:54:00:12:34:56.
+ */
+export function guestMac(ip: string): string {
+  const octets = ip.split('.').map(Number);
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new RangeError(`${ip} is not an IPv4 address`);
+  return ['02', 'b7', ...octets.map((o) => o.toString(16).padStart(2, '0'))].join(':');
+}
+
 export const GUEST_IFNAME = 'eth0';
 
 export function bridgeCreateBatch(bridge: string, gatewayCidr: string): string {
@@ -18,6 +33,11 @@ export function bridgeCreateBatch(bridge: string, gatewayCidr: string): string {
 /** Host side: a veth pair whose guest end goes straight into the namespace of `pid`. */
 export function vethCreateBatch(veth: string, bridge: string, pid: number): string {
   return [`link add ${veth} type veth peer name ${GUEST_IFNAME} netns ${pid}`, `link set ${veth} master ${bridge}`, `link set ${veth} up`, ''].join('\n');
+}
+
+/** Host side for a VM: a persistent tap on the bridge, which QEMU or the uml kernel opens by name. */
+export function tapCreateBatch(tap: string, bridge: string): string {
+  return [`tuntap add dev ${tap} mode tap`, `link set ${tap} master ${bridge}`, `link set ${tap} up`, ''].join('\n');
 }
 
 /** Guest side (run inside the namespace): address, link up, default route. */

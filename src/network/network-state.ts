@@ -15,7 +15,11 @@ export interface NetworkState {
   tool?: 'pasta' | 'slirp4netns' | 'slirp' | 'qemu';
   helperPid?: number;
   helperStart?: number;
+  /** The host-side device on the bridge: a veth (shim backends) or a tap (VMs). */
   veth?: string;
+  tap?: string;
+  /** A VM's NIC address on a bridge network. */
+  mac?: string;
   bridge?: string;
 }
 

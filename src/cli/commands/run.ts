@@ -82,7 +82,8 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   }
   const optional = { network: str(o, 'network'), name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel'), accel: str(o, 'accel') };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
-  if (str(o, 'network') === 'host' && o.quiet !== true && backend !== 'chroot') {
+  // chroot always shares it; the VM backends refuse it (their guest has its own kernel).
+  if (str(o, 'network') === 'host' && o.quiet !== true && (backend === 'auto' || backend === 'container')) {
     process.stderr.write('berth: --network host: the environment shares the host\'s network stack (no isolation of interfaces, ports or firewall)\n');
   }
   if (o.quiet !== true) input.onProgress = terminalProgress();

@@ -1,6 +1,7 @@
 /** What the microvm backend offers and refuses (data, loaded on the hot path without the driver). */
 import type { Capabilities, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
+import { VM_NETWORK_MODES, vmNetworkProblems } from '../shared/network-validate.js';
 import { accessSync, constants } from 'node:fs';
 
 /** Instant: is /dev/kvm there for this user? (Whether it really boots is the cached boot probe's call.) */
@@ -21,9 +22,9 @@ export const MICROVM_CAPABILITIES: Capabilities = {
   tty: true,
   pause: true,
   checkpoint: true,
-  networkModes: ['none', 'user'],
+  networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: true, pids: false },
-  summary: 'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, or QEMU user networking',
+  summary: 'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, QEMU user networking, or (root) a tap on a berth bridge network',
 };
 
 export const MICROVM_DEFAULT_MEMORY = 256 * 1024 * 1024;
@@ -31,7 +32,7 @@ export const MICROVM_DEFAULT_MEMORY = 256 * 1024 * 1024;
 export const MICROVM_MEMORY_FLOOR = 96 * 1024 * 1024;
 export const MICROVM_MAX_CPUS = 64;
 
-export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePresent): Problem[] {
+export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePresent, rootless = false): Problem[] {
   const p: Problem[] = [];
   if (spec.backend === 'auto' && (spec.accel ?? 'auto') === 'auto' && !kvm()) {
     // TCG emulation works but boots in seconds: auto prefers the next backend; --backend microvm or --accel tcg still get it.
@@ -40,12 +41,7 @@ export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePre
   if (spec.accel === 'kvm' && !kvm()) {
     p.push({ field: 'accel', message: '--accel kvm: /dev/kvm is absent or not read/writable here', fix: 'use --accel tcg (software emulation) or --accel auto' });
   }
-  if (spec.network !== undefined && spec.network !== 'none' && spec.network !== 'user') {
-    p.push({ field: 'network', message: `the microvm backend has no --network ${spec.network} (none or user: QEMU user networking)`, fix: 'use --network user, or --backend container for bridges and named networks' });
-  }
-  if (spec.ports.length > 0 && spec.network !== 'user') {
-    p.push({ field: 'publish', message: '-p needs --network user on the microvm backend', fix: 'add --network user' });
-  }
+  p.push(...vmNetworkProblems(spec, rootless, 'microvm'));
   const l = spec.limits;
   if (l.memoryBytes !== undefined && l.memoryBytes < MICROVM_MEMORY_FLOOR) {
     p.push({ field: 'memory', message: `--memory ${l.memoryBytes} bytes is too small for a microvm guest kernel`, fix: 'give at least 96m (the default is 256m)' });

@@ -33,6 +33,8 @@ import { toPortForward } from './port-forwards.js';
 import { checkHostPortsFree } from '../shared/host-ports.js';
 import { userNetState } from '../shared/user-net-guest.js';
 import { NETWORK_FILE } from '../../network/network-state.js';
+import { attachVmNetwork, isBridgeNetwork, releaseVmNetwork, withVmBridge, VM_HOSTS_FILE, type VmBridge } from '../shared/vm-network.js';
+import type { PortForward } from './qemu-cmdline.js';
 import { MICROVM_CAPABILITIES, MICROVM_DEFAULT_MEMORY, validateMicrovm } from './microvm-capabilities.js';
 import { probeMicrovm } from './microvm-probe.js';
 import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type MicrovmFiles } from './microvm-files.js';
@@ -53,8 +55,8 @@ export class MicrovmDriver implements Driver {
     return MICROVM_CAPABILITIES;
   }
 
-  validate(spec: EnvSpec, _rootless: boolean): Problem[] {
-    return validateMicrovm(spec);
+  validate(spec: EnvSpec, rootless: boolean): Problem[] {
+    return validateMicrovm(spec, undefined, rootless);
   }
 
   private record(h: Handle): EnvRecord {
@@ -65,23 +67,28 @@ export class MicrovmDriver implements Driver {
 
   async create(env: PreparedEnv): Promise<Handle> {
     const spec = env.spec;
-    const paths = this.store.paths;
     // Cheap refusals first: nothing is built for a run that cannot start.
-    // validateMicrovm allowed only none and user.
-    const network: 'none' | 'user' = spec.network === 'user' ? 'user' : 'none';
-    const forwards = spec.ports.map(toPortForward);
-    if (forwards.length > 0 && network !== 'user') {
-      throw new DriverError('publish-needs-network', '-p needs --network user on the microvm backend', { fix: 'add --network user' });
+    // validateMicrovm allowed none, user and (as root) bridge networks.
+    const network: MicrovmFiles['network'] = spec.network === 'user' ? 'user' : isBridgeNetwork(spec) ? 'bridge' : 'none';
+    const forwards = network === 'user' ? spec.ports.map(toPortForward) : [];
+    if (spec.ports.length > 0 && network === 'none') {
+      throw new DriverError('publish-needs-network', '-p needs a network of the environment\'s own on the microvm backend', { fix: 'add --network user, --network bridge or --network NAME' });
     }
     await checkHostPortsFree(forwards);
+    return withVmBridge(this.store, env, (bridge) => this.build(env, network, forwards, bridge));
+  }
+
+  private async build(env: PreparedEnv, network: MicrovmFiles['network'], forwards: PortForward[], bridge: VmBridge | undefined): Promise<Handle> {
+    const spec = env.spec;
+    const paths = this.store.paths;
     const kernel = await resolveKernel(paths, spec.kernel ?? 'microvm');
     if (kernel.format === 'uml') {
       throw new KernelError('wrong-kernel-format', `kernel ${kernel.name} is a User-mode Linux kernel, not one QEMU can boot`, { fix: 'use --kernel microvm or a bzImage' });
     }
     const init = findNative('berth-guest-init');
     if (!init) throw new DriverError('no-guest-init', 'the guest init berth-guest-init is not built', { fix: 'run "npm run build" (make -C native)' });
-    // --network user: the NIC's driver too (Debian's cloud kernel has virtio_net as a module).
-    const initrd = await buildInitramfs({ kernel, init, ...(network === 'user' ? { modules: [...kernel.bootModules, 'virtio_net'] } : {}) });
+    // A NIC: its driver too (Debian's cloud kernel has virtio_net as a module).
+    const initrd = await buildInitramfs({ kernel, init, ...(network !== 'none' ? { modules: [...kernel.bootModules, 'virtio_net'] } : {}) });
     const accel = await chooseAccel(spec.accel ?? 'auto', () => kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }));
     if (process.stderr.isTTY && spec.accel !== 'tcg') process.stderr.write(`berth: microvm: ${accel.reason}\n`);
     const { base, diskBytes } = await baseForEnvironment(env.image, 'microvm', {
@@ -93,7 +100,7 @@ export class MicrovmDriver implements Driver {
     const files: MicrovmFiles = {
       kernel: kernel.kernel, ...(kernel.release ? { kernelRelease: kernel.release } : {}), initrd: initrd.path,
       base: base.path, baseBytes: base.sizeBytes, overlay: overlay.path, diskBytes: overlay.sizeBytes,
-      accel: accel.accel, accelReason: accel.reason, network, forwards, runDir,
+      accel: accel.accel, accelReason: accel.reason, network, forwards, runDir, ...(bridge ? { bridge } : {}),
     };
     writeJsonAtomic(join(env.dir, MICROVM_FILES), files, 0o600, false);
     if (network === 'user') writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('qemu', spec.ports), 0o600, false);
@@ -104,6 +111,7 @@ export class MicrovmDriver implements Driver {
     const rec = this.record(h);
     const f = readMicrovmFiles(h.dir);
     await checkHostPortsFree(f.forwards);
+    await attachVmNetwork(this.store, rec);
     const attached = !rec.spec.detach;
     const tscKhz = hostTscKhz();
     const { mainRequest } = await import('./guest-requests.js');
@@ -122,6 +130,7 @@ export class MicrovmDriver implements Driver {
       attached,
       ...(attached ? { owner: { pid: process.pid, start: processStartTime(process.pid) ?? 0 } } : {}),
       bootTimeoutMs: f.accel === 'tcg' ? 180_000 : 60_000,
+      ...(f.bridge ? { hostsFile: join(h.dir, VM_HOSTS_FILE) } : {}),
     };
     writeJsonAtomic(join(h.dir, MONITOR_CONFIG), cfg, 0o600, false);
     const err = openSync(join(h.dir, 'monitor.err'), 'a', 0o600);
@@ -221,13 +230,19 @@ export class MicrovmDriver implements Driver {
       await this.signal(h, opts.signal ?? 'TERM');
     } catch { /* ended meanwhile */ }
     const done = await waitForExit(this.store, h, opts.timeoutMs);
-    if (done) return done;
+    if (done) return this.released(h, done);
     // Past the grace period: QMP quit ends QEMU at once.
     const quit = await withQmp(this.qmp(h), (q) => q.execute('quit')).then(() => true, () => false);
     const after = quit ? await waitForExit(this.store, h, 10_000) : undefined;
-    if (after) return after;
+    if (after) return this.released(h, after);
     await this.killAll(h);
-    return (await waitForExit(this.store, h, 10_000)) ?? this.store.status(h.id).exit;
+    return this.released(h, (await waitForExit(this.store, h, 10_000)) ?? this.store.status(h.id).exit);
+  }
+
+  /** A stopped VM gives back its lease, tap and published ports (as a stopped container does). */
+  private async released<T>(h: Handle, result: T): Promise<T> {
+    await releaseVmNetwork(this.store, h.id);
+    return result;
   }
 
   /** Every process of this VM: the monitor (argv names the state dir) and QEMU (argv names the overlay in it). */
@@ -243,6 +258,7 @@ export class MicrovmDriver implements Driver {
     }
     this.store.markState(h.id, 'removing');
     await this.killAll(h);
+    await releaseVmNetwork(this.store, h.id);
     try {
       rmSync(readMicrovmFiles(h.dir).runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     } catch { /* never created */ }

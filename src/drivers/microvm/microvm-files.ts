@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PortForward } from './qemu-cmdline.js';
+import type { VmBridge } from '../shared/vm-network.js';
 
 export interface MicrovmFiles {
   kernel: string;
@@ -14,7 +15,9 @@ export interface MicrovmFiles {
   diskBytes: number;
   accel: 'kvm' | 'tcg';
   accelReason: string;
-  network: 'none' | 'user';
+  network: 'none' | 'user' | 'bridge';
+  /** network 'bridge': the tap on the berth bridge, the NIC's MAC, the guest's address. */
+  bridge?: VmBridge;
   forwards: PortForward[];
   /** Short runtime dir (unix socket paths are limited to 107 bytes). */
   runDir: string;

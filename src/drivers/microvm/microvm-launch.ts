@@ -21,7 +21,7 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
     root: '/dev/vda', ctl: '/dev/hvc0', hostname: i.hostname,
     ...(f.diskBytes > f.baseBytes ? { diskSizeBytes: f.diskBytes } : {}),
     ...(f.accel === 'tcg' && i.tscKhz ? { tscKhz: i.tscKhz } : {}),
-    ...(f.network === 'user' ? { extra: [USER_NET_ARG] } : {}),
+    ...(f.network === 'user' ? { extra: [USER_NET_ARG] } : f.bridge ? { extra: [f.bridge.guestArg] } : {}),
   });
   const argv = qemuArgv({
     ...(i.qemu ? { binary: i.qemu } : {}),
@@ -30,7 +30,8 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
     disk: { path: f.overlay, format: 'qcow2' },
     controlSocket: ctlSocket(f), qmpSocket: qmpSocket(f),
     serial: { kind: 'stdio' },
-    network: f.network === 'user' ? { mode: 'user', forwards: f.forwards } : { mode: 'none' },
+    network: f.network === 'user' ? { mode: 'user', forwards: f.forwards }
+      : f.bridge ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac } : { mode: 'none' },
   });
   return { argv, ctl: { kind: 'unix', path: ctlSocket(f) }, what: `the microvm (qemu, ${f.accel})` };
 }

@@ -34,7 +34,8 @@ export interface QemuOptions {
   /** Unix socket QEMU listens on for QMP. */
   qmpSocket?: string;
   serial: SerialTarget;
-  network: { mode: 'none' } | { mode: 'user'; forwards?: PortForward[]; mac?: string };
+  /** tap: a tap device made beforehand (on a berth bridge), opened by name. */
+  network: { mode: 'none' } | { mode: 'user'; forwards?: PortForward[]; mac?: string } | { mode: 'tap'; ifname: string; mac: string };
   /** Start with the CPUs stopped (-S); `cont` over QMP starts it. */
   paused?: boolean;
   /** Write the QEMU process id here. */
@@ -94,6 +95,10 @@ export function qemuArgv(o: QemuOptions): string[] {
   if (o.network.mode === 'user') {
     const fwd = (o.network.forwards ?? []).map(hostfwd);
     argv.push('-netdev', ['user', 'id=net0', ...fwd].join(','), '-device', `virtio-net-device,netdev=net0${o.network.mac ? `,mac=${o.network.mac}` : ''}`);
+  }
+  if (o.network.mode === 'tap') {
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(o.network.ifname)) throw new RangeError(`tap name "${o.network.ifname}" is not a device name`);
+    argv.push('-netdev', `tap,id=net0,ifname=${o.network.ifname},script=no,downscript=no`, '-device', `virtio-net-device,netdev=net0,mac=${o.network.mac}`);
   }
   if (o.paused) argv.push('-S');
   if (o.pidFile) argv.push('-pidfile', o.pidFile);

@@ -1,9 +1,11 @@
 /**
- * The network of a shim environment (container, chroot), loaded lazily: only environments
- * that ask for `--network user`, a bridge network or `-p` pay for it.
+ * The network of an environment, loaded lazily: only environments that ask for `--network user`
+ * (shim backends), a bridge network or `-p` pay for it.
  *  reserve(): before anything starts: address lease and host ports, checked for conflicts.
  *  attach():  once the environment's netns exists (shim --net-sync-fd), before the command:
  *             veth + address + NAT/DNAT rules + peers' hosts files, or pasta / slirp4netns.
+ *  attachVm(): a VM on a bridge network, before its QEMU or uml kernel starts: a tap on the
+ *             bridge (the guest sets its own address), NAT/DNAT rules, peers' hosts files.
  *  release(): on stop and rm (and rollback): helper stopped, lease and rules removed.
  * What was set up is recorded in <env>/network.json, which `inspect` shows.
  */
@@ -20,8 +22,8 @@ import { NetworkStore, type NetworkRecord } from '../../network/network-store.js
 import { formatPort, type PortMapping } from '../../network/port-spec.js';
 import { parseNetworkMode, defaultNetworkOf, DEFAULT_BRIDGE, type NetworkMode } from '../../network/network-mode.js';
 import { hostsFile } from '../../network/hosts-file.js';
-import { vethName, GUEST_IFNAME } from '../../network/net-cmdline.js';
-import { ensureBridge, applyNft, attachVeth, detachVeth, hostSubnets } from '../../host/net/bridge-host.js';
+import { vethName, tapName, guestMac, GUEST_IFNAME } from '../../network/net-cmdline.js';
+import { ensureBridge, applyNft, attachVeth, attachTap, detachLink, hostSubnets } from '../../host/net/bridge-host.js';
 import { probeUserNet, startUserNet, stopUserNet, unbindNetns } from '../../host/net/user-net.js';
 import { runTool } from '../../host/net/tool.js';
 import { readNetworkState, NETWORK_FILE, type NetworkState } from '../../network/network-state.js';
@@ -107,7 +109,8 @@ function apiSocketPath(dir: string): string {
 
 const userNetFiles = (dir: string) => ({ pidFile: join(dir, 'user-net.pid'), apiSocket: apiSocketPath(dir), netnsFile: join(dir, 'netns') });
 
-export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean): Promise<void> {
+/** device: what the environment is plugged into the bridge with, a veth (shim backends) or a tap (VMs). */
+export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean, device: 'veth' | 'tap' = 'veth'): Promise<void> {
   const mode = modeOf(rec);
   const dir = store.dirOf(rec.id);
   const ports = rec.spec.ports;
@@ -132,10 +135,11 @@ export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean
   if (clash) throw new SpecError('port-in-use', clash, { fix: 'choose another host port with -p' });
   for (const p of ports) await probePort(p);
   const names = [...new Set([rec.name, rec.hostname])];
-  const lease = NetworkStore.allocate(n, rec.id, names, ports, vethName(rec.id));
+  const lease = NetworkStore.allocate(n, rec.id, names, ports, device === 'tap' ? tapName(rec.id) : vethName(rec.id));
   nets.write(n);
   const prefix = Number(n.subnet.split('/')[1]);
-  writeState(dir, { mode: 'bridge', network: n.name, interface: GUEST_IFNAME, ip: lease.ip, prefix, gateway: n.gateway, ports, veth: lease.veth, bridge: n.bridge });
+  const link = device === 'tap' ? { tap: lease.veth, mac: guestMac(lease.ip) } : { veth: lease.veth };
+  writeState(dir, { mode: 'bridge', network: n.name, interface: GUEST_IFNAME, ip: lease.ip, prefix, gateway: n.gateway, ports, ...link, bridge: n.bridge });
 }
 
 /**
@@ -187,11 +191,23 @@ export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootl
     return;
   }
   if (st.mode !== 'bridge') return;
+  await plugIntoBridge(store, rec, st, (n) => attachVeth(st.veth!, n.bridge, pid, `${st.ip}/${st.prefix}`, n.gateway));
+}
+
+/** A VM on a bridge network: its tap, before the VM starts. Nothing to do for other modes. */
+export async function attachVm(store: EnvStore, rec: EnvRecord): Promise<void> {
+  const st = readNetworkState(store.dirOf(rec.id));
+  if (st?.mode !== 'bridge') return;
+  if (!st.tap) throw new DriverError('bad-network-state', `environment ${rec.name} records no tap device for network ${st.network ?? '?'}`);
+  await plugIntoBridge(store, rec, st, (n) => attachTap(st.tap!, n.bridge));
+}
+
+async function plugIntoBridge(store: EnvStore, rec: EnvRecord, st: NetworkState, plug: (n: NetworkRecord) => Promise<void>): Promise<void> {
   const nets = new NetworkStore(store.paths);
   using _lock = await nets.lock();
   const n = nets.get(st.network!);
   await ensureBridge(n.bridge, `${n.gateway}/${st.prefix}`);
-  await attachVeth(st.veth!, n.bridge, pid, `${st.ip}/${st.prefix}`, n.gateway);
+  await plug(n);
   NetworkStore.prune(n, (id) => id === rec.id || alive(store)(id));
   await applyNft(nftOf(n));
   nets.write(n);
@@ -212,7 +228,8 @@ export async function release(store: EnvStore, envId: string): Promise<void> {
   if (st.mode !== 'bridge' || !st.network) return;
   const nets = new NetworkStore(store.paths);
   using _lock = await nets.lock();
-  if (st.veth) await detachVeth(st.veth);
+  const link = st.veth ?? st.tap;
+  if (link) await detachLink(link);
   const n = nets.read(st.network);
   if (!n) return;
   delete n.leases[envId];

@@ -1,4 +1,4 @@
-/** Network problems of a spec on a shim backend, found without side effects. */
+/** Network problems of a spec on a shim or VM backend, found without side effects. */
 import type { Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
 import { parseNetworkMode, type NetworkMode } from '../../network/network-mode.js';
@@ -25,4 +25,27 @@ export function networkProblems(spec: EnvSpec, rootless: boolean, backendDefault
     problems.push({ field: 'network', message: `--network ${mode.network} (a bridge) needs root`, fix: 'use --network user as a normal user' });
   }
   return problems;
+}
+
+/** Modes the VM backends offer: the backend's own user-mode stack, or (root) a tap on a berth bridge. */
+export const VM_NETWORK_MODES = ['none', 'user', 'bridge', 'NAME (berth network create)'];
+
+export function vmNetworkProblems(spec: EnvSpec, rootless: boolean, backend: 'uml' | 'microvm'): Problem[] {
+  let mode: NetworkMode;
+  try {
+    mode = parseNetworkMode(spec.network, 'none');
+  } catch (e) {
+    return [{ field: 'network', message: (e as Error).message, fix: (e as { fix?: string }).fix ?? '' }];
+  }
+  const p: Problem[] = [];
+  if (mode.kind === 'host') {
+    p.push({ field: 'network', message: `a ${backend} guest runs its own kernel and cannot share the host's network (--network host)`, fix: 'use --network user, --network bridge (root) or --backend container' });
+  }
+  if (mode.kind === 'bridge' && rootless) {
+    p.push({ field: 'network', message: `--network ${mode.network} (a bridge) needs root`, fix: 'use --network user as a normal user' });
+  }
+  if (spec.ports.length > 0 && (mode.kind === 'none' || mode.kind === 'host')) {
+    p.push({ field: 'publish', message: `-p needs a network of the environment's own, and --network is ${mode.kind}`, fix: 'add --network user, --network bridge or --network NAME' });
+  }
+  return p;
 }

@@ -121,6 +121,15 @@ export function relay(c: VmClient, o: RelayOptions): Promise<ExitResult> {
     const onClose = () => finish({ exitCode: 125 });
     c.sock.once('close', onClose);
     cleanups.push(() => c.sock.off('close', onClose));
+    // Our stdout closed (`berth exec ... | head`): the command in the guest gets SIGPIPE, as it would
+    // writing to a closed pipe of its own, instead of this process dying of an unhandled EPIPE.
+    for (const out of [process.stdout, process.stderr]) {
+      const onOutError = (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') c.send(F.SIGNAL, SESSION, encodeU32(constants.signals.SIGPIPE));
+      };
+      out.on('error', onOutError);
+      cleanups.push(() => out.off('error', onOutError));
+    }
 
     if (o.interactive) {
       const stdin = process.stdin;

@@ -23,6 +23,8 @@ export interface VmMonitorConfig {
   bootTimeoutMs: number;
   /** `-p` the monitor itself listens for and carries over the guest protocol (uml). */
   relayedPorts?: RelayedPort[];
+  /** A bridge network's hosts file for this environment: copied into the guest's /etc/hosts (vm-hosts-sync.ts). */
+  hostsFile?: string;
 }
 
 export const MONITOR_CONFIG = 'monitor.json';

@@ -19,6 +19,7 @@ import { isProcessAlive, processStartTime } from '../../core/process-identity.js
 import { signalName } from './spawn-wait.js';
 import { listenRelayedPorts } from './vm-port-relay.js';
 import { GuestFlow } from './guest-flow.js';
+import { HostsSync } from './vm-hosts-sync.js';
 
 interface Client {
   sock: Socket;
@@ -66,6 +67,9 @@ export class VmMonitor {
   /** Input for the command that arrived before it was started (stdin of `-i` is read at once). */
   private readonly mainInput: Buffer[] = [];
   private finished = false;
+  /** Bridge networks: peer names kept in the guest's /etc/hosts; the command starts after the first copy. */
+  private hosts: HostsSync | undefined;
+  private hostsCopied = false;
   /** A client left with DETACH (Ctrl-P Ctrl-Q): the command runs on without its CLI. */
   private detachedOnce = false;
 
@@ -163,7 +167,17 @@ export class VmMonitor {
       case F.READY:
         this.ready = true;
         this.broadcast(encodeFrame(F.READY, 0, f.payload));
-        this.maybeStartMain();
+        if (this.cfg.hostsFile) {
+          // Peers' names first: the command may look one up at once.
+          this.hosts = new HostsSync(this.cfg.socketPath, this.cfg.hostsFile, (m) => process.stderr.write(`${m}\n`));
+          void this.hosts.start().finally(() => {
+            this.hostsCopied = true;
+            this.maybeStartMain();
+          });
+        } else {
+          this.hostsCopied = true;
+          this.maybeStartMain();
+        }
         return;
       case F.STARTED:
         if (f.session === MAIN) {
@@ -205,7 +219,7 @@ export class VmMonitor {
   }
 
   private maybeStartMain(): void {
-    if (this.mainSent || !this.ready) return;
+    if (this.mainSent || !this.ready || !this.hostsCopied) return;
     if (this.cfg.attached && !this.attachInfo) return;
     this.mainSent = true;
     const req = { ...this.cfg.main };
@@ -255,6 +269,7 @@ export class VmMonitor {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.hosts?.stop();
     this.server.close();
     rmSync(this.cfg.socketPath, { force: true });
     for (const c of this.clients) c.sock.end();

@@ -1,6 +1,7 @@
 /** What the uml backend offers and refuses (data, loaded on the hot path without the driver). */
 import type { Capabilities, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
+import { VM_NETWORK_MODES, vmNetworkProblems } from '../shared/network-validate.js';
 
 export const UML_CAPABILITIES: Capabilities = {
   isolation: 'kernel',
@@ -10,9 +11,9 @@ export const UML_CAPABILITIES: Capabilities = {
   tty: true,
   pause: true,
   checkpoint: false,
-  networkModes: ['none', 'user'],
+  networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: false, pids: false },
-  summary: 'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, or slirp user networking',
+  summary: 'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, slirp user networking, or (root) a tap on a berth bridge network',
 };
 
 /** The guest's RAM when --memory is not given (UML only touches what the guest uses). */
@@ -21,7 +22,7 @@ export const UML_DEFAULT_MEMORY = 256 * 1024 * 1024;
 /** Below this the uml kernel does not even start (it needs room for its own image). */
 export const UML_MEMORY_FLOOR = 16 * 1024 * 1024;
 
-export function validateUml(spec: EnvSpec): Problem[] {
+export function validateUml(spec: EnvSpec, rootless = false): Problem[] {
   const p: Problem[] = [];
   for (const m of spec.mounts) {
     // hostfs takes the host path as its mount option string: a comma would split it.
@@ -29,17 +30,13 @@ export function validateUml(spec: EnvSpec): Problem[] {
       p.push({ field: 'volume', message: `the uml backend cannot share "${m.source}" at "${m.target}" (no "," in the host path, no ":" in the target)`, fix: 'rename or link the directory' });
     }
   }
-  // none: the guest's loopback only; user: slirp (docs/adr/0024). Bridges need a host tap.
-  if (spec.network !== undefined && spec.network !== 'none' && spec.network !== 'user') {
-    p.push({ field: 'network', message: `the uml backend has no --network ${spec.network} (none, or user: slirp)`, fix: 'use --network user, or --backend container for bridges and named networks' });
-  }
-  if (spec.ports.length > 0 && spec.network !== 'user') {
-    p.push({ field: 'publish', message: '-p needs --network user on the uml backend', fix: 'add --network user' });
-  }
-  for (const port of spec.ports) {
-    // The monitor carries published ports over the guest protocol (TCP streams only).
+  // none: the guest's loopback only; user: slirp (docs/adr/0024); bridges: a tap (docs/adr/0025).
+  p.push(...vmNetworkProblems(spec, rootless, 'uml'));
+  for (const port of spec.network === 'user' ? spec.ports : []) {
+    // With slirp the monitor carries published ports over the guest protocol (TCP streams only);
+    // on a bridge network they are nftables DNAT rules, UDP included.
     if (port.protocol !== 'tcp') {
-      p.push({ field: 'publish', message: `the uml backend publishes TCP ports only (-p ${port.hostPort}:${port.guestPort}/${port.protocol})`, fix: 'publish a TCP port, or use --backend microvm or container for UDP' });
+      p.push({ field: 'publish', message: `the uml backend publishes TCP ports only (-p ${port.hostPort}:${port.guestPort}/${port.protocol})`, fix: 'publish a TCP port, use a bridge network (root), or --backend microvm or container for UDP' });
     }
   }
   const l = spec.limits;

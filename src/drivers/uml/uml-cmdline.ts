@@ -25,6 +25,8 @@ export interface UmlCmdline {
   diskSize?: number;
   /** `--network user`: the slirp helper the kernel runs for its eth0. */
   slirp?: string;
+  /** A bridge network: the tap made beforehand on the berth bridge, the NIC's MAC, and the init's berth.net=. */
+  tap?: { name: string; mac: string; guestArg: string };
   /** Host directory of the kernel's modules: the init shares it read-only at /lib/modules/RELEASE. */
   modules?: string;
 }
@@ -52,7 +54,10 @@ export function umlArgv(c: UmlCmdline): string[] {
     `mem=${mib}M`,
     `umid=${c.umid}`,
     `uml_dir=${checkPath('uml_dir', c.umlDir)}`,
-    `ubd0=${checkPath('COW file', c.cow)},${checkPath('base disk', c.base)}`,
+    // "c" (shared): no host lock. UML would hold a whole-file read lock on the base, which makes a
+    // microvm's QEMU refuse the same base ("Failed to get consistent read lock"); the base is never
+    // written and each COW file has one kernel, so the locks guard nothing here.
+    `ubd0c=${checkPath('COW file', c.cow)},${checkPath('base disk', c.base)}`,
     `initrd=${checkPath('initramfs', c.initrd)}`,
     'con=null',
     'ssl=null',
@@ -67,5 +72,14 @@ export function umlArgv(c: UmlCmdline): string[] {
     ...(c.diskSize !== undefined ? [`berth.disk_size=${c.diskSize}`] : []),
     ...(c.modules !== undefined ? [`berth.modules=${checkPath('modules', c.modules)}`] : []),
     ...(c.slirp !== undefined ? [`eth0=slirp,,${checkPath('slirp', c.slirp)}`, USER_NET_ARG] : []),
+    ...(c.tap !== undefined ? tapArgs(c.tap) : []),
   ];
+}
+
+function tapArgs(t: NonNullable<UmlCmdline['tap']>): string[] {
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(t.name)) throw new SpecError('bad-tap', `tap name "${t.name}" is not a device name`);
+  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(t.mac)) throw new SpecError('bad-mac', `"${t.mac}" is not a MAC address`);
+  if (!/^berth\.net=[0-9./,]+$/.test(t.guestArg)) throw new SpecError('bad-net-arg', `"${t.guestArg}" is not a guest network argument`);
+  // The kernel's tuntap transport opens the existing tap by name (no uml_net helper).
+  return [`eth0=tuntap,${t.name},${t.mac}`, t.guestArg];
 }

@@ -29,6 +29,7 @@ import { umlArgv } from './uml-cmdline.js';
 import { findSlirp } from './slirp-helper.js';
 import { userNetState } from '../shared/user-net-guest.js';
 import { NETWORK_FILE } from '../../network/network-state.js';
+import { attachVmNetwork, releaseVmNetwork, withVmBridge, VM_HOSTS_FILE, type VmBridge } from '../shared/vm-network.js';
 import { checkHostPortsFree } from '../shared/host-ports.js';
 import { resolveUmlKernel } from './uml-kernel.js';
 import { umlInitramfs } from './uml-initramfs.js';
@@ -48,6 +49,8 @@ interface UmlFiles {
   slirp?: string;
   /** The kernel's modules on the host (modprobe inside reads them through hostfs). */
   modules?: string;
+  /** A bridge network: the tap on the berth bridge, the NIC's MAC, the guest's address. */
+  bridge?: VmBridge;
 }
 
 function readImageFile(layers: string[], path: string): string {
@@ -73,8 +76,8 @@ export class UmlDriver implements Driver {
     return UML_CAPABILITIES;
   }
 
-  validate(spec: EnvSpec, _rootless: boolean): Problem[] {
-    return validateUml(spec);
+  validate(spec: EnvSpec, rootless: boolean): Problem[] {
+    return validateUml(spec, rootless);
   }
 
   private files(h: { id: string; dir: string }): UmlFiles {
@@ -90,6 +93,10 @@ export class UmlDriver implements Driver {
   async create(env: PreparedEnv): Promise<Handle> {
     // Cheap refusals first: nothing is built for a run that cannot start.
     const slirp = env.spec.network === 'user' ? await this.prepareSlirp(env) : undefined;
+    return withVmBridge(this.store, env, (bridge) => this.build(env, slirp, bridge));
+  }
+
+  private async build(env: PreparedEnv, slirp: string | undefined, bridge: VmBridge | undefined): Promise<Handle> {
     const kernel = await resolveUmlKernel(this.store.paths, env.spec.kernel);
     const runDir = join(this.store.paths.runtime, 'vm', env.id.slice(0, 16));
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -105,6 +112,7 @@ export class UmlDriver implements Driver {
       kernel: kernel.kernel, base: base.path, initrd, cow: join(env.dir, 'disk.cow'), runDir, umid: `berth-${env.id.slice(0, 12)}`,
       ...(slirp ? { slirp } : {}),
       ...(kernel.modulesDir ? { modules: kernel.modulesDir } : {}),
+      ...(bridge ? { bridge } : {}),
     };
     writeJsonAtomic(join(env.dir, 'uml.json'), files, 0o600, false);
     if (slirp) writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('slirp', env.spec.ports), 0o600, false);
@@ -140,6 +148,7 @@ export class UmlDriver implements Driver {
   async start(h: Handle): Promise<void> {
     const rec = this.record(h);
     const f = this.files(h);
+    await attachVmNetwork(this.store, rec);
     const attached = !rec.spec.detach;
     const cfg: VmMonitorConfig = {
       launch: {
@@ -148,6 +157,7 @@ export class UmlDriver implements Driver {
           cow: f.cow, base: f.base, initrd: f.initrd, ctlFd: 3, consoleFd: 4, hostname: rec.hostname,
           ...(f.slirp ? { slirp: f.slirp } : {}),
           ...(f.modules ? { modules: f.modules } : {}),
+          ...(f.bridge ? { tap: { name: f.bridge.tap, mac: f.bridge.mac, guestArg: f.bridge.guestArg } } : {}),
         }),
         ctl: { kind: 'fd', fd: 3 },
         consoleFd: 4,
@@ -163,6 +173,7 @@ export class UmlDriver implements Driver {
       attached,
       ...(attached ? { owner: { pid: process.pid, start: processStartTime(process.pid) ?? 0 } } : {}),
       bootTimeoutMs: 120_000,
+      ...(f.bridge ? { hostsFile: join(h.dir, VM_HOSTS_FILE) } : {}),
       ...(rec.spec.ports.length > 0 ? { relayedPorts: rec.spec.ports.map((p) => ({ hostAddr: p.hostIp ?? '0.0.0.0', hostPort: p.hostPort, guestPort: p.guestPort })) } : {}),
     };
     writeJsonAtomic(join(h.dir, MONITOR_CONFIG), cfg, 0o600, false);
@@ -260,12 +271,18 @@ export class UmlDriver implements Driver {
       await this.signal(h, opts.signal ?? 'TERM');
     } catch { /* ended meanwhile */ }
     const done = await waitForExit(this.store, h, opts.timeoutMs);
-    if (done) return done;
+    if (done) return this.released(h, done);
     // Past the grace period: halt the guest kernel through its management console.
     const f = this.files(h);
     const halted = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), 'halt'], { reject: false, timeout: 5_000 }).catch(() => undefined);
     if (!halted || halted.exitCode !== 0) await this.killAll(h);
-    return (await waitForExit(this.store, h, 10_000)) ?? this.store.status(h.id).exit;
+    return this.released(h, (await waitForExit(this.store, h, 10_000)) ?? this.store.status(h.id).exit);
+  }
+
+  /** A stopped VM gives back its lease, tap and published ports (as a stopped container does). */
+  private async released<T>(h: Handle, result: T): Promise<T> {
+    await releaseVmNetwork(this.store, h.id);
+    return result;
   }
 
   /** Every process of this VM (monitor, kernel, the kernel's userspace processes). */
@@ -281,6 +298,7 @@ export class UmlDriver implements Driver {
     }
     this.store.markState(h.id, 'removing');
     await this.killAll(h);
+    await releaseVmNetwork(this.store, h.id);
     try {
       // Retried: the kernel's last processes may still write their umid files while we remove.
       rmSync(this.files(h).runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { mustRun, runTool } from './tool.js';
-import { bridgeCreateBatch, vethCreateBatch, guestAddrBatch } from '../../network/net-cmdline.js';
+import { bridgeCreateBatch, vethCreateBatch, guestAddrBatch, tapCreateBatch } from '../../network/net-cmdline.js';
 import { nftRuleset, nftDeleteTable, type NftNetwork } from '../../network/nft-ruleset.js';
 
 const FIX_ROOT = 'bridge networks need root (rootless: --network user)';
@@ -43,9 +43,15 @@ export async function attachVeth(veth: string, bridge: string, pid: number, ipCi
   await mustRun('configuring the environment interface', ['nsenter', '-t', String(pid), '-n', 'ip', '-batch', '-'], guestAddrBatch(ipCidr, gateway));
 }
 
-/** Gone already when the namespace died; removes it otherwise. */
-export async function detachVeth(veth: string): Promise<void> {
-  await runTool(['ip', 'link', 'del', 'dev', veth]);
+/** Plug a VM into the bridge: a tap its QEMU or uml kernel opens by name (the guest sets its own address). */
+export async function attachTap(tap: string, bridge: string): Promise<void> {
+  await runTool(['ip', 'link', 'del', 'dev', tap]); // a leftover of a crashed attach
+  await mustRun(`creating tap ${tap}`, ['ip', '-batch', '-'], tapCreateBatch(tap, bridge));
+}
+
+/** A veth is gone already when the namespace died; a tap stays until deleted. Removes what is left. */
+export async function detachLink(name: string): Promise<void> {
+  await runTool(['ip', 'link', 'del', 'dev', name]);
 }
 
 /** IPv4 subnets of addresses in this network namespace (to refuse overlapping berth subnets). */

@@ -11,7 +11,7 @@ const base = {
 
 test('uml argv: memory, umid, COW over base, initrd, console and control lines as fds, boot contract keys', () => {
   assert.deepEqual(umlArgv(base), [
-    '/usr/bin/linux.uml', 'mem=256M', 'umid=berth-abc', 'uml_dir=/run/berth/vm/abc', 'ubd0=/e/disk.cow,/d/base.ext4', 'initrd=/k/initramfs.cpio',
+    '/usr/bin/linux.uml', 'mem=256M', 'umid=berth-abc', 'uml_dir=/run/berth/vm/abc', 'ubd0c=/e/disk.cow,/d/base.ext4', 'initrd=/k/initramfs.cpio',
     'con=null', 'ssl=null', 'con0=null,fd:4', 'ssl0=fd:3,fd:3', 'rdinit=/init', 'quiet',
     'berth.root=/dev/ubda', 'berth.rootfstype=ext4', 'berth.ctl=/dev/ttyS0', 'berth.hostname=box1',
   ]);
@@ -25,13 +25,25 @@ test('uml argv: --network user is the kernel\'s slirp transport plus the guest a
   assert.throws(() => umlArgv({ ...base, modules: '/a b' }), /modules path/);
 });
 
-test('validate: --network none or user only; -p needs user and TCP', () => {
+test('uml argv: a bridge network is the kernel\'s tuntap transport on the tap berth made, plus the leased address', () => {
+  const tap = { name: 'btabc', mac: '02:b7:0a:7e:00:03', guestArg: 'berth.net=10.126.0.3/24,10.126.0.1' };
+  assert.deepEqual(umlArgv({ ...base, tap }).slice(-2), ['eth0=tuntap,btabc,02:b7:0a:7e:00:03', 'berth.net=10.126.0.3/24,10.126.0.1']);
+  assert.throws(() => umlArgv({ ...base, tap: { ...tap, name: 'a,b' } }), /not a device name/);
+  assert.throws(() => umlArgv({ ...base, tap: { ...tap, mac: 'zz' } }), /not a MAC/);
+  assert.throws(() => umlArgv({ ...base, tap: { ...tap, guestArg: 'init=/bin/sh' } }), /not a guest network argument/);
+});
+
+test('validate: none, user, and bridge networks as root; -p needs a network; UDP only on a bridge', () => {
   const port = { hostPort: 8080, guestPort: 80, protocol: 'tcp' as const };
+  const udp = { ...port, protocol: 'udp' as const };
   assert.deepEqual(validateUml(defaultSpec({ network: 'user', ports: [port] })), []);
   assert.deepEqual(validateUml(defaultSpec({ network: 'user', ports: [{ ...port, hostIp: '127.0.0.1' }] })), []);
-  assert.deepEqual(validateUml(defaultSpec({ network: 'bridge' })).map((p) => p.field), ['network']);
-  assert.match(validateUml(defaultSpec({ ports: [port] }))[0]!.message, /-p needs --network user/);
-  assert.match(validateUml(defaultSpec({ network: 'user', ports: [{ ...port, protocol: 'udp' }] }))[0]!.message, /TCP ports only/);
+  assert.deepEqual(validateUml(defaultSpec({ network: 'bridge', ports: [udp] })), []);
+  assert.deepEqual(validateUml(defaultSpec({ network: 'mynet' })), []);
+  assert.match(validateUml(defaultSpec({ network: 'bridge' }), true)[0]!.message, /needs root/);
+  assert.match(validateUml(defaultSpec({ network: 'host' }))[0]!.message, /cannot share the host's network/);
+  assert.match(validateUml(defaultSpec({ ports: [port] }))[0]!.message, /-p needs a network of the environment's own/);
+  assert.match(validateUml(defaultSpec({ network: 'user', ports: [udp] }))[0]!.message, /TCP ports only/);
 });
 
 test('uml argv refuses what would break the kernel command line', () => {
