@@ -3,7 +3,8 @@
  * run. Everything happens inside a network namespace the suite makes (the bridge, veths, nftables
  * tables and pasta/slirp4netns listeners exist only there). The server is the same in every row:
  * busybox `nc -l -e` reading into /dev/null and answering "ok" at EOF, on the same busybox rootfs; the client is a Node script in
- * that namespace that streams BENCH_NET_MIB MiB (default 1024) and waits until the server closed.
+ * that namespace that streams BENCH_NET_MIB MiB (default 1024; BENCH_NET_VM_MIB, default 128, to a
+ * VM, whose emulated NIC is far slower) and waits until the server closed.
  * Each row: the median of BENCH_NET_REPS transfers (default 5), rows interleaved round-robin. Not a timing table: figures only.
  */
 import { spawnSync, spawn } from 'node:child_process';
@@ -63,6 +64,7 @@ export const networkThroughput: Suite = {
     for (const t of ['ip', 'nft', 'pasta', 'slirp4netns', 'busybox']) if (!findExecutable(t)) return { name: 'network-throughput', unavailable: `${t} not installed` };
     const mib = Number(process.env.BENCH_NET_MIB ?? 1024);
     const reps = Number(process.env.BENCH_NET_REPS ?? 5);
+    const vmMib = Number(process.env.BENCH_NET_VM_MIB ?? 128);
     const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-net-'));
     chmodSync(tmp, 0o755);
     const traces = new HostTraces();
@@ -82,12 +84,12 @@ export const networkThroughput: Suite = {
     const hostServers: ReturnType<typeof spawn>[] = [];
     const results: RowResult[] = [];
 
-    const once = (host: string, port: number): number => Number(sh(inNs([process.execPath, '-e', CLIENT, host, String(port), String(mib)])));
+    const once = (host: string, port: number, size = mib): number => Number(sh(inNs([process.execPath, '-e', CLIENT, host, String(port), String(size)])));
     /** Rows set up so far: measured together, round-robin, once everything runs. */
-    const targets: { name: string; host: string; port: number }[] = [];
-    const measure = (host: string, port: number, name = ''): number => {
-      once(host, port); // checks it answers (and warms up)
-      targets.push({ name, host, port });
+    const targets: { name: string; host: string; port: number; size: number }[] = [];
+    const measure = (host: string, port: number, name = '', size = mib): number => {
+      once(host, port, size); // checks it answers (and warms up)
+      targets.push({ name, host, port, size });
       return 0;
     };
     const berthRun = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => sh(inNs(['env', ...Object.entries({ BERTH_ROOT: root, ...extraEnv }).map(([k, v]) => `${k}=${v}`), ...berth, ...args])).trim();
@@ -162,6 +164,22 @@ export const networkThroughput: Suite = {
         return measure('127.0.0.1', 5017, n);
       });
 
+      // The VM backends, root: a tap on the same kind of bridge, and their own user-mode stacks with -p.
+      for (const k of ['uml', 'microvm']) runOnce({ name: `${k} kernel`, argv: [...berth, 'kernels', '--fetch', k], env }, 900_000);
+      for (const [backend, bport, uport] of [['uml', 5021, 5022], ['microvm', 5023, 5024]] as const) {
+        row(`berth ${backend} --network bridge, to the guest's address`, (n) => {
+          berthRun(['run', '-d', '-q', '--name', `v${backend}`, '--backend', backend, '--network', 'bridge', '-p', `127.0.0.1:${bport}:${PORT}`, 'busybox', 'sh', '-c', SERVER]);
+          const vip = JSON.parse(berthRun(['inspect', `v${backend}`]))[0].Network.IPAddress as string;
+          return measure(vip, PORT, n, vmMib);
+        });
+        row(`berth ${backend} --network bridge -p (DNAT from 127.0.0.1)`, (n) => measure('127.0.0.1', bport, n, vmMib));
+        row(`berth ${backend} --network user -p (${backend === 'uml' ? 'slirp; -p through the monitor' : 'QEMU user networking, hostfwd'})`, (n) => {
+          berthRun(['run', '-d', '-q', '--name', `u${backend}`, '--backend', backend, '--network', 'user', '-p', `127.0.0.1:${uport}:${PORT}`, 'busybox', 'sh', '-c', SERVER]);
+          // uml's -p rides the guest's serial control line (ADR 0024): a few MiB are plenty.
+          return measure('127.0.0.1', uport, n, backend === 'uml' ? Math.min(vmMib, 4) : vmMib);
+        });
+      }
+
       const rootfs = join(root, 'images', 'builtin', 'busybox', 'current', 'rootfs');
       podman = existsSync(join(rootfs, 'bin')) ? setupPodman(tmp, rootfs) : 'no busybox rootfs';
       for (const [mode, port] of [['bridge', 5016], ['pasta', 5014], ['slirp4netns', 5015]] as const) {
@@ -181,9 +199,9 @@ export const networkThroughput: Suite = {
         });
       }
       const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
-      for (let i = 0; i < reps; i++) for (const t of targets) samples.get(t.name)!.push(once(t.host, t.port));
+      for (let i = 0; i < reps; i++) for (const t of targets) samples.get(t.name)!.push(once(t.host, t.port, t.size));
       for (const r of results) if (r.mbps !== undefined) r.mbps = median(samples.get(r.name)!);
-      const rssNote = `- ${mib} MiB per transfer, median of ${reps}, rows interleaved round-robin; MB/s = 10^6 bytes per second; the client and the servers share the machine's ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`;
+      const rssNote = `- ${mib} MiB per transfer (${vmMib} MiB to a VM, ${Math.min(vmMib, 4)} MiB through uml's serial-line -p), median of ${reps}, rows interleaved round-robin; MB/s = 10^6 bytes per second; the client and the servers share the machine's ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`;
       const base = results[0]?.mbps;
       const notes = () => [
         '| mode | MB/s | × host loopback |',

@@ -8,7 +8,6 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static int changed;
@@ -60,31 +59,19 @@ static void rmtree(const char *path)
 		die_errno(NULL, "walk %s", path);
 }
 
+static void rmtree_path(const struct opts *o)
+{
+	rmtree(o->path);
+}
+
 int cmd_rmtree(int argc, char **argv)
 {
 	static struct opts o;
-	struct userns_sync us;
-	pid_t pid;
-	int status;
 
 	opts_parse_rmtree(&o, argc, argv);
 	if (!o.ns.user) {
 		rmtree(o.path);
 		return 0;
 	}
-	userns_sync_init(&us);
-	pid = fork();
-	if (pid < 0)
-		die_errno(NULL, "fork");
-	if (pid == 0) {
-		userns_child_enter(&us, 1);
-		rmtree(o.path);
-		_exit(0);
-	}
-	if (userns_parent_wait(&us) == 0) /* else it failed before unsharing and said why */
-		userns_parent_map(&us, pid, &o);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die_errno(NULL, "waitpid");
-	return exit_code_of(status);
+	return run_in_userns(&o, rmtree_path);
 }

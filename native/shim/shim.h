@@ -130,6 +130,9 @@ void userns_child_enter(struct userns_sync *s, int newuser);
 /* Returns 0 once the child reached the sync point, -1 when it went away first. */
 int userns_parent_wait(struct userns_sync *s);
 void userns_parent_map(struct userns_sync *s, pid_t pid, const struct opts *o); /* + ack */
+/* Runs body(o) in a forked child that is root of a new user namespace mapped
+ * per o's maps; returns the child's exit code (rmtree, unshare). */
+int run_in_userns(const struct opts *o, void (*body)(const struct opts *o));
 
 /* ---- binds.c ------------------------------------------------------------ */
 

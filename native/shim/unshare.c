@@ -6,30 +6,18 @@
 #include "shim.h"
 
 #include <errno.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+static void exec_command(const struct opts *o)
+{
+	execvp(o->argv[0], o->argv);
+	die_errno(errno == ENOENT ? "is it installed and on PATH?" : NULL, "exec %s", o->argv[0]);
+}
 
 int cmd_unshare(int argc, char **argv)
 {
 	static struct opts o;
-	struct userns_sync us;
-	pid_t pid;
-	int status;
 
 	opts_parse_unshare(&o, argc, argv);
-	userns_sync_init(&us);
-	pid = fork();
-	if (pid < 0)
-		die_errno(NULL, "fork");
-	if (pid == 0) {
-		userns_child_enter(&us, 1);
-		execvp(o.argv[0], o.argv);
-		die_errno(errno == ENOENT ? "is it installed and on PATH?" : NULL, "exec %s", o.argv[0]);
-	}
-	if (userns_parent_wait(&us) == 0) /* else it failed before unsharing and said why */
-		userns_parent_map(&us, pid, &o);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die_errno(NULL, "waitpid");
-	return exit_code_of(status);
+	return run_in_userns(&o, exec_command);
 }

@@ -169,3 +169,26 @@ void userns_parent_map(struct userns_sync *s, pid_t pid, const struct opts *o)
 		die_errno(NULL, "write user namespace ack");
 	close(s->ack[1]);
 }
+
+int run_in_userns(const struct opts *o, void (*body)(const struct opts *o))
+{
+	struct userns_sync us;
+	pid_t pid;
+	int status;
+
+	userns_sync_init(&us);
+	pid = fork();
+	if (pid < 0)
+		die_errno(NULL, "fork");
+	if (pid == 0) {
+		userns_child_enter(&us, 1);
+		body(o);
+		_exit(0);
+	}
+	if (userns_parent_wait(&us) == 0) /* else it failed before unsharing and said why */
+		userns_parent_map(&us, pid, o);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno(NULL, "waitpid");
+	return exit_code_of(status);
+}

@@ -2,7 +2,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
-import type { ResolvedImage } from '../images/image.js';
 import { ImageError } from '../core/errors.js';
 
 export interface PullOptions {

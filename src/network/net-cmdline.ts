@@ -15,8 +15,9 @@ export function tapName(envId: string): string {
 }
 
 /**
- * The MAC of a VM's NIC on a bridge network: locally administered, from its address (unique on
- * the network, as Docker does with 02:42:...). QEMU would give every VM 52:54:00:12:34:56.
+ * The MAC of an environment's interface on a bridge network (a container's veth end, a VM's NIC):
+ * locally administered, from its address (unique on the network, and the same whenever the address
+ * is given again, as Docker does with 02:42:...). QEMU would give every VM 52:54:00:12:34:56.
  */
 export function guestMac(ip: string): string {
   const octets = ip.split('.').map(Number);
@@ -30,9 +31,14 @@ export function bridgeCreateBatch(bridge: string, gatewayCidr: string): string {
   return [`link add ${bridge} type bridge`, `addr add ${gatewayCidr} dev ${bridge}`, `link set ${bridge} up`, ''].join('\n');
 }
 
-/** Host side: a veth pair whose guest end goes straight into the namespace of `pid`. */
-export function vethCreateBatch(veth: string, bridge: string, pid: number): string {
-  return [`link add ${veth} type veth peer name ${GUEST_IFNAME} netns ${pid}`, `link set ${veth} master ${bridge}`, `link set ${veth} up`, ''].join('\n');
+/**
+ * Host side: a veth pair whose guest end goes straight into the namespace of `pid`, with the MAC
+ * of its address (guestMac): an address given again later keeps its MAC, so peers' ARP caches
+ * stay right (with a random MAC, a peer that talked to the address's last holder sends to a MAC
+ * no longer on the bridge until its ARP entry times out).
+ */
+export function vethCreateBatch(veth: string, bridge: string, pid: number, mac: string): string {
+  return [`link add ${veth} type veth peer name ${GUEST_IFNAME} address ${mac} netns ${pid}`, `link set ${veth} master ${bridge}`, `link set ${veth} up`, ''].join('\n');
 }
 
 /** Host side for a VM: a persistent tap on the bridge, which QEMU or the uml kernel opens by name. */

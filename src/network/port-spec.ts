@@ -5,7 +5,6 @@
  */
 import { SpecError } from '../core/errors.js';
 import { parseIpv4 } from './subnet.js';
-import { formatPort } from './port-format.js';
 
 import type { PortMapping, PortProtocol } from './port-format.js';
 

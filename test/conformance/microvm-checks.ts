@@ -64,13 +64,6 @@ function listen(port = 0): Promise<Server> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const s = await listen();
-  const port = (s.address() as { port: number }).port;
-  await new Promise((res) => s.close(res));
-  return port;
-}
-
 export const MICROVM_CHECKS: Check[] = [
   {
     name: 'microvm: the manifest\'s kernel, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore',
@@ -144,7 +137,7 @@ export const MICROVM_CHECKS: Check[] = [
     async run(r, b) {
       const cases: [string[], RegExp][] = [
         [['run', '--rm', '--backend', b, '--memory', '32m', '--', 'true'], /^berth: --memory 33554432 bytes is too small for a microvm guest kernel \(give at least 96m/],
-        [['run', '--rm', '--backend', b, '-p', '8080:80', '--', 'true'], /^berth: -p needs --network user on the microvm backend/],
+        [['run', '--rm', '--backend', b, '-p', '8080:80', '--', 'true'], /^berth: -p needs a network of the environment's own, and --network is none/],
         [['run', '--rm', '--backend', b, '--network', 'user', '-p', '99999:80', '--', 'true'], /^berth: invalid -p "99999:80"/],
         [['run', '--rm', '--backend', b, '--accel', 'warp', '--', 'true'], /--accel/],
         [['checkpoint', 'no-such-env', 'x'], /^berth: no such environment/],

@@ -97,7 +97,7 @@ export const UML_CHECKS: Check[] = [
         [['run', '-d', '--backend', b, '--memory', '20m', '--', 'true'], {}, /uml kernel failed to boot/],
         [['run', '--backend', b, '--memory', '8m', '--', 'true'], {}, /too small for a uml kernel/],
         [['run', '--backend', b, '--', 'true'], { BERTH_UML_KERNEL: '/nonexistent/linux.uml' }, /kernel \/nonexistent\/linux\.uml is missing/],
-        [['run', '--backend', b, '-p', '8080:80', '--', 'true'], {}, /^berth: -p needs --network user on the uml backend/],
+        [['run', '--backend', b, '-p', '8080:80', '--', 'true'], {}, /^berth: -p needs a network of the environment's own, and --network is none/],
         [['run', '--backend', b, '--network', 'user', '-p', '8080:80/udp', '--', 'true'], {}, /^berth: the uml backend publishes TCP ports only/],
       ];
       for (const [args, env, re] of cases) {

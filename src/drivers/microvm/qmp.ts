@@ -34,7 +34,7 @@ export class QmpClient {
   private closed: Error | undefined;
   private onGreeting?: (g: QmpGreeting) => void;
 
-  private constructor(private readonly sock: Socket, private readonly path: string) {
+  private constructor(private readonly sock: Socket, path: string) {
     sock.setEncoding('utf8');
     sock.on('data', (d: string) => this.feed(d));
     sock.on('error', (e: NodeJS.ErrnoException) => this.fail(e.code === 'ECONNRESET' || e.code === 'EPIPE'

@@ -191,7 +191,7 @@ export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootl
     return;
   }
   if (st.mode !== 'bridge') return;
-  await plugIntoBridge(store, rec, st, (n) => attachVeth(st.veth!, n.bridge, pid, `${st.ip}/${st.prefix}`, n.gateway));
+  await plugIntoBridge(store, rec, st, (n) => attachVeth(st.veth!, n.bridge, pid, `${st.ip}/${st.prefix}`, n.gateway, guestMac(st.ip!)));
 }
 
 /** A VM on a bridge network: its tap, before the VM starts. Nothing to do for other modes. */

@@ -4,7 +4,7 @@
  * command's namespaces, stop/kill/rm through the recorded pids. Subclasses say what is isolated.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Capabilities, Driver, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from '../driver.js';
 import type { BackendName, EnvSpec } from '../../core/spec.js';
@@ -22,21 +22,14 @@ import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log
 import type { Duplex } from 'node:stream';
 
 import { defaultNetworkOf, isPlumbed } from '../../network/network-mode.js';
+import { readImageFile } from '../../images/image-file.js';
+import { recoverHandle } from './recover-handle.js';
 
 const networkOf = (rec: EnvRecord): string => rec.spec.network ?? defaultNetworkOf(rec.backend);
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
 const needsNetworkModule = (rec: EnvRecord): boolean => isPlumbed(rec.spec.network, rec.backend) || rec.spec.ports.length > 0;
 
 const networkModule = () => import('./network-attach.js');
-
-function readImageFile(layers: string[], path: string): string {
-  for (const l of layers) {
-    try {
-      return readFileSync(join(l, path), 'utf8');
-    } catch { /* next layer */ }
-  }
-  return '';
-}
 
 export abstract class ShimDriver implements Driver {
   abstract readonly name: BackendName;
@@ -264,9 +257,6 @@ export abstract class ShimDriver implements Driver {
   }
 
   async recover(dir: string): Promise<Handle> {
-    const id = dir.split('/').pop()!;
-    const rec = this.store.readRecord(id);
-    if (!rec || !statSync(dir).isDirectory()) throw new StateError('no-such-env', `no environment recorded in ${dir}`);
-    return { id: rec.id, name: rec.name, backend: this.name, dir };
+    return recoverHandle(this.store, dir, this.name);
   }
 }

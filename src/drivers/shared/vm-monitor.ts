@@ -46,7 +46,6 @@ export function bootFailureReason(consoleTail: string): string {
 
 export class VmMonitor {
   private vm!: ChildProcess;
-  private ctl!: Duplex;
   private readonly guest = new FrameDecoder();
   private server!: Server;
   private readonly clients = new Set<Client>();
@@ -141,7 +140,6 @@ export class VmMonitor {
   }
 
   private attachCtl(s: Duplex): void {
-    this.ctl = s;
     s.on('data', (d: Buffer) => {
       try {
         for (const f of this.guest.push(d)) this.onGuestFrame(f);

@@ -37,9 +37,9 @@ export async function applyNft(n: NftNetwork): Promise<void> {
 }
 
 /** Plug the environment whose netns holds `pid` into the bridge and give it its address. */
-export async function attachVeth(veth: string, bridge: string, pid: number, ipCidr: string, gateway: string): Promise<void> {
+export async function attachVeth(veth: string, bridge: string, pid: number, ipCidr: string, gateway: string, mac: string): Promise<void> {
   await runTool(['ip', 'link', 'del', 'dev', veth]); // a leftover of a crashed attach
-  await mustRun(`creating veth ${veth}`, ['ip', '-batch', '-'], vethCreateBatch(veth, bridge, pid));
+  await mustRun(`creating veth ${veth}`, ['ip', '-batch', '-'], vethCreateBatch(veth, bridge, pid, mac));
   await mustRun('configuring the environment interface', ['nsenter', '-t', String(pid), '-n', 'ip', '-batch', '-'], guestAddrBatch(ipCidr, gateway));
 }
 

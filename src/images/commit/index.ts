@@ -8,11 +8,11 @@ import { existsSync } from 'node:fs';
 import type { ResolvedImage } from '../image.js';
 import type { RegistryImageRef } from '../ref.js';
 import { BlobStore } from '../store/blob-store.js';
-import { ImageIndex } from '../store/image-index.js';
-import { MANIFEST_TYPES, OCI_CONFIG, OCI_MANIFEST } from '../registry/media-types.js';
+import { MANIFEST_TYPES } from '../registry/media-types.js';
 import { hostPlatform } from '../registry/platform.js';
 import { ImageError } from '../../core/errors.js';
 import { layerBlobFromDir, makeIdMapper, type IdMapper, type IdRange } from './layer.js';
+import { recordImage } from '../sources/stored-image.js';
 
 export { layerBlobFromDir, tarOfDir, findOpaqueDirs, makeIdMapper, LAYER_MEDIA_TYPE } from './layer.js';
 
@@ -138,22 +138,6 @@ export async function commitEnvironment(opts: CommitOptions): Promise<{ ref: str
   if (opts.author) config.author = opts.author;
 
   // 3. Config, manifest, index record.
-  const configBytes = Buffer.from(JSON.stringify(config));
-  const configDigest = store.putBytes(configBytes);
-  const manifest: Manifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: OCI_CONFIG, digest: configDigest, size: configBytes.length },
-    layers,
-  };
-  const manifestBytes = Buffer.from(JSON.stringify(manifest));
-  const manifestDigest = store.putBytes(manifestBytes);
-  await new ImageIndex(opts.imagesDir).put({
-    ref: opts.ref.canonical,
-    digest: manifestDigest,
-    mediaType: OCI_MANIFEST,
-    size: manifestBytes.length,
-    manifestDigest,
-  });
+  const manifestDigest = await recordImage(opts.imagesDir, [opts.ref.canonical], layers, config);
   return { ref: opts.ref.canonical, digest: manifestDigest };
 }

@@ -14,13 +14,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, lstatSync, openSync, readSync, closeSync, readdirSync, readlinkSync, rmSync, type Stats } from 'node:fs';
+import { createWriteStream, lstatSync, readdirSync, readlinkSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { tarHeader, tarPadding, TAR_END } from '../unpack/tar-writer.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX, opaqueXattr } from '../unpack/paths.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { fileChunks, major, minor } from '../file-chunks.js';
 
 export const LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
 
@@ -135,33 +136,6 @@ function walk(root: string): Entry[] {
 
 function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
-}
-
-function major(rdev: number): number {
-  return ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
-}
-function minor(rdev: number): number {
-  return (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
-}
-
-/** Read exactly `size` bytes of a file in chunks (zero-padded if it shrank meanwhile). */
-function* fileChunks(path: string, size: number): Generator<Buffer> {
-  const fd = openSync(path, 'r');
-  try {
-    let left = size;
-    while (left > 0) {
-      const buf = Buffer.alloc(Math.min(left, 1 << 20));
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n <= 0) {
-        yield Buffer.alloc(left);
-        return;
-      }
-      yield n === buf.length ? buf : buf.subarray(0, n);
-      left -= n;
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The tar stream of `root` (without compression). */

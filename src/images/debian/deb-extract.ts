@@ -31,11 +31,13 @@ export async function tarStream(name: string, data: Buffer): Promise<{ stream: R
   throw new DebFormatError(`unsupported data member "${name}"`);
 }
 
+type TarEntry = import('tar').ReadEntry;
+
 /**
- * The first of `wanted` (tar paths, with or without a leading "./") that is a regular file
- * in the .deb's data.tar. Throws DebFormatError when the archive is malformed or none is found.
+ * Every entry of a .deb's data.tar, in order, to `onEntry` (which must consume or resume it).
+ * Throws DebFormatError when the ar container, debian-binary or data.tar is malformed.
  */
-export async function extractFileFromDeb(deb: Buffer, wanted: string[]): Promise<ExtractedFile> {
+export async function readDebData(deb: Buffer, onEntry: (entry: TarEntry) => void): Promise<void> {
   let members;
   try {
     members = parseAr(deb);
@@ -49,24 +51,9 @@ export async function extractFileFromDeb(deb: Buffer, wanted: string[]): Promise
   }
   const dataMember = members.find((m) => /^data\.tar(\.(xz|gz|zst))?$/.test(m.name));
   if (!dataMember) throw new DebFormatError('not a .deb: no data.tar member');
-
-  const want = new Set(wanted.map(normalize));
   const { Parser } = await import('tar');
   const { stream, zstd } = await tarStream(dataMember.name, dataMember.data);
-  const found = new Map<string, ExtractedFile>();
-  const parser = new Parser({
-    ...(zstd ? { zstd: true } : {}),
-    onReadEntry: (entry) => {
-      const p = normalize(entry.path);
-      if (!want.has(p) || entry.type !== 'File') {
-        entry.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      entry.on('data', (c: Buffer) => chunks.push(c));
-      entry.on('end', () => found.set(p, { path: entry.path, mode: entry.mode ?? 0o755, data: Buffer.concat(chunks) }));
-    },
-  });
+  const parser = new Parser({ ...(zstd ? { zstd: true } : {}), onReadEntry: onEntry });
   await new Promise<void>((resolve, reject) => {
     const fail = (e: unknown) => reject(new DebFormatError(`cannot read ${dataMember.name}: ${e instanceof Error ? e.message : String(e)}`));
     parser.on('error', fail);
@@ -75,6 +62,25 @@ export async function extractFileFromDeb(deb: Buffer, wanted: string[]): Promise
     parser.on('end', () => resolve());
     stream.on('data', (c: Buffer) => parser.write(c));
     stream.on('end', () => parser.end());
+  });
+}
+
+/**
+ * The first of `wanted` (tar paths, with or without a leading "./") that is a regular file
+ * in the .deb's data.tar. Throws DebFormatError when the archive is malformed or none is found.
+ */
+export async function extractFileFromDeb(deb: Buffer, wanted: string[]): Promise<ExtractedFile> {
+  const want = new Set(wanted.map(normalize));
+  const found = new Map<string, ExtractedFile>();
+  await readDebData(deb, (entry) => {
+    const p = normalize(entry.path);
+    if (!want.has(p) || entry.type !== 'File') {
+      entry.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    entry.on('data', (c: Buffer) => chunks.push(c));
+    entry.on('end', () => found.set(p, { path: entry.path, mode: entry.mode ?? 0o755, data: Buffer.concat(chunks) }));
   });
   for (const w of wanted) {
     const hit = found.get(normalize(w));

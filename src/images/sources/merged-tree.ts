@@ -6,11 +6,12 @@
  * rootless, host ids map back to ids inside, and a layer's recorded owners (its .meta.json
  * sidecar) win for the files it unpacked.
  */
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { findOpaqueDirs, type IdMapper } from '../commit/layer.js';
 import type { LayerMetaFile } from '../unpack/index.js';
 import { TAR_END, tarHeader, tarPadding } from '../unpack/tar-writer.js';
+import { fileChunks, major, minor } from '../file-chunks.js';
 
 export interface MergedOptions {
   /** Topmost first: the upper dir, then the image's layers. */
@@ -60,36 +61,6 @@ function loadSource(root: string, rootless: boolean): Source {
     } catch { /* no recorded owners: the mapped ones are used */ }
   }
   return { root, opaque, meta };
-}
-
-const major = (rdev: number) => ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
-const minor = (rdev: number) => (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
-
-function* fileChunks(path: string, size: number, fallback?: (absPath: string, size: number) => Buffer): Generator<Buffer> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EACCES' || !fallback) throw e;
-    const data = fallback(path, size);
-    yield data.length >= size ? data.subarray(0, size) : Buffer.concat([data, Buffer.alloc(size - data.length)]);
-    return;
-  }
-  try {
-    let left = size;
-    while (left > 0) {
-      const buf = Buffer.alloc(Math.min(left, 1 << 20));
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n <= 0) {
-        yield Buffer.alloc(left);
-        return;
-      }
-      yield n === buf.length ? buf : buf.subarray(0, n);
-      left -= n;
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The merged tree as tar chunks. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
+import { oneLine125 } from '../../helpers/one-line-error.js';
 import { makeNetns, links, nftTables, type TestNetns } from '../../helpers/netns.js';
 import { findExecutable } from '../../../src/host/probes/exec.js';
 import { bridgeNameFor } from '../../../src/network/network-store.js';
@@ -37,14 +38,6 @@ after(() => {
   ns?.remove();
   if (www) rmSync(www, { recursive: true, force: true });
 });
-
-function oneLine125(r: { code: number; stderr: string }, re: RegExp): void {
-  assert.equal(r.code, 125, r.stderr);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, /^berth: /);
-  assert.match(lines[0]!, re);
-}
 
 describe('networks as root, in a test-made network namespace', () => {
   let root: Runner;

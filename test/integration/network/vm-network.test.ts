@@ -9,6 +9,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
+import { oneLine125 } from '../../helpers/one-line-error.js';
 import { makeNetns, links, type TestNetns } from '../../helpers/netns.js';
 import { findExecutable } from '../../../src/host/probes/exec.js';
 import { bridgeNameFor } from '../../../src/network/network-store.js';
@@ -23,14 +24,6 @@ const VM_MS = 240_000;
 /** A server: writes its own page, then runs busybox httpd in the foreground. */
 function serve(text: string): string[] {
   return ['busybox', '--', 'sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`];
-}
-
-function oneLine125(r: { code: number; stderr: string }, re: RegExp): void {
-  assert.equal(r.code, 125, r.stderr);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, /^berth: /);
-  assert.match(lines[0]!, re);
 }
 
 async function until(what: string, ok: () => Promise<boolean>, ms = 5_000): Promise<void> {

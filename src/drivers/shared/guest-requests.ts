@@ -1,27 +1,18 @@
-/** The guest-protocol START requests of a microvm environment: its main command and execs. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/** The guest-protocol START requests of a VM environment (uml, microvm): its main command and execs. */
 import type { EnvRecord } from '../../core/env-store.js';
-import type { StartRequest } from '../shared/guest-protocol.js';
+import type { StartRequest } from './guest-protocol.js';
 import type { ExecOptions } from '../driver.js';
 import { resolveUser } from '../../core/user-spec.js';
 import { commandEnv } from '../../core/env-vars.js';
-
-function readImageFile(layers: string[], path: string): string {
-  for (const l of layers) {
-    try {
-      return readFileSync(join(l, path), 'utf8');
-    } catch { /* next layer */ }
-  }
-  return '';
-}
+import { readImageFile } from '../../images/image-file.js';
 
 function userOf(rec: EnvRecord, user: string | undefined) {
   const layers = rec.image.layers;
   return resolveUser(user ?? rec.image.config.user, readImageFile(layers, 'etc/passwd'), readImageFile(layers, 'etc/group'));
 }
 
-export function mainRequest(rec: EnvRecord): StartRequest {
+/** `mounts`: what the guest mounts before the command (uml: -v through hostfs). */
+export function mainRequest(rec: EnvRecord, mounts?: StartRequest['mounts']): StartRequest {
   const spec = rec.spec;
   const user = userOf(rec, spec.user);
   const env = commandEnv({ image: rec.image.config.env, user: spec.env, hostname: rec.hostname, home: user.home, tty: spec.tty });
@@ -29,6 +20,7 @@ export function mainRequest(rec: EnvRecord): StartRequest {
   return {
     argv, env: Object.entries(env).map(([k, v]) => `${k}=${v}`), cwd: spec.workdir ?? (rec.image.config.workdir || '/'),
     uid: user.uid, gid: user.gid, groups: user.groups, tty: spec.tty, stdin: spec.interactive,
+    ...(mounts && mounts.length > 0 ? { mounts } : {}),
   };
 }
 
