@@ -1,6 +1,6 @@
 /** Checks only the container backend must pass (on top of the shared conformance checks). */
 import assert from 'node:assert/strict';
-import { mkdtempSync, chmodSync } from 'node:fs';
+import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -15,6 +15,7 @@ function syscallProbe(): string {
   const res = spawnSync('gcc', ['-static', '-O2', '-o', join(dir, 'syscall-probe'), join(REPO, 'test', 'fixtures', 'syscall-probe.c')], { encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`cannot build the syscall probe: ${res.stderr}`);
   chmodSync(dir, 0o755);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return (probeDir = dir);
 }
 

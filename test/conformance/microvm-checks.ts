@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -148,13 +148,17 @@ export const MICROVM_CHECKS: Check[] = [
       chmodSync(dirname(badKernel), 0o755);
       cases.push([['run', '--rm', '--backend', b, '--kernel', badKernel, '--', 'true'], /^berth: the microvm \(qemu, (tcg|kvm)\) failed to boot: qemu: /]);
       if (!existsSync('/dev/kvm')) cases.push([['run', '--rm', '--backend', b, '--accel', 'kvm', '--', 'true'], /^berth: --accel kvm: \/dev\/kvm is absent/]);
-      for (const [args, re] of cases) {
-        const res = await r.run(args, { timeoutMs: 120_000 });
-        assert.equal(res.code, 125, `${args.join(' ')}: ${res.stderr}`);
-        assert.match(res.stderr, re);
-        assert.equal(res.stderr.trim().split('\n').length, 1, `one line: ${res.stderr}`);
-        assert.equal(res.stdout, '');
-        await assertNothingLeft(r, args.join(' '));
+      try {
+        for (const [args, re] of cases) {
+          const res = await r.run(args, { timeoutMs: 120_000 });
+          assert.equal(res.code, 125, `${args.join(' ')}: ${res.stderr}`);
+          assert.match(res.stderr, re);
+          assert.equal(res.stderr.trim().split('\n').length, 1, `one line: ${res.stderr}`);
+          assert.equal(res.stdout, '');
+          await assertNothingLeft(r, args.join(' '));
+        }
+      } finally {
+        rmSync(dirname(badKernel), { recursive: true, force: true });
       }
       // A host port something else listens on.
       const occupied = await listen();

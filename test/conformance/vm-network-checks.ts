@@ -6,6 +6,7 @@
  * route out, and nothing (port, process, environment) is left after rm.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -22,11 +23,22 @@ function listenOn(port: number): Promise<Server> {
   });
 }
 
+async function portFree(port: number): Promise<boolean> {
+  try {
+    const s = await listenOn(port);
+    await new Promise((res) => s.close(res));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A free port below the ephemeral range (32768-60999), so no client connection takes it meanwhile. */
 async function freePort(): Promise<number> {
-  const s = await listenOn(0);
-  const port = (s.address() as { port: number }).port;
-  await new Promise((res) => s.close(res));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await portFree(port)) return port;
+  }
 }
 
 async function assertNothingLeft(r: Runner, what: string): Promise<void> {
@@ -65,7 +77,9 @@ export const VM_NETWORK_CHECKS: Check[] = [
         assert.equal((await r.run(['rm', '-f', 'web'])).code, 0);
         await assertNothingLeft(r, 'after the network check');
         // rm released the port.
-        await new Promise((res) => listenOn(port).then((s) => s.close(res)));
+        let released = false;
+        for (let i = 0; i < 50 && !(released = await portFree(port)); i++) await sleep(100);
+        assert.ok(released, `rm -f left 127.0.0.1:${port} taken: ${spawnSync('ss', ['-tanp', `sport = :${port}`], { encoding: 'utf8' }).stdout}`);
         // --network none: loopback only, no route to the host.
         const none = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c', `ip -4 route; ip -o link | grep -v ' lo:' | wc -l; timeout 10 wget -q -O - http://10.0.2.2:${hostPort}/ || echo unreachable`], { timeoutMs: 300_000 });
         assert.equal(none.code, 0, none.stderr);

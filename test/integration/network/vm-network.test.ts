@@ -1,7 +1,7 @@
 /**
  * The VM backends on bridge networks, for real, inside a network namespace this test makes:
  * a container, a microvm and a uml guest each serve HTTP (busybox httpd) on one named network,
- * and each kind of client fetches the other two by name; the VMs' published ports answer on
+ * and each kind of client (and a chroot with a namespace of its own) fetches the others by name; the VMs' published ports answer on
  * 127.0.0.1 (nftables DNAT, as for containers); a guest's /etc/hosts follows peers joining and
  * leaving; rm leaves no tap, rule or lease. Bad input: one line, exit 125, nothing left.
  */
@@ -73,11 +73,14 @@ describe('VM backends on a bridge network, in a test-made network namespace', { 
       ns!.berth(root, ['run', '--rm', '-q', '--backend', 'container', '--network', NET, ...fetch2('srv-m', 'srv-u')], VM_MS),
       ns!.berth(root, ['run', '--rm', '-q', '--backend', 'microvm', '--network', NET, ...fetch2('srv-c', 'srv-u')], VM_MS),
       ns!.berth(root, ['run', '--rm', '-q', '--backend', 'uml', '--network', NET, ...fetch2('srv-c', 'srv-m')], VM_MS),
+      // chroot with a network namespace of its own
+      ns!.berth(root, ['run', '--rm', '-q', '--backend', 'chroot', '--network', NET, ...fetch2('srv-m', 'srv-u')], VM_MS),
     ]);
     assert.deepEqual(clients.map((c) => [c.code, c.stdout, c.stderr]), [
       [0, 'from-microvm\nfrom-uml\n', ''],
       [0, 'from-container\nfrom-uml\n', ''],
       [0, 'from-container\nfrom-microvm\n', ''],
+      [0, 'from-microvm\nfrom-uml\n', ''],
     ]);
     // The test's namespace -> the VMs' published ports.
     for (const [port, text] of [['18210', 'from-microvm'], ['18211', 'from-uml']]) {

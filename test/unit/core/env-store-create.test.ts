@@ -1,13 +1,19 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvStore, type EnvRecord } from '../../../src/core/env-store.js';
 import { resolvePaths } from '../../../src/core/paths.js';
 
+const roots: string[] = [];
+after(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
 function store(): EnvStore {
   const root = mkdtempSync(join(tmpdir(), 'berth-store-'));
+  roots.push(root);
   return new EnvStore(resolvePaths({ BERTH_ROOT: root }, false));
 }
 

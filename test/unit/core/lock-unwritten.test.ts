@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, utimesSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { acquireLock } from '../../../src/core/lock.js';
 
 test('a lock file whose owner is not written yet is held, not taken over as stale (two builders once both built)', async () => {
@@ -14,4 +14,5 @@ test('a lock file whose owner is not written yet is held, not taken over as stal
   utimesSync(path, old, old);
   const lock = await acquireLock(path, 'the thing', 300);
   lock.release();
+  rmSync(dirname(path), { recursive: true, force: true });
 });
