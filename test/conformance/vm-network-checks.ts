@@ -2,13 +2,13 @@
  * `--network user` on the VM backends (uml: slirp with ports carried by the monitor; microvm:
  * QEMU user networking with hostfwd), checked the same way: the guest reaches a server on the
  * host's loopback through its gateway 10.0.2.2, a guest server is reached from the host through
- * -p on 127.0.0.1, an occupied port is refused before anything boots, `--network none` has no
+ * -p on 127.0.0.1 (also by a client that half-closes), an occupied port is refused before anything boots, `--network none` has no
  * route out, and nothing (port, process, environment) is left after rm.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
 import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
@@ -41,6 +41,19 @@ async function freePort(): Promise<number> {
   }
 }
 
+/** Sends `bytes`, shuts down the sending side, returns everything the server answers until it closes. */
+function halfClose(port: number, bytes: number): Promise<string> {
+  return new Promise((res, rej) => {
+    const s = connect(port, '127.0.0.1');
+    let reply = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (reply += d));
+    s.once('error', rej);
+    s.once('close', () => res(reply));
+    s.once('connect', () => s.end(Buffer.alloc(bytes, 7)));
+  });
+}
+
 async function assertNothingLeft(r: Runner, what: string): Promise<void> {
   for (let i = 0; i < 50 && processesMentioning(join(r.root, 'envs')).length > 0; i++) await sleep(100);
   assert.deepEqual(storedEnvs(r.root), [], `${what}: no environment may remain`);
@@ -56,8 +69,9 @@ export const VM_NETWORK_CHECKS: Check[] = [
       const hostPort = (host.address() as { port: number }).port;
       try {
         const port = await freePort();
-        const d = await r.run(['run', '-d', '--backend', b, '--name', 'web', '--network', 'user', '-p', `127.0.0.1:${port}:80`, '--',
-          'sh', '-c', 'echo hello-from-guest > /tmp/i.html; exec httpd -f -p 80 -h /tmp'], { timeoutMs: 300_000 });
+        const countPort = await freePort();
+        const d = await r.run(['run', '-d', '--backend', b, '--name', 'web', '--network', 'user', '-p', `127.0.0.1:${port}:80`, '-p', `127.0.0.1:${countPort}:81`, '--',
+          'sh', '-c', 'echo hello-from-guest > /tmp/i.html; nc -l -p 81 -e wc -c & exec httpd -f -p 80 -h /tmp'], { timeoutMs: 300_000 });
         assert.equal(d.code, 0, d.stderr);
         let body = '';
         for (let i = 0; i < 60 && body === ''; i++) {
@@ -65,6 +79,8 @@ export const VM_NETWORK_CHECKS: Check[] = [
           if (body === '') await sleep(500);
         }
         assert.equal(body, 'hello-from-guest\n');
+        // A client that half-closes (sends, shuts down its side, then reads) still gets the answer.
+        assert.equal((await halfClose(countPort, 100_000)).trim(), '100000');
         const out = await r.run(['exec', 'web', 'timeout', '20', 'wget', '-q', '-O', '-', `http://10.0.2.2:${hostPort}/`], { timeoutMs: 60_000 });
         assert.equal(out.stdout, 'from-host\n', out.stderr);
         const addr = await r.run(['exec', 'web', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);

@@ -62,7 +62,8 @@ export async function listenRelayedPorts(monitorSocket: string, ports: RelayedPo
   const servers: Server[] = [];
   try {
     for (const p of ports) {
-      const server = createServer({ pauseOnConnect: true }, (sock) => void carry(sock, monitorSocket, p.guestPort));
+      // Half-open allowed: a client that shuts down its sending side (EOF to the guest) still gets the answer.
+      const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (sock) => void carry(sock, monitorSocket, p.guestPort));
       await new Promise<void>((res, rej) => {
         server.once('error', rej);
         server.listen({ host: p.hostAddr, port: p.hostPort, exclusive: true }, res);
