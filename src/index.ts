@@ -327,9 +327,9 @@ export async function logout(registry: string) {
 }
 
 /** Create a bridge network (root): its bridge, subnet and NAT table in berth's network namespace. */
-export async function networkCreate(name: string, opts: { subnet?: string } & ContextOptions = {}) {
+export async function networkCreate(name: string, opts: { subnet?: string; mtu?: number } & ContextOptions = {}) {
   const { createNetwork } = await import('./api/networks.js');
-  return createNetwork(ctxFor(opts), name, opts.subnet);
+  return createNetwork(ctxFor(opts), name, opts.subnet, opts.mtu);
 }
 
 /** Every bridge network with its live environments. */

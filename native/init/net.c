@@ -1,7 +1,8 @@
 /*
- * Guest network (microvm --network user): loopback always up; with
- * berth.net=ADDR/PREFIX,GATEWAY[,DNS] on the kernel command line, eth0 gets that address, a
- * default route via GATEWAY and /etc/resolv.conf names DNS. Plain ioctls: the image needs no tools.
+ * Guest network (--network user, bridge networks): loopback always up; with
+ * berth.net=ADDR/PREFIX,GATEWAY[,DNS[,MTU]] on the kernel command line, eth0 gets that address
+ * (and MTU), a default route via GATEWAY and /etc/resolv.conf names DNS (which may be empty).
+ * Plain ioctls: the image needs no tools.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +26,14 @@ static int set_addr(int s, const char *ifname, unsigned long req, in_addr_t a) {
   sin->sin_family = AF_INET;
   sin->sin_addr.s_addr = a;
   return ioctl(s, req, &ifr);
+}
+
+static int set_mtu(int s, const char *ifname, int mtu) {
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+  ifr.ifr_mtu = mtu;
+  return ioctl(s, SIOCSIFMTU, &ifr);
 }
 
 static int link_up(int s, const char *ifname) {
@@ -68,16 +77,20 @@ void setup_network(void) {
   }
   /* ADDR/PREFIX,GATEWAY[,DNS] */
   char *addr = arg, *gw = strchr(arg, ','), *dns = NULL, *slash = strchr(arg, '/');
-  if (!gw || !slash || slash > gw) die("berth.net=%s: want ADDR/PREFIX,GATEWAY[,DNS]", arg);
+  if (!gw || !slash || slash > gw) die("berth.net=%s: want ADDR/PREFIX,GATEWAY[,DNS[,MTU]]", arg);
   *gw++ = 0;
   *slash = 0;
   if ((dns = strchr(gw, ','))) *dns++ = 0;
+  char *mtu = dns ? strchr(dns, ',') : NULL;
+  if (mtu) *mtu++ = 0;
   int prefix = atoi(slash + 1);
   struct in_addr a, g;
   if (inet_pton(AF_INET, addr, &a) != 1 || inet_pton(AF_INET, gw, &g) != 1 || prefix < 1 || prefix > 32) die("berth.net: bad address or gateway");
   in_addr_t mask = htonl(prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix));
   if (set_addr(s, "eth0", SIOCSIFADDR, a.s_addr) < 0) die("network: eth0 address: %s (is virtio_net loaded?)", strerror(errno));
   if (set_addr(s, "eth0", SIOCSIFNETMASK, mask) < 0) die("network: eth0 netmask: %s", strerror(errno));
+  /* A larger MTU is a speed-up, not a need: the defaults still work. */
+  if (mtu && *mtu && set_mtu(s, "eth0", atoi(mtu)) < 0) say("network: eth0 mtu %s: %s", mtu, strerror(errno));
   if (link_up(s, "eth0") < 0) die("network: eth0 up: %s", strerror(errno));
   struct rtentry rt;
   memset(&rt, 0, sizeof rt);

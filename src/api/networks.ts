@@ -1,6 +1,6 @@
 /** `berth network create|ls|inspect|rm`: bridge networks in the network namespace berth runs in. */
 import type { Context } from './context.js';
-import { NetworkStore, type NetworkRecord } from '../network/network-store.js';
+import { NetworkStore, mtuOf, type NetworkRecord } from '../network/network-store.js';
 import { ensureBridge, applyNft, removeBridge, hostSubnets, linkExists } from '../host/net/bridge-host.js';
 import { HostError, StateError } from '../core/errors.js';
 import { Reverter } from '../core/reverter.js';
@@ -17,18 +17,18 @@ function liveCheck(ctx: Context): (id: string) => boolean {
   };
 }
 
-export async function createNetwork(ctx: Context, name: string, subnet: string | undefined): Promise<NetworkRecord> {
+export async function createNetwork(ctx: Context, name: string, subnet: string | undefined, mtu?: number): Promise<NetworkRecord> {
   requireRoot(ctx, 'berth network create');
   const nets = new NetworkStore(ctx.paths);
   using _lock = await nets.lock();
-  const n = nets.plan(name, subnet, await hostSubnets());
+  const n = nets.plan(name, subnet, await hostSubnets(), mtu);
   if (await linkExists(n.bridge)) {
     throw new StateError('bridge-exists', `a device named ${n.bridge} already exists in this network namespace`, { fix: `remove it (ip link del ${n.bridge}) or choose another name` });
   }
   const revert = new Reverter();
   try {
     revert.add(() => removeBridge(n.bridge, n.table));
-    await ensureBridge(n.bridge, `${n.gateway}/${n.subnet.split('/')[1]}`);
+    await ensureBridge(n.bridge, `${n.gateway}/${n.subnet.split('/')[1]}`, mtuOf(n));
     await applyNft({ table: n.table, bridge: n.bridge, subnet: n.subnet, published: [] });
     nets.write(n);
     revert.success();
@@ -44,13 +44,14 @@ export interface NetworkSummary {
   subnet: string;
   gateway: string;
   bridge: string;
+  mtu: number;
   environments: string[];
 }
 
 export async function listNetworks(ctx: Context): Promise<NetworkSummary[]> {
   const alive = liveCheck(ctx);
   return new NetworkStore(ctx.paths).list().map((n) => ({
-    name: n.name, subnet: n.subnet, gateway: n.gateway, bridge: n.bridge,
+    name: n.name, subnet: n.subnet, gateway: n.gateway, bridge: n.bridge, mtu: mtuOf(n),
     environments: Object.values(n.leases).filter((l) => alive(l.envId)).map((l) => l.names[0] ?? l.envId.slice(0, 12)),
   }));
 }

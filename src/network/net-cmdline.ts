@@ -27,8 +27,21 @@ export function guestMac(ip: string): string {
 
 export const GUEST_IFNAME = 'eth0';
 
-export function bridgeCreateBatch(bridge: string, gatewayCidr: string): string {
-  return [`link add ${bridge} type bridge`, `addr add ${gatewayCidr} dev ${bridge}`, `link set ${bridge} up`, ''].join('\n');
+/**
+ * A bridge network's MTU unless `--mtu` says otherwise: 65520, as pasta and slirp4netns use, so
+ * TCP between environments and the host moves in 64 KiB segments as over loopback (measured here:
+ * ~2000 MB/s at 1500, ~5000 MB/s at 65520, loopback ~5100). TCP out through NAT follows the
+ * remote's MSS; a uml guest stays at 1500, its network driver's maximum.
+ */
+export const DEFAULT_NETWORK_MTU = 65520;
+
+export function checkMtu(mtu: number): number {
+  if (!Number.isInteger(mtu) || mtu < 1280 || mtu > 65520) throw new RangeError(`MTU ${mtu} is not between 1280 and 65520`);
+  return mtu;
+}
+
+export function bridgeCreateBatch(bridge: string, gatewayCidr: string, mtu: number): string {
+  return [`link add ${bridge} mtu ${checkMtu(mtu)} type bridge`, `addr add ${gatewayCidr} dev ${bridge}`, `link set ${bridge} up`, ''].join('\n');
 }
 
 /**
@@ -37,13 +50,14 @@ export function bridgeCreateBatch(bridge: string, gatewayCidr: string): string {
  * stay right (with a random MAC, a peer that talked to the address's last holder sends to a MAC
  * no longer on the bridge until its ARP entry times out).
  */
-export function vethCreateBatch(veth: string, bridge: string, pid: number, mac: string): string {
-  return [`link add ${veth} type veth peer name ${GUEST_IFNAME} address ${mac} netns ${pid}`, `link set ${veth} master ${bridge}`, `link set ${veth} up`, ''].join('\n');
+export function vethCreateBatch(veth: string, bridge: string, pid: number, mac: string, mtu: number): string {
+  const m = checkMtu(mtu);
+  return [`link add ${veth} mtu ${m} type veth peer name ${GUEST_IFNAME} mtu ${m} address ${mac} netns ${pid}`, `link set ${veth} master ${bridge}`, `link set ${veth} up`, ''].join('\n');
 }
 
 /** Host side for a VM: a persistent tap on the bridge, which QEMU or the uml kernel opens by name. */
-export function tapCreateBatch(tap: string, bridge: string): string {
-  return [`tuntap add dev ${tap} mode tap`, `link set ${tap} master ${bridge}`, `link set ${tap} up`, ''].join('\n');
+export function tapCreateBatch(tap: string, bridge: string, mtu: number): string {
+  return [`tuntap add dev ${tap} mode tap`, `link set ${tap} mtu ${checkMtu(mtu)} master ${bridge}`, `link set ${tap} up`, ''].join('\n');
 }
 
 /** Guest side (run inside the namespace): address, link up, default route. */

@@ -20,6 +20,8 @@ export interface NetworkState {
   tap?: string;
   /** A VM's NIC address on a bridge network. */
   mac?: string;
+  /** A bridge network: the MTU of the environment's interface. */
+  mtu?: number;
   bridge?: string;
 }
 

@@ -15,6 +15,10 @@ import { SpecError, StateError } from '../core/errors.js';
 import { formatIpv4, formatSubnet, gatewayOf, parseIpv4, parseSubnet, firstFree, overlaps, pickSubnet, type Subnet } from './subnet.js';
 import { portsClash, formatPort, type PortMapping } from './port-spec.js';
 import { checkNetworkName, DEFAULT_BRIDGE, RESERVED_NETWORK_NAMES } from './network-mode.js';
+import { checkMtu, DEFAULT_NETWORK_MTU } from './net-cmdline.js';
+
+/** The MTU of a network record (records from before MTUs were kept: the kernel default). */
+export const mtuOf = (n: NetworkRecord): number => n.mtu ?? 1500;
 
 export interface Lease {
   envId: string;
@@ -30,6 +34,8 @@ export interface NetworkRecord {
   gateway: string;
   bridge: string;
   table: string;
+  /** Of the bridge and every veth/tap on it (absent in records made before it existed: 1500). */
+  mtu?: number;
   createdAt: string;
   leases: Record<string, Lease>;
 }
@@ -92,8 +98,13 @@ export class NetworkStore {
    * A new record (not yet written): the name free and not reserved, the subnet overlapping
    * neither another berth network nor an address of this host (`hostCidrs`).
    */
-  plan(name: string, subnetText: string | undefined, hostCidrs: { dev: string; cidr: string }[]): NetworkRecord {
+  plan(name: string, subnetText: string | undefined, hostCidrs: { dev: string; cidr: string }[], mtu = DEFAULT_NETWORK_MTU): NetworkRecord {
     checkNetworkName(name);
+    try {
+      checkMtu(mtu);
+    } catch (e) {
+      throw new SpecError('bad-mtu', `--mtu: ${(e as Error).message}`, { fix: 'give an MTU from 1280 to 65520 (default 65520)' });
+    }
     if ((RESERVED_NETWORK_NAMES as readonly string[]).includes(name)) {
       throw new SpecError('reserved-network', `"${name}" is a network mode, not a name for a network`, { fix: 'choose another name' });
     }
@@ -120,7 +131,7 @@ export class NetworkStore {
       subnet = picked;
     }
     const bridge = bridgeNameFor(name);
-    return { name, subnet: formatSubnet(subnet), gateway: formatIpv4(gatewayOf(subnet)), bridge, table: bridge, createdAt: new Date().toISOString(), leases: {} };
+    return { name, subnet: formatSubnet(subnet), gateway: formatIpv4(gatewayOf(subnet)), bridge, table: bridge, mtu, createdAt: new Date().toISOString(), leases: {} };
   }
 
   /** Drop leases whose environment is gone; returns whether anything changed. */

@@ -58,7 +58,7 @@ export class MicrovmDriver extends VmDriver {
       throw new DriverError('publish-needs-network', '-p needs a network of the environment\'s own on the microvm backend', { fix: 'add --network user, --network bridge or --network NAME' });
     }
     await checkHostPortsFree(forwards);
-    return withVmBridge(this.store, env, (bridge) => this.build(env, network, forwards, bridge));
+    return withVmBridge(this.store, env, 65520, (bridge) => this.build(env, network, forwards, bridge));
   }
 
   private async build(env: PreparedEnv, network: MicrovmFiles['network'], forwards: PortForward[], bridge: VmBridge | undefined): Promise<Handle> {

@@ -31,7 +31,7 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
     controlSocket: ctlSocket(f), qmpSocket: qmpSocket(f),
     serial: { kind: 'stdio' },
     network: f.network === 'user' ? { mode: 'user', forwards: f.forwards }
-      : f.bridge ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac } : { mode: 'none' },
+      : f.bridge ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac, mtu: f.bridge.mtu } : { mode: 'none' },
   });
   return { argv, ctl: { kind: 'unix', path: ctlSocket(f) }, what: `the microvm (qemu, ${f.accel})` };
 }

@@ -35,7 +35,7 @@ export interface QemuOptions {
   qmpSocket?: string;
   serial: SerialTarget;
   /** tap: a tap device made beforehand (on a berth bridge), opened by name. */
-  network: { mode: 'none' } | { mode: 'user'; forwards?: PortForward[]; mac?: string } | { mode: 'tap'; ifname: string; mac: string };
+  network: { mode: 'none' } | { mode: 'user'; forwards?: PortForward[]; mac?: string } | { mode: 'tap'; ifname: string; mac: string; mtu?: number };
   /** Start with the CPUs stopped (-S); `cont` over QMP starts it. */
   paused?: boolean;
   /** Write the QEMU process id here. */
@@ -98,7 +98,9 @@ export function qemuArgv(o: QemuOptions): string[] {
   }
   if (o.network.mode === 'tap') {
     if (!/^[A-Za-z0-9_.-]{1,15}$/.test(o.network.ifname)) throw new RangeError(`tap name "${o.network.ifname}" is not a device name`);
-    argv.push('-netdev', `tap,id=net0,ifname=${o.network.ifname},script=no,downscript=no`, '-device', `virtio-net-device,netdev=net0,mac=${o.network.mac}`);
+    // host_mtu: the guest's virtio-net driver may then take the tap's MTU (above 1500).
+    const mtu = o.network.mtu !== undefined ? `,host_mtu=${o.network.mtu}` : '';
+    argv.push('-netdev', `tap,id=net0,ifname=${o.network.ifname},script=no,downscript=no`, '-device', `virtio-net-device,netdev=net0,mac=${o.network.mac}${mtu}`);
   }
   if (o.paused) argv.push('-S');
   if (o.pidFile) argv.push('-pidfile', o.pidFile);

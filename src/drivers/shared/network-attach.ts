@@ -18,7 +18,7 @@ import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError, SpecError } from '../../core/errors.js';
 import { processStartTime } from '../../core/process-identity.js';
-import { NetworkStore, type NetworkRecord } from '../../network/network-store.js';
+import { NetworkStore, mtuOf, type NetworkRecord } from '../../network/network-store.js';
 import { formatPort, type PortMapping } from '../../network/port-spec.js';
 import { parseNetworkMode, defaultNetworkOf, DEFAULT_BRIDGE, type NetworkMode } from '../../network/network-mode.js';
 import { hostsFile } from '../../network/hosts-file.js';
@@ -73,7 +73,7 @@ async function defaultNetwork(nets: NetworkStore): Promise<NetworkRecord> {
   const existing = nets.read(DEFAULT_BRIDGE);
   if (existing) return existing;
   const n = nets.plan(DEFAULT_BRIDGE, undefined, await hostSubnets());
-  await ensureBridge(n.bridge, `${n.gateway}/${n.subnet.split('/')[1]}`);
+  await ensureBridge(n.bridge, `${n.gateway}/${n.subnet.split('/')[1]}`, mtuOf(n));
   await applyNft({ table: n.table, bridge: n.bridge, subnet: n.subnet, published: [] });
   nets.write(n);
   return n;
@@ -109,8 +109,11 @@ function apiSocketPath(dir: string): string {
 
 const userNetFiles = (dir: string) => ({ pidFile: join(dir, 'user-net.pid'), apiSocket: apiSocketPath(dir), netnsFile: join(dir, 'netns') });
 
-/** device: what the environment is plugged into the bridge with, a veth (shim backends) or a tap (VMs). */
-export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean, device: 'veth' | 'tap' = 'veth'): Promise<void> {
+/**
+ * device: what the environment is plugged into the bridge with, a veth (shim backends) or a tap
+ * (VMs); maxMtu: the most its interface takes (a uml guest: 1500), else the network's MTU.
+ */
+export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean, device: 'veth' | 'tap' = 'veth', maxMtu?: number): Promise<void> {
   const mode = modeOf(rec);
   const dir = store.dirOf(rec.id);
   const ports = rec.spec.ports;
@@ -139,7 +142,8 @@ export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean
   nets.write(n);
   const prefix = Number(n.subnet.split('/')[1]);
   const link = device === 'tap' ? { tap: lease.veth, mac: guestMac(lease.ip) } : { veth: lease.veth };
-  writeState(dir, { mode: 'bridge', network: n.name, interface: GUEST_IFNAME, ip: lease.ip, prefix, gateway: n.gateway, ports, ...link, bridge: n.bridge });
+  const mtu = Math.min(mtuOf(n), maxMtu ?? Infinity);
+  writeState(dir, { mode: 'bridge', network: n.name, interface: GUEST_IFNAME, ip: lease.ip, prefix, gateway: n.gateway, ports, ...link, bridge: n.bridge, mtu });
 }
 
 /**
@@ -191,7 +195,7 @@ export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootl
     return;
   }
   if (st.mode !== 'bridge') return;
-  await plugIntoBridge(store, rec, st, (n) => attachVeth(st.veth!, n.bridge, pid, `${st.ip}/${st.prefix}`, n.gateway, guestMac(st.ip!)));
+  await plugIntoBridge(store, rec, st, (n) => attachVeth(st.veth!, n.bridge, pid, `${st.ip}/${st.prefix}`, n.gateway, guestMac(st.ip!), st.mtu ?? mtuOf(n)));
 }
 
 /** A VM on a bridge network: its tap, before the VM starts. Nothing to do for other modes. */
@@ -199,14 +203,14 @@ export async function attachVm(store: EnvStore, rec: EnvRecord): Promise<void> {
   const st = readNetworkState(store.dirOf(rec.id));
   if (st?.mode !== 'bridge') return;
   if (!st.tap) throw new DriverError('bad-network-state', `environment ${rec.name} records no tap device for network ${st.network ?? '?'}`);
-  await plugIntoBridge(store, rec, st, (n) => attachTap(st.tap!, n.bridge));
+  await plugIntoBridge(store, rec, st, (n) => attachTap(st.tap!, n.bridge, st.mtu ?? mtuOf(n)));
 }
 
 async function plugIntoBridge(store: EnvStore, rec: EnvRecord, st: NetworkState, plug: (n: NetworkRecord) => Promise<void>): Promise<void> {
   const nets = new NetworkStore(store.paths);
   using _lock = await nets.lock();
   const n = nets.get(st.network!);
-  await ensureBridge(n.bridge, `${n.gateway}/${st.prefix}`);
+  await ensureBridge(n.bridge, `${n.gateway}/${st.prefix}`, mtuOf(n));
   await plug(n);
   NetworkStore.prune(n, (id) => id === rec.id || alive(store)(id));
   await applyNft(nftOf(n));

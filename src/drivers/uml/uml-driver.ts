@@ -64,7 +64,8 @@ export class UmlDriver extends VmDriver {
   async create(env: PreparedEnv): Promise<Handle> {
     // Cheap refusals first: nothing is built for a run that cannot start.
     const slirp = env.spec.network === 'user' ? await this.prepareSlirp(env) : undefined;
-    return withVmBridge(this.store, env, (bridge) => this.build(env, slirp, bridge));
+    // The kernel's tuntap network driver takes no MTU above 1500.
+    return withVmBridge(this.store, env, 1500, (bridge) => this.build(env, slirp, bridge));
   }
 
   private async build(env: PreparedEnv, slirp: string | undefined, bridge: VmBridge | undefined): Promise<Handle> {

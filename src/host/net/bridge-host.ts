@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { mustRun, runTool } from './tool.js';
-import { bridgeCreateBatch, vethCreateBatch, guestAddrBatch, tapCreateBatch } from '../../network/net-cmdline.js';
+import { bridgeCreateBatch, vethCreateBatch, guestAddrBatch, tapCreateBatch, checkMtu } from '../../network/net-cmdline.js';
 import { nftRuleset, nftDeleteTable, type NftNetwork } from '../../network/nft-ruleset.js';
 
 const FIX_ROOT = 'bridge networks need root (rootless: --network user)';
@@ -18,9 +18,10 @@ function sysctl(path: string, value: string): void {
   writeFileSync(`/proc/sys/net/${path}`, value);
 }
 
-/** The bridge with its gateway address, forwarding on, route_localnet on the bridge only. */
-export async function ensureBridge(bridge: string, gatewayCidr: string): Promise<void> {
-  if (!(await linkExists(bridge))) await mustRun(`creating bridge ${bridge}`, ['ip', '-batch', '-'], bridgeCreateBatch(bridge, gatewayCidr), FIX_ROOT);
+/** The bridge with its gateway address and MTU, forwarding on, route_localnet on the bridge only. */
+export async function ensureBridge(bridge: string, gatewayCidr: string, mtu: number): Promise<void> {
+  if (!(await linkExists(bridge))) await mustRun(`creating bridge ${bridge}`, ['ip', '-batch', '-'], bridgeCreateBatch(bridge, gatewayCidr, mtu), FIX_ROOT);
+  else await mustRun(`setting the MTU of bridge ${bridge}`, ['ip', 'link', 'set', 'dev', bridge, 'mtu', String(checkMtu(mtu))]);
   // NAT out needs forwarding in this network namespace (as Docker and Podman do).
   sysctl('ipv4/ip_forward', '1');
   // Published ports DNAT 127.0.0.1 to the bridge: allowed for this device only.
@@ -37,16 +38,16 @@ export async function applyNft(n: NftNetwork): Promise<void> {
 }
 
 /** Plug the environment whose netns holds `pid` into the bridge and give it its address. */
-export async function attachVeth(veth: string, bridge: string, pid: number, ipCidr: string, gateway: string, mac: string): Promise<void> {
+export async function attachVeth(veth: string, bridge: string, pid: number, ipCidr: string, gateway: string, mac: string, mtu: number): Promise<void> {
   await runTool(['ip', 'link', 'del', 'dev', veth]); // a leftover of a crashed attach
-  await mustRun(`creating veth ${veth}`, ['ip', '-batch', '-'], vethCreateBatch(veth, bridge, pid, mac));
+  await mustRun(`creating veth ${veth}`, ['ip', '-batch', '-'], vethCreateBatch(veth, bridge, pid, mac, mtu));
   await mustRun('configuring the environment interface', ['nsenter', '-t', String(pid), '-n', 'ip', '-batch', '-'], guestAddrBatch(ipCidr, gateway));
 }
 
 /** Plug a VM into the bridge: a tap its QEMU or uml kernel opens by name (the guest sets its own address). */
-export async function attachTap(tap: string, bridge: string): Promise<void> {
+export async function attachTap(tap: string, bridge: string, mtu: number): Promise<void> {
   await runTool(['ip', 'link', 'del', 'dev', tap]); // a leftover of a crashed attach
-  await mustRun(`creating tap ${tap}`, ['ip', '-batch', '-'], tapCreateBatch(tap, bridge));
+  await mustRun(`creating tap ${tap}`, ['ip', '-batch', '-'], tapCreateBatch(tap, bridge, mtu));
 }
 
 /** A veth is gone already when the namespace died; a tap stays until deleted. Removes what is left. */

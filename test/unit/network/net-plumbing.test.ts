@@ -22,8 +22,9 @@ test('the ruleset replaces only its own table, NATs out and DNATs published port
 });
 
 test('ip batches for the bridge, the veth pair and the guest side', () => {
-  assert.equal(bridgeCreateBatch('berth0', '10.88.0.1/16'), 'link add berth0 type bridge\naddr add 10.88.0.1/16 dev berth0\nlink set berth0 up\n');
-  assert.equal(vethCreateBatch('bvabc', 'berth0', 42, '02:b7:0a:00:00:02'), 'link add bvabc type veth peer name eth0 address 02:b7:0a:00:00:02 netns 42\nlink set bvabc master berth0\nlink set bvabc up\n');
+  assert.equal(bridgeCreateBatch('berth0', '10.88.0.1/16', 65520), 'link add berth0 mtu 65520 type bridge\naddr add 10.88.0.1/16 dev berth0\nlink set berth0 up\n');
+  assert.throws(() => bridgeCreateBatch('berth0', '10.88.0.1/16', 70000), /not between 1280 and 65520/);
+  assert.equal(vethCreateBatch('bvabc', 'berth0', 42, '02:b7:0a:00:00:02', 1500), 'link add bvabc mtu 1500 type veth peer name eth0 mtu 1500 address 02:b7:0a:00:00:02 netns 42\nlink set bvabc master berth0\nlink set bvabc up\n');
   assert.equal(guestAddrBatch('10.88.0.2/16', '10.88.0.1'), 'addr add 10.88.0.2/16 dev eth0\nlink set eth0 up\nroute add default via 10.88.0.1\n');
   assert.equal(vethName('0123456789abcdef'), 'bv0123456789a');
   assert.ok(vethName('f'.repeat(64)).length <= 15);

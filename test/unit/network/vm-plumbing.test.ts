@@ -9,7 +9,7 @@ import { defaultSpec } from '../../../src/core/spec.js';
 test('a VM\'s tap: a short stable name, plugged into the bridge and up', () => {
   assert.equal(tapName('0123456789abcdef'), 'bt0123456789a');
   assert.ok(tapName('f'.repeat(64)).length <= 15);
-  assert.equal(tapCreateBatch('bt1', 'berth0'), 'tuntap add dev bt1 mode tap\nlink set bt1 master berth0\nlink set bt1 up\n');
+  assert.equal(tapCreateBatch('bt1', 'berth0', 1500), 'tuntap add dev bt1 mode tap\nlink set bt1 mtu 1500 master berth0\nlink set bt1 up\n');
 });
 
 test('a VM\'s MAC comes from its leased address: locally administered, unicast, distinct per address', () => {
@@ -26,8 +26,8 @@ test('the guest\'s DNS: the host\'s first nameserver a bridged guest can reach (
 });
 
 test('qemu argv: a bridge network is a tap opened by name with the environment\'s MAC', () => {
-  const argv = qemuArgv({ accel: 'tcg', memoryMiB: 256, cpus: 1, kernel: '/k', initrd: '/i', append: 'x', serial: { kind: 'none' }, network: { mode: 'tap', ifname: 'bt1', mac: '02:b7:0a:7e:00:03' } });
-  assert.deepEqual(argv.slice(-4), ['-netdev', 'tap,id=net0,ifname=bt1,script=no,downscript=no', '-device', 'virtio-net-device,netdev=net0,mac=02:b7:0a:7e:00:03']);
+  const argv = qemuArgv({ accel: 'tcg', memoryMiB: 256, cpus: 1, kernel: '/k', initrd: '/i', append: 'x', serial: { kind: 'none' }, network: { mode: 'tap', ifname: 'bt1', mac: '02:b7:0a:7e:00:03', mtu: 65520 } });
+  assert.deepEqual(argv.slice(-4), ['-netdev', 'tap,id=net0,ifname=bt1,script=no,downscript=no', '-device', 'virtio-net-device,netdev=net0,mac=02:b7:0a:7e:00:03,host_mtu=65520']);
   assert.throws(() => qemuArgv({ accel: 'tcg', memoryMiB: 256, cpus: 1, kernel: '/k', initrd: '/i', append: 'x', serial: { kind: 'none' }, network: { mode: 'tap', ifname: 'a,b', mac: 'm' } }), /not a device name/);
 });
 
