@@ -64,9 +64,9 @@ describe('networks as root, in a test-made network namespace', () => {
     const srv = await ns!.berth(root, ['run', '-d', '-q', '--name', 'srv', '--backend', 'container', '--network', net, '-p', '127.0.0.1:18080:80', '-v', `${www}:/www:ro`, 'busybox', '--', 'httpd', '-f', '-p', '80', '-h', '/www']);
     assert.equal(srv.code, 0, srv.stderr);
     // container -> container, by name
-    const get = await ns!.berth(root, ['run', '--rm', '-q', '--backend', 'container', '--network', net, 'busybox', '--', 'wget', '-qO-', 'http://srv/']);
+    const get = await ns!.berth(root, ['run', '--rm', '-q', '--backend', 'container', '--network', net, 'busybox', '--', 'sh', '-c', 'wget -qO- http://srv/ && ip -o link show eth0']);
     assert.equal(get.code, 0, get.stderr);
-    assert.equal(get.stdout, 'served by berth\n');
+    assert.match(get.stdout, /^served by berth\n.* mtu 65520 /);
     // chroot (with a network namespace of its own) -> container, by name
     const viaChroot = await ns!.berth(root, ['run', '--rm', '-q', '--backend', 'chroot', '--network', net, 'busybox', '--', 'wget', '-qO-', 'http://srv/']);
     assert.equal(viaChroot.code, 0, viaChroot.stderr);
@@ -103,6 +103,7 @@ describe('networks as root, in a test-made network namespace', () => {
     oneLine125(await ns!.berth(root, ['network', 'create', 'lan', '--subnet', '10.200.0.0/16']), /overlaps host interface up0/);
     oneLine125(await ns!.berth(root, ['network', 'create', net, '--subnet', '10.124.0.0/24']), /already exists/);
     oneLine125(await ns!.berth(root, ['network', 'create', 'x', '--subnet', '10.124.0.1/24']), /host bits set/);
+    oneLine125(await ns!.berth(root, ['network', 'create', 'x', '--subnet', '10.124.0.0/24', '--mtu', '70000']), /--mtu: MTU 70000 is not between 1280 and 65520/);
     oneLine125(await ns!.berth(root, ['network', 'rm', net]), /network tweb is in use by srv/);
     oneLine125(await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '80', 'busybox', 'true']), /invalid -p "80"/);
     oneLine125(await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '8080:80/sctp', 'busybox', 'true']), /protocol "sctp"/);

@@ -93,9 +93,11 @@ describe('VM backends on a bridge network, in a test-made network namespace', { 
       const insp = JSON.parse((await ns!.berth(root, ['inspect', name!])).stdout)[0];
       assert.match(ipOf(name!) ?? '', /^10\.126\.0\.[2-4]$/);
       assert.deepEqual(insp.Network, { Mode: `bridge (${NET})`, Interface: 'eth0', IPAddress: ipOf(name!), PrefixLength: 24, Gateway: '10.126.0.1', Ports: [`127.0.0.1:${port}:80/tcp`] });
-      // The guest configured the leased address on its own NIC.
+      // The guest configured the leased address on its own NIC, with the network's MTU (uml: at most 1500).
       const addr = await ns!.berth(root, ['exec', name!, 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
       assert.match(addr.stdout, new RegExp(`inet ${ipOf(name!)!.replace(/\./g, '\\.')}/24`));
+      const link = await ns!.berth(root, ['exec', name!, 'ip', '-o', 'link', 'show', 'eth0']);
+      assert.match(link.stdout, name === 'srv-m' ? / mtu 65520 / : / mtu 1500 /);
     }
     // The guest's /etc/hosts follows a peer that joins, then leaves.
     const grepLate = async () => (await ns!.berth(root, ['exec', 'srv-u', 'grep', '-c', 'late', '/etc/hosts'])).stdout.trim();
