@@ -1,6 +1,7 @@
 /* pty.c: pseudo-terminal for --tty, raw mode and window size. */
 #include "shim.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,10 @@ int pty_open_send(int sock)
 	if (sendmsg(sock, &msg, 0) < 0)
 		die_errno(NULL, "pass the pty to the monitor");
 	close(master);
+	/* Wait until the monitor has sized the terminal (or is gone): a command
+	 * that asks at once (stty size) must not see 0x0. */
+	while (read(sock, &byte, 1) < 0 && errno == EINTR)
+		;
 	close(sock);
 	return slave;
 }

@@ -158,11 +158,14 @@ int cmd_run(int argc, char **argv)
 	if (O.tty) {
 		/* -1 when setup failed first: the sync pipe then says why. */
 		master = pty_recv_master(consp[0]);
-		close(consp[0]);
 		if (master >= 0 && !O.detach)
 			pty_copy_winsize(0, master);
 		else if (master >= 0)
 			pty_set_winsize(master, 24, 80); /* -dit: no terminal to copy from */
+		/* The child waits for this before it runs the command (pty_open_send). */
+		if (master >= 0 && write(consp[0], "w", 1) < 0)
+			die_errno(NULL, "tell the child the terminal is sized");
+		close(consp[0]);
 	}
 	code = sync_parent_wait(syncr, msg, sizeof msg);
 	if (!code && child <= 0)

@@ -252,8 +252,9 @@ export const CHECKS: Check[] = [
     async run(r, b) {
       const d = await r.run(['run', '-dit', '--backend', b, '--name', 'dtty', '--', 'sh', '-c', 'tty; stty size; sleep 1000']);
       assert.equal(d.code, 0, d.stderr);
+      // Bounded by time, so a failure shows what the log holds rather than timing the test out.
       let logs = '';
-      for (let i = 0; i < 1200 && !logs.includes('24 80'); i++) {
+      for (const end = Date.now() + 60_000; Date.now() < end && !/\n\d+ \d+/.test(logs);) {
         await sleep(50);
         logs = (await r.run(['logs', 'dtty'])).stdout;
       }
