@@ -35,8 +35,10 @@ export const GUEST_IFNAME = 'eth0';
  */
 export const DEFAULT_NETWORK_MTU = 65520;
 
+export const MAX_NETWORK_MTU = 65520;
+
 export function checkMtu(mtu: number): number {
-  if (!Number.isInteger(mtu) || mtu < 1280 || mtu > 65520) throw new RangeError(`MTU ${mtu} is not between 1280 and 65520`);
+  if (!Number.isInteger(mtu) || mtu < 1280 || mtu > MAX_NETWORK_MTU) throw new RangeError(`MTU ${mtu} is not between 1280 and ${MAX_NETWORK_MTU}`);
   return mtu;
 }
 

@@ -27,6 +27,7 @@ import { userNetState } from '../shared/user-net-guest.js';
 import { NETWORK_FILE } from '../../network/network-state.js';
 import { isBridgeNetwork, withVmBridge, type VmBridge } from '../shared/vm-network.js';
 import type { PortForward } from './qemu-cmdline.js';
+import { MAX_NETWORK_MTU } from '../../network/net-cmdline.js';
 import { MICROVM_CAPABILITIES, MICROVM_DEFAULT_MEMORY, validateMicrovm } from './microvm-capabilities.js';
 import { probeMicrovm } from './microvm-probe.js';
 import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type MicrovmFiles } from './microvm-files.js';
@@ -58,7 +59,8 @@ export class MicrovmDriver extends VmDriver {
       throw new DriverError('publish-needs-network', '-p needs a network of the environment\'s own on the microvm backend', { fix: 'add --network user, --network bridge or --network NAME' });
     }
     await checkHostPortsFree(forwards);
-    return withVmBridge(this.store, env, 65520, (bridge) => this.build(env, network, forwards, bridge));
+    // virtio-net takes any MTU berth sets on a network.
+    return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) => this.build(env, network, forwards, bridge));
   }
 
   private async build(env: PreparedEnv, network: MicrovmFiles['network'], forwards: PortForward[], bridge: VmBridge | undefined): Promise<Handle> {

@@ -31,21 +31,9 @@ export function networkProblems(spec: EnvSpec, rootless: boolean, backendDefault
 export const VM_NETWORK_MODES = ['none', 'user', 'bridge', 'NAME (berth network create)'];
 
 export function vmNetworkProblems(spec: EnvSpec, rootless: boolean, backend: 'uml' | 'microvm'): Problem[] {
-  let mode: NetworkMode;
-  try {
-    mode = parseNetworkMode(spec.network, 'none');
-  } catch (e) {
-    return [{ field: 'network', message: (e as Error).message, fix: (e as { fix?: string }).fix ?? '' }];
+  // The one mode a guest cannot have; the rest is checked as for the shim backends (default none).
+  if (spec.network === 'host') {
+    return [{ field: 'network', message: `a ${backend} guest runs its own kernel and cannot share the host's network (--network host)`, fix: 'use --network user, --network bridge (root) or --backend container' }];
   }
-  const p: Problem[] = [];
-  if (mode.kind === 'host') {
-    p.push({ field: 'network', message: `a ${backend} guest runs its own kernel and cannot share the host's network (--network host)`, fix: 'use --network user, --network bridge (root) or --backend container' });
-  }
-  if (mode.kind === 'bridge' && rootless) {
-    p.push({ field: 'network', message: `--network ${mode.network} (a bridge) needs root`, fix: 'use --network user as a normal user' });
-  }
-  if (spec.ports.length > 0 && (mode.kind === 'none' || mode.kind === 'host')) {
-    p.push({ field: 'publish', message: `-p needs a network of the environment's own, and --network is ${mode.kind}`, fix: 'add --network user, --network bridge or --network NAME' });
-  }
-  return p;
+  return networkProblems(spec, rootless, 'none');
 }
