@@ -13,6 +13,7 @@ import { parseLabelSelector } from './api/labels.js';
 import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/session.js';
 import { readLogs, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
+import { requestedBackend } from './core/backend-setting.js';
 import type { ExecOptions, ExitResult } from './drivers/driver.js';
 import type { BackendChoice } from './core/env-store.js';
 import type { CommitEnvOptions } from './images/commit/api.js';
@@ -46,6 +47,8 @@ export type { NetworkRecord } from './network/network-store.js';
 export type { NetworkState } from './network/network-state.js';
 export type { DoctorReport } from './api/doctor.js';
 export { BACKEND_NAMES } from './core/spec.js';
+export { configFiles, requestedBackend, BACKEND_SETTINGS, type BackendRequest, type BackendSetting } from './core/backend-setting.js';
+export { describeChoice } from './drivers/choice-text.js';
 
 export type SpecInput = Partial<EnvSpec> & ContextOptions & CreateHooks;
 
@@ -55,10 +58,12 @@ function ctxFor(opts: ContextOptions = {}): Context {
   return (shared ??= makeContext());
 }
 
-function specOf(input: SpecInput): EnvSpec {
+/** The spec asked for, with the backend defaulted once (backend-setting.ts), and where it came from. */
+function specOf(input: SpecInput): { spec: EnvSpec; source: string } {
   const { root: _r, onChoice: _c, onProgress: _p, ...spec } = input;
   const base = defaultSpec();
-  return defaultSpec({ ...spec, security: { ...base.security, ...spec.security } });
+  const req = requestedBackend(spec.backend);
+  return { spec: defaultSpec({ ...spec, backend: req.backend, security: { ...base.security, ...spec.security } }), source: req.source };
 }
 
 export interface RunResult extends ExitResult {
@@ -74,8 +79,8 @@ export interface RunResult extends ExitResult {
  */
 export async function run(input: SpecInput): Promise<RunResult> {
   const ctx = ctxFor(input);
-  const spec = specOf(input);
-  const { handle, driver, choice } = await createAndStart(ctx, spec, input);
+  const { spec, source } = specOf(input);
+  const { handle, driver, choice } = await createAndStart(ctx, spec, input, source);
   const base = { id: handle.id, name: handle.name, backend: handle.backend, choice };
   if (spec.detach) return { ...base, exitCode: 0 };
   let res: ExitResult | undefined;
@@ -105,8 +110,8 @@ export async function create(input: CreateInput): Promise<Environment> {
   const { waitFor: strategy, waitTimeoutMs, session = true, ...rest } = input;
   const labels = session ? { ...rest.labels, [SESSION_LABEL]: sessionId() } : rest.labels;
   if (session) ensureReaper(input.root);
-  const spec = specOf({ ...rest, ...(labels ? { labels } : {}), detach: true });
-  const { handle, choice } = await createAndStart(ctx, spec, input);
+  const { spec, source } = specOf({ ...rest, ...(labels ? { labels } : {}), detach: true });
+  const { handle, choice } = await createAndStart(ctx, spec, input, source);
   const env = new Environment(ctx, handle.id, handle.name, handle.backend, choice);
   if (strategy) {
     try {

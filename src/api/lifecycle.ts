@@ -29,9 +29,10 @@ export interface CreateHooks {
 }
 
 /** Create and start an environment (attached to our stdio unless spec.detach). */
-export async function createAndStart(ctx: Context, spec: EnvSpec, hooks: CreateHooks = {}): Promise<Started> {
-  validateSpec(spec);
-  const { driver, choice } = await ctx.registry.select(spec, ctx.rootless);
+/** @param source where spec.backend came from (backend-setting.ts): recorded in the choice */
+export async function createAndStart(ctx: Context, asked: EnvSpec, hooks: CreateHooks = {}, source?: string): Promise<Started> {
+  validateSpec(asked);
+  const { driver, choice, spec, networkDefault } = await ctx.registry.select(asked, ctx.rootless, source);
   hooks.onChoice?.(choice);
   let image;
   try {
@@ -45,7 +46,7 @@ export async function createAndStart(ctx: Context, spec: EnvSpec, hooks: CreateH
       const hostname = spec.hostname ?? id.slice(0, 12);
       return {
         id, name, backend: driver.name, choice, spec: { ...spec, hostname }, image, rootless: ctx.rootless, hostname,
-        createdAt: new Date().toISOString(), driverData: {},
+        createdAt: new Date().toISOString(), driverData: {}, ...(networkDefault ? { defaults: { network: networkDefault } } : {}),
       };
     });
     const dir = ctx.store.dirOf(rec.id);

@@ -11,7 +11,7 @@
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, lstatSync, renameSync, rmSync, existsSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from './paths.js';
-import type { BackendName, EnvSpec } from './spec.js';
+import type { BackendName, EnvSpec, IsolationLevel } from './spec.js';
 import type { ResolvedImage } from '../images/image.js';
 import type { ExitResult, Status } from '../drivers/driver.js';
 import { writeJsonAtomic } from './atomic-write.js';
@@ -24,6 +24,14 @@ export interface BackendChoice {
   chosen: BackendName;
   /** Why each stronger backend was passed over (empty when the user named the backend). */
   passedOver: { backend: BackendName; reason: string }[];
+  /** What was asked for: auto or a backend's name (absent in records of older versions). */
+  requested?: BackendName | 'auto';
+  /** Where that came from: '--backend', 'BERTH_BACKEND', a config file's path, or 'default'. */
+  source?: string;
+  /** auto: the --isolation the choice had to meet, when one was given. */
+  isolation?: IsolationLevel;
+  /** auto without --isolation kernel: what `--isolation kernel` would pick here, or why nothing. */
+  kernelIsolation?: string;
 }
 
 export interface EnvRecord {
@@ -36,6 +44,8 @@ export interface EnvRecord {
   rootless: boolean;
   hostname: string;
   createdAt: string;
+  /** Settings berth filled in, with why (network: -p without --network). */
+  defaults?: { network?: string };
   /** Backend-specific data the driver wants back after a restart. */
   driverData: Record<string, unknown>;
 }

@@ -1,21 +1,50 @@
 /**
- * Backend registry: probes every backend, picks the strongest one that works for a spec,
- * and records why each stronger one was passed over. Never gives weaker isolation than asked.
+ * Backend registry: probes the backends and picks one for a spec. A named backend (--backend,
+ * BERTH_BACKEND, a config file: src/core/backend-setting.ts) is used or refused, never replaced;
+ * `auto` tries the order of auto-order.ts (microvm with KVM, container, chroot; with --isolation
+ * kernel: microvm with KVM, uml, microvm under TCG) and records why each earlier one was passed
+ * over. Never gives weaker isolation than asked. Defaults that depend on the backend (the network
+ * of -p: src/network/publish-default.ts) are filled in here, once, for the backend chosen.
  */
 import type { Driver, Probe } from './driver.js';
 import { BACKEND_NAMES, ISOLATION_ORDER, type BackendName, type EnvSpec, type IsolationLevel } from '../core/spec.js';
 import type { EnvStore, BackendChoice } from '../core/env-store.js';
+import type { Paths } from '../core/paths.js';
+import type { Finding } from '../host/probes/finding.js';
+import { probeKvm } from '../host/probes/kvm.js';
 import { ChrootDriver } from './chroot/chroot-driver.js';
 import { ContainerDriver } from './container/container-driver.js';
 import { LazyDriver } from './lazy-driver.js';
 import { MICROVM_CAPABILITIES, microvmEnforcement, validateMicrovm } from './microvm/microvm-capabilities.js';
 import { UML_CAPABILITIES, umlEnforcement, validateUml } from './uml/uml-capabilities.js';
+import { autoCandidates, KERNEL_CANDIDATES, noKvmReason } from './auto-order.js';
+import { withPublishNetwork } from '../network/publish-default.js';
 import { DriverError, SpecError } from '../core/errors.js';
+
+export interface Selection {
+  driver: Driver;
+  choice: BackendChoice;
+  /** The spec with the defaults this backend implies filled in (what is recorded). */
+  spec: EnvSpec;
+  /** Why --network was filled in (-p without --network), when it was. */
+  networkDefault?: string;
+}
+
+/** /dev/kvm first (instant); only where it is present, the microvm boot probe (cached per host boot). */
+async function hostKvm(paths: Paths): Promise<Finding> {
+  const dev = await probeKvm();
+  if (!dev.ok) return dev;
+  return (await import('./microvm/kvm-auto.js')).kvmBoots(paths);
+}
 
 export class Registry {
   private readonly drivers: Map<BackendName, Driver>;
+  /** Does KVM work for microvm here? (Replaceable: unit tests fake it.) */
+  kvm: () => Promise<Finding>;
+  private kvmVerdict: Promise<Finding> | undefined;
 
   constructor(store: EnvStore) {
+    this.kvm = () => hostKvm(store.paths);
     this.drivers = new Map<BackendName, Driver>([
       ['microvm', new LazyDriver('microvm', MICROVM_CAPABILITIES, (spec, rootless) => validateMicrovm(spec, undefined, rootless), async () => (await import('./microvm/microvm-driver.js')).makeMicrovmDriver(store),
         async () => (await import('./microvm/microvm-probe.js')).probeMicrovm(),
@@ -43,43 +72,87 @@ export class Registry {
     return Promise.all(this.all().map(async (d) => ({ name: d.name, probe: await safeProbe(d) })));
   }
 
-  async select(spec: EnvSpec, rootless: boolean): Promise<{ driver: Driver; choice: BackendChoice }> {
+  /** The KVM verdict, once per registry; never rejects. */
+  kvmWorks(): Promise<Finding> {
+    return (this.kvmVerdict ??= this.kvm().catch((e: Error) => ({ ok: false, detail: `probe failed: ${e.message}` })));
+  }
+
+  /**
+   * @param source where spec.backend came from ('--backend', 'BERTH_BACKEND', a config file,
+   *   'default'), recorded and named in errors
+   */
+  async select(spec: EnvSpec, rootless: boolean, source = spec.backend === 'auto' ? 'default' : '--backend'): Promise<Selection> {
     const wanted: IsolationLevel = spec.isolation ?? 'filesystem';
     const atLeast = (d: Driver) => ISOLATION_ORDER.indexOf(d.capabilities().isolation) >= ISOLATION_ORDER.indexOf(wanted);
+    const fromFlag = source === '--backend';
     if (spec.backend !== 'auto') {
       const d = this.get(spec.backend);
       if (!atLeast(d)) {
-        throw new SpecError('weak-backend', `the ${d.name} backend gives ${d.capabilities().isolation} isolation, less than --isolation ${wanted}`, {
-          fix: 'drop --isolation or pick a stronger --backend',
+        throw new SpecError('weak-backend', `the ${d.name} backend${fromFlag ? '' : ` (from ${source})`} gives ${d.capabilities().isolation} isolation, less than --isolation ${wanted}`, {
+          fix: fromFlag ? 'drop --isolation or pick a stronger --backend' : `pass --backend auto or a stronger --backend, or change ${source}`,
         });
       }
       const p = await safeProbe(d);
       if (!p.ok) {
-        throw new DriverError('backend-unusable', `the ${d.name} backend does not work here: ${p.reason}`, { fix: 'see "berth doctor", or use --backend auto' });
+        throw new DriverError('backend-unusable', `the ${d.name} backend${fromFlag ? '' : ` (from ${source})`} does not work here: ${p.reason}`, { fix: 'see "berth doctor", or use --backend auto' });
       }
-      throwProblems(d, spec, rootless);
-      return { driver: d, choice: { chosen: d.name, passedOver: [] } };
+      const r = withPublishNetwork(spec, d.capabilities().networkModes, rootless);
+      throwProblems(d, r.spec, rootless);
+      return { driver: d, choice: { chosen: d.name, passedOver: [], requested: d.name, source }, spec: r.spec, ...(r.why ? { networkDefault: r.why } : {}) };
     }
+    const probes = new Map<BackendName, Promise<Probe>>();
+    const probe = (d: Driver) => {
+      let p = probes.get(d.name);
+      if (!p) probes.set(d.name, (p = safeProbe(d)));
+      return p;
+    };
     const passedOver: BackendChoice['passedOver'] = [];
-    for (const d of this.all()) {
-      if (!atLeast(d)) {
-        passedOver.push({ backend: d.name, reason: `gives ${d.capabilities().isolation} isolation, less than --isolation ${wanted}` });
-        continue;
-      }
-      const p = await safeProbe(d);
+    for (const c of autoCandidates(spec)) {
+      const d = this.get(c.backend);
+      const p = await probe(d);
       if (!p.ok) {
         passedOver.push({ backend: d.name, reason: p.reason });
         continue;
       }
-      const problems = d.validate(spec, rootless);
+      if (c.needsKvm) {
+        const k = await this.kvmWorks();
+        if (!k.ok) {
+          passedOver.push({ backend: d.name, reason: noKvmReason(k.detail) });
+          continue;
+        }
+      }
+      const r = withPublishNetwork(spec, d.capabilities().networkModes, rootless);
+      const problems = d.validate(r.spec, rootless);
       if (problems.length > 0) {
         passedOver.push({ backend: d.name, reason: problems.map((x) => x.message).join('; ') });
         continue;
       }
-      return { driver: d, choice: { chosen: d.name, passedOver } };
+      const choice: BackendChoice = { chosen: d.name, passedOver, requested: 'auto', source, ...(spec.isolation ? { isolation: spec.isolation } : {}) };
+      if (spec.isolation !== 'kernel') choice.kernelIsolation = await this.kernelIsolation(probe);
+      return { driver: d, choice, spec: r.spec, ...(r.why ? { networkDefault: r.why } : {}) };
     }
     const why = passedOver.map((p) => `${p.backend}: ${p.reason}`).join('; ');
-    throw new DriverError('no-backend', `no backend can run this here (${why})`, { fix: 'see "berth doctor"' });
+    throw new DriverError('no-backend', `no backend can run this here (${why})`, {
+      fix: spec.isolation === 'kernel' || spec.accel ? 'see "berth doctor"' : 'see "berth doctor"; a kernel of its own without KVM (uml, or microvm under TCG) only on request: --isolation kernel or --backend',
+    });
+  }
+
+  /** What `--isolation kernel` would pick here (by the probes alone), or why nothing. */
+  private async kernelIsolation(probe: (d: Driver) => Promise<Probe>): Promise<string> {
+    const why: string[] = [];
+    for (const c of KERNEL_CANDIDATES) {
+      const p = await probe(this.get(c.backend));
+      if (!p.ok) {
+        if (!c.needsKvm) why.push(`${c.backend}: ${p.reason}`);
+        continue;
+      }
+      if (c.needsKvm) {
+        if ((await this.kvmWorks()).ok) return 'microvm (KVM)';
+        continue;
+      }
+      return c.backend === 'microvm' ? 'microvm (TCG emulation, slower)' : c.backend;
+    }
+    return `nothing here (${why.join('; ')})`;
   }
 }
 

@@ -17,7 +17,8 @@ export const doctorCommand: CommandModule<object, { json: boolean }> = {
       if (b.probe.ok) out.push(`        ${b.capabilities.summary}`);
       for (const [k, v] of Object.entries(b.probe.details)) out.push(`        ${k}: ${v}`);
     }
-    out.push('', `--backend auto picks: ${r.autoChoice}`, '', 'Host:');
+    const setting = 'error' in r.setting ? `NO: ${r.setting.error}` : r.setting.source === 'default' ? 'auto (no BERTH_BACKEND, no config file)' : `${r.setting.backend} (${r.setting.source})`;
+    out.push('', `Backend setting: ${setting}`, `berth run uses: ${r.choice}`, `--isolation kernel picks: ${r.kernelChoice}`, '', 'Host:');
     for (const [k, f] of Object.entries(r.host)) out.push(`  ${f.ok ? 'ok  ' : 'NO  '} ${k.padEnd(22)} ${f.detail}`);
     process.stdout.write(out.join('\n') + '\n');
   },

@@ -14,7 +14,7 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
         Name: record.name,
         Created: record.createdAt,
         Backend: record.backend,
-        BackendChoice: record.choice,
+        BackendChoice: { ...record.choice, summary: berth.describeChoice(record.choice) },
         Isolation: { level: capabilities.isolation, separateKernel: capabilities.separateKernel, summary: capabilities.summary },
         Rootless: record.rootless,
         Image: { ref: record.image.ref, digest: record.image.digest },
@@ -22,6 +22,7 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
         Limits: limits,
         Network: {
           Mode: network.mode === 'bridge' ? `bridge (${network.network})` : network.mode,
+          ...(record.defaults?.network ? { Defaulted: record.defaults.network } : {}),
           ...(network.tool ? { Via: network.tool } : {}),
           ...(network.interface ? { Interface: network.interface } : {}),
           ...(network.ip ? { IPAddress: network.ip, PrefixLength: network.prefix } : {}),

@@ -55,13 +55,14 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   if (pids !== undefined) limits.pidsLimit = berth.parsePositiveNumber(pids, '--pids-limit', true);
   const diskSize = str(o, 'disk-size');
   const diskSizeBytes = diskSize === undefined ? undefined : berth.parseSize(diskSize, '--disk-size');
-  const backend = (str(o, 'backend') ?? 'auto') as berth.EnvSpec['backend'];
+  // Absent: the library defaults it (BERTH_BACKEND, config files, auto: src/core/backend-setting.ts).
+  const backend = str(o, 'backend') as berth.EnvSpec['backend'] | undefined;
   const security = parseSecurity(list(o, 'security-opt'), list(o, 'cap-add'), list(o, 'cap-drop'), o.privileged === true);
   const detach = o.detach === true;
   const input: berth.SpecInput = {
     image: args.positionals[0] ?? 'busybox',
     command: args.command,
-    backend,
+    ...(backend !== undefined ? { backend } : {}),
     env: berth.parseEnvArgs(list(o, 'env')),
     mounts: list(o, 'volume').map(parseVolume),
     limits,
@@ -83,16 +84,13 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   const optional = { network: str(o, 'network'), name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel'), accel: str(o, 'accel') };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
   // chroot always shares it; the VM backends refuse it (their guest has its own kernel).
-  if (str(o, 'network') === 'host' && o.quiet !== true && (backend === 'auto' || backend === 'container')) {
+  if (str(o, 'network') === 'host' && o.quiet !== true && (backend === undefined || backend === 'auto' || backend === 'container')) {
     process.stderr.write('berth: --network host: the environment shares the host\'s network stack (no isolation of interfaces, ports or firewall)\n');
   }
   if (o.quiet !== true) input.onProgress = terminalProgress();
-  if (backend === 'auto' && o.quiet !== true) {
-    input.onChoice = (c) => {
-      if (c.passedOver.length > 0 && process.stderr.isTTY) {
-        process.stderr.write(`berth: using the ${c.chosen} backend (${c.passedOver.map((p) => `${p.backend}: ${p.reason}`).join('; ')})\n`);
-      }
-    };
+  if ((backend === undefined || backend === 'auto') && o.quiet !== true && process.stderr.isTTY) {
+    // Not named on the command line: say which backend, why, and what --isolation kernel would give.
+    input.onChoice = (c) => process.stderr.write(`berth: using ${berth.describeChoice(c)}\n`);
   }
   const res = await berth.run(input);
   if (detach) {

@@ -34,10 +34,7 @@ export const MICROVM_MAX_CPUS = 64;
 
 export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePresent, rootless = false): Problem[] {
   const p: Problem[] = [];
-  if (spec.backend === 'auto' && (spec.accel ?? 'auto') === 'auto' && !kvm()) {
-    // TCG emulation works but boots in seconds: auto prefers the next backend; --backend microvm or --accel tcg still get it.
-    p.push({ field: 'accel', message: 'no usable /dev/kvm (a microvm would run under slow TCG emulation)', fix: 'use --backend microvm or --accel tcg to run it under TCG anyway' });
-  }
+  // Whether auto takes a microvm without KVM is the registry's call (src/drivers/auto-order.ts).
   if (spec.accel === 'kvm' && !kvm()) {
     p.push({ field: 'accel', message: '--accel kvm: /dev/kvm is absent or not read/writable here', fix: 'use --accel tcg (software emulation) or --accel auto' });
   }
