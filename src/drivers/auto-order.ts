@@ -1,5 +1,5 @@
 /**
- * The order `--backend auto` tries backends in (ADR 0026). berth's promise: a microVM where KVM
+ * The order `--backend auto` tries backends in. berth's promise: a microVM where KVM
  * works, a container where it does not, chroot as the last resort. A separate kernel without
  * KVM (uml, or microvm under TCG emulation) boots in seconds, so auto takes it only when
  * `--isolation kernel` asks for a kernel of its own. Pure.

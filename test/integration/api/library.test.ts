@@ -70,9 +70,10 @@ test('backends() and doctor() say which backends work and why not', async () => 
     // The test host has user-mode-linux, qemu and the kernels' packages (.ci/run installs them).
     for (const b of list) assert.equal(b.probe.ok, true, `${b.name}: ${b.probe.reason}`);
     const report = await berth.doctor({ root });
-    // Without KVM a microvm would be emulated (seconds per boot), so auto takes the next strongest.
-    assert.equal(report.autoChoice, existsSync('/dev/kvm') ? report.autoChoice : 'uml');
-    assert.ok(['microvm', 'uml'].includes(report.autoChoice ?? ''), String(report.autoChoice));
+    // auto: a microvm where KVM works, else a container (uml and TCG microvm only with --isolation kernel).
+    assert.equal(report.autoChoice, existsSync('/dev/kvm') ? report.autoChoice : 'container');
+    assert.ok(['microvm', 'container'].includes(report.autoChoice ?? ''), String(report.autoChoice));
+    assert.ok(['microvm (KVM)', 'uml'].includes(report.kernelChoice), report.kernelChoice);
     for (const k of ['kernel', 'userns', 'overlayfs', 'cgroups', 'kvm']) assert.ok(report.host[k], `host finding ${k}`);
   } finally {
     rmSync(root, { recursive: true, force: true });
