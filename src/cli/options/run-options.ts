@@ -1,8 +1,8 @@
 import type { OptionDef } from './option-table.js';
 
 export const RUN_OPTIONS: readonly OptionDef[] = [
-  { name: 'backend', type: 'string', valueName: 'NAME', choices: ['auto', 'chroot', 'container', 'uml', 'microvm'], describe: 'isolation backend (auto: the strongest that works here)' },
-  { name: 'isolation', type: 'string', valueName: 'LEVEL', choices: ['filesystem', 'namespaces', 'kernel'], describe: 'refuse any backend weaker than this' },
+  { name: 'backend', type: 'string', valueName: 'NAME', choices: ['auto', 'chroot', 'container', 'uml', 'microvm'], describe: 'isolation backend; default: BERTH_BACKEND, else "backend" in ~/.config/berth/config.json, else in /etc/berth/config.json, else auto: microvm where KVM works, else container, else chroot (uml only when asked)' },
+  { name: 'isolation', type: 'string', valueName: 'LEVEL', choices: ['filesystem', 'namespaces', 'kernel'], describe: 'refuse any backend weaker than this (auto with kernel: microvm with KVM, else uml, else microvm under TCG)' },
   { name: 'name', type: 'string', valueName: 'NAME', describe: 'name the environment' },
   { name: 'hostname', type: 'string', valueName: 'NAME', describe: 'hostname inside (default: the short id)' },
   { name: 'env', short: 'e', type: 'string', multiple: true, valueName: 'KEY=VALUE', describe: 'set an environment variable (KEY alone copies yours)' },
@@ -15,8 +15,8 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
   { name: 'pids-limit', type: 'string', valueName: 'N', describe: 'maximum number of processes (backends that enforce limits)' },
   { name: 'kernel', type: 'string', valueName: 'NAME|PATH', describe: 'kernel for uml/microvm: a name from `berth kernels` or a kernel file path' },
   { name: 'network', type: 'string', valueName: 'MODE', describe: 'none (container default: only lo), host (chroot default: the host\'s network, NOT isolated), user (pasta/slirp4netns, rootless), bridge, or a network\'s NAME (root); microvm and uml: no host (user: QEMU user networking / slirp; bridge and NAME: a tap on the bridge)' },
-  { name: 'publish', short: 'p', type: 'string', multiple: true, valueName: '[IP:]HOST:GUEST[/tcp|udp]', describe: 'publish a port on the host (needs --network user, bridge or NAME; uml with user: TCP only)' },
-  { name: 'accel', type: 'string', valueName: 'ACCEL', choices: ['auto', 'kvm', 'tcg'], describe: 'microvm accelerator (auto: KVM when a boot probe says it works, else TCG)' },
+  { name: 'publish', short: 'p', type: 'string', multiple: true, valueName: '[IP:]HOST:GUEST[/tcp|udp]', describe: 'publish a port on the host (on --network user, bridge or NAME; without --network: bridge as root, user as a normal user; uml with user: TCP only)' },
+  { name: 'accel', type: 'string', valueName: 'ACCEL', choices: ['auto', 'kvm', 'tcg'], describe: 'microvm accelerator (auto: KVM when a boot probe says it works, else TCG); kvm or tcg with --backend auto asks for a microvm' },
   { name: 'insecure-registry', type: 'string', multiple: true, valueName: 'HOST[:PORT]', describe: 'pull from this registry over plain http (loopback registries always are)' },
   { name: 'pull', type: 'boolean', describe: 'pull (registry) or rebuild (debian:) the image even if it is stored' },
   { name: 'ignore-unenforced', type: 'boolean', describe: 'run even if a limit cannot be enforced here (says which)' },
