@@ -107,6 +107,7 @@ export class Registry {
       return p;
     };
     const passedOver: BackendChoice['passedOver'] = [];
+    let refused = false; // a backend that works here refused the spec: the spec is the problem
     for (const c of autoCandidates(spec)) {
       const d = this.get(c.backend);
       const p = await probe(d);
@@ -124,6 +125,7 @@ export class Registry {
       const r = withPublishNetwork(spec, d.capabilities().networkModes, rootless);
       const problems = d.validate(r.spec, rootless);
       if (problems.length > 0) {
+        refused = true;
         passedOver.push({ backend: d.name, reason: problems.map((x) => x.message).join('; ') });
         continue;
       }
@@ -133,7 +135,7 @@ export class Registry {
     }
     const why = passedOver.map((p) => `${p.backend}: ${p.reason}`).join('; ');
     throw new DriverError('no-backend', `no backend can run this here (${why})`, {
-      fix: spec.isolation === 'kernel' || spec.accel ? 'see "berth doctor"' : 'see "berth doctor"; a kernel of its own without KVM (uml, or microvm under TCG) only on request: --isolation kernel or --backend',
+      fix: refused || spec.isolation === 'kernel' || spec.accel ? 'see "berth doctor"' : 'see "berth doctor"; a kernel of its own without KVM (uml, or microvm under TCG) only on request: --isolation kernel or --backend',
     });
   }
 

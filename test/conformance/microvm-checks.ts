@@ -137,7 +137,7 @@ export const MICROVM_CHECKS: Check[] = [
     async run(r, b) {
       const cases: [string[], RegExp][] = [
         [['run', '--rm', '--backend', b, '--memory', '32m', '--', 'true'], /^berth: --memory 33554432 bytes is too small for a microvm guest kernel \(give at least 96m/],
-        [['run', '--rm', '--backend', b, '-p', '8080:80', '--', 'true'], /^berth: -p needs a network of the environment's own, and --network is none/],
+        [['run', '--rm', '--backend', b, '--network', 'none', '-p', '8080:80', '--', 'true'], /^berth: -p needs a network of the environment's own, and --network is none/],
         [['run', '--rm', '--backend', b, '--network', 'user', '-p', '99999:80', '--', 'true'], /^berth: invalid -p "99999:80"/],
         [['run', '--rm', '--backend', b, '--accel', 'warp', '--', 'true'], /--accel/],
         [['checkpoint', 'no-such-env', 'x'], /^berth: no such environment/],

@@ -89,7 +89,7 @@ export const UML_CHECKS: Check[] = [
     },
   },
   {
-    name: 'uml: too little memory to boot, a missing kernel, -p without --network user, a UDP -p: one line, exit 125, nothing left',
+    name: 'uml: too little memory to boot, a missing kernel, -p with --network none, a UDP -p: one line, exit 125, nothing left',
     async run(r, b) {
       const cases: [string[], Record<string, string>, RegExp][] = [
         // Passes validation (>= 16m), then the kernel panics while booting.
@@ -97,7 +97,7 @@ export const UML_CHECKS: Check[] = [
         [['run', '-d', '--backend', b, '--memory', '20m', '--', 'true'], {}, /uml kernel failed to boot/],
         [['run', '--backend', b, '--memory', '8m', '--', 'true'], {}, /too small for a uml kernel/],
         [['run', '--backend', b, '--', 'true'], { BERTH_UML_KERNEL: '/nonexistent/linux.uml' }, /kernel \/nonexistent\/linux\.uml is missing/],
-        [['run', '--backend', b, '-p', '8080:80', '--', 'true'], {}, /^berth: -p needs a network of the environment's own, and --network is none/],
+        [['run', '--backend', b, '--network', 'none', '-p', '8080:80', '--', 'true'], {}, /^berth: -p needs a network of the environment's own, and --network is none/],
         [['run', '--backend', b, '--network', 'user', '-p', '8080:80/udp', '--', 'true'], {}, /^berth: the uml backend publishes TCP ports only/],
       ];
       for (const [args, env, re] of cases) {

@@ -18,7 +18,7 @@ export function probeKvm(dev = '/dev/kvm'): Promise<Finding> {
     try {
       st = statSync(dev);
     } catch {
-      return fail(`${dev} absent (no KVM: enable virtualisation or nested virtualisation; microvm falls back to TCG)`);
+      return fail(`${dev} absent (no KVM: enable virtualisation or nested virtualisation)`);
     }
     if (!st.isCharacterDevice()) return fail(`${dev} exists but is not a character device`);
     try {

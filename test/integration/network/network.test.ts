@@ -109,7 +109,7 @@ describe('networks as root, in a test-made network namespace', () => {
     oneLine125(await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '8080:80/sctp', 'busybox', 'true']), /protocol "sctp"/);
     oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', 'container', '--network', net, '-p', '18080:80', 'busybox', 'true']), /host port 18080:80\/tcp is already published by environment srv/);
     oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', 'container', '--network', 'nosuch', 'busybox', 'true']), /no such network: nosuch/);
-    oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', 'container', '-p', '18081:80', 'busybox', 'true']), /-p needs a network of the environment's own/);
+    oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', 'container', '--network', 'none', '-p', '18081:80', 'busybox', 'true']), /-p needs a network of the environment's own/);
     // A host process holds the port: refused before anything starts.
     const holder = ns!.spawnIn(['busybox', 'httpd', '-f', '-p', '127.0.0.1:18090', '-h', www]);
     try {
