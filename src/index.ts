@@ -14,6 +14,8 @@ import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/
 import { readLogs, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
 import { requestedBackend } from './core/backend-setting.js';
+import { pullPolicyOf, type PullPolicy } from './core/pull-policy.js';
+import type { TransferHook } from './core/transfer.js';
 import type { ExecOptions, ExitResult } from './drivers/driver.js';
 import type { BackendChoice } from './core/env-store.js';
 import type { CommitEnvOptions } from './images/commit/api.js';
@@ -41,6 +43,8 @@ export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
 export { SESSION_LABEL, sessionId } from './api/session.js';
 export { recordText } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
+export { pullPolicyOf, PULL_POLICIES, type PullPolicy } from './core/pull-policy.js';
+export type { Transfer, TransferHook } from './core/transfer.js';
 export { parseEnvArgs } from './core/env-vars.js';
 export { formatPort, type PortMapping } from './network/port-format.js';
 export type { NetworkRecord } from './network/network-store.js';
@@ -50,7 +54,8 @@ export { BACKEND_NAMES } from './core/spec.js';
 export { configFiles, requestedBackend, BACKEND_SETTINGS, type BackendRequest, type BackendSetting } from './core/backend-setting.js';
 export { describeChoice } from './drivers/choice-text.js';
 
-export type SpecInput = Partial<EnvSpec> & ContextOptions & CreateHooks;
+/** `pull: true` (the earlier boolean) still means 'always'. */
+export type SpecInput = Omit<Partial<EnvSpec>, 'pull'> & { pull?: PullPolicy | boolean } & ContextOptions & CreateHooks;
 
 let shared: Context | undefined;
 function ctxFor(opts: ContextOptions = {}): Context {
@@ -60,10 +65,14 @@ function ctxFor(opts: ContextOptions = {}): Context {
 
 /** The spec asked for, with the backend defaulted once (backend-setting.ts), and where it came from. */
 function specOf(input: SpecInput): { spec: EnvSpec; source: string } {
-  const { root: _r, onChoice: _c, onProgress: _p, ...spec } = input;
+  const { root: _r, onChoice: _c, onProgress: _p, onTransfer: _t, pull, ...spec } = input;
   const base = defaultSpec();
   const req = requestedBackend(spec.backend);
-  return { spec: defaultSpec({ ...spec, backend: req.backend, security: { ...base.security, ...spec.security } }), source: req.source };
+  const policy = pullPolicyOf(pull);
+  return {
+    spec: defaultSpec({ ...spec, backend: req.backend, security: { ...base.security, ...spec.security }, ...(policy ? { pull: policy } : {}) }),
+    source: req.source,
+  };
 }
 
 export interface RunResult extends ExitResult {
@@ -293,9 +302,10 @@ export async function kernels(opts: ContextOptions = {}) {
 }
 
 /** Resolve a kernel by manifest name or path, fetching and verifying it into the cache if needed. */
-export async function kernel(ref: string, opts: { onProgress?: (m: string) => void } & ContextOptions = {}) {
+export async function kernel(ref: string, opts: { onProgress?: (m: string) => void; onTransfer?: TransferHook; pull?: PullPolicy } & ContextOptions = {}) {
   const { kernelFor } = await import('./api/kernels.js');
-  return kernelFor(ctxFor(opts.root ? { root: opts.root } : {}), ref, opts.onProgress);
+  const { root, ...rest } = opts;
+  return kernelFor(ctxFor(root ? { root } : {}), ref, rest);
 }
 
 /** Import an oci-archive or docker-archive file (`berth load`); returns what was recorded. */

@@ -1,11 +1,14 @@
 /** Library side of VM disks: the base disk of an image, and pruning bases of removed images. */
 import type { Context } from './context.js';
 import type { BaseDisk } from '../disks/base-disk.js';
+import type { TransferHook } from '../core/transfer.js';
 
 export interface BaseDiskRequest {
   sizeBytes?: number;
   insecure?: string[];
   onProgress?: (m: string) => void;
+  /** Bytes of layer downloads and of the disk build. */
+  onTransfer?: TransferHook;
   onWarning?: (m: string) => void;
 }
 
@@ -18,12 +21,14 @@ export async function baseDiskOf(ctx: Context, ref: string, req: BaseDiskRequest
     rootless: ctx.rootless,
     ...(req.insecure ? { insecure: req.insecure } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    ...(req.onTransfer ? { onTransfer: req.onTransfer } : {}),
   });
   return ensureBaseDisk(image, {
     disksDir: disksDirOf(ctx.paths.images),
     rootless: ctx.rootless,
     ...(req.sizeBytes !== undefined ? { sizeBytes: req.sizeBytes } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    ...(req.onTransfer ? { onTransfer: req.onTransfer } : {}),
     ...(req.onWarning ? { onWarning: req.onWarning } : {}),
   });
 }

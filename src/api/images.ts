@@ -3,12 +3,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { ImageError } from '../core/errors.js';
+import type { TransferHook } from '../core/transfer.js';
 
 export interface PullOptions {
   insecure?: string[];
   /** tar:URL|PATH only: the SHA-256 the tarball must have. */
   sha256?: string;
   onProgress?: (m: string) => void;
+  /** Bytes of each download (registry blobs, a tarball) or build (a debian: tarball). */
+  onTransfer?: TransferHook;
   onWarning?: (m: string) => void;
 }
 
@@ -25,6 +28,7 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
       imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true,
       onWarning: (m) => process.stderr.write(`berth: warning: ${m}\n`),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
     });
     return { ref: img.ref, digest: img.digest };
   }
@@ -35,6 +39,7 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
       ...(opts.sha256 !== undefined ? { sha256: opts.sha256 } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+      ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
     });
     return { ref: img.ref, digest: img.digest };
   }
@@ -49,6 +54,7 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
     imagesDir: ctx.paths.images,
     insecure: insecureList(parsed.registry, opts.insecure),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
   });
   return { ref: pulled.ref, digest: pulled.manifestDigest };
 }

@@ -11,6 +11,7 @@ import { DriverError } from '../core/errors.js';
 import { validateSpec } from '../core/spec-validate.js';
 import { resolveImage } from '../images/resolve.js';
 import { Reverter } from '../core/reverter.js';
+import type { TransferHook } from '../core/transfer.js';
 import { matchesLabel, type LabelSelector } from './labels.js';
 import { readNetworkState, type NetworkState } from '../network/network-state.js';
 import { defaultNetworkOf } from '../network/network-mode.js';
@@ -26,6 +27,8 @@ export interface CreateHooks {
   onChoice?: (choice: BackendChoice) => void;
   /** Progress of slow preparation (building an image); called with null when it is over. */
   onProgress?: (msg: string | null) => void;
+  /** Bytes of downloads and builds (image layers, a kernel fetched on first use, a base disk). */
+  onTransfer?: TransferHook;
 }
 
 /** Create and start an environment (attached to our stdio unless spec.detach). */
@@ -34,14 +37,16 @@ export async function createAndStart(ctx: Context, asked: EnvSpec, hooks: Create
   validateSpec(asked);
   const { driver, choice, spec, networkDefault } = await ctx.registry.select(asked, ctx.rootless, source);
   hooks.onChoice?.(choice);
-  let image;
-  try {
-    image = await resolveImage(spec.image, ctx.paths.images, { rootless: ctx.rootless, insecure: spec.insecureRegistries, ...(spec.pull ? { refresh: true } : {}), ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) });
-  } finally {
-    hooks.onProgress?.(null);
-  }
+  const progress = { ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}), ...(hooks.onTransfer ? { onTransfer: hooks.onTransfer } : {}) };
   const revert = new Reverter();
   try {
+    let image;
+    try {
+      image = await resolveImage(spec.image, ctx.paths.images, { rootless: ctx.rootless, insecure: spec.insecureRegistries, ...(spec.pull ? { pull: spec.pull } : {}), ...progress });
+    } catch (e) {
+      hooks.onProgress?.(null);
+      throw e;
+    }
     const rec = await ctx.store.allocate(spec.name, (id, name): EnvRecord => {
       const hostname = spec.hostname ?? id.slice(0, 12);
       return {
@@ -51,7 +56,12 @@ export async function createAndStart(ctx: Context, asked: EnvSpec, hooks: Create
     });
     const dir = ctx.store.dirOf(rec.id);
     revert.add(() => ctx.store.removeDir(rec.id));
-    const handle = await driver.create({ id: rec.id, name: rec.name, dir, spec: rec.spec, image, rootless: ctx.rootless });
+    let handle;
+    try {
+      handle = await driver.create({ id: rec.id, name: rec.name, dir, spec: rec.spec, image, rootless: ctx.rootless, ...progress });
+    } finally {
+      hooks.onProgress?.(null);
+    }
     revert.add(() => driver.remove(handle, { force: true }));
     await driver.start(handle);
     revert.success();

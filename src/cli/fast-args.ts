@@ -49,7 +49,13 @@ export function parseFastArgs(argv: string[], table: readonly OptionDef[], leadi
           if (eq >= 0) throw new SpecError('bad-option', `--${name} takes no value`, { fix: 'see --help' });
           set(def, true);
         } else if (eq >= 0) set(def, tok.slice(eq + 1));
-        else {
+        else if (def.optionalValue !== undefined) {
+          const next = argv[i];
+          if (next !== undefined && def.choices?.includes(next)) {
+            set(def, next);
+            i++;
+          } else set(def, def.optionalValue);
+        } else {
           if (i >= argv.length) throw new SpecError('bad-option', `--${name} needs a value`, { fix: `e.g. --${name} ${def.valueName ?? 'VALUE'}` });
           set(def, argv[i++]!);
         }

@@ -36,7 +36,7 @@ function withTable(y: Argv, table: readonly OptionDef[]): Argv {
       ...(o.short ? { alias: o.short } : {}),
       ...(o.multiple ? { array: true } : {}),
       ...(o.choices ? { choices: o.choices as string[] } : {}),
-      ...(o.valueName ? { requiresArg: true } : {}),
+      ...(o.valueName && o.optionalValue === undefined ? { requiresArg: true } : {}),
     });
   }
   return y;

@@ -1,5 +1,6 @@
 /** The environment spec: what the user asked for, independent of the backend. */
 import type { PortMapping } from '../network/port-format.js';
+import type { PullPolicy } from './pull-policy.js';
 export type BackendName = 'chroot' | 'container' | 'uml' | 'microvm';
 export const BACKEND_NAMES: readonly BackendName[] = ['microvm', 'uml', 'container', 'chroot'];
 
@@ -40,8 +41,8 @@ export interface EnvSpec {
   security: SecurityOptions;
   /** Registries to speak plain http to (loopback ones always are). */
   insecureRegistries: string[];
-  /** Fetch (registry) or rebuild (debian:) the image even when it is stored (`--pull`). */
-  pull?: boolean;
+  /** `--pull`: always = fetch (registry) or rebuild (debian:) the image even when stored; missing (absent) = fetch what is not stored (image, VM kernel); never = refuse instead. */
+  pull?: PullPolicy;
   /** Root disk size (uml, microvm): at least what the image's files need. Default: the base disk's size. */
   diskSizeBytes?: number;
   /** Run even when a requested limit cannot be enforced on this host. */

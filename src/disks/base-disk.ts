@@ -8,6 +8,8 @@
  * (meta-script.ts) with debugfs, check with e2fsck -n, chmod 0444, rename. Any failure removes the
  * temp file and the staging dir: nothing half-built is ever found under the final name.
  */
+import type { TransferHook } from '../core/transfer.js';
+import { watchFileGrowth } from '../core/file-growth.js';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,6 +36,8 @@ export interface BaseDiskOptions {
   /** Exact virtual size (rounded up to 4 KiB); default: the image's content plus headroom, >= 1 GiB. */
   sizeBytes?: number;
   onProgress?(msg: string): void;
+  /** Bytes mke2fs has written into the new disk, of the files' total. */
+  onTransfer?: TransferHook;
   onWarning?(msg: string): void;
 }
 
@@ -152,7 +156,9 @@ async function build(image: Pick<ResolvedImage, 'digest' | 'layers' | 'ref'>, ke
     const path = join(opts.disksDir, baseFileName(key, requested));
     tmp = join(opts.disksDir, `.${baseFileName(key, requested)}.tmp-${randomHex(6)}`);
     opts.onProgress?.(`building the ${formatSize(sizeBytes)} disk of ${image.ref}`);
-    await runDiskTool(inView(mke2fsArgv({ mke2fs: diskTool('mke2fs'), source: STAGE_MERGED, file: tmp, sizeBytes, inodes: inodeCount(sizeBytes, content.inodes) })), `mke2fs (the disk of ${image.ref})`);
+    const file = tmp;
+    await watchFileGrowth(opts.onTransfer, file, `disk of ${image.ref}`, content.bytes, () =>
+      runDiskTool(inView(mke2fsArgv({ mke2fs: diskTool('mke2fs'), source: STAGE_MERGED, file, sizeBytes, inodes: inodeCount(sizeBytes, content.inodes) })), `mke2fs (the disk of ${image.ref})`));
     await applyMeta(image, tmp, stage, opts.onWarning);
     await runDiskTool(e2fsckCheckArgv(diskTool('e2fsck'), tmp), `checking the new disk of ${image.ref} (e2fsck -n)`);
     await chmod(tmp, 0o444);

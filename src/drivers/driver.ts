@@ -3,6 +3,7 @@
  * validate() refuses what a backend cannot honour before any side effect; optional features
  * are declared in capabilities() and only then called.
  */
+import type { TransferHook } from '../core/transfer.js';
 import type { BackendName, EnvSpec, IsolationLevel } from '../core/spec.js';
 import type { ResolvedImage } from '../images/image.js';
 
@@ -45,6 +46,9 @@ export interface PreparedEnv {
   image: ResolvedImage;
   /** True when berth runs as a normal user (user namespace needed). */
   rootless: boolean;
+  /** Progress of slow preparation (a kernel fetched on first use, a base disk built). */
+  onProgress?: (msg: string) => void;
+  onTransfer?: TransferHook;
 }
 
 export interface Handle {

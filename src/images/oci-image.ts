@@ -6,6 +6,7 @@
 import type { ResolvedImage } from './image.js';
 import type { DebianRef, RegistryImageRef } from './ref.js';
 import { ImageError } from '../core/errors.js';
+import type { TransferHook } from '../core/transfer.js';
 
 export interface OciOptions {
   imagesDir: string;
@@ -17,6 +18,14 @@ export interface OciOptions {
   onWarning?: (msg: string) => void;
   /** Contact the registry even when the image is stored (`berth pull`). */
   refresh?: boolean;
+  /** `--pull never`: refuse an image that is not stored instead of pulling or building it. */
+  noPull?: boolean;
+  onTransfer?: TransferHook;
+}
+
+/** `--pull never` and `ref` is not stored. */
+export function notStoredError(ref: string): ImageError {
+  return new ImageError('not-stored', `image ${ref} is not stored and --pull never forbids fetching it`, { fix: `berth pull ${ref}, or drop --pull never` });
 }
 
 export function isLoopbackRegistry(registry: string): boolean {
@@ -38,7 +47,8 @@ export async function ensureDebian(ref: DebianRef, opts: OciOptions): Promise<Re
   const { ensureDebianImage } = await import('./debian/debian-image.js');
   return ensureDebianImage(ref, {
     imagesDir: opts.imagesDir, rootless: opts.rootless, onWarning: opts.onWarning ?? stderrWarning,
-    ...(opts.refresh ? { refresh: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.refresh ? { refresh: true } : {}), ...(opts.noPull ? { noPull: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
   });
 }
 
@@ -49,9 +59,10 @@ export async function ensureOciImage(ref: RegistryImageRef, opts: OciOptions): P
   const store = new BlobStore(opts.imagesDir);
   let record = opts.refresh ? undefined : new ImageIndex(opts.imagesDir).get(ref.canonical);
   if (!record || !store.has(record.manifestDigest)) {
+    if (opts.noPull) throw notStoredError(ref.canonical);
     opts.onProgress?.(`pulling ${ref.canonical}`);
     const insecure = insecureList(ref.registry, opts.insecure);
-    await pullImage(ref, { imagesDir: opts.imagesDir, insecure, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    await pullImage(ref, { imagesDir: opts.imagesDir, insecure, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}) });
     record = new ImageIndex(opts.imagesDir).get(ref.canonical);
     if (!record) throw new ImageError('not-recorded', `${ref.canonical} was pulled but not recorded`, { fix: 'pull it again' });
   }

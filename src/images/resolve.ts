@@ -4,6 +4,8 @@ import { statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { ImageError } from '../core/errors.js';
 import { ensureBuiltinBusybox } from './builtin/busybox-image.js';
+import type { PullPolicy } from '../core/pull-policy.js';
+import type { TransferHook } from '../core/transfer.js';
 
 const BUILTIN_BUSYBOX = new Set(['busybox', 'busybox:latest', 'builtin:busybox']);
 
@@ -15,9 +17,15 @@ export interface ResolveOptions {
   onWarning?: (msg: string) => void;
   /** Pull (registry) or rebuild (debian:) even when stored (`run --pull`). */
   refresh?: boolean;
+  /** `--pull`: always = refresh; never = refuse an image that is not stored (registry, debian:). */
+  pull?: PullPolicy;
+  /** Bytes of layer downloads. */
+  onTransfer?: TransferHook;
 }
 
-export async function resolveImage(ref: string, imagesDir: string, opts: ResolveOptions): Promise<ResolvedImage> {
+export async function resolveImage(ref: string, imagesDir: string, given: ResolveOptions): Promise<ResolvedImage> {
+  const { pull, ...rest } = given;
+  const opts: ResolveOptions = { ...rest, ...(pull === 'always' ? { refresh: true } : {}) };
   if (BUILTIN_BUSYBOX.has(ref)) {
     const img = await ensureBuiltinBusybox(opts.onProgress ? { imagesDir, onProgress: opts.onProgress } : { imagesDir });
     return { ...img, ref };
@@ -33,10 +41,12 @@ export async function resolveImage(ref: string, imagesDir: string, opts: Resolve
     return resolveSource(parsed, {
       imagesDir, rootless: opts.rootless, ...(opts.refresh ? { refresh: true } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+      ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
     });
   }
   const { ensureOciImage, ensureDebian } = await import('./oci-image.js');
-  return parsed.kind === 'debian' ? ensureDebian(parsed, { imagesDir, ...opts }) : ensureOciImage(parsed, { imagesDir, ...opts });
+  const oci = { imagesDir, ...opts, ...(pull === 'never' ? { noPull: true } : {}) };
+  return parsed.kind === 'debian' ? ensureDebian(parsed, oci) : ensureOciImage(parsed, oci);
 }
 
 /** `dir:PATH`: a root filesystem directory used as the single read-only layer, never written. */

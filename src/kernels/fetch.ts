@@ -21,10 +21,16 @@ import type { KernelManifest } from './manifest.js';
 import type { KernelRecord } from './kernel.js';
 import { RECORD, cachedVersions, sha256File, versionDirName, type CachedEntry } from './cache.js';
 import { findInstalled } from './installed.js';
+import type { PullPolicy } from '../core/pull-policy.js';
+import type { TransferHook } from '../core/transfer.js';
 
 export interface FetchKernelOptions {
   fetch?: DebFetchOptions;
   progress?: (m: string) => void;
+  /** Bytes of the index and .deb downloads. */
+  onTransfer?: TransferHook;
+  /** `--pull never`: use only a cached kernel, refuse to fetch one (resolveKernel). */
+  pull?: PullPolicy;
   /** Never use the installed package (tests of the download path). */
   noInstalled?: boolean;
   /** dpkg's directory (tests). */
@@ -106,7 +112,8 @@ export async function installKernel(paths: Paths, m: KernelManifest, opts: Fetch
     mkdirSync(work, { mode: 0o700 });
 
     const { openVerifiedIndex, downloadVerifiedDeb } = await import('../images/debian/fetch-deb.js');
-    const index = await openVerifiedIndex(work, { ...opts.fetch, arch }, progress).catch((e: unknown) => { throw asKernelError(e); });
+    const fetchOpts: DebFetchOptions = { ...opts.fetch, ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}) };
+    const index = await openVerifiedIndex(work, { ...fetchOpts, arch }, progress).catch((e: unknown) => { throw asKernelError(e); });
     const entry = pickEntry(index, m);
     const dir = join(base, versionDirName(entry.version));
     const installed = m.installed && !opts.noInstalled ? findInstalled(entry.package, arch, entry.version, m.installed, opts.dpkgDir) : undefined;
@@ -123,7 +130,7 @@ export async function installKernel(paths: Paths, m: KernelManifest, opts: Fetch
       if (installed.release) record.release = installed.release;
       if (installed.modulesDir) record.modulesDir = installed.modulesDir;
     } else {
-      const deb = await downloadVerifiedDeb(index, entry, work, opts.fetch, progress).catch((e: unknown) => { throw asKernelError(e); });
+      const deb = await downloadVerifiedDeb(index, entry, work, fetchOpts, progress).catch((e: unknown) => { throw asKernelError(e); });
       progress(`extracting ${entry.package} ${entry.version}`);
       await extractDeb(deb.path, tmp, m);
       const release = singleRelease(join(tmp, 'modules'));

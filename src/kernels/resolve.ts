@@ -1,7 +1,7 @@
 /**
  * `--kernel NAME|PATH`: a path (anything with a "/") is used as it is; a name is a manifest in
  * kernels/, taken from the cache when it is there (no network, digest re-checked) and fetched
- * into it otherwise.
+ * into it otherwise (on first use, as images are pulled), unless `pull` is 'never'.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -41,6 +41,9 @@ export async function resolveKernel(paths: Paths, ref: string, opts: FetchKernel
   }
   const have = cachedVersions(paths.kernels, m.name)[0];
   if (have) return verifyCached(have);
+  if (opts.pull === 'never') {
+    throw new KernelError('kernel-not-fetched', `no ${m.name} kernel is in the cache and --pull never forbids fetching it`, { fix: `berth kernels --fetch ${m.name}, or drop --pull never` });
+  }
   const { installKernel } = await import('./fetch.js');
   return verifyCached(await installKernel(paths, m, opts));
 }

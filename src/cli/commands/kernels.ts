@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 import { table } from '../output.js';
+import { isProgressTerminal, terminalProgress } from '../progress-hook.js';
 
 export const kernelsCommand: CommandModule<object, { json: boolean; fetch?: string }> = {
   command: 'kernels',
@@ -10,7 +11,11 @@ export const kernelsCommand: CommandModule<object, { json: boolean; fetch?: stri
     .option('fetch', { type: 'string', describe: 'fetch and verify this kernel (NAME) into the cache now' }) as never,
   handler: async (a) => {
     if (a.fetch !== undefined) {
-      const k = await berth.kernel(a.fetch, { onProgress: (m) => process.stderr.write(`berth: ${m}\n`) });
+      // On a terminal: the lines above a spinner with the bytes of each download; else plain lines.
+      const tty = isProgressTerminal();
+      const progress = terminalProgress({ lines: true });
+      const k = await berth.kernel(a.fetch, tty ? { onProgress: progress, onTransfer: progress.transfer } : { onProgress: (m) => process.stderr.write(`berth: ${m}\n`) })
+        .finally(() => progress(null));
       if (!a.json) process.stderr.write(`berth: kernel ${k.name} ${k.version}${k.release ? ` (${k.release})` : ''} ready: ${k.kernel}\n`);
     }
     const list = await berth.kernels();

@@ -16,7 +16,7 @@ export const pullCommand: CommandModule<object, { ref: string; 'insecure-registr
     const img = await berth.pull(a.ref, {
       ...(a['insecure-registry'] ? { insecure: a['insecure-registry'] } : {}),
       ...(a.sha256 !== undefined ? { sha256: a.sha256 } : {}),
-      ...(progress ? { onProgress: progress } : {}),
+      ...(progress ? { onProgress: progress, onTransfer: progress.transfer } : {}),
       onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`),
     });
     progress?.(null);

@@ -77,7 +77,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     ...(diskSizeBytes !== undefined ? { diskSizeBytes } : {}),
     ports: await berth.parsePortSpecs(list(o, 'publish')),
   };
-  if (o.pull === true) input.pull = true;
+  if (o.pull !== undefined) input.pull = berth.pullPolicyOf(o.pull);
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
   }
@@ -87,7 +87,11 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   if (str(o, 'network') === 'host' && o.quiet !== true && (backend === undefined || backend === 'auto' || backend === 'container')) {
     process.stderr.write('berth: --network host: the environment shares the host\'s network stack (no isolation of interfaces, ports or firewall)\n');
   }
-  if (o.quiet !== true) input.onProgress = terminalProgress();
+  if (o.quiet !== true) {
+    const progress = terminalProgress();
+    input.onProgress = progress;
+    input.onTransfer = progress.transfer;
+  }
   if ((backend === undefined || backend === 'auto') && o.quiet !== true && process.stderr.isTTY) {
     // Not named on the command line: say which backend, why, and what --isolation kernel would give.
     input.onChoice = (c) => process.stderr.write(`berth: using ${berth.describeChoice(c)}\n`);

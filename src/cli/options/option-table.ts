@@ -10,4 +10,6 @@ export interface OptionDef {
   describe: string;
   valueName?: string;
   choices?: readonly string[];
+  /** A string option that may stand alone: then it has this value (the next token is its value only when it is one of `choices`). */
+  optionalValue?: string;
 }

@@ -18,7 +18,7 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
   { name: 'publish', short: 'p', type: 'string', multiple: true, valueName: '[IP:]HOST:GUEST[/tcp|udp]', describe: 'publish a port on the host (on --network user, bridge or NAME; without --network: bridge as root, user as a normal user; uml with user: TCP only)' },
   { name: 'accel', type: 'string', valueName: 'ACCEL', choices: ['auto', 'kvm', 'tcg'], describe: 'microvm accelerator (auto: KVM when a boot probe says it works, else TCG); kvm or tcg with --backend auto asks for a microvm' },
   { name: 'insecure-registry', type: 'string', multiple: true, valueName: 'HOST[:PORT]', describe: 'pull from this registry over plain http (loopback registries always are)' },
-  { name: 'pull', type: 'boolean', describe: 'pull (registry) or rebuild (debian:) the image even if it is stored' },
+  { name: 'pull', type: 'string', valueName: 'WHEN', choices: ['always', 'missing', 'never'], optionalValue: 'always', describe: 'always: pull (registry) or rebuild (debian:) the image even if stored; missing (default): fetch what is not stored, the image and the uml/microvm kernel; never: refuse instead (a bare --pull is always)' },
   { name: 'ignore-unenforced', type: 'boolean', describe: 'run even if a limit cannot be enforced here (says which)' },
   { name: 'cap-add', type: 'string', multiple: true, valueName: 'CAP', describe: 'add a capability (container; ALL for every one)' },
   { name: 'cap-drop', type: 'string', multiple: true, valueName: 'CAP', describe: 'drop a capability (container; ALL for every one)' },

@@ -17,6 +17,7 @@ import { DriverError, KernelError } from '../../core/errors.js';
 import { findNative } from '../../host/native-paths.js';
 import { hostTscKhz } from '../../host/tsc.js';
 import { resolveKernel } from '../../kernels/resolve.js';
+import { diskProgress, firstUseOptions } from '../shared/first-use.js';
 import { buildInitramfs } from '../../kernels/initramfs.js';
 import { baseForEnvironment, createQcow2Overlay, disksDirOf } from '../../disks/index.js';
 import { kvmUsable } from './kvm-probe.js';
@@ -66,7 +67,7 @@ export class MicrovmDriver extends VmDriver {
   private async build(env: PreparedEnv, network: MicrovmFiles['network'], forwards: PortForward[], bridge: VmBridge | undefined): Promise<Handle> {
     const spec = env.spec;
     const paths = this.store.paths;
-    const kernel = await resolveKernel(paths, spec.kernel ?? 'microvm');
+    const kernel = await resolveKernel(paths, spec.kernel ?? 'microvm', firstUseOptions(env));
     if (kernel.format === 'uml') {
       throw new KernelError('wrong-kernel-format', `kernel ${kernel.name} is a User-mode Linux kernel, not one QEMU can boot`, { fix: 'use --kernel microvm or a bzImage' });
     }
@@ -77,7 +78,7 @@ export class MicrovmDriver extends VmDriver {
     const accel = await chooseAccel(spec.accel ?? 'auto', () => kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }));
     if (process.stderr.isTTY && spec.accel !== 'tcg') process.stderr.write(`berth: microvm: ${accel.reason}\n`);
     const { base, diskBytes } = await baseForEnvironment(env.image, 'microvm', {
-      disksDir: disksDirOf(paths.images), rootless: env.rootless, ...(spec.diskSizeBytes !== undefined ? { diskSizeBytes: spec.diskSizeBytes } : {}),
+      disksDir: disksDirOf(paths.images), rootless: env.rootless, ...diskProgress(env), ...(spec.diskSizeBytes !== undefined ? { diskSizeBytes: spec.diskSizeBytes } : {}),
     });
     const overlay = await createQcow2Overlay({ base, overlay: join(env.dir, 'disk.qcow2'), sizeBytes: diskBytes });
     const runDir = join(paths.runtime, 'vm', env.id.slice(0, 16));

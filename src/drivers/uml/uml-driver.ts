@@ -21,6 +21,7 @@ import { NETWORK_FILE } from '../../network/network-state.js';
 import { withVmBridge, type VmBridge } from '../shared/vm-network.js';
 import { checkHostPortsFree } from '../shared/host-ports.js';
 import { resolveUmlKernel } from './uml-kernel.js';
+import { diskProgress, firstUseOptions } from '../shared/first-use.js';
 import { umlInitramfs } from './uml-initramfs.js';
 import { baseForEnvironment, disksDirOf } from '../../disks/index.js';
 import { probeUml } from './uml-probe.js';
@@ -69,13 +70,13 @@ export class UmlDriver extends VmDriver {
   }
 
   private async build(env: PreparedEnv, slirp: string | undefined, bridge: VmBridge | undefined): Promise<Handle> {
-    const kernel = await resolveUmlKernel(this.store.paths, env.spec.kernel);
+    const kernel = await resolveUmlKernel(this.store.paths, env.spec.kernel, process.env, firstUseOptions(env));
     const runDir = join(this.store.paths.runtime, 'vm', env.id.slice(0, 16));
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     // A COW file is the size of its base: --disk-size asks for a base of exactly that size.
     const [{ base }, initrd] = await Promise.all([
       baseForEnvironment(env.image, 'uml', {
-        disksDir: disksDirOf(this.store.paths.images), rootless: env.rootless,
+        disksDir: disksDirOf(this.store.paths.images), rootless: env.rootless, ...diskProgress(env),
         ...(env.spec.diskSizeBytes !== undefined ? { diskSizeBytes: env.spec.diskSizeBytes } : {}),
       }),
       umlInitramfs(kernel),

@@ -26,20 +26,24 @@ function executable(p: string): boolean {
   }
 }
 
-/** A kernel is here without the network: an override, the cache, or the installed package. */
-function localKernel(paths: Paths): { ok: boolean; detail: string } {
+/**
+ * Where the kernel comes from: an override, the cache, the installed package, or (none of them)
+ * the mirror on first use, as images are pulled (`--pull never` then refuses).
+ */
+function localKernel(paths: Paths, installed: string): { ok: boolean; detail: string } {
   const override = process.env.BERTH_UML_KERNEL;
   if (override) return executable(override) ? { ok: true, detail: override } : { ok: false, detail: `the User-mode Linux kernel ${override} is missing or not executable (BERTH_UML_KERNEL)` };
   const cached = cachedVersions(paths.kernels, UML_MANIFEST)[0];
   if (cached) return { ok: true, detail: `cached ${UML_MANIFEST} ${cached.record.version}` };
-  if (executable(INSTALLED_UML)) return { ok: true, detail: `${INSTALLED_UML} (user-mode-linux package)` };
-  return { ok: false, detail: 'no User-mode Linux kernel here yet: "berth kernels --fetch uml" downloads it, or install the user-mode-linux package' };
+  if (executable(installed)) return { ok: true, detail: `${installed} (user-mode-linux package)` };
+  return { ok: true, detail: 'none here yet: fetched from the Debian mirror on first use (or now: berth kernels --fetch uml)' };
 }
 
-export async function probeUml(paths: Paths): Promise<Probe> {
+/** `installedUml`: where the user-mode-linux package puts the kernel (a parameter for tests). */
+export async function probeUml(paths: Paths, installedUml = INSTALLED_UML): Promise<Probe> {
   const runtimeDir = paths.runtime;
   const details: Probe['details'] = {};
-  const k = localKernel(paths);
+  const k = localKernel(paths, installedUml);
   details.kernel = k.detail;
   if (!k.ok) return { ok: false, reason: k.detail, details };
   const kernel = k.detail;

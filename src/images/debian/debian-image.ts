@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import type { ResolvedImage } from '../image.js';
 import type { DebianRef } from '../ref.js';
 import { ImageError } from '../../core/errors.js';
+import type { TransferHook } from '../../core/transfer.js';
+import { watchFileGrowth } from '../../core/file-growth.js';
 import { acquireLock } from '../../core/lock.js';
 import { debianArch } from './arch.js';
 import { findDebianMirror } from './debian-mirror.js';
@@ -25,8 +27,12 @@ export interface DebianOptions {
   rootless: boolean;
   /** Build even when the image is stored (`berth pull debian:...`). */
   refresh?: boolean;
+  /** `--pull never`: refuse to build an image that is not stored. */
+  noPull?: boolean;
   onProgress?: (msg: string) => void;
   onWarning?: (msg: string) => void;
+  /** Bytes of the build's root file system tarball as mmdebstrap writes it. */
+  onTransfer?: TransferHook;
 }
 
 interface ManifestJson { config: { digest: string }; layers: { digest: string; mediaType: string }[] }
@@ -46,6 +52,10 @@ export async function ensureDebianImage(ref: DebianRef, opts: DebianOptions): Pr
   if (!opts.refresh) {
     const stored = await storedImage(ref, opts);
     if (stored) return stored;
+  }
+  if (opts.noPull) {
+    const { notStoredError } = await import('../oci-image.js');
+    throw notStoredError(ref.canonical);
   }
   const buildDir = join(opts.imagesDir, 'build');
   mkdirSync(buildDir, { recursive: true, mode: 0o700 });
@@ -122,7 +132,7 @@ async function build(ref: DebianRef, tmp: string, opts: DebianOptions): Promise<
     ...(ref.variant !== undefined ? { variant: ref.variant } : {}),
   });
   opts.onProgress?.(`building ${ref.canonical} with mmdebstrap`);
-  await runMmdebstrap(argv, ref, opts.onProgress);
+  await watchFileGrowth(opts.onTransfer, output, `${ref.canonical} tarball`, undefined, () => runMmdebstrap(argv, ref, opts.onProgress));
 
   const [{ BlobStore, hashFile }, { OCI_CONFIG, OCI_MANIFEST }, { hostPlatform }] = await Promise.all([
     import('../store/blob-store.js'), import('../registry/media-types.js'), import('../registry/platform.js'),

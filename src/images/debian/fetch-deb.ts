@@ -3,6 +3,7 @@
  * apt's verification chain: gpgv-verified InRelease -> SHA256 of the Packages index ->
  * SHA256 of the .deb (hashed while streaming).
  */
+import type { TransferHook } from '../../core/transfer.js';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
@@ -31,6 +32,8 @@ export interface DebFetchOptions {
   gpgv?: string;
   /** Socket idle timeout per request. */
   timeoutMs?: number;
+  /** Bytes of the Packages index and .deb downloads. */
+  onTransfer?: TransferHook;
 }
 
 export interface FetchedDeb {

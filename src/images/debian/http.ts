@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { transferMeter, type TransferHook } from '../../core/transfer.js';
 
 export class HttpFetchError extends Error {
   constructor(
@@ -20,6 +21,8 @@ export class HttpFetchError extends Error {
 
 export interface HttpOptions {
   timeoutMs?: number;
+  /** Bytes of downloadHashed's file (its total: maxBytes, the size the signed index gives). */
+  onTransfer?: TransferHook;
 }
 
 function gotOptions(opts: HttpOptions) {
@@ -64,9 +67,11 @@ export async function downloadHashed(url: string, dest: string, maxBytes: number
   const { got } = await import('got');
   const hash = createHash('sha256');
   let size = 0;
+  const bytes = transferMeter(opts.onTransfer, url, decodeURIComponent(new URL(url).pathname.split('/').pop() || url), maxBytes);
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;
+      bytes.add(chunk.length);
       if (size > maxBytes) {
         cb(new HttpFetchError(url, undefined, `${url} is larger than the ${maxBytes} bytes the index promises`, true));
         return;
@@ -81,5 +86,6 @@ export async function downloadHashed(url: string, dest: string, maxBytes: number
     if (e instanceof HttpFetchError) throw e;
     throw wrap(url, e);
   }
+  bytes.finish();
   return { sha256: hash.digest('hex'), size };
 }

@@ -20,6 +20,7 @@ import { DOCKER_HUB, DOCKER_HUB_API_HOST } from '../ref.js';
 import { BlobStore, DigestMismatchError, sha256Digest } from '../store/blob-store.js';
 import { basicHeader, findCredentials, parseChallenges, authFiles as defaultAuthFiles, type BasicCredentials } from './auth.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
+import { transferMeter, type TransferHook, type TransferMeter } from '../../core/transfer.js';
 
 export interface RegistryClientOptions {
   /** Registries (host[:port], as in the reference) spoken to over plain http. */
@@ -241,7 +242,7 @@ export class RegistryClient {
    * Make `desc` present in `store`: under the per-blob lock, return at once if present,
    * else download (resuming a partial temp file), verify and rename into place.
    */
-  async downloadBlob(repository: string, desc: BlobDescriptor, store: BlobStore): Promise<BlobResult> {
+  async downloadBlob(repository: string, desc: BlobDescriptor, store: BlobStore, onTransfer?: TransferHook, label = `blob ${desc.digest.replace(/^sha256:/, '').slice(0, 12)}`): Promise<BlobResult> {
     store.ensureDirs();
     return store.withLock(desc.digest, async () => {
       if (store.has(desc.digest)) {
@@ -249,18 +250,18 @@ export class RegistryClient {
         return { digest: desc.digest, path: store.path(desc.digest), downloaded: false, bytes: 0, resumed: false };
       }
       try {
-        return await this.fetchInto(repository, desc, store, true);
+        return await this.fetchInto(repository, desc, store, true, (have) => transferMeter(onTransfer, desc.digest, label, desc.size, have));
       } catch (e) {
         if (e instanceof DigestMismatchError && (e as DigestMismatchError & { resumed?: boolean }).resumed) {
           // The partial file we resumed from was bad; fetchInto deleted it. Once more, whole.
-          return this.fetchInto(repository, desc, store, false);
+          return this.fetchInto(repository, desc, store, false, (have) => transferMeter(onTransfer, desc.digest, label, desc.size, have));
         }
         throw e;
       }
     });
   }
 
-  private async fetchInto(repository: string, desc: BlobDescriptor, store: BlobStore, mayResume: boolean): Promise<BlobResult> {
+  private async fetchInto(repository: string, desc: BlobDescriptor, store: BlobStore, mayResume: boolean, meterFrom: (have: number) => TransferMeter = () => transferMeter(undefined, '', '')): Promise<BlobResult> {
     const { got } = await import('got');
     const tmp = store.partialPath(desc.digest);
     const what = `blob ${desc.digest} of ${this.registry}/${repository}`;
@@ -305,7 +306,7 @@ export class RegistryClient {
         // The server will not resume from here: start over.
         stream.destroy();
         rmSync(tmp, { force: true });
-        return this.fetchInto(repository, desc, store, false);
+        return this.fetchInto(repository, desc, store, false, meterFrom);
       }
       if (status === 401 || status === 403) {
         stream.destroy();
@@ -322,7 +323,7 @@ export class RegistryClient {
         if (!cr.startsWith(`bytes ${have}-`)) {
           stream.destroy();
           rmSync(tmp, { force: true });
-          return this.fetchInto(repository, desc, store, false);
+          return this.fetchInto(repository, desc, store, false, meterFrom);
         }
         append = true;
         resumed = true;
@@ -336,10 +337,12 @@ export class RegistryClient {
       let total = append ? have : 0;
       let received = 0;
       const limit = desc.size;
+      const bytes = meterFrom(total);
       const meter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           total += chunk.length;
           received += chunk.length;
+          bytes.add(chunk.length);
           if (total > limit) {
             cb(new ImageError('size-mismatch', `${what} is larger than the ${limit} bytes its descriptor says`, {
               fix: 'the registry served something else; nothing was stored',
@@ -365,6 +368,7 @@ export class RegistryClient {
           cause: e,
         });
       }
+      bytes.finish();
       return this.commit(store, desc, tmp, h, what, received, resumed);
     }
   }

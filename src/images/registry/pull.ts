@@ -5,6 +5,7 @@
  * returns the layer descriptors with their compression.
  */
 import { ImageError } from '../../core/errors.js';
+import type { TransferHook } from '../../core/transfer.js';
 import type { ImageConfig } from '../image.js';
 import type { RegistryImageRef } from '../ref.js';
 import { BlobStore } from '../store/blob-store.js';
@@ -19,6 +20,8 @@ export interface PullOptions extends RegistryClientOptions {
   /** Layers downloaded at once (default 3). */
   concurrency?: number;
   onProgress?: (msg: string) => void;
+  /** Bytes of each blob as it downloads. */
+  onTransfer?: TransferHook;
   /** Reuse a client (and its tokens). */
   client?: RegistryClient;
 }
@@ -146,7 +149,7 @@ export async function pullImage(ref: RegistryImageRef, opts: PullOptions): Promi
     return { mediaType: l.mediaType, digest: l.digest, size: l.size, compression, path: store.path(l.digest) };
   });
 
-  count(await client.downloadBlob(ref.repository, m.config, store));
+  count(await client.downloadBlob(ref.repository, m.config, store, opts.onTransfer, 'config'));
   const config = store.readJson<OciImageConfig>(m.config.digest);
   if (config.os !== undefined && config.os !== platform.os) {
     throw new ImageError('no-platform', `${what} is an image for ${config.os}/${config.architecture ?? '?'}, not ${platformString(platform)}`, {
@@ -155,7 +158,7 @@ export async function pullImage(ref: RegistryImageRef, opts: PullOptions): Promi
   }
   let done = 0;
   await mapLimit(layers, opts.concurrency ?? 3, async (l) => {
-    const r = await client.downloadBlob(ref.repository, l, store);
+    const r = await client.downloadBlob(ref.repository, l, store, opts.onTransfer, `layer ${l.digest.replace(/^sha256:/, '').slice(0, 12)}`);
     count(r);
     progress(`${what}: layer ${++done}/${layers.length} ${r.downloaded ? `downloaded (${r.bytes} bytes${r.resumed ? ', resumed' : ''})` : 'already present'}`);
   });

@@ -11,6 +11,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ImageError } from '../../core/errors.js';
 import { BlobStore, DigestMismatchError } from '../store/blob-store.js';
+import { transferMeter, type TransferHook } from '../../core/transfer.js';
 
 export interface DownloadOptions {
   /** `sha256:HEX` the content must have. */
@@ -20,6 +21,8 @@ export interface DownloadOptions {
   /** No byte for this long aborts the attempt (default 30 s). */
   idleTimeoutMs?: number;
   onProgress?: (msg: string) => void;
+  /** Bytes of the download (total from Content-Length, when the server sends one). */
+  onTransfer?: TransferHook;
 }
 
 export interface Downloaded {
@@ -106,9 +109,13 @@ export async function downloadToStore(url: string, store: BlobStore, opts: Downl
       opts.onProgress?.(`resuming ${url} at byte ${have}`);
     }
     const h = append ? hash : createHash('sha256');
+    const start = append ? have : 0;
+    const length = Number(res.headers['content-length']);
+    const bytes = transferMeter(opts.onTransfer, url, decodeURIComponent(new URL(url).pathname.split('/').pop() || url), Number.isFinite(length) && length > 0 ? start + length : undefined, start);
     const meter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         transferred += chunk.length;
+        bytes.add(chunk.length);
         h.update(chunk);
         cb(null, chunk);
       },
@@ -119,6 +126,7 @@ export async function downloadToStore(url: string, store: BlobStore, opts: Downl
       lastError = e; // the partial file stays: the next attempt resumes it
       continue;
     }
+    bytes.finish();
     const digest = `sha256:${h.digest('hex')}`;
     const size = sizeOf(tmp);
     if (opts.expected && digest !== opts.expected) {

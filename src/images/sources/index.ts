@@ -3,6 +3,7 @@
  * and `oci-archive:` / `docker-archive:` image archives, all imported into the store as OCI
  * images (docs/adr/0012-image-sources.md). Cold: loaded only when such a reference is used.
  */
+import type { TransferHook } from '../../core/transfer.js';
 import { resolve as resolvePath } from 'node:path';
 import type { ResolvedImage } from '../image.js';
 import type { ImageRef } from '../ref.js';
@@ -23,6 +24,8 @@ export interface SourceOptions {
   sha256?: string;
   refresh?: boolean;
   onProgress?: (msg: string) => void;
+  /** Bytes of a tar:URL download. */
+  onTransfer?: TransferHook;
   onWarning?: (msg: string) => void;
 }
 
@@ -47,6 +50,7 @@ export async function resolveSource(ref: ImageRef, opts: SourceOptions): Promise
       ...(opts.sha256 !== undefined ? { sha256: opts.sha256 } : {}),
       ...(opts.refresh ? { refresh: true } : {}),
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+      ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
     });
   }
   if (ref.kind === 'oci-archive' || ref.kind === 'docker-archive') {

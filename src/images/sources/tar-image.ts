@@ -4,6 +4,7 @@
  * stored decompressed: OCI has no xz layers), its diff_id is computed, and the image is recorded
  * under `tar:<absolute path or URL>`. The same content is always the same image (cached by digest).
  */
+import type { TransferHook } from '../../core/transfer.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,7 @@ export interface TarImageOptions {
   /** Download again even when recorded (`berth pull`). */
   refresh?: boolean;
   onProgress?: (msg: string) => void;
+  onTransfer?: TransferHook;
   /** Told the digest of a download that had no --sha256 to check. */
   onWarning?: (msg: string) => void;
 }
@@ -118,7 +120,7 @@ export async function ensureTarImage(ref: TarRef, opts: TarImageOptions): Promis
       digest = expected;
     } else {
       opts.onProgress?.(`downloading ${ref.source}`);
-      const d = await downloadToStore(ref.source, store, { ...(expected ? { expected } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      const d = await downloadToStore(ref.source, store, { ...(expected ? { expected } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}) });
       digest = d.digest;
       if (!expected) opts.onWarning?.(`${ref.source} was not checked against a digest (no --sha256); it has ${digest}: pin it with --sha256 ${digest.slice(7)}`);
     }
