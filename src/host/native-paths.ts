@@ -15,11 +15,14 @@ export const SHIPPED_FOR = 'linux-x64';
 let root: string | undefined;
 let cached: string | undefined;
 
-/** The package root: the nearest directory above this module (dist/, dist/chunks/ or build/src/host/) with a package.json. */
+/**
+ * The package root: the nearest directory above this module (dist/, dist/chunks/ or build/src/host/)
+ * with a native/ directory or a package.json (a copy of dist/ and native/bin/ has no package.json).
+ */
 export function packageRoot(): string {
   if (root) return root;
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5 && !existsSync(join(dir, 'package.json')); i++) dir = dirname(dir);
+  for (let i = 0; i < 5 && !existsSync(join(dir, 'native')) && !existsSync(join(dir, 'package.json')); i++) dir = dirname(dir);
   return (root = dir);
 }
 
