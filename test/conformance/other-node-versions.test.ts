@@ -42,7 +42,7 @@ function timings(tap: string): string {
     if (m[1]!.startsWith('conformance: ')) out.push(`${m[1]}: ${(Number(ms[1]) / 1000).toFixed(0)} s`);
     else unit += Number(ms[1]);
   });
-  return [`unit tests: ${(unit / 1000).toFixed(0)} s`, ...out].join(', ');
+  return [`unit tests (sum of their durations): ${(unit / 1000).toFixed(0)} s`, ...out].join(', ');
 }
 
 function runPass(node: string, files: string[]): Promise<{ code: number | null; stdout: string }> {
