@@ -8,6 +8,7 @@ import { CONTAINER_CHECKS } from './container-checks.js';
 import { UML_CHECKS } from './uml-checks.js';
 import { MICROVM_CHECKS } from './microvm-checks.js';
 import { VM_NETWORK_CHECKS } from './vm-network-checks.js';
+import { subsetFilter } from './subset.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
@@ -15,6 +16,8 @@ import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
 const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml,microvm').split(',').filter(Boolean);
 const MODES: Mode[] = ['root', 'rootless'];
 const EXTRA: Record<string, Check[]> = { container: CONTAINER_CHECKS, uml: [...UML_CHECKS, ...VM_NETWORK_CHECKS], microvm: [...MICROVM_CHECKS, ...VM_NETWORK_CHECKS] };
+// BERTH_TEST_SUBSET=NAME runs only that subset's checks (subset.ts), on every backend.
+const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [...CHECKS, ...Object.values(EXTRA).flat()]);
 
 for (const backend of BACKENDS) {
   // A VM boots for seconds: its two modes (separate stores) run side by side.
@@ -36,7 +39,7 @@ for (const backend of BACKENDS) {
           }
         });
         after(() => runner?.cleanup());
-        for (const check of [...CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true)) {
+        for (const check of [...CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true).filter(inSubset)) {
           it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
             if (!requireThat(t, !missing, missing ?? '')) return;
             return check.run(runner, backend);

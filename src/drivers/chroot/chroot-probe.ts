@@ -1,6 +1,6 @@
 /** Does the chroot backend work here? Shim built; as a normal user also user namespaces and rootless overlayfs. */
 import type { Probe } from '../driver.js';
-import { findNative } from '../../host/native-paths.js';
+import { findNative, notBuiltReason } from '../../host/native-paths.js';
 import { probeUserNamespaces } from '../../host/probes/userns.js';
 import { probeOverlayfs } from '../../host/probes/overlayfs.js';
 import { probeSubids } from '../../host/probes/subids.js';
@@ -10,7 +10,7 @@ import { isRoot } from '../../core/paths.js';
 export async function probeChroot(runtimeDir: string): Promise<Probe> {
   const shim = findNative('berth-shim');
   const details: Probe['details'] = { shim: shim ?? 'missing' };
-  if (!shim) return { ok: false, reason: 'the native helper berth-shim is not built (run npm install; needs gcc)', details };
+  if (!shim) return { ok: false, reason: notBuiltReason('berth-shim'), details };
   const host = await cached(runtimeDir, `chroot-${process.getuid?.() ?? 0}`, async () => {
     const root = isRoot();
     const [overlay, userns, subids] = await Promise.all([

@@ -14,7 +14,7 @@ import { VmDriver, type VmStartPlan } from '../shared/vm-driver.js';
 import { mainRequest, execRequest } from '../shared/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError, KernelError } from '../../core/errors.js';
-import { findNative } from '../../host/native-paths.js';
+import { findNative, notBuilt, packageRoot } from '../../host/native-paths.js';
 import { hostTscKhz } from '../../host/tsc.js';
 import { resolveKernel } from '../../kernels/resolve.js';
 import { diskProgress, firstUseOptions } from '../shared/first-use.js';
@@ -72,7 +72,10 @@ export class MicrovmDriver extends VmDriver {
       throw new KernelError('wrong-kernel-format', `kernel ${kernel.name} is a User-mode Linux kernel, not one QEMU can boot`, { fix: 'use --kernel microvm or a bzImage' });
     }
     const init = findNative('berth-guest-init');
-    if (!init) throw new DriverError('no-guest-init', 'the guest init berth-guest-init is not built', { fix: 'run "npm run build" (make -C native)' });
+    if (!init) {
+      const { message, fix } = notBuilt('berth-guest-init', packageRoot());
+      throw new DriverError('no-guest-init', message, { fix });
+    }
     // A NIC: its driver too (Debian's cloud kernel has virtio_net as a module).
     const initrd = await buildInitramfs({ kernel, init, ...(network !== 'none' ? { modules: [...kernel.bootModules, 'virtio_net'] } : {}) });
     const accel = await chooseAccel(spec.accel ?? 'auto', () => kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }));

@@ -5,7 +5,7 @@
  */
 import type { Probe } from '../driver.js';
 import { findExecutable } from '../../host/probes/exec.js';
-import { findNative } from '../../host/native-paths.js';
+import { findNative, notBuiltReason } from '../../host/native-paths.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 
@@ -16,7 +16,7 @@ export async function probeMicrovm(): Promise<Probe> {
   if (!qemu) return { ok: false, reason: `${QEMU_BINARY} is missing (install qemu-system-x86)`, details };
   const init = findNative('berth-guest-init');
   details.guestInit = init ?? 'missing';
-  if (!init) return { ok: false, reason: 'the guest init berth-guest-init is not built (npm run build)', details };
+  if (!init) return { ok: false, reason: notBuiltReason('berth-guest-init'), details };
   for (const [tool, pkg] of [['qemu-img', 'qemu-utils'], ['mke2fs', 'e2fsprogs']] as const) {
     const p = findExecutable(tool);
     details[tool] = p ?? 'missing';

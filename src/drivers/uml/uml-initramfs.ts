@@ -3,13 +3,16 @@
  * hostfs built in), built by src/kernels/initramfs.ts and cached per kernel and init.
  */
 import { HostError } from '../../core/errors.js';
-import { findNative } from '../../host/native-paths.js';
+import { findNative, notBuilt, packageRoot } from '../../host/native-paths.js';
 import type { Kernel } from '../../kernels/kernel.js';
 import { buildInitramfs } from '../../kernels/initramfs.js';
 
 export function guestInitPath(): string {
   const p = findNative('berth-guest-init');
-  if (!p) throw new HostError('no-guest-init', 'the guest init berth-guest-init is not built', { fix: 'run "npm run build" (make -C native)' });
+  if (!p) {
+    const { message, fix } = notBuilt('berth-guest-init', packageRoot());
+    throw new HostError('no-guest-init', message, { fix });
+  }
   return p;
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import type { Probe } from '../driver.js';
 import { probeNoexec, probePtraceScope } from '../../host/probes/index.js';
 import { findExecutable } from '../../host/probes/exec.js';
-import { findNative } from '../../host/native-paths.js';
+import { findNative, notBuiltReason } from '../../host/native-paths.js';
 import { accessSync, constants } from 'node:fs';
 import type { Paths } from '../../core/paths.js';
 import { cachedVersions } from '../../kernels/cache.js';
@@ -49,7 +49,7 @@ export async function probeUml(paths: Paths, installedUml = INSTALLED_UML): Prom
   const kernel = k.detail;
   const init = findNative('berth-guest-init');
   details.guestInit = init ?? 'missing';
-  if (!init) return { ok: false, reason: 'the guest init berth-guest-init is not built (npm run build)', details };
+  if (!init) return { ok: false, reason: notBuiltReason('berth-guest-init'), details };
   const [noexec, ptrace] = await Promise.all([probeNoexec([process.env.TMPDIR || tmpdir(), runtimeDir]), probePtraceScope()]);
   details.noexec = noexec.detail;
   details.ptrace = ptrace.detail;
