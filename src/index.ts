@@ -179,10 +179,13 @@ export async function backends(opts: ContextOptions = {}) {
   return probes.map(({ name, probe }) => ({ name, probe, capabilities: ctx.registry.get(name).capabilities() }));
 }
 
-/** Per backend whether it works here and why not, with the host findings behind it. */
-export async function doctor(opts: ContextOptions = {}) {
+/**
+ * Per backend whether it works here and why not, with the host findings behind it. Expensive
+ * verdicts are cached per boot and redone when their inputs change; `refresh` redoes them all.
+ */
+export async function doctor(opts: { refresh?: boolean } & ContextOptions = {}) {
   const { runDoctor } = await import('./api/doctor.js');
-  return runDoctor(ctxFor(opts));
+  return runDoctor(ctxFor(opts), opts.refresh ? { refresh: true } : {});
 }
 
 /** Freeze every process of an environment (container backend: the cgroup freezer). */

@@ -5,6 +5,12 @@ import { defaultSpec, type BackendName } from '../core/spec.js';
 import type { Finding } from '../host/probes/finding.js';
 import { probeAll } from '../host/probes/index.js';
 import { probeUserNet } from '../host/net/user-net.js';
+import { clearProbeCache } from '../host/probe-cache.js';
+
+export interface DoctorOptions {
+  /** Forget this boot's cached verdicts first: every real try runs again. */
+  refresh?: boolean;
+}
 
 export interface DoctorReport {
   user: { uid: number; rootless: boolean };
@@ -15,7 +21,8 @@ export interface DoctorReport {
   autoChoice: string;
 }
 
-export async function runDoctor(ctx: Context): Promise<DoctorReport> {
+export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise<DoctorReport> {
+  if (opts.refresh) clearProbeCache(ctx.paths.runtime);
   const [probes, host] = await Promise.all([ctx.registry.probeAll(), probeAll({ runtimeDir: ctx.paths.runtime })]);
   const backends = probes.map(({ name, probe }) => ({ name, probe, capabilities: ctx.registry.get(name).capabilities() }));
   // Exactly what `run` would do with a default spec (validate() may pass over a working backend).
