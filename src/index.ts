@@ -13,7 +13,8 @@ import { parseLabelSelector } from './api/labels.js';
 import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/session.js';
 import { readLogs, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
-import type { ExecOptions, ExitResult } from './drivers/driver.js';
+import type { EnvStats, ExecOptions, ExitResult } from './drivers/driver.js';
+import type { EnvProcess } from './api/processes.js';
 import type { BackendChoice } from './core/env-store.js';
 import type { CommitEnvOptions } from './images/commit/api.js';
 import type { BaseDiskRequest } from './api/disks.js';
@@ -215,13 +216,18 @@ export async function machine(ref: string, opts: ContextOptions = {}): Promise<R
   return machineOf(ctxFor(opts), ref);
 }
 
-/** CPU, memory and pids use from the environment's cgroups. */
-export function stats(ref: string, opts: ContextOptions = {}) {
+/**
+ * Raw resource use now: cumulative CPU time, memory and its limit, pids, network and block I/O
+ * bytes, and when they were read (CPU % = the CPU time between two reads over the time between).
+ * From the cgroups where berth has them, else from the environment's host processes (a VM's:
+ * its kernel or QEMU processes; the limit is the guest's RAM).
+ */
+export function stats(ref: string, opts: ContextOptions = {}): Promise<EnvStats> {
   return statsOf(ctxFor(opts), ref);
 }
 
-/** The host processes of a running environment. */
-export function top(ref: string, opts: ContextOptions = {}) {
+/** The processes of a running environment: host processes (chroot, container), the guest's own (uml, microvm). */
+export function top(ref: string, opts: ContextOptions = {}): Promise<EnvProcess[]> {
   return processesOf(ctxFor(opts), ref);
 }
 
