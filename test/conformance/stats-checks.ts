@@ -17,7 +17,7 @@ async function topWhenSleeping(r: Runner, name: string): Promise<string> {
     const top = await r.run(['top', name], { timeoutMs: 120_000 });
     assert.equal(top.code, 0, top.stderr);
     last = top.stdout;
-    if (/sleep 1000/.test(last)) return last;
+    if (/^\d+\s+\S+\s+sleep 1000$/m.test(last)) return last; // the sleep itself, not the sh -c line naming it
     await sleep(1000);
   }
   assert.fail(`top never showed "sleep 1000":\n${last}`);
