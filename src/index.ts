@@ -16,7 +16,8 @@ import { defaultSpec, type EnvSpec } from './core/spec.js';
 import { requestedBackend } from './core/backend-setting.js';
 import { pullPolicyOf, type PullPolicy } from './core/pull-policy.js';
 import type { TransferHook } from './core/transfer.js';
-import type { ExecOptions, ExitResult } from './drivers/driver.js';
+import type { EnvStats, ExecOptions, ExitResult } from './drivers/driver.js';
+import type { EnvProcess } from './api/processes.js';
 import type { BackendChoice } from './core/env-store.js';
 import type { CommitEnvOptions } from './images/commit/api.js';
 import type { BaseDiskRequest } from './api/disks.js';
@@ -193,10 +194,13 @@ export async function backends(opts: ContextOptions = {}) {
   return probes.map(({ name, probe }) => ({ name, probe, capabilities: ctx.registry.get(name).capabilities() }));
 }
 
-/** Per backend whether it works here and why not, with the host findings behind it. */
-export async function doctor(opts: ContextOptions = {}) {
+/**
+ * Per backend whether it works here and why not, with the host findings behind it. Expensive
+ * verdicts are cached per boot and redone when their inputs change; `refresh` redoes them all.
+ */
+export async function doctor(opts: { refresh?: boolean } & ContextOptions = {}) {
   const { runDoctor } = await import('./api/doctor.js');
-  return runDoctor(ctxFor(opts));
+  return runDoctor(ctxFor(opts), opts.refresh ? { refresh: true } : {});
 }
 
 /** Freeze every process of an environment (container backend: the cgroup freezer). */
@@ -226,13 +230,18 @@ export async function machine(ref: string, opts: ContextOptions = {}): Promise<R
   return machineOf(ctxFor(opts), ref);
 }
 
-/** CPU, memory and pids use from the environment's cgroups. */
-export function stats(ref: string, opts: ContextOptions = {}) {
+/**
+ * Raw resource use now: cumulative CPU time, memory and its limit, pids, network and block I/O
+ * bytes, and when they were read (CPU % = the CPU time between two reads over the time between).
+ * From the cgroups where berth has them, else from the environment's host processes (a VM's:
+ * its kernel or QEMU processes; the limit is the guest's RAM).
+ */
+export function stats(ref: string, opts: ContextOptions = {}): Promise<EnvStats> {
   return statsOf(ctxFor(opts), ref);
 }
 
-/** The host processes of a running environment. */
-export function top(ref: string, opts: ContextOptions = {}) {
+/** The processes of a running environment: host processes (chroot, container), the guest's own (uml, microvm). */
+export function top(ref: string, opts: ContextOptions = {}): Promise<EnvProcess[]> {
   return processesOf(ctxFor(opts), ref);
 }
 

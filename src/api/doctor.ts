@@ -8,6 +8,12 @@ import { probeUserNet } from '../host/net/user-net.js';
 import { requestedBackend, type BackendRequest } from '../core/backend-setting.js';
 import { describeChoice } from '../drivers/choice-text.js';
 import { isBerthError } from '../core/errors.js';
+import { clearProbeCache } from '../host/probe-cache.js';
+
+export interface DoctorOptions {
+  /** Forget this boot's cached verdicts first: every real try runs again. */
+  refresh?: boolean;
+}
 
 export interface DoctorReport {
   user: { uid: number; rootless: boolean };
@@ -24,7 +30,8 @@ export interface DoctorReport {
   kernelChoice: string;
 }
 
-export async function runDoctor(ctx: Context): Promise<DoctorReport> {
+export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise<DoctorReport> {
+  if (opts.refresh) clearProbeCache(ctx.paths.runtime);
   const [probes, host] = await Promise.all([ctx.registry.probeAll(), probeAll({ runtimeDir: ctx.paths.runtime })]);
   const backends = probes.map(({ name, probe }) => ({ name, probe, capabilities: ctx.registry.get(name).capabilities() }));
   // Exactly what `run` would do with a default spec (validate() may pass over a working backend).

@@ -170,9 +170,11 @@ export async function statsOf(ctx: Context, ref: string): Promise<EnvStats> {
   return driver.stats!(handle);
 }
 
-export function processesOf(ctx: Context, ref: string): EnvProcess[] {
-  const { record } = resolveEnv(ctx, ref);
-  return processesInMountNs(ctx.store.runningPids(record.id, record.name).child);
+/** A VM's processes come from inside the guest; a shim environment's are the host processes in its mount namespace. */
+export async function processesOf(ctx: Context, ref: string): Promise<EnvProcess[]> {
+  const { record, driver, handle } = resolveEnv(ctx, ref);
+  const { child } = ctx.store.runningPids(record.id, record.name);
+  return driver.processes ? driver.processes(handle) : processesInMountNs(child);
 }
 
 /** Remove (force) every environment whose labels match SEL; returns their names. */

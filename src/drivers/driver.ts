@@ -6,6 +6,7 @@
 import type { TransferHook } from '../core/transfer.js';
 import type { BackendName, EnvSpec, IsolationLevel } from '../core/spec.js';
 import type { ResolvedImage } from '../images/image.js';
+import type { EnvProcess } from '../host/ns-processes.js';
 
 export interface Probe {
   ok: boolean;
@@ -103,12 +104,28 @@ export interface ExecOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Raw resource use of an environment at one moment (`berth stats` computes CPU % from two).
+ * null = not accounted for here.
+ */
 export interface EnvStats {
+  /** CPU time used so far (cumulative), in nanoseconds. */
   cpuUsageNs: number | null;
   memoryBytes: number | null;
+  /** null = no limit (the host's memory); a VM's is its guest RAM. */
   memoryLimitBytes: number | null;
   pids: number | null;
   pidsLimit: number | null;
+  /** Bytes received and sent by the environment (its own network namespace or its tap; null for the host's network). */
+  netRxBytes: number | null;
+  netTxBytes: number | null;
+  /** Storage I/O of its processes (/proc/PID/io). */
+  blockReadBytes: number | null;
+  blockWriteBytes: number | null;
+  /** When these were read (Date.now()). */
+  readAtMs: number;
+  /** cgroup: the environment's cgroups; processes: its host processes' /proc (a VM's: the VM's host processes). */
+  source: 'cgroup' | 'processes';
 }
 
 export interface StopOptions {
@@ -136,8 +153,10 @@ export interface Driver {
   recover(dir: string): Promise<Handle>;
   /** Which limits are enforced, where and how (for inspect). */
   enforcement?(h: Handle): unknown;
-  /** Resource usage, where the backend accounts for it (cgroups). */
+  /** Resource usage: from cgroups, or from the environment's host processes. */
   stats?(h: Handle): Promise<EnvStats>;
+  /** The environment's processes as it sees them (VM backends: listed inside the guest). Default: its host processes. */
+  processes?(h: Handle): Promise<EnvProcess[]>;
   pause?(h: Handle): Promise<void>;
   resume?(h: Handle): Promise<void>;
   checkpoint?(h: Handle, name: string): Promise<void>;

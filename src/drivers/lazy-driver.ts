@@ -3,7 +3,9 @@
  * must not carry the VM drivers (ADR 0002). Capabilities and validation are small data kept
  * here; probing and every operation import the driver module on first use.
  */
-import type { Capabilities, Driver, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from './driver.js';
+import type { Capabilities, Driver, EnvStats, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from './driver.js';
+import type { EnvProcess } from '../host/ns-processes.js';
+import { DriverError } from '../core/errors.js';
 import type { BackendName, EnvSpec } from '../core/spec.js';
 
 export class LazyDriver implements Driver {
@@ -44,5 +46,15 @@ export class LazyDriver implements Driver {
   async resume(h: Handle): Promise<void> { const d = await this.d(); return d.resume!(h); }
   async checkpoint(h: Handle, name: string): Promise<void> { const d = await this.d(); return d.checkpoint!(h, name); }
   async restore(h: Handle, name: string): Promise<void> { const d = await this.d(); return d.restore!(h, name); }
+  async stats(h: Handle): Promise<EnvStats> {
+    const d = await this.d();
+    if (!d.stats) throw new DriverError('no-stats', `the ${this.name} backend cannot account for resources`, { fix: 'use --backend container' });
+    return d.stats(h);
+  }
+  async processes(h: Handle): Promise<EnvProcess[]> {
+    const d = await this.d();
+    if (!d.processes) throw new DriverError('no-top', `the ${this.name} backend cannot list processes`);
+    return d.processes(h);
+  }
   async machine(h: Handle): Promise<Record<string, unknown>> { const d = await this.d(); return d.machine ? d.machine(h) : {}; }
 }

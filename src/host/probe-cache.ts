@@ -1,8 +1,10 @@
 /**
- * Probe results cached per host boot: `dir/probes-<boot id>.json` holds one JSON value per key.
- * A reboot changes the boot id, so stale verdicts (a module loaded, a sysctl changed, /dev/kvm
- * permissions) are never reused across boots. Writes are atomic (temp file + rename); a corrupt
- * or unreadable cache file is ignored and rewritten; failing to write the cache never fails the
+ * Expensive probe results (real tries: an unshare, a KVM boot), cached per host boot and keyed
+ * by their inputs: `dir/probes-<boot id>.json` maps each key to `{ inputs, value }`. A cached
+ * value is reused only while its inputs (tool paths and mtimes, sysctls, the kernel release, ...;
+ * see probe-inputs.ts) are unchanged, so installing a package or changing a sysctl is seen at
+ * once; a reboot changes the boot id. Writes are atomic (temp file + rename); a corrupt or
+ * unreadable cache file is ignored and rewritten; failing to write the cache never fails the
  * caller. Files of earlier boots are removed when a new one is written.
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -10,6 +12,9 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 
 const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
+
+/** What a cached verdict depends on: names -> stamps (cheap to compute, unlike the verdict). */
+export type CacheInputs = Record<string, string | number | boolean>;
 
 /** The current boot id, or undefined when it cannot be read (then nothing is cached). */
 export function bootId(path = BOOT_ID_PATH): string | undefined {
@@ -34,21 +39,35 @@ function readCache(file: string): Record<string, unknown> {
   }
 }
 
+/** Pure: a canonical text of inputs (key order does not matter). */
+export function inputsText(inputs: CacheInputs): string {
+  return JSON.stringify(Object.keys(inputs).sort().map((k) => [k, inputs[k]]));
+}
+
+/** Pure: the value of a cache entry when it was computed from the same inputs. */
+export function entryFor(entry: unknown, inputs: CacheInputs): { value: unknown } | undefined {
+  if (entry === null || typeof entry !== 'object' || !('inputs' in entry) || !('value' in entry)) return undefined;
+  const e = entry as { inputs: unknown; value: unknown };
+  if (e.inputs === null || typeof e.inputs !== 'object') return undefined;
+  return inputsText(e.inputs as CacheInputs) === inputsText(inputs) ? { value: e.value } : undefined;
+}
+
 /**
- * Return the cached value for `key` from this boot, or run `fn`, store its (JSON-serialisable)
- * result and return it. A rejection of `fn` is passed on and not cached.
+ * Return the value cached for `key` in this boot when it was computed from these `inputs`, or
+ * run `fn`, store its (JSON-serialisable) result with the inputs and return it. A rejection of
+ * `fn` is passed on and not cached.
  */
-export async function cached<T>(dir: string, key: string, fn: () => Promise<T>, boot = bootId()): Promise<T> {
+export async function cached<T>(dir: string, key: string, inputs: CacheInputs, fn: () => Promise<T>, boot = bootId()): Promise<T> {
   if (boot === undefined) return fn();
   const file = cacheFile(dir, boot);
-  const before = readCache(file);
-  if (Object.prototype.hasOwnProperty.call(before, key)) return before[key] as T;
+  const hit = entryFor(readCache(file)[key], inputs);
+  if (hit) return hit.value as T;
   const value = await fn();
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Re-read so entries written meanwhile by another process are kept.
     const now = readCache(file);
-    now[key] = value;
+    now[key] = { inputs, value };
     writeFileAtomic(file, JSON.stringify(now, null, 2) + '\n', 0o644);
     removeOtherBoots(dir, boot);
   } catch {

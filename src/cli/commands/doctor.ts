@@ -1,12 +1,14 @@
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 
-export const doctorCommand: CommandModule<object, { json: boolean }> = {
+export const doctorCommand: CommandModule<object, { json: boolean; refresh: boolean }> = {
   command: 'doctor',
   describe: 'Say which backends work on this host and why the others do not',
-  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }) as never,
+  builder: (y) => y
+    .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
+    .option('refresh', { type: 'boolean', default: false, describe: 'redo the cached real tries (an unshare, the KVM boot) now' }) as never,
   handler: async (a) => {
-    const r = await berth.doctor();
+    const r = await berth.doctor(a.refresh ? { refresh: true } : {});
     if (a.json) {
       process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       return;

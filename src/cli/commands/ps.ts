@@ -1,15 +1,7 @@
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
-import { table, ago } from '../output.js';
-
-function statusText(s: berth.Status): string {
-  switch (s.state) {
-    case 'running': return `Up since ${s.startedAt ?? '?'}`;
-    case 'paused': return `Up since ${s.startedAt ?? '?'} (Paused)`;
-    case 'exited': return `Exited (${s.exit?.exitCode ?? '?'}${s.exit?.signal ? ` ${s.exit.signal}` : ''}) ${ago(s.finishedAt)}${s.reconciled ? ' [reconciled]' : ''}`.trim();
-    default: return s.state[0]!.toUpperCase() + s.state.slice(1);
-  }
-}
+import { table } from '../output.js';
+import { humanAgo, statusText } from '../human-duration.js';
 
 export const psCommand: CommandModule<object, { all: boolean; format: string; quiet: boolean }> = {
   command: 'ps',
@@ -28,7 +20,8 @@ export const psCommand: CommandModule<object, { all: boolean; format: string; qu
       for (const e of envs) process.stdout.write(`${e.id.slice(0, 12)}\n`);
       return;
     }
+    const now = Date.now();
     process.stdout.write(table(['ID', 'NAME', 'BACKEND', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS'],
-      envs.map((e) => [e.id.slice(0, 12), e.name, e.backend, e.image, JSON.stringify(e.command.join(' ')), ago(e.createdAt), statusText(e.status)])));
+      envs.map((e) => [e.id.slice(0, 12), e.name, e.backend, e.image, JSON.stringify(e.command.join(' ')), humanAgo(e.createdAt, now), statusText(e.status, now)])));
   },
 };

@@ -127,11 +127,16 @@ export class ContainerDriver extends ShimDriver {
     return exit ? { ...st, exit } : st;
   }
 
-  async stats(h: Handle): Promise<EnvStats> {
+  /** The cgroups' numbers where it has them (as root); the processes' otherwise. */
+  override async stats(h: Handle): Promise<EnvStats> {
+    const base = await super.stats(h);
     const plan = this.plan(this.record(h));
-    if (!plan || plan.dirs.length === 0) return { cpuUsageNs: null, memoryBytes: null, memoryLimitBytes: null, pids: null, pidsLimit: null };
+    if (!plan || plan.dirs.length === 0) return base;
     const s = cgroupStats(plan);
-    return { cpuUsageNs: s.cpuUsageNs ?? null, memoryBytes: s.memoryCurrentBytes ?? null, memoryLimitBytes: s.memoryLimitBytes ?? null, pids: s.pidsCurrent ?? null, pidsLimit: s.pidsLimit ?? null };
+    return {
+      ...base, cpuUsageNs: s.cpuUsageNs ?? base.cpuUsageNs, memoryBytes: s.memoryCurrentBytes ?? base.memoryBytes,
+      memoryLimitBytes: s.memoryLimitBytes ?? null, pids: s.pidsCurrent ?? base.pids, pidsLimit: s.pidsLimit ?? null, source: 'cgroup',
+    };
   }
 
   /** Which limits are enforced where, for inspect. */

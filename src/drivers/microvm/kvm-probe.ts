@@ -1,10 +1,13 @@
 /**
  * Is KVM usable for microvm here? Absent or inaccessible /dev/kvm: no, at once. Otherwise boot
  * the microvm kernel with its initramfs under -accel kvm to the kernel's "Run /init" line, with
- * a short timeout. The verdict is cached per host boot (and per user), so the next run does not
- * boot again.
+ * a short timeout. The verdict is cached per host boot, keyed by its inputs (the user and its
+ * groups, /dev/kvm's owner and mode, QEMU, kernel and initramfs files, the host kernel), so the
+ * next run does not boot again while nothing it depends on changed.
  */
+import { release } from 'node:os';
 import { cached } from '../../host/probe-cache.js';
+import { fileStamp, toolStamp } from '../../host/probe-inputs.js';
 import { bootToMarker, probeKvm } from '../../host/probes/kvm.js';
 import type { Finding } from '../../host/probes/finding.js';
 import { guestAppend, qemuArgv } from './qemu-cmdline.js';
@@ -35,7 +38,13 @@ export function kvmProbeArgv(i: Pick<KvmProbeInput, 'kernel' | 'initrd' | 'qemu'
 
 export async function kvmUsable(i: KvmProbeInput): Promise<Finding> {
   const uid = process.getuid?.() ?? 0;
-  return cached(i.cacheDir, `microvm-kvm-boot-${uid}`, async () => {
+  const dev = i.dev ?? '/dev/kvm';
+  const inputs = {
+    uid, groups: (process.getgroups?.() ?? []).join(','), hostKernel: release(), dev: `${dev}@${fileStamp(dev)}`,
+    qemu: toolStamp(i.qemu ?? 'qemu-system-x86_64'), kernel: `${i.kernel}@${fileStamp(i.kernel)}`,
+    initrd: `${i.initrd}@${fileStamp(i.initrd)}`, timeoutMs: i.timeoutMs ?? KVM_PROBE_TIMEOUT_MS,
+  };
+  return cached(i.cacheDir, `microvm-kvm-boot-${uid}`, inputs, async () => {
     const dev = await probeKvm(i.dev);
     if (!dev.ok) return dev;
     return bootToMarker({ argv: kvmProbeArgv(i), marker: KERNEL_REACHED_INIT, timeoutMs: i.timeoutMs ?? KVM_PROBE_TIMEOUT_MS, what: 'KVM' });

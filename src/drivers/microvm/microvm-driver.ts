@@ -38,6 +38,10 @@ import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp }
 export class MicrovmDriver extends VmDriver {
   readonly name = 'microvm' as const;
 
+  protected guestMemoryBytes(rec: EnvRecord): number {
+    return rec.spec.limits.memoryBytes ?? MICROVM_DEFAULT_MEMORY;
+  }
+
   probe(): Promise<Probe> {
     return probeMicrovm();
   }

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Capabilities, Driver, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from '../driver.js';
+import type { Capabilities, Driver, EnvStats, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from '../driver.js';
 import type { BackendName, EnvSpec } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { runExecHelper } from './exec-io.js';
@@ -250,6 +250,12 @@ export abstract class ShimDriver implements Driver {
     }
     const res = await waitForExit(this.store, h);
     return res ?? { exitCode: 125 };
+  }
+
+  /** CPU time, memory (PSS), I/O and network bytes of the environment's host processes. */
+  async stats(h: Handle): Promise<EnvStats> {
+    const { child } = this.store.runningPids(h.id, h.name);
+    return (await import('./shim-stats.js')).shimStats(child);
   }
 
   async inspect(h: Handle): Promise<Status> {

@@ -9,7 +9,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Capabilities, Driver, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from '../driver.js';
+import type { Capabilities, Driver, EnvStats, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from '../driver.js';
+import type { EnvProcess } from '../../host/ns-processes.js';
+import { GUEST_PS_ARGV, parseGuestPs } from './guest-ps.js';
+import { vmStats } from './vm-stats.js';
 import type { EnvSpec } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import type { StartRequest } from './guest-protocol.js';
@@ -58,6 +61,8 @@ export abstract class VmDriver implements Driver {
   protected abstract halt(h: Handle): Promise<boolean>;
   abstract pause(h: Handle): Promise<void>;
   abstract resume(h: Handle): Promise<void>;
+  /** The guest's RAM (the limit `berth stats` shows). */
+  protected abstract guestMemoryBytes(rec: EnvRecord): number;
 
   protected record(h: Handle): EnvRecord {
     const rec = this.store.readRecord(h.id);
@@ -225,6 +230,21 @@ export abstract class VmDriver implements Driver {
       return this.store.status(h.id).exit ?? res;
     }
     return (await waitForExit(this.store, h)) ?? { exitCode: 125 };
+  }
+
+  /** Host-side numbers of the VM's processes; the limit is the guest's RAM. */
+  async stats(h: Handle): Promise<EnvStats> {
+    const { monitor } = this.store.runningPids(h.id, h.name);
+    return vmStats(h.dir, monitor, this.guestMemoryBytes(this.record(h)));
+  }
+
+  /** The guest's own processes, listed inside it (through exec), with its users. */
+  async processes(h: Handle): Promise<EnvProcess[]> {
+    const r = await this.exec(h, GUEST_PS_ARGV, { tty: false, interactive: false, env: {}, user: '0', stdio: 'pipe', timeoutMs: 30_000 });
+    if (r.exitCode !== 0) {
+      throw new DriverError('top-failed', `cannot list the processes in ${h.name}: ${(r.stderr?.toString() ?? '').trim().split('\n')[0] || `exit ${r.exitCode}`}`, { fix: 'the image needs sh, head and cat' });
+    }
+    return parseGuestPs(r.stdout?.toString() ?? '');
   }
 
   async inspect(h: Handle): Promise<Status> {

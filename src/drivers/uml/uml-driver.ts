@@ -46,6 +46,10 @@ interface UmlFiles {
 export class UmlDriver extends VmDriver {
   readonly name = 'uml' as const;
 
+  protected guestMemoryBytes(rec: EnvRecord): number {
+    return rec.spec.limits.memoryBytes ?? UML_DEFAULT_MEMORY;
+  }
+
   probe(): Promise<Probe> {
     return probeUml(this.store.paths);
   }

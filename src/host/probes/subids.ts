@@ -83,7 +83,8 @@ export function probeSubids(): Promise<Finding> {
       return fail(`newuidmap/newgidmap not installed (apt-get install uidmap); only a single-uid map is possible`);
     }
     const setuid = privileged(s.newuidmap) && privileged(s.newgidmap);
-    const helpers = setuid ? 'newuidmap/newgidmap setuid' : 'newuidmap/newgidmap present (not setuid: must carry file capabilities)';
+    const where = `${s.newuidmap}, ${s.newgidmap}`;
+    const helpers = setuid ? `newuidmap/newgidmap setuid (${where})` : `newuidmap/newgidmap present (${where}; not setuid: must carry file capabilities)`;
     if (!s.uidRange || !s.gidRange) {
       return fail(`${helpers}, but no range for ${s.user} (uid ${s.uid}) in /etc/subuid or /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${s.user}); ${ranges}`);
     }

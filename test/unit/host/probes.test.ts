@@ -14,24 +14,24 @@ test('cached: computes once per boot, reuses, tolerates corruption, drops older 
     const boot = '11111111-2222-3333-4444-555555555555';
     let calls = 0;
     const fn = async () => ({ ok: true, detail: `call ${++calls}` });
-    assert.deepEqual(await cached(dir, 'k', fn, boot), { ok: true, detail: 'call 1' });
-    assert.deepEqual(await cached(dir, 'k', fn, boot), { ok: true, detail: 'call 1' });
+    assert.deepEqual(await cached(dir, 'k', {}, fn, boot), { ok: true, detail: 'call 1' });
+    assert.deepEqual(await cached(dir, 'k', {}, fn, boot), { ok: true, detail: 'call 1' });
     assert.equal(calls, 1);
-    assert.deepEqual(await cached(dir, 'other', async () => 42, boot), 42);
+    assert.deepEqual(await cached(dir, 'other', {}, async () => 42, boot), 42);
     assert.deepEqual(Object.keys(JSON.parse(readFileSync(cacheFile(dir, boot), 'utf8'))).sort(), ['k', 'other']);
 
     writeFileSync(cacheFile(dir, boot), '{ not json');
-    assert.deepEqual(await cached(dir, 'k', fn, boot), { ok: true, detail: 'call 2' });
-    assert.deepEqual(await cached(dir, 'k', fn, boot), { ok: true, detail: 'call 2' });
+    assert.deepEqual(await cached(dir, 'k', {}, fn, boot), { ok: true, detail: 'call 2' });
+    assert.deepEqual(await cached(dir, 'k', {}, fn, boot), { ok: true, detail: 'call 2' });
 
     // A new boot: recomputed, and the previous boot's file removed. No temp files remain.
     const boot2 = 'aaaaaaaa-2222-3333-4444-555555555555';
-    assert.deepEqual(await cached(dir, 'k', fn, boot2), { ok: true, detail: 'call 3' });
+    assert.deepEqual(await cached(dir, 'k', {}, fn, boot2), { ok: true, detail: 'call 3' });
     assert.deepEqual(readdirSync(dir), [`probes-${boot2}.json`]);
 
     // A rejection is passed on and not cached.
-    await assert.rejects(cached(dir, 'bad', async () => { throw new Error('boom'); }, boot2), /boom/);
-    assert.equal(await cached(dir, 'bad', async () => 'fine', boot2), 'fine');
+    await assert.rejects(cached(dir, 'bad', {}, async () => { throw new Error('boom'); }, boot2), /boom/);
+    assert.equal(await cached(dir, 'bad', {}, async () => 'fine', boot2), 'fine');
 
     clearProbeCache(dir, boot2);
     assert.deepEqual(readdirSync(dir), []);
@@ -46,7 +46,7 @@ test('cached: an unwritable cache dir does not fail the caller', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-probe-cache-'));
   try {
     writeFileSync(join(dir, 'file'), '');
-    const r = await cached(join(dir, 'file', 'sub'), 'k', async () => 'v', '11111111-2222');
+    const r = await cached(join(dir, 'file', 'sub'), 'k', {}, async () => 'v', '11111111-2222');
     assert.equal(r, 'v');
   } finally {
     rmSync(dir, { recursive: true, force: true });
