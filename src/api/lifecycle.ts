@@ -9,6 +9,7 @@ import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '
 import { processesInMountNs, type EnvProcess } from './processes.js';
 import { DriverError } from '../core/errors.js';
 import { validateSpec } from '../core/spec-validate.js';
+import { resolveCommand } from '../core/command.js';
 import { resolveImage } from '../images/resolve.js';
 import { Reverter } from '../core/reverter.js';
 import type { TransferHook } from '../core/transfer.js';
@@ -47,10 +48,12 @@ export async function createAndStart(ctx: Context, asked: EnvSpec, hooks: Create
       hooks.onProgress?.(null);
       throw e;
     }
+    // Before anything is recorded: a run with nothing to execute is refused here.
+    const command = resolveCommand(image.config, spec);
     const rec = await ctx.store.allocate(spec.name, (id, name): EnvRecord => {
       const hostname = spec.hostname ?? id.slice(0, 12);
       return {
-        id, name, backend: driver.name, choice, spec: { ...spec, hostname }, image, rootless: ctx.rootless, hostname,
+        id, name, backend: driver.name, choice, spec: { ...spec, hostname }, image, rootless: ctx.rootless, hostname, command,
         createdAt: new Date().toISOString(), driverData: {}, ...(networkDefault ? { defaults: { network: networkDefault } } : {}),
       };
     });
@@ -128,8 +131,7 @@ export function listEnvs(ctx: Context, all: boolean): EnvSummary[] {
   for (const r of ctx.store.list()) {
     const status = ctx.store.status(r.id);
     if (!all && status.state !== 'running' && status.state !== 'paused') continue;
-    const command = r.spec.command.length > 0 ? r.spec.command : [...r.image.config.entrypoint, ...r.image.config.cmd];
-    out.push({ id: r.id, name: r.name, backend: r.backend, image: r.image.ref, command, createdAt: r.createdAt, status });
+    out.push({ id: r.id, name: r.name, backend: r.backend, image: r.image.ref, command: r.command.argv, createdAt: r.createdAt, status });
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Paths } from './paths.js';
 import type { BackendName, EnvSpec, IsolationLevel } from './spec.js';
 import type { ResolvedImage } from '../images/image.js';
+import type { ResolvedCommand } from './command.js';
 import type { ExitResult, Status } from '../drivers/driver.js';
 import { writeJsonAtomic } from './atomic-write.js';
 import { acquireLock, type Lock } from './lock.js';
@@ -43,6 +44,8 @@ export interface EnvRecord {
   image: ResolvedImage;
   rootless: boolean;
   hostname: string;
+  /** What runs: ENTRYPOINT + CMD after the run's overrides, resolved once (core/command.ts). */
+  command: ResolvedCommand;
   createdAt: string;
   /** Settings berth filled in, with why (network: -p without --network). */
   defaults?: { network?: string };
@@ -194,7 +197,13 @@ export class EnvStore {
   }
 
   readRecord(id: string): EnvRecord | undefined {
-    return readJson<EnvRecord>(join(this.dirOf(id), 'config.json'));
+    const rec = readJson<EnvRecord>(join(this.dirOf(id), 'config.json'));
+    // Recorded before the command was: what those versions ran (arguments, else the image's).
+    if (rec && !rec.command) {
+      const argv = rec.spec.command.length > 0 ? rec.spec.command : [...rec.image.config.entrypoint, ...rec.image.config.cmd];
+      rec.command = rec.spec.command.length > 0 ? { entrypoint: [], cmd: argv, argv } : { entrypoint: rec.image.config.entrypoint, cmd: rec.image.config.cmd, argv };
+    }
+    return rec;
   }
 
   readPids(id: string): PidsFile | undefined {

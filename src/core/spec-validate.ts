@@ -3,8 +3,10 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { EnvSpec } from './spec.js';
 import { SpecError } from './errors.js';
+import { checkEntrypoint } from './command.js';
 
 export function validateSpec(spec: EnvSpec): void {
+  checkEntrypoint(spec.entrypoint);
   for (const m of spec.mounts) {
     if (!isAbsolute(m.source)) {
       throw new SpecError('bad-mount', `bind mount source "${m.source}" is not an absolute path`, { fix: 'use -v /abs/host/path:/path/inside' });

@@ -23,6 +23,8 @@ export interface Limits {
 export interface EnvSpec {
   image: string; // image reference; 'busybox' is the builtin default
   command: string[]; // empty = image default
+  /** Replaces the image's ENTRYPOINT and drops its CMD (--entrypoint); [] clears it. Absent: the image's. */
+  entrypoint?: string[];
   backend: BackendName | 'auto';
   isolation?: IsolationLevel; // minimum isolation the user accepts
   name?: string;

@@ -10,6 +10,7 @@ import { MICROVM_CHECKS } from './microvm-checks.js';
 import { VM_NETWORK_CHECKS } from './vm-network-checks.js';
 import { subsetFilter } from './subset.js';
 import { STATS_CHECKS } from './stats-checks.js';
+import { IMAGE_CONFIG_CHECKS } from './image-config-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
@@ -40,7 +41,7 @@ for (const backend of BACKENDS) {
           }
         });
         after(() => runner?.cleanup());
-        for (const check of [...CHECKS, ...STATS_CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true).filter(inSubset)) {
+        for (const check of [...CHECKS, ...STATS_CHECKS, ...IMAGE_CONFIG_CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true).filter(inSubset)) {
           it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
             if (!requireThat(t, !missing, missing ?? '')) return;
             return check.run(runner, backend);

@@ -13,6 +13,9 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
         Id: record.id,
         Name: record.name,
         Created: record.createdAt,
+        // As Docker's: the executable and its arguments (ENTRYPOINT + CMD after the run's overrides).
+        Path: record.command.argv[0],
+        Args: record.command.argv.slice(1),
         Backend: record.backend,
         BackendChoice: { ...record.choice, summary: berth.describeChoice(record.choice) },
         Isolation: { level: capabilities.isolation, separateKernel: capabilities.separateKernel, summary: capabilities.summary },

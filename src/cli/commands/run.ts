@@ -78,6 +78,8 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     ports: await berth.parsePortSpecs(list(o, 'publish')),
   };
   if (o.pull !== undefined) input.pull = berth.pullPolicyOf(o.pull);
+  const entrypoint = str(o, 'entrypoint');
+  if (entrypoint !== undefined) input.entrypoint = entrypoint === '' ? [] : [entrypoint];
   if (security.privileged && o.quiet !== true) {
     process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
   }

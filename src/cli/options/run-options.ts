@@ -8,6 +8,7 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
   { name: 'env', short: 'e', type: 'string', multiple: true, valueName: 'KEY=VALUE', describe: 'set an environment variable (KEY alone copies yours)' },
   { name: 'workdir', short: 'w', type: 'string', valueName: 'DIR', describe: 'working directory inside (created if missing)' },
   { name: 'user', short: 'u', type: 'string', valueName: 'USER[:GROUP]', describe: 'user to run as: name or uid, optional group' },
+  { name: 'entrypoint', type: 'string', valueName: 'PATH', describe: 'replace the image\'s ENTRYPOINT (its CMD is dropped too: the arguments alone follow PATH); \'\' clears it' },
   { name: 'volume', short: 'v', type: 'string', multiple: true, valueName: 'HOST:GUEST[:ro]', describe: 'bind mount a host path' },
   { name: 'memory', short: 'm', type: 'string', valueName: 'SIZE', describe: 'memory limit, e.g. 512m (backends that enforce limits)' },
   { name: 'cpus', type: 'string', valueName: 'N', describe: 'CPU limit, e.g. 1.5 (backends that enforce limits)' },

@@ -16,9 +16,8 @@ export function mainRequest(rec: EnvRecord, mounts?: StartRequest['mounts']): St
   const spec = rec.spec;
   const user = userOf(rec, spec.user);
   const env = commandEnv({ image: rec.image.config.env, user: spec.env, hostname: rec.hostname, home: user.home, tty: spec.tty });
-  const argv = spec.command.length > 0 ? spec.command : [...rec.image.config.entrypoint, ...rec.image.config.cmd];
   return {
-    argv, env: Object.entries(env).map(([k, v]) => `${k}=${v}`), cwd: spec.workdir ?? (rec.image.config.workdir || '/'),
+    argv: rec.command.argv, env: Object.entries(env).map(([k, v]) => `${k}=${v}`), cwd: spec.workdir ?? (rec.image.config.workdir || '/'),
     uid: user.uid, gid: user.gid, groups: user.groups, tty: spec.tty, stdin: spec.interactive,
     ...(mounts && mounts.length > 0 ? { mounts } : {}),
   };

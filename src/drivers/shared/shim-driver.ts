@@ -96,7 +96,6 @@ export abstract class ShimDriver implements Driver {
     const spec = rec.spec;
     const user = this.user(rec, spec.user);
     const maps = rec.rootless ? rootlessIdMaps() : { uid: [], gid: [] };
-    const command = spec.command.length > 0 ? spec.command : [...rec.image.config.entrypoint, ...rec.image.config.cmd];
     return shimRunArgv({
       isolation: this.isolationWithNetwork(rec),
       ...(netSyncFd !== undefined ? { netSyncFd } : {}),
@@ -126,7 +125,7 @@ export abstract class ShimDriver implements Driver {
       tty: spec.tty,
       interactive: spec.interactive,
       detach: spec.detach,
-      command,
+      command: rec.command.argv,
     });
   }
 

@@ -56,6 +56,8 @@ export async function commitEnv(ctx: Context, envRef: string, imageRef: string, 
       ref: parsed,
       rootless: record.rootless,
       bindTargets: record.spec.mounts.map((m) => m.target),
+      // What the environment ran becomes the image's ENTRYPOINT and CMD, as in Docker.
+      command: { entrypoint: record.command.entrypoint, cmd: record.command.cmd },
       ...(maps ? { idMaps: { uid: maps.uid, gid: maps.gid } } : {}),
       ...(opts.message !== undefined ? { message: opts.message } : {}),
       ...(opts.author !== undefined ? { author: opts.author } : {}),

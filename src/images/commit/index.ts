@@ -29,6 +29,11 @@ export interface CommitOptions {
   bindTargets?: string[];
   /** Also recorded in the history entry (Docker's "author"). */
   author?: string;
+  /**
+   * The environment's effective ENTRYPOINT and CMD (its record's command): they replace the base's,
+   * as Docker's commit writes the container's config. Absent: the base's are kept.
+   */
+  command?: { entrypoint: string[]; cmd: string[] };
   onWarning?: (msg: string) => void;
 }
 
@@ -86,6 +91,15 @@ function freshConfig(base: ResolvedImage): RawConfig {
   };
 }
 
+/** Entrypoint and Cmd of the new image: an empty one is absent (Docker writes null). */
+function setCommand(config: RawConfig, command: { entrypoint: string[]; cmd: string[] }): void {
+  const c = (config.config ??= {});
+  for (const [key, value] of [['Entrypoint', command.entrypoint], ['Cmd', command.cmd]] as const) {
+    if (value.length > 0) c[key] = [...value];
+    else delete c[key];
+  }
+}
+
 export async function commitEnvironment(opts: CommitOptions): Promise<{ ref: string; digest: string }> {
   if (!existsSync(opts.envUpperDir)) {
     throw new ImageError('no-upper-dir', `the environment has no upper directory ${opts.envUpperDir}`, {
@@ -117,6 +131,8 @@ export async function commitEnvironment(opts: CommitOptions): Promise<{ ref: str
       config.history!.push({ created: now, created_by: `berth: base image ${opts.base.ref} (${opts.base.digest})` });
     }
   }
+
+  if (opts.command) setCommand(config, opts.command);
 
   // 2. The changes.
   const top = await layerBlobFromDir(store, opts.envUpperDir, {
