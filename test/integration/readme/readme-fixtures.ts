@@ -2,7 +2,7 @@
  * What the README's `## Use` block refers to, made on loopback and in a temp work dir: a busybox
  * root filesystem (/srv/rootfs), rootfs.tar.zst (local) and rootfs.tar.xz (served over http), an
  * image archive app.tar (OCI layout and docker manifest, as Docker 25+ saves), the same image in
- * a loopback docker-registry as team/app:1, ./test.sh for matrix, the VM kernels in the store's
+ * a loopback docker-registry as team/app:1 (and team/other:1), ./test.sh for matrix, the VM kernels in the store's
  * cache, and the `debian:bookworm/minbase` image stored from the fixture (no mmdebstrap run).
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,7 +45,9 @@ export async function makeFixtures(berthRoot: string, kernelDebs: string[]): Pro
   let files: FileServer | undefined;
   try {
     registry = await startRegistry(build);
-    await execa('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', `oci:${app.dir}:1`, `docker://${registry.host}/team/app:1`]);
+    for (const repo of ['team/app', 'team/other']) {
+      await execa('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', `oci:${app.dir}:1`, `docker://${registry.host}/${repo}:1`]);
+    }
     files = await startFileServer();
     files.serve('/rootfs.tar.xz', xzBytes);
     await seedKernels(berthRoot, build, kernelDebs);

@@ -63,11 +63,16 @@ export const OVERRIDES: Record<string, Override> = {
     { sh: 'berth run --help', synopsis: 'berth run [OPTIONS] [IMAGE] [--] [COMMAND [ARG...]]' },
     { sh: 'berth run' },
   ],
+  // web on container: `commit web` and `export web` read the overlay upper directory (chroot and
+  // container only), and --backend auto's choice differs by host (and is being changed).
+  "berth run -d --name web -- sh -c 'while true; do date; sleep 1; done'": () => [{ sh: "berth run -d --name web --backend container -- sh -c 'while true; do date; sleep 1; done'" }],
   "berth run --rm -- sh -c 'echo hello'": () => [{ sh: "berth run --rm -- sh -c 'echo hello'", stdout: /^hello$/m }],
   'berth run 127.0.0.1:5000/team/app:1 -- cat /etc/os-release': (c) => [{ sh: `berth run ${c.registry}/team/app:1 -- cat /etc/os-release`, stdout: /berth README fixture/ }],
-  // IMAGE here is the one to rename and remove: the pulled registry image (the builtin busybox is always there).
-  'berth tag IMAGE NEW': (c) => [{ sh: `berth tag ${c.registry}/team/app:1 readme/new:1` }],
-  'berth rmi IMAGE': (c) => [{ sh: `berth rmi ${c.registry}/team/app:1` }],
+  // IMAGE here is one to rename and remove: a registry image no environment uses (rmi refuses an
+  // image an environment uses, and the lines above left team/app:1 used by an exited one; the
+  // builtin busybox is always there). Pulling it first is the test's setup, not the README's.
+  'berth tag IMAGE NEW': (c) => [{ sh: `berth pull -q ${c.registry}/team/other:1` }, { sh: `berth tag ${c.registry}/team/other:1 readme/new:1` }],
+  'berth rmi IMAGE': (c) => [{ sh: `berth rmi ${c.registry}/team/other:1` }],
   // Built with mmdebstrap from the real Debian mirror (minutes, outside loopback): the test stores a
   // fixture image under this name first, so this runs the stored-image path ("once"); the build
   // itself is covered by test/integration/images/debian.test.ts.

@@ -65,7 +65,9 @@ test('every command of the README\'s Use block runs as documented', { timeout: 1
   if (!requireThat(t, absent.length === 0, `tools: ${absent.join(', ')}`)) return;
 
   const r = makeRunner('root');
+  const setup = Date.now();
   const fx = await makeFixtures(r.root, kernelDebs() as string[]);
+  t.diagnostic(`${((Date.now() - setup) / 1000).toFixed(1)} s  fixtures (registry, file server, kernels, debian image)`);
   const ns = makeNetns();
   const bin = join(fx.work, '.bin');
   mkdirSync(bin);
@@ -101,8 +103,8 @@ test('every command of the README\'s Use block runs as documented', { timeout: 1
       }
       if (s.ended) await sh(`berth kill ${s.ended}`);
       if (s.emptied) {
-        const nets = JSON.parse((await sh(`berth network inspect ${s.emptied}`, true)).stdout) as { environments?: { name?: string; id?: string }[] }[];
-        for (const e of nets[0]?.environments ?? []) await sh(`berth rm -f ${e.id ?? e.name}`, true);
+        const inspected = (await sh(`berth network inspect ${s.emptied}`, true)).stdout;
+        for (const m of inspected.matchAll(/"(?:envId|id)":\s*"([0-9a-f]{12,64})"/g)) await sh(`berth rm -f ${m[1]}`, true);
       }
       if (s.background) {
         const bg = shell(r, bin, fx.work, s.sh, s.netns ? ns : undefined);
@@ -112,7 +114,9 @@ test('every command of the README\'s Use block runs as documented', { timeout: 1
         continue;
       }
       const cmd = s.tty ? `script -qec '${s.sh.replaceAll('\'', '\'\\\'\'')}' /dev/null` : s.sh;
+      const started = Date.now();
       const res = await shell(r, bin, fx.work, cmd, s.netns ? ns : undefined, s.tty ? 'exit\n' : undefined).done;
+      t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s  ${s.sh}`); // where the time goes (no assertion)
       assert.equal(res.code, s.code ?? 0, `${where}: exit ${res.code}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`);
       if (s.stdout) assert.match(res.stdout, s.stdout, `${where}: stdout`);
       if (s.synopsis) assert.ok(res.stdout.includes(s.synopsis), `${where}: the help does not show \`${s.synopsis}\`:\n${res.stdout}`);
