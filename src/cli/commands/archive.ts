@@ -28,7 +28,7 @@ export const loadCommand: CommandModule<object, { input: string }> = {
 
 export const exportCommand: CommandModule<object, { env: string; output: string | undefined }> = {
   command: 'export <env>',
-  describe: "Write an environment's root filesystem (image + changes) as a tar",
+  describe: "Write an environment's root filesystem (image + changes) as a tar (chroot and container)",
   builder: (y) => y
     .positional('env', { type: 'string', describe: 'environment name or id' })
     .option('output', { alias: 'o', type: 'string', describe: 'tar file (default: stdout, when it is not a terminal)' }) as never,

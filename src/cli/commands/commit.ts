@@ -5,7 +5,7 @@ import * as berth from '../../index.js';
 
 export const commitCommand: CommandModule<object, { env: string; ref: string; message: string | undefined; author: string | undefined; pause: boolean; quiet: boolean }> = {
   command: 'commit <env> <ref>',
-  describe: "Create an image from an environment's changes (one new layer on its image; what it ran becomes the ENTRYPOINT and CMD, as in Docker)",
+  describe: "Create an image from an environment's changes (one new layer on its image; chroot and container; what it ran becomes the ENTRYPOINT and CMD, as in Docker)",
   builder: (y) => y
     .positional('env', { type: 'string', describe: 'environment name or id' })
     .positional('ref', { type: 'string', describe: 'new image NAME[:TAG] (runnable with berth run at once)' })

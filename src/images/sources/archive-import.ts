@@ -170,10 +170,17 @@ async function importDocker(path: string, files: Map<string, ArchiveFile>, store
   return out;
 }
 
-/** Which format an archive is, by its members (oci-layout vs manifest.json). */
-function formatOf(files: Map<string, ArchiveFile>): ArchiveFormat | undefined {
-  if (files.has('oci-layout') && files.has('index.json')) return 'oci-archive';
-  if (files.has('manifest.json')) return 'docker-archive';
+/**
+ * Which format an archive is, by its members (oci-layout vs manifest.json). Docker 25+ `docker save`
+ * writes both (an OCI layout plus manifest.json over the same blobs): then the asked-for format
+ * wins, and with none asked for (berth load), the OCI layout.
+ */
+export function formatOf(files: { has(name: string): boolean }, wanted?: ArchiveFormat): ArchiveFormat | undefined {
+  const oci = files.has('oci-layout') && files.has('index.json');
+  const docker = files.has('manifest.json');
+  if (wanted === 'docker-archive' && docker) return 'docker-archive';
+  if (oci) return 'oci-archive';
+  if (docker) return 'docker-archive';
   return undefined;
 }
 
@@ -203,7 +210,7 @@ export async function importArchive(path: string, opts: ImportOptions): Promise<
   const abs = resolvePath(path);
   const store = new BlobStore(opts.imagesDir);
   const files = await readArchive(abs, store);
-  const format = formatOf(files);
+  const format = formatOf(files, opts.format);
   if (!format) throw bad(abs, 'neither an OCI layout (oci-layout, index.json) nor a docker save archive (manifest.json)');
   if (opts.format && format !== opts.format) throw bad(abs, `it is an ${format}, not an ${opts.format}`);
   const nameFor = opts.as !== undefined ? async () => [opts.as!] : (n: string | undefined) => namesFrom(abs, format, n);
