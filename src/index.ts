@@ -11,7 +11,7 @@ import { Environment } from './api/environment.js';
 import type { WaitStrategy } from './api/wait-for.js';
 import { parseLabelSelector } from './api/labels.js';
 import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/session.js';
-import { readLogs, type LogOptions } from './api/logs.js';
+import { readLogs, readLogBatches, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
 import type { ExecOptions, ExitResult } from './drivers/driver.js';
 import type { BackendChoice } from './core/env-store.js';
@@ -38,7 +38,7 @@ export { Environment } from './api/environment.js';
 export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
 export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
 export { SESSION_LABEL, sessionId } from './api/session.js';
-export { recordText } from './core/cri-log.js';
+export { recordText, recordBytes } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { parseEnvArgs } from './core/env-vars.js';
 export { formatPort, type PortMapping } from './network/port-format.js';
@@ -167,9 +167,16 @@ export function inspect(ref: string, opts: ContextOptions = {}) {
   return inspectEnv(ctxFor(opts), ref);
 }
 
+/** An environment's log, record by record; each record's `data` holds the command's bytes exactly. */
 export function logs(ref: string, opts: LogOptions & ContextOptions = {}) {
   const ctx = ctxFor(opts);
   return readLogs(ctx.store, ctx.store.find(ref).id, opts);
+}
+
+/** The same records in batches (one read of at most 1 MiB each): for streaming a large log fast. */
+export function logBatches(ref: string, opts: LogOptions & ContextOptions = {}) {
+  const ctx = ctxFor(opts);
+  return readLogBatches(ctx.store, ctx.store.find(ref).id, opts);
 }
 
 /** Every backend with its probe result and capabilities, strongest first. */
