@@ -8,6 +8,7 @@ import { CONTAINER_CHECKS } from './container-checks.js';
 import { UML_CHECKS } from './uml-checks.js';
 import { MICROVM_CHECKS } from './microvm-checks.js';
 import { VM_NETWORK_CHECKS } from './vm-network-checks.js';
+import { LOG_CHECKS } from './log-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
@@ -36,7 +37,7 @@ for (const backend of BACKENDS) {
           }
         });
         after(() => runner?.cleanup());
-        for (const check of [...CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true)) {
+        for (const check of [...CHECKS, ...LOG_CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true)) {
           it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
             if (!requireThat(t, !missing, missing ?? '')) return;
             return check.run(runner, backend);
