@@ -9,7 +9,7 @@
  * rotation, and a rotated file of ~230,000 records.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storedEnvs, type Runner } from '../helpers/berth-cli.js';
 import type { Check } from './checks.js';
@@ -60,7 +60,11 @@ export const LOG_CHECKS: Check[] = [
       const run = await r.run(['run', '-d', '--name', 'chatty', '--backend', b, '--', 'sh', '-c', `seq 1 ${n} & seq 1 ${n} >&2; wait; echo END`], { timeoutMs: 300_000 });
       assert.equal(run.code, 0, run.stderr);
       const w = await r.run(['wait', 'chatty'], { timeoutMs: 600_000 });
-      assert.equal(w.stdout, '0\n', w.stderr);
+      if (w.stdout !== '0\n') {
+        const env = storedEnvs(r.root).map((d) => join(r.root, 'envs', d))[0] ?? '';
+        const tail = (f: string) => (existsSync(join(env, f)) ? readFileSync(join(env, f), 'utf8').slice(-1500) : '');
+        assert.fail(`the command ended with ${w.stdout.trim()} ${w.stderr}; state: ${tail('exit.json')} ${tail('state.json')}; monitor: ${tail('monitor.err')}; console: ${tail('console.log')}`);
+      }
       assert.ok(storedEnvs(r.root).some((d) => existsSync(join(r.root, 'envs', d, 'ctr.log.1'))), 'the log rotated');
 
       const all = await runBytes(r, ['logs', 'chatty']);
