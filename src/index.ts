@@ -11,7 +11,7 @@ import { Environment } from './api/environment.js';
 import type { WaitStrategy } from './api/wait-for.js';
 import { parseLabelSelector } from './api/labels.js';
 import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/session.js';
-import { readLogs, type LogOptions } from './api/logs.js';
+import { readLogs, readLogBatches, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
 import { requestedBackend } from './core/backend-setting.js';
 import { pullPolicyOf, type PullPolicy } from './core/pull-policy.js';
@@ -42,7 +42,7 @@ export { Environment } from './api/environment.js';
 export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
 export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
 export { SESSION_LABEL, sessionId } from './api/session.js';
-export { recordText } from './core/cri-log.js';
+export { recordText, recordBytes } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { pullPolicyOf, PULL_POLICIES, type PullPolicy } from './core/pull-policy.js';
 export type { Transfer, TransferHook } from './core/transfer.js';
@@ -182,9 +182,16 @@ export function inspect(ref: string, opts: ContextOptions = {}) {
   return inspectEnv(ctxFor(opts), ref);
 }
 
+/** An environment's log, record by record; each record's `data` holds the command's bytes exactly. */
 export function logs(ref: string, opts: LogOptions & ContextOptions = {}) {
   const ctx = ctxFor(opts);
   return readLogs(ctx.store, ctx.store.find(ref).id, opts);
+}
+
+/** The same records in batches (one read of at most 1 MiB each): for streaming a large log fast. */
+export function logBatches(ref: string, opts: LogOptions & ContextOptions = {}) {
+  const ctx = ctxFor(opts);
+  return readLogBatches(ctx.store, ctx.store.find(ref).id, opts);
 }
 
 /** Every backend with its probe result and capabilities, strongest first. */

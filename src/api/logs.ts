@@ -1,15 +1,17 @@
 /**
- * Read an environment's log, optionally following it until the environment exits.
- *
- * The shim may rotate the log (`--log-max-size`/`--log-max-files`, native/README.md):
- * ctr.log is the newest file, ctr.log.1 the one before it, ... ctr.log.(N-1) the oldest.
- * Rotation renames files (and for a moment ctr.log and ctr.log.1 are the same inode), so
- * files are told apart by inode, never by name alone.
+ * Read an environment's log, optionally following it until the environment exits. Records are
+ * streamed in batches of one read each (log-files.ts), never gathered all at once; `tail` reads
+ * the files backwards from their ends (log-tail.ts). Records keep the command's bytes exactly
+ * (`data`; cri-log.ts).
  */
-import { openSync, readSync, closeSync, fstatSync, statSync, readdirSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnvStore } from '../core/env-store.js';
-import { parseCriLine, sinceRecords, tailRecords, type LogRecord } from '../core/cri-log.js';
+import { sinceFilter, type LogRecord } from '../core/cri-log.js';
+import { LOG, FdReader, openRotated, rotatedBatches, rotatedLogFiles, type LogFile } from './log-files.js';
+import { lineBoundary, tailRecordsOf } from './log-tail.js';
+
+export { rotatedLogFiles } from './log-files.js';
 
 export interface LogOptions {
   follow?: boolean;
@@ -25,107 +27,7 @@ export interface LogOptions {
 /** What readLogs needs of the store (an EnvStore, or a stand-in in tests). */
 export type LogStore = Pick<EnvStore, 'dirOf' | 'status'>;
 
-const LOG = 'ctr.log';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface LogFile { path: string; ino: number; mtimeNs: bigint }
-
-/** The rotated files ctr.log.N, oldest (highest N) first. */
-export function rotatedLogFiles(dir: string): LogFile[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const out: { n: number; file: LogFile }[] = [];
-  for (const name of names) {
-    const m = /^ctr\.log\.(\d+)$/.exec(name);
-    if (!m) continue;
-    const path = join(dir, name);
-    try {
-      const st = statSync(path, { bigint: true });
-      out.push({ n: Number(m[1]), file: { path, ino: Number(st.ino), mtimeNs: st.mtimeNs } });
-    } catch {
-      // rotated away between readdir and stat
-    }
-  }
-  return out.sort((a, b) => b.n - a.n).map((e) => e.file);
-}
-
-function parseLines(text: string): LogRecord[] {
-  return text.split('\n').map(parseCriLine).filter((r): r is LogRecord => r !== undefined);
-}
-
-/**
- * One rotated file read to its end (it is complete). Found by inode: when a rotation renamed
- * it since it was listed, it is looked up again once. [] when it is gone.
- */
-function readRotated(dir: string, f: LogFile, retry = true): LogRecord[] {
-  let reader: FdReader | undefined;
-  try {
-    reader = new FdReader(openSync(f.path, 'r'));
-  } catch {
-    // renamed away or dropped
-  }
-  try {
-    if (reader?.ino === f.ino) return [...reader.read(), ...reader.flush()];
-  } finally {
-    reader?.close();
-  }
-  const moved = retry ? rotatedLogFiles(dir).find((g) => g.ino === f.ino) : undefined;
-  return moved ? readRotated(dir, moved, false) : [];
-}
-
-/** Complete lines appended to one open file. */
-class FdReader {
-  private pos = 0;
-  private rest = '';
-  readonly ino: number;
-
-  constructor(private readonly fd: number) {
-    this.ino = fstatSync(fd).ino;
-  }
-
-  mtimeNs(): bigint {
-    return fstatSync(this.fd, { bigint: true }).mtimeNs;
-  }
-
-  /** Complete lines appended since the last call. */
-  read(): LogRecord[] {
-    const out: LogRecord[] = [];
-    for (;;) {
-      const size = fstatSync(this.fd).size;
-      if (size <= this.pos) return out;
-      const buf = Buffer.alloc(Math.min(size - this.pos, 1 << 20));
-      const n = readSync(this.fd, buf, 0, buf.length, this.pos);
-      if (n === 0) return out;
-      this.pos += n;
-      const lines = (this.rest + buf.subarray(0, n).toString('utf8')).split('\n');
-      this.rest = lines.pop() ?? '';
-      for (const l of lines) {
-        const r = parseCriLine(l);
-        if (r) out.push(r);
-      }
-    }
-  }
-
-  /** Whatever is left after the last newline (the file will not grow any more). */
-  flush(): LogRecord[] {
-    const rest = this.rest;
-    this.rest = '';
-    return rest ? parseLines(rest) : [];
-  }
-
-  /** The file was truncated below what we read. */
-  shrunk(): boolean {
-    return fstatSync(this.fd).size < this.pos;
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
-}
 
 /** ctr.log followed across rotations, with the rotated files read first. */
 class RotatingLog {
@@ -136,33 +38,42 @@ class RotatingLog {
     this.path = join(dir, LOG);
   }
 
-  private open(): FdReader | undefined {
-    try {
-      return new FdReader(openSync(this.path, 'r'));
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Everything kept, oldest first. */
-  first(): LogRecord[] {
+  *first(): Generator<LogRecord[]> {
     // ctr.log first, so that a rotation right now cannot make us skip its content: if it
     // has already become ctr.log.1, that name is skipped below and next() notices.
-    this.cur = this.open();
+    this.cur = FdReader.open(this.path);
     const older = rotatedLogFiles(this.dir).filter((f) => f.ino !== this.cur?.ino);
-    const out: LogRecord[] = [];
-    for (const f of older) out.push(...readRotated(this.dir, f));
-    if (this.cur) out.push(...this.cur.read());
-    return out;
+    for (const f of older) yield* rotatedBatches(this.dir, f);
+    if (this.cur) yield* this.cur.batches();
+  }
+
+  /** The last n lines kept (`keep` filters first), read from the ends of the files; next() goes on after them. */
+  tail(n: number, keep?: (r: LogRecord) => boolean): LogRecord[] {
+    this.cur = FdReader.open(this.path);
+    const older = rotatedLogFiles(this.dir).filter((f) => f.ino !== this.cur?.ino);
+    const readers = older.map((f) => openRotated(this.dir, f)).filter((r): r is FdReader => r !== undefined);
+    try {
+      const files = readers.map((r) => ({ fd: r.fd, end: r.size() }));
+      if (this.cur) {
+        // Up to the last complete line: a record being written is left to next().
+        this.cur.pos = lineBoundary(this.cur.fd, this.cur.size());
+        files.push({ fd: this.cur.fd, end: this.cur.pos });
+      }
+      return tailRecordsOf(files, n, keep);
+    } finally {
+      for (const r of readers) r.close();
+    }
   }
 
   /** Records written since the last call, across any rotations in between. */
-  next(): LogRecord[] {
+  *next(): Generator<LogRecord[]> {
     if (!this.cur) {
-      this.cur = this.open();
-      return this.cur ? this.cur.read() : [];
+      this.cur = FdReader.open(this.path);
+      if (this.cur) yield* this.cur.batches();
+      return;
     }
-    const out = this.cur.read();
+    yield* this.cur.batches();
     let ino: number | undefined;
     try {
       ino = statSync(this.path).ino;
@@ -173,10 +84,10 @@ class RotatingLog {
       if (this.cur.shrunk()) {
         // truncated in place: start over at its beginning
         this.cur.close();
-        this.cur = this.open();
-        if (this.cur) out.push(...this.cur.read());
+        this.cur = FdReader.open(this.path);
+        if (this.cur) yield* this.cur.batches();
       }
-      return out;
+      return;
     }
     // Rotated: the monitor finished this file before renaming it; drain it, then read the
     // files rotated after it (several rotations may have happened since the last poll),
@@ -184,19 +95,25 @@ class RotatingLog {
     // The old fd stays open until the listing is done, so that its inode number cannot be
     // reused by a file created meanwhile.
     const old = this.cur;
-    out.push(...old.read(), ...old.flush());
-    const oldMtime = old.mtimeNs();
-    this.cur = this.open();
-    const rotated = rotatedLogFiles(this.dir).filter((f) => f.ino !== this.cur?.ino);
-    const at = rotated.findIndex((f) => f.ino === old.ino);
-    old.close();
-    // Not found: our file was dropped already, so the rotated files written since are newer
-    // (the mtime check leaves out leftovers of a run that kept more files). When the
-    // writer rotates faster than we poll, files dropped in between are lost (as in Docker).
-    const newer = at >= 0 ? rotated.slice(at + 1) : rotated.filter((f) => f.mtimeNs >= oldMtime);
-    for (const f of newer) out.push(...readRotated(this.dir, f));
-    if (this.cur) out.push(...this.cur.read());
-    return out;
+    this.cur = undefined;
+    let newer: LogFile[];
+    try {
+      yield* old.batches();
+      const rest = old.flush();
+      if (rest.length > 0) yield rest;
+      const oldMtime = old.mtimeNs();
+      this.cur = FdReader.open(this.path);
+      const rotated = rotatedLogFiles(this.dir).filter((f) => f.ino !== this.cur?.ino);
+      const at = rotated.findIndex((f) => f.ino === old.ino);
+      // Not found: our file was dropped already, so the rotated files written since are newer
+      // (the mtime check leaves out leftovers of a run that kept more files). When the
+      // writer rotates faster than we poll, files dropped in between are lost (as in Docker).
+      newer = at >= 0 ? rotated.slice(at + 1) : rotated.filter((f) => f.mtimeNs >= oldMtime);
+    } finally {
+      old.close();
+    }
+    for (const f of newer) yield* rotatedBatches(this.dir, f);
+    if (this.cur) yield* this.cur.batches();
   }
 
   close(): void {
@@ -205,26 +122,46 @@ class RotatingLog {
   }
 }
 
-export async function* readLogs(store: LogStore, id: string, opts: LogOptions = {}): AsyncGenerator<LogRecord> {
+/** The log in batches of records (each from one read of at most 1 MiB), oldest first. */
+export async function* readLogBatches(store: LogStore, id: string, opts: LogOptions = {}): AsyncGenerator<LogRecord[]> {
   const log = new RotatingLog(store.dirOf(id));
-  const since = opts.since;
-  const filter = (rs: LogRecord[]) => (since ? sinceRecords(rs, since) : rs);
+  const keep = opts.since ? sinceFilter(opts.since) : undefined;
+  const filter = (b: LogRecord[]) => (keep ? b.filter(keep) : b);
   try {
-    const first = filter(log.first());
-    yield* opts.tail !== undefined ? tailRecords(first, opts.tail) : first;
+    if (opts.tail !== undefined && opts.tail >= 0) {
+      const last = log.tail(opts.tail, keep);
+      if (last.length > 0) yield last;
+    } else {
+      for (const b of log.first()) {
+        const kept = filter(b);
+        if (kept.length > 0) yield kept;
+      }
+    }
     if (!opts.follow) return;
     while (!opts.signal?.aborted) {
       const running = store.status(id).state === 'running';
-      const more = log.next();
-      yield* filter(more);
-      if (!running && more.length === 0) {
+      let more = false;
+      for (const b of log.next()) {
+        more ||= b.length > 0;
+        const kept = filter(b);
+        if (kept.length > 0) yield kept;
+      }
+      if (!running && !more) {
         // One last drain: the monitor writes exit.json after its final log write.
-        yield* filter(log.next());
+        for (const b of log.next()) {
+          const kept = filter(b);
+          if (kept.length > 0) yield kept;
+        }
         return;
       }
-      if (more.length === 0) await sleep(opts.pollMs ?? 100);
+      if (!more) await sleep(opts.pollMs ?? 100);
     }
   } finally {
     log.close();
   }
+}
+
+/** The log record by record, oldest first (see readLogBatches). */
+export async function* readLogs(store: LogStore, id: string, opts: LogOptions = {}): AsyncGenerator<LogRecord> {
+  for await (const batch of readLogBatches(store, id, opts)) yield* batch;
 }

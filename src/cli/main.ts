@@ -1,37 +1,11 @@
 #!/usr/bin/env node
-/**
- * berth's CLI entry. `run` and `exec` take the hot path: a zero-dependency parser and a direct
- * spawn of the native shim. Everything else (and every --help) loads yargs lazily.
- */
-import { runCommand } from './commands/run.js';
-import { execCommand } from './commands/exec.js';
+/** berth's CLI entry (the dispatcher is cli.ts). */
+import { cli } from './cli.js';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { reportError } from './output.js';
 
-const HOT: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, exec: execCommand };
-
-function wantsHelp(rest: string[]): boolean {
-  // Only flags before the first positional belong to berth; later ones belong to the command.
-  for (const a of rest) {
-    if (a === '--') return false;
-    if (a === '--help' || a === '-h') return true;
-    if (!a.startsWith('-')) return false;
-  }
-  return false;
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [verb, ...rest] = argv;
-  const hot = verb ? HOT[verb] : undefined;
-  try {
-    if (hot && !wantsHelp(rest)) return await hot(rest);
-    const { yargsMain } = await import('./yargs-app.js');
-    return await yargsMain(argv);
-  } catch (e) {
-    return reportError(e);
-  }
-}
-
-main(process.argv.slice(2)).then(
+exitQuietlyOnBrokenPipe();
+cli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -17,7 +17,8 @@ export function reportError(e: unknown): number {
 
 /** Format a table with left-aligned columns separated by three spaces (docker ps style). */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // reduce, not Math.max(...rows): a spread of every row overflows the stack at ~125,000 rows
+  const widths = headers.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   ').trimEnd();
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }

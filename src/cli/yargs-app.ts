@@ -1,6 +1,8 @@
 /** Every verb through yargs: help text, validation, and the verbs off the hot path. */
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import type { OptionDef } from './options/option-table.js';
+import { REPEATABLE, PARSER_CONFIGURATION, lastOfRepeated } from './options/repeatable.js';
+import { refuseHugeShortGroups } from './options/short-groups.js';
 import { RUN_OPTIONS, EXEC_OPTIONS } from './options/run-options.js';
 import { RUN_USAGE, RUN_DESCRIBE, runCommand } from './commands/run.js';
 import { EXEC_USAGE, EXEC_DESCRIBE, execCommand } from './commands/exec.js';
@@ -34,7 +36,7 @@ function withTable(y: Argv, table: readonly OptionDef[]): Argv {
       type: o.type,
       describe: o.describe,
       ...(o.short ? { alias: o.short } : {}),
-      ...(o.multiple ? { array: true } : {}),
+      ...(o.multiple ? REPEATABLE : {}),
       ...(o.choices ? { choices: o.choices as string[] } : {}),
       ...(o.valueName && o.optionalValue === undefined ? { requiresArg: true } : {}),
     });
@@ -54,10 +56,23 @@ function hotVerb(verb: string, usage: string, describe: string, table: readonly 
   };
 }
 
+/** What yargs reports (its own usage errors, or a verb's error) as berth's error. */
+function usageError(msg: string | undefined, err: Error | undefined): unknown {
+  if (err && err.name !== 'YError') return err;
+  return new SpecError('usage', (msg || err?.message || 'invalid arguments').replace(/\s*\n\s*/g, ' '), { fix: 'see berth --help' });
+}
+
 export async function yargsMain(argv: string[]): Promise<number> {
-  let failure: unknown;
+  try {
+    refuseHugeShortGroups(argv);
+  } catch (e) {
+    return reportError(e);
+  }
   const app = yargs(argv)
     .scriptName('berth')
+    .parserConfiguration(PARSER_CONFIGURATION)
+    .middleware(lastOfRepeated as never, true)
+    .exitProcess(false)
     .usage('berth: lightweight isolated Linux environments on chroot, container, uml or microvm backends\n\nUsage: berth <command> [options]')
     .command(hotVerb('run', RUN_USAGE, RUN_DESCRIBE, RUN_OPTIONS, runCommand, argv))
     .command(hotVerb('exec', EXEC_USAGE, EXEC_DESCRIBE, EXEC_OPTIONS, execCommand, argv))
@@ -98,14 +113,14 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .alias('help', 'h')
     .version(VERSION)
     .wrap(Math.min(110, process.stdout.columns || 100))
+    // Thrown, not recorded: yargs would go on to run the verb's handler without its arguments.
     .fail((msg, err) => {
-      failure = err ?? new SpecError('usage', msg.replace(/\s*\n\s*/g, ' '), { fix: 'see berth --help' });
+      throw usageError(msg, err);
     });
   try {
     await app.parseAsync();
   } catch (e) {
-    failure ??= e;
+    return reportError(e);
   }
-  if (failure) return reportError(failure);
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }

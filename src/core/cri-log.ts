@@ -2,17 +2,25 @@
  * The CRI log format the native monitor writes, one record per line:
  *   2026-11-26T21:49:12.123456789Z stdout F text
  * (F: a full line, P: a partial chunk that did not end with a newline).
+ * The text is whatever bytes the command wrote (any bytes but a newline): records keep them
+ * exactly in `data`; `text` is their UTF-8 decoding, for convenience (not byte-exact).
  */
 export type Stream = 'stdout' | 'stderr';
 
-export interface LogRecord {
+/** A record parsed from text (the timestamp, stream and tag are ASCII). */
+export interface CriLine {
   time: string;
   stream: Stream;
   partial: boolean;
   text: string;
 }
 
-export function parseCriLine(line: string): LogRecord | undefined {
+export interface LogRecord extends CriLine {
+  /** The bytes the command wrote, exactly (without the newline of a full record). */
+  data: Buffer;
+}
+
+export function parseCriLine(line: string): CriLine | undefined {
   const a = line.indexOf(' ');
   const b = line.indexOf(' ', a + 1);
   const c = line.indexOf(' ', b + 1);
@@ -23,13 +31,35 @@ export function parseCriLine(line: string): LogRecord | undefined {
   return { time: line.slice(0, a), stream, partial: tag === 'P', text: c < 0 ? '' : line.slice(c + 1) };
 }
 
-/** The bytes the command wrote for one record: full lines get their newline back. */
-export function recordText(r: LogRecord): string {
+const SPACE = 0x20;
+
+/** One record from the bytes of one line (without its newline); `data` is a view into `line`. */
+export function parseCriBytes(line: Buffer): LogRecord | undefined {
+  const a = line.indexOf(SPACE);
+  const b = a < 0 ? -1 : line.indexOf(SPACE, a + 1);
+  if (b < 0) return undefined;
+  const c = line.indexOf(SPACE, b + 1);
+  const stream = line.toString('latin1', a + 1, b);
+  if (stream !== 'stdout' && stream !== 'stderr') return undefined;
+  const tag = line.toString('latin1', b + 1, c < 0 ? line.length : c);
+  const data = c < 0 ? line.subarray(line.length) : line.subarray(c + 1);
+  return { time: line.toString('latin1', 0, a), stream, partial: tag === 'P', text: data.toString('utf8'), data };
+}
+
+/** The text the command wrote for one record: full lines get their newline back (UTF-8 decoded). */
+export function recordText(r: Pick<CriLine, 'partial' | 'text'>): string {
   return r.partial ? r.text : `${r.text}\n`;
 }
 
+const NEWLINE = Buffer.from('\n');
+
+/** The bytes the command wrote for one record, exactly: full lines get their newline back. */
+export function recordBytes(r: Pick<LogRecord, 'partial' | 'data'>): Buffer {
+  return r.partial ? r.data : Buffer.concat([r.data, NEWLINE]);
+}
+
 /** Keep the last `n` lines (a line may span several partial records). */
-export function tailRecords(records: LogRecord[], n: number): LogRecord[] {
+export function tailRecords<T extends Pick<CriLine, 'partial'>>(records: T[], n: number): T[] {
   if (n < 0) return records;
   let lines = 0;
   let i = records.length;
@@ -95,10 +125,16 @@ export function parseSince(s: string, now: number = Date.now()): Date | undefine
 }
 
 /** Keep the records written at or after `since` (records with an unreadable time are dropped). */
-export function sinceRecords(records: LogRecord[], since: Date): LogRecord[] {
+export function sinceRecords<T extends Pick<CriLine, 'time'>>(records: T[], since: Date): T[] {
+  const keep = sinceFilter(since);
+  return records.filter(keep);
+}
+
+/** Whether a record was written at or after `since` (an unreadable time: no). */
+export function sinceFilter(since: Date): (r: Pick<CriLine, 'time'>) => boolean {
   const limit = BigInt(since.getTime()) * 1_000_000n;
-  return records.filter((r) => {
+  return (r) => {
     const t = rfc3339Nanos(r.time);
     return t !== undefined && t >= limit;
-  });
+  };
 }

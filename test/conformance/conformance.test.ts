@@ -11,6 +11,7 @@ import { VM_NETWORK_CHECKS } from './vm-network-checks.js';
 import { subsetFilter } from './subset.js';
 import { STATS_CHECKS } from './stats-checks.js';
 import { IMAGE_CONFIG_CHECKS } from './image-config-checks.js';
+import { LOG_CHECKS } from './log-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
@@ -41,7 +42,7 @@ for (const backend of BACKENDS) {
           }
         });
         after(() => runner?.cleanup());
-        for (const check of [...CHECKS, ...STATS_CHECKS, ...IMAGE_CONFIG_CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true).filter(inSubset)) {
+        for (const check of [...CHECKS, ...STATS_CHECKS, ...IMAGE_CONFIG_CHECKS, ...LOG_CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true).filter(inSubset)) {
           it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
             if (!requireThat(t, !missing, missing ?? '')) return;
             return check.run(runner, backend);

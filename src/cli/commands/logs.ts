@@ -2,6 +2,32 @@ import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 import { parseSince } from '../../core/cri-log.js';
 
+type Out = NodeJS.WriteStream;
+
+/** Write, and wait while the stream's buffer is full (a slow reader must not make us hold the log). */
+function write(out: Out, bytes: Buffer): Promise<void> | undefined {
+  return out.write(bytes) ? undefined : new Promise((res) => out.once('drain', res));
+}
+
+/** A batch's bytes, exactly as written, one write per run of records of the same stream. */
+async function writeBatch(records: berth.LogRecord[], timestamps: boolean): Promise<void> {
+  let parts: Buffer[] = [];
+  let stream: berth.LogRecord['stream'] | undefined;
+  const flush = async () => {
+    if (stream && parts.length > 0) await write(stream === 'stderr' ? process.stderr : process.stdout, Buffer.concat(parts));
+    parts = [];
+  };
+  for (const r of records) {
+    if (r.stream !== stream) {
+      await flush();
+      stream = r.stream;
+    }
+    if (timestamps) parts.push(Buffer.from(`${r.time} `));
+    parts.push(berth.recordBytes(r));
+  }
+  await flush();
+}
+
 export const logsCommand: CommandModule<object, { env: string; follow: boolean; tail: number | undefined; timestamps: boolean; since: string | undefined }> = {
   command: 'logs <env>',
   describe: "Print an environment's stdout and stderr (kept after it exits)",
@@ -24,9 +50,6 @@ export const logsCommand: CommandModule<object, { env: string; follow: boolean; 
       }
       opts.since = since;
     }
-    for await (const r of berth.logs(a.env, opts)) {
-      const text = (a.timestamps ? `${r.time} ` : '') + berth.recordText(r);
-      (r.stream === 'stderr' ? process.stderr : process.stdout).write(text);
-    }
+    for await (const batch of berth.logBatches(a.env, opts)) await writeBatch(batch, a.timestamps);
   },
 };

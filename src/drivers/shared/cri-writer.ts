@@ -13,14 +13,25 @@ export function criTime(now = Date.now(), hr = process.hrtime.bigint()): string 
   return `${iso.slice(0, 23)}${sub}Z`;
 }
 
-/** The records for one chunk of output (pure). */
+/**
+ * The records for one chunk of output (pure), as bytes: the command's bytes are kept exactly
+ * (invalid UTF-8, or a character split between two chunks, are not decoded).
+ */
+export function criRecordBytes(stream: Stream, chunk: Buffer, time: string): Buffer {
+  const parts: Buffer[] = [];
+  const full = Buffer.from(`${time} ${stream} F `);
+  let start = 0;
+  for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+    parts.push(full, chunk.subarray(start, nl + 1));
+    start = nl + 1;
+  }
+  if (start < chunk.length) parts.push(Buffer.from(`${time} ${stream} P `), chunk.subarray(start), Buffer.from('\n'));
+  return Buffer.concat(parts);
+}
+
+/** The records for one chunk of text (pure). */
 export function criRecords(stream: Stream, chunk: string, time: string): string {
-  let out = '';
-  const lines = chunk.split('\n');
-  const last = lines.pop()!;
-  for (const l of lines) out += `${time} ${stream} F ${l}\n`;
-  if (last !== '') out += `${time} ${stream} P ${last}\n`;
-  return out;
+  return criRecordBytes(stream, Buffer.from(chunk), time).toString('utf8');
 }
 
 export class CriWriter {
@@ -33,9 +44,8 @@ export class CriWriter {
   }
 
   write(stream: Stream, data: Buffer | string): void {
-    const text = criRecords(stream, typeof data === 'string' ? data : data.toString('utf8'), criTime());
-    if (text === '') return;
-    const buf = Buffer.from(text);
+    const buf = criRecordBytes(stream, typeof data === 'string' ? Buffer.from(data) : data, criTime());
+    if (buf.length === 0) return;
     if (this.maxBytes > 0 && this.size > 0 && this.size + buf.length > this.maxBytes) this.rotate();
     let off = 0;
     while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);

@@ -61,8 +61,10 @@ export function killOrder(procs: ProcStat[], ownPgid: number): { groups: number[
     const parents = new Set(left.map((p) => p.ppid));
     const leaves = left.filter((p) => !parents.has(p.pid));
     const take = leaves.length > 0 ? leaves : left; // a cycle (reused pids): take them all
-    pids.push(...take.map((p) => p.pid));
-    left = left.filter((p) => !take.includes(p));
+    // A loop and a Set, not a spread and includes(): a guest fork bomb makes as many host processes.
+    for (const p of take) pids.push(p.pid);
+    const taken = new Set(take);
+    left = left.filter((p) => !taken.has(p));
   }
   return { groups, pids };
 }

@@ -24,3 +24,11 @@ test('killOrder never kills the caller\'s own group nor a group whose leader is 
   assert.deepEqual(order.groups, []);
   assert.deepEqual(order.pids, [31, 41]);
 });
+
+test('killOrder with 300,000 host processes (a guest fork bomb under uml): no stack overflow', () => {
+  const procs = [{ pid: 20, state: 'S', ppid: 1, pgid: 20 }];
+  for (let i = 0; i < 300_000; i++) procs.push({ pid: 1000 + i, state: 't', ppid: 20, pgid: 20 });
+  const order = killOrder(procs, 99);
+  assert.equal(order.pids.length, 300_001);
+  assert.equal(order.pids.at(-1), 20, 'the parent after its children');
+});

@@ -1,0 +1,32 @@
+/**
+ * The CLI's parse and dispatch, as a function: argv in, exit status out (main.ts calls it; tests
+ * drive it in-process). `run` and `exec` take the hot path: a zero-dependency parser and a direct
+ * spawn of the native shim. Everything else (and every --help) loads yargs lazily.
+ */
+import { runCommand } from './commands/run.js';
+import { execCommand } from './commands/exec.js';
+import { reportError } from './output.js';
+
+const HOT: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, exec: execCommand };
+
+function wantsHelp(rest: string[]): boolean {
+  // Only flags before the first positional belong to berth; later ones belong to the command.
+  for (const a of rest) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+    if (!a.startsWith('-')) return false;
+  }
+  return false;
+}
+
+export async function cli(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  const hot = verb ? HOT[verb] : undefined;
+  try {
+    if (hot && !wantsHelp(rest)) return await hot(rest);
+    const { yargsMain } = await import('./yargs-app.js');
+    return await yargsMain(argv);
+  } catch (e) {
+    return reportError(e);
+  }
+}
