@@ -1,7 +1,7 @@
 /* child.c: the `run` child, from fork() to execvpe(). Every failure goes to
  * the monitor through sync.c ("125 <message>"). Order matters:
  * user ns (+ sync point: cgroups joined, maps written) -> mount/uts/pid/
- * net/ipc/cgroup ns -> lo up -> [--net-sync-fd: caller plumbs the netns] -> [--pid-ns: fork PID 1] -> private / ->
+ * net/ipc/cgroup ns -> lo up, ping groups -> [--net-sync-fd: caller plumbs the netns] -> [--pid-ns: fork PID 1] -> private / ->
  * overlay -> /proc /sys /dev --bind -> pivot_root -> hostname ->
  * [--pid-ns: PID 1 forks CMD] -> cwd -> caps, user -> seccomp -> exec. */
 #include "shim.h"
@@ -43,8 +43,10 @@ void child_run(const struct opts *o, const struct child_io *io,
 		userns_child_enter(us, o->ns.user);
 	if (unshare(unshare_flags(&o->ns)) < 0)
 		die_errno(NULL, "unshare(namespaces)");
-	if (o->ns.net)
+	if (o->ns.net) {
 		netns_lo_up();
+		netns_ping_groups();
+	}
 	if (o->net_sync_fd >= 0)
 		netsync_child(o->net_sync_fd);
 	if (o->ns.pid)

@@ -1,6 +1,9 @@
-/* netns.c: a new network namespace has only `lo`, and it is down: bring it up. */
+/* netns.c: a new network namespace has only `lo`, and it is down: bring it up.
+ * Its ping_group_range starts at "1 0" (nobody may open ICMP echo sockets):
+ * widen it, as Docker does, so ping works without CAP_NET_RAW. */
 #include "shim.h"
 
+#include <fcntl.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,4 +25,28 @@ void netns_lo_up(void)
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
 		die_errno(NULL, "bring lo up (SIOCSIFFLAGS)");
 	close(s);
+}
+
+static int write_ping_range(const char *range)
+{
+	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, range, strlen(range));
+	close(fd);
+	return n == (ssize_t)strlen(range) ? 0 : -1;
+}
+
+/* Every group may ping; in a user namespace with a short gid map the kernel
+ * refuses unmapped gids, so fall back to the groups mapped there, then to 0.
+ * Best effort: a netns where neither is allowed keeps the kernel's default. */
+void netns_ping_groups(void)
+{
+	if (write_ping_range("0 2147483647") == 0)
+		return;
+	if (write_ping_range("0 65535") == 0)
+		return;
+	(void)write_ping_range("0 0");
 }

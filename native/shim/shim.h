@@ -157,6 +157,7 @@ void procfs_mount_new(int rootfd); /* fresh procfs + Podman's masks */
 /* ---- netns.c / cgroup.c / caps.c / seccomp.c ----------------------------- */
 
 void netns_lo_up(void);
+void netns_ping_groups(void);
 /* netsync.c: --net-sync-fd. In the child, once its network namespace exists:
  * send "<host pid>\n", wait for "1" (the caller configured the namespace). */
 void netsync_child(int fd);

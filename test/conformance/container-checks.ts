@@ -35,6 +35,17 @@ export const CONTAINER_CHECKS: Check[] = [
     },
   },
   {
+    // A new netns starts at "1 0": nobody may open ICMP echo sockets. Docker widens it to all groups.
+    name: 'container: its own network namespace lets groups open ICMP echo sockets (ping_group_range)',
+    async run(r, b) {
+      const res = await r.run(['run', '--rm', '--backend', b, '--', 'cat', '/proc/sys/net/ipv4/ping_group_range']);
+      assert.equal(res.code, 0, res.stderr);
+      const [low, high] = res.stdout.trim().split(/\s+/).map(Number);
+      assert.equal(low, 0, res.stdout);
+      assert.ok(high! >= 65535, `groups 0..65535 at least may ping: ${res.stdout}`);
+    },
+  },
+  {
     name: 'container: reduced capabilities, no_new_privs, masked /proc, refused syscalls',
     async run(r, b) {
       const res = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c',

@@ -135,10 +135,16 @@ test('KVM probe: a verdict at once when /dev/kvm is absent, cached for this boot
   assert.match(v.detail, /absent/);
   const boot = bootId();
   if (boot) {
-    const stored = JSON.parse(readFileSync(cacheFile(cacheDir, boot), 'utf8')) as Record<string, unknown>;
-    assert.deepEqual(stored[`microvm-kvm-boot-${process.getuid?.() ?? 0}`], v);
-    // A second call answers from the cache even if the device appeared meanwhile.
-    assert.deepEqual(await kvmUsable({ ...input, dev: '/dev/null' }), v);
+    const key = `microvm-kvm-boot-${process.getuid?.() ?? 0}`;
+    const read = () => (JSON.parse(readFileSync(cacheFile(cacheDir, boot), 'utf8')) as Record<string, { inputs: Record<string, unknown>; value: unknown }>)[key];
+    // Cached with the inputs it was made from (ADR 0004): the device path is one of them.
+    assert.deepEqual(read()?.value, v);
+    assert.match(String(read()?.inputs.dev), /no-such-kvm@absent$/);
+    // The same inputs answer from the cache; another device is a new verdict, never the stale one.
+    assert.deepEqual(await kvmUsable(input), v);
+    const other = await kvmUsable({ ...input, dev: join(work, 'other-kvm') });
+    assert.match(other.detail, /other-kvm absent/);
+    assert.match(String(read()?.inputs.dev), /other-kvm@absent$/);
   }
   assert.ok(kvmProbeArgv(input).includes('kvm'));
 });

@@ -82,7 +82,7 @@ export const OVERRIDES: Record<string, Override> = {
   'berth pull debian:bookworm': () => [{ sh: 'berth pull --help', stdout: /debian:SUITE\[\/VARIANT\]/ }],
   // IMAGE stands for a server image: busybox's default command (sh) would exit at once, taking db off the network.
   'berth run -d --name db --network web IMAGE': () => [{ sh: 'berth run -d --name db --network web busybox -- sleep 3600', netns: true }],
-  'berth run --network web IMAGE -- ping -c 1 db': () => [{ sh: 'berth run --network web busybox -- ping -c 1 db', netns: true, stdout: /1 packets received/ }],
+  'berth run --network web --cap-add NET_RAW IMAGE -- ping -c 1 db': () => [{ sh: 'berth run --network web --cap-add NET_RAW busybox -- ping -c 1 db', netns: true, stdout: /1 packets received/ }],
   'berth --help, berth run --help, ...': () => [{ sh: 'berth --help', helpAll: true }],
 };
 
