@@ -31,11 +31,11 @@ await build({
     'microvm-driver': 'src/drivers/microvm/microvm-driver.ts',
     'microvm-probe': 'src/drivers/microvm/microvm-probe.ts',
     checkpoints: 'src/api/checkpoints.ts',
-    'vm-monitor': 'src/drivers/shared/vm-monitor-main.ts',
+    'vm-monitor': 'src/drivers/vm/vm-monitor-main.ts',
     'image-sources': 'src/images/sources/index.ts',
     'api-export': 'src/api/export.ts',
     'registry-login': 'src/images/registry/login.ts',
-    'network-attach': 'src/drivers/shared/network-attach.ts',
+    'network-attach': 'src/network/attach/network-attach.ts',
     networks: 'src/api/networks.ts',
     'port-spec': 'src/network/port-spec.ts',
   },
@@ -54,7 +54,7 @@ const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.
   // argv builders) never make hot modules lazily initialised.
   '../images/unpack/remove-layer.js': './remove-layer.mjs', '../images/oci-image.js': './oci-image.mjs', '../images/debian/debian-image.js': './debian-image.mjs',
   './sources/index.js': './image-sources.mjs', '../images/sources/index.js': './image-sources.mjs', './api/export.js': './api-export.mjs', './images/registry/login.js': './registry-login.mjs',
-  './network-attach.js': './network-attach.mjs', './api/networks.js': './networks.mjs', './network/port-spec.js': './port-spec.mjs' };
+  '../../network/attach/network-attach.js': './network-attach.mjs', './api/networks.js': './networks.mjs', './network/port-spec.js': './port-spec.mjs' };
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -66,7 +66,8 @@ await build({
   plugins: [{
     name: 'cold-modules',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml\/uml-driver|uml\/uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|network-attach|microvm\/microvm-driver|microvm\/microvm-probe|api\/checkpoints)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml\/uml-driver|uml\/uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm\/microvm-driver|microvm\/microvm-probe|api\/checkpoints)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+      b.onResolve({ filter: /^\.\.\/\.\.\/network\/attach\/network-attach\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
       b.onResolve({ filter: /^\.\.\/images\/(unpack\/remove-layer|oci-image|debian\/debian-image|sources\/index)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
     },
   }],

@@ -18,7 +18,7 @@ export async function exportEnv(ctx: Context, envRef: string, out: string | Writ
   }
   const [{ mergedTar }, { makeIdMapper }, { rootlessIdMaps }, { shimPath }, { unshareArgv }, { spawnSync }] = await Promise.all([
     import('../images/sources/merged-tree.js'), import('../images/commit/layer.js'), import('../host/id-maps.js'),
-    import('../host/native-paths.js'), import('../drivers/shared/shim-cmdline.js'), import('node:child_process'),
+    import('../host/native-paths.js'), import('../host/shim-cmdline.js'), import('node:child_process'),
   ]);
   const maps = record.rootless ? rootlessIdMaps() : undefined;
   const binds = new Set([...PLACEHOLDERS, ...record.spec.mounts.map((m) => m.target.replace(/^\/+/, ''))]);

@@ -10,7 +10,7 @@
  * layers fit in one mount option), `empty` (the bottom layer: overlayfs needs two lower dirs)
  * and `merged` (the mount point). The mount dies with the namespace; nothing is left mounted.
  */
-import { unshareArgv, type IdMap } from '../drivers/shared/shim-cmdline.js';
+import { unshareArgv, type IdMap } from '../host/shim-cmdline.js';
 import { BLOCK_SIZE } from './disk-size.js';
 
 export const STAGE_EMPTY = 'empty';

@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import type { IdMap } from '../drivers/shared/shim-cmdline.js';
+import type { IdMap } from './shim-cmdline.js';
 import { parseSubidFile } from './probes/subids.js';
 
 export interface IdMaps { uid: IdMap[]; gid: IdMap[]; full: boolean }

@@ -5,11 +5,11 @@
  */
 import type { Capabilities, Probe, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
-import type { ShimIsolation } from '../shared/shim-cmdline.js';
-import { ShimDriver } from '../shared/shim-driver.js';
+import type { ShimIsolation } from '../../host/shim-cmdline.js';
+import { ShimDriver } from '../shim/shim-driver.js';
 import { CHROOT_ISOLATION } from './chroot-cmdline.js';
 import { probeChroot } from './chroot-probe.js';
-import { networkProblems, SHIM_NETWORK_MODES } from '../shared/network-validate.js';
+import { networkProblems, SHIM_NETWORK_MODES } from '../common/network-validate.js';
 
 const CAPABILITIES: Capabilities = {
   isolation: 'filesystem',

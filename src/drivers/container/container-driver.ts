@@ -8,13 +8,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Capabilities, EnvStats, Handle, Probe, Problem, Status, ExitResult, StopOptions } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
 import type { EnvRecord } from '../../core/env-store.js';
-import type { ShimIsolation } from '../shared/shim-cmdline.js';
-import { ShimDriver } from '../shared/shim-driver.js';
+import type { ShimIsolation } from '../../host/shim-cmdline.js';
+import { ShimDriver } from '../shim/shim-driver.js';
 import { probeContainer } from './container-probe.js';
 import { effectiveCaps, ALL_CAPS } from './capabilities-list.js';
 import { readCgroupHost, planCgroups, applyPlan, joinDirs, removeCgroups, oomKilled, freeze, thaw, stats as cgroupStats, describeCgroups, type CgroupPlan } from '../../host/cgroups/index.js';
 import { DriverError, SpecError } from '../../core/errors.js';
-import { networkProblems, SHIM_NETWORK_MODES } from '../shared/network-validate.js';
+import { networkProblems, SHIM_NETWORK_MODES } from '../common/network-validate.js';
 
 const CAPABILITIES: Capabilities = {
   isolation: 'namespaces',

@@ -1,7 +1,7 @@
 /** What the microvm backend offers and refuses (data, loaded on the hot path without the driver). */
 import type { Capabilities, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
-import { VM_NETWORK_MODES, vmNetworkProblems } from '../shared/network-validate.js';
+import { VM_NETWORK_MODES, vmNetworkProblems } from '../common/network-validate.js';
 import { accessSync, constants } from 'node:fs';
 
 /** Instant: is /dev/kvm there for this user? (Whether it really boots is the cached boot probe's call.) */

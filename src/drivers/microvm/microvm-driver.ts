@@ -3,30 +3,30 @@
  * berth's guest init and the virtio module closure, the image's shared ext4 base under a
  * per-environment qcow2 overlay (src/disks), the control channel on a virtconsole (/dev/hvc0)
  * and QMP on unix sockets in a short runtime dir. The detached VM monitor
- * (src/drivers/shared/vm-monitor.ts) owns the QEMU process, as for uml.
+ * (src/drivers/vm/vm-monitor.ts) owns the QEMU process, as for uml.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Capabilities, Driver, ExecOptions, Handle, PreparedEnv, Probe, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
-import { VmDriver, type VmStartPlan } from '../shared/vm-driver.js';
-import { mainRequest, execRequest } from '../shared/guest-requests.js';
+import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
+import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError, KernelError } from '../../core/errors.js';
 import { findNative, notBuilt, packageRoot } from '../../host/native-paths.js';
 import { hostTscKhz } from '../../host/tsc.js';
 import { resolveKernel } from '../../kernels/resolve.js';
-import { diskProgress, firstUseOptions } from '../shared/first-use.js';
+import { diskProgress, firstUseOptions } from '../vm/first-use.js';
 import { buildInitramfs } from '../../kernels/initramfs.js';
 import { baseForEnvironment, createQcow2Overlay, disksDirOf } from '../../disks/index.js';
 import { kvmUsable } from './kvm-probe.js';
 import { chooseAccel } from './microvm-accel.js';
 import { toPortForward } from './port-forwards.js';
-import { checkHostPortsFree } from '../shared/host-ports.js';
-import { userNetState } from '../shared/user-net-guest.js';
+import { checkHostPortsFree } from '../../network/attach/host-ports.js';
+import { userNetState } from '../vm/user-net-guest.js';
 import { NETWORK_FILE } from '../../network/network-state.js';
-import { isBridgeNetwork, withVmBridge, type VmBridge } from '../shared/vm-network.js';
+import { isBridgeNetwork, withVmBridge, type VmBridge } from '../vm/vm-network.js';
 import type { PortForward } from './qemu-cmdline.js';
 import { MAX_NETWORK_MTU } from '../../network/net-cmdline.js';
 import { MICROVM_CAPABILITIES, MICROVM_DEFAULT_MEMORY, validateMicrovm } from './microvm-capabilities.js';

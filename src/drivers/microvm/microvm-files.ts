@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PortForward } from './qemu-cmdline.js';
-import type { VmBridge } from '../shared/vm-network.js';
+import type { VmBridge } from '../vm/vm-network.js';
 
 export interface MicrovmFiles {
   kernel: string;

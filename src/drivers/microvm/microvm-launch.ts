@@ -1,9 +1,9 @@
 /** The VmLaunch of a microvm environment: the QEMU argv, the ctl socket it listens on. Pure. */
-import type { VmLaunch } from '../shared/vm-launch.js';
+import type { VmLaunch } from '../vm/vm-launch.js';
 import { guestAppend, qemuArgv } from './qemu-cmdline.js';
 import { ctlSocket, qmpSocket, type MicrovmFiles } from './microvm-files.js';
 
-import { USER_NET_ARG } from '../shared/user-net-guest.js';
+import { USER_NET_ARG } from '../vm/user-net-guest.js';
 
 export interface MicrovmLaunchInput {
   files: MicrovmFiles;

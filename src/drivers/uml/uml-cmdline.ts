@@ -5,7 +5,7 @@
  * as PID 1 from the initramfs (the guest boot contract in docs/guest-protocol.md).
  */
 import { SpecError } from '../../core/errors.js';
-import { USER_NET_ARG } from '../shared/user-net-guest.js';
+import { USER_NET_ARG } from '../vm/user-net-guest.js';
 
 export interface UmlCmdline {
   kernel: string;

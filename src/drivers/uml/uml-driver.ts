@@ -1,7 +1,7 @@
 /**
  * uml backend: the image's files on a shared ext4 base disk plus a per-environment ubd COW
  * file, booted by a User-mode Linux kernel as the calling user, with berth's init as PID 1.
- * A detached VM monitor (src/drivers/shared/vm-monitor.ts) owns the kernel process; this
+ * A detached VM monitor (src/drivers/vm/vm-monitor.ts) owns the kernel process; this
  * driver prepares the disk, starts the monitor and talks to it over its unix socket.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -10,18 +10,18 @@ import { execa } from 'execa';
 import type { Capabilities, Driver, ExecOptions, Handle, PreparedEnv, Probe, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
-import { VmDriver, type VmStartPlan } from '../shared/vm-driver.js';
-import { mainRequest, execRequest } from '../shared/guest-requests.js';
+import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
+import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError } from '../../core/errors.js';
 import { umlArgv } from './uml-cmdline.js';
 import { findSlirp } from './slirp-helper.js';
-import { userNetState } from '../shared/user-net-guest.js';
+import { userNetState } from '../vm/user-net-guest.js';
 import { NETWORK_FILE } from '../../network/network-state.js';
-import { withVmBridge, type VmBridge } from '../shared/vm-network.js';
-import { checkHostPortsFree } from '../shared/host-ports.js';
+import { withVmBridge, type VmBridge } from '../vm/vm-network.js';
+import { checkHostPortsFree } from '../../network/attach/host-ports.js';
 import { resolveUmlKernel } from './uml-kernel.js';
-import { diskProgress, firstUseOptions } from '../shared/first-use.js';
+import { diskProgress, firstUseOptions } from '../vm/first-use.js';
 import { umlInitramfs } from './uml-initramfs.js';
 import { baseForEnvironment, disksDirOf } from '../../disks/index.js';
 import { probeUml } from './uml-probe.js';

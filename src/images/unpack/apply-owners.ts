@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ImageError } from '../../core/errors.js';
 import { rootlessIdMaps } from '../../host/id-maps.js';
 import { shimPath } from '../../host/native-paths.js';
-import { unshareArgv } from '../../drivers/shared/shim-cmdline.js';
+import { unshareArgv } from '../../host/shim-cmdline.js';
 import { maxMappedId } from './owner-plan.js';
 
 let saidNoSubids = false;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { ImageError } from '../../core/errors.js';
 import { rootlessIdMaps } from '../../host/id-maps.js';
 import { shimPath } from '../../host/native-paths.js';
-import { rmtreeArgv } from '../../drivers/shared/shim-cmdline.js';
+import { rmtreeArgv } from '../../host/shim-cmdline.js';
 import { removeTree } from '../../host/probes/overlayfs.js';
 
 export function removeLayerDir(dir: string, rootless: boolean): void {

@@ -35,7 +35,7 @@ test('exec and rmtree argv', () => {
 });
 
 test('log cap and rotation are passed to the shim together', async () => {
-  const { shimRunArgv } = await import('../../../src/drivers/shared/shim-cmdline.js');
+  const { shimRunArgv } = await import('../../../src/host/shim-cmdline.js');
   const argv = shimRunArgv({ ...base, rootless: false, uidMaps: [], gidMaps: [], isolation: { proc: 'new', sys: 'new-ro', pidNs: true, caps: ['KILL'], seccomp: 'default', cgroups: ['/cg/a'] }, logMaxBytes: 1024, logMaxFiles: 3 });
   const at = argv.indexOf('--log-max-size');
   assert.deepEqual(argv.slice(at, at + 4), ['--log-max-size', '1024', '--log-max-files', '3']);
@@ -45,7 +45,7 @@ test('log cap and rotation are passed to the shim together', async () => {
 });
 
 test('unshare argv carries the maps and the command', async () => {
-  const { unshareArgv } = await import('../../../src/drivers/shared/shim-cmdline.js');
+  const { unshareArgv } = await import('../../../src/host/shim-cmdline.js');
   assert.deepEqual(unshareArgv('/s', [{ inside: 0, outside: 1000, count: 1 }], [{ inside: 0, outside: 1000, count: 1 }], ['mke2fs', '-d', 'x']),
     ['/s', 'unshare', '--uid-map', '0 1000 1', '--gid-map', '0 1000 1', '--', 'mke2fs', '-d', 'x']);
 });

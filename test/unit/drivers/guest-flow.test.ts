@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GuestFlow } from '../../../src/drivers/shared/guest-flow.js';
+import { GuestFlow } from '../../../src/drivers/vm/guest-flow.js';
 
 test('GuestFlow keeps at most the window in flight, cutting frames, and goes on as acks arrive', () => {
   const written: Buffer[] = [];

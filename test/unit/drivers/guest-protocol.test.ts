@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   FrameDecoder, FrameType as F, HEADER_LEN, MAX_PAYLOAD, ProtocolError, encodeFrame, encodeData, encodeStart, decodeStart,
   encodeExit, decodeExit, encodeResize, decodeResize, encodeU32, decodeU32,
-} from '../../../src/drivers/shared/guest-protocol.js';
+} from '../../../src/drivers/vm/guest-protocol.js';
 
 test('a frame is type, session (LE), length (LE), payload', () => {
   const f = encodeFrame(F.STDOUT, 0x01020304, 'hi');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGuestPs } from '../../../src/drivers/shared/guest-ps.js';
+import { parseGuestPs } from '../../../src/drivers/vm/guest-ps.js';
 
 test('parseGuestPs: the guest\'s processes with users; kernel threads, zombies and the lister left out', () => {
   const out = [

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootFailureReason } from '../../../src/drivers/shared/vm-monitor.js';
-import { criRecords, criRecordBytes, criTime } from '../../../src/drivers/shared/cri-writer.js';
+import { bootFailureReason } from '../../../src/drivers/vm/vm-monitor.js';
+import { criRecords, criRecordBytes, criTime } from '../../../src/drivers/vm/cri-writer.js';
 import { parseCriLine, rfc3339Nanos } from '../../../src/core/cri-log.js';
 
 test('the reason a kernel did not boot comes from its console', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killOrder, parseProcStat } from '../../../src/drivers/shared/vm-processes.js';
+import { killOrder, parseProcStat } from '../../../src/drivers/vm/vm-processes.js';
 
 test('parseProcStat reads state, parent and group past a command name with blanks and parentheses', () => {
   assert.deepEqual(parseProcStat(42, '42 (linux (uml) x) t 40 40 40 0 -1'), { pid: 42, state: 't', ppid: 40, pgid: 40 });

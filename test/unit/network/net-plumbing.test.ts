@@ -58,7 +58,7 @@ test('--network values', () => {
 });
 
 test('the shim is told to wait for the network handshake after the namespace flags', async () => {
-  const { shimRunArgv } = await import('../../../src/drivers/shared/shim-cmdline.js');
+  const { shimRunArgv } = await import('../../../src/host/shim-cmdline.js');
   const argv = shimRunArgv({
     shim: '/s', stateDir: '/e', logFile: '/e/l', layers: ['/l'], upper: '/u', work: '/w', rootfs: '/r', rootless: false, uidMaps: [], gidMaps: [],
     hostname: 'h', env: {}, workdir: '/', user: { uid: 0, gid: 0, groups: [], home: '/' }, binds: [], tty: false, interactive: false, detach: true,

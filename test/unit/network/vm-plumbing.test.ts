@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { tapName, tapCreateBatch, guestMac } from '../../../src/network/net-cmdline.js';
 import { reachableNameserver } from '../../../src/network/resolv.js';
 import { qemuArgv } from '../../../src/drivers/microvm/qemu-cmdline.js';
-import { vmNetworkProblems } from '../../../src/drivers/shared/network-validate.js';
+import { vmNetworkProblems } from '../../../src/drivers/common/network-validate.js';
 import { defaultSpec } from '../../../src/core/spec.js';
 
 test('a VM\'s tap: a short stable name, plugged into the bridge and up', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { microvmLaunch } from '../../../../src/drivers/microvm/microvm-launch.js';
-import { USER_NET_ARG } from '../../../../src/drivers/shared/user-net-guest.js';
+import { USER_NET_ARG } from '../../../../src/drivers/vm/user-net-guest.js';
 import type { MicrovmFiles } from '../../../../src/drivers/microvm/microvm-files.js';
 import { toPortForward } from '../../../../src/drivers/microvm/port-forwards.js';
 import { chooseAccel, parseAccel } from '../../../../src/drivers/microvm/microvm-accel.js';

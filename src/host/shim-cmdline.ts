@@ -3,7 +3,7 @@
  * container backends differ only in the isolation options they pass; no I/O here, so unit
  * tests pin the exact argv.
  */
-import type { ResolvedUser } from '../../core/user-spec.js';
+import type { ResolvedUser } from '../core/user-spec.js';
 
 export interface IdMap { inside: number; outside: number; count: number }
 

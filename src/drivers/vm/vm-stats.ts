@@ -7,7 +7,7 @@ import type { EnvStats } from '../driver.js';
 import { processesMentioning } from './vm-processes.js';
 import { tapBytes } from '../../host/proc-usage.js';
 import { readNetworkState } from '../../network/network-state.js';
-import { processStats } from './process-stats.js';
+import { processStats } from '../common/process-stats.js';
 
 export function vmStats(envDir: string, monitorPid: number, guestMemoryBytes: number): EnvStats {
   const pids = processesMentioning(envDir).filter((p) => p !== monitorPid);

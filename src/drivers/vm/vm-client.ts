@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 import { FrameDecoder, FrameType as F, encodeFrame, encodeResize, encodeStart, encodeU32, decodeExit, type Frame, type StartRequest, type ExitPayload } from './guest-protocol.js';
 import type { ExitResult } from '../driver.js';
-import { signalName } from './spawn-wait.js';
+import { signalName } from '../common/spawn-wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SESSION = 1;

@@ -31,7 +31,7 @@ export function isBridgeNetwork(spec: EnvSpec): boolean {
   return parseNetworkMode(spec.network, 'none').kind === 'bridge';
 }
 
-const attachModule = () => import('./network-attach.js');
+const attachModule = () => import('../../network/attach/network-attach.js');
 
 /**
  * Before anything is built: lease an address on the bridge network, check -p, and write the

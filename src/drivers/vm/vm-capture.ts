@@ -2,7 +2,7 @@
  * A VM exec with ExecOptions.stdio 'pipe' (the library's captured exec): stdin is `input` (then
  * EOF), stdout and stderr are collected apart and streamed to onStdout/onStderr, and a timeout
  * sends TERM, then KILL 2 s later, through the guest protocol. The counterpart of
- * src/drivers/shared/exec-io.ts for the backends whose exec goes through the VM monitor.
+ * src/drivers/shim/exec-io.ts for the backends whose exec goes through the VM monitor.
  */
 import { constants } from 'node:os';
 import type { ExecOptions, ExitResult } from '../driver.js';

@@ -2,7 +2,7 @@
 import type { EnvStats } from '../driver.js';
 import { processesInMountNs } from '../../host/ns-processes.js';
 import { netnsBytes } from '../../host/proc-usage.js';
-import { processStats } from './process-stats.js';
+import { processStats } from '../common/process-stats.js';
 
 /** `child`: the environment's command; its mount namespace holds them all, its network namespace their traffic. */
 export function shimStats(child: number): EnvStats {

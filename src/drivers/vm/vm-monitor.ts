@@ -16,7 +16,7 @@ import { CriWriter } from './cri-writer.js';
 import { MONITOR_PID, type VmMonitorConfig } from './vm-monitor-config.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
-import { signalName } from './spawn-wait.js';
+import { signalName } from '../common/spawn-wait.js';
 import { listenRelayedPorts } from './vm-port-relay.js';
 import { GuestFlow } from './guest-flow.js';
 import { HostsSync } from './vm-hosts-sync.js';

@@ -10,26 +10,26 @@ import type { Capabilities, Driver, EnvStats, ExecOptions, ExitResult, Handle, P
 import type { BackendName, EnvSpec } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { runExecHelper } from './exec-io.js';
-import { shimExecArgv, shimRunArgv, rmtreeArgv, type ShimIsolation } from './shim-cmdline.js';
+import { shimExecArgv, shimRunArgv, rmtreeArgv, type ShimIsolation } from '../../host/shim-cmdline.js';
 import { rootlessIdMaps, isMapped } from '../../host/id-maps.js';
 import { shimPath } from '../../host/native-paths.js';
 import { resolveUser, type ResolvedUser } from '../../core/user-spec.js';
 import { commandEnv } from '../../core/env-vars.js';
 import { DriverError, StateError, SpecError } from '../../core/errors.js';
-import { killAll, sendSignal, stopWithGrace, waitForExit } from './monitor-control.js';
-import { runToExit, statusFromExit, forwardSignals } from './spawn-wait.js';
+import { killAll, sendSignal, stopWithGrace, waitForExit } from '../common/monitor-control.js';
+import { runToExit, statusFromExit, forwardSignals } from '../common/spawn-wait.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import type { Duplex } from 'node:stream';
 
 import { defaultNetworkOf, isPlumbed } from '../../network/network-mode.js';
 import { readImageFile } from '../../images/image-file.js';
-import { recoverHandle } from './recover-handle.js';
+import { recoverHandle } from '../common/recover-handle.js';
 
 const networkOf = (rec: EnvRecord): string => rec.spec.network ?? defaultNetworkOf(rec.backend);
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
 const needsNetworkModule = (rec: EnvRecord): boolean => isPlumbed(rec.spec.network, rec.backend) || rec.spec.ports.length > 0;
 
-const networkModule = () => import('./network-attach.js');
+const networkModule = () => import('../../network/attach/network-attach.js');
 
 export abstract class ShimDriver implements Driver {
   abstract readonly name: BackendName;

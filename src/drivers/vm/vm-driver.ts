@@ -23,13 +23,13 @@ import { captureSession } from './vm-capture.js';
 import { MONITOR_CONFIG, MONITOR_PID, CONSOLE_LOG, type VmMonitorConfig } from './vm-monitor-config.js';
 import { monitorEntry } from './vm-monitor-entry.js';
 import { killProcessesMentioning } from './vm-processes.js';
-import { signalNumber, waitForExit } from './monitor-control.js';
+import { signalNumber, waitForExit } from '../common/monitor-control.js';
 import { attachVmNetwork, releaseVmNetwork, VM_HOSTS_FILE } from './vm-network.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import { DriverError, StateError } from '../../core/errors.js';
-import { recoverHandle } from './recover-handle.js';
+import { recoverHandle } from '../common/recover-handle.js';
 
 /** What a backend tells the monitor beyond the common part. */
 export interface VmStartPlan {

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ExecOptions, ExitResult } from '../driver.js';
-import { statusFromExit } from './spawn-wait.js';
+import { statusFromExit } from '../common/spawn-wait.js';
 
 const KILL_GRACE_MS = 2_000;
 
