@@ -76,7 +76,10 @@ export interface GroupResult {
 }
 
 export class BenchFailure extends Error {
-  constructor(readonly row: string, message: string) {
+  constructor(
+    readonly row: string,
+    message: string,
+  ) {
     super(`${row}: ${message}`);
     this.name = 'BenchFailure';
   }
@@ -85,7 +88,8 @@ export class BenchFailure extends Error {
 export function defaultOptions(env: NodeJS.ProcessEnv = process.env): Options {
   const int = (v: string | undefined, d: number, min: number): number => {
     const n = v === undefined || v === '' ? d : Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`invalid benchmark setting ${JSON.stringify(v)}: want an integer >= ${min}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`invalid benchmark setting ${JSON.stringify(v)}: want an integer >= ${min}`);
     return n;
   };
   return {
@@ -145,7 +149,12 @@ export function measure(rows: Row[], opts: Options, onRound?: (round: number, to
   });
 }
 
-export async function runSuite(suite: Suite, ctx: SuiteContext, opts: Options, log: (s: string) => void = () => {}): Promise<GroupResult> {
+export async function runSuite(
+  suite: Suite,
+  ctx: SuiteContext,
+  opts: Options,
+  log: (s: string) => void = () => {},
+): Promise<GroupResult> {
   const base = { suite: suite.name, description: suite.description };
   const prepared = await suite.prepare(ctx);
   if (isUnavailable(prepared)) return { ...base, baseline: '', rows: [prepared] };
@@ -162,10 +171,7 @@ const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.t
 /** A Markdown table of one group (also readable in a terminal). */
 export function formatTable(g: GroupResult): string {
   const base = g.rows.find((r): r is Stats => !isUnavailable(r) && r.name === g.baseline);
-  const lines = [
-    '| command | median ms | min ms | max ms | ratio | runs |',
-    '|---|---:|---:|---:|---:|---:|',
-  ];
+  const lines = ['| command | median ms | min ms | max ms | ratio | runs |', '|---|---:|---:|---:|---:|---:|'];
   for (const r of g.rows) {
     const name = `\`${r.name.replace(/\|/g, '\\|')}\``;
     if (isUnavailable(r)) {
@@ -173,7 +179,9 @@ export function formatTable(g: GroupResult): string {
       continue;
     }
     const ratio = base ? `${(r.medianMs / base.medianMs).toFixed(2)}x` : 'n/a';
-    lines.push(`| ${name}${r.name === g.baseline ? ' (baseline)' : ''} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.maxMs)} | ${ratio} | ${r.samples.length} |`);
+    lines.push(
+      `| ${name}${r.name === g.baseline ? ' (baseline)' : ''} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.maxMs)} | ${ratio} | ${r.samples.length} |`,
+    );
   }
   if (!base && g.baseline) lines.push('', `Baseline \`${g.baseline}\` unavailable: no ratios.`);
   return lines.join('\n');

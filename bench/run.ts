@@ -65,7 +65,7 @@ export function renderSection(results: GroupResult[], opts: Options, earlier: Ma
     ...machineFacts(),
     `- Settings: ${opts.warmup} warm-up + ${opts.runs} measured runs per row, interleaved round-robin`,
   ];
-  for (const g of results) parts.push('', `### ${g.suite}`, '', g.description + '.', '', formatGroup(g));
+  for (const g of results) parts.push('', `### ${g.suite}`, '', `${g.description}.`, '', formatGroup(g));
   for (const [name, text] of earlier) if (!results.some((g) => g.suite === name)) parts.push('', text);
   return parts.join('\n');
 }
@@ -106,7 +106,10 @@ export function updateDoc(path: string, section: string): void {
 async function main(): Promise<number> {
   const repo = repoRoot();
   const opts = defaultOptions();
-  const wanted = (process.env.BENCH_SUITES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = (process.env.BENCH_SUITES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
   if (unknown.length) {
     console.error(`bench: unknown suite(s) ${unknown.join(', ')}; known: ${suites.map((s) => s.name).join(', ')}`);
@@ -118,7 +121,9 @@ async function main(): Promise<number> {
   for (const s of chosen) {
     console.error(`bench: ${s.name} (${opts.warmup} warm-up + ${opts.runs} runs)`);
     try {
-      const g = await runSuite(s, { repo }, opts, (line) => { if (process.stderr.isTTY) process.stderr.write(`\r${line}`); });
+      const g = await runSuite(s, { repo }, opts, (line) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+      });
       if (process.stderr.isTTY) process.stderr.write('\n');
       results.push(g);
       console.log(`\n### ${g.suite}\n\n${formatGroup(g)}\n`);
@@ -134,7 +139,10 @@ async function main(): Promise<number> {
   }
   try {
     const doc = join(repo, 'docs', 'benchmarks.md');
-    updateDoc(doc, renderSection(results, opts, existsSync(doc) ? earlierSections(readFileSync(doc, 'utf8')) : new Map()));
+    updateDoc(
+      doc,
+      renderSection(results, opts, existsSync(doc) ? earlierSections(readFileSync(doc, 'utf8')) : new Map()),
+    );
   } catch (e) {
     console.error(`bench: cannot update docs/benchmarks.md: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
@@ -146,7 +154,12 @@ async function main(): Promise<number> {
 const invokedDirectly = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
   main().then(
-    (code) => { process.exitCode = code; },
-    (e: unknown) => { console.error(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}`); process.exitCode = 1; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exitCode = 1;
+    },
   );
 }

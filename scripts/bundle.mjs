@@ -44,17 +44,40 @@ await build({
   format: 'esm',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
-  banner: { js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __berthCreateRequire } from 'node:module'; const require = __berthCreateRequire(import.meta.url);",
+  },
 });
 
 // The hot CLI: cold modules become imports of the ESM entries above.
-const COLD = { './build.js': './image-build.mjs', './yargs-app.js': './cli-cold.mjs', './api/doctor.js': './doctor.mjs', './progress.js': './progress.mjs', './oci-image.js': './oci-image.mjs', './ref.js': './image-ref.mjs', './api/disks.js': './disks.mjs', './disks.js': './disks.mjs', './api/kernels.js': './kernels.mjs', './uml/uml-driver.js': './uml-driver.mjs', './uml/uml-probe.js': './uml-probe.mjs',
-  './microvm/microvm-driver.js': './microvm-driver.mjs', './microvm/microvm-probe.js': './microvm-probe.mjs', './api/checkpoints.js': './checkpoints.mjs',
+const COLD = {
+  './build.js': './image-build.mjs',
+  './yargs-app.js': './cli-cold.mjs',
+  './api/doctor.js': './doctor.mjs',
+  './progress.js': './progress.mjs',
+  './oci-image.js': './oci-image.mjs',
+  './ref.js': './image-ref.mjs',
+  './api/disks.js': './disks.mjs',
+  './disks.js': './disks.mjs',
+  './api/kernels.js': './kernels.mjs',
+  './uml/uml-driver.js': './uml-driver.mjs',
+  './uml/uml-probe.js': './uml-probe.mjs',
+  './microvm/microvm-driver.js': './microvm-driver.mjs',
+  './microvm/microvm-probe.js': './microvm-probe.mjs',
+  './api/checkpoints.js': './checkpoints.mjs',
   // src/api/images.ts reaches these by longer paths; external too, so their graphs (unpack, shim
   // argv builders) never make hot modules lazily initialised.
-  '../images/unpack/remove-layer.js': './remove-layer.mjs', '../images/oci-image.js': './oci-image.mjs', '../images/debian/debian-image.js': './debian-image.mjs',
-  './sources/index.js': './image-sources.mjs', '../images/sources/index.js': './image-sources.mjs', './api/export.js': './api-export.mjs', './images/registry/login.js': './registry-login.mjs',
-  '../../network/attach/network-attach.js': './network-attach.mjs', './api/networks.js': './networks.mjs', './network/port-spec.js': './port-spec.mjs' };
+  '../images/unpack/remove-layer.js': './remove-layer.mjs',
+  '../images/oci-image.js': './oci-image.mjs',
+  '../images/debian/debian-image.js': './debian-image.mjs',
+  './sources/index.js': './image-sources.mjs',
+  '../images/sources/index.js': './image-sources.mjs',
+  './api/export.js': './api-export.mjs',
+  './images/registry/login.js': './registry-login.mjs',
+  '../../network/attach/network-attach.js': './network-attach.mjs',
+  './api/networks.js': './networks.mjs',
+  './network/port-spec.js': './port-spec.mjs',
+};
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -63,13 +86,27 @@ await build({
   outExtension: { '.js': '.cjs' },
   define: { 'import.meta.url': '__berthModuleUrl' },
   banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [{
-    name: 'cold-modules',
-    setup(b) {
-      b.onResolve({ filter: /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml\/uml-driver|uml\/uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm\/microvm-driver|microvm\/microvm-probe|api\/checkpoints)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
-      b.onResolve({ filter: /^\.\.\/\.\.\/network\/attach\/network-attach\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
-      b.onResolve({ filter: /^\.\.\/images\/(unpack\/remove-layer|oci-image|debian\/debian-image|sources\/index)\.js$/ }, (a) => ({ path: COLD[a.path], external: true }));
+  plugins: [
+    {
+      name: 'cold-modules',
+      setup(b) {
+        b.onResolve(
+          {
+            filter:
+              /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml\/uml-driver|uml\/uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm\/microvm-driver|microvm\/microvm-probe|api\/checkpoints)\.js$/,
+          },
+          (a) => ({ path: COLD[a.path], external: true }),
+        );
+        b.onResolve({ filter: /^\.\.\/\.\.\/network\/attach\/network-attach\.js$/ }, (a) => ({
+          path: COLD[a.path],
+          external: true,
+        }));
+        b.onResolve(
+          { filter: /^\.\.\/images\/(unpack\/remove-layer|oci-image|debian\/debian-image|sources\/index)\.js$/ },
+          (a) => ({ path: COLD[a.path], external: true }),
+        );
+      },
     },
-  }],
+  ],
 });
 chmodSync('dist/berth.cjs', 0o755);

@@ -34,8 +34,10 @@ for (const h of HELPERS) {
   const strip = spawnSync('strip', ['--strip-all', dest], { encoding: 'utf8' });
   if (strip.status !== 0) fail(`strip ${dest}: ${strip.stderr || strip.error}`);
   chmodSync(dest, 0o755);
-  if (elfInterpreted(dest)) fail(`${dest} is dynamically linked (it needs ld.so); build with LDFLAGS=-static and Debian's libc6-dev`);
+  if (elfInterpreted(dest))
+    fail(`${dest} is dynamically linked (it needs ld.so); build with LDFLAGS=-static and Debian's libc6-dev`);
   const ldd = spawnSync('ldd', [dest], { encoding: 'utf8' });
-  if (ldd.status === 0 && !/statically linked/.test(ldd.stdout)) fail(`${dest} is dynamically linked: ${ldd.stdout.trim()}`);
+  if (ldd.status === 0 && !/statically linked/.test(ldd.stdout))
+    fail(`${dest} is dynamically linked: ${ldd.stdout.trim()}`);
 }
 console.error(`prebuilt: ${HELPERS.join(', ')} -> ${out} (static)`);

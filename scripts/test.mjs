@@ -7,7 +7,10 @@ const dirs = ['build/test/unit', 'build/test/integration', 'build/test/conforman
 // The passes on the other supported Node versions (one long file) start first, so that the rest
 // of the suite runs beside them rather than after them.
 const longFirst = (f) => (f.endsWith('/other-node-versions.test.js') ? 0 : 1);
-const files = spawnSync('find', [...dirs, '-name', '*.test.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort()
+const files = spawnSync('find', [...dirs, '-name', '*.test.js'], { encoding: 'utf8' })
+  .stdout.split('\n')
+  .filter(Boolean)
+  .sort()
   .sort((a, b) => longFirst(a) - longFirst(b));
 if (files.length === 0) {
   console.error('no test files found under build/test: run npm run build');

@@ -6,7 +6,22 @@
  *   const r = await env.exec(['true']);
  */
 import { makeContext, type Context, type ContextOptions } from './api/context.js';
-import { removeLabelled, createAndStart, listEnvs, inspectEnv, execIn, stopEnv, killEnv, removeEnv, waitEnv, pauseEnv, resumeEnv, statsOf, processesOf, type CreateHooks } from './api/lifecycle.js';
+import {
+  removeLabelled,
+  createAndStart,
+  listEnvs,
+  inspectEnv,
+  execIn,
+  stopEnv,
+  killEnv,
+  removeEnv,
+  waitEnv,
+  pauseEnv,
+  resumeEnv,
+  statsOf,
+  processesOf,
+  type CreateHooks,
+} from './api/lifecycle.js';
 import { Environment } from './api/environment.js';
 import type { WaitStrategy } from './api/wait-for.js';
 import { parseLabelSelector } from './api/labels.js';
@@ -52,7 +67,13 @@ export type { NetworkRecord } from './network/network-store.js';
 export type { NetworkState } from './network/network-state.js';
 export type { DoctorReport } from './api/doctor.js';
 export { BACKEND_NAMES } from './core/spec.js';
-export { configFiles, requestedBackend, BACKEND_SETTINGS, type BackendRequest, type BackendSetting } from './core/backend-setting.js';
+export {
+  configFiles,
+  requestedBackend,
+  BACKEND_SETTINGS,
+  type BackendRequest,
+  type BackendSetting,
+} from './core/backend-setting.js';
 export { describeChoice } from './drivers/choice-text.js';
 
 /** `pull: true` (the earlier boolean) still means 'always'. */
@@ -71,7 +92,12 @@ function specOf(input: SpecInput): { spec: EnvSpec; source: string } {
   const req = requestedBackend(spec.backend);
   const policy = pullPolicyOf(pull);
   return {
-    spec: defaultSpec({ ...spec, backend: req.backend, security: { ...base.security, ...spec.security }, ...(policy ? { pull: policy } : {}) }),
+    spec: defaultSpec({
+      ...spec,
+      backend: req.backend,
+      security: { ...base.security, ...spec.security },
+      ...(policy ? { pull: policy } : {}),
+    }),
     source: req.source,
   };
 }
@@ -153,7 +179,11 @@ export function get(ref: string, opts: ContextOptions = {}): Environment {
   return new Environment(ctx, rec.id, rec.name, rec.backend, rec.choice);
 }
 
-export function exec(ref: string, argv: string[], opts: Partial<ExecOptions> & ContextOptions = {}): Promise<ExitResult> {
+export function exec(
+  ref: string,
+  argv: string[],
+  opts: Partial<ExecOptions> & ContextOptions = {},
+): Promise<ExitResult> {
   const { root, ...rest } = opts;
   return execIn(ctxFor(root ? { root } : {}), ref, argv, { tty: false, interactive: false, env: {}, ...rest });
 }
@@ -306,7 +336,10 @@ export { matrixSpec } from './api/matrix/cells.js';
 export { junitXml, matrixRow, resultWord, MATRIX_HEADERS } from './api/matrix/report.js';
 
 /** Run one command across backends x images x kernels, `jobs` cells at a time (see `berth matrix`). */
-export async function matrix(spec: import('./api/matrix/cells.js').MatrixSpec, opts: import('./api/matrix/run.js').MatrixOptions) {
+export async function matrix(
+  spec: import('./api/matrix/cells.js').MatrixSpec,
+  opts: import('./api/matrix/run.js').MatrixOptions,
+) {
   const { runMatrix } = await import('./api/matrix/run.js');
   return runMatrix(spec, opts);
 }
@@ -318,7 +351,10 @@ export async function kernels(opts: ContextOptions = {}) {
 }
 
 /** Resolve a kernel by manifest name or path, fetching and verifying it into the cache if needed. */
-export async function kernel(ref: string, opts: { onProgress?: (m: string) => void; onTransfer?: TransferHook; pull?: PullPolicy } & ContextOptions = {}) {
+export async function kernel(
+  ref: string,
+  opts: { onProgress?: (m: string) => void; onTransfer?: TransferHook; pull?: PullPolicy } & ContextOptions = {},
+) {
   const { kernelFor } = await import('./api/kernels.js');
   const { root, ...rest } = opts;
   return kernelFor(ctxFor(root ? { root } : {}), ref, rest);
@@ -331,7 +367,11 @@ export async function load(file: string, opts: ContextOptions = {}) {
 }
 
 /** Write a stored image as an archive file, or onto a stream (`berth save`). */
-export async function save(ref: string, out: string | NodeJS.WritableStream, opts: { format?: 'oci-archive' | 'docker-archive' } & ContextOptions = {}) {
+export async function save(
+  ref: string,
+  out: string | NodeJS.WritableStream,
+  opts: { format?: 'oci-archive' | 'docker-archive' } & ContextOptions = {},
+) {
   const { saveImage } = await import('./api/images.js');
   return saveImage(ctxFor(opts), ref, out, opts.format ?? 'oci-archive');
 }
@@ -345,15 +385,23 @@ export async function exportFs(envRef: string, out: string | NodeJS.WritableStre
 /** Check credentials against a registry and keep them (Podman's auth.json, or $REGISTRY_AUTH_FILE). */
 export async function login(registry: string, username: string, password: string, opts: { insecure?: string[] } = {}) {
   const [{ login: doLogin }, { insecureList }, { registryHost }] = await Promise.all([
-    import('./images/registry/login.js'), import('./images/oci-image.js'), import('./images/ref.js'),
+    import('./images/registry/login.js'),
+    import('./images/oci-image.js'),
+    import('./images/ref.js'),
   ]);
   const host = registryHost(registry);
-  return { registry: host, file: await doLogin(host, username, password, { insecure: insecureList(host, opts.insecure) }) };
+  return {
+    registry: host,
+    file: await doLogin(host, username, password, { insecure: insecureList(host, opts.insecure) }),
+  };
 }
 
 /** Forget a registry's credentials; false when none were stored. */
 export async function logout(registry: string) {
-  const [{ logout: doLogout }, { registryHost }] = await Promise.all([import('./images/registry/login.js'), import('./images/ref.js')]);
+  const [{ logout: doLogout }, { registryHost }] = await Promise.all([
+    import('./images/registry/login.js'),
+    import('./images/ref.js'),
+  ]);
   return doLogout(registryHost(registry));
 }
 

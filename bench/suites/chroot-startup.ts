@@ -29,7 +29,11 @@ export const chrootStartup: Suite = {
       } else {
         const root = join(tmp, 'berth-root');
         mkdirSync(root);
-        const cmd = { name: BERTH, argv: [...berth, 'run', '--rm', '--backend', 'chroot', 'busybox', 'true'], env: { ...process.env, BERTH_ROOT: root } };
+        const cmd = {
+          name: BERTH,
+          argv: [...berth, 'run', '--rm', '--backend', 'chroot', 'busybox', 'true'],
+          env: { ...process.env, BERTH_ROOT: root },
+        };
         runOnce(cmd, 300_000);
         rows.push(cmd);
       }
@@ -42,9 +46,17 @@ export const chrootStartup: Suite = {
       const unshare = findExecutable('unshare');
       const chroot = findExecutable('chroot');
       if (!busybox || fileIsStaticElf(busybox) !== true) {
-        rows.push({ name: bare, unavailable: busybox ? `${busybox} is not static (apt-get install busybox-static)` : 'busybox not installed (apt-get install busybox-static)' });
+        rows.push({
+          name: bare,
+          unavailable: busybox
+            ? `${busybox} is not static (apt-get install busybox-static)`
+            : 'busybox not installed (apt-get install busybox-static)',
+        });
       } else if (!unshare || !chroot) {
-        rows.push({ name: bare, unavailable: 'unshare or chroot not installed (apt-get install util-linux coreutils)' });
+        rows.push({
+          name: bare,
+          unavailable: 'unshare or chroot not installed (apt-get install util-linux coreutils)',
+        });
       } else {
         const rootfs = join(tmp, 'rootfs');
         mkdirSync(join(rootfs, 'bin'), { recursive: true });

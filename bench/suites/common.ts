@@ -18,7 +18,13 @@ export function berthArgv(repo: string): string[] | string {
 }
 
 /** A row, or an unavailable row when a tool is missing. */
-export function tool(name: string, bin: string, args: string[], pkg: string, extra: Partial<Command> = {}): Command | Unavailable {
+export function tool(
+  name: string,
+  bin: string,
+  args: string[],
+  pkg: string,
+  extra: Partial<Command> = {},
+): Command | Unavailable {
   const path = findExecutable(bin);
   if (!path) return { name, unavailable: `${bin} not installed (apt-get install ${pkg})` };
   return { name, argv: [path, ...args], ...extra };

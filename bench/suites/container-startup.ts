@@ -9,11 +9,23 @@
  * it creates on first use, is removed afterwards.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchFailure, type Row, type Suite, runOnce } from '../harness.js';
 import { berthArgv, findExecutable, isRoot } from './common.js';
+import { unescapeOctal } from '../../src/host/probes/mountinfo.js';
 
 const BERTH = 'berth run --rm --backend container busybox true';
 const PODMAN = 'podman run --rm --network none --runtime runc <image> true';
@@ -35,20 +47,28 @@ export function run(argv: string[], input?: Buffer | string, timeoutMs = 120_000
 
 /** berth's env ids under a BERTH_ROOT. */
 export function berthEnvs(root: string): string[] {
-  try { return readdirSync(join(root, 'envs')); } catch { return []; }
+  try {
+    return readdirSync(join(root, 'envs'));
+  } catch {
+    return [];
+  }
 }
 
 /** Remove every environment under a BERTH_ROOT (best effort; leftovers are checked by callers). */
 export function berthRemoveAll(berth: string[], root: string): void {
   const ids = berthEnvs(root);
-  if (ids.length) spawnSync(berth[0] as string, [...berth.slice(1), 'rm', '-f', ...ids], { env: { ...process.env, BERTH_ROOT: root }, timeout: 300_000 });
+  if (ids.length)
+    spawnSync(berth[0] as string, [...berth.slice(1), 'rm', '-f', ...ids], {
+      env: { ...process.env, BERTH_ROOT: root },
+      timeout: 300_000,
+    });
 }
 
 /** Mount points at or below dir, deepest first. */
 export function mountsUnder(dir: string): string[] {
-  const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return readFileSync('/proc/self/mounts', 'utf8').split('\n')
-    .map((l) => unescape(l.split(' ')[1] ?? ''))
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => unescapeOctal(l.split(' ')[1] ?? ''))
     .filter((m) => m === dir || m.startsWith(`${dir}/`))
     .sort((a, b) => b.length - a.length);
 }
@@ -64,17 +84,33 @@ function rmdirTree(dir: string): void {
  */
 export class HostTraces {
   private readonly before: Set<string>;
-  constructor() { this.before = new Set(HostTraces.paths().filter((p) => existsSync(p))); }
+  constructor() {
+    this.before = new Set(HostTraces.paths().filter((p) => existsSync(p)));
+  }
 
   static paths(): string[] {
     const cg = '/sys/fs/cgroup';
-    const hier = existsSync(cg) ? readdirSync(cg).map((h) => join(cg, h)).filter((h) => { try { return statSync(h).isDirectory(); } catch { return false; } }) : [];
+    const hier = existsSync(cg)
+      ? readdirSync(cg)
+          .map((h) => join(cg, h))
+          .filter((h) => {
+            try {
+              return statSync(h).isDirectory();
+            } catch {
+              return false;
+            }
+          })
+      : [];
     return [
       ...hier.map((h) => join(h, 'libpod_parent')),
       ...hier.map((h) => join(h, 'berth')),
       join(cg, 'libpod_parent'),
       join(cg, 'berth'),
-      '/run/containers', '/run/libpod', '/run/runc', '/run/crun', '/var/lib/containers',
+      '/run/containers',
+      '/run/libpod',
+      '/run/runc',
+      '/run/crun',
+      '/var/lib/containers',
     ];
   }
 
@@ -101,7 +137,9 @@ function hasSysResource(): boolean {
 }
 
 function hardLimit(name: string): string | undefined {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith(name));
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(name));
   return line?.slice(26).trim().split(/\s+/)[1];
 }
 
@@ -130,8 +168,23 @@ export function setupPodman(dir: string, rootfs: string): Podman | string {
   for (const driver of ['overlay', 'vfs']) {
     // Short paths: podman refuses a runroot longer than 50 characters.
     const base = join(dir, driver === 'overlay' ? 'po' : 'pv');
-    const argv = [podman, '--root', join(base, 'root'), '--runroot', join(base, 'r'), '--tmpdir', join(base, 'tmp'),
-      '--network-config-dir', join(base, 'net'), '--storage-driver', driver, '--cgroup-manager', 'cgroupfs', '--events-backend', 'none'];
+    const argv = [
+      podman,
+      '--root',
+      join(base, 'root'),
+      '--runroot',
+      join(base, 'r'),
+      '--tmpdir',
+      join(base, 'tmp'),
+      '--network-config-dir',
+      join(base, 'net'),
+      '--storage-driver',
+      driver,
+      '--cgroup-manager',
+      'cgroupfs',
+      '--events-backend',
+      'none',
+    ];
     const remove = (): void => {
       spawnSync(argv[0] as string, [...argv.slice(1), 'rm', '-af', '-t', '0'], { timeout: 120_000 });
       spawnSync(argv[0] as string, [...argv.slice(1), 'system', 'reset', '--force'], { timeout: 120_000 });
@@ -146,7 +199,9 @@ export function setupPodman(dir: string, rootfs: string): Podman | string {
       // some sandboxes) runc init fails with EPERM, so then ask for limits it can set.
       let runFlags: string[] = [];
       let note = '';
-      const probe = (flags: string[]): void => { run([...argv, 'run', '--rm', '--network', 'none', '--runtime', 'runc', ...flags, PODMAN_IMAGE, 'true']); };
+      const probe = (flags: string[]): void => {
+        run([...argv, 'run', '--rm', '--network', 'none', '--runtime', 'runc', ...flags, PODMAN_IMAGE, 'true']);
+      };
       try {
         probe(runFlags);
       } catch (e) {
@@ -158,12 +213,17 @@ export function setupPodman(dir: string, rootfs: string): Podman | string {
         probe(runFlags);
         note = `this host withholds CAP_SYS_RESOURCE, so podman's default rlimits (nofile 1048576, nproc 4194304) make runc fail with EPERM: the podman rows add \`${runFlags.join(' ')}\``;
       }
-      if (errors.length) note = [note, `overlay storage failed (${errors.join('; ')}), using ${driver}`].filter(Boolean).join('; ');
+      if (errors.length)
+        note = [note, `overlay storage failed (${errors.join('; ')}), using ${driver}`].filter(Boolean).join('; ');
       return { argv, driver, runFlags, note, remove };
     } catch (e) {
       const msg = (e instanceof Error ? e.message : String(e)).split('\n');
       errors.push(`${driver}: ${msg.length > 1 ? msg.slice(-1)[0] : msg[0]}`.replace(/\|/g, '/'));
-      try { remove(); } catch { /* reported by the caller's final check */ }
+      try {
+        remove();
+      } catch {
+        /* reported by the caller's final check */
+      }
     }
   }
   return `podman cannot run a container here (${errors.join('; ')})`;
@@ -171,7 +231,8 @@ export function setupPodman(dir: string, rootfs: string): Podman | string {
 
 export const containerStartup: Suite = {
   name: 'container-startup',
-  description: 'start a command in a container (pid/net/ipc/uts/cgroup namespaces) and wait for it to exit (busybox true), every row on the same busybox rootfs',
+  description:
+    'start a command in a container (pid/net/ipc/uts/cgroup namespaces) and wait for it to exit (busybox true), every row on the same busybox rootfs',
   async prepare({ repo }) {
     const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-container-'));
     const traces = new HostTraces();
@@ -183,7 +244,11 @@ export const containerStartup: Suite = {
       if (typeof berth !== 'string') berthRemoveAll(berth, root);
       if (berthEnvs(root).length) left.push(`berth environments ${berthEnvs(root).join(', ')}`);
       if (typeof podman !== 'string') {
-        try { podman.remove(); } catch (e) { left.push(e instanceof Error ? e.message : String(e)); }
+        try {
+          podman.remove();
+        } catch (e) {
+          left.push(e instanceof Error ? e.message : String(e));
+        }
       }
       for (const m of mountsUnder(tmp)) spawnSync('umount', ['-l', m]);
       left.push(...mountsUnder(tmp).map((m) => `mount ${m}`));
@@ -201,18 +266,39 @@ export const containerStartup: Suite = {
         return { rows: [...rows, { name: NODE, argv: [process.execPath, '-e', '0'] }], baseline: PODMAN, cleanup };
       }
       mkdirSync(root);
-      const cmd = { name: BERTH, argv: [...berth, 'run', '--rm', '--backend', 'container', 'busybox', 'true'], env: { ...process.env, BERTH_ROOT: root } };
+      const cmd = {
+        name: BERTH,
+        argv: [...berth, 'run', '--rm', '--backend', 'container', 'busybox', 'true'],
+        env: { ...process.env, BERTH_ROOT: root },
+      };
       runOnce(cmd, 300_000);
       rows.push(cmd);
       const rootfs = join(root, 'images', 'builtin', 'busybox', 'current', 'rootfs');
-      if (!existsSync(join(rootfs, 'bin'))) throw new BenchFailure(BERTH, `no busybox rootfs at ${rootfs} after the first run`);
+      if (!existsSync(join(rootfs, 'bin')))
+        throw new BenchFailure(BERTH, `no busybox rootfs at ${rootfs} after the first run`);
 
       podman = setupPodman(tmp, rootfs);
       if (typeof podman === 'string') {
         rows.push({ name: PODMAN, unavailable: podman });
       } else {
-        rows.push({ name: PODMAN, argv: [...podman.argv, 'run', '--rm', '--network', 'none', '--runtime', 'runc', ...podman.runFlags, PODMAN_IMAGE, 'true'] });
-        notes.push(`- podman: storage driver ${podman.driver}, throwaway store (\`--root\`, \`--runroot\`, \`--tmpdir\` in a temp dir), \`--cgroup-manager cgroupfs --events-backend none\``);
+        rows.push({
+          name: PODMAN,
+          argv: [
+            ...podman.argv,
+            'run',
+            '--rm',
+            '--network',
+            'none',
+            '--runtime',
+            'runc',
+            ...podman.runFlags,
+            PODMAN_IMAGE,
+            'true',
+          ],
+        });
+        notes.push(
+          `- podman: storage driver ${podman.driver}, throwaway store (\`--root\`, \`--runroot\`, \`--tmpdir\` in a temp dir), \`--cgroup-manager cgroupfs --events-backend none\``,
+        );
         if (podman.note) notes.push(`- ${podman.note}`);
       }
 
@@ -226,7 +312,9 @@ export const containerStartup: Suite = {
         cpSync(rootfs, join(bundle, 'rootfs'), { recursive: true, verbatimSymlinks: true });
         run([runc, 'spec', '--bundle', bundle]);
         const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as {
-          process: { terminal: boolean; args: string[] }; root: { path: string }; linux: { namespaces: { type: string }[] };
+          process: { terminal: boolean; args: string[] };
+          root: { path: string };
+          linux: { namespaces: { type: string }[] };
         };
         spec.process.terminal = false;
         spec.process.args = ['true'];
@@ -234,18 +322,39 @@ export const containerStartup: Suite = {
         if (!spec.linux.namespaces.some((n) => n.type === 'cgroup')) spec.linux.namespaces.push({ type: 'cgroup' });
         writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
         // The harness runs the same argv every time: the shell's pid makes the container id unique.
-        rows.push({ name: RUNC, argv: ['/bin/sh', '-c', 'exec "$1" --root "$2" run -b "$3" "bench-$$"', 'sh', runc, join(tmp, 'runc-state'), bundle] });
-        notes.push('- runc: `runc spec` with `terminal: false`, args `["true"]`, a cgroup namespace added (berth has one), run through `sh -c \'exec runc --root <state> run -b <bundle> bench-$$\'`');
+        rows.push({
+          name: RUNC,
+          argv: [
+            '/bin/sh',
+            '-c',
+            'exec "$1" --root "$2" run -b "$3" "bench-$$"',
+            'sh',
+            runc,
+            join(tmp, 'runc-state'),
+            bundle,
+          ],
+        });
+        notes.push(
+          '- runc: `runc spec` with `terminal: false`, args `["true"]`, a cgroup namespace added (berth has one), run through `sh -c \'exec runc --root <state> run -b <bundle> bench-$$\'`',
+        );
       }
 
       const bwrap = findExecutable('bwrap');
       if (!bwrap) rows.push({ name: BWRAP, unavailable: 'bwrap not installed (apt-get install bubblewrap)' });
-      else rows.push({ name: BWRAP, argv: [bwrap, '--unshare-all', '--ro-bind', rootfs, '/', '--proc', '/proc', '--dev', '/dev', 'true'] });
+      else
+        rows.push({
+          name: BWRAP,
+          argv: [bwrap, '--unshare-all', '--ro-bind', rootfs, '/', '--proc', '/proc', '--dev', '/dev', 'true'],
+        });
 
       rows.push({ name: NODE, argv: [process.execPath, '-e', '0'] });
       return { rows, baseline: PODMAN, cleanup, notes: () => notes.join('\n') };
     } catch (e) {
-      try { cleanup(); } catch (c) { console.error(`bench: ${c instanceof Error ? c.message : String(c)}`); }
+      try {
+        cleanup();
+      } catch (c) {
+        console.error(`bench: ${c instanceof Error ? c.message : String(c)}`);
+      }
       if (e instanceof BenchFailure) throw new BenchFailure(e.row, `untimed first run failed: ${e.message}`);
       throw e;
     }

@@ -9,4 +9,13 @@ import { umlStartup } from './uml-startup.js';
 import { pullThroughput } from './pull-throughput.js';
 import { networkThroughput } from './network-throughput.js';
 
-export const suites: Suite[] = [chrootStartup, containerStartup, idleContainers, vmDisks, umlStartup, microvmBoot, pullThroughput, networkThroughput];
+export const suites: Suite[] = [
+  chrootStartup,
+  containerStartup,
+  idleContainers,
+  vmDisks,
+  umlStartup,
+  microvmBoot,
+  pullThroughput,
+  networkThroughput,
+];

@@ -28,12 +28,15 @@ const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export const microvmBoot: Suite = {
   name: 'microvm-boot',
-  description: 'boot Debian\'s cloud kernel in QEMU microvm (TCG here) to a mounted root disk: berth run vs a hand-written qemu command line',
+  description:
+    "boot Debian's cloud kernel in QEMU microvm (TCG here) to a mounted root disk: berth run vs a hand-written qemu command line",
   async prepare({ repo }) {
     const qemu = findExecutable('qemu-system-x86_64');
     const qemuImg = findExecutable('qemu-img');
-    if (!qemu || !qemuImg) return { name: 'microvm-boot', unavailable: 'qemu not installed (apt-get install qemu-system-x86 qemu-utils)' };
-    if (!existsSync('/bin/busybox')) return { name: 'microvm-boot', unavailable: 'no static /bin/busybox (apt-get install busybox-static)' };
+    if (!qemu || !qemuImg)
+      return { name: 'microvm-boot', unavailable: 'qemu not installed (apt-get install qemu-system-x86 qemu-utils)' };
+    if (!existsSync('/bin/busybox'))
+      return { name: 'microvm-boot', unavailable: 'no static /bin/busybox (apt-get install busybox-static)' };
     const berth = berthArgv(repo);
     if (typeof berth === 'string') return { name: 'microvm-boot', unavailable: berth };
     const accel = process.env.BERTH_BENCH_ACCEL === 'kvm' ? 'kvm' : 'tcg';
@@ -43,20 +46,35 @@ export const microvmBoot: Suite = {
       const root = join(tmp, 'berth-root');
       mkdirSync(root);
       const BERTH = `berth run --rm --backend microvm --accel ${accel} busybox true`;
-      const cmd = { name: BERTH, argv: [...berth, 'run', '--rm', '--backend', 'microvm', '--accel', accel, 'busybox', 'true'], env: { ...process.env, BERTH_ROOT: root } };
+      const cmd = {
+        name: BERTH,
+        argv: [...berth, 'run', '--rm', '--backend', 'microvm', '--accel', accel, 'busybox', 'true'],
+        env: { ...process.env, BERTH_ROOT: root },
+      };
       // One untimed run fetches the kernel and builds the image, its base disk and the initramfs.
       runOnce(cmd, 900_000);
       const kernel = await resolveKernel(resolvePaths({ BERTH_ROOT: root }), 'microvm');
       writeFileSync(join(tmp, 'init'), INIT, { mode: 0o755 });
-      const initrd = await buildInitramfs({ kernel, init: join(tmp, 'init'), extra: [{ path: 'bin/busybox', source: '/bin/busybox' }] });
+      const initrd = await buildInitramfs({
+        kernel,
+        init: join(tmp, 'init'),
+        extra: [{ path: 'bin/busybox', source: '/bin/busybox' }],
+      });
       const disks = join(root, 'images', 'disks');
       const base = join(disks, readdirSync(disks).find((f) => f.endsWith('.ext4'))!);
       const overlay = join(tmp, 'bare.qcow2');
       const tscKhz = hostTscKhz();
       const argv = qemuArgv({
-        binary: qemu, accel, memoryMiB: 256, cpus: 1, kernel: kernel.kernel, initrd: initrd.path,
+        binary: qemu,
+        accel,
+        memoryMiB: 256,
+        cpus: 1,
+        kernel: kernel.kernel,
+        initrd: initrd.path,
         append: guestAppend({ root: '/dev/vda', ...(accel === 'tcg' && tscKhz ? { tscKhz } : {}) }),
-        disk: { path: overlay, format: 'qcow2' }, serial: { kind: 'none' }, network: { mode: 'none' },
+        disk: { path: overlay, format: 'qcow2' },
+        serial: { kind: 'none' },
+        network: { mode: 'none' },
       });
       const BARE = `qemu -M microvm -accel ${accel} <same kernel ${kernel.release}, ${initrd.modules.length} modules, base + fresh qcow2> mount root, reboot`;
       const script = `rm -f ${shq(overlay)}; ${shq(qemuImg)} create -q -f qcow2 -F raw -b ${shq(base)} ${shq(overlay)} && exec ${argv.map(shq).join(' ')} </dev/null >/dev/null 2>&1`;

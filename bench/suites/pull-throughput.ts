@@ -47,22 +47,46 @@ export function buildLayout(dir: string): void {
   const diffIds: string[] = [];
   for (let i = 0; i < LAYERS; i++) {
     const data = randomBytes(LAYER_BYTES);
-    const tar = Buffer.concat([tarHeader({ path: `data/layer${i}.bin`, type: '0', mode: 0o644, size: data.length }), data, tarPadding(data.length), TAR_END]);
+    const tar = Buffer.concat([
+      tarHeader({ path: `data/layer${i}.bin`, type: '0', mode: 0o644, size: data.length }),
+      data,
+      tarPadding(data.length),
+      TAR_END,
+    ]);
     diffIds.push(sha(tar));
     const gz = gzipSync(tar, { level: 1 });
     layers.push({ digest: put(gz), size: gz.length });
   }
-  const config = Buffer.from(JSON.stringify({ architecture: goArch(), os: 'linux', config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: diffIds } }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...l })),
-  }));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: put(manifest), size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'big' } }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: goArch(),
+      os: 'linux',
+      config: { Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: diffIds },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...l })),
+    }),
+  );
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: put(manifest),
+          size: manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'big' },
+        },
+      ],
+    }),
+  );
 }
 
 export const pullThroughput: Suite = {
@@ -71,7 +95,11 @@ export const pullThroughput: Suite = {
   async prepare({ repo }) {
     const registryBin = findExecutable('docker-registry');
     const skopeo = findExecutable('skopeo');
-    if (!registryBin || !skopeo) return { name: 'pull-throughput', unavailable: 'docker-registry or skopeo not installed (apt-get install docker-registry skopeo)' };
+    if (!registryBin || !skopeo)
+      return {
+        name: 'pull-throughput',
+        unavailable: 'docker-registry or skopeo not installed (apt-get install docker-registry skopeo)',
+      };
     const berth = berthArgv(repo);
     if (typeof berth === 'string') return { name: 'pull-throughput', unavailable: berth };
     const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-pull-'));
@@ -83,17 +111,43 @@ export const pullThroughput: Suite = {
     try {
       buildLayout(join(tmp, 'layout'));
       const port = await freePort();
-      writeFileSync(join(tmp, 'registry.yml'), ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${join(tmp, 'registry')}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'));
+      writeFileSync(
+        join(tmp, 'registry.yml'),
+        [
+          'version: 0.1',
+          'log:',
+          '  level: error',
+          'storage:',
+          '  filesystem:',
+          `    rootdirectory: ${join(tmp, 'registry')}`,
+          'http:',
+          `  addr: 127.0.0.1:${port}`,
+          '',
+        ].join('\n'),
+      );
       proc = spawn(registryBin, ['serve', join(tmp, 'registry.yml')], { stdio: 'ignore' });
       const host = `127.0.0.1:${port}`;
       for (let i = 0; ; i++) {
         try {
           if ((await fetch(`http://${host}/v2/`)).status === 200) break;
-        } catch { /* not up yet */ }
+        } catch {
+          /* not up yet */
+        }
         if (i > 300) throw new Error('docker-registry did not come up');
         await new Promise((r) => setTimeout(r, 50));
       }
-      const push = spawnSync(skopeo, ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', `oci:${join(tmp, 'layout')}:big`, `docker://${host}/bench/big:1`], { encoding: 'utf8' });
+      const push = spawnSync(
+        skopeo,
+        [
+          '--insecure-policy',
+          'copy',
+          '--quiet',
+          '--dest-tls-verify=false',
+          `oci:${join(tmp, 'layout')}:big`,
+          `docker://${host}/bench/big:1`,
+        ],
+        { encoding: 'utf8' },
+      );
       if (push.status !== 0) throw new Error(`skopeo push failed: ${push.stderr}`);
       const store = join(tmp, 'berth-root');
       const dirOut = join(tmp, 'skopeo-dir');
@@ -101,7 +155,11 @@ export const pullThroughput: Suite = {
       const berthCmd = `rm -rf ${q(store)} && ${berth.map(q).join(' ')} pull -q ${host}/bench/big:1`;
       const skopeoCmd = `rm -rf ${q(dirOut)} && ${q(skopeo)} --insecure-policy copy --quiet --src-tls-verify=false docker://${host}/bench/big:1 dir:${q(dirOut)}`;
       const rows: Row[] = [
-        { name: `berth pull ${host}/bench/big:1`, argv: ['sh', '-c', berthCmd], env: { ...process.env, BERTH_ROOT: store } },
+        {
+          name: `berth pull ${host}/bench/big:1`,
+          argv: ['sh', '-c', berthCmd],
+          env: { ...process.env, BERTH_ROOT: store },
+        },
         { name: `skopeo copy docker://${host}/bench/big:1 dir:DIR`, argv: ['sh', '-c', skopeoCmd] },
       ];
       return { rows, baseline: rows[1]!.name, cleanup };

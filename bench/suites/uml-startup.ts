@@ -27,14 +27,19 @@ export const umlStartup: Suite = {
       if (typeof berth === 'string') return { name: BERTH, unavailable: berth };
       const root = join(tmp, 'berth-root');
       mkdirSync(root);
-      const cmd = { name: BERTH, argv: [...berth, 'run', '--rm', '--backend', 'uml', 'busybox', 'true'], env: { ...process.env, BERTH_ROOT: root } };
+      const cmd = {
+        name: BERTH,
+        argv: [...berth, 'run', '--rm', '--backend', 'uml', 'busybox', 'true'],
+        env: { ...process.env, BERTH_ROOT: root },
+      };
       // One untimed run builds the image, its base disk and the initramfs.
       runOnce(cmd, 300_000);
       rows.push(cmd);
       const baseDir = join(root, 'images', 'disks');
       const base = join(baseDir, readdirSync(baseDir).find((f) => f.endsWith('.ext4'))!);
       const cow = join(tmp, 'bare.cow');
-      const script = `rm -f ${cow}; exec ${kernel} mem=256M umid=bench-bare uml_dir=${tmp} ubd0=${cow},${base} con=null ssl=null con0=null,fd:1 ` +
+      const script =
+        `rm -f ${cow}; exec ${kernel} mem=256M umid=bench-bare uml_dir=${tmp} ubd0=${cow},${base} con=null ssl=null con0=null,fd:1 ` +
         'root=/dev/ubda rootfstype=ext4 quiet init=/bin/busybox -- poweroff -f >/dev/null 2>&1 </dev/null';
       rows.push({ name: BARE, argv: ['sh', '-c', script] });
       return { rows, baseline: BARE, cleanup };

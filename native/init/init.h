@@ -41,13 +41,13 @@ int write_file(const char *path, const char *text);
 
 /* cmdline.c: berth.* keys from /proc/cmdline */
 struct boot_args {
-  char root[64];
-  char rootfstype[16];
-  char ctl[64];
-  char hostname[65];
-  unsigned long long disk_size;
-  /* uml: host directory of the kernel's modules, shared read-only at /lib/modules/RELEASE */
-  char modules[512];
+	char root[64];
+	char rootfstype[16];
+	char ctl[64];
+	char hostname[65];
+	unsigned long long disk_size;
+	/* uml: host directory of the kernel's modules, shared read-only at /lib/modules/RELEASE */
+	char modules[512];
 };
 void read_boot_args(struct boot_args *a);
 

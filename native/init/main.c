@@ -17,85 +17,109 @@
 
 static int shutting_down;
 
-static void on_frame(uint8_t type, uint32_t session, const uint8_t *p, uint32_t len) {
-  switch (type) {
-    case F_START: session_start(session, p, len); break;
-    case F_STDIN: session_stdin(session, p, len); break;
-    case F_RESIZE: session_resize(session, p, len); break;
-    case F_SIGNAL: session_signal(session, p, len); break;
-    case F_SHUTDOWN: shutting_down = 1; break;
-    default: say("ignoring unknown frame type 0x%02x", type);
-  }
+static void on_frame(uint8_t type, uint32_t session, const uint8_t *p, uint32_t len)
+{
+	switch (type) {
+	case F_START:
+		session_start(session, p, len);
+		break;
+	case F_STDIN:
+		session_stdin(session, p, len);
+		break;
+	case F_RESIZE:
+		session_resize(session, p, len);
+		break;
+	case F_SIGNAL:
+		session_signal(session, p, len);
+		break;
+	case F_SHUTDOWN:
+		shutting_down = 1;
+		break;
+	default:
+		say("ignoring unknown frame type 0x%02x", type);
+	}
 }
 
-static void reap(void) {
-  int status;
-  pid_t pid;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) session_reaped(pid, status);
+static void reap(void)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		session_reaped(pid, status);
 }
 
-int main(int argc, char **argv) {
-  /* Started again inside the guest (as /proc/1/exe) for one published-port connection. */
-  if (argc == 3 && !strcmp(argv[1], "berth-connect")) return relay_main(argv[2]);
-  /* Started the same way when the peers on the environment's network change. */
-  if (argc == 2 && !strcmp(argv[1], "berth-hosts")) return hosts_main();
-  if (getpid() != 1) die("must run as PID 1 of a guest");
-  mkdir("/proc", 0755);
-  mkdir("/dev", 0755);
-  if (mount("proc", "/proc", "proc", 0, NULL) < 0) die("mount /proc: %s", strerror(errno));
-  if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0) die("mount /dev: %s", strerror(errno));
-  struct boot_args args;
-  read_boot_args(&args);
-  load_modules();
-  mount_root_and_switch(&args);
-  mount_api_filesystems();
-  grow_root(&args);
-  mount_kernel_modules(&args);
-  set_hostname(args.hostname);
-  setup_network();
+int main(int argc, char **argv)
+{
+	/* Started again inside the guest (as /proc/1/exe) for one published-port connection. */
+	if (argc == 3 && !strcmp(argv[1], "berth-connect"))
+		return relay_main(argv[2]);
+	/* Started the same way when the peers on the environment's network change. */
+	if (argc == 2 && !strcmp(argv[1], "berth-hosts"))
+		return hosts_main();
+	if (getpid() != 1)
+		die("must run as PID 1 of a guest");
+	mkdir("/proc", 0755);
+	mkdir("/dev", 0755);
+	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
+		die("mount /proc: %s", strerror(errno));
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0)
+		die("mount /dev: %s", strerror(errno));
+	struct boot_args args;
+	read_boot_args(&args);
+	load_modules();
+	mount_root_and_switch(&args);
+	mount_api_filesystems();
+	grow_root(&args);
+	mount_kernel_modules(&args);
+	set_hostname(args.hostname);
+	setup_network();
 
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &mask, NULL);
-  int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sfd < 0) die("signalfd: %s", strerror(errno));
-  signal(SIGPIPE, SIG_IGN);
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		die("signalfd: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
 
-  int ctl = ctl_open(args.ctl);
-  struct utsname u;
-  uname(&u);
-  ctl_send(F_READY, 0, u.release, (uint32_t)strlen(u.release));
+	int ctl = ctl_open(args.ctl);
+	struct utsname u;
+	uname(&u);
+	ctl_send(F_READY, 0, u.release, (uint32_t)strlen(u.release));
 
-  struct pollfd fds[2 + MAX_SESSIONS * 3];
-  while (!shutting_down) {
-    fds[0] = (struct pollfd){.fd = ctl, .events = POLLIN};
-    fds[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
-    int n = session_pollfds(fds + 2, MAX_SESSIONS * 3);
-    int ready = poll(fds, (nfds_t)(2 + n), -1);
-    /* The init waits here nearly all its life: if its kernel was killed from outside, this is
+	struct pollfd fds[2 + MAX_SESSIONS * 3];
+	while (!shutting_down) {
+		fds[0] = (struct pollfd){.fd = ctl, .events = POLLIN};
+		fds[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		int n = session_pollfds(fds + 2, MAX_SESSIONS * 3);
+		int ready = poll(fds, (nfds_t)(2 + n), -1);
+		/* The init waits here nearly all its life: if its kernel was killed from outside, this is
      * where it would wake up outside the VM. */
-    require_guest_pid1();
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      die("poll: %s", strerror(errno));
-    }
-    if (fds[2].revents || n > 0) session_handle(fds + 2, n);
-    if (fds[1].revents) {
-      struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) > 0) { /* drain */ }
-      reap();
-    }
-    if (fds[0].revents & POLLIN) {
-      if (ctl_pump(ctl, on_frame) < 0) {
-        say("the control channel closed: powering off");
-        break;
-      }
-    } else if (fds[0].revents & (POLLHUP | POLLERR)) {
-      say("the control channel hung up: powering off");
-      break;
-    }
-  }
-  session_kill_all();
-  power_off();
+		require_guest_pid1();
+		if (ready < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (fds[2].revents || n > 0)
+			session_handle(fds + 2, n);
+		if (fds[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof si) > 0) { /* drain */
+			}
+			reap();
+		}
+		if (fds[0].revents & POLLIN) {
+			if (ctl_pump(ctl, on_frame) < 0) {
+				say("the control channel closed: powering off");
+				break;
+			}
+		} else if (fds[0].revents & (POLLHUP | POLLERR)) {
+			say("the control channel hung up: powering off");
+			break;
+		}
+	}
+	session_kill_all();
+	power_off();
 }

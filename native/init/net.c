@@ -18,93 +18,112 @@
 #include <unistd.h>
 #include "init.h"
 
-static int set_addr(int s, const char *ifname, unsigned long req, in_addr_t a) {
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
-  strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
-  struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
-  sin->sin_family = AF_INET;
-  sin->sin_addr.s_addr = a;
-  return ioctl(s, req, &ifr);
+static int set_addr(int s, const char *ifname, unsigned long req, in_addr_t a)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = a;
+	return ioctl(s, req, &ifr);
 }
 
-static int set_mtu(int s, const char *ifname, int mtu) {
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
-  strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
-  ifr.ifr_mtu = mtu;
-  return ioctl(s, SIOCSIFMTU, &ifr);
+static int set_mtu(int s, const char *ifname, int mtu)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	ifr.ifr_mtu = mtu;
+	return ioctl(s, SIOCSIFMTU, &ifr);
 }
 
-static int link_up(int s, const char *ifname) {
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
-  strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
-  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) return -1;
-  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-  return ioctl(s, SIOCSIFFLAGS, &ifr);
+static int link_up(int s, const char *ifname)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return ioctl(s, SIOCSIFFLAGS, &ifr);
 }
 
 /* The value of berth.net= from /proc/cmdline, or 0. */
-static int read_net_arg(char *out, size_t cap) {
-  char buf[4096];
-  int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n")) {
-    if (strncmp(tok, "berth.net=", 10) == 0 && strlen(tok + 10) < cap) {
-      strcpy(out, tok + 10);
-      return 1;
-    }
-  }
-  return 0;
+static int read_net_arg(char *out, size_t cap)
+{
+	char buf[4096];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n")) {
+		if (strncmp(tok, "berth.net=", 10) == 0 && strlen(tok + 10) < cap) {
+			strcpy(out, tok + 10);
+			return 1;
+		}
+	}
+	return 0;
 }
 
-void setup_network(void) {
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) {
-    say("network: socket: %s", strerror(errno));
-    return;
-  }
-  if (link_up(s, "lo") < 0) say("network: lo up: %s", strerror(errno));
-  char arg[128];
-  if (!read_net_arg(arg, sizeof arg)) {
-    close(s);
-    return;
-  }
-  /* ADDR/PREFIX,GATEWAY[,DNS] */
-  char *addr = arg, *gw = strchr(arg, ','), *dns = NULL, *slash = strchr(arg, '/');
-  if (!gw || !slash || slash > gw) die("berth.net=%s: want ADDR/PREFIX,GATEWAY[,DNS[,MTU]]", arg);
-  *gw++ = 0;
-  *slash = 0;
-  if ((dns = strchr(gw, ','))) *dns++ = 0;
-  char *mtu = dns ? strchr(dns, ',') : NULL;
-  if (mtu) *mtu++ = 0;
-  int prefix = atoi(slash + 1);
-  struct in_addr a, g;
-  if (inet_pton(AF_INET, addr, &a) != 1 || inet_pton(AF_INET, gw, &g) != 1 || prefix < 1 || prefix > 32) die("berth.net: bad address or gateway");
-  in_addr_t mask = htonl(prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix));
-  if (set_addr(s, "eth0", SIOCSIFADDR, a.s_addr) < 0) die("network: eth0 address: %s (is virtio_net loaded?)", strerror(errno));
-  if (set_addr(s, "eth0", SIOCSIFNETMASK, mask) < 0) die("network: eth0 netmask: %s", strerror(errno));
-  /* A larger MTU is a speed-up, not a need: the defaults still work. */
-  if (mtu && *mtu && set_mtu(s, "eth0", atoi(mtu)) < 0) say("network: eth0 mtu %s: %s", mtu, strerror(errno));
-  if (link_up(s, "eth0") < 0) die("network: eth0 up: %s", strerror(errno));
-  struct rtentry rt;
-  memset(&rt, 0, sizeof rt);
-  ((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
-  ((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
-  struct sockaddr_in *rg = (struct sockaddr_in *)&rt.rt_gateway;
-  rg->sin_family = AF_INET;
-  rg->sin_addr = g;
-  rt.rt_flags = RTF_UP | RTF_GATEWAY;
-  if (ioctl(s, SIOCADDRT, &rt) < 0) die("network: default route: %s", strerror(errno));
-  close(s);
-  if (dns && *dns) {
-    char text[96];
-    snprintf(text, sizeof text, "nameserver %s\n", dns);
-    if (write_file("/etc/resolv.conf", text) < 0) say("network: write /etc/resolv.conf: %s", strerror(errno));
-  }
+void setup_network(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		say("network: socket: %s", strerror(errno));
+		return;
+	}
+	if (link_up(s, "lo") < 0)
+		say("network: lo up: %s", strerror(errno));
+	char arg[128];
+	if (!read_net_arg(arg, sizeof arg)) {
+		close(s);
+		return;
+	}
+	/* ADDR/PREFIX,GATEWAY[,DNS] */
+	char *addr = arg, *gw = strchr(arg, ','), *dns = NULL, *slash = strchr(arg, '/');
+	if (!gw || !slash || slash > gw)
+		die("berth.net=%s: want ADDR/PREFIX,GATEWAY[,DNS[,MTU]]", arg);
+	*gw++ = 0;
+	*slash = 0;
+	if ((dns = strchr(gw, ',')))
+		*dns++ = 0;
+	char *mtu = dns ? strchr(dns, ',') : NULL;
+	if (mtu)
+		*mtu++ = 0;
+	int prefix = atoi(slash + 1);
+	struct in_addr a, g;
+	if (inet_pton(AF_INET, addr, &a) != 1 || inet_pton(AF_INET, gw, &g) != 1 || prefix < 1 || prefix > 32)
+		die("berth.net: bad address or gateway");
+	in_addr_t mask = htonl(prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix));
+	if (set_addr(s, "eth0", SIOCSIFADDR, a.s_addr) < 0)
+		die("network: eth0 address: %s (is virtio_net loaded?)", strerror(errno));
+	if (set_addr(s, "eth0", SIOCSIFNETMASK, mask) < 0)
+		die("network: eth0 netmask: %s", strerror(errno));
+	/* A larger MTU is a speed-up, not a need: the defaults still work. */
+	if (mtu && *mtu && set_mtu(s, "eth0", atoi(mtu)) < 0)
+		say("network: eth0 mtu %s: %s", mtu, strerror(errno));
+	if (link_up(s, "eth0") < 0)
+		die("network: eth0 up: %s", strerror(errno));
+	struct rtentry rt;
+	memset(&rt, 0, sizeof rt);
+	((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+	((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+	struct sockaddr_in *rg = (struct sockaddr_in *)&rt.rt_gateway;
+	rg->sin_family = AF_INET;
+	rg->sin_addr = g;
+	rt.rt_flags = RTF_UP | RTF_GATEWAY;
+	if (ioctl(s, SIOCADDRT, &rt) < 0)
+		die("network: default route: %s", strerror(errno));
+	close(s);
+	if (dns && *dns) {
+		char text[96];
+		snprintf(text, sizeof text, "nameserver %s\n", dns);
+		if (write_file("/etc/resolv.conf", text) < 0)
+			say("network: write /etc/resolv.conf: %s", strerror(errno));
+	}
 }

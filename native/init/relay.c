@@ -15,38 +15,49 @@
 #include "init.h"
 
 /* Copies what one fd has to another; 0 at EOF or error. */
-static int copy_once(int from, int to) {
-  char buf[65536];
-  ssize_t n;
-  do n = read(from, buf, sizeof buf); while (n < 0 && errno == EINTR);
-  if (n <= 0) return 0;
-  return write_all(to, buf, (size_t)n) == 0;
+static int copy_once(int from, int to)
+{
+	char buf[65536];
+	ssize_t n;
+	do
+		n = read(from, buf, sizeof buf);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	return write_all(to, buf, (size_t)n) == 0;
 }
 
-int relay_main(const char *port_text) {
-  char *end;
-  long port = strtol(port_text, &end, 10);
-  if (*end || port < 1 || port > 65535) {
-    fprintf(stderr, "berth-connect: bad port %s\n", port_text);
-    return 2;
-  }
-  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
-    fprintf(stderr, "berth-connect: nothing accepts connections on port %ld in the guest: %s\n", port, strerror(errno));
-    return 1;
-  }
-  int in_open = 1;
-  for (;;) {
-    struct pollfd p[2] = {{.fd = in_open ? 0 : -1, .events = POLLIN}, {.fd = s, .events = POLLIN}};
-    if (poll(p, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return 1;
-    }
-    if (p[0].revents && !copy_once(0, s)) {
-      in_open = 0;
-      shutdown(s, SHUT_WR);
-    }
-    if (p[1].revents && !copy_once(s, 1)) return 0;
-  }
+int relay_main(const char *port_text)
+{
+	char *end;
+	long port = strtol(port_text, &end, 10);
+	if (*end || port < 1 || port > 65535) {
+		fprintf(stderr, "berth-connect: bad port %s\n", port_text);
+		return 2;
+	}
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
+		fprintf(stderr, "berth-connect: nothing accepts connections on port %ld in the guest: %s\n",
+			port, strerror(errno));
+		return 1;
+	}
+	int in_open = 1;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = in_open ? 0 : -1, .events = POLLIN},
+				      {.fd = s, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 1;
+		}
+		if (p[0].revents && !copy_once(0, s)) {
+			in_open = 0;
+			shutdown(s, SHUT_WR);
+		}
+		if (p[1].revents && !copy_once(s, 1))
+			return 0;
+	}
 }

@@ -22,386 +22,486 @@
 extern char **environ;
 
 struct session {
-  int used;
-  uint32_t id;
-  pid_t pid;
-  int out, err, in; /* -1 when closed; with a tty, out is the pty master and in == out */
-  int tty;
-  int in_eof;
-  uint8_t *pending;
-  size_t npending;
+	int used;
+	uint32_t id;
+	pid_t pid;
+	int out, err, in; /* -1 when closed; with a tty, out is the pty master and in == out */
+	int tty;
+	int in_eof;
+	uint8_t *pending;
+	size_t npending;
 };
 
 static struct session sessions[MAX_SESSIONS];
 
 #define MAX_ARGS 4096
 struct start_req {
-  char *argv[MAX_ARGS];
-  int argc;
-  char *envp[MAX_ARGS];
-  int envc;
-  const char *cwd;
-  uid_t uid;
-  gid_t gid;
-  gid_t groups[64];
-  int ngroups;
-  int tty;
-  int stdin_open;
-  unsigned short rows, cols;
-  char *mounts[16];
-  int nmounts;
+	char *argv[MAX_ARGS];
+	int argc;
+	char *envp[MAX_ARGS];
+	int envc;
+	const char *cwd;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[64];
+	int ngroups;
+	int tty;
+	int stdin_open;
+	unsigned short rows, cols;
+	char *mounts[16];
+	int nmounts;
 };
 
-static struct session *find(uint32_t id) {
-  for (int i = 0; i < MAX_SESSIONS; i++)
-    if (sessions[i].used && sessions[i].id == id) return &sessions[i];
-  return NULL;
+static struct session *find(uint32_t id)
+{
+	for (int i = 0; i < MAX_SESSIONS; i++)
+		if (sessions[i].used && sessions[i].id == id)
+			return &sessions[i];
+	return NULL;
 }
 
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = v & 0xff; p[1] = (v >> 8) & 0xff; p[2] = (v >> 16) & 0xff; p[3] = (v >> 24) & 0xff;
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = (v >> 24) & 0xff;
 }
 
 /* EXIT: int32 code, uint32 signal, then an optional message (berth's own error or exec failure). */
-static void send_exit(uint32_t id, int code, int sig, const char *msg) {
-  uint8_t buf[8 + 512];
-  size_t m = msg ? strlen(msg) : 0;
-  if (m > 512) m = 512;
-  put32(buf, (uint32_t)code);
-  put32(buf + 4, (uint32_t)sig);
-  if (m) memcpy(buf + 8, msg, m);
-  ctl_send(F_EXIT, id, buf, (uint32_t)(8 + m));
+static void send_exit(uint32_t id, int code, int sig, const char *msg)
+{
+	uint8_t buf[8 + 512];
+	size_t m = msg ? strlen(msg) : 0;
+	if (m > 512)
+		m = 512;
+	put32(buf, (uint32_t)code);
+	put32(buf + 4, (uint32_t)sig);
+	if (m)
+		memcpy(buf + 8, msg, m);
+	ctl_send(F_EXIT, id, buf, (uint32_t)(8 + m));
 }
 
 /* The START payload: key NUL value NUL pairs (docs/guest-protocol.md). 0 or an error text. */
-static const char *parse_start(struct start_req *r, char *p, uint32_t len) {
-  memset(r, 0, sizeof *r);
-  r->cwd = "/";
-  r->rows = 24;
-  r->cols = 80;
-  char *end = p + len;
-  while (p < end) {
-    char *k = p;
-    char *kz = memchr(k, 0, (size_t)(end - k));
-    if (!kz) return "malformed START: key not terminated";
-    char *v = kz + 1;
-    char *vz = v < end ? memchr(v, 0, (size_t)(end - v)) : NULL;
-    if (!vz) return "malformed START: value not terminated";
-    p = vz + 1;
-    if (!strcmp(k, "arg")) {
-      if (r->argc >= MAX_ARGS - 1) return "too many arguments";
-      r->argv[r->argc++] = v;
-    } else if (!strcmp(k, "env")) {
-      if (r->envc >= MAX_ARGS - 1) return "too many environment variables";
-      r->envp[r->envc++] = v;
-    } else if (!strcmp(k, "cwd")) r->cwd = v;
-    else if (!strcmp(k, "uid")) r->uid = (uid_t)strtoul(v, NULL, 10);
-    else if (!strcmp(k, "gid")) r->gid = (gid_t)strtoul(v, NULL, 10);
-    else if (!strcmp(k, "groups")) {
-      for (char *g = v; *g && r->ngroups < 64;) {
-        r->groups[r->ngroups++] = (gid_t)strtoul(g, &g, 10);
-        if (*g == ',') g++;
-        else break;
-      }
-    } else if (!strcmp(k, "tty")) r->tty = !strcmp(v, "1");
-    else if (!strcmp(k, "stdin")) r->stdin_open = !strcmp(v, "1");
-    else if (!strcmp(k, "mount")) {
-      if (r->nmounts >= 16) return "too many mounts";
-      r->mounts[r->nmounts++] = v;
-    } else if (!strcmp(k, "rows")) r->rows = (unsigned short)atoi(v);
-    else if (!strcmp(k, "cols")) r->cols = (unsigned short)atoi(v);
-    /* unknown keys are ignored: newer hosts may send more */
-  }
-  if (r->argc == 0) return "START without a command";
-  r->argv[r->argc] = NULL;
-  r->envp[r->envc] = NULL;
-  return NULL;
+static const char *parse_start(struct start_req *r, char *p, uint32_t len)
+{
+	memset(r, 0, sizeof *r);
+	r->cwd = "/";
+	r->rows = 24;
+	r->cols = 80;
+	char *end = p + len;
+	while (p < end) {
+		char *k = p;
+		char *kz = memchr(k, 0, (size_t)(end - k));
+		if (!kz)
+			return "malformed START: key not terminated";
+		char *v = kz + 1;
+		char *vz = v < end ? memchr(v, 0, (size_t)(end - v)) : NULL;
+		if (!vz)
+			return "malformed START: value not terminated";
+		p = vz + 1;
+		if (!strcmp(k, "arg")) {
+			if (r->argc >= MAX_ARGS - 1)
+				return "too many arguments";
+			r->argv[r->argc++] = v;
+		} else if (!strcmp(k, "env")) {
+			if (r->envc >= MAX_ARGS - 1)
+				return "too many environment variables";
+			r->envp[r->envc++] = v;
+		} else if (!strcmp(k, "cwd"))
+			r->cwd = v;
+		else if (!strcmp(k, "uid"))
+			r->uid = (uid_t)strtoul(v, NULL, 10);
+		else if (!strcmp(k, "gid"))
+			r->gid = (gid_t)strtoul(v, NULL, 10);
+		else if (!strcmp(k, "groups")) {
+			for (char *g = v; *g && r->ngroups < 64;) {
+				r->groups[r->ngroups++] = (gid_t)strtoul(g, &g, 10);
+				if (*g == ',')
+					g++;
+				else
+					break;
+			}
+		} else if (!strcmp(k, "tty"))
+			r->tty = !strcmp(v, "1");
+		else if (!strcmp(k, "stdin"))
+			r->stdin_open = !strcmp(v, "1");
+		else if (!strcmp(k, "mount")) {
+			if (r->nmounts >= 16)
+				return "too many mounts";
+			r->mounts[r->nmounts++] = v;
+		} else if (!strcmp(k, "rows"))
+			r->rows = (unsigned short)atoi(v);
+		else if (!strcmp(k, "cols"))
+			r->cols = (unsigned short)atoi(v);
+		/* unknown keys are ignored: newer hosts may send more */
+	}
+	if (r->argc == 0)
+		return "START without a command";
+	r->argv[r->argc] = NULL;
+	r->envp[r->envc] = NULL;
+	return NULL;
 }
 
 /* A `mount` value: "ro|rw:FSTYPE:TARGET:SOURCE" (SOURCE last: it may hold ':'). 0 or an error text. */
-static const char *do_mount(char *spec, char *err, size_t errlen) {
-  char *mode = spec, *type = strchr(mode, ':');
-  char *target = type ? strchr(type + 1, ':') : NULL;
-  char *source = target ? strchr(target + 1, ':') : NULL;
-  if (!source) return "malformed mount";
-  *type++ = 0;
-  *target++ = 0;
-  *source++ = 0;
-  unsigned long flags = MS_NOSUID | MS_NODEV | (!strcmp(mode, "ro") ? MS_RDONLY : 0);
-  if (target[0] != '/') return "mount target must be absolute";
-  if (mkdir_p(target, 0755) < 0 && errno != EEXIST) {
-    snprintf(err, errlen, "create mount point %s: %s", target, strerror(errno));
-    return err;
-  }
-  /* hostfs takes the host path as its data; 9p/virtiofs take a tag as the source. */
-  int hostfs = !strcmp(type, "hostfs");
-  if (mount(hostfs ? "none" : source, target, type, flags, hostfs ? source : NULL) < 0) {
-    snprintf(err, errlen, "mount %s %s on %s: %s", type, source, target, strerror(errno));
-    return err;
-  }
-  return NULL;
+static const char *do_mount(char *spec, char *err, size_t errlen)
+{
+	char *mode = spec, *type = strchr(mode, ':');
+	char *target = type ? strchr(type + 1, ':') : NULL;
+	char *source = target ? strchr(target + 1, ':') : NULL;
+	if (!source)
+		return "malformed mount";
+	*type++ = 0;
+	*target++ = 0;
+	*source++ = 0;
+	unsigned long flags = MS_NOSUID | MS_NODEV | (!strcmp(mode, "ro") ? MS_RDONLY : 0);
+	if (target[0] != '/')
+		return "mount target must be absolute";
+	if (mkdir_p(target, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "create mount point %s: %s", target, strerror(errno));
+		return err;
+	}
+	/* hostfs takes the host path as its data; 9p/virtiofs take a tag as the source. */
+	int hostfs = !strcmp(type, "hostfs");
+	if (mount(hostfs ? "none" : source, target, type, flags, hostfs ? source : NULL) < 0) {
+		snprintf(err, errlen, "mount %s %s on %s: %s", type, source, target, strerror(errno));
+		return err;
+	}
+	return NULL;
 }
 
-static void child_exec(struct start_req *r, int in, int out, int err, const char *pts, int status_fd) {
-  sigset_t all;
-  sigemptyset(&all);
-  sigprocmask(SIG_SETMASK, &all, NULL);
-  for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
-  setsid();
-  if (pts) {
-    int s = open(pts, O_RDWR);
-    if (s < 0) goto fail;
-    ioctl(s, TIOCSCTTY, 0);
-    in = out = err = s;
-  }
-  if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) goto fail;
-  mkdir_p(r->cwd, 0755);
-  if (chdir(r->cwd) < 0) goto fail;
-  if (setgroups((size_t)r->ngroups, r->groups) < 0 || setgid(r->gid) < 0 || setuid(r->uid) < 0) goto fail;
-  environ = r->envp;
-  execvp(r->argv[0], r->argv);
+static void child_exec(struct start_req *r, int in, int out, int err, const char *pts, int status_fd)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	setsid();
+	if (pts) {
+		int s = open(pts, O_RDWR);
+		if (s < 0)
+			goto fail;
+		ioctl(s, TIOCSCTTY, 0);
+		in = out = err = s;
+	}
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		goto fail;
+	mkdir_p(r->cwd, 0755);
+	if (chdir(r->cwd) < 0)
+		goto fail;
+	if (setgroups((size_t)r->ngroups, r->groups) < 0 || setgid(r->gid) < 0 || setuid(r->uid) < 0)
+		goto fail;
+	environ = r->envp;
+	execvp(r->argv[0], r->argv);
 fail:;
-  int e = errno;
-  write_all(status_fd, &e, sizeof e);
-  _exit(e == ENOENT ? 127 : 126);
+	int e = errno;
+	write_all(status_fd, &e, sizeof e);
+	_exit(e == ENOENT ? 127 : 126);
 }
 
-static void nonblock(int fd) {
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+static void nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
-void session_start(uint32_t id, const uint8_t *payload, uint32_t len) {
-  static char copy[MAX_PAYLOAD + 1];
-  static struct start_req r;
-  if (find(id)) return send_exit(id, 125, 0, "session id already in use");
-  struct session *s = NULL;
-  for (int i = 0; i < MAX_SESSIONS && !s; i++)
-    if (!sessions[i].used) s = &sessions[i];
-  if (!s) return send_exit(id, 125, 0, "too many sessions in this guest");
-  memcpy(copy, payload, len);
-  copy[len] = 0;
-  const char *bad = parse_start(&r, copy, len);
-  if (bad) return send_exit(id, 125, 0, bad);
-  static char merr[600];
-  for (int i = 0; i < r.nmounts; i++) {
-    bad = do_mount(r.mounts[i], merr, sizeof merr);
-    if (bad) return send_exit(id, 125, 0, bad);
-  }
+void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
+{
+	static char copy[MAX_PAYLOAD + 1];
+	static struct start_req r;
+	if (find(id))
+		return send_exit(id, 125, 0, "session id already in use");
+	struct session *s = NULL;
+	for (int i = 0; i < MAX_SESSIONS && !s; i++)
+		if (!sessions[i].used)
+			s = &sessions[i];
+	if (!s)
+		return send_exit(id, 125, 0, "too many sessions in this guest");
+	memcpy(copy, payload, len);
+	copy[len] = 0;
+	const char *bad = parse_start(&r, copy, len);
+	if (bad)
+		return send_exit(id, 125, 0, bad);
+	static char merr[600];
+	for (int i = 0; i < r.nmounts; i++) {
+		bad = do_mount(r.mounts[i], merr, sizeof merr);
+		if (bad)
+			return send_exit(id, 125, 0, bad);
+	}
 
-  int po[2] = {-1, -1}, pe[2] = {-1, -1}, pi[2] = {-1, -1}, st[2];
-  int master = -1;
-  char pts[64] = {0};
-  if (pipe2(st, O_CLOEXEC) < 0) return send_exit(id, 125, 0, "pipe failed");
-  if (r.tty) {
-    master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, pts, sizeof pts) != 0) {
-      char msg[128];
-      snprintf(msg, sizeof msg, "cannot open a pty in the guest: %s", strerror(errno));
-      if (master >= 0) close(master);
-      close(st[0]); close(st[1]);
-      return send_exit(id, 125, 0, msg);
-    }
-    struct winsize ws = {.ws_row = r.rows, .ws_col = r.cols};
-    ioctl(master, TIOCSWINSZ, &ws);
-  } else {
-    if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) return send_exit(id, 125, 0, "pipe failed");
-    if (r.stdin_open) {
-      if (pipe2(pi, O_CLOEXEC) < 0) return send_exit(id, 125, 0, "pipe failed");
-    } else {
-      pi[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    }
-  }
-  pid_t pid = fork();
-  if (pid < 0) return send_exit(id, 125, 0, "fork failed");
-  if (pid == 0) {
-    close(st[0]);
-    child_exec(&r, pi[0], po[1], pe[1], r.tty ? pts : NULL, st[1]);
-  }
-  close(st[1]);
-  if (!r.tty) {
-    close(po[1]);
-    close(pe[1]);
-    if (pi[0] >= 0) close(pi[0]);
-  }
-  int e = 0;
-  ssize_t n;
-  do n = read(st[0], &e, sizeof e); while (n < 0 && errno == EINTR);
-  close(st[0]);
-  if (n == (ssize_t)sizeof e) {
-    /* exec failed: the child exits at once; reap it here so no session ever sees it. */
-    waitpid(pid, NULL, 0);
-    if (master >= 0) close(master);
-    if (po[0] >= 0) close(po[0]);
-    if (pe[0] >= 0) close(pe[0]);
-    if (pi[1] >= 0) close(pi[1]);
-    char msg[300];
-    if (e == ENOENT) snprintf(msg, sizeof msg, "%.200s: command not found", r.argv[0]);
-    else snprintf(msg, sizeof msg, "%.200s: %s", r.argv[0], strerror(e));
-    return send_exit(id, e == ENOENT ? 127 : 126, 0, msg);
-  }
-  memset(s, 0, sizeof *s);
-  s->used = 1;
-  s->id = id;
-  s->pid = pid;
-  s->tty = r.tty;
-  if (r.tty) {
-    s->out = s->in = master;
-    s->err = -1;
-  } else {
-    s->out = po[0];
-    s->err = pe[0];
-    s->in = pi[1];
-  }
-  nonblock(s->out);
-  if (s->err >= 0) nonblock(s->err);
-  if (s->in >= 0 && s->in != s->out) nonblock(s->in);
-  uint8_t p[4];
-  put32(p, (uint32_t)pid);
-  ctl_send(F_STARTED, id, p, 4);
+	int po[2] = {-1, -1}, pe[2] = {-1, -1}, pi[2] = {-1, -1}, st[2];
+	int master = -1;
+	char pts[64] = {0};
+	if (pipe2(st, O_CLOEXEC) < 0)
+		return send_exit(id, 125, 0, "pipe failed");
+	if (r.tty) {
+		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+		    ptsname_r(master, pts, sizeof pts) != 0) {
+			char msg[128];
+			snprintf(msg, sizeof msg, "cannot open a pty in the guest: %s", strerror(errno));
+			if (master >= 0)
+				close(master);
+			close(st[0]);
+			close(st[1]);
+			return send_exit(id, 125, 0, msg);
+		}
+		struct winsize ws = {.ws_row = r.rows, .ws_col = r.cols};
+		ioctl(master, TIOCSWINSZ, &ws);
+	} else {
+		if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
+			return send_exit(id, 125, 0, "pipe failed");
+		if (r.stdin_open) {
+			if (pipe2(pi, O_CLOEXEC) < 0)
+				return send_exit(id, 125, 0, "pipe failed");
+		} else {
+			pi[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		}
+	}
+	pid_t pid = fork();
+	if (pid < 0)
+		return send_exit(id, 125, 0, "fork failed");
+	if (pid == 0) {
+		close(st[0]);
+		child_exec(&r, pi[0], po[1], pe[1], r.tty ? pts : NULL, st[1]);
+	}
+	close(st[1]);
+	if (!r.tty) {
+		close(po[1]);
+		close(pe[1]);
+		if (pi[0] >= 0)
+			close(pi[0]);
+	}
+	int e = 0;
+	ssize_t n;
+	do
+		n = read(st[0], &e, sizeof e);
+	while (n < 0 && errno == EINTR);
+	close(st[0]);
+	if (n == (ssize_t)sizeof e) {
+		/* exec failed: the child exits at once; reap it here so no session ever sees it. */
+		waitpid(pid, NULL, 0);
+		if (master >= 0)
+			close(master);
+		if (po[0] >= 0)
+			close(po[0]);
+		if (pe[0] >= 0)
+			close(pe[0]);
+		if (pi[1] >= 0)
+			close(pi[1]);
+		char msg[300];
+		if (e == ENOENT)
+			snprintf(msg, sizeof msg, "%.200s: command not found", r.argv[0]);
+		else
+			snprintf(msg, sizeof msg, "%.200s: %s", r.argv[0], strerror(e));
+		return send_exit(id, e == ENOENT ? 127 : 126, 0, msg);
+	}
+	memset(s, 0, sizeof *s);
+	s->used = 1;
+	s->id = id;
+	s->pid = pid;
+	s->tty = r.tty;
+	if (r.tty) {
+		s->out = s->in = master;
+		s->err = -1;
+	} else {
+		s->out = po[0];
+		s->err = pe[0];
+		s->in = pi[1];
+	}
+	nonblock(s->out);
+	if (s->err >= 0)
+		nonblock(s->err);
+	if (s->in >= 0 && s->in != s->out)
+		nonblock(s->in);
+	uint8_t p[4];
+	put32(p, (uint32_t)pid);
+	ctl_send(F_STARTED, id, p, 4);
 }
 
-static void flush_stdin(struct session *s) {
-  while (s->npending > 0 && s->in >= 0) {
-    ssize_t n = write(s->in, s->pending, s->npending);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) return;
-      s->npending = 0; /* the reader is gone: drop what it will never read */
-      break;
-    }
-    memmove(s->pending, s->pending + n, s->npending - (size_t)n);
-    s->npending -= (size_t)n;
-  }
-  if (s->npending == 0 && s->in_eof && s->in >= 0 && !s->tty) {
-    close(s->in);
-    s->in = -1;
-  }
+static void flush_stdin(struct session *s)
+{
+	while (s->npending > 0 && s->in >= 0) {
+		ssize_t n = write(s->in, s->pending, s->npending);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			s->npending = 0; /* the reader is gone: drop what it will never read */
+			break;
+		}
+		memmove(s->pending, s->pending + n, s->npending - (size_t)n);
+		s->npending -= (size_t)n;
+	}
+	if (s->npending == 0 && s->in_eof && s->in >= 0 && !s->tty) {
+		close(s->in);
+		s->in = -1;
+	}
 }
 
-void session_stdin(uint32_t id, const uint8_t *p, uint32_t len) {
-  struct session *s = find(id);
-  if (!s || s->in < 0) return;
-  if (len == 0) {
-    s->in_eof = 1;
-  } else {
-    uint8_t *grown = realloc(s->pending, s->npending + len);
-    if (!grown) die("out of memory buffering stdin");
-    memcpy(grown + s->npending, p, len);
-    s->pending = grown;
-    s->npending += len;
-  }
-  flush_stdin(s);
+void session_stdin(uint32_t id, const uint8_t *p, uint32_t len)
+{
+	struct session *s = find(id);
+	if (!s || s->in < 0)
+		return;
+	if (len == 0) {
+		s->in_eof = 1;
+	} else {
+		uint8_t *grown = realloc(s->pending, s->npending + len);
+		if (!grown)
+			die("out of memory buffering stdin");
+		memcpy(grown + s->npending, p, len);
+		s->pending = grown;
+		s->npending += len;
+	}
+	flush_stdin(s);
 }
 
-void session_resize(uint32_t id, const uint8_t *p, uint32_t len) {
-  struct session *s = find(id);
-  if (!s || !s->tty || len < 4) return;
-  struct winsize ws = {.ws_row = (unsigned short)(p[0] | p[1] << 8), .ws_col = (unsigned short)(p[2] | p[3] << 8)};
-  ioctl(s->out, TIOCSWINSZ, &ws);
+void session_resize(uint32_t id, const uint8_t *p, uint32_t len)
+{
+	struct session *s = find(id);
+	if (!s || !s->tty || len < 4)
+		return;
+	struct winsize ws = {.ws_row = (unsigned short)(p[0] | p[1] << 8),
+			     .ws_col = (unsigned short)(p[2] | p[3] << 8)};
+	ioctl(s->out, TIOCSWINSZ, &ws);
 }
 
-void session_signal(uint32_t id, const uint8_t *p, uint32_t len) {
-  struct session *s = find(id);
-  if (!s || len < 4) return;
-  int sig = p[0] | p[1] << 8 | p[2] << 16 | p[3] << 24;
-  require_guest_pid1();
-  kill(s->pid, sig);
+void session_signal(uint32_t id, const uint8_t *p, uint32_t len)
+{
+	struct session *s = find(id);
+	if (!s || len < 4)
+		return;
+	int sig = p[0] | p[1] << 8 | p[2] << 16 | p[3] << 24;
+	require_guest_pid1();
+	kill(s->pid, sig);
 }
 
 /* Pass on what one output fd has; returns 0 at EOF/EIO (then the fd is closed). */
-static int pump_out(struct session *s, int *fd, uint8_t type) {
-  static uint8_t buf[65536];
-  for (;;) {
-    ssize_t n = read(*fd, buf, sizeof buf);
-    if (n > 0) {
-      ctl_send(type, s->id, buf, (uint32_t)n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return 1;
-    if (s->in == *fd) s->in = -1;
-    close(*fd);
-    *fd = -1;
-    return 0;
-  }
+static int pump_out(struct session *s, int *fd, uint8_t type)
+{
+	static uint8_t buf[65536];
+	for (;;) {
+		ssize_t n = read(*fd, buf, sizeof buf);
+		if (n > 0) {
+			ctl_send(type, s->id, buf, (uint32_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 1;
+		if (s->in == *fd)
+			s->in = -1;
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
 }
 
 /* Which session and which fd each pollfd slot belongs to. */
-static struct { struct session *s; int which; } slots[MAX_SESSIONS * 3];
+static struct {
+	struct session *s;
+	int which;
+} slots[MAX_SESSIONS * 3];
 
-int session_pollfds(struct pollfd *fds, int max) {
-  int n = 0;
-  for (int i = 0; i < MAX_SESSIONS && n + 3 <= max; i++) {
-    struct session *s = &sessions[i];
-    if (!s->used) continue;
-    if (s->out >= 0) {
-      fds[n] = (struct pollfd){.fd = s->out, .events = POLLIN | (s->tty && s->npending ? POLLOUT : 0)};
-      slots[n++] = (typeof(slots[0])){s, 1};
-    }
-    if (s->err >= 0) {
-      fds[n] = (struct pollfd){.fd = s->err, .events = POLLIN};
-      slots[n++] = (typeof(slots[0])){s, 2};
-    }
-    if (!s->tty && s->in >= 0 && s->npending) {
-      fds[n] = (struct pollfd){.fd = s->in, .events = POLLOUT};
-      slots[n++] = (typeof(slots[0])){s, 0};
-    }
-  }
-  return n;
+int session_pollfds(struct pollfd *fds, int max)
+{
+	int n = 0;
+	for (int i = 0; i < MAX_SESSIONS && n + 3 <= max; i++) {
+		struct session *s = &sessions[i];
+		if (!s->used)
+			continue;
+		if (s->out >= 0) {
+			fds[n] = (struct pollfd){.fd = s->out,
+						 .events = POLLIN | (s->tty && s->npending ? POLLOUT : 0)};
+			slots[n++] = (typeof(slots[0])){s, 1};
+		}
+		if (s->err >= 0) {
+			fds[n] = (struct pollfd){.fd = s->err, .events = POLLIN};
+			slots[n++] = (typeof(slots[0])){s, 2};
+		}
+		if (!s->tty && s->in >= 0 && s->npending) {
+			fds[n] = (struct pollfd){.fd = s->in, .events = POLLOUT};
+			slots[n++] = (typeof(slots[0])){s, 0};
+		}
+	}
+	return n;
 }
 
-void session_handle(struct pollfd *fds, int n) {
-  for (int i = 0; i < n; i++) {
-    if (!fds[i].revents) continue;
-    struct session *s = slots[i].s;
-    if (!s->used) continue;
-    if (slots[i].which == 1 && s->out == fds[i].fd) {
-      if (fds[i].revents & POLLOUT) flush_stdin(s);
-      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) pump_out(s, &s->out, F_STDOUT);
-    } else if (slots[i].which == 2 && s->err == fds[i].fd) {
-      pump_out(s, &s->err, F_STDERR);
-    } else if (slots[i].which == 0 && s->in == fds[i].fd) {
-      if (fds[i].revents & (POLLERR | POLLHUP)) {
-        close(s->in);
-        s->in = -1;
-        s->npending = 0;
-      } else flush_stdin(s);
-    }
-  }
+void session_handle(struct pollfd *fds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!fds[i].revents)
+			continue;
+		struct session *s = slots[i].s;
+		if (!s->used)
+			continue;
+		if (slots[i].which == 1 && s->out == fds[i].fd) {
+			if (fds[i].revents & POLLOUT)
+				flush_stdin(s);
+			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+				pump_out(s, &s->out, F_STDOUT);
+		} else if (slots[i].which == 2 && s->err == fds[i].fd) {
+			pump_out(s, &s->err, F_STDERR);
+		} else if (slots[i].which == 0 && s->in == fds[i].fd) {
+			if (fds[i].revents & (POLLERR | POLLHUP)) {
+				close(s->in);
+				s->in = -1;
+				s->npending = 0;
+			} else
+				flush_stdin(s);
+		}
+	}
 }
 
 /* A pty passes the last output on asynchronously: wait a little for it (until EIO). */
-static void drain_tty(struct session *s) {
-  for (int rounds = 0; s->out >= 0 && rounds < 50; rounds++) {
-    struct pollfd p = {.fd = s->out, .events = POLLIN};
-    if (poll(&p, 1, 20) <= 0) return;
-    pump_out(s, &s->out, F_STDOUT);
-  }
+static void drain_tty(struct session *s)
+{
+	for (int rounds = 0; s->out >= 0 && rounds < 50; rounds++) {
+		struct pollfd p = {.fd = s->out, .events = POLLIN};
+		if (poll(&p, 1, 20) <= 0)
+			return;
+		pump_out(s, &s->out, F_STDOUT);
+	}
 }
 
-void session_reaped(pid_t pid, int status) {
-  struct session *s = NULL;
-  for (int i = 0; i < MAX_SESSIONS && !s; i++)
-    if (sessions[i].used && sessions[i].pid == pid) s = &sessions[i];
-  if (!s) return; /* an orphan adopted by PID 1 */
-  if (s->tty) drain_tty(s);
-  else {
-    /* Pipes hold everything written before the exit: pass it on, without waiting for
+void session_reaped(pid_t pid, int status)
+{
+	struct session *s = NULL;
+	for (int i = 0; i < MAX_SESSIONS && !s; i++)
+		if (sessions[i].used && sessions[i].pid == pid)
+			s = &sessions[i];
+	if (!s)
+		return; /* an orphan adopted by PID 1 */
+	if (s->tty)
+		drain_tty(s);
+	else {
+		/* Pipes hold everything written before the exit: pass it on, without waiting for
        background processes that keep the pipes open. */
-    if (s->out >= 0) pump_out(s, &s->out, F_STDOUT);
-    if (s->err >= 0) pump_out(s, &s->err, F_STDERR);
-  }
-  if (s->out >= 0) close(s->out);
-  if (s->err >= 0) close(s->err);
-  if (s->in >= 0 && s->in != s->out) close(s->in);
-  free(s->pending);
-  uint32_t id = s->id;
-  memset(s, 0, sizeof *s);
-  if (WIFSIGNALED(status)) send_exit(id, 128 + WTERMSIG(status), WTERMSIG(status), NULL);
-  else send_exit(id, WEXITSTATUS(status), 0, NULL);
+		if (s->out >= 0)
+			pump_out(s, &s->out, F_STDOUT);
+		if (s->err >= 0)
+			pump_out(s, &s->err, F_STDERR);
+	}
+	if (s->out >= 0)
+		close(s->out);
+	if (s->err >= 0)
+		close(s->err);
+	if (s->in >= 0 && s->in != s->out)
+		close(s->in);
+	free(s->pending);
+	uint32_t id = s->id;
+	memset(s, 0, sizeof *s);
+	if (WIFSIGNALED(status))
+		send_exit(id, 128 + WTERMSIG(status), WTERMSIG(status), NULL);
+	else
+		send_exit(id, WEXITSTATUS(status), 0, NULL);
 }
 
-void session_kill_all(void) {
-  require_guest_pid1();
-  kill(-1, SIGKILL);
+void session_kill_all(void)
+{
+	require_guest_pid1();
+	kill(-1, SIGKILL);
 }

@@ -11,75 +11,90 @@
 #include <unistd.h>
 #include "init.h"
 
-void say(const char *fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  if (n > (int)sizeof buf - 2) n = sizeof buf - 2;
-  buf[n++] = '\n';
-  write_all(2, "berth-init: ", 12);
-  write_all(2, buf, (size_t)n);
+void say(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof buf - 2)
+		n = sizeof buf - 2;
+	buf[n++] = '\n';
+	write_all(2, "berth-init: ", 12);
+	write_all(2, buf, (size_t)n);
 }
 
-void require_guest_pid1(void) {
-  if (getpid() != 1) _exit(1);
+void require_guest_pid1(void)
+{
+	if (getpid() != 1)
+		_exit(1);
 }
 
 /* PID 1 must not exit (the kernel panics): say why on the console and power off. */
-void die(const char *fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  say("fatal: %s", buf);
-  require_guest_pid1();
-  sync();
-  reboot(RB_POWER_OFF);
-  _exit(1);
+void die(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	say("fatal: %s", buf);
+	require_guest_pid1();
+	sync();
+	reboot(RB_POWER_OFF);
+	_exit(1);
 }
 
-int write_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
-        continue;
-      }
-      return -1;
-    }
-    p += n;
-    len -= (size_t)n;
-  }
-  return 0;
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				struct timespec ts = {0, 1000000};
+				nanosleep(&ts, NULL);
+				continue;
+			}
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
-int mkdir_p(const char *path, mode_t mode) {
-  char tmp[4096];
-  size_t n = strlen(path);
-  if (n == 0 || n >= sizeof tmp) return -1;
-  memcpy(tmp, path, n + 1);
-  for (char *s = tmp + 1; *s; s++) {
-    if (*s != '/') continue;
-    *s = 0;
-    if (mkdir(tmp, mode) < 0 && errno != EEXIST) return -1;
-    *s = '/';
-  }
-  if (mkdir(tmp, mode) < 0 && errno != EEXIST) return -1;
-  return 0;
+int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[4096];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, path, n + 1);
+	for (char *s = tmp + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
 }
 
-int write_file(const char *path, const char *text) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return -1;
-  int r = write_all(fd, text, strlen(text));
-  close(fd);
-  return r;
+int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	int r = write_all(fd, text, strlen(text));
+	close(fd);
+	return r;
 }

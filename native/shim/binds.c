@@ -71,8 +71,7 @@ int resolve_in_root(int rootfd, const char *path, mode_t create)
 	return fd;
 }
 
-void mount_on_fd(int target_fd, const char *what, const char *fstype,
-		 unsigned long flags, const char *data)
+void mount_on_fd(int target_fd, const char *what, const char *fstype, unsigned long flags, const char *data)
 {
 	char path[64];
 
@@ -91,14 +90,13 @@ void bind_at(int dirfd, const char *src, const char *what, int target_fd, int re
 	unsigned rec = recursive ? AT_RECURSIVE : 0;
 	int tree;
 
-	tree = (int)syscall(SYS_open_tree, dirfd, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-			    rec | (*src ? 0 : AT_EMPTY_PATH));
+	tree = (int)syscall(SYS_open_tree, dirfd, src,
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec | (*src ? 0 : AT_EMPTY_PATH));
 	if (tree < 0)
 		die_errno(NULL, "bind %s: open_tree", what);
 	if (ro) {
-		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec,
-			    &attr, sizeof attr) < 0)
+		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | rec, &attr, sizeof attr) < 0)
 			die_errno(NULL, "bind %s: make read-only", what);
 	}
 	if (syscall(SYS_move_mount, tree, "", target_fd, "",

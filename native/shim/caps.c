@@ -14,14 +14,47 @@
 #include <unistd.h>
 
 static const char *const names[] = {
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL",
-	"SETGID", "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE",
-	"NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
-	"SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
-	"SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME",
-	"SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL",
-	"SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+	"CHOWN",
+	"DAC_OVERRIDE",
+	"DAC_READ_SEARCH",
+	"FOWNER",
+	"FSETID",
+	"KILL",
+	"SETGID",
+	"SETUID",
+	"SETPCAP",
+	"LINUX_IMMUTABLE",
+	"NET_BIND_SERVICE",
+	"NET_BROADCAST",
+	"NET_ADMIN",
+	"NET_RAW",
+	"IPC_LOCK",
+	"IPC_OWNER",
+	"SYS_MODULE",
+	"SYS_RAWIO",
+	"SYS_CHROOT",
+	"SYS_PTRACE",
+	"SYS_PACCT",
+	"SYS_ADMIN",
+	"SYS_BOOT",
+	"SYS_NICE",
+	"SYS_RESOURCE",
+	"SYS_TIME",
+	"SYS_TTY_CONFIG",
+	"MKNOD",
+	"LEASE",
+	"AUDIT_WRITE",
+	"AUDIT_CONTROL",
+	"SETFCAP",
+	"MAC_OVERRIDE",
+	"MAC_ADMIN",
+	"SYSLOG",
+	"WAKE_ALARM",
+	"BLOCK_SUSPEND",
+	"AUDIT_READ",
+	"PERFMON",
+	"BPF",
+	"CHECKPOINT_RESTORE",
 };
 #define NCAPS (sizeof names / sizeof names[0])
 
@@ -42,7 +75,9 @@ unsigned long long caps_parse(const char *list)
 		for (i = 0; i < NCAPS && strcasecmp(n, names[i]); i++)
 			;
 		if (i == NCAPS)
-			die("unknown capability '%s' in --caps (names as in capabilities(7), e.g. CHOWN,NET_BIND_SERVICE, or all)", tok);
+			die("unknown capability '%s' in --caps (names as in capabilities(7), e.g. "
+			    "CHOWN,NET_BIND_SERVICE, or all)",
+			    tok);
 		mask |= 1ULL << i;
 	}
 	return mask;
@@ -50,7 +85,7 @@ unsigned long long caps_parse(const char *list)
 
 static void get(struct __user_cap_data_struct d[2])
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 
 	if (syscall(SYS_capget, &h, d) < 0)
 		die_errno(NULL, "capget");
@@ -58,7 +93,7 @@ static void get(struct __user_cap_data_struct d[2])
 
 static void set(unsigned long long eff, unsigned long long perm, unsigned long long inh)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
 
 	for (int i = 0; i < 2; i++) {
@@ -85,8 +120,7 @@ void caps_bound(const struct opts *o)
 		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
 		if (r < 0)
 			break; /* beyond the kernel's last capability */
-		if (r == 1 && !(o->caps >> cap & 1) &&
-		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+		if (r == 1 && !(o->caps >> cap & 1) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 			die_errno("--caps needs privileges (root, or root in a user namespace)",
 				  "drop capability %d from the bounding set", cap);
 	}

@@ -32,8 +32,7 @@ static int unshare_flags(const struct ns_flags *ns)
 	return flags;
 }
 
-void child_run(const struct opts *o, const struct child_io *io,
-	       struct userns_sync *us, int pid_fd)
+void child_run(const struct opts *o, const struct child_io *io, struct userns_sync *us, int pid_fd)
 {
 	int rootfd;
 
@@ -70,7 +69,7 @@ void child_run(const struct opts *o, const struct child_io *io,
 		init_spawn(); /* from here on: CMD's process */
 	if (io->ctty) {
 		int slave = pty_open_send(io->console);
-		struct child_io tio = { slave, slave, slave, 1, -1 };
+		struct child_io tio = {slave, slave, slave, 1, -1};
 
 		child_stdio(&tio);
 	}

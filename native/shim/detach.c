@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-static const char keys[] = { 0x10, 0x11 }; /* ctrl-p ctrl-q */
+static const char keys[] = {0x10, 0x11}; /* ctrl-p ctrl-q */
 static size_t matched;
 
 size_t detach_scan(const char *in, size_t n, char *out, size_t *outn, int *detach)

@@ -9,14 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
 
 static const char *const links[][2] = {
-	{ "ptmx", "pts/ptmx" },
-	{ "fd", "/proc/self/fd" },
-	{ "stdin", "/proc/self/fd/0" },
-	{ "stdout", "/proc/self/fd/1" },
-	{ "stderr", "/proc/self/fd/2" },
+	{"ptmx", "pts/ptmx"},	       {"fd", "/proc/self/fd"},	      {"stdin", "/proc/self/fd/0"},
+	{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
 };
 
 static int subdir(int dev, const char *name, mode_t mode)

@@ -26,8 +26,7 @@ static void ns_open(struct ns_ref *ns, pid_t pid)
 	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns->name);
 	ns->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns->fd < 0)
-		die_errno(errno == ENOENT ? "is the environment still running?" : NULL,
-			  "open %s", path);
+		die_errno(errno == ENOENT ? "is the environment still running?" : NULL, "open %s", path);
 	snprintf(path, sizeof path, "/proc/self/ns/%s", ns->name);
 	if (fstat(ns->fd, &theirs) < 0 || stat(path, &ours) < 0)
 		die_errno(NULL, "stat %s", path);
@@ -37,8 +36,9 @@ static void ns_open(struct ns_ref *ns, pid_t pid)
 static void ns_join(const struct ns_ref *ns)
 {
 	if (!ns->same && setns(ns->fd, ns->type) < 0)
-		die_errno(ns->type == CLONE_NEWUSER ? NULL
-			  : "does the environment use a user namespace? then pass --userns",
+		die_errno(ns->type == CLONE_NEWUSER
+				  ? NULL
+				  : "does the environment use a user namespace? then pass --userns",
 			  "setns %s namespace", ns->name);
 	close(ns->fd);
 }
@@ -46,14 +46,15 @@ static void ns_join(const struct ns_ref *ns)
 int cmd_exec(int argc, char **argv)
 {
 	static struct opts o;
-	struct ns_ref user = { "user", CLONE_NEWUSER, -1, 1 };
-	struct ns_ref mnt = { "mnt", CLONE_NEWNS, -1, 1 };
-	struct ns_ref uts = { "uts", CLONE_NEWUTS, -1, 1 };
-	struct ns_ref others[] = { /* joined after mnt/uts; pid last (it only affects children) */
-		{ "ipc", CLONE_NEWIPC, -1, 1 },
-		{ "net", CLONE_NEWNET, -1, 1 },
-		{ "cgroup", CLONE_NEWCGROUP, -1, 1 },
-		{ "pid", CLONE_NEWPID, -1, 1 },
+	struct ns_ref user = {"user", CLONE_NEWUSER, -1, 1};
+	struct ns_ref mnt = {"mnt", CLONE_NEWNS, -1, 1};
+	struct ns_ref uts = {"uts", CLONE_NEWUTS, -1, 1};
+	struct ns_ref others[] = {
+		/* joined after mnt/uts; pid last (it only affects children) */
+		{"ipc", CLONE_NEWIPC, -1, 1},
+		{"net", CLONE_NEWNET, -1, 1},
+		{"cgroup", CLONE_NEWCGROUP, -1, 1},
+		{"pid", CLONE_NEWPID, -1, 1},
 	};
 	const size_t nothers = sizeof others / sizeof others[0];
 	struct child_io io;
@@ -91,9 +92,9 @@ int cmd_exec(int argc, char **argv)
 	if (o.tty) {
 		pty_open(&master, &slave);
 		pty_copy_winsize(0, master);
-		io = (struct child_io){ slave, slave, slave, 1, -1 };
+		io = (struct child_io){slave, slave, slave, 1, -1};
 	} else {
-		io = (struct child_io){ o.interactive ? 0 : devnull, 1, 2, 0, -1 };
+		io = (struct child_io){o.interactive ? 0 : devnull, 1, 2, 0, -1};
 	}
 
 	child = fork_synced(&syncr, &sigfd);

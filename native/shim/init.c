@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 #define NFWD (sizeof forwarded / sizeof forwarded[0])
 
 void init_fork(int pid_fd)
@@ -51,7 +51,7 @@ static void nop(int sig)
 
 void init_spawn(void)
 {
-	struct sigaction sa = { .sa_handler = nop };
+	struct sigaction sa = {.sa_handler = nop};
 	sigset_t set, old;
 	pid_t cmd;
 
@@ -98,7 +98,6 @@ void init_spawn(void)
 		}
 		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
 			if (p == cmd)
-				_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-							  : WEXITSTATUS(status));
+				_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 	}
 }

@@ -26,7 +26,8 @@ static void become_user(const struct user_spec *u)
 {
 	if (u->ngroups >= 0) {
 		if (setgroups((size_t)u->ngroups, u->groups) < 0)
-			die_errno("groups must be mapped in --gid-map; setgroups is denied with a single-id map",
+			die_errno("groups must be mapped in --gid-map; setgroups is denied with a single-id "
+				  "map",
 				  "setgroups");
 	} else if (setgroups(0, NULL) < 0 && errno != EPERM) {
 		die_errno(NULL, "setgroups(0)");
@@ -48,8 +49,7 @@ void launch(const struct opts *o)
 	caps_bound(o);
 	become_user(&o->user);
 	caps_apply(o);
-	if ((o->has_caps || o->seccomp == SECCOMP_DEFAULT) &&
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if ((o->has_caps || o->seccomp == SECCOMP_DEFAULT) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(NULL, "set no_new_privs");
 	seccomp_install(o);
 	environ = (char **)o->env; /* exactly --env; execvpe searches PATH from environ */

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
-			       SIGUSR2, SIGWINCH, SIGCHLD };
+static const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD};
 static sigset_t old_mask;
 
 int monitor_signals_block(void)
@@ -46,7 +45,7 @@ int exit_code_of(int status)
 	return WEXITSTATUS(status);
 }
 
-static int term_ok[3] = { 0, 1, 1 }; /* fd 1/2 still writable? */
+static int term_ok[3] = {0, 1, 1}; /* fd 1/2 still writable? */
 
 static void emit(struct monitor *m, int stream, const char *buf, size_t n)
 {
@@ -138,15 +137,15 @@ int monitor_loop(struct monitor *m)
 		struct pollfd p[5];
 		int n = 0, i_out = -1, i_err = -1, i_mst = -1, i_in = -1;
 
-		p[n++] = (struct pollfd){ .fd = m->sigfd, .events = POLLIN };
+		p[n++] = (struct pollfd){.fd = m->sigfd, .events = POLLIN};
 		if (m->out_fd >= 0)
-			p[i_out = n++] = (struct pollfd){ .fd = m->out_fd, .events = POLLIN };
+			p[i_out = n++] = (struct pollfd){.fd = m->out_fd, .events = POLLIN};
 		if (m->err_fd >= 0)
-			p[i_err = n++] = (struct pollfd){ .fd = m->err_fd, .events = POLLIN };
+			p[i_err = n++] = (struct pollfd){.fd = m->err_fd, .events = POLLIN};
 		if (m->master >= 0)
-			p[i_mst = n++] = (struct pollfd){ .fd = m->master, .events = POLLIN };
+			p[i_mst = n++] = (struct pollfd){.fd = m->master, .events = POLLIN};
 		if (m->relay_stdin && m->master >= 0)
-			p[i_in = n++] = (struct pollfd){ .fd = 0, .events = POLLIN };
+			p[i_in = n++] = (struct pollfd){.fd = 0, .events = POLLIN};
 		if (poll(p, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;

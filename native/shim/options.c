@@ -209,8 +209,7 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 			if (n < 1 || n > 1000)
 				die("invalid --log-max-files: %lu (expected 1 to 1000)", n);
 			o->log_max_files = (unsigned)n;
-		}
-		else if (!strcmp(a, "--detach"))
+		} else if (!strcmp(a, "--detach"))
 			o->detach = 1;
 		else if (!strcmp(a, "--notify-fd")) {
 			unsigned long fd = parse_num(value(argc, argv, &i), "--notify-fd");
@@ -218,15 +217,13 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 				die("invalid --notify-fd %lu (an open descriptor above 2)", fd);
 			o->notify_fd = (int)fd;
 			fcntl(o->notify_fd, F_SETFD, FD_CLOEXEC); /* the command must not inherit it */
-		}
-		else if (!strcmp(a, "--net-sync-fd")) {
+		} else if (!strcmp(a, "--net-sync-fd")) {
 			unsigned long fd = parse_num(value(argc, argv, &i), "--net-sync-fd");
 			if (fd < 3 || fd > 1024 || fcntl((int)fd, F_GETFD) < 0)
 				die("invalid --net-sync-fd %lu (an open descriptor above 2)", fd);
 			o->net_sync_fd = (int)fd;
 			fcntl(o->net_sync_fd, F_SETFD, FD_CLOEXEC); /* the command must not inherit it */
-		}
-		else if (!strcmp(a, "--lower")) {
+		} else if (!strcmp(a, "--lower")) {
 			if (o->n_lower >= MAX_LIST)
 				die("too many --lower options (max %d)", MAX_LIST);
 			o->lower[o->n_lower++] = value(argc, argv, &i);

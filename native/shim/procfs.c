@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 static const char *const masked[] = {
-	"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug",
-	"/proc/latency_stats", "/proc/timer_stats", "/proc/acpi", "/proc/scsi",
+	"/proc/kcore",	       "/proc/keys",	    "/proc/timer_list", "/proc/sched_debug",
+	"/proc/latency_stats", "/proc/timer_stats", "/proc/acpi",	"/proc/scsi",
 };
 
 static const char *const readonly[] = {

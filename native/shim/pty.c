@@ -33,8 +33,8 @@ int pty_open_send(int sock)
 {
 	char byte = 'p';
 	char ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { 0 };
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {0};
 	struct cmsghdr *c;
 	int master, slave;
 
@@ -64,8 +64,8 @@ int pty_recv_master(int sock)
 {
 	char byte;
 	char ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { 0 };
+	struct iovec iov = {&byte, 1};
+	struct msghdr msg = {0};
 	struct cmsghdr *c;
 	int fd = -1;
 
@@ -83,7 +83,7 @@ int pty_recv_master(int sock)
 
 void pty_set_winsize(int fd, unsigned short rows, unsigned short cols)
 {
-	struct winsize ws = { .ws_row = rows, .ws_col = cols };
+	struct winsize ws = {.ws_row = rows, .ws_col = cols};
 
 	ioctl(fd, TIOCSWINSZ, &ws);
 }

@@ -19,8 +19,8 @@ static int fix_mode(const char *path, const struct stat *st, int type, struct FT
 	(void)f;
 	if ((type == FTW_D || type == FTW_DNR) && (st->st_mode & 0700) != 0700) {
 		if (chmod(path, (st->st_mode | 0700) & 07777) < 0)
-			die_errno("owned by a mapped sub-id? use --userns with the same maps",
-				  "chmod %s", path);
+			die_errno("owned by a mapped sub-id? use --userns with the same maps", "chmod %s",
+				  path);
 		changed = 1;
 	}
 	return 0;
@@ -31,11 +31,14 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 	(void)st;
 	(void)f;
 	if (type == FTW_DNR || type == FTW_NS)
-		die("rmtree: cannot read %s (owned by a mapped sub-id? use --userns with the same maps)", path);
+		die("rmtree: cannot read %s (owned by a mapped sub-id? use --userns with the same maps)",
+		    path);
 	if ((type == FTW_DP ? rmdir(path) : unlink(path)) < 0)
 		die_errno(errno == EBUSY || errno == ENOTEMPTY ? "is something still mounted below it?"
-			  : errno == EACCES || errno == EPERM ? "owned by a mapped sub-id? use --userns with the same maps"
-			  : NULL, "remove %s", path);
+			  : errno == EACCES || errno == EPERM
+				  ? "owned by a mapped sub-id? use --userns with the same maps"
+				  : NULL,
+			  "remove %s", path);
 	return 0;
 }
 

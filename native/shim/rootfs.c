@@ -27,14 +27,13 @@ void rootfs_mount(const struct opts *o)
 	n += (size_t)snprintf(data + n, sizeof data - n, "lowerdir=");
 	for (int i = 0; i < o->n_lower; i++) {
 		check_overlay_path(o->lower[i]);
-		n += (size_t)snprintf(data + n, sizeof data - n, "%s%s",
-				      i ? ":" : "", o->lower[i]);
+		n += (size_t)snprintf(data + n, sizeof data - n, "%s%s", i ? ":" : "", o->lower[i]);
 	}
 	if (o->upper) {
 		check_overlay_path(o->upper);
 		check_overlay_path(o->work);
-		n += (size_t)snprintf(data + n, sizeof data - n,
-				      ",upperdir=%s,workdir=%s", o->upper, o->work);
+		n += (size_t)snprintf(data + n, sizeof data - n, ",upperdir=%s,workdir=%s", o->upper,
+				      o->work);
 	}
 	if (o->userxattr)
 		n += (size_t)snprintf(data + n, sizeof data - n, ",userxattr");
@@ -42,7 +41,8 @@ void rootfs_mount(const struct opts *o)
 		die("overlay mount options too long (%zu bytes)", n);
 	if (mount("overlay", o->rootfs, "overlay", 0, data) < 0)
 		die_errno(o->ns.user && !o->userxattr ? "rootless overlay needs --overlay-userxattr"
-			  : "do --lower/--upper/--work exist, and are upper and work on one filesystem?",
+						      : "do --lower/--upper/--work exist, and are upper and "
+							"work on one filesystem?",
 			  "mount overlay on %s", o->rootfs);
 }
 

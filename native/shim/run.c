@@ -73,8 +73,8 @@ int cmd_run(int argc, char **argv)
 	struct userns_sync us;
 	struct child_io io;
 	struct monitor m;
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, syncr;
-	int master = -1, consp[2] = { -1, -1 }, pidp[2] = { -1, -1 };
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, syncr;
+	int master = -1, consp[2] = {-1, -1}, pidp[2] = {-1, -1};
 	int devnull, log_fd = -1, sigfd, code, status;
 	char msg[1200];
 
@@ -109,11 +109,11 @@ int cmd_run(int argc, char **argv)
 	if (O.tty) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, consp) < 0)
 			die_errno(NULL, "socketpair");
-		io = (struct child_io){ -1, -1, -1, 1, consp[1] };
+		io = (struct child_io){-1, -1, -1, 1, consp[1]};
 	} else {
 		if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
 			die_errno(NULL, "pipe");
-		io = (struct child_io){ O.interactive ? 0 : devnull, outp[1], errp[1], 0, -1 };
+		io = (struct child_io){O.interactive ? 0 : devnull, outp[1], errp[1], 0, -1};
 	}
 	if (O.ns.user || O.n_cgroups)
 		userns_sync_init(&us);

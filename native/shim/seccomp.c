@@ -20,29 +20,53 @@ static const struct {
 	int nr;
 	enum rule rule;
 } table[] = {
-	{ SYS_keyctl, DENY }, { SYS_add_key, DENY }, { SYS_request_key, DENY },
-	{ SYS_bpf, DENY }, { SYS_ptrace, DENY }, { SYS_mount, DENY },
-	{ SYS_umount2, DENY }, { SYS_pivot_root, DENY }, { SYS_kexec_load, DENY },
-	{ SYS_kexec_file_load, DENY }, { SYS_init_module, DENY },
-	{ SYS_finit_module, DENY }, { SYS_delete_module, DENY },
-	{ SYS_open_by_handle_at, DENY }, { SYS_name_to_handle_at, DENY },
-	{ SYS_perf_event_open, DENY }, { SYS_setns, DENY }, { SYS_swapon, DENY },
-	{ SYS_swapoff, DENY }, { SYS_reboot, DENY }, { SYS_acct, DENY },
-	{ SYS_settimeofday, DENY }, { SYS_clock_settime, DENY },
-	{ SYS_clock_adjtime, DENY }, { SYS_adjtimex, DENY }, { SYS_iopl, DENY },
-	{ SYS_ioperm, DENY }, { SYS_lookup_dcookie, DENY }, { SYS_quotactl, DENY },
-	{ SYS_userfaultfd, DENY }, { SYS_fsopen, DENY }, { SYS_fsmount, DENY },
-	{ SYS_fsconfig, DENY }, { SYS_fspick, DENY }, { SYS_move_mount, DENY },
-	{ SYS_open_tree, DENY }, { SYS_mount_setattr, DENY }, { SYS_syslog, DENY },
-	{ SYS_vhangup, DENY },
-	{ SYS_unshare, DENY_NEWUSER }, /* flags: args[0] */
-	{ SYS_clone, DENY_NEWUSER },   /* flags: args[0] on x86_64 */
-	{ SYS_clone3, NOSYS },         /* flags are in memory: libc falls back to clone */
-	{ SYS_personality, PERSONA },
+	{SYS_keyctl, DENY},
+	{SYS_add_key, DENY},
+	{SYS_request_key, DENY},
+	{SYS_bpf, DENY},
+	{SYS_ptrace, DENY},
+	{SYS_mount, DENY},
+	{SYS_umount2, DENY},
+	{SYS_pivot_root, DENY},
+	{SYS_kexec_load, DENY},
+	{SYS_kexec_file_load, DENY},
+	{SYS_init_module, DENY},
+	{SYS_finit_module, DENY},
+	{SYS_delete_module, DENY},
+	{SYS_open_by_handle_at, DENY},
+	{SYS_name_to_handle_at, DENY},
+	{SYS_perf_event_open, DENY},
+	{SYS_setns, DENY},
+	{SYS_swapon, DENY},
+	{SYS_swapoff, DENY},
+	{SYS_reboot, DENY},
+	{SYS_acct, DENY},
+	{SYS_settimeofday, DENY},
+	{SYS_clock_settime, DENY},
+	{SYS_clock_adjtime, DENY},
+	{SYS_adjtimex, DENY},
+	{SYS_iopl, DENY},
+	{SYS_ioperm, DENY},
+	{SYS_lookup_dcookie, DENY},
+	{SYS_quotactl, DENY},
+	{SYS_userfaultfd, DENY},
+	{SYS_fsopen, DENY},
+	{SYS_fsmount, DENY},
+	{SYS_fsconfig, DENY},
+	{SYS_fspick, DENY},
+	{SYS_move_mount, DENY},
+	{SYS_open_tree, DENY},
+	{SYS_mount_setattr, DENY},
+	{SYS_syslog, DENY},
+	{SYS_vhangup, DENY},
+	{SYS_unshare, DENY_NEWUSER}, /* flags: args[0] */
+	{SYS_clone, DENY_NEWUSER}, /* flags: args[0] on x86_64 */
+	{SYS_clone3, NOSYS}, /* flags are in memory: libc falls back to clone */
+	{SYS_personality, PERSONA},
 };
 
 /* personality values Docker/Podman allow (0xffffffff = query) */
-static const unsigned personas[] = { 0x0, 0x0008, 0x20000, 0x20008, 0xffffffff };
+static const unsigned personas[] = {0x0, 0x0008, 0x20000, 0x20008, 0xffffffff};
 
 #define STMT(code, k) ((struct sock_filter)BPF_STMT(code, k))
 #define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP(code, k, jt, jf))
@@ -88,15 +112,15 @@ void seccomp_install(const struct opts *o)
 			f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, (unsigned char)(np + 3));
 			f[n++] = LD_ARG0;
 			for (unsigned j = 0; j < np; j++)
-				f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, personas[j],
-					      (unsigned char)(np - j), 0);
+				f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, personas[j], (unsigned char)(np - j),
+					      0);
 			f[n++] = RET(EPERM_);
 			f[n++] = RET(SECCOMP_RET_ALLOW);
 			break;
 		}
 	}
 	f[n++] = RET(SECCOMP_RET_ALLOW);
-	prog = (struct sock_fprog){ .len = (unsigned short)n, .filter = f };
+	prog = (struct sock_fprog){.len = (unsigned short)n, .filter = f};
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		die_errno(NULL, "install the seccomp filter");
 }

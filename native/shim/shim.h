@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define MAX_LIST 256   /* upper bound for every repeatable option */
+#define MAX_LIST 256 /* upper bound for every repeatable option */
 #define MAX_GROUPS 64
 
 /* ---- options.c ---------------------------------------------------------- */
@@ -39,7 +39,7 @@ struct opts {
 	/* run */
 	const char *state_dir, *log_path;
 	unsigned long long log_max_size; /* --log-max-size, 0: no cap */
-	unsigned log_max_files;          /* --log-max-files, default 1 */
+	unsigned log_max_files; /* --log-max-files, default 1 */
 	int detach, tty, interactive;
 	int notify_fd; /* --notify-fd N: detach keys tell the CLI here; -1 = no detach keys */
 	int net_sync_fd; /* --net-sync-fd N: netns handshake with the caller (netsync.c); -1 = none */
@@ -59,8 +59,8 @@ struct opts {
 	int n_env;
 	const char *cwd;
 	struct user_spec user;
-	int has_caps;                 /* --caps given */
-	unsigned long long caps;      /* bit n = capability n */
+	int has_caps; /* --caps given */
+	unsigned long long caps; /* bit n = capability n */
 	enum seccomp_mode seccomp;
 	const char *cgroups[MAX_LIST]; /* --cgroup DIR */
 	int n_cgroups;
@@ -81,8 +81,7 @@ void opts_parse_unshare(struct opts *o, int argc, char **argv);
 /* die(): one line "berth: <msg>" on stderr, exit 125. die_errno() appends
  * ": <strerror(errno)>" and, when fix != NULL, " (<fix>)". */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-void die_errno(const char *fix, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
+void die_errno(const char *fix, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 /* Called once with the message before die() prints and exits; a hook may
  * _exit() itself (the child does). */
 void set_die_hook(void (*hook)(const char *msg));
@@ -104,8 +103,7 @@ int open_devnull(int flags);
 
 /* The child reports "<code> <message>" on a CLOEXEC pipe; EOF = exec'd. */
 void sync_child_init(int report_fd);
-void sync_child_fail(int code, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
+void sync_child_fail(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 /* fork() with the status pipe and the monitor's signal handling set up: the
  * child (0 returned) reports through sync_child_fail() and has its signal
  * mask restored; the parent gets the pipe's read end and the signalfd. */
@@ -143,12 +141,10 @@ int open_in_root(int rootfd, const char *path); /* -1/errno, never creates */
 void bind_tree(const char *src, int target_fd, int recursive, int ro);
 /* Same, the source given as dirfd + path (path "" = dirfd itself); what
  * names it in errors. */
-void bind_at(int dirfd, const char *src, const char *what, int target_fd,
-	     int recursive, int ro);
-void mount_on_fd(int target_fd, const char *what, const char *fstype,
-		 unsigned long flags, const char *data);
+void bind_at(int dirfd, const char *src, const char *what, int target_fd, int recursive, int ro);
+void mount_on_fd(int target_fd, const char *what, const char *fstype, unsigned long flags, const char *data);
 void binds_mount_system(const struct opts *o, int rootfd); /* /proc, /sys */
-void binds_mount_user(const struct opts *o, int rootfd);   /* --bind */
+void binds_mount_user(const struct opts *o, int rootfd); /* --bind */
 
 /* ---- procfs.c: --proc new ------------------------------------------------ */
 
@@ -163,8 +159,8 @@ void netns_ping_groups(void);
 void netsync_child(int fd);
 void cgroup_join(const struct opts *o, pid_t pid); /* pid -> every DIR/cgroup.procs */
 unsigned long long caps_parse(const char *list);
-void caps_bound(const struct opts *o);  /* while privileged: bounding + inheritable */
-void caps_apply(const struct opts *o);  /* after the user switch: capset, no_new_privs */
+void caps_bound(const struct opts *o); /* while privileged: bounding + inheritable */
+void caps_apply(const struct opts *o); /* after the user switch: capset, no_new_privs */
 void seccomp_install(const struct opts *o);
 
 /* ---- init.c: PID 1 of a --pid-ns environment ------------------------------ */
@@ -188,8 +184,8 @@ void devfs_setup(int rootfd, int rootless);
 
 struct child_io {
 	int in, out, err; /* dup2'ed to 0, 1, 2 */
-	int ctty;         /* in is a pty slave: make it the controlling tty */
-	int console;      /* run --tty: socket to pass the pty master back on, else -1 */
+	int ctty; /* in is a pty slave: make it the controlling tty */
+	int console; /* run --tty: socket to pass the pty master back on, else -1 */
 };
 void child_stdio(const struct child_io *io);
 /* cwd, caps bounding, user, caps, no_new_privs, seccomp, execvpe */
@@ -198,8 +194,8 @@ void launch(const struct opts *o) __attribute__((noreturn));
 /* ---- child.c: the run child ---------------------------------------------- */
 
 /* pid_fd: write end for init_fork() (--pid-ns), else -1 */
-void child_run(const struct opts *o, const struct child_io *io,
-	       struct userns_sync *us, int pid_fd) __attribute__((noreturn));
+void child_run(const struct opts *o, const struct child_io *io, struct userns_sync *us, int pid_fd)
+	__attribute__((noreturn));
 
 /* ---- pty.c -------------------------------------------------------------- */
 
@@ -212,7 +208,7 @@ int pty_recv_master(int sock); /* -1 when the child died before sending */
 void pty_copy_winsize(int from, int to);
 void pty_set_winsize(int fd, unsigned short rows, unsigned short cols);
 void tty_raw_enter(int fd); /* restored at exit() */
-void tty_raw_leave(void);   /* restore now (detach) */
+void tty_raw_leave(void); /* restore now (detach) */
 
 /* ---- detach.c: Ctrl-P Ctrl-Q ends the attachment, not the command ------- */
 
@@ -247,11 +243,11 @@ void state_write_exit(const char *dir, int code, int signo, const char *error);
 struct monitor {
 	pid_t child;
 	int out_fd, err_fd; /* pipes from the child, -1 if none */
-	int master;         /* pty master, -1 if none */
-	int relay_stdin;    /* copy our stdin to the master */
-	int to_terminal;    /* copy output to our fd 1/2 */
-	int log_fd;         /* CRI log, -1 if none */
-	int notify_fd;      /* --notify-fd: told "detached" on the detach keys, -1 if none */
+	int master; /* pty master, -1 if none */
+	int relay_stdin; /* copy our stdin to the master */
+	int to_terminal; /* copy output to our fd 1/2 */
+	int log_fd; /* CRI log, -1 if none */
+	int notify_fd; /* --notify-fd: told "detached" on the detach keys, -1 if none */
 	int sigfd;
 };
 int monitor_signals_block(void); /* returns a signalfd; call before fork */

@@ -12,8 +12,7 @@ void state_write_pids(const char *dir, pid_t monitor, pid_t child)
 	if (!dir)
 		return;
 	now_rfc3339(now, sizeof now);
-	snprintf(buf, sizeof buf,
-		 "{\"monitor\":%d,\"child\":%d,\"childStart\":%llu,\"startedAt\":\"%s\"}\n",
+	snprintf(buf, sizeof buf, "{\"monitor\":%d,\"child\":%d,\"childStart\":%llu,\"startedAt\":\"%s\"}\n",
 		 (int)monitor, (int)child, proc_starttime(child), now);
 	write_file_atomic(dir, "pids.json", buf);
 }
@@ -33,9 +32,8 @@ void state_write_exit(const char *dir, int code, int signo, const char *error)
 		else
 			snprintf(sig, sizeof sig, "\"SIG%d\"", signo);
 	}
-	n = (size_t)snprintf(buf, sizeof buf,
-			     "{\"exitCode\":%d,\"signal\":%s,\"finishedAt\":\"%s\"",
-			     code, sig, now);
+	n = (size_t)snprintf(buf, sizeof buf, "{\"exitCode\":%d,\"signal\":%s,\"finishedAt\":\"%s\"", code,
+			     sig, now);
 	if (error) {
 		json_escape(err, sizeof err, error);
 		n += (size_t)snprintf(buf + n, sizeof buf - n, ",\"error\":\"%s\"", err);

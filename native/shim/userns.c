@@ -21,9 +21,9 @@ void userns_default_maps(struct opts *o)
 	if (!o->ns.user)
 		return;
 	if (o->n_uid_map == 0)
-		o->uid_map[o->n_uid_map++] = (struct idmap){ 0, getuid(), 1 };
+		o->uid_map[o->n_uid_map++] = (struct idmap){0, getuid(), 1};
 	if (o->n_gid_map == 0)
-		o->gid_map[o->n_gid_map++] = (struct idmap){ 0, getgid(), 1 };
+		o->gid_map[o->n_gid_map++] = (struct idmap){0, getgid(), 1};
 }
 
 void userns_sync_init(struct userns_sync *s)
@@ -70,20 +70,18 @@ static void write_proc(pid_t pid, const char *file, const char *data)
 	if (fd < 0)
 		die_errno(NULL, "open %s", path);
 	if (write(fd, data, strlen(data)) != (ssize_t)strlen(data))
-		die_errno("the maps must not overlap and must only use ids you own",
-			  "write %s", path);
+		die_errno("the maps must not overlap and must only use ids you own", "write %s", path);
 	close(fd);
 }
 
-static void write_map_direct(pid_t pid, const char *file,
-			     const struct idmap *m, int n)
+static void write_map_direct(pid_t pid, const char *file, const struct idmap *m, int n)
 {
 	char buf[MAX_LIST * 64];
 	size_t len = 0;
 
 	for (int i = 0; i < n; i++)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%lu %lu %lu\n",
-					m[i].inside, m[i].outside, m[i].count);
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%lu %lu %lu\n", m[i].inside,
+					m[i].outside, m[i].count);
 	write_proc(pid, file, buf);
 }
 
@@ -100,7 +98,7 @@ static void run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, i
 	snprintf(nums[0], sizeof nums[0], "%d", (int)pid);
 	argv[k++] = nums[0];
 	for (int i = 0; i < n; i++) {
-		unsigned long v[3] = { m[i].inside, m[i].outside, m[i].count };
+		unsigned long v[3] = {m[i].inside, m[i].outside, m[i].count};
 		for (int j = 0; j < 3; j++) {
 			snprintf(nums[k - 1], sizeof nums[0], "%lu", v[j]);
 			argv[k] = nums[k - 1];
@@ -128,7 +126,8 @@ static void run_idmap_tool(const char *tool, pid_t pid, const struct idmap *m, i
 		if (errno != EINTR)
 			die_errno(NULL, "waitpid %s", tool);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		die("%s failed: %s (are the ranges listed in /etc/subuid and /etc/subgid for this user? package uidmap)",
+		die("%s failed: %s (are the ranges listed in /etc/subuid and /etc/subgid for this user? "
+		    "package uidmap)",
 		    tool, len ? err : "no message");
 }
 
@@ -152,9 +151,8 @@ int userns_parent_wait(struct userns_sync *s)
 void userns_parent_map(struct userns_sync *s, pid_t pid, const struct opts *o)
 {
 	char c = 'A';
-	int direct = geteuid() == 0 ||
-		     (only_own_id(o->uid_map, o->n_uid_map, getuid()) &&
-		      only_own_id(o->gid_map, o->n_gid_map, getgid()));
+	int direct = geteuid() == 0 || (only_own_id(o->uid_map, o->n_uid_map, getuid()) &&
+					only_own_id(o->gid_map, o->n_gid_map, getgid()));
 
 	if (o->ns.user && direct) {
 		if (geteuid() != 0)

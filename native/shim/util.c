@@ -68,7 +68,7 @@ int write_all(int fd, const void *buf, size_t len)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) { /* non-blocking fd inherited */
-				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+				struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 				poll(&pfd, 1, -1);
 				continue;
 			}

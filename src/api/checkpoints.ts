@@ -6,7 +6,9 @@ import { DriverError } from '../core/errors.js';
 export async function checkpointEnv(ctx: Context, ref: string, name: string): Promise<void> {
   const { driver, handle } = resolveEnv(ctx, ref);
   if (!driver.capabilities().checkpoint || !driver.checkpoint) {
-    throw new DriverError('no-checkpoint', `the ${driver.name} backend cannot checkpoint environments`, { fix: 'use --backend microvm' });
+    throw new DriverError('no-checkpoint', `the ${driver.name} backend cannot checkpoint environments`, {
+      fix: 'use --backend microvm',
+    });
   }
   using _lock = await ctx.store.envLock(handle.id);
   await driver.checkpoint(handle, name);
@@ -15,7 +17,9 @@ export async function checkpointEnv(ctx: Context, ref: string, name: string): Pr
 export async function restoreEnv(ctx: Context, ref: string, name: string): Promise<void> {
   const { driver, handle } = resolveEnv(ctx, ref);
   if (!driver.capabilities().checkpoint || !driver.restore) {
-    throw new DriverError('no-checkpoint', `the ${driver.name} backend cannot restore checkpoints`, { fix: 'use --backend microvm' });
+    throw new DriverError('no-checkpoint', `the ${driver.name} backend cannot restore checkpoints`, {
+      fix: 'use --backend microvm',
+    });
   }
   using _lock = await ctx.store.envLock(handle.id);
   await driver.restore(handle, name);

@@ -15,7 +15,9 @@ export interface BaseDiskRequest {
 /** Resolve (pull if needed) `ref`, then build or reuse its ext4 base disk. */
 export async function baseDiskOf(ctx: Context, ref: string, req: BaseDiskRequest = {}): Promise<BaseDisk> {
   const [{ resolveImage }, { ensureBaseDisk }, { disksDirOf }] = await Promise.all([
-    import('../images/resolve.js'), import('../disks/base-disk.js'), import('../disks/base-names.js'),
+    import('../images/resolve.js'),
+    import('../disks/base-disk.js'),
+    import('../disks/base-names.js'),
   ]);
   const image = await resolveImage(ref, ctx.paths.images, {
     rootless: ctx.rootless,
@@ -36,8 +38,10 @@ export async function baseDiskOf(ctx: Context, ref: string, req: BaseDiskRequest
 /** Remove base disks whose image is neither stored nor used by an environment. */
 export async function pruneDisksOf(ctx: Context): Promise<number> {
   const [{ ImageIndex }, { readBuiltBusybox }, { disksDirOf, imageKey }, { pruneBaseDisks }] = await Promise.all([
-    import('../images/store/image-index.js'), import('../images/builtin/busybox-image.js'),
-    import('../disks/base-names.js'), import('../disks/prune.js'),
+    import('../images/store/image-index.js'),
+    import('../images/builtin/busybox-image.js'),
+    import('../disks/base-names.js'),
+    import('../disks/prune.js'),
   ]);
   const live = new Set<string>();
   const hex = (d: string) => /^sha256:([0-9a-f]{64})$/.exec(d)?.[1];
@@ -52,7 +56,9 @@ export async function pruneDisksOf(ctx: Context): Promise<number> {
   for (const env of ctx.store.list()) {
     try {
       live.add(imageKey(env.image));
-    } catch { /* its dir: image is gone: nothing to keep */ }
+    } catch {
+      /* its dir: image is gone: nothing to keep */
+    }
   }
   return pruneBaseDisks(disksDirOf(ctx.paths.images), live).removed.length;
 }

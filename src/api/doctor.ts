@@ -33,7 +33,11 @@ export interface DoctorReport {
 export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise<DoctorReport> {
   if (opts.refresh) clearProbeCache(ctx.paths.runtime);
   const [probes, host] = await Promise.all([ctx.registry.probeAll(), probeAll({ runtimeDir: ctx.paths.runtime })]);
-  const backends = probes.map(({ name, probe }) => ({ name, probe, capabilities: ctx.registry.get(name).capabilities() }));
+  const backends = probes.map(({ name, probe }) => ({
+    name,
+    probe,
+    capabilities: ctx.registry.get(name).capabilities(),
+  }));
   // Exactly what `run` would do with a default spec (validate() may pass over a working backend).
   let setting: DoctorReport['setting'];
   let request: BackendRequest = { backend: 'auto', source: 'default' };
@@ -65,7 +69,9 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
 /** Which helper `--network user` would use here, or why it cannot work. */
 function userNetFinding(): Finding {
   const p = probeUserNet();
-  return p.tool ? { ok: true, detail: `--network user uses ${p.tool}`, value: p.tool } : { ok: false, detail: p.reason };
+  return p.tool
+    ? { ok: true, detail: `--network user uses ${p.tool}`, value: p.tool }
+    : { ok: false, detail: p.reason };
 }
 
 /** uml, microvm (KVM) or microvm (TCG emulation, slower). */

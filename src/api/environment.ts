@@ -26,12 +26,22 @@ export class Environment implements AsyncDisposable {
   /** Run ARGV inside with the driver's options as they are (e.g. stdio 'inherit' for this process's terminal). */
   execRaw(argv: string[], opts: Partial<ExecOptions> & { cwd?: string } = {}): Promise<ExitResult> {
     const { cwd, ...rest } = opts;
-    return execIn(this.ctx, this.id, argv, { tty: false, interactive: false, env: {}, ...(cwd ? { workdir: cwd } : {}), ...rest });
+    return execIn(this.ctx, this.id, argv, {
+      tty: false,
+      interactive: false,
+      env: {},
+      ...(cwd ? { workdir: cwd } : {}),
+      ...rest,
+    });
   }
 
   /** Copy a host file or directory into DESTDIR inside (through tar in the image). */
   copyIn(hostPath: string, destDir: string): Promise<void> {
-    return copyIn((argv, input) => this.execRaw(argv, { stdio: 'pipe', ...(input ? { input } : {}) }), hostPath, destDir);
+    return copyIn(
+      (argv, input) => this.execRaw(argv, { stdio: 'pipe', ...(input ? { input } : {}) }),
+      hostPath,
+      destDir,
+    );
   }
 
   /** Copy PATH from inside into the host directory HOSTDIR. */

@@ -12,36 +12,57 @@ const PLACEHOLDERS = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
 export async function exportEnv(ctx: Context, envRef: string, out: string | Writable): Promise<void> {
   const record = ctx.store.find(envRef);
   if (!['chroot', 'container'].includes(record.backend)) {
-    throw new ImageError('export-unsupported', `environment ${record.name} runs on ${record.backend}, whose root filesystem is a disk berth does not read`, {
-      fix: 'export environments of the chroot or container backend',
-    });
+    throw new ImageError(
+      'export-unsupported',
+      `environment ${record.name} runs on ${record.backend}, whose root filesystem is a disk berth does not read`,
+      {
+        fix: 'export environments of the chroot or container backend',
+      },
+    );
   }
-  const [{ mergedTar }, { makeIdMapper }, { rootlessIdMaps }, { shimPath }, { unshareArgv }, { spawnSync }] = await Promise.all([
-    import('../images/sources/merged-tree.js'), import('../images/commit/layer.js'), import('../host/id-maps.js'),
-    import('../host/native-paths.js'), import('../host/shim-cmdline.js'), import('node:child_process'),
-  ]);
+  const [{ mergedTar }, { makeIdMapper }, { rootlessIdMaps }, { shimPath }, { unshareArgv }, { spawnSync }] =
+    await Promise.all([
+      import('../images/sources/merged-tree.js'),
+      import('../images/commit/layer.js'),
+      import('../host/id-maps.js'),
+      import('../host/native-paths.js'),
+      import('../host/shim-cmdline.js'),
+      import('node:child_process'),
+    ]);
   const maps = record.rootless ? rootlessIdMaps() : undefined;
   const binds = new Set([...PLACEHOLDERS, ...record.spec.mounts.map((m) => m.target.replace(/^\/+/, ''))]);
-  const tar = Readable.from(mergedTar({
-    sources: [join(ctx.store.dirOf(record.id), 'upper'), ...record.image.layers],
-    rootless: record.rootless,
-    ids: makeIdMapper(record.rootless, maps ? { uid: maps.uid, gid: maps.gid } : undefined),
-    skip: (rel, st) => binds.has(rel) && ((st.isFile() && st.size === 0) || st.isDirectory()),
-    // Rootless: a file owned by a sub-id without a read bit for others is read as root of a
-    // user namespace with the caller's sub-id maps (berth-shim unshare), as Podman would.
-    ...(maps ? {
-      readUnreadable: (path: string, size: number) => {
-        const [cmd, ...args] = unshareArgv(shimPath(), maps.uid, maps.gid, ['cat', '--', path]);
-        const r = spawnSync(cmd!, args, { maxBuffer: size + 1024, stdio: ['ignore', 'pipe', 'pipe'] });
-        if (r.status !== 0) throw Object.assign(new Error(`cannot read ${path} even in the user namespace: ${String(r.stderr).trim()}`), { code: 'EACCES' });
-        return r.stdout;
-      },
-    } : {}),
-  }), { objectMode: false });
+  const tar = Readable.from(
+    mergedTar({
+      sources: [join(ctx.store.dirOf(record.id), 'upper'), ...record.image.layers],
+      rootless: record.rootless,
+      ids: makeIdMapper(record.rootless, maps ? { uid: maps.uid, gid: maps.gid } : undefined),
+      skip: (rel, st) => binds.has(rel) && ((st.isFile() && st.size === 0) || st.isDirectory()),
+      // Rootless: a file owned by a sub-id without a read bit for others is read as root of a
+      // user namespace with the caller's sub-id maps (berth-shim unshare), as Podman would.
+      ...(maps
+        ? {
+            readUnreadable: (path: string, size: number) => {
+              const [cmd, ...args] = unshareArgv(shimPath(), maps.uid, maps.gid, ['cat', '--', path]);
+              const r = spawnSync(cmd!, args, { maxBuffer: size + 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+              if (r.status !== 0)
+                throw Object.assign(
+                  new Error(`cannot read ${path} even in the user namespace: ${String(r.stderr).trim()}`),
+                  { code: 'EACCES' },
+                );
+              return r.stdout;
+            },
+          }
+        : {}),
+    }),
+    { objectMode: false },
+  );
   const fail = (e: unknown): ImageError => {
     const err = e as NodeJS.ErrnoException;
     return new ImageError('export-failed', `exporting ${record.name} failed: ${err.message}`, {
-      fix: err.code === 'EACCES' ? 'a file is unreadable to you (owned by a sub-id inside the environment); export it as root or make it readable inside' : 'check free space and the output path',
+      fix:
+        err.code === 'EACCES'
+          ? 'a file is unreadable to you (owned by a sub-id inside the environment); export it as root or make it readable inside'
+          : 'check free space and the output path',
       cause: e,
     });
   };

@@ -16,7 +16,10 @@ export interface PullOptions {
 }
 
 /** What `berth pull` stored: the canonical reference and the platform manifest's digest. */
-export interface PulledSummary { ref: string; digest: string }
+export interface PulledSummary {
+  ref: string;
+  digest: string;
+}
 
 export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Promise<PulledSummary> {
   const { parseImageRef } = await import('../images/ref.js');
@@ -25,7 +28,9 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
     // `berth pull debian:SUITE` (re)builds it from the mirror.
     const { ensureDebianImage } = await import('../images/debian/debian-image.js');
     const img = await ensureDebianImage(parsed, {
-      imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true,
+      imagesDir: ctx.paths.images,
+      rootless: ctx.rootless,
+      refresh: true,
       onWarning: (m) => process.stderr.write(`berth: warning: ${m}\n`),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
@@ -35,7 +40,9 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
   if (parsed.kind === 'tar' || parsed.kind === 'oci-archive' || parsed.kind === 'docker-archive') {
     const { resolveSource } = await import('../images/sources/index.js');
     const img = await resolveSource(parsed, {
-      imagesDir: ctx.paths.images, rootless: ctx.rootless, refresh: true,
+      imagesDir: ctx.paths.images,
+      rootless: ctx.rootless,
+      refresh: true,
       ...(opts.sha256 !== undefined ? { sha256: opts.sha256 } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
@@ -44,12 +51,20 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
     return { ref: img.ref, digest: img.digest };
   }
   if (parsed.kind !== 'registry') {
-    throw new ImageError('not-pullable', `"${ref}" is not a registry image, tarball or archive`, { fix: 'pull REGISTRY/REPO[:TAG|@DIGEST], tar:URL, oci-archive:PATH or docker-archive:PATH; the builtin busybox needs no pull' });
+    throw new ImageError('not-pullable', `"${ref}" is not a registry image, tarball or archive`, {
+      fix: 'pull REGISTRY/REPO[:TAG|@DIGEST], tar:URL, oci-archive:PATH or docker-archive:PATH; the builtin busybox needs no pull',
+    });
   }
-  if (opts.sha256 !== undefined) throw new ImageError('sha256-not-tar', '--sha256 applies to tar: images only', { fix: 'registry images are verified by their own digests; pin one with NAME@sha256:DIGEST' });
+  if (opts.sha256 !== undefined)
+    throw new ImageError('sha256-not-tar', '--sha256 applies to tar: images only', {
+      fix: 'registry images are verified by their own digests; pin one with NAME@sha256:DIGEST',
+    });
   // Download and verify only: layers are unpacked on first use (resolveManifest), as the
   // store does for every image; `skopeo copy` to a dir does the same work (docs/benchmarks.md).
-  const [{ pullImage }, { insecureList }] = await Promise.all([import('../images/registry/pull.js'), import('../images/oci-image.js')]);
+  const [{ pullImage }, { insecureList }] = await Promise.all([
+    import('../images/registry/pull.js'),
+    import('../images/oci-image.js'),
+  ]);
   const pulled = await pullImage(parsed, {
     imagesDir: ctx.paths.images,
     insecure: insecureList(parsed.registry, opts.insecure),
@@ -61,27 +76,43 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
 
 /** The index key of a reference the user wrote (archive and tarball paths made absolute). */
 async function canonical_(ref: string): Promise<string> {
-  const [{ parseImageRef }, { canonicalOf }] = await Promise.all([import('../images/ref.js'), import('../images/sources/index.js')]);
+  const [{ parseImageRef }, { canonicalOf }] = await Promise.all([
+    import('../images/ref.js'),
+    import('../images/sources/index.js'),
+  ]);
   return canonicalOf(parseImageRef(ref));
 }
 
 /** `berth load`: import an oci-archive or docker-archive file; returns the names recorded. */
-export async function loadImages(ctx: Context, file: string): Promise<{ format: string; images: { names: string[]; digest: string }[] }> {
+export async function loadImages(
+  ctx: Context,
+  file: string,
+): Promise<{ format: string; images: { names: string[]; digest: string }[] }> {
   const { importArchive } = await import('../images/sources/index.js');
   return importArchive(file, { imagesDir: ctx.paths.images });
 }
 
 /** `berth save`: a stored image as an archive file, or onto a stream (stdout). */
-export async function saveImage(ctx: Context, ref: string, out: string | NodeJS.WritableStream, format: 'oci-archive' | 'docker-archive'): Promise<void> {
+export async function saveImage(
+  ctx: Context,
+  ref: string,
+  out: string | NodeJS.WritableStream,
+  format: 'oci-archive' | 'docker-archive',
+): Promise<void> {
   const [{ ImageIndex }, { BlobStore }, src] = await Promise.all([
-    import('../images/store/image-index.js'), import('../images/store/blob-store.js'), import('../images/sources/index.js'),
+    import('../images/store/image-index.js'),
+    import('../images/store/blob-store.js'),
+    import('../images/sources/index.js'),
   ]);
   const key = await canonical_(ref);
   const rec = new ImageIndex(ctx.paths.images).get(key);
   const store = new BlobStore(ctx.paths.images);
   if (!rec || !store.has(rec.manifestDigest)) {
     throw new ImageError('no-such-image', `no such image in the store: ${key}`, {
-      fix: key === 'builtin:busybox' ? 'the builtin busybox is not stored as an OCI image: commit an environment of it, then save that' : 'list images with "berth images"; pull or load it first',
+      fix:
+        key === 'builtin:busybox'
+          ? 'the builtin busybox is not stored as an OCI image: commit an environment of it, then save that'
+          : 'list images with "berth images"; pull or load it first',
     });
   }
   const source = { name: key, manifestDigest: rec.manifestDigest };
@@ -117,9 +148,13 @@ export async function removeImage(ctx: Context, ref: string, force: boolean): Pr
 }
 
 /** Drop blobs no image references, and unpacked layers and VM base disks no image or environment uses. */
-export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers: number; disks: number; freedBytes: number }> {
+export async function pruneImages(
+  ctx: Context,
+): Promise<{ blobs: number; layers: number; disks: number; freedBytes: number }> {
   const [{ garbageCollect }, { BlobStore }, { removeLayer }] = await Promise.all([
-    import('../images/store/gc.js'), import('../images/store/blob-store.js'), import('../images/unpack/remove-layer.js'),
+    import('../images/store/gc.js'),
+    import('../images/store/blob-store.js'),
+    import('../images/unpack/remove-layer.js'),
   ]);
   const gc = await garbageCollect(ctx.paths.images, { graceMs: 0 });
   const store = new BlobStore(ctx.paths.images);
@@ -139,15 +174,29 @@ export async function pruneImages(ctx: Context): Promise<{ blobs: number; layers
 
 /** Give a stored image another name (no data copied). */
 export async function tagImage(ctx: Context, source: string, target: string): Promise<string> {
-  const [{ parseImageRef }, { ImageIndex }] = await Promise.all([import('../images/ref.js'), import('../images/store/image-index.js')]);
+  const [{ parseImageRef }, { ImageIndex }] = await Promise.all([
+    import('../images/ref.js'),
+    import('../images/store/image-index.js'),
+  ]);
   const src = { canonical: await canonical_(source) };
   const dst = parseImageRef(target);
   if (dst.kind !== 'registry' || dst.digest) {
-    throw new ImageError('bad-tag', `cannot tag as "${target}"`, { fix: 'use NAME[:TAG] or REGISTRY/REPO[:TAG], without a digest' });
+    throw new ImageError('bad-tag', `cannot tag as "${target}"`, {
+      fix: 'use NAME[:TAG] or REGISTRY/REPO[:TAG], without a digest',
+    });
   }
   const index = new ImageIndex(ctx.paths.images);
   const rec = index.get(src.canonical);
-  if (!rec) throw new ImageError('no-such-image', `no such image: ${src.canonical}`, { fix: 'list images with "berth images"' });
-  await index.put({ ref: dst.canonical, digest: rec.digest, mediaType: rec.mediaType, size: rec.size, manifestDigest: rec.manifestDigest });
+  if (!rec)
+    throw new ImageError('no-such-image', `no such image: ${src.canonical}`, {
+      fix: 'list images with "berth images"',
+    });
+  await index.put({
+    ref: dst.canonical,
+    digest: rec.digest,
+    mediaType: rec.mediaType,
+    size: rec.size,
+    manifestDigest: rec.manifestDigest,
+  });
   return dst.canonical;
 }

@@ -11,8 +11,14 @@ export function kernelsOf(ctx: Context): KernelListing[] {
 }
 
 /** Resolve `--kernel NAME|PATH` (fetching and verifying into the cache when needed). */
-export function kernelFor(ctx: Context, ref: string, opts: { onProgress?: (m: string) => void; onTransfer?: TransferHook; pull?: PullPolicy } = {}): Promise<Kernel> {
+export function kernelFor(
+  ctx: Context,
+  ref: string,
+  opts: { onProgress?: (m: string) => void; onTransfer?: TransferHook; pull?: PullPolicy } = {},
+): Promise<Kernel> {
   return resolveKernel(ctx.paths, ref, {
-    ...(opts.onProgress ? { progress: opts.onProgress } : {}), ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}), ...(opts.pull ? { pull: opts.pull } : {}),
+    ...(opts.onProgress ? { progress: opts.onProgress } : {}),
+    ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
+    ...(opts.pull ? { pull: opts.pull } : {}),
   });
 }

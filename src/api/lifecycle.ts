@@ -34,16 +34,29 @@ export interface CreateHooks {
 
 /** Create and start an environment (attached to our stdio unless spec.detach). */
 /** @param source where spec.backend came from (backend-setting.ts): recorded in the choice */
-export async function createAndStart(ctx: Context, asked: EnvSpec, hooks: CreateHooks = {}, source?: string): Promise<Started> {
+export async function createAndStart(
+  ctx: Context,
+  asked: EnvSpec,
+  hooks: CreateHooks = {},
+  source?: string,
+): Promise<Started> {
   validateSpec(asked);
   const { driver, choice, spec, networkDefault } = await ctx.registry.select(asked, ctx.rootless, source);
   hooks.onChoice?.(choice);
-  const progress = { ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}), ...(hooks.onTransfer ? { onTransfer: hooks.onTransfer } : {}) };
+  const progress = {
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    ...(hooks.onTransfer ? { onTransfer: hooks.onTransfer } : {}),
+  };
   const revert = new Reverter();
   try {
     let image;
     try {
-      image = await resolveImage(spec.image, ctx.paths.images, { rootless: ctx.rootless, insecure: spec.insecureRegistries, ...(spec.pull ? { pull: spec.pull } : {}), ...progress });
+      image = await resolveImage(spec.image, ctx.paths.images, {
+        rootless: ctx.rootless,
+        insecure: spec.insecureRegistries,
+        ...(spec.pull ? { pull: spec.pull } : {}),
+        ...progress,
+      });
     } catch (e) {
       hooks.onProgress?.(null);
       throw e;
@@ -53,15 +66,33 @@ export async function createAndStart(ctx: Context, asked: EnvSpec, hooks: Create
     const rec = await ctx.store.allocate(spec.name, (id, name): EnvRecord => {
       const hostname = spec.hostname ?? id.slice(0, 12);
       return {
-        id, name, backend: driver.name, choice, spec: { ...spec, hostname }, image, rootless: ctx.rootless, hostname, command,
-        createdAt: new Date().toISOString(), driverData: {}, ...(networkDefault ? { defaults: { network: networkDefault } } : {}),
+        id,
+        name,
+        backend: driver.name,
+        choice,
+        spec: { ...spec, hostname },
+        image,
+        rootless: ctx.rootless,
+        hostname,
+        command,
+        createdAt: new Date().toISOString(),
+        driverData: {},
+        ...(networkDefault ? { defaults: { network: networkDefault } } : {}),
       };
     });
     const dir = ctx.store.dirOf(rec.id);
     revert.add(() => ctx.store.removeDir(rec.id));
     let handle;
     try {
-      handle = await driver.create({ id: rec.id, name: rec.name, dir, spec: rec.spec, image, rootless: ctx.rootless, ...progress });
+      handle = await driver.create({
+        id: rec.id,
+        name: rec.name,
+        dir,
+        spec: rec.spec,
+        image,
+        rootless: ctx.rootless,
+        ...progress,
+      });
     } finally {
       hooks.onProgress?.(null);
     }
@@ -84,7 +115,11 @@ export interface Resolved {
 export function resolveEnv(ctx: Context, ref: string): Resolved {
   const record = ctx.store.find(ref);
   const driver = ctx.registry.get(record.backend);
-  return { record, driver, handle: { id: record.id, name: record.name, backend: record.backend, dir: ctx.store.dirOf(record.id) } };
+  return {
+    record,
+    driver,
+    handle: { id: record.id, name: record.name, backend: record.backend, dir: ctx.store.dirOf(record.id) },
+  };
 }
 
 export async function execIn(ctx: Context, ref: string, argv: string[], opts: ExecOptions): Promise<ExitResult> {
@@ -131,26 +166,58 @@ export function listEnvs(ctx: Context, all: boolean): EnvSummary[] {
   for (const r of ctx.store.list()) {
     const status = ctx.store.status(r.id);
     if (!all && status.state !== 'running' && status.state !== 'paused') continue;
-    out.push({ id: r.id, name: r.name, backend: r.backend, image: r.image.ref, command: r.command.argv, createdAt: r.createdAt, status });
+    out.push({
+      id: r.id,
+      name: r.name,
+      backend: r.backend,
+      image: r.image.ref,
+      command: r.command.argv,
+      createdAt: r.createdAt,
+      status,
+    });
   }
   return out;
 }
 
-export function inspectEnv(ctx: Context, ref: string): { record: EnvRecord; status: Status; capabilities: ReturnType<Driver['capabilities']>; limits: unknown; network: NetworkState } {
+export function inspectEnv(
+  ctx: Context,
+  ref: string,
+): {
+  record: EnvRecord;
+  status: Status;
+  capabilities: ReturnType<Driver['capabilities']>;
+  limits: unknown;
+  network: NetworkState;
+} {
   const { record, driver, handle } = resolveEnv(ctx, ref);
   const asked = record.spec.network ?? defaultNetworkOf(record.backend);
-  const fallback: NetworkState = { mode: asked === 'none' || asked === 'host' || asked === 'user' ? asked : 'bridge', ports: [] };
-  const network = readNetworkState(handle.dir) ?? (fallback.mode === 'none' ? { ...fallback, interface: 'lo', ip: '127.0.0.1', prefix: 8 } : fallback);
-  return { record, status: ctx.store.status(record.id), capabilities: driver.capabilities(), limits: driver.enforcement?.(handle) ?? 'none enforced by this backend', network };
+  const fallback: NetworkState = {
+    mode: asked === 'none' || asked === 'host' || asked === 'user' ? asked : 'bridge',
+    ports: [],
+  };
+  const network =
+    readNetworkState(handle.dir) ??
+    (fallback.mode === 'none' ? { ...fallback, interface: 'lo', ip: '127.0.0.1', prefix: 8 } : fallback);
+  return {
+    record,
+    status: ctx.store.status(record.id),
+    capabilities: driver.capabilities(),
+    limits: driver.enforcement?.(handle) ?? 'none enforced by this backend',
+    network,
+  };
 }
 
 function needs(ctx: Context, ref: string, what: 'pause' | 'stats'): Resolved {
   const r = resolveEnv(ctx, ref);
   ctx.store.runningPids(r.record.id, r.record.name);
   if ((what === 'pause' && !r.driver.capabilities().pause) || (what === 'stats' && !r.driver.stats)) {
-    throw new DriverError(`no-${what}`, `the ${r.driver.name} backend cannot ${what === 'pause' ? 'pause environments' : 'account for resources'}`, {
-      fix: 'use --backend container',
-    });
+    throw new DriverError(
+      `no-${what}`,
+      `the ${r.driver.name} backend cannot ${what === 'pause' ? 'pause environments' : 'account for resources'}`,
+      {
+        fix: 'use --backend container',
+      },
+    );
   }
   return r;
 }

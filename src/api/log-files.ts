@@ -15,7 +15,11 @@ export const LOG = 'ctr.log';
 export const CHUNK_BYTES = 1 << 20;
 const NL = 0x0a;
 
-export interface LogFile { path: string; ino: number; mtimeNs: bigint }
+export interface LogFile {
+  path: string;
+  ino: number;
+  mtimeNs: bigint;
+}
 
 /** The rotated files ctr.log.N, oldest (highest N) first. */
 export function rotatedLogFiles(dir: string): LogFile[] {

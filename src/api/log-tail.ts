@@ -55,7 +55,11 @@ export function* backwards(fd: number, end: number): Generator<LogRecord> {
  * first. A line may span several partial records; an unfinished partial last record ends one.
  * `keep` filters records before they count (--since comes before --tail, as in Docker).
  */
-export function tailRecordsOf(files: { fd: number; end: number }[], n: number, keep?: (r: LogRecord) => boolean): LogRecord[] {
+export function tailRecordsOf(
+  files: { fd: number; end: number }[],
+  n: number,
+  keep?: (r: LogRecord) => boolean,
+): LogRecord[] {
   const out: LogRecord[] = [];
   let lines = 0;
   let last = true;

@@ -6,7 +6,10 @@ import { HostError, StateError } from '../core/errors.js';
 import { Reverter } from '../core/reverter.js';
 
 function requireRoot(ctx: Context, what: string): void {
-  if (ctx.rootless) throw new HostError('network-needs-root', `${what} needs root (bridges, veth pairs and NAT rules are privileged)`, { fix: 'run it as root, or use --network user as a normal user' });
+  if (ctx.rootless)
+    throw new HostError('network-needs-root', `${what} needs root (bridges, veth pairs and NAT rules are privileged)`, {
+      fix: 'run it as root, or use --network user as a normal user',
+    });
 }
 
 function liveCheck(ctx: Context): (id: string) => boolean {
@@ -17,13 +20,20 @@ function liveCheck(ctx: Context): (id: string) => boolean {
   };
 }
 
-export async function createNetwork(ctx: Context, name: string, subnet: string | undefined, mtu?: number): Promise<NetworkRecord> {
+export async function createNetwork(
+  ctx: Context,
+  name: string,
+  subnet: string | undefined,
+  mtu?: number,
+): Promise<NetworkRecord> {
   requireRoot(ctx, 'berth network create');
   const nets = new NetworkStore(ctx.paths);
   using _lock = await nets.lock();
   const n = nets.plan(name, subnet, await hostSubnets(), mtu);
   if (await linkExists(n.bridge)) {
-    throw new StateError('bridge-exists', `a device named ${n.bridge} already exists in this network namespace`, { fix: `remove it (ip link del ${n.bridge}) or choose another name` });
+    throw new StateError('bridge-exists', `a device named ${n.bridge} already exists in this network namespace`, {
+      fix: `remove it (ip link del ${n.bridge}) or choose another name`,
+    });
   }
   const revert = new Reverter();
   try {
@@ -51,8 +61,14 @@ export interface NetworkSummary {
 export async function listNetworks(ctx: Context): Promise<NetworkSummary[]> {
   const alive = liveCheck(ctx);
   return new NetworkStore(ctx.paths).list().map((n) => ({
-    name: n.name, subnet: n.subnet, gateway: n.gateway, bridge: n.bridge, mtu: mtuOf(n),
-    environments: Object.values(n.leases).filter((l) => alive(l.envId)).map((l) => l.names[0] ?? l.envId.slice(0, 12)),
+    name: n.name,
+    subnet: n.subnet,
+    gateway: n.gateway,
+    bridge: n.bridge,
+    mtu: mtuOf(n),
+    environments: Object.values(n.leases)
+      .filter((l) => alive(l.envId))
+      .map((l) => l.names[0] ?? l.envId.slice(0, 12)),
   }));
 }
 
@@ -71,7 +87,9 @@ export async function removeNetwork(ctx: Context, name: string): Promise<void> {
   NetworkStore.prune(n, liveCheck(ctx));
   const users = Object.values(n.leases).map((l) => l.names[0] ?? l.envId.slice(0, 12));
   if (users.length > 0) {
-    throw new StateError('network-in-use', `network ${name} is in use by ${users.join(', ')}`, { fix: `remove ${users.length === 1 ? 'it' : 'them'} first (berth rm -f ${users.join(' ')})` });
+    throw new StateError('network-in-use', `network ${name} is in use by ${users.join(', ')}`, {
+      fix: `remove ${users.length === 1 ? 'it' : 'them'} first (berth rm -f ${users.join(' ')})`,
+    });
   }
   await removeBridge(n.bridge, n.table);
   nets.delete(name);

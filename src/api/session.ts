@@ -28,12 +28,16 @@ export function cliPath(): string | undefined {
     try {
       accessSync(p, constants.R_OK);
       return p;
-    } catch { /* keep walking */ }
+    } catch {
+      /* keep walking */
+    }
     const here = join(dir, 'berth.cjs');
     try {
       accessSync(here, constants.R_OK);
       return here;
-    } catch { /* keep walking */ }
+    } catch {
+      /* keep walking */
+    }
     dir = dirname(dir);
   }
   return undefined;
@@ -51,16 +55,23 @@ export function ensureReaper(root: string | undefined): void {
     detached: true,
     env: root ? { ...process.env, BERTH_ROOT: root } : process.env,
   });
-  child.on('error', () => { /* no reaper: environments are still removed on dispose */ });
+  child.on('error', () => {
+    /* no reaper: environments are still removed on dispose */
+  });
   child.unref();
   (child.stdin as unknown as { unref?: () => void }).unref?.();
 }
 
 /** The reaper's side: wait for EOF on stdin (our creator is gone), then run CLEANUP. */
 export function reapWhenOrphaned(cleanup: () => Promise<void>): Promise<void> {
-  for (const sig of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGPIPE'] as const) process.on(sig, () => { /* outlive the session */ });
+  for (const sig of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGPIPE'] as const)
+    process.on(sig, () => {
+      /* outlive the session */
+    });
   return new Promise((resolve) => {
-    process.stdin.on('data', () => { /* nothing is sent; only the close matters */ });
+    process.stdin.on('data', () => {
+      /* nothing is sent; only the close matters */
+    });
     process.stdin.on('error', () => void cleanup().finally(resolve));
     process.stdin.on('end', () => void cleanup().finally(resolve));
     process.stdin.resume();

@@ -27,7 +27,14 @@ const POLL_MS = 200;
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -61,21 +68,26 @@ export const waitFor = {
   port(port: number): WaitStrategy {
     return {
       description: `TCP port ${port} listening inside`,
-      until: (env, signal) => poll(signal, async () => {
-        const r = await env.exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'], { timeoutMs: 5_000 });
-        const ports = listeningPorts(r.stdout);
-        return ports.has(port) || `listening: ${[...ports].join(', ') || 'none'}`;
-      }),
+      until: (env, signal) =>
+        poll(signal, async () => {
+          const r = await env.exec(['cat', '/proc/net/tcp', '/proc/net/tcp6'], { timeoutMs: 5_000 });
+          const ports = listeningPorts(r.stdout);
+          return ports.has(port) || `listening: ${[...ports].join(', ') || 'none'}`;
+        }),
     };
   },
   /** ARGV exits 0 inside. */
   command(argv: string[]): WaitStrategy {
     return {
       description: `"${argv.join(' ')}" to succeed`,
-      until: (env, signal) => poll(signal, async () => {
-        const r = await env.exec(argv, { timeoutMs: 5_000 });
-        return r.exitCode === 0 || `last exit ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`;
-      }),
+      until: (env, signal) =>
+        poll(signal, async () => {
+          const r = await env.exec(argv, { timeoutMs: 5_000 });
+          return (
+            r.exitCode === 0 ||
+            `last exit ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''}`
+          );
+        }),
     };
   },
 };
@@ -87,10 +99,14 @@ export async function waitUntil(env: Waitable, strategy: WaitStrategy, timeoutMs
   try {
     await strategy.until(env, ac.signal);
   } catch (e) {
-    throw new DriverError('wait-timeout', `${env.name}: gave up after ${timeoutMs} ms waiting for ${strategy.description} (${(e as Error).message})`, {
-      fix: 'raise timeoutMs, or check "berth logs" of the environment',
-      cause: e,
-    });
+    throw new DriverError(
+      'wait-timeout',
+      `${env.name}: gave up after ${timeoutMs} ms waiting for ${strategy.description} (${(e as Error).message})`,
+      {
+        fix: 'raise timeoutMs, or check "berth logs" of the environment',
+        cause: e,
+      },
+    );
   } finally {
     clearTimeout(timer);
   }

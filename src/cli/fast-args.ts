@@ -22,12 +22,18 @@ function lookup(table: readonly OptionDef[], token: string): OptionDef | undefin
 /**
  * @param leading how many positionals come before the command (run: 0 or 1 image; exec: 1 env)
  */
-export function parseFastArgs(argv: string[], table: readonly OptionDef[], leading: { min: number; max: number }): ParsedArgs {
+export function parseFastArgs(
+  argv: string[],
+  table: readonly OptionDef[],
+  leading: { min: number; max: number },
+): ParsedArgs {
   const options: ParsedArgs['options'] = {};
   const positionals: string[] = [];
   const set = (def: OptionDef, value: string | boolean) => {
     if (def.choices && typeof value === 'string' && !def.choices.includes(value)) {
-      throw new SpecError('bad-option', `invalid --${def.name} "${value}"`, { fix: `use one of: ${def.choices.join(', ')}` });
+      throw new SpecError('bad-option', `invalid --${def.name} "${value}"`, {
+        fix: `use one of: ${def.choices.join(', ')}`,
+      });
     }
     if (def.multiple) ((options[def.name] ??= []) as string[]).push(String(value));
     else options[def.name] = value;
@@ -56,7 +62,10 @@ export function parseFastArgs(argv: string[], table: readonly OptionDef[], leadi
             i++;
           } else set(def, def.optionalValue);
         } else {
-          if (i >= argv.length) throw new SpecError('bad-option', `--${name} needs a value`, { fix: `e.g. --${name} ${def.valueName ?? 'VALUE'}` });
+          if (i >= argv.length)
+            throw new SpecError('bad-option', `--${name} needs a value`, {
+              fix: `e.g. --${name} ${def.valueName ?? 'VALUE'}`,
+            });
           set(def, argv[i++]!);
         }
         continue;
@@ -72,7 +81,10 @@ export function parseFastArgs(argv: string[], table: readonly OptionDef[], leadi
         const attached = tok.slice(j + 1);
         if (attached) set(def, attached);
         else {
-          if (i >= argv.length) throw new SpecError('bad-option', `-${def.short} needs a value`, { fix: `e.g. -${def.short} ${def.valueName ?? 'VALUE'}` });
+          if (i >= argv.length)
+            throw new SpecError('bad-option', `-${def.short} needs a value`, {
+              fix: `e.g. -${def.short} ${def.valueName ?? 'VALUE'}`,
+            });
           set(def, argv[i++]!);
         }
         break;

@@ -35,9 +35,16 @@ export function statusText(s: Status, now: number): string {
     return Number.isNaN(t) ? 'Up' : `Up ${humanDuration(now - t)}`;
   };
   switch (s.state) {
-    case 'running': return up();
-    case 'paused': return `${up()} (Paused)`;
-    case 'exited': return `Exited (${s.exit?.exitCode ?? '?'}) ${humanAgo(s.finishedAt, now)}`.trim() + (s.reconciled ? ' [reconciled]' : '');
-    default: return s.state[0]!.toUpperCase() + s.state.slice(1);
+    case 'running':
+      return up();
+    case 'paused':
+      return `${up()} (Paused)`;
+    case 'exited':
+      return (
+        `Exited (${s.exit?.exitCode ?? '?'}) ${humanAgo(s.finishedAt, now)}`.trim() +
+        (s.reconciled ? ' [reconciled]' : '')
+      );
+    default:
+      return s.state[0]!.toUpperCase() + s.state.slice(1);
   }
 }

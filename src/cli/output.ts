@@ -10,7 +10,9 @@ export function reportError(e: unknown): number {
     return e.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`berth: internal error: ${msg.split('\n')[0]} (please report it; BERTH_DEBUG=1 shows details)\n`);
+  process.stderr.write(
+    `berth: internal error: ${msg.split('\n')[0]} (please report it; BERTH_DEBUG=1 shows details)\n`,
+  );
   if (process.env.BERTH_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return EXIT_BERTH_ERROR;
 }
@@ -19,8 +21,12 @@ export function reportError(e: unknown): number {
 export function table(headers: string[], rows: string[][]): string {
   // reduce, not Math.max(...rows): a spread of every row overflows the stack at ~125,000 rows
   const widths = headers.map((h, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), h.length));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   ').trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('   ')
+      .trimEnd();
+  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
 }
 
 export function ago(iso: string | undefined, now = Date.now()): string {

@@ -41,16 +41,25 @@ export function humanSize(n: number): string {
 }
 
 const pct = (p: number | null): string => (p === null ? '--' : `${p.toFixed(2)}%`);
-const pair = (a: number | null, b: number | null): string => (a === null || b === null ? '--' : `${humanSize(a)} / ${humanSize(b)}`);
+const pair = (a: number | null, b: number | null): string =>
+  a === null || b === null ? '--' : `${humanSize(a)} / ${humanSize(b)}`;
 
 /** One table row. `hostMemory` stands in for "no limit", as Docker does. */
-export function statsRow(e: { id: string; name: string }, cur: EnvStats, prev: EnvStats | undefined, hostMemory: number): string[] {
+export function statsRow(
+  e: { id: string; name: string },
+  cur: EnvStats,
+  prev: EnvStats | undefined,
+  hostMemory: number,
+): string[] {
   const limit = cur.memoryLimitBytes ?? hostMemory;
   return [
-    e.id.slice(0, 12), e.name, pct(cpuPercent(prev, cur)),
+    e.id.slice(0, 12),
+    e.name,
+    pct(cpuPercent(prev, cur)),
     cur.memoryBytes === null ? '--' : `${bytesSize(cur.memoryBytes)} / ${bytesSize(limit)}`,
     pct(memoryPercent(cur.memoryBytes, limit)),
-    pair(cur.netRxBytes, cur.netTxBytes), pair(cur.blockReadBytes, cur.blockWriteBytes),
+    pair(cur.netRxBytes, cur.netTxBytes),
+    pair(cur.blockReadBytes, cur.blockWriteBytes),
     cur.pids === null ? '--' : String(cur.pids),
   ];
 }

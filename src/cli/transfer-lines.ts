@@ -20,7 +20,11 @@ function rate(bytes: number, ms: number): string {
   return ms > 0 ? `${formatBytes(Math.round((bytes * 1000) / ms))}/s` : '';
 }
 
-interface Active { t: Transfer; startedAt: number; startDone: number }
+interface Active {
+  t: Transfer;
+  startedAt: number;
+  startDone: number;
+}
 
 export class TransferBoard {
   private readonly active = new Map<string, Active>();

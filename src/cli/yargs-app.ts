@@ -45,7 +45,14 @@ function withTable(y: Argv, table: readonly OptionDef[]): Argv {
 }
 
 /** run/exec are parsed by fast-args; yargs only documents them and hands the raw argv over. */
-function hotVerb(verb: string, usage: string, describe: string, table: readonly OptionDef[], fn: (argv: string[]) => Promise<number>, raw: string[]): CommandModule {
+function hotVerb(
+  verb: string,
+  usage: string,
+  describe: string,
+  table: readonly OptionDef[],
+  fn: (argv: string[]) => Promise<number>,
+  raw: string[],
+): CommandModule {
   return {
     command: usage.replace(/^\w+/, verb),
     describe,
@@ -59,7 +66,9 @@ function hotVerb(verb: string, usage: string, describe: string, table: readonly 
 /** What yargs reports (its own usage errors, or a verb's error) as berth's error. */
 function usageError(msg: string | undefined, err: Error | undefined): unknown {
   if (err && err.name !== 'YError') return err;
-  return new SpecError('usage', (msg || err?.message || 'invalid arguments').replace(/\s*\n\s*/g, ' '), { fix: 'see berth --help' });
+  return new SpecError('usage', (msg || err?.message || 'invalid arguments').replace(/\s*\n\s*/g, ' '), {
+    fix: 'see berth --help',
+  });
 }
 
 export async function yargsMain(argv: string[]): Promise<number> {
@@ -73,7 +82,9 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .parserConfiguration(PARSER_CONFIGURATION)
     .middleware(lastOfRepeated as never, true)
     .exitProcess(false)
-    .usage('berth: lightweight isolated Linux environments on chroot, container, uml or microvm backends\n\nUsage: berth <command> [options]')
+    .usage(
+      'berth: lightweight isolated Linux environments on chroot, container, uml or microvm backends\n\nUsage: berth <command> [options]',
+    )
     .command(hotVerb('run', RUN_USAGE, RUN_DESCRIBE, RUN_OPTIONS, runCommand, argv))
     .command(hotVerb('exec', EXEC_USAGE, EXEC_DESCRIBE, EXEC_OPTIONS, execCommand, argv))
     .command(psCommand as CommandModule)
@@ -108,7 +119,9 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()
-    .epilogue('Exit status: the command\'s own, or 125 when berth itself fails, 126 when the command cannot be executed, 127 when it is not found.\nState: BERTH_ROOT overrides where berth keeps images and environments.\nBackend: --backend > BERTH_BACKEND > "backend" in $XDG_CONFIG_HOME/berth/config.json (~/.config) > /etc/berth/config.json > auto.')
+    .epilogue(
+      'Exit status: the command\'s own, or 125 when berth itself fails, 126 when the command cannot be executed, 127 when it is not found.\nState: BERTH_ROOT overrides where berth keeps images and environments.\nBackend: --backend > BERTH_BACKEND > "backend" in $XDG_CONFIG_HOME/berth/config.json (~/.config) > /etc/berth/config.json > auto.',
+    )
     .help()
     .alias('help', 'h')
     .version(VERSION)

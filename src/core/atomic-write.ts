@@ -7,7 +7,13 @@ import { basename, join } from 'node:path';
  * `durable` adds an fsync before the rename: for records that must survive a power cut (an
  * environment's config). Lifecycle marks skip it: they are re-derived from reality anyway.
  */
-export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600, durable = true, tmpDir?: string): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Buffer,
+  mode = 0o600,
+  durable = true,
+  tmpDir?: string,
+): void {
   const tmp = `${tmpDir ? join(tmpDir, basename(path)) : path}.tmp-${process.pid}-${randomHex(4)}`;
   const fd = openSync(tmp, 'wx', mode);
   try {
@@ -25,5 +31,5 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o60
 }
 
 export function writeJsonAtomic(path: string, value: unknown, mode = 0o600, durable = true): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n', mode, durable);
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode, durable);
 }

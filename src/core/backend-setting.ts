@@ -33,7 +33,8 @@ export function configFiles(env: NodeJS.ProcessEnv = process.env): ConfigFiles {
   return { user: join(base, 'berth', 'config.json'), system: SYSTEM_CONFIG };
 }
 
-const isSetting = (v: unknown): v is BackendSetting => typeof v === 'string' && (BACKEND_SETTINGS as readonly string[]).includes(v);
+const isSetting = (v: unknown): v is BackendSetting =>
+  typeof v === 'string' && (BACKEND_SETTINGS as readonly string[]).includes(v);
 const oneOf = BACKEND_SETTINGS.join(', ');
 
 /** The backend setting of a config file, or undefined when the file or the setting is absent. */
@@ -42,33 +43,51 @@ function fromFile(path: string): BackendSetting | undefined {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw new SpecError('bad-config', `cannot read ${path}: ${(e as Error).message}`, { fix: 'make it readable or remove it' });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
+    throw new SpecError('bad-config', `cannot read ${path}: ${(e as Error).message}`, {
+      fix: 'make it readable or remove it',
+    });
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new SpecError('bad-config', `${path} is not valid JSON: ${(e as Error).message}`, { fix: 'fix or remove the file' });
+    throw new SpecError('bad-config', `${path} is not valid JSON: ${(e as Error).message}`, {
+      fix: 'fix or remove the file',
+    });
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new SpecError('bad-config', `${path} is not a JSON object`, { fix: 'write e.g. {"backend": "container"}, or remove the file' });
+    throw new SpecError('bad-config', `${path} is not a JSON object`, {
+      fix: 'write e.g. {"backend": "container"}, or remove the file',
+    });
   }
   const v = (doc as Record<string, unknown>).backend;
   if (v === undefined) return undefined;
-  if (!isSetting(v)) throw new SpecError('bad-backend', `${path}: "backend": ${JSON.stringify(v)} is not a backend`, { fix: `set it to one of: ${oneOf}, or remove it` });
+  if (!isSetting(v))
+    throw new SpecError('bad-backend', `${path}: "backend": ${JSON.stringify(v)} is not a backend`, {
+      fix: `set it to one of: ${oneOf}, or remove it`,
+    });
   return v;
 }
 
 /** Which backend to use and why: `given` is the caller's choice (the --backend flag), if any. */
-export function requestedBackend(given: string | undefined, env: NodeJS.ProcessEnv = process.env, files: ConfigFiles = configFiles(env)): BackendRequest {
+export function requestedBackend(
+  given: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  files: ConfigFiles = configFiles(env),
+): BackendRequest {
   if (given !== undefined) {
-    if (!isSetting(given)) throw new SpecError('bad-backend', `--backend "${given}" is not a backend`, { fix: `use one of: ${oneOf}` });
+    if (!isSetting(given))
+      throw new SpecError('bad-backend', `--backend "${given}" is not a backend`, { fix: `use one of: ${oneOf}` });
     return { backend: given, source: '--backend' };
   }
   const fromEnv = env.BERTH_BACKEND;
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (!isSetting(fromEnv)) throw new SpecError('bad-backend', `BERTH_BACKEND="${fromEnv}" is not a backend`, { fix: `set it to one of: ${oneOf}, or unset it` });
+    if (!isSetting(fromEnv))
+      throw new SpecError('bad-backend', `BERTH_BACKEND="${fromEnv}" is not a backend`, {
+        fix: `set it to one of: ${oneOf}, or unset it`,
+      });
     return { backend: fromEnv, source: 'BERTH_BACKEND' };
   }
   for (const path of [files.user, files.system]) {

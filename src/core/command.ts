@@ -33,7 +33,9 @@ export function resolveCommand(
     const why = overridden
       ? "--entrypoint '' cleared the image's ENTRYPOINT and CMD and no command was given"
       : 'the image has no ENTRYPOINT or CMD and no command was given';
-    throw new SpecError('no-command', `no command to run: ${why}`, { fix: 'give one after the image (berth run IMAGE -- CMD) or use --entrypoint PATH' });
+    throw new SpecError('no-command', `no command to run: ${why}`, {
+      fix: 'give one after the image (berth run IMAGE -- CMD) or use --entrypoint PATH',
+    });
   }
   return { entrypoint, cmd, argv: [...entrypoint, ...cmd] };
 }
@@ -42,6 +44,8 @@ export function resolveCommand(
 export function checkEntrypoint(entrypoint: unknown): void {
   if (entrypoint === undefined) return;
   if (!Array.isArray(entrypoint) || entrypoint.some((a) => typeof a !== 'string')) {
-    throw new SpecError('bad-entrypoint', `invalid entrypoint ${JSON.stringify(entrypoint)}`, { fix: 'give an array of strings, e.g. ["/bin/sh", "-c"], or [] to clear it' });
+    throw new SpecError('bad-entrypoint', `invalid entrypoint ${JSON.stringify(entrypoint)}`, {
+      fix: 'give an array of strings, e.g. ["/bin/sh", "-c"], or [] to clear it',
+    });
   }
 }

@@ -8,7 +8,18 @@
  * Status is derived from these files plus a liveness check, so a crash anywhere leaves a
  * state that `berth ps` can reconcile.
  */
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, lstatSync, renameSync, rmSync, existsSync, statSync, symlinkSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  lstatSync,
+  renameSync,
+  rmSync,
+  existsSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from './paths.js';
 import type { BackendName, EnvSpec, IsolationLevel } from './spec.js';
@@ -53,9 +64,23 @@ export interface EnvRecord {
   driverData: Record<string, unknown>;
 }
 
-export interface PidsFile { monitor: number; child: number; childStart: number; startedAt: string }
-export interface ExitFile { exitCode: number; signal: string | null; finishedAt: string; error?: string; oomKilled?: boolean }
-export interface StateFile { state: 'created' | 'removing' | 'paused' | 'resumed'; at: string }
+export interface PidsFile {
+  monitor: number;
+  child: number;
+  childStart: number;
+  startedAt: string;
+}
+export interface ExitFile {
+  exitCode: number;
+  signal: string | null;
+  finishedAt: string;
+  error?: string;
+  oomKilled?: boolean;
+}
+export interface StateFile {
+  state: 'created' | 'removing' | 'paused' | 'resumed';
+  at: string;
+}
 
 /** An environment directory being filled: `.new-<id>-<creator pid>` (renamed to `<id>` when complete). */
 const CREATION_PREFIX = '.new-';
@@ -129,7 +154,10 @@ export class EnvStore {
    * atomic symlink, so two concurrent creations can never take the same name, and a crash
    * leaves either nothing, a dangling claim (reclaimed), or a complete record.
    */
-  async allocate(wantedName: string | undefined, makeRecord: (id: string, name: string) => EnvRecord): Promise<EnvRecord> {
+  async allocate(
+    wantedName: string | undefined,
+    makeRecord: (id: string, name: string) => EnvRecord,
+  ): Promise<EnvRecord> {
     const name = wantedName === undefined ? undefined : checkName(wantedName);
     mkdirSync(join(this.paths.data, 'names'), { recursive: true, mode: 0o700 });
     mkdirSync(this.paths.envs, { recursive: true, mode: 0o700 });
@@ -188,7 +216,9 @@ export class EnvStore {
     for (const id of this.orphans()) {
       try {
         if (Date.now() - statSync(this.dirOf(id)).mtimeMs > minAgeMs) this.removeDir(id);
-      } catch { /* raced with its creator or another sweeper */ }
+      } catch {
+        /* raced with its creator or another sweeper */
+      }
     }
   }
 
@@ -200,8 +230,12 @@ export class EnvStore {
     const rec = readJson<EnvRecord>(join(this.dirOf(id), 'config.json'));
     // Recorded before the command was: what those versions ran (arguments, else the image's).
     if (rec && !rec.command) {
-      const argv = rec.spec.command.length > 0 ? rec.spec.command : [...rec.image.config.entrypoint, ...rec.image.config.cmd];
-      rec.command = rec.spec.command.length > 0 ? { entrypoint: [], cmd: argv, argv } : { entrypoint: rec.image.config.entrypoint, cmd: rec.image.config.cmd, argv };
+      const argv =
+        rec.spec.command.length > 0 ? rec.spec.command : [...rec.image.config.entrypoint, ...rec.image.config.cmd];
+      rec.command =
+        rec.spec.command.length > 0
+          ? { entrypoint: [], cmd: argv, argv }
+          : { entrypoint: rec.image.config.entrypoint, cmd: rec.image.config.cmd, argv };
     }
     return rec;
   }
@@ -239,7 +273,9 @@ export class EnvStore {
   /** Directories with no record: allocations whose creator died before writing config.json. */
   orphans(): string[] {
     try {
-      return readdirSync(this.paths.envs).filter((id) => !id.startsWith(CREATION_PREFIX) && !existsSync(join(this.dirOf(id), 'config.json')));
+      return readdirSync(this.paths.envs).filter(
+        (id) => !id.startsWith(CREATION_PREFIX) && !existsSync(join(this.dirOf(id), 'config.json')),
+      );
     } catch {
       return [];
     }
@@ -254,7 +290,9 @@ export class EnvStore {
     const byId = all.filter((r) => r.id.startsWith(ref));
     if (byId.length === 1 && ref.length >= 1) return byId[0]!;
     if (byId.length > 1) {
-      throw new StateError('ambiguous', `"${ref}" matches ${byId.length} environments`, { fix: 'give more characters of the id, or the name' });
+      throw new StateError('ambiguous', `"${ref}" matches ${byId.length} environments`, {
+        fix: 'give more characters of the id, or the name',
+      });
     }
     throw new StateError('no-such-env', `no such environment: ${ref}`, { fix: 'list them with "berth ps -a"' });
   }
@@ -279,12 +317,22 @@ export class EnvStore {
       const result: ExitResult = { exitCode: exit.exitCode };
       if (exit.signal) result.signal = exit.signal;
       if (exit.oomKilled) result.oomKilled = true;
-      return { state: 'exited', exit: result, finishedAt: exit.finishedAt, ...(pids ? { startedAt: pids.startedAt } : {}) };
+      return {
+        state: 'exited',
+        exit: result,
+        finishedAt: exit.finishedAt,
+        ...(pids ? { startedAt: pids.startedAt } : {}),
+      };
     }
     if (pids) {
       if (isProcessAlive(pids.child, pids.childStart)) {
         const paused = this.readState(id)?.state === 'paused';
-        return { state: paused ? 'paused' : 'running', pid: pids.child, monitorPid: pids.monitor, startedAt: pids.startedAt };
+        return {
+          state: paused ? 'paused' : 'running',
+          pid: pids.child,
+          monitorPid: pids.monitor,
+          startedAt: pids.startedAt,
+        };
       }
       if (isProcessAlive(pids.monitor)) {
         // The command is gone and the monitor is writing exit.json right now.

@@ -10,7 +10,9 @@ export function parseEnvArgs(values: string[], host: NodeJS.ProcessEnv = process
     const eq = v.indexOf('=');
     const key = eq < 0 ? v : v.slice(0, eq);
     if (!KEY_RE.test(key)) {
-      throw new SpecError('bad-env', `invalid environment variable "${v}"`, { fix: 'use -e KEY=VALUE with KEY made of letters, digits and _' });
+      throw new SpecError('bad-env', `invalid environment variable "${v}"`, {
+        fix: 'use -e KEY=VALUE with KEY made of letters, digits and _',
+      });
     }
     if (eq < 0) {
       const hv = host[key];

@@ -36,22 +36,38 @@ export class BerthError extends Error {
 }
 
 /** The environment spec or a CLI argument is invalid. */
-export class SpecError extends BerthError { override readonly area = 'spec' as const; }
+export class SpecError extends BerthError {
+  override readonly area = 'spec' as const;
+}
 /** An image cannot be resolved, fetched, verified or unpacked. */
-export class ImageError extends BerthError { override readonly area = 'image' as const; }
+export class ImageError extends BerthError {
+  override readonly area = 'image' as const;
+}
 /** A backend refused or failed. */
-export class DriverError extends BerthError { override readonly area = 'driver' as const; }
+export class DriverError extends BerthError {
+  override readonly area = 'driver' as const;
+}
 /** The state store is inconsistent, locked, or an environment is unknown. */
-export class StateError extends BerthError { override readonly area = 'state' as const; }
+export class StateError extends BerthError {
+  override readonly area = 'state' as const;
+}
 /** A kernel cannot be resolved, fetched, verified or prepared (manifest, cache, initramfs). */
-export class KernelError extends BerthError { override readonly area = 'kernel' as const; }
+export class KernelError extends BerthError {
+  override readonly area = 'kernel' as const;
+}
 /** A host tool or kernel feature is missing or failed. */
-export class HostError extends BerthError { override readonly area = 'host' as const; }
+export class HostError extends BerthError {
+  override readonly area = 'host' as const;
+}
 /** A VM disk (ext4 base, qcow2 overlay, UML COW file) cannot be built or is unusable. */
-export class DiskError extends BerthError { override readonly area = 'disk' as const; }
+export class DiskError extends BerthError {
+  override readonly area = 'disk' as const;
+}
 
 export function isBerthError(e: unknown): e is BerthError {
-  return e instanceof BerthError || (typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true);
+  return (
+    e instanceof BerthError || (typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true)
+  );
 }
 
 /** Wrap anything thrown into a BerthError, keeping the original as `cause`. */

@@ -13,7 +13,14 @@ function allocated(path: string): number | undefined {
   }
 }
 
-export async function watchFileGrowth<T>(hook: TransferHook | undefined, path: string, label: string, total: number | undefined, work: () => Promise<T>, everyMs = 250): Promise<T> {
+export async function watchFileGrowth<T>(
+  hook: TransferHook | undefined,
+  path: string,
+  label: string,
+  total: number | undefined,
+  work: () => Promise<T>,
+  everyMs = 250,
+): Promise<T> {
   if (!hook) return work();
   const meter = transferMeter(hook, path, label, total);
   const poll = () => {

@@ -54,7 +54,9 @@ export async function acquireLock(path: string, what: string, timeoutMs = 10_000
       try {
         renameSync(path, aside);
         rmSync(aside, { force: true });
-      } catch { /* someone else stole it */ }
+      } catch {
+        /* someone else stole it */
+      }
       continue;
     }
     if (Date.now() > deadline) {

@@ -2,8 +2,42 @@
 import { randomHex, randomBelow } from './random.js';
 import { SpecError } from './errors.js';
 
-const ADJECTIVES = ['brave', 'calm', 'eager', 'fond', 'keen', 'lucid', 'merry', 'nimble', 'quiet', 'swift', 'tidy', 'witty', 'bold', 'deft', 'proud', 'sunny'];
-const NOUNS = ['anchor', 'buoy', 'cove', 'dock', 'ferry', 'harbor', 'jetty', 'keel', 'mast', 'pier', 'quay', 'rudder', 'sail', 'tide', 'wharf', 'hull'];
+const ADJECTIVES = [
+  'brave',
+  'calm',
+  'eager',
+  'fond',
+  'keen',
+  'lucid',
+  'merry',
+  'nimble',
+  'quiet',
+  'swift',
+  'tidy',
+  'witty',
+  'bold',
+  'deft',
+  'proud',
+  'sunny',
+];
+const NOUNS = [
+  'anchor',
+  'buoy',
+  'cove',
+  'dock',
+  'ferry',
+  'harbor',
+  'jetty',
+  'keel',
+  'mast',
+  'pier',
+  'quay',
+  'rudder',
+  'sail',
+  'tide',
+  'wharf',
+  'hull',
+];
 
 export function newId(): string {
   return randomHex(32);

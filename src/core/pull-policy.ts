@@ -15,5 +15,7 @@ export function pullPolicyOf(value: unknown): PullPolicy | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return BARE_PULL;
   if (typeof value === 'string' && (PULL_POLICIES as readonly string[]).includes(value)) return value as PullPolicy;
-  throw new SpecError('bad-pull', `invalid --pull "${String(value)}"`, { fix: `use one of: ${PULL_POLICIES.join(', ')} (a bare --pull is always)` });
+  throw new SpecError('bad-pull', `invalid --pull "${String(value)}"`, {
+    fix: `use one of: ${PULL_POLICIES.join(', ')} (a bare --pull is always)`,
+  });
 }

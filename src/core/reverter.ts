@@ -16,7 +16,9 @@ export class Reverter {
     for (const s of steps) {
       try {
         await s();
-      } catch { /* best effort: keep undoing the rest */ }
+      } catch {
+        /* best effort: keep undoing the rest */
+      }
     }
   }
 }

@@ -29,7 +29,13 @@ export interface TransferMeter {
  * Reports `id` through `hook`: at the start, then whenever another 1/100 of `total` (or 256 KiB
  * when the total is unknown) is done, and at the end. Without a hook it does nothing.
  */
-export function transferMeter(hook: TransferHook | undefined, id: string, label: string, total?: number, start = 0): TransferMeter {
+export function transferMeter(
+  hook: TransferHook | undefined,
+  id: string,
+  label: string,
+  total?: number,
+  start = 0,
+): TransferMeter {
   let done = start;
   let reported = -1;
   let finished = false;

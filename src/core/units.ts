@@ -7,17 +7,22 @@ export function parseSize(value: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(value.trim());
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) {
-    throw new SpecError('bad-size', `invalid ${flag} value "${value}"`, { fix: `use a number with an optional unit b, k, m or g (e.g. ${flag} 512m)` });
+    throw new SpecError('bad-size', `invalid ${flag} value "${value}"`, {
+      fix: `use a number with an optional unit b, k, m or g (e.g. ${flag} 512m)`,
+    });
   }
   const bytes = Math.floor(Number(m[1]) * unit);
-  if (bytes <= 0) throw new SpecError('bad-size', `invalid ${flag} value "${value}": must be positive`, { fix: `e.g. ${flag} 512m` });
+  if (bytes <= 0)
+    throw new SpecError('bad-size', `invalid ${flag} value "${value}": must be positive`, { fix: `e.g. ${flag} 512m` });
   return bytes;
 }
 
 export function parsePositiveNumber(value: string, flag: string, integer = false): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new SpecError('bad-number', `invalid ${flag} value "${value}"`, { fix: `give a positive ${integer ? 'integer' : 'number'}` });
+    throw new SpecError('bad-number', `invalid ${flag} value "${value}"`, {
+      fix: `give a positive ${integer ? 'integer' : 'number'}`,
+    });
   }
   return n;
 }

@@ -11,21 +11,38 @@ export interface ResolvedUser {
   home: string;
 }
 
-interface PasswdEntry { name: string; uid: number; gid: number; home: string }
-interface GroupEntry { name: string; gid: number; members: string[] }
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
 
 export function parsePasswd(text: string): PasswdEntry[] {
-  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
-    const f = l.split(':');
-    return { name: f[0] ?? '', uid: Number(f[2]), gid: Number(f[3]), home: f[5] || '/' };
-  }).filter((e) => Number.isInteger(e.uid) && Number.isInteger(e.gid));
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const f = l.split(':');
+      return { name: f[0] ?? '', uid: Number(f[2]), gid: Number(f[3]), home: f[5] || '/' };
+    })
+    .filter((e) => Number.isInteger(e.uid) && Number.isInteger(e.gid));
 }
 
 export function parseGroup(text: string): GroupEntry[] {
-  return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
-    const f = l.split(':');
-    return { name: f[0] ?? '', gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) };
-  }).filter((e) => Number.isInteger(e.gid));
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const f = l.split(':');
+      return { name: f[0] ?? '', gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) };
+    })
+    .filter((e) => Number.isInteger(e.gid));
 }
 
 const NUM = /^\d+$/;
@@ -45,19 +62,31 @@ export function resolveUser(spec: string | undefined, passwdText: string, groupT
   if (NUM.test(userPart)) {
     uid = Number(userPart);
     const e = passwd.find((p) => p.uid === uid);
-    if (e) { gid = e.gid; name = e.name; home = e.home; }
+    if (e) {
+      gid = e.gid;
+      name = e.name;
+      home = e.home;
+    }
   } else {
     const e = passwd.find((p) => p.name === userPart);
     if (!e) {
-      throw new SpecError('no-such-user', `user "${userPart}" is not in the image's /etc/passwd`, { fix: 'give a numeric UID or a user the image has' });
+      throw new SpecError('no-such-user', `user "${userPart}" is not in the image's /etc/passwd`, {
+        fix: 'give a numeric UID or a user the image has',
+      });
     }
-    uid = e.uid; gid = e.gid; name = e.name; home = e.home;
+    uid = e.uid;
+    gid = e.gid;
+    name = e.name;
+    home = e.home;
   }
   if (groupPart !== undefined) {
     if (NUM.test(groupPart)) gid = Number(groupPart);
     else {
       const g = group.find((x) => x.name === groupPart);
-      if (!g) throw new SpecError('no-such-group', `group "${groupPart}" is not in the image's /etc/group`, { fix: 'give a numeric GID or a group the image has' });
+      if (!g)
+        throw new SpecError('no-such-group', `group "${groupPart}" is not in the image's /etc/group`, {
+          fix: 'give a numeric GID or a group the image has',
+        });
       gid = g.gid;
     }
   }

@@ -25,7 +25,17 @@ import { shimPath } from '../host/native-paths.js';
 import { removeTree } from '../host/probes/overlayfs.js';
 import { baseFileName, imageKey } from './base-names.js';
 import { BLOCK_SIZE, type Content, defaultBytes, formatSize, inodeCount, minimumBytes, roundUp } from './disk-size.js';
-import { STAGE_EMPTY, STAGE_MERGED, e2fsckCheckArgv, inMergedViewArgv, layerLinkName, measureCommand, mke2fsArgv, parseMeasure, type Wrap } from './build-cmdline.js';
+import {
+  STAGE_EMPTY,
+  STAGE_MERGED,
+  e2fsckCheckArgv,
+  inMergedViewArgv,
+  layerLinkName,
+  measureCommand,
+  mke2fsArgv,
+  parseMeasure,
+  type Wrap,
+} from './build-cmdline.js';
 import { metaScript } from './meta-script.js';
 
 export interface BaseDiskOptions {
@@ -53,7 +63,14 @@ export interface BaseDisk {
   key: string;
 }
 
-interface BaseRecord { version: 1; imageDigest: string; sizeBytes: number; minimumBytes: number; content: Content; builtAt: string }
+interface BaseRecord {
+  version: 1;
+  imageDigest: string;
+  sizeBytes: number;
+  minimumBytes: number;
+  content: Content;
+  builtAt: string;
+}
 
 function readRecord(path: string): BaseRecord | undefined {
   try {
@@ -72,7 +89,10 @@ function found(path: string, key: string): BaseDisk | undefined {
 }
 
 /** The base for `image` if already built (no lock, no work). */
-export function findBaseDisk(image: Pick<ResolvedImage, 'digest' | 'layers'>, opts: Pick<BaseDiskOptions, 'disksDir' | 'sizeBytes'>): BaseDisk | undefined {
+export function findBaseDisk(
+  image: Pick<ResolvedImage, 'digest' | 'layers'>,
+  opts: Pick<BaseDiskOptions, 'disksDir' | 'sizeBytes'>,
+): BaseDisk | undefined {
   const key = imageKey(image);
   const def = found(join(opts.disksDir, baseFileName(key)), key);
   if (opts.sizeBytes === undefined) return def;
@@ -99,7 +119,9 @@ function hiddenIn(layers: string[]): (layer: number, rel: string) => boolean {
         try {
           const st = lstatSync(join(layers[j]!, ...parts.slice(0, k)));
           if (k === parts.length || !st.isDirectory()) return true;
-        } catch { /* absent there */ }
+        } catch {
+          /* absent there */
+        }
       }
     }
     return false;
@@ -115,7 +137,12 @@ function wrapFor(rootless: boolean): Wrap {
   return w;
 }
 
-async function applyMeta(image: Pick<ResolvedImage, 'layers'>, file: string, stage: string, onWarning?: (m: string) => void): Promise<void> {
+async function applyMeta(
+  image: Pick<ResolvedImage, 'layers'>,
+  file: string,
+  stage: string,
+  onWarning?: (m: string) => void,
+): Promise<void> {
   const metas = image.layers.map(loadMeta);
   if (metas.every((m) => m === undefined)) return;
   const script = metaScript(metas, hiddenIn(image.layers), stage);
@@ -124,33 +151,50 @@ async function applyMeta(image: Pick<ResolvedImage, 'layers'>, file: string, sta
   for (const [name, value] of script.xattrFiles) await writeFile(join(stage, name), value, { mode: 0o600 });
   const cmdFile = join(stage, 'owners.debugfs');
   await writeFile(cmdFile, `${script.commands.join('\n')}\n`, { mode: 0o600 });
-  await runDiskTool([diskTool('debugfs'), '-w', '-f', cmdFile, file], 'debugfs (applying the layers\' recorded owners)');
+  await runDiskTool([diskTool('debugfs'), '-w', '-f', cmdFile, file], "debugfs (applying the layers' recorded owners)");
 }
 
 /** Staging dirs and temp files of an earlier build of `key` that died (we hold its lock now). */
 function removeDeadBuilds(disksDir: string, key: string): void {
   for (const name of readdirSync(disksDir)) {
-    if (name.startsWith(`.stage-${key.slice(0, 12)}-`) || (name.startsWith(`.${key}`) && name.includes('.ext4.tmp-'))) removeTree(join(disksDir, name));
+    if (name.startsWith(`.stage-${key.slice(0, 12)}-`) || (name.startsWith(`.${key}`) && name.includes('.ext4.tmp-')))
+      removeTree(join(disksDir, name));
   }
 }
 
-async function build(image: Pick<ResolvedImage, 'digest' | 'layers' | 'ref'>, key: string, opts: BaseDiskOptions): Promise<BaseDisk> {
-  if (image.layers.length === 0) throw new DiskError('image-no-layers', `image ${image.ref} has no layers`, { fix: 'pull or build the image again' });
+async function build(
+  image: Pick<ResolvedImage, 'digest' | 'layers' | 'ref'>,
+  key: string,
+  opts: BaseDiskOptions,
+): Promise<BaseDisk> {
+  if (image.layers.length === 0)
+    throw new DiskError('image-no-layers', `image ${image.ref} has no layers`, {
+      fix: 'pull or build the image again',
+    });
   removeDeadBuilds(opts.disksDir, key);
   const wrap = wrapFor(opts.rootless);
   const stage = await mkdtemp(join(opts.disksDir, `.stage-${key.slice(0, 12)}-`));
   let tmp: string | undefined;
   try {
-    image.layers.forEach((l, i) => symlinkSync(l, join(stage, layerLinkName(i))));
+    image.layers.forEach((l, i) => {
+      symlinkSync(l, join(stage, layerLinkName(i)));
+    });
     mkdirSync(join(stage, STAGE_EMPTY));
     mkdirSync(join(stage, STAGE_MERGED));
     const inView = (cmd: string[]) => inMergedViewArgv(wrap, stage, image.layers.length, cmd);
-    const measured = await runDiskTool(inView(measureCommand(wrap.sh, diskTool('du'))), `merging the layers of ${image.ref}`);
+    const measured = await runDiskTool(
+      inView(measureCommand(wrap.sh, diskTool('du'))),
+      `merging the layers of ${image.ref}`,
+    );
     const content = parseMeasure(measured.stdout);
     const minimum = minimumBytes(content);
     const requested = opts.sizeBytes === undefined ? undefined : roundUp(opts.sizeBytes, BLOCK_SIZE);
     if (requested !== undefined && requested < minimum) {
-      throw new DiskError('disk-too-small', `--disk-size ${formatSize(requested)} is below the ${formatSize(minimum)} the files of ${image.ref} need`, { fix: `use --disk-size ${formatSize(minimum)} or more` });
+      throw new DiskError(
+        'disk-too-small',
+        `--disk-size ${formatSize(requested)} is below the ${formatSize(minimum)} the files of ${image.ref} need`,
+        { fix: `use --disk-size ${formatSize(minimum)} or more` },
+      );
     }
     const sizeBytes = requested ?? defaultBytes(content);
     const path = join(opts.disksDir, baseFileName(key, requested));
@@ -158,11 +202,30 @@ async function build(image: Pick<ResolvedImage, 'digest' | 'layers' | 'ref'>, ke
     opts.onProgress?.(`building the ${formatSize(sizeBytes)} disk of ${image.ref}`);
     const file = tmp;
     await watchFileGrowth(opts.onTransfer, file, `disk of ${image.ref}`, content.bytes, () =>
-      runDiskTool(inView(mke2fsArgv({ mke2fs: diskTool('mke2fs'), source: STAGE_MERGED, file, sizeBytes, inodes: inodeCount(sizeBytes, content.inodes) })), `mke2fs (the disk of ${image.ref})`));
+      runDiskTool(
+        inView(
+          mke2fsArgv({
+            mke2fs: diskTool('mke2fs'),
+            source: STAGE_MERGED,
+            file,
+            sizeBytes,
+            inodes: inodeCount(sizeBytes, content.inodes),
+          }),
+        ),
+        `mke2fs (the disk of ${image.ref})`,
+      ),
+    );
     await applyMeta(image, tmp, stage, opts.onWarning);
     await runDiskTool(e2fsckCheckArgv(diskTool('e2fsck'), tmp), `checking the new disk of ${image.ref} (e2fsck -n)`);
     await chmod(tmp, 0o444);
-    const record: BaseRecord = { version: 1, imageDigest: image.digest, sizeBytes, minimumBytes: minimum, content, builtAt: new Date().toISOString() };
+    const record: BaseRecord = {
+      version: 1,
+      imageDigest: image.digest,
+      sizeBytes,
+      minimumBytes: minimum,
+      content,
+      builtAt: new Date().toISOString(),
+    };
     writeJsonAtomic(`${path}.json`, record, 0o644);
     await rename(tmp, path);
     tmp = undefined;
@@ -177,7 +240,10 @@ async function build(image: Pick<ResolvedImage, 'digest' | 'layers' | 'ref'>, ke
  * The ext4 base disk of `image` (built now if missing). Without `sizeBytes` the default-size base;
  * with it, a base of exactly that size (the default one when it happens to be that size).
  */
-export async function ensureBaseDisk(image: Pick<ResolvedImage, 'digest' | 'layers' | 'ref'>, opts: BaseDiskOptions): Promise<BaseDisk> {
+export async function ensureBaseDisk(
+  image: Pick<ResolvedImage, 'digest' | 'layers' | 'ref'>,
+  opts: BaseDiskOptions,
+): Promise<BaseDisk> {
   const ready = findBaseDisk(image, opts);
   if (ready) return ready;
   mkdirSync(opts.disksDir, { recursive: true, mode: 0o755 });

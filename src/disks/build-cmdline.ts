@@ -40,7 +40,19 @@ export interface Wrap {
 
 /** Run `command` with the merged view of the layers mounted at `<stage>/merged` (cwd = stage). */
 export function inMergedViewArgv(w: Wrap, stage: string, layerCount: number, command: string[]): string[] {
-  const inner = [w.unshare, '--mount', '--propagation', 'private', w.sh, '-c', MOUNT_THEN_EXEC, 'sh', stage, overlayOptions(layerCount, w.rootless), ...command];
+  const inner = [
+    w.unshare,
+    '--mount',
+    '--propagation',
+    'private',
+    w.sh,
+    '-c',
+    MOUNT_THEN_EXEC,
+    'sh',
+    stage,
+    overlayOptions(layerCount, w.rootless),
+    ...command,
+  ];
   if (!w.rootless) return inner;
   if (!w.shim || !w.uidMaps || !w.gidMaps) throw new RangeError('rootless needs the shim and id maps');
   return unshareArgv(w.shim, w.uidMaps, w.gidMaps, inner);
@@ -53,8 +65,12 @@ export function measureCommand(sh: string, du: string): string[] {
 
 /** Parse measureCommand's output. */
 export function parseMeasure(out: string): { bytes: number; inodes: number } {
-  const nums = out.trim().split('\n').map((l) => Number(l.split('\t')[0]));
-  if (nums.length !== 2 || nums.some((n) => !Number.isSafeInteger(n) || n < 0)) throw new Error(`unexpected du output: ${JSON.stringify(out)}`);
+  const nums = out
+    .trim()
+    .split('\n')
+    .map((l) => Number(l.split('\t')[0]));
+  if (nums.length !== 2 || nums.some((n) => !Number.isSafeInteger(n) || n < 0))
+    throw new Error(`unexpected du output: ${JSON.stringify(out)}`);
   return { bytes: nums[0]!, inodes: nums[1]! };
 }
 
@@ -76,8 +92,27 @@ export interface Mke2fsArgs {
  */
 export function mke2fsArgv(a: Mke2fsArgs): string[] {
   if (a.sizeBytes % BLOCK_SIZE !== 0) throw new RangeError(`size ${a.sizeBytes} is not a multiple of ${BLOCK_SIZE}`);
-  return [a.mke2fs, '-q', '-t', 'ext4', '-b', String(BLOCK_SIZE), '-I', '256', '-N', String(a.inodes),
-    '-E', 'assume_storage_prezeroed=1', '-L', a.label ?? 'berth-root', '-d', a.source, '-F', a.file, `${a.sizeBytes / 1024}k`];
+  return [
+    a.mke2fs,
+    '-q',
+    '-t',
+    'ext4',
+    '-b',
+    String(BLOCK_SIZE),
+    '-I',
+    '256',
+    '-N',
+    String(a.inodes),
+    '-E',
+    'assume_storage_prezeroed=1',
+    '-L',
+    a.label ?? 'berth-root',
+    '-d',
+    a.source,
+    '-F',
+    a.file,
+    `${a.sizeBytes / 1024}k`,
+  ];
 }
 
 /** Read-only full check of a finished base (exit 0 = clean). */

@@ -29,7 +29,15 @@ export function roundUp(n: number, to: number): number {
 export function journalBytes(sizeBytes: number): number {
   const blocks = sizeBytes / BLOCK_SIZE;
   if (blocks < 2048) return 0;
-  const steps: Array<[number, number]> = [[32768, 1024], [256 * 1024, 4096], [512 * 1024, 8192], [4096 * 1024, 16384], [8192 * 1024, 32768], [16384 * 1024, 65536], [32768 * 1024, 131072]];
+  const steps: Array<[number, number]> = [
+    [32768, 1024],
+    [256 * 1024, 4096],
+    [512 * 1024, 8192],
+    [4096 * 1024, 16384],
+    [8192 * 1024, 32768],
+    [16384 * 1024, 65536],
+    [32768 * 1024, 131072],
+  ];
   for (const [below, journal] of steps) if (blocks < below) return journal * BLOCK_SIZE;
   return 262144 * BLOCK_SIZE;
 }
@@ -56,7 +64,12 @@ export function defaultBytes(c: Content): number {
 
 /** Human form for messages: 1.5G, 64M, 12K. */
 export function formatSize(bytes: number): string {
-  const units: Array<[string, number]> = [['T', 1024 ** 4], ['G', GIB], ['M', MIB], ['K', 1024]];
+  const units: Array<[string, number]> = [
+    ['T', 1024 ** 4],
+    ['G', GIB],
+    ['M', MIB],
+    ['K', 1024],
+  ];
   for (const [u, n] of units) {
     if (bytes >= n) {
       const v = bytes / n;

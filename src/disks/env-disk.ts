@@ -22,7 +22,11 @@ export interface DiskLayout {
 }
 
 /** Pure: the layout for `requested` bytes given the default base's size. */
-export function diskLayout(backend: 'uml' | 'microvm', requested: number | undefined, defaultBaseBytes: number): DiskLayout {
+export function diskLayout(
+  backend: 'uml' | 'microvm',
+  requested: number | undefined,
+  defaultBaseBytes: number,
+): DiskLayout {
   if (requested === undefined) return { diskBytes: defaultBaseBytes };
   const size = roundUp(requested, BLOCK_SIZE);
   if (size === defaultBaseBytes) return { diskBytes: size };
@@ -44,6 +48,9 @@ export async function baseForEnvironment(
   const { diskSizeBytes, ...rest } = opts;
   const def = await ensureBaseDisk(image, rest);
   const layout = diskLayout(backend, diskSizeBytes, def.sizeBytes);
-  const base = layout.exactBaseBytes === undefined ? def : await ensureBaseDisk(image, { ...rest, sizeBytes: layout.exactBaseBytes });
+  const base =
+    layout.exactBaseBytes === undefined
+      ? def
+      : await ensureBaseDisk(image, { ...rest, sizeBytes: layout.exactBaseBytes });
   return { base, diskBytes: layout.diskBytes };
 }

@@ -6,4 +6,10 @@ export { umlCowPath, ubdArg, checkUmlCow, readUmlCowHeader, type UmlCowHeader } 
 export { baseDigest, allocatedBytes, qcow2Info } from './verify.js';
 export { pruneBaseDisks } from './prune.js';
 export { defaultBytes, minimumBytes, formatSize } from './disk-size.js';
-export { baseForEnvironment, diskLayout, diskSizeKernelArg, DISK_SIZE_KERNEL_ARG, type DiskLayout } from './env-disk.js';
+export {
+  baseForEnvironment,
+  diskLayout,
+  diskSizeKernelArg,
+  DISK_SIZE_KERNEL_ARG,
+  type DiskLayout,
+} from './env-disk.js';

@@ -41,7 +41,11 @@ function entryCommands(abs: string, q: string, e: MetaEntry): string[] {
     const slash = abs.lastIndexOf('/');
     const dir = debugfsQuote(abs.slice(0, slash) || '/')!;
     const name = debugfsQuote(abs.slice(slash + 1))!;
-    cmds.push(`cd ${dir}`, `mknod ${name} ${e.type === 'char' ? 'c' : 'b'} ${e.devmajor ?? 0} ${e.devminor ?? 0}`, 'cd /');
+    cmds.push(
+      `cd ${dir}`,
+      `mknod ${name} ${e.type === 'char' ? 'c' : 'b'} ${e.devmajor ?? 0} ${e.devminor ?? 0}`,
+      'cd /',
+    );
     cmds.push(`sif ${q} mode 0${((TYPE_BITS[e.type] ?? 0) | (e.mode & 0o7777)).toString(8)}`);
   }
   if (e.type === 'hardlink') return cmds; // one inode: its owner comes with the first name
@@ -57,7 +61,11 @@ function entryCommands(abs: string, q: string, e: MetaEntry): string[] {
  * @param hidden  whether a layer above `layer` hides `rel` in the merged view
  * @param xattrDir absolute dir where the caller writes `xattrFiles`
  */
-export function metaScript(metas: Array<LayerMetaFile | undefined>, hidden: (layer: number, rel: string) => boolean, xattrDir: string): MetaScript {
+export function metaScript(
+  metas: Array<LayerMetaFile | undefined>,
+  hidden: (layer: number, rel: string) => boolean,
+  xattrDir: string,
+): MetaScript {
   const out: MetaScript = { commands: [], xattrFiles: new Map(), unnamed: [] };
   const decided = new Set<string>();
   metas.forEach((meta, layer) => {
@@ -72,7 +80,9 @@ export function metaScript(metas: Array<LayerMetaFile | undefined>, hidden: (lay
         continue;
       }
       const cmds = entryCommands(abs, q, e);
-      const xattrs = Object.entries(e.xattrs ?? {}).filter(([name]) => unsetXattr(name) && /^[A-Za-z0-9._-]+$/.test(name));
+      const xattrs = Object.entries(e.xattrs ?? {}).filter(
+        ([name]) => unsetXattr(name) && /^[A-Za-z0-9._-]+$/.test(name),
+      );
       if (cmds.length + xattrs.length === 0 || (layer > 0 && hidden(layer, rel))) continue;
       out.commands.push(...cmds);
       for (const [name, b64] of xattrs) {

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { removeTree } from '../host/probes/overlayfs.js';
 import { keyOfBaseFile } from './base-names.js';
 
-export interface PruneDisksResult { removed: string[]; freedBytes: number }
+export interface PruneDisksResult {
+  removed: string[];
+  freedBytes: number;
+}
 
 /** @param liveKeys keys (imageKey) of every stored image and every environment's image */
 export function pruneBaseDisks(disksDir: string, liveKeys: Set<string>): PruneDisksResult {
@@ -21,7 +24,9 @@ export function pruneBaseDisks(disksDir: string, liveKeys: Set<string>): PruneDi
       if (liveKeys.has(key) || locked(key)) continue;
       try {
         result.freedBytes += statSync(p).blocks * 512;
-      } catch { /* raced */ }
+      } catch {
+        /* raced */
+      }
       rmSync(p, { force: true });
       rmSync(`${p}.json`, { force: true });
       result.removed.push(name);

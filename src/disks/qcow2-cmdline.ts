@@ -36,7 +36,11 @@ export interface Qcow2Info {
 /** The fields berth uses from `qemu-img info --output=json`. */
 export function parseQemuImgInfo(json: string): Qcow2Info {
   const j = JSON.parse(json) as Record<string, unknown>;
-  const info: Qcow2Info = { virtualSize: Number(j['virtual-size']), actualSize: Number(j['actual-size']), format: String(j.format) };
+  const info: Qcow2Info = {
+    virtualSize: Number(j['virtual-size']),
+    actualSize: Number(j['actual-size']),
+    format: String(j.format),
+  };
   if (typeof j['backing-filename'] === 'string') info.backingFile = j['backing-filename'];
   if (typeof j['backing-filename-format'] === 'string') info.backingFormat = j['backing-filename-format'];
   return info;

@@ -24,14 +24,22 @@ export interface Qcow2OverlayOptions {
 export async function createQcow2Overlay(opts: Qcow2OverlayOptions): Promise<{ path: string; sizeBytes: number }> {
   const size = opts.sizeBytes ?? opts.base.sizeBytes;
   if (size < opts.base.sizeBytes) {
-    throw new DiskError('disk-below-base', `--disk-size ${formatSize(size)} is below the ${formatSize(opts.base.sizeBytes)} base disk`, {
-      fix: `use --disk-size ${formatSize(opts.base.sizeBytes)} or more, or build a base of that size (ensureBaseDisk with sizeBytes)`,
-    });
+    throw new DiskError(
+      'disk-below-base',
+      `--disk-size ${formatSize(size)} is below the ${formatSize(opts.base.sizeBytes)} base disk`,
+      {
+        fix: `use --disk-size ${formatSize(opts.base.sizeBytes)} or more, or build a base of that size (ensureBaseDisk with sizeBytes)`,
+      },
+    );
   }
-  if (existsSync(opts.overlay)) throw new DiskError('overlay-exists', `${opts.overlay} already exists`, { fix: 'remove the environment first' });
+  if (existsSync(opts.overlay))
+    throw new DiskError('overlay-exists', `${opts.overlay} already exists`, { fix: 'remove the environment first' });
   const tmp = join(dirname(opts.overlay), `.${basename(opts.overlay)}.tmp-${randomHex(6)}`);
   try {
-    await runDiskTool(qcow2CreateArgv({ qemuImg: diskTool('qemu-img'), base: opts.base.path, overlay: tmp, sizeBytes: size }), 'qemu-img create (the overlay disk)');
+    await runDiskTool(
+      qcow2CreateArgv({ qemuImg: diskTool('qemu-img'), base: opts.base.path, overlay: tmp, sizeBytes: size }),
+      'qemu-img create (the overlay disk)',
+    );
     await rename(tmp, opts.overlay);
     return { path: opts.overlay, sizeBytes: size };
   } finally {

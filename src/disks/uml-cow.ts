@@ -20,7 +20,11 @@ export function umlCowPath(envDir: string): string {
 export function ubdArg(cow: string, base: string, index = 0): string {
   for (const p of [cow, base]) {
     if (!p.startsWith('/') || /[,:=\s]/.test(p)) {
-      throw new DiskError('ubd-path', `UML cannot use the disk path ${JSON.stringify(p)} (it must be absolute, without , : = or spaces)`, { fix: 'use a BERTH_ROOT / data dir without those characters' });
+      throw new DiskError(
+        'ubd-path',
+        `UML cannot use the disk path ${JSON.stringify(p)} (it must be absolute, without , : = or spaces)`,
+        { fix: 'use a BERTH_ROOT / data dir without those characters' },
+      );
     }
   }
   return `ubd${index}=${cow},${base}`;
@@ -38,9 +42,15 @@ export interface UmlCowHeader {
 
 /** Parse a version 3 COW header (big-endian, packed), or say why not. */
 export function parseUmlCowHeader(buf: Buffer): UmlCowHeader {
-  if (buf.length < 32 || buf.readUInt32BE(0) !== COW_MAGIC) throw new DiskError('cow-bad', 'not a UML COW file (bad magic)', { fix: 'remove the environment and create it again' });
+  if (buf.length < 32 || buf.readUInt32BE(0) !== COW_MAGIC)
+    throw new DiskError('cow-bad', 'not a UML COW file (bad magic)', {
+      fix: 'remove the environment and create it again',
+    });
   const version = buf.readUInt32BE(4);
-  if (version !== 3) throw new DiskError('cow-bad', `UML COW version ${version} is not supported (only 3)`, { fix: 'remove the environment and create it again' });
+  if (version !== 3)
+    throw new DiskError('cow-bad', `UML COW version ${version} is not supported (only 3)`, {
+      fix: 'remove the environment and create it again',
+    });
   const name = buf.subarray(32, Math.min(buf.length, HEADER_V3_BYTES));
   const end = name.indexOf(0);
   return {
@@ -69,9 +79,14 @@ export function checkUmlCow(cow: string, base: string): UmlCowHeader {
   const h = readUmlCowHeader(cow);
   const st = statSync(base);
   const fix = 'remove the environment (berth rm) and create it again';
-  if (h.backingFile !== base) throw new DiskError('cow-other-base', `${cow} is backed by ${h.backingFile}, not ${base}`, { fix });
+  if (h.backingFile !== base)
+    throw new DiskError('cow-other-base', `${cow} is backed by ${h.backingFile}, not ${base}`, { fix });
   if (h.size !== st.size || h.mtime !== Math.floor(st.mtimeMs / 1000) % 2 ** 32) {
-    throw new DiskError('cow-base-changed', `the base disk ${base} changed after ${cow} was made (size or mtime differ)`, { fix });
+    throw new DiskError(
+      'cow-base-changed',
+      `the base disk ${base} changed after ${cow} was made (size or mtime differ)`,
+      { fix },
+    );
   }
   return h;
 }

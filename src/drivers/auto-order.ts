@@ -15,16 +15,23 @@ export interface Candidate {
 const MICROVM_KVM: Candidate = { backend: 'microvm', needsKvm: true };
 
 /** Kernel isolation: microvm with KVM, then uml, then microvm under TCG. */
-export const KERNEL_CANDIDATES: readonly Candidate[] = [MICROVM_KVM, { backend: 'uml', needsKvm: false }, { backend: 'microvm', needsKvm: false }];
+export const KERNEL_CANDIDATES: readonly Candidate[] = [
+  MICROVM_KVM,
+  { backend: 'uml', needsKvm: false },
+  { backend: 'microvm', needsKvm: false },
+];
 
 export function autoCandidates(spec: Pick<EnvSpec, 'isolation' | 'accel'>): readonly Candidate[] {
   // --accel only means something to microvm: asking for an accelerator asks for a microvm.
   if (spec.accel === 'tcg') return [{ backend: 'microvm', needsKvm: false }];
   if (spec.accel === 'kvm') return [MICROVM_KVM];
   switch (spec.isolation) {
-    case 'kernel': return KERNEL_CANDIDATES;
-    case 'namespaces': return [MICROVM_KVM, { backend: 'container', needsKvm: false }];
-    default: return [MICROVM_KVM, { backend: 'container', needsKvm: false }, { backend: 'chroot', needsKvm: false }];
+    case 'kernel':
+      return KERNEL_CANDIDATES;
+    case 'namespaces':
+      return [MICROVM_KVM, { backend: 'container', needsKvm: false }];
+    default:
+      return [MICROVM_KVM, { backend: 'container', needsKvm: false }, { backend: 'chroot', needsKvm: false }];
   }
 }
 

@@ -46,12 +46,28 @@ export class Registry {
   constructor(store: EnvStore) {
     this.kvm = () => hostKvm(store.paths);
     this.drivers = new Map<BackendName, Driver>([
-      ['microvm', new LazyDriver('microvm', MICROVM_CAPABILITIES, (spec, rootless) => validateMicrovm(spec, undefined, rootless), async () => (await import('./microvm/microvm-driver.js')).makeMicrovmDriver(store),
-        async () => (await import('./microvm/microvm-probe.js')).probeMicrovm(),
-        (h) => microvmEnforcement(store.readRecord(h.id)?.spec))],
-      ['uml', new LazyDriver('uml', UML_CAPABILITIES, (spec, rootless) => validateUml(spec, rootless), async () => (await import('./uml/uml-driver.js')).makeUmlDriver(store),
-        async () => (await import('./uml/uml-probe.js')).probeUml(store.paths),
-        (h) => umlEnforcement(store.readRecord(h.id)?.spec))],
+      [
+        'microvm',
+        new LazyDriver(
+          'microvm',
+          MICROVM_CAPABILITIES,
+          (spec, rootless) => validateMicrovm(spec, undefined, rootless),
+          async () => (await import('./microvm/microvm-driver.js')).makeMicrovmDriver(store),
+          async () => (await import('./microvm/microvm-probe.js')).probeMicrovm(),
+          (h) => microvmEnforcement(store.readRecord(h.id)?.spec),
+        ),
+      ],
+      [
+        'uml',
+        new LazyDriver(
+          'uml',
+          UML_CAPABILITIES,
+          (spec, rootless) => validateUml(spec, rootless),
+          async () => (await import('./uml/uml-driver.js')).makeUmlDriver(store),
+          async () => (await import('./uml/uml-probe.js')).probeUml(store.paths),
+          (h) => umlEnforcement(store.readRecord(h.id)?.spec),
+        ),
+      ],
       ['container', new ContainerDriver(store)],
       ['chroot', new ChrootDriver(store)],
     ]);
@@ -59,7 +75,10 @@ export class Registry {
 
   get(name: BackendName): Driver {
     const d = this.drivers.get(name);
-    if (!d) throw new SpecError('bad-backend', `unknown backend "${name}"`, { fix: `use one of: auto, ${BACKEND_NAMES.join(', ')}` });
+    if (!d)
+      throw new SpecError('bad-backend', `unknown backend "${name}"`, {
+        fix: `use one of: auto, ${BACKEND_NAMES.join(', ')}`,
+      });
     return d;
   }
 
@@ -81,24 +100,44 @@ export class Registry {
    * @param source where spec.backend came from ('--backend', 'BERTH_BACKEND', a config file,
    *   'default'), recorded and named in errors
    */
-  async select(spec: EnvSpec, rootless: boolean, source = spec.backend === 'auto' ? 'default' : '--backend'): Promise<Selection> {
+  async select(
+    spec: EnvSpec,
+    rootless: boolean,
+    source = spec.backend === 'auto' ? 'default' : '--backend',
+  ): Promise<Selection> {
     const wanted: IsolationLevel = spec.isolation ?? 'filesystem';
-    const atLeast = (d: Driver) => ISOLATION_ORDER.indexOf(d.capabilities().isolation) >= ISOLATION_ORDER.indexOf(wanted);
+    const atLeast = (d: Driver) =>
+      ISOLATION_ORDER.indexOf(d.capabilities().isolation) >= ISOLATION_ORDER.indexOf(wanted);
     const fromFlag = source === '--backend';
     if (spec.backend !== 'auto') {
       const d = this.get(spec.backend);
       if (!atLeast(d)) {
-        throw new SpecError('weak-backend', `the ${d.name} backend${fromFlag ? '' : ` (from ${source})`} gives ${d.capabilities().isolation} isolation, less than --isolation ${wanted}`, {
-          fix: fromFlag ? 'drop --isolation or pick a stronger --backend' : `pass --backend auto or a stronger --backend, or change ${source}`,
-        });
+        throw new SpecError(
+          'weak-backend',
+          `the ${d.name} backend${fromFlag ? '' : ` (from ${source})`} gives ${d.capabilities().isolation} isolation, less than --isolation ${wanted}`,
+          {
+            fix: fromFlag
+              ? 'drop --isolation or pick a stronger --backend'
+              : `pass --backend auto or a stronger --backend, or change ${source}`,
+          },
+        );
       }
       const p = await safeProbe(d);
       if (!p.ok) {
-        throw new DriverError('backend-unusable', `the ${d.name} backend${fromFlag ? '' : ` (from ${source})`} does not work here: ${p.reason}`, { fix: 'see "berth doctor", or use --backend auto' });
+        throw new DriverError(
+          'backend-unusable',
+          `the ${d.name} backend${fromFlag ? '' : ` (from ${source})`} does not work here: ${p.reason}`,
+          { fix: 'see "berth doctor", or use --backend auto' },
+        );
       }
       const r = withPublishNetwork(spec, d.capabilities().networkModes, rootless);
       throwProblems(d, r.spec, rootless);
-      return { driver: d, choice: { chosen: d.name, passedOver: [], requested: d.name, source }, spec: r.spec, ...(r.why ? { networkDefault: r.why } : {}) };
+      return {
+        driver: d,
+        choice: { chosen: d.name, passedOver: [], requested: d.name, source },
+        spec: r.spec,
+        ...(r.why ? { networkDefault: r.why } : {}),
+      };
     }
     const probes = new Map<BackendName, Promise<Probe>>();
     const probe = (d: Driver) => {
@@ -129,13 +168,22 @@ export class Registry {
         passedOver.push({ backend: d.name, reason: problems.map((x) => x.message).join('; ') });
         continue;
       }
-      const choice: BackendChoice = { chosen: d.name, passedOver, requested: 'auto', source, ...(spec.isolation ? { isolation: spec.isolation } : {}) };
+      const choice: BackendChoice = {
+        chosen: d.name,
+        passedOver,
+        requested: 'auto',
+        source,
+        ...(spec.isolation ? { isolation: spec.isolation } : {}),
+      };
       if (spec.isolation !== 'kernel') choice.kernelIsolation = await this.kernelIsolation(probe);
       return { driver: d, choice, spec: r.spec, ...(r.why ? { networkDefault: r.why } : {}) };
     }
     const why = passedOver.map((p) => `${p.backend}: ${p.reason}`).join('; ');
     throw new DriverError('no-backend', `no backend can run this here (${why})`, {
-      fix: refused || spec.isolation === 'kernel' || spec.accel ? 'see "berth doctor"' : 'see "berth doctor"; a kernel of its own without KVM (uml, or microvm under TCG) only on request: --isolation kernel or --backend',
+      fix:
+        refused || spec.isolation === 'kernel' || spec.accel
+          ? 'see "berth doctor"'
+          : 'see "berth doctor"; a kernel of its own without KVM (uml, or microvm under TCG) only on request: --isolation kernel or --backend',
     });
   }
 

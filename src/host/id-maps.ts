@@ -8,7 +8,11 @@ import { userInfo } from 'node:os';
 import type { IdMap } from './shim-cmdline.js';
 import { parseSubidFile } from './probes/subids.js';
 
-export interface IdMaps { uid: IdMap[]; gid: IdMap[]; full: boolean }
+export interface IdMaps {
+  uid: IdMap[];
+  gid: IdMap[];
+  full: boolean;
+}
 
 function canRun(path: string): boolean {
   try {
@@ -37,7 +41,11 @@ export function rootlessIdMaps(): IdMaps {
 function computeIdMaps(): IdMaps {
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
-  const own = { uid: [{ inside: 0, outside: uid, count: 1 }], gid: [{ inside: 0, outside: gid, count: 1 }], full: false };
+  const own = {
+    uid: [{ inside: 0, outside: uid, count: 1 }],
+    gid: [{ inside: 0, outside: gid, count: 1 }],
+    full: false,
+  };
   if (!canRun('/usr/bin/newuidmap') || !canRun('/usr/bin/newgidmap')) return own;
   const user = userInfo().username;
   const su = range('/etc/subuid', user, uid);

@@ -22,12 +22,17 @@ let cached: string | undefined;
 export function packageRoot(): string {
   if (root) return root;
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5 && !existsSync(join(dir, 'native')) && !existsSync(join(dir, 'package.json')); i++) dir = dirname(dir);
+  for (let i = 0; i < 5 && !existsSync(join(dir, 'native')) && !existsSync(join(dir, 'package.json')); i++)
+    dir = dirname(dir);
   return (root = dir);
 }
 
 /** Where NAME may be, best first. Pure. */
-export function nativeCandidates(pkgRoot: string, name: string, platformArch = `${process.platform}-${process.arch}`): string[] {
+export function nativeCandidates(
+  pkgRoot: string,
+  name: string,
+  platformArch = `${process.platform}-${process.arch}`,
+): string[] {
   return [join(pkgRoot, 'native', 'bin', name), join(pkgRoot, 'native', 'prebuilt', platformArch, name)];
 }
 
@@ -38,13 +43,19 @@ export function findNative(name: string, env: NodeJS.ProcessEnv = process.env): 
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
 
 /** Why NAME is missing and what to do, for a one-line error or a probe's reason. Pure. */
-export function notBuilt(name: string, pkgRoot: string, platformArch = `${process.platform}-${process.arch}`): { message: string; fix: string } {
+export function notBuilt(
+  name: string,
+  pkgRoot: string,
+  platformArch = `${process.platform}-${process.arch}`,
+): { message: string; fix: string } {
   const make = `make -C ${join(pkgRoot, 'native')}`;
   if (platformArch !== SHIPPED_FOR) {
     return {

@@ -33,7 +33,9 @@ export function processesInMountNs(anchorPid: number): EnvProcess[] {
       const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
       const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
       out.push({ pid: Number(entry), uid, command });
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return out.sort((a, b) => a.pid - b.pid);
 }

@@ -41,7 +41,11 @@ function readCache(file: string): Record<string, unknown> {
 
 /** Pure: a canonical text of inputs (key order does not matter). */
 export function inputsText(inputs: CacheInputs): string {
-  return JSON.stringify(Object.keys(inputs).sort().map((k) => [k, inputs[k]]));
+  return JSON.stringify(
+    Object.keys(inputs)
+      .sort()
+      .map((k) => [k, inputs[k]]),
+  );
 }
 
 /** Pure: the value of a cache entry when it was computed from the same inputs. */
@@ -57,7 +61,13 @@ export function entryFor(entry: unknown, inputs: CacheInputs): { value: unknown 
  * run `fn`, store its (JSON-serialisable) result with the inputs and return it. A rejection of
  * `fn` is passed on and not cached.
  */
-export async function cached<T>(dir: string, key: string, inputs: CacheInputs, fn: () => Promise<T>, boot = bootId()): Promise<T> {
+export async function cached<T>(
+  dir: string,
+  key: string,
+  inputs: CacheInputs,
+  fn: () => Promise<T>,
+  boot = bootId(),
+): Promise<T> {
   if (boot === undefined) return fn();
   const file = cacheFile(dir, boot);
   const hit = entryFor(readCache(file)[key], inputs);
@@ -68,7 +78,7 @@ export async function cached<T>(dir: string, key: string, inputs: CacheInputs, f
     // Re-read so entries written meanwhile by another process are kept.
     const now = readCache(file);
     now[key] = { inputs, value };
-    writeFileAtomic(file, JSON.stringify(now, null, 2) + '\n', 0o644);
+    writeFileAtomic(file, `${JSON.stringify(now, null, 2)}\n`, 0o644);
     removeOtherBoots(dir, boot);
   } catch {
     /* the cache is an optimisation: a read-only or full disk must not fail a probe */

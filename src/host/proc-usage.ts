@@ -77,11 +77,20 @@ export function procUsage(pids: number[]): ProcUsage {
     count++;
     ticks += t;
     const pss = parseKb(read(`/proc/${pid}/smaps_rollup`) ?? '', 'Pss');
-    mem += pss ?? parseKb(read(`/proc/${pid}/status`) ?? '', 'VmRSS') ?? Number((read(`/proc/${pid}/statm`) ?? '0 0').split(' ')[1] ?? 0) * PAGE;
+    mem +=
+      pss ??
+      parseKb(read(`/proc/${pid}/status`) ?? '', 'VmRSS') ??
+      Number((read(`/proc/${pid}/statm`) ?? '0 0').split(' ')[1] ?? 0) * PAGE;
     const i = parseIo(read(`/proc/${pid}/io`) ?? '');
     if (i) io = { read: (io?.read ?? 0) + i.read, write: (io?.write ?? 0) + i.write };
   }
-  return { cpuNs: (ticks * 1e9) / CLOCK_TICKS, memoryBytes: mem, blockReadBytes: io?.read ?? null, blockWriteBytes: io?.write ?? null, count };
+  return {
+    cpuNs: (ticks * 1e9) / CLOCK_TICKS,
+    memoryBytes: mem,
+    blockReadBytes: io?.read ?? null,
+    blockWriteBytes: io?.write ?? null,
+    count,
+  };
 }
 
 /** Bytes through the network namespace of `pid` (not lo); null when it is ours, the host's (--network host). */

@@ -5,7 +5,11 @@
  */
 import type { ResolvedUser } from '../core/user-spec.js';
 
-export interface IdMap { inside: number; outside: number; count: number }
+export interface IdMap {
+  inside: number;
+  outside: number;
+  count: number;
+}
 
 /** What the shim isolates beyond the mount (and uts) namespace. */
 export interface ShimIsolation {
@@ -140,7 +144,13 @@ export function shimExecArgv(i: ShimExecInput): string[] {
   return argv;
 }
 
-export function rmtreeArgv(shim: string, path: string, rootless: boolean, uidMaps: IdMap[], gidMaps: IdMap[]): string[] {
+export function rmtreeArgv(
+  shim: string,
+  path: string,
+  rootless: boolean,
+  uidMaps: IdMap[],
+  gidMaps: IdMap[],
+): string[] {
   return [shim, 'rmtree', ...idMapArgs(rootless, uidMaps, gidMaps), path];
 }
 

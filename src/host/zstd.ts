@@ -8,9 +8,15 @@ export async function zstdDecompress(data: Buffer, what: string): Promise<Buffer
     return Buffer.from(r.stdout);
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new HostError(missing ? 'no-zstd' : 'zstd-failed', missing ? `zstd is needed to decompress ${what}` : `cannot decompress ${what} with zstd`, {
-      fix: missing ? 'install zstd (apt-get install zstd)' : 'the file is corrupt; remove the kernel from the cache and fetch it again',
-      cause: e,
-    });
+    throw new HostError(
+      missing ? 'no-zstd' : 'zstd-failed',
+      missing ? `zstd is needed to decompress ${what}` : `cannot decompress ${what} with zstd`,
+      {
+        fix: missing
+          ? 'install zstd (apt-get install zstd)'
+          : 'the file is corrupt; remove the kernel from the cache and fetch it again',
+        cause: e,
+      },
+    );
   }
 }

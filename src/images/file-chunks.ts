@@ -9,7 +9,11 @@ export const minor = (rdev: number): number => (rdev & 0xff) | ((rdev >>> 12) & 
  * Exactly `size` bytes of a file in chunks of up to 1 MiB (zero-padded if it shrank meanwhile, as
  * the tar header already said `size`). `fallback` reads a file this process may not open (EACCES).
  */
-export function* fileChunks(path: string, size: number, fallback?: (absPath: string, size: number) => Buffer): Generator<Buffer> {
+export function* fileChunks(
+  path: string,
+  size: number,
+  fallback?: (absPath: string, size: number) => Buffer,
+): Generator<Buffer> {
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -6,7 +6,9 @@ export function readImageFile(layers: string[], path: string): string {
   for (const l of layers) {
     try {
       return readFileSync(join(l, path), 'utf8');
-    } catch { /* next layer */ }
+    } catch {
+      /* next layer */
+    }
   }
   return '';
 }

@@ -25,7 +25,9 @@ export interface OciOptions {
 
 /** `--pull never` and `ref` is not stored. */
 export function notStoredError(ref: string): ImageError {
-  return new ImageError('not-stored', `image ${ref} is not stored and --pull never forbids fetching it`, { fix: `berth pull ${ref}, or drop --pull never` });
+  return new ImageError('not-stored', `image ${ref} is not stored and --pull never forbids fetching it`, {
+    fix: `berth pull ${ref}, or drop --pull never`,
+  });
 }
 
 export function isLoopbackRegistry(registry: string): boolean {
@@ -34,7 +36,10 @@ export function isLoopbackRegistry(registry: string): boolean {
 }
 
 export function insecureList(registry: string, extra: string[] = [], env: NodeJS.ProcessEnv = process.env): string[] {
-  const fromEnv = (env.BERTH_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const fromEnv = (env.BERTH_INSECURE_REGISTRIES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return [...extra, ...fromEnv, ...(isLoopbackRegistry(registry) ? [registry] : [])];
 }
 
@@ -46,15 +51,22 @@ const stderrWarning = (m: string): void => {
 export async function ensureDebian(ref: DebianRef, opts: OciOptions): Promise<ResolvedImage> {
   const { ensureDebianImage } = await import('./debian/debian-image.js');
   return ensureDebianImage(ref, {
-    imagesDir: opts.imagesDir, rootless: opts.rootless, onWarning: opts.onWarning ?? stderrWarning,
-    ...(opts.refresh ? { refresh: true } : {}), ...(opts.noPull ? { noPull: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    imagesDir: opts.imagesDir,
+    rootless: opts.rootless,
+    onWarning: opts.onWarning ?? stderrWarning,
+    ...(opts.refresh ? { refresh: true } : {}),
+    ...(opts.noPull ? { noPull: true } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
   });
 }
 
 export async function ensureOciImage(ref: RegistryImageRef, opts: OciOptions): Promise<ResolvedImage> {
   const [{ BlobStore }, { ImageIndex }, { pullImage }, { resolveManifest }] = await Promise.all([
-    import('./store/blob-store.js'), import('./store/image-index.js'), import('./registry/pull.js'), import('./sources/stored-image.js'),
+    import('./store/blob-store.js'),
+    import('./store/image-index.js'),
+    import('./registry/pull.js'),
+    import('./sources/stored-image.js'),
   ]);
   const store = new BlobStore(opts.imagesDir);
   let record = opts.refresh ? undefined : new ImageIndex(opts.imagesDir).get(ref.canonical);
@@ -62,9 +74,20 @@ export async function ensureOciImage(ref: RegistryImageRef, opts: OciOptions): P
     if (opts.noPull) throw notStoredError(ref.canonical);
     opts.onProgress?.(`pulling ${ref.canonical}`);
     const insecure = insecureList(ref.registry, opts.insecure);
-    await pullImage(ref, { imagesDir: opts.imagesDir, insecure, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}) });
+    await pullImage(ref, {
+      imagesDir: opts.imagesDir,
+      insecure,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
+    });
     record = new ImageIndex(opts.imagesDir).get(ref.canonical);
-    if (!record) throw new ImageError('not-recorded', `${ref.canonical} was pulled but not recorded`, { fix: 'pull it again' });
+    if (!record)
+      throw new ImageError('not-recorded', `${ref.canonical} was pulled but not recorded`, { fix: 'pull it again' });
   }
-  return resolveManifest(ref.canonical, record.manifestDigest, { imagesDir: opts.imagesDir, rootless: opts.rootless, onWarning: opts.onWarning ?? stderrWarning, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  return resolveManifest(ref.canonical, record.manifestDigest, {
+    imagesDir: opts.imagesDir,
+    rootless: opts.rootless,
+    onWarning: opts.onWarning ?? stderrWarning,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
 }

@@ -38,12 +38,39 @@ export interface RegistryImageRef {
   canonical: string;
 }
 
-export interface OciArchiveRef { kind: 'oci-archive'; path: string; tag: string | undefined; canonical: string }
-export interface DockerArchiveRef { kind: 'docker-archive'; path: string; canonical: string }
-export interface TarRef { kind: 'tar'; source: string; isUrl: boolean; canonical: string }
-export interface DirRef { kind: 'dir'; path: string; canonical: string }
-export interface DebianRef { kind: 'debian'; suite: string; variant: string | undefined; canonical: string }
-export interface BuiltinRef { kind: 'builtin'; name: 'busybox'; canonical: string }
+export interface OciArchiveRef {
+  kind: 'oci-archive';
+  path: string;
+  tag: string | undefined;
+  canonical: string;
+}
+export interface DockerArchiveRef {
+  kind: 'docker-archive';
+  path: string;
+  canonical: string;
+}
+export interface TarRef {
+  kind: 'tar';
+  source: string;
+  isUrl: boolean;
+  canonical: string;
+}
+export interface DirRef {
+  kind: 'dir';
+  path: string;
+  canonical: string;
+}
+export interface DebianRef {
+  kind: 'debian';
+  suite: string;
+  variant: string | undefined;
+  canonical: string;
+}
+export interface BuiltinRef {
+  kind: 'builtin';
+  name: 'busybox';
+  canonical: string;
+}
 
 export type ImageRef = RegistryImageRef | OciArchiveRef | DockerArchiveRef | TarRef | DirRef | DebianRef | BuiltinRef;
 
@@ -83,7 +110,11 @@ function parseHost(ref: string, host: string): string {
       port = host.slice(colon + 1);
     }
     if (name === '' || name.length > 253 || !name.split('.').every((l) => HOST_LABEL.test(l))) {
-      throw bad(ref, `bad registry host "${host}"`, 'a registry is a host name or address, optionally with :port, e.g. localhost:5000/app');
+      throw bad(
+        ref,
+        `bad registry host "${host}"`,
+        'a registry is a host name or address, optionally with :port, e.g. localhost:5000/app',
+      );
     }
   }
   if (port !== undefined) {
@@ -119,7 +150,11 @@ export function parseRegistryRef(ref: string, original = ref): RegistryImageRef 
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
     if (!TAG.test(tag)) {
-      throw bad(original, `bad tag "${tag}"`, 'a tag is up to 128 letters, digits, _, . and -, not starting with . or -');
+      throw bad(
+        original,
+        `bad tag "${tag}"`,
+        'a tag is up to 128 letters, digits, _, . and -, not starting with . or -',
+      );
     }
   }
   if (rest === '') throw bad(original, 'empty name', 'name an image before the tag or digest');
@@ -128,19 +163,30 @@ export function parseRegistryRef(ref: string, original = ref): RegistryImageRef 
   const firstSlash = rest.indexOf('/');
   if (firstSlash >= 0) {
     const first = rest.slice(0, firstSlash);
-    if (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[') || first !== first.toLowerCase()) {
+    if (
+      first.includes('.') ||
+      first.includes(':') ||
+      first === 'localhost' ||
+      first.startsWith('[') ||
+      first !== first.toLowerCase()
+    ) {
       registry = parseHost(original, first);
       path = rest.slice(firstSlash + 1);
     }
   }
-  if (path === '') throw bad(original, 'no repository after the registry', 'write REGISTRY/REPOSITORY, e.g. localhost:5000/app');
+  if (path === '')
+    throw bad(original, 'no repository after the registry', 'write REGISTRY/REPOSITORY, e.g. localhost:5000/app');
   if (path !== path.toLowerCase()) {
     throw bad(original, 'repository names must be lowercase', `write ${path.toLowerCase()}`);
   }
   const components = path.split('/');
   for (const c of components) {
     if (!PATH_COMPONENT.test(c)) {
-      throw bad(original, `bad repository path component "${c}"`, 'use lowercase letters, digits and single separators (. _ __ -) between them');
+      throw bad(
+        original,
+        `bad repository path component "${c}"`,
+        'use lowercase letters, digits and single separators (. _ __ -) between them',
+      );
     }
   }
   if (registry === DOCKER_HUB && components.length === 1) path = `library/${path}`;
@@ -148,14 +194,25 @@ export function parseRegistryRef(ref: string, original = ref): RegistryImageRef 
   if (name.length > 255) throw bad(original, 'name longer than 255 characters', 'use a shorter repository name');
   if (tag === undefined && digest === undefined) tag = 'latest';
   const canonical = name + (tag !== undefined ? `:${tag}` : '') + (digest !== undefined ? `@${digest}` : '');
-  return { kind: 'registry', registry, repository: path, tag, digest, reference: digest ?? tag ?? 'latest', name, canonical };
+  return {
+    kind: 'registry',
+    registry,
+    repository: path,
+    tag,
+    digest,
+    reference: digest ?? tag ?? 'latest',
+    name,
+    canonical,
+  };
 }
 
 /** A registry as `berth login` takes it (`HOST[:PORT]`, `docker.io`), normalised like references. */
 export function registryHost(input: string): string {
   const host = input.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   if (host === '' || host.includes('/')) {
-    throw new ImageError('bad-registry', `"${input}" is not a registry host`, { fix: 'name a registry as HOST[:PORT], e.g. localhost:5000' });
+    throw new ImageError('bad-registry', `"${input}" is not a registry host`, {
+      fix: 'name a registry as HOST[:PORT], e.g. localhost:5000',
+    });
   }
   return parseHost(input, host);
 }
@@ -170,7 +227,9 @@ function needPath(ref: string, scheme: string, value: string): string {
 export function parseImageRef(input: string): ImageRef {
   const ref = input;
   if (ref.trim() === '') {
-    throw new ImageError('bad-ref', 'empty image reference', { fix: 'name an image, or leave it out for the builtin busybox' });
+    throw new ImageError('bad-ref', 'empty image reference', {
+      fix: 'name an image, or leave it out for the builtin busybox',
+    });
   }
   if (ref !== ref.trim()) throw bad(ref, 'leading or trailing white space', 'remove the spaces');
   if (BUILTIN.has(ref)) return { kind: 'builtin', name: 'busybox', canonical: 'builtin:busybox' };
@@ -203,19 +262,30 @@ export function parseImageRef(input: string): ImageRef {
         const source = needPath(ref, scheme, value);
         const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(source);
         if (isUrl && !/^https?:\/\/[^/\s]+/i.test(source)) {
-          throw bad(ref, 'only http:// and https:// URLs can be downloaded', 'write tar:https://HOST/PATH.tar.gz or tar:/local/path.tar');
+          throw bad(
+            ref,
+            'only http:// and https:// URLs can be downloaded',
+            'write tar:https://HOST/PATH.tar.gz or tar:/local/path.tar',
+          );
         }
         return { kind: 'tar', source, isUrl, canonical: `tar:${source}` };
       }
       case 'debian': {
         if (value === '') throw bad(ref, 'no suite', 'write debian:SUITE[/VARIANT], e.g. debian:bookworm');
         const [suite, variant, extra] = value.split('/');
-        if (extra !== undefined) throw bad(ref, 'too many "/"', 'write debian:SUITE[/VARIANT], e.g. debian:bookworm/minbase');
-        if (!SUITE.test(suite!)) throw bad(ref, `bad suite "${suite}"`, 'a suite is a lowercase name like bookworm or stable');
+        if (extra !== undefined)
+          throw bad(ref, 'too many "/"', 'write debian:SUITE[/VARIANT], e.g. debian:bookworm/minbase');
+        if (!SUITE.test(suite!))
+          throw bad(ref, `bad suite "${suite}"`, 'a suite is a lowercase name like bookworm or stable');
         if (variant !== undefined && !VARIANT.test(variant)) {
           throw bad(ref, `bad variant "${variant}"`, 'a variant is a lowercase name like minbase');
         }
-        return { kind: 'debian', suite: suite!, variant, canonical: `debian:${suite}${variant !== undefined ? `/${variant}` : ''}` };
+        return {
+          kind: 'debian',
+          suite: suite!,
+          variant,
+          canonical: `debian:${suite}${variant !== undefined ? `/${variant}` : ''}`,
+        };
       }
       case 'builtin':
         throw bad(ref, `unknown builtin image "${value}"`, 'the only builtin image is builtin:busybox');

@@ -27,10 +27,15 @@ export async function resolveImage(ref: string, imagesDir: string, given: Resolv
   const { pull, ...rest } = given;
   const opts: ResolveOptions = { ...rest, ...(pull === 'always' ? { refresh: true } : {}) };
   if (BUILTIN_BUSYBOX.has(ref)) {
-    const img = await ensureBuiltinBusybox(opts.onProgress ? { imagesDir, onProgress: opts.onProgress } : { imagesDir });
+    const img = await ensureBuiltinBusybox(
+      opts.onProgress ? { imagesDir, onProgress: opts.onProgress } : { imagesDir },
+    );
     return { ...img, ref };
   }
-  if (ref.trim() === '') throw new ImageError('bad-ref', 'empty image reference', { fix: 'name an image, or leave it out for the builtin busybox' });
+  if (ref.trim() === '')
+    throw new ImageError('bad-ref', 'empty image reference', {
+      fix: 'name an image, or leave it out for the builtin busybox',
+    });
   // Everything else is cold: the parser, the registry client and the unpacker load on demand.
   const { parseImageRef } = await import('./ref.js');
   const parsed = parseImageRef(ref);
@@ -39,8 +44,11 @@ export async function resolveImage(ref: string, imagesDir: string, given: Resolv
   if (parsed.kind !== 'registry' && parsed.kind !== 'debian') {
     const { resolveSource } = await import('./sources/index.js');
     return resolveSource(parsed, {
-      imagesDir, rootless: opts.rootless, ...(opts.refresh ? { refresh: true } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+      imagesDir,
+      rootless: opts.rootless,
+      ...(opts.refresh ? { refresh: true } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
       ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
     });
   }
@@ -55,12 +63,23 @@ function dirImage(path: string, ref: string): ResolvedImage {
   let ok = false;
   try {
     ok = statSync(abs).isDirectory();
-  } catch { /* reported below */ }
-  if (!ok) throw new ImageError('no-such-dir', `dir: image ${abs} is not a directory`, { fix: 'give the path of a root filesystem directory' });
+  } catch {
+    /* reported below */
+  }
+  if (!ok)
+    throw new ImageError('no-such-dir', `dir: image ${abs} is not a directory`, {
+      fix: 'give the path of a root filesystem directory',
+    });
   return {
     ref,
     digest: `dir:${abs}`,
     layers: [abs],
-    config: { env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }, cmd: ['/bin/sh'], entrypoint: [], workdir: '/', user: '0:0' },
+    config: {
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+      cmd: ['/bin/sh'],
+      entrypoint: [],
+      workdir: '/',
+      user: '0:0',
+    },
   };
 }

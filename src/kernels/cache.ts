@@ -14,7 +14,9 @@ const VERSION_RE = /^[A-Za-z0-9.+~:_-]{1,128}$/;
 
 export function versionDirName(version: string): string {
   if (!VERSION_RE.test(version) || version === '.' || version === '..') {
-    throw new KernelError('bad-version', `refusing kernel version "${version}"`, { fix: 'the package index is malformed; use another mirror' });
+    throw new KernelError('bad-version', `refusing kernel version "${version}"`, {
+      fix: 'the package index is malformed; use another mirror',
+    });
   }
   return version;
 }
@@ -42,7 +44,8 @@ export function kernelOf(dir: string, r: KernelRecord): Kernel {
   };
   if (r.release) k.release = r.release;
   if (r.modulesDir) k.modulesDir = abs(r.modulesDir);
-  if (r.origin === 'mirror' && r.package.url && r.package.sha256) k.package = { name: r.package.name, url: r.package.url, sha256: r.package.sha256 };
+  if (r.origin === 'mirror' && r.package.url && r.package.sha256)
+    k.package = { name: r.package.name, url: r.package.url, sha256: r.package.sha256 };
   return k;
 }
 
@@ -87,7 +90,11 @@ export async function verifyCached(entry: CachedEntry): Promise<Kernel> {
     throw new KernelError('kernel-missing', `the cached kernel ${k.kernel} is gone`, { fix });
   }
   if (size !== entry.record.size || (await sha256File(k.kernel)) !== entry.record.sha256) {
-    throw new KernelError('kernel-digest-mismatch', `the kernel ${k.kernel} does not match the SHA256 recorded when it was fetched (${entry.record.sha256})`, { fix });
+    throw new KernelError(
+      'kernel-digest-mismatch',
+      `the kernel ${k.kernel} does not match the SHA256 recorded when it was fetched (${entry.record.sha256})`,
+      { fix },
+    );
   }
   return k;
 }

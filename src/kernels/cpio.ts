@@ -31,11 +31,17 @@ function hex8(n: number): string {
 
 const pad4 = (n: number) => (4 - (n % 4)) % 4;
 
-function record(ino: number, mode: number, nlink: number, name: string, data: Buffer, rdev: [number, number] = [0, 0]): Buffer[] {
+function record(
+  ino: number,
+  mode: number,
+  nlink: number,
+  name: string,
+  data: Buffer,
+  rdev: [number, number] = [0, 0],
+): Buffer[] {
   const nameBuf = Buffer.from(`${name}\0`, 'utf8');
   const header =
-    '070701' +
-    [ino, mode, 0, 0, nlink, 0, data.length, 0, 0, rdev[0], rdev[1], nameBuf.length, 0].map(hex8).join('');
+    '070701' + [ino, mode, 0, 0, nlink, 0, data.length, 0, 0, rdev[0], rdev[1], nameBuf.length, 0].map(hex8).join('');
   const head = Buffer.concat([Buffer.from(header, 'latin1'), nameBuf, Buffer.alloc(pad4(110 + nameBuf.length))]);
   return data.length > 0 ? [head, data, Buffer.alloc(pad4(data.length))] : [head];
 }
@@ -63,7 +69,8 @@ export function writeCpio(entries: CpioEntry[]): Buffer {
     if (seen.has(path)) throw new CpioError(`duplicate archive path "${path}"`);
     seen.set(path, e.type);
     if (e.type === 'file') out.push(...record(ino++, S_IFREG | ((e.mode ?? 0o644) & 0o7777), 1, path, e.data));
-    else if (e.type === 'chardev') out.push(...record(ino++, S_IFCHR | ((e.mode ?? 0o600) & 0o7777), 1, path, Buffer.alloc(0), [e.major, e.minor]));
+    else if (e.type === 'chardev')
+      out.push(...record(ino++, S_IFCHR | ((e.mode ?? 0o600) & 0o7777), 1, path, Buffer.alloc(0), [e.major, e.minor]));
     else out.push(...record(ino++, S_IFLNK | 0o777, 1, path, Buffer.from(e.target, 'utf8')));
   }
   out.push(...record(0, 0, 1, TRAILER, Buffer.alloc(0)));

@@ -37,10 +37,14 @@ function readHost(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new KernelError('initramfs-input-missing', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      fix: what === 'the guest init' ? 'build it: npm run build (make -C native)' : `check ${path}`,
-      cause: e,
-    });
+    throw new KernelError(
+      'initramfs-input-missing',
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      {
+        fix: what === 'the guest init' ? 'build it: npm run build (make -C native)' : `check ${path}`,
+        cause: e,
+      },
+    );
   }
 }
 
@@ -53,34 +57,55 @@ export async function buildInitramfs(opts: InitramfsOptions): Promise<Initramfs>
   const wanted = opts.modules ?? opts.kernel.bootModules;
   const init = readHost(opts.init, 'the guest init');
   const extra = (opts.extra ?? []).map((e) => ({ ...e, data: readHost(e.source, 'initramfs file') }));
-  const key = sha(JSON.stringify({
-    v: 2,
-    kernel: opts.kernel.sha256,
-    modules: wanted,
-    init: sha(init),
-    extra: extra.map((e) => [e.path, e.mode ?? 0o755, sha(e.data)]),
-  })).slice(0, 32);
+  const key = sha(
+    JSON.stringify({
+      v: 2,
+      kernel: opts.kernel.sha256,
+      modules: wanted,
+      init: sha(init),
+      extra: extra.map((e) => [e.path, e.mode ?? 0o755, sha(e.data)]),
+    }),
+  ).slice(0, 32);
   const dir = join(opts.kernel.cacheDir, 'initramfs');
   const path = join(dir, `${key}.cpio.gz`);
   const listPath = join(dir, `${key}.modules`);
   if (existsSync(path) && existsSync(listPath) && statSync(path).size > 0) {
-    return { path, modules: readFileSync(listPath, 'utf8').split('\n').filter((l) => l !== ''), cached: true };
+    return {
+      path,
+      modules: readFileSync(listPath, 'utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+      cached: true,
+    };
   }
 
   let order: string[] = [];
   const entries: CpioEntry[] = [
     // /dev/console: the kernel opens it for init's stdin/stdout/stderr before /init runs.
-    { type: 'dir', path: 'dev' }, { type: 'chardev', path: 'dev/console', major: 5, minor: 1, mode: 0o600 }, { type: 'dir', path: 'proc' }, { type: 'dir', path: 'sys' }, { type: 'dir', path: 'root' },
+    { type: 'dir', path: 'dev' },
+    { type: 'chardev', path: 'dev/console', major: 5, minor: 1, mode: 0o600 },
+    { type: 'dir', path: 'proc' },
+    { type: 'dir', path: 'sys' },
+    { type: 'dir', path: 'root' },
     { type: 'file', path: 'init', data: init, mode: 0o755 },
   ];
   if (wanted.length > 0) {
     if (!opts.kernel.modulesDir) {
-      throw new KernelError('no-modules', `kernel ${opts.kernel.name} has no module tree, so it cannot load ${wanted.join(', ')}`, { fix: 'use a kernel with these drivers built in, or one from `berth kernels`' });
+      throw new KernelError(
+        'no-modules',
+        `kernel ${opts.kernel.name} has no module tree, so it cannot load ${wanted.join(', ')}`,
+        { fix: 'use a kernel with these drivers built in, or one from `berth kernels`' },
+      );
     }
     const { indexModuleTree, planModules } = await import('./module-tree.js');
-    const plan = await planModules(indexModuleTree(opts.kernel.modulesDir), wanted, `kernel ${opts.kernel.name} ${opts.kernel.version}`);
+    const plan = await planModules(
+      indexModuleTree(opts.kernel.modulesDir),
+      wanted,
+      `kernel ${opts.kernel.name} ${opts.kernel.version}`,
+    );
     order = plan.order;
-    for (const n of order) entries.push({ type: 'file', path: `lib/modules/${n}.ko`, data: plan.data.get(n)!, mode: 0o644 });
+    for (const n of order)
+      entries.push({ type: 'file', path: `lib/modules/${n}.ko`, data: plan.data.get(n)!, mode: 0o644 });
   }
   entries.push({ type: 'file', path: 'etc/berth/modules', data: Buffer.from(modulesListFile(order)), mode: 0o644 });
   for (const e of extra) entries.push({ type: 'file', path: e.path, data: e.data, mode: e.mode ?? 0o755 });

@@ -52,7 +52,13 @@ export function findInstalled(
     const version = installedVersion(readFileSync(join(dpkgDir, 'status'), 'utf8'), pkg, arch);
     if (version !== wantVersion) return undefined;
     const sums = [`${pkg}.md5sums`, `${pkg}:${arch}.md5sums`]
-      .map((f) => { try { return readFileSync(join(dpkgDir, 'info', f), 'utf8'); } catch { return undefined; } })
+      .map((f) => {
+        try {
+          return readFileSync(join(dpkgDir, 'info', f), 'utf8');
+        } catch {
+          return undefined;
+        }
+      })
       .find((t) => t !== undefined);
     if (!sums) return undefined;
     const want = parseMd5sums(sums).get(paths.kernel.replace(/^\/+/, ''));

@@ -9,7 +9,15 @@ export interface KernelListing {
   format: 'uml' | 'bzImage';
   package: string;
   /** Versions in the cache, newest first ([] = available, fetched on first use). */
-  cached: { version: string; release?: string; origin: 'mirror' | 'installed'; kernel: string; modulesDir?: string; sha256: string; fetchedAt: string }[];
+  cached: {
+    version: string;
+    release?: string;
+    origin: 'mirror' | 'installed';
+    kernel: string;
+    modulesDir?: string;
+    sha256: string;
+    fetchedAt: string;
+  }[];
 }
 
 export function listKernels(paths: Paths): KernelListing[] {
@@ -20,7 +28,13 @@ export function listKernels(paths: Paths): KernelListing[] {
     package: m.package,
     cached: cachedVersions(paths.kernels, m.name).map(({ dir, record }) => {
       const k = kernelOf(dir, record);
-      const c: KernelListing['cached'][number] = { version: k.version, origin: record.origin, kernel: k.kernel, sha256: k.sha256, fetchedAt: record.fetchedAt };
+      const c: KernelListing['cached'][number] = {
+        version: k.version,
+        origin: record.origin,
+        kernel: k.kernel,
+        sha256: k.sha256,
+        fetchedAt: record.fetchedAt,
+      };
       if (k.release) c.release = k.release;
       if (k.modulesDir) c.modulesDir = k.modulesDir;
       return c;

@@ -31,7 +31,10 @@ export interface KernelManifest {
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export function checkManifest(m: unknown, origin: string): KernelManifest {
-  const bad = (what: string) => new KernelError('bad-manifest', `kernel manifest ${origin}: ${what}`, { fix: 'fix the JSON in kernels/ (see kernels/README.md)' });
+  const bad = (what: string) =>
+    new KernelError('bad-manifest', `kernel manifest ${origin}: ${what}`, {
+      fix: 'fix the JSON in kernels/ (see kernels/README.md)',
+    });
   if (m === null || typeof m !== 'object') throw bad('not an object');
   const o = m as Record<string, unknown>;
   const str = (k: string) => {
@@ -39,7 +42,8 @@ export function checkManifest(m: unknown, origin: string): KernelManifest {
     return o[k] as string;
   };
   const strs = (k: string) => {
-    if (!Array.isArray(o[k]) || !(o[k] as unknown[]).every((x) => typeof x === 'string')) throw bad(`"${k}" must be a list of strings`);
+    if (!Array.isArray(o[k]) || !(o[k] as unknown[]).every((x) => typeof x === 'string'))
+      throw bad(`"${k}" must be a list of strings`);
     return o[k] as string[];
   };
   const name = str('name');
@@ -68,7 +72,8 @@ export function checkManifest(m: unknown, origin: string): KernelManifest {
   if (o.metapackage !== undefined) out.metapackage = str('metapackage');
   if (o.installed !== undefined) {
     const i = o.installed as Record<string, unknown>;
-    if (typeof i?.kernel !== 'string' || typeof i?.modulesRoot !== 'string') throw bad('"installed" needs "kernel" and "modulesRoot" paths');
+    if (typeof i?.kernel !== 'string' || typeof i?.modulesRoot !== 'string')
+      throw bad('"installed" needs "kernel" and "modulesRoot" paths');
     out.installed = { kernel: i.kernel, modulesRoot: i.modulesRoot };
   }
   return out;

@@ -53,7 +53,10 @@ export function parseModinfo(ko: Buffer): Map<string, string[]> {
 /** The modules this one needs loaded first (`depends=`), normalised to underscores. */
 export function moduleDepends(ko: Buffer): string[] {
   const d = parseModinfo(ko).get('depends')?.[0] ?? '';
-  return d.split(',').map((x) => normalizeModuleName(x.trim())).filter((x) => x !== '');
+  return d
+    .split(',')
+    .map((x) => normalizeModuleName(x.trim()))
+    .filter((x) => x !== '');
 }
 
 /** Kernel module names treat '-' and '_' alike; the kernel reports underscores. */

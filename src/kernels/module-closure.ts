@@ -27,11 +27,17 @@ export function moduleLoadOrder(input: ClosureInput, kernel = 'the kernel'): str
     const name = normalizeModuleName(raw);
     if (input.builtin.has(name) || state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
-      throw new KernelError('module-cycle', `modules of ${kernel} depend on each other in a cycle: ${[...chain, name].join(' -> ')}`, { fix: 'the kernel package is broken; use another kernel' });
+      throw new KernelError(
+        'module-cycle',
+        `modules of ${kernel} depend on each other in a cycle: ${[...chain, name].join(' -> ')}`,
+        { fix: 'the kernel package is broken; use another kernel' },
+      );
     }
     if (!input.has(name)) {
       const via = chain.length > 0 ? ` (needed by ${chain[chain.length - 1]})` : '';
-      throw new KernelError('module-missing', `${kernel} has no module ${name}${via}, and it is not built in`, { fix: 'use a kernel that has it, or one with it built in (--kernel)' });
+      throw new KernelError('module-missing', `${kernel} has no module ${name}${via}, and it is not built in`, {
+        fix: 'use a kernel that has it, or one with it built in (--kernel)',
+      });
     }
     state.set(name, 'visiting');
     for (const d of input.depends(name)) visit(d, [...chain, name]);

@@ -33,12 +33,17 @@ export function indexModuleTree(dir: string): ModuleTree {
   try {
     walk(dir);
   } catch (e) {
-    throw new KernelError('modules-unreadable', `cannot read the module tree ${dir}: ${(e as Error).message}`, { fix: 'remove the kernel from the cache (rm -rf its directory) and run again', cause: e });
+    throw new KernelError('modules-unreadable', `cannot read the module tree ${dir}: ${(e as Error).message}`, {
+      fix: 'remove the kernel from the cache (rm -rf its directory) and run again',
+      cause: e,
+    });
   }
   let builtin = new Set<string>();
   try {
     builtin = parseModulesBuiltin(readFileSync(join(dir, 'modules.builtin'), 'utf8'));
-  } catch { /* no list: nothing is known to be built in */ }
+  } catch {
+    /* no list: nothing is known to be built in */
+  }
   return { dir, files, builtin };
 }
 
@@ -46,14 +51,16 @@ async function xzDecompress(data: Buffer): Promise<Buffer> {
   const { XzReadableStream } = (await import('xz-decompress')).default;
   const web = new XzReadableStream(Readable.toWeb(Readable.from([data])) as unknown as ReadableStream<Uint8Array>);
   const chunks: Buffer[] = [];
-  for await (const c of Readable.fromWeb(web as unknown as import('node:stream/web').ReadableStream)) chunks.push(c as Buffer);
+  for await (const c of Readable.fromWeb(web as unknown as import('node:stream/web').ReadableStream))
+    chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
 
 /** The module's ELF bytes, decompressed when the package ships .ko.xz/.ko.zst/.ko.gz. */
 export async function readModule(tree: ModuleTree, name: string): Promise<Buffer> {
   const rel = tree.files.get(name);
-  if (!rel) throw new KernelError('module-missing', `no module ${name} in ${tree.dir}`, { fix: 'use a kernel that has it' });
+  if (!rel)
+    throw new KernelError('module-missing', `no module ${name} in ${tree.dir}`, { fix: 'use a kernel that has it' });
   const raw = readFileSync(join(tree.dir, rel));
   try {
     if (rel.endsWith('.xz')) return await xzDecompress(raw);
@@ -64,7 +71,10 @@ export async function readModule(tree: ModuleTree, name: string): Promise<Buffer
     }
   } catch (e) {
     if (e instanceof KernelError || (e as { area?: string }).area === 'host') throw e;
-    throw new KernelError('module-corrupt', `cannot decompress module ${rel}: ${(e as Error).message}`, { fix: 'remove the kernel from the cache and fetch it again', cause: e });
+    throw new KernelError('module-corrupt', `cannot decompress module ${rel}: ${(e as Error).message}`, {
+      fix: 'remove the kernel from the cache and fetch it again',
+      cause: e,
+    });
   }
   return raw;
 }
@@ -90,13 +100,19 @@ export async function planModules(tree: ModuleTree, wanted: string[], kernel: st
     try {
       d = moduleDepends(ko);
     } catch (e) {
-      if (e instanceof ModinfoError) throw new KernelError('module-corrupt', `module ${n} of ${kernel} is unreadable: ${e.message}`, { fix: 'remove the kernel from the cache and fetch it again' });
+      if (e instanceof ModinfoError)
+        throw new KernelError('module-corrupt', `module ${n} of ${kernel} is unreadable: ${e.message}`, {
+          fix: 'remove the kernel from the cache and fetch it again',
+        });
       throw e;
     }
     data.set(n, ko);
     deps.set(n, d);
     queue.push(...d);
   }
-  const order = moduleLoadOrder({ wanted, builtin: tree.builtin, has: (n) => deps.has(n), depends: (n) => deps.get(n) ?? [] }, kernel);
+  const order = moduleLoadOrder(
+    { wanted, builtin: tree.builtin, has: (n) => deps.has(n), depends: (n) => deps.get(n) ?? [] },
+    kernel,
+  );
   return { order, data };
 }

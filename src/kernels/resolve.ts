@@ -24,12 +24,26 @@ async function pathKernel(paths: Paths, ref: string): Promise<Kernel> {
     st = statSync(file);
     accessSync(file, constants.R_OK);
   } catch {
-    throw new KernelError('kernel-not-found', `kernel file ${file} does not exist or is not readable`, { fix: 'give the path of a kernel image (bzImage/vmlinuz or linux.uml), or a name: berth kernels' });
+    throw new KernelError('kernel-not-found', `kernel file ${file} does not exist or is not readable`, {
+      fix: 'give the path of a kernel image (bzImage/vmlinuz or linux.uml), or a name: berth kernels',
+    });
   }
-  if (!st.isFile()) throw new KernelError('kernel-not-a-file', `${file} is not a regular file`, { fix: 'give the path of a kernel image file' });
+  if (!st.isFile())
+    throw new KernelError('kernel-not-a-file', `${file} is not a regular file`, {
+      fix: 'give the path of a kernel image file',
+    });
   const sha256 = await sha256File(file);
   const key = createHash('sha256').update(`${file}\0${sha256}`).digest('hex').slice(0, 16);
-  return { name: file, version: 'path', format: 'unknown', kernel: file, bootModules: [], sha256, cacheDir: join(paths.kernels, '.paths', key), origin: 'path' };
+  return {
+    name: file,
+    version: 'path',
+    format: 'unknown',
+    kernel: file,
+    bootModules: [],
+    sha256,
+    cacheDir: join(paths.kernels, '.paths', key),
+    origin: 'path',
+  };
 }
 
 /** Resolve `ref` (default: the backend's own kernel name) to a usable kernel. */
@@ -37,12 +51,22 @@ export async function resolveKernel(paths: Paths, ref: string, opts: FetchKernel
   if (isKernelPath(ref)) return pathKernel(paths, ref);
   const m = findManifest(ref);
   if (!m) {
-    throw new KernelError('unknown-kernel', `unknown kernel "${ref}" (known: ${manifests().map((x) => x.name).join(', ')})`, { fix: 'name a kernel from `berth kernels`, or give a path containing "/" (e.g. ./bzImage)' });
+    throw new KernelError(
+      'unknown-kernel',
+      `unknown kernel "${ref}" (known: ${manifests()
+        .map((x) => x.name)
+        .join(', ')})`,
+      { fix: 'name a kernel from `berth kernels`, or give a path containing "/" (e.g. ./bzImage)' },
+    );
   }
   const have = cachedVersions(paths.kernels, m.name)[0];
   if (have) return verifyCached(have);
   if (opts.pull === 'never') {
-    throw new KernelError('kernel-not-fetched', `no ${m.name} kernel is in the cache and --pull never forbids fetching it`, { fix: `berth kernels --fetch ${m.name}, or drop --pull never` });
+    throw new KernelError(
+      'kernel-not-fetched',
+      `no ${m.name} kernel is in the cache and --pull never forbids fetching it`,
+      { fix: `berth kernels --fetch ${m.name}, or drop --pull never` },
+    );
   }
   const { installKernel } = await import('./fetch.js');
   return verifyCached(await installKernel(paths, m, opts));

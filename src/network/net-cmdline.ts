@@ -21,7 +21,8 @@ export function tapName(envId: string): string {
  */
 export function guestMac(ip: string): string {
   const octets = ip.split('.').map(Number);
-  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new RangeError(`${ip} is not an IPv4 address`);
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255))
+    throw new RangeError(`${ip} is not an IPv4 address`);
   return ['02', 'b7', ...octets.map((o) => o.toString(16).padStart(2, '0'))].join(':');
 }
 
@@ -38,12 +39,18 @@ export const DEFAULT_NETWORK_MTU = 65520;
 export const MAX_NETWORK_MTU = 65520;
 
 export function checkMtu(mtu: number): number {
-  if (!Number.isInteger(mtu) || mtu < 1280 || mtu > MAX_NETWORK_MTU) throw new RangeError(`MTU ${mtu} is not between 1280 and ${MAX_NETWORK_MTU}`);
+  if (!Number.isInteger(mtu) || mtu < 1280 || mtu > MAX_NETWORK_MTU)
+    throw new RangeError(`MTU ${mtu} is not between 1280 and ${MAX_NETWORK_MTU}`);
   return mtu;
 }
 
 export function bridgeCreateBatch(bridge: string, gatewayCidr: string, mtu: number): string {
-  return [`link add ${bridge} mtu ${checkMtu(mtu)} type bridge`, `addr add ${gatewayCidr} dev ${bridge}`, `link set ${bridge} up`, ''].join('\n');
+  return [
+    `link add ${bridge} mtu ${checkMtu(mtu)} type bridge`,
+    `addr add ${gatewayCidr} dev ${bridge}`,
+    `link set ${bridge} up`,
+    '',
+  ].join('\n');
 }
 
 /**
@@ -54,17 +61,32 @@ export function bridgeCreateBatch(bridge: string, gatewayCidr: string, mtu: numb
  */
 export function vethCreateBatch(veth: string, bridge: string, pid: number, mac: string, mtu: number): string {
   const m = checkMtu(mtu);
-  return [`link add ${veth} mtu ${m} type veth peer name ${GUEST_IFNAME} mtu ${m} address ${mac} netns ${pid}`, `link set ${veth} master ${bridge}`, `link set ${veth} up`, ''].join('\n');
+  return [
+    `link add ${veth} mtu ${m} type veth peer name ${GUEST_IFNAME} mtu ${m} address ${mac} netns ${pid}`,
+    `link set ${veth} master ${bridge}`,
+    `link set ${veth} up`,
+    '',
+  ].join('\n');
 }
 
 /** Host side for a VM: a persistent tap on the bridge, which QEMU or the uml kernel opens by name. */
 export function tapCreateBatch(tap: string, bridge: string, mtu: number): string {
-  return [`tuntap add dev ${tap} mode tap`, `link set ${tap} mtu ${checkMtu(mtu)} master ${bridge}`, `link set ${tap} up`, ''].join('\n');
+  return [
+    `tuntap add dev ${tap} mode tap`,
+    `link set ${tap} mtu ${checkMtu(mtu)} master ${bridge}`,
+    `link set ${tap} up`,
+    '',
+  ].join('\n');
 }
 
 /** Guest side (run inside the namespace): address, link up, default route. */
 export function guestAddrBatch(ipCidr: string, gateway: string): string {
-  return [`addr add ${ipCidr} dev ${GUEST_IFNAME}`, `link set ${GUEST_IFNAME} up`, `route add default via ${gateway}`, ''].join('\n');
+  return [
+    `addr add ${ipCidr} dev ${GUEST_IFNAME}`,
+    `link set ${GUEST_IFNAME} up`,
+    `route add default via ${gateway}`,
+    '',
+  ].join('\n');
 }
 
 function pastaPort(p: PortMapping): string[] {
@@ -84,11 +106,18 @@ export function pastaArgv(pid: number, pidFile: string, ports: PortMapping[], ne
   const tcp = ports.filter((p) => p.protocol === 'tcp');
   const udp = ports.filter((p) => p.protocol === 'udp');
   return [
-    'pasta', '--config-net', '--quiet', '--pid', pidFile,
+    'pasta',
+    '--config-net',
+    '--quiet',
+    '--pid',
+    pidFile,
     ...(asRoot ? ['--runas', '0'] : []),
     ...(tcp.length > 0 ? tcp.flatMap(pastaPort) : ['-t', 'none']),
     ...(udp.length > 0 ? udp.flatMap(pastaPort) : ['-u', 'none']),
-    '-T', 'none', '-U', 'none',
+    '-T',
+    'none',
+    '-U',
+    'none',
     ...(asRoot ? ['--netns', netnsFile] : [String(pid)]),
   ];
 }
@@ -96,13 +125,22 @@ export function pastaArgv(pid: number, pidFile: string, ports: PortMapping[], ne
 /** slirp4netns: tap0 with 10.0.2.100/24, DNS at 10.0.2.3; --ready-fd 3 says when it is up. */
 export function slirp4netnsArgv(pid: number, apiSocket: string, rootless: boolean): string[] {
   return [
-    'slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--ready-fd=3', `--api-socket=${apiSocket}`,
+    'slirp4netns',
+    '--configure',
+    '--mtu=65520',
+    '--disable-host-loopback',
+    '--ready-fd=3',
+    `--api-socket=${apiSocket}`,
     ...(rootless ? [`--userns-path=/proc/${pid}/ns/user`] : []),
-    String(pid), 'tap0',
+    String(pid),
+    'tap0',
   ];
 }
 
 /** The slirp4netns API request publishing one port. */
 export function slirpHostFwd(p: PortMapping): string {
-  return JSON.stringify({ execute: 'add_hostfwd', arguments: { proto: p.protocol, host_addr: p.hostIp ?? '0.0.0.0', host_port: p.hostPort, guest_port: p.guestPort } });
+  return JSON.stringify({
+    execute: 'add_hostfwd',
+    arguments: { proto: p.protocol, host_addr: p.hostIp ?? '0.0.0.0', host_port: p.hostPort, guest_port: p.guestPort },
+  });
 }

@@ -19,7 +19,9 @@ const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
 export function checkNetworkName(name: string): string {
   if (!NAME_RE.test(name)) {
-    throw new SpecError('bad-network-name', `invalid network name "${name}"`, { fix: 'use letters, digits, "_", "." and "-" (up to 63, starting with a letter or digit)' });
+    throw new SpecError('bad-network-name', `invalid network name "${name}"`, {
+      fix: 'use letters, digits, "_", "." and "-" (up to 63, starting with a letter or digit)',
+    });
   }
   return name;
 }
@@ -28,7 +30,9 @@ export function parseNetworkMode(value: string | undefined, backendDefault: 'non
   const v = value ?? backendDefault;
   if (v === 'none' || v === 'host' || v === 'user') return { kind: v };
   if (v === 'slirp4netns' || v === 'pasta') {
-    throw new SpecError('bad-network', `--network ${v}: berth picks pasta or slirp4netns itself`, { fix: 'use --network user (berth inspect shows which one runs)' });
+    throw new SpecError('bad-network', `--network ${v}: berth picks pasta or slirp4netns itself`, {
+      fix: 'use --network user (berth inspect shows which one runs)',
+    });
   }
   return { kind: 'bridge', network: checkNetworkName(v) };
 }

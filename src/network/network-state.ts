@@ -34,4 +34,3 @@ export function readNetworkState(envDir: string): NetworkState | undefined {
     return undefined;
   }
 }
-

@@ -12,7 +12,17 @@ import type { Paths } from '../core/paths.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { acquireLock, type Lock } from '../core/lock.js';
 import { SpecError, StateError } from '../core/errors.js';
-import { formatIpv4, formatSubnet, gatewayOf, parseIpv4, parseSubnet, firstFree, overlaps, pickSubnet, type Subnet } from './subnet.js';
+import {
+  formatIpv4,
+  formatSubnet,
+  gatewayOf,
+  parseIpv4,
+  parseSubnet,
+  firstFree,
+  overlaps,
+  pickSubnet,
+  type Subnet,
+} from './subnet.js';
 import { portsClash, formatPort, type PortMapping } from './port-spec.js';
 import { checkNetworkName, DEFAULT_BRIDGE, RESERVED_NETWORK_NAMES } from './network-mode.js';
 import { checkMtu, DEFAULT_NETWORK_MTU } from './net-cmdline.js';
@@ -71,7 +81,10 @@ export class NetworkStore {
 
   get(name: string): NetworkRecord {
     const n = this.read(name);
-    if (!n) throw new StateError('no-such-network', `no such network: ${name}`, { fix: `create it with "berth network create ${name}" (list them with "berth network ls")` });
+    if (!n)
+      throw new StateError('no-such-network', `no such network: ${name}`, {
+        fix: `create it with "berth network create ${name}" (list them with "berth network ls")`,
+      });
     return n;
   }
 
@@ -87,34 +100,51 @@ export class NetworkStore {
   list(): NetworkRecord[] {
     let names: string[];
     try {
-      names = readdirSync(this.dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+      names = readdirSync(this.dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.slice(0, -5));
     } catch {
       return [];
     }
-    return names.map((n) => this.read(n)).filter((n): n is NetworkRecord => n !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+    return names
+      .map((n) => this.read(n))
+      .filter((n): n is NetworkRecord => n !== undefined)
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /**
    * A new record (not yet written): the name free and not reserved, the subnet overlapping
    * neither another berth network nor an address of this host (`hostCidrs`).
    */
-  plan(name: string, subnetText: string | undefined, hostCidrs: { dev: string; cidr: string }[], mtu = DEFAULT_NETWORK_MTU): NetworkRecord {
+  plan(
+    name: string,
+    subnetText: string | undefined,
+    hostCidrs: { dev: string; cidr: string }[],
+    mtu = DEFAULT_NETWORK_MTU,
+  ): NetworkRecord {
     checkNetworkName(name);
     try {
       checkMtu(mtu);
     } catch (e) {
-      throw new SpecError('bad-mtu', `--mtu: ${(e as Error).message}`, { fix: 'give an MTU from 1280 to 65520 (default 65520)' });
+      throw new SpecError('bad-mtu', `--mtu: ${(e as Error).message}`, {
+        fix: 'give an MTU from 1280 to 65520 (default 65520)',
+      });
     }
     if ((RESERVED_NETWORK_NAMES as readonly string[]).includes(name)) {
-      throw new SpecError('reserved-network', `"${name}" is a network mode, not a name for a network`, { fix: 'choose another name' });
+      throw new SpecError('reserved-network', `"${name}" is a network mode, not a name for a network`, {
+        fix: 'choose another name',
+      });
     }
-    if (this.read(name)) throw new StateError('network-exists', `network "${name}" already exists`, { fix: `remove it with "berth network rm ${name}" or choose another name` });
+    if (this.read(name))
+      throw new StateError('network-exists', `network "${name}" already exists`, {
+        fix: `remove it with "berth network rm ${name}" or choose another name`,
+      });
     const others = this.list().map((n) => ({ name: `network ${n.name}`, subnet: parseSubnet(n.subnet) }));
     const host = hostCidrs.flatMap((h) => {
       const [a, p] = h.cidr.split('/');
       const ip = parseIpv4(a ?? '');
       const prefix = Number(p);
-      if (ip === undefined || (ip >>> 24) === 127) return [];
+      if (ip === undefined || ip >>> 24 === 127) return [];
       const m = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
       return [{ name: `host interface ${h.dev} (${h.cidr})`, subnet: { base: (ip & m) >>> 0, prefix } as Subnet }];
     });
@@ -122,8 +152,16 @@ export class NetworkStore {
     if (subnetText !== undefined) {
       subnet = parseSubnet(subnetText);
       const clash = [...others, ...host].find((o) => overlaps(o.subnet, subnet));
-      if (clash) throw new SpecError('subnet-overlap', `subnet ${subnetText} overlaps ${clash.name} (${formatSubnet(clash.subnet)})`, { fix: 'choose a subnet that overlaps no other network, e.g. see "berth network ls"' });
-    } else if (name === DEFAULT_BRIDGE && ![...others, ...host].some((o) => overlaps(o.subnet, parseSubnet(DEFAULT_BRIDGE_SUBNET)))) {
+      if (clash)
+        throw new SpecError(
+          'subnet-overlap',
+          `subnet ${subnetText} overlaps ${clash.name} (${formatSubnet(clash.subnet)})`,
+          { fix: 'choose a subnet that overlaps no other network, e.g. see "berth network ls"' },
+        );
+    } else if (
+      name === DEFAULT_BRIDGE &&
+      ![...others, ...host].some((o) => overlaps(o.subnet, parseSubnet(DEFAULT_BRIDGE_SUBNET)))
+    ) {
       subnet = parseSubnet(DEFAULT_BRIDGE_SUBNET);
     } else {
       const picked = pickSubnet([...others, ...host].map((o) => o.subnet));
@@ -131,7 +169,16 @@ export class NetworkStore {
       subnet = picked;
     }
     const bridge = bridgeNameFor(name);
-    return { name, subnet: formatSubnet(subnet), gateway: formatIpv4(gatewayOf(subnet)), bridge, table: bridge, mtu, createdAt: new Date().toISOString(), leases: {} };
+    return {
+      name,
+      subnet: formatSubnet(subnet),
+      gateway: formatIpv4(gatewayOf(subnet)),
+      bridge,
+      table: bridge,
+      mtu,
+      createdAt: new Date().toISOString(),
+      leases: {},
+    };
   }
 
   /** Drop leases whose environment is gone; returns whether anything changed. */
@@ -153,7 +200,8 @@ export class NetworkStore {
         if (l.envId === exceptEnv || !alive(l.envId)) continue;
         for (const p of ports) {
           const q = l.ports.find((o) => portsClash(o, p));
-          if (q) return `host port ${formatPort(p)} is already published by environment ${l.names[0] ?? l.envId.slice(0, 12)} (${formatPort(q)})`;
+          if (q)
+            return `host port ${formatPort(p)} is already published by environment ${l.names[0] ?? l.envId.slice(0, 12)} (${formatPort(q)})`;
         }
       }
     }
@@ -163,8 +211,14 @@ export class NetworkStore {
   /** An address for envId on n (the caller holds the lock and writes n). */
   static allocate(n: NetworkRecord, envId: string, names: string[], ports: PortMapping[], veth: string): Lease {
     const subnet = parseSubnet(n.subnet);
-    const ip = firstFree(subnet, Object.values(n.leases).map((l) => parseIpv4(l.ip)!));
-    if (ip === undefined) throw new StateError('network-full', `network ${n.name} (${n.subnet}) has no free address`, { fix: 'remove environments from it or create a larger network' });
+    const ip = firstFree(
+      subnet,
+      Object.values(n.leases).map((l) => parseIpv4(l.ip)!),
+    );
+    if (ip === undefined)
+      throw new StateError('network-full', `network ${n.name} (${n.subnet}) has no free address`, {
+        fix: 'remove environments from it or create a larger network',
+      });
     const lease: Lease = { envId, ip: formatIpv4(ip), names, ports, veth };
     n.leases[envId] = lease;
     return lease;

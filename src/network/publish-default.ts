@@ -17,10 +17,16 @@ export interface PublishDefault {
 export function withPublishNetwork(spec: EnvSpec, modes: readonly string[], rootless: boolean): PublishDefault {
   if (spec.network !== undefined || spec.ports.length === 0) return { spec };
   if (!rootless && modes.includes(DEFAULT_BRIDGE)) {
-    return { spec: { ...spec, network: DEFAULT_BRIDGE }, why: `${DEFAULT_BRIDGE}: -p was given without --network (as root the default bridge network publishes)` };
+    return {
+      spec: { ...spec, network: DEFAULT_BRIDGE },
+      why: `${DEFAULT_BRIDGE}: -p was given without --network (as root the default bridge network publishes)`,
+    };
   }
   if (modes.includes('user')) {
-    return { spec: { ...spec, network: 'user' }, why: 'user: -p was given without --network (as a normal user, user networking publishes)' };
+    return {
+      spec: { ...spec, network: 'user' },
+      why: 'user: -p was given without --network (as a normal user, user networking publishes)',
+    };
   }
   return { spec };
 }

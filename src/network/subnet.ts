@@ -30,9 +30,15 @@ export function parseSubnet(s: string): Subnet {
     throw new SpecError('bad-subnet', `invalid subnet "${s}"`, { fix: FIX });
   }
   const prefix = Number(len);
-  if (prefix < 8 || prefix > 29) throw new SpecError('bad-subnet', `subnet "${s}": prefix /${prefix} is outside /8 to /29`, { fix: FIX });
-  if ((base & ~mask(prefix)) >>> 0 !== 0) throw new SpecError('bad-subnet', `subnet "${s}" has host bits set (did you mean ${formatIpv4((base & mask(prefix)) >>> 0)}/${prefix}?)`, { fix: FIX });
-  if ((base >>> 24) === 127) throw new SpecError('bad-subnet', `subnet "${s}" is loopback`, { fix: FIX });
+  if (prefix < 8 || prefix > 29)
+    throw new SpecError('bad-subnet', `subnet "${s}": prefix /${prefix} is outside /8 to /29`, { fix: FIX });
+  if ((base & ~mask(prefix)) >>> 0 !== 0)
+    throw new SpecError(
+      'bad-subnet',
+      `subnet "${s}" has host bits set (did you mean ${formatIpv4((base & mask(prefix)) >>> 0)}/${prefix}?)`,
+      { fix: FIX },
+    );
+  if (base >>> 24 === 127) throw new SpecError('bad-subnet', `subnet "${s}" is loopback`, { fix: FIX });
   return { base, prefix };
 }
 
@@ -45,12 +51,12 @@ export function size(n: Subnet): number {
 }
 
 export function contains(n: Subnet, ip: number): boolean {
-  return ((ip & mask(n.prefix)) >>> 0) === n.base;
+  return (ip & mask(n.prefix)) >>> 0 === n.base;
 }
 
 export function overlaps(a: Subnet, b: Subnet): boolean {
   const p = Math.min(a.prefix, b.prefix);
-  return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
+  return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
 }
 
 /** The bridge's own address: the first host address. */

@@ -28,12 +28,16 @@ function childOf(pid: number): number | undefined {
   for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
       if (/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] === String(pid)) return Number(p);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return undefined;
 }
 
-async function psJson(r: Runner): Promise<{ id: string; name: string; status: { state: string; exit?: { exitCode: number } } }[]> {
+async function psJson(
+  r: Runner,
+): Promise<{ id: string; name: string; status: { state: string; exit?: { exitCode: number } } }[]> {
   const res = await r.run(['ps', '-a', '--format', 'json']);
   assert.equal(res.code, 0, res.stderr);
   return JSON.parse(res.stdout);
@@ -81,8 +85,24 @@ export const CHECKS: Check[] = [
   {
     name: 'environment variables, workdir, user and hostname',
     async run(r, b) {
-      const res = await r.run(['run', '--rm', '--backend', b, '-e', 'FOO=bar baz', '-w', '/work/dir', '-u', '1000:1001', '--hostname', 'box1',
-        '--', 'sh', '-c', 'echo "$FOO"; pwd; id -u; id -g; hostname; cat /etc/hostname']);
+      const res = await r.run([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '-e',
+        'FOO=bar baz',
+        '-w',
+        '/work/dir',
+        '-u',
+        '1000:1001',
+        '--hostname',
+        'box1',
+        '--',
+        'sh',
+        '-c',
+        'echo "$FOO"; pwd; id -u; id -g; hostname; cat /etc/hostname',
+      ]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, 'bar baz\n/work/dir\n1000\n1001\nbox1\nbox1\n');
       const def = await r.run(['run', '--rm', '--backend', b, '--', 'cat', '/etc/hostname']);
@@ -94,9 +114,27 @@ export const CHECKS: Check[] = [
   {
     name: 'copy-on-write: writes inside never reach the image',
     async run(r, b) {
-      const res = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c', 'touch /bin/x && echo changed > /etc/os-release && rm /bin/ls && ls -d /bin/x']);
+      const res = await r.run([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '--',
+        'sh',
+        '-c',
+        'touch /bin/x && echo changed > /etc/os-release && rm /bin/ls && ls -d /bin/x',
+      ]);
       assert.equal(res.code, 0, res.stderr);
-      const again = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c', 'test ! -e /bin/x && test -e /bin/ls && grep -q busybox /etc/os-release']);
+      const again = await r.run([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '--',
+        'sh',
+        '-c',
+        'test ! -e /bin/x && test -e /bin/ls && grep -q busybox /etc/os-release',
+      ]);
       assert.equal(again.code, 0, again.stderr);
       const images = join(r.root, 'images');
       const found = spawnSync('find', [images, '-name', 'x', '-path', '*/bin/x'], { encoding: 'utf8' });
@@ -106,10 +144,18 @@ export const CHECKS: Check[] = [
   {
     name: 'devices, proc and a read-only sys',
     async run(r, b) {
-      const res = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c',
+      const res = await r.run([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '--',
+        'sh',
+        '-c',
         'for d in null zero full random urandom tty; do test -c /dev/$d || exit 10; done; echo x > /dev/null || exit 11; ' +
-        'head -c 4 /dev/zero | wc -c; test -d /dev/pts || exit 12; test -r /proc/self/status || exit 13; ' +
-        'if touch /sys/berth-probe 2>/dev/null; then exit 14; fi; echo ok']);
+          'head -c 4 /dev/zero | wc -c; test -d /dev/pts || exit 12; test -r /proc/self/status || exit 13; ' +
+          'if touch /sys/berth-probe 2>/dev/null; then exit 14; fi; echo ok',
+      ]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, '4\nok\n');
     },
@@ -121,11 +167,33 @@ export const CHECKS: Check[] = [
     async run(r, b) {
       const d = sharedDir(r);
       try {
-        const rw = await r.run(['run', '--rm', '--backend', b, '-v', `${d}:/data`, '--', 'sh', '-c', 'cat /data/hello.txt; echo back > /data/out.txt']);
+        const rw = await r.run([
+          'run',
+          '--rm',
+          '--backend',
+          b,
+          '-v',
+          `${d}:/data`,
+          '--',
+          'sh',
+          '-c',
+          'cat /data/hello.txt; echo back > /data/out.txt',
+        ]);
         assert.equal(rw.code, 0, rw.stderr);
         assert.equal(rw.stdout, 'from host\n');
         assert.equal(readFileSync(join(d, 'out.txt'), 'utf8'), 'back\n');
-        const ro = await r.run(['run', '--rm', '--backend', b, '-v', `${d}:/data:ro`, '--', 'sh', '-c', 'cat /data/hello.txt && ! touch /data/nope 2>/dev/null']);
+        const ro = await r.run([
+          'run',
+          '--rm',
+          '--backend',
+          b,
+          '-v',
+          `${d}:/data:ro`,
+          '--',
+          'sh',
+          '-c',
+          'cat /data/hello.txt && ! touch /data/nope 2>/dev/null',
+        ]);
         assert.equal(ro.code, 0, ro.stderr);
         assert.equal(existsSync(join(d, 'nope')), false);
       } finally {
@@ -136,7 +204,17 @@ export const CHECKS: Check[] = [
   {
     name: 'logs are kept after exit, per stream, with --tail',
     async run(r, b) {
-      const res = await r.run(['run', '--backend', b, '--name', 'logcheck', '--', 'sh', '-c', 'echo one; echo two >&2; echo three; printf partial']);
+      const res = await r.run([
+        'run',
+        '--backend',
+        b,
+        '--name',
+        'logcheck',
+        '--',
+        'sh',
+        '-c',
+        'echo one; echo two >&2; echo three; printf partial',
+      ]);
       assert.equal(res.code, 0, res.stderr);
       const logs = await r.run(['logs', 'logcheck']);
       assert.equal(logs.code, 0, logs.stderr);
@@ -155,7 +233,18 @@ export const CHECKS: Check[] = [
   {
     name: 'detach, exec, logs -f, stop and rm',
     async run(r, b) {
-      const d = await r.run(['run', '-d', '--backend', b, '--name', 'bg', '--', 'sh', '-c', 'echo started; trap "echo bye; exit 3" TERM; while true; do sleep 0.1; done']);
+      const d = await r.run([
+        'run',
+        '-d',
+        '--backend',
+        b,
+        '--name',
+        'bg',
+        '--',
+        'sh',
+        '-c',
+        'echo started; trap "echo bye; exit 3" TERM; while true; do sleep 0.1; done',
+      ]);
       assert.equal(d.code, 0, d.stderr);
       assert.match(d.stdout, /^[0-9a-f]{64}\n$/);
       const ps = await psJson(r);
@@ -196,7 +285,16 @@ export const CHECKS: Check[] = [
     async run(r, b) {
       // A shell loop of builtins: the trap runs between iterations without depending on guest timers
       // (a TCG microvm guest was once seen with stalled timers, where `sleep 0.1` never returned).
-      const child = r.spawn(['run', '--rm', '--backend', b, '--', 'sh', '-c', 'trap "echo got-term; exit 5" TERM; echo ready; while :; do :; done']);
+      const child = r.spawn([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '--',
+        'sh',
+        '-c',
+        'trap "echo got-term; exit 5" TERM; echo ready; while :; do :; done',
+      ]);
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
       // Up to a minute: a VM backend boots a kernel first (slow on a loaded host); others are ready at once.
@@ -215,9 +313,24 @@ export const CHECKS: Check[] = [
   {
     name: 'an interactive terminal gets a real pty',
     async run(r, b) {
-      const { cmd, args, env } = r.argv(['run', '--rm', '-it', '--backend', b, '--', 'sh', '-c', 'tty; test -t 0 && echo is-a-tty; echo "$TERM"']);
+      const { cmd, args, env } = r.argv([
+        'run',
+        '--rm',
+        '-it',
+        '--backend',
+        b,
+        '--',
+        'sh',
+        '-c',
+        'tty; test -t 0 && echo is-a-tty; echo "$TERM"',
+      ]);
       const line = [cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-      const res = spawnSync('script', ['-qec', line, '/dev/null'], { env, encoding: 'utf8', input: '', timeout: 30_000 });
+      const res = spawnSync('script', ['-qec', line, '/dev/null'], {
+        env,
+        encoding: 'utf8',
+        input: '',
+        timeout: 30_000,
+      });
       assert.equal(res.status, 0, res.stdout + res.stderr);
       assert.match(res.stdout, /\/dev\/pts\/\d+/);
       assert.match(res.stdout, /is-a-tty/);
@@ -227,8 +340,26 @@ export const CHECKS: Check[] = [
   {
     name: 'Ctrl-P Ctrl-Q detaches an -it session and the command keeps running',
     async run(r, b) {
-      const { cmd, args, env } = r.argv(['run', '-it', '--backend', b, '--name', 'att', '--', 'sh', '-c', 'echo attached; sleep 1000']);
-      const line = ['stty', 'cols', '80', 'rows', '24;', ...[cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`)].join(' ');
+      const { cmd, args, env } = r.argv([
+        'run',
+        '-it',
+        '--backend',
+        b,
+        '--name',
+        'att',
+        '--',
+        'sh',
+        '-c',
+        'echo attached; sleep 1000',
+      ]);
+      const line = [
+        'stty',
+        'cols',
+        '80',
+        'rows',
+        '24;',
+        ...[cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`),
+      ].join(' ');
       const child = spawn('script', ['-qec', line, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
       let out = '';
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -250,11 +381,22 @@ export const CHECKS: Check[] = [
   {
     name: '-dit gives a detached command a terminal (24x80) whose output is logged',
     async run(r, b) {
-      const d = await r.run(['run', '-dit', '--backend', b, '--name', 'dtty', '--', 'sh', '-c', 'tty; stty size; sleep 1000']);
+      const d = await r.run([
+        'run',
+        '-dit',
+        '--backend',
+        b,
+        '--name',
+        'dtty',
+        '--',
+        'sh',
+        '-c',
+        'tty; stty size; sleep 1000',
+      ]);
       assert.equal(d.code, 0, d.stderr);
       // Bounded by time, so a failure shows what the log holds rather than timing the test out.
       let logs = '';
-      for (const end = Date.now() + 60_000; Date.now() < end && !/\n\d+ \d+/.test(logs);) {
+      for (const end = Date.now() + 60_000; Date.now() < end && !/\n\d+ \d+/.test(logs); ) {
         await sleep(50);
         logs = (await r.run(['logs', 'dtty'])).stdout;
       }
@@ -266,12 +408,19 @@ export const CHECKS: Check[] = [
   {
     name: 'stdin reaches the command with -i, a large input too, and the environment still answers after it',
     async run(r, b) {
-      const res = await r.run(['run', '--rm', '-i', '--backend', b, '--', 'sh', '-c', 'tr a-z A-Z'], { input: 'hello\n' });
+      const res = await r.run(['run', '--rm', '-i', '--backend', b, '--', 'sh', '-c', 'tr a-z A-Z'], {
+        input: 'hello\n',
+      });
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, 'HELLO\n');
       // 1 MiB through exec -i (a VM's control line once stalled after 6000 bytes), then another exec.
-      const input = createHash('sha256').update('seed').digest('hex').repeat(1 << 14);
-      const d = await r.run(['run', '-d', '--backend', b, '--name', 'stdin-big', '--', 'sleep', '600'], { timeoutMs: 300_000 });
+      const input = createHash('sha256')
+        .update('seed')
+        .digest('hex')
+        .repeat(1 << 14);
+      const d = await r.run(['run', '-d', '--backend', b, '--name', 'stdin-big', '--', 'sleep', '600'], {
+        timeoutMs: 300_000,
+      });
       assert.equal(d.code, 0, d.stderr);
       const big = await r.run(['exec', '-i', 'stdin-big', 'md5sum'], { input, timeoutMs: 300_000 });
       assert.equal(big.code, 0, big.stderr);
@@ -321,7 +470,12 @@ export const CHECKS: Check[] = [
           // runuser relays nothing on SIGKILL: kill the node process itself.
           for (const l of processesMentioning(r.root)) {
             const pid = Number(l.split(' ')[0]);
-            if (l.includes('dist/berth.cjs')) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+            if (l.includes('dist/berth.cjs'))
+              try {
+                process.kill(pid, 'SIGKILL');
+              } catch {
+                /* gone */
+              }
           }
         }
         await closed;
@@ -331,9 +485,19 @@ export const CHECKS: Check[] = [
       // The berth CLI itself: our child as root; under runuser, runuser's child (its argv does not name r.root).
       const cli = r.mode === 'root' ? fg.pid : childOf(fg.pid!);
       fg.kill('SIGKILL');
-      if (cli) try { process.kill(cli, 'SIGKILL'); } catch { /* gone */ }
+      if (cli)
+        try {
+          process.kill(cli, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       for (const l of processesMentioning(r.root)) {
-        if (l.includes('dist/berth.cjs')) try { process.kill(Number(l.split(' ')[0]), 'SIGKILL'); } catch { /* gone */ }
+        if (l.includes('dist/berth.cjs'))
+          try {
+            process.kill(Number(l.split(' ')[0]), 'SIGKILL');
+          } catch {
+            /* gone */
+          }
       }
       await sleep(100);
       let ps = await psJson(r);
@@ -345,18 +509,26 @@ export const CHECKS: Check[] = [
           await sleep(100);
           ps = await psJson(r);
         }
-        assert.ok(['created', 'exited', 'none'].includes(fgState()?.state ?? 'none'), `the watchdog stopped the foreground VM: ${JSON.stringify(fgState())}`);
+        assert.ok(
+          ['created', 'exited', 'none'].includes(fgState()?.state ?? 'none'),
+          `the watchdog stopped the foreground VM: ${JSON.stringify(fgState())}`,
+        );
         if (fgState()?.state === 'exited') assert.equal(fgState()?.exit?.exitCode, 137);
       }
       for (const e of ps) assert.ok(['created', 'running', 'exited'].includes(e.status.state), JSON.stringify(e));
-      if (!isVm(b)) assert.ok(ps.some((e) => e.status.state === 'running'), 'the foreground one keeps running');
+      if (!isVm(b))
+        assert.ok(
+          ps.some((e) => e.status.state === 'running'),
+          'the foreground one keeps running',
+        );
       for (const e of ps) {
         const rm = await r.run(['rm', '-f', e.id]);
         assert.equal(rm.code, 0, rm.stderr);
       }
       // Half-created leftovers with no record are swept by rm -f of nothing? They must not exist at all.
       const left = storedEnvs(r.root).filter((id) => !existsSync(join(r.root, 'envs', id, 'config.json')));
-      for (const id of left) assert.fail(`half-created environment dir left: ${id} (${readdirSync(join(r.root, 'envs', id))})`);
+      for (const id of left)
+        assert.fail(`half-created environment dir left: ${id} (${readdirSync(join(r.root, 'envs', id))})`);
       await assertNothingLeft(r);
     },
   },

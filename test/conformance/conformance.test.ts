@@ -18,7 +18,11 @@ import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
 
 const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml,microvm').split(',').filter(Boolean);
 const MODES: Mode[] = ['root', 'rootless'];
-const EXTRA: Record<string, Check[]> = { container: CONTAINER_CHECKS, uml: [...UML_CHECKS, ...VM_NETWORK_CHECKS], microvm: [...MICROVM_CHECKS, ...VM_NETWORK_CHECKS] };
+const EXTRA: Record<string, Check[]> = {
+  container: CONTAINER_CHECKS,
+  uml: [...UML_CHECKS, ...VM_NETWORK_CHECKS],
+  microvm: [...MICROVM_CHECKS, ...VM_NETWORK_CHECKS],
+};
 // BERTH_TEST_SUBSET=NAME runs only that subset's checks (subset.ts), on every backend.
 const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [...CHECKS, ...Object.values(EXTRA).flat()]);
 
@@ -28,7 +32,9 @@ for (const backend of BACKENDS) {
     const hostMounts = hostApiMounts();
     after(() => assertHostMountsKept(hostMounts, `the ${backend} suite`));
     for (const mode of MODES) {
-      describe(`conformance: ${backend} as ${mode === 'root' ? 'root' : 'an unprivileged user'}`, { concurrency: 1 }, () => {
+      describe(`conformance: ${backend} as ${mode === 'root' ? 'root' : 'an unprivileged user'}`, {
+        concurrency: 1,
+      }, () => {
         // Both halves need root: one runs as root, the other creates the unprivileged test user.
         const missing = isRoot() ? undefined : 'root (the suite runs berth as root and as a test user it creates)';
         let runner: Runner;
@@ -42,7 +48,15 @@ for (const backend of BACKENDS) {
           }
         });
         after(() => runner?.cleanup());
-        for (const check of [...CHECKS, ...STATS_CHECKS, ...IMAGE_CONFIG_CHECKS, ...LOG_CHECKS, ...(EXTRA[backend] ?? [])].filter((c) => c.appliesTo?.(backend) ?? true).filter(inSubset)) {
+        for (const check of [
+          ...CHECKS,
+          ...STATS_CHECKS,
+          ...IMAGE_CONFIG_CHECKS,
+          ...LOG_CHECKS,
+          ...(EXTRA[backend] ?? []),
+        ]
+          .filter((c) => c.appliesTo?.(backend) ?? true)
+          .filter(inSubset)) {
           it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
             if (!requireThat(t, !missing, missing ?? '')) return;
             return check.run(runner, backend);

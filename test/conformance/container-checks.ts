@@ -12,7 +12,11 @@ let probeDir: string | undefined;
 function syscallProbe(): string {
   if (probeDir) return probeDir;
   const dir = mkdtempSync(join(tmpdir(), 'berth-probe-'));
-  const res = spawnSync('gcc', ['-static', '-O2', '-o', join(dir, 'syscall-probe'), join(REPO, 'test', 'fixtures', 'syscall-probe.c')], { encoding: 'utf8' });
+  const res = spawnSync(
+    'gcc',
+    ['-static', '-O2', '-o', join(dir, 'syscall-probe'), join(REPO, 'test', 'fixtures', 'syscall-probe.c')],
+    { encoding: 'utf8' },
+  );
   if (res.status !== 0) throw new Error(`cannot build the syscall probe: ${res.stderr}`);
   chmodSync(dir, 0o755);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -23,8 +27,18 @@ export const CONTAINER_CHECKS: Check[] = [
   {
     name: 'container: own processes, PID 1 is berth init, own hostname, only lo',
     async run(r, b) {
-      const res = await r.run(['run', '--rm', '--backend', b, '--hostname', 'ctr1', '--', 'sh', '-c',
-        'echo "me=$$"; ps -o pid | tail -n +2 | sort -n | tail -n 1; hostname; ls /sys/class/net; ip link | grep -c "^[0-9]"']);
+      const res = await r.run([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '--hostname',
+        'ctr1',
+        '--',
+        'sh',
+        '-c',
+        'echo "me=$$"; ps -o pid | tail -n +2 | sort -n | tail -n 1; hostname; ls /sys/class/net; ip link | grep -c "^[0-9]"',
+      ]);
       assert.equal(res.code, 0, res.stderr);
       const [me, maxPid, host, nets, links] = res.stdout.trim().split('\n');
       assert.equal(me, 'me=2', 'the command is PID 2, under berth init');
@@ -48,18 +62,39 @@ export const CONTAINER_CHECKS: Check[] = [
   {
     name: 'container: reduced capabilities, no_new_privs, masked /proc, refused syscalls',
     async run(r, b) {
-      const res = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c',
+      const res = await r.run([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '--',
+        'sh',
+        '-c',
         'grep -E "^(CapEff|NoNewPrivs)" /proc/1/status; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; ' +
-        'if head -c 1 /proc/kcore >/dev/null 2>&1; then echo kcore-readable; fi; ' +
-        'if mount -t tmpfs x /mnt 2>/dev/null; then echo mount-ok; fi; ' +
-        'if unshare -U true 2>/dev/null; then echo userns-ok; fi; ' +
-        'if echo 1 > /proc/sys/kernel/panic 2>/dev/null; then echo procsys-writable; fi; echo done']);
+          'if head -c 1 /proc/kcore >/dev/null 2>&1; then echo kcore-readable; fi; ' +
+          'if mount -t tmpfs x /mnt 2>/dev/null; then echo mount-ok; fi; ' +
+          'if unshare -U true 2>/dev/null; then echo userns-ok; fi; ' +
+          'if echo 1 > /proc/sys/kernel/panic 2>/dev/null; then echo procsys-writable; fi; echo done',
+      ]);
       assert.equal(res.code, 0, res.stderr);
       assert.match(res.stdout, /CapEff:\s+00000000800405fb/);
       assert.match(res.stdout, /NoNewPrivs:\s+1/);
       assert.doesNotMatch(res.stdout, /kcore-readable|mount-ok|userns-ok|procsys-writable/);
       assert.match(res.stdout, /done\n$/);
-      const unconfined = await r.run(['run', '--rm', '--backend', b, '--cap-add', 'SYS_ADMIN', '--security-opt', 'seccomp=unconfined', '--', 'sh', '-c', 'mount -t tmpfs x /mnt && echo mounted']);
+      const unconfined = await r.run([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '--cap-add',
+        'SYS_ADMIN',
+        '--security-opt',
+        'seccomp=unconfined',
+        '--',
+        'sh',
+        '-c',
+        'mount -t tmpfs x /mnt && echo mounted',
+      ]);
       assert.equal(unconfined.stdout, 'mounted\n', unconfined.stderr);
       const bad = await r.run(['run', '--rm', '--backend', b, '--cap-add', 'FLY', '--', 'true']);
       assert.equal(bad.code, 125);
@@ -74,7 +109,19 @@ export const CONTAINER_CHECKS: Check[] = [
       const res = await r.run(['run', '--rm', '--backend', b, '-v', `${dir}:/probe:ro`, '--', 'sh', '-c', script]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, 'keyctl refused\nadd_key refused\nbpf refused\n');
-      const open = await r.run(['run', '--rm', '--backend', b, '--security-opt', 'seccomp=unconfined', '-v', `${dir}:/probe:ro`, '--', '/probe/syscall-probe', 'keyctl']);
+      const open = await r.run([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '--security-opt',
+        'seccomp=unconfined',
+        '-v',
+        `${dir}:/probe:ro`,
+        '--',
+        '/probe/syscall-probe',
+        'keyctl',
+      ]);
       assert.equal(open.stdout, 'allowed\n', `without the filter keyctl is not refused: ${open.stderr}`);
     },
   },
@@ -88,16 +135,50 @@ export const CONTAINER_CHECKS: Check[] = [
         assert.equal(res.code, 125);
         assert.match(res.stderr, /cannot enforce --memory here/);
         assert.match(res.stderr, /--ignore-unenforced/);
-        const anyway = await r.run(['run', '--rm', '--backend', b, '--memory', '32m', '--ignore-unenforced', '--', 'true']);
+        const anyway = await r.run([
+          'run',
+          '--rm',
+          '--backend',
+          b,
+          '--memory',
+          '32m',
+          '--ignore-unenforced',
+          '--',
+          'true',
+        ]);
         assert.equal(anyway.code, 0, anyway.stderr);
         return;
       }
-      const oom = await r.run(['run', '--rm', '--backend', b, '--memory', '32m', '--', 'sh', '-c', 'head -c 200m /dev/zero | tail']);
+      const oom = await r.run([
+        'run',
+        '--rm',
+        '--backend',
+        b,
+        '--memory',
+        '32m',
+        '--',
+        'sh',
+        '-c',
+        'head -c 200m /dev/zero | tail',
+      ]);
       assert.equal(oom.code, 137, oom.stdout + oom.stderr);
       assert.match(oom.stderr, /OOM killed/);
-      const bomb = await r.run(['run', '--rm', '--backend', b, '--pids-limit', '64', '--', 'sh', '-c',
-        // Fork until refused (in a subshell, whose failure we ignore), then count without forking.
-        '( i=0; while [ $i -lt 200 ]; do sleep 5 & i=$((i+1)); done ) 2>/dev/null; set -- /proc/[0-9]*; echo $#'], { timeoutMs: 60_000 });
+      const bomb = await r.run(
+        [
+          'run',
+          '--rm',
+          '--backend',
+          b,
+          '--pids-limit',
+          '64',
+          '--',
+          'sh',
+          '-c',
+          // Fork until refused (in a subshell, whose failure we ignore), then count without forking.
+          '( i=0; while [ $i -lt 200 ]; do sleep 5 & i=$((i+1)); done ) 2>/dev/null; set -- /proc/[0-9]*; echo $#',
+        ],
+        { timeoutMs: 60_000 },
+      );
       assert.equal(bomb.code, 0, bomb.stderr);
       assert.ok(Number(bomb.stdout.trim()) <= 64, `processes capped at 64: ${bomb.stdout}`);
     },
@@ -105,7 +186,18 @@ export const CONTAINER_CHECKS: Check[] = [
   {
     name: 'container: pause and unpause, stats and top',
     async run(r, b) {
-      const d = await r.run(['run', '-d', '--backend', b, '--name', 'ticker', '--', 'sh', '-c', 'while true; do echo tick; sleep 0.1; done']);
+      const d = await r.run([
+        'run',
+        '-d',
+        '--backend',
+        b,
+        '--name',
+        'ticker',
+        '--',
+        'sh',
+        '-c',
+        'while true; do echo tick; sleep 0.1; done',
+      ]);
       assert.equal(d.code, 0, d.stderr);
       const top = await r.run(['top', 'ticker']);
       assert.equal(top.code, 0, top.stderr);

@@ -36,7 +36,7 @@ export const IMAGE_CONFIG_CHECKS: Check[] = [
       assert.equal(d.code, 0, d.stderr);
       // Bounded by time, so a failure shows what the log holds rather than timing the test out.
       let logs = '';
-      for (const end = Date.now() + 120_000; Date.now() < end && !logs.includes('\n');) {
+      for (const end = Date.now() + 120_000; Date.now() < end && !logs.includes('\n'); ) {
         await sleep(100);
         logs = (await r.run(['logs', 'epd'])).stdout;
       }
@@ -54,14 +54,28 @@ export const IMAGE_CONFIG_CHECKS: Check[] = [
     },
   },
   {
-    name: 'image config: --entrypoint replaces ENTRYPOINT and drops the image\'s CMD; --entrypoint \'\' clears it; nothing to run is one line, exit 125',
+    name: "image config: --entrypoint replaces ENTRYPOINT and drops the image's CMD; --entrypoint '' clears it; nothing to run is one line, exit 125",
     async run(r, b) {
       const img = await imageConfigArchive();
       // /bin/echo alone: the image's CMD is not appended (Docker), so it prints an empty line.
       const echo = await r.run(['run', '--rm', '--backend', b, '--entrypoint', '/bin/echo', img], SLOW);
       assert.equal(echo.stdout, '\n', echo.stderr);
       assert.equal(echo.code, 0, echo.stderr);
-      const cleared = await r.run(['run', '--rm', '--backend', b, '--entrypoint', '', img, 'sh', '-c', 'echo cleared:$FOO:$(id -u):$(id -g):$(pwd)'], SLOW);
+      const cleared = await r.run(
+        [
+          'run',
+          '--rm',
+          '--backend',
+          b,
+          '--entrypoint',
+          '',
+          img,
+          'sh',
+          '-c',
+          'echo cleared:$FOO:$(id -u):$(id -g):$(pwd)',
+        ],
+        SLOW,
+      );
       assert.equal(cleared.stdout, `cleared:${asApp}\n`, cleared.stderr);
       assert.equal(cleared.code, 0, cleared.stderr);
       const none = await r.run(['run', '--rm', '--backend', b, '--entrypoint=', img], SLOW);

@@ -17,7 +17,11 @@ import type { Check } from './checks.js';
 const isVm = (b: string) => b === 'uml' || b === 'microvm';
 
 /** Run berth; stdout and stderr as bytes. */
-function runBytes(r: Runner, args: string[], timeoutMs = 300_000): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
+function runBytes(
+  r: Runner,
+  args: string[],
+  timeoutMs = 300_000,
+): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer }> {
   return new Promise((res, rej) => {
     const child = r.spawn(args);
     const out: Buffer[] = [];
@@ -46,7 +50,8 @@ function assertConsecutive(text: string, last: number, what: string): number {
   const nums = lines.slice(1).map(Number);
   assert.ok(nums.length > 1000, `${what}: ${nums.length} lines`);
   for (let i = 1; i < nums.length; i++) {
-    if (nums[i] !== nums[i - 1]! + 1) assert.fail(`${what}: line ${nums[i - 1]} is followed by ${JSON.stringify(lines[i + 1])}`);
+    if (nums[i] !== nums[i - 1]! + 1)
+      assert.fail(`${what}: line ${nums[i - 1]} is followed by ${JSON.stringify(lines[i + 1])}`);
   }
   assert.equal(nums.at(-1), last, `${what} ends with the last line written`);
   return nums[0]!;
@@ -57,15 +62,34 @@ export const LOG_CHECKS: Check[] = [
     name: 'logs: both streams across rotations, in full and --tail',
     async run(r, b) {
       const n = isVm(b) ? 150_000 : 2_000_000;
-      const run = await r.run(['run', '-d', '--name', 'chatty', '--backend', b, '--', 'sh', '-c', `seq 1 ${n} & seq 1 ${n} >&2; wait; echo END`], { timeoutMs: 300_000 });
+      const run = await r.run(
+        [
+          'run',
+          '-d',
+          '--name',
+          'chatty',
+          '--backend',
+          b,
+          '--',
+          'sh',
+          '-c',
+          `seq 1 ${n} & seq 1 ${n} >&2; wait; echo END`,
+        ],
+        { timeoutMs: 300_000 },
+      );
       assert.equal(run.code, 0, run.stderr);
       const w = await r.run(['wait', 'chatty'], { timeoutMs: 600_000 });
       if (w.stdout !== '0\n') {
         const env = storedEnvs(r.root).map((d) => join(r.root, 'envs', d))[0] ?? '';
         const tail = (f: string) => (existsSync(join(env, f)) ? readFileSync(join(env, f), 'utf8').slice(-1500) : '');
-        assert.fail(`the command ended with ${w.stdout.trim()} ${w.stderr}; state: ${tail('exit.json')} ${tail('state.json')}; monitor: ${tail('monitor.err')}; console: ${tail('console.log')}`);
+        assert.fail(
+          `the command ended with ${w.stdout.trim()} ${w.stderr}; state: ${tail('exit.json')} ${tail('state.json')}; monitor: ${tail('monitor.err')}; console: ${tail('console.log')}`,
+        );
       }
-      assert.ok(storedEnvs(r.root).some((d) => existsSync(join(r.root, 'envs', d, 'ctr.log.1'))), 'the log rotated');
+      assert.ok(
+        storedEnvs(r.root).some((d) => existsSync(join(r.root, 'envs', d, 'ctr.log.1'))),
+        'the log rotated',
+      );
 
       const all = await runBytes(r, ['logs', 'chatty']);
       assert.equal(all.code, 0, all.stderr.toString());
@@ -84,7 +108,10 @@ export const LOG_CHECKS: Check[] = [
         const [tOut, tErr] = [t.stdout.toString('latin1'), t.stderr.toString('latin1')];
         assert.equal(lineCount(tOut) + lineCount(tErr), n, `--tail ${n}: ${n} lines over both streams`);
         assert.ok(out.endsWith(tOut), `--tail ${n}: stdout is the end of stdout: ${JSON.stringify(tOut.slice(-40))}`);
-        assert.ok(all.stderr.toString('latin1').endsWith(tErr), `--tail ${n}: stderr is the end of stderr: ${JSON.stringify(tErr.slice(-40))}`);
+        assert.ok(
+          all.stderr.toString('latin1').endsWith(tErr),
+          `--tail ${n}: stderr is the end of stderr: ${JSON.stringify(tErr.slice(-40))}`,
+        );
       }
       const rm = await r.run(['rm', '-f', 'chatty']);
       assert.equal(rm.code, 0, rm.stderr);
@@ -95,12 +122,18 @@ export const LOG_CHECKS: Check[] = [
     async run(r, b) {
       // \377\376\000abc: not UTF-8; stderr ends mid-line in a cut UTF-8 character
       const script = "printf '\\377\\376\\000abc\\n'; printf 'x\\342\\202' >&2";
-      const want = { out: Buffer.from([0xff, 0xfe, 0x00, 0x61, 0x62, 0x63, 0x0a]), err: Buffer.from([0x78, 0xe2, 0x82]) };
+      const want = {
+        out: Buffer.from([0xff, 0xfe, 0x00, 0x61, 0x62, 0x63, 0x0a]),
+        err: Buffer.from([0x78, 0xe2, 0x82]),
+      };
       const live = await runBytes(r, ['run', '--name', 'bytes', '--backend', b, '--', 'sh', '-c', script]);
       assert.equal(live.code, 0, live.stderr.toString());
       assert.deepEqual(live.stdout, want.out, 'live stdout');
       assert.deepEqual(live.stderr, want.err, 'live stderr');
-      for (const args of [['logs', 'bytes'], ['logs', '--tail', '5', 'bytes']]) {
+      for (const args of [
+        ['logs', 'bytes'],
+        ['logs', '--tail', '5', 'bytes'],
+      ]) {
         const logs = await runBytes(r, args);
         assert.equal(logs.code, 0, logs.stderr.toString());
         assert.deepEqual(logs.stdout, want.out, `${args.join(' ')}: stdout`);

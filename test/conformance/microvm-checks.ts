@@ -7,7 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, rmSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  rmSync,
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,7 +34,6 @@ async function sha256(path: string): Promise<string> {
 
 /** Allocated bytes on the host (qcow2 and the base are sparse). */
 const allocated = (path: string) => statSync(path).blocks * 512;
-
 
 /** `uname -r` the microvm manifest's kernel has, from its cache record. */
 function manifestRelease(r: Runner): string {
@@ -49,10 +58,19 @@ async function counter(r: Runner, env: string): Promise<number> {
   return Number(c.stdout.trim());
 }
 
-async function inspectMachine(r: Runner, env: string): Promise<{ state: string; machine: { accel: string; accelReason: string; qmp: { status: string }; checkpoints: string[] } }> {
+async function inspectMachine(
+  r: Runner,
+  env: string,
+): Promise<{
+  state: string;
+  machine: { accel: string; accelReason: string; qmp: { status: string }; checkpoints: string[] };
+}> {
   const i = await r.run(['inspect', env]);
   assert.equal(i.code, 0, i.stderr);
-  const [d] = JSON.parse(i.stdout) as { State: { state: string }; Machine: { accel: string; accelReason: string; qmp: { status: string }; checkpoints: string[] } }[];
+  const [d] = JSON.parse(i.stdout) as {
+    State: { state: string };
+    Machine: { accel: string; accelReason: string; qmp: { status: string }; checkpoints: string[] };
+  }[];
   return { state: d!.State.state, machine: d!.Machine };
 }
 
@@ -66,9 +84,23 @@ function listen(port = 0): Promise<Server> {
 
 export const MICROVM_CHECKS: Check[] = [
   {
-    name: 'microvm: the manifest\'s kernel, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore',
+    name: "microvm: the manifest's kernel, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore",
     async run(r, b) {
-      const d = await r.run(['run', '-d', '--backend', b, '--name', 'mv1', '--', 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done'], { timeoutMs: 300_000 });
+      const d = await r.run(
+        [
+          'run',
+          '-d',
+          '--backend',
+          b,
+          '--name',
+          'mv1',
+          '--',
+          'sh',
+          '-c',
+          'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done',
+        ],
+        { timeoutMs: 300_000 },
+      );
       assert.equal(d.code, 0, d.stderr);
       const id = d.stdout.trim();
       const overlay = join(r.root, 'envs', id, 'disk.qcow2');
@@ -80,9 +112,16 @@ export const MICROVM_CHECKS: Check[] = [
 
       const uname = await r.run(['exec', 'mv1', '--', 'uname', '-r']);
       assert.equal(uname.code, 0, uname.stderr);
-      assert.equal(uname.stdout.trim(), manifestRelease(r), 'the guest runs the microvm manifest\'s kernel');
+      assert.equal(uname.stdout.trim(), manifestRelease(r), "the guest runs the microvm manifest's kernel");
 
-      const w = await r.run(['exec', 'mv1', '--', 'sh', '-c', 'dd if=/dev/urandom of=/big bs=1024 count=4096 2>/dev/null && rm /bin/ls && sync && echo written']);
+      const w = await r.run([
+        'exec',
+        'mv1',
+        '--',
+        'sh',
+        '-c',
+        'dd if=/dev/urandom of=/big bs=1024 count=4096 2>/dev/null && rm /bin/ls && sync && echo written',
+      ]);
       assert.equal(w.stdout, 'written\n', w.stderr);
       assert.ok(allocated(overlay) > fresh + 4 * 1024 * 1024 - 65536, 'the writes landed in the overlay');
       assert.equal(await sha256(base!), before, 'the base disk is never written');
@@ -114,11 +153,25 @@ export const MICROVM_CHECKS: Check[] = [
       const restored = await counter(r, 'mv1');
       // Reading the counter takes an exec (about a second under TCG), so it may tick once or twice
       // while read; a restore that did nothing would read at least `later`.
-      assert.ok(restored <= atCheckpoint + 2 && restored < later, `restored to the checkpoint (${restored} <= ${atCheckpoint} + 2, < ${later})`);
+      assert.ok(
+        restored <= atCheckpoint + 2 && restored < later,
+        `restored to the checkpoint (${restored} <= ${atCheckpoint} + 2, < ${later})`,
+      );
       for (let i = 0; i < 100 && (await counter(r, 'mv1')) <= restored; i++) await sleep(500);
       assert.ok((await counter(r, 'mv1')) > restored, 'the counter resumes after restore');
-      const disk = await r.run(['exec', 'mv1', '--', 'sh', '-c', 'test ! -e /after-checkpoint && test ! -e /bin/ls && test -e /big']);
-      assert.equal(disk.code, 0, 'the disk is the checkpoint\'s: a file written after it is gone, writes before it stay');
+      const disk = await r.run([
+        'exec',
+        'mv1',
+        '--',
+        'sh',
+        '-c',
+        'test ! -e /after-checkpoint && test ! -e /bin/ls && test -e /big',
+      ]);
+      assert.equal(
+        disk.code,
+        0,
+        "the disk is the checkpoint's: a file written after it is gone, writes before it stay",
+      );
 
       const bad = await r.run(['restore', 'mv1', 'nope']);
       assert.equal(bad.code, 125);
@@ -136,9 +189,18 @@ export const MICROVM_CHECKS: Check[] = [
     name: 'microvm: bad input (--accel kvm without KVM, too little --memory, a corrupt kernel, bad -p, an occupied port) is one line, exit 125, nothing left',
     async run(r, b) {
       const cases: [string[], RegExp][] = [
-        [['run', '--rm', '--backend', b, '--memory', '32m', '--', 'true'], /^berth: --memory 33554432 bytes is too small for a microvm guest kernel \(give at least 96m/],
-        [['run', '--rm', '--backend', b, '--network', 'none', '-p', '8080:80', '--', 'true'], /^berth: -p needs a network of the environment's own, and --network is none/],
-        [['run', '--rm', '--backend', b, '--network', 'user', '-p', '99999:80', '--', 'true'], /^berth: invalid -p "99999:80"/],
+        [
+          ['run', '--rm', '--backend', b, '--memory', '32m', '--', 'true'],
+          /^berth: --memory 33554432 bytes is too small for a microvm guest kernel \(give at least 96m/,
+        ],
+        [
+          ['run', '--rm', '--backend', b, '--network', 'none', '-p', '8080:80', '--', 'true'],
+          /^berth: -p needs a network of the environment's own, and --network is none/,
+        ],
+        [
+          ['run', '--rm', '--backend', b, '--network', 'user', '-p', '99999:80', '--', 'true'],
+          /^berth: invalid -p "99999:80"/,
+        ],
         [['run', '--rm', '--backend', b, '--accel', 'warp', '--', 'true'], /--accel/],
         [['checkpoint', 'no-such-env', 'x'], /^berth: no such environment/],
       ];
@@ -146,8 +208,15 @@ export const MICROVM_CHECKS: Check[] = [
       const badKernel = join(mkdtempSync(join(tmpdir(), 'berth-badkernel-')), 'vmlinuz');
       writeFileSync(badKernel, randomBytes(100_000), { mode: 0o644 });
       chmodSync(dirname(badKernel), 0o755);
-      cases.push([['run', '--rm', '--backend', b, '--kernel', badKernel, '--', 'true'], /^berth: the microvm \(qemu, (tcg|kvm)\) failed to boot: qemu: /]);
-      if (!existsSync('/dev/kvm')) cases.push([['run', '--rm', '--backend', b, '--accel', 'kvm', '--', 'true'], /^berth: --accel kvm: \/dev\/kvm is absent/]);
+      cases.push([
+        ['run', '--rm', '--backend', b, '--kernel', badKernel, '--', 'true'],
+        /^berth: the microvm \(qemu, (tcg|kvm)\) failed to boot: qemu: /,
+      ]);
+      if (!existsSync('/dev/kvm'))
+        cases.push([
+          ['run', '--rm', '--backend', b, '--accel', 'kvm', '--', 'true'],
+          /^berth: --accel kvm: \/dev\/kvm is absent/,
+        ]);
       try {
         for (const [args, re] of cases) {
           const res = await r.run(args, { timeoutMs: 120_000 });
@@ -164,7 +233,18 @@ export const MICROVM_CHECKS: Check[] = [
       const occupied = await listen();
       try {
         const port = (occupied.address() as { port: number }).port;
-        const res = await r.run(['run', '--rm', '--backend', b, '--network', 'user', '-p', `127.0.0.1:${port}:80`, '--', 'true']);
+        const res = await r.run([
+          'run',
+          '--rm',
+          '--backend',
+          b,
+          '--network',
+          'user',
+          '-p',
+          `127.0.0.1:${port}:80`,
+          '--',
+          'true',
+        ]);
         assert.equal(res.code, 125, res.stderr);
         assert.match(res.stderr, /is already in use/);
         await assertNothingLeft(r, 'occupied port');

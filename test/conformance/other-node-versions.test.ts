@@ -50,7 +50,9 @@ function runPass(node: string, files: string[]): Promise<{ code: number | null; 
   const { NODE_TEST_CONTEXT: _outer, ...env } = process.env;
   return new Promise((res, rej) => {
     const child = spawn(node, ['--test', '--test-reporter=tap', '--test-concurrency=1', ...files], {
-      cwd: REPO, env: { ...env, BERTH_TEST_SUBSET: 'node-versions' }, stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: REPO,
+      env: { ...env, BERTH_TEST_SUBSET: 'node-versions' },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -61,10 +63,15 @@ function runPass(node: string, files: string[]): Promise<{ code: number | null; 
 
 for (const major of otherMajors()) {
   const version = NODE_BUILDS[major]!;
-  test(`Node ${version}: the unit tests, and the conformance subset on every backend`, { timeout: 1_800_000 }, async (t) => {
+  test(`Node ${version}: the unit tests, and the conformance subset on every backend`, {
+    timeout: 1_800_000,
+  }, async (t) => {
     if (!requireThat(t, isRoot(), 'root (the conformance subset runs berth as root and as a test user)')) return;
     const node = fetchNode(version);
-    const unit = spawnSync('find', [join(REPO, 'build', 'test', 'unit'), '-name', '*.test.js'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
+    const unit = spawnSync('find', [join(REPO, 'build', 'test', 'unit'), '-name', '*.test.js'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .sort();
     assert.ok(unit.length > 0, 'unit tests are built');
     const r = await runPass(node, [...unit, join(REPO, 'build', 'test', 'conformance', 'conformance.test.js')]);
     t.diagnostic(`Node ${version}: ${timings(r.stdout)}`);
@@ -73,8 +80,14 @@ for (const major of otherMajors()) {
     assert.match(r.stdout, /^# skipped 0$/m);
     // Every backend really ran the subset, in both modes.
     for (const name of CHECKS) {
-      const passed = r.stdout.split('\n').filter((l) => l.trim().replace(/^ok \d+ - /, '') === name && /^\s*ok /.test(l)).length;
-      assert.equal(passed, BACKENDS.length * MODES, `"${name}" passed on ${passed} of ${BACKENDS.length * MODES} backend x mode pairs`);
+      const passed = r.stdout
+        .split('\n')
+        .filter((l) => l.trim().replace(/^ok \d+ - /, '') === name && /^\s*ok /.test(l)).length;
+      assert.equal(
+        passed,
+        BACKENDS.length * MODES,
+        `"${name}" passed on ${passed} of ${BACKENDS.length * MODES} backend x mode pairs`,
+      );
     }
   });
 }

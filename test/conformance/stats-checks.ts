@@ -27,7 +27,21 @@ export const STATS_CHECKS: Check[] = [
   {
     name: 'ps says "Up N seconds", stats prints Docker\'s columns with CPU %, top lists the environment\'s own processes',
     async run(r, b) {
-      const d = await r.run(['run', '-d', '--backend', b, '--name', 'st', '--', 'sh', '-c', 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 1000'], { timeoutMs: 300_000 });
+      const d = await r.run(
+        [
+          'run',
+          '-d',
+          '--backend',
+          b,
+          '--name',
+          'st',
+          '--',
+          'sh',
+          '-c',
+          'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 1000',
+        ],
+        { timeoutMs: 300_000 },
+      );
       assert.equal(d.code, 0, d.stderr);
       try {
         const top = await topWhenSleeping(r, 'st');
@@ -51,8 +65,11 @@ export const STATS_CHECKS: Check[] = [
         assert.equal(typeof s.cpuPercent, 'number', js.stdout);
         assert.equal(typeof s.readAtMs, 'number', js.stdout);
         if (isVm(b)) {
-          assert.equal(s.memoryLimitBytes, VM_DEFAULT_MEMORY, 'a VM\'s memory limit is its RAM');
-          assert.ok((s.memoryBytes as number) < 4 * VM_DEFAULT_MEMORY, `the VM's processes are not counted once per process: ${js.stdout}`);
+          assert.equal(s.memoryLimitBytes, VM_DEFAULT_MEMORY, "a VM's memory limit is its RAM");
+          assert.ok(
+            (s.memoryBytes as number) < 4 * VM_DEFAULT_MEMORY,
+            `the VM's processes are not counted once per process: ${js.stdout}`,
+          );
         } else {
           assert.ok((s.pids as number) >= 1, js.stdout);
         }
@@ -60,8 +77,16 @@ export const STATS_CHECKS: Check[] = [
         // No name: every running environment, in Docker's columns.
         const table = await r.run(['stats', '--no-stream']);
         assert.equal(table.code, 0, table.stderr);
-        assert.match(table.stdout, /^ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/m, table.stdout);
-        assert.match(table.stdout, /^[0-9a-f]{12}\s+st\s+\d+\.\d\d%\s+[\d.]+[KMG]?i?B \/ [\d.]+[KMG]i?B\s+\d+\.\d\d%/m, table.stdout);
+        assert.match(
+          table.stdout,
+          /^ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/m,
+          table.stdout,
+        );
+        assert.match(
+          table.stdout,
+          /^[0-9a-f]{12}\s+st\s+\d+\.\d\d%\s+[\d.]+[KMG]?i?B \/ [\d.]+[KMG]i?B\s+\d+\.\d\d%/m,
+          table.stdout,
+        );
       } finally {
         await r.run(['rm', '-f', 'st'], { timeoutMs: 120_000 });
       }

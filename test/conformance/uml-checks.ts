@@ -28,10 +28,13 @@ async function sha256(path: string): Promise<string> {
 /** Allocated bytes on the host (the files are sparse). */
 const allocated = (path: string) => statSync(path).blocks * 512;
 
-
 async function assertNothingLeft(r: Runner, what = ''): Promise<void> {
   const envs = storedEnvs(r.root);
-  assert.deepEqual(envs, [], `${what}: no environment dir (and so no COW file) may remain: ${envs.map((e) => readdirSync(join(r.root, 'envs', e)).join(' '))}`);
+  assert.deepEqual(
+    envs,
+    [],
+    `${what}: no environment dir (and so no COW file) may remain: ${envs.map((e) => readdirSync(join(r.root, 'envs', e)).join(' '))}`,
+  );
   assert.deepEqual(processesMentioning(join(r.root, 'envs')), [], 'no kernel or monitor process may remain');
   const vm = join(r.root, 'run', 'vm');
   assert.deepEqual(existsSync(vm) ? readdirSync(vm) : [], [], 'no runtime dir (sockets) may remain');
@@ -54,9 +57,16 @@ export const UML_CHECKS: Check[] = [
       const uname = await r.run(['exec', 'vm1', '--', 'uname', '-r']);
       assert.equal(uname.code, 0, uname.stderr);
       assert.notEqual(uname.stdout.trim(), release(), 'the guest kernel is not the host kernel');
-      assert.equal(uname.stdout.trim(), manifestRelease(r), 'the guest runs the uml manifest\'s kernel');
+      assert.equal(uname.stdout.trim(), manifestRelease(r), "the guest runs the uml manifest's kernel");
       // The package's modules are shared read-only at /lib/modules/RELEASE: modprobe works inside.
-      const mod = await r.run(['exec', 'vm1', '--', 'sh', '-c', 'grep -c "^dummy " /proc/modules; modprobe dummy && grep -c "^dummy " /proc/modules && ip link show dummy0 >/dev/null && echo loaded']);
+      const mod = await r.run([
+        'exec',
+        'vm1',
+        '--',
+        'sh',
+        '-c',
+        'grep -c "^dummy " /proc/modules; modprobe dummy && grep -c "^dummy " /proc/modules && ip link show dummy0 >/dev/null && echo loaded',
+      ]);
       assert.equal(mod.stdout, '0\n1\nloaded\n', mod.stderr);
 
       // Sessions run side by side, each with its own output and status; a signal death is 128+N.
@@ -69,13 +79,23 @@ export const UML_CHECKS: Check[] = [
       assert.deepEqual([fast.code, fast.stdout], [0, 'fast\n']);
       assert.equal(killed.code, 137);
 
-      const w = await r.run(['exec', 'vm1', '--', 'sh', '-c', 'dd if=/dev/urandom of=/big bs=1024 count=4096 2>/dev/null && rm /bin/ls && sync && echo written']);
+      const w = await r.run([
+        'exec',
+        'vm1',
+        '--',
+        'sh',
+        '-c',
+        'dd if=/dev/urandom of=/big bs=1024 count=4096 2>/dev/null && rm /bin/ls && sync && echo written',
+      ]);
       assert.equal(w.stdout, 'written\n', w.stderr);
       assert.ok(allocated(cow) > fresh + 4 * 1024 * 1024 - 65536, 'the writes landed in the COW file');
       assert.equal(await sha256(base!), before, 'the base disk is never written');
 
       assert.equal((await r.run(['pause', 'vm1'])).code, 0);
-      const ps = JSON.parse((await r.run(['ps', '--format', 'json'])).stdout) as { name: string; status: { state: string } }[];
+      const ps = JSON.parse((await r.run(['ps', '--format', 'json'])).stdout) as {
+        name: string;
+        status: { state: string };
+      }[];
       assert.equal(ps.find((e) => e.name === 'vm1')?.status.state, 'paused');
       assert.equal((await r.run(['unpause', 'vm1'])).code, 0);
       const after = await r.run(['exec', 'vm1', '--', 'sh', '-c', 'test ! -e /bin/ls && echo alive']);
@@ -96,9 +116,21 @@ export const UML_CHECKS: Check[] = [
         [['run', '--backend', b, '--memory', '20m', '--', 'true'], {}, /uml kernel failed to boot/],
         [['run', '-d', '--backend', b, '--memory', '20m', '--', 'true'], {}, /uml kernel failed to boot/],
         [['run', '--backend', b, '--memory', '8m', '--', 'true'], {}, /too small for a uml kernel/],
-        [['run', '--backend', b, '--', 'true'], { BERTH_UML_KERNEL: '/nonexistent/linux.uml' }, /kernel \/nonexistent\/linux\.uml is missing/],
-        [['run', '--backend', b, '--network', 'none', '-p', '8080:80', '--', 'true'], {}, /^berth: -p needs a network of the environment's own, and --network is none/],
-        [['run', '--backend', b, '--network', 'user', '-p', '8080:80/udp', '--', 'true'], {}, /^berth: the uml backend publishes TCP ports only/],
+        [
+          ['run', '--backend', b, '--', 'true'],
+          { BERTH_UML_KERNEL: '/nonexistent/linux.uml' },
+          /kernel \/nonexistent\/linux\.uml is missing/,
+        ],
+        [
+          ['run', '--backend', b, '--network', 'none', '-p', '8080:80', '--', 'true'],
+          {},
+          /^berth: -p needs a network of the environment's own, and --network is none/,
+        ],
+        [
+          ['run', '--backend', b, '--network', 'user', '-p', '8080:80/udp', '--', 'true'],
+          {},
+          /^berth: the uml backend publishes TCP ports only/,
+        ],
       ];
       for (const [args, env, re] of cases) {
         const res = await r.run(args, { env });

@@ -62,7 +62,7 @@ async function assertNothingLeft(r: Runner, what: string): Promise<void> {
 
 export const VM_NETWORK_CHECKS: Check[] = [
   {
-    name: 'VM --network user: out to the host\'s loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route',
+    name: "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     async run(r, b) {
       const host = createHttpServer((_req, res) => res.end('from-host\n'));
       await new Promise<void>((res) => host.listen({ host: '127.0.0.1', port: 0 }, res));
@@ -70,23 +70,59 @@ export const VM_NETWORK_CHECKS: Check[] = [
       try {
         const port = await freePort();
         const countPort = await freePort();
-        const d = await r.run(['run', '-d', '--backend', b, '--name', 'web', '--network', 'user', '-p', `127.0.0.1:${port}:80`, '-p', `127.0.0.1:${countPort}:81`, '--',
-          'sh', '-c', 'echo hello-from-guest > /tmp/i.html; nc -l -p 81 -e wc -c & exec httpd -f -p 80 -h /tmp'], { timeoutMs: 300_000 });
+        const d = await r.run(
+          [
+            'run',
+            '-d',
+            '--backend',
+            b,
+            '--name',
+            'web',
+            '--network',
+            'user',
+            '-p',
+            `127.0.0.1:${port}:80`,
+            '-p',
+            `127.0.0.1:${countPort}:81`,
+            '--',
+            'sh',
+            '-c',
+            'echo hello-from-guest > /tmp/i.html; nc -l -p 81 -e wc -c & exec httpd -f -p 80 -h /tmp',
+          ],
+          { timeoutMs: 300_000 },
+        );
         assert.equal(d.code, 0, d.stderr);
         let body = '';
         for (let i = 0; i < 60 && body === ''; i++) {
-          body = await fetch(`http://127.0.0.1:${port}/i.html`).then((x) => x.text(), () => '');
+          body = await fetch(`http://127.0.0.1:${port}/i.html`).then(
+            (x) => x.text(),
+            () => '',
+          );
           if (body === '') await sleep(500);
         }
         assert.equal(body, 'hello-from-guest\n');
         // A client that half-closes (sends, shuts down its side, then reads) still gets the answer.
         assert.equal((await halfClose(countPort, 100_000)).trim(), '100000');
-        const out = await r.run(['exec', 'web', 'timeout', '20', 'wget', '-q', '-O', '-', `http://10.0.2.2:${hostPort}/`], { timeoutMs: 60_000 });
+        const out = await r.run(
+          ['exec', 'web', 'timeout', '20', 'wget', '-q', '-O', '-', `http://10.0.2.2:${hostPort}/`],
+          { timeoutMs: 60_000 },
+        );
         assert.equal(out.stdout, 'from-host\n', out.stderr);
         const addr = await r.run(['exec', 'web', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
         assert.match(addr.stdout, /inet 10\.0\.2\.15\/24/);
         // The port is taken now: a second VM asking for it is refused before it boots.
-        const taken = await r.run(['run', '--rm', '--backend', b, '--network', 'user', '-p', `127.0.0.1:${port}:80`, '--', 'true']);
+        const taken = await r.run([
+          'run',
+          '--rm',
+          '--backend',
+          b,
+          '--network',
+          'user',
+          '-p',
+          `127.0.0.1:${port}:80`,
+          '--',
+          'true',
+        ]);
         assert.equal(taken.code, 125, taken.stderr);
         assert.match(taken.stderr, new RegExp(`^berth: host port 127\\.0\\.0\\.1:${port}/tcp is already in use`));
         assert.equal(taken.stderr.trim().split('\n').length, 1);
@@ -95,9 +131,24 @@ export const VM_NETWORK_CHECKS: Check[] = [
         // rm released the port.
         let released = false;
         for (let i = 0; i < 50 && !(released = await portFree(port)); i++) await sleep(100);
-        assert.ok(released, `rm -f left 127.0.0.1:${port} taken: ${spawnSync('ss', ['-tanp', `sport = :${port}`], { encoding: 'utf8' }).stdout}`);
+        assert.ok(
+          released,
+          `rm -f left 127.0.0.1:${port} taken: ${spawnSync('ss', ['-tanp', `sport = :${port}`], { encoding: 'utf8' }).stdout}`,
+        );
         // --network none: loopback only, no route to the host.
-        const none = await r.run(['run', '--rm', '--backend', b, '--', 'sh', '-c', `ip -4 route; ip -o link | grep -v ' lo:' | wc -l; timeout 10 wget -q -O - http://10.0.2.2:${hostPort}/ || echo unreachable`], { timeoutMs: 300_000 });
+        const none = await r.run(
+          [
+            'run',
+            '--rm',
+            '--backend',
+            b,
+            '--',
+            'sh',
+            '-c',
+            `ip -4 route; ip -o link | grep -v ' lo:' | wc -l; timeout 10 wget -q -O - http://10.0.2.2:${hostPort}/ || echo unreachable`,
+          ],
+          { timeoutMs: 300_000 },
+        );
         assert.equal(none.code, 0, none.stderr);
         assert.equal(none.stdout, '0\nunreachable\n');
       } finally {

@@ -85,7 +85,12 @@ export function makeRunner(mode: Mode): Runner {
     const env: NodeJS.ProcessEnv = { ...process.env, BERTH_ROOT: root, ...extra };
     delete env.BERTH_SHIM;
     if (mode === 'root') return { cmd, args, env };
-    const envArgs = [`HOME=${user!.home}`, `BERTH_ROOT=${root}`, `PATH=${process.env.PATH}`, ...Object.entries(extra).map(([k, v]) => `${k}=${v}`)];
+    const envArgs = [
+      `HOME=${user!.home}`,
+      `BERTH_ROOT=${root}`,
+      `PATH=${process.env.PATH}`,
+      ...Object.entries(extra).map(([k, v]) => `${k}=${v}`),
+    ];
     return { cmd: 'runuser', args: ['-u', TEST_USER, '--', 'env', '-i', ...envArgs, cmd, ...args], env: process.env };
   };
   return {
@@ -131,7 +136,9 @@ export function storedEnvs(root: string): string[] {
 
 /** Host mounts whose path mentions `needle` (must be none after cleanup). */
 export function mountsMentioning(needle: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(needle));
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(needle));
 }
 
 /** Processes whose command line mentions `needle`. */
@@ -141,7 +148,9 @@ export function processesMentioning(needle: string): string[] {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (cmd.includes(needle) && Number(pid) !== process.pid) out.push(`${pid} ${cmd}`);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -149,5 +158,9 @@ export function processesMentioning(needle: string): string[] {
 /** The ext4 base disks a runner's store holds (src/disks: <images>/disks/*.ext4). */
 export function baseDisks(r: Pick<Runner, 'root'>): string[] {
   const dir = join(r.root, 'images', 'disks');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ext4')).map((f) => join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.ext4'))
+        .map((f) => join(dir, f))
+    : [];
 }

@@ -9,7 +9,11 @@ const WATCHED = ['/', '/proc', '/sys', '/dev', '/dev/pts', '/dev/shm'];
 
 /** Which of the watched mount points are mount points now. */
 export function hostApiMounts(): string[] {
-  const points = new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]));
+  const points = new Set(
+    readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4]),
+  );
   return WATCHED.filter((p) => points.has(p));
 }
 
@@ -17,5 +21,6 @@ export function hostApiMounts(): string[] {
 export function assertHostMountsKept(before: string[], what: string): void {
   const now = new Set(hostApiMounts());
   const lost = before.filter((p) => !now.has(p));
-  if (lost.length > 0) throw new Error(`${what} unmounted the host's ${lost.join(', ')}: a guest process acted on the host`);
+  if (lost.length > 0)
+    throw new Error(`${what} unmounted the host's ${lost.join(', ')}: a guest process acted on the host`);
 }

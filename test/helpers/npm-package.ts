@@ -12,7 +12,18 @@ import { REPO, type Mode, type Result } from './berth-cli.js';
 import { ensureTestUser, TEST_USER } from './test-user.js';
 
 /** Never copied: what a clean clone does not have, and what the pack must build itself. */
-const NOT_COPIED = new Set(['.git', 'node_modules', 'build', 'dist', 'test', 'bench', '.berth-test', 'native/bin', 'native/build', 'native/prebuilt']);
+const NOT_COPIED = new Set([
+  '.git',
+  'node_modules',
+  'build',
+  'dist',
+  'test',
+  'bench',
+  '.berth-test',
+  'native/bin',
+  'native/build',
+  'native/prebuilt',
+]);
 
 export interface Packed {
   tarball: string;
@@ -35,32 +46,53 @@ export async function packBerth(work: string): Promise<Packed> {
   chmodSync(tarball, 0o644);
   const list = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
   if (list.status !== 0) throw new Error(`tar -tzf ${tarball}: ${list.stderr}`);
-  return { tarball, files: list.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, '')) };
+  return {
+    tarball,
+    files: list.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, '')),
+  };
 }
 
 /** An empty project owned by MODE's user, with berth installed from the tarball. */
 export async function installProject(work: string, mode: Mode, tarball: string): Promise<string> {
   const dir = mkdtempSync(join(work, `project-${mode}-`));
   chmodSync(dir, 0o755);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `berth-user-${mode}`, version: '1.0.0', private: true }) + '\n');
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: `berth-user-${mode}`, version: '1.0.0', private: true })}\n`,
+  );
   if (mode === 'rootless') {
     const u = ensureTestUser();
     spawnSync('chown', ['-R', `${u.uid}:${u.gid}`, dir]);
   }
-  const r = await runAs(mode, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: dir, timeoutMs: 600_000 });
+  const r = await runAs(mode, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+    cwd: dir,
+    timeoutMs: 600_000,
+  });
   if (r.code !== 0) throw new Error(`npm install ${tarball} as ${mode} failed (${r.code}): ${r.stderr}`);
   return dir;
 }
 
 /** Run CMD in CWD as root or as the test user (a clean environment: HOME, PATH, extra). */
-export function runAs(mode: Mode, cmd: string, args: string[], opts: { cwd: string; timeoutMs: number; env?: Record<string, string> }): Promise<Result> {
+export function runAs(
+  mode: Mode,
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; timeoutMs: number; env?: Record<string, string> },
+): Promise<Result> {
   let argv: [string, string[]];
   let env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   delete env.BERTH_SHIM;
   if (mode === 'root') argv = [cmd, args];
   else {
     const u = ensureTestUser();
-    const vars = [`HOME=${u.home}`, `PATH=${process.env.PATH}`, ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+    const vars = [
+      `HOME=${u.home}`,
+      `PATH=${process.env.PATH}`,
+      ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    ];
     argv = ['runuser', ['-u', TEST_USER, '--', 'env', '-i', ...vars, cmd, ...args]];
     env = process.env;
   }
@@ -72,7 +104,9 @@ export function runAs(mode: Mode, cmd: string, args: string[], opts: { cwd: stri
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      rej(new Error(`${cmd} ${args.join(' ')} timed out after ${opts.timeoutMs} ms; stdout=${stdout} stderr=${stderr}`));
+      rej(
+        new Error(`${cmd} ${args.join(' ')} timed out after ${opts.timeoutMs} ms; stdout=${stdout} stderr=${stderr}`),
+      );
     }, opts.timeoutMs);
     child.once('error', rej);
     child.once('close', (code, signal) => {

@@ -14,7 +14,9 @@ export interface CellResult extends Cell {
 
 function xml(s: string): string {
   // Characters XML 1.0 cannot carry are dropped; the five specials escaped.
-  return s.replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/g, '').replace(/[<>&'"]/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' }[c]};`);
+  return s
+    .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/g, '')
+    .replace(/[<>&'"]/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', "'": 'apos', '"': 'quot' }[c]};`);
 }
 
 export function junitXml(results: CellResult[], name: string, logs: (r: CellResult) => string): string {
@@ -26,9 +28,13 @@ export function junitXml(results: CellResult[], name: string, logs: (r: CellResu
   const cases = results.map((r) => {
     const head = `  <testcase classname="berth.matrix.${xml(r.backend)}" name="${xml(r.id)}" time="${time(r.durationMs)}">`;
     const body =
-      r.state === 'failed' ? `\n    <failure message="exit code ${r.exitCode}">${xml(logs(r))}</failure>\n    <system-out>${xml(r.logFile ?? '')}</system-out>\n  ` :
-      r.state === 'error' ? `\n    <error message="${xml(r.reason ?? 'error')}"/>\n  ` :
-      r.state === 'unavailable' ? `\n    <skipped message="unavailable: ${xml(r.reason ?? '')}"/>\n  ` : '';
+      r.state === 'failed'
+        ? `\n    <failure message="exit code ${r.exitCode}">${xml(logs(r))}</failure>\n    <system-out>${xml(r.logFile ?? '')}</system-out>\n  `
+        : r.state === 'error'
+          ? `\n    <error message="${xml(r.reason ?? 'error')}"/>\n  `
+          : r.state === 'unavailable'
+            ? `\n    <skipped message="unavailable: ${xml(r.reason ?? '')}"/>\n  `
+            : '';
     return `${head}${body}</testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="${xml(name)}" tests="${results.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time(total)}">\n${cases.join('\n')}\n</testsuite>\n`;
@@ -36,16 +42,27 @@ export function junitXml(results: CellResult[], name: string, logs: (r: CellResu
 
 export function resultWord(r: CellResult): string {
   switch (r.state) {
-    case 'passed': return 'passed';
-    case 'failed': return `FAILED (exit ${r.exitCode})`;
-    case 'unavailable': return `unavailable: ${r.reason}`;
-    case 'error': return `ERROR: ${r.reason}`;
-    default: return r.state;
+    case 'passed':
+      return 'passed';
+    case 'failed':
+      return `FAILED (exit ${r.exitCode})`;
+    case 'unavailable':
+      return `unavailable: ${r.reason}`;
+    case 'error':
+      return `ERROR: ${r.reason}`;
+    default:
+      return r.state;
   }
 }
 
 export function matrixRow(r: CellResult): string[] {
-  return [r.backend, r.image, r.kernel ?? '-', resultWord(r), r.durationMs !== undefined ? `${(r.durationMs / 1000).toFixed(1)}s` : ''];
+  return [
+    r.backend,
+    r.image,
+    r.kernel ?? '-',
+    resultWord(r),
+    r.durationMs !== undefined ? `${(r.durationMs / 1000).toFixed(1)}s` : '',
+  ];
 }
 
 export const MATRIX_HEADERS = ['BACKEND', 'IMAGE', 'KERNEL', 'RESULT', 'TIME'];

@@ -29,14 +29,25 @@ function hostScript(command: string[]): string | undefined {
   return existsSync(p) && statSync(p).isFile() ? p : undefined;
 }
 
-async function runCell(cell: Cell, m: MatrixSpec, available: Map<string, string>, opts: MatrixOptions): Promise<Partial<CellResult>> {
+async function runCell(
+  cell: Cell,
+  m: MatrixSpec,
+  available: Map<string, string>,
+  opts: MatrixOptions,
+): Promise<Partial<CellResult>> {
   const why = available.get(cell.backend);
   if (why) return { state: 'unavailable', reason: why };
   const logFile = join(opts.logDir, `${cell.id}.log`);
   const log = createWriteStream(logFile);
   const started = Date.now();
   try {
-    const input = { backend: cell.backend, image: cell.image, command: KEEP_ALIVE, ...(cell.kernel ? { kernel: cell.kernel } : {}), ...(opts.root ? { root: opts.root } : {}) };
+    const input = {
+      backend: cell.backend,
+      image: cell.image,
+      command: KEEP_ALIVE,
+      ...(cell.kernel ? { kernel: cell.kernel } : {}),
+      ...(opts.root ? { root: opts.root } : {}),
+    };
     await using env = await berth.create(input as berth.CreateInput);
     const script = hostScript(m.command);
     let argv = m.command;
@@ -45,7 +56,12 @@ async function runCell(cell: Cell, m: MatrixSpec, available: Map<string, string>
       argv = [`${SCRIPT_DIR}/${basename(script)}`, ...m.command.slice(1)];
     }
     const r = await env.exec(argv, { onStdout: (c) => log.write(c), onStderr: (c) => log.write(c) });
-    return { state: r.exitCode === 0 ? 'passed' : 'failed', exitCode: r.exitCode, logFile, durationMs: Date.now() - started };
+    return {
+      state: r.exitCode === 0 ? 'passed' : 'failed',
+      exitCode: r.exitCode,
+      logFile,
+      durationMs: Date.now() - started,
+    };
   } catch (e) {
     const msg = berth.isBerthError(e) ? e.oneLine() : (e as Error).message;
     log.write(`berth: ${msg}\n`);

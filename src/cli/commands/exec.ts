@@ -10,7 +10,9 @@ export async function execCommand(argv: string[]): Promise<number> {
   const args = parseFastArgs(argv, EXEC_OPTIONS, { min: 1, max: 1 });
   const ref = args.positionals[0];
   if (!ref || args.command.length === 0) {
-    throw new berth.SpecError('missing-command', 'exec needs an environment and a command', { fix: 'e.g. berth exec NAME -- ls /' });
+    throw new berth.SpecError('missing-command', 'exec needs an environment and a command', {
+      fix: 'e.g. berth exec NAME -- ls /',
+    });
   }
   const o = args.options;
   const opts: Partial<berth.ExecOptions> = {

@@ -6,36 +6,42 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
   describe: 'Show an environment as JSON: spec, backend and why it was chosen, what it isolates, state',
   builder: (y) => y.positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' }) as never,
   handler: async (a) => {
-    const out = await Promise.all(a.envs.map(async (ref) => {
-      const { record, status, capabilities, limits, network } = berth.inspect(ref);
-      const machine = await berth.machine(ref);
-      return {
-        Id: record.id,
-        Name: record.name,
-        Created: record.createdAt,
-        // As Docker's: the executable and its arguments (ENTRYPOINT + CMD after the run's overrides).
-        Path: record.command.argv[0],
-        Args: record.command.argv.slice(1),
-        Backend: record.backend,
-        BackendChoice: { ...record.choice, summary: berth.describeChoice(record.choice) },
-        Isolation: { level: capabilities.isolation, separateKernel: capabilities.separateKernel, summary: capabilities.summary },
-        Rootless: record.rootless,
-        Image: { ref: record.image.ref, digest: record.image.digest },
-        Config: { ...record.spec, hostname: record.hostname },
-        Limits: limits,
-        Network: {
-          Mode: network.mode === 'bridge' ? `bridge (${network.network})` : network.mode,
-          ...(record.defaults?.network ? { Defaulted: record.defaults.network } : {}),
-          ...(network.tool ? { Via: network.tool } : {}),
-          ...(network.interface ? { Interface: network.interface } : {}),
-          ...(network.ip ? { IPAddress: network.ip, PrefixLength: network.prefix } : {}),
-          ...(network.gateway ? { Gateway: network.gateway } : {}),
-          Ports: network.ports.map(berth.formatPort),
-        },
-        State: status,
-        ...(machine ? { Machine: machine } : {}),
-      };
-    }));
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    const out = await Promise.all(
+      a.envs.map(async (ref) => {
+        const { record, status, capabilities, limits, network } = berth.inspect(ref);
+        const machine = await berth.machine(ref);
+        return {
+          Id: record.id,
+          Name: record.name,
+          Created: record.createdAt,
+          // As Docker's: the executable and its arguments (ENTRYPOINT + CMD after the run's overrides).
+          Path: record.command.argv[0],
+          Args: record.command.argv.slice(1),
+          Backend: record.backend,
+          BackendChoice: { ...record.choice, summary: berth.describeChoice(record.choice) },
+          Isolation: {
+            level: capabilities.isolation,
+            separateKernel: capabilities.separateKernel,
+            summary: capabilities.summary,
+          },
+          Rootless: record.rootless,
+          Image: { ref: record.image.ref, digest: record.image.digest },
+          Config: { ...record.spec, hostname: record.hostname },
+          Limits: limits,
+          Network: {
+            Mode: network.mode === 'bridge' ? `bridge (${network.network})` : network.mode,
+            ...(record.defaults?.network ? { Defaulted: record.defaults.network } : {}),
+            ...(network.tool ? { Via: network.tool } : {}),
+            ...(network.interface ? { Interface: network.interface } : {}),
+            ...(network.ip ? { IPAddress: network.ip, PrefixLength: network.prefix } : {}),
+            ...(network.gateway ? { Gateway: network.gateway } : {}),
+            Ports: network.ports.map(berth.formatPort),
+          },
+          State: status,
+          ...(machine ? { Machine: machine } : {}),
+        };
+      }),
+    );
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   },
 };

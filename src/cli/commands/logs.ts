@@ -14,7 +14,8 @@ async function writeBatch(records: berth.LogRecord[], timestamps: boolean): Prom
   let parts: Buffer[] = [];
   let stream: berth.LogRecord['stream'] | undefined;
   const flush = async () => {
-    if (stream && parts.length > 0) await write(stream === 'stderr' ? process.stderr : process.stdout, Buffer.concat(parts));
+    if (stream && parts.length > 0)
+      await write(stream === 'stderr' ? process.stderr : process.stdout, Buffer.concat(parts));
     parts = [];
   };
   for (const r of records) {
@@ -28,15 +29,27 @@ async function writeBatch(records: berth.LogRecord[], timestamps: boolean): Prom
   await flush();
 }
 
-export const logsCommand: CommandModule<object, { env: string; follow: boolean; tail: number | undefined; timestamps: boolean; since: string | undefined }> = {
+export const logsCommand: CommandModule<
+  object,
+  { env: string; follow: boolean; tail: number | undefined; timestamps: boolean; since: string | undefined }
+> = {
   command: 'logs <env>',
   describe: "Print an environment's stdout and stderr (kept after it exits)",
-  builder: (y) => y
-    .positional('env', { type: 'string', describe: 'id, id prefix or name' })
-    .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'keep printing new output until the environment exits' })
-    .option('tail', { alias: 'n', type: 'number', describe: 'only the last N lines' })
-    .option('since', { type: 'string', describe: 'only output since a time (2026-01-02T15:04:05Z) or for a duration (10s, 5m, 2h)' })
-    .option('timestamps', { type: 'boolean', default: false, describe: 'prefix each line with its time' }) as never,
+  builder: (y) =>
+    y
+      .positional('env', { type: 'string', describe: 'id, id prefix or name' })
+      .option('follow', {
+        alias: 'f',
+        type: 'boolean',
+        default: false,
+        describe: 'keep printing new output until the environment exits',
+      })
+      .option('tail', { alias: 'n', type: 'number', describe: 'only the last N lines' })
+      .option('since', {
+        type: 'string',
+        describe: 'only output since a time (2026-01-02T15:04:05Z) or for a duration (10s, 5m, 2h)',
+      })
+      .option('timestamps', { type: 'boolean', default: false, describe: 'prefix each line with its time' }) as never,
   handler: async (a) => {
     if (a.tail !== undefined && (!Number.isInteger(a.tail) || a.tail < 0)) {
       throw new berth.SpecError('bad-tail', `invalid --tail "${a.tail}"`, { fix: 'give a whole number of lines' });
@@ -46,7 +59,9 @@ export const logsCommand: CommandModule<object, { env: string; follow: boolean; 
     if (a.since !== undefined) {
       const since = parseSince(String(a.since));
       if (!since) {
-        throw new berth.SpecError('bad-since', `invalid --since "${a.since}"`, { fix: 'give an RFC3339 time like 2026-01-02T15:04:05Z, a Unix time, or a duration like 10s, 5m, 2h' });
+        throw new berth.SpecError('bad-since', `invalid --since "${a.since}"`, {
+          fix: 'give an RFC3339 time like 2026-01-02T15:04:05Z, a Unix time, or a duration like 10s, 5m, 2h',
+        });
       }
       opts.since = since;
     }

@@ -9,8 +9,17 @@ import * as berth from '../../index.js';
 import { table } from '../output.js';
 
 interface MatrixArgs {
-  backend?: string; image?: string; kernel?: string; jobs?: number; junit?: string; json?: string;
-  logs: string; file?: string; 'require-all': boolean; command?: string[]; '--'?: string[];
+  backend?: string;
+  image?: string;
+  kernel?: string;
+  jobs?: number;
+  junit?: string;
+  json?: string;
+  logs: string;
+  file?: string;
+  'require-all': boolean;
+  command?: string[];
+  '--'?: string[];
 }
 
 const DEFAULT_FILE = 'berth.matrix.json';
@@ -22,27 +31,49 @@ function readMatrixFile(path: string | undefined): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(p, 'utf8'));
   } catch (e) {
-    throw new berth.SpecError('bad-matrix', `cannot read matrix file ${p}: ${(e as Error).message.split('\n')[0]}`, { fix: 'give a JSON file like {"backends": ["chroot"], "images": ["busybox"], "command": ["true"]}' });
+    throw new berth.SpecError('bad-matrix', `cannot read matrix file ${p}: ${(e as Error).message.split('\n')[0]}`, {
+      fix: 'give a JSON file like {"backends": ["chroot"], "images": ["busybox"], "command": ["true"]}',
+    });
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new berth.SpecError('bad-matrix', `matrix file ${p} is not a JSON object`, { fix: 'see "berth matrix --help"' });
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new berth.SpecError('bad-matrix', `matrix file ${p} is not a JSON object`, {
+      fix: 'see "berth matrix --help"',
+    });
   return parsed as Record<string, unknown>;
 }
 
 export const matrixCommand: CommandModule<object, MatrixArgs> = {
   command: 'matrix [command..]',
   describe: 'Run one command or host script across backends x images x kernels, with reports',
-  builder: (y) => y
-    .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false })
-    .option('backend', { type: 'string', requiresArg: true, describe: 'comma-separated backends, e.g. chroot,container,uml,microvm' })
-    .option('image', { type: 'string', requiresArg: true, describe: 'comma-separated images (default busybox)' })
-    .option('kernel', { type: 'string', requiresArg: true, describe: 'comma-separated kernels for uml/microvm cells' })
-    .option('jobs', { alias: 'j', type: 'number', requiresArg: true, describe: 'cells run at once (default 2)' })
-    .option('file', { alias: 'f', type: 'string', requiresArg: true, describe: `matrix file (JSON; default ./${DEFAULT_FILE} if present)` })
-    .option('logs', { type: 'string', default: 'berth-matrix-logs', describe: 'directory for one log per cell' })
-    .option('junit', { type: 'string', requiresArg: true, describe: 'write a JUnit XML report here' })
-    .option('json', { type: 'string', requiresArg: true, describe: 'write a JSON report here' })
-    .option('require-all', { type: 'boolean', default: false, describe: 'an unavailable backend fails the run' })
-    .example('berth matrix --backend chroot,container --image busybox -- ./test.sh', 'run a host script in each cell') as never,
+  builder: (y) =>
+    y
+      .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false })
+      .option('backend', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'comma-separated backends, e.g. chroot,container,uml,microvm',
+      })
+      .option('image', { type: 'string', requiresArg: true, describe: 'comma-separated images (default busybox)' })
+      .option('kernel', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'comma-separated kernels for uml/microvm cells',
+      })
+      .option('jobs', { alias: 'j', type: 'number', requiresArg: true, describe: 'cells run at once (default 2)' })
+      .option('file', {
+        alias: 'f',
+        type: 'string',
+        requiresArg: true,
+        describe: `matrix file (JSON; default ./${DEFAULT_FILE} if present)`,
+      })
+      .option('logs', { type: 'string', default: 'berth-matrix-logs', describe: 'directory for one log per cell' })
+      .option('junit', { type: 'string', requiresArg: true, describe: 'write a JUnit XML report here' })
+      .option('json', { type: 'string', requiresArg: true, describe: 'write a JSON report here' })
+      .option('require-all', { type: 'boolean', default: false, describe: 'an unavailable backend fails the run' })
+      .example(
+        'berth matrix --backend chroot,container --image busybox -- ./test.sh',
+        'run a host script in each cell',
+      ) as never,
   handler: async (a) => {
     const command = [...(a.command ?? []), ...(a['--'] ?? [])].map(String);
     const spec = berth.matrixSpec(readMatrixFile(a.file), {
@@ -72,13 +103,16 @@ export const matrixCommand: CommandModule<object, MatrixArgs> = {
       },
     });
     process.stdout.write(`\n${table(berth.MATRIX_HEADERS, results.map(berth.matrixRow))}`);
-    const logOf = (r: berth.CellResult) => (r.logFile && existsSync(r.logFile) ? readFileSync(r.logFile, 'utf8').slice(-8192) : '');
+    const logOf = (r: berth.CellResult) =>
+      r.logFile && existsSync(r.logFile) ? readFileSync(r.logFile, 'utf8').slice(-8192) : '';
     if (a.junit) writeFileSync(a.junit, berth.junitXml(results, 'berth matrix', logOf));
     if (a.json) writeFileSync(a.json, `${JSON.stringify({ spec, results }, null, 2)}\n`);
     const failed = results.filter((r) => r.state === 'failed' || r.state === 'error');
     const missing = results.filter((r) => r.state === 'unavailable');
     const passed = results.length - failed.length - missing.length;
-    process.stdout.write(`${passed} passed, ${failed.length} failed, ${missing.length} unavailable; logs in ${a.logs}/\n`);
+    process.stdout.write(
+      `${passed} passed, ${failed.length} failed, ${missing.length} unavailable; logs in ${a.logs}/\n`,
+    );
     if (failed.length > 0 || (a['require-all'] && missing.length > 0)) process.exitCode = 1;
   },
 };

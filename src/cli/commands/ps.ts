@@ -6,14 +6,20 @@ import { humanAgo, statusText } from '../human-duration.js';
 export const psCommand: CommandModule<object, { all: boolean; format: string; quiet: boolean }> = {
   command: 'ps',
   describe: 'List environments (running ones; -a for all), reconciling recorded state with reality',
-  builder: (y) => y
-    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'show all, not only running' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print ids only' })
-    .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'output format' }) as never,
+  builder: (y) =>
+    y
+      .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'show all, not only running' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print ids only' })
+      .option('format', {
+        type: 'string',
+        choices: ['table', 'json'],
+        default: 'table',
+        describe: 'output format',
+      }) as never,
   handler: (a) => {
     const envs = berth.list({ all: a.all });
     if (a.format === 'json') {
-      process.stdout.write(JSON.stringify(envs, null, 2) + '\n');
+      process.stdout.write(`${JSON.stringify(envs, null, 2)}\n`);
       return;
     }
     if (a.quiet) {
@@ -21,7 +27,19 @@ export const psCommand: CommandModule<object, { all: boolean; format: string; qu
       return;
     }
     const now = Date.now();
-    process.stdout.write(table(['ID', 'NAME', 'BACKEND', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS'],
-      envs.map((e) => [e.id.slice(0, 12), e.name, e.backend, e.image, JSON.stringify(e.command.join(' ')), humanAgo(e.createdAt, now), statusText(e.status, now)])));
+    process.stdout.write(
+      table(
+        ['ID', 'NAME', 'BACKEND', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS'],
+        envs.map((e) => [
+          e.id.slice(0, 12),
+          e.name,
+          e.backend,
+          e.image,
+          JSON.stringify(e.command.join(' ')),
+          humanAgo(e.createdAt, now),
+          statusText(e.status, now),
+        ]),
+      ),
+    );
   },
 };

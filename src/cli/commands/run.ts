@@ -27,12 +27,20 @@ function parseLabels(values: string[]): Record<string, string> {
   return out;
 }
 
-function parseSecurity(opts: string[], capAdd: string[], capDrop: string[], privileged: boolean): berth.SecurityOptions {
+function parseSecurity(
+  opts: string[],
+  capAdd: string[],
+  capDrop: string[],
+  privileged: boolean,
+): berth.SecurityOptions {
   let seccomp: berth.SecurityOptions['seccomp'] = 'default';
   for (const s of opts) {
     if (s === 'seccomp=unconfined') seccomp = 'unconfined';
     else if (s === 'seccomp=default') seccomp = 'default';
-    else throw new berth.SpecError('bad-security-opt', `unsupported --security-opt "${s}"`, { fix: 'use seccomp=unconfined or seccomp=default' });
+    else
+      throw new berth.SpecError('bad-security-opt', `unsupported --security-opt "${s}"`, {
+        fix: 'use seccomp=unconfined or seccomp=default',
+      });
   }
   return { capAdd, capDrop, seccomp, privileged };
 }
@@ -57,7 +65,12 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   const diskSizeBytes = diskSize === undefined ? undefined : berth.parseSize(diskSize, '--disk-size');
   // Absent: the library defaults it (BERTH_BACKEND, config files, auto: src/core/backend-setting.ts).
   const backend = str(o, 'backend') as berth.EnvSpec['backend'] | undefined;
-  const security = parseSecurity(list(o, 'security-opt'), list(o, 'cap-add'), list(o, 'cap-drop'), o.privileged === true);
+  const security = parseSecurity(
+    list(o, 'security-opt'),
+    list(o, 'cap-add'),
+    list(o, 'cap-drop'),
+    o.privileged === true,
+  );
   const detach = o.detach === true;
   const input: berth.SpecInput = {
     image: args.positionals[0] ?? 'busybox',
@@ -81,13 +94,30 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   const entrypoint = str(o, 'entrypoint');
   if (entrypoint !== undefined) input.entrypoint = entrypoint === '' ? [] : [entrypoint];
   if (security.privileged && o.quiet !== true) {
-    process.stderr.write('berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n');
+    process.stderr.write(
+      'berth: --privileged: all capabilities and no seccomp filter; the environment can undo much of its isolation\n',
+    );
   }
-  const optional = { network: str(o, 'network'), name: str(o, 'name'), hostname: str(o, 'hostname'), workdir: str(o, 'workdir'), user: str(o, 'user'), isolation: str(o, 'isolation') as berth.IsolationLevel | undefined, kernel: str(o, 'kernel'), accel: str(o, 'accel') };
+  const optional = {
+    network: str(o, 'network'),
+    name: str(o, 'name'),
+    hostname: str(o, 'hostname'),
+    workdir: str(o, 'workdir'),
+    user: str(o, 'user'),
+    isolation: str(o, 'isolation') as berth.IsolationLevel | undefined,
+    kernel: str(o, 'kernel'),
+    accel: str(o, 'accel'),
+  };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
   // chroot always shares it; the VM backends refuse it (their guest has its own kernel).
-  if (str(o, 'network') === 'host' && o.quiet !== true && (backend === undefined || backend === 'auto' || backend === 'container')) {
-    process.stderr.write('berth: --network host: the environment shares the host\'s network stack (no isolation of interfaces, ports or firewall)\n');
+  if (
+    str(o, 'network') === 'host' &&
+    o.quiet !== true &&
+    (backend === undefined || backend === 'auto' || backend === 'container')
+  ) {
+    process.stderr.write(
+      "berth: --network host: the environment shares the host's network stack (no isolation of interfaces, ports or firewall)\n",
+    );
   }
   if (o.quiet !== true) {
     const progress = terminalProgress();
@@ -104,7 +134,9 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     return 0;
   }
   if (res.detached) {
-    process.stderr.write(`\nberth: detached from ${res.name}; it keeps running (berth exec -it ${res.name} sh, berth logs -f ${res.name}, berth stop ${res.name})\n`);
+    process.stderr.write(
+      `\nberth: detached from ${res.name}; it keeps running (berth exec -it ${res.name} sh, berth logs -f ${res.name}, berth stop ${res.name})\n`,
+    );
     return 0;
   }
   if (res.oomKilled) process.stderr.write(`berth: the command was OOM killed (exit ${res.exitCode}); raise --memory\n`);

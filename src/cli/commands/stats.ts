@@ -4,7 +4,11 @@ import * as berth from '../../index.js';
 import { table } from '../output.js';
 import { STATS_HEADERS, cpuPercent, memoryPercent, statsRow } from '../stats-format.js';
 
-interface Target { id: string; name: string; ref: string }
+interface Target {
+  id: string;
+  name: string;
+  ref: string;
+}
 const INTERVAL_MS = 1000;
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -33,10 +37,20 @@ async function readAll(list: Target[], named: boolean): Promise<Map<string, bert
 export const statsCommand: CommandModule<object, { envs: string[]; format: string; stream: boolean }> = {
   command: 'stats [envs..]',
   describe: 'Live CPU %, memory, network and block I/O and pids of running environments (all when none is named)',
-  builder: (y) => y
-    .positional('envs', { type: 'string', array: true, default: [], describe: 'ids, id prefixes or names' })
-    .option('stream', { type: 'boolean', default: true, describe: 'refresh every second (--no-stream: print one reading and exit)' })
-    .option('format', { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'output format (json: one reading with the raw numbers, as with --no-stream)' }) as never,
+  builder: (y) =>
+    y
+      .positional('envs', { type: 'string', array: true, default: [], describe: 'ids, id prefixes or names' })
+      .option('stream', {
+        type: 'boolean',
+        default: true,
+        describe: 'refresh every second (--no-stream: print one reading and exit)',
+      })
+      .option('format', {
+        type: 'string',
+        choices: ['table', 'json'],
+        default: 'table',
+        describe: 'output format (json: one reading with the raw numbers, as with --no-stream)',
+      }) as never,
   handler: async (a) => {
     const named = a.envs.length > 0;
     let list = targets(a.envs);
@@ -49,13 +63,28 @@ export const statsCommand: CommandModule<object, { envs: string[]; format: strin
       const cur = await readAll(list, named);
       const shown = list.filter((t) => cur.has(t.id));
       if (a.format === 'json') {
-        process.stdout.write(JSON.stringify(shown.map((t) => {
-          const s = cur.get(t.id)!;
-          return { id: t.id, name: t.name, ...s, cpuPercent: cpuPercent(prev.get(t.id), s), memoryPercent: memoryPercent(s.memoryBytes, s.memoryLimitBytes ?? hostMemory) };
-        }), null, 2) + '\n');
+        process.stdout.write(
+          `${JSON.stringify(
+            shown.map((t) => {
+              const s = cur.get(t.id)!;
+              return {
+                id: t.id,
+                name: t.name,
+                ...s,
+                cpuPercent: cpuPercent(prev.get(t.id), s),
+                memoryPercent: memoryPercent(s.memoryBytes, s.memoryLimitBytes ?? hostMemory),
+              };
+            }),
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
-      const text = table(STATS_HEADERS, shown.map((t) => statsRow(t, cur.get(t.id)!, prev.get(t.id), hostMemory)));
+      const text = table(
+        STATS_HEADERS,
+        shown.map((t) => statsRow(t, cur.get(t.id)!, prev.get(t.id), hostMemory)),
+      );
       process.stdout.write(a.stream && tty ? `\x1b[2J\x1b[H${text}` : text);
       if (!a.stream) return;
       prev = cur;

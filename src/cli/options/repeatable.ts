@@ -15,7 +15,9 @@ export const PARSER_CONFIGURATION = { 'greedy-arrays': false } as const;
 
 /** Middleware (before validation): a non-array option given twice keeps its last value. */
 export function lastOfRepeated(argv: Arguments, y: Argv): void {
-  const options = (y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; alias: Record<string, string[]> } }).getOptions();
+  const options = (
+    y as unknown as { getOptions(): { key: Record<string, unknown>; array: string[]; alias: Record<string, string[]> } }
+  ).getOptions();
   const withAliases = (keys: string[]) => new Set(keys.flatMap((k) => [k, ...(options.alias[k] ?? [])]));
   const declared = withAliases(Object.keys(options.key));
   const arrays = withAliases(options.array);

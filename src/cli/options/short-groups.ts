@@ -11,7 +11,9 @@ export function refuseHugeShortGroups(argv: readonly string[]): void {
   for (const a of argv) {
     if (a === '--') return;
     if (a.length > MAX && a.startsWith('-') && !a.startsWith('--')) {
-      throw new SpecError('usage', `option word "${a.slice(0, 12)}..." is too long (${a.length} characters)`, { fix: `give the value as its own word, e.g. ${a.slice(0, 2)} VALUE` });
+      throw new SpecError('usage', `option word "${a.slice(0, 12)}..." is too long (${a.length} characters)`, {
+        fix: `give the value as its own word, e.g. ${a.slice(0, 2)} VALUE`,
+      });
     }
   }
 }

@@ -2,7 +2,13 @@
  * chroot's shim argv: the shared builder with chroot's isolation, which is the filesystem only:
  * the host's /proc, a read-only bind of the host's /sys, no other namespaces, capabilities untouched.
  */
-import { shimRunArgv, shimExecArgv, type ShimIsolation, type ShimRunInput, type ShimExecInput } from '../../host/shim-cmdline.js';
+import {
+  shimRunArgv,
+  shimExecArgv,
+  type ShimIsolation,
+  type ShimRunInput,
+  type ShimExecInput,
+} from '../../host/shim-cmdline.js';
 
 export { rmtreeArgv, type IdMap } from '../../host/shim-cmdline.js';
 

@@ -41,11 +41,24 @@ export class ChrootDriver extends ShimDriver {
   validate(spec: EnvSpec, rootless: boolean): Problem[] {
     const problems: Problem[] = networkProblems(spec, rootless, 'host');
     const fix = 'use --backend container, which enforces limits with cgroups';
-    if (spec.limits.memoryBytes !== undefined) problems.push({ field: 'memory', message: 'the chroot backend cannot enforce --memory', fix });
-    if (spec.limits.cpus !== undefined) problems.push({ field: 'cpus', message: 'the chroot backend cannot enforce --cpus', fix });
-    if (spec.limits.pidsLimit !== undefined) problems.push({ field: 'pids-limit', message: 'the chroot backend cannot enforce --pids-limit', fix });
-    if (spec.diskSizeBytes !== undefined) problems.push({ field: 'disk-size', message: 'the chroot backend has no disk (--disk-size is for uml and microvm)', fix: 'drop --disk-size, or use --backend uml or microvm' });
-    if (spec.kernel !== undefined) problems.push({ field: 'kernel', message: 'the chroot backend runs on the host kernel: --kernel needs uml or microvm', fix: 'use --backend uml or microvm, or drop --kernel' });
+    if (spec.limits.memoryBytes !== undefined)
+      problems.push({ field: 'memory', message: 'the chroot backend cannot enforce --memory', fix });
+    if (spec.limits.cpus !== undefined)
+      problems.push({ field: 'cpus', message: 'the chroot backend cannot enforce --cpus', fix });
+    if (spec.limits.pidsLimit !== undefined)
+      problems.push({ field: 'pids-limit', message: 'the chroot backend cannot enforce --pids-limit', fix });
+    if (spec.diskSizeBytes !== undefined)
+      problems.push({
+        field: 'disk-size',
+        message: 'the chroot backend has no disk (--disk-size is for uml and microvm)',
+        fix: 'drop --disk-size, or use --backend uml or microvm',
+      });
+    if (spec.kernel !== undefined)
+      problems.push({
+        field: 'kernel',
+        message: 'the chroot backend runs on the host kernel: --kernel needs uml or microvm',
+        fix: 'use --backend uml or microvm, or drop --kernel',
+      });
     return problems;
   }
 

@@ -32,15 +32,27 @@ export async function probeChroot(runtimeDir: string): Promise<Probe> {
   // Only the real tries (an unshare each) are cached, keyed by what they depend on; reading the
   // sub-id files and helpers is cheap and always current.
   const [overlay, userns, subids] = await Promise.all([
-    root ? probeOverlayfs() : cached(runtimeDir, `chroot-overlay-${uid}`, {
-      ...ns, sh: toolStamp('sh'), dir: tmp, dev: deviceOf(tmp), filesystems: /\boverlay\b/.test(sysctlValue('/proc/filesystems')),
-    }, () => probeOverlayfs()),
+    root
+      ? probeOverlayfs()
+      : cached(
+          runtimeDir,
+          `chroot-overlay-${uid}`,
+          {
+            ...ns,
+            sh: toolStamp('sh'),
+            dir: tmp,
+            dev: deviceOf(tmp),
+            filesystems: /\boverlay\b/.test(sysctlValue('/proc/filesystems')),
+          },
+          () => probeOverlayfs(),
+        ),
     root ? Promise.resolve(notNeeded) : cached(runtimeDir, `chroot-userns-${uid}`, ns, () => probeUserNamespaces()),
     root ? Promise.resolve(notNeeded) : probeSubids(),
   ]);
   details.overlayfs = overlay.detail;
   details.userns = userns.detail;
-  details.subids = subids.detail + (subids.ok ? '' : ' (only the caller\'s own uid maps: -u other than root is refused)');
+  details.subids =
+    subids.detail + (subids.ok ? '' : " (only the caller's own uid maps: -u other than root is refused)");
   if (!userns.ok) return { ok: false, reason: `user namespaces: ${userns.detail}`, details };
   if (!overlay.ok) return { ok: false, reason: `overlayfs: ${overlay.detail}`, details };
   return { ok: true, reason: '', details };

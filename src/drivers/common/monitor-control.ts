@@ -22,7 +22,9 @@ export function signalNumber(sig: string): number {
     const n = constants.signals[name];
     if (typeof n === 'number') return n;
   }
-  throw new SpecError('bad-signal', `unknown signal "${sig}"`, { fix: 'use a name like TERM, KILL, HUP or a number 1-64' });
+  throw new SpecError('bad-signal', `unknown signal "${sig}"`, {
+    fix: 'use a name like TERM, KILL, HUP or a number 1-64',
+  });
 }
 
 export function sendSignal(store: EnvStore, h: Handle, sig: string): void {
@@ -56,12 +58,16 @@ export async function stopWithGrace(store: EnvStore, h: Handle, opts: StopOption
   }
   try {
     process.kill(pids.child, signalNumber(opts.signal ?? 'TERM'));
-  } catch { /* already gone */ }
+  } catch {
+    /* already gone */
+  }
   const done = await waitForExit(store, h, opts.timeoutMs);
   if (done) return done;
   try {
     process.kill(pids.child, constants.signals.SIGKILL);
-  } catch { /* gone meanwhile */ }
+  } catch {
+    /* gone meanwhile */
+  }
   return waitForExit(store, h, 10_000);
 }
 
@@ -70,11 +76,19 @@ export async function killAll(store: EnvStore, h: Handle): Promise<void> {
   const pids = store.readPids(h.id);
   if (!pids) return;
   if (isProcessAlive(pids.child, pids.childStart)) {
-    try { process.kill(pids.child, constants.signals.SIGKILL); } catch { /* gone */ }
+    try {
+      process.kill(pids.child, constants.signals.SIGKILL);
+    } catch {
+      /* gone */
+    }
   }
   const deadline = Date.now() + 10_000;
   while (isProcessAlive(pids.monitor) && Date.now() < deadline) await sleep(10);
   if (isProcessAlive(pids.monitor)) {
-    try { process.kill(pids.monitor, constants.signals.SIGKILL); } catch { /* gone */ }
+    try {
+      process.kill(pids.monitor, constants.signals.SIGKILL);
+    } catch {
+      /* gone */
+    }
   }
 }

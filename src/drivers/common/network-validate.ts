@@ -18,11 +18,18 @@ export function networkProblems(spec: EnvSpec, rootless: boolean, backendDefault
     problems.push({
       field: 'publish',
       message: `-p needs a network of the environment's own, and --network is ${mode.kind}`,
-      fix: mode.kind === 'host' ? 'with --network host the command binds host ports itself: drop -p' : 'add --network user, --network bridge or --network NAME',
+      fix:
+        mode.kind === 'host'
+          ? 'with --network host the command binds host ports itself: drop -p'
+          : 'add --network user, --network bridge or --network NAME',
     });
   }
   if (mode.kind === 'bridge' && rootless) {
-    problems.push({ field: 'network', message: `--network ${mode.network} (a bridge) needs root`, fix: 'use --network user as a normal user' });
+    problems.push({
+      field: 'network',
+      message: `--network ${mode.network} (a bridge) needs root`,
+      fix: 'use --network user as a normal user',
+    });
   }
   return problems;
 }
@@ -33,7 +40,13 @@ export const VM_NETWORK_MODES = ['none', 'user', 'bridge', 'NAME (berth network 
 export function vmNetworkProblems(spec: EnvSpec, rootless: boolean, backend: 'uml' | 'microvm'): Problem[] {
   // The one mode a guest cannot have; the rest is checked as for the shim backends (default none).
   if (spec.network === 'host') {
-    return [{ field: 'network', message: `a ${backend} guest runs its own kernel and cannot share the host's network (--network host)`, fix: 'use --network user, --network bridge (root) or --backend container' }];
+    return [
+      {
+        field: 'network',
+        message: `a ${backend} guest runs its own kernel and cannot share the host's network (--network host)`,
+        fix: 'use --network user, --network bridge (root) or --backend container',
+      },
+    ];
   }
   return networkProblems(spec, rootless, 'none');
 }

@@ -17,10 +17,16 @@ export interface ProcessStatsInput {
 export function processStats(i: ProcessStatsInput): EnvStats {
   const u = procUsage(i.pids);
   return {
-    cpuUsageNs: u.cpuNs, memoryBytes: u.memoryBytes, memoryLimitBytes: i.memoryLimitBytes,
-    pids: i.countPids ? u.count : null, pidsLimit: null,
-    netRxBytes: i.net?.rx ?? null, netTxBytes: i.net?.tx ?? null,
-    blockReadBytes: u.blockReadBytes, blockWriteBytes: u.blockWriteBytes,
-    readAtMs: Date.now(), source: 'processes',
+    cpuUsageNs: u.cpuNs,
+    memoryBytes: u.memoryBytes,
+    memoryLimitBytes: i.memoryLimitBytes,
+    pids: i.countPids ? u.count : null,
+    pidsLimit: null,
+    netRxBytes: i.net?.rx ?? null,
+    netTxBytes: i.net?.tx ?? null,
+    blockReadBytes: u.blockReadBytes,
+    blockWriteBytes: u.blockWriteBytes,
+    readAtMs: Date.now(),
+    source: 'processes',
   };
 }

@@ -26,17 +26,27 @@ export function statusFromExit(child: ChildProcess): Promise<ExitResult> {
  * Run a helper to completion, collecting its stderr (stdout ignored). With `extraFds`, fds 3..
  * are socket pairs handed to `talk` while the helper runs; its rejection wins over the exit.
  */
-export async function runToExit(cmd: string, args: string[], extraFds = 0, talk?: (fds: unknown[]) => Promise<void>): Promise<{ code: number; stderr: string }> {
+export async function runToExit(
+  cmd: string,
+  args: string[],
+  extraFds = 0,
+  talk?: (fds: unknown[]) => Promise<void>,
+): Promise<{ code: number; stderr: string }> {
   const extra = Array.from({ length: extraFds }, () => 'pipe' as const);
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe', ...extra] });
   const exited = new Promise<{ code: number; stderr: string }>((resolve) => {
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.once('error', (e) => resolve({ code: 125, stderr: e.message }));
-    child.once('close', (code, sig) => resolve({ code: code ?? (sig ? 128 + (constants.signals[sig] ?? 0) : 125), stderr }));
+    child.once('close', (code, sig) =>
+      resolve({ code: code ?? (sig ? 128 + (constants.signals[sig] ?? 0) : 125), stderr }),
+    );
   });
   if (!talk) return exited;
-  const talked = talk(child.stdio.slice(3)).then(() => undefined, (e: unknown) => e);
+  const talked = talk(child.stdio.slice(3)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   const [res, failure] = await Promise.all([exited, talked]);
   if (failure !== undefined) throw failure;
   return res;
@@ -58,7 +68,9 @@ export function forwardSignals(child: ChildProcess): () => void {
       if (terminal && sig === 'SIGINT') return;
       try {
         child.kill(sig);
-      } catch { /* already gone */ }
+      } catch {
+        /* already gone */
+      }
     };
     process.on(sig, h);
     return [sig, h] as const;

@@ -12,8 +12,20 @@ import type { ShimIsolation } from '../../host/shim-cmdline.js';
 import { ShimDriver } from '../shim/shim-driver.js';
 import { probeContainer } from './container-probe.js';
 import { effectiveCaps, ALL_CAPS } from './capabilities-list.js';
-import { readCgroupHost, planCgroups, applyPlan, joinDirs, removeCgroups, oomKilled, freeze, thaw, stats as cgroupStats, describeCgroups, type CgroupPlan } from '../../host/cgroups/index.js';
-import { DriverError, SpecError } from '../../core/errors.js';
+import {
+  readCgroupHost,
+  planCgroups,
+  applyPlan,
+  joinDirs,
+  removeCgroups,
+  oomKilled,
+  freeze,
+  thaw,
+  stats as cgroupStats,
+  describeCgroups,
+  type CgroupPlan,
+} from '../../host/cgroups/index.js';
+import { DriverError, type SpecError } from '../../core/errors.js';
 import { networkProblems, SHIM_NETWORK_MODES } from '../common/network-validate.js';
 
 const CAPABILITIES: Capabilities = {
@@ -28,7 +40,7 @@ const CAPABILITIES: Capabilities = {
   limits: { memory: true, cpus: true, pids: true },
   summary:
     'container isolates processes (own pid namespace, berth init as PID 1), network (only lo unless --network says otherwise), IPC, hostname and ' +
-    'cgroups, with a copy-on-write root, reduced capabilities, no_new_privs and a seccomp filter; the kernel is the host\'s',
+    "cgroups, with a copy-on-write root, reduced capabilities, no_new_privs and a seccomp filter; the kernel is the host's",
 };
 
 const PLAN_FILE = 'cgroups.json';
@@ -51,10 +63,21 @@ export class ContainerDriver extends ShimDriver {
     } catch (e) {
       problems.push({ field: 'cap', message: (e as SpecError).message, fix: (e as SpecError).fix ?? '' });
     }
-    if (spec.diskSizeBytes !== undefined) problems.push({ field: 'disk-size', message: 'the container backend has no disk (--disk-size is for uml and microvm)', fix: 'drop --disk-size, or use --backend uml or microvm' });
-    if (spec.kernel !== undefined) problems.push({ field: 'kernel', message: 'the container backend shares the host kernel: --kernel needs uml or microvm', fix: 'use --backend uml or microvm, or drop --kernel' });
+    if (spec.diskSizeBytes !== undefined)
+      problems.push({
+        field: 'disk-size',
+        message: 'the container backend has no disk (--disk-size is for uml and microvm)',
+        fix: 'drop --disk-size, or use --backend uml or microvm',
+      });
+    if (spec.kernel !== undefined)
+      problems.push({
+        field: 'kernel',
+        message: 'the container backend shares the host kernel: --kernel needs uml or microvm',
+        fix: 'use --backend uml or microvm, or drop --kernel',
+      });
     const wanted = spec.limits;
-    if (wanted.memoryBytes === undefined && wanted.cpus === undefined && wanted.pidsLimit === undefined) return problems;
+    if (wanted.memoryBytes === undefined && wanted.cpus === undefined && wanted.pidsLimit === undefined)
+      return problems;
     let plan: CgroupPlan;
     try {
       plan = planCgroups(readCgroupHost(), 'validate', wanted);
@@ -65,7 +88,11 @@ export class ContainerDriver extends ShimDriver {
     if (!spec.ignoreUnenforced) {
       for (const u of plan.unenforceable) {
         const flag = u.limit === 'memoryBytes' ? 'memory' : u.limit === 'pidsLimit' ? 'pids-limit' : 'cpus';
-        problems.push({ field: flag, message: `cannot enforce --${flag} here: ${u.reason}`, fix: 'run as root, delegate a cgroup v2 subtree to your user, or pass --ignore-unenforced' });
+        problems.push({
+          field: flag,
+          message: `cannot enforce --${flag} here: ${u.reason}`,
+          fix: 'run as root, delegate a cgroup v2 subtree to your user, or pass --ignore-unenforced',
+        });
       }
     }
     return problems;
@@ -99,7 +126,9 @@ export class ContainerDriver extends ShimDriver {
     const plan = planCgroups(readCgroupHost(), rec.id, rec.spec.limits);
     if (plan.unenforceable.length > 0 && !rec.spec.ignoreUnenforced) {
       const u = plan.unenforceable[0]!;
-      throw new DriverError('unenforceable', `cannot enforce ${u.limit} here: ${u.reason}`, { fix: 'pass --ignore-unenforced to run anyway' });
+      throw new DriverError('unenforceable', `cannot enforce ${u.limit} here: ${u.reason}`, {
+        fix: 'pass --ignore-unenforced to run anyway',
+      });
     }
     writeFileSync(join(this.store.dirOf(rec.id), PLAN_FILE), JSON.stringify(plan));
     await applyPlan(plan);
@@ -134,8 +163,13 @@ export class ContainerDriver extends ShimDriver {
     if (!plan || plan.dirs.length === 0) return base;
     const s = cgroupStats(plan);
     return {
-      ...base, cpuUsageNs: s.cpuUsageNs ?? base.cpuUsageNs, memoryBytes: s.memoryCurrentBytes ?? base.memoryBytes,
-      memoryLimitBytes: s.memoryLimitBytes ?? null, pids: s.pidsCurrent ?? base.pids, pidsLimit: s.pidsLimit ?? null, source: 'cgroup',
+      ...base,
+      cpuUsageNs: s.cpuUsageNs ?? base.cpuUsageNs,
+      memoryBytes: s.memoryCurrentBytes ?? base.memoryBytes,
+      memoryLimitBytes: s.memoryLimitBytes ?? null,
+      pids: s.pidsCurrent ?? base.pids,
+      pidsLimit: s.pidsLimit ?? null,
+      source: 'cgroup',
     };
   }
 
@@ -168,13 +202,19 @@ export class ContainerDriver extends ShimDriver {
 
   async pause(h: Handle): Promise<void> {
     const plan = this.plan(this.record(h));
-    if (!plan) throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to freeze`, { fix: 'pause needs cgroups berth can write (run as root)' });
+    if (!plan)
+      throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to freeze`, {
+        fix: 'pause needs cgroups berth can write (run as root)',
+      });
     await freeze(plan);
   }
 
   async resume(h: Handle): Promise<void> {
     const plan = this.plan(this.record(h));
-    if (!plan) throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to thaw`, { fix: 'pause needs cgroups berth can write (run as root)' });
+    if (!plan)
+      throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to thaw`, {
+        fix: 'pause needs cgroups berth can write (run as root)',
+      });
     await thaw(plan);
   }
 }

@@ -30,9 +30,14 @@ export interface KvmProbeInput {
 export function kvmProbeArgv(i: Pick<KvmProbeInput, 'kernel' | 'initrd' | 'qemu'>): string[] {
   return qemuArgv({
     ...(i.qemu ? { binary: i.qemu } : {}),
-    accel: 'kvm', memoryMiB: 128, cpus: 1, kernel: i.kernel, initrd: i.initrd,
+    accel: 'kvm',
+    memoryMiB: 128,
+    cpus: 1,
+    kernel: i.kernel,
+    initrd: i.initrd,
     append: guestAppend({ root: '/dev/vda', quiet: false, extra: ['berth.probe=1'] }),
-    serial: { kind: 'stdio' }, network: { mode: 'none' },
+    serial: { kind: 'stdio' },
+    network: { mode: 'none' },
   });
 }
 
@@ -40,13 +45,23 @@ export async function kvmUsable(i: KvmProbeInput): Promise<Finding> {
   const uid = process.getuid?.() ?? 0;
   const dev = i.dev ?? '/dev/kvm';
   const inputs = {
-    uid, groups: (process.getgroups?.() ?? []).join(','), hostKernel: release(), dev: `${dev}@${fileStamp(dev)}`,
-    qemu: toolStamp(i.qemu ?? 'qemu-system-x86_64'), kernel: `${i.kernel}@${fileStamp(i.kernel)}`,
-    initrd: `${i.initrd}@${fileStamp(i.initrd)}`, timeoutMs: i.timeoutMs ?? KVM_PROBE_TIMEOUT_MS,
+    uid,
+    groups: (process.getgroups?.() ?? []).join(','),
+    hostKernel: release(),
+    dev: `${dev}@${fileStamp(dev)}`,
+    qemu: toolStamp(i.qemu ?? 'qemu-system-x86_64'),
+    kernel: `${i.kernel}@${fileStamp(i.kernel)}`,
+    initrd: `${i.initrd}@${fileStamp(i.initrd)}`,
+    timeoutMs: i.timeoutMs ?? KVM_PROBE_TIMEOUT_MS,
   };
   return cached(i.cacheDir, `microvm-kvm-boot-${uid}`, inputs, async () => {
     const dev = await probeKvm(i.dev);
     if (!dev.ok) return dev;
-    return bootToMarker({ argv: kvmProbeArgv(i), marker: KERNEL_REACHED_INIT, timeoutMs: i.timeoutMs ?? KVM_PROBE_TIMEOUT_MS, what: 'KVM' });
+    return bootToMarker({
+      argv: kvmProbeArgv(i),
+      marker: KERNEL_REACHED_INIT,
+      timeoutMs: i.timeoutMs ?? KVM_PROBE_TIMEOUT_MS,
+      what: 'KVM',
+    });
   });
 }

@@ -23,11 +23,14 @@ export function parseAccel(v: string | undefined): AccelRequest {
 
 /** Pure: the choice given the request and (for auto/kvm) the KVM verdict. */
 export function chooseAccel(req: AccelRequest, kvm: () => Promise<Finding>): Promise<AccelChoice> {
-  if (req === 'tcg') return Promise.resolve({ accel: 'tcg', reason: 'TCG (software emulation): asked for with --accel tcg' });
+  if (req === 'tcg')
+    return Promise.resolve({ accel: 'tcg', reason: 'TCG (software emulation): asked for with --accel tcg' });
   return kvm().then((f) => {
     if (f.ok) return { accel: 'kvm', reason: `KVM: ${f.detail}` };
     if (req === 'kvm') {
-      throw new DriverError('kvm-unusable', `--accel kvm: KVM does not work here: ${f.detail}`, { fix: 'use --accel tcg (slower, software emulation) or --accel auto' });
+      throw new DriverError('kvm-unusable', `--accel kvm: KVM does not work here: ${f.detail}`, {
+        fix: 'use --accel tcg (slower, software emulation) or --accel auto',
+      });
     }
     return { accel: 'tcg', reason: `TCG (software emulation, slower): KVM does not work here: ${f.detail}` };
   });

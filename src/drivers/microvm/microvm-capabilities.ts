@@ -24,7 +24,8 @@ export const MICROVM_CAPABILITIES: Capabilities = {
   checkpoint: true,
   networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: true, pids: false },
-  summary: 'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, QEMU user networking, or (root) a tap on a berth bridge network',
+  summary:
+    'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, QEMU user networking, or (root) a tap on a berth bridge network',
 };
 
 export const MICROVM_DEFAULT_MEMORY = 256 * 1024 * 1024;
@@ -36,21 +37,41 @@ export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePre
   const p: Problem[] = [];
   // Whether auto takes a microvm without KVM is the registry's call (src/drivers/auto-order.ts).
   if (spec.accel === 'kvm' && !kvm()) {
-    p.push({ field: 'accel', message: '--accel kvm: /dev/kvm is absent or not read/writable here', fix: 'use --accel tcg (software emulation) or --accel auto' });
+    p.push({
+      field: 'accel',
+      message: '--accel kvm: /dev/kvm is absent or not read/writable here',
+      fix: 'use --accel tcg (software emulation) or --accel auto',
+    });
   }
   p.push(...vmNetworkProblems(spec, rootless, 'microvm'));
   const l = spec.limits;
   if (l.memoryBytes !== undefined && l.memoryBytes < MICROVM_MEMORY_FLOOR) {
-    p.push({ field: 'memory', message: `--memory ${l.memoryBytes} bytes is too small for a microvm guest kernel`, fix: 'give at least 96m (the default is 256m)' });
+    p.push({
+      field: 'memory',
+      message: `--memory ${l.memoryBytes} bytes is too small for a microvm guest kernel`,
+      fix: 'give at least 96m (the default is 256m)',
+    });
   }
   if (l.cpus !== undefined && (l.cpus < 1 || !Number.isInteger(l.cpus) || l.cpus > MICROVM_MAX_CPUS)) {
-    p.push({ field: 'cpus', message: `--cpus ${l.cpus}: a microvm gets whole virtual CPUs (1-${MICROVM_MAX_CPUS})`, fix: 'give a whole number such as --cpus 2' });
+    p.push({
+      field: 'cpus',
+      message: `--cpus ${l.cpus}: a microvm gets whole virtual CPUs (1-${MICROVM_MAX_CPUS})`,
+      fix: 'give a whole number such as --cpus 2',
+    });
   }
   if (spec.mounts.length > 0) {
-    p.push({ field: 'volume', message: 'the microvm backend cannot share host directories (-v) yet', fix: 'drop -v, or use --backend uml or container' });
+    p.push({
+      field: 'volume',
+      message: 'the microvm backend cannot share host directories (-v) yet',
+      fix: 'drop -v, or use --backend uml or container',
+    });
   }
   if (!spec.ignoreUnenforced && l.pidsLimit !== undefined) {
-    p.push({ field: 'pids-limit', message: 'the microvm backend cannot enforce --pids-limit', fix: 'drop it or pass --ignore-unenforced' });
+    p.push({
+      field: 'pids-limit',
+      message: 'the microvm backend cannot enforce --pids-limit',
+      fix: 'drop it or pass --ignore-unenforced',
+    });
   }
   return p;
 }

@@ -58,22 +58,36 @@ export class MicrovmDriver extends VmDriver {
     const spec = env.spec;
     // Cheap refusals first: nothing is built for a run that cannot start.
     // validateMicrovm allowed none, user and (as root) bridge networks.
-    const network: MicrovmFiles['network'] = spec.network === 'user' ? 'user' : isBridgeNetwork(spec) ? 'bridge' : 'none';
+    const network: MicrovmFiles['network'] =
+      spec.network === 'user' ? 'user' : isBridgeNetwork(spec) ? 'bridge' : 'none';
     const forwards = network === 'user' ? spec.ports.map(toPortForward) : [];
     if (spec.ports.length > 0 && network === 'none') {
-      throw new DriverError('publish-needs-network', '-p needs a network of the environment\'s own on the microvm backend', { fix: 'add --network user, --network bridge or --network NAME' });
+      throw new DriverError(
+        'publish-needs-network',
+        "-p needs a network of the environment's own on the microvm backend",
+        { fix: 'add --network user, --network bridge or --network NAME' },
+      );
     }
     await checkHostPortsFree(forwards);
     // virtio-net takes any MTU berth sets on a network.
     return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) => this.build(env, network, forwards, bridge));
   }
 
-  private async build(env: PreparedEnv, network: MicrovmFiles['network'], forwards: PortForward[], bridge: VmBridge | undefined): Promise<Handle> {
+  private async build(
+    env: PreparedEnv,
+    network: MicrovmFiles['network'],
+    forwards: PortForward[],
+    bridge: VmBridge | undefined,
+  ): Promise<Handle> {
     const spec = env.spec;
     const paths = this.store.paths;
     const kernel = await resolveKernel(paths, spec.kernel ?? 'microvm', firstUseOptions(env));
     if (kernel.format === 'uml') {
-      throw new KernelError('wrong-kernel-format', `kernel ${kernel.name} is a User-mode Linux kernel, not one QEMU can boot`, { fix: 'use --kernel microvm or a bzImage' });
+      throw new KernelError(
+        'wrong-kernel-format',
+        `kernel ${kernel.name} is a User-mode Linux kernel, not one QEMU can boot`,
+        { fix: 'use --kernel microvm or a bzImage' },
+      );
     }
     const init = findNative('berth-guest-init');
     if (!init) {
@@ -81,22 +95,42 @@ export class MicrovmDriver extends VmDriver {
       throw new DriverError('no-guest-init', message, { fix });
     }
     // A NIC: its driver too (Debian's cloud kernel has virtio_net as a module).
-    const initrd = await buildInitramfs({ kernel, init, ...(network !== 'none' ? { modules: [...kernel.bootModules, 'virtio_net'] } : {}) });
-    const accel = await chooseAccel(spec.accel ?? 'auto', () => kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }));
+    const initrd = await buildInitramfs({
+      kernel,
+      init,
+      ...(network !== 'none' ? { modules: [...kernel.bootModules, 'virtio_net'] } : {}),
+    });
+    const accel = await chooseAccel(spec.accel ?? 'auto', () =>
+      kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }),
+    );
     if (process.stderr.isTTY && spec.accel !== 'tcg') process.stderr.write(`berth: microvm: ${accel.reason}\n`);
     const { base, diskBytes } = await baseForEnvironment(env.image, 'microvm', {
-      disksDir: disksDirOf(paths.images), rootless: env.rootless, ...diskProgress(env), ...(spec.diskSizeBytes !== undefined ? { diskSizeBytes: spec.diskSizeBytes } : {}),
+      disksDir: disksDirOf(paths.images),
+      rootless: env.rootless,
+      ...diskProgress(env),
+      ...(spec.diskSizeBytes !== undefined ? { diskSizeBytes: spec.diskSizeBytes } : {}),
     });
     const overlay = await createQcow2Overlay({ base, overlay: join(env.dir, 'disk.qcow2'), sizeBytes: diskBytes });
     const runDir = join(paths.runtime, 'vm', env.id.slice(0, 16));
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const files: MicrovmFiles = {
-      kernel: kernel.kernel, ...(kernel.release ? { kernelRelease: kernel.release } : {}), initrd: initrd.path,
-      base: base.path, baseBytes: base.sizeBytes, overlay: overlay.path, diskBytes: overlay.sizeBytes,
-      accel: accel.accel, accelReason: accel.reason, network, forwards, runDir, ...(bridge ? { bridge } : {}),
+      kernel: kernel.kernel,
+      ...(kernel.release ? { kernelRelease: kernel.release } : {}),
+      initrd: initrd.path,
+      base: base.path,
+      baseBytes: base.sizeBytes,
+      overlay: overlay.path,
+      diskBytes: overlay.sizeBytes,
+      accel: accel.accel,
+      accelReason: accel.reason,
+      network,
+      forwards,
+      runDir,
+      ...(bridge ? { bridge } : {}),
     };
     writeJsonAtomic(join(env.dir, MICROVM_FILES), files, 0o600, false);
-    if (network === 'user') writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('qemu', spec.ports), 0o600, false);
+    if (network === 'user')
+      writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('qemu', spec.ports), 0o600, false);
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
   }
 
@@ -106,8 +140,11 @@ export class MicrovmDriver extends VmDriver {
     const tscKhz = hostTscKhz();
     return {
       launch: microvmLaunch({
-        files: f, memoryBytes: rec.spec.limits.memoryBytes ?? MICROVM_DEFAULT_MEMORY, cpus: rec.spec.limits.cpus ?? 1,
-        hostname: rec.hostname, ...(tscKhz ? { tscKhz } : {}),
+        files: f,
+        memoryBytes: rec.spec.limits.memoryBytes ?? MICROVM_DEFAULT_MEMORY,
+        cpus: rec.spec.limits.cpus ?? 1,
+        hostname: rec.hostname,
+        ...(tscKhz ? { tscKhz } : {}),
       }),
       main: mainRequest(rec),
       bootTimeoutMs: f.accel === 'tcg' ? 180_000 : 60_000,
@@ -133,15 +170,25 @@ export class MicrovmDriver extends VmDriver {
 
   /** QMP quit ends QEMU at once. */
   protected halt(h: Handle): Promise<boolean> {
-    return withQmp(this.qmp(h), (q) => q.execute('quit')).then(() => true, () => false);
+    return withQmp(this.qmp(h), (q) => q.execute('quit')).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** For inspect: the accelerator and why, and QEMU's run state over QMP while it runs. */
   async machine(h: Handle): Promise<Record<string, unknown>> {
     const f = readMicrovmFiles(h.dir);
     const out: Record<string, unknown> = {
-      accel: f.accel, accelReason: f.accelReason, kernel: f.kernel, kernelRelease: f.kernelRelease ?? 'unknown',
-      overlay: f.overlay, base: f.base, diskBytes: f.diskBytes, network: f.network, forwards: f.forwards,
+      accel: f.accel,
+      accelReason: f.accelReason,
+      kernel: f.kernel,
+      kernelRelease: f.kernelRelease ?? 'unknown',
+      overlay: f.overlay,
+      base: f.base,
+      diskBytes: f.diskBytes,
+      network: f.network,
+      forwards: f.forwards,
     };
     const st = this.store.status(h.id).state;
     if (st === 'running' || st === 'paused') {

@@ -18,20 +18,31 @@ export interface MicrovmLaunchInput {
 export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
   const f = i.files;
   const append = guestAppend({
-    root: '/dev/vda', ctl: '/dev/hvc0', hostname: i.hostname,
+    root: '/dev/vda',
+    ctl: '/dev/hvc0',
+    hostname: i.hostname,
     ...(f.diskBytes > f.baseBytes ? { diskSizeBytes: f.diskBytes } : {}),
     ...(f.accel === 'tcg' && i.tscKhz ? { tscKhz: i.tscKhz } : {}),
     ...(f.network === 'user' ? { extra: [USER_NET_ARG] } : f.bridge ? { extra: [f.bridge.guestArg] } : {}),
   });
   const argv = qemuArgv({
     ...(i.qemu ? { binary: i.qemu } : {}),
-    accel: f.accel, memoryMiB: Math.floor(i.memoryBytes / (1024 * 1024)), cpus: i.cpus,
-    kernel: f.kernel, initrd: f.initrd, append,
+    accel: f.accel,
+    memoryMiB: Math.floor(i.memoryBytes / (1024 * 1024)),
+    cpus: i.cpus,
+    kernel: f.kernel,
+    initrd: f.initrd,
+    append,
     disk: { path: f.overlay, format: 'qcow2' },
-    controlSocket: ctlSocket(f), qmpSocket: qmpSocket(f),
+    controlSocket: ctlSocket(f),
+    qmpSocket: qmpSocket(f),
     serial: { kind: 'stdio' },
-    network: f.network === 'user' ? { mode: 'user', forwards: f.forwards }
-      : f.bridge ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac, mtu: f.bridge.mtu } : { mode: 'none' },
+    network:
+      f.network === 'user'
+        ? { mode: 'user', forwards: f.forwards }
+        : f.bridge
+          ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac, mtu: f.bridge.mtu }
+          : { mode: 'none' },
   });
   return { argv, ctl: { kind: 'unix', path: ctlSocket(f) }, what: `the microvm (qemu, ${f.accel})` };
 }

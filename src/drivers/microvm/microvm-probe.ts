@@ -17,7 +17,10 @@ export async function probeMicrovm(): Promise<Probe> {
   const init = findNative('berth-guest-init');
   details.guestInit = init ?? 'missing';
   if (!init) return { ok: false, reason: notBuiltReason('berth-guest-init'), details };
-  for (const [tool, pkg] of [['qemu-img', 'qemu-utils'], ['mke2fs', 'e2fsprogs']] as const) {
+  for (const [tool, pkg] of [
+    ['qemu-img', 'qemu-utils'],
+    ['mke2fs', 'e2fsprogs'],
+  ] as const) {
     const p = findExecutable(tool);
     details[tool] = p ?? 'missing';
     if (!p) return { ok: false, reason: `${tool} is missing (install ${pkg})`, details };

@@ -35,7 +35,10 @@ export interface QemuOptions {
   qmpSocket?: string;
   serial: SerialTarget;
   /** tap: a tap device made beforehand (on a berth bridge), opened by name. */
-  network: { mode: 'none' } | { mode: 'user'; forwards?: PortForward[]; mac?: string } | { mode: 'tap'; ifname: string; mac: string; mtu?: number };
+  network:
+    | { mode: 'none' }
+    | { mode: 'user'; forwards?: PortForward[]; mac?: string }
+    | { mode: 'tap'; ifname: string; mac: string; mtu?: number };
   /** Start with the CPUs stopped (-S); `cont` over QMP starts it. */
   paused?: boolean;
   /** Write the QEMU process id here. */
@@ -58,49 +61,90 @@ export function hostfwd(f: PortForward): string {
 }
 
 export function qemuArgv(o: QemuOptions): string[] {
-  if (!Number.isInteger(o.memoryMiB) || o.memoryMiB < 1) throw new RangeError(`memory ${o.memoryMiB} MiB is not a positive integer`);
+  if (!Number.isInteger(o.memoryMiB) || o.memoryMiB < 1)
+    throw new RangeError(`memory ${o.memoryMiB} MiB is not a positive integer`);
   if (!Number.isInteger(o.cpus) || o.cpus < 1) throw new RangeError(`cpus ${o.cpus} is not a positive integer`);
   const argv = [
     o.binary ?? 'qemu-system-x86_64',
-    '-M', 'microvm,isa-serial=on,rtc=on',
-    '-accel', o.accel,
-    '-m', `${o.memoryMiB}M`,
-    '-smp', String(o.cpus),
-    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-kernel', o.kernel,
-    '-initrd', o.initrd,
-    '-append', o.append,
+    '-M',
+    'microvm,isa-serial=on,rtc=on',
+    '-accel',
+    o.accel,
+    '-m',
+    `${o.memoryMiB}M`,
+    '-smp',
+    String(o.cpus),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-kernel',
+    o.kernel,
+    '-initrd',
+    o.initrd,
+    '-append',
+    o.append,
   ];
   if (o.disk) {
     const ro = o.disk.readOnly ? ',read-only=on' : '';
     argv.push(
-      '-drive', `id=root,file=${qemuEscape(o.disk.path)},format=${o.disk.format},if=none,cache=unsafe,discard=unmap${ro}`,
-      '-device', 'virtio-blk-device,drive=root',
+      '-drive',
+      `id=root,file=${qemuEscape(o.disk.path)},format=${o.disk.format},if=none,cache=unsafe,discard=unmap${ro}`,
+      '-device',
+      'virtio-blk-device,drive=root',
     );
   }
   if (o.controlSocket) {
     argv.push(
-      '-device', 'virtio-serial-device,max_ports=2',
-      '-chardev', `socket,id=ctl,path=${qemuEscape(o.controlSocket)},server=on,wait=off`,
-      '-device', 'virtconsole,chardev=ctl,name=berth.ctl',
+      '-device',
+      'virtio-serial-device,max_ports=2',
+      '-chardev',
+      `socket,id=ctl,path=${qemuEscape(o.controlSocket)},server=on,wait=off`,
+      '-device',
+      'virtconsole,chardev=ctl,name=berth.ctl',
     );
   }
   switch (o.serial.kind) {
-    case 'file': argv.push('-chardev', `file,id=con,path=${qemuEscape(o.serial.path)}`, '-serial', 'chardev:con'); break;
-    case 'pipe': argv.push('-chardev', `pipe,id=con,path=${qemuEscape(o.serial.path)}`, '-serial', 'chardev:con'); break;
-    case 'stdio': argv.push('-serial', 'stdio'); break;
-    case 'none': break;
+    case 'file':
+      argv.push('-chardev', `file,id=con,path=${qemuEscape(o.serial.path)}`, '-serial', 'chardev:con');
+      break;
+    case 'pipe':
+      argv.push('-chardev', `pipe,id=con,path=${qemuEscape(o.serial.path)}`, '-serial', 'chardev:con');
+      break;
+    case 'stdio':
+      argv.push('-serial', 'stdio');
+      break;
+    case 'none':
+      break;
   }
-  if (o.qmpSocket) argv.push('-chardev', `socket,id=qmp,path=${qemuEscape(o.qmpSocket)},server=on,wait=off`, '-mon', 'chardev=qmp,mode=control');
+  if (o.qmpSocket)
+    argv.push(
+      '-chardev',
+      `socket,id=qmp,path=${qemuEscape(o.qmpSocket)},server=on,wait=off`,
+      '-mon',
+      'chardev=qmp,mode=control',
+    );
   if (o.network.mode === 'user') {
     const fwd = (o.network.forwards ?? []).map(hostfwd);
-    argv.push('-netdev', ['user', 'id=net0', ...fwd].join(','), '-device', `virtio-net-device,netdev=net0${o.network.mac ? `,mac=${o.network.mac}` : ''}`);
+    argv.push(
+      '-netdev',
+      ['user', 'id=net0', ...fwd].join(','),
+      '-device',
+      `virtio-net-device,netdev=net0${o.network.mac ? `,mac=${o.network.mac}` : ''}`,
+    );
   }
   if (o.network.mode === 'tap') {
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(o.network.ifname)) throw new RangeError(`tap name "${o.network.ifname}" is not a device name`);
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(o.network.ifname))
+      throw new RangeError(`tap name "${o.network.ifname}" is not a device name`);
     // host_mtu: the guest's virtio-net driver may then take the tap's MTU (above 1500).
     const mtu = o.network.mtu !== undefined ? `,host_mtu=${o.network.mtu}` : '';
-    argv.push('-netdev', `tap,id=net0,ifname=${o.network.ifname},script=no,downscript=no`, '-device', `virtio-net-device,netdev=net0,mac=${o.network.mac}${mtu}`);
+    argv.push(
+      '-netdev',
+      `tap,id=net0,ifname=${o.network.ifname},script=no,downscript=no`,
+      '-device',
+      `virtio-net-device,netdev=net0,mac=${o.network.mac}${mtu}`,
+    );
   }
   if (o.paused) argv.push('-S');
   if (o.pidFile) argv.push('-pidfile', o.pidFile);
@@ -134,7 +178,8 @@ export function guestAppend(a: GuestAppend): string {
   const parts = [`console=${a.console ?? 'ttyS0'}`, 'reboot=t', 'panic=-1'];
   if (a.quiet !== false) parts.push('quiet', 'loglevel=4');
   if (a.tscKhz !== undefined) {
-    if (!Number.isInteger(a.tscKhz) || a.tscKhz <= 0) throw new RangeError(`tsc rate ${a.tscKhz} kHz is not a positive integer`);
+    if (!Number.isInteger(a.tscKhz) || a.tscKhz <= 0)
+      throw new RangeError(`tsc rate ${a.tscKhz} kHz is not a positive integer`);
     parts.push(`tsc_early_khz=${a.tscKhz}`);
   }
   const kv: [string, string | undefined][] = [

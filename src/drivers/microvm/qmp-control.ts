@@ -29,7 +29,9 @@ const CHECKPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function checkCheckpointName(name: string): void {
   if (!CHECKPOINT_NAME.test(name)) {
-    throw new SpecError('bad-checkpoint-name', `invalid checkpoint name "${name}"`, { fix: 'use letters, digits, ".", "_" and "-" (at most 64, starting with a letter or digit)' });
+    throw new SpecError('bad-checkpoint-name', `invalid checkpoint name "${name}"`, {
+      fix: 'use letters, digits, ".", "_" and "-" (at most 64, starting with a letter or digit)',
+    });
   }
 }
 
@@ -44,7 +46,9 @@ async function hmp(q: QmpClient, line: string): Promise<string> {
   return q.execute<string>('human-monitor-command', { 'command-line': line });
 }
 
-interface BlockInfo { inserted?: { image?: { snapshots?: { name: string }[] } } }
+interface BlockInfo {
+  inserted?: { image?: { snapshots?: { name: string }[] } };
+}
 
 /** The internal snapshots of the root disk's top image (the qcow2 overlay). */
 export async function listCheckpoints(socket: string): Promise<string[]> {
@@ -58,7 +62,10 @@ export async function saveCheckpoint(socket: string, name: string): Promise<void
   checkCheckpointName(name);
   await withQmp(socket, async (q) => {
     const fail = hmpFailure(await hmp(q, `savevm ${name}`));
-    if (fail) throw new DriverError('checkpoint-failed', `checkpoint ${name} failed: ${fail}`, { fix: 'see the environment\'s console log (berth logs)' });
+    if (fail)
+      throw new DriverError('checkpoint-failed', `checkpoint ${name} failed: ${fail}`, {
+        fix: "see the environment's console log (berth logs)",
+      });
   });
 }
 
@@ -66,10 +73,15 @@ export async function loadCheckpoint(socket: string, name: string): Promise<void
   checkCheckpointName(name);
   const have = await listCheckpoints(socket);
   if (!have.includes(name)) {
-    throw new SpecError('no-such-checkpoint', `no checkpoint named "${name}"`, { fix: have.length > 0 ? `use one of: ${have.join(', ')}` : 'make one first: berth checkpoint ENV NAME' });
+    throw new SpecError('no-such-checkpoint', `no checkpoint named "${name}"`, {
+      fix: have.length > 0 ? `use one of: ${have.join(', ')}` : 'make one first: berth checkpoint ENV NAME',
+    });
   }
   await withQmp(socket, async (q) => {
     const fail = hmpFailure(await hmp(q, `loadvm ${name}`));
-    if (fail) throw new DriverError('restore-failed', `restoring checkpoint ${name} failed: ${fail}`, { fix: 'see the environment\'s console log (berth logs)' });
+    if (fail)
+      throw new DriverError('restore-failed', `restoring checkpoint ${name} failed: ${fail}`, {
+        fix: "see the environment's console log (berth logs)",
+      });
   });
 }

@@ -34,14 +34,26 @@ export class QmpClient {
   private closed: Error | undefined;
   private onGreeting?: (g: QmpGreeting) => void;
 
-  private constructor(private readonly sock: Socket, path: string) {
+  private constructor(
+    private readonly sock: Socket,
+    path: string,
+  ) {
     sock.setEncoding('utf8');
     sock.on('data', (d: string) => this.feed(d));
-    sock.on('error', (e: NodeJS.ErrnoException) => this.fail(e.code === 'ECONNRESET' || e.code === 'EPIPE'
-      // QEMU went away (quit, crash): the same as an orderly close for whoever waits on us.
-      ? new QmpError('qmp-closed', `QMP connection ${path} closed (${e.code})`, { fix: 'the VM has exited; see its log', cause: e })
-      : new QmpError('qmp-io', `QMP socket ${path}: ${e.message}`, { cause: e })));
-    sock.on('close', () => this.fail(new QmpError('qmp-closed', `QMP connection ${path} closed`, { fix: 'the VM has exited; see its log' })));
+    sock.on('error', (e: NodeJS.ErrnoException) =>
+      this.fail(
+        e.code === 'ECONNRESET' || e.code === 'EPIPE'
+          ? // QEMU went away (quit, crash): the same as an orderly close for whoever waits on us.
+            new QmpError('qmp-closed', `QMP connection ${path} closed (${e.code})`, {
+              fix: 'the VM has exited; see its log',
+              cause: e,
+            })
+          : new QmpError('qmp-io', `QMP socket ${path}: ${e.message}`, { cause: e }),
+      ),
+    );
+    sock.on('close', () =>
+      this.fail(new QmpError('qmp-closed', `QMP connection ${path} closed`, { fix: 'the VM has exited; see its log' })),
+    );
   }
 
   /** Connect, read the greeting and enter command mode (qmp_capabilities). */
@@ -61,7 +73,12 @@ export class QmpClient {
       await client.execute('qmp_capabilities');
     } catch (e) {
       sock.destroy();
-      throw e instanceof QmpError ? e : new QmpError('qmp-connect', `cannot talk QMP on ${path}: ${(e as Error).message}`, { fix: 'is the VM running? see berth logs', cause: e });
+      throw e instanceof QmpError
+        ? e
+        : new QmpError('qmp-connect', `cannot talk QMP on ${path}: ${(e as Error).message}`, {
+            fix: 'is the VM running? see berth logs',
+            cause: e,
+          });
     } finally {
       clearTimeout(timer);
     }
@@ -101,7 +118,12 @@ export class QmpClient {
     this.pending.delete(id);
     if ('error' in msg) {
       const err = msg.error as { class?: string; desc?: string };
-      p.reject(new QmpError('qmp-command-failed', `QMP ${p.command} failed: ${err.desc ?? 'unknown error'} (${err.class ?? 'Error'})`));
+      p.reject(
+        new QmpError(
+          'qmp-command-failed',
+          `QMP ${p.command} failed: ${err.desc ?? 'unknown error'} (${err.class ?? 'Error'})`,
+        ),
+      );
     } else p.resolve(msg.return);
   }
 
@@ -118,7 +140,9 @@ export class QmpClient {
     const id = `berth-${this.nextId++}`;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, command });
-      this.sock.write(JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id }) + '\n');
+      this.sock.write(
+        `${JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id })}\n`,
+      );
     });
   }
 

@@ -16,22 +16,37 @@ export async function runExecHelper(cmd: string, args: string[], opts: ExecOptio
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   if (piped) {
-    child.stdout!.on('data', (c: Buffer) => { out.push(c); opts.onStdout?.(c); });
-    child.stderr!.on('data', (c: Buffer) => { err.push(c); opts.onStderr?.(c); });
-    child.stdin!.on('error', () => { /* the command did not read all of its input */ });
+    child.stdout!.on('data', (c: Buffer) => {
+      out.push(c);
+      opts.onStdout?.(c);
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      err.push(c);
+      opts.onStderr?.(c);
+    });
+    child.stdin!.on('error', () => {
+      /* the command did not read all of its input */
+    });
     child.stdin!.end(opts.input ?? '');
   }
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
-  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-  }, opts.timeoutMs);
+  const timer =
+    opts.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+          killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+        }, opts.timeoutMs);
   try {
     const res = await statusFromExit(child);
     if (piped) await Promise.all([closed(child.stdout!), closed(child.stderr!)]);
-    return { ...res, ...(piped ? { stdout: Buffer.concat(out), stderr: Buffer.concat(err) } : {}), ...(timedOut ? { timedOut } : {}) };
+    return {
+      ...res,
+      ...(piped ? { stdout: Buffer.concat(out), stderr: Buffer.concat(err) } : {}),
+      ...(timedOut ? { timedOut } : {}),
+    };
   } finally {
     clearTimeout(timer);
     clearTimeout(killTimer);

@@ -6,7 +6,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Capabilities, Driver, EnvStats, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from '../driver.js';
+import type {
+  Capabilities,
+  Driver,
+  EnvStats,
+  ExecOptions,
+  ExitResult,
+  Handle,
+  PreparedEnv,
+  Probe,
+  Problem,
+  Status,
+  StopOptions,
+} from '../driver.js';
 import type { BackendName, EnvSpec } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { runExecHelper } from './exec-io.js';
@@ -27,7 +39,8 @@ import { recoverHandle } from '../common/recover-handle.js';
 
 const networkOf = (rec: EnvRecord): string => rec.spec.network ?? defaultNetworkOf(rec.backend);
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
-const needsNetworkModule = (rec: EnvRecord): boolean => isPlumbed(rec.spec.network, rec.backend) || rec.spec.ports.length > 0;
+const needsNetworkModule = (rec: EnvRecord): boolean =>
+  isPlumbed(rec.spec.network, rec.backend) || rec.spec.ports.length > 0;
 
 const networkModule = () => import('../../network/attach/network-attach.js');
 
@@ -49,19 +62,28 @@ export abstract class ShimDriver implements Driver {
 
   protected record(h: Handle): EnvRecord {
     const rec = this.store.readRecord(h.id);
-    if (!rec) throw new StateError('no-such-env', `no such environment: ${h.name}`, { fix: 'list them with "berth ps -a"' });
+    if (!rec)
+      throw new StateError('no-such-env', `no such environment: ${h.name}`, { fix: 'list them with "berth ps -a"' });
     return rec;
   }
 
   protected user(rec: EnvRecord, spec: string | undefined): ResolvedUser {
     const layers = rec.image.layers;
-    const user = resolveUser(spec ?? rec.image.config.user, readImageFile(layers, 'etc/passwd'), readImageFile(layers, 'etc/group'));
+    const user = resolveUser(
+      spec ?? rec.image.config.user,
+      readImageFile(layers, 'etc/passwd'),
+      readImageFile(layers, 'etc/group'),
+    );
     if (rec.rootless) {
       const maps = rootlessIdMaps();
       if (!isMapped(maps.uid, user.uid) || !isMapped(maps.gid, user.gid)) {
-        throw new SpecError('unmapped-user', `user ${user.uid}:${user.gid} cannot exist in a rootless environment without subordinate ids`, {
-          fix: 'install uidmap and add ranges for your user to /etc/subuid and /etc/subgid, or run as root',
-        });
+        throw new SpecError(
+          'unmapped-user',
+          `user ${user.uid}:${user.gid} cannot exist in a rootless environment without subordinate ids`,
+          {
+            fix: 'install uidmap and add ranges for your user to /etc/subuid and /etc/subgid, or run as root',
+          },
+        );
       }
     }
     return user;
@@ -88,7 +110,8 @@ export abstract class ShimDriver implements Driver {
   private isolationWithNetwork(rec: EnvRecord): ShimIsolation {
     const iso = this.isolation(rec);
     const mode = networkOf(rec);
-    if (mode === 'host') return { ...iso, netNs: false, ...(rec.rootless && iso.sys === 'new-ro' ? { sys: 'bind-ro' as const } : {}) };
+    if (mode === 'host')
+      return { ...iso, netNs: false, ...(rec.rootless && iso.sys === 'new-ro' ? { sys: 'bind-ro' as const } : {}) };
     return { ...iso, netNs: true };
   }
 
@@ -113,7 +136,13 @@ export abstract class ShimDriver implements Driver {
       uidMaps: maps.uid,
       gidMaps: maps.gid,
       hostname: rec.hostname,
-      env: commandEnv({ image: rec.image.config.env, user: spec.env, hostname: rec.hostname, home: user.home, tty: spec.tty }),
+      env: commandEnv({
+        image: rec.image.config.env,
+        user: spec.env,
+        hostname: rec.hostname,
+        home: user.home,
+        tty: spec.tty,
+      }),
       workdir: spec.workdir ?? (rec.image.config.workdir || '/'),
       user,
       binds: [
@@ -137,7 +166,7 @@ export abstract class ShimDriver implements Driver {
     // fd 3 is the detach-key notification of an attached -it session; the handshake comes next.
     const syncFd = plumbed ? (tty ? 4 : 3) : undefined;
     const [cmd, ...args] = this.runArgv(rec, h.dir, syncFd);
-    const extra: ('pipe')[] = [...(tty ? ['pipe' as const] : []), ...(plumbed ? ['pipe' as const] : [])];
+    const extra: 'pipe'[] = [...(tty ? ['pipe' as const] : []), ...(plumbed ? ['pipe' as const] : [])];
     // Loaded before the spawn: the child's pid waits in the socket until the handshake reads it.
     const net = plumbed ? await networkModule() : undefined;
     const plumb = (pid: number) => net!.attach(this.store, rec, pid, rec.rootless);
@@ -160,18 +189,27 @@ export abstract class ShimDriver implements Driver {
       }
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
-        child.once('error', (e) => reject(new DriverError('spawn-failed', `cannot start the native helper: ${e.message}`, { cause: e })));
+        child.once('error', (e) =>
+          reject(new DriverError('spawn-failed', `cannot start the native helper: ${e.message}`, { cause: e })),
+        );
       });
       // A failed plumbing kills the monitor first, so only berth's own error line is printed.
-      if (net && syncFd !== undefined) await net.netSyncHandshake(child.stdio[syncFd] as Duplex, plumb, () => child.kill('SIGKILL'));
+      if (net && syncFd !== undefined)
+        await net.netSyncHandshake(child.stdio[syncFd] as Duplex, plumb, () => child.kill('SIGKILL'));
       return;
     }
-    const res = await runToExit(cmd!, args, extra.length, (fds) => (net && syncFd !== undefined ? net.netSyncHandshake(fds[syncFd - 3] as Duplex, plumb) : Promise.resolve()));
+    const res = await runToExit(cmd!, args, extra.length, (fds) =>
+      net && syncFd !== undefined ? net.netSyncHandshake(fds[syncFd - 3] as Duplex, plumb) : Promise.resolve(),
+    );
     if (res.code !== 0) {
       const line = res.stderr.trim().split('\n').pop() ?? '';
-      throw new DriverError('start-failed', line.replace(/^berth: /, '') || `the environment failed to start (exit ${res.code})`, {
-        exitCode: res.code === 126 || res.code === 127 ? res.code : 125,
-      });
+      throw new DriverError(
+        'start-failed',
+        line.replace(/^berth: /, '') || `the environment failed to start (exit ${res.code})`,
+        {
+          exitCode: res.code === 126 || res.code === 127 ? res.code : 125,
+        },
+      );
     }
   }
 
@@ -179,7 +217,13 @@ export abstract class ShimDriver implements Driver {
     const rec = this.record(h);
     const pids = this.store.runningPids(h.id, h.name, 'exec works only while the environment runs');
     const user = this.user(rec, opts.user ?? rec.spec.user);
-    const env = commandEnv({ image: rec.image.config.env, user: { ...rec.spec.env, ...opts.env }, hostname: rec.hostname, home: user.home, tty: opts.tty });
+    const env = commandEnv({
+      image: rec.image.config.env,
+      user: { ...rec.spec.env, ...opts.env },
+      hostname: rec.hostname,
+      home: user.home,
+      tty: opts.tty,
+    });
     const [cmd, ...args] = shimExecArgv({
       isolation: this.isolationWithNetwork(rec),
       shim: shimPath(),
@@ -214,7 +258,9 @@ export abstract class ShimDriver implements Driver {
     const rec = this.store.readRecord(h.id);
     const st = this.store.status(h.id);
     if ((st.state === 'running' || st.state === 'paused') && !opts.force) {
-      throw new StateError('running', `environment ${h.name} is running`, { fix: `stop it first, or use "berth rm -f ${h.name}"` });
+      throw new StateError('running', `environment ${h.name} is running`, {
+        fix: `stop it first, or use "berth rm -f ${h.name}"`,
+      });
     }
     this.store.markState(h.id, 'removing');
     await killAll(this.store, h);
@@ -226,7 +272,9 @@ export abstract class ShimDriver implements Driver {
       const [cmd, ...args] = rmtreeArgv(shimPath(), h.dir, true, maps.uid, maps.gid);
       const res = await runToExit(cmd!, args);
       if (res.code !== 0) {
-        throw new DriverError('rm-failed', `cannot remove ${h.dir}: ${res.stderr.trim()}`, { fix: 'remove it by hand as root' });
+        throw new DriverError('rm-failed', `cannot remove ${h.dir}: ${res.stderr.trim()}`, {
+          fix: 'remove it by hand as root',
+        });
       }
     }
     this.store.removeDir(h.id);
@@ -237,7 +285,9 @@ export abstract class ShimDriver implements Driver {
     if (child) {
       const res = await Promise.race([
         statusFromExit(child),
-        new Promise<ExitResult>((resolve) => child.once('berth-detached', () => resolve({ exitCode: 0, detached: true }))),
+        new Promise<ExitResult>((resolve) =>
+          child.once('berth-detached', () => resolve({ exitCode: 0, detached: true })),
+        ),
       ]);
       if (res.detached) {
         this.children.delete(h.id);

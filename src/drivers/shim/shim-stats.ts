@@ -6,5 +6,10 @@ import { processStats } from '../common/process-stats.js';
 
 /** `child`: the environment's command; its mount namespace holds them all, its network namespace their traffic. */
 export function shimStats(child: number): EnvStats {
-  return processStats({ pids: processesInMountNs(child).map((p) => p.pid), net: netnsBytes(child), memoryLimitBytes: null, countPids: true });
+  return processStats({
+    pids: processesInMountNs(child).map((p) => p.pid),
+    net: netnsBytes(child),
+    memoryLimitBytes: null,
+    countPids: true,
+  });
 }

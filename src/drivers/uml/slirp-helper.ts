@@ -11,7 +11,9 @@ export function findSlirp(): string | undefined {
     try {
       accessSync(c, constants.X_OK);
       return c;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }

@@ -13,7 +13,8 @@ export const UML_CAPABILITIES: Capabilities = {
   checkpoint: false,
   networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: false, pids: false },
-  summary: 'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, slirp user networking, or (root) a tap on a berth bridge network',
+  summary:
+    'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, slirp user networking, or (root) a tap on a berth bridge network',
 };
 
 /** The guest's RAM when --memory is not given (UML only touches what the guest uses). */
@@ -27,7 +28,11 @@ export function validateUml(spec: EnvSpec, rootless = false): Problem[] {
   for (const m of spec.mounts) {
     // hostfs takes the host path as its mount option string: a comma would split it.
     if (m.source.includes(',') || m.target.includes(':')) {
-      p.push({ field: 'volume', message: `the uml backend cannot share "${m.source}" at "${m.target}" (no "," in the host path, no ":" in the target)`, fix: 'rename or link the directory' });
+      p.push({
+        field: 'volume',
+        message: `the uml backend cannot share "${m.source}" at "${m.target}" (no "," in the host path, no ":" in the target)`,
+        fix: 'rename or link the directory',
+      });
     }
   }
   // none: the guest's loopback only; user: slirp (docs/adr/0024); bridges: a tap (docs/adr/0025).
@@ -36,16 +41,34 @@ export function validateUml(spec: EnvSpec, rootless = false): Problem[] {
     // With slirp the monitor carries published ports over the guest protocol (TCP streams only);
     // on a bridge network they are nftables DNAT rules, UDP included.
     if (port.protocol !== 'tcp') {
-      p.push({ field: 'publish', message: `the uml backend publishes TCP ports only (-p ${port.hostPort}:${port.guestPort}/${port.protocol})`, fix: 'publish a TCP port, use a bridge network (root), or --backend microvm or container for UDP' });
+      p.push({
+        field: 'publish',
+        message: `the uml backend publishes TCP ports only (-p ${port.hostPort}:${port.guestPort}/${port.protocol})`,
+        fix: 'publish a TCP port, use a bridge network (root), or --backend microvm or container for UDP',
+      });
     }
   }
   const l = spec.limits;
   if (l.memoryBytes !== undefined && l.memoryBytes < UML_MEMORY_FLOOR) {
-    p.push({ field: 'memory', message: `--memory ${l.memoryBytes} bytes is too small for a uml kernel`, fix: 'give at least 16m (the default is 256m)' });
+    p.push({
+      field: 'memory',
+      message: `--memory ${l.memoryBytes} bytes is too small for a uml kernel`,
+      fix: 'give at least 16m (the default is 256m)',
+    });
   }
   if (!spec.ignoreUnenforced) {
-    if (l.cpus !== undefined) p.push({ field: 'cpus', message: 'the uml kernel runs on one host CPU: --cpus cannot be enforced', fix: 'drop --cpus or pass --ignore-unenforced' });
-    if (l.pidsLimit !== undefined) p.push({ field: 'pids-limit', message: 'the uml backend cannot enforce --pids-limit', fix: 'drop it or pass --ignore-unenforced' });
+    if (l.cpus !== undefined)
+      p.push({
+        field: 'cpus',
+        message: 'the uml kernel runs on one host CPU: --cpus cannot be enforced',
+        fix: 'drop --cpus or pass --ignore-unenforced',
+      });
+    if (l.pidsLimit !== undefined)
+      p.push({
+        field: 'pids-limit',
+        message: 'the uml backend cannot enforce --pids-limit',
+        fix: 'drop it or pass --ignore-unenforced',
+      });
   }
   return p;
 }

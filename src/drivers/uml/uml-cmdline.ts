@@ -36,9 +36,13 @@ const SAFE_PATH = /^\/[^,\s=]*$/;
 function checkPath(what: string, p: string): string {
   // ubd0=COW,BASE and the other key=value options cannot carry commas, blanks or '='.
   if (!SAFE_PATH.test(p)) {
-    throw new SpecError('bad-uml-path', `the ${what} path "${p}" cannot be passed to the uml kernel (no commas, blanks or "=")`, {
-      fix: 'use a BERTH_ROOT without those characters',
-    });
+    throw new SpecError(
+      'bad-uml-path',
+      `the ${what} path "${p}" cannot be passed to the uml kernel (no commas, blanks or "=")`,
+      {
+        fix: 'use a BERTH_ROOT without those characters',
+      },
+    );
   }
   return p;
 }
@@ -47,7 +51,9 @@ export function umlArgv(c: UmlCmdline): string[] {
   const mib = Math.floor(c.memoryBytes / (1024 * 1024));
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(c.umid)) throw new SpecError('bad-umid', `invalid uml machine id "${c.umid}"`);
   if (!/^[A-Za-z0-9.-]{1,63}$/.test(c.hostname)) {
-    throw new SpecError('bad-hostname', `the hostname "${c.hostname}" cannot be passed to the uml kernel`, { fix: 'use letters, digits, dots and dashes' });
+    throw new SpecError('bad-hostname', `the hostname "${c.hostname}" cannot be passed to the uml kernel`, {
+      fix: 'use letters, digits, dots and dashes',
+    });
   }
   return [
     checkPath('kernel', c.kernel),
@@ -77,9 +83,11 @@ export function umlArgv(c: UmlCmdline): string[] {
 }
 
 function tapArgs(t: NonNullable<UmlCmdline['tap']>): string[] {
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(t.name)) throw new SpecError('bad-tap', `tap name "${t.name}" is not a device name`);
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(t.name))
+    throw new SpecError('bad-tap', `tap name "${t.name}" is not a device name`);
   if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(t.mac)) throw new SpecError('bad-mac', `"${t.mac}" is not a MAC address`);
-  if (!/^berth\.net=[0-9./,]+$/.test(t.guestArg)) throw new SpecError('bad-net-arg', `"${t.guestArg}" is not a guest network argument`);
+  if (!/^berth\.net=[0-9./,]+$/.test(t.guestArg))
+    throw new SpecError('bad-net-arg', `"${t.guestArg}" is not a guest network argument`);
   // The kernel's tuntap transport opens the existing tap by name (no uml_net helper).
   return [`eth0=tuntap,${t.name},${t.mac}`, t.guestArg];
 }

@@ -80,13 +80,20 @@ export class UmlDriver extends VmDriver {
     // A COW file is the size of its base: --disk-size asks for a base of exactly that size.
     const [{ base }, initrd] = await Promise.all([
       baseForEnvironment(env.image, 'uml', {
-        disksDir: disksDirOf(this.store.paths.images), rootless: env.rootless, ...diskProgress(env),
+        disksDir: disksDirOf(this.store.paths.images),
+        rootless: env.rootless,
+        ...diskProgress(env),
         ...(env.spec.diskSizeBytes !== undefined ? { diskSizeBytes: env.spec.diskSizeBytes } : {}),
       }),
       umlInitramfs(kernel),
     ]);
     const files: UmlFiles = {
-      kernel: kernel.kernel, base: base.path, initrd, cow: join(env.dir, 'disk.cow'), runDir, umid: `berth-${env.id.slice(0, 12)}`,
+      kernel: kernel.kernel,
+      base: base.path,
+      initrd,
+      cow: join(env.dir, 'disk.cow'),
+      runDir,
+      umid: `berth-${env.id.slice(0, 12)}`,
       ...(slirp ? { slirp } : {}),
       ...(kernel.modulesDir ? { modules: kernel.modulesDir } : {}),
       ...(bridge ? { bridge } : {}),
@@ -99,8 +106,13 @@ export class UmlDriver extends VmDriver {
   /** `--network user`: the slirp helper; `-p` ports must be free now (the monitor binds them). */
   private async prepareSlirp(env: PreparedEnv): Promise<string> {
     const helper = findSlirp();
-    if (!helper) throw new DriverError('no-slirp', '--network user on the uml backend needs slirp, which is not installed', { fix: 'install it (apt-get install slirp), or drop --network user' });
-    await checkHostPortsFree(env.spec.ports.map((p) => ({ proto: p.protocol, hostAddr: p.hostIp ?? '0.0.0.0', hostPort: p.hostPort })));
+    if (!helper)
+      throw new DriverError('no-slirp', '--network user on the uml backend needs slirp, which is not installed', {
+        fix: 'install it (apt-get install slirp), or drop --network user',
+      });
+    await checkHostPortsFree(
+      env.spec.ports.map((p) => ({ proto: p.protocol, hostAddr: p.hostIp ?? '0.0.0.0', hostPort: p.hostPort })),
+    );
     return helper;
   }
 
@@ -109,8 +121,16 @@ export class UmlDriver extends VmDriver {
     return {
       launch: {
         argv: umlArgv({
-          kernel: f.kernel, memoryBytes: rec.spec.limits.memoryBytes ?? UML_DEFAULT_MEMORY, umid: f.umid, umlDir: f.runDir,
-          cow: f.cow, base: f.base, initrd: f.initrd, ctlFd: 3, consoleFd: 4, hostname: rec.hostname,
+          kernel: f.kernel,
+          memoryBytes: rec.spec.limits.memoryBytes ?? UML_DEFAULT_MEMORY,
+          umid: f.umid,
+          umlDir: f.runDir,
+          cow: f.cow,
+          base: f.base,
+          initrd: f.initrd,
+          ctlFd: 3,
+          consoleFd: 4,
+          hostname: rec.hostname,
           ...(f.slirp ? { slirp: f.slirp } : {}),
           ...(f.modules ? { modules: f.modules } : {}),
           ...(f.bridge ? { tap: { name: f.bridge.tap, mac: f.bridge.mac, guestArg: f.bridge.guestArg } } : {}),
@@ -120,11 +140,22 @@ export class UmlDriver extends VmDriver {
         what: 'the uml kernel',
       },
       // -v: the guest mounts the host directory through hostfs (files are reached as the kernel's host user).
-      main: mainRequest(rec, rec.spec.mounts.map((m) => ({ type: 'hostfs', source: m.source, target: m.target, readOnly: m.readOnly }))),
+      main: mainRequest(
+        rec,
+        rec.spec.mounts.map((m) => ({ type: 'hostfs', source: m.source, target: m.target, readOnly: m.readOnly })),
+      ),
       bootTimeoutMs: 120_000,
       bridged: f.bridge !== undefined,
       // With slirp (--network user) the monitor serves -p itself; on a bridge they are DNAT rules.
-      ...(f.slirp ? { relayedPorts: rec.spec.ports.map((p) => ({ hostAddr: p.hostIp ?? '0.0.0.0', hostPort: p.hostPort, guestPort: p.guestPort })) } : {}),
+      ...(f.slirp
+        ? {
+            relayedPorts: rec.spec.ports.map((p) => ({
+              hostAddr: p.hostIp ?? '0.0.0.0',
+              hostPort: p.hostPort,
+              guestPort: p.guestPort,
+            })),
+          }
+        : {}),
     };
   }
 
@@ -143,15 +174,23 @@ export class UmlDriver extends VmDriver {
   /** Halt the guest kernel through its management console. */
   protected async halt(h: Handle): Promise<boolean> {
     const f = this.files(h);
-    const r = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), 'halt'], { reject: false, timeout: 5_000 }).catch(() => undefined);
+    const r = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), 'halt'], {
+      reject: false,
+      timeout: 5_000,
+    }).catch(() => undefined);
     return r?.exitCode === 0;
   }
 
   private async mconsole(h: Handle, cmd: 'stop' | 'go'): Promise<void> {
     const f = this.files(h);
-    const r = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), cmd], { reject: false, timeout: 10_000 }).catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }));
+    const r = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), cmd], {
+      reject: false,
+      timeout: 10_000,
+    }).catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }));
     if (r.exitCode !== 0 || /ERR/.test(String(r.stdout))) {
-      throw new DriverError('mconsole-failed', `uml_mconsole ${cmd} failed: ${String(r.stderr || r.stdout).trim()}`, { fix: 'install uml-utilities' });
+      throw new DriverError('mconsole-failed', `uml_mconsole ${cmd} failed: ${String(r.stderr || r.stdout).trim()}`, {
+        fix: 'install uml-utilities',
+      });
     }
   }
 
@@ -162,11 +201,8 @@ export class UmlDriver extends VmDriver {
   resume(h: Handle): Promise<void> {
     return this.mconsole(h, 'go');
   }
-
 }
 
 export function makeUmlDriver(store: EnvStore): Driver {
   return new UmlDriver(store);
 }
-
-

@@ -12,11 +12,20 @@ import type { FetchKernelOptions } from '../../kernels/fetch.js';
 
 export const UML_MANIFEST = 'uml';
 
-export async function resolveUmlKernel(paths: Paths, requested: string | undefined, env: NodeJS.ProcessEnv = process.env, opts: FetchKernelOptions = {}): Promise<Kernel> {
+export async function resolveUmlKernel(
+  paths: Paths,
+  requested: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: FetchKernelOptions = {},
+): Promise<Kernel> {
   const ref = requested ?? (env.BERTH_UML_KERNEL || UML_MANIFEST);
   const k = await resolveKernel(paths, ref, opts);
   if (k.format === 'bzImage') {
-    throw new KernelError('not-a-uml-kernel', `kernel "${ref}" is a ${k.format} for a VM, not a User-mode Linux kernel`, { fix: 'use --kernel uml (see "berth kernels") or a linux.uml path' });
+    throw new KernelError(
+      'not-a-uml-kernel',
+      `kernel "${ref}" is a ${k.format} for a VM, not a User-mode Linux kernel`,
+      { fix: 'use --kernel uml (see "berth kernels") or a linux.uml path' },
+    );
   }
   return k;
 }

@@ -32,11 +32,17 @@ function executable(p: string): boolean {
  */
 function localKernel(paths: Paths, installed: string): { ok: boolean; detail: string } {
   const override = process.env.BERTH_UML_KERNEL;
-  if (override) return executable(override) ? { ok: true, detail: override } : { ok: false, detail: `the User-mode Linux kernel ${override} is missing or not executable (BERTH_UML_KERNEL)` };
+  if (override)
+    return executable(override)
+      ? { ok: true, detail: override }
+      : { ok: false, detail: `the User-mode Linux kernel ${override} is missing or not executable (BERTH_UML_KERNEL)` };
   const cached = cachedVersions(paths.kernels, UML_MANIFEST)[0];
   if (cached) return { ok: true, detail: `cached ${UML_MANIFEST} ${cached.record.version}` };
   if (executable(installed)) return { ok: true, detail: `${installed} (user-mode-linux package)` };
-  return { ok: true, detail: 'none here yet: fetched from the Debian mirror on first use (or now: berth kernels --fetch uml)' };
+  return {
+    ok: true,
+    detail: 'none here yet: fetched from the Debian mirror on first use (or now: berth kernels --fetch uml)',
+  };
 }
 
 /** `installedUml`: where the user-mode-linux package puts the kernel (a parameter for tests). */
@@ -50,15 +56,30 @@ export async function probeUml(paths: Paths, installedUml = INSTALLED_UML): Prom
   const init = findNative('berth-guest-init');
   details.guestInit = init ?? 'missing';
   if (!init) return { ok: false, reason: notBuiltReason('berth-guest-init'), details };
-  const [noexec, ptrace] = await Promise.all([probeNoexec([process.env.TMPDIR || tmpdir(), runtimeDir]), probePtraceScope()]);
+  const [noexec, ptrace] = await Promise.all([
+    probeNoexec([process.env.TMPDIR || tmpdir(), runtimeDir]),
+    probePtraceScope(),
+  ]);
   details.noexec = noexec.detail;
   details.ptrace = ptrace.detail;
-  if (!noexec.ok) return { ok: false, reason: `the uml kernel cannot map its memory with exec rights: ${noexec.detail} (set TMPDIR to a directory that allows exec)`, details };
+  if (!noexec.ok)
+    return {
+      ok: false,
+      reason: `the uml kernel cannot map its memory with exec rights: ${noexec.detail} (set TMPDIR to a directory that allows exec)`,
+      details,
+    };
   if (!ptrace.ok) return { ok: false, reason: ptrace.detail, details };
-  for (const [tool, pkg] of [['mke2fs', 'e2fsprogs'], ['debugfs', 'e2fsprogs']]) {
+  for (const [tool, pkg] of [
+    ['mke2fs', 'e2fsprogs'],
+    ['debugfs', 'e2fsprogs'],
+  ]) {
     if (!findExecutable(tool!)) return { ok: false, reason: `${tool} is missing (install ${pkg})`, details };
   }
-  details.network = findSlirp() ? `${findSlirp()} (--network user works)` : 'slirp missing: --network user unavailable (install slirp)';
-  details.mconsole = findExecutable('uml_mconsole') ? 'uml_mconsole found (pause works)' : 'uml_mconsole missing: pause/unpause unavailable (install uml-utilities)';
+  details.network = findSlirp()
+    ? `${findSlirp()} (--network user works)`
+    : 'slirp missing: --network user unavailable (install slirp)';
+  details.mconsole = findExecutable('uml_mconsole')
+    ? 'uml_mconsole found (pause works)'
+    : 'uml_mconsole missing: pause/unpause unavailable (install uml-utilities)';
   return { ok: true, reason: '', version: kernel, details };
 }

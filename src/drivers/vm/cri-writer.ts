@@ -38,7 +38,11 @@ export class CriWriter {
   private fd: number;
   private size: number;
 
-  constructor(private readonly path: string, private readonly maxBytes = 0, private readonly maxFiles = 1) {
+  constructor(
+    private readonly path: string,
+    private readonly maxBytes = 0,
+    private readonly maxFiles = 1,
+  ) {
     this.fd = openSync(path, 'a', 0o600);
     this.size = fstatSync(this.fd).size;
   }

@@ -17,5 +17,8 @@ export function firstUseOptions(env: PreparedEnv): FetchKernelOptions {
 
 /** ensureBaseDisk's progress options for `env`. */
 export function diskProgress(env: PreparedEnv): { onProgress?: (m: string) => void; onTransfer?: TransferHook } {
-  return { ...(env.onProgress ? { onProgress: env.onProgress } : {}), ...(env.onTransfer ? { onTransfer: env.onTransfer } : {}) };
+  return {
+    ...(env.onProgress ? { onProgress: env.onProgress } : {}),
+    ...(env.onTransfer ? { onTransfer: env.onTransfer } : {}),
+  };
 }

@@ -15,7 +15,10 @@ export class GuestFlow {
   private inFlight = 0;
   private readonly waiters: { below: number; cb: () => void }[] = [];
 
-  constructor(private readonly write: (b: Buffer) => void, private readonly window = GUEST_WINDOW) {}
+  constructor(
+    private readonly write: (b: Buffer) => void,
+    private readonly window = GUEST_WINDOW,
+  ) {}
 
   send(b: Buffer): void {
     if (b.length > 0) {

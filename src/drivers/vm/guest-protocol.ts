@@ -47,7 +47,8 @@ export function encodeFrame(type: number, session: number, payload: Buffer | str
 /** Split a large output into frames of at most MAX_PAYLOAD bytes. */
 export function encodeData(type: number, session: number, data: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let off = 0; off < data.length; off += MAX_PAYLOAD) out.push(encodeFrame(type, session, data.subarray(off, off + MAX_PAYLOAD)));
+  for (let off = 0; off < data.length; off += MAX_PAYLOAD)
+    out.push(encodeFrame(type, session, data.subarray(off, off + MAX_PAYLOAD)));
   return out.length > 0 ? out : [encodeFrame(type, session)];
 }
 
@@ -63,7 +64,8 @@ export class FrameDecoder {
     let off = 0;
     while (this.buf.length - off >= HEADER_LEN) {
       const len = this.buf.readUInt32LE(off + 5);
-      if (len > MAX_PAYLOAD) throw new ProtocolError(`frame of ${len} bytes exceeds ${MAX_PAYLOAD} (stream out of step)`);
+      if (len > MAX_PAYLOAD)
+        throw new ProtocolError(`frame of ${len} bytes exceeds ${MAX_PAYLOAD} (stream out of step)`);
       if (this.buf.length - off < HEADER_LEN + len) break;
       frames.push({
         type: this.buf.readUInt8(off),
@@ -108,7 +110,8 @@ export interface GuestMount {
 
 /** `mount` value: ro|rw:TYPE:TARGET:SOURCE (the source last: it may contain ':'). */
 export function encodeMount(m: GuestMount): string {
-  if (m.type.includes(':') || m.target.includes(':')) throw new ProtocolError(`mount ${m.target}: ':' is not allowed in the type or target`);
+  if (m.type.includes(':') || m.target.includes(':'))
+    throw new ProtocolError(`mount ${m.target}: ':' is not allowed in the type or target`);
   return `${m.readOnly ? 'ro' : 'rw'}:${m.type}:${m.target}:${m.source}`;
 }
 

@@ -9,8 +9,11 @@ import type { EnvProcess } from '../../host/ns-processes.js';
 
 const PASSWD_MARK = '--berth-passwd--';
 
-export const GUEST_PS_ARGV = ['sh', '-c',
-  `echo "self $$"; cd /proc && head -c 65536 [0-9]*/status [0-9]*/cmdline 2>/dev/null; echo; echo ${PASSWD_MARK}; cat /etc/passwd 2>/dev/null; exit 0`];
+export const GUEST_PS_ARGV = [
+  'sh',
+  '-c',
+  `echo "self $$"; cd /proc && head -c 65536 [0-9]*/status [0-9]*/cmdline 2>/dev/null; echo; echo ${PASSWD_MARK}; cat /etc/passwd 2>/dev/null; exit 0`,
+];
 
 /** Pure: the script's output -> processes sorted by pid, with user names where passwd has them. */
 export function parseGuestPs(out: string): EnvProcess[] {

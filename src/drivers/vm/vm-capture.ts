@@ -6,7 +6,14 @@
  */
 import { constants } from 'node:os';
 import type { ExecOptions, ExitResult } from '../driver.js';
-import { FrameType as F, MAX_PAYLOAD, decodeExit, encodeStart, encodeU32, type StartRequest } from './guest-protocol.js';
+import {
+  FrameType as F,
+  MAX_PAYLOAD,
+  decodeExit,
+  encodeStart,
+  encodeU32,
+  type StartRequest,
+} from './guest-protocol.js';
 import { exitResult, type VmClient } from './vm-client.js';
 
 const SESSION = 1;
@@ -45,15 +52,18 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
     const onClose = () => finish({ exitCode: 125 });
     c.sock.once('close', onClose);
     c.send(F.START, SESSION, encodeStart({ ...req, tty: false, stdin: true }));
-    const input = typeof opts.input === 'string' ? Buffer.from(opts.input) : opts.input ?? Buffer.alloc(0);
-    for (let at = 0; at < input.length; at += MAX_PAYLOAD) c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD));
+    const input = typeof opts.input === 'string' ? Buffer.from(opts.input) : (opts.input ?? Buffer.alloc(0));
+    for (let at = 0; at < input.length; at += MAX_PAYLOAD)
+      c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD));
     c.send(F.STDIN, SESSION, Buffer.alloc(0)); // EOF
     if (opts.timeoutMs !== undefined) {
-      timers.push(setTimeout(() => {
-        timedOut = true;
-        c.send(F.SIGNAL, SESSION, encodeU32(constants.signals.SIGTERM));
-        timers.push(setTimeout(() => c.send(F.SIGNAL, SESSION, encodeU32(constants.signals.SIGKILL)), KILL_GRACE_MS));
-      }, opts.timeoutMs));
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          c.send(F.SIGNAL, SESSION, encodeU32(constants.signals.SIGTERM));
+          timers.push(setTimeout(() => c.send(F.SIGNAL, SESSION, encodeU32(constants.signals.SIGKILL)), KILL_GRACE_MS));
+        }, opts.timeoutMs),
+      );
     }
   });
 }

@@ -6,7 +6,18 @@
 import { connect, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
-import { FrameDecoder, FrameType as F, encodeFrame, encodeResize, encodeStart, encodeU32, decodeExit, type Frame, type StartRequest, type ExitPayload } from './guest-protocol.js';
+import {
+  FrameDecoder,
+  FrameType as F,
+  encodeFrame,
+  encodeResize,
+  encodeStart,
+  encodeU32,
+  decodeExit,
+  type Frame,
+  type StartRequest,
+  type ExitPayload,
+} from './guest-protocol.js';
 import type { ExitResult } from '../driver.js';
 import { signalName } from '../common/spawn-wait.js';
 
@@ -23,7 +34,9 @@ export class VmClient {
     sock.on('data', (d: Buffer) => {
       for (const f of this.decoder.push(d)) for (const l of [...this.listeners]) l(f);
     });
-    sock.on('error', () => { /* close follows */ });
+    sock.on('error', () => {
+      /* close follows */
+    });
     sock.on('close', () => {
       this.closed = true;
       for (const w of this.closeWaiters) w();
@@ -108,16 +121,18 @@ export function relay(c: VmClient, o: RelayOptions): Promise<ExitResult> {
       for (const f of cleanups.splice(0).reverse()) f();
       resolve(r);
     };
-    cleanups.push(c.on((f) => {
-      if (f.session !== SESSION) return;
-      if (f.type === F.STDOUT) process.stdout.write(f.payload);
-      else if (f.type === F.STDERR) process.stderr.write(f.payload);
-      else if (f.type === F.EXIT) {
-        const e = decodeExit(f.payload);
-        if (e.error && e.exitCode !== 0 && o.printErrors()) process.stderr.write(`berth: ${e.error}\n`);
-        finish(exitResult(e));
-      }
-    }));
+    cleanups.push(
+      c.on((f) => {
+        if (f.session !== SESSION) return;
+        if (f.type === F.STDOUT) process.stdout.write(f.payload);
+        else if (f.type === F.STDERR) process.stderr.write(f.payload);
+        else if (f.type === F.EXIT) {
+          const e = decodeExit(f.payload);
+          if (e.error && e.exitCode !== 0 && o.printErrors()) process.stderr.write(`berth: ${e.error}\n`);
+          finish(exitResult(e));
+        }
+      }),
+    );
     const onClose = () => finish({ exitCode: 125 });
     c.sock.once('close', onClose);
     cleanups.push(() => c.sock.off('close', onClose));

@@ -9,7 +9,19 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Capabilities, Driver, EnvStats, ExecOptions, ExitResult, Handle, PreparedEnv, Probe, Problem, Status, StopOptions } from '../driver.js';
+import type {
+  Capabilities,
+  Driver,
+  EnvStats,
+  ExecOptions,
+  ExitResult,
+  Handle,
+  PreparedEnv,
+  Probe,
+  Problem,
+  Status,
+  StopOptions,
+} from '../driver.js';
 import type { EnvProcess } from '../../host/ns-processes.js';
 import { GUEST_PS_ARGV, parseGuestPs } from './guest-ps.js';
 import { vmStats } from './vm-stats.js';
@@ -66,7 +78,8 @@ export abstract class VmDriver implements Driver {
 
   protected record(h: Handle): EnvRecord {
     const rec = this.store.readRecord(h.id);
-    if (!rec) throw new StateError('no-such-env', `no such environment: ${h.name}`, { fix: 'list them with "berth ps -a"' });
+    if (!rec)
+      throw new StateError('no-such-env', `no such environment: ${h.name}`, { fix: 'list them with "berth ps -a"' });
     return rec;
   }
 
@@ -106,7 +119,10 @@ export abstract class VmDriver implements Driver {
       // A VM that fails at once (a kernel panic) can end its monitor before we connect: its exit says why.
       const early = this.store.readExit(h.id)?.error;
       if (early) throw new DriverError('boot-failed', early);
-      throw new DriverError('monitor-failed', `the VM monitor did not come up: ${this.monitorError(h) || 'no reason recorded'}`);
+      throw new DriverError(
+        'monitor-failed',
+        `the VM monitor did not come up: ${this.monitorError(h) || 'no reason recorded'}`,
+      );
     });
     const wentAway = () => `the VM monitor went away: ${this.monitorError(h) || 'no reason recorded'}`;
     if (attached) {
@@ -115,26 +131,45 @@ export abstract class VmDriver implements Driver {
       const offBooted = client.on((fr) => {
         if (fr.type === F.READY) booted = true;
       });
-      const done = relay(client, { tty: rec.spec.tty, interactive: rec.spec.interactive, detachKeys: true, printErrors: () => booted });
-      client.send(F.ATTACH, 1, Buffer.from(JSON.stringify({ stdin: rec.spec.interactive, ...terminalSize(rec.spec.tty) })));
-      const first = await client.waitFor((fr) => (fr.type === F.READY || (fr.type === F.EXIT && fr.session === 1) ? fr : undefined));
+      const done = relay(client, {
+        tty: rec.spec.tty,
+        interactive: rec.spec.interactive,
+        detachKeys: true,
+        printErrors: () => booted,
+      });
+      client.send(
+        F.ATTACH,
+        1,
+        Buffer.from(JSON.stringify({ stdin: rec.spec.interactive, ...terminalSize(rec.spec.tty) })),
+      );
+      const first = await client.waitFor((fr) =>
+        fr.type === F.READY || (fr.type === F.EXIT && fr.session === 1) ? fr : undefined,
+      );
       if (!first || first.type === F.EXIT) {
         const e = first ? decodeExit(first.payload) : undefined;
         await done.catch(() => undefined);
         throw new DriverError('boot-failed', e?.error ?? this.store.readExit(h.id)?.error ?? wentAway());
       }
-      this.attachedRuns.set(h.id, done.finally(() => {
-        offBooted();
-        client.close();
-      }));
+      this.attachedRuns.set(
+        h.id,
+        done.finally(() => {
+          offBooted();
+          client.close();
+        }),
+      );
       return;
     }
-    const first = await client.waitFor((fr) => (fr.session === 1 && (fr.type === F.STARTED || fr.type === F.EXIT) ? fr : undefined));
+    const first = await client.waitFor((fr) =>
+      fr.session === 1 && (fr.type === F.STARTED || fr.type === F.EXIT) ? fr : undefined,
+    );
     client.close();
     if (!first) throw new DriverError('boot-failed', this.store.readExit(h.id)?.error ?? wentAway());
     if (first.type === F.EXIT) {
       const e = decodeExit(first.payload);
-      if (e.error) throw new DriverError('start-failed', e.error, { exitCode: e.exitCode === 126 || e.exitCode === 127 ? e.exitCode : 125 });
+      if (e.error)
+        throw new DriverError('start-failed', e.error, {
+          exitCode: e.exitCode === 126 || e.exitCode === 127 ? e.exitCode : 125,
+        });
     }
   }
 
@@ -149,7 +184,9 @@ export abstract class VmDriver implements Driver {
   private async connect(h: Handle, fix?: string): Promise<VmClient> {
     const pids = this.store.runningPids(h.id, h.name, fix);
     return VmClient.connect(this.monitorSocket(h), () => isProcessAlive(pids.monitor), 5_000).catch(() => {
-      throw new StateError('not-running', `environment ${h.name} is not running`, { fix: fix ?? 'start a new one with "berth run"' });
+      throw new StateError('not-running', `environment ${h.name} is not running`, {
+        fix: fix ?? 'start a new one with "berth run"',
+      });
     });
   }
 
@@ -157,12 +194,18 @@ export abstract class VmDriver implements Driver {
     const rec = this.record(h);
     // A paused guest would hold the exec until unpause: say so instead.
     if (this.store.readState(h.id)?.state === 'paused') {
-      throw new StateError('paused', `environment ${h.name} is paused`, { fix: `unpause it first: berth unpause ${h.name}` });
+      throw new StateError('paused', `environment ${h.name} is paused`, {
+        fix: `unpause it first: berth unpause ${h.name}`,
+      });
     }
     const client = await this.connect(h, 'exec works only while the environment runs');
     const req = this.execRequest(rec, argv, opts);
     if (opts.stdio === 'pipe') return captureSession(client, req, opts);
-    return execSession(client, { ...req, ...terminalSize(opts.tty) }, { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true });
+    return execSession(
+      client,
+      { ...req, ...terminalSize(opts.tty) },
+      { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true },
+    );
   }
 
   async signal(h: Handle, sig: string): Promise<void> {
@@ -174,7 +217,8 @@ export abstract class VmDriver implements Driver {
 
   async stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined> {
     const pids = this.store.readPids(h.id);
-    if (!pids || this.store.readExit(h.id) || !isProcessAlive(pids.child, pids.childStart)) return this.released(h, this.store.status(h.id).exit);
+    if (!pids || this.store.readExit(h.id) || !isProcessAlive(pids.child, pids.childStart))
+      return this.released(h, this.store.status(h.id).exit);
     if (this.store.readState(h.id)?.state === 'paused') {
       // A paused guest cannot act on the signal: let it run again first.
       await this.resume(h).catch(() => undefined);
@@ -183,7 +227,9 @@ export abstract class VmDriver implements Driver {
     try {
       // Clean: the command gets the signal; when it exits the monitor has the guest sync, unmount and power off.
       await this.signal(h, opts.signal ?? 'TERM');
-    } catch { /* ended meanwhile */ }
+    } catch {
+      /* ended meanwhile */
+    }
     const done = await waitForExit(this.store, h, opts.timeoutMs);
     if (done) return this.released(h, done);
     const after = (await this.halt(h)) ? await waitForExit(this.store, h, 10_000) : undefined;
@@ -201,13 +247,18 @@ export abstract class VmDriver implements Driver {
   /** Every process of this VM: the monitor (argv names the state dir), the VM process and its children. */
   private async killAll(h: Handle): Promise<void> {
     const left = await killProcessesMentioning(h.dir);
-    if (left.length > 0) throw new DriverError('kill-failed', `processes ${left.join(', ')} of ${h.name} survived SIGKILL`, { fix: 'kill them by hand' });
+    if (left.length > 0)
+      throw new DriverError('kill-failed', `processes ${left.join(', ')} of ${h.name} survived SIGKILL`, {
+        fix: 'kill them by hand',
+      });
   }
 
   async remove(h: Handle, opts: { force: boolean }): Promise<void> {
     const st = this.store.status(h.id);
     if ((st.state === 'running' || st.state === 'paused') && !opts.force) {
-      throw new StateError('running', `environment ${h.name} is running`, { fix: `stop it first, or use "berth rm -f ${h.name}"` });
+      throw new StateError('running', `environment ${h.name} is running`, {
+        fix: `stop it first, or use "berth rm -f ${h.name}"`,
+      });
     }
     this.store.markState(h.id, 'removing');
     await this.killAll(h);
@@ -215,7 +266,9 @@ export abstract class VmDriver implements Driver {
     let runDir: string | undefined;
     try {
       runDir = this.runDir(h);
-    } catch { /* never created */ }
+    } catch {
+      /* never created */
+    }
     // Retried: a uml kernel's last processes may still write their umid files while we remove.
     if (runDir) rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     this.store.removeDir(h.id);
@@ -240,9 +293,20 @@ export abstract class VmDriver implements Driver {
 
   /** The guest's own processes, listed inside it (through exec), with its users. */
   async processes(h: Handle): Promise<EnvProcess[]> {
-    const r = await this.exec(h, GUEST_PS_ARGV, { tty: false, interactive: false, env: {}, user: '0', stdio: 'pipe', timeoutMs: 30_000 });
+    const r = await this.exec(h, GUEST_PS_ARGV, {
+      tty: false,
+      interactive: false,
+      env: {},
+      user: '0',
+      stdio: 'pipe',
+      timeoutMs: 30_000,
+    });
     if (r.exitCode !== 0) {
-      throw new DriverError('top-failed', `cannot list the processes in ${h.name}: ${(r.stderr?.toString() ?? '').trim().split('\n')[0] || `exit ${r.exitCode}`}`, { fix: 'the image needs sh, head and cat' });
+      throw new DriverError(
+        'top-failed',
+        `cannot list the processes in ${h.name}: ${(r.stderr?.toString() ?? '').trim().split('\n')[0] || `exit ${r.exitCode}`}`,
+        { fix: 'the image needs sh, head and cat' },
+      );
     }
     return parseGuestPs(r.stdout?.toString() ?? '');
   }

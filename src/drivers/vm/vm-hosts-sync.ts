@@ -15,7 +15,13 @@ const PUSH_TIMEOUT_MS = 20_000;
 
 export const HOSTS_REQUEST: StartRequest = {
   argv: ['/proc/1/exe', 'berth-hosts'],
-  env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], cwd: '/', uid: 0, gid: 0, groups: [], tty: false, stdin: true,
+  env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
+  cwd: '/',
+  uid: 0,
+  gid: 0,
+  groups: [],
+  tty: false,
+  stdin: true,
 };
 
 export class HostsSync {
@@ -24,7 +30,11 @@ export class HostsSync {
   private again = false;
   private watching = false;
 
-  constructor(private readonly monitorSocket: string, private readonly file: string, private readonly warn: (m: string) => void) {}
+  constructor(
+    private readonly monitorSocket: string,
+    private readonly file: string,
+    private readonly warn: (m: string) => void,
+  ) {}
 
   /** The first copy (the command waits for it), then one after every change of the file. */
   async start(): Promise<void> {
@@ -63,8 +73,18 @@ export class HostsSync {
     if (text === this.pushed) return;
     const client = await VmClient.connect(this.monitorSocket, () => true, 5_000).catch(() => undefined);
     if (!client) return this.warn('hosts: cannot reach the monitor socket');
-    const r = await captureSession(client, HOSTS_REQUEST, { tty: false, interactive: true, env: {}, stdio: 'pipe', input: text, timeoutMs: PUSH_TIMEOUT_MS });
+    const r = await captureSession(client, HOSTS_REQUEST, {
+      tty: false,
+      interactive: true,
+      env: {},
+      stdio: 'pipe',
+      input: text,
+      timeoutMs: PUSH_TIMEOUT_MS,
+    });
     if (r.exitCode === 0) this.pushed = text;
-    else this.warn(`hosts: updating /etc/hosts in the guest failed (exit ${r.exitCode}): ${String(r.stderr ?? '').trim()}`);
+    else
+      this.warn(
+        `hosts: updating /etc/hosts in the guest failed (exit ${r.exitCode}): ${String(r.stderr ?? '').trim()}`,
+      );
   }
 }

@@ -6,7 +6,12 @@ import { HostError } from '../../core/errors.js';
 
 export function monitorEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const c of [join(here, 'vm-monitor.mjs'), join(here, '..', 'vm-monitor.mjs'), join(here, 'vm-monitor-main.js'), join(here, '..', 'vm', 'vm-monitor-main.js')]) {
+  for (const c of [
+    join(here, 'vm-monitor.mjs'),
+    join(here, '..', 'vm-monitor.mjs'),
+    join(here, 'vm-monitor-main.js'),
+    join(here, '..', 'vm', 'vm-monitor-main.js'),
+  ]) {
     if (existsSync(c)) return c;
   }
   throw new HostError('no-vm-monitor', `the VM monitor script is missing near ${here}`, { fix: 'run "npm run build"' });

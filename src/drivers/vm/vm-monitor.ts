@@ -11,7 +11,16 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { FrameDecoder, FrameType as F, encodeFrame, encodeExit, decodeExit, encodeStart, type Frame, type ExitPayload } from './guest-protocol.js';
+import {
+  FrameDecoder,
+  FrameType as F,
+  encodeFrame,
+  encodeExit,
+  decodeExit,
+  encodeStart,
+  type Frame,
+  type ExitPayload,
+} from './guest-protocol.js';
 import { CriWriter } from './cri-writer.js';
 import { MONITOR_PID, type VmMonitorConfig } from './vm-monitor-config.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
@@ -37,10 +46,15 @@ const CLIENT_INPUT_LIMIT = 4 * 1024 * 1024;
 
 /** The line of a console tail that best says why a kernel did not come up. */
 export function bootFailureReason(consoleTail: string): string {
-  const lines = consoleTail.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = consoleTail
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const panic = lines.find((l) => /Kernel panic/.test(l));
   if (panic) return panic.replace(/^.*?Kernel panic - not syncing:\s*/, 'kernel panic: ');
-  const fatal = lines.find((l) => /berth-init: fatal:|Too few physical memory|Out of memory|not enough memory|failed/i.test(l));
+  const fatal = lines.find((l) =>
+    /berth-init: fatal:|Too few physical memory|Out of memory|not enough memory|failed/i.test(l),
+  );
   return fatal ?? lines[lines.length - 1] ?? 'no console output';
 }
 
@@ -79,7 +93,12 @@ export class VmMonitor {
 
   async run(): Promise<void> {
     // Also written by the driver; written here too so no window exists in which rm -f cannot find us.
-    writeJsonAtomic(join(this.cfg.stateDir, MONITOR_PID), { pid: process.pid, start: processStartTime(process.pid) ?? 0 }, 0o600, false);
+    writeJsonAtomic(
+      join(this.cfg.stateDir, MONITOR_PID),
+      { pid: process.pid, start: processStartTime(process.pid) ?? 0 },
+      0o600,
+      false,
+    );
     rmSync(this.cfg.socketPath, { force: true });
     this.server = createServer((sock) => this.onClient(sock));
     await new Promise<void>((res, rej) => {
@@ -96,13 +115,17 @@ export class VmMonitor {
     }
     this.startVm();
     const boot = setTimeout(() => {
-      if (!this.ready) this.fail(`${this.cfg.launch.what} did not become ready within ${this.cfg.bootTimeoutMs / 1000} s (${bootFailureReason(this.consoleTail)})`);
+      if (!this.ready)
+        this.fail(
+          `${this.cfg.launch.what} did not become ready within ${this.cfg.bootTimeoutMs / 1000} s (${bootFailureReason(this.consoleTail)})`,
+        );
     }, this.cfg.bootTimeoutMs);
     boot.unref();
     if (this.cfg.attached && this.cfg.owner) {
       const owner = this.cfg.owner;
       setInterval(() => {
-        if (!isProcessAlive(owner.pid, owner.start) && !this.anyDetached()) this.watchdog('the attached berth process is gone');
+        if (!isProcessAlive(owner.pid, owner.start) && !this.anyDetached())
+          this.watchdog('the attached berth process is gone');
       }, 250).unref();
     }
   }
@@ -122,9 +145,17 @@ export class VmMonitor {
     this.vm.stderr!.on('data', onConsole);
     if (l.consoleFd !== undefined) (this.vm.stdio[l.consoleFd] as Duplex).on('data', onConsole);
     if (this.vm.pid) {
-      writeJsonAtomic(join(this.cfg.stateDir, 'pids.json'), {
-        monitor: process.pid, child: this.vm.pid, childStart: processStartTime(this.vm.pid) ?? 0, startedAt: new Date().toISOString(),
-      }, 0o600, false);
+      writeJsonAtomic(
+        join(this.cfg.stateDir, 'pids.json'),
+        {
+          monitor: process.pid,
+          child: this.vm.pid,
+          childStart: processStartTime(this.vm.pid) ?? 0,
+          startedAt: new Date().toISOString(),
+        },
+        0o600,
+        false,
+      );
     }
     if (l.ctl.kind === 'fd') this.attachCtl(this.vm.stdio[l.ctl.fd] as Duplex);
     else this.connectCtl(l.ctl.path, Date.now() + this.cfg.bootTimeoutMs);
@@ -147,7 +178,9 @@ export class VmMonitor {
         this.fail(`control channel: ${(e as Error).message}`);
       }
     });
-    s.on('error', () => { /* the VM's exit says the rest */ });
+    s.on('error', () => {
+      /* the VM's exit says the rest */
+    });
     this.flow = new GuestFlow((b) => s.write(b));
     for (const b of this.pending.splice(0)) this.flow.send(b);
   }
@@ -187,7 +220,8 @@ export class VmMonitor {
       case F.STDERR:
         if (f.session === MAIN) {
           this.log.write(f.type === F.STDOUT ? 'stdout' : 'stderr', f.payload);
-          for (const c of this.clients) if (c.attached && !c.detached) c.sock.write(encodeFrame(f.type, MAIN, f.payload));
+          for (const c of this.clients)
+            if (c.attached && !c.detached) c.sock.write(encodeFrame(f.type, MAIN, f.payload));
         } else this.toExecClient(f);
         return;
       case F.EXIT:
@@ -241,24 +275,43 @@ export class VmMonitor {
   }
 
   private writeExit(e: ExitPayload): void {
-    const sig = e.signal ? signalName(e.signal) ?? null : null;
-    writeJsonAtomic(join(this.cfg.stateDir, 'exit.json'), {
-      exitCode: e.exitCode, signal: sig, finishedAt: new Date().toISOString(), ...(e.error ? { error: e.error } : {}),
-    }, 0o600, false);
+    const sig = e.signal ? (signalName(e.signal) ?? null) : null;
+    writeJsonAtomic(
+      join(this.cfg.stateDir, 'exit.json'),
+      {
+        exitCode: e.exitCode,
+        signal: sig,
+        finishedAt: new Date().toISOString(),
+        ...(e.error ? { error: e.error } : {}),
+      },
+      0o600,
+      false,
+    );
   }
 
   private onVmExit(code: number | null, sig: NodeJS.Signals | null): void {
     if (!this.mainExit) {
       const how = sig ? `was killed by ${sig}` : `exited with status ${code}`;
       const e: ExitPayload = this.ready
-        ? { exitCode: 128 + (sig ? constants.signals[sig] ?? 9 : 9), signal: sig ? constants.signals[sig] ?? 9 : 9, error: `${this.cfg.launch.what} ${how} while the command ran` }
-        : { exitCode: 125, signal: 0, error: `${this.cfg.launch.what} failed to boot: ${bootFailureReason(this.consoleTail)}` };
+        ? {
+            exitCode: 128 + (sig ? (constants.signals[sig] ?? 9) : 9),
+            signal: sig ? (constants.signals[sig] ?? 9) : 9,
+            error: `${this.cfg.launch.what} ${how} while the command ran`,
+          }
+        : {
+            exitCode: 125,
+            signal: 0,
+            error: `${this.cfg.launch.what} failed to boot: ${bootFailureReason(this.consoleTail)}`,
+          };
       this.mainExit = e;
       this.writeExit(e);
       this.broadcast(encodeFrame(F.EXIT, MAIN, encodeExit(e)));
     }
     for (const [g, e] of this.execs) {
-      if (!e.client.sock.destroyed) e.client.sock.write(encodeFrame(F.EXIT, e.session, encodeExit({ exitCode: 137, signal: 9, error: 'the VM stopped' })));
+      if (!e.client.sock.destroyed)
+        e.client.sock.write(
+          encodeFrame(F.EXIT, e.session, encodeExit({ exitCode: 137, signal: 9, error: 'the VM stopped' })),
+        );
       this.execs.delete(g);
     }
     this.finish();
@@ -282,10 +335,14 @@ export class VmMonitor {
     if (!pid) return;
     try {
       process.kill(-pid, 'SIGKILL');
-    } catch { /* not a group leader, or gone */ }
+    } catch {
+      /* not a group leader, or gone */
+    }
     try {
       process.kill(pid, 'SIGKILL');
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
 
   /** berth's own failure: record it, then take the whole process group down. */
@@ -300,7 +357,11 @@ export class VmMonitor {
 
   private watchdog(why: string): void {
     if (this.mainExit) return;
-    this.mainExit = { exitCode: 137, signal: 9, error: `${why}: the watchdog stopped the VM (use -d to keep it running)` };
+    this.mainExit = {
+      exitCode: 137,
+      signal: 9,
+      error: `${why}: the watchdog stopped the VM (use -d to keep it running)`,
+    };
     this.writeExit(this.mainExit);
     this.killGroup();
   }
@@ -326,16 +387,27 @@ export class VmMonitor {
         sock.destroy();
       }
     });
-    sock.on('error', () => { /* close follows */ });
+    sock.on('error', () => {
+      /* close follows */
+    });
     sock.on('close', () => this.onClientGone(c));
   }
 
   private onClientFrame(c: Client, f: Frame): void {
     switch (f.type) {
       case F.ATTACH: {
-        const info = JSON.parse(f.payload.toString('utf8') || '{}') as { rows?: number; cols?: number; stdin?: boolean };
+        const info = JSON.parse(f.payload.toString('utf8') || '{}') as {
+          rows?: number;
+          cols?: number;
+          stdin?: boolean;
+        };
         c.attached = true;
-        if (!this.attachInfo) this.attachInfo = { stdin: info.stdin === true, ...(info.rows ? { rows: info.rows } : {}), ...(info.cols ? { cols: info.cols } : {}) };
+        if (!this.attachInfo)
+          this.attachInfo = {
+            stdin: info.stdin === true,
+            ...(info.rows ? { rows: info.rows } : {}),
+            ...(info.cols ? { cols: info.cols } : {}),
+          };
         this.maybeStartMain();
         return;
       }
@@ -354,7 +426,8 @@ export class VmMonitor {
       case F.RESIZE:
       case F.SIGNAL: {
         // A session this client started (an exec) first: an exec client numbers its own from 1 too.
-        const g = c.sessions.get(f.session) ?? (f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : undefined);
+        const g =
+          c.sessions.get(f.session) ?? (f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : undefined);
         if (g === MAIN && !this.mainSent) this.mainInput.push(encodeFrame(f.type, g, f.payload));
         else if (g !== undefined) this.toGuest(encodeFrame(f.type, g, f.payload));
         // The guest takes input slowly (a uml line: ~300 KB/s): stop reading a client that sends
@@ -389,5 +462,7 @@ export class VmMonitor {
 export function writeMonitorError(stateDir: string, message: string): void {
   try {
     writeFileSync(join(stateDir, 'monitor.err'), `${message}\n`);
-  } catch { /* nothing better to do */ }
+  } catch {
+    /* nothing better to do */
+  }
 }

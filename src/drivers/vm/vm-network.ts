@@ -37,28 +37,48 @@ const attachModule = () => import('../../network/attach/network-attach.js');
  * Before anything is built: lease an address on the bridge network, check -p, and write the
  * environment's hosts file. Undone by releaseVmNetwork.
  */
-export async function reserveVmBridge(store: EnvStore, rec: EnvRecord, rootless: boolean, maxMtu: number): Promise<VmBridge> {
+export async function reserveVmBridge(
+  store: EnvStore,
+  rec: EnvRecord,
+  rootless: boolean,
+  maxMtu: number,
+): Promise<VmBridge> {
   await (await attachModule()).reserve(store, rec, rootless, 'tap', maxMtu);
   const dir = store.dirOf(rec.id);
   const st = readNetworkState(dir);
   if (!st?.tap || !st.mac || !st.ip || st.prefix === undefined || !st.gateway) {
-    throw new DriverError('bad-network-state', `environment ${rec.name} got no complete lease on network ${st?.network ?? '?'}`);
+    throw new DriverError(
+      'bad-network-state',
+      `environment ${rec.name} got no complete lease on network ${st?.network ?? '?'}`,
+    );
   }
   writeFileSync(join(dir, VM_HOSTS_FILE), hostsFile(rec.hostname, st.ip, []));
   let dns: string | undefined;
   try {
     dns = reachableNameserver(readFileSync('/etc/resolv.conf', 'utf8'));
-  } catch { /* none */ }
+  } catch {
+    /* none */
+  }
   const mtu = st.mtu ?? 1500;
   // ADDR/PREFIX,GATEWAY,DNS,MTU (DNS may be empty): native/init/net.c.
-  return { tap: st.tap, mac: st.mac, mtu, guestArg: `berth.net=${st.ip}/${st.prefix},${st.gateway},${dns ?? ''},${mtu}` };
+  return {
+    tap: st.tap,
+    mac: st.mac,
+    mtu,
+    guestArg: `berth.net=${st.ip}/${st.prefix},${st.gateway},${dns ?? ''},${mtu}`,
+  };
 }
 
 /**
  * A bridge network's lease first (a taken port or an unknown network is refused before a disk is
  * built), given back if building the rest fails; `build` gets the VM's NIC, if any.
  */
-export async function withVmBridge<T>(store: EnvStore, env: { id: string; spec: EnvSpec; rootless: boolean }, maxMtu: number, build: (bridge: VmBridge | undefined) => Promise<T>): Promise<T> {
+export async function withVmBridge<T>(
+  store: EnvStore,
+  env: { id: string; spec: EnvSpec; rootless: boolean },
+  maxMtu: number,
+  build: (bridge: VmBridge | undefined) => Promise<T>,
+): Promise<T> {
   const rec = isBridgeNetwork(env.spec) ? store.readRecord(env.id) : undefined;
   const bridge = rec ? await reserveVmBridge(store, rec, env.rootless, maxMtu) : undefined;
   try {

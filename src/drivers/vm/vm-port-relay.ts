@@ -22,7 +22,13 @@ const SESSION = 1;
 export function relayRequest(guestPort: number): StartRequest {
   return {
     argv: ['/proc/1/exe', 'berth-connect', String(guestPort)],
-    env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], cwd: '/', uid: 0, gid: 0, groups: [], tty: false, stdin: true,
+    env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
+    cwd: '/',
+    uid: 0,
+    gid: 0,
+    groups: [],
+    tty: false,
+    stdin: true,
   };
 }
 
@@ -53,7 +59,9 @@ async function carry(sock: Socket, monitorSocket: string, guestPort: number): Pr
   sock.on('end', () => client.send(F.STDIN, SESSION, Buffer.alloc(0)));
   // The connection went away: closing our client makes the monitor kill the relay inside.
   sock.on('close', () => client.close());
-  sock.on('error', () => { /* close follows */ });
+  sock.on('error', () => {
+    /* close follows */
+  });
   sock.resume();
 }
 
@@ -63,7 +71,10 @@ export async function listenRelayedPorts(monitorSocket: string, ports: RelayedPo
   try {
     for (const p of ports) {
       // Half-open allowed: a client that shuts down its sending side (EOF to the guest) still gets the answer.
-      const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (sock) => void carry(sock, monitorSocket, p.guestPort));
+      const server = createServer(
+        { pauseOnConnect: true, allowHalfOpen: true },
+        (sock) => void carry(sock, monitorSocket, p.guestPort),
+      );
       await new Promise<void>((res, rej) => {
         server.once('error', rej);
         server.listen({ host: p.hostAddr, port: p.hostPort, exclusive: true }, res);

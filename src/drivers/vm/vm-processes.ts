@@ -18,7 +18,9 @@ export function processesMentioning(needle: string): number[] {
     if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
     try {
       if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle)) out.push(Number(e));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -86,12 +88,16 @@ export async function killProcessesMentioning(needle: string, timeoutMs = 10_000
     for (const g of order.groups) {
       try {
         process.kill(-g, 'SIGKILL');
-      } catch { /* gone or not ours */ }
+      } catch {
+        /* gone or not ours */
+      }
     }
     for (const p of order.pids) {
       try {
         process.kill(p, 'SIGKILL');
-      } catch { /* gone or not ours */ }
+      } catch {
+        /* gone or not ours */
+      }
     }
     await new Promise((r) => setTimeout(r, 10));
   }

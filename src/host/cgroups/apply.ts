@@ -22,11 +22,12 @@ function mkdirOnce(path: string): boolean {
 
 function fail(what: string, path: string, e: unknown): HostError {
   const code = errnoOf(e);
-  const fix = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-    ? 'run as root, or on cgroup v2 in a delegated subtree (systemd-run --user --scope -p Delegate=yes)'
-    : code === 'EBUSY' && what.includes('subtree_control')
-      ? 'cgroup v2 forbids enabling controllers in a cgroup that holds processes: start berth from a cgroup with a free parent, e.g. systemd-run --user --scope -p Delegate=yes'
-      : undefined;
+  const fix =
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? 'run as root, or on cgroup v2 in a delegated subtree (systemd-run --user --scope -p Delegate=yes)'
+      : code === 'EBUSY' && what.includes('subtree_control')
+        ? 'cgroup v2 forbids enabling controllers in a cgroup that holds processes: start berth from a cgroup with a free parent, e.g. systemd-run --user --scope -p Delegate=yes'
+        : undefined;
   const msg = `cannot ${what} ${path}: ${e instanceof Error ? e.message : String(e)}`;
   return new HostError('cgroup-apply', msg, fix === undefined ? { cause: e } : { fix, cause: e });
 }

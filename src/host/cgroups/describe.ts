@@ -22,7 +22,13 @@ export interface CgroupDescription {
 export function describeCgroups(plan: CgroupPlan): CgroupDescription {
   const enforced = plan.writes
     .filter((w) => w.limit !== undefined)
-    .map((w) => ({ limit: w.limit!, controller: w.controller, version: w.version, file: join(w.dir, w.file), value: w.value }));
+    .map((w) => ({
+      limit: w.limit!,
+      controller: w.controller,
+      version: w.version,
+      file: join(w.dir, w.file),
+      value: w.value,
+    }));
   const f = plan.placement.freezer;
   return {
     enforced,

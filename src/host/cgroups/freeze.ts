@@ -20,19 +20,37 @@ function freezer(plan: CgroupPlan): Placement {
 
 async function setFrozen(plan: CgroupPlan, frozen: boolean, timeoutMs: number): Promise<void> {
   const p = freezer(plan);
-  const [file, value, done] = p.version === 1
-    ? ['freezer.state', frozen ? 'FROZEN' : 'THAWED', () => readOpt(p.dir, 'freezer.state')?.trim() === (frozen ? 'FROZEN' : 'THAWED')]
-    : ['cgroup.freeze', frozen ? '1' : '0', () => readKeyed(p.dir, 'cgroup.events')?.get('frozen') === (frozen ? '1' : '0')];
+  const [file, value, done] =
+    p.version === 1
+      ? [
+          'freezer.state',
+          frozen ? 'FROZEN' : 'THAWED',
+          () => readOpt(p.dir, 'freezer.state')?.trim() === (frozen ? 'FROZEN' : 'THAWED'),
+        ]
+      : [
+          'cgroup.freeze',
+          frozen ? '1' : '0',
+          () => readKeyed(p.dir, 'cgroup.events')?.get('frozen') === (frozen ? '1' : '0'),
+        ];
   const path = join(p.dir, file);
   try {
     writeFileSync(path, value);
   } catch (e) {
-    throw new HostError('cgroup-freeze', `cannot write ${value} to ${path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new HostError(
+      'cgroup-freeze',
+      `cannot write ${value} to ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   // v1: a task in uninterruptible sleep keeps the state at FREEZING; re-writing FROZEN retries.
   const ok = await pollUntil(() => {
     if (done()) return true;
-    if (p.version === 1 && frozen) try { writeFileSync(path, value); } catch { /* retried next round */ }
+    if (p.version === 1 && frozen)
+      try {
+        writeFileSync(path, value);
+      } catch {
+        /* retried next round */
+      }
     return false;
   }, timeoutMs);
   if (!ok) {

@@ -7,7 +7,11 @@ export function errnoOf(e: unknown): string | undefined {
 }
 
 export function readOpt(dir: string, file: string): string | undefined {
-  try { return readFileSync(join(dir, file), 'utf8'); } catch { return undefined; }
+  try {
+    return readFileSync(join(dir, file), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 export function readNumber(dir: string, file: string): number | undefined {

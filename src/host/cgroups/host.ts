@@ -52,20 +52,35 @@ export interface CgroupHostIO {
 
 export const realIO: CgroupHostIO = {
   uid: process.getuid?.() ?? -1,
-  get procCgroup() { return readOr('/proc/self/cgroup') ?? ''; },
+  get procCgroup() {
+    return readOr('/proc/self/cgroup') ?? '';
+  },
   kernelRelease: release(),
   read: readOr,
   exists: existsSync,
   owner(path) {
-    try { return statSync(path).uid; } catch { return undefined; }
+    try {
+      return statSync(path).uid;
+    } catch {
+      return undefined;
+    }
   },
   writable(path) {
-    try { accessSync(path, constants.W_OK); return true; } catch { return false; }
+    try {
+      accessSync(path, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
   },
 };
 
 function readOr(path: string): string | undefined {
-  try { return readFileSync(path, 'utf8'); } catch { return undefined; }
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function kernelAtLeast(rel: string, major: number, minor: number): boolean {
@@ -85,10 +100,11 @@ export function findDelegatedBase(mountPoint: string, ownPath: string, io: Cgrou
   let best: string | undefined;
   for (let n = parts.length; n >= 1; n--) {
     const dir = join(mountPoint, ...parts.slice(0, n));
-    const owned = io.owner(dir) === io.uid
-      && io.writable(dir)
-      && io.writable(join(dir, 'cgroup.procs'))
-      && io.writable(join(dir, 'cgroup.subtree_control'));
+    const owned =
+      io.owner(dir) === io.uid &&
+      io.writable(dir) &&
+      io.writable(join(dir, 'cgroup.procs')) &&
+      io.writable(join(dir, 'cgroup.subtree_control'));
     if (!owned) break;
     best = dir;
   }
@@ -101,7 +117,11 @@ export function deriveCgroupHost(mounts: CgroupMounts, io: CgroupHostIO): Cgroup
   const v1: CgroupHostV1[] = mounts.v1
     .filter((m) => m.controllers.length > 0)
     .map((m) => {
-      const entry: CgroupHostV1 = { mountPoint: m.mountPoint, controllers: [...m.controllers], writable: root && !m.readOnly };
+      const entry: CgroupHostV1 = {
+        mountPoint: m.mountPoint,
+        controllers: [...m.controllers],
+        writable: root && !m.readOnly,
+      };
       if (!root) entry.reason = 'which only root can write';
       else if (m.readOnly) entry.reason = 'which is mounted read-only';
       return entry;
@@ -126,9 +146,8 @@ export function deriveCgroupHost(mounts: CgroupMounts, io: CgroupHostIO): Cgroup
     }
     if (v2.base !== undefined) {
       v2.controllers = (io.read(join(v2.base, 'cgroup.controllers')) ?? '').split(/\s+/).filter((s) => s !== '');
-      v2.freeze = v2.base === m2.mountPoint
-        ? kernelAtLeast(io.kernelRelease, 5, 2)
-        : io.exists(join(v2.base, 'cgroup.freeze'));
+      v2.freeze =
+        v2.base === m2.mountPoint ? kernelAtLeast(io.kernelRelease, 5, 2) : io.exists(join(v2.base, 'cgroup.freeze'));
     }
     host.v2 = v2;
   }

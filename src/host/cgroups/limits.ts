@@ -12,22 +12,32 @@ export function checkLimits(limits: CgroupLimits): void {
   const { memoryBytes, cpus, pidsLimit } = limits;
   if (memoryBytes !== undefined) {
     if (!Number.isSafeInteger(memoryBytes) || memoryBytes <= 0) {
-      throw new SpecError('bad-memory', `invalid memory limit ${memoryBytes}`, { fix: 'give a positive size, e.g. --memory 256m' });
+      throw new SpecError('bad-memory', `invalid memory limit ${memoryBytes}`, {
+        fix: 'give a positive size, e.g. --memory 256m',
+      });
     }
     if (memoryBytes < MIN_MEMORY_BYTES) {
-      throw new SpecError('memory-too-small', `memory limit ${memoryBytes} bytes is below the minimum of 6 MiB`, { fix: 'use --memory 6m or more' });
+      throw new SpecError('memory-too-small', `memory limit ${memoryBytes} bytes is below the minimum of 6 MiB`, {
+        fix: 'use --memory 6m or more',
+      });
     }
   }
   if (cpus !== undefined) {
     if (!Number.isFinite(cpus) || cpus <= 0) {
-      throw new SpecError('bad-cpus', `invalid cpus limit ${cpus}`, { fix: 'give a positive number of CPUs, e.g. --cpus 0.5' });
+      throw new SpecError('bad-cpus', `invalid cpus limit ${cpus}`, {
+        fix: 'give a positive number of CPUs, e.g. --cpus 0.5',
+      });
     }
     if (Math.round(cpus * CFS_PERIOD_US) < MIN_CFS_QUOTA_US) {
-      throw new SpecError('cpus-too-small', `cpus limit ${cpus} is below the kernel minimum of 0.01`, { fix: 'use --cpus 0.01 or more' });
+      throw new SpecError('cpus-too-small', `cpus limit ${cpus} is below the kernel minimum of 0.01`, {
+        fix: 'use --cpus 0.01 or more',
+      });
     }
   }
   if (pidsLimit !== undefined && (!Number.isSafeInteger(pidsLimit) || pidsLimit <= 0)) {
-    throw new SpecError('bad-pids', `invalid pids limit ${pidsLimit}`, { fix: 'give a positive integer, e.g. --pids-limit 256' });
+    throw new SpecError('bad-pids', `invalid pids limit ${pidsLimit}`, {
+      fix: 'give a positive integer, e.g. --pids-limit 256',
+    });
   }
 }
 

@@ -11,7 +11,14 @@ import { BerthError } from '../../core/errors.js';
 import type { CgroupHost, CgroupHostV1 } from './host.js';
 import { CFS_PERIOD_US, cfsQuotaUs, checkLimits } from './limits.js';
 import type {
-  CgroupLimits, CgroupPlan, CgroupRole, LimitName, Placement, PlannedDir, PlannedWrite, Unenforceable,
+  CgroupLimits,
+  CgroupPlan,
+  CgroupRole,
+  LimitName,
+  Placement,
+  PlannedDir,
+  PlannedWrite,
+  Unenforceable,
 } from './types.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -20,7 +27,11 @@ export function checkCgroupId(id: string): void {
   if (!ID_RE.test(id)) throw new BerthError('bad-cgroup-id', `invalid cgroup id "${id}"`);
 }
 
-const LIMIT_CONTROLLER: Record<LimitName, 'memory' | 'cpu' | 'pids'> = { memoryBytes: 'memory', cpus: 'cpu', pidsLimit: 'pids' };
+const LIMIT_CONTROLLER: Record<LimitName, 'memory' | 'cpu' | 'pids'> = {
+  memoryBytes: 'memory',
+  cpus: 'cpu',
+  pidsLimit: 'pids',
+};
 
 type Where = { version: 2 } | { version: 1; mount: CgroupHostV1 } | { version: 0; reason: string };
 
@@ -29,12 +40,19 @@ function locate(host: CgroupHost, ctrl: string): Where {
   if (v2?.base !== undefined && v2.controllers.includes(ctrl)) return { version: 2 };
   const m = host.v1.find((x) => x.controllers.includes(ctrl));
   if (m?.writable) return { version: 1, mount: m };
-  if (m) return { version: 0, reason: `the ${ctrl} controller is on cgroup v1 (${m.mountPoint}), ${m.reason ?? 'which is not writable'}` };
+  if (m)
+    return {
+      version: 0,
+      reason: `the ${ctrl} controller is on cgroup v1 (${m.mountPoint}), ${m.reason ?? 'which is not writable'}`,
+    };
   if (v2?.base === undefined && v2 !== undefined && host.layout === 'unified') {
     return { version: 0, reason: `the ${ctrl} controller is on cgroup v2, but ${v2.reason ?? 'it is not writable'}` };
   }
   if (v2?.base !== undefined) {
-    return { version: 0, reason: `the ${ctrl} controller is not available in ${join(v2.base, 'cgroup.controllers')} (not ${host.uid === 0 ? 'enabled on this host' : 'delegated to this user'}) and not mounted on cgroup v1` };
+    return {
+      version: 0,
+      reason: `the ${ctrl} controller is not available in ${join(v2.base, 'cgroup.controllers')} (not ${host.uid === 0 ? 'enabled on this host' : 'delegated to this user'}) and not mounted on cgroup v1`,
+    };
   }
   return { version: 0, reason: `the ${ctrl} controller is not mounted on this host (neither cgroup v1 nor v2)` };
 }
@@ -42,7 +60,15 @@ function locate(host: CgroupHost, ctrl: string): Where {
 export function planCgroups(host: CgroupHost, id: string, limits: CgroupLimits): CgroupPlan {
   checkCgroupId(id);
   checkLimits(limits);
-  const plan: CgroupPlan = { id, limits: { ...limits }, dirs: [], enable: [], writes: [], placement: {}, unenforceable: [] };
+  const plan: CgroupPlan = {
+    id,
+    limits: { ...limits },
+    dirs: [],
+    enable: [],
+    writes: [],
+    placement: {},
+    unenforceable: [],
+  };
 
   const v2Ctrls: string[] = [];
   const v1Dirs = new Map<string, PlannedDir>();
@@ -56,7 +82,9 @@ export function planCgroups(host: CgroupHost, id: string, limits: CgroupLimits):
     if (!d.controllers.includes(ctrl)) d.controllers.push(ctrl);
     return d.path;
   };
-  const place = (role: CgroupRole, p: Placement): void => { plan.placement[role] = p; };
+  const place = (role: CgroupRole, p: Placement): void => {
+    plan.placement[role] = p;
+  };
   const unplaced: Partial<Record<'memory' | 'cpu' | 'pids', string>> = {};
 
   for (const ctrl of ['memory', 'cpu', 'pids'] as const) {
@@ -88,13 +116,22 @@ export function planCgroups(host: CgroupHost, id: string, limits: CgroupLimits):
   if (needsV2 && host.v2?.base !== undefined && v2Leaf) {
     plan.dirs.push({ path: v2Leaf, berthDir: join(host.v2.base, 'berth'), version: 2, controllers: v2Ctrls });
     if (v2Ctrls.length > 0) {
-      plan.enable.push({ dir: host.v2.base, controllers: [...v2Ctrls] }, { dir: join(host.v2.base, 'berth'), controllers: [...v2Ctrls] });
+      plan.enable.push(
+        { dir: host.v2.base, controllers: [...v2Ctrls] },
+        { dir: join(host.v2.base, 'berth'), controllers: [...v2Ctrls] },
+      );
     }
   }
   plan.dirs.push(...v1Dirs.values());
 
   // Files, and the limits that cannot be enforced.
-  const write = (role: 'memory' | 'cpu' | 'pids', file: string, value: string, limit?: LimitName, optional?: boolean): void => {
+  const write = (
+    role: 'memory' | 'cpu' | 'pids',
+    file: string,
+    value: string,
+    limit?: LimitName,
+    optional?: boolean,
+  ): void => {
     const p = plan.placement[role]!;
     const w: PlannedWrite = { dir: p.dir, file, value, version: p.version, controller: role };
     if (limit) w.limit = limit;
@@ -107,7 +144,10 @@ export function planCgroups(host: CgroupHost, id: string, limits: CgroupLimits):
     const ctrl = LIMIT_CONTROLLER[limit];
     const p = plan.placement[ctrl];
     if (!p) {
-      plan.unenforceable.push({ limit, reason: unplaced[ctrl] ?? `the ${ctrl} controller is unavailable` } satisfies Unenforceable);
+      plan.unenforceable.push({
+        limit,
+        reason: unplaced[ctrl] ?? `the ${ctrl} controller is unavailable`,
+      } satisfies Unenforceable);
       continue;
     }
     if (limit === 'memoryBytes') {

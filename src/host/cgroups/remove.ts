@@ -27,8 +27,17 @@ export function candidateDirs(id: string, host: CgroupHost, plan?: CgroupPlan): 
 }
 
 function thaw(dir: string): void {
-  try { if (readOpt(dir, 'freezer.state')?.trim() !== 'THAWED' && readOpt(dir, 'freezer.state') !== undefined) writeFileSync(join(dir, 'freezer.state'), 'THAWED'); } catch { /* best effort */ }
-  try { if (readOpt(dir, 'cgroup.freeze')?.trim() === '1') writeFileSync(join(dir, 'cgroup.freeze'), '0'); } catch { /* best effort */ }
+  try {
+    if (readOpt(dir, 'freezer.state')?.trim() !== 'THAWED' && readOpt(dir, 'freezer.state') !== undefined)
+      writeFileSync(join(dir, 'freezer.state'), 'THAWED');
+  } catch {
+    /* best effort */
+  }
+  try {
+    if (readOpt(dir, 'cgroup.freeze')?.trim() === '1') writeFileSync(join(dir, 'cgroup.freeze'), '0');
+  } catch {
+    /* best effort */
+  }
 }
 
 async function rmdirRetry(dir: string, timeoutMs: number): Promise<void> {
@@ -41,11 +50,21 @@ async function rmdirRetry(dir: string, timeoutMs: number): Promise<void> {
       const code = errnoOf(e);
       if (code === 'ENOENT') return;
       if (code !== 'EBUSY' || Date.now() >= deadline) {
-        const procs = (readOpt(dir, 'cgroup.procs') ?? '').trim().split('\n').filter((s) => s !== '');
-        throw new HostError('cgroup-remove', `cannot remove cgroup ${dir}: ${e instanceof Error ? e.message : String(e)}`, {
-          fix: procs.length > 0 ? `processes still inside (${procs.slice(0, 5).join(' ')}): kill them first` : 'retry in a moment',
-          cause: e,
-        });
+        const procs = (readOpt(dir, 'cgroup.procs') ?? '')
+          .trim()
+          .split('\n')
+          .filter((s) => s !== '');
+        throw new HostError(
+          'cgroup-remove',
+          `cannot remove cgroup ${dir}: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            fix:
+              procs.length > 0
+                ? `processes still inside (${procs.slice(0, 5).join(' ')}): kill them first`
+                : 'retry in a moment',
+            cause: e,
+          },
+        );
       }
       await sleep(20);
     }

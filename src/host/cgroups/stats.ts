@@ -24,7 +24,6 @@ function limitOf(text: number | undefined, raw: string | undefined): number | nu
   return text >= UNLIMITED ? null : text;
 }
 
-
 export function stats(plan: CgroupPlan): CgroupStats {
   const s: CgroupStats = {};
   const { cpuacct, memory, pids } = plan.placement;
@@ -36,9 +35,10 @@ export function stats(plan: CgroupPlan): CgroupStats {
     if (v !== undefined) s.cpuUsageNs = Number(v) * 1000;
   }
   if (memory) {
-    const [cur, peak, lim] = memory.version === 1
-      ? ['memory.usage_in_bytes', 'memory.max_usage_in_bytes', 'memory.limit_in_bytes']
-      : ['memory.current', 'memory.peak', 'memory.max'];
+    const [cur, peak, lim] =
+      memory.version === 1
+        ? ['memory.usage_in_bytes', 'memory.max_usage_in_bytes', 'memory.limit_in_bytes']
+        : ['memory.current', 'memory.peak', 'memory.max'];
     const c = readNumber(memory.dir, cur);
     if (c !== undefined) s.memoryCurrentBytes = c;
     const p = readNumber(memory.dir, peak);

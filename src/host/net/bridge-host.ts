@@ -5,7 +5,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { mustRun, runTool } from './tool.js';
-import { bridgeCreateBatch, vethCreateBatch, guestAddrBatch, tapCreateBatch, checkMtu } from '../../network/net-cmdline.js';
+import {
+  bridgeCreateBatch,
+  vethCreateBatch,
+  guestAddrBatch,
+  tapCreateBatch,
+  checkMtu,
+} from '../../network/net-cmdline.js';
 import { nftRuleset, nftDeleteTable, type NftNetwork } from '../../network/nft-ruleset.js';
 
 const FIX_ROOT = 'bridge networks need root (rootless: --network user)';
@@ -20,8 +26,23 @@ function sysctl(path: string, value: string): void {
 
 /** The bridge with its gateway address and MTU, forwarding on, route_localnet on the bridge only. */
 export async function ensureBridge(bridge: string, gatewayCidr: string, mtu: number): Promise<void> {
-  if (!(await linkExists(bridge))) await mustRun(`creating bridge ${bridge}`, ['ip', '-batch', '-'], bridgeCreateBatch(bridge, gatewayCidr, mtu), FIX_ROOT);
-  else await mustRun(`setting the MTU of bridge ${bridge}`, ['ip', 'link', 'set', 'dev', bridge, 'mtu', String(checkMtu(mtu))]);
+  if (!(await linkExists(bridge)))
+    await mustRun(
+      `creating bridge ${bridge}`,
+      ['ip', '-batch', '-'],
+      bridgeCreateBatch(bridge, gatewayCidr, mtu),
+      FIX_ROOT,
+    );
+  else
+    await mustRun(`setting the MTU of bridge ${bridge}`, [
+      'ip',
+      'link',
+      'set',
+      'dev',
+      bridge,
+      'mtu',
+      String(checkMtu(mtu)),
+    ]);
   // NAT out needs forwarding in this network namespace (as Docker and Podman do).
   sysctl('ipv4/ip_forward', '1');
   // Published ports DNAT 127.0.0.1 to the bridge: allowed for this device only.
@@ -34,14 +55,31 @@ export async function removeBridge(bridge: string, table: string): Promise<void>
 }
 
 export async function applyNft(n: NftNetwork): Promise<void> {
-  await mustRun(`nftables table ${n.table}`, ['nft', '-f', '-'], nftRuleset(n), 'is nftables available (nft) and are you root?');
+  await mustRun(
+    `nftables table ${n.table}`,
+    ['nft', '-f', '-'],
+    nftRuleset(n),
+    'is nftables available (nft) and are you root?',
+  );
 }
 
 /** Plug the environment whose netns holds `pid` into the bridge and give it its address. */
-export async function attachVeth(veth: string, bridge: string, pid: number, ipCidr: string, gateway: string, mac: string, mtu: number): Promise<void> {
+export async function attachVeth(
+  veth: string,
+  bridge: string,
+  pid: number,
+  ipCidr: string,
+  gateway: string,
+  mac: string,
+  mtu: number,
+): Promise<void> {
   await runTool(['ip', 'link', 'del', 'dev', veth]); // a leftover of a crashed attach
   await mustRun(`creating veth ${veth}`, ['ip', '-batch', '-'], vethCreateBatch(veth, bridge, pid, mac, mtu));
-  await mustRun('configuring the environment interface', ['nsenter', '-t', String(pid), '-n', 'ip', '-batch', '-'], guestAddrBatch(ipCidr, gateway));
+  await mustRun(
+    'configuring the environment interface',
+    ['nsenter', '-t', String(pid), '-n', 'ip', '-batch', '-'],
+    guestAddrBatch(ipCidr, gateway),
+  );
 }
 
 /** Plug a VM into the bridge: a tap its QEMU or uml kernel opens by name (the guest sets its own address). */

@@ -2,12 +2,19 @@
 import { spawn } from 'node:child_process';
 import { HostError } from '../../core/errors.js';
 
-export interface ToolResult { code: number; stdout: string; stderr: string }
+export interface ToolResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export function runTool(argv: string[], input?: string): Promise<ToolResult> {
   return new Promise((resolve) => {
     const [cmd, ...args] = argv;
-    const child = spawn(cmd!, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(cmd!, args, {
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));

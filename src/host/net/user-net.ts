@@ -26,7 +26,10 @@ export function probeUserNet(env = process.env): UserNetProbe {
   try {
     accessSync('/dev/net/tun', constants.R_OK | constants.W_OK);
   } catch {
-    return { reason: '/dev/net/tun is not readable and writable by you (chmod 0666 /dev/net/tun, as udev does on most distributions)' };
+    return {
+      reason:
+        '/dev/net/tun is not readable and writable by you (chmod 0666 /dev/net/tun, as udev does on most distributions)',
+    };
   }
   const forced = env.BERTH_USER_NET;
   const order: UserNetTool[] = forced === 'pasta' || forced === 'slirp4netns' ? [forced] : ['pasta', 'slirp4netns'];
@@ -45,10 +48,20 @@ async function startPasta(pid: number, files: UserNetFiles, ports: PortMapping[]
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     writeFileSync(files.netnsFile, '');
-    await mustRun('binding the network namespace for pasta', ['mount', '--bind', `/proc/${pid}/ns/net`, files.netnsFile]);
+    await mustRun('binding the network namespace for pasta', [
+      'mount',
+      '--bind',
+      `/proc/${pid}/ns/net`,
+      files.netnsFile,
+    ]);
   }
   try {
-    await mustRun('pasta', pastaArgv(pid, files.pidFile, ports, asRoot ? files.netnsFile : undefined), undefined, 'a published port may be taken; see "berth doctor"');
+    await mustRun(
+      'pasta',
+      pastaArgv(pid, files.pidFile, ports, asRoot ? files.netnsFile : undefined),
+      undefined,
+      'a published port may be taken; see "berth doctor"',
+    );
   } catch (e) {
     await unbindNetns(files.netnsFile);
     throw e;
@@ -76,7 +89,12 @@ function slirpApi(socket: string, request: string): Promise<string> {
   });
 }
 
-async function startSlirp(pid: number, apiSocket: string, ports: PortMapping[], rootless: boolean): Promise<UserNetHandle> {
+async function startSlirp(
+  pid: number,
+  apiSocket: string,
+  ports: PortMapping[],
+  rootless: boolean,
+): Promise<UserNetHandle> {
   const [cmd, ...args] = slirp4netnsArgv(pid, apiSocket, rootless);
   rmSync(apiSocket, { force: true });
   const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], detached: true });
@@ -87,7 +105,8 @@ async function startSlirp(pid: number, apiSocket: string, ports: PortMapping[], 
     child.once('exit', () => resolve(false));
     child.once('error', () => resolve(false));
   });
-  if (!ready || child.pid === undefined) throw new HostError('slirp4netns', `slirp4netns failed: ${stderr.trim().split('\n').pop() ?? 'no output'}`);
+  if (!ready || child.pid === undefined)
+    throw new HostError('slirp4netns', `slirp4netns failed: ${stderr.trim().split('\n').pop() ?? 'no output'}`);
   child.stderr!.destroy();
   (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
   child.unref();
@@ -95,15 +114,27 @@ async function startSlirp(pid: number, apiSocket: string, ports: PortMapping[], 
     const reply = await slirpApi(apiSocket, slirpHostFwd(p));
     if (!reply.includes('"return"')) {
       process.kill(child.pid, 'SIGKILL');
-      throw new HostError('port-publish', `slirp4netns cannot publish ${p.hostPort}/${p.protocol}: ${reply.trim()}`, { fix: 'choose another host port' });
+      throw new HostError('port-publish', `slirp4netns cannot publish ${p.hostPort}/${p.protocol}: ${reply.trim()}`, {
+        fix: 'choose another host port',
+      });
     }
   }
   return { tool: 'slirp4netns', pid: child.pid };
 }
 
-export interface UserNetFiles { pidFile: string; apiSocket: string; netnsFile: string }
+export interface UserNetFiles {
+  pidFile: string;
+  apiSocket: string;
+  netnsFile: string;
+}
 
-export async function startUserNet(tool: UserNetTool, pid: number, files: UserNetFiles, ports: PortMapping[], rootless: boolean): Promise<UserNetHandle> {
+export async function startUserNet(
+  tool: UserNetTool,
+  pid: number,
+  files: UserNetFiles,
+  ports: PortMapping[],
+  rootless: boolean,
+): Promise<UserNetHandle> {
   return tool === 'pasta' ? startPasta(pid, files, ports) : startSlirp(pid, files.apiSocket, ports, rootless);
 }
 
@@ -120,6 +151,8 @@ export async function stopUserNet(helperPid: number, startTime: number | undefin
   if (alive()) {
     try {
       process.kill(helperPid, 'SIGKILL');
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
 }

@@ -13,8 +13,20 @@ import { parseMountinfo } from './mountinfo.js';
 export const WANTED_CONTROLLERS = ['cpu', 'memory', 'pids'] as const;
 
 const V1_CONTROLLERS = new Set([
-  'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'net_prio', 'blkio',
-  'perf_event', 'hugetlb', 'pids', 'rdma', 'misc',
+  'cpu',
+  'cpuacct',
+  'cpuset',
+  'memory',
+  'devices',
+  'freezer',
+  'net_cls',
+  'net_prio',
+  'blkio',
+  'perf_event',
+  'hugetlb',
+  'pids',
+  'rdma',
+  'misc',
 ]);
 
 export interface CgroupV1Mount {
@@ -157,7 +169,10 @@ export function cgroupFinding(info: CgroupInfo): Finding {
   const summary = `${info.layout}; ${parts.join('; ')}`;
   return missing.length === 0
     ? ok(summary, info.layout)
-    : fail(`${summary} (cannot enforce limits with ${missing.join(', ')}: not present or not delegated to this user)`, info.layout);
+    : fail(
+        `${summary} (cannot enforce limits with ${missing.join(', ')}: not present or not delegated to this user)`,
+        info.layout,
+      );
 }
 
 export function probeCgroups(): Promise<Finding> {

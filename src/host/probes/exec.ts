@@ -45,8 +45,12 @@ export function run(
       result.error = `timed out after ${opts.timeoutMs ?? 5000} ms`;
       child.kill('SIGKILL');
     }, opts.timeoutMs ?? 5000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { if (result.stdout.length < 65536) result.stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { if (result.stderr.length < 65536) result.stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (result.stdout.length < 65536) result.stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (result.stderr.length < 65536) result.stderr += d;
+    });
     child.on('error', (e) => {
       result.error ??= e.message;
     });

@@ -29,7 +29,10 @@ export function probePtraceScope(): Promise<Finding> {
     const n = Number(t.trim());
     if (n <= 1) return ok(`ptrace_scope=${n}`, String(n));
     if (n === 2 && isRootUser()) return ok(`ptrace_scope=2 (admin only; root may ptrace)`, '2');
-    return fail(`ptrace_scope=${n}: User-mode Linux cannot trace its processes${n === 2 ? ' (sysctl -w kernel.yama.ptrace_scope=1)' : ' (3 is irreversible until reboot)'}`, String(n));
+    return fail(
+      `ptrace_scope=${n}: User-mode Linux cannot trace its processes${n === 2 ? ' (sysctl -w kernel.yama.ptrace_scope=1)' : ' (3 is irreversible until reboot)'}`,
+      String(n),
+    );
   });
 }
 

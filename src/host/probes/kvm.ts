@@ -24,7 +24,9 @@ export function probeKvm(dev = '/dev/kvm'): Promise<Finding> {
     try {
       accessSync(dev, constants.R_OK | constants.W_OK);
     } catch {
-      return fail(`${dev} present but not readable+writable by this user (add the user to group kvm: usermod -aG kvm $USER)`);
+      return fail(
+        `${dev} present but not readable+writable by this user (add the user to group kvm: usermod -aG kvm $USER)`,
+      );
     }
     return ok(`${dev} present and read/writable; ${BOOT_NOTE}`, dev);
   });
@@ -45,29 +47,45 @@ export interface BootProbe {
  * early exit or a spawn failure is a failed Finding saying which. QEMU never outlives the call.
  */
 export function bootToMarker(p: BootProbe): Promise<Finding> {
-  return guard(p.what, () => new Promise<Finding>((resolve) => {
-    const started = Date.now();
-    const child = spawn(p.argv[0]!, p.argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let verdict: Finding | undefined;
-    const finish = (f: Finding) => {
-      if (verdict) return;
-      verdict = f;
-      clearTimeout(timer);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => finish(fail(`${p.what}: the guest kernel did not boot within ${p.timeoutMs} ms (a nested or paravirtual ${p.what} can be present but unusable)`)), p.timeoutMs);
-    const seen = (s: string) => (typeof p.marker === 'string' ? s.includes(p.marker) : p.marker.test(s));
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out = (out + d).slice(-8192);
-      if (seen(out)) finish(ok(`${p.what}: a guest kernel booted in ${Date.now() - started} ms`));
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4096)));
-    child.on('error', (e) => finish(fail(`${p.what}: cannot start ${p.argv[0]}: ${e.message}`)));
-    child.on('close', (code, signal) => {
-      finish(fail(`${p.what}: ${p.argv[0]} exited (${signal ?? code}) before the guest booted: ${err.trim().split('\n')[0] ?? ''}`.trim()));
-      resolve(verdict!);
-    });
-  }));
+  return guard(
+    p.what,
+    () =>
+      new Promise<Finding>((resolve) => {
+        const started = Date.now();
+        const child = spawn(p.argv[0]!, p.argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        let verdict: Finding | undefined;
+        const finish = (f: Finding) => {
+          if (verdict) return;
+          verdict = f;
+          clearTimeout(timer);
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        };
+        const timer = setTimeout(
+          () =>
+            finish(
+              fail(
+                `${p.what}: the guest kernel did not boot within ${p.timeoutMs} ms (a nested or paravirtual ${p.what} can be present but unusable)`,
+              ),
+            ),
+          p.timeoutMs,
+        );
+        const seen = (s: string) => (typeof p.marker === 'string' ? s.includes(p.marker) : p.marker.test(s));
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out = (out + d).slice(-8192);
+          if (seen(out)) finish(ok(`${p.what}: a guest kernel booted in ${Date.now() - started} ms`));
+        });
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4096)));
+        child.on('error', (e) => finish(fail(`${p.what}: cannot start ${p.argv[0]}: ${e.message}`)));
+        child.on('close', (code, signal) => {
+          finish(
+            fail(
+              `${p.what}: ${p.argv[0]} exited (${signal ?? code}) before the guest booted: ${err.trim().split('\n')[0] ?? ''}`.trim(),
+            ),
+          );
+          resolve(verdict!);
+        });
+      }),
+  );
 }

@@ -15,7 +15,7 @@ export interface MountEntry {
 }
 
 /** Undo the octal escapes the kernel uses for space, tab, newline and backslash. */
-function unescape(s: string): string {
+export function unescapeOctal(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 
@@ -33,11 +33,11 @@ export function parseMountinfo(text: string): MountEntry[] {
     out.push({
       id,
       parentId,
-      root: unescape(fields[3] ?? ''),
-      mountPoint: unescape(fields[4] ?? ''),
+      root: unescapeOctal(fields[3] ?? ''),
+      mountPoint: unescapeOctal(fields[4] ?? ''),
       options: (fields[5] ?? '').split(','),
       fsType: fields[sep + 1] ?? '',
-      source: unescape(fields[sep + 2] ?? ''),
+      source: unescapeOctal(fields[sep + 2] ?? ''),
       superOptions: (fields[sep + 3] ?? '').split(','),
     });
   }
@@ -52,7 +52,7 @@ export function mountFor(entries: MountEntry[], path: string): MountEntry | unde
   let best: MountEntry | undefined;
   for (const e of entries) {
     const mp = e.mountPoint;
-    const inside = mp === '/' || path === mp || path.startsWith(mp.endsWith('/') ? mp : mp + '/');
+    const inside = mp === '/' || path === mp || path.startsWith(mp.endsWith('/') ? mp : `${mp}/`);
     if (!inside) continue;
     if (!best || mp.length >= best.mountPoint.length) best = e;
   }

@@ -44,9 +44,9 @@ export function removeTree(dir: string): void {
 export function probeOverlayfs(opts: { dir?: string } = {}): Promise<Finding> {
   return guard('overlayfs', async () => {
     const listed = hasFilesystem(readText('/proc/filesystems') ?? '', 'overlay');
-    const module =
-      existsSync('/sys/module/overlay') || existsSync(`/lib/modules/${release()}/kernel/fs/overlayfs`);
-    if (!listed && !module) return fail('overlayfs not in /proc/filesystems and no overlay module found (modprobe overlay)');
+    const module = existsSync('/sys/module/overlay') || existsSync(`/lib/modules/${release()}/kernel/fs/overlayfs`);
+    if (!listed && !module)
+      return fail('overlayfs not in /proc/filesystems and no overlay module found (modprobe overlay)');
     const how = listed ? 'in /proc/filesystems' : 'module not loaded yet (autoloads on first mount)';
     if (isRootUser()) return ok(`available (${how}); root mounts it directly`, 'root');
 
@@ -64,9 +64,13 @@ export function probeOverlayfs(opts: { dir?: string } = {}): Promise<Finding> {
       const script =
         'mount -t overlay overlay -o "lowerdir=$1/lower,upperdir=$1/upper,workdir=$1/work,userxattr" "$1/merged" && ' +
         'echo y > "$1/merged/new" && rm "$1/merged/f"';
-      const r = await run([unshare, '--user', '--map-root-user', '--mount', sh, '-c', script, 'sh', tmp], { timeoutMs: 5000 });
+      const r = await run([unshare, '--user', '--map-root-user', '--mount', sh, '-c', script, 'sh', tmp], {
+        timeoutMs: 5000,
+      });
       if (r.status === 0) return ok(`rootless overlay mount with userxattr works on ${base} (${how})`, 'userxattr');
-      return fail(`rootless overlay mount (userxattr) failed on ${base}: ${firstLine(r) || `exit ${r.status ?? r.signal}`} (needs Linux >= 5.11 and user xattrs on that filesystem)`);
+      return fail(
+        `rootless overlay mount (userxattr) failed on ${base}: ${firstLine(r) || `exit ${r.status ?? r.signal}`} (needs Linux >= 5.11 and user xattrs on that filesystem)`,
+      );
     } catch (e) {
       return fail(`cannot try a rootless overlay mount in ${base}: ${reason(e)}`);
     } finally {

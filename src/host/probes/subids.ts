@@ -84,9 +84,13 @@ export function probeSubids(): Promise<Finding> {
     }
     const setuid = privileged(s.newuidmap) && privileged(s.newgidmap);
     const where = `${s.newuidmap}, ${s.newgidmap}`;
-    const helpers = setuid ? `newuidmap/newgidmap setuid (${where})` : `newuidmap/newgidmap present (${where}; not setuid: must carry file capabilities)`;
+    const helpers = setuid
+      ? `newuidmap/newgidmap setuid (${where})`
+      : `newuidmap/newgidmap present (${where}; not setuid: must carry file capabilities)`;
     if (!s.uidRange || !s.gidRange) {
-      return fail(`${helpers}, but no range for ${s.user} (uid ${s.uid}) in /etc/subuid or /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${s.user}); ${ranges}`);
+      return fail(
+        `${helpers}, but no range for ${s.user} (uid ${s.uid}) in /etc/subuid or /etc/subgid (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${s.user}); ${ranges}`,
+      );
     }
     return ok(`${helpers}; ${ranges}`, `${s.uidRange.start}:${s.uidRange.count}`);
   });

@@ -18,9 +18,19 @@ export interface ToolSpec {
 }
 
 export const HOST_TOOLS = {
-  'qemu-system-x86_64': { bin: 'qemu-system-x86_64', pkg: 'qemu-system-x86', versionArgs: ['--version'], versionRe: /version\s+(\S+)/ },
+  'qemu-system-x86_64': {
+    bin: 'qemu-system-x86_64',
+    pkg: 'qemu-system-x86',
+    versionArgs: ['--version'],
+    versionRe: /version\s+(\S+)/,
+  },
   'qemu-img': { bin: 'qemu-img', pkg: 'qemu-utils', versionArgs: ['--version'], versionRe: /version\s+(\S+)/ },
-  'linux.uml': { bin: '/usr/bin/linux.uml', pkg: 'user-mode-linux', versionArgs: ['--version'], versionRe: /(\d+\.\d+[^\s]*)/ },
+  'linux.uml': {
+    bin: '/usr/bin/linux.uml',
+    pkg: 'user-mode-linux',
+    versionArgs: ['--version'],
+    versionRe: /(\d+\.\d+[^\s]*)/,
+  },
   newuidmap: { bin: 'newuidmap', pkg: 'uidmap' },
   gpgv: { bin: 'gpgv', pkg: 'gpgv', versionArgs: ['--version'], versionRe: /gpgv \(GnuPG\)\s+(\S+)/ },
   mke2fs: { bin: 'mke2fs', pkg: 'e2fsprogs', versionArgs: ['-V'], versionRe: /mke2fs\s+(\S+)/ },

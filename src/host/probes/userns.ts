@@ -17,7 +17,10 @@ export function probeUserNamespaces(): Promise<Finding> {
     const notes: string[] = [];
     const max = sysctl('/proc/sys/user/max_user_namespaces');
     if (max !== undefined) {
-      if (max <= 0) return fail('user namespaces disabled: user.max_user_namespaces = 0 (sysctl -w user.max_user_namespaces=15000)');
+      if (max <= 0)
+        return fail(
+          'user namespaces disabled: user.max_user_namespaces = 0 (sysctl -w user.max_user_namespaces=15000)',
+        );
       notes.push(`max_user_namespaces=${max}`);
     }
     const root = isRootUser();
@@ -25,7 +28,9 @@ export function probeUserNamespaces(): Promise<Finding> {
     if (clone !== undefined) {
       notes.push(`unprivileged_userns_clone=${clone}`);
       if (clone === 0 && !root) {
-        return fail('unprivileged user namespaces disabled: kernel.unprivileged_userns_clone = 0 (sysctl -w kernel.unprivileged_userns_clone=1)');
+        return fail(
+          'unprivileged user namespaces disabled: kernel.unprivileged_userns_clone = 0 (sysctl -w kernel.unprivileged_userns_clone=1)',
+        );
       }
     }
     const aa = sysctl('/proc/sys/kernel/apparmor_restrict_unprivileged_userns');
@@ -37,7 +42,9 @@ export function probeUserNamespaces(): Promise<Finding> {
     const extra = notes.length ? ` (${notes.join(', ')})` : '';
     if (r.status === 0) return ok(`usable: unshare --user --map-root-user works${extra}`);
     let why = firstLine(r) || `exit status ${r.status ?? r.signal}`;
-    if (aa === 1 && !root) why += '; AppArmor restricts unprivileged user namespaces (sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile)';
+    if (aa === 1 && !root)
+      why +=
+        '; AppArmor restricts unprivileged user namespaces (sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile)';
     return fail(`not usable: unshare --user --map-root-user failed: ${why}${extra}`);
   });
 }

@@ -19,7 +19,10 @@ import { assembleRootfs, busyboxVersion } from './rootfs.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function obtainBusybox(opts: EnsureBusyboxOptions, work: string): Promise<{ bytes: Buffer; source: BusyboxSource }> {
+async function obtainBusybox(
+  opts: EnsureBusyboxOptions,
+  work: string,
+): Promise<{ bytes: Buffer; source: BusyboxSource }> {
   const host = await findHostStaticBusybox(opts.hostCandidates);
   if (host) return { bytes: host.bytes, source: { kind: 'host', path: host.path, sha256: sha256(host.bytes) } };
 
@@ -33,7 +36,10 @@ async function obtainBusybox(opts: EnsureBusyboxOptions, work: string): Promise<
     file = await extractFileFromDeb(await readFile(deb.path), ['./bin/busybox', './usr/bin/busybox']);
   } catch (e) {
     if (e instanceof DebFormatError) {
-      throw new ImageError('deb-unreadable', `cannot unpack ${deb.url}: ${e.message}`, { fix: 'install busybox-static', cause: e });
+      throw new ImageError('deb-unreadable', `cannot unpack ${deb.url}: ${e.message}`, {
+        fix: 'install busybox-static',
+        cause: e,
+      });
     }
     throw e;
   }
@@ -64,7 +70,13 @@ async function setCurrent(store: string, hex: string): Promise<void> {
 async function removeCreatedDirs(from: string, firstCreated: string | undefined): Promise<void> {
   if (!firstCreated) return;
   for (let d = from; d.length >= firstCreated.length; d = dirname(d)) {
-    if (await rmdir(d).then(() => false, () => true)) return;
+    if (
+      await rmdir(d).then(
+        () => false,
+        () => true,
+      )
+    )
+      return;
     if (d === firstCreated) return;
   }
 }
@@ -90,7 +102,13 @@ export async function buildBuiltinBusybox(opts: EnsureBusyboxOptions): Promise<R
       await mkdir(staging);
       const version = busyboxVersion(bytes);
       await assembleRootfs(join(staging, 'rootfs'), bytes, version);
-      const file: BusyboxImageFile = { ...BUSYBOX_CONFIG, recipe: RECIPE_VERSION, digest: `sha256:${hex}`, busyboxVersion: version, source };
+      const file: BusyboxImageFile = {
+        ...BUSYBOX_CONFIG,
+        recipe: RECIPE_VERSION,
+        digest: `sha256:${hex}`,
+        busyboxVersion: version,
+        source,
+      };
       await writeFile(join(staging, 'config.json'), `${JSON.stringify(file, null, 2)}\n`);
       try {
         await rename(staging, final);

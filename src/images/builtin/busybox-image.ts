@@ -45,9 +45,12 @@ function looksValid(f: Partial<BusyboxImageFile> | null): f is BusyboxImageFile 
     f.recipe === RECIPE_VERSION &&
     typeof f.digest === 'string' &&
     /^sha256:[0-9a-f]{64}$/.test(f.digest) &&
-    typeof f.env === 'object' && f.env !== null &&
-    Array.isArray(f.cmd) && Array.isArray(f.entrypoint) &&
-    typeof f.workdir === 'string' && typeof f.user === 'string'
+    typeof f.env === 'object' &&
+    f.env !== null &&
+    Array.isArray(f.cmd) &&
+    Array.isArray(f.entrypoint) &&
+    typeof f.workdir === 'string' &&
+    typeof f.user === 'string'
   );
 }
 

@@ -54,6 +54,7 @@ export function readElf(buf: Buffer): ElfInfo | undefined {
 export function isStaticElf(buf: Buffer, nodeArch?: string): boolean {
   const elf = readElf(buf);
   if (!elf || elf.hasInterp || (elf.type !== 2 && elf.type !== 3)) return false;
-  if (nodeArch !== undefined && ELF_MACHINE[nodeArch] !== undefined && elf.machine !== ELF_MACHINE[nodeArch]) return false;
+  if (nodeArch !== undefined && ELF_MACHINE[nodeArch] !== undefined && elf.machine !== ELF_MACHINE[nodeArch])
+    return false;
   return true;
 }

@@ -12,7 +12,9 @@ export interface HostBusybox {
 }
 
 /** The first candidate that is a static ELF executable for this machine; dynamic ones do not count. */
-export async function findHostStaticBusybox(candidates: string[] = HOST_BUSYBOX_PATHS): Promise<HostBusybox | undefined> {
+export async function findHostStaticBusybox(
+  candidates: string[] = HOST_BUSYBOX_PATHS,
+): Promise<HostBusybox | undefined> {
   const seen = new Set<string>();
   for (const path of candidates) {
     const real = await realpath(path).catch(() => undefined);

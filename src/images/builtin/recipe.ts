@@ -23,4 +23,3 @@ export interface BusyboxImageFile extends ImageConfig {
   busyboxVersion: string;
   source: BusyboxSource;
 }
-

@@ -4,9 +4,21 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { HostError } from '../../core/errors.js';
 
 const DIRS: Array<[string, number]> = [
-  ['bin', 0o755], ['sbin', 0o755], ['usr/bin', 0o755], ['usr/sbin', 0o755], ['etc', 0o755],
-  ['proc', 0o555], ['sys', 0o555], ['dev', 0o755], ['run', 0o755], ['home', 0o755], ['mnt', 0o755],
-  ['root', 0o700], ['tmp', 0o1777], ['var', 0o755], ['var/tmp', 0o1777],
+  ['bin', 0o755],
+  ['sbin', 0o755],
+  ['usr/bin', 0o755],
+  ['usr/sbin', 0o755],
+  ['etc', 0o755],
+  ['proc', 0o555],
+  ['sys', 0o555],
+  ['dev', 0o755],
+  ['run', 0o755],
+  ['home', 0o755],
+  ['mnt', 0o755],
+  ['root', 0o700],
+  ['tmp', 0o1777],
+  ['var', 0o755],
+  ['var/tmp', 0o1777],
 ];
 
 /** Paths of the applets (`usr/bin/wc`, `bin/sh`, ...), from `busybox --list-full`. */
@@ -18,7 +30,10 @@ export async function listApplets(busybox: string): Promise<string[]> {
       fix: 'the images directory must allow exec (not mounted noexec)',
     });
   }
-  return String(res.stdout).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return String(res.stdout)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 /** "1.35.0" from the banner the binary carries ("BusyBox v1.35.0 (...) multi-call binary"). */

@@ -14,7 +14,12 @@ export interface CommitEnvOptions {
   onWarning?: (msg: string) => void;
 }
 
-export async function commitEnv(ctx: Context, envRef: string, imageRef: string, opts: CommitEnvOptions = {}): Promise<{ ref: string; digest: string }> {
+export async function commitEnv(
+  ctx: Context,
+  envRef: string,
+  imageRef: string,
+  opts: CommitEnvOptions = {},
+): Promise<{ ref: string; digest: string }> {
   const record = ctx.store.find(envRef);
   const { parseImageRef } = await import('../ref.js');
   const parsed = parseImageRef(imageRef);
@@ -24,12 +29,18 @@ export async function commitEnv(ctx: Context, envRef: string, imageRef: string, 
     });
   }
   if (parsed.digest !== undefined) {
-    throw new ImageError('bad-commit-ref', `"${imageRef}" names a digest; a commit gets a new one`, { fix: 'give a tag, e.g. myimg:1' });
+    throw new ImageError('bad-commit-ref', `"${imageRef}" names a digest; a commit gets a new one`, {
+      fix: 'give a tag, e.g. myimg:1',
+    });
   }
   if (!['chroot', 'container'].includes(record.backend)) {
-    throw new ImageError('commit-unsupported', `environment ${record.name} runs on ${record.backend}, which has no overlay upper directory berth can read`, {
-      fix: 'commit environments of the chroot or container backend',
-    });
+    throw new ImageError(
+      'commit-unsupported',
+      `environment ${record.name} runs on ${record.backend}, which has no overlay upper directory berth can read`,
+      {
+        fix: 'commit environments of the chroot or container backend',
+      },
+    );
   }
   const state = ctx.store.status(record.id).state;
   let paused = false;
@@ -39,10 +50,14 @@ export async function commitEnv(ctx: Context, envRef: string, imageRef: string, 
       await pauseEnv(ctx, record.id);
       paused = true;
     } catch (e) {
-      throw new ImageError('commit-running', `environment ${record.name} is running and could not be paused: ${(e as Error).message}`, {
-        fix: 'stop it first, or commit with pause disabled (the layer may then be inconsistent)',
-        cause: e,
-      });
+      throw new ImageError(
+        'commit-running',
+        `environment ${record.name} is running and could not be paused: ${(e as Error).message}`,
+        {
+          fix: 'stop it first, or commit with pause disabled (the layer may then be inconsistent)',
+          cause: e,
+        },
+      );
     }
   }
   try {

@@ -37,9 +37,26 @@ export interface CommitOptions {
   onWarning?: (msg: string) => void;
 }
 
-interface Desc { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }
-interface Manifest { schemaVersion: 2; mediaType?: string; config: Desc; layers: Desc[]; annotations?: Record<string, string> }
-interface HistoryEntry { created?: string; created_by?: string; comment?: string; author?: string; empty_layer?: boolean }
+interface Desc {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+interface Manifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  config: Desc;
+  layers: Desc[];
+  annotations?: Record<string, string>;
+}
+interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  comment?: string;
+  author?: string;
+  empty_layer?: boolean;
+}
 interface RawConfig {
   created?: string;
   author?: string;
@@ -65,9 +82,13 @@ function storedManifest(store: BlobStore, base: ResolvedImage): Manifest | undef
   if (m.mediaType !== undefined && !MANIFEST_TYPES.has(m.mediaType)) return undefined;
   for (const d of [m.config, ...m.layers]) {
     if (!store.has(d.digest)) {
-      throw new ImageError('base-incomplete', `blob ${d.digest} of the base image ${base.ref} is missing from the store`, {
-        fix: `pull ${base.ref} again, then commit`,
-      });
+      throw new ImageError(
+        'base-incomplete',
+        `blob ${d.digest} of the base image ${base.ref} is missing from the store`,
+        {
+          fix: `pull ${base.ref} again, then commit`,
+        },
+      );
     }
   }
   return m as Manifest;
@@ -94,7 +115,10 @@ function freshConfig(base: ResolvedImage): RawConfig {
 /** Entrypoint and Cmd of the new image: an empty one is absent (Docker writes null). */
 function setCommand(config: RawConfig, command: { entrypoint: string[]; cmd: string[] }): void {
   const c = (config.config ??= {});
-  for (const [key, value] of [['Entrypoint', command.entrypoint], ['Cmd', command.cmd]] as const) {
+  for (const [key, value] of [
+    ['Entrypoint', command.entrypoint],
+    ['Cmd', command.cmd],
+  ] as const) {
     if (value.length > 0) c[key] = [...value];
     else delete c[key];
   }

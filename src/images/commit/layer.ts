@@ -28,7 +28,11 @@ export const LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
 /** Host id -> id inside the image (rootless); identity as root. */
 export type IdMapper = (hostId: number, kind: 'uid' | 'gid') => number;
 
-export interface IdRange { inside: number; outside: number; count: number }
+export interface IdRange {
+  inside: number;
+  outside: number;
+  count: number;
+}
 
 export function makeIdMapper(rootless: boolean, maps?: { uid: IdRange[]; gid: IdRange[] }): IdMapper {
   if (!rootless) return (id) => id;
@@ -66,7 +70,10 @@ const PLACEHOLDER_FILES = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
 const PLACEHOLDER_DIRS = ['proc', 'sys', 'dev'];
 
 function toRel(p: string): string {
-  return p.split('/').filter((s) => s !== '' && s !== '.').join('/');
+  return p
+    .split('/')
+    .filter((s) => s !== '' && s !== '.')
+    .join('/');
 }
 
 function haveTool(cmd: string): boolean {
@@ -86,7 +93,10 @@ export function findOpaqueDirs(root: string, dirs: string[], rootless: boolean):
   const out = new Set<string>();
   if (haveTool('getfattr')) {
     // One call for all dirs: "# file: PATH" then NAME="VALUE" for the dirs that have it.
-    const r = spawnSync('getfattr', ['--absolute-names', '-h', '-e', 'text', '-n', name, ...abs], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync('getfattr', ['--absolute-names', '-h', '-e', 'text', '-n', name, ...abs], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     if (r.error) return undefined;
     let current: string | undefined;
     const hits = new Set<string>();
@@ -109,14 +119,21 @@ export function findOpaqueDirs(root: string, dirs: string[], rootless: boolean):
     '        continue',
     '    if v == b"y": sys.stdout.buffer.write(p + b"\\0")',
   ].join('\n');
-  const r = spawnSync('python3', ['-c', script, name], { input: Buffer.from(abs.join('\0') + '\0'), encoding: 'buffer', maxBuffer: 64 << 20 });
+  const r = spawnSync('python3', ['-c', script, name], {
+    input: Buffer.from(`${abs.join('\0')}\0`),
+    encoding: 'buffer',
+    maxBuffer: 64 << 20,
+  });
   if (r.error || r.status !== 0) return undefined;
   const hits = new Set(r.stdout.toString('utf8').split('\0').filter(Boolean));
   for (let i = 0; i < abs.length; i++) if (hits.has(abs[i]!)) out.add(dirs[i]!);
   return out;
 }
 
-interface Entry { rel: string; st: Stats }
+interface Entry {
+  rel: string;
+  st: Stats;
+}
 
 /** Depth-first listing, parents before children, names sorted (deterministic archives). */
 function walk(root: string): Entry[] {
@@ -146,8 +163,10 @@ export function* tarOfDir(root: string, opts: LayerFromDirOptions): Generator<Bu
     const placeholderFiles = new Set([...PLACEHOLDER_FILES, ...(opts.bindTargets ?? []).map(toRel)]);
     for (const e of entries) {
       if (placeholderFiles.has(e.rel) && e.st.isFile() && e.st.size === 0) skip.add(e.rel);
-      if (PLACEHOLDER_DIRS.includes(e.rel) && e.st.isDirectory() && readdirSync(join(root, e.rel)).length === 0) skip.add(e.rel);
-      if (placeholderFiles.has(e.rel) && e.st.isDirectory() && readdirSync(join(root, e.rel)).length === 0) skip.add(e.rel);
+      if (PLACEHOLDER_DIRS.includes(e.rel) && e.st.isDirectory() && readdirSync(join(root, e.rel)).length === 0)
+        skip.add(e.rel);
+      if (placeholderFiles.has(e.rel) && e.st.isDirectory() && readdirSync(join(root, e.rel)).length === 0)
+        skip.add(e.rel);
     }
     entries = entries.filter((e) => !skip.has(e.rel));
   }
@@ -156,14 +175,21 @@ export function* tarOfDir(root: string, opts: LayerFromDirOptions): Generator<Bu
     const dirs = entries.filter((e) => e.st.isDirectory()).map((e) => e.rel);
     const found = findOpaqueDirs(root, dirs, opts.rootless);
     if (found === undefined) {
-      opts.onWarning?.('neither getfattr nor python3 is available: opaque directories (a directory removed and re-created) are not detected; install the attr package');
+      opts.onWarning?.(
+        'neither getfattr nor python3 is available: opaque directories (a directory removed and re-created) are not detected; install the attr package',
+      );
     } else opaque = found;
   }
   const links = new Map<string, string>();
   for (const { rel, st } of entries) {
     const base = rel.slice(rel.lastIndexOf('/') + 1);
     const dir = rel.slice(0, rel.length - base.length);
-    const common = { uid: opts.ids(st.uid, 'uid'), gid: opts.ids(st.gid, 'gid'), mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000) };
+    const common = {
+      uid: opts.ids(st.uid, 'uid'),
+      gid: opts.ids(st.gid, 'gid'),
+      mode: st.mode & 0o7777,
+      mtime: Math.floor(st.mtimeMs / 1000),
+    };
     const path = join(root, rel);
     if (opts.upper && isWhiteout(st)) {
       yield tarHeader({ path: `${dir}${WHITEOUT_PREFIX}${base}`, type: '0', ...common, mode: 0o644, size: 0 });
@@ -171,7 +197,8 @@ export function* tarOfDir(root: string, opts: LayerFromDirOptions): Generator<Bu
     }
     if (st.isDirectory()) {
       yield tarHeader({ path: `${rel}/`, type: '5', ...common });
-      if (opaque.has(rel)) yield tarHeader({ path: `${rel}/${OPAQUE_MARKER}`, type: '0', ...common, mode: 0o644, size: 0 });
+      if (opaque.has(rel))
+        yield tarHeader({ path: `${rel}/${OPAQUE_MARKER}`, type: '0', ...common, mode: 0o644, size: 0 });
     } else if (st.isSymbolicLink()) {
       yield tarHeader({ path: rel, type: '2', ...common, linkpath: readlinkSync(path) });
     } else if (st.isFile()) {
@@ -186,7 +213,13 @@ export function* tarOfDir(root: string, opts: LayerFromDirOptions): Generator<Bu
       yield* fileChunks(path, st.size);
       yield tarPadding(st.size);
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-      yield tarHeader({ path: rel, type: st.isCharacterDevice() ? '3' : '4', ...common, devmajor: major(st.rdev), devminor: minor(st.rdev) });
+      yield tarHeader({
+        path: rel,
+        type: st.isCharacterDevice() ? '3' : '4',
+        ...common,
+        devmajor: major(st.rdev),
+        devminor: minor(st.rdev),
+      });
     } else if (st.isFIFO()) {
       yield tarHeader({ path: rel, type: '6', ...common });
     }

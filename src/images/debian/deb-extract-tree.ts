@@ -8,7 +8,11 @@ import { dirname, resolve, sep } from 'node:path';
 import { readDebData } from './deb-extract.js';
 
 /** `select(path)` gets the tar path without "./" and returns a path relative to dest, or undefined to skip. */
-export async function extractTreeFromDeb(deb: Buffer, dest: string, select: (path: string) => string | undefined): Promise<number> {
+export async function extractTreeFromDeb(
+  deb: Buffer,
+  dest: string,
+  select: (path: string) => string | undefined,
+): Promise<number> {
   const root = resolve(dest);
   let count = 0;
   let failure: Error | undefined;

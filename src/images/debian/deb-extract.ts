@@ -46,7 +46,7 @@ export async function readDebData(deb: Buffer, onEntry: (entry: TarEntry) => voi
     throw e;
   }
   const version = members.find((m) => m.name === 'debian-binary');
-  if (!version || !version.data.toString('latin1').startsWith('2.')) {
+  if (!version?.data.toString('latin1').startsWith('2.')) {
     throw new DebFormatError('not a .deb: missing or unknown debian-binary member');
   }
   const dataMember = members.find((m) => /^data\.tar(\.(xz|gz|zst))?$/.test(m.name));
@@ -55,7 +55,8 @@ export async function readDebData(deb: Buffer, onEntry: (entry: TarEntry) => voi
   const { stream, zstd } = await tarStream(dataMember.name, dataMember.data);
   const parser = new Parser({ ...(zstd ? { zstd: true } : {}), onReadEntry: onEntry });
   await new Promise<void>((resolve, reject) => {
-    const fail = (e: unknown) => reject(new DebFormatError(`cannot read ${dataMember.name}: ${e instanceof Error ? e.message : String(e)}`));
+    const fail = (e: unknown) =>
+      reject(new DebFormatError(`cannot read ${dataMember.name}: ${e instanceof Error ? e.message : String(e)}`));
     parser.on('error', fail);
     parser.on('abort', fail);
     stream.on('error', fail);

@@ -35,7 +35,10 @@ export interface DebianOptions {
   onTransfer?: TransferHook;
 }
 
-interface ManifestJson { config: { digest: string }; layers: { digest: string; mediaType: string }[] }
+interface ManifestJson {
+  config: { digest: string };
+  layers: { digest: string; mediaType: string }[];
+}
 
 /** The build lock and temp dirs of one reference: `build/debian-bookworm-minbase...`. */
 function buildName(ref: DebianRef): string {
@@ -67,14 +70,21 @@ export async function ensureDebianImage(ref: DebianRef, opts: DebianOptions): Pr
       if (stored) return stored;
     }
     // Leftovers of a killed build of this reference (we hold its lock, so nobody uses them).
-    for (const d of readdirSync(buildDir)) if (d.startsWith(`${name}.tmp-`)) rmSync(join(buildDir, d), { recursive: true, force: true });
+    for (const d of readdirSync(buildDir))
+      if (d.startsWith(`${name}.tmp-`)) rmSync(join(buildDir, d), { recursive: true, force: true });
     const tmp = mkdtempSync(join(buildDir, `${name}.tmp-`));
     try {
       const manifestDigest = await build(ref, tmp, opts);
       const { BlobStore } = await import('../store/blob-store.js');
       const size = new BlobStore(opts.imagesDir).size(manifestDigest) ?? 0;
       const { OCI_MANIFEST } = await import('../registry/media-types.js');
-      await new ImageIndex(opts.imagesDir).put({ ref: ref.canonical, digest: manifestDigest, mediaType: OCI_MANIFEST, size, manifestDigest });
+      await new ImageIndex(opts.imagesDir).put({
+        ref: ref.canonical,
+        digest: manifestDigest,
+        mediaType: OCI_MANIFEST,
+        size,
+        manifestDigest,
+      });
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -82,13 +92,19 @@ export async function ensureDebianImage(ref: DebianRef, opts: DebianOptions): Pr
     lock.release();
   }
   const built = await storedImage(ref, opts);
-  if (!built) throw new ImageError('not-recorded', `${ref.canonical} was built but not recorded`, { fix: 'build it again with "berth pull"' });
+  if (!built)
+    throw new ImageError('not-recorded', `${ref.canonical} was built but not recorded`, {
+      fix: 'build it again with "berth pull"',
+    });
   return built;
 }
 
 /** The stored image (its layer unpacked again if it was pruned), or undefined. */
 async function storedImage(ref: DebianRef, opts: DebianOptions): Promise<ResolvedImage | undefined> {
-  const [{ ImageIndex }, { BlobStore }] = await Promise.all([import('../store/image-index.js'), import('../store/blob-store.js')]);
+  const [{ ImageIndex }, { BlobStore }] = await Promise.all([
+    import('../store/image-index.js'),
+    import('../store/blob-store.js'),
+  ]);
   const record = new ImageIndex(opts.imagesDir).get(ref.canonical);
   const store = new BlobStore(opts.imagesDir);
   if (!record || !store.has(record.manifestDigest)) return undefined;
@@ -103,7 +119,10 @@ async function storedImage(ref: DebianRef, opts: DebianOptions): Promise<Resolve
 
 /** `<imagesDir>/layers/<hex>`, unpacked from the blob once (under the blob's lock). */
 async function unpackedLayer(digest: string, opts: DebianOptions): Promise<string> {
-  const [{ BlobStore }, { unpackLayer }] = await Promise.all([import('../store/blob-store.js'), import('../unpack/index.js')]);
+  const [{ BlobStore }, { unpackLayer }] = await Promise.all([
+    import('../store/blob-store.js'),
+    import('../unpack/index.js'),
+  ]);
   const store = new BlobStore(opts.imagesDir);
   const hex = digest.replace(/^sha256:/, '');
   mkdirSync(join(opts.imagesDir, 'layers'), { recursive: true, mode: 0o755 });
@@ -113,7 +132,10 @@ async function unpackedLayer(digest: string, opts: DebianOptions): Promise<strin
       if (existsSync(dest)) return;
       opts.onProgress?.(`unpacking layer ${hex.slice(0, 12)}`);
       await unpackLayer({
-        path: store.path(digest), compression: 'none', dest, rootless: opts.rootless,
+        path: store.path(digest),
+        compression: 'none',
+        dest,
+        rootless: opts.rootless,
         ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
       });
     });
@@ -124,18 +146,30 @@ async function unpackedLayer(digest: string, opts: DebianOptions): Promise<strin
 /** mmdebstrap -> layer blob -> config and manifest blobs. Returns the manifest digest. */
 async function build(ref: DebianRef, tmp: string, opts: DebianOptions): Promise<string> {
   const arch = debianArch();
-  if (!arch) throw new ImageError('unknown-arch', `no Debian architecture for ${process.arch}`, { fix: 'build on a Debian architecture (amd64, arm64, ...)' });
+  if (!arch)
+    throw new ImageError('unknown-arch', `no Debian architecture for ${process.arch}`, {
+      fix: 'build on a Debian architecture (amd64, arm64, ...)',
+    });
   const mirror = await findDebianMirror(ref.suite, tmp, { ...(opts.onProgress ? { progress: opts.onProgress } : {}) });
   const output = join(tmp, 'rootfs.tar');
   const argv = mmdebstrapArgv({
-    suite: ref.suite, rootless: opts.rootless, mirror: mirror.base, keyring: mirror.keyring, output, arch,
+    suite: ref.suite,
+    rootless: opts.rootless,
+    mirror: mirror.base,
+    keyring: mirror.keyring,
+    output,
+    arch,
     ...(ref.variant !== undefined ? { variant: ref.variant } : {}),
   });
   opts.onProgress?.(`building ${ref.canonical} with mmdebstrap`);
-  await watchFileGrowth(opts.onTransfer, output, `${ref.canonical} tarball`, undefined, () => runMmdebstrap(argv, ref, opts.onProgress));
+  await watchFileGrowth(opts.onTransfer, output, `${ref.canonical} tarball`, undefined, () =>
+    runMmdebstrap(argv, ref, opts.onProgress),
+  );
 
   const [{ BlobStore, hashFile }, { OCI_CONFIG, OCI_MANIFEST }, { hostPlatform }] = await Promise.all([
-    import('../store/blob-store.js'), import('../registry/media-types.js'), import('../registry/platform.js'),
+    import('../store/blob-store.js'),
+    import('../registry/media-types.js'),
+    import('../registry/platform.js'),
   ]);
   const store = new BlobStore(opts.imagesDir);
   store.ensureDirs();
@@ -184,18 +218,28 @@ export function runMmdebstrap(argv: string[], ref: DebianRef, onProgress?: (m: s
       }
     });
     child.on('error', (e) => {
-      reject((e as NodeJS.ErrnoException).code === 'ENOENT'
-        ? new ImageError('debian-no-mmdebstrap', `mmdebstrap is not installed, needed to build ${ref.canonical}`, { fix: 'install mmdebstrap (apt-get install mmdebstrap)' })
-        : e);
+      reject(
+        (e as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new ImageError('debian-no-mmdebstrap', `mmdebstrap is not installed, needed to build ${ref.canonical}`, {
+              fix: 'install mmdebstrap (apt-get install mmdebstrap)',
+            })
+          : e,
+      );
     });
     child.on('close', (code, signal) => {
       if (code === 0) return resolve();
       if (partial.trim()) tail.push(partial);
-      const err = [...tail].reverse().find((l) => l.startsWith('E: ')) ?? tail[tail.length - 1] ?? `exit ${code ?? signal}`;
-      reject(new ImageError('debian-build-failed', `mmdebstrap failed to build ${ref.canonical}: ${err.replace(/^E: /, '').trim()}`, {
-        fix: 'check the suite, the variant and the mirror in the host\'s apt sources',
-      }));
+      const err =
+        [...tail].reverse().find((l) => l.startsWith('E: ')) ?? tail[tail.length - 1] ?? `exit ${code ?? signal}`;
+      reject(
+        new ImageError(
+          'debian-build-failed',
+          `mmdebstrap failed to build ${ref.canonical}: ${err.replace(/^E: /, '').trim()}`,
+          {
+            fix: "check the suite, the variant and the mirror in the host's apt sources",
+          },
+        ),
+      );
     });
   });
 }
-

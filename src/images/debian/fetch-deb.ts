@@ -111,11 +111,21 @@ export async function findDebianArchive(
       const release = parseRelease(text);
       if (release.origin !== 'Debian') continue; // nodesource, cloud-sdk, ...: not the Debian archive
       if (release.codename !== suite && release.suite !== suite) {
-        problems.push(new ImageError('inrelease-wrong-suite', `${url} is signed for suite "${release.codename ?? release.suite}", not "${suite}"`, { fix: FIX }));
+        problems.push(
+          new ImageError(
+            'inrelease-wrong-suite',
+            `${url} is signed for suite "${release.codename ?? release.suite}", not "${suite}"`,
+            { fix: FIX },
+          ),
+        );
         continue;
       }
       if (release.validUntil && release.validUntil.getTime() < Date.now()) {
-        problems.push(new ImageError('inrelease-expired', `${url} expired on ${release.validUntil.toISOString()}`, { fix: `the mirror is stale; use another mirror or ${FIX}` }));
+        problems.push(
+          new ImageError('inrelease-expired', `${url} expired on ${release.validUntil.toISOString()}`, {
+            fix: `the mirror is stale; use another mirror or ${FIX}`,
+          }),
+        );
         continue;
       }
       return { base, source: src, suite, release };
@@ -126,7 +136,9 @@ export async function findDebianArchive(
   if (first instanceof ImageError || (first && !(first instanceof HttpFetchError))) throw first;
   throw new ImageError(
     'no-debian-archive',
-    first ? `no Debian archive reachable for suite ${suite}: ${first.message}` : `no apt source is a Debian archive with ${suite}/main`,
+    first
+      ? `no Debian archive reachable for suite ${suite}: ${first.message}`
+      : `no apt source is a Debian archive with ${suite}/main`,
     { fix: FIX, cause: first },
   );
 }
@@ -158,13 +170,17 @@ export async function openVerifiedIndex(
   const sources = opts.sources ?? (await readHostAptSources(root));
   const cands = candidateSources(sources, suite, arch);
   if (cands.length === 0) {
-    throw new ImageError('no-debian-source', `no apt source lists ${suite} main`, { fix: `${FIX}, or add a Debian ${suite} main apt source` });
+    throw new ImageError('no-debian-source', `no apt source lists ${suite} main`, {
+      fix: `${FIX}, or add a Debian ${suite} main apt source`,
+    });
   }
   const archive = await findDebianArchive(cands, suite, opts, workDir, progress);
 
   // The Packages index, preferring the smaller encodings, checked against the signed list.
   const dir = `main/binary-${arch}`;
-  const pick = ['Packages.xz', 'Packages.gz', 'Packages'].map((f) => `${dir}/${f}`).find((p) => archive.release.sha256.has(p));
+  const pick = ['Packages.xz', 'Packages.gz', 'Packages']
+    .map((f) => `${dir}/${f}`)
+    .find((p) => archive.release.sha256.has(p));
   if (!pick) {
     throw new ImageError('index-missing', `${archive.base} ${suite} lists no ${dir}/Packages index`, { fix: FIX });
   }
@@ -173,19 +189,30 @@ export async function openVerifiedIndex(
   progress(`fetching ${indexUrl}`);
   const indexPath = join(workDir, basename(pick));
   const got = await downloadHashed(indexUrl, indexPath, want.size, opts).catch((e: unknown) => {
-    throw mismatchOrNetwork(e, 'index-digest-mismatch', `${indexUrl} does not match the SHA256 and size in the signed InRelease (it is larger)`);
+    throw mismatchOrNetwork(
+      e,
+      'index-digest-mismatch',
+      `${indexUrl} does not match the SHA256 and size in the signed InRelease (it is larger)`,
+    );
   });
   if (got.sha256 !== want.sha256 || got.size !== want.size) {
-    throw new ImageError('index-digest-mismatch', `${indexUrl} does not match the SHA256 and size in the signed InRelease`, {
-      fix: `the mirror may be mid-sync or tampered with; retry later or ${FIX}`,
-    });
+    throw new ImageError(
+      'index-digest-mismatch',
+      `${indexUrl} does not match the SHA256 and size in the signed InRelease`,
+      {
+        fix: `the mirror may be mid-sync or tampered with; retry later or ${FIX}`,
+      },
+    );
   }
   const { readFile } = await import('node:fs/promises');
   let index: string;
   try {
     index = await decompressIndex(pick, await readFile(indexPath));
   } catch (e) {
-    throw new ImageError('index-unreadable', `cannot decompress ${indexUrl}: ${(e as Error).message}`, { fix: FIX, cause: e });
+    throw new ImageError('index-unreadable', `cannot decompress ${indexUrl}: ${(e as Error).message}`, {
+      fix: FIX,
+      cause: e,
+    });
   }
   return { base: archive.base, suite, arch, find: (name) => findPackage(index, name, arch) };
 }
@@ -202,12 +229,20 @@ export async function downloadVerifiedDeb(
   const debPath = join(workDir, 'package.deb');
   progress(`fetching ${debUrl}`);
   const deb = await downloadHashed(debUrl, debPath, entry.size, opts).catch((e: unknown) => {
-    throw mismatchOrNetwork(e, 'deb-digest-mismatch', `${debUrl} does not match the SHA256 and size in the signed index (it is larger)`);
+    throw mismatchOrNetwork(
+      e,
+      'deb-digest-mismatch',
+      `${debUrl} does not match the SHA256 and size in the signed index (it is larger)`,
+    );
   });
   if (deb.sha256 !== entry.sha256 || deb.size !== entry.size) {
-    throw new ImageError('deb-digest-mismatch', `${debUrl} does not match the SHA256 and size in the signed index (got ${deb.sha256}, want ${entry.sha256})`, {
-      fix: `the mirror or a proxy served a different file; retry later or ${FIX}`,
-    });
+    throw new ImageError(
+      'deb-digest-mismatch',
+      `${debUrl} does not match the SHA256 and size in the signed index (got ${deb.sha256}, want ${entry.sha256})`,
+      {
+        fix: `the mirror or a proxy served a different file; retry later or ${FIX}`,
+      },
+    );
   }
   return { path: debPath, url: debUrl, sha256: deb.sha256, entry };
 }
@@ -221,7 +256,8 @@ export async function fetchVerifiedDeb(
 ): Promise<FetchedDeb> {
   const index = await openVerifiedIndex(workDir, opts, progress);
   const entry = index.find(name);
-  if (!entry) throw new ImageError('package-not-found', `${name} is not in ${index.suite}/main for ${index.arch}`, { fix: FIX });
+  if (!entry)
+    throw new ImageError('package-not-found', `${name} is not in ${index.suite}/main for ${index.arch}`, { fix: FIX });
   return downloadVerifiedDeb(index, entry, workDir, opts, progress);
 }
 
@@ -229,7 +265,10 @@ export async function fetchVerifiedDeb(
 function mismatchOrNetwork(e: unknown, code: string, tooLarge: string): ImageError {
   const msg = e instanceof Error ? e.message : String(e);
   if (e instanceof HttpFetchError && e.tooLarge) {
-    return new ImageError(code, tooLarge, { fix: `the mirror may be mid-sync or tampered with; retry later or ${FIX}`, cause: e });
+    return new ImageError(code, tooLarge, {
+      fix: `the mirror may be mid-sync or tampered with; retry later or ${FIX}`,
+      cause: e,
+    });
   }
   return new ImageError('download-failed', msg, { fix: `check the network and the apt mirror, or ${FIX}`, cause: e });
 }

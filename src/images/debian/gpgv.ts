@@ -45,7 +45,9 @@ export async function verifyClearsigned(signed: Buffer, opts: GpgvOptions): Prom
     try {
       bin = dearmor(text);
     } catch {
-      throw new ImageError('keyring-unreadable', `cannot read the OpenPGP key in ${from}`, { fix: 'fix the Signed-By key of that apt source' });
+      throw new ImageError('keyring-unreadable', `cannot read the OpenPGP key in ${from}`, {
+        fix: 'fix the Signed-By key of that apt source',
+      });
     }
     const p = join(home, `ring-${n++}.gpg`);
     await writeFile(p, bin);
@@ -59,7 +61,8 @@ export async function verifyClearsigned(signed: Buffer, opts: GpgvOptions): Prom
         fix: 'install debian-archive-keyring, or install busybox-static',
       });
     }
-    if (data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP')) await addArmored(data.toString('utf8'), abs);
+    if (data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP'))
+      await addArmored(data.toString('utf8'), abs);
     else rings.push(abs);
   }
   if (opts.inlineKey !== undefined) await addArmored(opts.inlineKey, 'an inline Signed-By');
@@ -76,7 +79,11 @@ export async function verifyClearsigned(signed: Buffer, opts: GpgvOptions): Prom
     });
   }
   if (res.exitCode !== 0) {
-    const why = String(res.stderr).split('\n').filter((l) => /BAD|No public key|invalid|no signature|not|expired/i.test(l)).pop()?.replace(/^gpgv:\s*/, '');
+    const why = String(res.stderr)
+      .split('\n')
+      .filter((l) => /BAD|No public key|invalid|no signature|not|expired/i.test(l))
+      .pop()
+      ?.replace(/^gpgv:\s*/, '');
     throw new ImageError('inrelease-bad-signature', `signature check of ${opts.what} failed${why ? `: ${why}` : ''}`, {
       fix: 'the mirror or a proxy may be tampering; check the apt source and its keyring, or install busybox-static',
     });

@@ -46,7 +46,8 @@ export async function getBuffer(url: string, maxBytes: number, opts: HttpOptions
   const { got } = await import('got');
   try {
     const res = await got(url, { ...gotOptions(opts), responseType: 'buffer' });
-    if (res.body.length > maxBytes) throw new HttpFetchError(url, undefined, `${url} is larger than ${maxBytes} bytes`, true);
+    if (res.body.length > maxBytes)
+      throw new HttpFetchError(url, undefined, `${url} is larger than ${maxBytes} bytes`, true);
     return res.body;
   } catch (e) {
     if (e instanceof HttpFetchError) throw e;
@@ -63,11 +64,21 @@ export interface StreamedFile {
  * Stream `url` into `dest`, hashing as it goes; stops as soon as more than `maxBytes`
  * arrive. Returns the SHA-256 and size; the caller compares them with the expected ones.
  */
-export async function downloadHashed(url: string, dest: string, maxBytes: number, opts: HttpOptions = {}): Promise<StreamedFile> {
+export async function downloadHashed(
+  url: string,
+  dest: string,
+  maxBytes: number,
+  opts: HttpOptions = {},
+): Promise<StreamedFile> {
   const { got } = await import('got');
   const hash = createHash('sha256');
   let size = 0;
-  const bytes = transferMeter(opts.onTransfer, url, decodeURIComponent(new URL(url).pathname.split('/').pop() || url), maxBytes);
+  const bytes = transferMeter(
+    opts.onTransfer,
+    url,
+    decodeURIComponent(new URL(url).pathname.split('/').pop() || url),
+    maxBytes,
+  );
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       size += chunk.length;

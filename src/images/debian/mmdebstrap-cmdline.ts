@@ -5,7 +5,16 @@
  */
 
 /** mmdebstrap variants that give a runnable system (extract/custom install nothing). */
-export const DEBIAN_VARIANTS = ['essential', 'apt', 'required', 'minbase', 'buildd', 'important', 'debootstrap', 'standard'] as const;
+export const DEBIAN_VARIANTS = [
+  'essential',
+  'apt',
+  'required',
+  'minbase',
+  'buildd',
+  'important',
+  'debootstrap',
+  'standard',
+] as const;
 
 export function isDebianVariant(v: string): boolean {
   return (DEBIAN_VARIANTS as readonly string[]).includes(v);

@@ -31,7 +31,14 @@ export function toPackageEntry(stanza: string): PackageEntry | undefined {
   if (filename.startsWith('/') || filename.split('/').some((s) => s === '..' || s === '') || filename.includes('://')) {
     return undefined;
   }
-  const entry: PackageEntry = { package: pkg, version, architecture, filename, sha256: sha256.toLowerCase(), size: Number(size) };
+  const entry: PackageEntry = {
+    package: pkg,
+    version,
+    architecture,
+    filename,
+    sha256: sha256.toLowerCase(),
+    size: Number(size),
+  };
   const depends = p.get('depends');
   if (depends !== undefined) entry.depends = depends;
   return entry;

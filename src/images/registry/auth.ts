@@ -20,12 +20,21 @@ export function parseChallenges(header: string): Challenge[] {
   const out: Challenge[] = [];
   let i = 0;
   const s = header;
-  const skipWs = () => { while (i < s.length && /[\s,]/.test(s[i]!)) i++; };
-  const token = () => { const st = i; while (i < s.length && /[!#$%&'*+\-.^_`|~0-9A-Za-z]/.test(s[i]!)) i++; return s.slice(st, i); };
+  const skipWs = () => {
+    while (i < s.length && /[\s,]/.test(s[i]!)) i++;
+  };
+  const token = () => {
+    const st = i;
+    while (i < s.length && /[!#$%&'*+\-.^_`|~0-9A-Za-z]/.test(s[i]!)) i++;
+    return s.slice(st, i);
+  };
   while (i < s.length) {
     skipWs();
     const scheme = token();
-    if (!scheme) { i++; continue; }
+    if (!scheme) {
+      i++;
+      continue;
+    }
     const ch: Challenge = { scheme: scheme.toLowerCase(), params: {} };
     out.push(ch);
     for (;;) {
@@ -33,7 +42,10 @@ export function parseChallenges(header: string): Challenge[] {
       const save = i;
       const name = token();
       while (i < s.length && s[i] === ' ') i++;
-      if (!name || s[i] !== '=') { i = save; break; }
+      if (!name || s[i] !== '=') {
+        i = save;
+        break;
+      }
       i++; // '='
       while (i < s.length && s[i] === ' ') i++;
       let value = '';
@@ -59,7 +71,7 @@ export function parseChallenges(header: string): Challenge[] {
         while (i < s.length && /\s/.test(s[i]!)) i++;
         const t = token();
         while (i < s.length && s[i] === ' ') i++;
-        const continues = t !== '' && s[i] === '=' ;
+        const continues = t !== '' && s[i] === '=';
         i = look;
         if (!continues) break;
       } else break;
@@ -89,7 +101,14 @@ export function authFiles(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 export function keysFor(registry: string): string[] {
-  const keys = [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`, `https://${registry}/v2/`, `${registry}/v1/`];
+  const keys = [
+    registry,
+    `https://${registry}`,
+    `http://${registry}`,
+    `https://${registry}/v1/`,
+    `https://${registry}/v2/`,
+    `${registry}/v1/`,
+  ];
   if (registry === DOCKER_HUB) keys.push('https://index.docker.io/v1/', 'index.docker.io', 'registry-1.docker.io');
   return keys;
 }

@@ -17,8 +17,14 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ImageError } from '../../core/errors.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST } from '../ref.js';
-import { BlobStore, DigestMismatchError, sha256Digest } from '../store/blob-store.js';
-import { basicHeader, findCredentials, parseChallenges, authFiles as defaultAuthFiles, type BasicCredentials } from './auth.js';
+import { type BlobStore, DigestMismatchError, sha256Digest } from '../store/blob-store.js';
+import {
+  basicHeader,
+  findCredentials,
+  parseChallenges,
+  authFiles as defaultAuthFiles,
+  type BasicCredentials,
+} from './auth.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { transferMeter, type TransferHook, type TransferMeter } from '../../core/transfer.js';
 
@@ -73,7 +79,10 @@ export class RegistryClient {
   private readonly creds: BasicCredentials | undefined;
   private readonly timeoutMs: number;
 
-  constructor(readonly registry: string, opts: RegistryClientOptions = {}) {
+  constructor(
+    readonly registry: string,
+    opts: RegistryClientOptions = {},
+  ) {
     this.insecure = new Set(opts.insecure ?? []);
     const host = registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
     this.baseUrl = `${this.insecure.has(registry) ? 'http' : 'https'}://${host}`;
@@ -93,20 +102,29 @@ export class RegistryClient {
 
   private unreachable(url: string, e: unknown): ImageError {
     const err = e as { code?: string; message?: string };
-    return new ImageError('registry-unreachable', `cannot reach registry ${this.registry} (${url}): ${err.code ?? err.message ?? String(e)}`, {
-      fix: this.baseUrl.startsWith('https') && isLoopback(this.registry)
-        ? `a local registry without TLS must be listed as insecure (${this.registry})`
-        : 'check the registry name and your network connection',
-      cause: e,
-    });
+    return new ImageError(
+      'registry-unreachable',
+      `cannot reach registry ${this.registry} (${url}): ${err.code ?? err.message ?? String(e)}`,
+      {
+        fix:
+          this.baseUrl.startsWith('https') && isLoopback(this.registry)
+            ? `a local registry without TLS must be listed as insecure (${this.registry})`
+            : 'check the registry name and your network connection',
+        cause: e,
+      },
+    );
   }
 
   private authFailed(status: number, detail: string): ImageError {
-    return new ImageError('registry-auth', `registry ${this.registry} refused access (HTTP ${status}${detail ? `: ${detail}` : ''})`, {
-      fix: this.creds
-        ? `check the credentials (berth login ${this.registry}, $REGISTRY_AUTH_FILE or ~/.docker/config.json) and that the repository exists`
-        : `the repository may not exist or be private: berth login ${this.registry} (or credentials in $REGISTRY_AUTH_FILE or ~/.docker/config.json)`,
-    });
+    return new ImageError(
+      'registry-auth',
+      `registry ${this.registry} refused access (HTTP ${status}${detail ? `: ${detail}` : ''})`,
+      {
+        fix: this.creds
+          ? `check the credentials (berth login ${this.registry}, $REGISTRY_AUTH_FILE or ~/.docker/config.json) and that the repository exists`
+          : `the repository may not exist or be private: berth login ${this.registry} (or credentials in $REGISTRY_AUTH_FILE or ~/.docker/config.json)`,
+      },
+    );
   }
 
   /** Authorization header to send for `scope`, if one is known. */
@@ -128,7 +146,10 @@ export class RegistryClient {
       } catch {
         throw this.authFailed(401, `bad token realm "${realm}"`);
       }
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (this.insecure.has(url.host) || this.insecure.has(this.registry)))) {
+      if (
+        url.protocol !== 'https:' &&
+        !(url.protocol === 'http:' && (this.insecure.has(url.host) || this.insecure.has(this.registry)))
+      ) {
         throw this.authFailed(401, `token realm ${realm} is not https`);
       }
       if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
@@ -140,7 +161,8 @@ export class RegistryClient {
       } catch (e) {
         throw this.unreachable(url.toString(), e);
       }
-      if (res.statusCode !== 200) throw this.authFailed(res.statusCode, `token server ${url.origin} answered ${res.statusCode}`);
+      if (res.statusCode !== 200)
+        throw this.authFailed(res.statusCode, `token server ${url.origin} answered ${res.statusCode}`);
       let tok: { token?: string; access_token?: string };
       try {
         tok = JSON.parse(res.body.toString('utf8')) as typeof tok;
@@ -194,7 +216,12 @@ export class RegistryClient {
     let res;
     for (let attempt = 0; ; attempt++) {
       try {
-        res = await got(url, { ...this.gotOpts(), retry: { limit: 1 }, headers: { accept: MANIFEST_ACCEPT, ...this.authHeader(scope) }, responseType: 'buffer' });
+        res = await got(url, {
+          ...this.gotOpts(),
+          retry: { limit: 1 },
+          headers: { accept: MANIFEST_ACCEPT, ...this.authHeader(scope) },
+          responseType: 'buffer',
+        });
       } catch (e) {
         throw this.unreachable(url, e);
       }
@@ -219,10 +246,13 @@ export class RegistryClient {
     }
     const body = res.body;
     if (body.length > MAX_MANIFEST_BYTES) {
-      throw new ImageError('manifest-too-large', `the manifest of ${what} is larger than ${MAX_MANIFEST_BYTES} bytes`, { fix: 'this is not a real image manifest' });
+      throw new ImageError('manifest-too-large', `the manifest of ${what} is larger than ${MAX_MANIFEST_BYTES} bytes`, {
+        fix: 'this is not a real image manifest',
+      });
     }
     const digest = sha256Digest(body);
-    if (reference.startsWith('sha256:') && digest !== reference) throw new DigestMismatchError(reference, digest, `manifest of ${what}`);
+    if (reference.startsWith('sha256:') && digest !== reference)
+      throw new DigestMismatchError(reference, digest, `manifest of ${what}`);
     const announced = res.headers['docker-content-digest'];
     if (typeof announced === 'string' && announced.startsWith('sha256:') && announced !== digest) {
       throw new DigestMismatchError(announced, digest, `manifest of ${what}`);
@@ -231,9 +261,14 @@ export class RegistryClient {
     try {
       json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     } catch (e) {
-      throw new ImageError('bad-manifest', `the manifest of ${what} is not JSON`, { fix: 'the registry served something else; report it', cause: e });
+      throw new ImageError('bad-manifest', `the manifest of ${what} is not JSON`, {
+        fix: 'the registry served something else; report it',
+        cause: e,
+      });
     }
-    const ct = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const ct = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
     const mediaType = typeof json.mediaType === 'string' ? json.mediaType : ct;
     return { digest, mediaType, body, json };
   }
@@ -242,7 +277,13 @@ export class RegistryClient {
    * Make `desc` present in `store`: under the per-blob lock, return at once if present,
    * else download (resuming a partial temp file), verify and rename into place.
    */
-  async downloadBlob(repository: string, desc: BlobDescriptor, store: BlobStore, onTransfer?: TransferHook, label = `blob ${desc.digest.replace(/^sha256:/, '').slice(0, 12)}`): Promise<BlobResult> {
+  async downloadBlob(
+    repository: string,
+    desc: BlobDescriptor,
+    store: BlobStore,
+    onTransfer?: TransferHook,
+    label = `blob ${desc.digest.replace(/^sha256:/, '').slice(0, 12)}`,
+  ): Promise<BlobResult> {
     store.ensureDirs();
     return store.withLock(desc.digest, async () => {
       if (store.has(desc.digest)) {
@@ -250,18 +291,28 @@ export class RegistryClient {
         return { digest: desc.digest, path: store.path(desc.digest), downloaded: false, bytes: 0, resumed: false };
       }
       try {
-        return await this.fetchInto(repository, desc, store, true, (have) => transferMeter(onTransfer, desc.digest, label, desc.size, have));
+        return await this.fetchInto(repository, desc, store, true, (have) =>
+          transferMeter(onTransfer, desc.digest, label, desc.size, have),
+        );
       } catch (e) {
         if (e instanceof DigestMismatchError && (e as DigestMismatchError & { resumed?: boolean }).resumed) {
           // The partial file we resumed from was bad; fetchInto deleted it. Once more, whole.
-          return this.fetchInto(repository, desc, store, false, (have) => transferMeter(onTransfer, desc.digest, label, desc.size, have));
+          return this.fetchInto(repository, desc, store, false, (have) =>
+            transferMeter(onTransfer, desc.digest, label, desc.size, have),
+          );
         }
         throw e;
       }
     });
   }
 
-  private async fetchInto(repository: string, desc: BlobDescriptor, store: BlobStore, mayResume: boolean, meterFrom: (have: number) => TransferMeter = () => transferMeter(undefined, '', '')): Promise<BlobResult> {
+  private async fetchInto(
+    repository: string,
+    desc: BlobDescriptor,
+    store: BlobStore,
+    mayResume: boolean,
+    meterFrom: (have: number) => TransferMeter = () => transferMeter(undefined, '', ''),
+  ): Promise<BlobResult> {
     const { got } = await import('got');
     const tmp = store.partialPath(desc.digest);
     const what = `blob ${desc.digest} of ${this.registry}/${repository}`;
@@ -269,7 +320,9 @@ export class RegistryClient {
     if (mayResume) {
       try {
         have = statSync(tmp).size;
-      } catch { /* none */ }
+      } catch {
+        /* none */
+      }
     } else {
       rmSync(tmp, { force: true });
     }
@@ -314,7 +367,9 @@ export class RegistryClient {
       }
       if (status === 404) {
         stream.destroy();
-        throw new ImageError('blob-unknown', `${what} is missing from the registry`, { fix: 'the image is incomplete in the registry; report it to its publisher' });
+        throw new ImageError('blob-unknown', `${what} is missing from the registry`, {
+          fix: 'the image is incomplete in the registry; report it to its publisher',
+        });
       }
       let append = false;
       let resumed = false;
@@ -344,9 +399,11 @@ export class RegistryClient {
           received += chunk.length;
           bytes.add(chunk.length);
           if (total > limit) {
-            cb(new ImageError('size-mismatch', `${what} is larger than the ${limit} bytes its descriptor says`, {
-              fix: 'the registry served something else; nothing was stored',
-            }));
+            cb(
+              new ImageError('size-mismatch', `${what} is larger than the ${limit} bytes its descriptor says`, {
+                fix: 'the registry served something else; nothing was stored',
+              }),
+            );
             return;
           }
           h.update(chunk);
@@ -356,24 +413,40 @@ export class RegistryClient {
       // A deep write buffer lets fs.WriteStream gather socket chunks (~64 KiB) into one
       // writev while a write is in flight: far fewer, larger writes (docs/benchmarks.md).
       try {
-        await pipeline(stream, meter, createWriteStream(tmp, { flags: append ? 'a' : 'w', mode: 0o600, highWaterMark: WRITE_BUFFER }));
+        await pipeline(
+          stream,
+          meter,
+          createWriteStream(tmp, { flags: append ? 'a' : 'w', mode: 0o600, highWaterMark: WRITE_BUFFER }),
+        );
       } catch (e) {
         if (e instanceof ImageError) {
           rmSync(tmp, { force: true });
           throw e;
         }
         // The partial file stays: the next pull resumes it.
-        throw new ImageError('download-interrupted', `downloading ${what} failed after ${total} of ${limit} bytes: ${(e as Error).message}`, {
-          fix: 'pull again: the download resumes where it stopped',
-          cause: e,
-        });
+        throw new ImageError(
+          'download-interrupted',
+          `downloading ${what} failed after ${total} of ${limit} bytes: ${(e as Error).message}`,
+          {
+            fix: 'pull again: the download resumes where it stopped',
+            cause: e,
+          },
+        );
       }
       bytes.finish();
       return this.commit(store, desc, tmp, h, what, received, resumed);
     }
   }
 
-  private async commit(store: BlobStore, desc: BlobDescriptor, tmp: string, hash: Hash, what: string, bytes: number, resumed: boolean): Promise<BlobResult> {
+  private async commit(
+    store: BlobStore,
+    desc: BlobDescriptor,
+    tmp: string,
+    hash: Hash,
+    what: string,
+    bytes: number,
+    resumed: boolean,
+  ): Promise<BlobResult> {
     const actual = `sha256:${hash.digest('hex')}`;
     try {
       const path = await store.commit(desc.digest, tmp, what, actual, desc.size);

@@ -11,7 +11,10 @@ import { ImageError } from '../../core/errors.js';
 import { keysFor, loginAuthFile } from './auth.js';
 import { RegistryClient } from './client.js';
 
-interface AuthJson { auths?: Record<string, { auth?: string }>; [k: string]: unknown }
+interface AuthJson {
+  auths?: Record<string, { auth?: string }>;
+  [k: string]: unknown;
+}
 
 function readAuth(file: string): AuthJson {
   let text: string;
@@ -24,7 +27,10 @@ function readAuth(file: string): AuthJson {
     const j = JSON.parse(text) as AuthJson;
     return typeof j === 'object' && j !== null ? j : {};
   } catch (e) {
-    throw new ImageError('auth-file-corrupt', `the auth file ${file} is not JSON`, { fix: `fix or remove ${file}`, cause: e });
+    throw new ImageError('auth-file-corrupt', `the auth file ${file} is not JSON`, {
+      fix: `fix or remove ${file}`,
+      cause: e,
+    });
   }
 }
 
@@ -38,17 +44,33 @@ export interface LoginOptions {
   authFile?: string;
 }
 
-export async function login(registry: string, username: string, password: string, opts: LoginOptions = {}): Promise<string> {
+export async function login(
+  registry: string,
+  username: string,
+  password: string,
+  opts: LoginOptions = {},
+): Promise<string> {
   if (username === '' || username.includes(':')) {
-    throw new ImageError('bad-username', `user name "${username}" is empty or contains ":"`, { fix: 'give the registry user name with -u' });
+    throw new ImageError('bad-username', `user name "${username}" is empty or contains ":"`, {
+      fix: 'give the registry user name with -u',
+    });
   }
-  if (password === '') throw new ImageError('empty-password', 'the password is empty', { fix: 'pipe it in with --password-stdin' });
-  const client = new RegistryClient(registry, { ...(opts.insecure ? { insecure: opts.insecure } : {}), credentials: { username, password }, authFiles: [] });
+  if (password === '')
+    throw new ImageError('empty-password', 'the password is empty', { fix: 'pipe it in with --password-stdin' });
+  const client = new RegistryClient(registry, {
+    ...(opts.insecure ? { insecure: opts.insecure } : {}),
+    credentials: { username, password },
+    authFiles: [],
+  });
   const ok = await client.checkAccess();
   if (!ok.ok) {
-    throw new ImageError('login-failed', `login to ${registry} failed: wrong user name or password (HTTP ${ok.status})`, {
-      fix: 'check the user name and password; nothing was stored',
-    });
+    throw new ImageError(
+      'login-failed',
+      `login to ${registry} failed: wrong user name or password (HTTP ${ok.status})`,
+      {
+        fix: 'check the user name and password; nothing was stored',
+      },
+    );
   }
   const file = opts.authFile ?? loginAuthFile();
   const j = readAuth(file);

@@ -18,17 +18,28 @@ export interface IndexEntry {
 /** Node's process.arch as the GOARCH name registries use. */
 export function goArch(arch: string = process.arch): string {
   switch (arch) {
-    case 'x64': return 'amd64';
-    case 'arm64': return 'arm64';
-    case 'arm': return 'arm';
-    case 'ia32': return '386';
-    case 'ppc64': return 'ppc64le';
-    case 's390x': return 's390x';
-    case 'riscv64': return 'riscv64';
-    case 'loong64': return 'loong64';
-    case 'mips': return 'mips';
-    case 'mipsel': return 'mipsle';
-    default: return arch;
+    case 'x64':
+      return 'amd64';
+    case 'arm64':
+      return 'arm64';
+    case 'arm':
+      return 'arm';
+    case 'ia32':
+      return '386';
+    case 'ppc64':
+      return 'ppc64le';
+    case 's390x':
+      return 's390x';
+    case 'riscv64':
+      return 'riscv64';
+    case 'loong64':
+      return 'loong64';
+    case 'mips':
+      return 'mips';
+    case 'mipsel':
+      return 'mipsle';
+    default:
+      return arch;
   }
 }
 
@@ -47,10 +58,12 @@ export function platformString(p: { os?: string; architecture?: string; variant?
  * those, an exact variant wins, then arm64 entries with variant v8 or none, then the first.
  */
 export function selectPlatform(entries: IndexEntry[], want: Platform, what: string): IndexEntry {
-  const candidates = entries.filter((e) =>
-    e.platform?.os === want.os &&
-    e.platform?.architecture === want.architecture &&
-    e.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest');
+  const candidates = entries.filter(
+    (e) =>
+      e.platform?.os === want.os &&
+      e.platform?.architecture === want.architecture &&
+      e.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
+  );
   const exact = candidates.find((e) => (e.platform?.variant ?? '') === (want.variant ?? ''));
   if (exact) return exact;
   if (want.architecture === 'arm64') {
@@ -58,8 +71,12 @@ export function selectPlatform(entries: IndexEntry[], want: Platform, what: stri
     if (v8) return v8;
   }
   if (want.variant === undefined && candidates[0]) return candidates[0];
-  const available = entries.filter((e) => e.platform).map((e) => platformString(e.platform!)).join(', ') || 'none';
+  const available =
+    entries
+      .filter((e) => e.platform)
+      .map((e) => platformString(e.platform!))
+      .join(', ') || 'none';
   throw new ImageError('no-platform', `${what} has no image for ${platformString(want)} (it has: ${available})`, {
-    fix: 'pick an image published for this machine\'s architecture',
+    fix: "pick an image published for this machine's architecture",
   });
 }

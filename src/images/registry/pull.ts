@@ -11,7 +11,14 @@ import type { RegistryImageRef } from '../ref.js';
 import { BlobStore } from '../store/blob-store.js';
 import { ImageIndex } from '../store/image-index.js';
 import { RegistryClient, type RegistryClientOptions } from './client.js';
-import { DOCKER_MANIFEST, INDEX_TYPES, MANIFEST_TYPES, OCI_MANIFEST, layerCompression, type LayerCompression } from './media-types.js';
+import {
+  DOCKER_MANIFEST,
+  INDEX_TYPES,
+  MANIFEST_TYPES,
+  OCI_MANIFEST,
+  layerCompression,
+  type LayerCompression,
+} from './media-types.js';
 import { hostPlatform, platformString, selectPlatform, type IndexEntry, type Platform } from './platform.js';
 
 export interface PullOptions extends RegistryClientOptions {
@@ -98,7 +105,9 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i:
 }
 
 function badManifest(what: string, why: string): ImageError {
-  return new ImageError('bad-manifest', `the manifest of ${what} is invalid: ${why}`, { fix: 'the image is broken in the registry; report it to its publisher' });
+  return new ImageError('bad-manifest', `the manifest of ${what} is invalid: ${why}`, {
+    fix: 'the image is broken in the registry; report it to its publisher',
+  });
 }
 
 /** Pull `ref` into `opts.imagesDir`. */
@@ -123,12 +132,17 @@ export async function pullImage(ref: RegistryImageRef, opts: PullOptions): Promi
     store.putBytes(manifest.body, manifest.digest);
   }
   if (!MANIFEST_TYPES.has(manifest.mediaType)) {
-    throw new ImageError('unsupported-manifest', `${what} has a manifest of type "${manifest.mediaType || 'unknown'}"`, {
-      fix: `berth reads ${OCI_MANIFEST} and ${DOCKER_MANIFEST} (schema 1 manifests are not supported)`,
-    });
+    throw new ImageError(
+      'unsupported-manifest',
+      `${what} has a manifest of type "${manifest.mediaType || 'unknown'}"`,
+      {
+        fix: `berth reads ${OCI_MANIFEST} and ${DOCKER_MANIFEST} (schema 1 manifests are not supported)`,
+      },
+    );
   }
   const m = manifest.json as ManifestJson;
-  if (!m.config || typeof m.config.digest !== 'string' || !Array.isArray(m.layers)) throw badManifest(what, 'no config or layers');
+  if (!m.config || typeof m.config.digest !== 'string' || !Array.isArray(m.layers))
+    throw badManifest(what, 'no config or layers');
 
   const stats = { blobsDownloaded: 0, bytesDownloaded: 0, blobsResumed: 0, blobsPresent: 0 };
   const count = (r: { downloaded: boolean; bytes: number; resumed: boolean }) => {
@@ -145,22 +159,35 @@ export async function pullImage(ref: RegistryImageRef, opts: PullOptions): Promi
         fix: 'berth unpacks tar layers, uncompressed, gzip or zstd',
       });
     }
-    if (typeof l.digest !== 'string' || typeof l.size !== 'number') throw badManifest(what, 'a layer without digest or size');
+    if (typeof l.digest !== 'string' || typeof l.size !== 'number')
+      throw badManifest(what, 'a layer without digest or size');
     return { mediaType: l.mediaType, digest: l.digest, size: l.size, compression, path: store.path(l.digest) };
   });
 
   count(await client.downloadBlob(ref.repository, m.config, store, opts.onTransfer, 'config'));
   const config = store.readJson<OciImageConfig>(m.config.digest);
   if (config.os !== undefined && config.os !== platform.os) {
-    throw new ImageError('no-platform', `${what} is an image for ${config.os}/${config.architecture ?? '?'}, not ${platformString(platform)}`, {
-      fix: 'pick an image published for this machine',
-    });
+    throw new ImageError(
+      'no-platform',
+      `${what} is an image for ${config.os}/${config.architecture ?? '?'}, not ${platformString(platform)}`,
+      {
+        fix: 'pick an image published for this machine',
+      },
+    );
   }
   let done = 0;
   await mapLimit(layers, opts.concurrency ?? 3, async (l) => {
-    const r = await client.downloadBlob(ref.repository, l, store, opts.onTransfer, `layer ${l.digest.replace(/^sha256:/, '').slice(0, 12)}`);
+    const r = await client.downloadBlob(
+      ref.repository,
+      l,
+      store,
+      opts.onTransfer,
+      `layer ${l.digest.replace(/^sha256:/, '').slice(0, 12)}`,
+    );
     count(r);
-    progress(`${what}: layer ${++done}/${layers.length} ${r.downloaded ? `downloaded (${r.bytes} bytes${r.resumed ? ', resumed' : ''})` : 'already present'}`);
+    progress(
+      `${what}: layer ${++done}/${layers.length} ${r.downloaded ? `downloaded (${r.bytes} bytes${r.resumed ? ', resumed' : ''})` : 'already present'}`,
+    );
   });
 
   await new ImageIndex(opts.imagesDir).put({

@@ -27,12 +27,18 @@ export interface ImportedImage {
   digest: string;
 }
 
-interface ArchiveFile { digest: string; size: number; bytes?: Buffer }
+interface ArchiveFile {
+  digest: string;
+  size: number;
+  bytes?: Buffer;
+}
 
 const KEEP_IN_MEMORY = 4 * 1024 * 1024;
 
 function bad(path: string, why: string): ImageError {
-  return new ImageError('bad-archive', `${path} is not a usable image archive: ${why}`, { fix: 'make it with berth save, skopeo copy or docker save' });
+  return new ImageError('bad-archive', `${path} is not a usable image archive: ${why}`, {
+    fix: 'make it with berth save, skopeo copy or docker save',
+  });
 }
 
 /** Read every regular file of the archive into the store (by content digest). */
@@ -40,7 +46,9 @@ async function readArchive(path: string, store: BlobStore): Promise<Map<string, 
   try {
     if (!statSync(path).isFile()) throw new Error('not a file');
   } catch {
-    throw new ImageError('no-such-file', `archive ${path} does not exist or is not a file`, { fix: 'give the path of an image archive' });
+    throw new ImageError('no-such-file', `archive ${path} does not exist or is not a file`, {
+      fix: 'give the path of an image archive',
+    });
   }
   store.ensureDirs();
   const files = new Map<string, ArchiveFile>();
@@ -61,11 +69,17 @@ async function readArchive(path: string, store: BlobStore): Promise<Map<string, 
         out.end();
         await once(out, 'close');
         const digest = `sha256:${h.digest('hex')}`;
-        const named = /(?:^|\/)blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1] ?? /^([0-9a-f]{64})\.json$/.exec(name)?.[1];
-        if (named !== undefined && `sha256:${named}` !== digest) throw new DigestMismatchError(`sha256:${named}`, digest, `${name} in ${path}`);
+        const named =
+          /(?:^|\/)blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1] ?? /^([0-9a-f]{64})\.json$/.exec(name)?.[1];
+        if (named !== undefined && `sha256:${named}` !== digest)
+          throw new DigestMismatchError(`sha256:${named}`, digest, `${name} in ${path}`);
         if (store.has(digest)) rmSync(tmp, { force: true });
         else await store.commit(digest, tmp, `${name} in ${path}`, digest);
-        files.set(name, { digest, size: entry.size, ...(entry.size <= KEEP_IN_MEMORY ? { bytes: Buffer.concat(keep) } : {}) });
+        files.set(name, {
+          digest,
+          size: entry.size,
+          ...(entry.size <= KEEP_IN_MEMORY ? { bytes: Buffer.concat(keep) } : {}),
+        });
       } finally {
         out.destroy();
         rmSync(tmp, { force: true });
@@ -99,24 +113,36 @@ function platformManifest(path: string, store: BlobStore, digest: string): strin
     d = selectPlatform(present, hostPlatform(), path).digest;
     m = store.readJson(d);
   }
-  if (m.mediaType !== undefined && !MANIFEST_TYPES.has(m.mediaType)) throw bad(path, `unsupported manifest type ${m.mediaType}`);
+  if (m.mediaType !== undefined && !MANIFEST_TYPES.has(m.mediaType))
+    throw bad(path, `unsupported manifest type ${m.mediaType}`);
   if (!m.config || !Array.isArray(m.layers)) throw bad(path, `manifest ${d} has no config or layers`);
   for (const b of [m.config, ...m.layers]) if (!store.has(b.digest)) throw bad(path, `blob ${b.digest} is missing`);
   return d;
 }
 
-async function importOci(path: string, files: Map<string, ArchiveFile>, store: BlobStore, tag: string | undefined, nameFor: (refName: string | undefined) => string[]): Promise<ImportedImage[]> {
+async function importOci(
+  path: string,
+  files: Map<string, ArchiveFile>,
+  store: BlobStore,
+  tag: string | undefined,
+  nameFor: (refName: string | undefined) => string[],
+): Promise<ImportedImage[]> {
   const index = json<{ manifests?: IndexEntry[] }>(path, files, 'index.json');
   if (!index || !Array.isArray(index.manifests)) throw bad(path, 'no index.json');
   let entries = index.manifests;
   if (tag !== undefined) {
     entries = entries.filter((e) => {
       const n = e.annotations?.[REF_NAME_ANNOTATION];
-      return n === tag || (n !== undefined && n.endsWith(`:${tag}`));
+      return n === tag || n?.endsWith(`:${tag}`);
     });
     if (entries.length === 0) {
-      const have = index.manifests.map((e) => e.annotations?.[REF_NAME_ANNOTATION]).filter(Boolean).join(', ');
-      throw new ImageError('no-such-tag', `${path} has no image tagged "${tag}"`, { fix: have ? `it has: ${have}` : 'it has no tagged images; leave the tag out' });
+      const have = index.manifests
+        .map((e) => e.annotations?.[REF_NAME_ANNOTATION])
+        .filter(Boolean)
+        .join(', ');
+      throw new ImageError('no-such-tag', `${path} has no image tagged "${tag}"`, {
+        fix: have ? `it has: ${have}` : 'it has no tagged images; leave the tag out',
+      });
     }
   }
   if (entries.length === 0) throw bad(path, 'index.json lists no images');
@@ -126,7 +152,14 @@ async function importOci(path: string, files: Map<string, ArchiveFile>, store: B
     const digest = platformManifest(path, store, e.digest);
     const names = nameFor(e.annotations?.[REF_NAME_ANNOTATION]);
     const size = store.size(e.digest) ?? 0;
-    for (const ref of names) await index_.put({ ref, digest: e.digest, mediaType: e.mediaType ?? "application/vnd.oci.image.manifest.v1+json", size, manifestDigest: digest });
+    for (const ref of names)
+      await index_.put({
+        ref,
+        digest: e.digest,
+        mediaType: e.mediaType ?? 'application/vnd.oci.image.manifest.v1+json',
+        size,
+        manifestDigest: digest,
+      });
     out.push({ names, digest });
   }
   return out;
@@ -141,25 +174,46 @@ function compressionMedia(store: BlobStore, digest: string): string {
     closeSync(fd);
   }
   const c = detectCompression(head);
-  if (c === 'xz') throw new ImageError('bad-archive', `layer ${digest} is xz-compressed`, { fix: 'image layers are tar, gzip or zstd' });
-  return ({ gzip: 'application/vnd.oci.image.layer.v1.tar+gzip', zstd: 'application/vnd.oci.image.layer.v1.tar+zstd', none: 'application/vnd.oci.image.layer.v1.tar' } as const)[c];
+  if (c === 'xz')
+    throw new ImageError('bad-archive', `layer ${digest} is xz-compressed`, {
+      fix: 'image layers are tar, gzip or zstd',
+    });
+  return (
+    {
+      gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+      none: 'application/vnd.oci.image.layer.v1.tar',
+    } as const
+  )[c];
 }
 
-async function importDocker(path: string, files: Map<string, ArchiveFile>, store: BlobStore, nameFor: (repoTag: string | undefined) => string[]): Promise<ImportedImage[]> {
-  const manifest = json<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }[]>(path, files, 'manifest.json');
+async function importDocker(
+  path: string,
+  files: Map<string, ArchiveFile>,
+  store: BlobStore,
+  nameFor: (repoTag: string | undefined) => string[],
+): Promise<ImportedImage[]> {
+  const manifest = json<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }[]>(
+    path,
+    files,
+    'manifest.json',
+  );
   if (!Array.isArray(manifest) || manifest.length === 0) throw bad(path, 'no manifest.json');
   const out: ImportedImage[] = [];
   for (const m of manifest) {
     const cfgFile = m.Config ? files.get(m.Config) : undefined;
-    if (!cfgFile?.bytes || !Array.isArray(m.Layers)) throw bad(path, `manifest.json names a config or layers the archive lacks (${m.Config})`);
+    if (!cfgFile?.bytes || !Array.isArray(m.Layers))
+      throw bad(path, `manifest.json names a config or layers the archive lacks (${m.Config})`);
     const cfg = JSON.parse(cfgFile.bytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } };
     const diffIds = cfg.rootfs?.diff_ids ?? [];
-    if (diffIds.length !== m.Layers.length) throw bad(path, `the config lists ${diffIds.length} layers, manifest.json ${m.Layers.length}`);
+    if (diffIds.length !== m.Layers.length)
+      throw bad(path, `the config lists ${diffIds.length} layers, manifest.json ${m.Layers.length}`);
     const layers: LayerDesc[] = m.Layers.map((l, i) => {
       const f = files.get(l);
       if (!f) throw bad(path, `layer ${l} is missing`);
       const mediaType = compressionMedia(store, f.digest);
-      if (mediaType.endsWith('.tar') && f.digest !== diffIds[i]) throw new DigestMismatchError(diffIds[i]!, f.digest, `layer ${l} in ${path}`);
+      if (mediaType.endsWith('.tar') && f.digest !== diffIds[i])
+        throw new DigestMismatchError(diffIds[i]!, f.digest, `layer ${l} in ${path}`);
       return { mediaType, digest: f.digest, size: f.size };
     });
     const tags = m.RepoTags && m.RepoTags.length > 0 ? m.RepoTags : [undefined];
@@ -201,26 +255,40 @@ async function namesFrom(archivePath: string, format: ArchiveFormat, given: stri
     try {
       const p = parseImageRef(given);
       if (p.kind === 'registry' && (given.includes('/') || given.includes(':'))) return [p.canonical];
-    } catch { /* not a registry name: fall back below */ }
+    } catch {
+      /* not a registry name: fall back below */
+    }
   }
   return [format === 'oci-archive' && given ? `oci-archive:${archivePath}:${given}` : `${format}:${archivePath}`];
 }
 
-export async function importArchive(path: string, opts: ImportOptions): Promise<{ format: ArchiveFormat; images: ImportedImage[] }> {
+export async function importArchive(
+  path: string,
+  opts: ImportOptions,
+): Promise<{ format: ArchiveFormat; images: ImportedImage[] }> {
   const abs = resolvePath(path);
   const store = new BlobStore(opts.imagesDir);
   const files = await readArchive(abs, store);
   const format = formatOf(files, opts.format);
-  if (!format) throw bad(abs, 'neither an OCI layout (oci-layout, index.json) nor a docker save archive (manifest.json)');
+  if (!format)
+    throw bad(abs, 'neither an OCI layout (oci-layout, index.json) nor a docker save archive (manifest.json)');
   if (opts.format && format !== opts.format) throw bad(abs, `it is an ${format}, not an ${opts.format}`);
   const nameFor = opts.as !== undefined ? async () => [opts.as!] : (n: string | undefined) => namesFrom(abs, format, n);
   // Names are resolved up front (async), then used synchronously by the importers.
   const cache = new Map<string | undefined, string[]>();
-  const candidates = format === 'oci-archive'
-    ? (json<{ manifests?: IndexEntry[] }>(abs, files, 'index.json')?.manifests ?? []).map((e) => e.annotations?.[REF_NAME_ANNOTATION])
-    : (json<{ RepoTags?: string[] | null }[]>(abs, files, 'manifest.json') ?? []).flatMap((m) => (m.RepoTags && m.RepoTags.length > 0 ? m.RepoTags : [undefined]));
+  const candidates =
+    format === 'oci-archive'
+      ? (json<{ manifests?: IndexEntry[] }>(abs, files, 'index.json')?.manifests ?? []).map(
+          (e) => e.annotations?.[REF_NAME_ANNOTATION],
+        )
+      : (json<{ RepoTags?: string[] | null }[]>(abs, files, 'manifest.json') ?? []).flatMap((m) =>
+          m.RepoTags && m.RepoTags.length > 0 ? m.RepoTags : [undefined],
+        );
   for (const c of [...candidates, undefined]) cache.set(c, await nameFor(c));
   const sync = (n: string | undefined) => cache.get(n) ?? cache.get(undefined)!;
-  const images = format === 'oci-archive' ? await importOci(abs, files, store, opts.tag, sync) : await importDocker(abs, files, store, sync);
+  const images =
+    format === 'oci-archive'
+      ? await importOci(abs, files, store, opts.tag, sync)
+      : await importDocker(abs, files, store, sync);
   return { format, images };
 }

@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ImageError } from '../../core/errors.js';
-import { BlobStore } from '../store/blob-store.js';
+import type { BlobStore } from '../store/blob-store.js';
 import { REF_NAME_ANNOTATION } from '../store/image-index.js';
 import { OCI_MANIFEST } from '../registry/media-types.js';
 import { openDecompressed } from '../unpack/decompress.js';
@@ -54,7 +54,14 @@ async function writeOci(out: Writable, store: BlobStore, src: SaveSource): Promi
   const index = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: m.mediaType ?? OCI_MANIFEST, digest: src.manifestDigest, size: manifestBytes.length, annotations: { [REF_NAME_ANNOTATION]: src.name } }],
+    manifests: [
+      {
+        mediaType: m.mediaType ?? OCI_MANIFEST,
+        digest: src.manifestDigest,
+        size: manifestBytes.length,
+        annotations: { [REF_NAME_ANNOTATION]: src.name },
+      },
+    ],
   };
   await fileEntry(out, 'index.json', Buffer.from(JSON.stringify(index)));
   await write(out, tarHeader({ path: 'blobs/', type: '5', mode: 0o755, mtime: MTIME }));
@@ -70,15 +77,23 @@ async function writeOci(out: Writable, store: BlobStore, src: SaveSource): Promi
 /** A layer as an uncompressed tar in a temp file; returns its path and digest (the diff_id). */
 async function plainLayer(store: BlobStore, digest: string): Promise<{ path: string; diffId: string }> {
   const tmp = join(store.tmpDir, `save-${process.pid}-${randomBytes(6).toString('hex')}.tar`);
-  const opened = await openDecompressed(createReadStream(store.path(digest), { highWaterMark: 1 << 20 }), ['gzip', 'zstd', 'none'], `layer ${digest}`);
+  const opened = await openDecompressed(
+    createReadStream(store.path(digest), { highWaterMark: 1 << 20 }),
+    ['gzip', 'zstd', 'none'],
+    `layer ${digest}`,
+  );
   const h = createHash('sha256');
   try {
-    await pipeline(opened.tar, async function* (s: AsyncIterable<Buffer>) {
-      for await (const c of s) {
-        h.update(c);
-        yield c;
-      }
-    }, createWriteStream(tmp, { mode: 0o600 }));
+    await pipeline(
+      opened.tar,
+      async function* (s: AsyncIterable<Buffer>) {
+        for await (const c of s) {
+          h.update(c);
+          yield c;
+        }
+      },
+      createWriteStream(tmp, { mode: 0o600 }),
+    );
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
@@ -105,11 +120,20 @@ async function writeDocker(out: Writable, store: BlobStore, src: SaveSource): Pr
   }
   const tag = src.name.startsWith('docker.io/library/') ? src.name.slice('docker.io/library/'.length) : src.name;
   const repoTags = /^[a-z0-9]/.test(tag) && !tag.includes('@') && !/^[a-z-]+:\//.test(tag) ? [tag] : [];
-  await fileEntry(out, 'manifest.json', Buffer.from(JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: repoTags, Layers: layerFiles }])));
+  await fileEntry(
+    out,
+    'manifest.json',
+    Buffer.from(JSON.stringify([{ Config: `${cfgHex}.json`, RepoTags: repoTags, Layers: layerFiles }])),
+  );
 }
 
 /** Write `src` as an archive to `out` (a stream) — the caller ends it. */
-export async function writeArchive(out: Writable, store: BlobStore, src: SaveSource, format: SaveFormat): Promise<void> {
+export async function writeArchive(
+  out: Writable,
+  store: BlobStore,
+  src: SaveSource,
+  format: SaveFormat,
+): Promise<void> {
   if (format === 'oci-archive') await writeOci(out, store, src);
   else await writeDocker(out, store, src);
   await write(out, TAR_END);
@@ -123,7 +147,10 @@ export async function saveToFile(file: string, store: BlobStore, src: SaveSource
     out = createWriteStream(tmp, { mode: 0o644 });
     await once(out, 'open');
   } catch (e) {
-    throw new ImageError('cannot-write', `cannot write ${file}: ${(e as Error).message}`, { fix: 'choose a writable path for -o', cause: e });
+    throw new ImageError('cannot-write', `cannot write ${file}: ${(e as Error).message}`, {
+      fix: 'choose a writable path for -o',
+      cause: e,
+    });
   }
   try {
     await writeArchive(out, store, src, format);

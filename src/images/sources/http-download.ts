@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ImageError } from '../../core/errors.js';
-import { BlobStore, DigestMismatchError } from '../store/blob-store.js';
+import { type BlobStore, DigestMismatchError } from '../store/blob-store.js';
 import { transferMeter, type TransferHook } from '../../core/transfer.js';
 
 export interface DownloadOptions {
@@ -111,7 +111,13 @@ export async function downloadToStore(url: string, store: BlobStore, opts: Downl
     const h = append ? hash : createHash('sha256');
     const start = append ? have : 0;
     const length = Number(res.headers['content-length']);
-    const bytes = transferMeter(opts.onTransfer, url, decodeURIComponent(new URL(url).pathname.split('/').pop() || url), Number.isFinite(length) && length > 0 ? start + length : undefined, start);
+    const bytes = transferMeter(
+      opts.onTransfer,
+      url,
+      decodeURIComponent(new URL(url).pathname.split('/').pop() || url),
+      Number.isFinite(length) && length > 0 ? start + length : undefined,
+      start,
+    );
     const meter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         transferred += chunk.length;
@@ -137,9 +143,13 @@ export async function downloadToStore(url: string, store: BlobStore, opts: Downl
     else await store.commit(digest, tmp, `download of ${url}`, digest);
     return { digest, size, resumed, transferred };
   }
-  const why = (lastError as { code?: string; message?: string } | undefined);
-  throw new ImageError('download-failed', `cannot download ${url} after ${retries + 1} attempts: ${why?.code ?? why?.message ?? 'unknown error'}`, {
-    fix: 'check the URL and the network; run again to resume the download',
-    cause: lastError,
-  });
+  const why = lastError as { code?: string; message?: string } | undefined;
+  throw new ImageError(
+    'download-failed',
+    `cannot download ${url} after ${retries + 1} attempts: ${why?.code ?? why?.message ?? 'unknown error'}`,
+    {
+      fix: 'check the URL and the network; run again to resume the download',
+      cause: lastError,
+    },
+  );
 }

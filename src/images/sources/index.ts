@@ -32,17 +32,27 @@ export interface SourceOptions {
 /** The key an image reference has in the image index (local paths made absolute). */
 export function canonicalOf(ref: ImageRef): string {
   switch (ref.kind) {
-    case 'tar': return tarCanonical(ref);
-    case 'oci-archive': return `oci-archive:${resolvePath(ref.path)}${ref.tag !== undefined ? `:${ref.tag}` : ''}`;
-    case 'docker-archive': return `docker-archive:${resolvePath(ref.path)}`;
-    default: return ref.canonical;
+    case 'tar':
+      return tarCanonical(ref);
+    case 'oci-archive':
+      return `oci-archive:${resolvePath(ref.path)}${ref.tag !== undefined ? `:${ref.tag}` : ''}`;
+    case 'docker-archive':
+      return `docker-archive:${resolvePath(ref.path)}`;
+    default:
+      return ref.canonical;
   }
 }
 
 export async function resolveSource(ref: ImageRef, opts: SourceOptions): Promise<ResolvedImage> {
-  const common = { imagesDir: opts.imagesDir, rootless: opts.rootless, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+  const common = {
+    imagesDir: opts.imagesDir,
+    rootless: opts.rootless,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
   if (opts.sha256 !== undefined && ref.kind !== 'tar') {
-    throw new ImageError('sha256-not-tar', '--sha256 applies to tar: images only', { fix: 'registry and archive images are verified by their own digests' });
+    throw new ImageError('sha256-not-tar', '--sha256 applies to tar: images only', {
+      fix: 'registry and archive images are verified by their own digests',
+    });
   }
   if (ref.kind === 'tar') {
     return ensureTarImage(ref, {

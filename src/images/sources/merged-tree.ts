@@ -24,7 +24,11 @@ export interface MergedOptions {
   readUnreadable?: (absPath: string, size: number) => Buffer;
 }
 
-interface Source { root: string; opaque: Set<string>; meta: LayerMetaFile['entries'] | undefined }
+interface Source {
+  root: string;
+  opaque: Set<string>;
+  meta: LayerMetaFile['entries'] | undefined;
+}
 
 function isWhiteout(st: Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
@@ -58,7 +62,9 @@ function loadSource(root: string, rootless: boolean): Source {
   if (existsSync(`${root}.meta.json`)) {
     try {
       meta = (JSON.parse(readFileSync(`${root}.meta.json`, 'utf8')) as LayerMetaFile).entries;
-    } catch { /* no recorded owners: the mapped ones are used */ }
+    } catch {
+      /* no recorded owners: the mapped ones are used */
+    }
   }
   return { root, opaque, meta };
 }
@@ -90,7 +96,13 @@ export function* mergedTar(opts: MergedOptions): Generator<Buffer> {
       yield* fileChunks(path, st.size, opts.readUnreadable);
       yield tarPadding(st.size);
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-      yield tarHeader({ path: rel, type: st.isCharacterDevice() ? '3' : '4', ...common, devmajor: major(st.rdev), devminor: minor(st.rdev) });
+      yield tarHeader({
+        path: rel,
+        type: st.isCharacterDevice() ? '3' : '4',
+        ...common,
+        devmajor: major(st.rdev),
+        devminor: minor(st.rdev),
+      });
     } else if (st.isFIFO()) yield tarHeader({ path: rel, type: '6', ...common });
   }
   /** `layers`: the sources whose directory `rel` contributes, topmost first. */
@@ -111,7 +123,7 @@ export function* mergedTar(opts: MergedOptions): Generator<Buffer> {
         if (st.isDirectory() && !src.opaque.has(r)) {
           for (const lower of layers.slice(i + 1)) {
             const ls = lstatOr(join(lower.root, r));
-            if (!ls || !ls.isDirectory()) break; // a whiteout, a file or nothing ends the merge
+            if (!ls?.isDirectory()) break; // a whiteout, a file or nothing ends the merge
             below.push(lower);
             if (lower.opaque.has(r)) break;
           }

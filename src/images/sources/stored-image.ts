@@ -14,8 +14,18 @@ import { OCI_CONFIG, OCI_MANIFEST, layerCompression } from '../registry/media-ty
 import { hostPlatform } from '../registry/platform.js';
 import { unpackLayer } from '../unpack/index.js';
 
-export interface LayerDesc { mediaType: string; digest: string; size: number }
-export interface ManifestJson { schemaVersion?: number; mediaType?: string; config: LayerDesc; layers: LayerDesc[]; annotations?: Record<string, string> }
+export interface LayerDesc {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+export interface ManifestJson {
+  schemaVersion?: number;
+  mediaType?: string;
+  config: LayerDesc;
+  layers: LayerDesc[];
+  annotations?: Record<string, string>;
+}
 
 /** A minimal OCI config for a root filesystem that comes without one (tarballs). */
 export function rootfsConfig(diffIds: string[], createdBy: string): OciImageConfig & Record<string, unknown> {
@@ -24,14 +34,23 @@ export function rootfsConfig(diffIds: string[], createdBy: string): OciImageConf
     architecture: p.architecture,
     os: p.os,
     ...(p.variant ? { variant: p.variant } : {}),
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['/bin/sh'], WorkingDir: '/' },
+    config: {
+      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      Cmd: ['/bin/sh'],
+      WorkingDir: '/',
+    },
     rootfs: { type: 'layers', diff_ids: diffIds },
     history: [{ created_by: createdBy }],
   };
 }
 
 /** Store config and manifest (deterministic bytes: same content, same digest) and record `refs`. */
-export async function recordImage(imagesDir: string, refs: string[], layers: LayerDesc[], config: object | Buffer): Promise<string> {
+export async function recordImage(
+  imagesDir: string,
+  refs: string[],
+  layers: LayerDesc[],
+  config: object | Buffer,
+): Promise<string> {
   const store = new BlobStore(imagesDir);
   store.ensureDirs();
   const configBytes = Buffer.isBuffer(config) ? config : Buffer.from(JSON.stringify(config));
@@ -45,7 +64,8 @@ export async function recordImage(imagesDir: string, refs: string[], layers: Lay
   const bytes = Buffer.from(JSON.stringify(manifest));
   const digest = store.putBytes(bytes);
   const index = new ImageIndex(imagesDir);
-  for (const ref of refs) await index.put({ ref, digest, mediaType: OCI_MANIFEST, size: bytes.length, manifestDigest: digest });
+  for (const ref of refs)
+    await index.put({ ref, digest, mediaType: OCI_MANIFEST, size: bytes.length, manifestDigest: digest });
   return digest;
 }
 
@@ -58,7 +78,11 @@ export interface UnpackStoredOptions {
 }
 
 /** The stored platform manifest `manifestDigest` as layer dirs + config (unpacking what is not yet). */
-export async function resolveManifest(ref: string, manifestDigest: string, opts: UnpackStoredOptions): Promise<ResolvedImage> {
+export async function resolveManifest(
+  ref: string,
+  manifestDigest: string,
+  opts: UnpackStoredOptions,
+): Promise<ResolvedImage> {
   const store = new BlobStore(opts.imagesDir);
   const manifest = store.readJson<ManifestJson>(manifestDigest);
   const config = imageConfigOf(store.readJson(manifest.config.digest));
@@ -69,12 +93,20 @@ export async function resolveManifest(ref: string, manifestDigest: string, opts:
     const dest = join(opts.imagesDir, 'layers', hex);
     if (!existsSync(dest)) {
       if (!store.has(l.digest)) {
-        throw new ImageError('blob-missing', `layer ${l.digest} of ${ref} is missing from the store`, { fix: `pull or load ${ref} again` });
+        throw new ImageError('blob-missing', `layer ${l.digest} of ${ref} is missing from the store`, {
+          fix: `pull or load ${ref} again`,
+        });
       }
       await store.withLock(l.digest, async () => {
         if (existsSync(dest)) return;
         opts.onProgress?.(`unpacking layer ${hex.slice(0, 12)}`);
-        await unpackLayer({ path: store.path(l.digest), compression: layerCompression(l.mediaType) ?? 'auto', dest, rootless: opts.rootless, ...(opts.onWarning ? { onWarning: opts.onWarning } : {}) });
+        await unpackLayer({
+          path: store.path(l.digest),
+          compression: layerCompression(l.mediaType) ?? 'auto',
+          dest,
+          rootless: opts.rootless,
+          ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+        });
       });
     }
     layerDirs.push(dest);
@@ -83,7 +115,10 @@ export async function resolveManifest(ref: string, manifestDigest: string, opts:
 }
 
 /** A recorded image by its canonical reference, or undefined when not recorded / incomplete. */
-export async function resolveRecorded(canonical: string, opts: UnpackStoredOptions): Promise<ResolvedImage | undefined> {
+export async function resolveRecorded(
+  canonical: string,
+  opts: UnpackStoredOptions,
+): Promise<ResolvedImage | undefined> {
   const rec = new ImageIndex(opts.imagesDir).get(canonical);
   if (!rec || !new BlobStore(opts.imagesDir).has(rec.manifestDigest)) return undefined;
   return resolveManifest(canonical, rec.manifestDigest, opts);

@@ -10,7 +10,16 @@
  */
 import { writeFileAtomic } from '../../core/atomic-write.js';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireLock, type Lock } from '../../core/lock.js';
@@ -42,7 +51,11 @@ export async function hashFile(path: string): Promise<{ digest: string; size: nu
 }
 
 export class DigestMismatchError extends ImageError {
-  constructor(readonly expected: string, readonly actual: string, what: string) {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+    what: string,
+  ) {
     super('digest-mismatch', `${what} failed verification: expected ${expected}, got ${actual}`, {
       fix: 'the registry or the network delivered corrupted data; nothing was stored, try again or report it to the registry operator',
     });
@@ -95,7 +108,9 @@ export class BlobStore {
     const now = new Date();
     try {
       utimesSync(this.path(digest), now, now);
-    } catch { /* absent */ }
+    } catch {
+      /* absent */
+    }
   }
 
   read(digest: string): Buffer {
@@ -122,7 +137,13 @@ export class BlobStore {
    * hash computed while streaming (saves a second read); otherwise the file is hashed here.
    * On a mismatch the temp file is deleted and DigestMismatchError thrown.
    */
-  async commit(digest: string, tmpPath: string, what: string, knownDigest?: string, expectedSize?: number): Promise<string> {
+  async commit(
+    digest: string,
+    tmpPath: string,
+    what: string,
+    knownDigest?: string,
+    expectedSize?: number,
+  ): Promise<string> {
     const final = this.path(digest);
     let actual = knownDigest;
     let size: number | undefined;
@@ -159,5 +180,3 @@ export class BlobStore {
     return digest;
   }
 }
-
-

@@ -56,7 +56,8 @@ export class ImageIndex {
   }
 
   private readRaw(): ImageIndexFile {
-    if (!existsSync(this.file)) return { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] };
+    if (!existsSync(this.file))
+      return { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] };
     try {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as ImageIndexFile;
       if (!Array.isArray(parsed.manifests)) throw new Error('no manifests array');
@@ -73,14 +74,16 @@ export class ImageIndex {
     return this.readRaw().manifests.flatMap((d) => {
       const ref = d.annotations?.[REF_NAME_ANNOTATION];
       if (!ref) return [];
-      return [{
-        ref,
-        digest: d.digest,
-        mediaType: d.mediaType,
-        size: d.size,
-        manifestDigest: d.annotations?.[PLATFORM_MANIFEST_ANNOTATION] ?? d.digest,
-        pulledAt: d.annotations?.[PULLED_AT_ANNOTATION] ?? '',
-      }];
+      return [
+        {
+          ref,
+          digest: d.digest,
+          mediaType: d.mediaType,
+          size: d.size,
+          manifestDigest: d.annotations?.[PLATFORM_MANIFEST_ANNOTATION] ?? d.digest,
+          pulledAt: d.annotations?.[PULLED_AT_ANNOTATION] ?? '',
+        },
+      ];
     });
   }
 
@@ -113,7 +116,9 @@ export class ImageIndex {
       };
       if (rec.manifestDigest !== rec.digest) annotations[PLATFORM_MANIFEST_ANNOTATION] = rec.manifestDigest;
       idx.manifests.push({ mediaType: rec.mediaType, digest: rec.digest, size: rec.size, annotations });
-      idx.manifests.sort((a, b) => (a.annotations?.[REF_NAME_ANNOTATION] ?? '').localeCompare(b.annotations?.[REF_NAME_ANNOTATION] ?? ''));
+      idx.manifests.sort((a, b) =>
+        (a.annotations?.[REF_NAME_ANNOTATION] ?? '').localeCompare(b.annotations?.[REF_NAME_ANNOTATION] ?? ''),
+      );
     });
   }
 

@@ -24,7 +24,8 @@ function typeOf(st: Stats): string {
 
 function main(argv: string[]): void {
   const [layer, metaPath, maxUidArg, maxGidArg] = argv;
-  if (!layer || !metaPath || maxUidArg === undefined || maxGidArg === undefined) throw new Error('usage: apply-owners-main LAYER META MAXUID MAXGID');
+  if (!layer || !metaPath || maxUidArg === undefined || maxGidArg === undefined)
+    throw new Error('usage: apply-owners-main LAYER META MAXUID MAXGID');
   if (process.getuid?.() !== 0) throw new Error('must run as root of a user namespace (berth-shim unshare)');
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as LayerMetaFile;
   if (meta.version !== 1 || typeof meta.entries !== 'object') throw new Error(`${metaPath}: not a layer meta file`);
@@ -37,7 +38,8 @@ function main(argv: string[]): void {
     const parent = dirname(p);
     if (op.rel !== '' && !realDirs.has(parent)) {
       const real = realpathSync(parent);
-      if (real !== parent || !(real === root || real.startsWith(root + sep))) throw new Error(`${op.rel}: parent is not a directory of the layer`);
+      if (real !== parent || !(real === root || real.startsWith(root + sep)))
+        throw new Error(`${op.rel}: parent is not a directory of the layer`);
       realDirs.add(parent);
     }
     const st = lstatSync(p);
@@ -46,7 +48,9 @@ function main(argv: string[]): void {
     if (op.mode !== undefined) chmodSync(p, op.mode); // after chown, which clears setuid/setgid
     changed++;
   }
-  process.stdout.write(`${JSON.stringify({ changed, unmapped: plan.unmapped.slice(0, 20), unmappedCount: plan.unmapped.length })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ changed, unmapped: plan.unmapped.slice(0, 20), unmappedCount: plan.unmapped.length })}\n`,
+  );
 }
 
 try {

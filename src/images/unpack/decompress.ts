@@ -30,14 +30,17 @@ export async function peek(raw: Readable, n = 6): Promise<{ head: Buffer; joined
     chunks.push(c);
     have += c.length;
   }
-  const joined = Readable.from((async function* () {
-    yield* chunks;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })(), { objectMode: false });
+  const joined = Readable.from(
+    (async function* () {
+      yield* chunks;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    })(),
+    { objectMode: false },
+  );
   return { head: Buffer.concat(chunks), joined };
 }
 
@@ -52,14 +55,20 @@ async function* unzstd(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     try {
       d.push(c);
     } catch (e) {
-      throw new ImageError('bad-zstd', `corrupt zstd data: ${(e as Error).message}`, { fix: 'download the layer or tarball again', cause: e });
+      throw new ImageError('bad-zstd', `corrupt zstd data: ${(e as Error).message}`, {
+        fix: 'download the layer or tarball again',
+        cause: e,
+      });
     }
     while (out.length > 0) yield out.shift()!;
   }
   try {
     d.push(new Uint8Array(0), true);
   } catch (e) {
-    throw new ImageError('bad-zstd', `truncated zstd data: ${(e as Error).message}`, { fix: 'download the layer or tarball again', cause: e });
+    throw new ImageError('bad-zstd', `truncated zstd data: ${(e as Error).message}`, {
+      fix: 'download the layer or tarball again',
+      cause: e,
+    });
   }
   while (out.length > 0) yield out.shift()!;
 }
@@ -74,16 +83,29 @@ async function unxz(src: Readable): Promise<Readable> {
  * Open `raw` decompressed. `allowed` lists what the caller accepts (OCI layers: not xz);
  * anything else is an ImageError naming what was found.
  */
-export async function openDecompressed(raw: Readable, allowed: readonly DetectedCompression[], what: string): Promise<Opened> {
+export async function openDecompressed(
+  raw: Readable,
+  allowed: readonly DetectedCompression[],
+  what: string,
+): Promise<Opened> {
   const { head, joined } = await peek(raw);
   const detected = detectCompression(head);
   if (!allowed.includes(detected)) {
     raw.destroy();
-    throw new ImageError('compression', `${what} is ${detected === 'none' ? 'uncompressed' : `${detected}-compressed`}, which is not accepted here`, {
-      fix: `use ${allowed.map((a) => (a === 'none' ? 'an uncompressed' : a)).join(', ')} data`,
-    });
+    throw new ImageError(
+      'compression',
+      `${what} is ${detected === 'none' ? 'uncompressed' : `${detected}-compressed`}, which is not accepted here`,
+      {
+        fix: `use ${allowed.map((a) => (a === 'none' ? 'an uncompressed' : a)).join(', ')} data`,
+      },
+    );
   }
-  const closeAll = (...s: { destroy(): void }[]) => () => { for (const x of s) x.destroy(); raw.destroy(); };
+  const closeAll =
+    (...s: { destroy(): void }[]) =>
+    () => {
+      for (const x of s) x.destroy();
+      raw.destroy();
+    };
   switch (detected) {
     case 'gzip': {
       const gunzip = createGunzip({ chunkSize: 256 * 1024 });

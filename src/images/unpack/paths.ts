@@ -31,7 +31,8 @@ export type WhiteoutKind =
 /** What an already normalised entry path means under the OCI whiteout rules. */
 export function classifyWhiteout(parts: string[]): WhiteoutKind {
   for (const p of parts.slice(0, -1)) {
-    if (p.startsWith(WHITEOUT_PREFIX)) throw new UnsafePathError(`whiteout name used as a directory in ${parts.join('/')}`);
+    if (p.startsWith(WHITEOUT_PREFIX))
+      throw new UnsafePathError(`whiteout name used as a directory in ${parts.join('/')}`);
   }
   const last = parts[parts.length - 1];
   if (last === undefined || !last.startsWith(WHITEOUT_PREFIX)) return { kind: 'normal' };

@@ -15,14 +15,19 @@ export function removeLayerDir(dir: string, rootless: boolean): void {
   if (!existsSync(dir)) return;
   if (!rootless || !rootlessIdMaps().full) {
     removeTree(dir);
-    if (existsSync(dir)) throw new ImageError('layer_remove_failed', `cannot remove ${dir}`, { fix: 'remove it by hand as root' });
+    if (existsSync(dir))
+      throw new ImageError('layer_remove_failed', `cannot remove ${dir}`, { fix: 'remove it by hand as root' });
     return;
   }
   const maps = rootlessIdMaps();
   const [cmd, ...args] = rmtreeArgv(shimPath(), dir, true, maps.uid, maps.gid);
   const r = spawnSync(cmd!, args, { encoding: 'utf8' });
   if (r.status !== 0 || existsSync(dir)) {
-    throw new ImageError('layer_remove_failed', `cannot remove ${dir}: ${(r.stderr ?? '').trim() || `exit ${r.status}`}`, { fix: 'remove it by hand as root' });
+    throw new ImageError(
+      'layer_remove_failed',
+      `cannot remove ${dir}: ${(r.stderr ?? '').trim() || `exit ${r.status}`}`,
+      { fix: 'remove it by hand as root' },
+    );
   }
 }
 

@@ -125,8 +125,15 @@ export function parsePax(body: Buffer): Map<string, Buffer> {
 }
 
 const TYPES: Record<string, TarEntryType> = {
-  '0': 'file', '\0': 'file', '7': 'file', '1': 'hardlink', '2': 'symlink',
-  '3': 'char', '4': 'block', '5': 'dir', '6': 'fifo',
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'hardlink',
+  '2': 'symlink',
+  '3': 'char',
+  '4': 'block',
+  '5': 'dir',
+  '6': 'fifo',
 };
 
 export interface TarItem {
@@ -236,6 +243,7 @@ export async function* readTar(src: AsyncIterable<Buffer>, onSkip?: (msg: string
       remaining -= c.length;
     }
     const pad = (512 - (dataSize % 512)) % 512;
-    if (pad && !(await s.exact(pad, `the padding of ${path}`))) throw new TarTruncatedError(`archive truncated after ${path}`);
+    if (pad && !(await s.exact(pad, `the padding of ${path}`)))
+      throw new TarTruncatedError(`archive truncated after ${path}`);
   }
 }

@@ -32,9 +32,9 @@ function writeString(b: Buffer, off: number, len: number, s: string): boolean {
 }
 
 function writeNumber(b: Buffer, off: number, len: number, n: number): void {
-  const max = Math.pow(8, len - 1) - 1;
+  const max = 8 ** (len - 1) - 1;
   if (n >= 0 && n <= max) {
-    b.write(n.toString(8).padStart(len - 1, '0') + '\0', off, len, 'latin1');
+    b.write(`${n.toString(8).padStart(len - 1, '0')}\0`, off, len, 'latin1');
     return;
   }
   // GNU base-256: high bit of the first byte set, big-endian value.
@@ -74,7 +74,7 @@ function ustar(e: TarWriteEntry, size: number, name: string, linkname: string, t
   writeNumber(h, 337, 8, e.devminor ?? 0);
   let sum = 0;
   for (const x of h) sum += x;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
   return h;
 }
 

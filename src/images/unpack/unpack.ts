@@ -8,7 +8,22 @@
  */
 import { spawn } from 'node:child_process';
 import { constants, createReadStream } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, mkdtemp, open, rename, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lchown,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  mkdtemp,
+  open,
+  rename,
+  rm,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,7 +31,14 @@ import { ImageError } from '../../core/errors.js';
 import { removeTree } from '../../host/probes/overlayfs.js';
 import { applyLayerOwners } from './apply-owners.js';
 import { removeLayerDir } from './remove-layer.js';
-import { type Compression, UnsafePathError, classifyWhiteout, normalizeEntryPath, opaqueXattr, xattrAllowed } from './paths.js';
+import {
+  type Compression,
+  UnsafePathError,
+  classifyWhiteout,
+  normalizeEntryPath,
+  opaqueXattr,
+  xattrAllowed,
+} from './paths.js';
 import { TAR_END, type TarWriteEntry, tarHeader, tarPadding } from './tar-writer.js';
 import { type DetectedCompression, openDecompressed } from './decompress.js';
 import { type TarEntry, TarFormatError, TarTruncatedError, readTar } from './tar-reader.js';
@@ -57,7 +79,19 @@ export interface UnpackResult {
 export interface LayerMetaFile {
   version: 1;
   /** Path relative to the layer root ('' is the root) -> what the layer asked for. */
-  entries: Record<string, { type: string; mode: number; uid: number; gid: number; devmajor?: number; devminor?: number; skipped?: boolean; xattrs?: Record<string, string> }>;
+  entries: Record<
+    string,
+    {
+      type: string;
+      mode: number;
+      uid: number;
+      gid: number;
+      devmajor?: number;
+      devminor?: number;
+      skipped?: boolean;
+      xattrs?: Record<string, string>;
+    }
+  >;
 }
 
 const DEFAULT_MAX_FILE = 64 * 1024 ** 3;
@@ -85,17 +119,30 @@ function run(cmd: string, args: string[], input?: (stdin: NodeJS.WritableStream)
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     child.on('error', (e) => {
       const code = (e as NodeJS.ErrnoException).code;
-      reject(code === 'ENOENT'
-        ? new ImageError('layer_tool_missing', `${cmd} not found, needed to unpack this layer`, { fix: cmd === 'tar' ? 'install GNU tar (it sets extended attributes)' : 'install coreutils' })
-        : e);
+      reject(
+        code === 'ENOENT'
+          ? new ImageError('layer_tool_missing', `${cmd} not found, needed to unpack this layer`, {
+              fix: cmd === 'tar' ? 'install GNU tar (it sets extended attributes)' : 'install coreutils',
+            })
+          : e,
+      );
     });
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(new ImageError('layer_unpack_failed', `${cmd} ${args.join(' ')} failed: ${err.trim() || `exit ${code}`}`));
+      else
+        reject(
+          new ImageError('layer_unpack_failed', `${cmd} ${args.join(' ')} failed: ${err.trim() || `exit ${code}`}`),
+        );
     });
     if (input) {
       child.stdin!.on('error', () => {}); // the close handler reports
-      input(child.stdin!).then(() => child.stdin!.end(), (e) => { child.kill(); reject(e); });
+      input(child.stdin!).then(
+        () => child.stdin!.end(),
+        (e) => {
+          child.kill();
+          reject(e);
+        },
+      );
     }
   });
 }
@@ -109,15 +156,29 @@ async function openLayer(opts: UnpackOptions): Promise<{ tar: AsyncIterable<Buff
   if ((opts.path === undefined) === (opts.tarStream === undefined)) {
     throw new ImageError('layer_bad_options', 'unpackLayer needs exactly one of path and tarStream');
   }
-  const raw: Readable = opts.path !== undefined ? createReadStream(opts.path, { highWaterMark: 256 * 1024 }) : opts.tarStream instanceof Readable ? opts.tarStream : Readable.from(opts.tarStream!, { objectMode: false });
-  const allowed: DetectedCompression[] = opts.compression === 'auto' ? ['gzip', 'zstd', 'none', ...(opts.allowXz ? ['xz' as const] : [])] : [opts.compression];
+  const raw: Readable =
+    opts.path !== undefined
+      ? createReadStream(opts.path, { highWaterMark: 256 * 1024 })
+      : opts.tarStream instanceof Readable
+        ? opts.tarStream
+        : Readable.from(opts.tarStream!, { objectMode: false });
+  const allowed: DetectedCompression[] =
+    opts.compression === 'auto'
+      ? ['gzip', 'zstd', 'none', ...(opts.allowXz ? ['xz' as const] : [])]
+      : [opts.compression];
   // An uncompressed layer media type with gzip data is common enough (old Docker) to accept.
   if (opts.compression === 'none') allowed.push('gzip');
   const opened = await openDecompressed(raw, allowed, 'layer');
   return { tar: opened.tar, close: opened.close };
 }
 
-interface DirMeta { mode: number; uid: number; gid: number; mtime: number; xattrs: Map<string, Buffer> }
+interface DirMeta {
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  xattrs: Map<string, Buffer>;
+}
 
 class Unpacker {
   readonly created = new Map<string, Kind>();
@@ -129,7 +190,10 @@ class Unpacker {
   skippedDevices = 0;
   firstSkippedDevice = '';
 
-  constructor(readonly root: string, readonly opts: UnpackOptions) {}
+  constructor(
+    readonly root: string,
+    readonly opts: UnpackOptions,
+  ) {}
 
   warn(msg: string): void {
     this.opts.onWarning?.(msg);
@@ -151,7 +215,9 @@ class Unpacker {
         await unlink(p);
         this.opaque.add(rel);
       } else if (st) {
-        throw unsafe(`${parts.join('/')}: parent ${rel} is a ${st.isSymbolicLink() ? 'symlink' : 'non-directory'} in the layer`);
+        throw unsafe(
+          `${parts.join('/')}: parent ${rel} is a ${st.isSymbolicLink() ? 'symlink' : 'non-directory'} in the layer`,
+        );
       }
       await mkdir(p, { mode: 0o755 });
       this.created.set(rel, 'dir');
@@ -169,7 +235,8 @@ class Unpacker {
     await rm(p, { recursive: true, force: true });
     for (const k of [...this.created.keys()]) if (k === rel || k.startsWith(`${rel}/`)) this.created.delete(k);
     for (const k of [...this.dirMeta.keys()]) if (k === rel || k.startsWith(`${rel}/`)) this.dirMeta.delete(k);
-    for (const k of Object.keys(this.meta.entries)) if (k === rel || k.startsWith(`${rel}/`)) delete this.meta.entries[k];
+    for (const k of Object.keys(this.meta.entries))
+      if (k === rel || k.startsWith(`${rel}/`)) delete this.meta.entries[k];
     return 'clear';
   }
 
@@ -193,8 +260,19 @@ class Unpacker {
   }
 
   tarArgs(dir: string): string[] {
-    return ['-x', '-f', '-', '-C', dir, '--xattrs', '--xattrs-include=*', '--numeric-owner', '-p',
-      this.opts.rootless ? '--no-same-owner' : '--same-owner', '--warning=no-timestamp'];
+    return [
+      '-x',
+      '-f',
+      '-',
+      '-C',
+      dir,
+      '--xattrs',
+      '--xattrs-include=*',
+      '--numeric-owner',
+      '-p',
+      this.opts.rootless ? '--no-same-owner' : '--same-owner',
+      '--warning=no-timestamp',
+    ];
   }
 
   async entry(e: TarEntry, body: AsyncIterable<Buffer>): Promise<void> {
@@ -227,7 +305,13 @@ class Unpacker {
     }
     if (parts.length === 0) {
       if (e.type !== 'dir') throw unsafe(`the layer root is a ${e.type}`);
-      this.dirMeta.set('', { mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, xattrs: this.settable('/', e.xattrs) });
+      this.dirMeta.set('', {
+        mode: e.mode,
+        uid: e.uid,
+        gid: e.gid,
+        mtime: e.mtime,
+        xattrs: this.settable('/', e.xattrs),
+      });
       this.record('', e);
       return;
     }
@@ -237,7 +321,13 @@ class Unpacker {
     if (e.type === 'dir') {
       if ((await this.clear(parts, true)) === 'clear') await mkdir(p, { mode: 0o700 });
       this.created.set(rel, 'dir');
-      this.dirMeta.set(rel, { mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, xattrs: this.settable(rel, e.xattrs) });
+      this.dirMeta.set(rel, {
+        mode: e.mode,
+        uid: e.uid,
+        gid: e.gid,
+        mtime: e.mtime,
+        xattrs: this.settable(rel, e.xattrs),
+      });
       this.record(rel, e);
       this.files++;
       return;
@@ -246,7 +336,12 @@ class Unpacker {
     switch (e.type) {
       case 'file': {
         const max = this.opts.maxFileBytes ?? DEFAULT_MAX_FILE;
-        if (e.size > max) throw new ImageError('layer_file_too_large', `layer file ${rel} claims ${e.size} bytes, over the ${max}-byte limit`, { fix: UNSAFE_FIX });
+        if (e.size > max)
+          throw new ImageError(
+            'layer_file_too_large',
+            `layer file ${rel} claims ${e.size} bytes, over the ${max}-byte limit`,
+            { fix: UNSAFE_FIX },
+          );
         const xattrs = this.settable(rel, e.xattrs);
         if (xattrs.size > 0) await this.fileViaGnuTar(parts, e, xattrs, body);
         else await this.file(p, e, body);
@@ -281,7 +376,14 @@ class Unpacker {
           this.record(rel, e, { skipped: true });
           return;
         }
-        await run('mknod', ['-m', (e.mode & 0o7777).toString(8), p, e.type === 'char' ? 'c' : 'b', String(e.devmajor), String(e.devminor)]);
+        await run('mknod', [
+          '-m',
+          (e.mode & 0o7777).toString(8),
+          p,
+          e.type === 'char' ? 'c' : 'b',
+          String(e.devmajor),
+          String(e.devminor),
+        ]);
         await this.finish(p, e);
         break;
       case 'fifo':
@@ -289,7 +391,8 @@ class Unpacker {
         await this.finish(p, e);
         break;
     }
-    if (e.type !== 'file' && e.xattrs.size > 0 && e.type !== 'hardlink') this.warn(`${rel}: xattrs on a ${e.type} are not set`);
+    if (e.type !== 'file' && e.xattrs.size > 0 && e.type !== 'hardlink')
+      this.warn(`${rel}: xattrs on a ${e.type} are not set`);
     this.created.set(rel, e.type === 'hardlink' ? 'hardlink' : e.type);
     this.record(rel, e);
     this.files++;
@@ -319,12 +422,26 @@ class Unpacker {
   }
 
   /** A regular file with xattrs: GNU tar writes it whole (content, owner, mode, xattrs, mtime). */
-  async fileViaGnuTar(parts: string[], e: TarEntry, xattrs: Map<string, Buffer>, body: AsyncIterable<Buffer>): Promise<void> {
+  async fileViaGnuTar(
+    parts: string[],
+    e: TarEntry,
+    xattrs: Map<string, Buffer>,
+    body: AsyncIterable<Buffer>,
+  ): Promise<void> {
     const dir = this.abs(parts.slice(0, -1));
     const name = parts[parts.length - 1]!;
     const pax: Record<string, Buffer> = {};
     for (const [k, v] of xattrs) pax[`SCHILY.xattr.${k}`] = v;
-    const h: TarWriteEntry = { path: name, type: '0', mode: e.mode, uid: e.uid, gid: e.gid, size: e.size, mtime: e.mtime, pax };
+    const h: TarWriteEntry = {
+      path: name,
+      type: '0',
+      mode: e.mode,
+      uid: e.uid,
+      gid: e.gid,
+      size: e.size,
+      mtime: e.mtime,
+      pax,
+    };
     await run('tar', this.tarArgs(dir), async (w) => {
       await writeAll(w, tarHeader(h));
       let n = 0;
@@ -353,7 +470,15 @@ class Unpacker {
       if (!st.isDirectory()) throw unsafe(`${rel} is no longer a directory`);
       const pax: Record<string, Buffer> = {};
       for (const [k, v] of x) pax[`SCHILY.xattr.${k}`] = v;
-      withX.push({ path: rel === '' ? './' : `${rel}/`, type: '5', mode: 0o755, uid: m.uid, gid: m.gid, mtime: m.mtime, pax });
+      withX.push({
+        path: rel === '' ? './' : `${rel}/`,
+        type: '5',
+        mode: 0o755,
+        uid: m.uid,
+        gid: m.gid,
+        mtime: m.mtime,
+        pax,
+      });
     }
     if (withX.length > 0) {
       await run('tar', this.tarArgs(this.root), async (w) => {
@@ -361,7 +486,14 @@ class Unpacker {
         await writeAll(w, TAR_END);
       });
     }
-    const all = [...new Set([...this.created].filter(([, k]) => k === 'dir').map(([r]) => r).concat([...this.dirMeta.keys()]))];
+    const all = [
+      ...new Set(
+        [...this.created]
+          .filter(([, k]) => k === 'dir')
+          .map(([r]) => r)
+          .concat([...this.dirMeta.keys()]),
+      ),
+    ];
     all.sort((a, b) => b.split('/').length - a.split('/').length);
     for (const rel of all) {
       const m = this.dirMeta.get(rel) ?? implicit();
@@ -383,10 +515,14 @@ class Unpacker {
  */
 export async function unpackLayer(opts: UnpackOptions): Promise<UnpackResult> {
   if (!opts.rootless && process.geteuid?.() !== 0) {
-    throw new ImageError('layer_not_root', 'unpacking a layer with rootless=false needs root', { fix: 'run as root or unpack rootless' });
+    throw new ImageError('layer_not_root', 'unpacking a layer with rootless=false needs root', {
+      fix: 'run as root or unpack rootless',
+    });
   }
   if (await lstatOrNull(opts.dest)) {
-    throw new ImageError('layer_dest_exists', `${opts.dest} already exists`, { fix: 'remove it, or reuse the unpacked layer' });
+    throw new ImageError('layer_dest_exists', `${opts.dest} already exists`, {
+      fix: 'remove it, or reuse the unpacked layer',
+    });
   }
   const parent = dirname(opts.dest);
   const tmp = await mkdtemp(join(parent, `.${basename(opts.dest)}.unpack-`));
@@ -401,13 +537,16 @@ export async function unpackLayer(opts: UnpackOptions): Promise<UnpackResult> {
     await u.finishDirs();
     if (u.skippedDevices > 0) {
       const more = u.skippedDevices > 1 ? ` and ${u.skippedDevices - 1} more` : '';
-      u.warn(`skipped device node ${u.firstSkippedDevice}${more}: rootless cannot mknod (the environment gets its own /dev)`);
+      u.warn(
+        `skipped device node ${u.firstSkippedDevice}${more}: rootless cannot mknod (the environment gets its own /dev)`,
+      );
     }
     if (opts.rootless) await writeFile(metaTmp, JSON.stringify(u.meta), { mode: 0o644 });
     if (opts.rootless && opts.mapOwners !== false) {
       await applyLayerOwners(tmp, metaTmp, skip);
     }
-    if (await lstatOrNull(opts.dest)) throw new ImageError('layer_dest_exists', `${opts.dest} appeared while unpacking`);
+    if (await lstatOrNull(opts.dest))
+      throw new ImageError('layer_dest_exists', `${opts.dest} appeared while unpacking`);
     await rename(tmp, opts.dest);
     if (opts.rootless) await rename(metaTmp, metaPath);
     return { files: u.files, bytes: u.bytes, skippedDevices: u.skippedDevices };
@@ -419,8 +558,16 @@ export async function unpackLayer(opts: UnpackOptions): Promise<UnpackResult> {
     }
     await rm(metaTmp, { force: true });
     if (e instanceof ImageError) throw e;
-    if (e instanceof TarTruncatedError) throw new ImageError('layer_truncated', `layer archive is truncated: ${e.message}`, { fix: 'download the layer again', cause: e });
-    if (e instanceof TarFormatError) throw new ImageError('layer_format', `layer is not a valid tar archive: ${e.message}`, { fix: UNSAFE_FIX, cause: e });
+    if (e instanceof TarTruncatedError)
+      throw new ImageError('layer_truncated', `layer archive is truncated: ${e.message}`, {
+        fix: 'download the layer again',
+        cause: e,
+      });
+    if (e instanceof TarFormatError)
+      throw new ImageError('layer_format', `layer is not a valid tar archive: ${e.message}`, {
+        fix: UNSAFE_FIX,
+        cause: e,
+      });
     const msg = e instanceof Error ? e.message : String(e);
     throw new ImageError('layer_unpack_failed', `cannot unpack layer into ${opts.dest}: ${msg}`, { cause: e });
   } finally {

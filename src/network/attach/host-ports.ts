@@ -24,7 +24,10 @@ function tcpFree(addr: string, port: number): Promise<boolean> {
 function udpFree(addr: string, port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = createSocket('udp4');
-    s.once('error', () => { s.close(); res(false); });
+    s.once('error', () => {
+      s.close();
+      res(false);
+    });
     s.bind({ address: addr, port, exclusive: true }, () => s.close(() => res(true)));
   });
 }
@@ -34,7 +37,9 @@ export async function checkHostPortsFree(ports: HostPort[]): Promise<void> {
     const addr = f.hostAddr ?? '0.0.0.0';
     const free = f.proto === 'udp' ? await udpFree(addr, f.hostPort) : await tcpFree(addr, f.hostPort);
     if (!free) {
-      throw new SpecError('port-in-use', `host port ${addr}:${f.hostPort}/${f.proto} is already in use`, { fix: 'pick another host port for -p, or stop what listens there' });
+      throw new SpecError('port-in-use', `host port ${addr}:${f.hostPort}/${f.proto} is already in use`, {
+        fix: 'pick another host port for -p, or stop what listens there',
+      });
     }
   }
 }

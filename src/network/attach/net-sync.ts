@@ -6,12 +6,18 @@
  */
 import type { Duplex } from 'node:stream';
 
-export function netSyncHandshake(sock: Duplex, plumb: (pid: number) => Promise<void>, beforeRefusal?: () => void): Promise<void> {
+export function netSyncHandshake(
+  sock: Duplex,
+  plumb: (pid: number) => Promise<void>,
+  beforeRefusal?: () => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let buf = '';
     let started = false;
     sock.setEncoding('utf8');
-    sock.on('error', () => { /* the child went away: the shim says why */ });
+    sock.on('error', () => {
+      /* the child went away: the shim says why */
+    });
     sock.on('data', (d: string) => {
       buf += d;
       if (started || !buf.includes('\n')) return;

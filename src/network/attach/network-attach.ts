@@ -40,8 +40,15 @@ function probePort(p: PortMapping): Promise<void> {
   const host = p.hostIp ?? '0.0.0.0';
   return new Promise((resolve, reject) => {
     const fail = (e: NodeJS.ErrnoException) => {
-      const why = e.code === 'EADDRINUSE' ? 'is already in use on this host' : e.code === 'EADDRNOTAVAIL' ? `cannot be bound: ${host} is not an address of this host` : `cannot be bound (${e.code ?? e.message})`;
-      reject(new SpecError('port-in-use', `host port ${formatPort(p)} ${why}`, { fix: 'choose another host port with -p' }));
+      const why =
+        e.code === 'EADDRINUSE'
+          ? 'is already in use on this host'
+          : e.code === 'EADDRNOTAVAIL'
+            ? `cannot be bound: ${host} is not an address of this host`
+            : `cannot be bound (${e.code ?? e.message})`;
+      reject(
+        new SpecError('port-in-use', `host port ${formatPort(p)} ${why}`, { fix: 'choose another host port with -p' }),
+      );
     };
     if (p.protocol === 'udp') {
       const s = createSocket('udp4');
@@ -96,7 +103,10 @@ function refreshHosts(store: EnvStore, n: NetworkRecord): void {
     if (!existsSync(path)) continue;
     const rec = store.readRecord(l.envId);
     const self = rec?.hostname ?? l.names[0] ?? '';
-    const peers = leases.map((p) => ({ ip: p.ip, names: p.envId === l.envId ? p.names.filter((x) => x !== self) : p.names }));
+    const peers = leases.map((p) => ({
+      ip: p.ip,
+      names: p.envId === l.envId ? p.names.filter((x) => x !== self) : p.names,
+    }));
     writeFileSync(path, hostsFile(self, l.ip, peers));
   }
 }
@@ -104,16 +114,28 @@ function refreshHosts(store: EnvStore, n: NetworkRecord): void {
 /** slirp4netns's API socket: unix socket paths stop at 107 bytes, so a short one when needed. */
 function apiSocketPath(dir: string): string {
   const inDir = join(dir, 'slirp.sock');
-  return inDir.length <= 100 ? inDir : join(tmpdir(), `berth-slirp-${process.getuid?.() ?? 0}-${basename(dir).slice(0, 16)}.sock`);
+  return inDir.length <= 100
+    ? inDir
+    : join(tmpdir(), `berth-slirp-${process.getuid?.() ?? 0}-${basename(dir).slice(0, 16)}.sock`);
 }
 
-const userNetFiles = (dir: string) => ({ pidFile: join(dir, 'user-net.pid'), apiSocket: apiSocketPath(dir), netnsFile: join(dir, 'netns') });
+const userNetFiles = (dir: string) => ({
+  pidFile: join(dir, 'user-net.pid'),
+  apiSocket: apiSocketPath(dir),
+  netnsFile: join(dir, 'netns'),
+});
 
 /**
  * device: what the environment is plugged into the bridge with, a veth (shim backends) or a tap
  * (VMs); maxMtu: the most its interface takes (a uml guest: 1500), else the network's MTU.
  */
-export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean, device: 'veth' | 'tap' = 'veth', maxMtu?: number): Promise<void> {
+export async function reserve(
+  store: EnvStore,
+  rec: EnvRecord,
+  rootless: boolean,
+  device: 'veth' | 'tap' = 'veth',
+  maxMtu?: number,
+): Promise<void> {
   const mode = modeOf(rec);
   const dir = store.dirOf(rec.id);
   const ports = rec.spec.ports;
@@ -129,7 +151,10 @@ export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean
     writeState(dir, { mode: 'user', tool: probe.tool, ports });
     return;
   }
-  if (rootless) throw new SpecError('bridge-rootless', `--network ${mode.network} needs root`, { fix: 'use --network user as a normal user' });
+  if (rootless)
+    throw new SpecError('bridge-rootless', `--network ${mode.network} needs root`, {
+      fix: 'use --network user as a normal user',
+    });
   const nets = new NetworkStore(store.paths);
   using _lock = await nets.lock();
   const n = mode.network === DEFAULT_BRIDGE ? await defaultNetwork(nets) : nets.get(mode.network);
@@ -143,7 +168,18 @@ export async function reserve(store: EnvStore, rec: EnvRecord, rootless: boolean
   const prefix = Number(n.subnet.split('/')[1]);
   const link = device === 'tap' ? { tap: lease.veth, mac: guestMac(lease.ip) } : { veth: lease.veth };
   const mtu = Math.min(mtuOf(n), maxMtu ?? Infinity);
-  writeState(dir, { mode: 'bridge', network: n.name, interface: GUEST_IFNAME, ip: lease.ip, prefix, gateway: n.gateway, ports, ...link, bridge: n.bridge, mtu });
+  writeState(dir, {
+    mode: 'bridge',
+    network: n.name,
+    interface: GUEST_IFNAME,
+    ip: lease.ip,
+    prefix,
+    gateway: n.gateway,
+    ports,
+    ...link,
+    bridge: n.bridge,
+    mtu,
+  });
 }
 
 /**
@@ -160,7 +196,10 @@ async function stopStaleHelpers(store: EnvStore): Promise<void> {
 }
 
 /** Ask the namespace of pid for its first non-loopback IPv4 address (pasta copies the host's). */
-async function addressIn(pid: number, rootless: boolean): Promise<{ iface?: string; ip?: string; prefix?: number; gateway?: string }> {
+async function addressIn(
+  pid: number,
+  rootless: boolean,
+): Promise<{ iface?: string; ip?: string; prefix?: number; gateway?: string }> {
   const enter = ['nsenter', '-t', String(pid), ...(rootless ? ['-U', '--preserve-credentials'] : []), '-n'];
   const a = await runTool([...enter, 'ip', '-j', '-4', 'addr', 'show']);
   const r = await runTool([...enter, 'ip', '-j', '-4', 'route', 'show', 'default']);
@@ -168,7 +207,12 @@ async function addressIn(pid: number, rootless: boolean): Promise<{ iface?: stri
     const links = JSON.parse(a.stdout) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[];
     const l = links.find((x) => x.ifname !== 'lo' && x.addr_info.length > 0);
     const routes = JSON.parse(r.stdout || '[]') as { gateway?: string }[];
-    return { iface: l?.ifname, ip: l?.addr_info[0]?.local, prefix: l?.addr_info[0]?.prefixlen, gateway: routes[0]?.gateway };
+    return {
+      iface: l?.ifname,
+      ip: l?.addr_info[0]?.local,
+      prefix: l?.addr_info[0]?.prefixlen,
+      gateway: routes[0]?.gateway,
+    };
   } catch {
     return {};
   }
@@ -179,7 +223,11 @@ export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootl
   const st = readNetworkState(dir);
   if (!st) throw new DriverError('no-network-state', `environment ${rec.name} has no network reservation`);
   if (st.mode === 'user') {
-    if (st.tool !== 'pasta' && st.tool !== 'slirp4netns') throw new DriverError('bad-network-state', `environment ${rec.name} records user network tool ${st.tool ?? 'none'}, which is not a namespace helper`);
+    if (st.tool !== 'pasta' && st.tool !== 'slirp4netns')
+      throw new DriverError(
+        'bad-network-state',
+        `environment ${rec.name} records user network tool ${st.tool ?? 'none'}, which is not a namespace helper`,
+      );
     const h = await startUserNet(st.tool, pid, userNetFiles(dir), st.ports, rootless);
     st.helperPid = h.pid;
     const start = processStartTime(h.pid);
@@ -195,18 +243,29 @@ export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootl
     return;
   }
   if (st.mode !== 'bridge') return;
-  await plugIntoBridge(store, rec, st, (n) => attachVeth(st.veth!, n.bridge, pid, `${st.ip}/${st.prefix}`, n.gateway, guestMac(st.ip!), st.mtu ?? mtuOf(n)));
+  await plugIntoBridge(store, rec, st, (n) =>
+    attachVeth(st.veth!, n.bridge, pid, `${st.ip}/${st.prefix}`, n.gateway, guestMac(st.ip!), st.mtu ?? mtuOf(n)),
+  );
 }
 
 /** A VM on a bridge network: its tap, before the VM starts. Nothing to do for other modes. */
 export async function attachVm(store: EnvStore, rec: EnvRecord): Promise<void> {
   const st = readNetworkState(store.dirOf(rec.id));
   if (st?.mode !== 'bridge') return;
-  if (!st.tap) throw new DriverError('bad-network-state', `environment ${rec.name} records no tap device for network ${st.network ?? '?'}`);
+  if (!st.tap)
+    throw new DriverError(
+      'bad-network-state',
+      `environment ${rec.name} records no tap device for network ${st.network ?? '?'}`,
+    );
   await plugIntoBridge(store, rec, st, (n) => attachTap(st.tap!, n.bridge, st.mtu ?? mtuOf(n)));
 }
 
-async function plugIntoBridge(store: EnvStore, rec: EnvRecord, st: NetworkState, plug: (n: NetworkRecord) => Promise<void>): Promise<void> {
+async function plugIntoBridge(
+  store: EnvStore,
+  rec: EnvRecord,
+  st: NetworkState,
+  plug: (n: NetworkRecord) => Promise<void>,
+): Promise<void> {
   const nets = new NetworkStore(store.paths);
   using _lock = await nets.lock();
   const n = nets.get(st.network!);
@@ -241,6 +300,8 @@ export async function release(store: EnvStore, envId: string): Promise<void> {
   nets.write(n);
   try {
     await applyNft(nftOf(n));
-  } catch { /* the bridge or nft may be gone after a reboot; the next attach rewrites the table */ }
+  } catch {
+    /* the bridge or nft may be gone after a reboot; the next attach rewrites the table */
+  }
   refreshHosts(store, n);
 }

@@ -10,16 +10,19 @@ import { requireThat } from '../../helpers/requirements.js';
 
 for (const backend of ['chroot', 'container'] as const) {
   test(`exec capture, copy and waitFor on ${backend}`, { timeout: 90_000 }, async (t) => {
-    if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)')) return;
+    if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)'))
+      return;
     const root = mkdtempSync(join(tmpdir(), 'berth-ergo-'));
     const host = mkdtempSync(join(tmpdir(), 'berth-ergo-host-'));
     // chroot shares the host's network: a port of its own, on loopback only.
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     try {
       await using env = await berth.create({
-        root, backend,
+        root,
+        backend,
         command: ['sh', '-c', `sleep 1; echo server ready; httpd -f -p 127.0.0.1:${port} -h /`],
-        waitFor: berth.waitFor.logLine(/server ready/), waitTimeoutMs: 20_000,
+        waitFor: berth.waitFor.logLine(/server ready/),
+        waitTimeoutMs: 20_000,
       });
       // stdout and stderr kept apart, exit code and input.
       const r = await env.exec(['sh', '-c', 'cat; echo err >&2; exit 4'], { input: 'hello\n' });
@@ -43,13 +46,22 @@ for (const backend of ['chroot', 'container'] as const) {
       await env.exec(['sh', '-c', 'echo made inside > /data/in/sub/g.txt']);
       await env.copyOut('/data/in', join(host, 'out'));
       assert.equal(readFileSync(join(host, 'out', 'in', 'sub', 'g.txt'), 'utf8'), 'made inside\n');
-      await assert.rejects(env.copyOut('/no/such', join(host, 'x')), (err: unknown) => err instanceof berth.DriverError && /copyOut of \/no\/such failed/.test(err.message));
-      await assert.rejects(env.copyIn(join(host, 'missing'), '/data'), (err: unknown) => err instanceof berth.SpecError);
+      await assert.rejects(
+        env.copyOut('/no/such', join(host, 'x')),
+        (err: unknown) => err instanceof berth.DriverError && /copyOut of \/no\/such failed/.test(err.message),
+      );
+      await assert.rejects(
+        env.copyIn(join(host, 'missing'), '/data'),
+        (err: unknown) => err instanceof berth.SpecError,
+      );
       // wait strategies: port and command succeed, a never-true one fails with what it saw.
       await env.waitFor(berth.waitFor.port(port), { timeoutMs: 10_000 });
       await env.waitFor(berth.waitFor.command(['test', '-f', '/data/in/sub/g.txt']), { timeoutMs: 5_000 });
-      await assert.rejects(env.waitFor(berth.waitFor.port(port + 1), { timeoutMs: 600 }), (err: unknown) =>
-        err instanceof berth.DriverError && err.code === 'wait-timeout' && err.message.includes(String(port)));
+      await assert.rejects(
+        env.waitFor(berth.waitFor.port(port + 1), { timeoutMs: 600 }),
+        (err: unknown) =>
+          err instanceof berth.DriverError && err.code === 'wait-timeout' && err.message.includes(String(port)),
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
       rmSync(host, { recursive: true, force: true });
@@ -58,11 +70,21 @@ for (const backend of ['chroot', 'container'] as const) {
 }
 
 test('a wait strategy that times out removes the environment it was creating', { timeout: 60_000 }, async (t) => {
-  if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)')) return;
+  if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)'))
+    return;
   const root = mkdtempSync(join(tmpdir(), 'berth-ergo-'));
   try {
-    await assert.rejects(berth.create({ root, backend: 'chroot', command: ['sleep', '60'], waitFor: berth.waitFor.logLine(/never/), waitTimeoutMs: 500 }),
-      (e: unknown) => e instanceof berth.DriverError && e.code === 'wait-timeout' && /a log line matching \/never\//.test(e.message));
+    await assert.rejects(
+      berth.create({
+        root,
+        backend: 'chroot',
+        command: ['sleep', '60'],
+        waitFor: berth.waitFor.logLine(/never/),
+        waitTimeoutMs: 500,
+      }),
+      (e: unknown) =>
+        e instanceof berth.DriverError && e.code === 'wait-timeout' && /a log line matching \/never\//.test(e.message),
+    );
     assert.equal(berth.list({ root, all: true }).length, 0);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -12,7 +12,11 @@ test('docs/examples/all-backends.test.mjs passes', { timeout: 300_000 }, () => {
   const root = mkdtempSync(join(tmpdir(), 'berth-example-'));
   const env: NodeJS.ProcessEnv = { ...process.env, BERTH_ROOT: root };
   delete env.NODE_TEST_CONTEXT;
-  const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', join(REPO, 'docs', 'examples', 'all-backends.test.mjs')], { cwd: REPO, encoding: 'utf8', env });
+  const r = spawnSync(
+    process.execPath,
+    ['--test', '--test-reporter=tap', join(REPO, 'docs', 'examples', 'all-backends.test.mjs')],
+    { cwd: REPO, encoding: 'utf8', env },
+  );
   rmSync(root, { recursive: true, force: true });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const pass = Number(/^# pass (\d+)/m.exec(r.stdout)?.[1] ?? 0);

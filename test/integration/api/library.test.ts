@@ -10,12 +10,17 @@ import { requireThat } from '../../helpers/requirements.js';
 
 test('await using: create, exec, logs, inspect, then nothing left', { timeout: 60_000 }, async (t) => {
   // As a normal user this runs rootless; as root, rootful. Either way it needs the built shim.
-  if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)')) return;
+  if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)'))
+    return;
   const root = mkdtempSync(join(tmpdir(), 'berth-lib-'));
   try {
     let id = '';
     {
-      await using env = await berth.create({ root, backend: 'chroot', command: ['sh', '-c', 'echo ready; echo oops >&2; sleep 600'] });
+      await using env = await berth.create({
+        root,
+        backend: 'chroot',
+        command: ['sh', '-c', 'echo ready; echo oops >&2; sleep 600'],
+      });
       id = env.id;
       assert.equal(env.backend, 'chroot');
       assert.equal(env.status().state, 'running');
@@ -53,9 +58,18 @@ test('typed errors carry a code, a fix and exit status 125', async () => {
       assert.ok(e.fix);
       return true;
     });
-    await assert.rejects(berth.create({ root, backend: 'microvm', limits: { memoryBytes: 1 << 25 } }), (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-memory');
-    await assert.rejects(berth.create({ root, backend: 'uml', limits: { cpus: 2 } }), (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-cpus');
-    await assert.rejects(berth.create({ root, backend: 'chroot', limits: { memoryBytes: 1 << 26 } }), (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-memory');
+    await assert.rejects(
+      berth.create({ root, backend: 'microvm', limits: { memoryBytes: 1 << 25 } }),
+      (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-memory',
+    );
+    await assert.rejects(
+      berth.create({ root, backend: 'uml', limits: { cpus: 2 } }),
+      (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-cpus',
+    );
+    await assert.rejects(
+      berth.create({ root, backend: 'chroot', limits: { memoryBytes: 1 << 26 } }),
+      (e: unknown) => e instanceof berth.SpecError && e.code === 'unsupported-memory',
+    );
     assert.deepEqual(existsSync(join(root, 'envs')) ? readdirSync(join(root, 'envs')) : [], []);
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -66,7 +80,10 @@ test('backends() and doctor() say which backends work and why not', async () => 
   const root = mkdtempSync(join(tmpdir(), 'berth-lib-'));
   try {
     const list = await berth.backends({ root });
-    assert.deepEqual(list.map((b) => b.name), ['microvm', 'uml', 'container', 'chroot']);
+    assert.deepEqual(
+      list.map((b) => b.name),
+      ['microvm', 'uml', 'container', 'chroot'],
+    );
     // The test host has user-mode-linux, qemu and the kernels' packages (.ci/run installs them).
     for (const b of list) assert.equal(b.probe.ok, true, `${b.name}: ${b.probe.reason}`);
     const report = await berth.doctor({ root });

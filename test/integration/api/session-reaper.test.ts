@@ -13,7 +13,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function script(dir: string): string {
   const file = join(dir, 'session.mjs');
-  writeFileSync(file, `
+  writeFileSync(
+    file,
+    `
 import * as berth from ${JSON.stringify(join(packageDir(), 'dist', 'index.mjs'))};
 const envs = [];
 for (const backend of ['chroot', 'chroot', 'container', 'container']) {
@@ -21,7 +23,8 @@ for (const backend of ['chroot', 'chroot', 'container', 'container']) {
 }
 process.stdout.write('ready ' + berth.sessionId() + ' ' + envs.map((e) => e.id).join(',') + '\\n');
 setInterval(() => {}, 1000);
-`);
+`,
+  );
   chmodSync(dir, 0o755);
   chmodSync(file, 0o644);
   return file;
@@ -46,7 +49,9 @@ function cgroupDirsOf(id: string): string[] {
 }
 
 for (const mode of ['root', 'rootless'] as Mode[]) {
-  test(`SIGKILL of a test process with 4 live environments leaves nothing (${mode})`, { timeout: 120_000 }, async () => {
+  test(`SIGKILL of a test process with 4 live environments leaves nothing (${mode})`, {
+    timeout: 120_000,
+  }, async () => {
     const runner = makeRunner(mode);
     const dir = mkdtempSync(join(tmpdir(), 'berth-session-'));
     try {
@@ -64,13 +69,18 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       const [, session, idList] = line.split(' ');
       const ids = idList!.split(',');
       assert.equal(ids.length, 4);
-      const monitors = ids.map((id) => JSON.parse(readFileSync(join(runner.root, 'envs', id, 'pids.json'), 'utf8')).monitor as number);
+      const monitors = ids.map(
+        (id) => JSON.parse(readFileSync(join(runner.root, 'envs', id, 'pids.json'), 'utf8')).monitor as number,
+      );
       assert.ok(monitors.every(alive), 'the environments run before the kill');
       const rec = JSON.parse(readFileSync(join(runner.root, 'envs', ids[0]!, 'config.json'), 'utf8'));
       assert.equal(rec.spec.labels['berth.session'], session);
 
       // runuser forwards nothing on SIGKILL: kill the node process itself.
-      const nodePid = mode === 'root' ? child.pid! : Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
+      const nodePid =
+        mode === 'root'
+          ? child.pid!
+          : Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
       process.kill(nodePid, 'SIGKILL');
       let left: string[] = [];
       for (let i = 0; i < 100; i++) {

@@ -13,7 +13,14 @@ import { REPO } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 
 test('uml: exec with timeoutMs times out the exec and leaves the command running', { timeout: 300_000 }, async (t) => {
-  if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-guest-init')), 'native/bin/berth-guest-init (npm run build)')) return;
+  if (
+    !requireThat(
+      t,
+      existsSync(join(REPO, 'native', 'bin', 'berth-guest-init')),
+      'native/bin/berth-guest-init (npm run build)',
+    )
+  )
+    return;
   if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
   const root = mkdtempSync(join(tmpdir(), 'berth-vm-timeout-'));
   try {

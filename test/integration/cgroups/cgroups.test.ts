@@ -10,7 +10,16 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireThat } from '../../helpers/requirements.js';
 import {
-  applyPlan, describeCgroups, freeze, joinDirs, oomKilled, planCgroups, readCgroupHost, removeCgroups, stats, thaw,
+  applyPlan,
+  describeCgroups,
+  freeze,
+  joinDirs,
+  oomKilled,
+  planCgroups,
+  readCgroupHost,
+  removeCgroups,
+  stats,
+  thaw,
 } from '../../../src/host/cgroups/index.js';
 
 const MiB = 1024 * 1024;
@@ -33,7 +42,14 @@ test('cgroups: create, join, limits, OOM, freeze/thaw, stats, remove', async (t)
   const host = readCgroupHost();
   const id = `itest-${process.pid}`;
   const plan = planCgroups(host, id, { memoryBytes: 16 * MiB, cpus: 0.5, pidsLimit: 64 });
-  if (!requireThat(t, plan.unenforceable.length === 0, `all limits enforceable here (${JSON.stringify(plan.unenforceable)})`)) return;
+  if (
+    !requireThat(
+      t,
+      plan.unenforceable.length === 0,
+      `all limits enforceable here (${JSON.stringify(plan.unenforceable)})`,
+    )
+  )
+    return;
   const children: ReturnType<typeof spawn>[] = [];
   try {
     await applyPlan(plan);
@@ -56,18 +72,28 @@ test('cgroups: create, join, limits, OOM, freeze/thaw, stats, remove', async (t)
 
     await freeze(plan);
     const f = plan.placement.freezer!;
-    assert.equal(readFileSync(join(f.dir, f.version === 1 ? 'freezer.state' : 'cgroup.freeze'), 'utf8').trim(), f.version === 1 ? 'FROZEN' : '1');
+    assert.equal(
+      readFileSync(join(f.dir, f.version === 1 ? 'freezer.state' : 'cgroup.freeze'), 'utf8').trim(),
+      f.version === 1 ? 'FROZEN' : '1',
+    );
     assert.match(readFileSync(`/proc/${sleeper.pid}/status`, 'utf8'), /State:\s+[SD]/);
     await thaw(plan);
-    assert.equal(readFileSync(join(f.dir, f.version === 1 ? 'freezer.state' : 'cgroup.freeze'), 'utf8').trim(), f.version === 1 ? 'THAWED' : '0');
+    assert.equal(
+      readFileSync(join(f.dir, f.version === 1 ? 'freezer.state' : 'cgroup.freeze'), 'utf8').trim(),
+      f.version === 1 ? 'THAWED' : '0',
+    );
 
     // OOM: a shell waits on stdin until it is in the cgroup, then tail buffers 64 MiB without newlines.
     assert.equal(oomKilled(plan), false);
-    const hog = spawn('sh', ['-c', 'read go; head -c 64m /dev/zero | tail; echo survived'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const hog = spawn('sh', ['-c', 'read go; head -c 64m /dev/zero | tail; echo survived'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     children.push(hog);
     for (const d of joinDirs(plan)) writeFileSync(join(d, 'cgroup.procs'), String(hog.pid));
     let out = '';
-    hog.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+    hog.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
     const done = exited(hog);
     hog.stdin!.end('go\n');
     await done;

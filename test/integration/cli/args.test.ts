@@ -15,14 +15,27 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       // The REF after a repeatable option stays the REF (127.0.0.1:1 is a closed port).
       const pull = await r.run(['pull', '--insecure-registry', '127.0.0.1:1', '127.0.0.1:1/berth/x:1']);
       oneLine125(pull, /cannot reach registry 127\.0\.0\.1:1/);
-      const twice = await r.run(['pull', '--insecure-registry', 'a.invalid', '--insecure-registry', '127.0.0.1:1', '127.0.0.1:1/berth/x:1']);
+      const twice = await r.run([
+        'pull',
+        '--insecure-registry',
+        'a.invalid',
+        '--insecure-registry',
+        '127.0.0.1:1',
+        '127.0.0.1:1/berth/x:1',
+      ]);
       oneLine125(twice, /cannot reach registry 127\.0\.0\.1:1 \(http:/);
       const disk = await r.run(['disk', '--insecure-registry', 'h', 'tar:/nonexistent/berth.tar']);
       oneLine125(disk, /\/nonexistent\/berth\.tar does not exist/);
-      const login = await r.run(['login', '--insecure-registry', '127.0.0.1:1', '-u', 'u', '--password-stdin', '127.0.0.1:1'], { input: 'pw\n' });
+      const login = await r.run(
+        ['login', '--insecure-registry', '127.0.0.1:1', '-u', 'u', '--password-stdin', '127.0.0.1:1'],
+        { input: 'pw\n' },
+      );
       oneLine125(login, /127\.0\.0\.1:1/);
       // A single-valued flag given twice: the last wins.
-      oneLine125(await r.run(['logs', '--tail', '1', '--tail', '2', 'no-such-env']), /no such environment: no-such-env/);
+      oneLine125(
+        await r.run(['logs', '--tail', '1', '--tail', '2', 'no-such-env']),
+        /no such environment: no-such-env/,
+      );
       oneLine125(await r.run(['stop', '-t', '1', '--time', '2', 'no-such-env']), /no such environment: no-such-env/);
       oneLine125(await r.run(['logs', '--since', '1s', '--since', 'bad', 'no-such-env']), /invalid --since "bad"/);
       // A missing positional is a usage error, and the verb does not run.

@@ -43,6 +43,7 @@ function config(text: string | undefined): void {
   }
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: inspect output is untyped JSON; the test reads nested fields
 async function inspect(r: Runner, name: string): Promise<Record<string, any>> {
   const i = await r.run(['inspect', name]);
   assert.equal(i.code, 0, i.stderr);
@@ -53,7 +54,9 @@ for (const mode of ['root', 'rootless'] as const) {
   describe(`the default backend (${mode})`, { concurrency: 1 }, () => {
     let r: Runner;
     const ready = isRoot() && !existsSync('/etc/berth/config.json');
-    const why = !isRoot() ? 'root (the test runs berth as root and as the test user)' : '/etc/berth/config.json absent (the test sets its own defaults)';
+    const why = !isRoot()
+      ? 'root (the test runs berth as root and as the test user)'
+      : '/etc/berth/config.json absent (the test sets its own defaults)';
     before(() => {
       if (ready) r = makeRunner(mode);
     });
@@ -77,7 +80,10 @@ for (const mode of ['root', 'rootless'] as const) {
         assert.equal(i.Backend, 'container');
         assert.match(i.BackendChoice.passedOver[0].reason, /^KVM does not work here: \/dev\/kvm absent/);
         assert.equal(i.BackendChoice.kernelIsolation, 'uml');
-        assert.match(i.BackendChoice.summary, /^the container backend \(auto; microvm: KVM does not work here: .*; --isolation kernel would give uml\)$/);
+        assert.match(
+          i.BackendChoice.summary,
+          /^the container backend \(auto; microvm: KVM does not work here: .*; --isolation kernel would give uml\)$/,
+        );
       }
       const doc = await r.run(['doctor'], { env: env() });
       assert.equal(doc.code, 0, doc.stderr);
@@ -91,7 +97,10 @@ for (const mode of ['root', 'rootless'] as const) {
 
     it('--isolation kernel: microvm with KVM, else uml', { timeout: VM_MS }, async (t) => {
       if (!requireThat(t, ready, why)) return;
-      if (!requireThat(t, findExecutable('linux.uml') !== undefined || KVM, 'user-mode-linux (scripts/host-packages.sh)')) return;
+      if (
+        !requireThat(t, findExecutable('linux.uml') !== undefined || KVM, 'user-mode-linux (scripts/host-packages.sh)')
+      )
+        return;
       await started(['--name', 'kern', '--isolation', 'kernel'], {}, VM_MS);
       const i = await inspect(r, 'kern');
       if (!KVM) assert.equal(i.Backend, 'uml');
@@ -123,18 +132,33 @@ for (const mode of ['root', 'rootless'] as const) {
     it('a bad setting: one line naming its source and the fix, exit 125, nothing left behind', async (t) => {
       if (!requireThat(t, ready, why)) return;
       const file = join(cfg, 'berth', 'config.json');
-      const run = (extra: Record<string, string> = {}) => r.run(['run', '--rm', 'busybox', 'true'], { env: env(extra) });
-      oneLine125(await run({ BERTH_BACKEND: 'docker' }), /BERTH_BACKEND="docker" is not a backend \(set it to one of: auto, microvm, uml, container, chroot, or unset it\)/);
+      const run = (extra: Record<string, string> = {}) =>
+        r.run(['run', '--rm', 'busybox', 'true'], { env: env(extra) });
+      oneLine125(
+        await run({ BERTH_BACKEND: 'docker' }),
+        /BERTH_BACKEND="docker" is not a backend \(set it to one of: auto, microvm, uml, container, chroot, or unset it\)/,
+      );
       config('{"backend": "kvm"}');
-      oneLine125(await run(), new RegExp(`${file}: "backend": "kvm" is not a backend \\(set it to one of: .*, or remove it\\)`));
+      oneLine125(
+        await run(),
+        new RegExp(`${file}: "backend": "kvm" is not a backend \\(set it to one of: .*, or remove it\\)`),
+      );
       config('{"backend": ');
       oneLine125(await run(), new RegExp(`${file} is not valid JSON: .*\\(fix or remove the file\\)`));
-      oneLine125(await r.run(['run', '--rm', '--backend', 'kvm', 'busybox', 'true'], { env: env() }), /invalid --backend "kvm"/);
+      oneLine125(
+        await r.run(['run', '--rm', '--backend', 'kvm', 'busybox', 'true'], { env: env() }),
+        /invalid --backend "kvm"/,
+      );
       const doc = await r.run(['doctor'], { env: env() });
       assert.equal(doc.code, 0, doc.stderr);
       assert.match(doc.stdout, /^Backend setting: NO: .* is not valid JSON/m);
       config('{"backend": "chroot"}');
-      oneLine125(await r.run(['run', '--rm', '--isolation', 'kernel', 'busybox', 'true'], { env: env() }), new RegExp(`the chroot backend \\(from ${file}\\) gives filesystem isolation, less than --isolation kernel \\(pass --backend auto`));
+      oneLine125(
+        await r.run(['run', '--rm', '--isolation', 'kernel', 'busybox', 'true'], { env: env() }),
+        new RegExp(
+          `the chroot backend \\(from ${file}\\) gives filesystem isolation, less than --isolation kernel \\(pass --backend auto`,
+        ),
+      );
       config(undefined);
       const ps = await r.run(['ps', '-a', '-q']);
       assert.equal(ps.stdout, '');
@@ -142,7 +166,9 @@ for (const mode of ['root', 'rootless'] as const) {
   });
 }
 
-describe('-p without --network: the network that publishes, in a test-made network namespace', { concurrency: 1 }, () => {
+describe('-p without --network: the network that publishes, in a test-made network namespace', {
+  concurrency: 1,
+}, () => {
   const TOOLS = ['ip', 'nft', 'busybox', 'pasta'];
   const missing = TOOLS.filter((t) => !findExecutable(t));
   const ready = isRoot() && missing.length === 0;
@@ -190,7 +216,9 @@ describe('-p without --network: the network that publishes, in a test-made netwo
     return got;
   };
 
-  it('root: the default bridge network (container and uml); inspect says it was defaulted', { timeout: VM_MS * 2 }, async (t) => {
+  it('root: the default bridge network (container and uml); inspect says it was defaulted', {
+    timeout: VM_MS * 2,
+  }, async (t) => {
     if (!requireThat(t, ready, why)) return;
     const c = await ns!.berth(root, ['run', '-d', '-q', '--name', 'pc', '-p', '127.0.0.1:18381:80', ...serve()]);
     assert.equal(c.code, 0, c.stderr);
@@ -202,7 +230,11 @@ describe('-p without --network: the network that publishes, in a test-made netwo
     assert.deepEqual(i.Network.Ports, ['127.0.0.1:18381:80/tcp']);
     assert.equal((await fetch(18381)).stdout, 'published\n');
     if (findExecutable('linux.uml')) {
-      const u = await ns!.berth(root, ['run', '-d', '-q', '--name', 'pu', '--backend', 'uml', '-p', '127.0.0.1:18382:80', ...serve()], VM_MS);
+      const u = await ns!.berth(
+        root,
+        ['run', '-d', '-q', '--name', 'pu', '--backend', 'uml', '-p', '127.0.0.1:18382:80', ...serve()],
+        VM_MS,
+      );
       assert.equal(u.code, 0, u.stderr);
       const iu = JSON.parse((await ns!.berth(root, ['inspect', 'pu'])).stdout)[0];
       assert.equal(iu.Network.Mode, 'bridge (bridge)');
@@ -216,7 +248,10 @@ describe('-p without --network: the network that publishes, in a test-made netwo
   it('--network none with -p stays an error (root and normal user)', async (t) => {
     if (!requireThat(t, ready, why)) return;
     for (const r of [root, user]) {
-      oneLine125(await ns!.berth(r, ['run', '--rm', '--network', 'none', '-p', '18383:80', 'busybox', 'true']), /-p needs a network of the environment's own, and --network is none/);
+      oneLine125(
+        await ns!.berth(r, ['run', '--rm', '--network', 'none', '-p', '18383:80', 'busybox', 'true']),
+        /-p needs a network of the environment's own, and --network is none/,
+      );
     }
   });
 
@@ -229,7 +264,8 @@ describe('-p without --network: the network that publishes, in a test-made netwo
         return false;
       }
     })();
-    if (!requireThat(t, tun, '/dev/net/tun usable by normal users (mode 0666, scripts/host-packages.sh sets it)')) return;
+    if (!requireThat(t, tun, '/dev/net/tun usable by normal users (mode 0666, scripts/host-packages.sh sets it)'))
+      return;
     const c = await ns!.berth(user, ['run', '-d', '-q', '--name', 'upc', '-p', '127.0.0.1:18384:80', ...serve()]);
     assert.equal(c.code, 0, c.stderr);
     const i = JSON.parse((await ns!.berth(user, ['inspect', 'upc'])).stdout)[0];

@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { makeRunner, type Mode, type Runner } from '../../helpers/berth-cli.js';
 
 /** Run berth, take its first output bytes, then close the pipe as `head -c` does. */
-function readThenClose(r: Runner, args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string; got: number }> {
+function readThenClose(
+  r: Runner,
+  args: string[],
+): Promise<{ code: number | null; signal: string | null; stderr: string; got: number }> {
   return new Promise((res, rej) => {
     const child = r.spawn(args);
     let stderr = '';
@@ -30,7 +33,10 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       assert.equal(run.code, 0, run.stderr);
       assert.equal((await r.run(['wait', 'talker'])).stdout, '0\n');
       const id = (await r.run(['ps', '-a', '-q'])).stdout.trim();
-      for (const args of [['logs', 'talker'], ['inspect', ...Array<string>(300).fill(id)]]) {
+      for (const args of [
+        ['logs', 'talker'],
+        ['inspect', ...Array<string>(300).fill(id)],
+      ]) {
         const o = await readThenClose(r, args);
         assert.ok(o.got > 0, `${args[0]}: some output first`);
         // As root berth itself dies of SIGPIPE; as the test user runuser reports it as 141 and

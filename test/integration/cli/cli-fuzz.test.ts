@@ -30,12 +30,26 @@ test('fuzz: generated argument lists, in-process', { timeout: 600_000 }, () => {
     const report = join(cwd, '..', `${cwd.split('/').pop()}.json`);
     const driver = resolve(import.meta.dirname, 'fuzz', 'fuzz-driver.js');
     const r = spawnSync(process.execPath, [driver, String(SEED), String(IN_PROCESS), report], {
-      cwd, env: { ...process.env, BERTH_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 540_000,
+      cwd,
+      env: { ...process.env, BERTH_ROOT: root },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      timeout: 540_000,
     });
     assert.equal(r.status, 0, `driver: ${r.stderr}`);
-    const rep = JSON.parse(readFileSync(report, 'utf8')) as { verbs: string[]; flags: number; ran: number; skipped: number; failures: string[]; stray: string[] };
+    const rep = JSON.parse(readFileSync(report, 'utf8')) as {
+      verbs: string[];
+      flags: number;
+      ran: number;
+      skipped: number;
+      failures: string[];
+      stray: string[];
+    };
     rmSync(report, { force: true });
-    assert.ok(rep.verbs.length >= 25 && rep.flags >= 60, `verbs and flags read from the help: ${rep.verbs.join(', ')} (${rep.flags} flags)`);
+    assert.ok(
+      rep.verbs.length >= 25 && rep.flags >= 60,
+      `verbs and flags read from the help: ${rep.verbs.join(', ')} (${rep.flags} flags)`,
+    );
     assert.ok(rep.ran >= IN_PROCESS * 0.8, `ran ${rep.ran}, skipped ${rep.skipped}`);
     assert.deepEqual(rep.stray, [], 'no uncaught error');
     assert.deepEqual(rep.failures, []);
@@ -52,7 +66,18 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
     chmodSync(cwd, 0o777);
     try {
       const cli = runner.argv([]).args.at(-1)!;
-      const berth = (args: string[]) => runner.hostRun('sh', ['-c', 'cd "$1" && shift && exec "$@"', 'sh', cwd, 'env', `NODE_OPTIONS=${OFFLINE}`, process.execPath, cli, ...args]);
+      const berth = (args: string[]) =>
+        runner.hostRun('sh', [
+          '-c',
+          'cd "$1" && shift && exec "$@"',
+          'sh',
+          cwd,
+          'env',
+          `NODE_OPTIONS=${OFFLINE}`,
+          process.execPath,
+          cli,
+          ...args,
+        ]);
       const help = async (words: string[]) => (await berth([...words, '--help'])).stdout;
       const top = await help([]);
       const helps = new Map<string, string>();
@@ -61,7 +86,10 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       for (const w of ['ls', 'inspect', 'rm']) helps.set(`network ${w}`, await help(['network', w]));
       const verbs = verbsFromHelp(top, (w) => helps.get(w.join(' ')) ?? '');
       const rand = prng(SEED + (mode === 'root' ? 1 : 2));
-      const cases = [...FIXED, ...Array.from({ length: REAL_PER_MODE }, () => generate(rand, verbs, { inProcess: false }))].filter((a) => !unsafeToRun(a));
+      const cases = [
+        ...FIXED,
+        ...Array.from({ length: REAL_PER_MODE }, () => generate(rand, verbs, { inProcess: false })),
+      ].filter((a) => !unsafeToRun(a));
       const failures: string[] = [];
       // Four at a time: each is a Node start-up.
       for (let i = 0; i < cases.length; i += 4) {

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { makeRunner, isRoot, type Mode, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 
-interface Report { backends: { name: string; probe: { ok: boolean; details: Record<string, string> } }[] }
+interface Report {
+  backends: { name: string; probe: { ok: boolean; details: Record<string, string> } }[];
+}
 
 async function doctor(r: Runner, args: string[] = [], env: Record<string, string> = {}): Promise<Report> {
   const res = await r.run(['doctor', '--json', ...args], { env });
@@ -22,7 +24,9 @@ async function doctor(r: Runner, args: string[] = [], env: Record<string, string
 const details = (rep: Report, backend: string) => rep.backends.find((b) => b.name === backend)!.probe.details;
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-test('doctor sees newuidmap/newgidmap change within a boot without --refresh (berth-test)', { timeout: 120_000 }, async (t) => {
+test('doctor sees newuidmap/newgidmap change within a boot without --refresh (berth-test)', {
+  timeout: 120_000,
+}, async (t) => {
   if (!requireThat(t, isRoot(), 'root (runs berth as the test user it creates)')) return;
   const runner = makeRunner('rootless');
   const bin = mkdtempSync(join(tmpdir(), 'berth-doctor-path-'));
@@ -49,7 +53,9 @@ test('doctor sees newuidmap/newgidmap change within a boot without --refresh (be
 });
 
 for (const mode of ['root', 'rootless'] as Mode[]) {
-  test(`doctor reuses a cached real try while its inputs are unchanged; --refresh redoes it (${mode})`, { timeout: 120_000 }, async (t) => {
+  test(`doctor reuses a cached real try while its inputs are unchanged; --refresh redoes it (${mode})`, {
+    timeout: 120_000,
+  }, async (t) => {
     if (!requireThat(t, isRoot(), 'root (runs berth as root and as the test user it creates)')) return;
     const runner = makeRunner(mode);
     try {

@@ -13,7 +13,9 @@ import { makeContext } from '../../../src/api/context.js';
 import { commitEnv } from '../../../src/images/commit/api.js';
 import { BlobStore } from '../../../src/images/store/blob-store.js';
 
-interface OciConfig { config: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[]; WorkingDir?: string; User?: string } }
+interface OciConfig {
+  config: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[]; WorkingDir?: string; User?: string };
+}
 
 describe('berth commit keeps ENTRYPOINT and CMD consistent (chroot, as root)', () => {
   let r: Runner | undefined;
@@ -22,15 +24,21 @@ describe('berth commit keeps ENTRYPOINT and CMD consistent (chroot, as root)', (
   });
   after(() => r?.cleanup());
 
-  it('run arguments become CMD under the image\'s ENTRYPOINT; --entrypoint becomes ENTRYPOINT', { timeout: 300_000 }, async (t) => {
-    if (!requireThat(t, isRoot(), 'root (reads the environment\'s upper dir in-process)')) return;
+  it("run arguments become CMD under the image's ENTRYPOINT; --entrypoint becomes ENTRYPOINT", {
+    timeout: 300_000,
+  }, async (t) => {
+    if (!requireThat(t, isRoot(), "root (reads the environment's upper dir in-process)")) return;
     const run = r!;
     const img = await imageConfigArchive();
     const ctx = makeContext({ root: run.root });
     const store = new BlobStore(ctx.paths.images);
-    const configOf = (digest: string) => store.readJson<OciConfig>(store.readJson<{ config: { digest: string } }>(digest).config.digest).config;
+    const configOf = (digest: string) =>
+      store.readJson<OciConfig>(store.readJson<{ config: { digest: string } }>(digest).config.digest).config;
 
-    const a = await run.run(['run', '--name', 'ca', '--backend', 'chroot', img, 'echo committed:$FOO:$(id -u):$(pwd)'], { timeoutMs: 180_000 });
+    const a = await run.run(
+      ['run', '--name', 'ca', '--backend', 'chroot', img, 'echo committed:$FOO:$(id -u):$(pwd)'],
+      { timeoutMs: 180_000 },
+    );
     assert.equal(a.code, 0, a.stderr);
     const ia = await commitEnv(ctx, 'ca', 'epcommit:1');
     const ca = configOf(ia.digest);

@@ -17,7 +17,14 @@ import { LAYERED_REF, NET_RAW_CAP, storeLayeredImage } from './image-fixture.js'
 import { allocatedBytes, baseDigest, checkUmlCow, createQcow2Overlay, qcow2Info } from '../../../src/disks/index.js';
 import type { BaseDisk } from '../../../src/disks/base-disk.js';
 
-interface Inode { type: string; mode: number; uid: number; gid: number; links: number; device?: string }
+interface Inode {
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  links: number;
+  device?: string;
+}
 
 /** `debugfs -R 'stat PATH'` parsed; undefined when the path does not exist in the file system. */
 function stat(image: string, path: string): Inode | undefined {
@@ -42,7 +49,9 @@ function xattrs(image: string, path: string): string {
 }
 
 const tools = ['debugfs', 'mke2fs', 'e2fsck', 'resize2fs', 'dumpe2fs', 'qemu-img', 'qemu-io', 'uml_mkcow', 'unshare'];
-const haveTools = tools.every((t) => spawnSync('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t} || test -x /sbin/${t}`]).status === 0);
+const haveTools = tools.every(
+  (t) => spawnSync('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t} || test -x /sbin/${t}`]).status === 0,
+);
 
 for (const mode of ['root', 'rootless'] as const) {
   describe(`base disks (${mode})`, () => {
@@ -70,8 +79,9 @@ for (const mode of ['root', 'rootless'] as const) {
       rmSync(scratch, { recursive: true, force: true });
     });
 
-    test('busybox base: the image\'s owners and modes, 0444, sparse', async (t) => {
-      if (!requireThat(t, isRoot(), 'root (to create the test user)') || !requireThat(t, haveTools, tools.join(', '))) return;
+    test("busybox base: the image's owners and modes, 0444, sparse", async (t) => {
+      if (!requireThat(t, isRoot(), 'root (to create the test user)') || !requireThat(t, haveTools, tools.join(', ')))
+        return;
       const first = await diskRun(['busybox']);
       busybox = first.disk;
       assert.equal(first.built, true);
@@ -79,7 +89,10 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(st.mode & 0o777, 0o444);
       assert.equal(busybox.sizeBytes, 1024 ** 3, 'the default size is 1 GiB for a small image');
       assert.equal(st.size, busybox.sizeBytes);
-      assert.ok(allocatedBytes(busybox.path) < 16 * 1024 ** 2, `sparse: ${allocatedBytes(busybox.path)} bytes allocated`);
+      assert.ok(
+        allocatedBytes(busybox.path) < 16 * 1024 ** 2,
+        `sparse: ${allocatedBytes(busybox.path)} bytes allocated`,
+      );
       assert.deepEqual(stat(busybox.path, '/bin/busybox'), { type: 'regular', mode: 0o755, uid: 0, gid: 0, links: 1 });
       assert.equal(stat(busybox.path, '/tmp')?.mode, 0o1777);
       assert.equal(stat(busybox.path, '/root')?.mode, 0o700);
@@ -106,7 +119,14 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.deepEqual(stat(f, '/usr/bin/passwd'), { type: 'regular', mode: 0o4755, uid: 0, gid: 0, links: 1 });
       assert.deepEqual(stat(f, '/home/u'), { type: 'directory', mode: 0o750, uid: 1000, gid: 1000, links: 2 });
       assert.deepEqual(stat(f, '/home/u/f'), { type: 'regular', mode: 0o600, uid: 1000, gid: 1000, links: 2 });
-      assert.deepEqual(stat(f, '/dev/null'), { type: 'character', mode: 0o666, uid: 0, gid: 0, links: 1, device: '1:3' });
+      assert.deepEqual(stat(f, '/dev/null'), {
+        type: 'character',
+        mode: 0o666,
+        uid: 0,
+        gid: 0,
+        links: 1,
+        device: '1:3',
+      });
       assert.deepEqual(stat(f, '/etc/upper'), { type: 'regular', mode: 0o600, uid: 0, gid: 5, links: 1 });
       assert.equal(stat(f, '/tmp')?.mode, 0o1777);
       assert.equal(stat(f, '/etc/gone'), undefined, 'the whiteout deleted it');
@@ -132,11 +152,26 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(w.status, 0, w.stderr);
       assert.ok((await qcow2Info(overlay)).actualSize >= 4 * 1024 ** 2, 'the write went to the overlay');
       assert.equal(await baseDigest(layered.path), digest, 'the base is unchanged');
-      const bigger = await createQcow2Overlay({ base: layered, overlay: join(scratch, 'big.qcow2'), sizeBytes: 2 * layered.sizeBytes });
+      const bigger = await createQcow2Overlay({
+        base: layered,
+        overlay: join(scratch, 'big.qcow2'),
+        sizeBytes: 2 * layered.sizeBytes,
+      });
       assert.equal((await qcow2Info(bigger.path)).virtualSize, 2 * layered.sizeBytes);
-      await assert.rejects(createQcow2Overlay({ base: layered, overlay: join(scratch, 'small.qcow2'), sizeBytes: layered.sizeBytes - 4096 }), /below the .* base disk/);
+      await assert.rejects(
+        createQcow2Overlay({
+          base: layered,
+          overlay: join(scratch, 'small.qcow2'),
+          sizeBytes: layered.sizeBytes - 4096,
+        }),
+        /below the .* base disk/,
+      );
       assert.equal(existsSync(join(scratch, 'small.qcow2')), false);
-      assert.deepEqual(readdirSync(scratch).filter((n) => n.startsWith('.')), [], 'no temp overlay left');
+      assert.deepEqual(
+        readdirSync(scratch).filter((n) => n.startsWith('.')),
+        [],
+        'no temp overlay left',
+      );
     });
 
     test('the base file system grows to a bigger disk (what the guest does online)', async (t) => {
@@ -147,7 +182,9 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(spawnSync('truncate', ['-s', String(2 * layered.sizeBytes), copy]).status, 0);
       const g = spawnSync('resize2fs', [copy], { encoding: 'utf8' });
       assert.equal(g.status, 0, g.stderr);
-      const blocks = Number(/Block count:\s+(\d+)/.exec(spawnSync('dumpe2fs', ['-h', copy], { encoding: 'utf8' }).stdout)?.[1]);
+      const blocks = Number(
+        /Block count:\s+(\d+)/.exec(spawnSync('dumpe2fs', ['-h', copy], { encoding: 'utf8' }).stdout)?.[1],
+      );
       assert.equal(blocks * 4096, 2 * layered.sizeBytes);
       assert.equal(spawnSync('e2fsck', ['-fn', copy]).status, 0);
       rmSync(copy);
@@ -167,7 +204,10 @@ for (const mode of ['root', 'rootless'] as const) {
       if (!requireThat(t, r !== undefined, 'the runner')) return;
       const small = await r!.run(['disk', '--disk-size', '1m', LAYERED_REF]);
       assert.equal(small.code, 125);
-      assert.match(small.stderr, /^berth: --disk-size 1M is below the \d+M the files of .* need \(use --disk-size \d+M or more\)\n$/);
+      assert.match(
+        small.stderr,
+        /^berth: --disk-size 1M is below the \d+M the files of .* need \(use --disk-size \d+M or more\)\n$/,
+      );
       assert.deepEqual(leftovers(), []);
       const bad = await r!.run(['run', '--disk-size', 'lots', 'busybox', 'true']);
       assert.equal(bad.code, 125);
@@ -179,7 +219,10 @@ for (const mode of ['root', 'rootless'] as const) {
       mkdirSync(join(disksDir(), `.stage-${layered.key.slice(0, 12)}-dead`));
       writeFileSync(join(disksDir(), `.${layered.key}-100663296.ext4.tmp-dead`), 'half');
       // Two builders of one new base at once: one builds, the other waits and reuses it.
-      const both = await Promise.all([diskRun(['--disk-size', '96m', LAYERED_REF]), diskRun(['--disk-size', '96m', LAYERED_REF])]);
+      const both = await Promise.all([
+        diskRun(['--disk-size', '96m', LAYERED_REF]),
+        diskRun(['--disk-size', '96m', LAYERED_REF]),
+      ]);
       assert.deepEqual(both.map((x) => x.built).sort(), [false, true], 'exactly one of them built it');
       const [a, b] = both.map((x) => x.disk) as [BaseDisk, BaseDisk];
       assert.equal(a.path, b.path);

@@ -33,23 +33,43 @@ function tar(entries: TarWriteEntry[]): Buffer {
 }
 
 const dir = (path: string, mode = 0o755, uid = 0, gid = 0): TarWriteEntry => ({ path, type: '5', mode, uid, gid });
-const file = (path: string, text: string, mode = 0o644, uid = 0, gid = 0, pax?: Record<string, Buffer>): TarWriteEntry =>
-  ({ path, type: '0', mode, uid, gid, data: Buffer.from(text), ...(pax ? { pax } : {}) });
+const file = (
+  path: string,
+  text: string,
+  mode = 0o644,
+  uid = 0,
+  gid = 0,
+  pax?: Record<string, Buffer>,
+): TarWriteEntry => ({ path, type: '0', mode, uid, gid, data: Buffer.from(text), ...(pax ? { pax } : {}) });
 
 export const LOWER = tar([
-  dir('./'), dir('bin/'), file('bin/ping', 'ping\n', 0o755, 0, 0, { 'SCHILY.xattr.security.capability': NET_RAW_CAP }),
-  dir('etc/'), file('etc/shadow', 'root:*:1::::::\n', 0o640, 0, 42), file('etc/gone', 'deleted above\n'),
-  dir('usr/'), dir('usr/bin/'), file('usr/bin/passwd', 'passwd\n', 0o4755),
-  dir('home/'), dir('home/u/', 0o750, 1000, 1000), file('home/u/f', 'mine\n', 0o600, 1000, 1000),
+  dir('./'),
+  dir('bin/'),
+  file('bin/ping', 'ping\n', 0o755, 0, 0, { 'SCHILY.xattr.security.capability': NET_RAW_CAP }),
+  dir('etc/'),
+  file('etc/shadow', 'root:*:1::::::\n', 0o640, 0, 42),
+  file('etc/gone', 'deleted above\n'),
+  dir('usr/'),
+  dir('usr/bin/'),
+  file('usr/bin/passwd', 'passwd\n', 0o4755),
+  dir('home/'),
+  dir('home/u/', 0o750, 1000, 1000),
+  file('home/u/f', 'mine\n', 0o600, 1000, 1000),
   { path: 'home/u/hl', type: '1', linkpath: 'home/u/f', mode: 0o600, uid: 1000, gid: 1000 },
-  dir('opq/'), file('opq/old', 'hidden by the opaque dir above\n'),
-  dir('dev/'), { path: 'dev/null', type: '3', mode: 0o666, devmajor: 1, devminor: 3 },
+  dir('opq/'),
+  file('opq/old', 'hidden by the opaque dir above\n'),
+  dir('dev/'),
+  { path: 'dev/null', type: '3', mode: 0o666, devmajor: 1, devminor: 3 },
   dir('tmp/', 0o1777),
 ]);
 
 export const UPPER = tar([
-  dir('etc/'), file('etc/.wh.gone', ''), file('etc/upper', 'upper\n', 0o600, 0, 5),
-  dir('opq/'), file('opq/.wh..wh..opq', ''), file('opq/new', 'new\n'),
+  dir('etc/'),
+  file('etc/.wh.gone', ''),
+  file('etc/upper', 'upper\n', 0o600, 0, 5),
+  dir('opq/'),
+  file('opq/.wh..wh..opq', ''),
+  file('opq/new', 'new\n'),
 ]);
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -63,17 +83,34 @@ export async function storeLayeredImage(imagesDir: string): Promise<string> {
     writeFileSync(join(blobs, d.slice(7)), b);
     return d;
   };
-  const layers = [LOWER, UPPER].map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: put(l), size: l.length }));
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['/bin/sh'] },
-    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+  const layers = [LOWER, UPPER].map((l) => ({
+    mediaType: 'application/vnd.oci.image.layer.v1.tar',
+    digest: put(l),
+    size: l.length,
   }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
-    layers,
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Env: ['PATH=/bin'], Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
+      layers,
+    }),
+  );
   const digest = put(manifest);
-  await new ImageIndex(imagesDir).put({ ref: parseImageRef(LAYERED_REF).canonical, digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', size: manifest.length, manifestDigest: digest });
+  await new ImageIndex(imagesDir).put({
+    ref: parseImageRef(LAYERED_REF).canonical,
+    digest,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    size: manifest.length,
+    manifestDigest: digest,
+  });
   return digest;
 }

@@ -13,7 +13,16 @@ import { ensureBuiltinBusybox } from '../../../src/images/builtin/busybox-image.
 import { busyboxImageDigest } from '../../../src/images/builtin/digest.js';
 import { debianArch } from '../../../src/images/debian/arch.js';
 import { ImageError } from '../../../src/core/errors.js';
-import { getBusyboxDeb, haveTool, makeGpgKey, serveDir, writeMirror, type GpgKey, type MirrorServer, type RealDeb } from './mini-mirror.js';
+import {
+  getBusyboxDeb,
+  haveTool,
+  makeGpgKey,
+  serveDir,
+  writeMirror,
+  type GpgKey,
+  type MirrorServer,
+  type RealDeb,
+} from './mini-mirror.js';
 
 const SUITE = 'bookworm';
 const arch = debianArch() ?? 'amd64';
@@ -62,7 +71,10 @@ async function hostRoot(name: string, debianPath: string | undefined): Promise<s
   await mkdir(join(root, 'etc/apt/sources.list.d'), { recursive: true });
   await writeFile(join(root, 'etc/os-release'), `ID=debian\nVERSION_CODENAME=${SUITE}\n`);
   const kr = key!.keyring;
-  await writeFile(join(root, 'etc/apt/sources.list'), `deb [signed-by=${kr}] ${server!.base}/cloud cloud-sdk-${SUITE} main\n`);
+  await writeFile(
+    join(root, 'etc/apt/sources.list'),
+    `deb [signed-by=${kr}] ${server!.base}/cloud cloud-sdk-${SUITE} main\n`,
+  );
   // Listed first, same suite and component, validly signed, but not Debian: must be skipped.
   await writeFile(
     join(root, 'etc/apt/sources.list.d/00-nodesource.sources'),
@@ -86,17 +98,14 @@ async function emptyImagesDir(name: string): Promise<string> {
 async function expectFailure(name: string, debianPath: string | undefined, code: string, re: RegExp): Promise<void> {
   const imagesDir = await emptyImagesDir(name);
   const root = await hostRoot(name, debianPath);
-  await assert.rejects(
-    ensureBuiltinBusybox({ imagesDir, hostCandidates: [], fetch: { root } }),
-    (e: unknown) => {
-      assert.ok(e instanceof ImageError, `expected ImageError, got ${String(e)}`);
-      assert.equal(e.code, code, e.oneLine());
-      assert.match(e.message, re);
-      assert.ok(e.fix, 'has a fix hint');
-      assert.ok(!e.oneLine().includes('\n'));
-      return true;
-    },
-  );
+  await assert.rejects(ensureBuiltinBusybox({ imagesDir, hostCandidates: [], fetch: { root } }), (e: unknown) => {
+    assert.ok(e instanceof ImageError, `expected ImageError, got ${String(e)}`);
+    assert.equal(e.code, code, e.oneLine());
+    assert.match(e.message, re);
+    assert.ok(e.fix, 'has a fix hint');
+    assert.ok(!e.oneLine().includes('\n'));
+    return true;
+  });
   assert.deepEqual(await readdir(imagesDir, { recursive: true }), [], 'nothing left in imagesDir');
 }
 
@@ -105,7 +114,12 @@ test('fetches, verifies and assembles busybox from a Debian mirror', async (t) =
   const imagesDir = await emptyImagesDir('happy');
   const root = await hostRoot('happy', 'good/debian');
   const progress: string[] = [];
-  const img = await ensureBuiltinBusybox({ imagesDir, hostCandidates: [], fetch: { root }, onProgress: (m) => progress.push(m) });
+  const img = await ensureBuiltinBusybox({
+    imagesDir,
+    hostCandidates: [],
+    fetch: { root },
+    onProgress: (m) => progress.push(m),
+  });
 
   assert.equal(img.ref, 'busybox');
   assert.match(img.digest, /^sha256:[0-9a-f]{64}$/);
@@ -131,21 +145,28 @@ test('fetches, verifies and assembles busybox from a Debian mirror', async (t) =
   assert.ok((await lstat(join(rootfs, 'usr/bin/wc'))).isSymbolicLink());
   assert.equal(await readlink(join(rootfs, 'usr/bin/wc')), '../../bin/busybox');
   assert.equal(await readlink(join(rootfs, 'bin/sh')), 'busybox');
-  assert.match(await readFile(join(rootfs, 'etc/passwd'), 'utf8'), /^root:x:0:0:root:\/root:\/bin\/sh\nnobody:x:65534:65534:nobody:\/nonexistent:\/bin\/false\n$/);
+  assert.match(
+    await readFile(join(rootfs, 'etc/passwd'), 'utf8'),
+    /^root:x:0:0:root:\/root:\/bin\/sh\nnobody:x:65534:65534:nobody:\/nonexistent:\/bin\/false\n$/,
+  );
   assert.equal(await readFile(join(rootfs, 'etc/group'), 'utf8'), 'root:x:0:\nnobody:x:65534:\n');
   assert.match(await readFile(join(rootfs, 'etc/os-release'), 'utf8'), /NAME="berth busybox"/);
   for (const f of ['hostname', 'hosts', 'resolv.conf']) assert.equal((await stat(join(rootfs, 'etc', f))).size, 0);
 
   const cfg = JSON.parse(await readFile(join(rootfs, '../config.json'), 'utf8'));
   assert.equal(cfg.source.kind, 'deb');
-  assert.equal(cfg.source.url, `${server!.base}/good/debian/pool/main/b/busybox/busybox-static_${deb!.version.replace(/^\d+:/, '')}_${arch}.deb`);
+  assert.equal(
+    cfg.source.url,
+    `${server!.base}/good/debian/pool/main/b/busybox/busybox-static_${deb!.version.replace(/^\d+:/, '')}_${arch}.deb`,
+  );
   assert.match(cfg.source.sha256, /^[0-9a-f]{64}$/);
   assert.ok(progress.some((m) => m.includes('InRelease')));
 
   // Runnable: inside a chroot as root, else the static binary directly.
-  const run = process.getuid?.() === 0
-    ? await execa('chroot', [rootfs, '/bin/sh', '-c', 'echo hello | wc -c; id -u'], { reject: false })
-    : await execa(join(rootfs, 'bin/busybox'), ['sh', '-c', 'echo hello | busybox wc -c'], { reject: false });
+  const run =
+    process.getuid?.() === 0
+      ? await execa('chroot', [rootfs, '/bin/sh', '-c', 'echo hello | wc -c; id -u'], { reject: false })
+      : await execa(join(rootfs, 'bin/busybox'), ['sh', '-c', 'echo hello | busybox wc -c'], { reject: false });
   assert.equal(run.exitCode, 0, String(run.stderr));
   assert.match(String(run.stdout), /^6\b/);
 
@@ -166,12 +187,22 @@ test('fetches, verifies and assembles busybox from a Debian mirror', async (t) =
 
 test('a .deb whose digest does not match the index is refused', async (t) => {
   if (!requireThat(t, !skip, String(skip))) return;
-  await expectFailure('tampered-deb', 'tampered-deb', 'deb-digest-mismatch', /does not match the SHA256 and size in the signed index/);
+  await expectFailure(
+    'tampered-deb',
+    'tampered-deb',
+    'deb-digest-mismatch',
+    /does not match the SHA256 and size in the signed index/,
+  );
 });
 
 test('an InRelease edited after signing is refused', async (t) => {
   if (!requireThat(t, !skip, String(skip))) return;
-  await expectFailure('tampered-inrelease', 'tampered-inrelease', 'inrelease-bad-signature', /signature check of .*InRelease failed/);
+  await expectFailure(
+    'tampered-inrelease',
+    'tampered-inrelease',
+    'inrelease-bad-signature',
+    /signature check of .*InRelease failed/,
+  );
 });
 
 test('an InRelease signed by a key outside Signed-By is refused', async (t) => {
@@ -181,7 +212,12 @@ test('an InRelease signed by a key outside Signed-By is refused', async (t) => {
 
 test('a Packages.gz whose hash does not match InRelease is refused', async (t) => {
   if (!requireThat(t, !skip, String(skip))) return;
-  await expectFailure('tampered-index', 'tampered-index', 'index-digest-mismatch', /Packages\.gz does not match the SHA256 and size in the signed InRelease/);
+  await expectFailure(
+    'tampered-index',
+    'tampered-index',
+    'index-digest-mismatch',
+    /Packages\.gz does not match the SHA256 and size in the signed InRelease/,
+  );
 });
 
 test('apt sources with no Debian archive give a clear error', async (t) => {
@@ -204,7 +240,8 @@ test('the host static busybox is used when present, without any download', async
   // Racing builders in a fresh dir agree on one image and leave no staging dirs behind.
   const raced = await emptyImagesDir('race');
   const all = await Promise.all([1, 2, 3].map(() => ensureBuiltinBusybox({ imagesDir: raced, hostCandidates: host })));
-  for (const r of all) assert.deepEqual(r, { ...img, layers: [join(raced, 'builtin/busybox', img.digest.slice(7), 'rootfs')] });
+  for (const r of all)
+    assert.deepEqual(r, { ...img, layers: [join(raced, 'builtin/busybox', img.digest.slice(7), 'rootfs')] });
   assert.deepEqual((await readdir(join(raced, 'builtin'))).sort(), ['busybox']);
   assert.deepEqual((await readdir(join(raced, 'builtin/busybox'))).sort(), [img.digest.slice(7), 'current']);
 });

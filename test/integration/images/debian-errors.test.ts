@@ -15,7 +15,14 @@ import { runMmdebstrap } from '../../../src/images/debian/debian-image.js';
 import type { AptSource } from '../../../src/images/debian/apt-sources.js';
 import { ImageError } from '../../../src/core/errors.js';
 
-const source = (uri: string): AptSource => ({ types: ['deb'], uris: [uri], suites: ['bookworm'], components: ['main'], enabled: true, origin: 'test:1' });
+const source = (uri: string): AptSource => ({
+  types: ['deb'],
+  uris: [uri],
+  suites: ['bookworm'],
+  components: ['main'],
+  enabled: true,
+  origin: 'test:1',
+});
 const code = (c: string) => (e: unknown) => e instanceof ImageError && e.code === c && !e.oneLine().includes('\n');
 
 test('unknown suite: the mirror answers 404', async () => {
@@ -24,7 +31,10 @@ test('unknown suite: the mirror answers 404', async () => {
   const work = mkdtempSync(join(tmpdir(), 'berth-debian-err-'));
   try {
     const { port } = server.address() as AddressInfo;
-    await assert.rejects(findDebianMirror('nosuchsuite', work, { sources: [source(`http://127.0.0.1:${port}/debian`)] }), code('debian-unknown-suite'));
+    await assert.rejects(
+      findDebianMirror('nosuchsuite', work, { sources: [source(`http://127.0.0.1:${port}/debian`)] }),
+      code('debian-unknown-suite'),
+    );
   } finally {
     server.close();
     rmSync(work, { recursive: true, force: true });
@@ -38,7 +48,10 @@ test('mirror unreachable: nothing listens', async () => {
   await new Promise<void>((r) => server.close(() => r()));
   const work = mkdtempSync(join(tmpdir(), 'berth-debian-err-'));
   try {
-    await assert.rejects(findDebianMirror('bookworm', work, { sources: [source(`http://127.0.0.1:${port}/debian`)] }), code('debian-mirror-unreachable'));
+    await assert.rejects(
+      findDebianMirror('bookworm', work, { sources: [source(`http://127.0.0.1:${port}/debian`)] }),
+      code('debian-mirror-unreachable'),
+    );
     await assert.rejects(findDebianMirror('bookworm', work, { sources: [] }), code('debian-no-mirror'));
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -48,6 +61,8 @@ test('mirror unreachable: nothing listens', async () => {
 test('mmdebstrap missing, or failing: one line naming it', async () => {
   const ref = { kind: 'debian', suite: 'bookworm', variant: undefined, canonical: 'debian:bookworm' } as const;
   await assert.rejects(runMmdebstrap(['berth-no-such-mmdebstrap', 'bookworm'], ref), code('debian-no-mmdebstrap'));
-  await assert.rejects(runMmdebstrap(['sh', '-c', 'echo "I: working" >&2; echo "E: cannot find suite" >&2; exit 1'], ref), (e: unknown) =>
-    code('debian-build-failed')(e) && /cannot find suite/.test((e as Error).message));
+  await assert.rejects(
+    runMmdebstrap(['sh', '-c', 'echo "I: working" >&2; echo "E: cannot find suite" >&2; exit 1'], ref),
+    (e: unknown) => code('debian-build-failed')(e) && /cannot find suite/.test((e as Error).message),
+  );
 });

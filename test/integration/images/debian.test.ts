@@ -25,13 +25,18 @@ function missingRequirement(): string | undefined {
   return undefined;
 }
 
-interface StoredImage { manifestDigest: string; layerBlob: string; layerHex: string }
+interface StoredImage {
+  manifestDigest: string;
+  layerBlob: string;
+  layerHex: string;
+}
 
 function storedImage(root: string): StoredImage | undefined {
   const index = join(root, 'images', 'oci', 'index.json');
   if (!existsSync(index)) return undefined;
-  const d = (JSON.parse(readFileSync(index, 'utf8')) as { manifests: { digest: string; annotations: Record<string, string> }[] })
-    .manifests.find((m) => m.annotations['org.opencontainers.image.ref.name'] === REF);
+  const d = (
+    JSON.parse(readFileSync(index, 'utf8')) as { manifests: { digest: string; annotations: Record<string, string> }[] }
+  ).manifests.find((m) => m.annotations['org.opencontainers.image.ref.name'] === REF);
   if (!d) return undefined;
   const blobs = join(root, 'images', 'blobs', 'sha256');
   const manifest = JSON.parse(readFileSync(join(blobs, d.digest.slice(7)), 'utf8')) as { layers: { digest: string }[] };
@@ -41,7 +46,9 @@ function storedImage(root: string): StoredImage | undefined {
 }
 
 /** `stat -c '%u:%g %a'` of PATHS as the tarball records them. */
-async function statFromTar(tarPath: string): Promise<{ lines: string; ids: Map<string, { uid: number; gid: number }> }> {
+async function statFromTar(
+  tarPath: string,
+): Promise<{ lines: string; ids: Map<string, { uid: number; gid: number }> }> {
   const want = new Map<string, string>();
   const ids = new Map<string, { uid: number; gid: number }>();
   for await (const { entry, body } of readTar(createReadStream(tarPath))) {
@@ -50,10 +57,12 @@ async function statFromTar(tarPath: string): Promise<{ lines: string; ids: Map<s
       want.set(p, `${entry.uid}:${entry.gid} ${(entry.mode & 0o7777).toString(8)}`);
       ids.set(p, { uid: entry.uid, gid: entry.gid });
     }
-    for await (const _ of body) { /* drain */ }
+    for await (const _ of body) {
+      /* drain */
+    }
   }
   assert.equal(want.size, PATHS.length, `tarball lacks some of ${PATHS.join(', ')}`);
-  return { lines: PATHS.map((p) => want.get(p)!).join('\n') + '\n', ids };
+  return { lines: `${PATHS.map((p) => want.get(p)!).join('\n')}\n`, ids };
 }
 
 const missing = missingRequirement();
@@ -66,7 +75,9 @@ for (const mode of ['root', 'rootless'] as const) {
     });
     after(() => r?.cleanup());
 
-    it('is built once, listed, and runs on chroot and container with the image\'s owners and modes', { timeout: BUILD_TIMEOUT + 10 * 60_000 }, async (t) => {
+    it("is built once, listed, and runs on chroot and container with the image's owners and modes", {
+      timeout: BUILD_TIMEOUT + 10 * 60_000,
+    }, async (t) => {
       if (!requireThat(t, !missing, missing ?? '')) return;
       const pull = await r!.run(['pull', REF], { timeoutMs: BUILD_TIMEOUT });
       assert.equal(pull.code, 0, pull.stderr);
@@ -76,17 +87,33 @@ for (const mode of ['root', 'rootless'] as const) {
       const expected = await statFromTar(built.layerBlob);
 
       for (const backend of ['chroot', 'container']) {
-        const dpkg = await r!.run(['run', '--rm', '--backend', backend, REF, '--', 'sh', '-c', 'dpkg -l | wc -l'], { timeoutMs: 10 * 60_000 });
+        const dpkg = await r!.run(['run', '--rm', '--backend', backend, REF, '--', 'sh', '-c', 'dpkg -l | wc -l'], {
+          timeoutMs: 10 * 60_000,
+        });
         assert.equal(dpkg.code, 0, dpkg.stderr);
         assert.ok(Number(dpkg.stdout.trim()) > 50, `dpkg -l lists ${dpkg.stdout.trim()} lines`);
-        const st = await r!.run(['run', '--rm', '--backend', backend, REF, '--', 'stat', '-c', '%u:%g %a', ...PATHS.map((p) => `/${p}`)]);
+        const st = await r!.run([
+          'run',
+          '--rm',
+          '--backend',
+          backend,
+          REF,
+          '--',
+          'stat',
+          '-c',
+          '%u:%g %a',
+          ...PATHS.map((p) => `/${p}`),
+        ]);
         assert.equal(st.code, 0, st.stderr);
         assert.equal(st.stdout, expected.lines, `${backend}: inside vs the tarball`);
       }
       // Cached: the runs built nothing (a rebuild records a new config, so a new digest).
       assert.equal(storedImage(r!.root)?.manifestDigest, built.manifestDigest);
       const images = JSON.parse((await r!.run(['images', '--format', 'json'])).stdout) as { ref: string }[];
-      assert.deepEqual(images.map((i) => i.ref), [REF]);
+      assert.deepEqual(
+        images.map((i) => i.ref),
+        [REF],
+      );
 
       if (mode === 'rootless') {
         // On the host the layer's files belong to the test user's sub-ids: image id N -> base + N - 1.
@@ -102,7 +129,10 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(bad.code, 125);
       assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
       assert.match(bad.stderr, /unknown Debian suite "nosuchsuite"/);
-      assert.deepEqual(JSON.parse((await r!.run(['images', '--format', 'json'])).stdout).map((i: { ref: string }) => i.ref), [REF]);
+      assert.deepEqual(
+        JSON.parse((await r!.run(['images', '--format', 'json'])).stdout).map((i: { ref: string }) => i.ref),
+        [REF],
+      );
       assert.deepEqual(readdirSync(join(r!.root, 'images', 'build')), []);
 
       // rmi removes the layer, also the sub-id owned files of a rootless one.

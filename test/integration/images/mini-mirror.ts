@@ -14,7 +14,8 @@ import { execa } from 'execa';
 /** True when `tool` is on PATH. Missing under CI=true is a failure, not a skip. */
 export async function haveTool(tool: string): Promise<boolean> {
   const found = (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0;
-  if (!found && process.env.CI === 'true') throw new Error(`${tool} is required for this test under CI (apt-get install ${tool})`);
+  if (!found && process.env.CI === 'true')
+    throw new Error(`${tool} is required for this test under CI (apt-get install ${tool})`);
   return found;
 }
 
@@ -38,12 +39,26 @@ export async function makeGpgKey(dir: string, uid: string): Promise<GpgKey> {
   // Binary output: execa must not strip a final 0x0a (that corrupted 1 key in ~256). The exported
   // keyring is checked against a signature of its own key before the tests use it.
   const clearsign = async (text: string) =>
-    Buffer.from((await execa('gpg', ['--batch', '--yes', '--local-user', uid, '--clearsign'], { env, input: text, encoding: 'buffer', stripFinalNewline: false })).stdout);
-  const exported = Buffer.from((await execa('gpg', ['--batch', '--export', uid], { env, encoding: 'buffer', stripFinalNewline: false })).stdout);
+    Buffer.from(
+      (
+        await execa('gpg', ['--batch', '--yes', '--local-user', uid, '--clearsign'], {
+          env,
+          input: text,
+          encoding: 'buffer',
+          stripFinalNewline: false,
+        })
+      ).stdout,
+    );
+  const exported = Buffer.from(
+    (await execa('gpg', ['--batch', '--export', uid], { env, encoding: 'buffer', stripFinalNewline: false })).stdout,
+  );
   await writeFile(keyring, exported);
   await writeFile(join(dir, 'probe.asc'), await clearsign('probe\n'));
-  const check = await execa('gpgv', ['--homedir', home, '--keyring', keyring, join(dir, 'probe.asc')], { reject: false });
-  if (check.exitCode !== 0) throw new Error(`the exported test keyring does not verify its own signature: ${String(check.stderr)}`);
+  const check = await execa('gpgv', ['--homedir', home, '--keyring', keyring, join(dir, 'probe.asc')], {
+    reject: false,
+  });
+  if (check.exitCode !== 0)
+    throw new Error(`the exported test keyring does not verify its own signature: ${String(check.stderr)}`);
   return {
     home,
     keyring,
@@ -66,8 +81,14 @@ export interface RealDeb {
  * A real busybox-static .deb for `arch`: apt's cache if it has one, else one built with
  * dpkg-deb (xz-compressed, like the archive's) from the host's static busybox.
  */
-export async function getBusyboxDeb(arch: string, workDir: string, cache = '/var/cache/apt/archives'): Promise<RealDeb | undefined> {
-  const cached = (await readdir(cache).catch(() => [] as string[])).find((n) => n.startsWith('busybox-static_') && n.endsWith(`_${arch}.deb`));
+export async function getBusyboxDeb(
+  arch: string,
+  workDir: string,
+  cache = '/var/cache/apt/archives',
+): Promise<RealDeb | undefined> {
+  const cached = (await readdir(cache).catch(() => [] as string[])).find(
+    (n) => n.startsWith('busybox-static_') && n.endsWith(`_${arch}.deb`),
+  );
   if (cached) {
     const version = decodeURIComponent(cached.split('_')[1] ?? '1.0');
     return { bytes: await readFile(join(cache, cached)), version, arch, from: join(cache, cached) };
@@ -119,7 +140,9 @@ export async function writeMirror(spec: MirrorSpec): Promise<void> {
   const gz = gzipSync(Buffer.from(packages));
   const plain = Buffer.from(packages);
   // Like the real archive, also an .xz index (which berth prefers), when the host can make one.
-  const xzRun = spec.tamperIndex ? undefined : await execa('xz', ['-c'], { input: plain, encoding: 'buffer', stripFinalNewline: false, reject: false });
+  const xzRun = spec.tamperIndex
+    ? undefined
+    : await execa('xz', ['-c'], { input: plain, encoding: 'buffer', stripFinalNewline: false, reject: false });
   const xz = xzRun && xzRun.exitCode === 0 ? Buffer.from(xzRun.stdout) : undefined;
   const release =
     `Origin: ${spec.origin ?? 'Debian'}\nLabel: ${spec.origin ?? 'Debian'}\nSuite: stable\nCodename: ${spec.suite}\n` +
@@ -128,7 +151,8 @@ export async function writeMirror(spec: MirrorSpec): Promise<void> {
     ` ${sha256(gz)} ${gz.length} main/binary-${spec.arch}/Packages.gz\n` +
     (xz ? ` ${sha256(xz)} ${xz.length} main/binary-${spec.arch}/Packages.xz\n` : '');
   let inrelease = await (spec.signWith ?? spec.key).clearsign(release);
-  if (spec.tamperInRelease) inrelease = Buffer.from(inrelease.toString('utf8').replace('Suite: stable', 'Suite: stabl3'));
+  if (spec.tamperInRelease)
+    inrelease = Buffer.from(inrelease.toString('utf8').replace('Suite: stable', 'Suite: stabl3'));
 
   const put = async (rel: string, data: Buffer) => {
     await mkdir(dirname(join(spec.dir, rel)), { recursive: true });

@@ -6,7 +6,18 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -63,18 +74,37 @@ before(async () => {
   };
   const layer = ownersLayer(join(work, 'rootfs'), join(work, 'layer.tar.gz'));
   const diffId = sha(spawnSync('gzip', ['-dc'], { input: layer, maxBuffer: 1 << 28 }).stdout);
-  const config = Buffer.from(JSON.stringify({ architecture: goArch(), os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: [diffId] } }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(layer), size: layer.length }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: goArch(),
+      os: 'linux',
+      config: { Env: ['PATH=/bin'] },
+      rootfs: { type: 'layers', diff_ids: [diffId] },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: put(layer), size: layer.length }],
+    }),
+  );
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: put(manifest), size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'owners' } }],
-  }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: put(manifest),
+          size: manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'owners' },
+        },
+      ],
+    }),
+  );
   registry = await startRegistry(work);
   imageRef = `${registry.host}/test/owners:1`;
   await skopeoPush(layout, 'owners', imageRef);
@@ -92,10 +122,22 @@ for (const mode of ['root', 'rootless'] as const) {
       if (!missing) r = makeRunner(mode);
     });
     after(() => r?.cleanup());
-    it('stat inside shows the layer\'s owners and modes on chroot and container', { timeout: 180_000 }, async (t) => {
+    it("stat inside shows the layer's owners and modes on chroot and container", { timeout: 180_000 }, async (t) => {
       if (!requireThat(t, !missing, missing ?? '')) return;
       for (const backend of ['chroot', 'container']) {
-        const st = await r!.run(['run', '--rm', '--backend', backend, imageRef, 'stat', '-c', '%u:%g %a', '/srv/www', '/srv/data', '/srv/suid']);
+        const st = await r!.run([
+          'run',
+          '--rm',
+          '--backend',
+          backend,
+          imageRef,
+          'stat',
+          '-c',
+          '%u:%g %a',
+          '/srv/www',
+          '/srv/data',
+          '/srv/suid',
+        ]);
         assert.equal(st.code, 0, st.stderr);
         assert.equal(st.stdout, EXPECTED, `${backend}`);
       }

@@ -7,7 +7,11 @@ import { resolvePaths } from '../../../src/core/paths.js';
 
 const [root, fetchJson] = process.argv.slice(2);
 const paths = resolvePaths({ BERTH_ROOT: root! });
-resolveKernel(paths, 'uml', { fetch: JSON.parse(fetchJson!) as object, noInstalled: true, progress: (m) => process.stderr.write(`${m}\n`) }).then(
+resolveKernel(paths, 'uml', {
+  fetch: JSON.parse(fetchJson!) as object,
+  noInstalled: true,
+  progress: (m) => process.stderr.write(`${m}\n`),
+}).then(
   (k) => process.stdout.write(`${JSON.stringify(k)}\n`),
   (e: unknown) => {
     process.stderr.write(`error: ${(e as Error).message}\n`);

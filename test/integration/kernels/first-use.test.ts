@@ -28,7 +28,8 @@ let missing = '';
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'berth-kernel-first-'));
-  for (const tool of ['gpg', 'gpgv', 'dpkg-deb']) if (!(await haveTool(tool))) missing = `${tool} (apt-get install gnupg gpgv dpkg)`;
+  for (const tool of ['gpg', 'gpgv', 'dpkg-deb'])
+    if (!(await haveTool(tool))) missing = `${tool} (apt-get install gnupg gpgv dpkg)`;
   if (!missing) mirror = await startKernelMirror(work);
 });
 
@@ -39,13 +40,19 @@ after(async () => {
 
 const CHILD = join(import.meta.dirname, 'fetch-child.js');
 
-function child(root: string): ChildProcess & { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> } {
-  const c = spawn(process.execPath, [CHILD, root, JSON.stringify(fetchOptions(mirror!))], { stdio: ['ignore', 'pipe', 'pipe'] });
+function child(
+  root: string,
+): ChildProcess & { done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> } {
+  const c = spawn(process.execPath, [CHILD, root, JSON.stringify(fetchOptions(mirror!))], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   c.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   c.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) => c.once('close', (code, signal) => resolve({ code, signal, out, err })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>(
+    (resolve) => c.once('close', (code, signal) => resolve({ code, signal, out, err })),
+  );
   return Object.assign(c, { done });
 }
 
@@ -54,18 +61,34 @@ const freshRoot = () => mkdtempSync(join(work, 'root-'));
 test('first use fetches the kernel, reporting its bytes; --pull never refuses with the fix', async (t) => {
   if (!requireThat(t, missing === '', missing)) return;
   const paths = resolvePaths({ BERTH_ROOT: freshRoot() });
-  await assert.rejects(resolveKernel(paths, 'uml', { pull: 'never', fetch: fetchOptions(mirror!), noInstalled: true }), (e: unknown) =>
-    e instanceof KernelError && e.code === 'kernel-not-fetched' && /berth kernels --fetch uml/.test(e.oneLine()) && !e.oneLine().includes('\n'));
+  await assert.rejects(
+    resolveKernel(paths, 'uml', { pull: 'never', fetch: fetchOptions(mirror!), noInstalled: true }),
+    (e: unknown) =>
+      e instanceof KernelError &&
+      e.code === 'kernel-not-fetched' &&
+      /berth kernels --fetch uml/.test(e.oneLine()) &&
+      !e.oneLine().includes('\n'),
+  );
   assert.equal(existsSync(join(paths.kernels, 'uml')), false, 'nothing left behind');
   const before = mirror!.debRequests();
   const seen: Transfer[] = [];
-  const k = await resolveKernel(paths, 'uml', { fetch: fetchOptions(mirror!), noInstalled: true, onTransfer: (x) => seen.push(x) });
+  const k = await resolveKernel(paths, 'uml', {
+    fetch: fetchOptions(mirror!),
+    noInstalled: true,
+    onTransfer: (x) => seen.push(x),
+  });
   assert.equal(k.version, VERSION);
   assert.equal(k.origin, 'mirror');
   assert.equal(mirror!.debRequests(), before + 1);
   const deb = seen.filter((x) => x.label.endsWith('.deb'));
   assert.ok(deb.length >= 3, `start, progress and end of the .deb: ${JSON.stringify(deb)}`);
-  assert.deepEqual(deb.at(-1), { id: deb[0]!.id, label: deb[0]!.label, done: mirror!.debSize, total: mirror!.debSize, finished: true });
+  assert.deepEqual(deb.at(-1), {
+    id: deb[0]!.id,
+    label: deb[0]!.label,
+    done: mirror!.debSize,
+    total: mirror!.debSize,
+    finished: true,
+  });
   // Once cached, --pull never is content.
   assert.equal((await resolveKernel(paths, 'uml', { pull: 'never' })).sha256, k.sha256);
 });
@@ -92,8 +115,11 @@ test('a fetch killed with SIGKILL mid-download leaves no complete-looking entry;
   try {
     await mirror!.halfSent();
     // Wait (no deadline but the test's) until the child has written some of the .deb.
-    const partial = () => readdirSync(join(root, 'kernels', 'uml')).filter((n) => n.startsWith('.tmp-'))
-      .map((n) => join(root, 'kernels', 'uml', n, '.work', 'package.deb')).find((f) => existsSync(f) && statSync(f).size > 0);
+    const partial = () =>
+      readdirSync(join(root, 'kernels', 'uml'))
+        .filter((n) => n.startsWith('.tmp-'))
+        .map((n) => join(root, 'kernels', 'uml', n, '.work', 'package.deb'))
+        .find((f) => existsSync(f) && statSync(f).size > 0);
     while (!existsSync(join(root, 'kernels', 'uml')) || !partial()) await new Promise((r) => setTimeout(r, 20));
     c.kill('SIGKILL');
     const r = await c.done;
@@ -112,22 +138,34 @@ test('a fetch killed with SIGKILL mid-download leaves no complete-looking entry;
 const umlInstalled = existsSync('/usr/bin/linux.uml');
 
 for (const mode of ['root', 'rootless'] as Mode[]) {
-  test(`CLI: --pull never with no kernel cached is one line naming the fetch, exit 125, nothing left (${mode})`, { timeout: 300_000 }, async (t) => {
+  test(`CLI: --pull never with no kernel cached is one line naming the fetch, exit 125, nothing left (${mode})`, {
+    timeout: 300_000,
+  }, async (t) => {
     if (!requireThat(t, isRoot(), 'root (the test runs berth as root and as the test user)')) return;
     if (!requireThat(t, umlInstalled, 'user-mode-linux (apt-get install user-mode-linux)')) return;
     const r = makeRunner(mode);
     t.after(() => r.cleanup());
-    for (const [backend, name] of [['uml', 'uml'], ['microvm', 'microvm']] as const) {
+    for (const [backend, name] of [
+      ['uml', 'uml'],
+      ['microvm', 'microvm'],
+    ] as const) {
       for (const pull of [['--pull', 'never'], ['--pull=never']]) {
         const res = await r.run(['run', '--rm', '--backend', backend, ...pull, 'busybox', 'true']);
         assert.equal(res.code, 125, res.stderr);
         assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
-        assert.match(res.stderr, new RegExp(`no ${name} kernel is in the cache and --pull never forbids fetching it \\(berth kernels --fetch ${name}`));
+        assert.match(
+          res.stderr,
+          new RegExp(
+            `no ${name} kernel is in the cache and --pull never forbids fetching it \\(berth kernels --fetch ${name}`,
+          ),
+        );
       }
     }
     assert.deepEqual(storedEnvs(r.root), [], 'no environment left');
     const kernels = join(r.root, 'kernels');
-    if (existsSync(kernels)) for (const n of readdirSync(kernels)) assert.deepEqual(readdirSync(join(kernels, n)), [], `nothing cached under ${n}`);
+    if (existsSync(kernels))
+      for (const n of readdirSync(kernels))
+        assert.deepEqual(readdirSync(join(kernels, n)), [], `nothing cached under ${n}`);
 
     // First use: no --pull (missing) fetches the kernel (the installed package, checked against
     // the signed index of the host's mirror) and runs.
@@ -135,7 +173,9 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
     assert.equal(first.code, 0, first.stderr);
     const listing = JSON.parse((await r.run(['kernels', '--json'])).stdout) as { name: string; cached: unknown[] }[];
     assert.equal(listing.find((k) => k.name === 'uml')!.cached.length, 1, 'fetched on first use');
-    const again = await r.run(['run', '--rm', '--backend', 'uml', '--pull', 'never', 'busybox', 'true'], { timeoutMs: 120_000 });
+    const again = await r.run(['run', '--rm', '--backend', 'uml', '--pull', 'never', 'busybox', 'true'], {
+      timeoutMs: 120_000,
+    });
     assert.equal(again.code, 0, again.stderr);
   });
 }

@@ -39,7 +39,10 @@ async function buildDeb(work: string): Promise<Buffer> {
   await mkdir(join(pkg, 'usr/lib/uml/modules/6.1.0-berthtest/kernel'), { recursive: true });
   await writeFile(join(pkg, 'usr/bin/linux.uml'), randomBytes(3 * 1024 * 1024), { mode: 0o755 });
   await writeFile(join(pkg, 'usr/lib/uml/modules/6.1.0-berthtest/kernel/dummy.ko'), 'not a module\n');
-  await writeFile(join(pkg, 'DEBIAN/control'), `Package: user-mode-linux\nVersion: ${VERSION}\nArchitecture: ${ARCH}\nMaintainer: berth tests <t@invalid>\nDescription: test uml\n`);
+  await writeFile(
+    join(pkg, 'DEBIAN/control'),
+    `Package: user-mode-linux\nVersion: ${VERSION}\nArchitecture: ${ARCH}\nMaintainer: berth tests <t@invalid>\nDescription: test uml\n`,
+  );
   const out = join(work, 'uml.deb');
   await execa('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z1', '--build', pkg, out]);
   return readFile(out);
@@ -53,7 +56,8 @@ export async function startKernelMirror(work: string): Promise<KernelMirror> {
     `Package: user-mode-linux\nVersion: ${VERSION}\nArchitecture: ${ARCH}\nFilename: ${DEB_PATH}\nSize: ${deb.length}\nSHA256: ${sha256(deb)}\nDescription: test uml\n\n`,
   );
   const gz = gzipSync(packages);
-  const release = `Origin: Debian\nLabel: Debian\nSuite: stable\nCodename: ${SUITE}\nDate: ${new Date().toUTCString()}\nArchitectures: ${ARCH}\nComponents: main\nSHA256:\n` +
+  const release =
+    `Origin: Debian\nLabel: Debian\nSuite: stable\nCodename: ${SUITE}\nDate: ${new Date().toUTCString()}\nArchitectures: ${ARCH}\nComponents: main\nSHA256:\n` +
     ` ${sha256(gz)} ${gz.length} main/binary-${ARCH}/Packages.gz\n`;
   const put = async (rel: string, data: Buffer) => {
     await mkdir(dirname(join(root, rel)), { recursive: true });
@@ -108,7 +112,17 @@ export async function startKernelMirror(work: string): Promise<KernelMirror> {
 /** The DebFetchOptions (as JSON) that point a fetch at the mirror. */
 export function fetchOptions(m: KernelMirror): Record<string, unknown> {
   return {
-    sources: [{ types: ['deb'], uris: [m.base], suites: [SUITE], components: ['main'], enabled: true, origin: 'test', signedBy: [m.key.keyring] }],
+    sources: [
+      {
+        types: ['deb'],
+        uris: [m.base],
+        suites: [SUITE],
+        components: ['main'],
+        enabled: true,
+        origin: 'test',
+        signedBy: [m.key.keyring],
+      },
+    ],
     suite: SUITE,
     arch: ARCH,
     timeoutMs: 20_000,

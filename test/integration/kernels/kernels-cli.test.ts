@@ -13,7 +13,11 @@ import { join } from 'node:path';
 import { makeRunner, type Mode } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 
-interface Listing { name: string; package: string; cached: { version: string; origin: string; kernel: string; release?: string; modulesDir?: string; sha256: string }[] }
+interface Listing {
+  name: string;
+  package: string;
+  cached: { version: string; origin: string; kernel: string; release?: string; modulesDir?: string; sha256: string }[];
+}
 
 const umlInstalled = existsSync('/usr/bin/linux.uml');
 const isRoot = process.getuid?.() === 0;
@@ -28,7 +32,13 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
     const first = await r.run(['kernels', '--json']);
     assert.equal(first.code, 0, first.stderr);
     const before = JSON.parse(first.stdout) as Listing[];
-    assert.deepEqual(before.map((k) => [k.name, k.cached.length]), [['uml', 0], ['microvm', 0]]);
+    assert.deepEqual(
+      before.map((k) => [k.name, k.cached.length]),
+      [
+        ['uml', 0],
+        ['microvm', 0],
+      ],
+    );
 
     const fetched = await r.run(['kernels', '--fetch', 'uml'], { timeoutMs: 300_000 });
     assert.equal(fetched.code, 0, fetched.stderr);
@@ -64,7 +74,12 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
     assert.match(unknown.stderr, /unknown kernel "nosuch" \(known: uml, microvm\)/);
 
     // A cached kernel whose digest no longer matches its record is refused, with the fix.
-    const dir = join(r.root, 'kernels', 'uml', readdirSync(join(r.root, 'kernels', 'uml')).find((d) => !d.startsWith('.'))!);
+    const dir = join(
+      r.root,
+      'kernels',
+      'uml',
+      readdirSync(join(r.root, 'kernels', 'uml')).find((d) => !d.startsWith('.'))!,
+    );
     const rec = JSON.parse(readFileSync(join(dir, 'kernel.json'), 'utf8')) as { sha256: string };
     rec.sha256 = '0'.repeat(64);
     writeFileSync(join(dir, 'kernel.json'), JSON.stringify(rec));
@@ -75,7 +90,12 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
 
     for (const name of ['uml', 'microvm']) {
       const d = join(r.root, 'kernels', name);
-      if (existsSync(d)) assert.deepEqual(readdirSync(d).filter((n) => n.startsWith('.tmp-')), [], 'no temporary install left');
+      if (existsSync(d))
+        assert.deepEqual(
+          readdirSync(d).filter((n) => n.startsWith('.tmp-')),
+          [],
+          'no temporary install left',
+        );
     }
   });
 }

@@ -19,9 +19,27 @@ const isRoot = process.getuid?.() === 0;
 
 async function startQemu(dir: string, asUser: boolean): Promise<{ child: ChildProcess; sock: string }> {
   const sock = join(dir, 'qmp.sock');
-  const argv = ['qemu-system-x86_64', '-M', 'microvm', '-accel', 'tcg', '-S', '-nodefaults', '-no-user-config', '-display', 'none', '-m', '64M',
-    '-chardev', `socket,id=qmp,path=${sock},server=on,wait=off`, '-mon', 'chardev=qmp,mode=control'];
-  const child = asUser ? spawn('runuser', ['-u', TEST_USER, '--', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const argv = [
+    'qemu-system-x86_64',
+    '-M',
+    'microvm',
+    '-accel',
+    'tcg',
+    '-S',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-m',
+    '64M',
+    '-chardev',
+    `socket,id=qmp,path=${sock},server=on,wait=off`,
+    '-mon',
+    'chardev=qmp,mode=control',
+  ];
+  const child = asUser
+    ? spawn('runuser', ['-u', TEST_USER, '--', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   for (let i = 0; i < 200 && !existsSync(sock); i++) {
@@ -62,11 +80,17 @@ for (const mode of ['root', 'rootless'] as const) {
     assert.equal((await qmp.execute<{ status: string }>('query-status')).status, 'paused');
 
     // Concurrent commands are matched to their own replies.
-    const [a, b] = await Promise.all([qmp.execute<{ running: boolean }>('query-status'), qmp.execute<{ qemu: { major: number } }>('query-version')]);
+    const [a, b] = await Promise.all([
+      qmp.execute<{ running: boolean }>('query-status'),
+      qmp.execute<{ qemu: { major: number } }>('query-version'),
+    ]);
     assert.equal(a.running, false);
     assert.equal(b.qemu.major, qmp.greeting.version.qemu.major);
 
-    await assert.rejects(qmp.execute('no-such-command'), (e: unknown) => e instanceof QmpError && /CommandNotFound/.test(e.message));
+    await assert.rejects(
+      qmp.execute('no-such-command'),
+      (e: unknown) => e instanceof QmpError && /CommandNotFound/.test(e.message),
+    );
     await assert.rejects(qmp.execute('device_del', { id: 'nope' }), QmpError);
 
     const shutdown = qmp.waitEvent('SHUTDOWN', 5000);
@@ -81,7 +105,10 @@ for (const mode of ['root', 'rootless'] as const) {
 test('QMP client: connecting to a socket nobody serves is a clear error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-qmp-none-'));
   try {
-    await assert.rejects(QmpClient.connect(join(dir, 'absent.sock'), 1000), (e: unknown) => e instanceof QmpError && /cannot talk QMP/.test(e.message));
+    await assert.rejects(
+      QmpClient.connect(join(dir, 'absent.sock'), 1000),
+      (e: unknown) => e instanceof QmpError && /cannot talk QMP/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -28,7 +28,11 @@ import { ensureTestUser, TEST_USER } from '../../helpers/test-user.js';
 import { processesMentioning } from '../../helpers/berth-cli.js';
 
 const have = (cmd: string, arg = '--version') => spawnSync(cmd, [arg]).status === 0;
-const ready = have('qemu-system-x86_64') && have('qemu-img') && existsSync('/bin/busybox') && spawnSync('mke2fs', ['-V']).status === 0;
+const ready =
+  have('qemu-system-x86_64') &&
+  have('qemu-img') &&
+  existsSync('/bin/busybox') &&
+  spawnSync('mke2fs', ['-V']).status === 0;
 const isRoot = process.getuid?.() === 0;
 
 const TEST_INIT = `#!/bin/busybox sh
@@ -58,7 +62,10 @@ test('the microvm kernel: fetched and verified once, then served from the cache'
   assert.equal(kernel.origin, 'mirror');
   assert.equal(kernel.format, 'bzImage');
   assert.match(kernel.package!.name, /^linux-image-.*-cloud-amd64$/);
-  assert.ok(progress.some((m) => m.includes('InRelease')) && progress.some((m) => m.endsWith('.deb')), progress.join('\n'));
+  assert.ok(
+    progress.some((m) => m.includes('InRelease')) && progress.some((m) => m.endsWith('.deb')),
+    progress.join('\n'),
+  );
   assert.match(kernel.release ?? '', /-cloud-amd64$/);
   // No apt sources at all: only the cache can answer.
   const again = await resolveKernel(paths, 'microvm', { fetch: { sources: [] } });
@@ -77,8 +84,11 @@ test('the initramfs: module closure in load order, cached on the second build', 
   const first = await buildInitramfs(opts);
   assert.equal(first.cached, false);
   assert.deepEqual(first.modules, ['virtio', 'virtio_ring', 'virtio_mmio', 'virtio_blk', 'virtio_console']);
-  const list = spawnSync('sh', ['-c', `gzip -dc '${first.path}' | cpio -t --quiet`], { encoding: 'utf8' }).stdout.split('\n');
-  for (const f of ['init', 'etc/berth/modules', 'lib/modules/virtio_mmio.ko', 'bin/busybox']) assert.ok(list.includes(f), `${f} in ${list.join(' ')}`);
+  const list = spawnSync('sh', ['-c', `gzip -dc '${first.path}' | cpio -t --quiet`], { encoding: 'utf8' }).stdout.split(
+    '\n',
+  );
+  for (const f of ['init', 'etc/berth/modules', 'lib/modules/virtio_mmio.ko', 'bin/busybox'])
+    assert.ok(list.includes(f), `${f} in ${list.join(' ')}`);
   const second = await buildInitramfs(opts);
   assert.deepEqual(second, { ...first, cached: true });
   initrd = first.path;
@@ -104,10 +114,22 @@ for (const mode of ['root', 'rootless'] as const) {
     }
     const tscKhz = hostTscKhz();
     const argv = qemuArgv({
-      accel: 'tcg', memoryMiB: 256, cpus: 1, kernel: kernel!.kernel, initrd,
-      append: guestAppend({ root: '/dev/vda', ctl: '/dev/hvc0', hostname: 'boot-test', quiet: false, ...(tscKhz ? { tscKhz } : {}) }),
-      disk: { path: overlay, format: 'qcow2' }, controlSocket: join(dir, 'ctl.sock'),
-      serial: { kind: 'file', path: join(dir, 'console.log') }, network: { mode: 'none' },
+      accel: 'tcg',
+      memoryMiB: 256,
+      cpus: 1,
+      kernel: kernel!.kernel,
+      initrd,
+      append: guestAppend({
+        root: '/dev/vda',
+        ctl: '/dev/hvc0',
+        hostname: 'boot-test',
+        quiet: false,
+        ...(tscKhz ? { tscKhz } : {}),
+      }),
+      disk: { path: overlay, format: 'qcow2' },
+      controlSocket: join(dir, 'ctl.sock'),
+      serial: { kind: 'file', path: join(dir, 'console.log') },
+      network: { mode: 'none' },
     });
     const cmd = mode === 'root' ? argv : ['runuser', '-u', TEST_USER, '--', ...argv];
     const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -136,7 +158,13 @@ test('KVM probe: a verdict at once when /dev/kvm is absent, cached for this boot
   const boot = bootId();
   if (boot) {
     const key = `microvm-kvm-boot-${process.getuid?.() ?? 0}`;
-    const read = () => (JSON.parse(readFileSync(cacheFile(cacheDir, boot), 'utf8')) as Record<string, { inputs: Record<string, unknown>; value: unknown }>)[key];
+    const read = () =>
+      (
+        JSON.parse(readFileSync(cacheFile(cacheDir, boot), 'utf8')) as Record<
+          string,
+          { inputs: Record<string, unknown>; value: unknown }
+        >
+      )[key];
     // Cached with the inputs it was made from (ADR 0004): the device path is one of them.
     assert.deepEqual(read()?.value, v);
     assert.match(String(read()?.inputs.dev), /no-such-kvm@absent$/);
@@ -149,13 +177,25 @@ test('KVM probe: a verdict at once when /dev/kvm is absent, cached for this boot
   assert.ok(kvmProbeArgv(input).includes('kvm'));
 });
 
-test('boot probe runner: a TCG boot reaches the marker; a short timeout fails and kills QEMU', { timeout: 300_000 }, async (t) => {
+test('boot probe runner: a TCG boot reaches the marker; a short timeout fails and kills QEMU', {
+  timeout: 300_000,
+}, async (t) => {
   if (!requireThat(t, kernel !== undefined && initrd !== '', 'kernel and initramfs')) return;
   const tscKhz = hostTscKhz();
   const argv = qemuArgv({
-    accel: 'tcg', memoryMiB: 128, cpus: 1, kernel: kernel!.kernel, initrd,
-    append: guestAppend({ root: '/dev/vda', quiet: false, extra: [`berth.probe=${process.pid}`], ...(tscKhz ? { tscKhz } : {}) }),
-    serial: { kind: 'stdio' }, network: { mode: 'none' },
+    accel: 'tcg',
+    memoryMiB: 128,
+    cpus: 1,
+    kernel: kernel!.kernel,
+    initrd,
+    append: guestAppend({
+      root: '/dev/vda',
+      quiet: false,
+      extra: [`berth.probe=${process.pid}`],
+      ...(tscKhz ? { tscKhz } : {}),
+    }),
+    serial: { kind: 'stdio' },
+    network: { mode: 'none' },
   });
   const good = await bootToMarker({ argv, marker: KERNEL_REACHED_INIT, timeoutMs: 240_000, what: 'TCG' });
   assert.equal(good.ok, true, good.detail);
@@ -163,7 +203,12 @@ test('boot probe runner: a TCG boot reaches the marker; a short timeout fails an
   assert.equal(slow.ok, false);
   assert.match(slow.detail, /did not boot within 200 ms/);
   assert.deepEqual(processesMentioning(`berth.probe=${process.pid}`), []);
-  const missing = await bootToMarker({ argv: ['/nonexistent/qemu', ...argv.slice(1)], marker: 'x', timeoutMs: 5000, what: 'KVM' });
+  const missing = await bootToMarker({
+    argv: ['/nonexistent/qemu', ...argv.slice(1)],
+    marker: 'x',
+    timeoutMs: 5000,
+    what: 'KVM',
+  });
   assert.equal(missing.ok, false);
   assert.match(missing.detail, /cannot start|exited/);
 });

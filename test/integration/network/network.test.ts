@@ -61,14 +61,62 @@ describe('networks as root, in a test-made network namespace', () => {
     const created = await ns!.berth(root, ['network', 'create', net, '--subnet', '10.123.0.0/24']);
     assert.equal(created.code, 0, created.stderr);
     assert.ok(links(ns!).includes(bridgeNameFor(net)));
-    const srv = await ns!.berth(root, ['run', '-d', '-q', '--name', 'srv', '--backend', 'container', '--network', net, '-p', '127.0.0.1:18080:80', '-v', `${www}:/www:ro`, 'busybox', '--', 'httpd', '-f', '-p', '80', '-h', '/www']);
+    const srv = await ns!.berth(root, [
+      'run',
+      '-d',
+      '-q',
+      '--name',
+      'srv',
+      '--backend',
+      'container',
+      '--network',
+      net,
+      '-p',
+      '127.0.0.1:18080:80',
+      '-v',
+      `${www}:/www:ro`,
+      'busybox',
+      '--',
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/www',
+    ]);
     assert.equal(srv.code, 0, srv.stderr);
     // container -> container, by name
-    const get = await ns!.berth(root, ['run', '--rm', '-q', '--backend', 'container', '--network', net, 'busybox', '--', 'sh', '-c', 'wget -qO- http://srv/ && ip -o link show eth0']);
+    const get = await ns!.berth(root, [
+      'run',
+      '--rm',
+      '-q',
+      '--backend',
+      'container',
+      '--network',
+      net,
+      'busybox',
+      '--',
+      'sh',
+      '-c',
+      'wget -qO- http://srv/ && ip -o link show eth0',
+    ]);
     assert.equal(get.code, 0, get.stderr);
     assert.match(get.stdout, /^served by berth\n.* mtu 65520 /);
     // chroot (with a network namespace of its own) -> container, by name
-    const viaChroot = await ns!.berth(root, ['run', '--rm', '-q', '--backend', 'chroot', '--network', net, 'busybox', '--', 'wget', '-qO-', 'http://srv/']);
+    const viaChroot = await ns!.berth(root, [
+      'run',
+      '--rm',
+      '-q',
+      '--backend',
+      'chroot',
+      '--network',
+      net,
+      'busybox',
+      '--',
+      'wget',
+      '-qO-',
+      'http://srv/',
+    ]);
     assert.equal(viaChroot.code, 0, viaChroot.stderr);
     assert.equal(viaChroot.stdout, 'served by berth\n');
     // the test's namespace -> published port
@@ -76,22 +124,62 @@ describe('networks as root, in a test-made network namespace', () => {
     assert.equal(pub.code, 0, pub.stderr);
     assert.equal(pub.stdout, 'served by berth\n');
     // Concurrent starts on one network (alive together): the lease lock gives each its own address.
-    const many = await Promise.all([1, 2, 3].map((i) => ns!.berth(root, ['run', '-d', '-q', '--name', `c${i}`, '--backend', 'container', '--network', net, 'busybox', 'sleep', '60'])));
+    const many = await Promise.all(
+      [1, 2, 3].map((i) =>
+        ns!.berth(root, [
+          'run',
+          '-d',
+          '-q',
+          '--name',
+          `c${i}`,
+          '--backend',
+          'container',
+          '--network',
+          net,
+          'busybox',
+          'sleep',
+          '60',
+        ]),
+      ),
+    );
     for (const m of many) assert.equal(m.code, 0, m.stderr);
     const ips = [];
-    for (const i of [1, 2, 3]) ips.push(JSON.parse((await ns!.berth(root, ['inspect', `c${i}`])).stdout)[0].Network.IPAddress as string);
+    for (const i of [1, 2, 3])
+      ips.push(JSON.parse((await ns!.berth(root, ['inspect', `c${i}`])).stdout)[0].Network.IPAddress as string);
     assert.deepEqual([...ips].sort(), ['10.123.0.3', '10.123.0.4', '10.123.0.5']);
     assert.equal((await ns!.berth(root, ['rm', '-f', 'c1', 'c2', 'c3'])).code, 0);
     const insp = JSON.parse((await ns!.berth(root, ['inspect', 'srv'])).stdout)[0];
-    assert.deepEqual(insp.Network, { Mode: `bridge (${net})`, Interface: 'eth0', IPAddress: '10.123.0.2', PrefixLength: 24, Gateway: '10.123.0.1', Ports: ['127.0.0.1:18080:80/tcp'] });
+    assert.deepEqual(insp.Network, {
+      Mode: `bridge (${net})`,
+      Interface: 'eth0',
+      IPAddress: '10.123.0.2',
+      PrefixLength: 24,
+      Gateway: '10.123.0.1',
+      Ports: ['127.0.0.1:18080:80/tcp'],
+    });
     const netInsp = JSON.parse((await ns!.berth(root, ['network', 'inspect', net])).stdout)[0];
-    assert.deepEqual(Object.values(netInsp.leases).map((l) => (l as { names: string[] }).names[0]), ['srv']);
+    assert.deepEqual(
+      Object.values(netInsp.leases).map((l) => (l as { names: string[] }).names[0]),
+      ['srv'],
+    );
   });
 
   it('--network none: only lo, no route, no connection out', async (t) => {
     if (!requireThat(t, ready, why)) return;
-    const r = await ns!.berth(root, ['run', '--rm', '-q', '--backend', 'container', '--network', 'none', 'busybox', '--', 'sh', '-c',
-      'ip -o link | cut -d: -f2; echo "routes:$(ip route)"; wget -T 2 -qO- http://10.123.0.2/ && echo CONNECTED || echo refused']);
+    const r = await ns!.berth(root, [
+      'run',
+      '--rm',
+      '-q',
+      '--backend',
+      'container',
+      '--network',
+      'none',
+      'busybox',
+      '--',
+      'sh',
+      '-c',
+      'ip -o link | cut -d: -f2; echo "routes:$(ip route)"; wget -T 2 -qO- http://10.123.0.2/ && echo CONNECTED || echo refused',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, ' lo\nroutes:\nrefused\n');
   });
@@ -99,29 +187,93 @@ describe('networks as root, in a test-made network namespace', () => {
   it('bad input: one line, exit 125, nothing left behind', async (t) => {
     if (!requireThat(t, ready, why)) return;
     const before = { links: links(ns!), tables: nftTables(ns!) };
-    oneLine125(await ns!.berth(root, ['network', 'create', 'other', '--subnet', '10.123.0.128/25']), /subnet 10\.123\.0\.128\/25 overlaps network tweb/);
-    oneLine125(await ns!.berth(root, ['network', 'create', 'lan', '--subnet', '10.200.0.0/16']), /overlaps host interface up0/);
+    oneLine125(
+      await ns!.berth(root, ['network', 'create', 'other', '--subnet', '10.123.0.128/25']),
+      /subnet 10\.123\.0\.128\/25 overlaps network tweb/,
+    );
+    oneLine125(
+      await ns!.berth(root, ['network', 'create', 'lan', '--subnet', '10.200.0.0/16']),
+      /overlaps host interface up0/,
+    );
     oneLine125(await ns!.berth(root, ['network', 'create', net, '--subnet', '10.124.0.0/24']), /already exists/);
     oneLine125(await ns!.berth(root, ['network', 'create', 'x', '--subnet', '10.124.0.1/24']), /host bits set/);
-    oneLine125(await ns!.berth(root, ['network', 'create', 'x', '--subnet', '10.124.0.0/24', '--mtu', '70000']), /--mtu: MTU 70000 is not between 1280 and 65520/);
+    oneLine125(
+      await ns!.berth(root, ['network', 'create', 'x', '--subnet', '10.124.0.0/24', '--mtu', '70000']),
+      /--mtu: MTU 70000 is not between 1280 and 65520/,
+    );
     oneLine125(await ns!.berth(root, ['network', 'rm', net]), /network tweb is in use by srv/);
-    oneLine125(await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '80', 'busybox', 'true']), /invalid -p "80"/);
-    oneLine125(await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '8080:80/sctp', 'busybox', 'true']), /protocol "sctp"/);
-    oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', 'container', '--network', net, '-p', '18080:80', 'busybox', 'true']), /host port 18080:80\/tcp is already published by environment srv/);
-    oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', 'container', '--network', 'nosuch', 'busybox', 'true']), /no such network: nosuch/);
-    oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', 'container', '--network', 'none', '-p', '18081:80', 'busybox', 'true']), /-p needs a network of the environment's own/);
+    oneLine125(
+      await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '80', 'busybox', 'true']),
+      /invalid -p "80"/,
+    );
+    oneLine125(
+      await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '8080:80/sctp', 'busybox', 'true']),
+      /protocol "sctp"/,
+    );
+    oneLine125(
+      await ns!.berth(root, [
+        'run',
+        '--rm',
+        '--backend',
+        'container',
+        '--network',
+        net,
+        '-p',
+        '18080:80',
+        'busybox',
+        'true',
+      ]),
+      /host port 18080:80\/tcp is already published by environment srv/,
+    );
+    oneLine125(
+      await ns!.berth(root, ['run', '--rm', '--backend', 'container', '--network', 'nosuch', 'busybox', 'true']),
+      /no such network: nosuch/,
+    );
+    oneLine125(
+      await ns!.berth(root, [
+        'run',
+        '--rm',
+        '--backend',
+        'container',
+        '--network',
+        'none',
+        '-p',
+        '18081:80',
+        'busybox',
+        'true',
+      ]),
+      /-p needs a network of the environment's own/,
+    );
     // A host process holds the port: refused before anything starts.
     const holder = ns!.spawnIn(['busybox', 'httpd', '-f', '-p', '127.0.0.1:18090', '-h', www]);
     try {
-      for (let i = 0; i < 100 && !ns!.sh(['busybox', 'netstat', '-ltn']).stdout.includes('127.0.0.1:18090'); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && !ns!.sh(['busybox', 'netstat', '-ltn']).stdout.includes('127.0.0.1:18090'); i++)
+        await new Promise((r) => setTimeout(r, 20));
       assert.match(ns!.sh(['busybox', 'netstat', '-ltn']).stdout, /127\.0\.0\.1:18090/);
-      oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', 'container', '--network', net, '-p', '127.0.0.1:18090:80', 'busybox', 'true']), /host port 127\.0\.0\.1:18090:80\/tcp is already in use/);
+      oneLine125(
+        await ns!.berth(root, [
+          'run',
+          '--rm',
+          '--backend',
+          'container',
+          '--network',
+          net,
+          '-p',
+          '127.0.0.1:18090:80',
+          'busybox',
+          'true',
+        ]),
+        /host port 127\.0\.0\.1:18090:80\/tcp is already in use/,
+      );
     } finally {
       holder.kill('SIGKILL');
     }
     assert.deepEqual({ links: links(ns!), tables: nftTables(ns!) }, before);
     const ps = await ns!.berth(root, ['ps', '-a', '--format', 'json']);
-    assert.deepEqual(JSON.parse(ps.stdout).map((e: { name: string }) => e.name), ['srv']);
+    assert.deepEqual(
+      JSON.parse(ps.stdout).map((e: { name: string }) => e.name),
+      ['srv'],
+    );
     const lease = JSON.parse((await ns!.berth(root, ['network', 'inspect', net])).stdout)[0].leases;
     assert.equal(Object.keys(lease).length, 1);
   });
@@ -131,7 +283,34 @@ describe('networks as root, in a test-made network namespace', () => {
       if (!requireThat(t, ready, why)) return;
       const port = tool === 'pasta' ? '18086' : '18087';
       const env = { BERTH_USER_NET: tool };
-      const r = await ns!.berth(root, ['run', '-d', '-q', '--name', `u-${tool}`, '--backend', 'container', '--network', 'user', '-p', `127.0.0.1:${port}:80`, '-v', `${www}:/www:ro`, 'busybox', '--', 'httpd', '-f', '-p', '80', '-h', '/www'], 60_000, env);
+      const r = await ns!.berth(
+        root,
+        [
+          'run',
+          '-d',
+          '-q',
+          '--name',
+          `u-${tool}`,
+          '--backend',
+          'container',
+          '--network',
+          'user',
+          '-p',
+          `127.0.0.1:${port}:80`,
+          '-v',
+          `${www}:/www:ro`,
+          'busybox',
+          '--',
+          'httpd',
+          '-f',
+          '-p',
+          '80',
+          '-h',
+          '/www',
+        ],
+        60_000,
+        env,
+      );
       assert.equal(r.code, 0, r.stderr);
       const insp = JSON.parse((await ns!.berth(root, ['inspect', `u-${tool}`])).stdout)[0].Network;
       assert.equal(insp.Via, tool);
@@ -151,12 +330,30 @@ describe('networks as root, in a test-made network namespace', () => {
     ns!.sh(['ip', 'link', 'add', br, 'type', 'veth', 'peer', 'name', 'notbr']);
     const before = links(ns!);
     for (const detach of [[], ['-d']]) {
-      oneLine125(await ns!.berth(root, ['run', '--rm', ...detach, '--backend', 'container', '--network', 'tbroken', '-p', '127.0.0.1:18095:80', 'busybox', 'true']), /creating veth bv\w+ failed/);
+      oneLine125(
+        await ns!.berth(root, [
+          'run',
+          '--rm',
+          ...detach,
+          '--backend',
+          'container',
+          '--network',
+          'tbroken',
+          '-p',
+          '127.0.0.1:18095:80',
+          'busybox',
+          'true',
+        ]),
+        /creating veth bv\w+ failed/,
+      );
     }
     assert.deepEqual(links(ns!), before);
     assert.deepEqual(JSON.parse((await ns!.berth(root, ['network', 'inspect', 'tbroken'])).stdout)[0].leases, {});
     const ps = await ns!.berth(root, ['ps', '-a', '--format', 'json']);
-    assert.deepEqual(JSON.parse(ps.stdout).map((e: { name: string }) => e.name), ['srv']);
+    assert.deepEqual(
+      JSON.parse(ps.stdout).map((e: { name: string }) => e.name),
+      ['srv'],
+    );
     ns!.sh(['ip', 'link', 'del', br]);
     assert.equal((await ns!.berth(root, ['network', 'rm', 'tbroken'])).code, 0);
   });
@@ -164,20 +361,56 @@ describe('networks as root, in a test-made network namespace', () => {
   it('rm releases the address, the port and the veth; network rm removes bridge and table', async (t) => {
     if (!requireThat(t, ready, why)) return;
     assert.equal((await ns!.berth(root, ['rm', '-f', 'srv'])).code, 0);
-    assert.deepEqual(links(ns!).filter((l) => l.startsWith('bv')), []);
-    const again = await ns!.berth(root, ['run', '-d', '-q', '--name', 'srv2', '--backend', 'container', '--network', net, '-p', '127.0.0.1:18080:80', 'busybox', 'sleep', '60']);
+    assert.deepEqual(
+      links(ns!).filter((l) => l.startsWith('bv')),
+      [],
+    );
+    const again = await ns!.berth(root, [
+      'run',
+      '-d',
+      '-q',
+      '--name',
+      'srv2',
+      '--backend',
+      'container',
+      '--network',
+      net,
+      '-p',
+      '127.0.0.1:18080:80',
+      'busybox',
+      'sleep',
+      '60',
+    ]);
     assert.equal(again.code, 0, again.stderr);
     const insp = JSON.parse((await ns!.berth(root, ['inspect', 'srv2'])).stdout)[0];
     assert.equal(insp.Network.IPAddress, '10.123.0.2');
     assert.equal((await ns!.berth(root, ['stop', '-t', '1', 'srv2'])).code, 0);
     assert.equal((await ns!.berth(root, ['rm', 'srv2'])).code, 0);
     // A crash: monitor and command killed outright; rm -f still frees the lease and the DNAT rule.
-    const crash = await ns!.berth(root, ['run', '-d', '-q', '--name', 'srv3', '--backend', 'container', '--network', net, '-p', '127.0.0.1:18080:80', 'busybox', 'sleep', '60']);
+    const crash = await ns!.berth(root, [
+      'run',
+      '-d',
+      '-q',
+      '--name',
+      'srv3',
+      '--backend',
+      'container',
+      '--network',
+      net,
+      '-p',
+      '127.0.0.1:18080:80',
+      'busybox',
+      'sleep',
+      '60',
+    ]);
     assert.equal(crash.code, 0, crash.stderr);
     const st = JSON.parse((await ns!.berth(root, ['inspect', 'srv3'])).stdout)[0].State;
     process.kill(st.monitorPid, 'SIGKILL');
     process.kill(st.pid, 'SIGKILL');
-    assert.match(ns!.sh(['nft', 'list', 'table', 'ip', bridgeNameFor(net)]).stdout, /dport 18080 dnat to 10\.123\.0\.2:80/);
+    assert.match(
+      ns!.sh(['nft', 'list', 'table', 'ip', bridgeNameFor(net)]).stdout,
+      /dport 18080 dnat to 10\.123\.0\.2:80/,
+    );
     assert.equal((await ns!.berth(root, ['rm', '-f', 'srv3'])).code, 0);
     assert.doesNotMatch(ns!.sh(['nft', 'list', 'table', 'ip', bridgeNameFor(net)]).stdout, /dport 18080/);
     assert.deepEqual(JSON.parse((await ns!.berth(root, ['network', 'inspect', net])).stdout)[0].leases, {});
@@ -186,7 +419,10 @@ describe('networks as root, in a test-made network namespace', () => {
     const br = bridgeNameFor(net);
     assert.ok(!links(ns!).includes(br));
     assert.ok(!nftTables(ns!).includes(`table ip ${br}`));
-    assert.deepEqual(links(ns!).filter((l) => l.startsWith('bv')), []);
+    assert.deepEqual(
+      links(ns!).filter((l) => l.startsWith('bv')),
+      [],
+    );
   });
 });
 
@@ -212,8 +448,31 @@ describe('--network user as the unprivileged user, in a test-made network namesp
 
   it('gets an interface and an address through pasta; a published port answers; rm stops pasta', async (t) => {
     if (!requireThat(t, ready, why)) return;
-    if (!requireThat(t, tun, '/dev/net/tun usable by normal users (mode 0666, scripts/host-packages.sh sets it)')) return;
-    const r = await ns!.berth(user, ['run', '-d', '-q', '--name', 'u1', '--backend', 'container', '--network', 'user', '-p', '127.0.0.1:18085:80', '-v', `${www}:/www:ro`, 'busybox', '--', 'httpd', '-f', '-p', '80', '-h', '/www']);
+    if (!requireThat(t, tun, '/dev/net/tun usable by normal users (mode 0666, scripts/host-packages.sh sets it)'))
+      return;
+    const r = await ns!.berth(user, [
+      'run',
+      '-d',
+      '-q',
+      '--name',
+      'u1',
+      '--backend',
+      'container',
+      '--network',
+      'user',
+      '-p',
+      '127.0.0.1:18085:80',
+      '-v',
+      `${www}:/www:ro`,
+      'busybox',
+      '--',
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/www',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const addr = await ns!.berth(user, ['exec', 'u1', 'ip', '-o', '-4', 'addr']);
     assert.match(addr.stdout, /up0\s+inet 10\.200\.0\.2\/24/);
@@ -226,9 +485,34 @@ describe('--network user as the unprivileged user, in a test-made network namesp
     assert.equal(pub.stdout, 'served by berth\n', pub.stderr);
     assert.equal((await ns!.berth(user, ['rm', '-f', 'u1'])).code, 0);
     // An environment that exits on its own frees its published port for the next one.
-    const first = await ns!.berth(user, ['run', '-q', '--name', 'u2', '--backend', 'container', '--network', 'user', '-p', '127.0.0.1:18085:80', 'busybox', 'true']);
+    const first = await ns!.berth(user, [
+      'run',
+      '-q',
+      '--name',
+      'u2',
+      '--backend',
+      'container',
+      '--network',
+      'user',
+      '-p',
+      '127.0.0.1:18085:80',
+      'busybox',
+      'true',
+    ]);
     assert.equal(first.code, 0, first.stderr);
-    const second = await ns!.berth(user, ['run', '--rm', '-q', '--backend', 'container', '--network', 'user', '-p', '127.0.0.1:18085:80', 'busybox', 'true']);
+    const second = await ns!.berth(user, [
+      'run',
+      '--rm',
+      '-q',
+      '--backend',
+      'container',
+      '--network',
+      'user',
+      '-p',
+      '127.0.0.1:18085:80',
+      'busybox',
+      'true',
+    ]);
     assert.equal(second.code, 0, second.stderr);
     assert.equal((await ns!.berth(user, ['rm', 'u2'])).code, 0);
     const helper = ns!.sh(['busybox', 'netstat', '-ltn']).stdout;
@@ -237,8 +521,10 @@ describe('--network user as the unprivileged user, in a test-made network namesp
 
   it('a bridge network needs root: one line, exit 125', async (t) => {
     if (!requireThat(t, ready, why)) return;
-    oneLine125(await ns!.berth(user, ['run', '--rm', '--backend', 'container', '--network', 'bridge', 'busybox', 'true']), /needs root/);
+    oneLine125(
+      await ns!.berth(user, ['run', '--rm', '--backend', 'container', '--network', 'bridge', 'busybox', 'true']),
+      /needs root/,
+    );
     oneLine125(await ns!.berth(user, ['network', 'create', 'mine']), /needs root/);
   });
 });
-

@@ -23,7 +23,13 @@ const VM_MS = 240_000;
 
 /** A server: writes its own page, then runs busybox httpd in the foreground. */
 function serve(text: string): string[] {
-  return ['busybox', '--', 'sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`];
+  return [
+    'busybox',
+    '--',
+    'sh',
+    '-c',
+    `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`,
+  ];
 }
 
 async function until(what: string, ok: () => Promise<boolean>, ms = 5_000): Promise<void> {
@@ -57,42 +63,119 @@ describe('VM backends on a bridge network, in a test-made network namespace', { 
     root.cleanup();
   });
 
-  it('container, microvm and uml reach each other by name; the VMs\' published ports answer on 127.0.0.1', { timeout: 900_000 }, async (t) => {
+  it("container, microvm and uml reach each other by name; the VMs' published ports answer on 127.0.0.1", {
+    timeout: 900_000,
+  }, async (t) => {
     if (!requireThat(t, ready, why)) return;
     const created = await ns!.berth(root, ['network', 'create', NET, '--subnet', '10.126.0.0/24']);
     assert.equal(created.code, 0, created.stderr);
     const servers = await Promise.all([
-      ns!.berth(root, ['run', '-d', '-q', '--name', 'srv-c', '--backend', 'container', '--network', NET, ...serve('from-container')], VM_MS),
-      ns!.berth(root, ['run', '-d', '-q', '--name', 'srv-m', '--backend', 'microvm', '--network', NET, '-p', '127.0.0.1:18210:80', ...serve('from-microvm')], VM_MS),
-      ns!.berth(root, ['run', '-d', '-q', '--name', 'srv-u', '--backend', 'uml', '--network', NET, '-p', '127.0.0.1:18211:80', ...serve('from-uml')], VM_MS),
+      ns!.berth(
+        root,
+        ['run', '-d', '-q', '--name', 'srv-c', '--backend', 'container', '--network', NET, ...serve('from-container')],
+        VM_MS,
+      ),
+      ns!.berth(
+        root,
+        [
+          'run',
+          '-d',
+          '-q',
+          '--name',
+          'srv-m',
+          '--backend',
+          'microvm',
+          '--network',
+          NET,
+          '-p',
+          '127.0.0.1:18210:80',
+          ...serve('from-microvm'),
+        ],
+        VM_MS,
+      ),
+      ns!.berth(
+        root,
+        [
+          'run',
+          '-d',
+          '-q',
+          '--name',
+          'srv-u',
+          '--backend',
+          'uml',
+          '--network',
+          NET,
+          '-p',
+          '127.0.0.1:18211:80',
+          ...serve('from-uml'),
+        ],
+        VM_MS,
+      ),
     ]);
     for (const s of servers) assert.equal(s.code, 0, s.stderr);
     // Each kind of client fetches the two other kinds of server by name.
-    const fetch2 = (a: string, b: string) => ['busybox', '--', 'sh', '-c', `timeout 20 wget -qO- http://${a}/ && timeout 20 wget -qO- http://${b}/`];
+    const fetch2 = (a: string, b: string) => [
+      'busybox',
+      '--',
+      'sh',
+      '-c',
+      `timeout 20 wget -qO- http://${a}/ && timeout 20 wget -qO- http://${b}/`,
+    ];
     const clients = await Promise.all([
-      ns!.berth(root, ['run', '--rm', '-q', '--backend', 'container', '--network', NET, ...fetch2('srv-m', 'srv-u')], VM_MS),
-      ns!.berth(root, ['run', '--rm', '-q', '--backend', 'microvm', '--network', NET, ...fetch2('srv-c', 'srv-u')], VM_MS),
+      ns!.berth(
+        root,
+        ['run', '--rm', '-q', '--backend', 'container', '--network', NET, ...fetch2('srv-m', 'srv-u')],
+        VM_MS,
+      ),
+      ns!.berth(
+        root,
+        ['run', '--rm', '-q', '--backend', 'microvm', '--network', NET, ...fetch2('srv-c', 'srv-u')],
+        VM_MS,
+      ),
       ns!.berth(root, ['run', '--rm', '-q', '--backend', 'uml', '--network', NET, ...fetch2('srv-c', 'srv-m')], VM_MS),
       // chroot with a network namespace of its own
-      ns!.berth(root, ['run', '--rm', '-q', '--backend', 'chroot', '--network', NET, ...fetch2('srv-m', 'srv-u')], VM_MS),
+      ns!.berth(
+        root,
+        ['run', '--rm', '-q', '--backend', 'chroot', '--network', NET, ...fetch2('srv-m', 'srv-u')],
+        VM_MS,
+      ),
     ]);
-    assert.deepEqual(clients.map((c) => [c.code, c.stdout, c.stderr]), [
-      [0, 'from-microvm\nfrom-uml\n', ''],
-      [0, 'from-container\nfrom-uml\n', ''],
-      [0, 'from-container\nfrom-microvm\n', ''],
-      [0, 'from-microvm\nfrom-uml\n', ''],
-    ]);
+    assert.deepEqual(
+      clients.map((c) => [c.code, c.stdout, c.stderr]),
+      [
+        [0, 'from-microvm\nfrom-uml\n', ''],
+        [0, 'from-container\nfrom-uml\n', ''],
+        [0, 'from-container\nfrom-microvm\n', ''],
+        [0, 'from-microvm\nfrom-uml\n', ''],
+      ],
+    );
     // The test's namespace -> the VMs' published ports.
-    for (const [port, text] of [['18210', 'from-microvm'], ['18211', 'from-uml']]) {
+    for (const [port, text] of [
+      ['18210', 'from-microvm'],
+      ['18211', 'from-uml'],
+    ]) {
       const pub = ns!.sh(['timeout', '20', 'busybox', 'wget', '-qO-', `http://127.0.0.1:${port}/`]);
       assert.equal(pub.stdout, `${text}\n`, pub.stderr);
     }
-    const leases = JSON.parse((await ns!.berth(root, ['network', 'inspect', NET])).stdout)[0].leases as Record<string, { ip: string; names: string[] }>;
+    const leases = JSON.parse((await ns!.berth(root, ['network', 'inspect', NET])).stdout)[0].leases as Record<
+      string,
+      { ip: string; names: string[] }
+    >;
     const ipOf = (name: string) => Object.values(leases).find((l) => l.names[0] === name)?.ip;
-    for (const [name, port] of [['srv-m', '18210'], ['srv-u', '18211']]) {
+    for (const [name, port] of [
+      ['srv-m', '18210'],
+      ['srv-u', '18211'],
+    ]) {
       const insp = JSON.parse((await ns!.berth(root, ['inspect', name!])).stdout)[0];
       assert.match(ipOf(name!) ?? '', /^10\.126\.0\.[2-4]$/);
-      assert.deepEqual(insp.Network, { Mode: `bridge (${NET})`, Interface: 'eth0', IPAddress: ipOf(name!), PrefixLength: 24, Gateway: '10.126.0.1', Ports: [`127.0.0.1:${port}:80/tcp`] });
+      assert.deepEqual(insp.Network, {
+        Mode: `bridge (${NET})`,
+        Interface: 'eth0',
+        IPAddress: ipOf(name!),
+        PrefixLength: 24,
+        Gateway: '10.126.0.1',
+        Ports: [`127.0.0.1:${port}:80/tcp`],
+      });
       // The guest configured the leased address on its own NIC, with the network's MTU (uml: at most 1500).
       const addr = await ns!.berth(root, ['exec', name!, 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
       assert.match(addr.stdout, new RegExp(`inet ${ipOf(name!)!.replace(/\./g, '\\.')}/24`));
@@ -100,8 +183,22 @@ describe('VM backends on a bridge network, in a test-made network namespace', { 
       assert.match(link.stdout, name === 'srv-m' ? / mtu 65520 / : / mtu 1500 /);
     }
     // The guest's /etc/hosts follows a peer that joins, then leaves.
-    const grepLate = async () => (await ns!.berth(root, ['exec', 'srv-u', 'grep', '-c', 'late', '/etc/hosts'])).stdout.trim();
-    const late = await ns!.berth(root, ['run', '-d', '-q', '--name', 'late', '--backend', 'container', '--network', NET, 'busybox', 'sleep', '300']);
+    const grepLate = async () =>
+      (await ns!.berth(root, ['exec', 'srv-u', 'grep', '-c', 'late', '/etc/hosts'])).stdout.trim();
+    const late = await ns!.berth(root, [
+      'run',
+      '-d',
+      '-q',
+      '--name',
+      'late',
+      '--backend',
+      'container',
+      '--network',
+      NET,
+      'busybox',
+      'sleep',
+      '300',
+    ]);
     assert.equal(late.code, 0, late.stderr);
     await until('the uml guest learning the name "late"', async () => (await grepLate()) === '1');
     const ping = await ns!.berth(root, ['exec', 'srv-m', 'ping', '-c', '1', '-W', '5', 'late']);
@@ -114,14 +211,32 @@ describe('VM backends on a bridge network, in a test-made network namespace', { 
     if (!requireThat(t, ready, why)) return;
     const before = links(ns!);
     for (const b of ['microvm', 'uml']) {
-      oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', b, '--network', 'host', 'busybox', 'true']), /cannot share the host's network/);
-      oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', b, '--network', NET, '-p', '127.0.0.1:18210:80', 'busybox', 'true'], VM_MS), /host port 127\.0\.0\.1:18210:80\/tcp is already published by environment srv-m/);
-      oneLine125(await ns!.berth(root, ['run', '--rm', '--backend', b, '--network', 'nosuch', 'busybox', 'true'], VM_MS), /no such network: nosuch/);
+      oneLine125(
+        await ns!.berth(root, ['run', '--rm', '--backend', b, '--network', 'host', 'busybox', 'true']),
+        /cannot share the host's network/,
+      );
+      oneLine125(
+        await ns!.berth(
+          root,
+          ['run', '--rm', '--backend', b, '--network', NET, '-p', '127.0.0.1:18210:80', 'busybox', 'true'],
+          VM_MS,
+        ),
+        /host port 127\.0\.0\.1:18210:80\/tcp is already published by environment srv-m/,
+      );
+      oneLine125(
+        await ns!.berth(root, ['run', '--rm', '--backend', b, '--network', 'nosuch', 'busybox', 'true'], VM_MS),
+        /no such network: nosuch/,
+      );
     }
     oneLine125(await ns!.berth(root, ['network', 'rm', NET]), /network tvm is in use by/);
     assert.deepEqual(links(ns!), before);
     const lease = JSON.parse((await ns!.berth(root, ['network', 'inspect', NET])).stdout)[0].leases;
-    assert.deepEqual(Object.values(lease).map((l) => (l as { names: string[] }).names[0]).sort(), ['srv-c', 'srv-m', 'srv-u']);
+    assert.deepEqual(
+      Object.values(lease)
+        .map((l) => (l as { names: string[] }).names[0])
+        .sort(),
+      ['srv-c', 'srv-m', 'srv-u'],
+    );
   });
 
   it('rm of a VM frees its tap, its DNAT rule and its address', { timeout: 300_000 }, async (t) => {
@@ -142,7 +257,10 @@ describe('VM bridge networks as the unprivileged user', () => {
     const user = makeRunner('rootless');
     try {
       for (const b of ['uml', 'microvm']) {
-        oneLine125(await user.run(['run', '--rm', '--backend', b, '--network', 'bridge', 'busybox', 'true']), /\(a bridge\) needs root/);
+        oneLine125(
+          await user.run(['run', '--rm', '--backend', b, '--network', 'bridge', 'busybox', 'true']),
+          /\(a bridge\) needs root/,
+        );
       }
     } finally {
       user.cleanup();

@@ -16,9 +16,13 @@ import { ensureTestUser } from '../../helpers/test-user.js';
 import { installProject, packBerth, runAs, workDir, type Packed } from '../../helpers/npm-package.js';
 
 const have = (cmd: string, arg = '--version') => spawnSync(cmd, [arg]).status === 0;
-const missing = !isRoot() ? 'root (installs as root and as the test user)'
-  : !have('gcc') || !have('make') || !existsSync('/usr/lib/x86_64-linux-gnu/libc.a') ? 'gcc, make and libc6-dev (the pack builds the static helpers)'
-  : !have('npm') || !have('file') ? 'npm and file' : undefined;
+const missing = !isRoot()
+  ? 'root (installs as root and as the test user)'
+  : !have('gcc') || !have('make') || !existsSync('/usr/lib/x86_64-linux-gnu/libc.a')
+    ? 'gcc, make and libc6-dev (the pack builds the static helpers)'
+    : !have('npm') || !have('file')
+      ? 'npm and file'
+      : undefined;
 
 const BACKENDS: Array<{ name: string; args: string[] }> = [
   { name: 'chroot', args: [] },
@@ -36,12 +40,32 @@ describe('berth from its npm tarball', { concurrency: 2 }, () => {
     if (!missing) packed = await packBerth(work);
   });
 
-  it('the tarball holds the static helpers and the runtime, nothing from the build or the tests', { timeout: 900_000 }, (t) => {
+  it('the tarball holds the static helpers and the runtime, nothing from the build or the tests', {
+    timeout: 900_000,
+  }, (t) => {
     if (!requireThat(t, !missing, missing ?? '')) return;
     const files = packed!.files;
-    for (const h of HELPERS) assert.ok(files.includes(`native/prebuilt/linux-x64/${h}`), `${h} is shipped: ${files.filter((f) => f.startsWith('native/')).join(' ')}`);
-    for (const f of ['dist/berth.cjs', 'dist/index.mjs', 'build/src/index.d.ts', 'package.json', 'native/Makefile', 'native/init/main.c', 'native/shim/main.c']) assert.ok(files.includes(f), `${f} is shipped`);
-    const stray = files.filter((f) => /^(test|bench|build\/test|build\/bench|native\/build|native\/bin)\//.test(f) || /\.(map|o|tgz)$/.test(f) || (f.startsWith('build/') && !f.endsWith('.d.ts')));
+    for (const h of HELPERS)
+      assert.ok(
+        files.includes(`native/prebuilt/linux-x64/${h}`),
+        `${h} is shipped: ${files.filter((f) => f.startsWith('native/')).join(' ')}`,
+      );
+    for (const f of [
+      'dist/berth.cjs',
+      'dist/index.mjs',
+      'build/src/index.d.ts',
+      'package.json',
+      'native/Makefile',
+      'native/init/main.c',
+      'native/shim/main.c',
+    ])
+      assert.ok(files.includes(f), `${f} is shipped`);
+    const stray = files.filter(
+      (f) =>
+        /^(test|bench|build\/test|build\/bench|native\/build|native\/bin)\//.test(f) ||
+        /\.(map|o|tgz)$/.test(f) ||
+        (f.startsWith('build/') && !f.endsWith('.d.ts')),
+    );
     assert.deepEqual(stray, [], 'no tests, source maps, objects or compiled JS beside the bundle');
   });
 
@@ -64,7 +88,8 @@ describe('berth from its npm tarball', { concurrency: 2 }, () => {
         if (!project) return;
         const ps = await runAs(mode, 'npx', ['berth', 'ps', '-a', '-q'], { cwd: project, env, timeoutMs: 60_000 });
         const ids = ps.stdout.split('\n').filter(Boolean);
-        if (ids.length > 0) await runAs(mode, 'npx', ['berth', 'rm', '-f', ...ids], { cwd: project, env, timeoutMs: 120_000 });
+        if (ids.length > 0)
+          await runAs(mode, 'npx', ['berth', 'rm', '-f', ...ids], { cwd: project, env, timeoutMs: 120_000 });
       });
 
       it('the installed helpers are static executables and no devDependency came along', { timeout: 900_000 }, (t) => {
@@ -72,23 +97,34 @@ describe('berth from its npm tarball', { concurrency: 2 }, () => {
         const pkg = join(project, 'node_modules', 'berth');
         for (const h of HELPERS) {
           const p = join(pkg, 'native', 'prebuilt', 'linux-x64', h);
-          assert.match(spawnSync('file', ['-b', p], { encoding: 'utf8' }).stdout, /statically linked|static-pie linked/, p);
+          assert.match(
+            spawnSync('file', ['-b', p], { encoding: 'utf8' }).stdout,
+            /statically linked|static-pie linked/,
+            p,
+          );
           const ldd = spawnSync('ldd', [p], { encoding: 'utf8' });
           assert.match(ldd.stdout + ldd.stderr, /not a dynamic executable|statically linked/, p);
         }
-        for (const dev of ['esbuild', 'typescript', '@types/node']) assert.ok(!existsSync(join(project, 'node_modules', dev)), `${dev} is not installed`);
+        for (const dev of ['esbuild', 'typescript', '@types/node'])
+          assert.ok(!existsSync(join(project, 'node_modules', dev)), `${dev} is not installed`);
       });
 
       for (const b of BACKENDS) {
         it(`npx berth run --backend ${b.name} -- echo hi`, { timeout: 900_000 }, async (t) => {
           if (!requireThat(t, !missing, missing ?? '')) return;
-          const r = await runAs(mode, 'npx', ['berth', 'run', '--backend', b.name, ...b.args, '--', 'echo', 'hi'], { cwd: project, env, timeoutMs: 840_000 });
+          const r = await runAs(mode, 'npx', ['berth', 'run', '--backend', b.name, ...b.args, '--', 'echo', 'hi'], {
+            cwd: project,
+            env,
+            timeoutMs: 840_000,
+          });
           assert.equal(r.code, 0, r.stderr);
           assert.equal(r.stdout.replace(/\r/g, ''), 'hi\n', r.stderr);
         });
       }
 
-      it('the library: import("berth") from the project creates, execs in and removes an environment', { timeout: 900_000 }, async (t) => {
+      it('the library: import("berth") from the project creates, execs in and removes an environment', {
+        timeout: 900_000,
+      }, async (t) => {
         if (!requireThat(t, !missing, missing ?? '')) return;
         const script = `import('berth').then(async (berth) => {
           const env = await berth.create({ backend: 'chroot', image: 'busybox', command: ['sleep', '600'] });
@@ -101,7 +137,8 @@ describe('berth from its npm tarball', { concurrency: 2 }, () => {
         assert.equal(r.code, 0, r.stderr);
         const got = JSON.parse(r.stdout) as { stdout: string; exitCode: number; ok: string[] };
         assert.deepEqual({ stdout: got.stdout, exitCode: got.exitCode }, { stdout: 'hi\n', exitCode: 0 });
-        for (const b of ['chroot', 'container', 'uml']) assert.ok(got.ok.includes(b), `the ${b} probe is ok: ${got.ok.join(', ')}`);
+        for (const b of ['chroot', 'container', 'uml'])
+          assert.ok(got.ok.includes(b), `the ${b} probe is ok: ${got.ok.join(', ')}`);
       });
     });
   }

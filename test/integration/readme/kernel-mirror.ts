@@ -18,9 +18,21 @@ const WANTED = [/^linux-image-cloud-amd64_/, /^linux-image-[0-9][^_]*-cloud-amd6
 
 /** The cached .debs the mirror needs, or a sentence naming what is missing. */
 export function kernelDebs(): string[] | string {
-  const names = (() => { try { return readdirSync(APT_CACHE); } catch { return []; } })();
-  const found = WANTED.map((re) => names.filter((n) => re.test(n) && n.endsWith('_amd64.deb')).sort().at(-1));
-  if (found.some((f) => !f)) return `the kernel .debs in ${APT_CACHE} (apt-get install --download-only linux-image-cloud-amd64 user-mode-linux)`;
+  const names = (() => {
+    try {
+      return readdirSync(APT_CACHE);
+    } catch {
+      return [];
+    }
+  })();
+  const found = WANTED.map((re) =>
+    names
+      .filter((n) => re.test(n) && n.endsWith('_amd64.deb'))
+      .sort()
+      .at(-1),
+  );
+  if (found.some((f) => !f))
+    return `the kernel .debs in ${APT_CACHE} (apt-get install --download-only linux-image-cloud-amd64 user-mode-linux)`;
   return found.map((f) => join(APT_CACHE, f!));
 }
 
@@ -48,7 +60,17 @@ export async function seedKernels(berthRoot: string, work: string, debs: string[
   await writeFile(join(dir, 'dists/bookworm/InRelease'), await key.clearsign(release));
   const server = await serveDir(dir);
   try {
-    const sources = [{ types: ['deb'], uris: [server.base], suites: ['bookworm'], components: ['main'], enabled: true, origin: 'readme-test', signedBy: [key.keyring] }];
+    const sources = [
+      {
+        types: ['deb'],
+        uris: [server.base],
+        suites: ['bookworm'],
+        components: ['main'],
+        enabled: true,
+        origin: 'readme-test',
+        signedBy: [key.keyring],
+      },
+    ];
     const paths = resolvePaths({ BERTH_ROOT: berthRoot });
     for (const name of ['uml', 'microvm']) {
       await installKernel(paths, findManifest(name)!, { fetch: { sources, suite: 'bookworm', arch: 'amd64' } });

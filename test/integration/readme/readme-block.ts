@@ -32,7 +32,7 @@ export function splitLine(text: string): string[] {
     if (quote) {
       if (c === quote) quote = undefined;
       cur += c;
-    } else if (c === '\'' || c === '"') {
+    } else if (c === "'" || c === '"') {
       quote = c;
       cur += c;
     } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {

@@ -32,7 +32,11 @@ export async function makeFixtures(berthRoot: string, kernelDebs: string[]): Pro
   makeRootfs(rootfsDir, 'readme');
   writeFileSync(join(rootfsDir, 'etc', 'os-release'), 'PRETTY_NAME="berth README fixture"\n');
   for (const a of ['ps', 'ping', 'date', 'sleep', 'uname']) {
-    try { (await import('node:fs')).symlinkSync('busybox', join(rootfsDir, 'bin', a)); } catch { /* exists */ }
+    try {
+      (await import('node:fs')).symlinkSync('busybox', join(rootfsDir, 'bin', a));
+    } catch {
+      /* exists */
+    }
   }
   makeTarball(rootfsDir, join(work, 'rootfs.tar'), 'zstd');
   const xz = makeTarball(rootfsDir, join(build, 'rootfs.tar'), 'xz');
@@ -46,12 +50,24 @@ export async function makeFixtures(berthRoot: string, kernelDebs: string[]): Pro
   try {
     registry = await startRegistry(build);
     for (const repo of ['team/app', 'team/other']) {
-      await execa('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', `oci:${app.dir}:1`, `docker://${registry.host}/${repo}:1`]);
+      await execa('skopeo', [
+        '--insecure-policy',
+        'copy',
+        '--quiet',
+        '--dest-tls-verify=false',
+        `oci:${app.dir}:1`,
+        `docker://${registry.host}/${repo}:1`,
+      ]);
     }
     files = await startFileServer();
     files.serve('/rootfs.tar.xz', xzBytes);
     await seedKernels(berthRoot, build, kernelDebs);
-    await importArchive(app.archive, { imagesDir: resolvePaths({ BERTH_ROOT: berthRoot }).images, format: 'oci-archive', tag: '1', as: 'debian:bookworm/minbase' });
+    await importArchive(app.archive, {
+      imagesDir: resolvePaths({ BERTH_ROOT: berthRoot }).images,
+      format: 'oci-archive',
+      tag: '1',
+      as: 'debian:bookworm/minbase',
+    });
   } catch (e) {
     await registry?.stop();
     await files?.close();

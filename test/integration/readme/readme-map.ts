@@ -65,24 +65,41 @@ export const OVERRIDES: Record<string, Override> = {
   ],
   // web on container: `commit web` and `export web` read the overlay upper directory (chroot and
   // container only), and --backend auto's choice differs by host (and is being changed).
-  "berth run -d --name web -- sh -c 'while true; do date; sleep 1; done'": () => [{ sh: "berth run -d --name web --backend container -- sh -c 'while true; do date; sleep 1; done'" }],
+  "berth run -d --name web -- sh -c 'while true; do date; sleep 1; done'": () => [
+    { sh: "berth run -d --name web --backend container -- sh -c 'while true; do date; sleep 1; done'" },
+  ],
   "berth run --rm -- sh -c 'echo hello'": () => [{ sh: "berth run --rm -- sh -c 'echo hello'", stdout: /^hello$/m }],
-  'berth run 127.0.0.1:5000/team/app:1 -- cat /etc/os-release': (c) => [{ sh: `berth run ${c.registry}/team/app:1 -- cat /etc/os-release`, stdout: /berth README fixture/ }],
+  'berth run 127.0.0.1:5000/team/app:1 -- cat /etc/os-release': (c) => [
+    { sh: `berth run ${c.registry}/team/app:1 -- cat /etc/os-release`, stdout: /berth README fixture/ },
+  ],
   // IMAGE here is one to rename and remove: a registry image no environment uses (rmi refuses an
   // image an environment uses, and the lines above left team/app:1 used by an exited one; the
   // builtin busybox is always there). Pulling it first is the test's setup, not the README's.
-  'berth tag IMAGE NEW': (c) => [{ sh: `berth pull -q ${c.registry}/team/other:1` }, { sh: `berth tag ${c.registry}/team/other:1 readme/new:1` }],
+  'berth tag IMAGE NEW': (c) => [
+    { sh: `berth pull -q ${c.registry}/team/other:1` },
+    { sh: `berth tag ${c.registry}/team/other:1 readme/new:1` },
+  ],
   'berth rmi IMAGE': (c) => [{ sh: `berth rmi ${c.registry}/team/other:1` }],
   // Built with mmdebstrap from the real Debian mirror (minutes, outside loopback): the test stores a
   // fixture image under this name first, so this runs the stored-image path ("once"); the build
   // itself is covered by test/integration/images/debian.test.ts.
-  'berth run debian:bookworm/minbase -- cat /etc/os-release': () => [{ sh: 'berth run debian:bookworm/minbase -- cat /etc/os-release', stdout: /berth README fixture/ }],
+  'berth run debian:bookworm/minbase -- cat /etc/os-release': () => [
+    { sh: 'berth run debian:bookworm/minbase -- cat /etc/os-release', stdout: /berth README fixture/ },
+  ],
   // Always rebuilds from the real Debian mirror (outside loopback; debian.test.ts does it): here only
   // that pull documents the reference.
   'berth pull debian:bookworm': () => [{ sh: 'berth pull --help', stdout: /debian:SUITE\[\/VARIANT\]/ }],
   // IMAGE stands for a server image: busybox's default command (sh) would exit at once, taking db off the network.
-  'berth run -d --name db --network web IMAGE': () => [{ sh: 'berth run -d --name db --network web busybox -- sleep 3600', netns: true }],
-  'berth run --network web --cap-add NET_RAW IMAGE -- ping -c 1 db': () => [{ sh: 'berth run --network web --cap-add NET_RAW busybox -- ping -c 1 db', netns: true, stdout: /1 packets received/ }],
+  'berth run -d --name db --network web IMAGE': () => [
+    { sh: 'berth run -d --name db --network web busybox -- sleep 3600', netns: true },
+  ],
+  'berth run --network web --cap-add NET_RAW IMAGE -- ping -c 1 db': () => [
+    {
+      sh: 'berth run --network web --cap-add NET_RAW busybox -- ping -c 1 db',
+      netns: true,
+      stdout: /1 packets received/,
+    },
+  ],
   'berth --help, berth run --help, ...': () => [{ sh: 'berth --help', helpAll: true }],
 };
 
@@ -90,7 +107,7 @@ export const OVERRIDES: Record<string, Override> = {
 export function mapCommand(text: string, c: MapContext): Step[] | string {
   const o = OVERRIDES[text];
   if (o) return o(c);
-  let s = text
+  const s = text
     .replaceAll('127.0.0.1:5000', c.registry)
     .replaceAll('https://host.example', c.httpBase)
     .replaceAll('/srv/rootfs', c.rootfsDir)
@@ -99,11 +116,16 @@ export function mapCommand(text: string, c: MapContext): Step[] | string {
     .replace(/\bNEW\b/g, 'readme/new:1')
     .replace(/\bID\b/g, 'readme-test')
     .replace(/\[([^[\]]*)\]/g, '$1');
-  const leftover = s.split(/\s+/).find((t) => /[[\]]|\.\.\.|host\.example/.test(t) || (/^[A-Z][A-Z0-9_]+$/.test(t) && !LITERAL_UPPER.has(t)));
+  const leftover = s
+    .split(/\s+/)
+    .find((t) => /[[\]]|\.\.\.|host\.example/.test(t) || (/^[A-Z][A-Z0-9_]+$/.test(t) && !LITERAL_UPPER.has(t)));
   if (leftover !== undefined) return `"${leftover}" is a placeholder this test does not know`;
   // `--fetch uml|microvm`: once per alternative.
   const alt = /(\S+)\|(\S+)/.exec(s.replace(/'[^']*'|"[^"]*"/g, ''));
-  const variants = alt && /^[a-z-]+$/.test(alt[1]!) && /^[a-z-]+$/.test(alt[2]!) ? [s.replace(alt[0], alt[1]!), s.replace(alt[0], alt[2]!)] : [s];
+  const variants =
+    alt && /^[a-z-]+$/.test(alt[1]!) && /^[a-z-]+$/.test(alt[2]!)
+      ? [s.replace(alt[0], alt[1]!), s.replace(alt[0], alt[2]!)]
+      : [s];
   return variants.map((sh) => step(sh));
 }
 
@@ -121,4 +143,5 @@ function step(sh: string): Step {
   return st;
 }
 
-export const HOW_TO_MAP = 'map it in test/integration/readme/readme-map.ts: a generic substitution in mapCommand() for a new placeholder, or an OVERRIDES entry keyed by the command exactly as the README writes it (with a comment saying why)';
+export const HOW_TO_MAP =
+  'map it in test/integration/readme/readme-map.ts: a generic substitution in mapCommand() for a new placeholder, or an OVERRIDES entry keyed by the command exactly as the README writes it (with a comment saying why)';

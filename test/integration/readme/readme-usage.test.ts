@@ -21,12 +21,28 @@ import { kernelDebs } from './kernel-mirror.js';
 
 const STEP_TIMEOUT = 180_000;
 
-interface Ran { code: number; stdout: string; stderr: string }
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run `sh -c cmd` with `berth` (the built CLI) on PATH, in `cwd`, optionally inside `ns`. */
-function shell(r: Runner, bin: string, cwd: string, cmd: string, ns: TestNetns | undefined, input?: string): { done: Promise<Ran>; out: () => string; kill: () => void } {
+function shell(
+  r: Runner,
+  bin: string,
+  cwd: string,
+  cmd: string,
+  ns: TestNetns | undefined,
+  input?: string,
+): { done: Promise<Ran>; out: () => string; kill: () => void } {
   const argv = [...(ns ? ['ip', 'netns', 'exec', ns.name] : []), 'sh', '-c', cmd];
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, BERTH_ROOT: r.root, PW: 'readme-password' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    BERTH_ROOT: r.root,
+    PW: 'readme-password',
+  };
   delete env.BERTH_SHIM;
   const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
@@ -56,7 +72,7 @@ function missingRequirement(): string | undefined {
   return typeof debs === 'string' ? debs : undefined;
 }
 
-test('every command of the README\'s Use block runs as documented', { timeout: 15 * 60_000 }, async (t) => {
+test("every command of the README's Use block runs as documented", { timeout: 15 * 60_000 }, async (t) => {
   const commands = readmeCommands(readFileSync(join(REPO, 'README.md'), 'utf8'));
   assert.ok(commands.length > 20, `found only ${commands.length} commands in README.md's Use block`);
   const missing = missingRequirement();
@@ -67,12 +83,20 @@ test('every command of the README\'s Use block runs as documented', { timeout: 1
   const r = makeRunner('root');
   const setup = Date.now();
   const fx = await makeFixtures(r.root, kernelDebs() as string[]);
-  t.diagnostic(`${((Date.now() - setup) / 1000).toFixed(1)} s  fixtures (registry, file server, kernels, debian image)`);
+  t.diagnostic(
+    `${((Date.now() - setup) / 1000).toFixed(1)} s  fixtures (registry, file server, kernels, debian image)`,
+  );
   const ns = makeNetns();
   const bin = join(fx.work, '.bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'berth'), `#!/bin/sh\nexec "${process.execPath}" "${join(packageDir(), 'dist', 'berth.cjs')}" "$@"\n`, { mode: 0o755 });
-  const recipes: Record<string, { sh: string; netns: boolean }> = Object.fromEntries(Object.entries(RECIPES).map(([k, sh]) => [k, { sh, netns: false }]));
+  writeFileSync(
+    join(bin, 'berth'),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(packageDir(), 'dist', 'berth.cjs')}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  const recipes: Record<string, { sh: string; netns: boolean }> = Object.fromEntries(
+    Object.entries(RECIPES).map(([k, sh]) => [k, { sh, netns: false }]),
+  );
   const background: { what: string; done: Promise<Ran> }[] = [];
   t.after(async () => {
     r.cleanup(); // every environment first (they hold leases and taps in the namespace)
@@ -82,13 +106,18 @@ test('every command of the README\'s Use block runs as documented', { timeout: 1
   });
   const sh = (cmd: string, inNs = false) => shell(r, bin, fx.work, cmd, inNs ? ns : undefined).done;
   const state = async (name: string): Promise<string | undefined> => {
-    const list = JSON.parse((await sh('berth ps -a --format json')).stdout) as { name: string; status: { state: string } }[];
+    const list = JSON.parse((await sh('berth ps -a --format json')).stdout) as {
+      name: string;
+      status: { state: string };
+    }[];
     return list.find((e) => e.name === name)?.status.state;
   };
 
   // Unmapped commands fail before anything runs, all of them in one message.
   const plans = commands.map((c) => ({ c, steps: mapCommand(c.text, fx.ctx) }));
-  const unmapped = plans.filter((p) => typeof p.steps === 'string').map((p) => `README.md:${p.c.line} \`${p.c.text}\`: ${String(p.steps)}`);
+  const unmapped = plans
+    .filter((p) => typeof p.steps === 'string')
+    .map((p) => `README.md:${p.c.line} \`${p.c.text}\`: ${String(p.steps)}`);
   assert.deepEqual(unmapped, [], `unmapped README commands; ${HOW_TO_MAP}`);
 
   for (const { c, steps } of plans as { c: ReadmeCommand; steps: Step[] }[]) {
@@ -104,7 +133,8 @@ test('every command of the README\'s Use block runs as documented', { timeout: 1
       if (s.ended) await sh(`berth kill ${s.ended}`);
       if (s.emptied) {
         const inspected = (await sh(`berth network inspect ${s.emptied}`, true)).stdout;
-        for (const m of inspected.matchAll(/"(?:envId|id)":\s*"([0-9a-f]{12,64})"/g)) await sh(`berth rm -f ${m[1]}`, true);
+        for (const m of inspected.matchAll(/"(?:envId|id)":\s*"([0-9a-f]{12,64})"/g))
+          await sh(`berth rm -f ${m[1]}`, true);
       }
       if (s.background) {
         const bg = shell(r, bin, fx.work, s.sh, s.netns ? ns : undefined);
@@ -113,13 +143,17 @@ test('every command of the README\'s Use block runs as documented', { timeout: 1
         background.push({ what: where, done: bg.done });
         continue;
       }
-      const cmd = s.tty ? `script -qec '${s.sh.replaceAll('\'', '\'\\\'\'')}' /dev/null` : s.sh;
+      const cmd = s.tty ? `script -qec '${s.sh.replaceAll("'", "'\\''")}' /dev/null` : s.sh;
       const started = Date.now();
       const res = await shell(r, bin, fx.work, cmd, s.netns ? ns : undefined, s.tty ? 'exit\n' : undefined).done;
       t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s  ${s.sh}`); // where the time goes (no assertion)
       assert.equal(res.code, s.code ?? 0, `${where}: exit ${res.code}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`);
       if (s.stdout) assert.match(res.stdout, s.stdout, `${where}: stdout`);
-      if (s.synopsis) assert.ok(res.stdout.includes(s.synopsis), `${where}: the help does not show \`${s.synopsis}\`:\n${res.stdout}`);
+      if (s.synopsis)
+        assert.ok(
+          res.stdout.includes(s.synopsis),
+          `${where}: the help does not show \`${s.synopsis}\`:\n${res.stdout}`,
+        );
       if (s.helpAll) await everyHelp(sh, res.stdout, where);
       const named = /^berth run -d --name (\S+)/.exec(s.sh);
       if (named) recipes[named[1]!] = { sh: s.sh, netns: s.netns === true };

@@ -21,11 +21,17 @@ export async function haveTool(name: string): Promise<boolean> {
 
 /** Install docker-registry and skopeo when missing and root. Returns what is still missing. */
 export async function ensureTools(): Promise<string[]> {
-  const want = [['docker-registry', 'docker-registry'], ['skopeo', 'skopeo']] as const;
+  const want = [
+    ['docker-registry', 'docker-registry'],
+    ['skopeo', 'skopeo'],
+  ] as const;
   let missing = [];
   for (const [bin, pkg] of want) if (!(await haveTool(bin))) missing.push(pkg);
   if (missing.length > 0 && process.getuid?.() === 0) {
-    await execa('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { reject: false, env: { DEBIAN_FRONTEND: 'noninteractive' } });
+    await execa('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+      reject: false,
+      env: { DEBIAN_FRONTEND: 'noninteractive' },
+    });
     missing = [];
     for (const [bin, pkg] of want) if (!(await haveTool(bin))) missing.push(pkg);
   }
@@ -80,20 +86,28 @@ export async function buildImage(layout: string, work: string, arch: string, lay
     diffIds.push(sha(gunzipSync(data)));
     layers.push({ digest: await writeBlob(layout, data), size: data.length, data });
   }
-  const config = Buffer.from(JSON.stringify({
-    architecture: arch,
-    os: 'linux',
-    config: { Env: ['PATH=/bin', `ARCH=${arch}`], Cmd: ['/bin/hello'], WorkingDir: '/' },
-    rootfs: { type: 'layers', diff_ids: diffIds },
-    history: layerDirs.map((_, i) => ({ created_by: `berth test layer ${i}` })),
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: arch,
+      os: 'linux',
+      config: { Env: ['PATH=/bin', `ARCH=${arch}`], Cmd: ['/bin/hello'], WorkingDir: '/' },
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      history: layerDirs.map((_, i) => ({ created_by: `berth test layer ${i}` })),
+    }),
+  );
   const configDigest = await writeBlob(layout, config);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+      layers: layers.map((l) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: l.digest,
+        size: l.size,
+      })),
+    }),
+  );
   return { manifestDigest: await writeBlob(layout, manifest), manifest, configDigest, layers };
 }
 
@@ -128,24 +142,49 @@ export async function buildLayout(work: string): Promise<Layout> {
   const otherArch = host === 'arm64' ? 'amd64' : 'arm64';
   const single = await buildImage(dir, work, host, [l1, l2]);
   const other = await buildImage(dir, work, otherArch, [l3]);
-  const index = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [
-      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: other.manifestDigest, size: other.manifest.length, platform: { os: 'linux', architecture: otherArch } },
-      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: single.manifestDigest, size: single.manifest.length, platform: { os: 'linux', architecture: host } },
-    ],
-  }));
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: other.manifestDigest,
+          size: other.manifest.length,
+          platform: { os: 'linux', architecture: otherArch },
+        },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: single.manifestDigest,
+          size: single.manifest.length,
+          platform: { os: 'linux', architecture: host },
+        },
+      ],
+    }),
+  );
   const indexDigest = await writeBlob(dir, index);
   const refName = 'org.opencontainers.image.ref.name';
-  await writeFile(join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [
-      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: single.manifestDigest, size: single.manifest.length, annotations: { [refName]: '1' } },
-      { mediaType: 'application/vnd.oci.image.index.v1+json', digest: indexDigest, size: index.length, annotations: { [refName]: 'multi' } },
-    ],
-  }));
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: single.manifestDigest,
+          size: single.manifest.length,
+          annotations: { [refName]: '1' },
+        },
+        {
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          digest: indexDigest,
+          size: index.length,
+          annotations: { [refName]: 'multi' },
+        },
+      ],
+    }),
+  );
   return { dir, single, indexDigest, other, otherArch };
 }
 
@@ -163,28 +202,37 @@ export async function startRegistry(work: string, extraYaml: string[] = []): Pro
   const root = join(work, 'registry-data');
   await mkdir(root, { recursive: true });
   const cfg = join(work, 'registry.yml');
-  await writeFile(cfg, [
-    'version: 0.1',
-    'log:',
-    '  level: error',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${root}`,
-    '  cache:',
-    '    blobdescriptor: inmemory',
-    'http:',
-    `  addr: 127.0.0.1:${port}`,
-    ...extraYaml,
-    '',
-  ].join('\n'));
-  const proc: ResultPromise = execa('docker-registry', ['serve', cfg], { reject: false, stdio: ['ignore', 'pipe', 'pipe'], buffer: true });
+  await writeFile(
+    cfg,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${root}`,
+      '  cache:',
+      '    blobdescriptor: inmemory',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      ...extraYaml,
+      '',
+    ].join('\n'),
+  );
+  const proc: ResultPromise = execa('docker-registry', ['serve', cfg], {
+    reject: false,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    buffer: true,
+  });
   const host = `127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
       const res = await fetch(`http://${host}/v2/`);
       if (res.status === 200 || res.status === 401) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (proc.exitCode !== null && proc.exitCode !== undefined) {
       const r = await proc;
       throw new Error(`docker-registry exited: ${String(r.stderr)}`);
@@ -213,8 +261,12 @@ export async function startRegistry(work: string, extraYaml: string[] = []): Pro
 
 export async function skopeoPush(layoutDir: string, tag: string, dest: string, multiArch = false): Promise<void> {
   await execa('skopeo', [
-    '--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false',
+    '--insecure-policy',
+    'copy',
+    '--quiet',
+    '--dest-tls-verify=false',
     ...(multiArch ? ['--multi-arch', 'all'] : []),
-    `oci:${layoutDir}:${tag}`, `docker://${dest}`,
+    `oci:${layoutDir}:${tag}`,
+    `docker://${dest}`,
   ]);
 }

@@ -39,7 +39,10 @@ after(async () => {
 function underScript(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', `stty cols 100 rows 30; ${quoted}`, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', `stty cols 100 rows 30; ${quoted}`, '/dev/null'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -51,7 +54,9 @@ function underScript(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
 const LAYER_DONE = /layer [0-9a-f]{12}: [\d.]+ (B|kB|MB) done, [\d.]+ (B|kB|MB)\/s/;
 
 for (const mode of ['root', 'rootless'] as Mode[]) {
-  test(`pull shows per-layer bytes and rate on a terminal, nothing through a pipe (${mode})`, { timeout: 120_000 }, async (t) => {
+  test(`pull shows per-layer bytes and rate on a terminal, nothing through a pipe (${mode})`, {
+    timeout: 120_000,
+  }, async (t) => {
     if (!requireThat(t, isRoot(), 'root (the test runs berth as root and as the test user)')) return;
     if (!requireThat(t, missing === '', missing)) return;
     const ref = `${registry!.host}/test/progress:1`;
@@ -70,7 +75,7 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
     assert.match(shown.out, LAYER_DONE, shown.out);
     const layers = new Set([...shown.out.matchAll(/layer ([0-9a-f]{12}): [\d.]+ \S+ done/g)].map((m) => m[1]));
     assert.equal(layers.size, 2, `one line per layer of the two: ${shown.out}`);
-    assert.match(shown.out, /512\.\d kB done|5\d\d\.\d kB done/, 'the big layer\'s bytes');
+    assert.match(shown.out, /512\.\d kB done|5\d\d\.\d kB done/, "the big layer's bytes");
 
     const quiet = makeRunner(mode);
     t.after(() => quiet.cleanup());

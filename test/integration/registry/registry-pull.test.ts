@@ -94,10 +94,13 @@ test('pull by digest', async (t) => {
   const img = await pullImage(ref, opts(dir));
   assert.equal(img.digest, layout!.single.manifestDigest);
   assert.equal(img.stats.blobsDownloaded, 3);
-  assert.equal(new ImageIndex(dir).get(`${registry!.host}/test/busybox@${layout!.single.manifestDigest}`)?.digest, img.digest);
+  assert.equal(
+    new ImageIndex(dir).get(`${registry!.host}/test/busybox@${layout!.single.manifestDigest}`)?.digest,
+    img.digest,
+  );
 });
 
-test('an index selects this machine\'s platform; another platform on request; a missing one is an error', async (t) => {
+test("an index selects this machine's platform; another platform on request; a missing one is an error", async (t) => {
   if (!ready(t)) return;
   const dir = await freshStore();
   const ref = parseRegistryRef(`${registry!.host}/test/multi:1`);
@@ -114,8 +117,10 @@ test('an index selects this machine\'s platform; another platform on request; a 
   assert.equal(other.manifestDigest, layout!.other.manifestDigest);
   assert.equal(other.layers.length, 1);
 
-  await assert.rejects(pullImage(ref, opts(dir, { platform: { os: 'linux', architecture: 's390x' } })),
-    (e: ImageError) => e instanceof ImageError && e.code === 'no-platform' && /linux\/s390x/.test(e.message) && !!e.fix);
+  await assert.rejects(
+    pullImage(ref, opts(dir, { platform: { os: 'linux', architecture: 's390x' } })),
+    (e: ImageError) => e instanceof ImageError && e.code === 'no-platform' && /linux\/s390x/.test(e.message) && !!e.fix,
+  );
 });
 
 test('a truncated download resumes with Range; a bad partial file is replaced', async (t) => {
@@ -129,7 +134,10 @@ test('a truncated download resumes with Range; a bad partial file is replaced', 
   const img = await pullImage(parseRegistryRef(`${registry!.host}/test/busybox:1`), opts(dir));
   assert.equal(img.stats.blobsResumed, 1);
   const total = layout!.single.layers.reduce((n, l) => n + l.size, 0);
-  assert.ok(img.stats.bytesDownloaded < total, `fetched ${img.stats.bytesDownloaded} < ${total}: only the rest of the resumed layer`);
+  assert.ok(
+    img.stats.bytesDownloaded < total,
+    `fetched ${img.stats.bytesDownloaded} < ${total}: only the rest of the resumed layer`,
+  );
   assert.deepEqual(await hashFile(store.path(big.digest)), { digest: big.digest, size: big.size });
 
   // A partial file with wrong bytes: resumed, fails verification, downloaded whole once more.
@@ -147,7 +155,10 @@ test('concurrent pulls of one image into one store download each blob once', asy
   const dir = await freshStore();
   const ref = parseRegistryRef(`${registry!.host}/test/busybox:1`);
   const results = await Promise.all([pullImage(ref, opts(dir)), pullImage(ref, opts(dir)), pullImage(ref, opts(dir))]);
-  assert.equal(results.reduce((n, r) => n + r.stats.blobsDownloaded, 0), 3);
+  assert.equal(
+    results.reduce((n, r) => n + r.stats.blobsDownloaded, 0),
+    3,
+  );
   assert.equal(new ImageIndex(dir).list().length, 1);
 });
 
@@ -181,10 +192,14 @@ test('a corrupted blob in the registry: digest mismatch, nothing at the final pa
 test('errors: unknown tag, https to a plain-http registry', async (t) => {
   if (!ready(t)) return;
   const dir = await freshStore();
-  await assert.rejects(pullImage(parseRegistryRef(`${registry!.host}/test/busybox:nope`), opts(dir)),
-    (e: ImageError) => e.code === 'manifest-unknown' && !!e.fix);
-  await assert.rejects(pullImage(parseRegistryRef(`${registry!.host}/test/busybox:1`), opts(dir, { insecure: [], timeoutMs: 5000 })),
-    (e: ImageError) => e.code === 'registry-unreachable' && /insecure/.test(e.fix ?? ''));
+  await assert.rejects(
+    pullImage(parseRegistryRef(`${registry!.host}/test/busybox:nope`), opts(dir)),
+    (e: ImageError) => e.code === 'manifest-unknown' && !!e.fix,
+  );
+  await assert.rejects(
+    pullImage(parseRegistryRef(`${registry!.host}/test/busybox:1`), opts(dir, { insecure: [], timeoutMs: 5000 })),
+    (e: ImageError) => e.code === 'registry-unreachable' && /insecure/.test(e.fix ?? ''),
+  );
 });
 
 test('garbage collection after forgetting the image frees every blob', async (t) => {

@@ -4,7 +4,18 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, copyFileSync, chmodSync, rmSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import {
+  mkdtempSync,
+  mkdirSync,
+  writeFileSync,
+  symlinkSync,
+  copyFileSync,
+  chmodSync,
+  rmSync,
+  readdirSync,
+  readFileSync,
+  existsSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -19,7 +30,9 @@ function busyboxLayer(dir: string): void {
   for (const d of ['proc', 'sys', 'dev', 'tmp', 'root']) mkdirSync(join(dir, d));
   copyFileSync('/bin/busybox', join(dir, 'bin', 'busybox'));
   chmodSync(join(dir, 'bin', 'busybox'), 0o755);
-  const list = spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((a) => a && a !== 'busybox');
+  const list = spawnSync('/bin/busybox', ['--list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((a) => a && a !== 'busybox');
   for (const a of list) symlinkSync('busybox', join(dir, 'bin', a));
   writeFileSync(join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   writeFileSync(join(dir, 'etc', 'group'), 'root:x:0:\n');
@@ -53,10 +66,20 @@ before(async () => {
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   const img = await buildImage(layout, work, goArch(), [l1, l2]);
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'run' } }],
-  }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: img.manifestDigest,
+          size: img.manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': 'run' },
+        },
+      ],
+    }),
+  );
   registry = await startRegistry(work);
   imageRef = `${registry.host}/test/runnable:1`;
   await skopeoPush(layout, 'run', imageRef);
@@ -77,7 +100,16 @@ for (const backend of ['chroot', 'container']) {
       after(() => r?.cleanup());
       it('pulls on first run, honours whiteouts, then runs from the store', { timeout: 120_000 }, async (t) => {
         if (!requireThat(t, !missing, missing ?? '')) return;
-        const first = await r.run(['run', '--rm', '--backend', backend, imageRef, 'sh', '-c', 'cat /etc/os-release; test ! -e /etc/gone && echo gone-is-gone; echo $ARCH']);
+        const first = await r.run([
+          'run',
+          '--rm',
+          '--backend',
+          backend,
+          imageRef,
+          'sh',
+          '-c',
+          'cat /etc/os-release; test ! -e /etc/gone && echo gone-is-gone; echo $ARCH',
+        ]);
         assert.equal(first.code, 0, first.stderr);
         assert.match(first.stdout, /NAME="berth registry test"\ngone-is-gone\n/);
         const images = await r.run(['images', '--format', 'json']);
@@ -95,7 +127,10 @@ for (const backend of ['chroot', 'container']) {
         assert.equal((await r.run(['rmi', 'alias:2'])).code, 0);
         assert.equal((await r.run(['tag', 'never-pulled:1', 'x:1'])).code, 125);
         // rmi refuses while an environment uses the image, then frees blobs and layers.
-        assert.equal((await r.run(['run', '-d', '--backend', backend, '--name', 'user1', imageRef, 'sleep', '100'])).code, 0);
+        assert.equal(
+          (await r.run(['run', '-d', '--backend', backend, '--name', 'user1', imageRef, 'sleep', '100'])).code,
+          0,
+        );
         const inUse = await r.run(['rmi', imageRef]);
         assert.equal(inUse.code, 125);
         assert.match(inUse.stderr, /is used by user1/);
@@ -112,7 +147,16 @@ for (const backend of ['chroot', 'container']) {
         busyboxLayer(dir);
         spawnSync('chmod', ['-R', 'a+rX', work]);
         if (mode === 'rootless') spawnSync('chown', ['-R', 'berth-test:berth-test', dir]);
-        const res = await r.run(['run', '--rm', '--backend', backend, `dir:${dir}`, 'sh', '-c', 'cat /etc/os-release; echo new > /etc/os-release; touch /added']);
+        const res = await r.run([
+          'run',
+          '--rm',
+          '--backend',
+          backend,
+          `dir:${dir}`,
+          'sh',
+          '-c',
+          'cat /etc/os-release; echo new > /etc/os-release; touch /added',
+        ]);
         assert.equal(res.code, 0, res.stderr);
         assert.equal(res.stdout, 'NAME="layer one"\n');
         assert.equal(readFileSync(join(dir, 'etc', 'os-release'), 'utf8'), 'NAME="layer one"\n');

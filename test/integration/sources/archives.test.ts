@@ -34,15 +34,29 @@ function addZstdImage(dir: string, tag: string): void {
     writeFileSync(join(layout, 'blobs', 'sha256', sha(b).slice(7)), b);
     return sha(b);
   };
-  const config = Buffer.from(JSON.stringify({ architecture: goArch(), os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: [diffId] } }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: put(layer), size: layer.length }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: goArch(),
+      os: 'linux',
+      config: { Env: ['PATH=/bin'], Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: [diffId] },
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: put(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: put(layer), size: layer.length }],
+    }),
+  );
   const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: unknown[] };
-  index.manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: put(manifest), size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': tag } });
+  index.manifests.push({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: put(manifest),
+    size: manifest.length,
+    annotations: { 'org.opencontainers.image.ref.name': tag },
+  });
   writeFileSync(join(layout, 'index.json'), JSON.stringify(index));
 }
 
@@ -64,11 +78,21 @@ before(async () => {
   mkdirSync(join(l2, 'etc'), { recursive: true });
   writeFileSync(join(l2, 'etc', 'added'), 'added by layer two\n');
   const img = await buildImage(layout, work, goArch(), [l1, l2]);
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': '1' } }],
-  }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: img.manifestDigest,
+          size: img.manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': '1' },
+        },
+      ],
+    }),
+  );
   const lz = join(work, 'lz');
   makeRootfs(lz, 'from a zstd layer');
   addZstdImage(lz, 'zstd');
@@ -81,7 +105,14 @@ before(async () => {
   await skopeo(`oci:${layout}:zstd`, `oci-archive:${archives.zstdOci}:zstd`);
   for (const f of Object.values(archives)) chmodSync(f, 0o644);
   registry = await startRegistry(work);
-  await execa('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:zstd`, `docker://${registry.host}/zstd/app:1`]);
+  await execa('skopeo', [
+    '--insecure-policy',
+    'copy',
+    '--quiet',
+    '--dest-tls-verify=false',
+    `oci:${layout}:zstd`,
+    `docker://${registry.host}/zstd/app:1`,
+  ]);
 });
 
 after(async () => {
@@ -96,16 +127,30 @@ for (const mode of ['root', 'rootless'] as const) {
       if (isRoot() && !missing) r = makeRunner(mode);
     });
     after(() => r?.cleanup());
-    const ready = (t: import('node:test').TestContext) => requireThat(t, isRoot(), 'root (starts a registry, creates the test user)') && requireThat(t, !missing, missing ?? '');
+    const ready = (t: import('node:test').TestContext) =>
+      requireThat(t, isRoot(), 'root (starts a registry, creates the test user)') &&
+      requireThat(t, !missing, missing ?? '');
 
     it('runs oci-archive: and docker-archive: images made by skopeo', { timeout: 180_000 }, async (t) => {
       if (!ready(t)) return;
-      for (const ref of [`oci-archive:${archives.oci}:1`, `oci-archive:${archives.oci}`, `docker-archive:${archives.docker}`]) {
+      for (const ref of [
+        `oci-archive:${archives.oci}:1`,
+        `oci-archive:${archives.oci}`,
+        `docker-archive:${archives.docker}`,
+      ]) {
         const res = await r!.run(['run', '--rm', '--backend', 'chroot', ref, '--', 'cat', '/etc/msg', '/etc/added']);
         assert.equal(res.code, 0, `${ref}: ${res.stderr}`);
         assert.equal(res.stdout, 'from layer one\nadded by layer two\n', ref);
       }
-      const noTag = await r!.run(['run', '--rm', '--backend', 'chroot', `oci-archive:${archives.oci}:nope`, '--', 'true']);
+      const noTag = await r!.run([
+        'run',
+        '--rm',
+        '--backend',
+        'chroot',
+        `oci-archive:${archives.oci}:nope`,
+        '--',
+        'true',
+      ]);
       assert.equal(noTag.code, 125);
       assert.match(noTag.stderr, /has no image tagged "nope" \(it has: 1\)/);
     });
@@ -151,7 +196,10 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.match(bad.stderr, /not a usable image archive/);
       // A blob whose bytes do not match its name.
       const corrupt = join(dir, 'corrupt.tar');
-      const c = spawnSync('sh', ['-c', `mkdir -p ${dir}/c/blobs/sha256 && cd ${dir}/c && echo '{"imageLayoutVersion":"1.0.0"}' > oci-layout && echo '{"manifests":[]}' > index.json && echo x > blobs/sha256/${'0'.repeat(64)} && tar -cf ${corrupt} . && chmod -R a+rX ${dir}`]);
+      const c = spawnSync('sh', [
+        '-c',
+        `mkdir -p ${dir}/c/blobs/sha256 && cd ${dir}/c && echo '{"imageLayoutVersion":"1.0.0"}' > oci-layout && echo '{"manifests":[]}' > index.json && echo x > blobs/sha256/${'0'.repeat(64)} && tar -cf ${corrupt} . && chmod -R a+rX ${dir}`,
+      ]);
       assert.equal(c.status, 0);
       const bad2 = await r!.run(['load', '-i', corrupt]);
       assert.equal(bad2.code, 125);
@@ -163,7 +211,18 @@ for (const mode of ['root', 'rootless'] as const) {
       if (!ready(t)) return;
       for (const backend of ['chroot', 'container']) {
         const name = `exp-${backend}`;
-        const made = await r!.run(['run', '--name', name, '--backend', backend, `docker-archive:${archives.docker}`, '--', 'sh', '-c', 'echo changed > /etc/msg; rm /etc/added; echo new > /root/new; echo secret > /root/s; chown 1000:1000 /root/s; chmod 600 /root/s']);
+        const made = await r!.run([
+          'run',
+          '--name',
+          name,
+          '--backend',
+          backend,
+          `docker-archive:${archives.docker}`,
+          '--',
+          'sh',
+          '-c',
+          'echo changed > /etc/msg; rm /etc/added; echo new > /root/new; echo secret > /root/s; chown 1000:1000 /root/s; chmod 600 /root/s',
+        ]);
         assert.equal(made.code, 0, made.stderr);
         const dir = (await r!.hostRun('mktemp', ['-d'])).stdout.trim();
         const file = join(dir, 'fs.tar');
@@ -178,9 +237,18 @@ for (const mode of ['root', 'rootless'] as const) {
         assert.match(owners, / 0\/0 /, `owned by root inside: ${owners}`);
         // A file of another user inside, unreadable to the caller outside when rootless.
         assert.equal(spawnSync('tar', ['-xOf', file, 'root/s'], { encoding: 'utf8' }).stdout, 'secret\n');
-        assert.match(spawnSync('tar', ['--numeric-owner', '-tvf', file, 'root/s'], { encoding: 'utf8' }).stdout, /^-rw------- 1000\/1000 /);
+        assert.match(
+          spawnSync('tar', ['--numeric-owner', '-tvf', file, 'root/s'], { encoding: 'utf8' }).stdout,
+          /^-rw------- 1000\/1000 /,
+        );
         // To stdout too.
-        const piped = await r!.hostRun('sh', ['-c', `${r!.argv(['export', name]).args.map((a) => `'${a}'`).join(' ')} | tar -t | grep -c . `]);
+        const piped = await r!.hostRun('sh', [
+          '-c',
+          `${r!
+            .argv(['export', name])
+            .args.map((a) => `'${a}'`)
+            .join(' ')} | tar -t | grep -c . `,
+        ]);
         if (mode === 'root') assert.equal(piped.stdout.trim(), String(list.filter(Boolean).length));
         await r!.hostRun('rm', ['-rf', dir]);
         assert.equal((await r!.run(['rm', name])).code, 0);

@@ -26,7 +26,10 @@ test('a docker save archive with both layouts imports as docker-archive: and as 
     const imagesDir = join(work, 'images');
     const docker = await importArchive(archive, { imagesDir, format: 'docker-archive' });
     assert.equal(docker.format, 'docker-archive');
-    assert.deepEqual(docker.images.map((i) => i.names), [['docker.io/team/app:1']]);
+    assert.deepEqual(
+      docker.images.map((i) => i.names),
+      [['docker.io/team/app:1']],
+    );
     const oci = await importArchive(archive, { imagesDir, format: 'oci-archive', tag: '1' });
     assert.equal(oci.format, 'oci-archive');
     const loaded = await importArchive(archive, { imagesDir });

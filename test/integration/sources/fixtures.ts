@@ -16,7 +16,8 @@ export function makeRootfs(dir: string, msg: string): void {
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root']) mkdirSync(join(dir, d), { recursive: true });
   copyFileSync('/bin/busybox', join(dir, 'bin', 'busybox'));
   chmodSync(join(dir, 'bin', 'busybox'), 0o755);
-  for (const a of ['sh', 'cat', 'ls', 'echo', 'rm', 'stat', 'test', 'chown', 'chmod', 'mkdir', 'true']) symlinkSync('busybox', join(dir, 'bin', a));
+  for (const a of ['sh', 'cat', 'ls', 'echo', 'rm', 'stat', 'test', 'chown', 'chmod', 'mkdir', 'true'])
+    symlinkSync('busybox', join(dir, 'bin', a));
   writeFileSync(join(dir, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   writeFileSync(join(dir, 'etc', 'group'), 'root:x:0:\n');
   writeFileSync(join(dir, 'etc', 'msg'), `${msg}\n`);
@@ -27,7 +28,10 @@ export function makeTarball(rootfs: string, out: string, compression: 'none' | '
   const tar = spawnSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', out, '.']);
   if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
   if (compression === 'none') return out;
-  const [cmd, ext] = { gzip: ['gzip', '.gz'], xz: ['xz', '.xz'], zstd: ['zstd', '.zst'] }[compression] as [string, string];
+  const [cmd, ext] = { gzip: ['gzip', '.gz'], xz: ['xz', '.xz'], zstd: ['zstd', '.zst'] }[compression] as [
+    string,
+    string,
+  ];
   const r = spawnSync(cmd, cmd === 'zstd' ? ['-q', '-f', '--rm', out] : ['-f', out]);
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
   return out + ext;
@@ -82,7 +86,11 @@ export async function startFileServer(): Promise<FileServer> {
     server,
     log,
     serve: (path, data, cut) => files.set(path, { data, ...(cut !== undefined ? { cut } : {}) }),
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -38,12 +38,36 @@ before(async () => {
   writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   makeRootfs(join(work, 'rootfs'), 'private image');
   const img = await buildImage(layout, work, goArch(), [join(work, 'rootfs')]);
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: img.manifestDigest, size: img.manifest.length, annotations: { 'org.opencontainers.image.ref.name': '1' } }],
-  }));
-  registry = await startRegistry(work, ['auth:', '  htpasswd:', '    realm: berth-test', `    path: ${join(work, 'htpasswd')}`]);
-  await execa('skopeo', ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${layout}:1`, `docker://${registry.host}/private/app:1`]);
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: img.manifestDigest,
+          size: img.manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': '1' },
+        },
+      ],
+    }),
+  );
+  registry = await startRegistry(work, [
+    'auth:',
+    '  htpasswd:',
+    '    realm: berth-test',
+    `    path: ${join(work, 'htpasswd')}`,
+  ]);
+  await execa('skopeo', [
+    '--insecure-policy',
+    'copy',
+    '--quiet',
+    '--dest-tls-verify=false',
+    '--dest-creds',
+    'alice:s3cret',
+    `oci:${layout}:1`,
+    `docker://${registry.host}/private/app:1`,
+  ]);
 });
 
 after(async () => {
@@ -60,7 +84,11 @@ for (const mode of ['root', 'rootless'] as const) {
     after(() => r?.cleanup());
 
     it('refuses a wrong password, logs in, pulls, logs out', { timeout: 120_000 }, async (t) => {
-      if (!requireThat(t, isRoot(), 'root (starts a registry, creates the test user)') || !requireThat(t, !missing, missing ?? '')) return;
+      if (
+        !requireThat(t, isRoot(), 'root (starts a registry, creates the test user)') ||
+        !requireThat(t, !missing, missing ?? '')
+      )
+        return;
       const auth = join(r!.root, 'auth.json');
       const env = { REGISTRY_AUTH_FILE: auth };
       const ref = `${registry!.host}/private/app:1`;
@@ -68,7 +96,10 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(anon.code, 125);
       assert.match(anon.stderr, /refused access \(HTTP 401.*berth login/);
 
-      const wrong = await r!.run(['login', '-u', 'alice', '--password-stdin', registry!.host], { input: 'wrong\n', env });
+      const wrong = await r!.run(['login', '-u', 'alice', '--password-stdin', registry!.host], {
+        input: 'wrong\n',
+        env,
+      });
       assert.equal(wrong.code, 125);
       assert.equal(wrong.stderr.trim().split('\n').length, 1, wrong.stderr);
       assert.match(wrong.stderr, /login to 127\.0\.0\.1:\d+ failed: wrong user name or password/);
@@ -95,8 +126,14 @@ for (const mode of ['root', 'rootless'] as const) {
     it('reads credentials from ~/.docker/config.json', { timeout: 60_000 }, async (t) => {
       if (!requireThat(t, isRoot(), 'root') || !requireThat(t, !missing, missing ?? '')) return;
       const dockerDir = join(r!.root, 'docker');
-      const cfg = JSON.stringify({ auths: { [registry!.host]: { auth: Buffer.from('alice:s3cret').toString('base64') } } });
-      assert.equal((await r!.hostRun('sh', ['-c', `mkdir -p ${dockerDir} && printf '%s' '${cfg}' > ${dockerDir}/config.json`])).code, 0);
+      const cfg = JSON.stringify({
+        auths: { [registry!.host]: { auth: Buffer.from('alice:s3cret').toString('base64') } },
+      });
+      assert.equal(
+        (await r!.hostRun('sh', ['-c', `mkdir -p ${dockerDir} && printf '%s' '${cfg}' > ${dockerDir}/config.json`]))
+          .code,
+        0,
+      );
       const env = { DOCKER_CONFIG: dockerDir, REGISTRY_AUTH_FILE: join(r!.root, 'none.json') };
       const pulled = await r!.run(['pull', `${registry!.host}/private/app:1`], { env });
       assert.equal(pulled.code, 0, pulled.stderr);

@@ -15,7 +15,11 @@ import { isRoot } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 
 function listing(tarFile: string): string[] {
-  return spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map((p) => p.replace(/\/$/, '')).sort();
+  return spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map((p) => p.replace(/\/$/, ''))
+    .sort();
 }
 
 test('merged view = what overlayfs shows', async (t) => {
@@ -37,7 +41,11 @@ test('merged view = what overlayfs shows', async (t) => {
     linkSync(join(lower2, 'h1'), join(lower2, 'h2'));
     mkdirSync(join(upper, 'a'), { recursive: true });
     writeFileSync(join(upper, 'a', 'new'), 'new');
-    const py = spawnSync('python3', ['-c', 'import os,sys; os.setxattr(sys.argv[1], "trusted.overlay.opaque", b"y")', join(upper, 'a')]);
+    const py = spawnSync('python3', [
+      '-c',
+      'import os,sys; os.setxattr(sys.argv[1], "trusted.overlay.opaque", b"y")',
+      join(upper, 'a'),
+    ]);
     assert.equal(py.status, 0, String(py.stderr));
     assert.equal(spawnSync('mknod', [join(upper, 'b'), 'c', '0', '0']).status, 0);
     mkdirSync(join(upper, 'f'));
@@ -47,19 +55,30 @@ test('merged view = what overlayfs shows', async (t) => {
 
     const ours = join(w, 'ours.tar');
     const chunks: Buffer[] = [];
-    for (const c of mergedTar({ sources: [upper, lower2, lower1], rootless: false, ids: makeIdMapper(false) })) chunks.push(c);
+    for (const c of mergedTar({ sources: [upper, lower2, lower1], rootless: false, ids: makeIdMapper(false) }))
+      chunks.push(c);
     writeFileSync(ours, Buffer.concat(chunks));
 
     const mnt = join(w, 'mnt');
     mkdirSync(mnt);
     mkdirSync(join(w, 'work'));
-    const m = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower2}:${lower1},upperdir=${upper},workdir=${join(w, 'work')}`, mnt]);
+    const m = spawnSync('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${lower2}:${lower1},upperdir=${upper},workdir=${join(w, 'work')}`,
+      mnt,
+    ]);
     assert.equal(m.status, 0, String(m.stderr));
     let kernel: string[];
     try {
       const tar = spawnSync('tar', ['-C', mnt, '-cf', join(w, 'kernel.tar'), '.'], { encoding: 'utf8' });
       assert.ok(tar.status === 0 || tar.status === 1, tar.stderr); // 1: "file changed as we read it" on the overlay root
-      kernel = listing(join(w, 'kernel.tar')).map((p) => p.replace(/^\.\/?/, '')).filter(Boolean).sort();
+      kernel = listing(join(w, 'kernel.tar'))
+        .map((p) => p.replace(/^\.\/?/, ''))
+        .filter(Boolean)
+        .sort();
     } finally {
       spawnSync('umount', [mnt]);
     }

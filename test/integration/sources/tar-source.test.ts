@@ -22,7 +22,8 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'berth-tar-src-'));
   chmodSync(work, 0o755);
   makeRootfs(join(work, 'rootfs'), 'hello from a tarball');
-  for (const c of ['none', 'gzip', 'xz', 'zstd'] as const) tarballs[c] = makeTarball(join(work, 'rootfs'), join(work, `r-${c}.tar`), c);
+  for (const c of ['none', 'gzip', 'xz', 'zstd'] as const)
+    tarballs[c] = makeTarball(join(work, 'rootfs'), join(work, `r-${c}.tar`), c);
   for (const f of Object.values(tarballs)) chmodSync(f, 0o644);
   // The served tarball differs from the local ones: a store that has it already would not download.
   makeRootfs(join(work, 'rootfs-http'), 'hello over http');
@@ -53,17 +54,25 @@ for (const mode of ['root', 'rootless'] as const) {
       }
       // A broken tarball: one clear line, exit 125, its bytes not kept in the store.
       const broken = join(work, 'broken.tar.gz');
-      if (!existsSync(broken)) writeFileSync(broken, Buffer.concat([gz.subarray(0, 4096), Buffer.alloc(4096, 1)]), { mode: 0o644 });
+      if (!existsSync(broken))
+        writeFileSync(broken, Buffer.concat([gz.subarray(0, 4096), Buffer.alloc(4096, 1)]), { mode: 0o644 });
       const bad = await r!.run(['run', '--rm', '--backend', 'chroot', `tar:${broken}`, '--', 'true']);
       assert.equal(bad.code, 125);
       assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
-      assert.equal(existsSync(join(r!.root, 'images', 'blobs', 'sha256', sha256(readFileSync(broken)))), false, 'broken tarball not cached');
+      assert.equal(
+        existsSync(join(r!.root, 'images', 'blobs', 'sha256', sha256(readFileSync(broken)))),
+        false,
+        'broken tarball not cached',
+      );
       const imgs = await r!.run(['images', '--format', 'json']);
       const refs = (JSON.parse(imgs.stdout) as { ref: string }[]).map((i) => i.ref);
-      for (const file of Object.values(tarballs)) assert.ok(refs.includes(`tar:${file}`), `${file} recorded: ${refs.join(', ')}`);
+      for (const file of Object.values(tarballs))
+        assert.ok(refs.includes(`tar:${file}`), `${file} recorded: ${refs.join(', ')}`);
     });
 
-    it('downloads a URL verified by --sha256, resumes a cut transfer, then runs it from the store', { timeout: 120_000 }, async (t) => {
+    it('downloads a URL verified by --sha256, resumes a cut transfer, then runs it from the store', {
+      timeout: 120_000,
+    }, async (t) => {
       if (!requireThat(t, isRoot(), 'root')) return;
       const path = `/${mode}/rootfs.tar.gz`;
       server!.serve(path, gz, Math.floor(gz.length / 3));
@@ -71,8 +80,20 @@ for (const mode of ['root', 'rootless'] as const) {
       const pulled = await r!.run(['pull', '--sha256', sha256(gz), `tar:${server!.url}${path}`]);
       assert.equal(pulled.code, 0, pulled.stderr);
       const requests = server!.log.slice(before);
-      assert.ok(requests.some((l) => l.includes(path) && /range=bytes=\d+-/.test(l)), `a Range request resumed the cut transfer: ${requests.join(' | ')}`);
-      const res = await r!.run(['run', '--rm', '--backend', 'chroot', `tar:${server!.url}${path}`, '--', 'cat', '/etc/msg']);
+      assert.ok(
+        requests.some((l) => l.includes(path) && /range=bytes=\d+-/.test(l)),
+        `a Range request resumed the cut transfer: ${requests.join(' | ')}`,
+      );
+      const res = await r!.run([
+        'run',
+        '--rm',
+        '--backend',
+        'chroot',
+        `tar:${server!.url}${path}`,
+        '--',
+        'cat',
+        '/etc/msg',
+      ]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, 'hello over http\n');
       assert.equal(server!.log.length, before + requests.length, 'the run used the store, not the network');
@@ -93,12 +114,21 @@ for (const mode of ['root', 'rootless'] as const) {
       const path = `/${mode}/wrong.tar.gz`;
       const other = Buffer.concat([gz, Buffer.from('x')]);
       server!.serve(path, other);
-      const res = await r!.run(['pull', '--sha256', sha256(Buffer.from('some other content')), `tar:${server!.url}${path}`]);
+      const res = await r!.run([
+        'pull',
+        '--sha256',
+        sha256(Buffer.from('some other content')),
+        `tar:${server!.url}${path}`,
+      ]);
       assert.equal(res.code, 125);
       assert.match(res.stderr, /failed verification: expected sha256:/);
       assert.equal(res.stderr.trim().split('\n').length, 1, res.stderr);
       const blobs = join(r!.root, 'images', 'blobs');
-      assert.deepEqual(existsSync(join(blobs, 'tmp')) ? readdirSync(join(blobs, 'tmp')) : [], [], 'no partial file left');
+      assert.deepEqual(
+        existsSync(join(blobs, 'tmp')) ? readdirSync(join(blobs, 'tmp')) : [],
+        [],
+        'no partial file left',
+      );
       assert.equal(existsSync(join(blobs, 'sha256', sha256(other))), false, 'the wrong content is not stored');
       const imgs = await r!.run(['images', '--format', 'json']);
       assert.ok(!imgs.stdout.includes('wrong.tar.gz'), imgs.stdout);

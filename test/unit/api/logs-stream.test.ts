@@ -16,11 +16,20 @@ function fakeEnv(state = 'exited') {
   const dir = mkdtempSync(join(tmpdir(), 'berth-logs-'));
   let st = state;
   const store = { dirOf: () => dir, status: () => ({ state: st }) } as unknown as LogStore;
-  return { dir, store, setState: (s: string) => { st = s; }, log: (n = 'ctr.log') => join(dir, n), done: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    store,
+    setState: (s: string) => {
+      st = s;
+    },
+    log: (n = 'ctr.log') => join(dir, n),
+    done: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 const T = '2026-01-01T00:00:00.000000001Z';
-const cri = (stream: string, tag: string, text: string | Buffer) => Buffer.concat([Buffer.from(`${T} ${stream} ${tag} `), Buffer.from(text), Buffer.from('\n')]);
+const cri = (stream: string, tag: string, text: string | Buffer) =>
+  Buffer.concat([Buffer.from(`${T} ${stream} ${tag} `), Buffer.from(text), Buffer.from('\n')]);
 
 async function collect(store: LogStore, opts: LogOptions = {}): Promise<LogRecord[]> {
   const out: LogRecord[] = [];
@@ -31,7 +40,8 @@ async function collect(store: LogStore, opts: LogOptions = {}): Promise<LogRecor
 test('300,000 records in two files stream, and --tail 1 and --tail 5 work', async () => {
   const e = fakeEnv();
   try {
-    const lines = (from: number, n: number, stream: string) => Array.from({ length: n }, (_, i) => `${T} ${stream} F ${from + i}\n`).join('');
+    const lines = (from: number, n: number, stream: string) =>
+      Array.from({ length: n }, (_, i) => `${T} ${stream} F ${from + i}\n`).join('');
     writeFileSync(e.log('ctr.log.1'), lines(0, 200_000, 'stdout'));
     writeFileSync(e.log('ctr.log'), lines(200_000, 100_000, 'stderr'));
     const all = await collect(e.store);
@@ -42,8 +52,15 @@ test('300,000 records in two files stream, and --tail 1 and --tail 5 work', asyn
     let n = 0;
     for await (const r of readLogs(e.store, 'x')) if (r.text === String(n)) n++;
     assert.equal(n, 300_000, 'record by record, in order');
-    assert.deepEqual((await collect(e.store, { tail: 1 })).map((r) => r.text), ['299999']);
-    assert.deepEqual((await collect(e.store, { tail: 100_001 })).map((r) => r.text).slice(0, 2), ['199999', '200000'], 'tail spans files');
+    assert.deepEqual(
+      (await collect(e.store, { tail: 1 })).map((r) => r.text),
+      ['299999'],
+    );
+    assert.deepEqual(
+      (await collect(e.store, { tail: 100_001 })).map((r) => r.text).slice(0, 2),
+      ['199999', '200000'],
+      'tail spans files',
+    );
   } finally {
     e.done();
   }
@@ -54,7 +71,7 @@ test('tail from the end agrees with tailRecords over the whole log (partials, em
   try {
     // a seeded mix of full and partial records of both streams, across three files
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const files = ['ctr.log.2', 'ctr.log.1', 'ctr.log'];
     let k = 0;
     for (const f of files) {
@@ -71,8 +88,16 @@ test('tail from the end agrees with tailRecords over the whole log (partials, em
     assert.equal(whole.length, 1200);
     const since = new Date('2026-01-01T00:00:30Z');
     for (const n of [0, 1, 2, 3, 5, 17, 100, 399, 400, 401, 799, 1199, 1200, 5000]) {
-      assert.deepEqual((await collect(e.store, { tail: n })).map((r) => r.text), tailRecords(whole, n).map((r) => r.text), `tail ${n}`);
-      assert.deepEqual((await collect(e.store, { tail: n, since })).map((r) => r.text), tailRecords(sinceRecords(whole, since), n).map((r) => r.text), `tail ${n} since`);
+      assert.deepEqual(
+        (await collect(e.store, { tail: n })).map((r) => r.text),
+        tailRecords(whole, n).map((r) => r.text),
+        `tail ${n}`,
+      );
+      assert.deepEqual(
+        (await collect(e.store, { tail: n, since })).map((r) => r.text),
+        tailRecords(sinceRecords(whole, since), n).map((r) => r.text),
+        `tail ${n} since`,
+      );
     }
   } finally {
     e.done();
@@ -84,7 +109,10 @@ test('tail then follow: a record being written when tail read is delivered once,
   const it = readLogs(e.store, 'x', { tail: 1, follow: true, pollMs: 5 });
   try {
     const half = cri('stdout', 'F', 'third');
-    writeFileSync(e.log(), Buffer.concat([cri('stdout', 'F', 'first'), cri('stdout', 'F', 'second'), half.subarray(0, 20)]));
+    writeFileSync(
+      e.log(),
+      Buffer.concat([cri('stdout', 'F', 'first'), cri('stdout', 'F', 'second'), half.subarray(0, 20)]),
+    );
     assert.equal((await it.next()).value?.text, 'second');
     appendFileSync(e.log(), half.subarray(20));
     assert.equal((await it.next()).value?.text, 'third');
@@ -100,7 +128,10 @@ test('records keep the bytes the command wrote (invalid UTF-8, NUL, CR)', async 
   const e = fakeEnv();
   try {
     const raw = Buffer.from([0xff, 0xfe, 0x00, 0x61, 0x62, 0x63]);
-    writeFileSync(e.log(), Buffer.concat([cri('stdout', 'F', raw), cri('stderr', 'P', Buffer.from([0xc3, 0x28, 0x0d]))]));
+    writeFileSync(
+      e.log(),
+      Buffer.concat([cri('stdout', 'F', raw), cri('stderr', 'P', Buffer.from([0xc3, 0x28, 0x0d]))]),
+    );
     for (const opts of [{}, { tail: 2 }]) {
       const [a, b] = await collect(e.store, opts);
       assert.deepEqual(recordBytes(a!), Buffer.concat([raw, Buffer.from('\n')]));

@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, appendFileSync, renameSync, linkSync, unlinkSync, existsSync, rmSync } from 'node:fs';
+import {
+  mkdtempSync,
+  writeFileSync,
+  appendFileSync,
+  renameSync,
+  linkSync,
+  unlinkSync,
+  existsSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLogs, type LogOptions, type LogStore } from '../../../src/api/logs.js';
@@ -12,8 +21,11 @@ function fakeEnv() {
   let state = 'exited';
   const store = { dirOf: () => dir, status: () => ({ state }) } as unknown as LogStore;
   return {
-    dir, store,
-    setState: (s: string) => { state = s; },
+    dir,
+    store,
+    setState: (s: string) => {
+      state = s;
+    },
     log: (name = 'ctr.log') => join(dir, name),
     done: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -22,11 +34,13 @@ function fakeEnv() {
 const t0 = Date.parse('2026-01-01T00:00:00Z');
 /** CRI lines for texts; record i is at t0 + i seconds (plus 1 ns, so the fraction matters). */
 function cri(texts: (string | number)[], stream = 'stdout'): string {
-  return texts.map((x) => {
-    const i = Number(String(x).replace(/\D/g, '')) || 0;
-    const time = new Date(t0 + i * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$1000001Z');
-    return `${time} ${stream} F ${x}\n`;
-  }).join('');
+  return texts
+    .map((x) => {
+      const i = Number(String(x).replace(/\D/g, '')) || 0;
+      const time = new Date(t0 + i * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$1000001Z');
+      return `${time} ${stream} F ${x}\n`;
+    })
+    .join('');
 }
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => `l${a + i}`);
 

@@ -9,7 +9,10 @@ test('listening ports come from LISTEN (0A) rows of /proc/net/tcp and tcp6', () 
    1: 0100007F:0050 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0 20 4 30 10 -1
   sl  local_address                         remote_address                        st
    0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 3`;
-  assert.deepEqual([...listeningPorts(text)].sort((a, b) => a - b), [22, 8080]);
+  assert.deepEqual(
+    [...listeningPorts(text)].sort((a, b) => a - b),
+    [22, 8080],
+  );
   assert.equal(listeningPorts('').size, 0);
 });
 

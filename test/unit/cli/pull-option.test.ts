@@ -27,8 +27,17 @@ test('a bare --pull still means always, and leaves the image alone', () => {
 });
 
 test('a bad --pull value is a one-line spec error naming the values', () => {
-  assert.throws(() => run(['--pull=sometimes', 'busybox']), (e: unknown) => e instanceof SpecError && /invalid --pull "sometimes"/.test(e.message) && /always, missing, never/.test(e.fix ?? ''));
-  assert.throws(() => pullPolicyOf('sometimes'), (e: unknown) => e instanceof SpecError && /always, missing, never/.test(e.fix ?? ''));
+  assert.throws(
+    () => run(['--pull=sometimes', 'busybox']),
+    (e: unknown) =>
+      e instanceof SpecError &&
+      /invalid --pull "sometimes"/.test(e.message) &&
+      /always, missing, never/.test(e.fix ?? ''),
+  );
+  assert.throws(
+    () => pullPolicyOf('sometimes'),
+    (e: unknown) => e instanceof SpecError && /always, missing, never/.test(e.fix ?? ''),
+  );
   // The library's earlier boolean form.
   assert.equal(pullPolicyOf(true), 'always');
   assert.equal(pullPolicyOf(false), undefined);

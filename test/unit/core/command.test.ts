@@ -13,14 +13,20 @@ const CMD_ONLY = { entrypoint: [], cmd: ['sh'] };
 const EP_ONLY = { entrypoint: ['/bin/app'], cmd: [] };
 const NOTHING = { entrypoint: [], cmd: [] };
 
-describe('resolveCommand: Docker\'s ENTRYPOINT/CMD rules', () => {
-  const rows: [string, { entrypoint: string[]; cmd: string[] }, { entrypoint?: string[]; command: string[] }, string[], string[]][] = [
+describe("resolveCommand: Docker's ENTRYPOINT/CMD rules", () => {
+  const rows: [
+    string,
+    { entrypoint: string[]; cmd: string[] },
+    { entrypoint?: string[]; command: string[] },
+    string[],
+    string[],
+  ][] = [
     // name, image, run, expected entrypoint, expected cmd
     ['image ENTRYPOINT + CMD', IMG, { command: [] }, ['/bin/sh', '-c'], ['echo default']],
     ['run arguments replace CMD only', IMG, { command: ['echo over:$FOO'] }, ['/bin/sh', '-c'], ['echo over:$FOO']],
     ['--entrypoint X drops the image CMD', IMG, { entrypoint: ['/bin/echo'], command: [] }, ['/bin/echo'], []],
     ['--entrypoint X + arguments', IMG, { entrypoint: ['/bin/echo'], command: ['a', 'b'] }, ['/bin/echo'], ['a', 'b']],
-    ['--entrypoint \'\' + arguments', IMG, { entrypoint: [''], command: ['id', '-u'] }, [], ['id', '-u']],
+    ["--entrypoint '' + arguments", IMG, { entrypoint: [''], command: ['id', '-u'] }, [], ['id', '-u']],
     ['entrypoint: [] (library) + arguments', IMG, { entrypoint: [], command: ['id'] }, [], ['id']],
     ['CMD-only image', CMD_ONLY, { command: [] }, [], ['sh']],
     ['CMD-only image, arguments', CMD_ONLY, { command: ['ls', '-l'] }, [], ['ls', '-l']],
@@ -36,21 +42,34 @@ describe('resolveCommand: Docker\'s ENTRYPOINT/CMD rules', () => {
     });
   }
 
-  const none: [string, { entrypoint: string[]; cmd: string[] }, { entrypoint?: string[]; command: string[] }, RegExp][] = [
-    ['no ENTRYPOINT, no CMD, no arguments', NOTHING, { command: [] }, /no command to run: the image has no ENTRYPOINT or CMD/],
-    ['--entrypoint \'\' drops the image CMD too', IMG, { entrypoint: [''], command: [] }, /--entrypoint '' cleared/],
+  const none: [
+    string,
+    { entrypoint: string[]; cmd: string[] },
+    { entrypoint?: string[]; command: string[] },
+    RegExp,
+  ][] = [
+    [
+      'no ENTRYPOINT, no CMD, no arguments',
+      NOTHING,
+      { command: [] },
+      /no command to run: the image has no ENTRYPOINT or CMD/,
+    ],
+    ["--entrypoint '' drops the image CMD too", IMG, { entrypoint: [''], command: [] }, /--entrypoint '' cleared/],
     ['entrypoint: [] drops the image CMD too', CMD_ONLY, { entrypoint: [], command: [] }, /--entrypoint '' cleared/],
   ];
   for (const [name, image, run, re] of none) {
     it(`${name}: one SpecError naming the fix`, () => {
-      assert.throws(() => resolveCommand(image, run), (e: unknown) => {
-        assert.ok(e instanceof SpecError);
-        assert.equal(e.code, 'no-command');
-        assert.match(e.message, re);
-        assert.ok(!e.message.includes('\n'));
-        assert.match(e.fix ?? '', /--entrypoint/);
-        return true;
-      });
+      assert.throws(
+        () => resolveCommand(image, run),
+        (e: unknown) => {
+          assert.ok(e instanceof SpecError);
+          assert.equal(e.code, 'no-command');
+          assert.match(e.message, re);
+          assert.ok(!e.message.includes('\n'));
+          assert.match(e.fix ?? '', /--entrypoint/);
+          return true;
+        },
+      );
     });
   }
 
@@ -64,12 +83,15 @@ describe('resolveCommand: Docker\'s ENTRYPOINT/CMD rules', () => {
 });
 
 describe('checkEntrypoint: library input', () => {
-  it('accepts undefined, [], [\'\'] and string arrays', () => {
+  it("accepts undefined, [], [''] and string arrays", () => {
     for (const ok of [undefined, [], [''], ['/bin/sh', '-c']]) checkEntrypoint(ok);
   });
   it('refuses non-arrays and non-strings with a SpecError', () => {
     for (const bad of ['/bin/sh', [1], [null], {}]) {
-      assert.throws(() => checkEntrypoint(bad), (e: unknown) => e instanceof SpecError && e.code === 'bad-entrypoint' && /array of strings/.test(e.fix ?? ''));
+      assert.throws(
+        () => checkEntrypoint(bad),
+        (e: unknown) => e instanceof SpecError && e.code === 'bad-entrypoint' && /array of strings/.test(e.fix ?? ''),
+      );
     }
   });
 });

@@ -19,13 +19,16 @@ function store(): EnvStore {
 
 test('an environment directory appears complete (record and state) under its id, nothing else is left', async () => {
   const s = store();
-  const rec = await s.allocate('web', (id, name) => ({ id, name, createdAt: new Date().toISOString() }) as unknown as EnvRecord);
+  const rec = await s.allocate(
+    'web',
+    (id, name) => ({ id, name, createdAt: new Date().toISOString() }) as unknown as EnvRecord,
+  );
   assert.deepEqual(readdirSync(s.paths.envs), [rec.id]);
   assert.ok(existsSync(join(s.paths.envs, rec.id, 'config.json')));
   assert.equal(s.readState(rec.id)?.state, 'created');
 });
 
-test('creation dirs of a dead creator are swept by list(); a live creator\'s are kept and never listed', () => {
+test("creation dirs of a dead creator are swept by list(); a live creator's are kept and never listed", () => {
   const s = store();
   mkdirSync(s.paths.envs, { recursive: true });
   const dead = '.new-aaaa-2147483646';

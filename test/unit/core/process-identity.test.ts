@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStatStartTime, parseStatState, isProcessAlive, processStartTime } from '../../../src/core/process-identity.js';
+import {
+  parseStatStartTime,
+  parseStatState,
+  isProcessAlive,
+  processStartTime,
+} from '../../../src/core/process-identity.js';
 
 test('start time survives a command name with spaces and parens', () => {
   const stat = '1234 (we (ird) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 98765 1000 100';

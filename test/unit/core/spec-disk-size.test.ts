@@ -7,6 +7,7 @@ import { parseSize } from '../../../src/core/units.js';
 test('disk size: a positive whole number of bytes', () => {
   validateSpec(defaultSpec({ diskSizeBytes: parseSize('4g', '--disk-size') }));
   validateSpec(defaultSpec());
-  for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => validateSpec(defaultSpec({ diskSizeBytes: bad })), /invalid disk size/);
+  for (const bad of [0, -1, 1.5, Number.NaN])
+    assert.throws(() => validateSpec(defaultSpec({ diskSizeBytes: bad })), /invalid disk size/);
   assert.throws(() => parseSize('4q', '--disk-size'), /invalid --disk-size value "4q"/);
 });

@@ -12,7 +12,13 @@ test('a meter reports the start, about every 1% of the total, and the end once',
   m.finish();
   assert.deepEqual(seen[0], { id: 'sha256:ab', label: 'layer ab', done: 0, total: 10_000_000 });
   assert.ok(seen.length >= 100 && seen.length <= 102, `${seen.length} reports`);
-  assert.deepEqual(seen.at(-1), { id: 'sha256:ab', label: 'layer ab', done: 10_000_000, total: 10_000_000, finished: true });
+  assert.deepEqual(seen.at(-1), {
+    id: 'sha256:ab',
+    label: 'layer ab',
+    done: 10_000_000,
+    total: 10_000_000,
+    finished: true,
+  });
   assert.equal(seen.filter((t) => t.finished).length, 1);
   // No hook: nothing to do, nothing thrown.
   transferMeter(undefined, 'x', 'x').add(5);
@@ -27,7 +33,10 @@ test('the board shows bytes, total, percent and rate; a finished transfer leaves
   b.update({ id: 'b', label: 'disk of busybox', done: 0 });
   assert.deepEqual(b.lines(), ['layer 0123456789ab  1.0 MB / 2.0 MB 50%  1.0 MB/s', 'disk of busybox  0 B']);
   now += 1000;
-  assert.equal(b.update({ id: 'a', label: 'layer 0123456789ab', done: 2_000_000, total: 2_000_000, finished: true }), 'layer 0123456789ab: 2.0 MB done, 1.0 MB/s');
+  assert.equal(
+    b.update({ id: 'a', label: 'layer 0123456789ab', done: 2_000_000, total: 2_000_000, finished: true }),
+    'layer 0123456789ab: 2.0 MB done, 1.0 MB/s',
+  );
   assert.equal(b.lines().length, 1);
   assert.equal(formatBytes(999), '999 B');
   assert.equal(formatBytes(524_800), '524.8 kB');

@@ -8,7 +8,8 @@ test('sizes with units', () => {
   assert.equal(parseSize('1g', '--memory'), 1024 ** 3);
   assert.equal(parseSize('64KiB', '--memory'), 64 * 1024);
   assert.equal(parseSize('1048576', '--memory'), 1048576);
-  for (const bad of ['lots', '', '-1m', '0', '12x']) assert.throws(() => parseSize(bad, '--memory'), /invalid --memory value/);
+  for (const bad of ['lots', '', '-1m', '0', '12x'])
+    assert.throws(() => parseSize(bad, '--memory'), /invalid --memory value/);
 });
 
 test('positive numbers', () => {
@@ -18,7 +19,12 @@ test('positive numbers', () => {
 });
 
 test('-e values', () => {
-  assert.deepEqual(parseEnvArgs(['A=1', 'B=x=y', 'C=', 'HOMEX'], { HOMEX: '/h' }), { A: '1', B: 'x=y', C: '', HOMEX: '/h' });
+  assert.deepEqual(parseEnvArgs(['A=1', 'B=x=y', 'C=', 'HOMEX'], { HOMEX: '/h' }), {
+    A: '1',
+    B: 'x=y',
+    C: '',
+    HOMEX: '/h',
+  });
   assert.deepEqual(parseEnvArgs(['UNSET'], {}), {});
   assert.throws(() => parseEnvArgs(['1A=2']), /invalid environment variable/);
 });

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GIB, MIB, defaultBytes, formatSize, inodeCount, journalBytes, minimumBytes } from '../../../src/disks/disk-size.js';
+import {
+  GIB,
+  MIB,
+  defaultBytes,
+  formatSize,
+  inodeCount,
+  journalBytes,
+  minimumBytes,
+} from '../../../src/disks/disk-size.js';
 
 test('minimum covers data, inodes and journal, rounded to MiB', () => {
   const m = minimumBytes({ bytes: 2 * MIB, inodes: 450 });

@@ -15,7 +15,7 @@ test('microvm grows a qcow2 over the default base; smaller sizes get their own b
   assert.deepEqual(diskLayout('microvm', G, G), { diskBytes: G });
 });
 
-test('uml: a COW file has its base\'s size, so any other size is its own base', () => {
+test("uml: a COW file has its base's size, so any other size is its own base", () => {
   assert.deepEqual(diskLayout('uml', 4 * G, G), { exactBaseBytes: 4 * G, diskBytes: 4 * G });
   assert.deepEqual(diskLayout('uml', G / 2, G), { exactBaseBytes: G / 2, diskBytes: G / 2 });
 });

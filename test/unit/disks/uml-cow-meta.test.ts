@@ -18,7 +18,14 @@ function cowHeader(backing: string, mtime: number, size: number, magic = 0x4f4f4
 
 test('UML COW v3 header (as uml_mkcow writes it)', () => {
   const h = parseUmlCowHeader(cowHeader('/var/lib/berth/images/disks/x.ext4', 1795738226, 67108864));
-  assert.deepEqual(h, { version: 3, mtime: 1795738226, size: 67108864, sectorSize: 512, alignment: 4096, backingFile: '/var/lib/berth/images/disks/x.ext4' });
+  assert.deepEqual(h, {
+    version: 3,
+    mtime: 1795738226,
+    size: 67108864,
+    sectorSize: 512,
+    alignment: 4096,
+    backingFile: '/var/lib/berth/images/disks/x.ext4',
+  });
   assert.throws(() => parseUmlCowHeader(cowHeader('/x', 1, 1, 0x12345678)), /bad magic/);
   assert.throws(() => parseUmlCowHeader(cowHeader('/x', 1, 1, 0x4f4f4f4d, 2)), /version 2/);
   assert.throws(() => parseUmlCowHeader(Buffer.alloc(4)), /bad magic/);
@@ -28,7 +35,8 @@ test('ubd argument and COW naming', () => {
   assert.equal(ubdArg('/e/disk.cow', '/d/base.ext4'), 'ubd0=/e/disk.cow,/d/base.ext4');
   assert.equal(ubdArg('/e/c', '/d/b', 1), 'ubd1=/e/c,/d/b');
   assert.equal(umlCowPath('/e'), '/e/disk.cow');
-  for (const bad of ['rel/c', '/a,b', '/a:b', '/a b', '/a=b']) assert.throws(() => ubdArg(bad, '/d/b'), /UML cannot use/);
+  for (const bad of ['rel/c', '/a,b', '/a:b', '/a b', '/a=b'])
+    assert.throws(() => ubdArg(bad, '/d/b'), /UML cannot use/);
 });
 
 test('debugfs quoting refuses what it cannot name', () => {
@@ -45,27 +53,49 @@ test('meta script: owners, setuid, skipped devices, privileged xattrs; topmost w
     'etc/shadow': { type: 'file', mode: 0o600, uid: 7, gid: 7 },
     'usr/bin/passwd': { type: 'file', mode: 0o4755, uid: 0, gid: 0 },
     'dev/null': { type: 'char', mode: 0o666, uid: 0, gid: 0, devmajor: 1, devminor: 3, skipped: true },
-    'bin/ping': { type: 'file', mode: 0o755, uid: 0, gid: 0, xattrs: { 'security.capability': Buffer.from('cap').toString('base64'), 'user.ok': 'eA==' } },
+    'bin/ping': {
+      type: 'file',
+      mode: 0o755,
+      uid: 0,
+      gid: 0,
+      xattrs: { 'security.capability': Buffer.from('cap').toString('base64'), 'user.ok': 'eA==' },
+    },
     'home/u': { type: 'dir', mode: 0o755, uid: 1000, gid: 1000 },
     'home/u/link': { type: 'hardlink', mode: 0o644, uid: 1000, gid: 1000 },
-    'plain': { type: 'file', mode: 0o644, uid: 0, gid: 0 },
+    plain: { type: 'file', mode: 0o644, uid: 0, gid: 0 },
   });
   const s = metaScript([top, undefined, bottom], () => false, '/stage');
   assert.deepEqual(s.commands, [
     'sif "/etc/shadow" gid 42',
     'sif "/usr/bin/passwd" mode 0104755',
-    'cd "/dev"', 'mknod "null" c 1 3', 'cd /', 'sif "/dev/null" mode 020666',
+    'cd "/dev"',
+    'mknod "null" c 1 3',
+    'cd /',
+    'sif "/dev/null" mode 020666',
     'ea_set -f "/stage/x0" "/bin/ping" security.capability',
-    'sif "/home/u" uid 1000', 'sif "/home/u" gid 1000',
+    'sif "/home/u" uid 1000',
+    'sif "/home/u" gid 1000',
   ]);
   assert.deepEqual([...s.xattrFiles], [['x0', Buffer.from('cap')]]);
 });
 
 test('meta script: an entry a higher layer hides is skipped', () => {
-  const bottom = meta({ 'gone/dev': { type: 'char', mode: 0o600, uid: 0, gid: 0, devmajor: 1, devminor: 1, skipped: true } });
+  const bottom = meta({
+    'gone/dev': { type: 'char', mode: 0o600, uid: 0, gid: 0, devmajor: 1, devminor: 1, skipped: true },
+  });
   const asked: Array<[number, string]> = [];
-  const s = metaScript([undefined, bottom], (layer, rel) => (asked.push([layer, rel]), true), '/s');
+  const s = metaScript(
+    [undefined, bottom],
+    (layer, rel) => {
+      asked.push([layer, rel]);
+      return true;
+    },
+    '/s',
+  );
   assert.deepEqual(s.commands, []);
   assert.deepEqual(asked, [[1, 'gone/dev']]);
-  assert.deepEqual(metaScript([meta({ 'a"b': { type: 'file', mode: 0o644, uid: 1, gid: 1 } })], () => false, '/s').unnamed, ['/a"b']);
+  assert.deepEqual(
+    metaScript([meta({ 'a"b': { type: 'file', mode: 0o644, uid: 1, gid: 1 } })], () => false, '/s').unnamed,
+    ['/a"b'],
+  );
 });

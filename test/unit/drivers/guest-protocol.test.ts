@@ -1,8 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FrameDecoder, FrameType as F, HEADER_LEN, MAX_PAYLOAD, ProtocolError, encodeFrame, encodeData, encodeStart, decodeStart,
-  encodeExit, decodeExit, encodeResize, decodeResize, encodeU32, decodeU32,
+  FrameDecoder,
+  FrameType as F,
+  HEADER_LEN,
+  MAX_PAYLOAD,
+  ProtocolError,
+  encodeFrame,
+  encodeData,
+  encodeStart,
+  decodeStart,
+  encodeExit,
+  decodeExit,
+  encodeResize,
+  decodeResize,
+  encodeU32,
+  decodeU32,
 } from '../../../src/drivers/vm/guest-protocol.js';
 
 test('a frame is type, session (LE), length (LE), payload', () => {
@@ -12,14 +25,26 @@ test('a frame is type, session (LE), length (LE), payload', () => {
 });
 
 test('the decoder reassembles frames split at any byte and keeps them in order', () => {
-  const stream = Buffer.concat([encodeFrame(F.READY, 0, '6.1.0'), encodeFrame(F.STDOUT, 1, 'a\nb'), encodeFrame(F.STDIN, 7), encodeFrame(F.EXIT, 1, encodeExit({ exitCode: 3, signal: 0 }))]);
+  const stream = Buffer.concat([
+    encodeFrame(F.READY, 0, '6.1.0'),
+    encodeFrame(F.STDOUT, 1, 'a\nb'),
+    encodeFrame(F.STDIN, 7),
+    encodeFrame(F.EXIT, 1, encodeExit({ exitCode: 3, signal: 0 })),
+  ]);
   for (let step = 1; step <= stream.length; step++) {
     const d = new FrameDecoder();
     const got = [];
     for (let i = 0; i < stream.length; i += step) got.push(...d.push(stream.subarray(i, i + step)));
-    assert.deepEqual(got.map((g) => [g.type, g.session, g.payload.toString('latin1')]), [
-      [F.READY, 0, '6.1.0'], [F.STDOUT, 1, 'a\nb'], [F.STDIN, 7, ''], [F.EXIT, 1, encodeExit({ exitCode: 3, signal: 0 }).toString('latin1')],
-    ], `chunks of ${step}`);
+    assert.deepEqual(
+      got.map((g) => [g.type, g.session, g.payload.toString('latin1')]),
+      [
+        [F.READY, 0, '6.1.0'],
+        [F.STDOUT, 1, 'a\nb'],
+        [F.STDIN, 7, ''],
+        [F.EXIT, 1, encodeExit({ exitCode: 3, signal: 0 }).toString('latin1')],
+      ],
+      `chunks of ${step}`,
+    );
     assert.equal(d.pending, 0);
   }
 });
@@ -36,24 +61,51 @@ test('large output is split into frames the guest accepts', () => {
   assert.equal(frames.length, 3);
   const d = new FrameDecoder();
   const got = frames.flatMap((f) => d.push(f));
-  assert.deepEqual(got.map((g) => g.payload.length), [MAX_PAYLOAD, MAX_PAYLOAD, 5]);
+  assert.deepEqual(
+    got.map((g) => g.payload.length),
+    [MAX_PAYLOAD, MAX_PAYLOAD, 5],
+  );
 });
 
 test('START carries argv, env, cwd, identity and terminal as key NUL value NUL pairs', () => {
-  const req = { argv: ['sh', '-c', 'echo "a b"', ''], env: ['PATH=/bin', 'X=y=z'], cwd: '/w', uid: 1000, gid: 1001, groups: [5, 6], tty: true, stdin: true, rows: 24, cols: 80 };
+  const req = {
+    argv: ['sh', '-c', 'echo "a b"', ''],
+    env: ['PATH=/bin', 'X=y=z'],
+    cwd: '/w',
+    uid: 1000,
+    gid: 1001,
+    groups: [5, 6],
+    tty: true,
+    stdin: true,
+    rows: 24,
+    cols: 80,
+  };
   const p = encodeStart(req);
   assert.ok(p.toString().startsWith('arg\0sh\0arg\0-c\0arg\0echo "a b"\0arg\0\0env\0PATH=/bin\0'));
   assert.deepEqual(decodeStart(p), req);
   assert.throws(() => encodeStart({ ...req, argv: ['a\0b'] }), ProtocolError);
-  const withMounts = { ...req, mounts: [{ type: 'hostfs', source: '/h/a:b', target: '/data', readOnly: true }, { type: '9p', source: 'tag0', target: '/x', readOnly: false }] };
+  const withMounts = {
+    ...req,
+    mounts: [
+      { type: 'hostfs', source: '/h/a:b', target: '/data', readOnly: true },
+      { type: '9p', source: 'tag0', target: '/x', readOnly: false },
+    ],
+  };
   assert.ok(encodeStart(withMounts).toString().includes('mount\0ro:hostfs:/data:/h/a:b\0mount\0rw:9p:/x:tag0\0'));
   assert.deepEqual(decodeStart(encodeStart(withMounts)), withMounts);
-  assert.throws(() => encodeStart({ ...req, mounts: [{ type: 'hostfs', source: '/a', target: '/x:y', readOnly: false }] }), ProtocolError);
+  assert.throws(
+    () => encodeStart({ ...req, mounts: [{ type: 'hostfs', source: '/a', target: '/x:y', readOnly: false }] }),
+    ProtocolError,
+  );
   assert.throws(() => decodeStart(Buffer.from('arg\0x')), ProtocolError);
 });
 
 test('EXIT, RESIZE and u32 payloads round-trip', () => {
-  assert.deepEqual(decodeExit(encodeExit({ exitCode: 127, signal: 0, error: 'x: command not found' })), { exitCode: 127, signal: 0, error: 'x: command not found' });
+  assert.deepEqual(decodeExit(encodeExit({ exitCode: 127, signal: 0, error: 'x: command not found' })), {
+    exitCode: 127,
+    signal: 0,
+    error: 'x: command not found',
+  });
   assert.deepEqual(decodeExit(encodeExit({ exitCode: 137, signal: 9 })), { exitCode: 137, signal: 9 });
   assert.throws(() => decodeExit(Buffer.alloc(3)), ProtocolError);
   assert.deepEqual(decodeResize(encodeResize(50, 132)), { rows: 50, cols: 132 });

@@ -5,29 +5,57 @@ import { umlEnforcement, validateUml } from '../../../src/drivers/uml/uml-capabi
 import { defaultSpec } from '../../../src/core/spec.js';
 
 const base = {
-  kernel: '/usr/bin/linux.uml', memoryBytes: 256 * 1024 * 1024, umid: 'berth-abc', umlDir: '/run/berth/vm/abc', cow: '/e/disk.cow',
-  base: '/d/base.ext4', initrd: '/k/initramfs.cpio', ctlFd: 3, consoleFd: 4, hostname: 'box1',
+  kernel: '/usr/bin/linux.uml',
+  memoryBytes: 256 * 1024 * 1024,
+  umid: 'berth-abc',
+  umlDir: '/run/berth/vm/abc',
+  cow: '/e/disk.cow',
+  base: '/d/base.ext4',
+  initrd: '/k/initramfs.cpio',
+  ctlFd: 3,
+  consoleFd: 4,
+  hostname: 'box1',
 };
 
 test('uml argv: memory, umid, COW over base, initrd, console and control lines as fds, boot contract keys', () => {
   assert.deepEqual(umlArgv(base), [
-    '/usr/bin/linux.uml', 'mem=256M', 'umid=berth-abc', 'uml_dir=/run/berth/vm/abc', 'ubd0c=/e/disk.cow,/d/base.ext4', 'initrd=/k/initramfs.cpio',
-    'con=null', 'ssl=null', 'con0=null,fd:4', 'ssl0=fd:3,fd:3', 'rdinit=/init', 'quiet',
-    'berth.root=/dev/ubda', 'berth.rootfstype=ext4', 'berth.ctl=/dev/ttyS0', 'berth.hostname=box1',
+    '/usr/bin/linux.uml',
+    'mem=256M',
+    'umid=berth-abc',
+    'uml_dir=/run/berth/vm/abc',
+    'ubd0c=/e/disk.cow,/d/base.ext4',
+    'initrd=/k/initramfs.cpio',
+    'con=null',
+    'ssl=null',
+    'con0=null,fd:4',
+    'ssl0=fd:3,fd:3',
+    'rdinit=/init',
+    'quiet',
+    'berth.root=/dev/ubda',
+    'berth.rootfstype=ext4',
+    'berth.ctl=/dev/ttyS0',
+    'berth.hostname=box1',
   ]);
   assert.ok(umlArgv({ ...base, diskSize: 2 ** 31 }).includes('berth.disk_size=2147483648'));
   assert.equal(umlArgv({ ...base, memoryBytes: 100 * 1024 * 1024 + 5 })[1], 'mem=100M');
 });
 
-test('uml argv: --network user is the kernel\'s slirp transport plus the guest address; modules are shared by path', () => {
+test("uml argv: --network user is the kernel's slirp transport plus the guest address; modules are shared by path", () => {
   const argv = umlArgv({ ...base, slirp: '/usr/bin/slirp-fullbolt', modules: '/usr/lib/uml/modules/6.1.176' });
-  assert.deepEqual(argv.slice(-3), ['berth.modules=/usr/lib/uml/modules/6.1.176', 'eth0=slirp,,/usr/bin/slirp-fullbolt', 'berth.net=10.0.2.15/24,10.0.2.2,10.0.2.3']);
+  assert.deepEqual(argv.slice(-3), [
+    'berth.modules=/usr/lib/uml/modules/6.1.176',
+    'eth0=slirp,,/usr/bin/slirp-fullbolt',
+    'berth.net=10.0.2.15/24,10.0.2.2,10.0.2.3',
+  ]);
   assert.throws(() => umlArgv({ ...base, modules: '/a b' }), /modules path/);
 });
 
-test('uml argv: a bridge network is the kernel\'s tuntap transport on the tap berth made, plus the leased address', () => {
+test("uml argv: a bridge network is the kernel's tuntap transport on the tap berth made, plus the leased address", () => {
   const tap = { name: 'btabc', mac: '02:b7:0a:7e:00:03', guestArg: 'berth.net=10.126.0.3/24,10.126.0.1' };
-  assert.deepEqual(umlArgv({ ...base, tap }).slice(-2), ['eth0=tuntap,btabc,02:b7:0a:7e:00:03', 'berth.net=10.126.0.3/24,10.126.0.1']);
+  assert.deepEqual(umlArgv({ ...base, tap }).slice(-2), [
+    'eth0=tuntap,btabc,02:b7:0a:7e:00:03',
+    'berth.net=10.126.0.3/24,10.126.0.1',
+  ]);
   assert.throws(() => umlArgv({ ...base, tap: { ...tap, name: 'a,b' } }), /not a device name/);
   assert.throws(() => umlArgv({ ...base, tap: { ...tap, mac: 'zz' } }), /not a MAC/);
   assert.throws(() => umlArgv({ ...base, tap: { ...tap, guestArg: 'init=/bin/sh' } }), /not a guest network argument/);
@@ -56,8 +84,14 @@ test('uml argv refuses what would break the kernel command line', () => {
 test('validate: -v without commas, a memory floor, cpus and pids only with --ignore-unenforced', () => {
   assert.deepEqual(validateUml(defaultSpec()), []);
   assert.deepEqual(validateUml(defaultSpec({ mounts: [{ source: '/a', target: '/b', readOnly: false }] })), []);
-  assert.deepEqual(validateUml(defaultSpec({ mounts: [{ source: '/a,b', target: '/b', readOnly: false }] })).map((p) => p.field), ['volume']);
-  assert.deepEqual(validateUml(defaultSpec({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } })).map((p) => p.field), ['memory', 'cpus', 'pids-limit']);
+  assert.deepEqual(
+    validateUml(defaultSpec({ mounts: [{ source: '/a,b', target: '/b', readOnly: false }] })).map((p) => p.field),
+    ['volume'],
+  );
+  assert.deepEqual(
+    validateUml(defaultSpec({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } })).map((p) => p.field),
+    ['memory', 'cpus', 'pids-limit'],
+  );
   assert.deepEqual(validateUml(defaultSpec({ limits: { cpus: 2 }, ignoreUnenforced: true })), []);
 });
 

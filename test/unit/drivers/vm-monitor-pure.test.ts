@@ -5,9 +5,18 @@ import { criRecords, criRecordBytes, criTime } from '../../../src/drivers/vm/cri
 import { parseCriLine, rfc3339Nanos } from '../../../src/core/cri-log.js';
 
 test('the reason a kernel did not boot comes from its console', () => {
-  assert.equal(bootFailureReason('Linux version 6.1\nKernel panic - not syncing: Failed to allocate 3801088 bytes\n---[ end ]'), 'kernel panic: Failed to allocate 3801088 bytes');
-  assert.equal(bootFailureReason('x\nberth-init: fatal: mount root /dev/ubda (ext4): Invalid argument\nreboot: System halted\n'), 'berth-init: fatal: mount root /dev/ubda (ext4): Invalid argument');
-  assert.equal(bootFailureReason('Too few physical memory! Needed=1, given=0\n'), 'Too few physical memory! Needed=1, given=0');
+  assert.equal(
+    bootFailureReason('Linux version 6.1\nKernel panic - not syncing: Failed to allocate 3801088 bytes\n---[ end ]'),
+    'kernel panic: Failed to allocate 3801088 bytes',
+  );
+  assert.equal(
+    bootFailureReason('x\nberth-init: fatal: mount root /dev/ubda (ext4): Invalid argument\nreboot: System halted\n'),
+    'berth-init: fatal: mount root /dev/ubda (ext4): Invalid argument',
+  );
+  assert.equal(
+    bootFailureReason('Too few physical memory! Needed=1, given=0\n'),
+    'Too few physical memory! Needed=1, given=0',
+  );
   assert.equal(bootFailureReason(''), 'no console output');
 });
 
@@ -29,9 +38,16 @@ test('criRecordBytes keeps the bytes: invalid UTF-8, NUL, a character split betw
     criRecordBytes('stdout', Buffer.from([0xac, 0x0a]), t),
   ]);
   const lines: Buffer[] = [];
-  for (let s = 0, nl = recs.indexOf(10); nl >= 0; s = nl + 1, nl = recs.indexOf(10, s)) lines.push(recs.subarray(s, nl));
+  for (let s = 0, nl = recs.indexOf(10); nl >= 0; s = nl + 1, nl = recs.indexOf(10, s))
+    lines.push(recs.subarray(s, nl));
   const data = lines.map((l) => l.subarray(`${t} stdout F `.length));
-  assert.deepEqual(lines.map((l) => l.toString('latin1', t.length + 8, t.length + 9)), ['F', 'P', 'F']);
-  assert.deepEqual(Buffer.concat([data[0]!, Buffer.from('\n'), data[1]!, data[2]!, Buffer.from('\n')]), Buffer.from([0xff, 0xfe, 0x00, 0x61, 0x0a, 0xe2, 0x82, 0xac, 0x0a]));
+  assert.deepEqual(
+    lines.map((l) => l.toString('latin1', t.length + 8, t.length + 9)),
+    ['F', 'P', 'F'],
+  );
+  assert.deepEqual(
+    Buffer.concat([data[0]!, Buffer.from('\n'), data[1]!, data[2]!, Buffer.from('\n')]),
+    Buffer.from([0xff, 0xfe, 0x00, 0x61, 0x0a, 0xe2, 0x82, 0xac, 0x0a]),
+  );
   assert.equal(criRecordBytes('stdout', Buffer.alloc(0), t).length, 0);
 });

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { killOrder, parseProcStat } from '../../../src/drivers/vm/vm-processes.js';
 
 test('parseProcStat reads state, parent and group past a command name with blanks and parentheses', () => {
-  assert.deepEqual(parseProcStat(42, '42 (linux (uml) x) t 40 40 40 0 -1'), { pid: 42, state: 't', ppid: 40, pgid: 40 });
+  assert.deepEqual(parseProcStat(42, '42 (linux (uml) x) t 40 40 40 0 -1'), {
+    pid: 42,
+    state: 't',
+    ppid: 40,
+    pgid: 40,
+  });
   assert.equal(parseProcStat(1, 'garbage'), undefined);
 });
 
@@ -17,7 +22,7 @@ test('killOrder: groups led by a listed process first, then leaves before their 
   assert.deepEqual(order.pids, [21, 22, 20, 10]);
 });
 
-test('killOrder never kills the caller\'s own group nor a group whose leader is not listed', () => {
+test("killOrder never kills the caller's own group nor a group whose leader is not listed", () => {
   const inShellJob = { pid: 31, state: 'S', ppid: 30, pgid: 30 };
   const inOurGroup = { pid: 41, state: 'S', ppid: 40, pgid: 41 };
   const order = killOrder([inShellJob, inOurGroup], 41);

@@ -5,8 +5,14 @@ import { join } from 'node:path';
 import { nativeCandidates, notBuilt, packageRoot, SHIPPED_FOR } from '../../../src/host/native-paths.js';
 
 test('the helpers are looked up in the package: a local build first, then the shipped prebuilt one', () => {
-  assert.deepEqual(nativeCandidates('/p', 'berth-shim', 'linux-x64'), ['/p/native/bin/berth-shim', '/p/native/prebuilt/linux-x64/berth-shim']);
-  assert.deepEqual(nativeCandidates('/p', 'berth-guest-init', 'linux-arm64'), ['/p/native/bin/berth-guest-init', '/p/native/prebuilt/linux-arm64/berth-guest-init']);
+  assert.deepEqual(nativeCandidates('/p', 'berth-shim', 'linux-x64'), [
+    '/p/native/bin/berth-shim',
+    '/p/native/prebuilt/linux-x64/berth-shim',
+  ]);
+  assert.deepEqual(nativeCandidates('/p', 'berth-guest-init', 'linux-arm64'), [
+    '/p/native/bin/berth-guest-init',
+    '/p/native/prebuilt/linux-arm64/berth-guest-init',
+  ]);
 });
 
 test('the package root is the directory with package.json above the compiled module', () => {

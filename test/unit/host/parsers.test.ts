@@ -52,7 +52,11 @@ test('parseCgroupMounts: hybrid (this machine)', () => {
   assert.deepEqual(r.v1.find((m) => m.mountPoint === '/sys/fs/cgroup/pids')?.controllers, ['pids']);
   const sd = r.v1.find((m) => m.mountPoint === '/sys/fs/cgroup/systemd');
   assert.deepEqual(sd, { mountPoint: '/sys/fs/cgroup/systemd', controllers: [], name: 'systemd', readOnly: false });
-  for (const c of ['cpu', 'memory', 'pids']) assert.ok(r.v1.some((m) => m.controllers.includes(c)), c);
+  for (const c of ['cpu', 'memory', 'pids'])
+    assert.ok(
+      r.v1.some((m) => m.controllers.includes(c)),
+      c,
+    );
 });
 
 test('parseCgroupMounts: unified v2', () => {
@@ -94,7 +98,9 @@ test('parseProcCgroup: v1 lines per controller and the v2 line', () => {
 });
 
 test('parseMountinfo: escapes, optional fields, super options', () => {
-  const [e] = parseMountinfo('50 26 0:40 / /mnt/with\\040space rw,nosuid shared:3 master:1 - tmpfs my\\011src rw,size=10k\n');
+  const [e] = parseMountinfo(
+    '50 26 0:40 / /mnt/with\\040space rw,nosuid shared:3 master:1 - tmpfs my\\011src rw,size=10k\n',
+  );
   assert.ok(e);
   assert.equal(e.mountPoint, '/mnt/with space');
   assert.equal(e.source, 'my\tsrc');

@@ -19,7 +19,10 @@ test('cached: a verdict is reused only while its inputs are unchanged', async ()
     // One input changed: computed again, and the new inputs are what is kept.
     assert.equal(await cached(dir, 'k', { tool: '/usr/bin/x@2', kernel: '6.1' }, fn, boot), 'call 2');
     assert.equal(await cached(dir, 'k', { tool: '/usr/bin/x@2', kernel: '6.1' }, fn, boot), 'call 2');
-    assert.deepEqual(JSON.parse(readFileSync(cacheFile(dir, boot), 'utf8')).k, { inputs: { tool: '/usr/bin/x@2', kernel: '6.1' }, value: 'call 2' });
+    assert.deepEqual(JSON.parse(readFileSync(cacheFile(dir, boot), 'utf8')).k, {
+      inputs: { tool: '/usr/bin/x@2', kernel: '6.1' },
+      value: 'call 2',
+    });
     // An input added: computed again.
     assert.equal(await cached(dir, 'k', { tool: '/usr/bin/x@2', kernel: '6.1', uid: 0 }, fn, boot), 'call 3');
     // An entry of the older format (the bare value, no inputs) is never trusted.

@@ -30,7 +30,18 @@ test('cached: computes once per boot, reuses, tolerates corruption, drops older 
     assert.deepEqual(readdirSync(dir), [`probes-${boot2}.json`]);
 
     // A rejection is passed on and not cached.
-    await assert.rejects(cached(dir, 'bad', {}, async () => { throw new Error('boom'); }, boot2), /boom/);
+    await assert.rejects(
+      cached(
+        dir,
+        'bad',
+        {},
+        async () => {
+          throw new Error('boom');
+        },
+        boot2,
+      ),
+      /boom/,
+    );
     assert.equal(await cached(dir, 'bad', {}, async () => 'fine', boot2), 'fine');
 
     clearProbeCache(dir, boot2);

@@ -110,8 +110,14 @@ Components: contrib
 `),
   ];
   const c = candidateSources(s, 'bookworm', 'amd64');
-  assert.deepEqual(c.map((x) => x.uris[0]), ['http://mirror.example/debian']);
-  assert.deepEqual(candidateSources(s, 'bookworm', 'arm64').map((x) => x.uris[0]), ['http://mirror.example/debian', 'http://arm.example/debian']);
+  assert.deepEqual(
+    c.map((x) => x.uris[0]),
+    ['http://mirror.example/debian'],
+  );
+  assert.deepEqual(
+    candidateSources(s, 'bookworm', 'arm64').map((x) => x.uris[0]),
+    ['http://mirror.example/debian', 'http://arm.example/debian'],
+  );
 });
 
 test('os-release codename and reading a host tree', async () => {
@@ -124,12 +130,21 @@ test('os-release codename and reading a host tree', async () => {
     await writeFile(join(root, 'etc/os-release'), 'ID=debian\n');
     await writeFile(join(root, 'etc/debian_version'), 'trixie/sid\n');
     await writeFile(join(root, 'etc/apt/sources.list'), 'deb http://one.example/debian trixie main\n');
-    await writeFile(join(root, 'etc/apt/sources.list.d/b.sources'), 'Types: deb\nURIs: http://three.example/debian\nSuites: trixie\nComponents: main\n');
+    await writeFile(
+      join(root, 'etc/apt/sources.list.d/b.sources'),
+      'Types: deb\nURIs: http://three.example/debian\nSuites: trixie\nComponents: main\n',
+    );
     await writeFile(join(root, 'etc/apt/sources.list.d/a.list'), 'deb http://two.example/debian trixie main\n');
-    await writeFile(join(root, 'etc/apt/sources.list.d/c.list.disabled'), 'deb http://nope.example/debian trixie main\n');
+    await writeFile(
+      join(root, 'etc/apt/sources.list.d/c.list.disabled'),
+      'deb http://nope.example/debian trixie main\n',
+    );
     assert.equal(await hostDebianSuite(root), 'trixie');
     const s = await readHostAptSources(root);
-    assert.deepEqual(s.map((x) => x.uris[0]), ['http://one.example/debian', 'http://two.example/debian', 'http://three.example/debian']);
+    assert.deepEqual(
+      s.map((x) => x.uris[0]),
+      ['http://one.example/debian', 'http://two.example/debian', 'http://three.example/debian'],
+    );
   } finally {
     await rm(root, { recursive: true, force: true });
   }

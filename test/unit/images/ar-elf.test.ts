@@ -28,7 +28,7 @@ function tarOf(files: Array<[string, Buffer]>): Buffer {
     h.write('0000755\0', 100);
     h.write('0000000\0', 108);
     h.write('0000000\0', 116);
-    h.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+    h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
     h.write('00000000000\0', 136);
     h.write('        ', 148);
     h.write('0', 156);
@@ -36,7 +36,7 @@ function tarOf(files: Array<[string, Buffer]>): Buffer {
     h.write('00', 263);
     let sum = 0;
     for (const b of h) sum += b;
-    h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
     parts.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
   }
   parts.push(Buffer.alloc(1024));
@@ -52,7 +52,10 @@ test('ar: members, odd sizes padded, GNU slash names, BSD long names', () => {
     [`#1/${bsdName.length}`, bsd],
   ]);
   const m = parseAr(buf);
-  assert.deepEqual(m.map((x) => x.name), ['debian-binary', 'control.tar.gz', bsdName]);
+  assert.deepEqual(
+    m.map((x) => x.name),
+    ['debian-binary', 'control.tar.gz', bsdName],
+  );
   assert.equal(m[0]?.data.toString(), '2.0\n');
   assert.equal(m[1]?.data.toString(), 'abc');
   assert.equal(m[2]?.data.toString(), 'xyz');
@@ -70,8 +73,17 @@ test('ar: rejects bad magic, truncation and bad headers', () => {
 });
 
 test('deb: pulls one file out of data.tar.gz in TypeScript', async () => {
-  const data = gzipSync(tarOf([['./usr/share/doc/x', Buffer.from('doc')], ['./bin/busybox', Buffer.from('BB')]]));
-  const deb = ar([['debian-binary', Buffer.from('2.0\n')], ['control.tar.gz', gzipSync(tarOf([]))], ['data.tar.gz', data]]);
+  const data = gzipSync(
+    tarOf([
+      ['./usr/share/doc/x', Buffer.from('doc')],
+      ['./bin/busybox', Buffer.from('BB')],
+    ]),
+  );
+  const deb = ar([
+    ['debian-binary', Buffer.from('2.0\n')],
+    ['control.tar.gz', gzipSync(tarOf([]))],
+    ['data.tar.gz', data],
+  ]);
   const f = await extractFileFromDeb(deb, ['./bin/busybox', './usr/bin/busybox']);
   assert.equal(f.path, './bin/busybox');
   assert.equal(f.data.toString(), 'BB');
@@ -102,12 +114,16 @@ function elf(bits: 32 | 64, le: boolean, machine: number, ptypes: number[]): Buf
     w16(phentsize, 42);
     w16(ptypes.length, 44);
   }
-  ptypes.forEach((t, i) => w32(t, ehsize + i * phentsize));
+  ptypes.forEach((t, i) => {
+    w32(t, ehsize + i * phentsize);
+  });
   return b;
 }
 
 test('ELF: static means no PT_INTERP; arch is checked', () => {
-  const PT_LOAD = 1, PT_INTERP = 3, PT_DYNAMIC = 2;
+  const PT_LOAD = 1,
+    PT_INTERP = 3,
+    PT_DYNAMIC = 2;
   assert.equal(isStaticElf(elf(64, true, 62, [PT_LOAD, PT_LOAD])), true);
   assert.equal(isStaticElf(elf(64, true, 62, [6, PT_INTERP, PT_LOAD, PT_DYNAMIC])), false);
   assert.equal(isStaticElf(elf(64, true, 62, [PT_LOAD, PT_DYNAMIC])), true, 'static-pie');

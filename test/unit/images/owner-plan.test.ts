@@ -13,7 +13,7 @@ const meta: LayerMetaFile = {
     'var/www/link': { type: 'symlink', mode: 0o777, uid: 33, gid: 33 },
     'var/www/hard': { type: 'hardlink', mode: 0o644, uid: 33, gid: 33 },
     'dev/null': { type: 'char', mode: 0o666, uid: 0, gid: 0, devmajor: 1, devminor: 3, skipped: true },
-    'huge': { type: 'file', mode: 0o600, uid: 100000, gid: 0 },
+    huge: { type: 'file', mode: 0o600, uid: 100000, gid: 0 },
   },
 };
 
@@ -35,5 +35,11 @@ test('ownerPlan: with only the caller mapped, every non-root owner is unmapped',
 
 test('maxMappedId: the top of the inside ranges', () => {
   assert.equal(maxMappedId([{ inside: 0, count: 1 }]), 0);
-  assert.equal(maxMappedId([{ inside: 0, count: 1 }, { inside: 1, count: 65536 }]), 65536);
+  assert.equal(
+    maxMappedId([
+      { inside: 0, count: 1 },
+      { inside: 1, count: 65536 },
+    ]),
+    65536,
+  );
 });

@@ -66,48 +66,149 @@ test('tags and digests', () => {
 });
 
 test('schemes', () => {
-  assert.deepEqual(parseImageRef('oci-archive:/tmp/img.tar'), { kind: 'oci-archive', path: '/tmp/img.tar', tag: undefined, canonical: 'oci-archive:/tmp/img.tar' });
-  assert.deepEqual(parseImageRef('oci-archive:./img.tar:v1'), { kind: 'oci-archive', path: './img.tar', tag: 'v1', canonical: 'oci-archive:./img.tar:v1' });
-  assert.deepEqual(parseImageRef('docker-archive:/tmp/saved.tar'), { kind: 'docker-archive', path: '/tmp/saved.tar', canonical: 'docker-archive:/tmp/saved.tar' });
-  assert.deepEqual(parseImageRef('tar:/tmp/rootfs.tar.gz'), { kind: 'tar', source: '/tmp/rootfs.tar.gz', isUrl: false, canonical: 'tar:/tmp/rootfs.tar.gz' });
-  assert.deepEqual(parseImageRef('tar:https://example.com/r.tar.xz'), { kind: 'tar', source: 'https://example.com/r.tar.xz', isUrl: true, canonical: 'tar:https://example.com/r.tar.xz' });
-  assert.deepEqual(parseImageRef('tar:http://127.0.0.1:8080/r.tar'), { kind: 'tar', source: 'http://127.0.0.1:8080/r.tar', isUrl: true, canonical: 'tar:http://127.0.0.1:8080/r.tar' });
-  assert.deepEqual(parseImageRef('dir:/srv/rootfs'), { kind: 'dir', path: '/srv/rootfs', canonical: 'dir:/srv/rootfs' });
-  assert.deepEqual(parseImageRef('dir:relative/with:colon'), { kind: 'dir', path: 'relative/with:colon', canonical: 'dir:relative/with:colon' });
-  assert.deepEqual(parseImageRef('debian:bookworm'), { kind: 'debian', suite: 'bookworm', variant: undefined, canonical: 'debian:bookworm' });
-  assert.deepEqual(parseImageRef('debian:stable/minbase'), { kind: 'debian', suite: 'stable', variant: 'minbase', canonical: 'debian:stable/minbase' });
+  assert.deepEqual(parseImageRef('oci-archive:/tmp/img.tar'), {
+    kind: 'oci-archive',
+    path: '/tmp/img.tar',
+    tag: undefined,
+    canonical: 'oci-archive:/tmp/img.tar',
+  });
+  assert.deepEqual(parseImageRef('oci-archive:./img.tar:v1'), {
+    kind: 'oci-archive',
+    path: './img.tar',
+    tag: 'v1',
+    canonical: 'oci-archive:./img.tar:v1',
+  });
+  assert.deepEqual(parseImageRef('docker-archive:/tmp/saved.tar'), {
+    kind: 'docker-archive',
+    path: '/tmp/saved.tar',
+    canonical: 'docker-archive:/tmp/saved.tar',
+  });
+  assert.deepEqual(parseImageRef('tar:/tmp/rootfs.tar.gz'), {
+    kind: 'tar',
+    source: '/tmp/rootfs.tar.gz',
+    isUrl: false,
+    canonical: 'tar:/tmp/rootfs.tar.gz',
+  });
+  assert.deepEqual(parseImageRef('tar:https://example.com/r.tar.xz'), {
+    kind: 'tar',
+    source: 'https://example.com/r.tar.xz',
+    isUrl: true,
+    canonical: 'tar:https://example.com/r.tar.xz',
+  });
+  assert.deepEqual(parseImageRef('tar:http://127.0.0.1:8080/r.tar'), {
+    kind: 'tar',
+    source: 'http://127.0.0.1:8080/r.tar',
+    isUrl: true,
+    canonical: 'tar:http://127.0.0.1:8080/r.tar',
+  });
+  assert.deepEqual(parseImageRef('dir:/srv/rootfs'), {
+    kind: 'dir',
+    path: '/srv/rootfs',
+    canonical: 'dir:/srv/rootfs',
+  });
+  assert.deepEqual(parseImageRef('dir:relative/with:colon'), {
+    kind: 'dir',
+    path: 'relative/with:colon',
+    canonical: 'dir:relative/with:colon',
+  });
+  assert.deepEqual(parseImageRef('debian:bookworm'), {
+    kind: 'debian',
+    suite: 'bookworm',
+    variant: undefined,
+    canonical: 'debian:bookworm',
+  });
+  assert.deepEqual(parseImageRef('debian:stable/minbase'), {
+    kind: 'debian',
+    suite: 'stable',
+    variant: 'minbase',
+    canonical: 'debian:stable/minbase',
+  });
   for (const b of ['busybox', 'busybox:latest', 'builtin:busybox']) {
     assert.deepEqual(parseImageRef(b), { kind: 'builtin', name: 'busybox', canonical: 'builtin:busybox' }, b);
   }
-  assert.equal(parseImageRef('busybox:1.36').kind, 'registry', 'a tagged busybox is Docker Hub\'s');
+  assert.equal(parseImageRef('busybox:1.36').kind, 'registry', "a tagged busybox is Docker Hub's");
   assert.equal(parseImageRef('docker.io/library/debian:bookworm').kind, 'registry');
 });
 
 test('malformed references: ImageError bad-ref, one line, with a fix', () => {
   const badRefs = [
-    '', '   ', ' alpine', 'alpine ', 'Alpine', 'docker.io/Library/alpine', 'ghcr.io/Owner/x',
-    'alpine:', 'alpine:-x', 'alpine:.x', `alpine:${'t'.repeat(129)}`, 'alpine:a/b', 'alpine:tag with space',
-    'alpine@', 'alpine@sha256:abc', `alpine@sha256:${'A'.repeat(64)}`, `alpine@sha512:${'a'.repeat(128)}`, `alpine@md5:${'a'.repeat(32)}`,
-    '/alpine', 'alpine/', 'a//b', 'a/-b', 'a/b-', 'a/b_', 'a/b...c', 'a/.b', 'a___b/c',
-    'localhost:5000/', 'localhost:0/x', 'localhost:65536/x', 'localhost:abc/x', 'host:/x', 'bad_host.com/x', '-host.com/x', '[::1/x', ':5000/x',
-    `x/${'a'.repeat(260)}`, 'docker://', 'docker://Alpine',
-    'oci-archive:', 'docker-archive:', 'dir:', 'tar:', 'tar:ftp://host/x.tar', 'tar:file:///x.tar',
-    'debian:', 'debian:Bookworm', 'debian:bookworm/', 'debian:bookworm/Min', 'debian:a/b/c', 'debian:-x', 'builtin:alpine', 'builtin:',
-    `@${D}`, ':tag', 'a b',
+    '',
+    '   ',
+    ' alpine',
+    'alpine ',
+    'Alpine',
+    'docker.io/Library/alpine',
+    'ghcr.io/Owner/x',
+    'alpine:',
+    'alpine:-x',
+    'alpine:.x',
+    `alpine:${'t'.repeat(129)}`,
+    'alpine:a/b',
+    'alpine:tag with space',
+    'alpine@',
+    'alpine@sha256:abc',
+    `alpine@sha256:${'A'.repeat(64)}`,
+    `alpine@sha512:${'a'.repeat(128)}`,
+    `alpine@md5:${'a'.repeat(32)}`,
+    '/alpine',
+    'alpine/',
+    'a//b',
+    'a/-b',
+    'a/b-',
+    'a/b_',
+    'a/b...c',
+    'a/.b',
+    'a___b/c',
+    'localhost:5000/',
+    'localhost:0/x',
+    'localhost:65536/x',
+    'localhost:abc/x',
+    'host:/x',
+    'bad_host.com/x',
+    '-host.com/x',
+    '[::1/x',
+    ':5000/x',
+    `x/${'a'.repeat(260)}`,
+    'docker://',
+    'docker://Alpine',
+    'oci-archive:',
+    'docker-archive:',
+    'dir:',
+    'tar:',
+    'tar:ftp://host/x.tar',
+    'tar:file:///x.tar',
+    'debian:',
+    'debian:Bookworm',
+    'debian:bookworm/',
+    'debian:bookworm/Min',
+    'debian:a/b/c',
+    'debian:-x',
+    'builtin:alpine',
+    'builtin:',
+    `@${D}`,
+    ':tag',
+    'a b',
   ];
   for (const input of badRefs) {
-    assert.throws(() => parseImageRef(input), (e: unknown) => {
-      assert.ok(e instanceof ImageError, `${JSON.stringify(input)} throws ImageError, got ${String(e)}`);
-      assert.equal(e.code, 'bad-ref', JSON.stringify(input));
-      assert.ok(e.fix && e.fix.length > 0, `${JSON.stringify(input)} has a fix`);
-      assert.ok(!e.oneLine().includes('\n'));
-      return true;
-    }, JSON.stringify(input));
+    assert.throws(
+      () => parseImageRef(input),
+      (e: unknown) => {
+        assert.ok(e instanceof ImageError, `${JSON.stringify(input)} throws ImageError, got ${String(e)}`);
+        assert.equal(e.code, 'bad-ref', JSON.stringify(input));
+        assert.ok(e.fix && e.fix.length > 0, `${JSON.stringify(input)} has a fix`);
+        assert.ok(!e.oneLine().includes('\n'));
+        return true;
+      },
+      JSON.stringify(input),
+    );
   }
 });
 
 test('uppercase repository: the fix spells the lowercase name', () => {
-  assert.throws(() => parseImageRef('localhost:5000/MyApp'), (e: ImageError) => e.fix === 'write myapp');
+  assert.throws(
+    () => parseImageRef('localhost:5000/MyApp'),
+    (e: ImageError) => e.fix === 'write myapp',
+  );
 });
 
 test('parseRegistryRef directly', () => {

@@ -15,7 +15,10 @@ test('--sha256 accepts 64 hex digits with or without sha256:, nothing else', () 
   assert.equal(normalizeSha256(hex), `sha256:${'a'.repeat(64)}`);
   assert.equal(normalizeSha256(`sha256:${'b'.repeat(64)}`), `sha256:${'b'.repeat(64)}`);
   for (const bad of ['', 'abc', 'g'.repeat(64), `sha512:${'a'.repeat(64)}`, 'a'.repeat(65)]) {
-    assert.throws(() => normalizeSha256(bad), (e: ImageError) => e.code === 'bad-sha256');
+    assert.throws(
+      () => normalizeSha256(bad),
+      (e: ImageError) => e.code === 'bad-sha256',
+    );
   }
 });
 
@@ -39,11 +42,17 @@ test('registry hosts for login are normalised like references', () => {
   for (const bad of ['', 'a/b', 'host:99999', 'bad_host']) assert.throws(() => registryHost(bad), ImageError, bad);
 });
 
-test('auth files: REGISTRY_AUTH_FILE, else Podman\'s runtime file; then Docker\'s config', () => {
+test("auth files: REGISTRY_AUTH_FILE, else Podman's runtime file; then Docker's config", () => {
   assert.equal(loginAuthFile({ REGISTRY_AUTH_FILE: '/x/auth.json', XDG_RUNTIME_DIR: '/run/user/7' }), '/x/auth.json');
   assert.equal(loginAuthFile({ XDG_RUNTIME_DIR: '/run/user/7' }), '/run/user/7/containers/auth.json');
-  assert.deepEqual(authFiles({ XDG_RUNTIME_DIR: '/r', HOME: '/home/u' }), ['/r/containers/auth.json', '/home/u/.docker/config.json']);
-  assert.deepEqual(authFiles({ REGISTRY_AUTH_FILE: '/a.json', DOCKER_CONFIG: '/d', HOME: '/h' }), ['/a.json', '/d/config.json']);
+  assert.deepEqual(authFiles({ XDG_RUNTIME_DIR: '/r', HOME: '/home/u' }), [
+    '/r/containers/auth.json',
+    '/home/u/.docker/config.json',
+  ]);
+  assert.deepEqual(authFiles({ REGISTRY_AUTH_FILE: '/a.json', DOCKER_CONFIG: '/d', HOME: '/h' }), [
+    '/a.json',
+    '/d/config.json',
+  ]);
 });
 
 async function collect(it: AsyncIterable<Buffer>): Promise<Buffer> {
@@ -60,6 +69,12 @@ test('decompression is chosen by magic bytes and limited to what the caller allo
   const plain = await openDecompressed(Readable.from([data.subarray(0, 3), data.subarray(3)]), ['none'], 'x');
   assert.equal(plain.detected, 'none');
   assert.deepEqual(await collect(plain.tar), data, 'the peeked head is not lost');
-  await assert.rejects(openDecompressed(Readable.from([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1])]), ['gzip', 'zstd', 'none'], 'layer'),
-    (e: ImageError) => e.code === 'compression' && /layer is xz-compressed/.test(e.message));
+  await assert.rejects(
+    openDecompressed(
+      Readable.from([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1])]),
+      ['gzip', 'zstd', 'none'],
+      'layer',
+    ),
+    (e: ImageError) => e.code === 'compression' && /layer is xz-compressed/.test(e.message),
+  );
 });

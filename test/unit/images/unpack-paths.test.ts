@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { UnsafePathError, classifyWhiteout, detectCompression, normalizeEntryPath, opaqueXattr, xattrAllowed } from '../../../src/images/unpack/paths.js';
+import {
+  UnsafePathError,
+  classifyWhiteout,
+  detectCompression,
+  normalizeEntryPath,
+  opaqueXattr,
+  xattrAllowed,
+} from '../../../src/images/unpack/paths.js';
 import { parsePax, readTar } from '../../../src/images/unpack/tar-reader.js';
 import { tarArchive } from '../../../src/images/unpack/tar-writer.js';
 
@@ -67,7 +74,13 @@ test('tar writer/reader round trip: long names, pax xattrs, base-256 sizes', asy
   const long = `${'d'.repeat(80)}/${'f'.repeat(80)}`;
   const tar = tarArchive([
     { path: 'dir/', type: '5', mode: 0o1777, uid: 5, gid: 6, mtime: 1000 },
-    { path: long, type: '0', mode: 0o4755, data: Buffer.from('hello'), pax: { 'SCHILY.xattr.user.k': Buffer.from([0, 0xff]) } },
+    {
+      path: long,
+      type: '0',
+      mode: 0o4755,
+      data: Buffer.from('hello'),
+      pax: { 'SCHILY.xattr.user.k': Buffer.from([0, 0xff]) },
+    },
     { path: 'l', type: '2', linkpath: 'x'.repeat(150) },
   ]);
   const got = [];
@@ -91,11 +104,19 @@ test('tar writer/reader round trip: long names, pax xattrs, base-256 sizes', asy
   const first = await it.next();
   assert.equal(first.done, false);
   assert.equal(first.value!.entry.size, 10 * 1024 ** 3);
-  await assert.rejects(async () => { for await (const _ of first.value!.body) { /* drain */ } }, /truncated/);
+  await assert.rejects(async () => {
+    for await (const _ of first.value!.body) {
+      /* drain */
+    }
+  }, /truncated/);
 });
 
 test('readTar: checksum mismatch is an error', async () => {
   const tar = tarArchive([{ path: 'a', type: '0', data: Buffer.from('x') }]);
   tar[0] = 0x62;
-  await assert.rejects(async () => { for await (const _ of readTar(one(tar))) { /* */ } }, /checksum/);
+  await assert.rejects(async () => {
+    for await (const _ of readTar(one(tar))) {
+      /* */
+    }
+  }, /checksum/);
 });

@@ -24,7 +24,19 @@ test('cpio newc: GNU cpio lists every entry, parents first', (t) => {
   const r = spawnSync('cpio', ['-t', '--quiet'], { input: writeCpio(ENTRIES) });
   assert.equal(r.status, 0, r.stderr.toString());
   assert.deepEqual(r.stdout.toString().trim().split('\n'), [
-    'init', 'lib', 'lib/modules', 'lib/modules/virtio.ko', 'etc', 'etc/berth', 'etc/berth/modules', 'empty', 'proc', 'bin', 'bin/sh', 'dev', 'dev/console',
+    'init',
+    'lib',
+    'lib/modules',
+    'lib/modules/virtio.ko',
+    'etc',
+    'etc/berth',
+    'etc/berth/modules',
+    'empty',
+    'proc',
+    'bin',
+    'bin/sh',
+    'dev',
+    'dev/console',
   ]);
   const long = spawnSync('cpio', ['-t', '-v', '--quiet'], { input: writeCpio(ENTRIES) }).stdout.toString();
   assert.match(long, /^crw-------\s+1 root\s+root\s+5,\s+1 .* dev\/console$/m);
@@ -34,7 +46,10 @@ test('cpio newc: extracting gives back bytes, modes and link targets', (t) => {
   if (!requireThat(t, hasCpio, 'cpio (apt-get install cpio)')) return;
   const dir = mkdtempSync(join(tmpdir(), 'berth-cpio-'));
   try {
-    const r = spawnSync('cpio', ['-i', '-d', '--quiet', '--no-absolute-filenames'], { input: writeCpio(ENTRIES.filter((e) => e.type !== 'chardev')), cwd: dir });
+    const r = spawnSync('cpio', ['-i', '-d', '--quiet', '--no-absolute-filenames'], {
+      input: writeCpio(ENTRIES.filter((e) => e.type !== 'chardev')),
+      cwd: dir,
+    });
     assert.equal(r.status, 0, r.stderr.toString());
     assert.equal(readFileSync(join(dir, 'init'), 'utf8'), '#!/bin/sh\necho hi\n');
     assert.equal(statSync(join(dir, 'init')).mode & 0o777, 0o755);
@@ -62,6 +77,20 @@ test('cpio newc: header layout, 4-byte alignment and the trailer', () => {
 test('cpio newc: refuses escaping paths and duplicates', () => {
   assert.throws(() => writeCpio([{ type: 'file', path: '../etc/passwd', data: Buffer.alloc(1) }]), CpioError);
   assert.throws(() => writeCpio([{ type: 'file', path: '/', data: Buffer.alloc(1) }]), CpioError);
-  assert.throws(() => writeCpio([{ type: 'file', path: 'a', data: Buffer.alloc(1) }, { type: 'file', path: './a', data: Buffer.alloc(1) }]), /duplicate/);
-  assert.throws(() => writeCpio([{ type: 'file', path: 'a', data: Buffer.alloc(1) }, { type: 'file', path: 'a/b', data: Buffer.alloc(1) }]), /both a directory/);
+  assert.throws(
+    () =>
+      writeCpio([
+        { type: 'file', path: 'a', data: Buffer.alloc(1) },
+        { type: 'file', path: './a', data: Buffer.alloc(1) },
+      ]),
+    /duplicate/,
+  );
+  assert.throws(
+    () =>
+      writeCpio([
+        { type: 'file', path: 'a', data: Buffer.alloc(1) },
+        { type: 'file', path: 'a/b', data: Buffer.alloc(1) },
+      ]),
+    /both a directory/,
+  );
 });

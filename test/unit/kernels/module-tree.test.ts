@@ -16,11 +16,20 @@ function ko(depends: string): Buffer {
   const strOff = infoOff + info.length;
   const shoff = Math.ceil((strOff + shstr.length) / 8) * 8;
   const b = Buffer.alloc(shoff + 3 * 64);
-  b.writeUInt32BE(0x7f454c46, 0); b[4] = 2; b[5] = 1; b[6] = 1;
-  b.writeBigUInt64LE(BigInt(shoff), 0x28); b.writeUInt16LE(64, 0x3a); b.writeUInt16LE(3, 0x3c); b.writeUInt16LE(2, 0x3e);
-  info.copy(b, infoOff); shstr.copy(b, strOff);
+  b.writeUInt32BE(0x7f454c46, 0);
+  b[4] = 2;
+  b[5] = 1;
+  b[6] = 1;
+  b.writeBigUInt64LE(BigInt(shoff), 0x28);
+  b.writeUInt16LE(64, 0x3a);
+  b.writeUInt16LE(3, 0x3c);
+  b.writeUInt16LE(2, 0x3e);
+  info.copy(b, infoOff);
+  shstr.copy(b, strOff);
   const sec = (i: number, name: number, off: number, size: number) => {
-    b.writeUInt32LE(name, shoff + i * 64); b.writeBigUInt64LE(BigInt(off), shoff + i * 64 + 0x18); b.writeBigUInt64LE(BigInt(size), shoff + i * 64 + 0x20);
+    b.writeUInt32LE(name, shoff + i * 64);
+    b.writeBigUInt64LE(BigInt(off), shoff + i * 64 + 0x18);
+    b.writeBigUInt64LE(BigInt(size), shoff + i * 64 + 0x20);
   };
   sec(1, 1, infoOff, info.length);
   sec(2, 10, strOff, shstr.length);
@@ -37,7 +46,12 @@ test('module tree: compressed modules (.ko.xz, .ko.zst, .ko.gz) are indexed, ord
   try {
     mkdirSync(join(dir, 'kernel/drivers/virtio'), { recursive: true });
     mkdirSync(join(dir, 'kernel/drivers/block'), { recursive: true });
-    const mods = { virtio: ko(''), virtio_ring: ko(''), 'virtio_mmio': ko('virtio,virtio_ring'), virtio_blk: ko('virtio,virtio_ring') };
+    const mods = {
+      virtio: ko(''),
+      virtio_ring: ko(''),
+      virtio_mmio: ko('virtio,virtio_ring'),
+      virtio_blk: ko('virtio,virtio_ring'),
+    };
     writeFileSync(join(dir, 'kernel/drivers/virtio/virtio.ko.xz'), compress('xz', mods.virtio));
     writeFileSync(join(dir, 'kernel/drivers/virtio/virtio_ring.ko.zst'), compress('zstd', mods.virtio_ring));
     writeFileSync(join(dir, 'kernel/drivers/virtio/virtio_mmio.ko.gz'), gzipSync(mods.virtio_mmio));

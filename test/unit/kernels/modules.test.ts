@@ -16,7 +16,9 @@ function fakeKo(modinfo: string[]): Buffer {
   const shoff = Math.ceil((strOff + shstr.length) / 8) * 8;
   const buf = Buffer.alloc(shoff + 4 * 64);
   buf.writeUInt32BE(0x7f454c46, 0);
-  buf[4] = 2; buf[5] = 1; buf[6] = 1;
+  buf[4] = 2;
+  buf[5] = 1;
+  buf[6] = 1;
   buf.writeUInt16LE(1, 16); // ET_REL
   buf.writeUInt16LE(62, 18);
   buf.writeBigUInt64LE(BigInt(shoff), 0x28);
@@ -24,7 +26,9 @@ function fakeKo(modinfo: string[]): Buffer {
   buf.writeUInt16LE(64, 0x3a);
   buf.writeUInt16LE(4, 0x3c);
   buf.writeUInt16LE(3, 0x3e);
-  text.copy(buf, textOff); info.copy(buf, infoOff); shstr.copy(buf, strOff);
+  text.copy(buf, textOff);
+  info.copy(buf, infoOff);
+  shstr.copy(buf, strOff);
   const sec = (i: number, name: number, off: number, size: number) => {
     const b = shoff + i * 64;
     buf.writeUInt32LE(name, b);
@@ -39,7 +43,13 @@ function fakeKo(modinfo: string[]): Buffer {
 }
 
 test('modinfo: depends= and repeated keys from the .modinfo section', () => {
-  const ko = fakeKo(['alias=virtio:d00000002v*', 'alias=other', 'depends=virtio,virtio_ring', 'name=virtio_blk', 'license=GPL']);
+  const ko = fakeKo([
+    'alias=virtio:d00000002v*',
+    'alias=other',
+    'depends=virtio,virtio_ring',
+    'name=virtio_blk',
+    'license=GPL',
+  ]);
   const info = parseModinfo(ko);
   assert.deepEqual(info.get('alias'), ['virtio:d00000002v*', 'other']);
   assert.deepEqual(moduleDepends(ko), ['virtio', 'virtio_ring']);
@@ -48,7 +58,10 @@ test('modinfo: depends= and repeated keys from the .modinfo section', () => {
 });
 
 test('modinfo: a file that is not a module is refused', () => {
-  assert.throws(() => parseModinfo(Buffer.from('not an elf at all, just some text here to be long enough............')), ModinfoError);
+  assert.throws(
+    () => parseModinfo(Buffer.from('not an elf at all, just some text here to be long enough............')),
+    ModinfoError,
+  );
   const noInfo = fakeKo([]);
   noInfo.write('.xxxxxxx', noInfo.indexOf('.modinfo'), 'latin1'); // rename the section
   assert.throws(() => parseModinfo(noInfo), /no \.modinfo/);
@@ -62,26 +75,46 @@ test('module names from file names', () => {
 });
 
 const GRAPH: Record<string, string[]> = {
-  virtio: [], virtio_ring: [], virtio_mmio: ['virtio', 'virtio_ring'], virtio_blk: ['virtio', 'virtio_ring'],
-  virtio_console: ['virtio', 'virtio_ring'], a: ['b'], b: ['a'], needs_missing: ['ghost'],
+  virtio: [],
+  virtio_ring: [],
+  virtio_mmio: ['virtio', 'virtio_ring'],
+  virtio_blk: ['virtio', 'virtio_ring'],
+  virtio_console: ['virtio', 'virtio_ring'],
+  a: ['b'],
+  b: ['a'],
+  needs_missing: ['ghost'],
 };
 const input = (wanted: string[], builtin: string[] = []) => ({
-  wanted, builtin: new Set(builtin), has: (n: string) => n in GRAPH, depends: (n: string) => GRAPH[n] ?? [],
+  wanted,
+  builtin: new Set(builtin),
+  has: (n: string) => n in GRAPH,
+  depends: (n: string) => GRAPH[n] ?? [],
 });
 
 test('load order: dependencies first, each once, built-ins skipped', () => {
-  assert.deepEqual(moduleLoadOrder(input(['virtio_mmio', 'virtio_blk', 'virtio_console', 'ext4'], ['ext4'])),
-    ['virtio', 'virtio_ring', 'virtio_mmio', 'virtio_blk', 'virtio_console']);
+  assert.deepEqual(moduleLoadOrder(input(['virtio_mmio', 'virtio_blk', 'virtio_console', 'ext4'], ['ext4'])), [
+    'virtio',
+    'virtio_ring',
+    'virtio_mmio',
+    'virtio_blk',
+    'virtio_console',
+  ]);
   assert.deepEqual(moduleLoadOrder(input(['virtio-mmio'])), ['virtio', 'virtio_ring', 'virtio_mmio']);
   assert.deepEqual(moduleLoadOrder(input([])), []);
 });
 
 test('load order: a missing module or a cycle is a KernelError naming it', () => {
-  assert.throws(() => moduleLoadOrder(input(['ext4'])), (e: unknown) => e instanceof KernelError && /no module ext4/.test(e.message));
+  assert.throws(
+    () => moduleLoadOrder(input(['ext4'])),
+    (e: unknown) => e instanceof KernelError && /no module ext4/.test(e.message),
+  );
   assert.throws(() => moduleLoadOrder(input(['needs_missing'])), /ghost \(needed by needs_missing\)/);
   assert.throws(() => moduleLoadOrder(input(['a'])), /cycle: a -> b -> a/);
 });
 
 test('modules.builtin', () => {
-  assert.deepEqual([...parseModulesBuiltin('kernel/fs/ext4/ext4.ko\nkernel/fs/jbd2/jbd2.ko\nkernel/lib/crc-t10dif.ko\n\n')], ['ext4', 'jbd2', 'crc_t10dif']);
+  assert.deepEqual(
+    [...parseModulesBuiltin('kernel/fs/ext4/ext4.ko\nkernel/fs/jbd2/jbd2.ko\nkernel/lib/crc-t10dif.ko\n\n')],
+    ['ext4', 'jbd2', 'crc_t10dif'],
+  );
 });

@@ -9,7 +9,10 @@ import { parsePortSpec } from '../../../src/network/port-spec.js';
 
 function store() {
   const root = mkdtempSync(join(tmpdir(), 'berth-netstore-'));
-  return { nets: new NetworkStore(resolvePaths({ BERTH_ROOT: root })), done: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    nets: new NetworkStore(resolvePaths({ BERTH_ROOT: root })),
+    done: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 test('plan: names, reserved names, overlaps with other networks and host interfaces', () => {
@@ -23,7 +26,10 @@ test('plan: names, reserved names, overlaps with other networks and host interfa
     assert.throws(() => nets.plan('web', '10.91.0.0/24', []), /already exists/);
     assert.throws(() => nets.plan('other', '10.90.0.0/16', []), /overlaps network web/);
     assert.throws(() => nets.plan('host', undefined, []), /network mode/);
-    assert.throws(() => nets.plan('lan', '192.0.2.0/24', [{ dev: 'eth0', cidr: '192.0.2.2/24' }]), /overlaps host interface eth0/);
+    assert.throws(
+      () => nets.plan('lan', '192.0.2.0/24', [{ dev: 'eth0', cidr: '192.0.2.2/24' }]),
+      /overlaps host interface eth0/,
+    );
     assert.equal(nets.plan('auto', undefined, [{ dev: 'lo', cidr: '127.0.0.1/8' }]).subnet, '10.89.0.0/24');
     assert.equal(nets.plan('bridge', undefined, []).subnet, '10.87.0.0/16');
     assert.equal(nets.plan('bridge', undefined, [{ dev: 'docker0', cidr: '10.87.0.1/16' }]).subnet, '10.89.0.0/24');
@@ -43,7 +49,10 @@ test('leases: lowest free address, dead environments pruned, host port conflicts
     nets.write(a);
     const live = new Set(['e1', 'e2']);
     const alive = (id: string) => live.has(id);
-    assert.match(nets.conflicts([parsePortSpec('127.0.0.1:8080:81')], alive) ?? '', /already published by environment one/);
+    assert.match(
+      nets.conflicts([parsePortSpec('127.0.0.1:8080:81')], alive) ?? '',
+      /already published by environment one/,
+    );
     assert.equal(nets.conflicts([parsePortSpec('8080:80/udp')], alive), undefined);
     assert.equal(nets.conflicts([parsePortSpec('8080:80')], alive, 'e1'), undefined);
     live.delete('e1');

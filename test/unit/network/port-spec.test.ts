@@ -7,7 +7,12 @@ test('HOST:GUEST defaults to tcp on every address', () => {
 });
 
 test('IP:HOST:GUEST/udp', () => {
-  assert.deepEqual(parsePortSpec('127.0.0.1:5353:53/udp'), { hostIp: '127.0.0.1', hostPort: 5353, guestPort: 53, protocol: 'udp' });
+  assert.deepEqual(parsePortSpec('127.0.0.1:5353:53/udp'), {
+    hostIp: '127.0.0.1',
+    hostPort: 5353,
+    guestPort: 53,
+    protocol: 'udp',
+  });
   assert.equal(formatPort(parsePortSpec('127.0.0.1:5353:53/udp')), '127.0.0.1:5353:53/udp');
   assert.equal(formatPort(parsePortSpec('1:2/tcp')), '1:2/tcp');
 });
@@ -25,7 +30,12 @@ test('bad specs are refused with a message naming the part', () => {
     ['-1:80', /not a number/],
   ];
   for (const [spec, re] of bad) {
-    assert.throws(() => parsePortSpec(spec), (e: Error & { code?: string; fix?: string }) => re.test(e.message) && e.code === 'bad-port' && /-p \[IP:\]HOST:GUEST/.test(e.fix ?? ''), spec);
+    assert.throws(
+      () => parsePortSpec(spec),
+      (e: Error & { code?: string; fix?: string }) =>
+        re.test(e.message) && e.code === 'bad-port' && /-p \[IP:\]HOST:GUEST/.test(e.fix ?? ''),
+      spec,
+    );
   }
 });
 
@@ -39,7 +49,13 @@ test('the same host port twice is refused; different protocols or addresses are 
 test('library specs with impossible ports are refused before anything starts', async () => {
   const { validateSpec } = await import('../../../src/core/spec-validate.js');
   const { defaultSpec } = await import('../../../src/core/spec.js');
-  assert.throws(() => validateSpec(defaultSpec({ ports: [{ hostPort: 0, guestPort: 80, protocol: 'tcp' }] })), /invalid published port/);
-  assert.throws(() => validateSpec(defaultSpec({ ports: [{ hostPort: 80, guestPort: 80, protocol: 'sctp' as 'tcp' }] })), /invalid published port/);
+  assert.throws(
+    () => validateSpec(defaultSpec({ ports: [{ hostPort: 0, guestPort: 80, protocol: 'tcp' }] })),
+    /invalid published port/,
+  );
+  assert.throws(
+    () => validateSpec(defaultSpec({ ports: [{ hostPort: 80, guestPort: 80, protocol: 'sctp' as 'tcp' }] })),
+    /invalid published port/,
+  );
   validateSpec(defaultSpec({ ports: [parsePortSpec('8080:80')] }));
 });

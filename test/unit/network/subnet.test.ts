@@ -1,11 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIpv4, formatIpv4, parseSubnet, formatSubnet, overlaps, firstFree, gatewayOf, pickSubnet, contains } from '../../../src/network/subnet.js';
+import {
+  parseIpv4,
+  formatIpv4,
+  parseSubnet,
+  formatSubnet,
+  overlaps,
+  firstFree,
+  gatewayOf,
+  pickSubnet,
+  contains,
+} from '../../../src/network/subnet.js';
 
 test('IPv4 round trip; junk refused', () => {
   assert.equal(formatIpv4(parseIpv4('10.88.0.2')!), '10.88.0.2');
   assert.equal(formatIpv4(parseIpv4('255.255.255.255')!), '255.255.255.255');
-  for (const bad of ['10.88.0', '10.88.0.256', '01.2.3.4', 'a.b.c.d', '1.2.3.4.5']) assert.equal(parseIpv4(bad), undefined, bad);
+  for (const bad of ['10.88.0', '10.88.0.256', '01.2.3.4', 'a.b.c.d', '1.2.3.4.5'])
+    assert.equal(parseIpv4(bad), undefined, bad);
 });
 
 test('subnets: host bits, prefix range and loopback refused', () => {

@@ -6,37 +6,76 @@ import { qemuArgv } from '../../../src/drivers/microvm/qemu-cmdline.js';
 import { vmNetworkProblems } from '../../../src/drivers/common/network-validate.js';
 import { defaultSpec } from '../../../src/core/spec.js';
 
-test('a VM\'s tap: a short stable name, plugged into the bridge and up', () => {
+test("a VM's tap: a short stable name, plugged into the bridge and up", () => {
   assert.equal(tapName('0123456789abcdef'), 'bt0123456789a');
   assert.ok(tapName('f'.repeat(64)).length <= 15);
-  assert.equal(tapCreateBatch('bt1', 'berth0', 1500), 'tuntap add dev bt1 mode tap\nlink set bt1 mtu 1500 master berth0\nlink set bt1 up\n');
+  assert.equal(
+    tapCreateBatch('bt1', 'berth0', 1500),
+    'tuntap add dev bt1 mode tap\nlink set bt1 mtu 1500 master berth0\nlink set bt1 up\n',
+  );
 });
 
-test('a VM\'s MAC comes from its leased address: locally administered, unicast, distinct per address', () => {
+test("a VM's MAC comes from its leased address: locally administered, unicast, distinct per address", () => {
   assert.equal(guestMac('10.126.0.3'), '02:b7:0a:7e:00:03');
   assert.notEqual(guestMac('10.126.0.3'), guestMac('10.126.0.4'));
   assert.throws(() => guestMac('10.0.0'), /not an IPv4 address/);
   assert.throws(() => guestMac('10.0.0.256'), /not an IPv4 address/);
 });
 
-test('the guest\'s DNS: the host\'s first nameserver a bridged guest can reach (not loopback)', () => {
+test("the guest's DNS: the host's first nameserver a bridged guest can reach (not loopback)", () => {
   assert.equal(reachableNameserver('# x\nnameserver 127.0.0.53\nnameserver 192.0.2.1\n'), '192.0.2.1');
   assert.equal(reachableNameserver('nameserver 127.0.0.1\n'), undefined);
   assert.equal(reachableNameserver(''), undefined);
 });
 
-test('qemu argv: a bridge network is a tap opened by name with the environment\'s MAC', () => {
-  const argv = qemuArgv({ accel: 'tcg', memoryMiB: 256, cpus: 1, kernel: '/k', initrd: '/i', append: 'x', serial: { kind: 'none' }, network: { mode: 'tap', ifname: 'bt1', mac: '02:b7:0a:7e:00:03', mtu: 65520 } });
-  assert.deepEqual(argv.slice(-4), ['-netdev', 'tap,id=net0,ifname=bt1,script=no,downscript=no', '-device', 'virtio-net-device,netdev=net0,mac=02:b7:0a:7e:00:03,host_mtu=65520']);
-  assert.throws(() => qemuArgv({ accel: 'tcg', memoryMiB: 256, cpus: 1, kernel: '/k', initrd: '/i', append: 'x', serial: { kind: 'none' }, network: { mode: 'tap', ifname: 'a,b', mac: 'm' } }), /not a device name/);
+test("qemu argv: a bridge network is a tap opened by name with the environment's MAC", () => {
+  const argv = qemuArgv({
+    accel: 'tcg',
+    memoryMiB: 256,
+    cpus: 1,
+    kernel: '/k',
+    initrd: '/i',
+    append: 'x',
+    serial: { kind: 'none' },
+    network: { mode: 'tap', ifname: 'bt1', mac: '02:b7:0a:7e:00:03', mtu: 65520 },
+  });
+  assert.deepEqual(argv.slice(-4), [
+    '-netdev',
+    'tap,id=net0,ifname=bt1,script=no,downscript=no',
+    '-device',
+    'virtio-net-device,netdev=net0,mac=02:b7:0a:7e:00:03,host_mtu=65520',
+  ]);
+  assert.throws(
+    () =>
+      qemuArgv({
+        accel: 'tcg',
+        memoryMiB: 256,
+        cpus: 1,
+        kernel: '/k',
+        initrd: '/i',
+        append: 'x',
+        serial: { kind: 'none' },
+        network: { mode: 'tap', ifname: 'a,b', mac: 'm' },
+      }),
+    /not a device name/,
+  );
 });
 
 test('VM network modes: host refused, bridges need root, -p needs a network of its own', () => {
   const port = { hostPort: 8080, guestPort: 80, protocol: 'tcp' as const };
   assert.deepEqual(vmNetworkProblems(defaultSpec({ network: 'bridge', ports: [port] }), false, 'microvm'), []);
   assert.deepEqual(vmNetworkProblems(defaultSpec({ network: 'user', ports: [port] }), true, 'microvm'), []);
-  assert.match(vmNetworkProblems(defaultSpec({ network: 'host' }), false, 'microvm')[0]!.message, /microvm guest runs its own kernel/);
-  assert.match(vmNetworkProblems(defaultSpec({ network: 'lan' }), true, 'uml')[0]!.message, /--network lan \(a bridge\) needs root/);
+  assert.match(
+    vmNetworkProblems(defaultSpec({ network: 'host' }), false, 'microvm')[0]!.message,
+    /microvm guest runs its own kernel/,
+  );
+  assert.match(
+    vmNetworkProblems(defaultSpec({ network: 'lan' }), true, 'uml')[0]!.message,
+    /--network lan \(a bridge\) needs root/,
+  );
   assert.match(vmNetworkProblems(defaultSpec({ ports: [port] }), false, 'uml')[0]!.message, /-p needs a network/);
-  assert.match(vmNetworkProblems(defaultSpec({ network: 'pasta' }), false, 'uml')[0]!.message, /berth picks pasta or slirp4netns/);
+  assert.match(
+    vmNetworkProblems(defaultSpec({ network: 'pasta' }), false, 'uml')[0]!.message,
+    /berth picks pasta or slirp4netns/,
+  );
 });

@@ -15,19 +15,24 @@ const { cli } = await import('../../../../src/cli/cli.js');
 const [seed, count, report] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4]!];
 let current: string[] = [];
 const stray: string[] = [];
-process.on('uncaughtException', (e) => stray.push(`uncaught ${String(e?.stack ?? e)} during ${JSON.stringify(current)}`));
-process.on('unhandledRejection', (e) => stray.push(`unhandled ${String((e as Error)?.stack ?? e)} during ${JSON.stringify(current)}`));
+process.on('uncaughtException', (e) =>
+  stray.push(`uncaught ${String(e?.stack ?? e)} during ${JSON.stringify(current)}`),
+);
+process.on('unhandledRejection', (e) =>
+  stray.push(`unhandled ${String((e as Error)?.stack ?? e)} during ${JSON.stringify(current)}`),
+);
 
 type Write = typeof process.stdout.write;
 async function runCaptured(argv: string[]): Promise<Outcome> {
   let stdout = '';
   let stderr = '';
-  const sink = (add: (s: string) => void): Write => ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    add(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    cb?.();
-    return true;
-  }) as Write;
+  const sink = (add: (s: string) => void): Write =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      add(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      cb?.();
+      return true;
+    }) as Write;
   const [o, e] = [process.stdout.write, process.stderr.write];
   process.stdout.write = sink((s) => (stdout += s));
   process.stderr.write = sink((s) => (stderr += s));
@@ -51,7 +56,8 @@ const top = await helpOf([]);
 const helps = new Map<string, string>();
 for (const m of top.matchAll(/^ {2}berth ([a-z][\w-]*)/gm)) {
   helps.set(m[1]!, await helpOf([m[1]!]));
-  for (const s of helps.get(m[1]!)!.matchAll(new RegExp(`^ {2}berth ${m[1]} ([a-z][\\w-]*)`, 'gm'))) helps.set(`${m[1]} ${s[1]}`, await helpOf([m[1]!, s[1]!]));
+  for (const s of helps.get(m[1]!)!.matchAll(new RegExp(`^ {2}berth ${m[1]} ([a-z][\\w-]*)`, 'gm')))
+    helps.set(`${m[1]} ${s[1]}`, await helpOf([m[1]!, s[1]!]));
 }
 const verbs: Verb[] = verbsFromHelp(top, (w) => helps.get(w.join(' ')) ?? '');
 
@@ -68,11 +74,25 @@ for (const argv of cases) {
   const t0 = Date.now();
   if (process.env.BERTH_FUZZ_TRACE) writeFileSync(process.env.BERTH_FUZZ_TRACE, JSON.stringify(argv));
   const bad = judge(await runCaptured(argv));
-  if (process.env.BERTH_FUZZ_SLOW && Date.now() - t0 > Number(process.env.BERTH_FUZZ_SLOW)) process.stderr.write(`${Date.now() - t0} ms ${JSON.stringify(argv).slice(0, 200)}\n`);
+  if (process.env.BERTH_FUZZ_SLOW && Date.now() - t0 > Number(process.env.BERTH_FUZZ_SLOW))
+    process.stderr.write(`${Date.now() - t0} ms ${JSON.stringify(argv).slice(0, 200)}\n`);
   ran++;
-  if (process.env.BERTH_FUZZ_SLOW && ran % 100 === 0) process.stderr.write(`${ran} at ${Math.round(performance.now())} ms, ${Math.round(process.memoryUsage().rss / 1e6)} MB\n`);
+  if (process.env.BERTH_FUZZ_SLOW && ran % 100 === 0)
+    process.stderr.write(
+      `${ran} at ${Math.round(performance.now())} ms, ${Math.round(process.memoryUsage().rss / 1e6)} MB\n`,
+    );
   if (bad) failures.push(bad);
   if (failures.length > 20) break;
 }
-writeFileSync(report, JSON.stringify({ verbs: verbs.map((v) => v.words.join(' ')), flags: verbs.reduce((n, v) => n + v.flags.length, 0), ran, skipped, failures, stray }));
+writeFileSync(
+  report,
+  JSON.stringify({
+    verbs: verbs.map((v) => v.words.join(' ')),
+    flags: verbs.reduce((n, v) => n + v.flags.length, 0),
+    ran,
+    skipped,
+    failures,
+    stray,
+  }),
+);
 process.exit(0);

@@ -22,8 +22,10 @@ export function judge(o: Outcome): string | undefined {
   if (/internal error/.test(all)) return `${args}: internal error: ${show(o.stderr)}`;
   if (STACK.test(o.stderr)) return `${args}: a stack trace: ${show(o.stderr)}`;
   if (o.code === 0) return undefined;
-  if (o.code !== 125) return `${args}: exit ${o.code}${o.signal ? ` (${o.signal})` : ''}, expected 0 or 125; stderr=${show(o.stderr)}`;
-  if (!/^berth: [^\n]+\n$/.test(o.stderr)) return `${args}: exit 125 without exactly one "berth: " line: ${show(o.stderr)}`;
+  if (o.code !== 125)
+    return `${args}: exit ${o.code}${o.signal ? ` (${o.signal})` : ''}, expected 0 or 125; stderr=${show(o.stderr)}`;
+  if (!/^berth: [^\n]+\n$/.test(o.stderr))
+    return `${args}: exit 125 without exactly one "berth: " line: ${show(o.stderr)}`;
   return undefined;
 }
 

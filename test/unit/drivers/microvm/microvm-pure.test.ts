@@ -11,8 +11,18 @@ import { defaultSpec } from '../../../../src/core/spec.js';
 import { isBerthError } from '../../../../src/core/errors.js';
 
 const FILES: MicrovmFiles = {
-  kernel: '/k/vmlinuz', kernelRelease: '6.1.0-x-cloud-amd64', initrd: '/k/i.cpio.gz', base: '/d/base.ext4', baseBytes: 1 << 30,
-  overlay: '/e/disk.qcow2', diskBytes: 1 << 30, accel: 'tcg', accelReason: 'TCG', network: 'none', forwards: [], runDir: '/run/berth/vm/abc',
+  kernel: '/k/vmlinuz',
+  kernelRelease: '6.1.0-x-cloud-amd64',
+  initrd: '/k/i.cpio.gz',
+  base: '/d/base.ext4',
+  baseBytes: 1 << 30,
+  overlay: '/e/disk.qcow2',
+  diskBytes: 1 << 30,
+  accel: 'tcg',
+  accelReason: 'TCG',
+  network: 'none',
+  forwards: [],
+  runDir: '/run/berth/vm/abc',
 };
 
 const arg = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
@@ -36,8 +46,17 @@ test('launch: qcow2 overlay as virtio-blk, ctl virtconsole + QMP in the run dir,
 
 test('launch: KVM needs no TSC hint; a bigger disk asks the guest to grow; --network user adds the NIC, forwards and berth.net', () => {
   const l = microvmLaunch({
-    files: { ...FILES, accel: 'kvm', diskBytes: 2 * 2 ** 30, network: 'user', forwards: [{ proto: 'tcp', hostAddr: '127.0.0.1', hostPort: 8080, guestPort: 80 }] },
-    memoryBytes: 512 << 20, cpus: 1, hostname: 'h', tscKhz: 2_000_000,
+    files: {
+      ...FILES,
+      accel: 'kvm',
+      diskBytes: 2 * 2 ** 30,
+      network: 'user',
+      forwards: [{ proto: 'tcp', hostAddr: '127.0.0.1', hostPort: 8080, guestPort: 80 }],
+    },
+    memoryBytes: 512 << 20,
+    cpus: 1,
+    hostname: 'h',
+    tscKhz: 2_000_000,
   });
   const append = arg(l.argv, '-append')!;
   assert.doesNotMatch(append, /tsc_early_khz/);
@@ -47,43 +66,81 @@ test('launch: KVM needs no TSC hint; a bigger disk asks the guest to grow; --net
 });
 
 test('-p as parsed by the shared parser becomes a QEMU hostfwd (no address = every local one)', () => {
-  assert.deepEqual(toPortForward({ hostPort: 8080, guestPort: 80, protocol: 'tcp' }), { proto: 'tcp', hostAddr: '0.0.0.0', hostPort: 8080, guestPort: 80 });
-  assert.deepEqual(toPortForward({ hostIp: '127.0.0.1', hostPort: 53, guestPort: 5353, protocol: 'udp' }), { proto: 'udp', hostAddr: '127.0.0.1', hostPort: 53, guestPort: 5353 });
+  assert.deepEqual(toPortForward({ hostPort: 8080, guestPort: 80, protocol: 'tcp' }), {
+    proto: 'tcp',
+    hostAddr: '0.0.0.0',
+    hostPort: 8080,
+    guestPort: 80,
+  });
+  assert.deepEqual(toPortForward({ hostIp: '127.0.0.1', hostPort: 53, guestPort: 5353, protocol: 'udp' }), {
+    proto: 'udp',
+    hostAddr: '127.0.0.1',
+    hostPort: 53,
+    guestPort: 5353,
+  });
 });
 
 test('--accel: tcg never probes; auto falls back to TCG saying why; kvm without KVM is an error', async () => {
   let probed = 0;
-  const no = async () => { probed++; return { ok: false, detail: '/dev/kvm absent' }; };
+  const no = async () => {
+    probed++;
+    return { ok: false, detail: '/dev/kvm absent' };
+  };
   const yes = async () => ({ ok: true, detail: 'booted' });
-  assert.deepEqual(await chooseAccel('tcg', no), { accel: 'tcg', reason: 'TCG (software emulation): asked for with --accel tcg' });
+  assert.deepEqual(await chooseAccel('tcg', no), {
+    accel: 'tcg',
+    reason: 'TCG (software emulation): asked for with --accel tcg',
+  });
   assert.equal(probed, 0);
   const auto = await chooseAccel('auto', no);
   assert.equal(auto.accel, 'tcg');
   assert.match(auto.reason, /KVM does not work here: \/dev\/kvm absent/);
   assert.equal((await chooseAccel('auto', yes)).accel, 'kvm');
   assert.equal((await chooseAccel('kvm', yes)).accel, 'kvm');
-  await assert.rejects(chooseAccel('kvm', no), (e: unknown) => isBerthError(e) && e.code === 'kvm-unusable' && /--accel tcg/.test(e.fix ?? ''));
+  await assert.rejects(
+    chooseAccel('kvm', no),
+    (e: unknown) => isBerthError(e) && e.code === 'kvm-unusable' && /--accel tcg/.test(e.fix ?? ''),
+  );
   assert.equal(parseAccel(undefined), 'auto');
   assert.throws(() => parseAccel('warp'), /unknown --accel "warp"/);
 });
 
-test('validate: memory floor, whole cpus, no -v; KVM for auto is the registry\'s call, not validate\'s', () => {
+test("validate: memory floor, whole cpus, no -v; KVM for auto is the registry's call, not validate's", () => {
   const spec = defaultSpec({ backend: 'microvm' });
   const noKvm = () => false;
   assert.deepEqual(validateMicrovm(spec, noKvm), []);
-  assert.deepEqual(validateMicrovm({ ...spec, limits: { memoryBytes: MICROVM_MEMORY_FLOOR - 1 } }, noKvm).map((p) => p.field), ['memory']);
-  assert.deepEqual(validateMicrovm({ ...spec, limits: { cpus: 1.5 } }, noKvm).map((p) => p.field), ['cpus']);
-  assert.deepEqual(validateMicrovm({ ...spec, mounts: [{ source: '/a', target: '/b', readOnly: false }] }, noKvm).map((p) => p.field), ['volume']);
-  assert.deepEqual(validateMicrovm({ ...spec, accel: 'kvm' }, noKvm).map((p) => p.field), ['accel']);
+  assert.deepEqual(
+    validateMicrovm({ ...spec, limits: { memoryBytes: MICROVM_MEMORY_FLOOR - 1 } }, noKvm).map((p) => p.field),
+    ['memory'],
+  );
+  assert.deepEqual(
+    validateMicrovm({ ...spec, limits: { cpus: 1.5 } }, noKvm).map((p) => p.field),
+    ['cpus'],
+  );
+  assert.deepEqual(
+    validateMicrovm({ ...spec, mounts: [{ source: '/a', target: '/b', readOnly: false }] }, noKvm).map((p) => p.field),
+    ['volume'],
+  );
+  assert.deepEqual(
+    validateMicrovm({ ...spec, accel: 'kvm' }, noKvm).map((p) => p.field),
+    ['accel'],
+  );
   assert.deepEqual(validateMicrovm({ ...spec, backend: 'auto' }, noKvm), []);
   assert.deepEqual(validateMicrovm({ ...spec, backend: 'auto', accel: 'tcg' }, noKvm), []);
-  assert.deepEqual(validateMicrovm({ ...spec, backend: 'auto' }, () => true), []);
+  assert.deepEqual(
+    validateMicrovm({ ...spec, backend: 'auto' }, () => true),
+    [],
+  );
 });
 
 test('checkpoint names and HMP answers', () => {
   checkCheckpointName('cp-1.a_b');
-  for (const bad of ['', '-x', 'a b', 'a;quit', 'x'.repeat(65)]) assert.throws(() => checkCheckpointName(bad), /invalid checkpoint name/, bad);
+  for (const bad of ['', '-x', 'a b', 'a;quit', 'x'.repeat(65)])
+    assert.throws(() => checkCheckpointName(bad), /invalid checkpoint name/, bad);
   assert.equal(hmpFailure(''), undefined);
   assert.equal(hmpFailure('\r\n'), undefined);
-  assert.match(hmpFailure('Error: Device \'root\' is writable but does not support snapshots\r\n')!, /does not support snapshots/);
+  assert.match(
+    hmpFailure("Error: Device 'root' is writable but does not support snapshots\r\n")!,
+    /does not support snapshots/,
+  );
 });
