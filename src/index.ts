@@ -166,7 +166,9 @@ export async function create(input: CreateInput): Promise<Environment> {
  * Create an environment without starting it (Docker's `create`): the image is resolved, the record
  * and the backend's state are written, nothing runs until `start`. Always detached; no session label.
  */
-export async function createStopped(input: SpecInput): Promise<{ id: string; name: string; backend: string; choice: BackendChoice }> {
+export async function createStopped(
+  input: SpecInput,
+): Promise<{ id: string; name: string; backend: string; choice: BackendChoice }> {
   const ctx = ctxFor(input);
   const { spec, source } = specOf({ ...input, detach: true });
   const { handle, choice } = await createEnv(ctx, spec, input, source, false);

@@ -34,7 +34,12 @@ export interface CreateHooks {
 
 /** Create and start an environment (attached to our stdio unless spec.detach). */
 /** @param source where spec.backend came from (backend-setting.ts): recorded in the choice */
-export function createAndStart(ctx: Context, asked: EnvSpec, hooks: CreateHooks = {}, source?: string): Promise<Started> {
+export function createAndStart(
+  ctx: Context,
+  asked: EnvSpec,
+  hooks: CreateHooks = {},
+  source?: string,
+): Promise<Started> {
   return createEnv(ctx, asked, hooks, source, true);
 }
 

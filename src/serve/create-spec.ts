@@ -98,7 +98,12 @@ export function createPlan(body: DockerCreateBody, name: string | undefined, ser
       const hostPort = b.HostPort ? Number(b.HostPort) : 0;
       if (!Number.isInteger(hostPort) || hostPort < 0 || hostPort > 65535)
         throw badRequest(`invalid HostPort "${b.HostPort}" for ${key}`);
-      ports.push({ ...(b.HostIp && b.HostIp !== '0.0.0.0' ? { hostIp: b.HostIp } : {}), hostPort, guestPort: port, protocol });
+      ports.push({
+        ...(b.HostIp && b.HostIp !== '0.0.0.0' ? { hostIp: b.HostIp } : {}),
+        hostPort,
+        guestPort: port,
+        protocol,
+      });
     }
   }
   const exposed = Object.keys(body.ExposedPorts ?? {});

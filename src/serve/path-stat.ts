@@ -4,12 +4,12 @@
  */
 const S_IFMT = 0o170000;
 const GO_TYPE: Record<number, number> = {
-  0o040000: 2 ** 31, // directory
-  0o120000: 2 ** 27, // symlink
-  0o010000: 2 ** 25, // named pipe
-  0o140000: 2 ** 24, // socket
-  0o020000: 2 ** 26 + 2 ** 21, // char device
-  0o060000: 2 ** 26, // block device
+  9604: 2 ** 31, // directory
+  21609: 2 ** 27, // symlink
+  2401: 2 ** 25, // named pipe
+  26411: 2 ** 24, // socket
+  4802: 2 ** 26 + 2 ** 21, // char device
+  14406: 2 ** 26, // block device
 };
 
 export function goFileMode(stMode: number): number {

@@ -71,7 +71,13 @@ export class ServerState {
   }
 
   newExec(fields: Omit<ExecInstance, 'id' | 'running' | 'exitCode' | 'pid'>): ExecInstance {
-    const inst: ExecInstance = { ...fields, id: randomBytes(32).toString('hex'), running: false, exitCode: null, pid: 0 };
+    const inst: ExecInstance = {
+      ...fields,
+      id: randomBytes(32).toString('hex'),
+      running: false,
+      exitCode: null,
+      pid: 0,
+    };
     this.execs.set(inst.id, inst);
     return inst;
   }

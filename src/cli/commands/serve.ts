@@ -53,5 +53,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    // Waits on containers still running are abandoned: they run on, as with dockerd.
+    process.exit(0);
   },
 };

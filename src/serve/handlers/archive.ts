@@ -10,7 +10,8 @@ import type { Exchange } from '../exchange.js';
 import type { Route } from '../route.js';
 import { findContainer } from './containers.js';
 
-const STAT_SCRIPT = '[ -e "$1" ] || [ -L "$1" ] || exit 44; stat -c "%s %f %Y" -- "$1" && { readlink -- "$1" || echo; }';
+const STAT_SCRIPT =
+  '[ -e "$1" ] || [ -L "$1" ] || exit 44; stat -c "%s %f %Y" -- "$1" && { readlink -- "$1" || echo; }';
 const NOT_FOUND = 44;
 
 function pathOf(x: Exchange): string {
@@ -91,7 +92,8 @@ const put: Route = {
       stdio: 'pipe',
       input: tar,
     });
-    if (r.exitCode !== 0) throw new ApiError(500, `extracting into ${path} failed: ${r.stderr?.toString().trim() ?? ''}`);
+    if (r.exitCode !== 0)
+      throw new ApiError(500, `extracting into ${path} failed: ${r.stderr?.toString().trim() ?? ''}`);
     x.empty(200);
   },
 };

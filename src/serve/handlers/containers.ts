@@ -194,7 +194,8 @@ const wait: Route = {
     let exitCode: number | undefined;
     if (status.state === 'exited' && condition !== 'next-exit') exitCode = status.exit?.exitCode ?? 0;
     else {
-      if (status.state === 'created' && condition !== 'not-running') await state.next('start', record.id, closed.signal);
+      if (status.state === 'created' && condition !== 'not-running')
+        await state.next('start', record.id, closed.signal);
       if (status.state !== 'created' || condition !== 'not-running')
         exitCode = await (state.exits.get(record.id) ?? berth.wait(record.id).then((r) => r.exitCode));
     }

@@ -19,7 +19,9 @@ interface ExecCreateBody {
 }
 
 const envOf = (env: string[] | null | undefined) =>
-  Object.fromEntries((env ?? []).filter((e) => e.indexOf('=') > 0).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  Object.fromEntries(
+    (env ?? []).filter((e) => e.indexOf('=') > 0).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+  );
 
 /** All of the client's stdin, up to its half-close (docker exec -i with a pipe). */
 function readInput(input: Readable): Promise<Buffer> {

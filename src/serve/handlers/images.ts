@@ -103,7 +103,7 @@ const remove: Route = {
   subject: 'image',
   handler: async (x, [name]) => {
     const ref = berthImageRef(name!);
-    if (ref === 'busybox') throw new ApiError(409, 'busybox is berth\'s builtin image and cannot be removed');
+    if (ref === 'busybox') throw new ApiError(409, "busybox is berth's builtin image and cannot be removed");
     const img = await berth.image(ref);
     await berth.rmi(ref, { force: flag(x.query, 'force') });
     x.json(200, [{ Untagged: dockerImageName(ref) }, { Deleted: img.digest }]);

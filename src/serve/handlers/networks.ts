@@ -40,7 +40,8 @@ function shape(n: Net): Record<string, unknown> {
 async function all(): Promise<Net[]> {
   const made = await berth.networkList();
   const out: Net[] = made.map((n) => ({ name: n.name, subnet: n.subnet, gateway: n.gateway }));
-  if (!out.some((n) => n.name === 'bridge')) out.unshift({ name: 'bridge', subnet: DEFAULT_SUBNET, gateway: DEFAULT_GATEWAY });
+  if (!out.some((n) => n.name === 'bridge'))
+    out.unshift({ name: 'bridge', subnet: DEFAULT_SUBNET, gateway: DEFAULT_GATEWAY });
   out.push({ name: 'host' }, { name: 'none' });
   return out;
 }
