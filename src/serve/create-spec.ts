@@ -8,6 +8,8 @@ import { badRequest } from './errors.js';
 import { berthImageRef } from './image-names.js';
 
 export const BACKEND_LABEL = 'berth.backend';
+/** VM backends: a kernel manifest name or a kernel file, as `berth run --kernel`. */
+export const KERNEL_LABEL = 'berth.kernel';
 
 export interface DockerCreateBody {
   Image?: string;
@@ -115,6 +117,7 @@ export function createPlan(body: DockerCreateBody, name: string | undefined, ser
     }
   }
   const entrypoint = list(body.Entrypoint);
+  const kernel = labels[KERNEL_LABEL];
   const network = networkOf(hc.NetworkMode);
   const input: SpecInput = {
     image: berthImageRef(body.Image),
@@ -133,6 +136,7 @@ export function createPlan(body: DockerCreateBody, name: string | undefined, ser
     ...(body.WorkingDir ? { workdir: body.WorkingDir } : {}),
     ...(body.User ? { user: body.User } : {}),
     ...(network ? { network } : {}),
+    ...(kernel ? { kernel } : {}),
     ...(hc.Privileged || hc.CapAdd || hc.CapDrop
       ? {
           security: {

@@ -3,17 +3,18 @@
  * Go's os.FileMode (type bits high, not the st_mode layout), read from `stat -c` inside.
  */
 const S_IFMT = 0o170000;
-const GO_TYPE: Record<number, number> = {
-  9604: 2 ** 31, // directory
-  21609: 2 ** 27, // symlink
-  2401: 2 ** 25, // named pipe
-  26411: 2 ** 24, // socket
-  4802: 2 ** 26 + 2 ** 21, // char device
-  14406: 2 ** 26, // block device
-};
+// A Map, not an object literal: octal numeric keys are easy to mangle.
+const GO_TYPE = new Map<number, number>([
+  [0o040000, 2 ** 31], // directory
+  [0o120000, 2 ** 27], // symlink
+  [0o010000, 2 ** 25], // named pipe
+  [0o140000, 2 ** 24], // socket
+  [0o020000, 2 ** 26 + 2 ** 21], // char device
+  [0o060000, 2 ** 26], // block device
+]);
 
 export function goFileMode(stMode: number): number {
-  let m = (GO_TYPE[stMode & S_IFMT] ?? 0) + (stMode & 0o777);
+  let m = (GO_TYPE.get(stMode & S_IFMT) ?? 0) + (stMode & 0o777);
   if (stMode & 0o4000) m += 2 ** 23;
   if (stMode & 0o2000) m += 2 ** 22;
   if (stMode & 0o1000) m += 2 ** 20;

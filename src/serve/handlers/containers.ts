@@ -40,14 +40,16 @@ const create: Route = {
     const ports = await Promise.all(
       plan.ports.map(async (p) => (p.hostPort === 0 ? { ...p, hostPort: await freePort(p.protocol) } : p)),
     );
-    let made: Awaited<ReturnType<typeof berth.createStopped>>;
+    // Docker answers an image that is not stored with 404 (the CLI then pulls and retries);
+    // berth would pull on its own. A VM kernel missing from the cache is still fetched on first use.
     try {
-      made = await berth.createStopped({ ...plan.input, ports, pull: 'never' });
+      await berth.image(plan.input.image!);
     } catch (e) {
       if (berth.isBerthError(e) && ['not-stored', 'no-such-image', 'not-recorded'].includes(e.code))
         throw new ApiError(404, `No such image: ${body.Image}`);
       throw e;
     }
+    const made = await berth.createStopped({ ...plan.input, ports });
     state.docker.set(made.id, plan.docker);
     state.emit({ action: 'create', id: made.id, name: made.name, labels: plan.input.labels ?? {} });
     x.json(201, { Id: made.id, Warnings: [] });

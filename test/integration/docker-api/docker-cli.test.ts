@@ -200,33 +200,37 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(left.stdout, '', 'stop() removed the container');
     });
 
-    it('a berth.backend=uml label runs the container on a separate kernel (docker run, exec, logs)', {
-      timeout: 300_000,
-    }, async (t) => {
-      if (!requireThat(t, !missing, missing ?? '')) return;
-      if (mode === 'root') return t.skip('uml is tested as the normal user (the issue asks for it unprivileged)');
-      if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
-      const d = await s!.docker([
-        'run',
-        '-d',
-        '--name',
-        'vm',
-        '--label',
-        'berth.backend=uml',
-        'busybox',
-        'sh',
-        '-c',
-        'grep -m1 vendor_id /proc/cpuinfo; exec sleep 600',
-      ]);
-      assert.equal(d.code, 0, d.stderr);
-      const ex = await s!.docker(['exec', 'vm', 'sh', '-c', 'grep -c "User Mode Linux" /proc/cpuinfo']);
-      assert.equal(ex.stdout, '1\n', ex.stderr);
-      const logs = await s!.docker(['logs', 'vm']);
-      assert.match(logs.stdout, /vendor_id\s*: User Mode Linux/);
-      const driver = await s!.docker(['inspect', '-f', '{{.Driver}}', 'vm']);
-      assert.equal(driver.stdout, 'berth-uml\n');
-      assert.equal((await s!.docker(['rm', '-f', 'vm'])).code, 0);
-    });
+    // uml as the normal user, as the issue asks (a separate kernel with no privilege at all).
+    if (mode === 'rootless')
+      it('a berth.backend=uml label runs the container on a separate kernel (docker run, exec, logs)', {
+        timeout: 300_000,
+      }, async (t) => {
+        if (!requireThat(t, !missing, missing ?? '')) return;
+        if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
+        const d = await s!.docker([
+          'run',
+          '-d',
+          '--name',
+          'vm',
+          '--label',
+          'berth.backend=uml',
+          // The packaged kernel: nothing is fetched (the namespace has no way out).
+          '--label',
+          'berth.kernel=/usr/bin/linux.uml',
+          'busybox',
+          'sh',
+          '-c',
+          'grep -m1 vendor_id /proc/cpuinfo; exec sleep 600',
+        ]);
+        assert.equal(d.code, 0, d.stderr);
+        const ex = await s!.docker(['exec', 'vm', 'sh', '-c', 'grep -c "User Mode Linux" /proc/cpuinfo']);
+        assert.equal(ex.stdout, '1\n', ex.stderr);
+        const logs = await s!.docker(['logs', 'vm']);
+        assert.match(logs.stdout, /vendor_id\s*: User Mode Linux/);
+        const driver = await s!.docker(['inspect', '-f', '{{.Driver}}', 'vm']);
+        assert.equal(driver.stdout, 'berth-uml\n');
+        assert.equal((await s!.docker(['rm', '-f', 'vm'])).code, 0);
+      });
 
     it('stopping the server removes its socket and leaves no process', { timeout: 60_000 }, async (t) => {
       if (!requireThat(t, !missing, missing ?? '')) return;
