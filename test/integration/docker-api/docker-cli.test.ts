@@ -64,7 +64,9 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(left.stdout, '', 'run --rm removed its container');
     });
 
-    it('run -d -p, port, logs, exec, ps --filter label, cp both ways, rm -f', { timeout: 120_000 }, async (t) => {
+    it('run -d -p, port, logs, exec, ps --filter label, cp both ways, rm of a running one, stop, rm -f', {
+      timeout: 120_000,
+    }, async (t) => {
       if (!requireThat(t, !missing, missing ?? '')) return;
       const d = await s!.docker([
         'run',
@@ -115,6 +117,13 @@ for (const mode of ['root', 'rootless'] as const) {
       const absent = await s!.docker(['cp', 'web:/no/such', join(host, 'x')]);
       assert.notEqual(absent.code, 0);
       assert.match(absent.stderr, /No such container:path: web:\/no\/such/);
+      const busy = await s!.docker(['rm', 'web']);
+      assert.equal(busy.code, 1);
+      assert.match(busy.stderr, /You cannot remove a running container/);
+      const stop = await s!.docker(['stop', '-t', '1', 'web']);
+      assert.equal(stop.code, 0, stop.stderr);
+      const status = await s!.docker(['ps', '-a', '--filter', 'name=web', '--format', '{{.Status}}']);
+      assert.match(status.stdout, /^Exited \(\d+\) /);
       const rm = await s!.docker(['rm', '-f', 'web']);
       assert.equal(rm.code, 0, rm.stderr);
       assert.equal((await s!.docker(['ps', '-a', '-q'])).stdout, '');
