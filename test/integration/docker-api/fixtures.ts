@@ -156,12 +156,19 @@ export async function serveIn(ns: TestNetns, mode: Runner['mode'], backend: stri
   };
   let socket: string;
   const args = ['serve', '--backend', backend];
+  const temps: string[] = [];
+  process.on('exit', () => {
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
+  });
   if (mode === 'root') {
-    socket = join(mkdtempSync(join(tmpdir(), 'berth-serve-')), 'docker.sock');
+    const dir = mkdtempSync(join(tmpdir(), 'berth-serve-'));
+    temps.push(dir);
+    socket = join(dir, 'docker.sock');
     args.push('--socket', socket);
   } else {
     const u = ensureTestUser();
     const xdg = mkdtempSync(join(tmpdir(), 'berth-xdg-'));
+    temps.push(xdg);
     spawnSync('chown', [`${u.uid}:${u.gid}`, xdg]);
     chmodSync(xdg, 0o700);
     env.XDG_RUNTIME_DIR = xdg;
@@ -178,7 +185,7 @@ export async function serveIn(ns: TestNetns, mode: Runner['mode'], backend: stri
   const dockerHost = `unix://${socket}`;
   const tmp = mkdtempSync(join(tmpdir(), 'berth-tc-'));
   chmodSync(tmp, 0o777);
-  process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  temps.push(tmp);
   const asUser = (argv2: string[], extra: Record<string, string> = {}) =>
     inNs(ns, mode, argv2, { HOME: env.HOME!, DOCKER_HOST: dockerHost, ...extra });
   return {
