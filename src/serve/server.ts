@@ -8,6 +8,7 @@ import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { dirname } from 'node:path';
+import { SpecError } from '../core/errors.js';
 import { HostError } from '../index.js';
 import { HttpExchange, UpgradedExchange } from './exchange.js';
 import { dispatch } from './router.js';
@@ -88,13 +89,28 @@ function makeServer(state: ServerState, sockets: Set<Socket>, onError: (e: unkno
   return server;
 }
 
+/** Makes the socket's own directory (as for $XDG_RUNTIME_DIR/berth), never a missing chain of parents. */
+function makeSocketDir(dir: string, root: boolean): void {
+  try {
+    mkdirSync(dir, { mode: root ? 0o755 : 0o700 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new SpecError('socket-dir', `--socket: ${dirname(dir)} does not exist`, {
+        fix: 'create it first, or give a socket path in an existing directory',
+      });
+    throw e;
+  }
+}
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const state = new ServerState(opts.backend);
   const sockets = new Set<Socket>();
   const onError = opts.onError ?? (() => {});
   const unix = makeServer(state, sockets, onError);
   const root = process.getuid?.() === 0;
-  mkdirSync(dirname(opts.socket), { recursive: true, mode: root ? 0o755 : 0o700 });
+  makeSocketDir(dirname(opts.socket), root);
   await claimSocketPath(opts.socket);
   // Created 0600 by the umask, so no other user can connect between listen and chmod.
   const umask = process.umask(0o177);

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { makeRunner, type Mode } from '../../helpers/berth-cli.js';
 import { oneLine125 } from '../../helpers/one-line-error.js';
 
@@ -49,6 +50,12 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       oneLine125(await r.run(['matrix', '--jobs']), /not enough arguments following: jobs/i);
       // 100,000 characters in one -xVALUE word: refused at once, not parsed for minutes.
       oneLine125(await r.run(['load', `-i${'x'.repeat(100_000)}`]), /too long \(100002 characters\)/);
+      // serve makes the socket's own directory, never a chain of missing parents.
+      oneLine125(
+        await r.run(['serve', '--socket', '/nonexistent/berth/docker.sock']),
+        /--socket: \/nonexistent does not exist \(create it first/,
+      );
+      assert.equal(existsSync('/nonexistent'), false);
       // help and version still work
       const help = await r.run(['ps', '--help']);
       assert.equal(help.code, 0, help.stderr);
