@@ -33,7 +33,11 @@ export const MICROVM_CAPABILITIES: Capabilities = {
 export const MICROVM_MEMORY_FLOOR = 96 * MiB;
 export const MICROVM_MAX_CPUS = 64;
 
-export function validateMicrovm(spec: ResolvedSpec, kvm: () => boolean = kvmDevicePresent, rootless = false): Problem[] {
+export function validateMicrovm(
+  spec: ResolvedSpec,
+  kvm: () => boolean = kvmDevicePresent,
+  rootless = false,
+): Problem[] {
   const p: Problem[] = [];
   // Whether auto takes a microvm without KVM is the registry's call (src/drivers/auto-order.ts).
   if (spec.resolved.accel === 'kvm' && !kvm()) {

@@ -39,7 +39,8 @@ import { readImageFile } from '../../images/image-file.js';
 import { recoverHandle } from '../common/recover-handle.js';
 
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
-const needsNetworkModule = (rec: EnvRecord): boolean => isPlumbed(rec.spec.resolved.network) || rec.spec.ports.length > 0;
+const needsNetworkModule = (rec: EnvRecord): boolean =>
+  isPlumbed(rec.spec.resolved.network) || rec.spec.ports.length > 0;
 
 const networkModule = () => import('../../network/attach/network-attach.js');
 

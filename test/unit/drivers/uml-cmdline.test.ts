@@ -75,7 +75,10 @@ test('validate: none, user, and bridge networks as root; -p needs a network; UDP
   assert.deepEqual(validateUml(uml({ network: 'mynet' })), []);
   assert.match(validateUml(uml({ network: 'bridge' }, true), true)[0]!.message, /needs root/);
   assert.match(validateUml(uml({ network: 'host' }))[0]!.message, /cannot share the host's network/);
-  assert.match(validateUml(uml({ network: 'none', ports: [port] }))[0]!.message, /-p needs a network of the environment's own/);
+  assert.match(
+    validateUml(uml({ network: 'none', ports: [port] }))[0]!.message,
+    /-p needs a network of the environment's own/,
+  );
   assert.match(validateUml(uml({ network: 'user', ports: [udp] }))[0]!.message, /TCP ports only/);
 });
 

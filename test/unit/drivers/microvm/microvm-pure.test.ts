@@ -114,7 +114,9 @@ test("validate: memory floor, whole cpus, no -v; KVM for auto is the registry's 
   const resolved = (s: typeof spec) => resolveSpec(s, 'microvm', false).spec;
   assert.deepEqual(validateMicrovm(resolved(spec), noKvm), []);
   assert.deepEqual(
-    validateMicrovm(resolved({ ...spec, limits: { memoryBytes: MICROVM_MEMORY_FLOOR - 1 } }), noKvm).map((p) => p.field),
+    validateMicrovm(resolved({ ...spec, limits: { memoryBytes: MICROVM_MEMORY_FLOOR - 1 } }), noKvm).map(
+      (p) => p.field,
+    ),
     ['memory'],
   );
   assert.deepEqual(
@@ -122,7 +124,9 @@ test("validate: memory floor, whole cpus, no -v; KVM for auto is the registry's 
     ['cpus'],
   );
   assert.deepEqual(
-    validateMicrovm(resolved({ ...spec, mounts: [{ source: '/a', target: '/b', readOnly: false }] }), noKvm).map((p) => p.field),
+    validateMicrovm(resolved({ ...spec, mounts: [{ source: '/a', target: '/b', readOnly: false }] }), noKvm).map(
+      (p) => p.field,
+    ),
     ['volume'],
   );
   assert.deepEqual(
