@@ -17,7 +17,6 @@ export const SUBSETS: Record<string, readonly string[]> = {
   'network-memory': [
     'bad input: one line, exit 125, nothing left in the store',
     'detach, exec, logs -f, stop and rm',
-    'ps says "Up N seconds", stats prints Docker\'s columns with CPU %, top lists the environment\'s own processes',
     'container: its own network namespace lets groups open ICMP echo sockets (ping_group_range)',
     'container: memory and pids limits are enforced, or refused clearly where they cannot be',
     'uml: too little memory to boot, a missing kernel, -p with --network none, a UDP -p: one line, exit 125, nothing left',
