@@ -42,6 +42,8 @@ import type { PullOptions } from './api/images.js';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
+export type { ResolvedSpec, ResolvedOptions } from './core/resolved-spec.js';
+export type { NetworkMode } from './core/network-mode.js';
 export type { Probe, Capabilities, ExitResult, Status, ExecOptions, EnvState, EnvStats } from './drivers/driver.js';
 export type { EnvProcess } from './api/processes.js';
 export type { BackendChoice, EnvRecord } from './core/env-store.js';
@@ -64,7 +66,7 @@ export { parseSize, parsePositiveNumber } from './core/units.js';
 export { pullPolicyOf, PULL_POLICIES, type PullPolicy } from './core/pull-policy.js';
 export type { Transfer, TransferHook } from './core/transfer.js';
 export { parseEnvArgs } from './core/env-vars.js';
-export { formatPort, type PortMapping } from './network/port-format.js';
+export { formatPort, type PortMapping } from './core/port-format.js';
 export type { NetworkRecord } from './network/network-store.js';
 export type { NetworkState } from './network/network-state.js';
 export type { DoctorReport } from './api/doctor.js';

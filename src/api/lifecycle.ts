@@ -4,6 +4,7 @@
  */
 import type { Context } from './context.js';
 import type { EnvSpec } from '../core/spec.js';
+import type { ResolvedSpec } from '../core/resolved-spec.js';
 import type { EnvRecord, BackendChoice } from '../core/env-store.js';
 import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
 import { processesInMountNs, type EnvProcess } from './processes.js';
@@ -15,7 +16,6 @@ import { Reverter } from '../core/reverter.js';
 import type { TransferHook } from '../core/transfer.js';
 import { matchesLabel, type LabelSelector } from './labels.js';
 import { readNetworkState, type NetworkState } from '../network/network-state.js';
-import { defaultNetworkOf } from '../network/network-mode.js';
 
 export interface Started {
   handle: Handle;
@@ -24,8 +24,8 @@ export interface Started {
 }
 
 export interface CreateHooks {
-  /** Called once the backend is chosen (the CLI prints the choice). */
-  onChoice?: (choice: BackendChoice) => void;
+  /** Called once the backend is chosen, with the spec resolved for it (the CLI prints the choice and warnings). */
+  onChoice?: (choice: BackendChoice, spec: ResolvedSpec) => void;
   /** Progress of slow preparation (building an image); called with null when it is over. */
   onProgress?: (msg: string | null) => void;
   /** Bytes of downloads and builds (image layers, a kernel fetched on first use, a base disk). */
@@ -65,7 +65,7 @@ export async function createEnv(
 ): Promise<Started> {
   validateSpec(asked);
   const { driver, choice, spec, networkDefault } = await ctx.registry.select(asked, ctx.rootless, source);
-  hooks.onChoice?.(choice);
+  hooks.onChoice?.(choice, spec);
   const progress = {
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     ...(hooks.onTransfer ? { onTransfer: hooks.onTransfer } : {}),
@@ -213,11 +213,7 @@ export function inspectEnv(
   network: NetworkState;
 } {
   const { record, driver, handle } = resolveEnv(ctx, ref);
-  const asked = record.spec.network ?? defaultNetworkOf(record.backend);
-  const fallback: NetworkState = {
-    mode: asked === 'none' || asked === 'host' || asked === 'user' ? asked : 'bridge',
-    ports: [],
-  };
+  const fallback: NetworkState = { mode: record.spec.resolved.network.kind, ports: [] };
   const network =
     readNetworkState(handle.dir) ??
     (fallback.mode === 'none' ? { ...fallback, interface: 'lo', ip: '127.0.0.1', prefix: 8 } : fallback);

@@ -22,10 +22,11 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from './paths.js';
-import type { BackendName, EnvSpec, IsolationLevel } from './spec.js';
-import type { ResolvedImage } from '../images/image.js';
+import type { BackendName, IsolationLevel } from './spec.js';
+import { resolveSpec, type ResolvedSpec } from './resolved-spec.js';
+import type { ResolvedImage } from './image.js';
 import type { ResolvedCommand } from './command.js';
-import type { ExitResult, Status } from '../drivers/driver.js';
+import type { ExitResult, Status } from './env-status.js';
 import { writeJsonAtomic } from './atomic-write.js';
 import { acquireLock, type Lock } from './lock.js';
 import { checkName, generateName, newId } from './names.js';
@@ -51,7 +52,8 @@ export interface EnvRecord {
   name: string;
   backend: BackendName;
   choice: BackendChoice;
-  spec: EnvSpec;
+  /** What was asked, with each option resolved once for this backend (`spec.resolved`, core/resolved-spec.ts). */
+  spec: ResolvedSpec;
   image: ResolvedImage;
   rootless: boolean;
   hostname: string;
@@ -237,6 +239,8 @@ export class EnvStore {
           ? { entrypoint: [], cmd: argv, argv }
           : { entrypoint: rec.image.config.entrypoint, cmd: rec.image.config.cmd, argv };
     }
+    // Recorded before the options were resolved (docs/adr/0029): resolved now, as at creation.
+    if (rec && !rec.spec.resolved) rec.spec = resolveSpec(rec.spec, rec.backend, rec.rootless).spec;
     return rec;
   }
 

@@ -4,6 +4,7 @@ import { isAbsolute } from 'node:path';
 import type { EnvSpec } from './spec.js';
 import { SpecError } from './errors.js';
 import { checkEntrypoint } from './command.js';
+import { parseAccel } from './accel.js';
 
 export function validateSpec(spec: EnvSpec): void {
   checkEntrypoint(spec.entrypoint);
@@ -57,9 +58,7 @@ export function validateSpec(spec: EnvSpec): void {
       fix: 'give a positive number of bytes (--disk-size 4g)',
     });
   }
-  if (spec.accel !== undefined && !['auto', 'kvm', 'tcg'].includes(spec.accel)) {
-    throw new SpecError('bad-accel', `unknown --accel "${spec.accel}"`, { fix: 'use one of: auto, kvm, tcg' });
-  }
+  parseAccel(spec.accel);
   if (spec.accel !== undefined && spec.accel !== 'auto' && spec.backend !== 'microvm' && spec.backend !== 'auto') {
     throw new SpecError(
       'accel-needs-microvm',

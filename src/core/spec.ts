@@ -1,6 +1,7 @@
 /** The environment spec: what the user asked for, independent of the backend. */
-import type { PortMapping } from '../network/port-format.js';
+import type { PortMapping } from './port-format.js';
 import type { PullPolicy } from './pull-policy.js';
+import type { AccelRequest } from './accel.js';
 export type BackendName = 'chroot' | 'container' | 'uml' | 'microvm';
 export const BACKEND_NAMES: readonly BackendName[] = ['microvm', 'uml', 'container', 'chroot'];
 
@@ -53,13 +54,14 @@ export interface EnvSpec {
   kernel?: string;
   /**
    * --network: none (loopback only), host, user (pasta/slirp4netns), bridge, or a network's
-   * name. Absent: the backend's default (container: none, chroot: host).
+   * name. Absent: -p's or the backend's default (container: none, chroot: host), applied once
+   * by resolved-spec.ts; later layers read `resolved.network`.
    */
   network?: string;
   /** -p: host ports published to the environment. */
   ports: PortMapping[];
   /** microvm: QEMU accelerator; auto = KVM when a boot probe says it works, else TCG. */
-  accel?: 'auto' | 'kvm' | 'tcg';
+  accel?: AccelRequest;
 }
 
 export interface SecurityOptions {

@@ -26,3 +26,12 @@ export function parsePositiveNumber(value: string, flag: string, integer = false
   }
   return n;
 }
+
+/** A size as `--memory` takes it: the largest unit that divides it exactly (256m, 1g, 16k, 100). */
+export function formatSize(bytes: number): string {
+  for (const u of ['t', 'g', 'm', 'k'] as const) {
+    const n = UNITS[u]!;
+    if (bytes >= n && bytes % n === 0) return `${bytes / n}${u}`;
+  }
+  return String(bytes);
+}

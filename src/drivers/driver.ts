@@ -4,9 +4,11 @@
  * are declared in capabilities() and only then called.
  */
 import type { TransferHook } from '../core/transfer.js';
-import type { BackendName, EnvSpec, IsolationLevel } from '../core/spec.js';
+import type { BackendName, IsolationLevel } from '../core/spec.js';
+import type { ResolvedSpec } from '../core/resolved-spec.js';
 import type { ResolvedImage } from '../images/image.js';
 import type { EnvProcess } from '../host/ns-processes.js';
+import type { ExitResult, Status } from '../core/env-status.js';
 
 export interface Probe {
   ok: boolean;
@@ -43,7 +45,8 @@ export interface PreparedEnv {
   name: string;
   /** The environment's own state directory (exists, empty but for config). */
   dir: string;
-  spec: EnvSpec;
+  /** With each option resolved for this backend (core/resolved-spec.ts): read `spec.resolved`, never re-parse. */
+  spec: ResolvedSpec;
   image: ResolvedImage;
   /** True when berth runs as a normal user (user namespace needed). */
   rootless: boolean;
@@ -59,31 +62,7 @@ export interface Handle {
   dir: string;
 }
 
-export interface ExitResult {
-  exitCode: number;
-  /** The user detached (Ctrl-P Ctrl-Q) from an attached -it session; the command runs on. */
-  detached?: boolean;
-  signal?: string;
-  oomKilled?: boolean;
-  /** With ExecOptions.stdio 'pipe': what the command wrote, kept apart. */
-  stdout?: Buffer;
-  stderr?: Buffer;
-  /** ExecOptions.timeoutMs ran out and the command was killed. */
-  timedOut?: boolean;
-}
-
-export type EnvState = 'created' | 'running' | 'paused' | 'exited' | 'removed';
-
-export interface Status {
-  state: EnvState;
-  pid?: number;
-  monitorPid?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  exit?: ExitResult;
-  /** Set when recorded state and reality disagreed and were reconciled. */
-  reconciled?: string;
-}
+export type { EnvState, ExitResult, Status } from '../core/env-status.js';
 
 export interface ExecOptions {
   tty: boolean;
@@ -139,7 +118,7 @@ export interface Driver {
   probe(): Promise<Probe>;
   capabilities(): Capabilities;
   /** Problems with this spec on this backend, found without side effects. */
-  validate(spec: EnvSpec, rootless: boolean): Problem[];
+  validate(spec: ResolvedSpec, rootless: boolean): Problem[];
   create(env: PreparedEnv): Promise<Handle>;
   /** Start the environment. When spec.detach is false, the command is attached to this process's stdio. */
   start(h: Handle): Promise<void>;

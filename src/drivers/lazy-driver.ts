@@ -18,7 +18,8 @@ import type {
 } from './driver.js';
 import type { EnvProcess } from '../host/ns-processes.js';
 import { DriverError } from '../core/errors.js';
-import type { BackendName, EnvSpec } from '../core/spec.js';
+import type { BackendName } from '../core/spec.js';
+import type { ResolvedSpec } from '../core/resolved-spec.js';
 
 export class LazyDriver implements Driver {
   private loaded: Promise<Driver> | undefined;
@@ -26,7 +27,7 @@ export class LazyDriver implements Driver {
   constructor(
     readonly name: BackendName,
     private readonly caps: Capabilities,
-    private readonly check: (spec: EnvSpec, rootless: boolean) => Problem[],
+    private readonly check: (spec: ResolvedSpec, rootless: boolean) => Problem[],
     private readonly load: () => Promise<Driver>,
     /** The probe alone, lighter than the whole driver (it runs on every --backend auto). */
     private readonly probeOnly?: () => Promise<Probe>,
@@ -48,7 +49,7 @@ export class LazyDriver implements Driver {
   capabilities(): Capabilities {
     return this.caps;
   }
-  validate(spec: EnvSpec, rootless: boolean): Problem[] {
+  validate(spec: ResolvedSpec, rootless: boolean): Problem[] {
     return this.check(spec, rootless);
   }
   async create(env: PreparedEnv): Promise<Handle> {

@@ -3,8 +3,9 @@
  * BERTH_BACKEND, a config file: src/core/backend-setting.ts) is used or refused, never replaced;
  * `auto` tries the order of auto-order.ts (microvm with KVM, container, chroot; with --isolation
  * kernel: microvm with KVM, uml, microvm under TCG) and records why each earlier one was passed
- * over. Never gives weaker isolation than asked. Defaults that depend on the backend (the network
- * of -p: src/network/publish-default.ts) are filled in here, once, for the backend chosen.
+ * over. Never gives weaker isolation than asked. The spec is resolved (src/core/resolved-spec.ts:
+ * --network and -p's network, VM memory, --accel) for each backend considered, once, before its
+ * validate() sees it; the chosen backend's resolved spec is what is recorded.
  */
 import type { Driver, Probe } from './driver.js';
 import { BACKEND_NAMES, ISOLATION_ORDER, type BackendName, type EnvSpec, type IsolationLevel } from '../core/spec.js';
@@ -18,14 +19,14 @@ import { LazyDriver } from './lazy-driver.js';
 import { MICROVM_CAPABILITIES, microvmEnforcement, validateMicrovm } from './microvm/microvm-capabilities.js';
 import { UML_CAPABILITIES, umlEnforcement, validateUml } from './uml/uml-capabilities.js';
 import { autoCandidates, KERNEL_CANDIDATES, noKvmReason } from './auto-order.js';
-import { withPublishNetwork } from '../network/publish-default.js';
+import { resolveSpec, type ResolvedSpec } from '../core/resolved-spec.js';
 import { DriverError, SpecError } from '../core/errors.js';
 
 export interface Selection {
   driver: Driver;
   choice: BackendChoice;
-  /** The spec with the defaults this backend implies filled in (what is recorded). */
-  spec: EnvSpec;
+  /** The spec resolved for this backend (what is recorded). */
+  spec: ResolvedSpec;
   /** Why --network was filled in (-p without --network), when it was. */
   networkDefault?: string;
 }
@@ -54,7 +55,7 @@ export class Registry {
           (spec, rootless) => validateMicrovm(spec, undefined, rootless),
           async () => (await import('./microvm/microvm-driver.js')).makeMicrovmDriver(store),
           async () => (await import('./microvm/microvm-probe.js')).probeMicrovm(),
-          (h) => microvmEnforcement(store.readRecord(h.id)?.spec),
+          (h) => microvmEnforcement(store.find(h.id).spec),
         ),
       ],
       [
@@ -65,7 +66,7 @@ export class Registry {
           (spec, rootless) => validateUml(spec, rootless),
           async () => (await import('./uml/uml-driver.js')).makeUmlDriver(store),
           async () => (await import('./uml/uml-probe.js')).probeUml(store.paths),
-          (h) => umlEnforcement(store.readRecord(h.id)?.spec),
+          (h) => umlEnforcement(store.find(h.id).spec),
         ),
       ],
       ['container', new ContainerDriver(store)],
@@ -130,7 +131,7 @@ export class Registry {
           { fix: 'see "berth doctor", or use --backend auto' },
         );
       }
-      const r = withPublishNetwork(spec, d.capabilities().networkModes, rootless);
+      const r = resolveSpec(spec, d.name, rootless);
       throwProblems(d, r.spec, rootless);
       return {
         driver: d,
@@ -161,7 +162,7 @@ export class Registry {
           continue;
         }
       }
-      const r = withPublishNetwork(spec, d.capabilities().networkModes, rootless);
+      const r = resolveSpec(spec, d.name, rootless);
       const problems = d.validate(r.spec, rootless);
       if (problems.length > 0) {
         refused = true;
@@ -206,7 +207,7 @@ export class Registry {
   }
 }
 
-function throwProblems(d: Driver, spec: EnvSpec, rootless: boolean): void {
+function throwProblems(d: Driver, spec: ResolvedSpec, rootless: boolean): void {
   const problems = d.validate(spec, rootless);
   const first = problems[0];
   if (first) {

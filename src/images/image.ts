@@ -1,18 +1,2 @@
-/** An image resolved to what a backend needs: read-only layer dirs and the image config. */
-export interface ImageConfig {
-  env: Record<string, string>;
-  cmd: string[];
-  entrypoint: string[];
-  workdir: string;
-  user: string;
-}
-
-export interface ResolvedImage {
-  /** The reference as the user wrote it. */
-  ref: string;
-  /** sha256:... content digest identifying this image. */
-  digest: string;
-  /** Layer directories, topmost first (overlayfs lowerdir order). Never written to. */
-  layers: string[];
-  config: ImageConfig;
-}
+/** An image resolved to what a backend needs; the types live in core/ (the state store records them). */
+export type { ImageConfig, ResolvedImage } from '../core/image.js';

@@ -2,7 +2,7 @@
  * Pure builders for the host tools that plumb networks: `ip -batch` scripts for bridges and
  * veth pairs, and argv for pasta and slirp4netns. Unit tests pin them; src/host/net runs them.
  */
-import type { PortMapping } from './port-format.js';
+import type { PortMapping } from '../core/port-format.js';
 
 /** Device names are at most 15 bytes: derive short, stable ones from ids. */
 export function vethName(envId: string): string {

@@ -1,7 +1,7 @@
 /** What an environment's network is, as recorded in <env>/network.json (shown by inspect). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PortMapping } from './port-format.js';
+import type { PortMapping } from '../core/port-format.js';
 
 export interface NetworkState {
   mode: 'none' | 'host' | 'user' | 'bridge';

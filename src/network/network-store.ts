@@ -24,7 +24,7 @@ import {
   type Subnet,
 } from './subnet.js';
 import { portsClash, formatPort, type PortMapping } from './port-spec.js';
-import { checkNetworkName, DEFAULT_BRIDGE, RESERVED_NETWORK_NAMES } from './network-mode.js';
+import { checkNetworkName, DEFAULT_BRIDGE, RESERVED_NETWORK_NAMES } from '../core/network-mode.js';
 import { checkMtu, DEFAULT_NETWORK_MTU } from './net-cmdline.js';
 
 /** The MTU of a network record (records from before MTUs were kept: the kernel default). */

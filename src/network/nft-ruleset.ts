@@ -6,7 +6,7 @@
  *  - output/prerouting: one DNAT per published port (host processes / other hosts).
  *  - forward: the bridge's traffic out, and replies and published connections in.
  */
-import type { PortMapping } from './port-format.js';
+import type { PortMapping } from '../core/port-format.js';
 
 export interface NftPublished {
   guestIp: string;

@@ -6,7 +6,7 @@
 import { SpecError } from '../core/errors.js';
 import { parseIpv4 } from './subnet.js';
 
-import type { PortMapping, PortProtocol } from './port-format.js';
+import type { PortMapping, PortProtocol } from '../core/port-format.js';
 
 export type { PortMapping, PortProtocol };
 
@@ -73,4 +73,4 @@ export function portsClash(a: PortMapping, b: PortMapping): boolean {
   );
 }
 
-export { formatPort } from './port-format.js';
+export { formatPort } from '../core/port-format.js';

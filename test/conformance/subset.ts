@@ -13,6 +13,16 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'signals sent to berth reach the command',
     'an interactive terminal gets a real pty',
   ],
+  /** What --network, -p and --memory touch (the resolved spec, ADR 0029): refusals, networks, limits, stats. */
+  'network-memory': [
+    'bad input: one line, exit 125, nothing left in the store',
+    'detach, exec, logs -f, stop and rm',
+    'container: its own network namespace lets groups open ICMP echo sockets (ping_group_range)',
+    'container: memory and pids limits are enforced, or refused clearly where they cannot be',
+    'uml: too little memory to boot, a missing kernel, -p with --network none, a UDP -p: one line, exit 125, nothing left',
+    "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
+    'microvm: bad input (--accel kvm without KVM, too little --memory, a corrupt kernel, bad -p, an occupied port) is one line, exit 125, nothing left',
+  ],
 };
 
 /** A filter for the checks of SUBSET (every check without one); an unknown subset or check name throws. */

@@ -10,6 +10,8 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
       a.envs.map(async (ref) => {
         const { record, status, capabilities, limits, network } = berth.inspect(ref);
         const machine = await berth.machine(ref);
+        // What was asked; how berth resolved it shows under Limits and Network.
+        const { resolved: _resolved, ...asked } = record.spec;
         return {
           Id: record.id,
           Name: record.name,
@@ -26,7 +28,7 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
           },
           Rootless: record.rootless,
           Image: { ref: record.image.ref, digest: record.image.digest },
-          Config: { ...record.spec, hostname: record.hostname },
+          Config: { ...asked, hostname: record.hostname },
           Limits: limits,
           Network: {
             Mode: network.mode === 'bridge' ? `bridge (${network.network})` : network.mode,

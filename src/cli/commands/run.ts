@@ -109,25 +109,22 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     accel: str(o, 'accel'),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
-  // chroot always shares it; the VM backends refuse it (their guest has its own kernel).
-  if (
-    str(o, 'network') === 'host' &&
-    o.quiet !== true &&
-    (backend === undefined || backend === 'auto' || backend === 'container')
-  ) {
-    process.stderr.write(
-      "berth: --network host: the environment shares the host's network stack (no isolation of interfaces, ports or firewall)\n",
-    );
-  }
   if (o.quiet !== true) {
     const progress = terminalProgress();
     input.onProgress = progress;
     input.onTransfer = progress.transfer;
   }
-  if ((backend === undefined || backend === 'auto') && o.quiet !== true && process.stderr.isTTY) {
-    // Not named on the command line: say which backend, why, and what --isolation kernel would give.
-    input.onChoice = (c) => process.stderr.write(`berth: using ${berth.describeChoice(c)}\n`);
-  }
+  // Not named on the command line: say which backend, why, and what --isolation kernel would give.
+  const tellChoice = (backend === undefined || backend === 'auto') && o.quiet !== true && process.stderr.isTTY;
+  input.onChoice = (c, spec) => {
+    if (tellChoice) process.stderr.write(`berth: using ${berth.describeChoice(c)}\n`);
+    // chroot always shares it; the VM backends refuse it (their guest has its own kernel).
+    if (spec.resolved.network.kind === 'host' && c.chosen === 'container' && o.quiet !== true) {
+      process.stderr.write(
+        "berth: --network host: the environment shares the host's network stack (no isolation of interfaces, ports or firewall)\n",
+      );
+    }
+  };
   const res = await berth.run(input);
   if (detach) {
     process.stdout.write(`${res.id}\n`);

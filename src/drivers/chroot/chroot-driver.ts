@@ -4,7 +4,7 @@
  * processes, network, users and resources are shared with the host, and berth says so.
  */
 import type { Capabilities, Probe, Problem } from '../driver.js';
-import type { EnvSpec } from '../../core/spec.js';
+import type { ResolvedSpec } from '../../core/resolved-spec.js';
 import type { ShimIsolation } from '../../host/shim-cmdline.js';
 import { ShimDriver } from '../shim/shim-driver.js';
 import { CHROOT_ISOLATION } from './chroot-cmdline.js';
@@ -38,8 +38,8 @@ export class ChrootDriver extends ShimDriver {
     return CAPABILITIES;
   }
 
-  validate(spec: EnvSpec, rootless: boolean): Problem[] {
-    const problems: Problem[] = networkProblems(spec, rootless, 'host');
+  validate(spec: ResolvedSpec, rootless: boolean): Problem[] {
+    const problems: Problem[] = networkProblems(spec, rootless);
     const fix = 'use --backend container, which enforces limits with cgroups';
     if (spec.limits.memoryBytes !== undefined)
       problems.push({ field: 'memory', message: 'the chroot backend cannot enforce --memory', fix });

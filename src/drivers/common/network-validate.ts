@@ -1,18 +1,13 @@
-/** Network problems of a spec on a shim or VM backend, found without side effects. */
+/** Network problems of a resolved spec on a shim or VM backend, found without side effects. */
 import type { Problem } from '../driver.js';
-import type { EnvSpec } from '../../core/spec.js';
-import { parseNetworkMode, type NetworkMode } from '../../network/network-mode.js';
+import type { ResolvedSpec } from '../../core/resolved-spec.js';
 
 /** Modes every shim backend (chroot, container) offers; a network's name means a bridge network. */
 export const SHIM_NETWORK_MODES = ['none', 'host', 'user', 'bridge', 'NAME (berth network create)'];
 
-export function networkProblems(spec: EnvSpec, rootless: boolean, backendDefault: 'none' | 'host'): Problem[] {
-  let mode: NetworkMode;
-  try {
-    mode = parseNetworkMode(spec.network, backendDefault);
-  } catch (e) {
-    return [{ field: 'network', message: (e as Error).message, fix: (e as { fix?: string }).fix ?? '' }];
-  }
+/** The only place these rules are: -p needs a network of its own; a bridge needs root. */
+export function networkProblems(spec: ResolvedSpec, rootless: boolean): Problem[] {
+  const mode = spec.resolved.network;
   const problems: Problem[] = [];
   if (spec.ports.length > 0 && (mode.kind === 'none' || mode.kind === 'host')) {
     problems.push({
@@ -37,9 +32,9 @@ export function networkProblems(spec: EnvSpec, rootless: boolean, backendDefault
 /** Modes the VM backends offer: the backend's own user-mode stack, or (root) a tap on a berth bridge. */
 export const VM_NETWORK_MODES = ['none', 'user', 'bridge', 'NAME (berth network create)'];
 
-export function vmNetworkProblems(spec: EnvSpec, rootless: boolean, backend: 'uml' | 'microvm'): Problem[] {
-  // The one mode a guest cannot have; the rest is checked as for the shim backends (default none).
-  if (spec.network === 'host') {
+export function vmNetworkProblems(spec: ResolvedSpec, rootless: boolean, backend: 'uml' | 'microvm'): Problem[] {
+  // The one mode a guest cannot have; the rest is checked as for the shim backends.
+  if (spec.resolved.network.kind === 'host') {
     return [
       {
         field: 'network',
@@ -48,5 +43,5 @@ export function vmNetworkProblems(spec: EnvSpec, rootless: boolean, backend: 'um
       },
     ];
   }
-  return networkProblems(spec, rootless, 'none');
+  return networkProblems(spec, rootless);
 }

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Capabilities, EnvStats, Handle, Probe, Problem, Status, ExitResult, StopOptions } from '../driver.js';
-import type { EnvSpec } from '../../core/spec.js';
+import type { ResolvedSpec } from '../../core/resolved-spec.js';
 import type { EnvRecord } from '../../core/env-store.js';
 import type { ShimIsolation } from '../../host/shim-cmdline.js';
 import { ShimDriver } from '../shim/shim-driver.js';
@@ -56,8 +56,8 @@ export class ContainerDriver extends ShimDriver {
     return CAPABILITIES;
   }
 
-  validate(spec: EnvSpec, rootless: boolean): Problem[] {
-    const problems: Problem[] = networkProblems(spec, rootless, 'none');
+  validate(spec: ResolvedSpec, rootless: boolean): Problem[] {
+    const problems: Problem[] = networkProblems(spec, rootless);
     try {
       effectiveCaps(spec.security.capAdd, spec.security.capDrop);
     } catch (e) {

@@ -4,21 +4,13 @@
  * not work is an error (exit 125), never a hang.
  */
 import type { Finding } from '../../host/probes/finding.js';
-import { SpecError, DriverError } from '../../core/errors.js';
-
-export type AccelRequest = 'auto' | 'kvm' | 'tcg';
-export const ACCEL_VALUES: readonly AccelRequest[] = ['auto', 'kvm', 'tcg'];
+import { DriverError } from '../../core/errors.js';
+import type { AccelRequest } from '../../core/accel.js';
 
 export interface AccelChoice {
   accel: 'kvm' | 'tcg';
   /** One line: which and why. */
   reason: string;
-}
-
-export function parseAccel(v: string | undefined): AccelRequest {
-  if (v === undefined) return 'auto';
-  if ((ACCEL_VALUES as readonly string[]).includes(v)) return v as AccelRequest;
-  throw new SpecError('bad-accel', `unknown --accel "${v}"`, { fix: `use one of: ${ACCEL_VALUES.join(', ')}` });
 }
 
 /** Pure: the choice given the request and (for auto/kvm) the KVM verdict. */

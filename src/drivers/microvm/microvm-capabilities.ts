@@ -1,7 +1,8 @@
 /** What the microvm backend offers and refuses (data, loaded on the hot path without the driver). */
 import type { Capabilities, Problem } from '../driver.js';
-import type { EnvSpec } from '../../core/spec.js';
+import { MiB, type ResolvedSpec } from '../../core/resolved-spec.js';
 import { VM_NETWORK_MODES, vmNetworkProblems } from '../common/network-validate.js';
+import { guestMemoryMiB, memoryFloorProblems } from '../vm/guest-memory.js';
 import { accessSync, constants } from 'node:fs';
 
 /** Instant: is /dev/kvm there for this user? (Whether it really boots is the cached boot probe's call.) */
@@ -28,15 +29,18 @@ export const MICROVM_CAPABILITIES: Capabilities = {
     'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, QEMU user networking, or (root) a tap on a berth bridge network',
 };
 
-export const MICROVM_DEFAULT_MEMORY = 256 * 1024 * 1024;
 /** Measured: Debian's cloud kernel with berth's initramfs does not boot in 64 MiB, does in 80 MiB; 96 MiB leaves room. */
-export const MICROVM_MEMORY_FLOOR = 96 * 1024 * 1024;
+export const MICROVM_MEMORY_FLOOR = 96 * MiB;
 export const MICROVM_MAX_CPUS = 64;
 
-export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePresent, rootless = false): Problem[] {
+export function validateMicrovm(
+  spec: ResolvedSpec,
+  kvm: () => boolean = kvmDevicePresent,
+  rootless = false,
+): Problem[] {
   const p: Problem[] = [];
   // Whether auto takes a microvm without KVM is the registry's call (src/drivers/auto-order.ts).
-  if (spec.accel === 'kvm' && !kvm()) {
+  if (spec.resolved.accel === 'kvm' && !kvm()) {
     p.push({
       field: 'accel',
       message: '--accel kvm: /dev/kvm is absent or not read/writable here',
@@ -44,14 +48,8 @@ export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePre
     });
   }
   p.push(...vmNetworkProblems(spec, rootless, 'microvm'));
+  p.push(...memoryFloorProblems(spec, 'microvm', MICROVM_MEMORY_FLOOR, 'a microvm guest kernel'));
   const l = spec.limits;
-  if (l.memoryBytes !== undefined && l.memoryBytes < MICROVM_MEMORY_FLOOR) {
-    p.push({
-      field: 'memory',
-      message: `--memory ${l.memoryBytes} bytes is too small for a microvm guest kernel`,
-      fix: 'give at least 96m (the default is 256m)',
-    });
-  }
   if (l.cpus !== undefined && (l.cpus < 1 || !Number.isInteger(l.cpus) || l.cpus > MICROVM_MAX_CPUS)) {
     p.push({
       field: 'cpus',
@@ -77,11 +75,10 @@ export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePre
 }
 
 /** What `inspect` shows under limits. */
-export function microvmEnforcement(spec: EnvSpec | undefined): Record<string, string> {
-  const mib = Math.floor((spec?.limits.memoryBytes ?? MICROVM_DEFAULT_MEMORY) / (1024 * 1024));
+export function microvmEnforcement(spec: ResolvedSpec): Record<string, string> {
   return {
-    memory: `the guest's RAM (qemu -m ${mib}M): the guest cannot use more`,
-    cpus: `${spec?.limits.cpus ?? 1} virtual CPU(s) (qemu -smp)`,
+    memory: `the guest's RAM (qemu -m ${guestMemoryMiB(spec)}M): the guest cannot use more`,
+    cpus: `${spec.limits.cpus ?? 1} virtual CPU(s) (qemu -smp)`,
     pids: 'not enforced (the guest has its own pid space)',
   };
 }

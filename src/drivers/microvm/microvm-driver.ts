@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Capabilities, Driver, ExecOptions, Handle, PreparedEnv, Probe, Problem } from '../driver.js';
-import type { EnvSpec } from '../../core/spec.js';
+import type { ResolvedSpec } from '../../core/resolved-spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
 import { mainRequest, execRequest } from '../vm/guest-requests.js';
@@ -26,10 +26,11 @@ import { toPortForward } from './port-forwards.js';
 import { checkHostPortsFree } from '../../network/attach/host-ports.js';
 import { userNetState } from '../vm/user-net-guest.js';
 import { NETWORK_FILE } from '../../network/network-state.js';
-import { isBridgeNetwork, withVmBridge, type VmBridge } from '../vm/vm-network.js';
+import { withVmBridge, type VmBridge } from '../vm/vm-network.js';
 import type { PortForward } from './qemu-cmdline.js';
 import { MAX_NETWORK_MTU } from '../../network/net-cmdline.js';
-import { MICROVM_CAPABILITIES, MICROVM_DEFAULT_MEMORY, validateMicrovm } from './microvm-capabilities.js';
+import { MICROVM_CAPABILITIES, validateMicrovm } from './microvm-capabilities.js';
+import { guestMemoryMiB } from '../vm/guest-memory.js';
 import { probeMicrovm } from './microvm-probe.js';
 import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type MicrovmFiles } from './microvm-files.js';
 import { microvmLaunch } from './microvm-launch.js';
@@ -37,10 +38,6 @@ import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp }
 
 export class MicrovmDriver extends VmDriver {
   readonly name = 'microvm' as const;
-
-  protected guestMemoryBytes(rec: EnvRecord): number {
-    return rec.spec.limits.memoryBytes ?? MICROVM_DEFAULT_MEMORY;
-  }
 
   probe(): Promise<Probe> {
     return probeMicrovm();
@@ -50,24 +47,17 @@ export class MicrovmDriver extends VmDriver {
     return MICROVM_CAPABILITIES;
   }
 
-  validate(spec: EnvSpec, rootless: boolean): Problem[] {
+  validate(spec: ResolvedSpec, rootless: boolean): Problem[] {
     return validateMicrovm(spec, undefined, rootless);
   }
 
   async create(env: PreparedEnv): Promise<Handle> {
     const spec = env.spec;
     // Cheap refusals first: nothing is built for a run that cannot start.
-    // validateMicrovm allowed none, user and (as root) bridge networks.
-    const network: MicrovmFiles['network'] =
-      spec.network === 'user' ? 'user' : isBridgeNetwork(spec) ? 'bridge' : 'none';
+    // validateMicrovm allowed none, user and (as root) bridge networks (never host), and -p only with one of the latter.
+    const kind = spec.resolved.network.kind;
+    const network: MicrovmFiles['network'] = kind === 'host' ? 'none' : kind;
     const forwards = network === 'user' ? spec.ports.map(toPortForward) : [];
-    if (spec.ports.length > 0 && network === 'none') {
-      throw new DriverError(
-        'publish-needs-network',
-        "-p needs a network of the environment's own on the microvm backend",
-        { fix: 'add --network user, --network bridge or --network NAME' },
-      );
-    }
     await checkHostPortsFree(forwards);
     // virtio-net takes any MTU berth sets on a network.
     return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) => this.build(env, network, forwards, bridge));
@@ -100,7 +90,7 @@ export class MicrovmDriver extends VmDriver {
       init,
       ...(network !== 'none' ? { modules: [...kernel.bootModules, 'virtio_net'] } : {}),
     });
-    const accel = await chooseAccel(spec.accel ?? 'auto', () =>
+    const accel = await chooseAccel(spec.resolved.accel, () =>
       kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }),
     );
     if (process.stderr.isTTY && spec.accel !== 'tcg') process.stderr.write(`berth: microvm: ${accel.reason}\n`);
@@ -141,7 +131,7 @@ export class MicrovmDriver extends VmDriver {
     return {
       launch: microvmLaunch({
         files: f,
-        memoryBytes: rec.spec.limits.memoryBytes ?? MICROVM_DEFAULT_MEMORY,
+        memoryMiB: guestMemoryMiB(rec.spec),
         cpus: rec.spec.limits.cpus ?? 1,
         hostname: rec.hostname,
         ...(tscKhz ? { tscKhz } : {}),

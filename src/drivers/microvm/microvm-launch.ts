@@ -7,7 +7,7 @@ import { USER_NET_ARG } from '../vm/user-net-guest.js';
 
 export interface MicrovmLaunchInput {
   files: MicrovmFiles;
-  memoryBytes: number;
+  memoryMiB: number;
   cpus: number;
   hostname: string;
   /** Host TSC rate (kHz); needed under TCG. */
@@ -28,7 +28,7 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
   const argv = qemuArgv({
     ...(i.qemu ? { binary: i.qemu } : {}),
     accel: f.accel,
-    memoryMiB: Math.floor(i.memoryBytes / (1024 * 1024)),
+    memoryMiB: i.memoryMiB,
     cpus: i.cpus,
     kernel: f.kernel,
     initrd: f.initrd,

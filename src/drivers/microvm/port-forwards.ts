@@ -1,5 +1,5 @@
 /** `-p` for the microvm's `--network user`: the shared parse (src/network/port-spec.ts) as QEMU hostfwds. */
-import type { PortMapping } from '../../network/port-format.js';
+import type { PortMapping } from '../../core/port-format.js';
 import type { PortForward } from './qemu-cmdline.js';
 
 /** `-p` as parsed by src/network/port-spec.ts -> a QEMU hostfwd; no address = every local one, as on the other backends. */

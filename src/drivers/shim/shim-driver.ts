@@ -19,7 +19,8 @@ import type {
   Status,
   StopOptions,
 } from '../driver.js';
-import type { BackendName, EnvSpec } from '../../core/spec.js';
+import type { BackendName } from '../../core/spec.js';
+import type { ResolvedSpec } from '../../core/resolved-spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { runExecHelper } from './exec-io.js';
 import { shimExecArgv, shimRunArgv, rmtreeArgv, type ShimIsolation } from '../../host/shim-cmdline.js';
@@ -33,14 +34,13 @@ import { runToExit, statusFromExit, forwardSignals } from '../common/spawn-wait.
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import type { Duplex } from 'node:stream';
 
-import { defaultNetworkOf, isPlumbed } from '../../network/network-mode.js';
+import { isPlumbed } from '../../core/network-mode.js';
 import { readImageFile } from '../../images/image-file.js';
 import { recoverHandle } from '../common/recover-handle.js';
 
-const networkOf = (rec: EnvRecord): string => rec.spec.network ?? defaultNetworkOf(rec.backend);
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
 const needsNetworkModule = (rec: EnvRecord): boolean =>
-  isPlumbed(rec.spec.network, rec.backend) || rec.spec.ports.length > 0;
+  isPlumbed(rec.spec.resolved.network) || rec.spec.ports.length > 0;
 
 const networkModule = () => import('../../network/attach/network-attach.js');
 
@@ -53,7 +53,7 @@ export abstract class ShimDriver implements Driver {
 
   abstract probe(): Promise<Probe>;
   abstract capabilities(): Capabilities;
-  abstract validate(spec: EnvSpec, rootless: boolean): Problem[];
+  abstract validate(spec: ResolvedSpec, rootless: boolean): Problem[];
   /** What the shim isolates for this environment (run and exec). */
   protected abstract isolation(rec: EnvRecord): ShimIsolation;
   /** Host resources the environment needs before it starts (cgroups); undone by release(). */
@@ -102,15 +102,14 @@ export abstract class ShimDriver implements Driver {
     if (existsSync('/etc/resolv.conf')) copyFileSync('/etc/resolv.conf', join(dir, 'resolv.conf'));
     else writeFileSync(join(dir, 'resolv.conf'), '');
     const rec = this.store.readRecord(env.id);
-    if (rec && needsNetworkModule(rec)) await (await networkModule()).reserve(this.store, rec, env.rootless);
+    if (rec && needsNetworkModule(rec)) await (await networkModule()).reserve(this.store, rec);
     return { id: env.id, name: env.name, backend: this.name, dir };
   }
 
   /** The backend's isolation with the network mode applied (host: no net namespace). */
   private isolationWithNetwork(rec: EnvRecord): ShimIsolation {
     const iso = this.isolation(rec);
-    const mode = networkOf(rec);
-    if (mode === 'host')
+    if (rec.spec.resolved.network.kind === 'host')
       return { ...iso, netNs: false, ...(rec.rootless && iso.sys === 'new-ro' ? { sys: 'bind-ro' as const } : {}) };
     return { ...iso, netNs: true };
   }
@@ -161,7 +160,7 @@ export abstract class ShimDriver implements Driver {
   async start(h: Handle): Promise<void> {
     const rec = this.record(h);
     await this.acquire(rec);
-    const plumbed = isPlumbed(rec.spec.network, rec.backend);
+    const plumbed = isPlumbed(rec.spec.resolved.network);
     const tty = rec.spec.tty && !rec.spec.detach;
     // fd 3 is the detach-key notification of an attached -it session; the handshake comes next.
     const syncFd = plumbed ? (tty ? 4 : 3) : undefined;

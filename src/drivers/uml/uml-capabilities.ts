@@ -1,7 +1,8 @@
 /** What the uml backend offers and refuses (data, loaded on the hot path without the driver). */
 import type { Capabilities, Problem } from '../driver.js';
-import type { EnvSpec } from '../../core/spec.js';
+import { MiB, type ResolvedSpec } from '../../core/resolved-spec.js';
 import { VM_NETWORK_MODES, vmNetworkProblems } from '../common/network-validate.js';
+import { guestMemoryMiB, memoryFloorProblems } from '../vm/guest-memory.js';
 
 export const UML_CAPABILITIES: Capabilities = {
   isolation: 'kernel',
@@ -17,13 +18,10 @@ export const UML_CAPABILITIES: Capabilities = {
     'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, slirp user networking, or (root) a tap on a berth bridge network',
 };
 
-/** The guest's RAM when --memory is not given (UML only touches what the guest uses). */
-export const UML_DEFAULT_MEMORY = 256 * 1024 * 1024;
-
 /** Below this the uml kernel does not even start (it needs room for its own image). */
-export const UML_MEMORY_FLOOR = 16 * 1024 * 1024;
+export const UML_MEMORY_FLOOR = 16 * MiB;
 
-export function validateUml(spec: EnvSpec, rootless = false): Problem[] {
+export function validateUml(spec: ResolvedSpec, rootless = false): Problem[] {
   const p: Problem[] = [];
   for (const m of spec.mounts) {
     // hostfs takes the host path as its mount option string: a comma would split it.
@@ -37,7 +35,7 @@ export function validateUml(spec: EnvSpec, rootless = false): Problem[] {
   }
   // none: the guest's loopback only; user: slirp (docs/adr/0024); bridges: a tap (docs/adr/0025).
   p.push(...vmNetworkProblems(spec, rootless, 'uml'));
-  for (const port of spec.network === 'user' ? spec.ports : []) {
+  for (const port of spec.resolved.network.kind === 'user' ? spec.ports : []) {
     // With slirp the monitor carries published ports over the guest protocol (TCP streams only);
     // on a bridge network they are nftables DNAT rules, UDP included.
     if (port.protocol !== 'tcp') {
@@ -48,14 +46,8 @@ export function validateUml(spec: EnvSpec, rootless = false): Problem[] {
       });
     }
   }
+  p.push(...memoryFloorProblems(spec, 'uml', UML_MEMORY_FLOOR, 'a uml kernel'));
   const l = spec.limits;
-  if (l.memoryBytes !== undefined && l.memoryBytes < UML_MEMORY_FLOOR) {
-    p.push({
-      field: 'memory',
-      message: `--memory ${l.memoryBytes} bytes is too small for a uml kernel`,
-      fix: 'give at least 16m (the default is 256m)',
-    });
-  }
   if (!spec.ignoreUnenforced) {
     if (l.cpus !== undefined)
       p.push({
@@ -74,10 +66,9 @@ export function validateUml(spec: EnvSpec, rootless = false): Problem[] {
 }
 
 /** What `inspect` shows under limits: the guest's RAM is the memory limit; nothing else is enforced. */
-export function umlEnforcement(spec: EnvSpec | undefined): Record<string, string> {
-  const mib = Math.floor((spec?.limits.memoryBytes ?? UML_DEFAULT_MEMORY) / (1024 * 1024));
+export function umlEnforcement(spec: ResolvedSpec): Record<string, string> {
   return {
-    memory: `the guest kernel's RAM (linux.uml mem=${mib}M): the guest cannot use more`,
+    memory: `the guest kernel's RAM (linux.uml mem=${guestMemoryMiB(spec)}M): the guest cannot use more`,
     cpus: 'not enforced (one host CPU at most: the uml kernel is not SMP)',
     pids: 'not enforced (the guest has its own pid space)',
   };

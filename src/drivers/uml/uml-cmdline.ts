@@ -9,7 +9,8 @@ import { USER_NET_ARG } from '../vm/user-net-guest.js';
 
 export interface UmlCmdline {
   kernel: string;
-  memoryBytes: number;
+  /** The guest's RAM (mem=), as resolved (core/resolved-spec.ts). */
+  memoryMiB: number;
   /** Unique machine id: names the mconsole socket dir `<umlDir>/<umid>/`. */
   umid: string;
   umlDir: string;
@@ -48,7 +49,6 @@ function checkPath(what: string, p: string): string {
 }
 
 export function umlArgv(c: UmlCmdline): string[] {
-  const mib = Math.floor(c.memoryBytes / (1024 * 1024));
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(c.umid)) throw new SpecError('bad-umid', `invalid uml machine id "${c.umid}"`);
   if (!/^[A-Za-z0-9.-]{1,63}$/.test(c.hostname)) {
     throw new SpecError('bad-hostname', `the hostname "${c.hostname}" cannot be passed to the uml kernel`, {
@@ -57,7 +57,7 @@ export function umlArgv(c: UmlCmdline): string[] {
   }
   return [
     checkPath('kernel', c.kernel),
-    `mem=${mib}M`,
+    `mem=${c.memoryMiB}M`,
     `umid=${c.umid}`,
     `uml_dir=${checkPath('uml_dir', c.umlDir)}`,
     // "c" (shared): no host lock. UML would hold a whole-file read lock on the base, which makes a

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { Capabilities, Driver, ExecOptions, Handle, PreparedEnv, Probe, Problem } from '../driver.js';
-import type { EnvSpec } from '../../core/spec.js';
+import type { ResolvedSpec } from '../../core/resolved-spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
 import { mainRequest, execRequest } from '../vm/guest-requests.js';
@@ -25,7 +25,8 @@ import { diskProgress, firstUseOptions } from '../vm/first-use.js';
 import { umlInitramfs } from './uml-initramfs.js';
 import { baseForEnvironment, disksDirOf } from '../../disks/index.js';
 import { probeUml } from './uml-probe.js';
-import { UML_CAPABILITIES, UML_DEFAULT_MEMORY, validateUml } from './uml-capabilities.js';
+import { UML_CAPABILITIES, validateUml } from './uml-capabilities.js';
+import { guestMemoryMiB } from '../vm/guest-memory.js';
 
 interface UmlFiles {
   kernel: string;
@@ -46,10 +47,6 @@ interface UmlFiles {
 export class UmlDriver extends VmDriver {
   readonly name = 'uml' as const;
 
-  protected guestMemoryBytes(rec: EnvRecord): number {
-    return rec.spec.limits.memoryBytes ?? UML_DEFAULT_MEMORY;
-  }
-
   probe(): Promise<Probe> {
     return probeUml(this.store.paths);
   }
@@ -58,7 +55,7 @@ export class UmlDriver extends VmDriver {
     return UML_CAPABILITIES;
   }
 
-  validate(spec: EnvSpec, rootless: boolean): Problem[] {
+  validate(spec: ResolvedSpec, rootless: boolean): Problem[] {
     return validateUml(spec, rootless);
   }
 
@@ -68,7 +65,7 @@ export class UmlDriver extends VmDriver {
 
   async create(env: PreparedEnv): Promise<Handle> {
     // Cheap refusals first: nothing is built for a run that cannot start.
-    const slirp = env.spec.network === 'user' ? await this.prepareSlirp(env) : undefined;
+    const slirp = env.spec.resolved.network.kind === 'user' ? await this.prepareSlirp(env) : undefined;
     // The kernel's tuntap network driver takes no MTU above 1500.
     return withVmBridge(this.store, env, 1500, (bridge) => this.build(env, slirp, bridge));
   }
@@ -122,7 +119,7 @@ export class UmlDriver extends VmDriver {
       launch: {
         argv: umlArgv({
           kernel: f.kernel,
-          memoryBytes: rec.spec.limits.memoryBytes ?? UML_DEFAULT_MEMORY,
+          memoryMiB: guestMemoryMiB(rec.spec),
           umid: f.umid,
           umlDir: f.runDir,
           cow: f.cow,

@@ -4,7 +4,7 @@
  * host's loopback seen from the guest) and a DNS forwarder at 10.0.2.3; the guest init takes
  * them from its `berth.net=` kernel argument.
  */
-import type { PortMapping } from '../../network/port-format.js';
+import type { PortMapping } from '../../core/port-format.js';
 import type { NetworkState } from '../../network/network-state.js';
 
 export const USER_NET_GUEST = { address: '10.0.2.15', prefix: 24, gateway: '10.0.2.2', dns: '10.0.2.3' } as const;

@@ -25,7 +25,8 @@ import type {
 import type { EnvProcess } from '../../host/ns-processes.js';
 import { GUEST_PS_ARGV, parseGuestPs } from './guest-ps.js';
 import { vmStats } from './vm-stats.js';
-import type { EnvSpec } from '../../core/spec.js';
+import { MiB, type ResolvedSpec } from '../../core/resolved-spec.js';
+import { guestMemoryMiB } from './guest-memory.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import type { StartRequest } from './guest-protocol.js';
 import type { VmLaunch } from './vm-launch.js';
@@ -61,7 +62,7 @@ export abstract class VmDriver implements Driver {
 
   abstract probe(): Promise<Probe>;
   abstract capabilities(): Capabilities;
-  abstract validate(spec: EnvSpec, rootless: boolean): Problem[];
+  abstract validate(spec: ResolvedSpec, rootless: boolean): Problem[];
   abstract create(env: PreparedEnv): Promise<Handle>;
   /** Everything the monitor needs to boot this environment (host ports checked by now). */
   protected abstract startPlan(h: Handle, rec: EnvRecord): Promise<VmStartPlan>;
@@ -73,8 +74,6 @@ export abstract class VmDriver implements Driver {
   protected abstract halt(h: Handle): Promise<boolean>;
   abstract pause(h: Handle): Promise<void>;
   abstract resume(h: Handle): Promise<void>;
-  /** The guest's RAM (the limit `berth stats` shows). */
-  protected abstract guestMemoryBytes(rec: EnvRecord): number;
 
   protected record(h: Handle): EnvRecord {
     const rec = this.store.readRecord(h.id);
@@ -288,7 +287,7 @@ export abstract class VmDriver implements Driver {
   /** Host-side numbers of the VM's processes; the limit is the guest's RAM. */
   async stats(h: Handle): Promise<EnvStats> {
     const { monitor } = this.store.runningPids(h.id, h.name);
-    return vmStats(h.dir, monitor, this.guestMemoryBytes(this.record(h)));
+    return vmStats(h.dir, monitor, guestMemoryMiB(this.record(h).spec) * MiB);
   }
 
   /** The guest's own processes, listed inside it (through exec), with its users. */

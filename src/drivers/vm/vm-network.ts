@@ -7,9 +7,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EnvSpec } from '../../core/spec.js';
+import type { ResolvedSpec } from '../../core/resolved-spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
-import { parseNetworkMode } from '../../network/network-mode.js';
 import { readNetworkState } from '../../network/network-state.js';
 import { hostsFile } from '../../network/hosts-file.js';
 import { reachableNameserver } from '../../network/resolv.js';
@@ -27,23 +26,14 @@ export interface VmBridge {
   guestArg: string;
 }
 
-export function isBridgeNetwork(spec: EnvSpec): boolean {
-  return parseNetworkMode(spec.network, 'none').kind === 'bridge';
-}
-
 const attachModule = () => import('../../network/attach/network-attach.js');
 
 /**
  * Before anything is built: lease an address on the bridge network, check -p, and write the
  * environment's hosts file. Undone by releaseVmNetwork.
  */
-export async function reserveVmBridge(
-  store: EnvStore,
-  rec: EnvRecord,
-  rootless: boolean,
-  maxMtu: number,
-): Promise<VmBridge> {
-  await (await attachModule()).reserve(store, rec, rootless, 'tap', maxMtu);
+export async function reserveVmBridge(store: EnvStore, rec: EnvRecord, maxMtu: number): Promise<VmBridge> {
+  await (await attachModule()).reserve(store, rec, 'tap', maxMtu);
   const dir = store.dirOf(rec.id);
   const st = readNetworkState(dir);
   if (!st?.tap || !st.mac || !st.ip || st.prefix === undefined || !st.gateway) {
@@ -75,12 +65,12 @@ export async function reserveVmBridge(
  */
 export async function withVmBridge<T>(
   store: EnvStore,
-  env: { id: string; spec: EnvSpec; rootless: boolean },
+  env: { id: string; spec: ResolvedSpec },
   maxMtu: number,
   build: (bridge: VmBridge | undefined) => Promise<T>,
 ): Promise<T> {
-  const rec = isBridgeNetwork(env.spec) ? store.readRecord(env.id) : undefined;
-  const bridge = rec ? await reserveVmBridge(store, rec, env.rootless, maxMtu) : undefined;
+  const rec = env.spec.resolved.network.kind === 'bridge' ? store.readRecord(env.id) : undefined;
+  const bridge = rec ? await reserveVmBridge(store, rec, maxMtu) : undefined;
   try {
     return await build(bridge);
   } catch (e) {

@@ -1,5 +1,6 @@
 /** Validation of cgroup limits before any side effect (SpecError with a fix). */
 import { SpecError } from '../../core/errors.js';
+import { formatSize } from '../../core/units.js';
 import type { CgroupLimits } from './types.js';
 
 /** Below this the kernel OOM-kills almost any process at start (runc refuses < 6 MiB too). */
@@ -17,8 +18,9 @@ export function checkLimits(limits: CgroupLimits): void {
       });
     }
     if (memoryBytes < MIN_MEMORY_BYTES) {
-      throw new SpecError('memory-too-small', `memory limit ${memoryBytes} bytes is below the minimum of 6 MiB`, {
-        fix: 'use --memory 6m or more',
+      const floor = formatSize(MIN_MEMORY_BYTES);
+      throw new SpecError('memory-too-small', `memory limit ${memoryBytes} bytes is below the minimum of ${floor}`, {
+        fix: `use --memory ${floor} or more`,
       });
     }
   }

@@ -10,7 +10,7 @@ import { createConnection } from 'node:net';
 import { findExecutable } from '../probes/exec.js';
 import { HostError } from '../../core/errors.js';
 import { pastaArgv, slirp4netnsArgv, slirpHostFwd } from '../../network/net-cmdline.js';
-import type { PortMapping } from '../../network/port-format.js';
+import type { PortMapping } from '../../core/port-format.js';
 import { mustRun, runTool } from './tool.js';
 import { isProcessAlive } from '../../core/process-identity.js';
 

@@ -20,7 +20,7 @@ import { DriverError, SpecError } from '../../core/errors.js';
 import { processStartTime } from '../../core/process-identity.js';
 import { NetworkStore, mtuOf, type NetworkRecord } from '../network-store.js';
 import { formatPort, type PortMapping } from '../port-spec.js';
-import { parseNetworkMode, defaultNetworkOf, DEFAULT_BRIDGE, type NetworkMode } from '../network-mode.js';
+import { DEFAULT_BRIDGE } from '../../core/network-mode.js';
 import { hostsFile } from '../hosts-file.js';
 import { vethName, tapName, guestMac, GUEST_IFNAME } from '../net-cmdline.js';
 import { ensureBridge, applyNft, attachVeth, attachTap, detachLink, hostSubnets } from '../../host/net/bridge-host.js';
@@ -69,10 +69,6 @@ function alive(store: EnvStore): (id: string) => boolean {
     const st = store.status(id).state;
     return st === 'created' || st === 'running' || st === 'paused';
   };
-}
-
-function modeOf(rec: EnvRecord): NetworkMode {
-  return parseNetworkMode(rec.spec.network, defaultNetworkOf(rec.backend));
 }
 
 /** Auto-create the default `bridge` network on first use. */
@@ -128,15 +124,15 @@ const userNetFiles = (dir: string) => ({
 /**
  * device: what the environment is plugged into the bridge with, a veth (shim backends) or a tap
  * (VMs); maxMtu: the most its interface takes (a uml guest: 1500), else the network's MTU.
+ * The backend's validate() refused what cannot be (a bridge as a normal user, -p without a network).
  */
 export async function reserve(
   store: EnvStore,
   rec: EnvRecord,
-  rootless: boolean,
   device: 'veth' | 'tap' = 'veth',
   maxMtu?: number,
 ): Promise<void> {
-  const mode = modeOf(rec);
+  const mode = rec.spec.resolved.network;
   const dir = store.dirOf(rec.id);
   const ports = rec.spec.ports;
   if (mode.kind === 'none' || mode.kind === 'host') {
@@ -151,10 +147,6 @@ export async function reserve(
     writeState(dir, { mode: 'user', tool: probe.tool, ports });
     return;
   }
-  if (rootless)
-    throw new SpecError('bridge-rootless', `--network ${mode.network} needs root`, {
-      fix: 'use --network user as a normal user',
-    });
   const nets = new NetworkStore(store.paths);
   using _lock = await nets.lock();
   const n = mode.network === DEFAULT_BRIDGE ? await defaultNetwork(nets) : nets.get(mode.network);

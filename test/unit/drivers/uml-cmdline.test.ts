@@ -2,11 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { umlArgv } from '../../../src/drivers/uml/uml-cmdline.js';
 import { umlEnforcement, validateUml } from '../../../src/drivers/uml/uml-capabilities.js';
-import { defaultSpec } from '../../../src/core/spec.js';
+import { defaultSpec, type EnvSpec } from '../../../src/core/spec.js';
+import { resolveSpec } from '../../../src/core/resolved-spec.js';
+
+/** A spec as the registry hands it to the uml backend. */
+const uml = (partial: Partial<EnvSpec> = {}, rootless = false) =>
+  resolveSpec(defaultSpec(partial), 'uml', rootless).spec;
 
 const base = {
   kernel: '/usr/bin/linux.uml',
-  memoryBytes: 256 * 1024 * 1024,
+  memoryMiB: 256,
   umid: 'berth-abc',
   umlDir: '/run/berth/vm/abc',
   cow: '/e/disk.cow',
@@ -37,7 +42,7 @@ test('uml argv: memory, umid, COW over base, initrd, console and control lines a
     'berth.hostname=box1',
   ]);
   assert.ok(umlArgv({ ...base, diskSize: 2 ** 31 }).includes('berth.disk_size=2147483648'));
-  assert.equal(umlArgv({ ...base, memoryBytes: 100 * 1024 * 1024 + 5 })[1], 'mem=100M');
+  assert.equal(umlArgv({ ...base, memoryMiB: 100 })[1], 'mem=100M');
 });
 
 test("uml argv: --network user is the kernel's slirp transport plus the guest address; modules are shared by path", () => {
@@ -64,14 +69,17 @@ test("uml argv: a bridge network is the kernel's tuntap transport on the tap ber
 test('validate: none, user, and bridge networks as root; -p needs a network; UDP only on a bridge', () => {
   const port = { hostPort: 8080, guestPort: 80, protocol: 'tcp' as const };
   const udp = { ...port, protocol: 'udp' as const };
-  assert.deepEqual(validateUml(defaultSpec({ network: 'user', ports: [port] })), []);
-  assert.deepEqual(validateUml(defaultSpec({ network: 'user', ports: [{ ...port, hostIp: '127.0.0.1' }] })), []);
-  assert.deepEqual(validateUml(defaultSpec({ network: 'bridge', ports: [udp] })), []);
-  assert.deepEqual(validateUml(defaultSpec({ network: 'mynet' })), []);
-  assert.match(validateUml(defaultSpec({ network: 'bridge' }), true)[0]!.message, /needs root/);
-  assert.match(validateUml(defaultSpec({ network: 'host' }))[0]!.message, /cannot share the host's network/);
-  assert.match(validateUml(defaultSpec({ ports: [port] }))[0]!.message, /-p needs a network of the environment's own/);
-  assert.match(validateUml(defaultSpec({ network: 'user', ports: [udp] }))[0]!.message, /TCP ports only/);
+  assert.deepEqual(validateUml(uml({ network: 'user', ports: [port] })), []);
+  assert.deepEqual(validateUml(uml({ network: 'user', ports: [{ ...port, hostIp: '127.0.0.1' }] })), []);
+  assert.deepEqual(validateUml(uml({ network: 'bridge', ports: [udp] })), []);
+  assert.deepEqual(validateUml(uml({ network: 'mynet' })), []);
+  assert.match(validateUml(uml({ network: 'bridge' }, true), true)[0]!.message, /needs root/);
+  assert.match(validateUml(uml({ network: 'host' }))[0]!.message, /cannot share the host's network/);
+  assert.match(
+    validateUml(uml({ network: 'none', ports: [port] }))[0]!.message,
+    /-p needs a network of the environment's own/,
+  );
+  assert.match(validateUml(uml({ network: 'user', ports: [udp] }))[0]!.message, /TCP ports only/);
 });
 
 test('uml argv refuses what would break the kernel command line', () => {
@@ -82,20 +90,20 @@ test('uml argv refuses what would break the kernel command line', () => {
 });
 
 test('validate: -v without commas, a memory floor, cpus and pids only with --ignore-unenforced', () => {
-  assert.deepEqual(validateUml(defaultSpec()), []);
-  assert.deepEqual(validateUml(defaultSpec({ mounts: [{ source: '/a', target: '/b', readOnly: false }] })), []);
+  assert.deepEqual(validateUml(uml()), []);
+  assert.deepEqual(validateUml(uml({ mounts: [{ source: '/a', target: '/b', readOnly: false }] })), []);
   assert.deepEqual(
-    validateUml(defaultSpec({ mounts: [{ source: '/a,b', target: '/b', readOnly: false }] })).map((p) => p.field),
+    validateUml(uml({ mounts: [{ source: '/a,b', target: '/b', readOnly: false }] })).map((p) => p.field),
     ['volume'],
   );
   assert.deepEqual(
-    validateUml(defaultSpec({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } })).map((p) => p.field),
+    validateUml(uml({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } })).map((p) => p.field),
     ['memory', 'cpus', 'pids-limit'],
   );
-  assert.deepEqual(validateUml(defaultSpec({ limits: { cpus: 2 }, ignoreUnenforced: true })), []);
+  assert.deepEqual(validateUml(uml({ limits: { cpus: 2 }, ignoreUnenforced: true })), []);
 });
 
 test('inspect: the guest RAM is the enforced memory limit', () => {
-  assert.match(umlEnforcement(defaultSpec({ limits: { memoryBytes: 64 << 20 } })).memory!, /mem=64M/);
-  assert.match(umlEnforcement(undefined).memory!, /mem=256M/);
+  assert.match(umlEnforcement(uml({ limits: { memoryBytes: 64 << 20 } })).memory!, /mem=64M/);
+  assert.match(umlEnforcement(uml()).memory!, /mem=256M/);
 });

@@ -11,7 +11,7 @@ import {
   vethName,
 } from '../../../src/network/net-cmdline.js';
 import { hostsFile } from '../../../src/network/hosts-file.js';
-import { parseNetworkMode } from '../../../src/network/network-mode.js';
+import { parseNetworkMode } from '../../../src/core/network-mode.js';
 import { parsePortSpec } from '../../../src/network/port-spec.js';
 
 test('the ruleset replaces only its own table, NATs out and DNATs published ports', () => {
@@ -120,13 +120,14 @@ test('hosts file: own address for the hostname, one line per peer', () => {
 });
 
 test('--network values', () => {
-  assert.deepEqual(parseNetworkMode(undefined, 'none'), { kind: 'none' });
-  assert.deepEqual(parseNetworkMode(undefined, 'host'), { kind: 'host' });
-  assert.deepEqual(parseNetworkMode('user', 'none'), { kind: 'user' });
-  assert.deepEqual(parseNetworkMode('bridge', 'none'), { kind: 'bridge', network: 'bridge' });
-  assert.deepEqual(parseNetworkMode('web', 'none'), { kind: 'bridge', network: 'web' });
-  assert.throws(() => parseNetworkMode('pasta', 'none'), /berth picks pasta or slirp4netns itself/);
-  assert.throws(() => parseNetworkMode('bad name', 'none'), /invalid network name/);
+  // Absent: the backend's default, applied by the resolver (test/unit/core/resolved-spec.test.ts).
+  assert.deepEqual(parseNetworkMode('none'), { kind: 'none' });
+  assert.deepEqual(parseNetworkMode('host'), { kind: 'host' });
+  assert.deepEqual(parseNetworkMode('user'), { kind: 'user' });
+  assert.deepEqual(parseNetworkMode('bridge'), { kind: 'bridge', network: 'bridge' });
+  assert.deepEqual(parseNetworkMode('web'), { kind: 'bridge', network: 'web' });
+  assert.throws(() => parseNetworkMode('pasta'), /berth picks pasta or slirp4netns itself/);
+  assert.throws(() => parseNetworkMode('bad name'), /invalid network name/);
 });
 
 test('the shim is told to wait for the network handshake after the namespace flags', async () => {

@@ -4,7 +4,11 @@ import { tapName, tapCreateBatch, guestMac } from '../../../src/network/net-cmdl
 import { reachableNameserver } from '../../../src/network/resolv.js';
 import { qemuArgv } from '../../../src/drivers/microvm/qemu-cmdline.js';
 import { vmNetworkProblems } from '../../../src/drivers/common/network-validate.js';
-import { defaultSpec } from '../../../src/core/spec.js';
+import { defaultSpec, type EnvSpec } from '../../../src/core/spec.js';
+import { resolveSpec } from '../../../src/core/resolved-spec.js';
+
+const vm = (partial: Partial<EnvSpec>, backend: 'uml' | 'microvm', rootless = false) =>
+  resolveSpec(defaultSpec(partial), backend, rootless).spec;
 
 test("a VM's tap: a short stable name, plugged into the bridge and up", () => {
   assert.equal(tapName('0123456789abcdef'), 'bt0123456789a');
@@ -63,19 +67,20 @@ test("qemu argv: a bridge network is a tap opened by name with the environment's
 
 test('VM network modes: host refused, bridges need root, -p needs a network of its own', () => {
   const port = { hostPort: 8080, guestPort: 80, protocol: 'tcp' as const };
-  assert.deepEqual(vmNetworkProblems(defaultSpec({ network: 'bridge', ports: [port] }), false, 'microvm'), []);
-  assert.deepEqual(vmNetworkProblems(defaultSpec({ network: 'user', ports: [port] }), true, 'microvm'), []);
+  assert.deepEqual(vmNetworkProblems(vm({ network: 'bridge', ports: [port] }, 'microvm'), false, 'microvm'), []);
+  assert.deepEqual(vmNetworkProblems(vm({ network: 'user', ports: [port] }, 'microvm', true), true, 'microvm'), []);
   assert.match(
-    vmNetworkProblems(defaultSpec({ network: 'host' }), false, 'microvm')[0]!.message,
+    vmNetworkProblems(vm({ network: 'host' }, 'microvm'), false, 'microvm')[0]!.message,
     /microvm guest runs its own kernel/,
   );
   assert.match(
-    vmNetworkProblems(defaultSpec({ network: 'lan' }), true, 'uml')[0]!.message,
+    vmNetworkProblems(vm({ network: 'lan' }, 'uml', true), true, 'uml')[0]!.message,
     /--network lan \(a bridge\) needs root/,
   );
-  assert.match(vmNetworkProblems(defaultSpec({ ports: [port] }), false, 'uml')[0]!.message, /-p needs a network/);
   assert.match(
-    vmNetworkProblems(defaultSpec({ network: 'pasta' }), false, 'uml')[0]!.message,
-    /berth picks pasta or slirp4netns/,
+    vmNetworkProblems(vm({ network: 'none', ports: [port] }, 'uml'), false, 'uml')[0]!.message,
+    /-p needs a network/,
   );
+  // A value that names nothing is refused where it is parsed, once, before any backend's rules.
+  assert.throws(() => vm({ network: 'pasta' }, 'uml'), /berth picks pasta or slirp4netns/);
 });

@@ -4,7 +4,9 @@ import { microvmLaunch } from '../../../../src/drivers/microvm/microvm-launch.js
 import { USER_NET_ARG } from '../../../../src/drivers/vm/user-net-guest.js';
 import type { MicrovmFiles } from '../../../../src/drivers/microvm/microvm-files.js';
 import { toPortForward } from '../../../../src/drivers/microvm/port-forwards.js';
-import { chooseAccel, parseAccel } from '../../../../src/drivers/microvm/microvm-accel.js';
+import { chooseAccel } from '../../../../src/drivers/microvm/microvm-accel.js';
+import { parseAccel } from '../../../../src/core/accel.js';
+import { resolveSpec } from '../../../../src/core/resolved-spec.js';
 import { validateMicrovm, MICROVM_MEMORY_FLOOR } from '../../../../src/drivers/microvm/microvm-capabilities.js';
 import { checkCheckpointName, hmpFailure } from '../../../../src/drivers/microvm/qmp-control.js';
 import { defaultSpec } from '../../../../src/core/spec.js';
@@ -28,7 +30,7 @@ const FILES: MicrovmFiles = {
 const arg = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
 
 test('launch: qcow2 overlay as virtio-blk, ctl virtconsole + QMP in the run dir, console on stdio, TCG gets tsc_early_khz', () => {
-  const l = microvmLaunch({ files: FILES, memoryBytes: 256 << 20, cpus: 2, hostname: 'box', tscKhz: 2_000_000 });
+  const l = microvmLaunch({ files: FILES, memoryMiB: 256, cpus: 2, hostname: 'box', tscKhz: 2_000_000 });
   assert.deepEqual(l.ctl, { kind: 'unix', path: '/run/berth/vm/abc/ctl.sock' });
   assert.equal(arg(l.argv, '-accel'), 'tcg');
   assert.equal(arg(l.argv, '-m'), '256M');
@@ -53,7 +55,7 @@ test('launch: KVM needs no TSC hint; a bigger disk asks the guest to grow; --net
       network: 'user',
       forwards: [{ proto: 'tcp', hostAddr: '127.0.0.1', hostPort: 8080, guestPort: 80 }],
     },
-    memoryBytes: 512 << 20,
+    memoryMiB: 512,
     cpus: 1,
     hostname: 'h',
     tscKhz: 2_000_000,
@@ -108,27 +110,33 @@ test('--accel: tcg never probes; auto falls back to TCG saying why; kvm without 
 test("validate: memory floor, whole cpus, no -v; KVM for auto is the registry's call, not validate's", () => {
   const spec = defaultSpec({ backend: 'microvm' });
   const noKvm = () => false;
-  assert.deepEqual(validateMicrovm(spec, noKvm), []);
+  /** As the registry hands it to the microvm backend. */
+  const resolved = (s: typeof spec) => resolveSpec(s, 'microvm', false).spec;
+  assert.deepEqual(validateMicrovm(resolved(spec), noKvm), []);
   assert.deepEqual(
-    validateMicrovm({ ...spec, limits: { memoryBytes: MICROVM_MEMORY_FLOOR - 1 } }, noKvm).map((p) => p.field),
+    validateMicrovm(resolved({ ...spec, limits: { memoryBytes: MICROVM_MEMORY_FLOOR - 1 } }), noKvm).map(
+      (p) => p.field,
+    ),
     ['memory'],
   );
   assert.deepEqual(
-    validateMicrovm({ ...spec, limits: { cpus: 1.5 } }, noKvm).map((p) => p.field),
+    validateMicrovm(resolved({ ...spec, limits: { cpus: 1.5 } }), noKvm).map((p) => p.field),
     ['cpus'],
   );
   assert.deepEqual(
-    validateMicrovm({ ...spec, mounts: [{ source: '/a', target: '/b', readOnly: false }] }, noKvm).map((p) => p.field),
+    validateMicrovm(resolved({ ...spec, mounts: [{ source: '/a', target: '/b', readOnly: false }] }), noKvm).map(
+      (p) => p.field,
+    ),
     ['volume'],
   );
   assert.deepEqual(
-    validateMicrovm({ ...spec, accel: 'kvm' }, noKvm).map((p) => p.field),
+    validateMicrovm(resolved({ ...spec, accel: 'kvm' }), noKvm).map((p) => p.field),
     ['accel'],
   );
-  assert.deepEqual(validateMicrovm({ ...spec, backend: 'auto' }, noKvm), []);
-  assert.deepEqual(validateMicrovm({ ...spec, backend: 'auto', accel: 'tcg' }, noKvm), []);
+  assert.deepEqual(validateMicrovm(resolved({ ...spec, backend: 'auto' }), noKvm), []);
+  assert.deepEqual(validateMicrovm(resolved({ ...spec, backend: 'auto', accel: 'tcg' }), noKvm), []);
   assert.deepEqual(
-    validateMicrovm({ ...spec, backend: 'auto' }, () => true),
+    validateMicrovm(resolved({ ...spec, backend: 'auto' }), () => true),
     [],
   );
 });

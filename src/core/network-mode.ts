@@ -1,9 +1,10 @@
 /**
  * What `--network` asks for. none: loopback only; host: the host's network (no namespace);
  * user: an own interface through pasta or slirp4netns (rootless); bridge: the default berth
- * bridge network; any other name: a network made by `berth network create`. Pure.
+ * bridge network; any other name: a network made by `berth network create`. Pure: the one parse
+ * of the flag (called by resolved-spec.ts, which applies the defaults).
  */
-import { SpecError } from '../core/errors.js';
+import { SpecError } from './errors.js';
 
 export type NetworkMode =
   | { kind: 'none' }
@@ -26,28 +27,17 @@ export function checkNetworkName(name: string): string {
   return name;
 }
 
-export function parseNetworkMode(value: string | undefined, backendDefault: 'none' | 'host'): NetworkMode {
-  const v = value ?? backendDefault;
-  if (v === 'none' || v === 'host' || v === 'user') return { kind: v };
-  if (v === 'slirp4netns' || v === 'pasta') {
-    throw new SpecError('bad-network', `--network ${v}: berth picks pasta or slirp4netns itself`, {
+export function parseNetworkMode(value: string): NetworkMode {
+  if (value === 'none' || value === 'host' || value === 'user') return { kind: value };
+  if (value === 'slirp4netns' || value === 'pasta') {
+    throw new SpecError('bad-network', `--network ${value}: berth picks pasta or slirp4netns itself`, {
       fix: 'use --network user (berth inspect shows which one runs)',
     });
   }
-  return { kind: 'bridge', network: checkNetworkName(v) };
-}
-
-export function describeMode(m: NetworkMode): string {
-  return m.kind === 'bridge' ? m.network : m.kind;
-}
-
-/** The network an environment of `backend` gets when --network is absent: chroot shares the host's. */
-export function defaultNetworkOf(backend: string): 'none' | 'host' {
-  return backend === 'chroot' ? 'host' : 'none';
+  return { kind: 'bridge', network: checkNetworkName(value) };
 }
 
 /** Whether berth plumbs the namespace from outside (user, bridge, NAME), via the shim's handshake. */
-export function isPlumbed(network: string | undefined, backend: string): boolean {
-  const n = network ?? defaultNetworkOf(backend);
-  return n !== 'none' && n !== 'host';
+export function isPlumbed(mode: NetworkMode): boolean {
+  return mode.kind !== 'none' && mode.kind !== 'host';
 }
