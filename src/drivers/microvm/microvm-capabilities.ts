@@ -1,4 +1,4 @@
-/** What the microvm backend offers and refuses (data, loaded on the hot path without the driver). */
+/** What the microvm backend offers and its own refusals (data, loaded on the hot path without the driver; limits it cannot enforce: capability-problems.ts). */
 import type { Capabilities, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
 import { VM_NETWORK_MODES, vmNetworkProblems } from '../common/network-validate.js';
@@ -24,6 +24,7 @@ export const MICROVM_CAPABILITIES: Capabilities = {
   checkpoint: true,
   networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: true, pids: false },
+  disk: true,
   summary:
     'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, QEMU user networking, or (root) a tap on a berth bridge network',
 };
@@ -64,13 +65,6 @@ export function validateMicrovm(spec: EnvSpec, kvm: () => boolean = kvmDevicePre
       field: 'volume',
       message: 'the microvm backend cannot share host directories (-v) yet',
       fix: 'drop -v, or use --backend uml or container',
-    });
-  }
-  if (!spec.ignoreUnenforced && l.pidsLimit !== undefined) {
-    p.push({
-      field: 'pids-limit',
-      message: 'the microvm backend cannot enforce --pids-limit',
-      fix: 'drop it or pass --ignore-unenforced',
     });
   }
   return p;

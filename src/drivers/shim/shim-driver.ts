@@ -7,19 +7,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
-  Capabilities,
-  Driver,
+  DriverOps,
   EnvStats,
   ExecOptions,
   ExitResult,
   Handle,
   PreparedEnv,
-  Probe,
-  Problem,
   Status,
   StopOptions,
 } from '../driver.js';
-import type { BackendName, EnvSpec } from '../../core/spec.js';
+import type { BackendName } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { runExecHelper } from './exec-io.js';
 import { shimExecArgv, shimRunArgv, rmtreeArgv, type ShimIsolation } from '../../host/shim-cmdline.js';
@@ -36,6 +33,8 @@ import type { Duplex } from 'node:stream';
 import { defaultNetworkOf, isPlumbed } from '../../network/network-mode.js';
 import { readImageFile } from '../../images/image-file.js';
 import { recoverHandle } from '../common/recover-handle.js';
+import { unsupported } from '../common/unsupported.js';
+import { processesInMountNs, type EnvProcess } from '../../host/ns-processes.js';
 
 const networkOf = (rec: EnvRecord): string => rec.spec.network ?? defaultNetworkOf(rec.backend);
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
@@ -44,16 +43,13 @@ const needsNetworkModule = (rec: EnvRecord): boolean =>
 
 const networkModule = () => import('../../network/attach/network-attach.js');
 
-export abstract class ShimDriver implements Driver {
+export abstract class ShimDriver implements DriverOps {
   abstract readonly name: BackendName;
   private readonly children = new Map<string, ChildProcess>();
   private readonly detached = new Set<string>();
 
   constructor(protected readonly store: EnvStore) {}
 
-  abstract probe(): Promise<Probe>;
-  abstract capabilities(): Capabilities;
-  abstract validate(spec: EnvSpec, rootless: boolean): Problem[];
   /** What the shim isolates for this environment (run and exec). */
   protected abstract isolation(rec: EnvRecord): ShimIsolation;
   /** Host resources the environment needs before it starts (cgroups); undone by release(). */
@@ -307,8 +303,31 @@ export abstract class ShimDriver implements Driver {
     return (await import('./shim-stats.js')).shimStats(child);
   }
 
+  /** Every host process in the mount namespace of the environment's command. */
+  async processes(h: Handle): Promise<EnvProcess[]> {
+    return processesInMountNs(this.store.runningPids(h.id, h.name).child);
+  }
+
   async inspect(h: Handle): Promise<Status> {
     return this.store.status(h.id);
+  }
+
+  /** The container overrides these (the cgroup freezer); capabilities().pause says which. */
+  pause(_h: Handle): Promise<void> {
+    return unsupported(this.name, 'pause environments');
+  }
+  resume(_h: Handle): Promise<void> {
+    return unsupported(this.name, 'pause environments');
+  }
+  checkpoint(_h: Handle, _name: string): Promise<void> {
+    return unsupported(this.name, 'checkpoint environments');
+  }
+  restore(_h: Handle, _name: string): Promise<void> {
+    return unsupported(this.name, 'restore checkpoints');
+  }
+  /** No machine: the host's kernel. */
+  async machine(_h: Handle): Promise<undefined> {
+    return undefined;
   }
 
   async recover(dir: string): Promise<Handle> {

@@ -1,4 +1,4 @@
-/** What the uml backend offers and refuses (data, loaded on the hot path without the driver). */
+/** What the uml backend offers and its own refusals (data, loaded on the hot path without the driver; limits it cannot enforce: capability-problems.ts). */
 import type { Capabilities, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
 import { VM_NETWORK_MODES, vmNetworkProblems } from '../common/network-validate.js';
@@ -13,6 +13,7 @@ export const UML_CAPABILITIES: Capabilities = {
   checkpoint: false,
   networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: false, pids: false },
+  disk: true,
   summary:
     'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, slirp user networking, or (root) a tap on a berth bridge network',
 };
@@ -55,20 +56,6 @@ export function validateUml(spec: EnvSpec, rootless = false): Problem[] {
       message: `--memory ${l.memoryBytes} bytes is too small for a uml kernel`,
       fix: 'give at least 16m (the default is 256m)',
     });
-  }
-  if (!spec.ignoreUnenforced) {
-    if (l.cpus !== undefined)
-      p.push({
-        field: 'cpus',
-        message: 'the uml kernel runs on one host CPU: --cpus cannot be enforced',
-        fix: 'drop --cpus or pass --ignore-unenforced',
-      });
-    if (l.pidsLimit !== undefined)
-      p.push({
-        field: 'pids-limit',
-        message: 'the uml backend cannot enforce --pids-limit',
-        fix: 'drop it or pass --ignore-unenforced',
-      });
   }
   return p;
 }

@@ -7,9 +7,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { Capabilities, Driver, ExecOptions, Handle, PreparedEnv, Probe, Problem } from '../driver.js';
-import type { EnvSpec } from '../../core/spec.js';
-import type { EnvRecord, EnvStore } from '../../core/env-store.js';
+import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
+import type { EnvRecord } from '../../core/env-store.js';
 import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
 import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
@@ -24,8 +23,7 @@ import { resolveUmlKernel } from './uml-kernel.js';
 import { diskProgress, firstUseOptions } from '../vm/first-use.js';
 import { umlInitramfs } from './uml-initramfs.js';
 import { baseForEnvironment, disksDirOf } from '../../disks/index.js';
-import { probeUml } from './uml-probe.js';
-import { UML_CAPABILITIES, UML_DEFAULT_MEMORY, validateUml } from './uml-capabilities.js';
+import { UML_DEFAULT_MEMORY } from './uml-capabilities.js';
 
 interface UmlFiles {
   kernel: string;
@@ -48,18 +46,6 @@ export class UmlDriver extends VmDriver {
 
   protected guestMemoryBytes(rec: EnvRecord): number {
     return rec.spec.limits.memoryBytes ?? UML_DEFAULT_MEMORY;
-  }
-
-  probe(): Promise<Probe> {
-    return probeUml(this.store.paths);
-  }
-
-  capabilities(): Capabilities {
-    return UML_CAPABILITIES;
-  }
-
-  validate(spec: EnvSpec, rootless: boolean): Problem[] {
-    return validateUml(spec, rootless);
   }
 
   private files(h: { id: string; dir: string }): UmlFiles {
@@ -201,8 +187,4 @@ export class UmlDriver extends VmDriver {
   resume(h: Handle): Promise<void> {
     return this.mconsole(h, 'go');
   }
-}
-
-export function makeUmlDriver(store: EnvStore): Driver {
-  return new UmlDriver(store);
 }

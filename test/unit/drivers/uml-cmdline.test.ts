@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import { umlArgv } from '../../../src/drivers/uml/uml-cmdline.js';
 import { umlEnforcement, validateUml } from '../../../src/drivers/uml/uml-capabilities.js';
 import { defaultSpec } from '../../../src/core/spec.js';
+import { driverFor } from '../../../src/drivers/backend-driver.js';
+import { BACKENDS } from '../../../src/drivers/registry.js';
+import { umlBackend } from '../../../src/drivers/uml/register.js';
+import { EnvStore } from '../../../src/core/env-store.js';
+import { resolvePaths } from '../../../src/core/paths.js';
 
 const base = {
   kernel: '/usr/bin/linux.uml',
@@ -88,11 +93,17 @@ test('validate: -v without commas, a memory floor, cpus and pids only with --ign
     validateUml(defaultSpec({ mounts: [{ source: '/a,b', target: '/b', readOnly: false }] })).map((p) => p.field),
     ['volume'],
   );
+  // The floor is uml's own; the limits it cannot enforce follow from its capabilities.
+  const uml = driverFor(
+    umlBackend,
+    new EnvStore(resolvePaths({ BERTH_ROOT: '/nonexistent-berth-test' })),
+    BACKENDS.filter((b) => b !== umlBackend),
+  );
   assert.deepEqual(
-    validateUml(defaultSpec({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } })).map((p) => p.field),
+    uml.validate(defaultSpec({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } }), false).map((p) => p.field),
     ['memory', 'cpus', 'pids-limit'],
   );
-  assert.deepEqual(validateUml(defaultSpec({ limits: { cpus: 2 }, ignoreUnenforced: true })), []);
+  assert.deepEqual(uml.validate(defaultSpec({ limits: { cpus: 2 }, ignoreUnenforced: true }), false), []);
 });
 
 test('inspect: the guest RAM is the enforced memory limit', () => {
