@@ -34,7 +34,7 @@ import type { TransferHook } from './core/transfer.js';
 import type { EnvStats, ExecOptions, ExitResult } from './drivers/driver.js';
 import type { EnvProcess } from './host/ns-processes.js';
 import type { BackendChoice } from './core/env-store.js';
-import type { CommitEnvOptions } from './images/commit/api.js';
+import type { CommitEnvOptions } from './api/commit.js';
 import type { BaseDiskRequest } from './api/disks.js';
 import type { PullOptions } from './api/images.js';
 
@@ -47,7 +47,7 @@ export type { EnvSummary } from './api/lifecycle.js';
 export type { LogRecord } from './core/cri-log.js';
 export type { LogOptions } from './api/logs.js';
 export type { ContextOptions } from './api/context.js';
-export type { CommitEnvOptions } from './images/commit/api.js';
+export type { CommitEnvOptions } from './api/commit.js';
 export type { BaseDiskRequest } from './api/disks.js';
 export type { BaseDisk } from './disks/base-disk.js';
 export type { Kernel } from './kernels/kernel.js';
@@ -67,6 +67,8 @@ export type { NetworkRecord } from './network/network-store.js';
 export type { NetworkState } from './network/network-state.js';
 export type { DoctorReport } from './api/doctor.js';
 export { BACKEND_NAMES } from './core/spec.js';
+/** An environment's id as ps and stats show it (12 hex digits, as Docker's). */
+export { shortId } from './core/names.js';
 export {
   configFiles,
   requestedBackend,
@@ -309,7 +311,7 @@ export async function pruneImages(opts: ContextOptions = {}) {
 
 /** Turn an environment's changes into a new image (one layer on top of its image), runnable at once. */
 export async function commit(envRef: string, imageRef: string, opts: CommitEnvOptions & ContextOptions = {}) {
-  const { commitEnv } = await import('./images/commit/api.js');
+  const { commitEnv } = await import('./api/commit.js');
   const { root, ...rest } = opts;
   return commitEnv(ctxFor(root ? { root } : {}), envRef, imageRef, rest);
 }

@@ -16,6 +16,7 @@ import type { TransferHook } from '../core/transfer.js';
 import { matchesLabel, type LabelSelector } from './labels.js';
 import { readNetworkState, type NetworkState } from '../network/network-state.js';
 import { defaultNetworkOf } from '../network/network-mode.js';
+import { shortId } from '../core/names.js';
 
 export interface Started {
   handle: Handle;
@@ -64,7 +65,7 @@ export async function createAndStart(
     // Before anything is recorded: a run with nothing to execute is refused here.
     const command = resolveCommand(image.config, spec);
     const rec = await ctx.store.allocate(spec.name, (id, name): EnvRecord => {
-      const hostname = spec.hostname ?? id.slice(0, 12);
+      const hostname = spec.hostname ?? shortId(id);
       return {
         id,
         name,

@@ -35,6 +35,7 @@ import { readImageFile } from '../../images/image-file.js';
 import { recoverHandle } from '../common/recover-handle.js';
 import { unsupported } from '../common/unsupported.js';
 import { processesInMountNs, type EnvProcess } from '../../host/ns-processes.js';
+import { shortId } from '../../core/names.js';
 
 const networkOf = (rec: EnvRecord): string => rec.spec.network ?? defaultNetworkOf(rec.backend);
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
@@ -91,7 +92,7 @@ export abstract class ShimDriver implements DriverOps {
     // The overlay's root directory takes the upper dir's mode: give it the image root's.
     mkdirSync(join(dir, 'upper'));
     chmodSync(join(dir, 'upper'), statSync(env.image.layers[0]!).mode & 0o7777);
-    const hostname = spec.hostname ?? env.id.slice(0, 12);
+    const hostname = spec.hostname ?? shortId(env.id);
     writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
     writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n127.0.1.1\t${hostname}\n`);
     // chroot shares the host's network, so it shares its resolver configuration.

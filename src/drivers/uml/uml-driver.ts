@@ -24,6 +24,7 @@ import { diskProgress, firstUseOptions } from '../vm/first-use.js';
 import { umlInitramfs } from './uml-initramfs.js';
 import { baseForEnvironment, disksDirOf } from '../../disks/index.js';
 import { UML_DEFAULT_MEMORY } from './uml-capabilities.js';
+import { shortId } from '../../core/names.js';
 
 interface UmlFiles {
   kernel: string;
@@ -79,7 +80,7 @@ export class UmlDriver extends VmDriver {
       initrd,
       cow: join(env.dir, 'disk.cow'),
       runDir,
-      umid: `berth-${env.id.slice(0, 12)}`,
+      umid: `berth-${shortId(env.id)}`,
       ...(slirp ? { slirp } : {}),
       ...(kernel.modulesDir ? { modules: kernel.modulesDir } : {}),
       ...(bridge ? { bridge } : {}),
