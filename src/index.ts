@@ -57,7 +57,8 @@ export { Environment } from './api/environment.js';
 export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
 export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
 export { SESSION_LABEL, sessionId } from './api/session.js';
-export { recordText, recordBytes } from './core/cri-log.js';
+export { recordText, recordBytes, parseSince } from './core/cri-log.js';
+export { VERSION } from './version.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { pullPolicyOf, PULL_POLICIES, type PullPolicy } from './core/pull-policy.js';
 export type { Transfer, TransferHook } from './core/transfer.js';
@@ -343,7 +344,7 @@ export async function matrix(
   opts: import('./api/matrix/run.js').MatrixOptions,
 ) {
   const { runMatrix } = await import('./api/matrix/run.js');
-  return runMatrix(spec, opts);
+  return runMatrix(spec, opts, { create: (input) => create(input as CreateInput), backends });
 }
 
 /** Kernel manifests (uml, microvm) with the versions in the kernel cache. */

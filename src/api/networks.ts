@@ -1,7 +1,7 @@
 /** `berth network create|ls|inspect|rm`: bridge networks in the network namespace berth runs in. */
 import type { Context } from './context.js';
 import { NetworkStore, mtuOf, type NetworkRecord } from '../network/network-store.js';
-import { ensureBridge, applyNft, removeBridge, hostSubnets, linkExists } from '../host/net/bridge-host.js';
+import { ensureBridge, applyNft, removeBridge, hostSubnets, linkExists } from '../network/plumbing/bridge-host.js';
 import { HostError, StateError } from '../core/errors.js';
 import { Reverter } from '../core/reverter.js';
 import { shortId } from '../core/names.js';

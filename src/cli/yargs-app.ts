@@ -26,9 +26,8 @@ import { kernelsCommand } from './commands/kernels.js';
 import { saveCommand, loadCommand, exportCommand } from './commands/archive.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { networkCommand } from './commands/network.js';
-import { SpecError } from '../index.js';
+import { SpecError, VERSION } from '../index.js';
 import { reportError } from './output.js';
-import { VERSION } from '../version.js';
 
 function withTable(y: Argv, table: readonly OptionDef[]): Argv {
   for (const o of table) {
