@@ -137,21 +137,20 @@ export class ContainerDriver extends ShimDriver {
     return super.remove(h, opts);
   }
 
-  override async pause(h: Handle): Promise<void> {
+  private freezer(h: Handle, verb: 'freeze' | 'thaw'): CgroupPlan {
     const plan = this.plan(this.record(h));
     if (!plan)
-      throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to freeze`, {
+      throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to ${verb}`, {
         fix: 'pause needs cgroups berth can write (run as root)',
       });
-    await freeze(plan);
+    return plan;
+  }
+
+  override async pause(h: Handle): Promise<void> {
+    await freeze(this.freezer(h, 'freeze'));
   }
 
   override async resume(h: Handle): Promise<void> {
-    const plan = this.plan(this.record(h));
-    if (!plan)
-      throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to thaw`, {
-        fix: 'pause needs cgroups berth can write (run as root)',
-      });
-    await thaw(plan);
+    await thaw(this.freezer(h, 'thaw'));
   }
 }

@@ -1,7 +1,8 @@
 /** What the microvm backend offers and its own refusals (data, loaded on the hot path without the driver; limits it cannot enforce: capability-problems.ts). */
 import type { Capabilities, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
-import { VM_NETWORK_MODES, vmNetworkProblems } from '../common/network-validate.js';
+import { vmNetworkProblems } from '../common/network-validate.js';
+import { VM_CAPABILITIES } from '../vm/vm-capabilities.js';
 import { accessSync, constants } from 'node:fs';
 
 /** Instant: is /dev/kvm there for this user? (Whether it really boots is the cached boot probe's call.) */
@@ -15,16 +16,9 @@ export function kvmDevicePresent(dev = '/dev/kvm'): boolean {
 }
 
 export const MICROVM_CAPABILITIES: Capabilities = {
-  isolation: 'kernel',
-  separateKernel: true,
-  rootless: true,
-  exec: true,
-  tty: true,
-  pause: true,
+  ...VM_CAPABILITIES,
   checkpoint: true,
-  networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: true, pids: false },
-  disk: true,
   summary:
     'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, QEMU user networking, or (root) a tap on a berth bridge network',
 };

@@ -22,8 +22,7 @@ import { runExecHelper } from './exec-io.js';
 import { shimExecArgv, shimRunArgv, rmtreeArgv, type ShimIsolation } from '../../host/shim-cmdline.js';
 import { rootlessIdMaps, isMapped } from '../../host/id-maps.js';
 import { shimPath } from '../../host/native-paths.js';
-import { resolveUser, type ResolvedUser } from '../../core/user-spec.js';
-import { commandEnv } from '../../core/env-vars.js';
+import { commandContext, type CommandContext } from '../common/command-context.js';
 import { DriverError, StateError, SpecError } from '../../core/errors.js';
 import { killAll, sendSignal, stopWithGrace, waitForExit } from '../common/monitor-control.js';
 import { runToExit, statusFromExit, forwardSignals } from '../common/spawn-wait.js';
@@ -31,7 +30,6 @@ import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log
 import type { Duplex } from 'node:stream';
 
 import { defaultNetworkOf, isPlumbed } from '../../network/network-mode.js';
-import { readImageFile } from '../../images/image-file.js';
 import { recoverHandle } from '../common/recover-handle.js';
 import { unsupported } from '../common/unsupported.js';
 import { processesInMountNs, type EnvProcess } from '../../host/ns-processes.js';
@@ -64,26 +62,22 @@ export abstract class ShimDriver implements DriverOps {
     return rec;
   }
 
-  protected user(rec: EnvRecord, spec: string | undefined): ResolvedUser {
-    const layers = rec.image.layers;
-    const user = resolveUser(
-      spec ?? rec.image.config.user,
-      readImageFile(layers, 'etc/passwd'),
-      readImageFile(layers, 'etc/group'),
-    );
+  /** The command's user, environment and directory; as a normal user, the user must be mapped. */
+  protected context(rec: EnvRecord, exec?: ExecOptions): CommandContext {
+    const c = commandContext(rec, exec);
     if (rec.rootless) {
       const maps = rootlessIdMaps();
-      if (!isMapped(maps.uid, user.uid) || !isMapped(maps.gid, user.gid)) {
+      if (!isMapped(maps.uid, c.user.uid) || !isMapped(maps.gid, c.user.gid)) {
         throw new SpecError(
           'unmapped-user',
-          `user ${user.uid}:${user.gid} cannot exist in a rootless environment without subordinate ids`,
+          `user ${c.user.uid}:${c.user.gid} cannot exist in a rootless environment without subordinate ids`,
           {
             fix: 'install uidmap and add ranges for your user to /etc/subuid and /etc/subgid, or run as root',
           },
         );
       }
     }
-    return user;
+    return c;
   }
 
   async create(env: PreparedEnv): Promise<Handle> {
@@ -114,7 +108,7 @@ export abstract class ShimDriver implements DriverOps {
 
   private runArgv(rec: EnvRecord, dir: string, netSyncFd?: number): string[] {
     const spec = rec.spec;
-    const user = this.user(rec, spec.user);
+    const { user, env, workdir } = this.context(rec);
     const maps = rec.rootless ? rootlessIdMaps() : { uid: [], gid: [] };
     return shimRunArgv({
       isolation: this.isolationWithNetwork(rec),
@@ -133,14 +127,8 @@ export abstract class ShimDriver implements DriverOps {
       uidMaps: maps.uid,
       gidMaps: maps.gid,
       hostname: rec.hostname,
-      env: commandEnv({
-        image: rec.image.config.env,
-        user: spec.env,
-        hostname: rec.hostname,
-        home: user.home,
-        tty: spec.tty,
-      }),
-      workdir: spec.workdir ?? (rec.image.config.workdir || '/'),
+      env,
+      workdir,
       user,
       binds: [
         { source: join(dir, 'hostname'), target: '/etc/hostname', readOnly: false },
@@ -213,21 +201,14 @@ export abstract class ShimDriver implements DriverOps {
   async exec(h: Handle, argv: string[], opts: ExecOptions): Promise<ExitResult> {
     const rec = this.record(h);
     const pids = this.store.runningPids(h.id, h.name, 'exec works only while the environment runs');
-    const user = this.user(rec, opts.user ?? rec.spec.user);
-    const env = commandEnv({
-      image: rec.image.config.env,
-      user: { ...rec.spec.env, ...opts.env },
-      hostname: rec.hostname,
-      home: user.home,
-      tty: opts.tty,
-    });
+    const { user, env, workdir } = this.context(rec, opts);
     const [cmd, ...args] = shimExecArgv({
       isolation: this.isolationWithNetwork(rec),
       shim: shimPath(),
       pid: pids.child,
       rootless: rec.rootless,
       env,
-      workdir: opts.workdir ?? rec.spec.workdir ?? (rec.image.config.workdir || '/'),
+      workdir,
       user,
       tty: opts.tty,
       interactive: opts.interactive || opts.stdio === 'pipe',

@@ -1,19 +1,13 @@
 /** What the uml backend offers and its own refusals (data, loaded on the hot path without the driver; limits it cannot enforce: capability-problems.ts). */
 import type { Capabilities, Problem } from '../driver.js';
 import type { EnvSpec } from '../../core/spec.js';
-import { VM_NETWORK_MODES, vmNetworkProblems } from '../common/network-validate.js';
+import { vmNetworkProblems } from '../common/network-validate.js';
+import { VM_CAPABILITIES } from '../vm/vm-capabilities.js';
 
 export const UML_CAPABILITIES: Capabilities = {
-  isolation: 'kernel',
-  separateKernel: true,
-  rootless: true,
-  exec: true,
-  tty: true,
-  pause: true,
+  ...VM_CAPABILITIES,
   checkpoint: false,
-  networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: false, pids: false },
-  disk: true,
   summary:
     'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, slirp user networking, or (root) a tap on a berth bridge network',
 };

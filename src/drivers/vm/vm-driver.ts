@@ -9,16 +9,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  DriverOps,
-  EnvStats,
-  ExecOptions,
-  ExitResult,
-  Handle,
-  PreparedEnv,
-  Status,
-  StopOptions,
-} from '../driver.js';
+import type { DriverOps, Handle, PreparedEnv, Status } from '../driver.js';
+import type { EnvStats, ExecOptions, ExitResult, StopOptions } from '../driver.js';
 import type { EnvProcess } from '../../host/ns-processes.js';
 import { GUEST_PS_ARGV, parseGuestPs } from './guest-ps.js';
 import { vmStats } from './vm-stats.js';
