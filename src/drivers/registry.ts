@@ -7,13 +7,12 @@
  * of -p: src/network/publish-default.ts) are filled in here, once, for the backend chosen.
  * Each backend is described once, in its folder's register.ts (ADR 0031).
  */
-import type { Driver, Probe } from './driver.js';
+import type { BackendDescriptor, Driver, Probe } from './driver.js';
 import { BACKEND_NAMES, ISOLATION_ORDER, type BackendName, type EnvSpec, type IsolationLevel } from '../core/spec.js';
 import type { EnvStore, BackendChoice } from '../core/env-store.js';
 import type { Paths } from '../core/paths.js';
 import type { Finding } from '../host/probes/finding.js';
 import { probeKvm } from '../host/probes/kvm.js';
-import type { BackendDescriptor } from './driver.js';
 import { driverFor } from './backend-driver.js';
 import { microvmBackend } from './microvm/register.js';
 import { umlBackend } from './uml/register.js';
@@ -23,7 +22,7 @@ import { autoCandidates, KERNEL_CANDIDATES, noKvmReason } from './auto-order.js'
 import { withPublishNetwork } from '../network/publish-default.js';
 import { DriverError, SpecError } from '../core/errors.js';
 
-/** Every backend, strongest first. */
+/** Every backend, strongest first (as BACKEND_NAMES). */
 export const BACKENDS: readonly BackendDescriptor[] = [microvmBackend, umlBackend, containerBackend, chrootBackend];
 
 export interface Selection {

@@ -4,7 +4,7 @@ import { driverFor, OPERATIONS } from '../../../src/drivers/backend-driver.js';
 import { BACKENDS } from '../../../src/drivers/registry.js';
 import { EnvStore } from '../../../src/core/env-store.js';
 import { resolvePaths } from '../../../src/core/paths.js';
-import { defaultSpec } from '../../../src/core/spec.js';
+import { BACKEND_NAMES, defaultSpec } from '../../../src/core/spec.js';
 import type { BackendDescriptor, DriverOps, Handle } from '../../../src/drivers/driver.js';
 import { UML_CAPABILITIES } from '../../../src/drivers/uml/uml-capabilities.js';
 
@@ -162,4 +162,11 @@ test('limits, --disk-size and --kernel are refused from capabilities, naming the
   );
   assert.equal(fields('chroot', kernel)[0]!.fix, 'use --backend microvm or uml, or drop --kernel');
   assert.deepEqual(fields('microvm', kernel), []);
+});
+
+test('every backend is described once, strongest first', () => {
+  assert.deepEqual(
+    BACKENDS.map((b) => b.name),
+    [...BACKEND_NAMES],
+  );
 });
