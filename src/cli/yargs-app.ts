@@ -36,6 +36,7 @@ import { exportCommand } from './commands/export.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
 import { networkCommand } from './commands/network.js';
+import { serveCommand } from './commands/serve.js';
 import { SpecError, VERSION } from '../index.js';
 import { reportError } from './output.js';
 
@@ -125,6 +126,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(matrixCommand as CommandModule)
     .command(kernelsCommand as CommandModule)
     .command(networkCommand)
+    .command(serveCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

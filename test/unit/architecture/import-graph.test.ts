@@ -1,7 +1,8 @@
 /**
  * The import graph of src/ (docs/architecture.md): no cycles, and no import from a lower layer
  * into a higher one. Bottom to top: core < host < network, images, disks, kernels < drivers <
- * api < index.ts < cli; the CLI imports only the library (src/index.ts) and itself.
+ * api < index.ts < cli and serve (the library's users); the CLI imports only the library (src/index.ts)
+ * and itself.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,8 @@ const LAYERS: Record<string, number> = {
   api: 4,
   'index.ts': 5,
   cli: 6,
+  // `berth serve`, the Docker Engine API (ADR 0037): built on the library, as the CLI is.
+  serve: 6,
 };
 
 /**
@@ -35,6 +38,16 @@ const ALLOWED_BACK_EDGES: readonly string[] = [
   'src/core/env-store.ts -> src/drivers/driver.ts',
   // The spec's -p mappings are typed by the network layer.
   'src/core/spec.ts -> src/network/port-format.ts',
+];
+
+/**
+ * Back-edges from the library into `berth serve` (merged from the Docker API step, ADR 0037):
+ * index.ts re-exports and loads the server, which imports index.ts. To go, as api/matrix/run.ts
+ * went: the server gets the library passed in, or becomes an entry of its own. Never add to it.
+ */
+const ALLOWED_SERVE_EDGES: readonly string[] = [
+  'src/index.ts -> src/serve/server.ts',
+  'src/index.ts -> src/serve/socket-path.ts',
 ];
 
 function layerOf(file: string): number {
@@ -58,7 +71,7 @@ function violations(edges: Edge[]): string[] {
 }
 
 const edges = importGraph(ROOT);
-const allowed = new Set(ALLOWED_BACK_EDGES);
+const allowed = new Set([...ALLOWED_BACK_EDGES, ...ALLOWED_SERVE_EDGES]);
 
 test('the import graph was read (a parser that finds nothing would pass everything)', () => {
   assert.ok(edges.length > 500, `${edges.length} edges`);
@@ -75,7 +88,7 @@ test('no upward imports, and the CLI imports only the library', () => {
 test('every allowlisted back-edge still exists (remove the ones that are gone)', () => {
   const present = new Set(edges.map(text));
   assert.deepEqual(
-    ALLOWED_BACK_EDGES.filter((a) => !present.has(a)),
+    [...ALLOWED_BACK_EDGES, ...ALLOWED_SERVE_EDGES].filter((a) => !present.has(a)),
     [],
   );
 });
