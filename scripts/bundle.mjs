@@ -61,10 +61,11 @@ const COLD = {
   './api/disks.js': './disks.mjs',
   './disks.js': './disks.mjs',
   './api/kernels.js': './kernels.mjs',
-  './uml/uml-driver.js': './uml-driver.mjs',
-  './uml/uml-probe.js': './uml-probe.mjs',
-  './microvm/microvm-driver.js': './microvm-driver.mjs',
-  './microvm/microvm-probe.js': './microvm-probe.mjs',
+  // The VM backends' register.ts (src/drivers/uml/, src/drivers/microvm/) load these on first use.
+  './uml-driver.js': './uml-driver.mjs',
+  './uml-probe.js': './uml-probe.mjs',
+  './microvm-driver.js': './microvm-driver.mjs',
+  './microvm-probe.js': './microvm-probe.mjs',
   './api/checkpoints.js': './checkpoints.mjs',
   // src/api/images.ts reaches these by longer paths; external too, so their graphs (unpack, shim
   // argv builders) never make hot modules lazily initialised.
@@ -94,7 +95,7 @@ await build({
         b.onResolve(
           {
             filter:
-              /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml\/uml-driver|uml\/uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm\/microvm-driver|microvm\/microvm-probe|api\/checkpoints)\.js$/,
+              /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml-driver|uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm-driver|microvm-probe|api\/checkpoints)\.js$/,
           },
           (a) => ({ path: COLD[a.path], external: true }),
         );

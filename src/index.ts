@@ -34,9 +34,9 @@ import { requestedBackend } from './core/backend-setting.js';
 import { pullPolicyOf, type PullPolicy } from './core/pull-policy.js';
 import type { TransferHook } from './core/transfer.js';
 import type { EnvStats, ExecOptions, ExitResult } from './drivers/driver.js';
-import type { EnvProcess } from './api/processes.js';
+import type { EnvProcess } from './host/ns-processes.js';
 import type { BackendChoice } from './core/env-store.js';
-import type { CommitEnvOptions } from './images/commit/api.js';
+import type { CommitEnvOptions } from './api/commit.js';
 import type { BaseDiskRequest } from './api/disks.js';
 import type { PullOptions } from './api/images.js';
 
@@ -45,13 +45,13 @@ export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptio
 export type { ResolvedSpec, ResolvedOptions } from './core/resolved-spec.js';
 export type { NetworkMode } from './core/network-mode.js';
 export type { Probe, Capabilities, ExitResult, Status, ExecOptions, EnvState, EnvStats } from './drivers/driver.js';
-export type { EnvProcess } from './api/processes.js';
+export type { EnvProcess } from './host/ns-processes.js';
 export type { BackendChoice, EnvRecord } from './core/env-store.js';
 export type { EnvSummary } from './api/lifecycle.js';
 export type { LogRecord } from './core/cri-log.js';
 export type { LogOptions } from './api/logs.js';
 export type { ContextOptions } from './api/context.js';
-export type { CommitEnvOptions } from './images/commit/api.js';
+export type { CommitEnvOptions } from './api/commit.js';
 export type { BaseDiskRequest } from './api/disks.js';
 export type { BaseDisk } from './disks/base-disk.js';
 export type { Kernel } from './kernels/kernel.js';
@@ -61,7 +61,8 @@ export { Environment } from './api/environment.js';
 export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
 export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
 export { SESSION_LABEL, sessionId } from './api/session.js';
-export { recordText, recordBytes } from './core/cri-log.js';
+export { recordText, recordBytes, parseSince } from './core/cri-log.js';
+export { VERSION } from './version.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { pullPolicyOf, PULL_POLICIES, type PullPolicy } from './core/pull-policy.js';
 export type { Transfer, TransferHook } from './core/transfer.js';
@@ -71,6 +72,8 @@ export type { NetworkRecord } from './network/network-store.js';
 export type { NetworkState } from './network/network-state.js';
 export type { DoctorReport } from './api/doctor.js';
 export { BACKEND_NAMES } from './core/spec.js';
+/** An environment's id as ps and stats show it (12 hex digits, as Docker's). */
+export { shortId } from './core/names.js';
 export {
   configFiles,
   requestedBackend,
@@ -342,7 +345,7 @@ export async function pruneImages(opts: ContextOptions = {}) {
 
 /** Turn an environment's changes into a new image (one layer on top of its image), runnable at once. */
 export async function commit(envRef: string, imageRef: string, opts: CommitEnvOptions & ContextOptions = {}) {
-  const { commitEnv } = await import('./images/commit/api.js');
+  const { commitEnv } = await import('./api/commit.js');
   const { root, ...rest } = opts;
   return commitEnv(ctxFor(root ? { root } : {}), envRef, imageRef, rest);
 }
@@ -374,7 +377,7 @@ export async function matrix(
   opts: import('./api/matrix/run.js').MatrixOptions,
 ) {
   const { runMatrix } = await import('./api/matrix/run.js');
-  return runMatrix(spec, opts);
+  return runMatrix(spec, opts, { create: (input) => create(input as CreateInput), backends });
 }
 
 /** Kernel manifests (uml, microvm) with the versions in the kernel cache. */

@@ -5,7 +5,7 @@ import { DriverError } from '../core/errors.js';
 
 export async function checkpointEnv(ctx: Context, ref: string, name: string): Promise<void> {
   const { driver, handle } = resolveEnv(ctx, ref);
-  if (!driver.capabilities().checkpoint || !driver.checkpoint) {
+  if (!driver.capabilities().checkpoint) {
     throw new DriverError('no-checkpoint', `the ${driver.name} backend cannot checkpoint environments`, {
       fix: 'use --backend microvm',
     });
@@ -16,7 +16,7 @@ export async function checkpointEnv(ctx: Context, ref: string, name: string): Pr
 
 export async function restoreEnv(ctx: Context, ref: string, name: string): Promise<void> {
   const { driver, handle } = resolveEnv(ctx, ref);
-  if (!driver.capabilities().checkpoint || !driver.restore) {
+  if (!driver.capabilities().checkpoint) {
     throw new DriverError('no-checkpoint', `the ${driver.name} backend cannot restore checkpoints`, {
       fix: 'use --backend microvm',
     });
@@ -29,5 +29,5 @@ export async function restoreEnv(ctx: Context, ref: string, name: string): Promi
 
 export async function machineOf(ctx: Context, ref: string): Promise<Record<string, unknown> | undefined> {
   const { driver, handle } = resolveEnv(ctx, ref);
-  return driver.machine ? driver.machine(handle) : undefined;
+  return driver.machine(handle);
 }

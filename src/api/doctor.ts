@@ -4,7 +4,7 @@ import type { Capabilities, Probe } from '../drivers/driver.js';
 import { defaultSpec, type BackendName } from '../core/spec.js';
 import type { Finding } from '../host/probes/finding.js';
 import { probeAll } from '../host/probes/index.js';
-import { probeUserNet } from '../host/net/user-net.js';
+import { probeUserNet } from '../network/plumbing/user-net.js';
 import { requestedBackend, type BackendRequest } from '../core/backend-setting.js';
 import { describeChoice } from '../drivers/choice-text.js';
 import { isBerthError } from '../core/errors.js';

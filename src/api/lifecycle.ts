@@ -7,7 +7,7 @@ import type { EnvSpec } from '../core/spec.js';
 import type { ResolvedSpec } from '../core/resolved-spec.js';
 import type { EnvRecord, BackendChoice } from '../core/env-store.js';
 import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
-import { processesInMountNs, type EnvProcess } from './processes.js';
+import type { EnvProcess } from '../host/ns-processes.js';
 import { DriverError, StateError } from '../core/errors.js';
 import { validateSpec } from '../core/spec-validate.js';
 import { resolveCommand } from '../core/command.js';
@@ -16,6 +16,7 @@ import { Reverter } from '../core/reverter.js';
 import type { TransferHook } from '../core/transfer.js';
 import { matchesLabel, type LabelSelector } from './labels.js';
 import { readNetworkState, type NetworkState } from '../network/network-state.js';
+import { shortId } from '../core/names.js';
 
 export interface Started {
   handle: Handle;
@@ -87,7 +88,7 @@ export async function createEnv(
     // Before anything is recorded: a run with nothing to execute is refused here.
     const command = resolveCommand(image.config, spec);
     const rec = await ctx.store.allocate(spec.name, (id, name): EnvRecord => {
-      const hostname = spec.hostname ?? id.slice(0, 12);
+      const hostname = spec.hostname ?? shortId(id);
       return {
         id,
         name,
@@ -221,48 +222,46 @@ export function inspectEnv(
     record,
     status: ctx.store.status(record.id),
     capabilities: driver.capabilities(),
-    limits: driver.enforcement?.(handle) ?? 'none enforced by this backend',
+    limits: driver.enforcement(handle) ?? 'none enforced by this backend',
     network,
   };
 }
 
-function needs(ctx: Context, ref: string, what: 'pause' | 'stats'): Resolved {
+/** A running environment on a backend that can pause. */
+function pausable(ctx: Context, ref: string): Resolved {
   const r = resolveEnv(ctx, ref);
   ctx.store.runningPids(r.record.id, r.record.name);
-  if ((what === 'pause' && !r.driver.capabilities().pause) || (what === 'stats' && !r.driver.stats)) {
-    throw new DriverError(
-      `no-${what}`,
-      `the ${r.driver.name} backend cannot ${what === 'pause' ? 'pause environments' : 'account for resources'}`,
-      {
-        fix: 'use --backend container',
-      },
-    );
+  if (!r.driver.capabilities().pause) {
+    throw new DriverError('no-pause', `the ${r.driver.name} backend cannot pause environments`, {
+      fix: 'use --backend container',
+    });
   }
   return r;
 }
 
 export async function pauseEnv(ctx: Context, ref: string): Promise<void> {
-  const { driver, handle } = needs(ctx, ref, 'pause');
-  await driver.pause!(handle);
+  const { driver, handle } = pausable(ctx, ref);
+  await driver.pause(handle);
   ctx.store.markState(handle.id, 'paused');
 }
 
 export async function resumeEnv(ctx: Context, ref: string): Promise<void> {
-  const { driver, handle } = needs(ctx, ref, 'pause');
-  await driver.resume!(handle);
+  const { driver, handle } = pausable(ctx, ref);
+  await driver.resume(handle);
   ctx.store.markState(handle.id, 'resumed');
 }
 
 export async function statsOf(ctx: Context, ref: string): Promise<EnvStats> {
-  const { driver, handle } = needs(ctx, ref, 'stats');
-  return driver.stats!(handle);
+  const { record, driver, handle } = resolveEnv(ctx, ref);
+  ctx.store.runningPids(record.id, record.name);
+  return driver.stats(handle);
 }
 
 /** A VM's processes come from inside the guest; a shim environment's are the host processes in its mount namespace. */
 export async function processesOf(ctx: Context, ref: string): Promise<EnvProcess[]> {
   const { record, driver, handle } = resolveEnv(ctx, ref);
-  const { child } = ctx.store.runningPids(record.id, record.name);
-  return driver.processes ? driver.processes(handle) : processesInMountNs(child);
+  ctx.store.runningPids(record.id, record.name);
+  return driver.processes(handle);
 }
 
 /** Remove (force) every environment whose labels match SEL; returns their names. */

@@ -1,9 +1,10 @@
 /** `berth network create|ls|inspect|rm`: bridge networks in the network namespace berth runs in. */
 import type { Context } from './context.js';
 import { NetworkStore, mtuOf, type NetworkRecord } from '../network/network-store.js';
-import { ensureBridge, applyNft, removeBridge, hostSubnets, linkExists } from '../host/net/bridge-host.js';
+import { ensureBridge, applyNft, removeBridge, hostSubnets, linkExists } from '../network/plumbing/bridge-host.js';
 import { HostError, StateError } from '../core/errors.js';
 import { Reverter } from '../core/reverter.js';
+import { shortId } from '../core/names.js';
 
 function requireRoot(ctx: Context, what: string): void {
   if (ctx.rootless)
@@ -68,7 +69,7 @@ export async function listNetworks(ctx: Context): Promise<NetworkSummary[]> {
     mtu: mtuOf(n),
     environments: Object.values(n.leases)
       .filter((l) => alive(l.envId))
-      .map((l) => l.names[0] ?? l.envId.slice(0, 12)),
+      .map((l) => l.names[0] ?? shortId(l.envId)),
   }));
 }
 
@@ -85,7 +86,7 @@ export async function removeNetwork(ctx: Context, name: string): Promise<void> {
   using _lock = await nets.lock();
   const n = nets.get(name);
   NetworkStore.prune(n, liveCheck(ctx));
-  const users = Object.values(n.leases).map((l) => l.names[0] ?? l.envId.slice(0, 12));
+  const users = Object.values(n.leases).map((l) => l.names[0] ?? shortId(l.envId));
   if (users.length > 0) {
     throw new StateError('network-in-use', `network ${name} is in use by ${users.join(', ')}`, {
       fix: `remove ${users.length === 1 ? 'it' : 'them'} first (berth rm -f ${users.join(' ')})`,

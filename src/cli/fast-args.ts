@@ -4,7 +4,7 @@
  * Pure; driven by the same option tables as yargs.
  */
 import type { OptionDef } from './options/option-table.js';
-import { SpecError } from '../core/errors.js';
+import { SpecError } from '../index.js';
 
 export interface ParsedArgs {
   options: Record<string, string | boolean | string[]>;

@@ -3,7 +3,7 @@
  * (the CPU time between them over the time between; 100% = one CPU), memory usage / limit (the
  * host's memory when there is no limit) and %, NET I/O and BLOCK I/O in decimal units, PIDS. Pure.
  */
-import type { EnvStats } from '../index.js';
+import { shortId, type EnvStats } from '../index.js';
 
 export const STATS_HEADERS = ['ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
 
@@ -53,7 +53,7 @@ export function statsRow(
 ): string[] {
   const limit = cur.memoryLimitBytes ?? hostMemory;
   return [
-    e.id.slice(0, 12),
+    shortId(e.id),
     e.name,
     pct(cpuPercent(prev, cur)),
     cur.memoryBytes === null ? '--' : `${bytesSize(cur.memoryBytes)} / ${bytesSize(limit)}`,

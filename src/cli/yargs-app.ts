@@ -14,22 +14,31 @@ import { rmCommand } from './commands/rm.js';
 import { waitCommand } from './commands/wait.js';
 import { inspectCommand } from './commands/inspect.js';
 import { doctorCommand } from './commands/doctor.js';
-import { pauseCommand, unpauseCommand } from './commands/pause.js';
-import { checkpointCommand, restoreCommand } from './commands/checkpoint.js';
+import { pauseCommand } from './commands/pause.js';
+import { unpauseCommand } from './commands/unpause.js';
+import { checkpointCommand } from './commands/checkpoint.js';
+import { restoreCommand } from './commands/restore.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
-import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand, reapCommand } from './commands/pull.js';
+import { pullCommand } from './commands/pull.js';
+import { imagesCommand } from './commands/images.js';
+import { rmiCommand } from './commands/rmi.js';
+import { pruneCommand } from './commands/prune.js';
+import { tagCommand } from './commands/tag.js';
+import { reapCommand } from './commands/session-reap.js';
 import { commitCommand } from './commands/commit.js';
 import { matrixCommand } from './commands/matrix.js';
 import { diskCommand } from './commands/disk.js';
 import { kernelsCommand } from './commands/kernels.js';
-import { saveCommand, loadCommand, exportCommand } from './commands/archive.js';
-import { loginCommand, logoutCommand } from './commands/login.js';
+import { saveCommand } from './commands/save.js';
+import { loadCommand } from './commands/load.js';
+import { exportCommand } from './commands/export.js';
+import { loginCommand } from './commands/login.js';
+import { logoutCommand } from './commands/logout.js';
 import { networkCommand } from './commands/network.js';
 import { serveCommand } from './commands/serve.js';
-import { SpecError } from '../index.js';
+import { SpecError, VERSION } from '../index.js';
 import { reportError } from './output.js';
-import { VERSION } from '../version.js';
 
 function withTable(y: Argv, table: readonly OptionDef[]): Argv {
   for (const o of table) {

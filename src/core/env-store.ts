@@ -29,7 +29,7 @@ import type { ResolvedCommand } from './command.js';
 import type { ExitResult, Status } from './env-status.js';
 import { writeJsonAtomic } from './atomic-write.js';
 import { acquireLock, type Lock } from './lock.js';
-import { checkName, generateName, newId } from './names.js';
+import { checkName, generateName, newId, shortId } from './names.js';
 import { StateError } from './errors.js';
 import { isProcessAlive } from './process-identity.js';
 
@@ -118,7 +118,7 @@ export class EnvStore {
   }
 
   envLock(id: string): Promise<Lock> {
-    return acquireLock(join(this.paths.locks, `env-${id}.lock`), `environment ${id.slice(0, 12)}`);
+    return acquireLock(join(this.paths.locks, `env-${id}.lock`), `environment ${shortId(id)}`);
   }
 
   private nameLink(name: string): string {

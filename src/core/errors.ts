@@ -69,10 +69,3 @@ export function isBerthError(e: unknown): e is BerthError {
     e instanceof BerthError || (typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true)
   );
 }
-
-/** Wrap anything thrown into a BerthError, keeping the original as `cause`. */
-export function asBerthError(e: unknown, code = 'internal', prefix = 'internal error'): BerthError {
-  if (isBerthError(e)) return e;
-  const msg = e instanceof Error ? e.message : String(e);
-  return new BerthError(code, `${prefix}: ${msg}`, { cause: e });
-}

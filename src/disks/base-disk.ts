@@ -14,7 +14,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSyn
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedImage } from '../images/image.js';
-import type { LayerMetaFile } from '../images/unpack/unpack.js';
+import type { LayerMetaFile } from '../images/unpack/layer-meta.js';
 import { DiskError } from '../core/errors.js';
 import { acquireLock } from '../core/lock.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';

@@ -7,7 +7,7 @@
  * For each path the topmost layer that records it wins. An entry a higher layer hides (a whiteout
  * or a non-directory at the path or at a parent) is skipped; `hidden(layerIndex, rel)` answers that.
  */
-import type { LayerMetaFile } from '../images/unpack/unpack.js';
+import type { LayerMetaFile } from '../images/unpack/layer-meta.js';
 
 type MetaEntry = LayerMetaFile['entries'][string];
 

@@ -1,11 +1,15 @@
 /**
- * The driver contract every backend implements. Probes never throw; capabilities are data;
- * validate() refuses what a backend cannot honour before any side effect; optional features
- * are declared in capabilities() and only then called.
+ * The driver contract. Each backend is described once (its folder's register.ts: a
+ * BackendDescriptor: name, capabilities, probe, validate, load); its code implements
+ * DriverOps and loads only when used. The library talks to a Driver, made from the descriptor
+ * by backend-driver.ts, which forwards every operation (ADR 0031). Probes never throw;
+ * capabilities are data; validate() refuses what a backend cannot honour before any side
+ * effect; operations only some backends have are declared in capabilities and only then called.
  */
 import type { TransferHook } from '../core/transfer.js';
 import type { BackendName, IsolationLevel } from '../core/spec.js';
 import type { ResolvedSpec } from '../core/resolved-spec.js';
+import type { EnvStore } from '../core/env-store.js';
 import type { ResolvedImage } from '../images/image.js';
 import type { EnvProcess } from '../host/ns-processes.js';
 import type { ExitResult, Status } from '../core/env-status.js';
@@ -29,6 +33,8 @@ export interface Capabilities {
   checkpoint: boolean;
   networkModes: string[];
   limits: { memory: boolean; cpus: boolean; pids: boolean };
+  /** Boots from a disk of its own (--disk-size applies). */
+  disk: boolean;
   /** Plain words on what this backend does and does not isolate. */
   summary: string;
 }
@@ -112,13 +118,11 @@ export interface StopOptions {
   signal?: string;
 }
 
-export interface Driver {
-  readonly name: BackendName;
-  /** Whether this backend works on this host and why not. Never throws. */
-  probe(): Promise<Probe>;
-  capabilities(): Capabilities;
-  /** Problems with this spec on this backend, found without side effects. */
-  validate(spec: ResolvedSpec, rootless: boolean): Problem[];
+/**
+ * What a backend's code does once loaded. Every operation is required: one a backend does not
+ * have refuses (its base class says so), and capabilities() tells callers not to ask.
+ */
+export interface DriverOps {
   create(env: PreparedEnv): Promise<Handle>;
   /** Start the environment. When spec.detach is false, the command is attached to this process's stdio. */
   start(h: Handle): Promise<void>;
@@ -130,16 +134,45 @@ export interface Driver {
   inspect(h: Handle): Promise<Status>;
   /** Rebuild a handle from its state directory (after the CLI exited or crashed). */
   recover(dir: string): Promise<Handle>;
-  /** Which limits are enforced, where and how (for inspect). */
-  enforcement?(h: Handle): unknown;
   /** Resource usage: from cgroups, or from the environment's host processes. */
-  stats?(h: Handle): Promise<EnvStats>;
-  /** The environment's processes as it sees them (VM backends: listed inside the guest). Default: its host processes. */
-  processes?(h: Handle): Promise<EnvProcess[]>;
-  pause?(h: Handle): Promise<void>;
-  resume?(h: Handle): Promise<void>;
-  checkpoint?(h: Handle, name: string): Promise<void>;
-  restore?(h: Handle, name: string): Promise<void>;
-  /** VM backends: machine facts for inspect (accelerator, run state over QMP, checkpoints). */
-  machine?(h: Handle): Promise<Record<string, unknown>>;
+  stats(h: Handle): Promise<EnvStats>;
+  /** The environment's processes as it sees them (VM backends: listed inside the guest; others: its host processes). */
+  processes(h: Handle): Promise<EnvProcess[]>;
+  /** capabilities().pause */
+  pause(h: Handle): Promise<void>;
+  resume(h: Handle): Promise<void>;
+  /** capabilities().checkpoint */
+  checkpoint(h: Handle, name: string): Promise<void>;
+  restore(h: Handle, name: string): Promise<void>;
+  /** VM backends: machine facts for inspect (accelerator, run state over QMP, checkpoints); others: undefined. */
+  machine(h: Handle): Promise<Record<string, unknown> | undefined>;
+}
+
+/** A backend, described once (src/drivers/BACKEND/register.ts): all that is known without loading its code. */
+export interface BackendDescriptor {
+  readonly name: BackendName;
+  readonly capabilities: Capabilities;
+  /** Whether this backend works on this host and why not (lighter than the driver: it runs on every auto). */
+  probe(store: EnvStore): Promise<Probe>;
+  /**
+   * This backend's own refusals, without side effects. The ones that follow from capabilities
+   * (a limit it cannot enforce, no disk, no kernel of its own) are capability-problems.ts's.
+   */
+  validate(spec: ResolvedSpec, rootless: boolean): Problem[];
+  /** Which limits are enforced, where and how (for inspect: synchronous, from the state directory). */
+  enforcement?(store: EnvStore, h: Handle): unknown;
+  /** The driver's code: a dynamic import for the cold backends (ADR 0002). */
+  load(store: EnvStore): DriverOps | Promise<DriverOps>;
+}
+
+/** What the library uses: a backend's description and its operations (src/drivers/backend-driver.ts). */
+export interface Driver extends DriverOps {
+  readonly name: BackendName;
+  /** Whether this backend works on this host and why not. Never throws. */
+  probe(): Promise<Probe>;
+  capabilities(): Capabilities;
+  /** Problems with this spec on this backend, found without side effects. */
+  validate(spec: ResolvedSpec, rootless: boolean): Problem[];
+  /** Which limits are enforced, where and how (for inspect); undefined: none. */
+  enforcement(h: Handle): unknown;
 }

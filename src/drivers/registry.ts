@@ -5,22 +5,26 @@
  * kernel: microvm with KVM, uml, microvm under TCG) and records why each earlier one was passed
  * over. Never gives weaker isolation than asked. The spec is resolved (src/core/resolved-spec.ts:
  * --network and -p's network, VM memory, --accel) for each backend considered, once, before its
- * validate() sees it; the chosen backend's resolved spec is what is recorded.
+ * validate() sees it; the chosen backend's resolved spec is what is recorded. Each backend is
+ * described once, in its folder's register.ts (ADR 0031).
  */
-import type { Driver, Probe } from './driver.js';
+import type { BackendDescriptor, Driver, Probe } from './driver.js';
 import { BACKEND_NAMES, ISOLATION_ORDER, type BackendName, type EnvSpec, type IsolationLevel } from '../core/spec.js';
 import type { EnvStore, BackendChoice } from '../core/env-store.js';
 import type { Paths } from '../core/paths.js';
 import type { Finding } from '../host/probes/finding.js';
 import { probeKvm } from '../host/probes/kvm.js';
-import { ChrootDriver } from './chroot/chroot-driver.js';
-import { ContainerDriver } from './container/container-driver.js';
-import { LazyDriver } from './lazy-driver.js';
-import { MICROVM_CAPABILITIES, microvmEnforcement, validateMicrovm } from './microvm/microvm-capabilities.js';
-import { UML_CAPABILITIES, umlEnforcement, validateUml } from './uml/uml-capabilities.js';
+import { driverFor } from './backend-driver.js';
+import { microvmBackend } from './microvm/register.js';
+import { umlBackend } from './uml/register.js';
+import { containerBackend } from './container/register.js';
+import { chrootBackend } from './chroot/register.js';
 import { autoCandidates, KERNEL_CANDIDATES, noKvmReason } from './auto-order.js';
 import { resolveSpec, type ResolvedSpec } from '../core/resolved-spec.js';
 import { DriverError, SpecError } from '../core/errors.js';
+
+/** Every backend, strongest first (as BACKEND_NAMES). */
+export const BACKENDS: readonly BackendDescriptor[] = [microvmBackend, umlBackend, containerBackend, chrootBackend];
 
 export interface Selection {
   driver: Driver;
@@ -46,32 +50,16 @@ export class Registry {
 
   constructor(store: EnvStore) {
     this.kvm = () => hostKvm(store.paths);
-    this.drivers = new Map<BackendName, Driver>([
-      [
-        'microvm',
-        new LazyDriver(
-          'microvm',
-          MICROVM_CAPABILITIES,
-          (spec, rootless) => validateMicrovm(spec, undefined, rootless),
-          async () => (await import('./microvm/microvm-driver.js')).makeMicrovmDriver(store),
-          async () => (await import('./microvm/microvm-probe.js')).probeMicrovm(),
-          (h) => microvmEnforcement(store.find(h.id).spec),
+    this.drivers = new Map(
+      BACKENDS.map((b) => [
+        b.name,
+        driverFor(
+          b,
+          store,
+          BACKENDS.filter((o) => o !== b),
         ),
-      ],
-      [
-        'uml',
-        new LazyDriver(
-          'uml',
-          UML_CAPABILITIES,
-          (spec, rootless) => validateUml(spec, rootless),
-          async () => (await import('./uml/uml-driver.js')).makeUmlDriver(store),
-          async () => (await import('./uml/uml-probe.js')).probeUml(store.paths),
-          (h) => umlEnforcement(store.find(h.id).spec),
-        ),
-      ],
-      ['container', new ContainerDriver(store)],
-      ['chroot', new ChrootDriver(store)],
-    ]);
+      ]),
+    );
   }
 
   get(name: BackendName): Driver {

@@ -7,6 +7,7 @@ import type { ResolvedImage } from './image.js';
 import type { DebianRef, RegistryImageRef } from './ref.js';
 import { ImageError } from '../core/errors.js';
 import type { TransferHook } from '../core/transfer.js';
+import { notStoredError } from './not-stored.js';
 
 export interface OciOptions {
   imagesDir: string;
@@ -21,13 +22,6 @@ export interface OciOptions {
   /** `--pull never`: refuse an image that is not stored instead of pulling or building it. */
   noPull?: boolean;
   onTransfer?: TransferHook;
-}
-
-/** `--pull never` and `ref` is not stored. */
-export function notStoredError(ref: string): ImageError {
-  return new ImageError('not-stored', `image ${ref} is not stored and --pull never forbids fetching it`, {
-    fix: `berth pull ${ref}, or drop --pull never`,
-  });
 }
 
 export function isLoopbackRegistry(registry: string): boolean {

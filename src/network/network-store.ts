@@ -26,6 +26,7 @@ import {
 import { portsClash, formatPort, type PortMapping } from './port-spec.js';
 import { checkNetworkName, DEFAULT_BRIDGE, RESERVED_NETWORK_NAMES } from '../core/network-mode.js';
 import { checkMtu, DEFAULT_NETWORK_MTU } from './net-cmdline.js';
+import { shortId } from '../core/names.js';
 
 /** The MTU of a network record (records from before MTUs were kept: the kernel default). */
 export const mtuOf = (n: NetworkRecord): number => n.mtu ?? 1500;
@@ -201,7 +202,7 @@ export class NetworkStore {
         for (const p of ports) {
           const q = l.ports.find((o) => portsClash(o, p));
           if (q)
-            return `host port ${formatPort(p)} is already published by environment ${l.names[0] ?? l.envId.slice(0, 12)} (${formatPort(q)})`;
+            return `host port ${formatPort(p)} is already published by environment ${l.names[0] ?? shortId(l.envId)} (${formatPort(q)})`;
         }
       }
     }

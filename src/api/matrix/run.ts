@@ -6,8 +6,10 @@
  */
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import * as berth from '../../index.js';
 import type { ContextOptions } from '../context.js';
+import type { Environment } from '../environment.js';
+import type { Probe } from '../../drivers/driver.js';
+import { isBerthError } from '../../core/errors.js';
 import { cellsOf, type Cell, type MatrixSpec } from './cells.js';
 import type { CellResult } from './report.js';
 
@@ -19,6 +21,18 @@ export interface MatrixOptions extends ContextOptions {
   logDir: string;
   /** Called whenever a cell changes state (for a live table). */
   onUpdate?: (results: CellResult[]) => void;
+}
+
+/** What a matrix uses of the library: index.ts passes its own create and backends (the api never imports index.ts). */
+export interface MatrixLibrary {
+  create(input: {
+    backend: string;
+    image: string;
+    command: string[];
+    kernel?: string;
+    root?: string;
+  }): Promise<Environment>;
+  backends(opts: ContextOptions): Promise<{ name: string; probe: Probe }[]>;
 }
 
 /** A host file named as the command is copied in and run from there. */
@@ -34,6 +48,7 @@ async function runCell(
   m: MatrixSpec,
   available: Map<string, string>,
   opts: MatrixOptions,
+  lib: MatrixLibrary,
 ): Promise<Partial<CellResult>> {
   const why = available.get(cell.backend);
   if (why) return { state: 'unavailable', reason: why };
@@ -48,7 +63,7 @@ async function runCell(
       ...(cell.kernel ? { kernel: cell.kernel } : {}),
       ...(opts.root ? { root: opts.root } : {}),
     };
-    await using env = await berth.create(input as berth.CreateInput);
+    await using env = await lib.create(input);
     const script = hostScript(m.command);
     let argv = m.command;
     if (script) {
@@ -63,7 +78,7 @@ async function runCell(
       durationMs: Date.now() - started,
     };
   } catch (e) {
-    const msg = berth.isBerthError(e) ? e.oneLine() : (e as Error).message;
+    const msg = isBerthError(e) ? e.oneLine() : (e as Error).message;
     log.write(`berth: ${msg}\n`);
     return { state: 'error', reason: msg, logFile, durationMs: Date.now() - started };
   } finally {
@@ -71,9 +86,9 @@ async function runCell(
   }
 }
 
-export async function runMatrix(m: MatrixSpec, opts: MatrixOptions): Promise<CellResult[]> {
+export async function runMatrix(m: MatrixSpec, opts: MatrixOptions, lib: MatrixLibrary): Promise<CellResult[]> {
   mkdirSync(opts.logDir, { recursive: true });
-  const probes = await berth.backends(opts.root ? { root: opts.root } : {});
+  const probes = await lib.backends(opts.root ? { root: opts.root } : {});
   const available = new Map(probes.filter((b) => !b.probe.ok).map((b) => [b.name as string, b.probe.reason]));
   const results: CellResult[] = cellsOf(m).map((c) => ({ ...c, state: 'pending' }));
   opts.onUpdate?.(results);
@@ -83,7 +98,7 @@ export async function runMatrix(m: MatrixSpec, opts: MatrixOptions): Promise<Cel
       const i = next++;
       results[i] = { ...results[i]!, state: 'running' };
       opts.onUpdate?.(results);
-      results[i] = { ...results[i]!, ...(await runCell(results[i]!, m, available, opts)) };
+      results[i] = { ...results[i]!, ...(await runCell(results[i]!, m, available, opts, lib)) };
       opts.onUpdate?.(results);
     }
   };

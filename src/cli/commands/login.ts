@@ -1,7 +1,6 @@
+/** `berth login REGISTRY`: check and store registry credentials (kept as Podman keeps them). */
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
-
-/** `berth login` / `berth logout`: registry credentials (kept as Podman keeps them). */
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -47,19 +46,5 @@ export const loginCommand: CommandModule<
       a['insecure-registry'] ? { insecure: a['insecure-registry'] } : {},
     );
     process.stdout.write(`Login Succeeded (${r.registry}, credentials in ${r.file})\n`);
-  },
-};
-
-export const logoutCommand: CommandModule<object, { registry: string }> = {
-  command: 'logout <registry>',
-  describe: "Forget a registry's stored credentials",
-  builder: (y) => y.positional('registry', { type: 'string', describe: 'HOST[:PORT]' }) as never,
-  handler: async (a) => {
-    if (!(await berth.logout(a.registry))) {
-      throw new berth.ImageError('not-logged-in', `not logged in to ${a.registry}`, {
-        fix: 'nothing to forget; berth login stores credentials',
-      });
-    }
-    process.stdout.write(`Removed login credentials for ${a.registry}\n`);
   },
 };

@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
-import { parseSince } from '../../core/cri-log.js';
 
 type Out = NodeJS.WriteStream;
 
@@ -57,7 +56,7 @@ export const logsCommand: CommandModule<
     const opts: berth.LogOptions = { follow: a.follow };
     if (a.tail !== undefined) opts.tail = a.tail;
     if (a.since !== undefined) {
-      const since = parseSince(String(a.since));
+      const since = berth.parseSince(String(a.since));
       if (!since) {
         throw new berth.SpecError('bad-since', `invalid --since "${a.since}"`, {
           fix: 'give an RFC3339 time like 2026-01-02T15:04:05Z, a Unix time, or a duration like 10s, 5m, 2h',

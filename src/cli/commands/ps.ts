@@ -23,7 +23,7 @@ export const psCommand: CommandModule<object, { all: boolean; format: string; qu
       return;
     }
     if (a.quiet) {
-      for (const e of envs) process.stdout.write(`${e.id.slice(0, 12)}\n`);
+      for (const e of envs) process.stdout.write(`${berth.shortId(e.id)}\n`);
       return;
     }
     const now = Date.now();
@@ -31,7 +31,7 @@ export const psCommand: CommandModule<object, { all: boolean; format: string; qu
       table(
         ['ID', 'NAME', 'BACKEND', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS'],
         envs.map((e) => [
-          e.id.slice(0, 12),
+          berth.shortId(e.id),
           e.name,
           e.backend,
           e.image,

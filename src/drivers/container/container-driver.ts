@@ -2,15 +2,14 @@
  * container backend: the chroot backend's overlay root plus new pid (with berth's init as
  * PID 1), net (only lo), ipc, uts and cgroup namespaces, a fresh /proc with Podman's masks,
  * cgroup limits (v1 or v2), Podman's 11 capabilities, no_new_privs and a default seccomp filter.
+ * Its capabilities and refusals: register.ts, container-validate.ts.
  */
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Capabilities, EnvStats, Handle, Probe, Problem, Status, ExitResult, StopOptions } from '../driver.js';
-import type { ResolvedSpec } from '../../core/resolved-spec.js';
-import type { EnvRecord } from '../../core/env-store.js';
+import type { EnvStats, Handle, Status, ExitResult, StopOptions } from '../driver.js';
+import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import type { ShimIsolation } from '../../host/shim-cmdline.js';
 import { ShimDriver } from '../shim/shim-driver.js';
-import { probeContainer } from './container-probe.js';
 import { effectiveCaps, ALL_CAPS } from './capabilities-list.js';
 import {
   readCgroupHost,
@@ -25,85 +24,29 @@ import {
   describeCgroups,
   type CgroupPlan,
 } from '../../host/cgroups/index.js';
-import { DriverError, type SpecError } from '../../core/errors.js';
-import { networkProblems, SHIM_NETWORK_MODES } from '../common/network-validate.js';
-
-const CAPABILITIES: Capabilities = {
-  isolation: 'namespaces',
-  separateKernel: false,
-  rootless: true,
-  exec: true,
-  tty: true,
-  pause: true,
-  checkpoint: false,
-  networkModes: SHIM_NETWORK_MODES,
-  limits: { memory: true, cpus: true, pids: true },
-  summary:
-    'container isolates processes (own pid namespace, berth init as PID 1), network (only lo unless --network says otherwise), IPC, hostname and ' +
-    "cgroups, with a copy-on-write root, reduced capabilities, no_new_privs and a seccomp filter; the kernel is the host's",
-};
+import { DriverError } from '../../core/errors.js';
 
 const PLAN_FILE = 'cgroups.json';
+
+function readPlan(store: EnvStore, id: string): CgroupPlan | undefined {
+  try {
+    return JSON.parse(readFileSync(join(store.dirOf(id), PLAN_FILE), 'utf8')) as CgroupPlan;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which limits are enforced where, for inspect. */
+export function containerEnforcement(store: EnvStore, h: Handle): ReturnType<typeof describeCgroups> | undefined {
+  const plan = readPlan(store, h.id);
+  return plan ? describeCgroups(plan) : undefined;
+}
 
 export class ContainerDriver extends ShimDriver {
   readonly name = 'container' as const;
 
-  probe(): Promise<Probe> {
-    return probeContainer(this.store.paths.runtime);
-  }
-
-  capabilities(): Capabilities {
-    return CAPABILITIES;
-  }
-
-  validate(spec: ResolvedSpec, rootless: boolean): Problem[] {
-    const problems: Problem[] = networkProblems(spec, rootless);
-    try {
-      effectiveCaps(spec.security.capAdd, spec.security.capDrop);
-    } catch (e) {
-      problems.push({ field: 'cap', message: (e as SpecError).message, fix: (e as SpecError).fix ?? '' });
-    }
-    if (spec.diskSizeBytes !== undefined)
-      problems.push({
-        field: 'disk-size',
-        message: 'the container backend has no disk (--disk-size is for uml and microvm)',
-        fix: 'drop --disk-size, or use --backend uml or microvm',
-      });
-    if (spec.kernel !== undefined)
-      problems.push({
-        field: 'kernel',
-        message: 'the container backend shares the host kernel: --kernel needs uml or microvm',
-        fix: 'use --backend uml or microvm, or drop --kernel',
-      });
-    const wanted = spec.limits;
-    if (wanted.memoryBytes === undefined && wanted.cpus === undefined && wanted.pidsLimit === undefined)
-      return problems;
-    let plan: CgroupPlan;
-    try {
-      plan = planCgroups(readCgroupHost(), 'validate', wanted);
-    } catch (e) {
-      problems.push({ field: 'limits', message: (e as Error).message, fix: (e as SpecError).fix ?? '' });
-      return problems;
-    }
-    if (!spec.ignoreUnenforced) {
-      for (const u of plan.unenforceable) {
-        const flag = u.limit === 'memoryBytes' ? 'memory' : u.limit === 'pidsLimit' ? 'pids-limit' : 'cpus';
-        problems.push({
-          field: flag,
-          message: `cannot enforce --${flag} here: ${u.reason}`,
-          fix: 'run as root, delegate a cgroup v2 subtree to your user, or pass --ignore-unenforced',
-        });
-      }
-    }
-    return problems;
-  }
-
   private plan(rec: EnvRecord): CgroupPlan | undefined {
-    try {
-      return JSON.parse(readFileSync(join(this.store.dirOf(rec.id), PLAN_FILE), 'utf8')) as CgroupPlan;
-    } catch {
-      return undefined;
-    }
+    return readPlan(this.store, rec.id);
   }
 
   protected isolation(rec: EnvRecord): ShimIsolation {
@@ -173,12 +116,6 @@ export class ContainerDriver extends ShimDriver {
     };
   }
 
-  /** Which limits are enforced where, for inspect. */
-  enforcement(h: Handle): ReturnType<typeof describeCgroups> | undefined {
-    const plan = this.plan(this.record(h));
-    return plan ? describeCgroups(plan) : undefined;
-  }
-
   /** Frozen processes cannot take a signal: thaw before stopping or removing. */
   private async thawQuietly(h: Handle): Promise<void> {
     if (this.store.readState(h.id)?.state !== 'paused') return;
@@ -200,21 +137,20 @@ export class ContainerDriver extends ShimDriver {
     return super.remove(h, opts);
   }
 
-  async pause(h: Handle): Promise<void> {
+  private freezer(h: Handle, verb: 'freeze' | 'thaw'): CgroupPlan {
     const plan = this.plan(this.record(h));
     if (!plan)
-      throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to freeze`, {
+      throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to ${verb}`, {
         fix: 'pause needs cgroups berth can write (run as root)',
       });
-    await freeze(plan);
+    return plan;
   }
 
-  async resume(h: Handle): Promise<void> {
-    const plan = this.plan(this.record(h));
-    if (!plan)
-      throw new DriverError('no-freezer', `environment ${h.name} has no cgroup to thaw`, {
-        fix: 'pause needs cgroups berth can write (run as root)',
-      });
-    await thaw(plan);
+  override async pause(h: Handle): Promise<void> {
+    await freeze(this.freezer(h, 'freeze'));
+  }
+
+  override async resume(h: Handle): Promise<void> {
+    await thaw(this.freezer(h, 'thaw'));
   }
 }

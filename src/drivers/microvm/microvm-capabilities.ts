@@ -1,7 +1,8 @@
-/** What the microvm backend offers and refuses (data, loaded on the hot path without the driver). */
+/** What the microvm backend offers and its own refusals (data, loaded on the hot path without the driver; limits it cannot enforce: capability-problems.ts). */
 import type { Capabilities, Problem } from '../driver.js';
 import { MiB, type ResolvedSpec } from '../../core/resolved-spec.js';
-import { VM_NETWORK_MODES, vmNetworkProblems } from '../common/network-validate.js';
+import { vmNetworkProblems } from '../common/network-validate.js';
+import { VM_CAPABILITIES } from '../vm/vm-capabilities.js';
 import { guestMemoryMiB, memoryFloorProblems } from '../vm/guest-memory.js';
 import { accessSync, constants } from 'node:fs';
 
@@ -16,14 +17,8 @@ export function kvmDevicePresent(dev = '/dev/kvm'): boolean {
 }
 
 export const MICROVM_CAPABILITIES: Capabilities = {
-  isolation: 'kernel',
-  separateKernel: true,
-  rootless: true,
-  exec: true,
-  tty: true,
-  pause: true,
+  ...VM_CAPABILITIES,
   checkpoint: true,
-  networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: true, pids: false },
   summary:
     'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, QEMU user networking, or (root) a tap on a berth bridge network',
@@ -62,13 +57,6 @@ export function validateMicrovm(
       field: 'volume',
       message: 'the microvm backend cannot share host directories (-v) yet',
       fix: 'drop -v, or use --backend uml or container',
-    });
-  }
-  if (!spec.ignoreUnenforced && l.pidsLimit !== undefined) {
-    p.push({
-      field: 'pids-limit',
-      message: 'the microvm backend cannot enforce --pids-limit',
-      fix: 'drop it or pass --ignore-unenforced',
     });
   }
   return p;

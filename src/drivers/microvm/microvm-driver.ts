@@ -7,9 +7,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Capabilities, Driver, ExecOptions, Handle, PreparedEnv, Probe, Problem } from '../driver.js';
-import type { ResolvedSpec } from '../../core/resolved-spec.js';
-import type { EnvRecord, EnvStore } from '../../core/env-store.js';
+import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
+import type { EnvRecord } from '../../core/env-store.js';
 import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
 import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
@@ -29,27 +28,13 @@ import { NETWORK_FILE } from '../../network/network-state.js';
 import { withVmBridge, type VmBridge } from '../vm/vm-network.js';
 import type { PortForward } from './qemu-cmdline.js';
 import { MAX_NETWORK_MTU } from '../../network/net-cmdline.js';
-import { MICROVM_CAPABILITIES, validateMicrovm } from './microvm-capabilities.js';
 import { guestMemoryMiB } from '../vm/guest-memory.js';
-import { probeMicrovm } from './microvm-probe.js';
 import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type MicrovmFiles } from './microvm-files.js';
 import { microvmLaunch } from './microvm-launch.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
 
 export class MicrovmDriver extends VmDriver {
   readonly name = 'microvm' as const;
-
-  probe(): Promise<Probe> {
-    return probeMicrovm();
-  }
-
-  capabilities(): Capabilities {
-    return MICROVM_CAPABILITIES;
-  }
-
-  validate(spec: ResolvedSpec, rootless: boolean): Problem[] {
-    return validateMicrovm(spec, undefined, rootless);
-  }
 
   async create(env: PreparedEnv): Promise<Handle> {
     const spec = env.spec;
@@ -167,7 +152,7 @@ export class MicrovmDriver extends VmDriver {
   }
 
   /** For inspect: the accelerator and why, and QEMU's run state over QMP while it runs. */
-  async machine(h: Handle): Promise<Record<string, unknown>> {
+  override async machine(h: Handle): Promise<Record<string, unknown>> {
     const f = readMicrovmFiles(h.dir);
     const out: Record<string, unknown> = {
       accel: f.accel,
@@ -196,17 +181,13 @@ export class MicrovmDriver extends VmDriver {
     await withQmp(this.qmp(h), (q) => q.execute('cont'));
   }
 
-  async checkpoint(h: Handle, name: string): Promise<void> {
+  override async checkpoint(h: Handle, name: string): Promise<void> {
     this.store.runningPids(h.id, h.name, 'checkpoints are taken of a running environment');
     await saveCheckpoint(this.qmp(h), name);
   }
 
-  async restore(h: Handle, name: string): Promise<void> {
+  override async restore(h: Handle, name: string): Promise<void> {
     this.store.runningPids(h.id, h.name, 'restore works on the running environment the checkpoint was taken of');
     await loadCheckpoint(this.qmp(h), name);
   }
-}
-
-export function makeMicrovmDriver(store: EnvStore): Driver {
-  return new MicrovmDriver(store);
 }

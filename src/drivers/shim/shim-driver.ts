@@ -7,27 +7,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
-  Capabilities,
-  Driver,
+  DriverOps,
   EnvStats,
   ExecOptions,
   ExitResult,
   Handle,
   PreparedEnv,
-  Probe,
-  Problem,
   Status,
   StopOptions,
 } from '../driver.js';
 import type { BackendName } from '../../core/spec.js';
-import type { ResolvedSpec } from '../../core/resolved-spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { runExecHelper } from './exec-io.js';
 import { shimExecArgv, shimRunArgv, rmtreeArgv, type ShimIsolation } from '../../host/shim-cmdline.js';
 import { rootlessIdMaps, isMapped } from '../../host/id-maps.js';
 import { shimPath } from '../../host/native-paths.js';
-import { resolveUser, type ResolvedUser } from '../../core/user-spec.js';
-import { commandEnv } from '../../core/env-vars.js';
+import { commandContext, type CommandContext } from '../common/command-context.js';
 import { DriverError, StateError, SpecError } from '../../core/errors.js';
 import { killAll, sendSignal, stopWithGrace, waitForExit } from '../common/monitor-control.js';
 import { runToExit, statusFromExit, forwardSignals } from '../common/spawn-wait.js';
@@ -35,8 +30,10 @@ import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log
 import type { Duplex } from 'node:stream';
 
 import { isPlumbed } from '../../core/network-mode.js';
-import { readImageFile } from '../../images/image-file.js';
 import { recoverHandle } from '../common/recover-handle.js';
+import { unsupported } from '../common/unsupported.js';
+import { processesInMountNs, type EnvProcess } from '../../host/ns-processes.js';
+import { shortId } from '../../core/names.js';
 
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
 const needsNetworkModule = (rec: EnvRecord): boolean =>
@@ -44,16 +41,13 @@ const needsNetworkModule = (rec: EnvRecord): boolean =>
 
 const networkModule = () => import('../../network/attach/network-attach.js');
 
-export abstract class ShimDriver implements Driver {
+export abstract class ShimDriver implements DriverOps {
   abstract readonly name: BackendName;
   private readonly children = new Map<string, ChildProcess>();
   private readonly detached = new Set<string>();
 
   constructor(protected readonly store: EnvStore) {}
 
-  abstract probe(): Promise<Probe>;
-  abstract capabilities(): Capabilities;
-  abstract validate(spec: ResolvedSpec, rootless: boolean): Problem[];
   /** What the shim isolates for this environment (run and exec). */
   protected abstract isolation(rec: EnvRecord): ShimIsolation;
   /** Host resources the environment needs before it starts (cgroups); undone by release(). */
@@ -67,26 +61,22 @@ export abstract class ShimDriver implements Driver {
     return rec;
   }
 
-  protected user(rec: EnvRecord, spec: string | undefined): ResolvedUser {
-    const layers = rec.image.layers;
-    const user = resolveUser(
-      spec ?? rec.image.config.user,
-      readImageFile(layers, 'etc/passwd'),
-      readImageFile(layers, 'etc/group'),
-    );
+  /** The command's user, environment and directory; as a normal user, the user must be mapped. */
+  protected context(rec: EnvRecord, exec?: ExecOptions): CommandContext {
+    const c = commandContext(rec, exec);
     if (rec.rootless) {
       const maps = rootlessIdMaps();
-      if (!isMapped(maps.uid, user.uid) || !isMapped(maps.gid, user.gid)) {
+      if (!isMapped(maps.uid, c.user.uid) || !isMapped(maps.gid, c.user.gid)) {
         throw new SpecError(
           'unmapped-user',
-          `user ${user.uid}:${user.gid} cannot exist in a rootless environment without subordinate ids`,
+          `user ${c.user.uid}:${c.user.gid} cannot exist in a rootless environment without subordinate ids`,
           {
             fix: 'install uidmap and add ranges for your user to /etc/subuid and /etc/subgid, or run as root',
           },
         );
       }
     }
-    return user;
+    return c;
   }
 
   async create(env: PreparedEnv): Promise<Handle> {
@@ -95,7 +85,7 @@ export abstract class ShimDriver implements Driver {
     // The overlay's root directory takes the upper dir's mode: give it the image root's.
     mkdirSync(join(dir, 'upper'));
     chmodSync(join(dir, 'upper'), statSync(env.image.layers[0]!).mode & 0o7777);
-    const hostname = spec.hostname ?? env.id.slice(0, 12);
+    const hostname = spec.hostname ?? shortId(env.id);
     writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
     writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n127.0.1.1\t${hostname}\n`);
     // chroot shares the host's network, so it shares its resolver configuration.
@@ -116,7 +106,7 @@ export abstract class ShimDriver implements Driver {
 
   private runArgv(rec: EnvRecord, dir: string, netSyncFd?: number): string[] {
     const spec = rec.spec;
-    const user = this.user(rec, spec.user);
+    const { user, env, workdir } = this.context(rec);
     const maps = rec.rootless ? rootlessIdMaps() : { uid: [], gid: [] };
     return shimRunArgv({
       isolation: this.isolationWithNetwork(rec),
@@ -135,14 +125,8 @@ export abstract class ShimDriver implements Driver {
       uidMaps: maps.uid,
       gidMaps: maps.gid,
       hostname: rec.hostname,
-      env: commandEnv({
-        image: rec.image.config.env,
-        user: spec.env,
-        hostname: rec.hostname,
-        home: user.home,
-        tty: spec.tty,
-      }),
-      workdir: spec.workdir ?? (rec.image.config.workdir || '/'),
+      env,
+      workdir,
       user,
       binds: [
         { source: join(dir, 'hostname'), target: '/etc/hostname', readOnly: false },
@@ -215,21 +199,14 @@ export abstract class ShimDriver implements Driver {
   async exec(h: Handle, argv: string[], opts: ExecOptions): Promise<ExitResult> {
     const rec = this.record(h);
     const pids = this.store.runningPids(h.id, h.name, 'exec works only while the environment runs');
-    const user = this.user(rec, opts.user ?? rec.spec.user);
-    const env = commandEnv({
-      image: rec.image.config.env,
-      user: { ...rec.spec.env, ...opts.env },
-      hostname: rec.hostname,
-      home: user.home,
-      tty: opts.tty,
-    });
+    const { user, env, workdir } = this.context(rec, opts);
     const [cmd, ...args] = shimExecArgv({
       isolation: this.isolationWithNetwork(rec),
       shim: shimPath(),
       pid: pids.child,
       rootless: rec.rootless,
       env,
-      workdir: opts.workdir ?? rec.spec.workdir ?? (rec.image.config.workdir || '/'),
+      workdir,
       user,
       tty: opts.tty,
       interactive: opts.interactive || opts.stdio === 'pipe',
@@ -306,8 +283,31 @@ export abstract class ShimDriver implements Driver {
     return (await import('./shim-stats.js')).shimStats(child);
   }
 
+  /** Every host process in the mount namespace of the environment's command. */
+  async processes(h: Handle): Promise<EnvProcess[]> {
+    return processesInMountNs(this.store.runningPids(h.id, h.name).child);
+  }
+
   async inspect(h: Handle): Promise<Status> {
     return this.store.status(h.id);
+  }
+
+  /** The container overrides these (the cgroup freezer); capabilities().pause says which. */
+  pause(_h: Handle): Promise<void> {
+    return unsupported(this.name, 'pause environments');
+  }
+  resume(_h: Handle): Promise<void> {
+    return unsupported(this.name, 'pause environments');
+  }
+  checkpoint(_h: Handle, _name: string): Promise<void> {
+    return unsupported(this.name, 'checkpoint environments');
+  }
+  restore(_h: Handle, _name: string): Promise<void> {
+    return unsupported(this.name, 'restore checkpoints');
+  }
+  /** No machine: the host's kernel. */
+  async machine(_h: Handle): Promise<undefined> {
+    return undefined;
   }
 
   async recover(dir: string): Promise<Handle> {

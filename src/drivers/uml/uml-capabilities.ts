@@ -1,18 +1,13 @@
-/** What the uml backend offers and refuses (data, loaded on the hot path without the driver). */
+/** What the uml backend offers and its own refusals (data, loaded on the hot path without the driver; limits it cannot enforce: capability-problems.ts). */
 import type { Capabilities, Problem } from '../driver.js';
 import { MiB, type ResolvedSpec } from '../../core/resolved-spec.js';
-import { VM_NETWORK_MODES, vmNetworkProblems } from '../common/network-validate.js';
+import { vmNetworkProblems } from '../common/network-validate.js';
+import { VM_CAPABILITIES } from '../vm/vm-capabilities.js';
 import { guestMemoryMiB, memoryFloorProblems } from '../vm/guest-memory.js';
 
 export const UML_CAPABILITIES: Capabilities = {
-  isolation: 'kernel',
-  separateKernel: true,
-  rootless: true,
-  exec: true,
-  tty: true,
-  pause: true,
+  ...VM_CAPABILITIES,
   checkpoint: false,
-  networkModes: VM_NETWORK_MODES,
   limits: { memory: true, cpus: false, pids: false },
   summary:
     'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, slirp user networking, or (root) a tap on a berth bridge network',
@@ -47,21 +42,6 @@ export function validateUml(spec: ResolvedSpec, rootless = false): Problem[] {
     }
   }
   p.push(...memoryFloorProblems(spec, 'uml', UML_MEMORY_FLOOR, 'a uml kernel'));
-  const l = spec.limits;
-  if (!spec.ignoreUnenforced) {
-    if (l.cpus !== undefined)
-      p.push({
-        field: 'cpus',
-        message: 'the uml kernel runs on one host CPU: --cpus cannot be enforced',
-        fix: 'drop --cpus or pass --ignore-unenforced',
-      });
-    if (l.pidsLimit !== undefined)
-      p.push({
-        field: 'pids-limit',
-        message: 'the uml backend cannot enforce --pids-limit',
-        fix: 'drop it or pass --ignore-unenforced',
-      });
-  }
   return p;
 }
 

@@ -7,9 +7,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { Capabilities, Driver, ExecOptions, Handle, PreparedEnv, Probe, Problem } from '../driver.js';
-import type { ResolvedSpec } from '../../core/resolved-spec.js';
-import type { EnvRecord, EnvStore } from '../../core/env-store.js';
+import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
+import type { EnvRecord } from '../../core/env-store.js';
 import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
 import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
@@ -24,9 +23,8 @@ import { resolveUmlKernel } from './uml-kernel.js';
 import { diskProgress, firstUseOptions } from '../vm/first-use.js';
 import { umlInitramfs } from './uml-initramfs.js';
 import { baseForEnvironment, disksDirOf } from '../../disks/index.js';
-import { probeUml } from './uml-probe.js';
-import { UML_CAPABILITIES, validateUml } from './uml-capabilities.js';
 import { guestMemoryMiB } from '../vm/guest-memory.js';
+import { shortId } from '../../core/names.js';
 
 interface UmlFiles {
   kernel: string;
@@ -46,18 +44,6 @@ interface UmlFiles {
 
 export class UmlDriver extends VmDriver {
   readonly name = 'uml' as const;
-
-  probe(): Promise<Probe> {
-    return probeUml(this.store.paths);
-  }
-
-  capabilities(): Capabilities {
-    return UML_CAPABILITIES;
-  }
-
-  validate(spec: ResolvedSpec, rootless: boolean): Problem[] {
-    return validateUml(spec, rootless);
-  }
 
   private files(h: { id: string; dir: string }): UmlFiles {
     return JSON.parse(readFileSync(join(h.dir, 'uml.json'), 'utf8')) as UmlFiles;
@@ -90,7 +76,7 @@ export class UmlDriver extends VmDriver {
       initrd,
       cow: join(env.dir, 'disk.cow'),
       runDir,
-      umid: `berth-${env.id.slice(0, 12)}`,
+      umid: `berth-${shortId(env.id)}`,
       ...(slirp ? { slirp } : {}),
       ...(kernel.modulesDir ? { modules: kernel.modulesDir } : {}),
       ...(bridge ? { bridge } : {}),
@@ -198,8 +184,4 @@ export class UmlDriver extends VmDriver {
   resume(h: Handle): Promise<void> {
     return this.mconsole(h, 'go');
   }
-}
-
-export function makeUmlDriver(store: EnvStore): Driver {
-  return new UmlDriver(store);
 }

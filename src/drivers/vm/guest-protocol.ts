@@ -25,7 +25,6 @@ export const FrameType = {
   /** u32: bytes of the channel the init has read (host -> guest flow control, guest-flow.ts). */
   ACK: 0x86,
 } as const;
-export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
 export interface Frame {
   type: number;

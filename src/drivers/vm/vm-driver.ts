@@ -9,23 +9,12 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  Capabilities,
-  Driver,
-  EnvStats,
-  ExecOptions,
-  ExitResult,
-  Handle,
-  PreparedEnv,
-  Probe,
-  Problem,
-  Status,
-  StopOptions,
-} from '../driver.js';
+import type { DriverOps, Handle, PreparedEnv, Status } from '../driver.js';
+import type { EnvStats, ExecOptions, ExitResult, StopOptions } from '../driver.js';
 import type { EnvProcess } from '../../host/ns-processes.js';
 import { GUEST_PS_ARGV, parseGuestPs } from './guest-ps.js';
 import { vmStats } from './vm-stats.js';
-import { MiB, type ResolvedSpec } from '../../core/resolved-spec.js';
+import { MiB } from '../../core/resolved-spec.js';
 import { guestMemoryMiB } from './guest-memory.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import type { StartRequest } from './guest-protocol.js';
@@ -43,6 +32,7 @@ import { isProcessAlive, processStartTime } from '../../core/process-identity.js
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import { DriverError, StateError } from '../../core/errors.js';
 import { recoverHandle } from '../common/recover-handle.js';
+import { unsupported } from '../common/unsupported.js';
 
 /** What a backend tells the monitor beyond the common part. */
 export interface VmStartPlan {
@@ -54,15 +44,12 @@ export interface VmStartPlan {
   relayedPorts?: VmMonitorConfig['relayedPorts'];
 }
 
-export abstract class VmDriver implements Driver {
+export abstract class VmDriver implements DriverOps {
   abstract readonly name: 'uml' | 'microvm';
   private readonly attachedRuns = new Map<string, Promise<ExitResult>>();
 
   constructor(protected readonly store: EnvStore) {}
 
-  abstract probe(): Promise<Probe>;
-  abstract capabilities(): Capabilities;
-  abstract validate(spec: ResolvedSpec, rootless: boolean): Problem[];
   abstract create(env: PreparedEnv): Promise<Handle>;
   /** Everything the monitor needs to boot this environment (host ports checked by now). */
   protected abstract startPlan(h: Handle, rec: EnvRecord): Promise<VmStartPlan>;
@@ -316,5 +303,17 @@ export abstract class VmDriver implements Driver {
 
   async recover(dir: string): Promise<Handle> {
     return recoverHandle(this.store, dir, this.name);
+  }
+
+  /** microvm overrides these (QMP savevm/loadvm); capabilities().checkpoint says which. */
+  checkpoint(_h: Handle, _name: string): Promise<void> {
+    return unsupported(this.name, 'checkpoint environments');
+  }
+  restore(_h: Handle, _name: string): Promise<void> {
+    return unsupported(this.name, 'restore checkpoints');
+  }
+  /** Machine facts for inspect: microvm's accelerator and QMP state; none by default. */
+  async machine(_h: Handle): Promise<Record<string, unknown> | undefined> {
+    return undefined;
   }
 }

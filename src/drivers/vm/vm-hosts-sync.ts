@@ -9,20 +9,12 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { StartRequest } from './guest-protocol.js';
 import { VmClient } from './vm-client.js';
 import { captureSession } from './vm-capture.js';
+import { helperRequest } from './guest-requests.js';
 
 const POLL_MS = 250;
 const PUSH_TIMEOUT_MS = 20_000;
 
-export const HOSTS_REQUEST: StartRequest = {
-  argv: ['/proc/1/exe', 'berth-hosts'],
-  env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
-  cwd: '/',
-  uid: 0,
-  gid: 0,
-  groups: [],
-  tty: false,
-  stdin: true,
-};
+export const HOSTS_REQUEST: StartRequest = helperRequest(['berth-hosts']);
 
 export class HostsSync {
   private pushed = '';

@@ -10,6 +10,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { FrameType as F, MAX_PAYLOAD, encodeStart, type StartRequest } from './guest-protocol.js';
 import { VmClient } from './vm-client.js';
+import { helperRequest } from './guest-requests.js';
 
 export interface RelayedPort {
   hostAddr: string;
@@ -20,16 +21,7 @@ export interface RelayedPort {
 const SESSION = 1;
 
 export function relayRequest(guestPort: number): StartRequest {
-  return {
-    argv: ['/proc/1/exe', 'berth-connect', String(guestPort)],
-    env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
-    cwd: '/',
-    uid: 0,
-    gid: 0,
-    groups: [],
-    tty: false,
-    stdin: true,
-  };
+  return helperRequest(['berth-connect', String(guestPort)]);
 }
 
 async function carry(sock: Socket, monitorSocket: string, guestPort: number): Promise<void> {

@@ -10,7 +10,7 @@ import { ImageError, isBerthError } from '../../core/errors.js';
 import type { ResolvedImage } from '../image.js';
 import { DebFormatError, extractFileFromDeb } from '../debian/deb-extract.js';
 import { fetchVerifiedDeb } from '../debian/fetch-deb.js';
-import { busyboxStoreDir, toResolved, type EnsureBusyboxOptions } from './busybox-image.js';
+import { busyboxStoreDir, toResolved, type EnsureBusyboxOptions } from './busybox-store.js';
 import { isStaticElf } from './elf.js';
 import { findHostStaticBusybox } from './host-busybox.js';
 import { BUSYBOX_CONFIG, RECIPE_VERSION, type BusyboxImageFile, type BusyboxSource } from './recipe.js';

@@ -19,6 +19,7 @@ import { acquireLock } from '../../core/lock.js';
 import { debianArch } from './arch.js';
 import { findDebianMirror } from './debian-mirror.js';
 import { DEBIAN_VARIANTS, isDebianVariant, mmdebstrapArgv } from './mmdebstrap-cmdline.js';
+import { notStoredError } from '../not-stored.js';
 
 export const DEBIAN_LAYER_MEDIA_TYPE = 'application/vnd.oci.image.layer.v1.tar';
 
@@ -57,7 +58,6 @@ export async function ensureDebianImage(ref: DebianRef, opts: DebianOptions): Pr
     if (stored) return stored;
   }
   if (opts.noPull) {
-    const { notStoredError } = await import('../oci-image.js');
     throw notStoredError(ref.canonical);
   }
   const buildDir = join(opts.imagesDir, 'build');

@@ -10,7 +10,7 @@ import { chmodSync, lchownSync, lstatSync, readFileSync, realpathSync } from 'no
 import type { Stats } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { ownerPlan } from './owner-plan.js';
-import type { LayerMetaFile } from './unpack.js';
+import type { LayerMetaFile } from './layer-meta.js';
 
 function typeOf(st: Stats): string {
   if (st.isDirectory()) return 'dir';

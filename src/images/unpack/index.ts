@@ -1,4 +1,5 @@
-export { unpackLayer, type UnpackOptions, type UnpackResult, type LayerMetaFile } from './unpack.js';
+export { unpackLayer, type UnpackOptions, type UnpackResult } from './unpack.js';
+export type { LayerMetaFile } from './layer-meta.js';
 export {
   normalizeEntryPath,
   classifyWhiteout,

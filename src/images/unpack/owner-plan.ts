@@ -4,7 +4,7 @@
  * user namespace with the caller's sub-id maps (src/images/unpack/apply-owners-main.ts), so
  * the image's ids are used as they are: uid 0 is the caller, uid N is subuid base + N - 1.
  */
-import type { LayerMetaFile } from './unpack.js';
+import type { LayerMetaFile } from './layer-meta.js';
 
 export interface OwnerOp {
   /** Path relative to the layer root ('' is the root). */

@@ -30,6 +30,7 @@ import { Readable } from 'node:stream';
 import { ImageError } from '../../core/errors.js';
 import { removeTree } from '../../host/probes/overlayfs.js';
 import { applyLayerOwners } from './apply-owners.js';
+import type { LayerMetaFile } from './layer-meta.js';
 import { removeLayerDir } from './remove-layer.js';
 import {
   type Compression,
@@ -73,25 +74,6 @@ export interface UnpackResult {
   bytes: number;
   /** Device nodes not created (rootless). */
   skippedDevices: number;
-}
-
-/** What `<dest>.meta.json` holds for a rootless unpack: the record of what the layer asked for (ADR 0014). */
-export interface LayerMetaFile {
-  version: 1;
-  /** Path relative to the layer root ('' is the root) -> what the layer asked for. */
-  entries: Record<
-    string,
-    {
-      type: string;
-      mode: number;
-      uid: number;
-      gid: number;
-      devmajor?: number;
-      devminor?: number;
-      skipped?: boolean;
-      xattrs?: Record<string, string>;
-    }
-  >;
 }
 
 const DEFAULT_MAX_FILE = 64 * 1024 ** 3;

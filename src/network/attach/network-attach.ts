@@ -23,8 +23,8 @@ import { formatPort, type PortMapping } from '../port-spec.js';
 import { DEFAULT_BRIDGE } from '../../core/network-mode.js';
 import { hostsFile } from '../hosts-file.js';
 import { vethName, tapName, guestMac, GUEST_IFNAME } from '../net-cmdline.js';
-import { ensureBridge, applyNft, attachVeth, attachTap, detachLink, hostSubnets } from '../../host/net/bridge-host.js';
-import { probeUserNet, startUserNet, stopUserNet, unbindNetns } from '../../host/net/user-net.js';
+import { ensureBridge, applyNft, attachVeth, attachTap, detachLink, hostSubnets } from '../plumbing/bridge-host.js';
+import { probeUserNet, startUserNet, stopUserNet, unbindNetns } from '../plumbing/user-net.js';
 import { runTool } from '../../host/net/tool.js';
 import { readNetworkState, NETWORK_FILE, type NetworkState } from '../network-state.js';
 

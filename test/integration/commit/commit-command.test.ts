@@ -10,7 +10,7 @@ import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 import { APP, imageConfigArchive } from '../../helpers/image-config-archive.js';
 import { makeContext } from '../../../src/api/context.js';
-import { commitEnv } from '../../../src/images/commit/api.js';
+import { commitEnv } from '../../../src/api/commit.js';
 import { BlobStore } from '../../../src/images/store/blob-store.js';
 
 interface OciConfig {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 import { makeContext } from '../../../src/api/context.js';
-import { commitEnv } from '../../../src/images/commit/api.js';
+import { commitEnv } from '../../../src/api/commit.js';
 import { ImageIndex } from '../../../src/images/store/image-index.js';
 import { BlobStore } from '../../../src/images/store/blob-store.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseUmlCowHeader, ubdArg, umlCowPath } from '../../../src/disks/uml-cow.js';
 import { debugfsQuote, metaScript } from '../../../src/disks/meta-script.js';
-import type { LayerMetaFile } from '../../../src/images/unpack/unpack.js';
+import type { LayerMetaFile } from '../../../src/images/unpack/layer-meta.js';
 
 function cowHeader(backing: string, mtime: number, size: number, magic = 0x4f4f4f4d, version = 3): Buffer {
   const b = Buffer.alloc(32 + 4096);

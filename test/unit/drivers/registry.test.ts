@@ -131,7 +131,7 @@ test('--kernel is refused by the backends that share the host kernel', async () 
   const reg = registryWith({ chroot: OK, container: OK });
   await assert.rejects(
     reg.select(defaultSpec({ backend: 'chroot', kernel: 'microvm' }), false),
-    /chroot backend runs on the host kernel: --kernel needs uml or microvm/,
+    /chroot backend shares the host kernel: --kernel needs microvm or uml/,
   );
   await assert.rejects(
     reg.select(defaultSpec({ backend: 'container', kernel: './bzImage' }), false),

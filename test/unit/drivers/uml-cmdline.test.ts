@@ -4,6 +4,11 @@ import { umlArgv } from '../../../src/drivers/uml/uml-cmdline.js';
 import { umlEnforcement, validateUml } from '../../../src/drivers/uml/uml-capabilities.js';
 import { defaultSpec, type EnvSpec } from '../../../src/core/spec.js';
 import { resolveSpec } from '../../../src/core/resolved-spec.js';
+import { driverFor } from '../../../src/drivers/backend-driver.js';
+import { BACKENDS } from '../../../src/drivers/registry.js';
+import { umlBackend } from '../../../src/drivers/uml/register.js';
+import { EnvStore } from '../../../src/core/env-store.js';
+import { resolvePaths } from '../../../src/core/paths.js';
 
 /** A spec as the registry hands it to the uml backend. */
 const uml = (partial: Partial<EnvSpec> = {}, rootless = false) =>
@@ -96,11 +101,17 @@ test('validate: -v without commas, a memory floor, cpus and pids only with --ign
     validateUml(uml({ mounts: [{ source: '/a,b', target: '/b', readOnly: false }] })).map((p) => p.field),
     ['volume'],
   );
+  // The floor is uml's own; the limits it cannot enforce follow from its capabilities.
+  const driver = driverFor(
+    umlBackend,
+    new EnvStore(resolvePaths({ BERTH_ROOT: '/nonexistent-berth-test' })),
+    BACKENDS.filter((b) => b !== umlBackend),
+  );
   assert.deepEqual(
-    validateUml(uml({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } })).map((p) => p.field),
+    driver.validate(uml({ limits: { memoryBytes: 8 << 20, cpus: 2, pidsLimit: 5 } }), false).map((p) => p.field),
     ['memory', 'cpus', 'pids-limit'],
   );
-  assert.deepEqual(validateUml(uml({ limits: { cpus: 2 }, ignoreUnenforced: true })), []);
+  assert.deepEqual(driver.validate(uml({ limits: { cpus: 2 }, ignoreUnenforced: true }), false), []);
 });
 
 test('inspect: the guest RAM is the enforced memory limit', () => {

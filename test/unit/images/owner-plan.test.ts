@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maxMappedId, ownerPlan } from '../../../src/images/unpack/owner-plan.js';
-import type { LayerMetaFile } from '../../../src/images/unpack/unpack.js';
+import type { LayerMetaFile } from '../../../src/images/unpack/layer-meta.js';
 
 const meta: LayerMetaFile = {
   version: 1,

@@ -4,15 +4,9 @@
  * bridge gone, the record kept) or a crashed run is repaired by the next use.
  */
 import { writeFileSync } from 'node:fs';
-import { mustRun, runTool } from './tool.js';
-import {
-  bridgeCreateBatch,
-  vethCreateBatch,
-  guestAddrBatch,
-  tapCreateBatch,
-  checkMtu,
-} from '../../network/net-cmdline.js';
-import { nftRuleset, nftDeleteTable, type NftNetwork } from '../../network/nft-ruleset.js';
+import { mustRun, runTool } from '../../host/net/tool.js';
+import { bridgeCreateBatch, vethCreateBatch, guestAddrBatch, tapCreateBatch, checkMtu } from '../net-cmdline.js';
+import { nftRuleset, nftDeleteTable, type NftNetwork } from '../nft-ruleset.js';
 
 const FIX_ROOT = 'bridge networks need root (rootless: --network user)';
 

@@ -7,11 +7,11 @@
 import { accessSync, constants, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
-import { findExecutable } from '../probes/exec.js';
+import { findExecutable } from '../../host/probes/exec.js';
 import { HostError } from '../../core/errors.js';
-import { pastaArgv, slirp4netnsArgv, slirpHostFwd } from '../../network/net-cmdline.js';
+import { pastaArgv, slirp4netnsArgv, slirpHostFwd } from '../net-cmdline.js';
 import type { PortMapping } from '../../core/port-format.js';
-import { mustRun, runTool } from './tool.js';
+import { mustRun, runTool } from '../../host/net/tool.js';
 import { isProcessAlive } from '../../core/process-identity.js';
 
 export type UserNetTool = 'pasta' | 'slirp4netns';

@@ -1,10 +1,10 @@
 /**
  * The library side of `berth commit ENV REF`: find the environment, pause it while its upper dir
- * is read when it is running (as Docker does), and commit. The lead wires this as `berth.commit`.
+ * is read when it is running (as Docker does), and commit (src/images/commit/).
  */
 import { join } from 'node:path';
-import type { Context } from '../../api/context.js';
-import { ImageError } from '../../core/errors.js';
+import type { Context } from './context.js';
+import { ImageError } from '../core/errors.js';
 
 export interface CommitEnvOptions {
   message?: string;
@@ -21,7 +21,7 @@ export async function commitEnv(
   opts: CommitEnvOptions = {},
 ): Promise<{ ref: string; digest: string }> {
   const record = ctx.store.find(envRef);
-  const { parseImageRef } = await import('../ref.js');
+  const { parseImageRef } = await import('../images/ref.js');
   const parsed = parseImageRef(imageRef);
   if (parsed.kind !== 'registry') {
     throw new ImageError('bad-commit-ref', `"${imageRef}" is not a registry-style reference (NAME[:TAG])`, {
@@ -45,7 +45,7 @@ export async function commitEnv(
   const state = ctx.store.status(record.id).state;
   let paused = false;
   if (state === 'running' && opts.pause !== false) {
-    const { pauseEnv } = await import('../../api/lifecycle.js');
+    const { pauseEnv } = await import('./lifecycle.js');
     try {
       await pauseEnv(ctx, record.id);
       paused = true;
@@ -61,8 +61,8 @@ export async function commitEnv(
     }
   }
   try {
-    const { commitEnvironment } = await import('./index.js');
-    const { rootlessIdMaps } = await import('../../host/id-maps.js');
+    const { commitEnvironment } = await import('../images/commit/index.js');
+    const { rootlessIdMaps } = await import('../host/id-maps.js');
     const maps = record.rootless ? rootlessIdMaps() : undefined;
     return await commitEnvironment({
       imagesDir: ctx.paths.images,
@@ -80,7 +80,7 @@ export async function commitEnv(
     });
   } finally {
     if (paused) {
-      const { resumeEnv } = await import('../../api/lifecycle.js');
+      const { resumeEnv } = await import('./lifecycle.js');
       await resumeEnv(ctx, record.id);
     }
   }
