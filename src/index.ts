@@ -87,7 +87,7 @@ function ctxFor(opts: ContextOptions = {}): Context {
 
 /** The spec asked for, with the backend defaulted once (backend-setting.ts), and where it came from. */
 function specOf(input: SpecInput): { spec: EnvSpec; source: string } {
-  const { root: _r, onChoice: _c, onProgress: _p, onTransfer: _t, pull, ...spec } = input;
+  const { root: _r, onChoice: _c, onProgress: _p, onTransfer: _t, onWarning: _w, pull, ...spec } = input;
   const base = defaultSpec();
   const req = requestedBackend(spec.backend);
   const policy = pullPolicyOf(pull);

@@ -31,7 +31,7 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
       imagesDir: ctx.paths.images,
       rootless: ctx.rootless,
       refresh: true,
-      onWarning: (m) => process.stderr.write(`berth: warning: ${m}\n`),
+      ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
     });

@@ -30,6 +30,8 @@ export interface CreateHooks {
   onProgress?: (msg: string | null) => void;
   /** Bytes of downloads and builds (image layers, a kernel fetched on first use, a base disk). */
   onTransfer?: TransferHook;
+  /** Warnings (an image built from a mirror that lacks something, a layer berth could not apply fully). */
+  onWarning?: (msg: string) => void;
 }
 
 /** Create and start an environment (attached to our stdio unless spec.detach). */
@@ -47,6 +49,7 @@ export async function createAndStart(
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     ...(hooks.onTransfer ? { onTransfer: hooks.onTransfer } : {}),
   };
+  const warn = hooks.onWarning ? { onWarning: hooks.onWarning } : {};
   const revert = new Reverter();
   try {
     let image;
@@ -56,6 +59,7 @@ export async function createAndStart(
         insecure: spec.insecureRegistries,
         ...(spec.pull ? { pull: spec.pull } : {}),
         ...progress,
+        ...warn,
       });
     } catch (e) {
       hooks.onProgress?.(null);

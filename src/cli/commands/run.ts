@@ -119,6 +119,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
       "berth: --network host: the environment shares the host's network stack (no isolation of interfaces, ports or firewall)\n",
     );
   }
+  input.onWarning = (m) => process.stderr.write(`berth: warning: ${m}\n`);
   if (o.quiet !== true) {
     const progress = terminalProgress();
     input.onProgress = progress;

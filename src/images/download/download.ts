@@ -219,7 +219,12 @@ async function attemptOnce(
       req.onResume?.(have);
     } else if (status !== 200) {
       stream.destroy();
-      throw new DownloadError('refused', `cannot download ${what}: HTTP ${status}`, { fix: 'check the address' }, status);
+      throw new DownloadError(
+        'refused',
+        `cannot download ${what}: HTTP ${status}`,
+        { fix: 'check the address' },
+        status,
+      );
     }
     const hash = createHash('sha256');
     if (append) await hashInto(hash, req.partial);

@@ -57,6 +57,9 @@ export async function checkHostPortsFree(ports: HostPort[]): Promise<void> {
 /** Host ports of `-p` mappings (labelled as `-p` writes them). */
 export async function checkPublishedPortsFree(ports: PortMapping[]): Promise<void> {
   for (const p of ports) {
-    await probe({ proto: p.protocol, hostPort: p.hostPort, ...(p.hostIp ? { hostAddr: p.hostIp } : {}) }, formatPort(p));
+    await probe(
+      { proto: p.protocol, hostPort: p.hostPort, ...(p.hostIp ? { hostAddr: p.hostIp } : {}) },
+      formatPort(p),
+    );
   }
 }

@@ -1,0 +1,247 @@
+/**
+ * berth's one downloader (src/images/download, ADR 0033) against a real HTTP server on loopback:
+ * a transfer cut short resumes with Range, a kill -9 mid-download leaves only a `.partial` that the
+ * next call resumes, a digest mismatch leaves nothing, and progress reaches onTransfer. The
+ * downloads run in this process (root) and in child processes as root and as the test user.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { download, DownloadError } from '../../../src/images/download/download.js';
+import { DigestMismatchError } from '../../../src/images/store/blob-store.js';
+import type { Transfer } from '../../../src/core/transfer.js';
+import { isRoot } from '../../helpers/berth-cli.js';
+import { ensureTestUser, TEST_USER } from '../../helpers/test-user.js';
+import { requireThat } from '../../helpers/requirements.js';
+
+const DATA = randomBytes(3 * 1024 * 1024 + 17);
+const DIGEST = `sha256:${createHash('sha256').update(DATA).digest('hex')}`;
+
+/** How the next full (non-Range) GET of a path misbehaves. */
+type Trick = { cut?: number; stall?: number; corrupt?: boolean };
+
+interface Server {
+  url: string;
+  log: string[];
+  next(path: string, trick: Trick): void;
+  close(): void;
+}
+
+async function startServer(): Promise<Server> {
+  const tricks = new Map<string, Trick>();
+  const stalled: ServerResponse[] = [];
+  const log: string[] = [];
+  const server = createServer((req, res) => {
+    const range = req.headers.range;
+    log.push(`${req.url} range=${range ?? '-'}`);
+    const m = range ? /^bytes=(\d+)-$/.exec(range) : null;
+    const start = m ? Number(m[1]) : 0;
+    if (start >= DATA.length) {
+      res.writeHead(416, { 'content-range': `bytes */${DATA.length}` }).end();
+      return;
+    }
+    const trick = m ? {} : (tricks.get(req.url ?? '') ?? {});
+    if (!m) tricks.delete(req.url ?? '');
+    let body = DATA.subarray(start);
+    if (trick.corrupt) {
+      body = Buffer.from(body);
+      body[body.length >> 1]! ^= 0xff;
+    }
+    res.writeHead(m ? 206 : 200, {
+      'content-length': String(body.length),
+      ...(m ? { 'content-range': `bytes ${start}-${DATA.length - 1}/${DATA.length}` } : {}),
+    });
+    if (trick.cut !== undefined) {
+      res.write(body.subarray(0, trick.cut), () => setTimeout(() => res.destroy(), 50));
+    } else if (trick.stall !== undefined) {
+      res.write(body.subarray(0, trick.stall));
+      stalled.push(res);
+    } else {
+      res.end(body);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`,
+    log,
+    next: (path, trick) => tricks.set(path, trick),
+    close: () => {
+      for (const r of stalled) r.destroy();
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+const dirs: string[] = [];
+function workDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'berth-download-'));
+  chmodSync(d, 0o777);
+  dirs.push(d);
+  return d;
+}
+process.on('exit', () => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const sizeOf = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+
+test('a cut transfer is resumed with Range, with progress from where it resumed', async () => {
+  const srv = await startServer();
+  try {
+    const partial = join(workDir(), 'blob.partial');
+    srv.next('/a', { cut: 1024 * 1024 });
+    await assert.rejects(
+      download({ url: `${srv.url}/a`, partial, size: DATA.length, digest: DIGEST }),
+      (e: unknown) => e instanceof DownloadError && e.failure === 'interrupted' && !!e.fix,
+    );
+    const kept = sizeOf(partial);
+    assert.ok(kept >= 1024 * 1024 && kept < DATA.length, `the partial file is kept (${kept} bytes)`);
+
+    const events: Transfer[] = [];
+    const resumedAt: number[] = [];
+    const r = await download({
+      url: `${srv.url}/a`,
+      partial,
+      size: DATA.length,
+      digest: DIGEST,
+      onTransfer: (t) => events.push({ ...t }),
+      onResume: (n) => resumedAt.push(n),
+      transferId: 'id-a',
+      label: 'blob a',
+    });
+    assert.equal(r.digest, DIGEST);
+    assert.equal(r.resumed, true);
+    assert.equal(r.transferred, DATA.length - kept, 'only the rest came over the network');
+    assert.deepEqual(resumedAt, [kept]);
+    assert.equal(srv.log.at(-1), `/a range=bytes=${kept}-`);
+    assert.ok(readFileSync(partial).equals(DATA), 'the partial file now holds the whole content');
+    // Progress: starts where the kept bytes end, grows, ends finished at the full size.
+    assert.equal(events[0]!.done, kept);
+    assert.ok(events.every((e) => e.id === 'id-a' && e.label === 'blob a' && e.total === DATA.length));
+    assert.ok(events.length > 3, `several reports (${events.length})`);
+    for (let i = 1; i < events.length; i++) assert.ok(events[i]!.done >= events[i - 1]!.done);
+    assert.deepEqual(events.at(-1), {
+      id: 'id-a',
+      label: 'blob a',
+      done: DATA.length,
+      total: DATA.length,
+      finished: true,
+    });
+    assert.equal(events.filter((e) => e.finished).length, 1);
+
+    // Within one call, `retries` resumes by itself.
+    const partial2 = join(workDir(), 'blob.partial');
+    srv.next('/b', { cut: 512 * 1024 });
+    const r2 = await download({
+      url: `${srv.url}/b`,
+      partial: partial2,
+      size: DATA.length,
+      digest: DIGEST,
+      retries: 2,
+    });
+    assert.equal(r2.digest, DIGEST);
+    assert.equal(r2.resumed, true);
+  } finally {
+    srv.close();
+  }
+});
+
+test('a digest mismatch leaves nothing; a bad resumed file is fetched once more whole', async () => {
+  const srv = await startServer();
+  try {
+    const partial = join(workDir(), 'bad.partial');
+    srv.next('/c', { corrupt: true });
+    await assert.rejects(
+      download({ url: `${srv.url}/c`, partial, size: DATA.length, digest: DIGEST }),
+      (e: unknown) => {
+        assert.ok(e instanceof DigestMismatchError, String(e));
+        assert.match(e.message, new RegExp(`expected ${DIGEST}`));
+        assert.ok(!e.oneLine().includes('\n'));
+        return true;
+      },
+    );
+    assert.equal(existsSync(partial), false, 'no partial file left');
+
+    // Garbage where a partial file should be: resumed, fails, then downloaded whole.
+    writeFileSync(partial, Buffer.alloc(1000, 0x55));
+    const r = await download({ url: `${srv.url}/c`, partial, size: DATA.length, digest: DIGEST });
+    assert.equal(r.digest, DIGEST);
+    assert.equal(r.resumed, false);
+    assert.ok(srv.log.includes('/c range=bytes=1000-'));
+
+    // More bytes than expected: stopped, nothing kept.
+    const small = join(workDir(), 'small.partial');
+    await assert.rejects(
+      download({ url: `${srv.url}/d`, partial: small, maxBytes: 1000 }),
+      (e: unknown) => e instanceof DownloadError && e.failure === 'too-large',
+    );
+    assert.equal(existsSync(small), false);
+    // A refused request names the status.
+    srv.close();
+    await assert.rejects(
+      download({ url: `${srv.url}/e`, partial: small }),
+      (e: unknown) => e instanceof DownloadError && e.failure === 'unreachable' && /ECONNREFUSED/.test(e.message),
+    );
+  } finally {
+    srv.close();
+  }
+});
+
+const CHILD = join(import.meta.dirname, 'download-child.js');
+
+function childArgv(user: 'root' | 'rootless', args: string[]): [string, string[]] {
+  const node = [process.execPath, CHILD, ...args];
+  return user === 'root' ? [node[0]!, node.slice(1)] : ['runuser', ['-u', TEST_USER, '--', ...node]];
+}
+
+for (const user of ['root', 'rootless'] as const) {
+  test(`kill -9 mid-download (${user === 'root' ? 'root' : TEST_USER}): only a .partial is left, and the next run resumes it`, async (t) => {
+    if (!requireThat(t, isRoot(), 'root (to run the download as root and as the test user)')) return;
+    if (user === 'rootless') ensureTestUser();
+    const srv = await startServer();
+    try {
+      const dir = workDir();
+      const partial = join(dir, 'k.partial');
+      srv.next('/k', { stall: 1536 * 1024 });
+      const [cmd, args] = childArgv(user, [`${srv.url}/k`, partial, String(DATA.length), DIGEST]);
+      const child = spawn(cmd, args, { stdio: 'ignore' });
+      while (sizeOf(partial) < 1536 * 1024) {
+        assert.equal(child.exitCode, null, 'the download is still running');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // runuser forwards no SIGKILL: kill the node process itself.
+      const pid =
+        user === 'root'
+          ? child.pid!
+          : Number(
+              spawnSync('pgrep', ['-u', TEST_USER, '-f', CHILD], { encoding: 'utf8' }).stdout.trim().split('\n')[0],
+            );
+      process.kill(pid, 'SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      assert.equal(sizeOf(partial), 1536 * 1024, 'the partial file holds what arrived');
+      if (user === 'rootless') assert.equal(statSync(partial).uid, ensureTestUser().uid);
+
+      // Not spawnSync: the server runs in this process.
+      const again = spawn(...childArgv(user, [`${srv.url}/k`, partial, String(DATA.length), DIGEST]));
+      let stdout = '';
+      again.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      const status = await new Promise((r) => again.once('close', r));
+      const r2 = { status, stdout };
+      assert.equal(r2.status, 0, r2.stdout);
+      const out = JSON.parse(r2.stdout) as { digest: string; resumed: boolean; transferred: number };
+      assert.equal(out.digest, DIGEST);
+      assert.equal(out.resumed, true);
+      assert.equal(out.transferred, DATA.length - 1536 * 1024);
+      assert.ok(readFileSync(partial).equals(DATA));
+    } finally {
+      srv.close();
+    }
+  });
+}
