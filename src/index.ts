@@ -61,6 +61,7 @@ export { recordText, recordBytes } from './core/cri-log.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { pullPolicyOf, PULL_POLICIES, type PullPolicy } from './core/pull-policy.js';
 export type { Transfer, TransferHook } from './core/transfer.js';
+export { asNoSpaceError, isNoSpace } from './core/no-space.js';
 export { parseEnvArgs } from './core/env-vars.js';
 export { formatPort, type PortMapping } from './network/port-format.js';
 export type { NetworkRecord } from './network/network-store.js';

@@ -18,7 +18,14 @@ export interface Lock {
 function tryCreate(path: string): boolean {
   try {
     const fd = openSync(path, 'wx', 0o600);
-    writeSync(fd, `${process.pid} ${processStartTime(process.pid) ?? 0}\n`);
+    try {
+      writeSync(fd, `${process.pid} ${processStartTime(process.pid) ?? 0}\n`);
+    } catch (e) {
+      // A full disk: leave no ownerless lock file behind.
+      closeSync(fd);
+      rmSync(path, { force: true });
+      throw e;
+    }
     closeSync(fd);
     return true;
   } catch (e) {
@@ -39,6 +46,16 @@ function ownerAlive(path: string): boolean {
   } catch {
     return true; // being written or removed right now: treat as alive
   }
+}
+
+/** Whether a live process holds the lock at `path` (a stale lock file is not held). */
+export function isLockHeld(path: string): boolean {
+  try {
+    statSync(path);
+  } catch {
+    return false;
+  }
+  return ownerAlive(path);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

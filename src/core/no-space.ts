@@ -61,10 +61,11 @@ function freeText(path: string): string {
   }
 }
 
-/** The one error for a full filesystem at `path` while `doing` ("downloading …", "writing state"). */
-export function noSpaceError(path: string, doing: string, cause?: unknown): HostError {
+/** The one error for a full filesystem at `path`, while `doing` ("downloading …", "writing …") when known. */
+export function noSpaceError(path: string, doing?: string, cause?: unknown): HostError {
   const mp = mountPointOf(path);
-  return new HostError(NO_SPACE_CODE, `no space left on the filesystem at ${mp} (${freeText(path)}) while ${doing}`, {
+  const what = doing ? ` while ${doing}` : '';
+  return new HostError(NO_SPACE_CODE, `no space left on the filesystem at ${mp} (${freeText(path)})${what}`, {
     fix: FREES_SPACE,
     cause,
   });
@@ -78,15 +79,14 @@ export function asNoSpaceError(e: unknown, env: NodeJS.ProcessEnv = process.env)
   if (!isNoSpace(e)) return e;
   if (isBerthError(e) && e.code === NO_SPACE_CODE) return e;
   let path: string | undefined;
-  let doing = 'writing';
+  let doing: string | undefined;
   for (let c = e, depth = 0; c && typeof c === 'object' && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
-    const x = c as { path?: unknown; syscall?: unknown; code?: unknown };
+    const x = c as { path?: unknown };
     if (typeof x.path === 'string') {
       path = x.path;
-      doing = `${typeof x.syscall === 'string' ? x.syscall : 'writing'} ${x.path}`;
+      doing = `writing ${x.path}`;
       break;
     }
   }
-  if (!path && isBerthError(e)) doing = e.message.split(':')[0] ?? doing;
   return noSpaceError(path ?? resolvePaths(env).data, doing, e);
 }
