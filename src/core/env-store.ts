@@ -31,6 +31,7 @@ import { acquireLock, type Lock } from './lock.js';
 import { checkName, generateName, newId } from './names.js';
 import { StateError } from './errors.js';
 import { isProcessAlive } from './process-identity.js';
+import { isNoSpace } from './no-space.js';
 
 export interface BackendChoice {
   chosen: BackendName;
@@ -223,7 +224,16 @@ export class EnvStore {
   }
 
   markState(id: string, state: StateFile['state']): void {
-    writeJsonAtomic(join(this.dirOf(id), 'state.json'), { state, at: new Date().toISOString() }, 0o600, false);
+    const path = join(this.dirOf(id), 'state.json');
+    const mark = { state, at: new Date().toISOString() };
+    try {
+      writeJsonAtomic(path, mark, 0o600, false);
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+      // A full disk must not block `rm` (which frees space): the old mark makes room for the new.
+      rmSync(path, { force: true });
+      writeJsonAtomic(path, mark, 0o600, false);
+    }
   }
 
   readRecord(id: string): EnvRecord | undefined {

@@ -21,7 +21,8 @@ import { pipeline } from 'node:stream/promises';
 import { ImageError } from '../../core/errors.js';
 import { transferMeter, type TransferHook } from '../../core/transfer.js';
 import { DigestMismatchError } from '../store/blob-store.js';
-import { noSpaceError, isNoSpace } from '../../core/no-space.js';
+import { isNoSpace } from '../../core/no-space.js';
+import { noSpaceError } from '../../host/no-space-error.js';
 
 export interface DownloadRequest {
   url: string;

@@ -84,7 +84,7 @@ export async function garbageCollect(imagesDir: string, opts: GcOptions = {}): P
       } catch {
         continue;
       }
-      if (now - st.mtimeMs < graceMs || existsSync(store.lockPath(digest))) {
+      if (now - st.mtimeMs < graceMs || isLockHeld(store.lockPath(digest))) {
         result.kept++;
         continue;
       }

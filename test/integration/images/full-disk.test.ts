@@ -188,9 +188,51 @@ for (const mode of ['root', 'rootless'] as const) {
       oneLine125(create, NO_SPACE);
       t.diagnostic(create.stderr.trim());
       assert.equal((await berth(['ps', '-a', '-q'])).stdout, '', 'no environment recorded');
+      // (`berth disk` off a terminal says what it builds on a line first.)
       const baseDisk = await berth(['disk', small]);
-      oneLine125(baseDisk, NO_SPACE);
+      assert.equal(baseDisk.code, 125, baseDisk.stderr);
+      assert.match(baseDisk.stderr.trim().split('\n').at(-1)!, NO_SPACE);
+      assert.doesNotMatch(baseDisk.stderr, /internal error/);
+      assert.equal(
+        (await disk.sh(`ls ${r.root}/images/disks | grep -c ext4 || true`)).stdout.trim(),
+        '0',
+        'no base disk',
+      );
       t.diagnostic(baseDisk.stderr.trim());
+
+      // Logs on a full disk: the command keeps running and exits with its own status; the records
+      // that did not fit are dropped whole (the log stays readable).
+      await disk.sh(`rm -f ${r.root}/filler`);
+      const trigger = mkdtempSync(join(tmpdir(), 'berth-full-disk-go-'));
+      chmodSync(trigger, 0o777);
+      const script =
+        'while [ ! -e /go/now ]; do sleep 0.05; done; i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done; exit 7';
+      const logged = await berth([
+        'run',
+        '-d',
+        '--backend',
+        'container',
+        '-v',
+        `${trigger}:/go`,
+        small,
+        'sh',
+        '-c',
+        script,
+      ]);
+      assert.equal(logged.code, 0, logged.stderr);
+      const id = logged.stdout.trim();
+      await disk.sh(`dd if=/dev/zero of=${r.root}/filler bs=64k 2>/dev/null; sync`);
+      writeFileSync(join(trigger, 'now'), '');
+      const waited = await berth(['wait', id]);
+      assert.equal(waited.code, 0, waited.stderr);
+      assert.equal(waited.stdout.trim(), '7', 'the command ran to its end: its own exit status');
+      const logs = await berth(['logs', id]);
+      assert.equal(logs.code, 0, logs.stderr);
+      t.diagnostic(`logs on a full disk: ${logs.stdout.split('\n').length - 1} of 3000 lines kept`);
+      for (const line of logs.stdout.split('\n').filter(Boolean)) assert.match(line, /^line \d+$/);
+      rmSync(trigger, { recursive: true, force: true });
+      const rm = await berth(['rm', id]);
+      assert.equal(rm.code, 0, rm.stderr);
 
       // Space freed: everything works again.
       await disk.sh(`rm -f ${r.root}/filler`);

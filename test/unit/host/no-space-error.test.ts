@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
-import { asNoSpaceError, isNoSpace, mountPointOf, NO_SPACE_CODE } from '../../../src/core/no-space.js';
+import { isNoSpace, NO_SPACE_CODE } from '../../../src/core/no-space.js';
+import { asNoSpaceError, mountPointOf } from '../../../src/host/no-space-error.js';
 import { ImageError, isBerthError } from '../../../src/core/errors.js';
 
 const enospc = (path?: string) =>
