@@ -2,21 +2,30 @@
  * berth's one downloader (src/images/download, ADR 0033) against a real HTTP server on loopback:
  * a transfer cut short resumes with Range, a kill -9 mid-download leaves only a `.partial` that the
  * next call resumes, a digest mismatch leaves nothing, and progress reaches onTransfer. The
- * downloads run in this process (root) and in child processes as root and as the test user.
+ * downloads run in this process, and through `berth pull` (killed with SIGKILL, then run again) as
+ * root and as the test user.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { download, DownloadError } from '../../../src/images/download/download.js';
 import { DigestMismatchError } from '../../../src/images/store/blob-store.js';
 import type { Transfer } from '../../../src/core/transfer.js';
-import { isRoot } from '../../helpers/berth-cli.js';
-import { ensureTestUser, TEST_USER } from '../../helpers/test-user.js';
+import { isRoot, makeRunner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 
 const DATA = randomBytes(3 * 1024 * 1024 + 17);
@@ -29,32 +38,36 @@ interface Server {
   url: string;
   log: string[];
   next(path: string, trick: Trick): void;
+  /** Serve `data` at `path` instead of DATA. */
+  serveData(path: string, data: Buffer): void;
   close(): void;
 }
 
 async function startServer(): Promise<Server> {
   const tricks = new Map<string, Trick>();
+  const files = new Map<string, Buffer>();
   const stalled: ServerResponse[] = [];
   const log: string[] = [];
   const server = createServer((req, res) => {
     const range = req.headers.range;
     log.push(`${req.url} range=${range ?? '-'}`);
+    const data = files.get(req.url ?? '') ?? DATA;
     const m = range ? /^bytes=(\d+)-$/.exec(range) : null;
     const start = m ? Number(m[1]) : 0;
-    if (start >= DATA.length) {
-      res.writeHead(416, { 'content-range': `bytes */${DATA.length}` }).end();
+    if (start >= data.length) {
+      res.writeHead(416, { 'content-range': `bytes */${data.length}` }).end();
       return;
     }
     const trick = m ? {} : (tricks.get(req.url ?? '') ?? {});
     if (!m) tricks.delete(req.url ?? '');
-    let body = DATA.subarray(start);
+    let body = data.subarray(start);
     if (trick.corrupt) {
       body = Buffer.from(body);
       body[body.length >> 1]! ^= 0xff;
     }
     res.writeHead(m ? 206 : 200, {
       'content-length': String(body.length),
-      ...(m ? { 'content-range': `bytes ${start}-${DATA.length - 1}/${DATA.length}` } : {}),
+      ...(m ? { 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` } : {}),
     });
     if (trick.cut !== undefined) {
       res.write(body.subarray(0, trick.cut), () => setTimeout(() => res.destroy(), 50));
@@ -71,6 +84,7 @@ async function startServer(): Promise<Server> {
     url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`,
     log,
     next: (path, trick) => tricks.set(path, trick),
+    serveData: (path, data) => files.set(path, data),
     close: () => {
       for (const r of stalled) r.destroy();
       server.closeAllConnections();
@@ -194,54 +208,49 @@ test('a digest mismatch leaves nothing; a bad resumed file is fetched once more 
   }
 });
 
-const CHILD = join(import.meta.dirname, 'download-child.js');
-
-function childArgv(user: 'root' | 'rootless', args: string[]): [string, string[]] {
-  const node = [process.execPath, CHILD, ...args];
-  return user === 'root' ? [node[0]!, node.slice(1)] : ['runuser', ['-u', TEST_USER, '--', ...node]];
-}
-
-for (const user of ['root', 'rootless'] as const) {
-  test(`kill -9 mid-download (${user === 'root' ? 'root' : TEST_USER}): only a .partial is left, and the next run resumes it`, async (t) => {
-    if (!requireThat(t, isRoot(), 'root (to run the download as root and as the test user)')) return;
-    if (user === 'rootless') ensureTestUser();
+for (const mode of ['root', 'rootless'] as const) {
+  test(`berth pull killed with SIGKILL mid-download (${mode}): only a .partial is left, the next pull resumes it`, {
+    timeout: 120_000,
+  }, async (t) => {
+    if (!requireThat(t, isRoot(), 'root (to run berth as root and as the test user)')) return;
+    const r = makeRunner(mode);
     const srv = await startServer();
     try {
-      const dir = workDir();
-      const partial = join(dir, 'k.partial');
-      srv.next('/k', { stall: 1536 * 1024 });
-      const [cmd, args] = childArgv(user, [`${srv.url}/k`, partial, String(DATA.length), DIGEST]);
-      const child = spawn(cmd, args, { stdio: 'ignore' });
-      while (sizeOf(partial) < 1536 * 1024) {
-        assert.equal(child.exitCode, null, 'the download is still running');
-        await new Promise((r) => setTimeout(r, 20));
+      // A real tarball (tar: images are imported after the download), 3 MiB of random bytes.
+      const src = workDir();
+      writeFileSync(join(src, 'data'), DATA);
+      const tarball = spawnSync('tar', ['-C', src, '-cf', '-', 'data'], { maxBuffer: 64 * 1024 * 1024 }).stdout;
+      srv.serveData('/k.tar', tarball);
+      const url = `${srv.url}/k.tar`;
+      const tmp = join(r.root, 'images', 'blobs', 'tmp');
+      const partial = () => (existsSync(tmp) ? readdirSync(tmp).filter((n) => n.endsWith('.partial')) : []);
+      srv.next('/k.tar', { stall: 1536 * 1024 });
+      const child = r.spawn(['pull', `tar:${url}`]);
+      while (!(partial().length === 1 && sizeOf(join(tmp, partial()[0]!)) >= 1536 * 1024)) {
+        assert.equal(child.exitCode, null, 'the pull is still running');
+        await new Promise((res) => setTimeout(res, 20));
       }
-      // runuser forwards no SIGKILL: kill the node process itself.
-      const pid =
-        user === 'root'
-          ? child.pid!
-          : Number(
-              spawnSync('pgrep', ['-u', TEST_USER, '-f', CHILD], { encoding: 'utf8' }).stdout.trim().split('\n')[0],
-            );
-      process.kill(pid, 'SIGKILL');
-      await new Promise((r) => child.once('close', r));
-      assert.equal(sizeOf(partial), 1536 * 1024, 'the partial file holds what arrived');
-      if (user === 'rootless') assert.equal(statSync(partial).uid, ensureTestUser().uid);
+      // runuser does not pass SIGKILL on: kill berth's own node process (the URL's port is unique).
+      const pids = spawnSync('pgrep', ['-f', `pull tar:${url}`], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .filter((p) => !/^runuser/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8')));
+      assert.equal(pids.length, 1, `one berth process: ${pids.join(' ')}`);
+      process.kill(pids[0]!, 'SIGKILL');
+      await new Promise((res) => child.once('close', res));
+      assert.deepEqual(partial().length, 1, 'only the .partial is left');
+      assert.equal(sizeOf(join(tmp, partial()[0]!)), 1536 * 1024, 'holding what arrived');
 
-      // Not spawnSync: the server runs in this process.
-      const again = spawn(...childArgv(user, [`${srv.url}/k`, partial, String(DATA.length), DIGEST]));
-      let stdout = '';
-      again.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-      const status = await new Promise((r) => again.once('close', r));
-      const r2 = { status, stdout };
-      assert.equal(r2.status, 0, r2.stdout);
-      const out = JSON.parse(r2.stdout) as { digest: string; resumed: boolean; transferred: number };
-      assert.equal(out.digest, DIGEST);
-      assert.equal(out.resumed, true);
-      assert.equal(out.transferred, DATA.length - 1536 * 1024);
-      assert.ok(readFileSync(partial).equals(DATA));
+      const again = await r.run(['pull', `tar:${url}`]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(srv.log.at(-1), `/k.tar range=bytes=${1536 * 1024}-`, 'the second pull asked for the rest only');
+      assert.deepEqual(partial(), [], 'the partial download became the blob');
+      const digest = `sha256:${createHash('sha256').update(tarball).digest('hex')}`;
+      assert.ok(existsSync(join(r.root, 'images', 'blobs', 'sha256', digest.slice(7))), 'the blob is stored');
     } finally {
       srv.close();
+      r.cleanup();
     }
   });
 }
