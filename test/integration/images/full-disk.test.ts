@@ -26,6 +26,7 @@ const NO_SPACE = /no space left on the filesystem at (\S+) .*berth prune/;
 let work = '';
 let registry: RunningRegistry | undefined;
 let small = '';
+let other = '';
 let big = '';
 let missing: string | undefined;
 
@@ -74,6 +75,14 @@ before(async () => {
     chmodSync(join(l, 'bin', 'busybox'), 0o755);
     for (const a of ['sh', 'echo', 'true', 'cat']) symlinkSync('busybox', join(l, 'bin', a));
     writeFileSync(join(l, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  });
+  // Pulled (downloaded) while there is room, unpacked on first use when there is none.
+  other = await push('other', (l) => {
+    for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp']) mkdirSync(join(l, d));
+    copyFileSync('/bin/busybox', join(l, 'bin', 'busybox'));
+    chmodSync(join(l, 'bin', 'busybox'), 0o755);
+    symlinkSync('busybox', join(l, 'bin', 'cat'));
+    writeFileSync(join(l, 'etc', 'other'), 'other\n');
   });
   // Incompressible: its blob alone is twice the filesystem.
   big = await push('big', (l) => writeFileSync(join(l, 'data'), randomBytes(2 * TMPFS_BYTES)));
@@ -182,8 +191,13 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(ok.stdout, 'hi\n');
 
-      // Full again (a filler file): state writes of a new environment, a base disk build.
+      // Full again (a filler file): unpacking, state writes of a new environment, a base disk build.
+      const pulled = await berth(['pull', other]);
+      assert.equal(pulled.code, 0, pulled.stderr);
       await disk.sh(`dd if=/dev/zero of=${r.root}/filler bs=64k 2>/dev/null; sync`);
+      const unpack = await berth(['run', '--rm', '--backend', 'container', other, 'cat', '/etc/other']);
+      oneLine125(unpack, NO_SPACE);
+      t.diagnostic(unpack.stderr.trim());
       const create = await berth(['run', '-d', '--backend', 'container', small, 'sleep', '60']);
       oneLine125(create, NO_SPACE);
       t.diagnostic(create.stderr.trim());
@@ -239,6 +253,9 @@ for (const mode of ['root', 'rootless'] as const) {
       const again = await berth(['run', '--rm', '--backend', 'container', small, 'cat', '/etc/passwd']);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /^root:/);
+      const unpacked = await berth(['run', '--rm', '--backend', 'container', other, 'cat', '/etc/other']);
+      assert.equal(unpacked.code, 0, unpacked.stderr);
+      assert.equal(unpacked.stdout, 'other\n', 'the layer a full disk interrupted is unpacked whole now');
     });
   });
 }
