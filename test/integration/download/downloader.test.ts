@@ -116,7 +116,8 @@ test('a cut transfer is resumed with Range, with progress from where it resumed'
       (e: unknown) => e instanceof DownloadError && e.failure === 'interrupted' && !!e.fix,
     );
     const kept = sizeOf(partial);
-    assert.ok(kept >= 1024 * 1024 && kept < DATA.length, `the partial file is kept (${kept} bytes)`);
+    // (A reset may drop bytes the client had not read yet: at most the 1 MiB sent.)
+    assert.ok(kept > 0 && kept <= 1024 * 1024, `the partial file is kept (${kept} bytes)`);
 
     const events: Transfer[] = [];
     const resumedAt: number[] = [];
