@@ -66,6 +66,8 @@ export { VERSION } from './version.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { pullPolicyOf, PULL_POLICIES, type PullPolicy } from './core/pull-policy.js';
 export type { Transfer, TransferHook } from './core/transfer.js';
+export { isNoSpace } from './core/no-space.js';
+export { asNoSpaceError } from './host/no-space-error.js';
 export { parseEnvArgs } from './core/env-vars.js';
 export { formatPort, type PortMapping } from './core/port-format.js';
 export type { NetworkRecord } from './network/network-store.js';
@@ -94,7 +96,7 @@ function ctxFor(opts: ContextOptions = {}): Context {
 
 /** The spec asked for, with the backend defaulted once (backend-setting.ts), and where it came from. */
 function specOf(input: SpecInput): { spec: EnvSpec; source: string } {
-  const { root: _r, onChoice: _c, onProgress: _p, onTransfer: _t, pull, ...spec } = input;
+  const { root: _r, onChoice: _c, onProgress: _p, onTransfer: _t, onWarning: _w, pull, ...spec } = input;
   const base = defaultSpec();
   const req = requestedBackend(spec.backend);
   const policy = pullPolicyOf(pull);

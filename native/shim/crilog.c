@@ -5,10 +5,12 @@
  * (logrotate.c). */
 #include "shim.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int crilog_open(const char *path)
 {
@@ -23,6 +25,7 @@ static void record(int fd, const char *stream, char tag, const char *text, size_
 {
 	char ts[64], head[96], *rec;
 	size_t hlen;
+	off_t start;
 
 	now_rfc3339(ts, sizeof ts);
 	hlen = (size_t)snprintf(head, sizeof head, "%s %s %c ", ts, stream, tag);
@@ -33,8 +36,16 @@ static void record(int fd, const char *stream, char tag, const char *text, size_
 	memcpy(rec + hlen, text, len);
 	rec[hlen + len] = '\n';
 	logrotate_reserve(fd, hlen + len + 1); /* may switch fd to a new file */
-	if (write_all(fd, rec, hlen + len + 1) < 0) /* one write per record */
-		die_errno(NULL, "write log");
+	start = lseek(fd, 0, SEEK_END);
+	if (write_all(fd, rec, hlen + len + 1) < 0) { /* one write per record */
+		/* A full filesystem drops the record whole: the command keeps
+		 * running and the log stays readable. Anything else is fatal. */
+		if (errno != ENOSPC && errno != EDQUOT)
+			die_errno(NULL, "write log");
+		if (start >= 0 && ftruncate(fd, start) < 0)
+			start = -1; /* a torn last line; readers skip it */
+		logrotate_unreserve(hlen + len + 1);
+	}
 	free(rec);
 }
 

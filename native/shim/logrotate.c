@@ -93,3 +93,8 @@ void logrotate_reserve(int fd, size_t len)
 		rotate(fd);
 	cur_size += len;
 }
+
+void logrotate_unreserve(size_t len)
+{
+	cur_size = cur_size > len ? cur_size - len : 0;
+}

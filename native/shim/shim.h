@@ -91,6 +91,9 @@ void mkdir_p(const char *path, mode_t mode);
 void now_rfc3339(char *buf, size_t len); /* 2026-11-26T21:49:12.123456789Z */
 unsigned long long proc_starttime(pid_t pid);
 void write_file_atomic(const char *dir, const char *name, const char *data);
+/* Allocate DIR/.NAME.tmp (bytes) now, so that a later write_file_atomic of
+ * NAME reuses it in place: it then succeeds on a full filesystem. */
+void reserve_file_atomic(const char *dir, const char *name, size_t bytes);
 void json_escape(char *out, size_t outlen, const char *in);
 void ensure_std_fds(void);
 /* proctitle.c: argv area capture (main) and overwrite (the init, after it
@@ -232,6 +235,8 @@ void logrotate_track(const char *path, int fd);
 /* Before writing a record of len bytes to fd: rotate first when it would
  * push the file past the cap (fd keeps its number), then count it. */
 void logrotate_reserve(int fd, size_t len);
+/* A reserved record that was not written (a full filesystem). */
+void logrotate_unreserve(size_t len);
 
 /* ---- state.c ------------------------------------------------------------ */
 

@@ -15,6 +15,8 @@ void state_write_pids(const char *dir, pid_t monitor, pid_t child)
 	snprintf(buf, sizeof buf, "{\"monitor\":%d,\"child\":%d,\"childStart\":%llu,\"startedAt\":\"%s\"}\n",
 		 (int)monitor, (int)child, proc_starttime(child), now);
 	write_file_atomic(dir, "pids.json", buf);
+	/* exit.json must be writable when the disk has filled up meanwhile. */
+	reserve_file_atomic(dir, "exit.json", 4096);
 }
 
 void state_write_exit(const char *dir, int code, int signo, const char *error)

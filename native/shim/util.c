@@ -148,14 +148,31 @@ void write_file_atomic(const char *dir, const char *name, const char *data)
 	if (snprintf(dst, sizeof dst, "%s/%s", dir, name) >= (int)sizeof dst ||
 	    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name) >= (int)sizeof tmp)
 		die("state path too long: %s", dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* No O_TRUNC: a temp file reserved earlier (reserve_file_atomic) is
+	 * overwritten in place, which needs no new space on a full disk. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		die_errno("does --state-dir exist?", "create %s", tmp);
-	if (write_all(fd, data, strlen(data)) < 0 || fsync(fd) < 0)
+	if (write_all(fd, data, strlen(data)) < 0 || ftruncate(fd, (off_t)strlen(data)) < 0 || fsync(fd) < 0)
 		die_errno(NULL, "write %s", tmp);
 	close(fd);
 	if (rename(tmp, dst) < 0)
 		die_errno(NULL, "rename %s to %s", tmp, dst);
+}
+
+void reserve_file_atomic(const char *dir, const char *name, size_t bytes)
+{
+	char tmp[4096], zero[4096] = {0};
+	int fd;
+
+	if (bytes > sizeof zero || snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name) >= (int)sizeof tmp)
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write_all(fd, zero, bytes) < 0)
+		unlink(tmp); /* already full: the later write may still fit */
+	close(fd);
 }
 
 void json_escape(char *out, size_t outlen, const char *in)

@@ -24,6 +24,7 @@ export async function baseDiskOf(ctx: Context, ref: string, req: BaseDiskRequest
     ...(req.insecure ? { insecure: req.insecure } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     ...(req.onTransfer ? { onTransfer: req.onTransfer } : {}),
+    ...(req.onWarning ? { onWarning: req.onWarning } : {}),
   });
   return ensureBaseDisk(image, {
     disksDir: disksDirOf(ctx.paths.images),

@@ -31,7 +31,7 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
       imagesDir: ctx.paths.images,
       rootless: ctx.rootless,
       refresh: true,
-      onWarning: (m) => process.stderr.write(`berth: warning: ${m}\n`),
+      ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
     });
@@ -150,7 +150,7 @@ export async function removeImage(ctx: Context, ref: string, force: boolean): Pr
 /** Drop blobs no image references, and unpacked layers and VM base disks no image or environment uses. */
 export async function pruneImages(
   ctx: Context,
-): Promise<{ blobs: number; layers: number; disks: number; freedBytes: number }> {
+): Promise<{ blobs: number; layers: number; disks: number; partials: number; freedBytes: number }> {
   const [{ garbageCollect }, { BlobStore }, { removeLayer }] = await Promise.all([
     import('../images/store/gc.js'),
     import('../images/store/blob-store.js'),
@@ -169,7 +169,13 @@ export async function pruneImages(
   }
   const { pruneDisksOf } = await import('./disks.js');
   const disks = await pruneDisksOf(ctx);
-  return { blobs: gc.removed.length, layers, disks, freedBytes: gc.freedBytes };
+  return {
+    blobs: gc.removed.length,
+    layers,
+    disks,
+    partials: gc.removedTemp,
+    freedBytes: gc.freedBytes + gc.freedTempBytes,
+  };
 }
 
 /** Give a stored image another name (no data copied). */

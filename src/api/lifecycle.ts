@@ -31,6 +31,8 @@ export interface CreateHooks {
   onProgress?: (msg: string | null) => void;
   /** Bytes of downloads and builds (image layers, a kernel fetched on first use, a base disk). */
   onTransfer?: TransferHook;
+  /** Warnings (an image built from a mirror that lacks something, a layer berth could not apply fully). */
+  onWarning?: (msg: string) => void;
 }
 
 /** Create and start an environment (attached to our stdio unless spec.detach). */
@@ -71,6 +73,7 @@ export async function createEnv(
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     ...(hooks.onTransfer ? { onTransfer: hooks.onTransfer } : {}),
   };
+  const warn = hooks.onWarning ? { onWarning: hooks.onWarning } : {};
   const revert = new Reverter();
   try {
     let image;
@@ -80,6 +83,7 @@ export async function createEnv(
         insecure: spec.insecureRegistries,
         ...(spec.pull ? { pull: spec.pull } : {}),
         ...progress,
+        ...warn,
       });
     } catch (e) {
       hooks.onProgress?.(null);

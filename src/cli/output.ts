@@ -1,9 +1,11 @@
 /** How the CLI reports: one line per error on stderr, exit 125 for berth's own failures. */
-import { isBerthError } from '../index.js';
+import { asNoSpaceError, isBerthError } from '../index.js';
 
 export const EXIT_BERTH_ERROR = 125;
 
-export function reportError(e: unknown): number {
+export function reportError(thrown: unknown): number {
+  // A full filesystem anywhere (a pull, unpacking, a disk build, logs, state): one line naming it.
+  const e = asNoSpaceError(thrown);
   if (isBerthError(e)) {
     process.stderr.write(`berth: ${e.oneLine()}\n`);
     if (process.env.BERTH_DEBUG && e.cause) process.stderr.write(`${String((e.cause as Error)?.stack ?? e.cause)}\n`);

@@ -32,6 +32,7 @@ import { acquireLock, type Lock } from './lock.js';
 import { checkName, generateName, newId, shortId } from './names.js';
 import { StateError } from './errors.js';
 import { isProcessAlive } from './process-identity.js';
+import { isNoSpace } from './no-space.js';
 
 export interface BackendChoice {
   chosen: BackendName;
@@ -225,7 +226,16 @@ export class EnvStore {
   }
 
   markState(id: string, state: StateFile['state']): void {
-    writeJsonAtomic(join(this.dirOf(id), 'state.json'), { state, at: new Date().toISOString() }, 0o600, false);
+    const path = join(this.dirOf(id), 'state.json');
+    const mark = { state, at: new Date().toISOString() };
+    try {
+      writeJsonAtomic(path, mark, 0o600, false);
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+      // A full disk must not block `rm` (which frees space): the old mark makes room for the new.
+      rmSync(path, { force: true });
+      writeJsonAtomic(path, mark, 0o600, false);
+    }
   }
 
   readRecord(id: string): EnvRecord | undefined {

@@ -1,10 +1,10 @@
 /**
- * Exclusive locks as files created with O_EXCL holding the owner's pid and start time.
+ * Exclusive locks as symlinks (created atomically, like O_EXCL) naming the owner's pid and start time.
  * A lock whose owner is dead is stale and is taken over, so a crashed berth never
  * wedges the store. (ADR 0002 says why not proper-lockfile: mtime heartbeats need a
  * timer in every CLI process; pid+start time is exact on one host.)
  */
-import { mkdirSync, openSync, writeSync, closeSync, readFileSync, rmSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, renameSync, statSync, lstatSync, symlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isProcessAlive, processStartTime } from './process-identity.js';
 import { StateError } from './errors.js';
@@ -15,11 +15,14 @@ export interface Lock {
   [Symbol.dispose](): void;
 }
 
+/**
+ * The lock is a symlink whose target is "PID START": created atomically with its owner (never an
+ * ownerless file), and kept in the inode, so it can be taken on a full disk (`berth rm` must work
+ * there). Regular lock files holding the same text (older berth) are still read.
+ */
 function tryCreate(path: string): boolean {
   try {
-    const fd = openSync(path, 'wx', 0o600);
-    writeSync(fd, `${process.pid} ${processStartTime(process.pid) ?? 0}\n`);
-    closeSync(fd);
+    symlinkSync(`${process.pid} ${processStartTime(process.pid) ?? 0}`, path);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -32,13 +35,29 @@ const UNWRITTEN_GRACE_MS = 5_000;
 
 function ownerAlive(path: string): boolean {
   try {
-    const text = readFileSync(path, 'utf8').trim();
+    let text: string;
+    try {
+      text = readlinkSync(path).trim();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+      text = readFileSync(path, 'utf8').trim(); // a regular lock file
+    }
     const [pid, start] = text.split(' ').map(Number);
     if (!pid || !Number.isInteger(pid) || pid <= 0) return Date.now() - statSync(path).mtimeMs < UNWRITTEN_GRACE_MS;
     return isProcessAlive(pid, start || undefined);
   } catch {
     return true; // being written or removed right now: treat as alive
   }
+}
+
+/** Whether a live process holds the lock at `path` (a stale lock file is not held). */
+export function isLockHeld(path: string): boolean {
+  try {
+    lstatSync(path);
+  } catch {
+    return false;
+  }
+  return ownerAlive(path);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

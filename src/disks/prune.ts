@@ -2,6 +2,7 @@
  * Remove base disks no image or environment uses any more (`berth rmi`, `berth prune`), and
  * leftovers of builds that died (temp files, staging dirs) once no builder holds their lock.
  */
+import { isLockHeld } from '../core/lock.js';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTree } from '../host/probes/overlayfs.js';
@@ -16,7 +17,7 @@ export interface PruneDisksResult {
 export function pruneBaseDisks(disksDir: string, liveKeys: Set<string>): PruneDisksResult {
   const result: PruneDisksResult = { removed: [], freedBytes: 0 };
   if (!existsSync(disksDir)) return result;
-  const locked = (key: string) => existsSync(join(disksDir, `${key}.lock`));
+  const locked = (key: string) => isLockHeld(join(disksDir, `${key}.lock`));
   for (const name of readdirSync(disksDir)) {
     const p = join(disksDir, name);
     const key = keyOfBaseFile(name);

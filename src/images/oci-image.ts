@@ -37,9 +37,8 @@ export function insecureList(registry: string, extra: string[] = [], env: NodeJS
   return [...extra, ...fromEnv, ...(isLoopbackRegistry(registry) ? [registry] : [])];
 }
 
-const stderrWarning = (m: string): void => {
-  process.stderr.write(`berth: warning: ${m}\n`);
-};
+/** Without an onWarning hook a warning is dropped: the library never prints. */
+const noWarning = (_m: string): void => {};
 
 /** `debian:SUITE[/VARIANT]`: built with mmdebstrap once, then stored like a pulled image (ADR 0014). */
 export async function ensureDebian(ref: DebianRef, opts: OciOptions): Promise<ResolvedImage> {
@@ -47,7 +46,7 @@ export async function ensureDebian(ref: DebianRef, opts: OciOptions): Promise<Re
   return ensureDebianImage(ref, {
     imagesDir: opts.imagesDir,
     rootless: opts.rootless,
-    onWarning: opts.onWarning ?? stderrWarning,
+    onWarning: opts.onWarning ?? noWarning,
     ...(opts.refresh ? { refresh: true } : {}),
     ...(opts.noPull ? { noPull: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -81,7 +80,7 @@ export async function ensureOciImage(ref: RegistryImageRef, opts: OciOptions): P
   return resolveManifest(ref.canonical, record.manifestDigest, {
     imagesDir: opts.imagesDir,
     rootless: opts.rootless,
-    onWarning: opts.onWarning ?? stderrWarning,
+    onWarning: opts.onWarning ?? noWarning,
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
 }

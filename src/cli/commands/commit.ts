@@ -28,7 +28,7 @@ export const commitCommand: CommandModule<
       ...(a.message !== undefined ? { message: a.message } : {}),
       ...(a.author !== undefined ? { author: a.author } : {}),
       pause: a.pause,
-      onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`),
+      onWarning: (m: string) => process.stderr.write(`berth: warning: ${m}\n`),
     });
     process.stdout.write(a.quiet ? `${img.digest}\n` : `${img.ref}@${img.digest}\n`);
   },

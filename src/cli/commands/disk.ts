@@ -37,7 +37,7 @@ export const diskCommand: CommandModule<
       .baseDisk(a.image, {
         ...(a['disk-size'] !== undefined ? { sizeBytes: berth.parseSize(a['disk-size'], '--disk-size') } : {}),
         ...(a['insecure-registry'] ? { insecure: a['insecure-registry'] } : {}),
-        onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`),
+        onWarning: (m: string) => process.stderr.write(`berth: warning: ${m}\n`),
         ...(a.quiet
           ? {}
           : isProgressTerminal()

@@ -5,7 +5,7 @@ import * as berth from '../../index.js';
 export const pruneCommand: CommandModule<object, { label?: string }> = {
   command: 'prune',
   describe:
-    'Free blobs, unpacked layers and VM base disks that no image or environment uses; with --label, remove the environments carrying that label instead',
+    'Free blobs, unpacked layers and VM base disks that no image or environment uses, and stale partial downloads; with --label, remove the environments carrying that label instead',
   builder: (y) =>
     y.option('label', {
       type: 'string',
@@ -19,7 +19,7 @@ export const pruneCommand: CommandModule<object, { label?: string }> = {
     }
     const r = await berth.pruneImages();
     process.stdout.write(
-      `removed ${r.blobs} blobs, ${r.layers} layers and ${r.disks} base disks, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs freed\n`,
+      `removed ${r.blobs} blobs, ${r.layers} layers, ${r.disks} base disks and ${r.partials} partial downloads, ${(r.freedBytes / 1048576).toFixed(1)} MiB of blobs and partial downloads freed\n`,
     );
   },
 };

@@ -30,7 +30,7 @@ export const pullCommand: CommandModule<
       ...(a['insecure-registry'] ? { insecure: a['insecure-registry'] } : {}),
       ...(a.sha256 !== undefined ? { sha256: a.sha256 } : {}),
       ...(progress ? { onProgress: progress, onTransfer: progress.transfer } : {}),
-      onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`),
+      onWarning: (m: string) => process.stderr.write(`berth: warning: ${m}\n`),
     });
     progress?.(null);
     process.stdout.write(a.quiet ? `${img.digest}\n` : `${img.ref}@${img.digest}\n`);

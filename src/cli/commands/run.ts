@@ -109,6 +109,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
     accel: str(o, 'accel'),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
+  input.onWarning = (m) => process.stderr.write(`berth: warning: ${m}\n`);
   if (o.quiet !== true) {
     const progress = terminalProgress();
     input.onProgress = progress;

@@ -78,7 +78,7 @@ export class MicrovmDriver extends VmDriver {
     const accel = await chooseAccel(spec.resolved.accel, () =>
       kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }),
     );
-    if (process.stderr.isTTY && spec.accel !== 'tcg') process.stderr.write(`berth: microvm: ${accel.reason}\n`);
+    if (spec.accel !== 'tcg') env.onProgress?.(`microvm: ${accel.reason}`);
     const { base, diskBytes } = await baseForEnvironment(env.image, 'microvm', {
       disksDir: disksDirOf(paths.images),
       rootless: env.rootless,

@@ -1,12 +1,11 @@
 /**
  * HTTP for the mirror, with got (imported lazily: this is never on berth's fast path).
- * `getBuffer` for small indices; `downloadVerified` hashes while streaming to disk.
+ * `getBuffer` for small indices (in memory); `downloadHashed` for files, through berth's one
+ * downloader (src/images/download).
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { transferMeter, type TransferHook } from '../../core/transfer.js';
+import { renameSync } from 'node:fs';
+import type { TransferHook } from '../../core/transfer.js';
+import { download, DownloadError } from '../download/download.js';
 
 export class HttpFetchError extends Error {
   constructor(
@@ -61,8 +60,9 @@ export interface StreamedFile {
 }
 
 /**
- * Stream `url` into `dest`, hashing as it goes; stops as soon as more than `maxBytes`
- * arrive. Returns the SHA-256 and size; the caller compares them with the expected ones.
+ * Download `url` to `dest` with berth's downloader (src/images/download): into `dest.partial`,
+ * resumed when one is left, stopped as soon as more than `maxBytes` arrive, renamed to `dest` at
+ * the end. Returns the SHA-256 and size; the caller compares them with the signed ones.
  */
 export async function downloadHashed(
   url: string,
@@ -70,33 +70,23 @@ export async function downloadHashed(
   maxBytes: number,
   opts: HttpOptions = {},
 ): Promise<StreamedFile> {
-  const { got } = await import('got');
-  const hash = createHash('sha256');
-  let size = 0;
-  const bytes = transferMeter(
-    opts.onTransfer,
-    url,
-    decodeURIComponent(new URL(url).pathname.split('/').pop() || url),
-    maxBytes,
-  );
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      bytes.add(chunk.length);
-      if (size > maxBytes) {
-        cb(new HttpFetchError(url, undefined, `${url} is larger than the ${maxBytes} bytes the index promises`, true));
-        return;
-      }
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-  });
+  const partial = `${dest}.partial`;
   try {
-    await pipeline(got.stream(url, gotOptions(opts)), meter, createWriteStream(dest, { mode: 0o600 }));
+    const got = await download({
+      url,
+      partial,
+      maxBytes,
+      retries: 1,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      ...(opts.onTransfer ? { onTransfer: opts.onTransfer } : {}),
+    });
+    renameSync(partial, dest);
+    return { sha256: got.digest.slice('sha256:'.length), size: got.size };
   } catch (e) {
-    if (e instanceof HttpFetchError) throw e;
-    throw wrap(url, e);
+    if (!(e instanceof DownloadError)) throw e;
+    if (e.failure === 'too-large')
+      throw new HttpFetchError(url, undefined, `${url} is larger than the ${maxBytes} bytes the index promises`, true);
+    if (e.failure === 'refused') throw new HttpFetchError(url, e.status, `cannot download ${url}: HTTP ${e.status}`);
+    throw wrap(url, e.cause ?? e);
   }
-  bytes.finish();
-  return { sha256: hash.digest('hex'), size };
 }

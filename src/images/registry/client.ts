@@ -7,14 +7,9 @@
  *   realm with service and scope, sending basic credentials when an auth file has them) or
  *   Basic (credentials from the auth file). Tokens are cached per scope.
  * - Manifests are hashed and checked against a pinned digest and Docker-Content-Digest.
- * - Blobs stream into the store's temp file while hashed, are verified, then renamed into
- *   place (BlobStore.commit). A partial temp file is resumed with Range; a resumed file that
- *   fails verification is discarded and downloaded once more from scratch.
+ * - Blobs come through berth's one downloader (src/images/download, ADR 0033) into the
+ *   store's `.partial` file, then are committed (BlobStore.commit renames them into place).
  */
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ImageError } from '../../core/errors.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST } from '../ref.js';
 import { type BlobStore, DigestMismatchError, sha256Digest } from '../store/blob-store.js';
@@ -26,7 +21,8 @@ import {
   type BasicCredentials,
 } from './auth.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
-import { transferMeter, type TransferHook, type TransferMeter } from '../../core/transfer.js';
+import type { TransferHook } from '../../core/transfer.js';
+import { download, DownloadError } from '../download/download.js';
 
 export interface RegistryClientOptions {
   /** Registries (host[:port], as in the reference) spoken to over plain http. */
@@ -63,7 +59,6 @@ export interface BlobResult {
 }
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const WRITE_BUFFER = 4 * 1024 * 1024;
 
 type GotModule = typeof import('got');
 
@@ -274,8 +269,8 @@ export class RegistryClient {
   }
 
   /**
-   * Make `desc` present in `store`: under the per-blob lock, return at once if present,
-   * else download (resuming a partial temp file), verify and rename into place.
+   * Make `desc` present in `store`: under the per-blob lock, return at once if present, else
+   * download it (resuming the blob's `.partial` file; src/images/download) and commit it.
    */
   async downloadBlob(
     repository: string,
@@ -290,174 +285,62 @@ export class RegistryClient {
         store.touch(desc.digest);
         return { digest: desc.digest, path: store.path(desc.digest), downloaded: false, bytes: 0, resumed: false };
       }
+      const { got } = await import('got');
+      const tmp = store.partialPath(desc.digest);
+      const what = `blob ${desc.digest} of ${this.registry}/${repository}`;
+      const url = `${this.baseUrl}/v2/${repository}/blobs/${desc.digest}`;
+      const scope = `repository:${repository}:pull`;
+      let fetched;
       try {
-        return await this.fetchInto(repository, desc, store, true, (have) =>
-          transferMeter(onTransfer, desc.digest, label, desc.size, have),
-        );
+        fetched = await download({
+          url,
+          partial: tmp,
+          what,
+          headers: () => this.authHeader(scope),
+          size: desc.size,
+          digest: desc.digest,
+          timeoutMs: this.timeoutMs,
+          onTransfer,
+          transferId: desc.digest,
+          label,
+          onRefused: async (status, headers) => {
+            if (status !== 401) return false;
+            this.tokens.delete(scope);
+            await this.authenticate(got, headers['www-authenticate'] as string | undefined, scope);
+            return true;
+          },
+        });
       } catch (e) {
-        if (e instanceof DigestMismatchError && (e as DigestMismatchError & { resumed?: boolean }).resumed) {
-          // The partial file we resumed from was bad; fetchInto deleted it. Once more, whole.
-          return this.fetchInto(repository, desc, store, false, (have) =>
-            transferMeter(onTransfer, desc.digest, label, desc.size, have),
-          );
-        }
-        throw e;
+        throw this.blobError(e, url, what);
       }
+      const path = await store.commit(desc.digest, tmp, what, fetched.digest, desc.size);
+      return { digest: desc.digest, path, downloaded: true, bytes: fetched.transferred, resumed: fetched.resumed };
     });
   }
 
-  private async fetchInto(
-    repository: string,
-    desc: BlobDescriptor,
-    store: BlobStore,
-    mayResume: boolean,
-    meterFrom: (have: number) => TransferMeter = () => transferMeter(undefined, '', ''),
-  ): Promise<BlobResult> {
-    const { got } = await import('got');
-    const tmp = store.partialPath(desc.digest);
-    const what = `blob ${desc.digest} of ${this.registry}/${repository}`;
-    let have = 0;
-    if (mayResume) {
-      try {
-        have = statSync(tmp).size;
-      } catch {
-        /* none */
-      }
-    } else {
-      rmSync(tmp, { force: true });
-    }
-    const hash = createHash('sha256');
-    if (have > 0) await hashInto(hash, tmp);
-    if (have > 0 && have >= desc.size) {
-      // A complete temp file from an interrupted run: just verify and commit it.
-      return this.commit(store, desc, tmp, hash, what, 0, true);
-    }
-    const url = `${this.baseUrl}/v2/${repository}/blobs/${desc.digest}`;
-    const scope = `repository:${repository}:pull`;
-    for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { ...this.authHeader(scope) };
-      if (have > 0) headers.range = `bytes=${have}-`;
-      const stream = got.stream(url, { ...this.gotOpts(), headers });
-      let response: { statusCode: number; headers: Record<string, string | string[] | undefined> };
-      try {
-        response = await new Promise((resolve, reject) => {
-          stream.once('response', resolve);
-          stream.once('error', reject);
-        });
-      } catch (e) {
-        stream.destroy();
-        throw this.unreachable(url, e);
-      }
-      const status = response.statusCode;
-      if (status === 401 && attempt === 0) {
-        stream.destroy();
-        this.tokens.delete(scope);
-        await this.authenticate(got, response.headers['www-authenticate'] as string | undefined, scope);
-        continue;
-      }
-      if (status === 416 && have > 0) {
-        // The server will not resume from here: start over.
-        stream.destroy();
-        rmSync(tmp, { force: true });
-        return this.fetchInto(repository, desc, store, false, meterFrom);
-      }
-      if (status === 401 || status === 403) {
-        stream.destroy();
-        throw this.authFailed(status, '');
-      }
-      if (status === 404) {
-        stream.destroy();
-        throw new ImageError('blob-unknown', `${what} is missing from the registry`, {
-          fix: 'the image is incomplete in the registry; report it to its publisher',
-        });
-      }
-      let append = false;
-      let resumed = false;
-      if (status === 206 && have > 0) {
-        const cr = String(response.headers['content-range'] ?? '');
-        if (!cr.startsWith(`bytes ${have}-`)) {
-          stream.destroy();
-          rmSync(tmp, { force: true });
-          return this.fetchInto(repository, desc, store, false, meterFrom);
-        }
-        append = true;
-        resumed = true;
-      } else if (status !== 200) {
-        stream.destroy();
-        throw new ImageError('registry-http', `registry ${this.registry} answered HTTP ${status} for ${what}`, {
-          fix: 'try again later; if it persists, the registry is failing',
-        });
-      }
-      const h = append ? hash : createHash('sha256'); // a 200 is the whole blob: hash from zero
-      let total = append ? have : 0;
-      let received = 0;
-      const limit = desc.size;
-      const bytes = meterFrom(total);
-      const meter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          total += chunk.length;
-          received += chunk.length;
-          bytes.add(chunk.length);
-          if (total > limit) {
-            cb(
-              new ImageError('size-mismatch', `${what} is larger than the ${limit} bytes its descriptor says`, {
-                fix: 'the registry served something else; nothing was stored',
-              }),
-            );
-            return;
-          }
-          h.update(chunk);
-          cb(null, chunk);
-        },
+  /** The downloader's failures in the registry's words. */
+  private blobError(e: unknown, url: string, what: string): unknown {
+    if (!(e instanceof DownloadError)) return e;
+    if (e.failure === 'unreachable') return this.unreachable(url, e.cause);
+    if (e.failure === 'too-large') {
+      return new ImageError('size-mismatch', `${what} is larger than its descriptor says`, {
+        fix: 'the registry served something else; nothing was stored',
       });
-      // A deep write buffer lets fs.WriteStream gather socket chunks (~64 KiB) into one
-      // writev while a write is in flight: far fewer, larger writes (docs/benchmarks.md).
-      try {
-        await pipeline(
-          stream,
-          meter,
-          createWriteStream(tmp, { flags: append ? 'a' : 'w', mode: 0o600, highWaterMark: WRITE_BUFFER }),
-        );
-      } catch (e) {
-        if (e instanceof ImageError) {
-          rmSync(tmp, { force: true });
-          throw e;
-        }
-        // The partial file stays: the next pull resumes it.
-        throw new ImageError(
-          'download-interrupted',
-          `downloading ${what} failed after ${total} of ${limit} bytes: ${(e as Error).message}`,
-          {
-            fix: 'pull again: the download resumes where it stopped',
-            cause: e,
-          },
-        );
-      }
-      bytes.finish();
-      return this.commit(store, desc, tmp, h, what, received, resumed);
     }
-  }
-
-  private async commit(
-    store: BlobStore,
-    desc: BlobDescriptor,
-    tmp: string,
-    hash: Hash,
-    what: string,
-    bytes: number,
-    resumed: boolean,
-  ): Promise<BlobResult> {
-    const actual = `sha256:${hash.digest('hex')}`;
-    try {
-      const path = await store.commit(desc.digest, tmp, what, actual, desc.size);
-      return { digest: desc.digest, path, downloaded: true, bytes, resumed };
-    } catch (e) {
-      if (e instanceof DigestMismatchError && resumed) Object.assign(e, { resumed: true });
-      throw e;
+    if (e.failure === 'interrupted') {
+      return new ImageError('download-interrupted', e.message, {
+        fix: 'pull again: the download resumes where it stopped',
+        cause: e.cause,
+      });
     }
+    if (e.status === 401 || e.status === 403) return this.authFailed(e.status, '');
+    if (e.status === 404) {
+      return new ImageError('blob-unknown', `${what} is missing from the registry`, {
+        fix: 'the image is incomplete in the registry; report it to its publisher',
+      });
+    }
+    return new ImageError('registry-http', `registry ${this.registry} answered HTTP ${e.status} for ${what}`, {
+      fix: 'try again later; if it persists, the registry is failing',
+    });
   }
-}
-
-async function hashInto(hash: Hash, path: string): Promise<void> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
 }

@@ -5,7 +5,7 @@
  * against the name, so a final path never holds a half-written or wrong blob. Temp files
  * live in `<imagesDir>/blobs/tmp/<hex>.partial`: one well-known name per digest, so an
  * interrupted download can be resumed. Writers of one digest serialise on a per-blob lock
- * (`<imagesDir>/blobs/locks/<hex>.lock`, O_EXCL with pid, src/core/lock.ts), so concurrent
+ * (`<imagesDir>/blobs/locks/<hex>.lock`, a symlink naming its owner, src/core/lock.ts), so concurrent
  * pulls of the same blob download it once: the second waits, then finds it present.
  */
 import { writeFileAtomic } from '../../core/atomic-write.js';

@@ -10,6 +10,7 @@
  * Temp files in blobs/tmp older than the grace period go too (abandoned partial downloads).
  */
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { isLockHeld } from '../../core/lock.js';
 import { join } from 'node:path';
 import { BlobStore } from './blob-store.js';
 import { ImageIndex } from './image-index.js';
@@ -28,6 +29,8 @@ export interface GcResult {
   removed: string[];
   freedBytes: number;
   removedTemp: number;
+  /** Bytes of the removed temp files (stale partial downloads). */
+  freedTempBytes: number;
 }
 
 interface AnyManifest {
@@ -65,7 +68,7 @@ export async function garbageCollect(imagesDir: string, opts: GcOptions = {}): P
     reachableFrom(store, rec.digest, live);
     reachableFrom(store, rec.manifestDigest, live);
   }
-  const result: GcResult = { kept: 0, removed: [], freedBytes: 0, removedTemp: 0 };
+  const result: GcResult = { kept: 0, removed: [], freedBytes: 0, removedTemp: 0, freedTempBytes: 0 };
   if (existsSync(store.blobsDir)) {
     for (const hex of readdirSync(store.blobsDir)) {
       const digest = `sha256:${hex}`;
@@ -81,7 +84,7 @@ export async function garbageCollect(imagesDir: string, opts: GcOptions = {}): P
       } catch {
         continue;
       }
-      if (now - st.mtimeMs < graceMs || existsSync(store.lockPath(digest))) {
+      if (now - st.mtimeMs < graceMs || isLockHeld(store.lockPath(digest))) {
         result.kept++;
         continue;
       }
@@ -93,15 +96,19 @@ export async function garbageCollect(imagesDir: string, opts: GcOptions = {}): P
   if (existsSync(store.tmpDir)) {
     for (const name of readdirSync(store.tmpDir)) {
       const p = join(store.tmpDir, name);
+      let size = 0;
       const hex = name.slice(0, 64);
       try {
         if (now - statSync(p).mtimeMs < graceMs) continue;
-        if (/^[0-9a-f]{64}/.test(hex) && existsSync(store.lockPath(`sha256:${hex}`))) continue;
+        // A download in progress holds its blob's lock; one killed mid-way left a stale lock.
+        if (/^[0-9a-f]{64}/.test(hex) && isLockHeld(store.lockPath(`sha256:${hex}`))) continue;
+        size = statSync(p).size;
       } catch {
         continue;
       }
       if (!opts.dryRun) rmSync(p, { force: true });
       result.removedTemp++;
+      result.freedTempBytes += size;
     }
   }
   return result;

@@ -9,8 +9,6 @@
  *  release(): on stop and rm (and rollback): helper stopped, lease and rules removed.
  * What was set up is recorded in <env>/network.json, which `inspect` shows.
  */
-import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -19,13 +17,13 @@ import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError, SpecError } from '../../core/errors.js';
 import { processStartTime } from '../../core/process-identity.js';
 import { NetworkStore, mtuOf, type NetworkRecord } from '../network-store.js';
-import { formatPort, type PortMapping } from '../port-spec.js';
 import { DEFAULT_BRIDGE } from '../../core/network-mode.js';
 import { hostsFile } from '../hosts-file.js';
 import { vethName, tapName, guestMac, GUEST_IFNAME } from '../net-cmdline.js';
 import { ensureBridge, applyNft, attachVeth, attachTap, detachLink, hostSubnets } from '../plumbing/bridge-host.js';
 import { probeUserNet, startUserNet, stopUserNet, unbindNetns } from '../plumbing/user-net.js';
 import { runTool } from '../../host/net/tool.js';
+import { checkPublishedPortsFree } from './host-ports.js';
 import { readNetworkState, NETWORK_FILE, type NetworkState } from '../network-state.js';
 
 export type { NetworkState };
@@ -33,33 +31,6 @@ export { netSyncHandshake } from './net-sync.js';
 
 function writeState(envDir: string, s: NetworkState): void {
   writeJsonAtomic(join(envDir, NETWORK_FILE), s, 0o644, false);
-}
-
-/** Refuse a host port something on this host already listens on. */
-function probePort(p: PortMapping): Promise<void> {
-  const host = p.hostIp ?? '0.0.0.0';
-  return new Promise((resolve, reject) => {
-    const fail = (e: NodeJS.ErrnoException) => {
-      const why =
-        e.code === 'EADDRINUSE'
-          ? 'is already in use on this host'
-          : e.code === 'EADDRNOTAVAIL'
-            ? `cannot be bound: ${host} is not an address of this host`
-            : `cannot be bound (${e.code ?? e.message})`;
-      reject(
-        new SpecError('port-in-use', `host port ${formatPort(p)} ${why}`, { fix: 'choose another host port with -p' }),
-      );
-    };
-    if (p.protocol === 'udp') {
-      const s = createSocket('udp4');
-      s.once('error', fail);
-      s.bind(p.hostPort, host, () => s.close(() => resolve()));
-    } else {
-      const s = createServer();
-      s.once('error', fail);
-      s.listen({ port: p.hostPort, host, exclusive: true }, () => s.close(() => resolve()));
-    }
-  });
 }
 
 /** Leases of environments that are gone (removed, exited, never recorded) are free. */
@@ -143,7 +114,7 @@ export async function reserve(
     const probe = probeUserNet();
     if (!probe.tool) throw new DriverError('no-user-net', `--network user does not work here: ${probe.reason}`);
     if (ports.length > 0) await stopStaleHelpers(store);
-    for (const p of ports) await probePort(p);
+    await checkPublishedPortsFree(ports);
     writeState(dir, { mode: 'user', tool: probe.tool, ports });
     return;
   }
@@ -153,7 +124,7 @@ export async function reserve(
   NetworkStore.prune(n, alive(store));
   const clash = nets.conflicts(ports, alive(store), rec.id);
   if (clash) throw new SpecError('port-in-use', clash, { fix: 'choose another host port with -p' });
-  for (const p of ports) await probePort(p);
+  await checkPublishedPortsFree(ports);
   const names = [...new Set([rec.name, rec.hostname])];
   const lease = NetworkStore.allocate(n, rec.id, names, ports, device === 'tap' ? tapName(rec.id) : vethName(rec.id));
   nets.write(n);

@@ -118,7 +118,7 @@ test('a fetch killed with SIGKILL mid-download leaves no complete-looking entry;
     const partial = () =>
       readdirSync(join(root, 'kernels', 'uml'))
         .filter((n) => n.startsWith('.tmp-'))
-        .map((n) => join(root, 'kernels', 'uml', n, '.work', 'package.deb'))
+        .map((n) => join(root, 'kernels', 'uml', n, '.work', 'package.deb.partial'))
         .find((f) => existsSync(f) && statSync(f).size > 0);
     while (!existsSync(join(root, 'kernels', 'uml')) || !partial()) await new Promise((r) => setTimeout(r, 20));
     c.kill('SIGKILL');
