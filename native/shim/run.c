@@ -31,6 +31,27 @@ static void monitor_die_hook(const char *msg)
 		dprintf(report_fd, "125 %s", msg);
 }
 
+/* --exit-hook: CMD has ended and no caller waits for it (a detached run, a
+ * session detached with Ctrl-P Ctrl-Q, or a caller that died): start the hook
+ * in a session of its own (berth's auto-remove for --rm) and leave it be. */
+static void run_exit_hook(void)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return; /* the hook outlives us; a failed fork only skips it */
+	monitor_signals_restore();
+	setsid();
+	int devnull = open_devnull(O_RDWR);
+	dup2(devnull, 0);
+	dup2(devnull, 1);
+	dup2(devnull, 2);
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+	execv(O.exit_hook[0], O.exit_hook);
+	_exit(127);
+}
+
 /* --detach: "0" = running; "<code> <message>" = failed. */
 static void report(int code, const char *msg)
 {
@@ -77,9 +98,11 @@ int cmd_run(int argc, char **argv)
 	int master = -1, consp[2] = {-1, -1}, pidp[2] = {-1, -1};
 	int devnull, log_fd = -1, sigfd, code, status;
 	char msg[1200];
+	pid_t caller;
 
 	opts_parse_run(&O, argc, argv);
 	set_die_hook(monitor_die_hook);
+	caller = getppid();
 
 	if (O.detach) {
 		int rp[2];
@@ -208,5 +231,7 @@ int cmd_run(int argc, char **argv)
 	child = -1;
 	code = exit_code_of(status);
 	state_write_exit(O.state_dir, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, NULL);
+	if (O.n_exit_hook && (O.detach || !m.to_terminal || getppid() != caller))
+		run_exit_hook();
 	return code;
 }

@@ -144,6 +144,15 @@ export async function removeEnv(ctx: Context, ref: string, force: boolean): Prom
   await driver.remove(handle, { force });
 }
 
+/** Remove environment ID as rm -f does, unless it is gone already (--rm: its CLI and its monitor may both try). */
+export async function removeIfPresent(ctx: Context, id: string): Promise<void> {
+  using _lock = await ctx.store.envLock(id);
+  const record = ctx.store.readRecord(id);
+  if (!record) return;
+  const driver = ctx.registry.get(record.backend);
+  await driver.remove({ id, name: record.name, backend: record.backend, dir: ctx.store.dirOf(id) }, { force: true });
+}
+
 export async function waitEnv(ctx: Context, ref: string): Promise<ExitResult> {
   const { driver, handle } = resolveEnv(ctx, ref);
   return driver.wait(handle);

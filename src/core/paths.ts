@@ -34,6 +34,11 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env, root = isRoot
     const uid = process.getuid?.() ?? 0;
     runtime = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'berth') : join('/tmp', `berth-${uid}`);
   }
+  return storePaths(data, runtime);
+}
+
+/** Every path of a store from its data and runtime directories. */
+export function storePaths(data: string, runtime: string): Paths {
   return {
     data,
     runtime,

@@ -36,6 +36,7 @@ import type { Duplex } from 'node:stream';
 import { defaultNetworkOf, isPlumbed } from '../../network/network-mode.js';
 import { readImageFile } from '../../images/image-file.js';
 import { recoverHandle } from '../common/recover-handle.js';
+import { autoRemoveArgv } from '../../api/auto-remove.js';
 
 const networkOf = (rec: EnvRecord): string => rec.spec.network ?? defaultNetworkOf(rec.backend);
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
@@ -125,6 +126,8 @@ export abstract class ShimDriver implements Driver {
       shim: shimPath(),
       stateDir: dir,
       ...(spec.tty && !spec.detach ? { notifyFd: 3 } : {}),
+      // --rm with nobody waiting: the monitor has the environment removed when the command ends.
+      ...(spec.autoRemove ? { exitHook: autoRemoveArgv(this.store.paths, rec.id) } : {}),
       logMaxBytes: DEFAULT_LOG_MAX_BYTES,
       logMaxFiles: DEFAULT_LOG_MAX_FILES,
       logFile: join(dir, 'ctr.log'),

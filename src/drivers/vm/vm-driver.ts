@@ -42,6 +42,7 @@ import { isProcessAlive, processStartTime } from '../../core/process-identity.js
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import { DriverError, StateError } from '../../core/errors.js';
 import { recoverHandle } from '../common/recover-handle.js';
+import { autoRemoveArgv } from '../../api/auto-remove.js';
 
 /** What a backend tells the monitor beyond the common part. */
 export interface VmStartPlan {
@@ -101,6 +102,7 @@ export abstract class VmDriver implements Driver {
       attached,
       ...(attached ? { owner: { pid: process.pid, start: processStartTime(process.pid) ?? 0 } } : {}),
       bootTimeoutMs: plan.bootTimeoutMs,
+      ...(rec.spec.autoRemove ? { exitHook: autoRemoveArgv(this.store.paths, h.id) } : {}),
       ...(plan.bridged ? { hostsFile: join(h.dir, VM_HOSTS_FILE) } : {}),
       ...(plan.relayedPorts?.length ? { relayedPorts: plan.relayedPorts } : {}),
     };

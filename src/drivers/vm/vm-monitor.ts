@@ -85,6 +85,9 @@ export class VmMonitor {
   private hostsCopied = false;
   /** A client left with DETACH (Ctrl-P Ctrl-Q): the command runs on without its CLI. */
   private detachedOnce = false;
+  /** The watchdog found the attached CLI gone. */
+  private orphaned = false;
+  private exitHookStarted = false;
 
   constructor(private readonly cfg: VmMonitorConfig) {
     this.log = new CriWriter(cfg.logFile, cfg.logMaxBytes, cfg.logMaxFiles);
@@ -317,9 +320,34 @@ export class VmMonitor {
     this.finish();
   }
 
+  /**
+   * --rm: the command is over; unless the attached CLI is still there to remove the environment,
+   * start the exit hook (a session of its own: it outlives this monitor's process group). A
+   * detached start that failed before its command ran is its creator's to undo.
+   */
+  private startExitHook(): void {
+    const hook = this.cfg.exitHook;
+    if (!hook || this.exitHookStarted || (!this.cfg.attached && !this.mainStarted)) return;
+    const owner = this.cfg.owner;
+    const waited =
+      this.cfg.attached &&
+      !this.anyDetached() &&
+      !this.orphaned &&
+      owner !== undefined &&
+      isProcessAlive(owner.pid, owner.start);
+    if (waited) return;
+    this.exitHookStarted = true;
+    try {
+      spawn(hook[0]!, hook.slice(1), { detached: true, stdio: 'ignore' }).unref();
+    } catch {
+      /* the environment stays listed as exited; rm removes it */
+    }
+  }
+
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.startExitHook();
     this.hosts?.stop();
     this.server.close();
     rmSync(this.cfg.socketPath, { force: true });
@@ -357,6 +385,7 @@ export class VmMonitor {
 
   private watchdog(why: string): void {
     if (this.mainExit) return;
+    this.orphaned = true;
     this.mainExit = {
       exitCode: 137,
       signal: 9,
@@ -367,6 +396,7 @@ export class VmMonitor {
   }
 
   private killGroup(): void {
+    this.startExitHook();
     this.killVm();
     rmSync(this.cfg.socketPath, { force: true });
     // The monitor leads its own process group (it was started detached): end it, itself last.
