@@ -7,7 +7,7 @@ import type { EnvSpec } from '../core/spec.js';
 import type { EnvRecord, BackendChoice } from '../core/env-store.js';
 import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
 import { processesInMountNs, type EnvProcess } from './processes.js';
-import { DriverError } from '../core/errors.js';
+import { DriverError, StateError } from '../core/errors.js';
 import { validateSpec } from '../core/spec-validate.js';
 import { resolveCommand } from '../core/command.js';
 import { resolveImage } from '../images/resolve.js';
@@ -124,6 +124,12 @@ export function resolveEnv(ctx: Context, ref: string): Resolved {
 
 export async function execIn(ctx: Context, ref: string, argv: string[], opts: ExecOptions): Promise<ExitResult> {
   const { driver, handle } = resolveEnv(ctx, ref);
+  // A frozen environment would hold the exec until unpause: refuse it, as Docker does.
+  if (ctx.store.status(handle.id).state === 'paused') {
+    throw new StateError('paused', `environment ${handle.name} is paused`, {
+      fix: `unpause it first: berth unpause ${handle.name}`,
+    });
+  }
   return driver.exec(handle, argv, opts);
 }
 
@@ -133,9 +139,15 @@ export async function stopEnv(ctx: Context, ref: string, timeoutMs: number): Pro
   return driver.stop(handle, { timeoutMs });
 }
 
+/** Send SIGNAL; a paused environment is then resumed so it can act on it (Docker's order). */
 export async function killEnv(ctx: Context, ref: string, signal: string): Promise<void> {
   const { driver, handle } = resolveEnv(ctx, ref);
+  const paused = ctx.store.status(handle.id).state === 'paused';
   await driver.signal(handle, signal);
+  if (paused && driver.resume) {
+    await driver.resume(handle);
+    ctx.store.markState(handle.id, 'resumed');
+  }
 }
 
 export async function removeEnv(ctx: Context, ref: string, force: boolean): Promise<void> {

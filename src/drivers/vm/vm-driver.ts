@@ -200,14 +200,22 @@ export abstract class VmDriver implements Driver {
         fix: `unpause it first: berth unpause ${h.name}`,
       });
     }
-    const client = await this.connect(h, 'exec works only while the environment runs');
+    // Before connecting: a bad request (an unknown user) must not leave a connection holding the CLI open.
     const req = this.execRequest(rec, argv, opts);
+    const client = await this.connect(h, 'exec works only while the environment runs');
     if (opts.stdio === 'pipe') return captureSession(client, req, opts);
     return execSession(
       client,
       { ...req, ...terminalSize(opts.tty) },
-      { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true },
+      { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true, endOnSignal: true },
     );
+  }
+
+  /** After a restore: the monitor ends the execs the rewound guest no longer knows. */
+  protected async tellRestored(h: Handle): Promise<void> {
+    const client = await this.connect(h);
+    client.send(F.RESTORED, 0);
+    client.close();
   }
 
   async signal(h: Handle, sig: string): Promise<void> {

@@ -155,6 +155,7 @@ export class VmMonitor {
           child: this.vm.pid,
           childStart: processStartTime(this.vm.pid) ?? 0,
           startedAt: new Date().toISOString(),
+          monitorRequired: true,
         },
         0o600,
         false,
@@ -310,14 +311,18 @@ export class VmMonitor {
       this.writeExit(e);
       this.broadcast(encodeFrame(F.EXIT, MAIN, encodeExit(e)));
     }
+    this.endExecs('the VM stopped');
+    this.finish();
+  }
+
+  /** Every exec in flight ends (137) with WHY; what may be left of one in the guest is killed. */
+  private endExecs(why: string): void {
     for (const [g, e] of this.execs) {
       if (!e.client.sock.destroyed)
-        e.client.sock.write(
-          encodeFrame(F.EXIT, e.session, encodeExit({ exitCode: 137, signal: 9, error: 'the VM stopped' })),
-        );
+        e.client.sock.write(encodeFrame(F.EXIT, e.session, encodeExit({ exitCode: 137, signal: 9, error: why })));
       this.execs.delete(g);
+      if (!this.finished) this.toGuest(encodeFrame(F.SIGNAL, g, Buffer.from([9, 0, 0, 0])));
     }
-    this.finish();
   }
 
   /**
@@ -444,6 +449,9 @@ export class VmMonitor {
       case F.DETACH:
         c.detached = true;
         this.detachedOnce = true;
+        return;
+      case F.RESTORED:
+        this.endExecs('the environment was restored to a checkpoint while this ran');
         return;
       case F.START: {
         const g = this.nextSession++;
