@@ -20,6 +20,9 @@ export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
+/** root's default store (no BERTH_ROOT). */
+export const SYSTEM_DATA_DIR = '/var/lib/berth';
+
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env, root = isRoot()): Paths {
   let data: string;
   let runtime: string;
@@ -27,7 +30,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env, root = isRoot
     data = env.BERTH_ROOT;
     runtime = join(env.BERTH_ROOT, 'run');
   } else if (root) {
-    data = '/var/lib/berth';
+    data = SYSTEM_DATA_DIR;
     runtime = '/run/berth';
   } else {
     data = join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'berth');
