@@ -8,7 +8,8 @@ import type { EnvRecord, BackendChoice } from '../core/env-store.js';
 import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
 import { processesInMountNs, type EnvProcess } from './processes.js';
 import { DriverError, StateError } from '../core/errors.js';
-import { validateSpec } from '../core/spec-validate.js';
+import { checkNoNul, validateSpec } from '../core/spec-validate.js';
+import { effectiveCaps } from '../drivers/container/capabilities-list.js';
 import { resolveCommand } from '../core/command.js';
 import { resolveImage } from '../images/resolve.js';
 import { Reverter } from '../core/reverter.js';
@@ -41,6 +42,8 @@ export async function createAndStart(
   source?: string,
 ): Promise<Started> {
   validateSpec(asked);
+  // Capability names are checked on every backend (Docker: "unknown capability"), used by containers.
+  effectiveCaps(asked.security.capAdd, asked.security.capDrop);
   const { driver, choice, spec, networkDefault } = await ctx.registry.select(asked, ctx.rootless, source);
   hooks.onChoice?.(choice);
   const progress = {
@@ -123,6 +126,13 @@ export function resolveEnv(ctx: Context, ref: string): Resolved {
 }
 
 export async function execIn(ctx: Context, ref: string, argv: string[], opts: ExecOptions): Promise<ExitResult> {
+  checkNoNul('a command argument', argv);
+  checkNoNul(
+    'an environment variable',
+    Object.entries(opts.env).map(([k, v]) => `${k}=${v}`),
+  );
+  checkNoNul('the user', [opts.user]);
+  checkNoNul('the workdir', [opts.workdir]);
   const { driver, handle } = resolveEnv(ctx, ref);
   // A frozen environment would hold the exec until unpause: refuse it, as Docker does.
   if (ctx.store.status(handle.id).state === 'paused') {

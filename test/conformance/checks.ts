@@ -443,6 +443,7 @@ export const CHECKS: Check[] = [
         [['run', '--backend', b, '-v', '/no/such/path:/x', '--', 'true'], /\/no\/such\/path does not exist/],
         [['run', '--backend', b, '--memory', 'lots', '--', 'true'], /invalid --memory value "lots"/],
         [['run', '--backend', b, '--bogus-flag', '--', 'true'], /unknown option --bogus-flag/],
+        [['run', '--backend', b, '--cap-add', 'NOPE', '--', 'true'], /unknown capability "NOPE"/],
         [['exec', 'no-such-env', '--', 'true'], /no such environment: no-such-env/],
         [['rm', 'no-such-env'], /no such environment/],
       ];

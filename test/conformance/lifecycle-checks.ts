@@ -97,6 +97,11 @@ LIFECYCLE_CHECKS.push({
     assert.equal(u.code, 125, u.stderr);
     assert.match(u.stderr, /^berth: user "nosuchuser" is not in the image's \/etc\/passwd/);
     assert.equal(u.stderr.trim().split('\n').length, 1, u.stderr);
+    // -it with stdin that is no terminal: refused as Docker does, instead of a session that waits.
+    const it = await r.run(['exec', '-it', 'pz', 'sh'], { input: '', timeoutMs: 30_000 });
+    assert.equal(it.code, 125, it.stderr);
+    assert.match(it.stderr, /^berth: the input device is not a TTY/);
+    assert.equal(it.stderr.trim().split('\n').length, 1, it.stderr);
     const p = await r.run(['pause', 'pz']);
     if (b === 'container' && r.mode === 'rootless' && p.code !== 0) {
       // No writable cgroup as a normal user here: nothing can be paused (container-checks.ts).
