@@ -32,6 +32,7 @@ await build({
     'microvm-probe': 'src/drivers/microvm/microvm-probe.ts',
     checkpoints: 'src/api/checkpoints.ts',
     'vm-monitor': 'src/drivers/vm/vm-monitor-main.ts',
+    'auto-remove': 'src/api/auto-remove-main.ts',
     'image-sources': 'src/images/sources/index.ts',
     'api-export': 'src/api/export.ts',
     'registry-login': 'src/images/registry/login.ts',

@@ -17,6 +17,7 @@ import {
   stopEnv,
   killEnv,
   removeEnv,
+  removeIfPresent,
   waitEnv,
   pauseEnv,
   resumeEnv,
@@ -120,7 +121,8 @@ export interface RunResult extends ExitResult {
 
 /**
  * Run a command: attached to this process's stdio (like `docker run`) unless `detach`.
- * Returns the command's exit status; with `autoRemove` the environment is removed afterwards.
+ * Returns the command's exit status; with `autoRemove` the environment is removed when the
+ * command ends: here when attached, else by its monitor (ADR 0041).
  */
 export async function run(input: SpecInput): Promise<RunResult> {
   const ctx = ctxFor(input);
@@ -133,8 +135,8 @@ export async function run(input: SpecInput): Promise<RunResult> {
     res = await driver.wait(handle);
     return { ...base, ...res };
   } finally {
-    // A detached session keeps running: --rm then applies when it is removed by hand.
-    if (spec.autoRemove && !res?.detached) await driver.remove(handle, { force: true });
+    // A session detached with Ctrl-P Ctrl-Q runs on: its monitor removes it when it ends.
+    if (spec.autoRemove && !res?.detached) await removeIfPresent(ctx, handle.id);
   }
 }
 

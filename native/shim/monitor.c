@@ -105,8 +105,18 @@ static int on_signal(struct monitor *m, int *status)
 	if (read(m->sigfd, &si, sizeof si) != sizeof si)
 		return 0;
 	switch (si.ssi_signo) {
-	case SIGCHLD:
-		return waitpid(m->child, status, WNOHANG) == m->child;
+	case SIGCHLD: {
+		/* As a subreaper we also inherit the command's orphans: reap them too. */
+		int st, done = 0;
+		pid_t p;
+
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			if (p == m->child) {
+				*status = st;
+				done = 1;
+			}
+		return done;
+	}
 	case SIGWINCH:
 		if (m->master >= 0)
 			pty_copy_winsize(0, m->master);

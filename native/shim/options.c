@@ -223,6 +223,11 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 				die("invalid --net-sync-fd %lu (an open descriptor above 2)", fd);
 			o->net_sync_fd = (int)fd;
 			fcntl(o->net_sync_fd, F_SETFD, FD_CLOEXEC); /* the command must not inherit it */
+		} else if (!strcmp(a, "--exit-hook")) {
+			if (o->n_exit_hook >= MAX_LIST)
+				die("too many --exit-hook options (max %d)", MAX_LIST);
+			o->exit_hook[o->n_exit_hook++] = value(argc, argv, &i);
+			o->exit_hook[o->n_exit_hook] = NULL;
 		} else if (!strcmp(a, "--lower")) {
 			if (o->n_lower >= MAX_LIST)
 				die("too many --lower options (max %d)", MAX_LIST);

@@ -5,6 +5,7 @@
  * exec'd, then relays (monitor.c) and records the exit status. */
 #include "shim.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,6 +30,82 @@ static void monitor_die_hook(const char *msg)
 		state_write_exit(O.state_dir, 125, 0, msg);
 	if (report_fd >= 0)
 		dprintf(report_fd, "125 %s", msg);
+}
+
+/* --exit-hook: CMD has ended and no caller waits for it (a detached run, a
+ * session detached with Ctrl-P Ctrl-Q, or a caller that died): start the hook
+ * in a session of its own (berth's auto-remove for --rm) and leave it be. */
+static void run_exit_hook(void)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return; /* the hook outlives us; a failed fork only skips it */
+	monitor_signals_restore();
+	setsid();
+	int devnull = open_devnull(O_RDWR);
+	dup2(devnull, 0);
+	dup2(devnull, 1);
+	dup2(devnull, 2);
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+	execv(O.exit_hook[0], O.exit_hook);
+	_exit(127);
+}
+
+/* Our children now (pid 1's ppid is never us), SIGKILLed; 0 when none is left. */
+static int kill_children(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t self = getpid();
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[64], buf[512], *rp;
+		int ppid, fd, pid = atoi(e->d_name);
+		ssize_t n;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/stat", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		rp = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+		if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == self) {
+			kill((pid_t)pid, SIGKILL);
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* No pid namespace: what the command left running in the background was
+ * reparented to us (a subreaper). It ends with the command, as it would
+ * when a pid namespace's init exits: kill, reap, repeat for what each
+ * death hands over, until we have no child left. */
+static void end_leftovers(void)
+{
+	for (;;) {
+		int found = kill_children();
+		pid_t p;
+
+		while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
+			;
+		if (p < 0 && errno == ECHILD)
+			return;
+		if (!found)
+			usleep(10000); /* one is still dying, or was handed to us just now */
+	}
 }
 
 /* --detach: "0" = running; "<code> <message>" = failed. */
@@ -77,9 +154,11 @@ int cmd_run(int argc, char **argv)
 	int master = -1, consp[2] = {-1, -1}, pidp[2] = {-1, -1};
 	int devnull, log_fd = -1, sigfd, code, status;
 	char msg[1200];
+	pid_t caller;
 
 	opts_parse_run(&O, argc, argv);
 	set_die_hook(monitor_die_hook);
+	caller = getppid();
 
 	if (O.detach) {
 		int rp[2];
@@ -117,13 +196,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if (O.ns.user || O.n_cgroups)
 		userns_sync_init(&us);
-	if (O.ns.pid) {
-		/* PID 1 is our grandchild: we adopt it when its parent exits */
-		if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-			die_errno(NULL, "PR_SET_CHILD_SUBREAPER");
-		if (pipe2(pidp, O_CLOEXEC) < 0)
-			die_errno(NULL, "pipe");
-	}
+	/* With --pid-ns, PID 1 is our grandchild: we adopt it when its parent
+	 * exits. Without, the command's orphans come to us (end_leftovers). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		die_errno(NULL, "PR_SET_CHILD_SUBREAPER");
+	if (O.ns.pid && pipe2(pidp, O_CLOEXEC) < 0)
+		die_errno(NULL, "pipe");
 	child = fork_synced(&syncr, &sigfd);
 	if (child == 0) {
 		close(pidp[0]);
@@ -206,7 +284,11 @@ int cmd_run(int argc, char **argv)
 	};
 	status = monitor_loop(&m);
 	child = -1;
+	if (!O.ns.pid)
+		end_leftovers();
 	code = exit_code_of(status);
 	state_write_exit(O.state_dir, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, NULL);
+	if (O.n_exit_hook && (O.detach || !m.to_terminal || getppid() != caller))
+		run_exit_hook();
 	return code;
 }

@@ -43,6 +43,8 @@ struct opts {
 	int detach, tty, interactive;
 	int notify_fd; /* --notify-fd N: detach keys tell the CLI here; -1 = no detach keys */
 	int net_sync_fd; /* --net-sync-fd N: netns handshake with the caller (netsync.c); -1 = none */
+	char *exit_hook[MAX_LIST + 1]; /* --exit-hook ARG...: run when CMD ended and no caller waits */
+	int n_exit_hook;
 	struct ns_flags ns;
 	struct idmap uid_map[MAX_LIST], gid_map[MAX_LIST];
 	int n_uid_map, n_gid_map;

@@ -17,7 +17,11 @@ export interface ContextOptions {
 
 export function makeContext(opts: ContextOptions = {}): Context {
   const env = opts.root ? { ...process.env, BERTH_ROOT: opts.root } : process.env;
-  const paths = resolvePaths(env);
+  return contextOf(resolvePaths(env));
+}
+
+/** A context for a store whose paths are known (a helper process started with them). */
+export function contextOf(paths: Paths): Context {
   const store = new EnvStore(paths);
   return { paths, store, registry: new Registry(store), rootless: !isRoot() };
 }

@@ -9,7 +9,8 @@ import type { EnvRecord, BackendChoice } from '../core/env-store.js';
 import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
 import type { EnvProcess } from '../host/ns-processes.js';
 import { DriverError, StateError } from '../core/errors.js';
-import { validateSpec } from '../core/spec-validate.js';
+import { checkNoNul, validateSpec } from '../core/spec-validate.js';
+import { effectiveCaps } from '../drivers/container/capabilities-list.js';
 import { resolveCommand } from '../core/command.js';
 import { resolveImage } from '../images/resolve.js';
 import { Reverter } from '../core/reverter.js';
@@ -67,6 +68,8 @@ export async function createEnv(
   start: boolean,
 ): Promise<Started> {
   validateSpec(asked);
+  // Capability names are checked on every backend (Docker: "unknown capability"), used by containers.
+  effectiveCaps(asked.security.capAdd, asked.security.capDrop);
   const { driver, choice, spec, networkDefault } = await ctx.registry.select(asked, ctx.rootless, source);
   hooks.onChoice?.(choice, spec);
   const progress = {
@@ -151,7 +154,20 @@ export function resolveEnv(ctx: Context, ref: string): Resolved {
 }
 
 export async function execIn(ctx: Context, ref: string, argv: string[], opts: ExecOptions): Promise<ExitResult> {
+  checkNoNul('a command argument', argv);
+  checkNoNul(
+    'an environment variable',
+    Object.entries(opts.env).map(([k, v]) => `${k}=${v}`),
+  );
+  checkNoNul('the user', [opts.user]);
+  checkNoNul('the workdir', [opts.workdir]);
   const { driver, handle } = resolveEnv(ctx, ref);
+  // A frozen environment would hold the exec until unpause: refuse it, as Docker does.
+  if (ctx.store.status(handle.id).state === 'paused') {
+    throw new StateError('paused', `environment ${handle.name} is paused`, {
+      fix: `unpause it first: berth unpause ${handle.name}`,
+    });
+  }
   return driver.exec(handle, argv, opts);
 }
 
@@ -161,15 +177,30 @@ export async function stopEnv(ctx: Context, ref: string, timeoutMs: number): Pro
   return driver.stop(handle, { timeoutMs });
 }
 
+/** Send SIGNAL; a paused environment is then resumed so it can act on it (Docker's order). */
 export async function killEnv(ctx: Context, ref: string, signal: string): Promise<void> {
   const { driver, handle } = resolveEnv(ctx, ref);
+  const paused = ctx.store.status(handle.id).state === 'paused';
   await driver.signal(handle, signal);
+  if (paused && driver.resume) {
+    await driver.resume(handle);
+    ctx.store.markState(handle.id, 'resumed');
+  }
 }
 
 export async function removeEnv(ctx: Context, ref: string, force: boolean): Promise<void> {
   const { driver, handle } = resolveEnv(ctx, ref);
   using _lock = await ctx.store.envLock(handle.id);
   await driver.remove(handle, { force });
+}
+
+/** Remove environment ID as rm -f does, unless it is gone already (--rm: its CLI and its monitor may both try). */
+export async function removeIfPresent(ctx: Context, id: string): Promise<void> {
+  using _lock = await ctx.store.envLock(id);
+  const record = ctx.store.readRecord(id);
+  if (!record) return;
+  const driver = ctx.registry.get(record.backend);
+  await driver.remove({ id, name: record.name, backend: record.backend, dir: ctx.store.dirOf(id) }, { force: true });
 }
 
 export async function waitEnv(ctx: Context, ref: string): Promise<ExitResult> {

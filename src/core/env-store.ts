@@ -72,7 +72,12 @@ export interface PidsFile {
   child: number;
   childStart: number;
   startedAt: string;
+  /** The command cannot be reached without its monitor (a VM's): a dead monitor means it has ended. */
+  monitorRequired?: boolean;
 }
+
+/** The monitor a VM needs is gone (killed): its VM process may linger, but the environment is over. */
+const monitorLost = (p: PidsFile): boolean => p.monitorRequired === true && !isProcessAlive(p.monitor);
 export interface ExitFile {
   exitCode: number;
   signal: string | null;
@@ -317,7 +322,7 @@ export class EnvStore {
    */
   runningPids(id: string, name: string, fix = 'start a new one with "berth run"'): PidsFile {
     const pids = this.readPids(id);
-    if (!pids || this.readExit(id) || !isProcessAlive(pids.child, pids.childStart)) {
+    if (!pids || this.readExit(id) || !isProcessAlive(pids.child, pids.childStart) || monitorLost(pids)) {
       throw new StateError('not-running', `environment ${name} is not running`, { fix });
     }
     return pids;
@@ -336,6 +341,14 @@ export class EnvStore {
         exit: result,
         finishedAt: exit.finishedAt,
         ...(pids ? { startedAt: pids.startedAt } : {}),
+      };
+    }
+    if (pids && monitorLost(pids)) {
+      return {
+        state: 'exited',
+        startedAt: pids.startedAt,
+        exit: { exitCode: 137 },
+        reconciled: 'the VM monitor died without recording an exit status (killed?); rm removes what is left',
       };
     }
     if (pids) {

@@ -20,6 +20,9 @@ export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
+/** root's default store (no BERTH_ROOT). */
+export const SYSTEM_DATA_DIR = '/var/lib/berth';
+
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env, root = isRoot()): Paths {
   let data: string;
   let runtime: string;
@@ -27,13 +30,18 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env, root = isRoot
     data = env.BERTH_ROOT;
     runtime = join(env.BERTH_ROOT, 'run');
   } else if (root) {
-    data = '/var/lib/berth';
+    data = SYSTEM_DATA_DIR;
     runtime = '/run/berth';
   } else {
     data = join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'berth');
     const uid = process.getuid?.() ?? 0;
     runtime = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'berth') : join('/tmp', `berth-${uid}`);
   }
+  return storePaths(data, runtime);
+}
+
+/** Every path of a store from its data and runtime directories. */
+export function storePaths(data: string, runtime: string): Paths {
   return {
     data,
     runtime,

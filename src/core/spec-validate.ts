@@ -6,7 +6,38 @@ import { SpecError } from './errors.js';
 import { checkEntrypoint } from './command.js';
 import { parseAccel } from './accel.js';
 
+/** NUL cannot pass through argv, the environment or a path: refuse it by name (the library takes any string). */
+export function checkNoNul(what: string, values: readonly (string | undefined)[]): void {
+  for (const v of values) {
+    if (v !== undefined && v.includes('\0')) {
+      throw new SpecError('nul-byte', `${what} ${JSON.stringify(v)} contains a NUL byte`, {
+        fix: 'remove the \\0 from it',
+      });
+    }
+  }
+}
+
 export function validateSpec(spec: EnvSpec): void {
+  checkNoNul('the name', [spec.name]);
+  checkNoNul('the image', [spec.image]);
+  checkNoNul('a command argument', spec.command);
+  checkNoNul('an entrypoint argument', spec.entrypoint ?? []);
+  checkNoNul(
+    'an environment variable',
+    Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+  );
+  checkNoNul(
+    'a label',
+    Object.entries(spec.labels ?? {}).map(([k, v]) => `${k}=${v}`),
+  );
+  checkNoNul('the user', [spec.user]);
+  checkNoNul('the workdir', [spec.workdir]);
+  checkNoNul('the hostname', [spec.hostname]);
+  checkNoNul(
+    'a bind mount',
+    spec.mounts.flatMap((m) => [m.source, m.target]),
+  );
+  checkNoNul('a capability', [...spec.security.capAdd, ...spec.security.capDrop]);
   checkEntrypoint(spec.entrypoint);
   for (const m of spec.mounts) {
     if (!isAbsolute(m.source)) {

@@ -33,6 +33,8 @@ export interface ShimRunInput {
   /** Rotate the log past this size (`--log-max-size`); absent: no cap. */
   /** An inherited descriptor the shim reports "detached" on when Ctrl-P Ctrl-Q is typed (-it). */
   notifyFd?: number;
+  /** Started by the monitor once the command ended with no caller waiting (`--exit-hook`, each arg). */
+  exitHook?: string[];
   /** An inherited socket for the network handshake (`--net-sync-fd`): berth plumbs the netns. */
   netSyncFd?: number;
   logMaxBytes?: number;
@@ -102,6 +104,7 @@ export function shimRunArgv(i: ShimRunInput): string[] {
   }
   if (i.detach) argv.push('--detach');
   if (i.notifyFd !== undefined) argv.push('--notify-fd', String(i.notifyFd));
+  for (const a of i.exitHook ?? []) argv.push('--exit-hook', a);
   if (i.tty) argv.push('--tty');
   if (i.interactive) argv.push('--interactive');
   argv.push(...idMapArgs(i.rootless, i.uidMaps, i.gidMaps));

@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Paths } from '../core/paths.js';
+import { SYSTEM_DATA_DIR, type Paths } from '../core/paths.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { acquireLock, type Lock } from '../core/lock.js';
 import { SpecError, StateError } from '../core/errors.js';
@@ -54,8 +54,16 @@ export interface NetworkRecord {
 /** Not Podman's 10.88.0.0/16 nor Docker's 172.17.0.0/16: both may run on the same host. */
 export const DEFAULT_BRIDGE_SUBNET = '10.87.0.0/16';
 
-export function bridgeNameFor(name: string): string {
-  return name === DEFAULT_BRIDGE ? 'berth0' : `berth${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+const hashed = (s: string) => `berth${createHash('sha256').update(s).digest('hex').slice(0, 8)}`;
+
+/**
+ * The bridge (and nftables table) of network NAME in the store whose data directory is DATA.
+ * The default `bridge` network is per store (ADR 0041): `berth0` for root's default store, a name
+ * hashed from the data directory for any other BERTH_ROOT, so two stores never share one.
+ */
+export function bridgeNameFor(name: string, data: string = SYSTEM_DATA_DIR): string {
+  if (name !== DEFAULT_BRIDGE) return hashed(name);
+  return data === SYSTEM_DATA_DIR ? 'berth0' : hashed(`${DEFAULT_BRIDGE}@${data}`);
 }
 
 export class NetworkStore {
@@ -169,7 +177,7 @@ export class NetworkStore {
       if (!picked) throw new SpecError('no-subnet', 'no free /24 left in 10.89.0.0/16', { fix: 'pass --subnet' });
       subnet = picked;
     }
-    const bridge = bridgeNameFor(name);
+    const bridge = bridgeNameFor(name, this.paths.data);
     return {
       name,
       subnet: formatSubnet(subnet),

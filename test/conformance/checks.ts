@@ -21,10 +21,10 @@ export interface Check {
 /** Backends that boot their own kernel: an attached run's VM does not outlive its CLI (watchdog). */
 export const isVm = (backend: string) => backend === 'uml' || backend === 'microvm';
 
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+export const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 /** The (first) child process of `pid`, from /proc. */
-function childOf(pid: number): number | undefined {
+export function childOf(pid: number): number | undefined {
   for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
       if (/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] === String(pid)) return Number(p);
@@ -35,7 +35,7 @@ function childOf(pid: number): number | undefined {
   return undefined;
 }
 
-async function psJson(
+export async function psJson(
   r: Runner,
 ): Promise<{ id: string; name: string; status: { state: string; exit?: { exitCode: number } } }[]> {
   const res = await r.run(['ps', '-a', '--format', 'json']);
@@ -44,7 +44,7 @@ async function psJson(
 }
 
 /** Nothing of this runner's environments may remain: no dirs, processes or mounts. */
-async function assertNothingLeft(r: Runner): Promise<void> {
+export async function assertNothingLeft(r: Runner): Promise<void> {
   assert.deepEqual(storedEnvs(r.root), [], 'state store should be empty');
   assert.deepEqual(mountsMentioning(r.root), [], 'no host mount may remain');
   assert.deepEqual(processesMentioning(join(r.root, 'envs')), [], 'no process may remain');
@@ -443,6 +443,7 @@ export const CHECKS: Check[] = [
         [['run', '--backend', b, '-v', '/no/such/path:/x', '--', 'true'], /\/no\/such\/path does not exist/],
         [['run', '--backend', b, '--memory', 'lots', '--', 'true'], /invalid --memory value "lots"/],
         [['run', '--backend', b, '--bogus-flag', '--', 'true'], /unknown option --bogus-flag/],
+        [['run', '--backend', b, '--cap-add', 'NOPE', '--', 'true'], /unknown capability "NOPE"/],
         [['exec', 'no-such-env', '--', 'true'], /no such environment: no-such-env/],
         [['rm', 'no-such-env'], /no such environment/],
       ];

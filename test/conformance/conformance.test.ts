@@ -12,6 +12,7 @@ import { subsetFilter } from './subset.js';
 import { STATS_CHECKS } from './stats-checks.js';
 import { IMAGE_CONFIG_CHECKS } from './image-config-checks.js';
 import { LOG_CHECKS } from './log-checks.js';
+import { LIFECYCLE_CHECKS } from './lifecycle-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
@@ -53,6 +54,7 @@ for (const backend of BACKENDS) {
           ...STATS_CHECKS,
           ...IMAGE_CONFIG_CHECKS,
           ...LOG_CHECKS,
+          ...LIFECYCLE_CHECKS,
           ...(EXTRA[backend] ?? []),
         ]
           .filter((c) => c.appliesTo?.(backend) ?? true)

@@ -1,4 +1,5 @@
 /** `berth exec [OPTIONS] ENV [--] COMMAND [ARG...]`: run a command in a running environment. */
+import { isatty } from 'node:tty';
 import * as berth from '../../index.js';
 import { parseFastArgs } from '../fast-args.js';
 import { EXEC_OPTIONS } from '../options/run-options.js';
@@ -15,6 +16,12 @@ export async function execCommand(argv: string[]): Promise<number> {
     });
   }
   const o = args.options;
+  // As Docker: a terminal for the command needs one to relay from (else the session waits for ever).
+  if (o.tty === true && o.interactive === true && !isatty(0)) {
+    throw new berth.SpecError('not-a-tty', 'the input device is not a TTY', {
+      fix: 'drop -t (keep -i to pass stdin), or run berth from a terminal',
+    });
+  }
   const opts: Partial<berth.ExecOptions> = {
     tty: o.tty === true,
     interactive: o.interactive === true,

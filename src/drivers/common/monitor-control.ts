@@ -39,7 +39,8 @@ export async function waitForExit(store: EnvStore, h: Handle, timeoutMs = Infini
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     if (existsSync(exitPath)) return store.status(h.id).exit;
     const pids = store.readPids(h.id);
-    if (pids && !isProcessAlive(pids.monitor) && !isProcessAlive(pids.child, pids.childStart)) {
+    const monitorGone = pids && !isProcessAlive(pids.monitor);
+    if (monitorGone && (pids.monitorRequired || !isProcessAlive(pids.child, pids.childStart))) {
       return store.status(h.id).exit;
     }
     if (!pids && store.status(h.id).state === 'created') {

@@ -189,5 +189,6 @@ export class MicrovmDriver extends VmDriver {
   override async restore(h: Handle, name: string): Promise<void> {
     this.store.runningPids(h.id, h.name, 'restore works on the running environment the checkpoint was taken of');
     await loadCheckpoint(this.qmp(h), name);
+    await this.tellRestored(h);
   }
 }

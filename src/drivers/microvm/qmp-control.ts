@@ -83,5 +83,7 @@ export async function loadCheckpoint(socket: string, name: string): Promise<void
       throw new DriverError('restore-failed', `restoring checkpoint ${name} failed: ${fail}`, {
         fix: "see the environment's console log (berth logs)",
       });
+    // loadvm keeps a stopped VM stopped (a paused environment): a restored one runs on from there.
+    if (!(await q.execute<QmpStatus>('query-status')).running) await q.execute('cont');
   });
 }

@@ -34,6 +34,7 @@ import { recoverHandle } from '../common/recover-handle.js';
 import { unsupported } from '../common/unsupported.js';
 import { processesInMountNs, type EnvProcess } from '../../host/ns-processes.js';
 import { shortId } from '../../core/names.js';
+import { autoRemoveArgv } from '../common/auto-remove-argv.js';
 
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
 const needsNetworkModule = (rec: EnvRecord): boolean =>
@@ -114,6 +115,8 @@ export abstract class ShimDriver implements DriverOps {
       shim: shimPath(),
       stateDir: dir,
       ...(spec.tty && !spec.detach ? { notifyFd: 3 } : {}),
+      // --rm with nobody waiting: the monitor has the environment removed when the command ends.
+      ...(spec.autoRemove ? { exitHook: autoRemoveArgv(this.store.paths, rec.id) } : {}),
       logMaxBytes: DEFAULT_LOG_MAX_BYTES,
       logMaxFiles: DEFAULT_LOG_MAX_FILES,
       logFile: join(dir, 'ctr.log'),

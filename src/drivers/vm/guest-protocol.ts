@@ -16,6 +16,8 @@ export const FrameType = {
   // client -> monitor only
   ATTACH: 0x10,
   DETACH: 0x11,
+  /** The VM was put back to a checkpoint: the guest no longer knows the sessions in flight. */
+  RESTORED: 0x12,
   // guest -> host (and monitor -> client)
   READY: 0x81,
   STARTED: 0x82,

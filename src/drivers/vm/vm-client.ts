@@ -102,7 +102,15 @@ export interface RelayOptions {
   detachKeys: boolean;
   /** Whether an error in the EXIT frame is printed (a boot failure is thrown by the caller instead). */
   printErrors: () => boolean;
+  /**
+   * An exec: after a SIGINT or SIGTERM is passed on, a second one, or no exit within
+   * SIGNAL_GRACE_MS (a paused or rewound guest cannot answer), ends this side with 128+n; the
+   * monitor then kills the session. An attached run waits for its command as long as it takes.
+   */
+  endOnSignal?: boolean;
 }
+
+const SIGNAL_GRACE_MS = 5_000;
 
 const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
@@ -183,9 +191,20 @@ export function relay(c: VmClient, o: RelayOptions): Promise<ExitResult> {
       process.on('SIGWINCH', resize);
       cleanups.push(() => process.off('SIGWINCH', resize));
     }
+    let grace: NodeJS.Timeout | undefined;
+    cleanups.push(() => clearTimeout(grace));
     for (const sig of FORWARDED) {
       // With a terminal in raw mode Ctrl-C arrives as a byte; a SIGINT then came from elsewhere.
-      const h = () => c.send(F.SIGNAL, SESSION, encodeU32(constants.signals[sig]));
+      const h = () => {
+        c.send(F.SIGNAL, SESSION, encodeU32(constants.signals[sig]));
+        if (!o.endOnSignal || (sig !== 'SIGINT' && sig !== 'SIGTERM')) return;
+        const giveUp = () => {
+          finish({ exitCode: 128 + constants.signals[sig], signal: sig });
+          c.sock.destroy();
+        };
+        if (grace) giveUp();
+        else grace = setTimeout(giveUp, SIGNAL_GRACE_MS);
+      };
       process.on(sig, h);
       cleanups.push(() => process.off(sig, h));
     }

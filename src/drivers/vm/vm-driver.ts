@@ -33,6 +33,7 @@ import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log
 import { DriverError, StateError } from '../../core/errors.js';
 import { recoverHandle } from '../common/recover-handle.js';
 import { unsupported } from '../common/unsupported.js';
+import { autoRemoveArgv } from '../common/auto-remove-argv.js';
 
 /** What a backend tells the monitor beyond the common part. */
 export interface VmStartPlan {
@@ -87,6 +88,7 @@ export abstract class VmDriver implements DriverOps {
       attached,
       ...(attached ? { owner: { pid: process.pid, start: processStartTime(process.pid) ?? 0 } } : {}),
       bootTimeoutMs: plan.bootTimeoutMs,
+      ...(rec.spec.autoRemove ? { exitHook: autoRemoveArgv(this.store.paths, h.id) } : {}),
       ...(plan.bridged ? { hostsFile: join(h.dir, VM_HOSTS_FILE) } : {}),
       ...(plan.relayedPorts?.length ? { relayedPorts: plan.relayedPorts } : {}),
     };
@@ -184,14 +186,22 @@ export abstract class VmDriver implements DriverOps {
         fix: `unpause it first: berth unpause ${h.name}`,
       });
     }
-    const client = await this.connect(h, 'exec works only while the environment runs');
+    // Before connecting: a bad request (an unknown user) must not leave a connection holding the CLI open.
     const req = this.execRequest(rec, argv, opts);
+    const client = await this.connect(h, 'exec works only while the environment runs');
     if (opts.stdio === 'pipe') return captureSession(client, req, opts);
     return execSession(
       client,
       { ...req, ...terminalSize(opts.tty) },
-      { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true },
+      { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true, endOnSignal: true },
     );
+  }
+
+  /** After a restore: the monitor ends the execs the rewound guest no longer knows. */
+  protected async tellRestored(h: Handle): Promise<void> {
+    const client = await this.connect(h);
+    client.send(F.RESTORED, 0);
+    client.close();
   }
 
   async signal(h: Handle, sig: string): Promise<void> {

@@ -19,6 +19,8 @@ export interface VmMonitorConfig {
   attached: boolean;
   /** The CLI process of an attached run (pid + start time): its death takes the VM down. */
   owner?: { pid: number; start?: number };
+  /** --rm: the argv the monitor starts when the command ended and no CLI waits for it (common/auto-remove-argv.ts). */
+  exitHook?: string[];
   /** Give up when the guest is not ready by then. */
   bootTimeoutMs: number;
   /** `-p` the monitor itself listens for and carries over the guest protocol (uml). */

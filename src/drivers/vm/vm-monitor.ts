@@ -85,6 +85,9 @@ export class VmMonitor {
   private hostsCopied = false;
   /** A client left with DETACH (Ctrl-P Ctrl-Q): the command runs on without its CLI. */
   private detachedOnce = false;
+  /** The watchdog found the attached CLI gone. */
+  private orphaned = false;
+  private exitHookStarted = false;
 
   constructor(private readonly cfg: VmMonitorConfig) {
     this.log = new CriWriter(cfg.logFile, cfg.logMaxBytes, cfg.logMaxFiles);
@@ -152,6 +155,7 @@ export class VmMonitor {
           child: this.vm.pid,
           childStart: processStartTime(this.vm.pid) ?? 0,
           startedAt: new Date().toISOString(),
+          monitorRequired: true,
         },
         0o600,
         false,
@@ -307,19 +311,48 @@ export class VmMonitor {
       this.writeExit(e);
       this.broadcast(encodeFrame(F.EXIT, MAIN, encodeExit(e)));
     }
+    this.endExecs('the VM stopped');
+    this.finish();
+  }
+
+  /** Every exec in flight ends (137) with WHY; what may be left of one in the guest is killed. */
+  private endExecs(why: string): void {
     for (const [g, e] of this.execs) {
       if (!e.client.sock.destroyed)
-        e.client.sock.write(
-          encodeFrame(F.EXIT, e.session, encodeExit({ exitCode: 137, signal: 9, error: 'the VM stopped' })),
-        );
+        e.client.sock.write(encodeFrame(F.EXIT, e.session, encodeExit({ exitCode: 137, signal: 9, error: why })));
       this.execs.delete(g);
+      if (!this.finished) this.toGuest(encodeFrame(F.SIGNAL, g, Buffer.from([9, 0, 0, 0])));
     }
-    this.finish();
+  }
+
+  /**
+   * --rm: the command is over; unless the attached CLI is still there to remove the environment,
+   * start the exit hook (a session of its own: it outlives this monitor's process group). A
+   * detached start that failed before its command ran is its creator's to undo.
+   */
+  private startExitHook(): void {
+    const hook = this.cfg.exitHook;
+    if (!hook || this.exitHookStarted || (!this.cfg.attached && !this.mainStarted)) return;
+    const owner = this.cfg.owner;
+    const waited =
+      this.cfg.attached &&
+      !this.anyDetached() &&
+      !this.orphaned &&
+      owner !== undefined &&
+      isProcessAlive(owner.pid, owner.start);
+    if (waited) return;
+    this.exitHookStarted = true;
+    try {
+      spawn(hook[0]!, hook.slice(1), { detached: true, stdio: 'ignore' }).unref();
+    } catch {
+      /* the environment stays listed as exited; rm removes it */
+    }
   }
 
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.startExitHook();
     this.hosts?.stop();
     this.server.close();
     rmSync(this.cfg.socketPath, { force: true });
@@ -357,6 +390,7 @@ export class VmMonitor {
 
   private watchdog(why: string): void {
     if (this.mainExit) return;
+    this.orphaned = true;
     this.mainExit = {
       exitCode: 137,
       signal: 9,
@@ -367,6 +401,7 @@ export class VmMonitor {
   }
 
   private killGroup(): void {
+    this.startExitHook();
     this.killVm();
     rmSync(this.cfg.socketPath, { force: true });
     // The monitor leads its own process group (it was started detached): end it, itself last.
@@ -414,6 +449,9 @@ export class VmMonitor {
       case F.DETACH:
         c.detached = true;
         this.detachedOnce = true;
+        return;
+      case F.RESTORED:
+        this.endExecs('the environment was restored to a checkpoint while this ran');
         return;
       case F.START: {
         const g = this.nextSession++;

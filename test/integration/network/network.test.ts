@@ -426,6 +426,62 @@ describe('networks as root, in a test-made network namespace', () => {
   });
 });
 
+describe('the default bridge network of two state directories (ADR 0041)', () => {
+  it('each store has its own bridge, table and subnet; network rm bridge in one leaves the other working', async (t) => {
+    if (!requireThat(t, ready, why)) return;
+    const a = makeRunner('root');
+    const b = makeRunner('root');
+    const bridgeOf = async (r: Runner) =>
+      JSON.parse((await ns!.berth(r, ['network', 'inspect', 'bridge'])).stdout)[0] as {
+        bridge: string;
+        subnet: string;
+        table?: string;
+      };
+    try {
+      for (const [r, name] of [
+        [a, 'ba'],
+        [b, 'bb'],
+      ] as const) {
+        const d = await ns!.berth(r, [
+          'run',
+          '-d',
+          '-q',
+          '--name',
+          name,
+          '--backend',
+          'container',
+          '--network',
+          'bridge',
+          'busybox',
+          'sleep',
+          '600',
+        ]);
+        assert.equal(d.code, 0, d.stderr);
+      }
+      const na = await bridgeOf(a);
+      const nb = await bridgeOf(b);
+      assert.notEqual(na.bridge, nb.bridge, 'one bridge per state directory');
+      assert.notEqual(na.subnet, nb.subnet);
+      assert.ok(links(ns!).includes(na.bridge) && links(ns!).includes(nb.bridge));
+      assert.equal((await ns!.berth(b, ['rm', '-f', 'bb'])).code, 0);
+      const rm = await ns!.berth(b, ['network', 'rm', 'bridge']);
+      assert.equal(rm.code, 0, rm.stderr);
+      assert.ok(links(ns!).includes(na.bridge), "the other store's bridge stays");
+      assert.ok(nftTables(ns!).includes(`table ip ${na.table ?? na.bridge}`));
+      const ex = await ns!.berth(a, ['exec', 'ba', 'sh', '-c', 'ip -4 addr show eth0 | grep -c inet']);
+      assert.equal(ex.stdout, '1\n', ex.stderr);
+    } finally {
+      for (const r of [a, b]) {
+        const ps = await ns!.berth(r, ['ps', '-a', '-q']);
+        const ids = ps.stdout.split('\n').filter(Boolean);
+        if (ids.length > 0) await ns!.berth(r, ['rm', '-f', ...ids]);
+        await ns!.berth(r, ['network', 'rm', 'bridge']);
+        r.cleanup();
+      }
+    }
+  });
+});
+
 describe('--network user as the unprivileged user, in a test-made network namespace', () => {
   let user: Runner;
   let tun = false;

@@ -34,6 +34,15 @@ test('plan: names, reserved names, overlaps with other networks and host interfa
     assert.equal(nets.plan('bridge', undefined, []).subnet, '10.87.0.0/16');
     assert.equal(nets.plan('bridge', undefined, [{ dev: 'docker0', cidr: '10.87.0.1/16' }]).subnet, '10.89.0.0/24');
     assert.equal(bridgeNameFor('bridge'), 'berth0');
+    // The default network is per store (ADR 0041): another data directory, another bridge and table.
+    assert.equal(bridgeNameFor('bridge', '/var/lib/berth'), 'berth0');
+    const other = bridgeNameFor('bridge', '/tmp/store-a');
+    assert.match(other, /^berth[0-9a-f]{8}$/);
+    assert.notEqual(other, bridgeNameFor('bridge', '/tmp/store-b'));
+    assert.notEqual(other, bridgeNameFor('web', '/tmp/store-a'));
+    assert.equal(bridgeNameFor('web', '/tmp/store-a'), bridgeNameFor('web'));
+    const planned = nets.plan('bridge', undefined, []);
+    assert.equal(planned.bridge, planned.table);
   } finally {
     done();
   }
