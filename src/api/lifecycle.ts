@@ -5,7 +5,7 @@
 import type { Context } from './context.js';
 import type { EnvSpec } from '../core/spec.js';
 import type { EnvRecord, BackendChoice } from '../core/env-store.js';
-import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
+import type { Driver, PreparedEnv, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
 import { processesInMountNs, type EnvProcess } from './processes.js';
 import { DriverError } from '../core/errors.js';
 import { validateSpec } from '../core/spec-validate.js';
@@ -40,6 +40,11 @@ export async function createAndStart(
   hooks: CreateHooks = {},
   source?: string,
 ): Promise<Started> {
+  let template: PreparedEnv['template'];
+  if (asked.template !== undefined) {
+    const { applyTemplate } = await import('./templates.js');
+    ({ spec: asked, template } = applyTemplate(ctx, asked, source));
+  }
   validateSpec(asked);
   const { driver, choice, spec, networkDefault } = await ctx.registry.select(asked, ctx.rootless, source);
   hooks.onChoice?.(choice);
@@ -92,6 +97,7 @@ export async function createAndStart(
         image,
         rootless: ctx.rootless,
         ...progress,
+        ...(template ? { template } : {}),
       });
     } finally {
       hooks.onProgress?.(null);

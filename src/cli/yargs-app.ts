@@ -26,6 +26,12 @@ import { kernelsCommand } from './commands/kernels.js';
 import { saveCommand, loadCommand, exportCommand } from './commands/archive.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { networkCommand } from './commands/network.js';
+import {
+  templateCommand,
+  templateCreateCommand,
+  TEMPLATE_CREATE_DESCRIBE,
+  TEMPLATE_CREATE_USAGE,
+} from './commands/template.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -116,6 +122,11 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(matrixCommand as CommandModule)
     .command(kernelsCommand as CommandModule)
     .command(networkCommand)
+    .command(
+      templateCommand(
+        hotVerb('create', TEMPLATE_CREATE_USAGE, TEMPLATE_CREATE_DESCRIBE, RUN_OPTIONS, templateCreateCommand, argv),
+      ),
+    )
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

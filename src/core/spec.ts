@@ -60,6 +60,8 @@ export interface EnvSpec {
   ports: PortMapping[];
   /** microvm: QEMU accelerator; auto = KVM when a boot probe says it works, else TCG. */
   accel?: 'auto' | 'kvm' | 'tcg';
+  /** Start from this template (`berth template create`; docs/templates.md) instead of the image alone. */
+  template?: string;
 }
 
 export interface SecurityOptions {

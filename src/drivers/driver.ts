@@ -3,6 +3,7 @@
  * validate() refuses what a backend cannot honour before any side effect; optional features
  * are declared in capabilities() and only then called.
  */
+import type { TemplateMachine, TemplateRecord } from '../templates/template-record.js';
 import type { TransferHook } from '../core/transfer.js';
 import type { BackendName, EnvSpec, IsolationLevel } from '../core/spec.js';
 import type { ResolvedImage } from '../images/image.js';
@@ -50,6 +51,8 @@ export interface PreparedEnv {
   /** Progress of slow preparation (a kernel fetched on first use, a base disk built). */
   onProgress?: (msg: string) => void;
   onTransfer?: TransferHook;
+  /** A clone of this template (docs/templates.md): its record and directory. */
+  template?: { record: TemplateRecord; dir: string };
 }
 
 export interface Handle {
@@ -161,6 +164,12 @@ export interface Driver {
   resume?(h: Handle): Promise<void>;
   checkpoint?(h: Handle, name: string): Promise<void>;
   restore?(h: Handle, name: string): Promise<void>;
+  /**
+   * microvm: the setup of a template build has exited and its guest idles: save the VM state and
+   * freeze the disk into `into` (the VM ends); returns what a clone must match, or undefined when
+   * the backend keeps only the filesystem (then the environment is committed).
+   */
+  saveTemplate?(h: Handle, into: string): Promise<TemplateMachine | undefined>;
   /** VM backends: machine facts for inspect (accelerator, run state over QMP, checkpoints). */
   machine?(h: Handle): Promise<Record<string, unknown>>;
 }

@@ -16,6 +16,7 @@ import type {
   Status,
   StopOptions,
 } from './driver.js';
+import type { TemplateMachine } from '../templates/template-record.js';
 import type { EnvProcess } from '../host/ns-processes.js';
 import { DriverError } from '../core/errors.js';
 import type { BackendName, EnvSpec } from '../core/spec.js';
@@ -93,6 +94,10 @@ export class LazyDriver implements Driver {
   async restore(h: Handle, name: string): Promise<void> {
     const d = await this.d();
     return d.restore!(h, name);
+  }
+  async saveTemplate(h: Handle, into: string): Promise<TemplateMachine | undefined> {
+    const d = await this.d();
+    return d.saveTemplate ? d.saveTemplate(h, into) : undefined;
   }
   async stats(h: Handle): Promise<EnvStats> {
     const d = await this.d();

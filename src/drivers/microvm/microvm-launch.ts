@@ -4,6 +4,7 @@ import { guestAppend, qemuArgv } from './qemu-cmdline.js';
 import { ctlSocket, qmpSocket, type MicrovmFiles } from './microvm-files.js';
 
 import { USER_NET_ARG } from '../vm/user-net-guest.js';
+import { incomingUri } from './vm-state-file.js';
 
 export interface MicrovmLaunchInput {
   files: MicrovmFiles;
@@ -43,6 +44,7 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
         : f.bridge
           ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac, mtu: f.bridge.mtu }
           : { mode: 'none' },
+    ...(f.template ? { incoming: incomingUri(f.template.state) } : {}),
   });
   return { argv, ctl: { kind: 'unix', path: ctlSocket(f) }, what: `the microvm (qemu, ${f.accel})` };
 }

@@ -51,6 +51,9 @@ export interface VmStartPlan {
   /** The environment is on a bridge network: keep the guest's /etc/hosts in step with its peers. */
   bridged: boolean;
   relayedPorts?: VmMonitorConfig['relayedPorts'];
+  /** Template build and clone start (templates: docs/templates.md). */
+  holdAfterExit?: boolean;
+  identity?: VmMonitorConfig['identity'];
 }
 
 export abstract class VmDriver implements Driver {
@@ -103,6 +106,8 @@ export abstract class VmDriver implements Driver {
       bootTimeoutMs: plan.bootTimeoutMs,
       ...(plan.bridged ? { hostsFile: join(h.dir, VM_HOSTS_FILE) } : {}),
       ...(plan.relayedPorts?.length ? { relayedPorts: plan.relayedPorts } : {}),
+      ...(plan.holdAfterExit ? { holdAfterExit: true } : {}),
+      ...(plan.identity ? { identity: plan.identity } : {}),
     };
     writeJsonAtomic(join(h.dir, MONITOR_CONFIG), cfg, 0o600, false);
     const err = openSync(join(h.dir, 'monitor.err'), 'a', 0o600);
