@@ -243,6 +243,7 @@ export class MicrovmDriver extends VmDriver {
         cpus: rec.spec.limits.cpus ?? 1,
         hostname: rec.hostname,
         ...(tscKhz ? { tscKhz } : {}),
+        ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { templateBuild: true } : {}),
       }),
       main: mainRequest(rec),
       bootTimeoutMs: f.accel === 'tcg' ? 180_000 : 60_000,
