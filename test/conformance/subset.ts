@@ -13,6 +13,11 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'signals sent to berth reach the command',
     'an interactive terminal gets a real pty',
   ],
+  templates: [
+    "template: the setup's result is kept, clones start from it, rm removes it",
+    'template: a failing setup leaves no template and no environment',
+    'template (microvm): clones are the saved VM with their own identity; incompatible resumes and rm in use are refused',
+  ],
 };
 
 /** A filter for the checks of SUBSET (every check without one); an unknown subset or check name throws. */

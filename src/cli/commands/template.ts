@@ -77,14 +77,12 @@ const rm: CommandModule<object, { names: string[]; force: boolean }> = {
   aliases: ['remove'],
   describe: 'Remove templates (refused while clones run, unless -f: running clones keep its files open)',
   builder: (y) =>
-    y
-      .positional('names', { type: 'string', array: true })
-      .option('force', {
-        alias: 'f',
-        type: 'boolean',
-        default: false,
-        describe: 'remove even while clones run',
-      }) as never,
+    y.positional('names', { type: 'string', array: true }).option('force', {
+      alias: 'f',
+      type: 'boolean',
+      default: false,
+      describe: 'remove even while clones run',
+    }) as never,
   handler: async (a) => {
     for (const n of a.names) {
       await berth.removeTemplate(String(n), { force: a.force });
