@@ -290,6 +290,7 @@ export class MicrovmDriver extends VmDriver {
       diskBytes: f.diskBytes,
       network: f.network,
       forwards: f.forwards,
+      ...(f.template ? { template: f.template.name } : {}),
     };
     const st = this.store.status(h.id).state;
     if (st === 'running' || st === 'paused') {
