@@ -17,6 +17,7 @@ export const SUBSETS: Record<string, readonly string[]> = {
     "template: the setup's result is kept, clones start from it, rm removes it",
     'template: a failing setup leaves no template and no environment',
     'template (microvm): clones are the saved VM with their own identity; incompatible resumes and rm in use are refused',
+    'template: kill -9 of template create leaves no template, environment or VM process',
   ],
 };
 

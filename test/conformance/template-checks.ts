@@ -193,4 +193,37 @@ const vmClones: Check = {
   },
 };
 
-export const TEMPLATE_CHECKS: Check[] = [keeps, failedSetup, vmClones];
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+const killed: Check = {
+  name: 'template: kill -9 of template create leaves no template, environment or VM process',
+  appliesTo: (b) => b !== 'uml',
+  async run(r, backend) {
+    const name = `killme-${r.mode}`;
+    const child = r.spawn(['template', 'create', name, '--backend', backend, '--', 'sleep', '600']);
+    const closed = new Promise((res) => child.once('close', res));
+    // Once the setup environment exists (mid-creation), kill the CLI itself (under runuser: its child).
+    for (let i = 0; i < 600 && storedEnvs(r.root).length === 0; i++) await sleep(100);
+    assert.equal(storedEnvs(r.root).length, 1, 'the setup environment was made');
+    await sleep(500);
+    for (const l of processesMentioning(`template create ${name}`)) {
+      try {
+        process.kill(Number(l.split(' ')[0]), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    child.kill('SIGKILL');
+    await closed;
+    // The session reaper removes the build environment; the next ls sweeps the build dir.
+    for (let i = 0; i < 600 && storedEnvs(r.root).length > 0; i++) await sleep(100);
+    assert.deepEqual(storedEnvs(r.root), [], 'the setup environment is gone');
+    const ls = await r.run(['template', 'ls', '--format', 'json']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.deepEqual(JSON.parse(ls.stdout), []);
+    assert.deepEqual(templatesLeft(r), []);
+    assert.deepEqual(processesMentioning(join(r.root, 'envs')), [], 'no VM process is left');
+  },
+};
+
+export const TEMPLATE_CHECKS: Check[] = [keeps, failedSetup, vmClones, killed];
