@@ -9,6 +9,7 @@ import { fastStart } from './fast-start.js';
 import { umlStartup } from './uml-startup.js';
 import { pullThroughput } from './pull-throughput.js';
 import { networkThroughput } from './network-throughput.js';
+import { dockerApi } from './docker-api.js';
 
 export const suites: Suite[] = [
   chrootStartup,
@@ -20,4 +21,5 @@ export const suites: Suite[] = [
   fastStart,
   pullThroughput,
   networkThroughput,
+  dockerApi,
 ];

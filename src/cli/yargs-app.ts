@@ -32,6 +32,7 @@ import {
   TEMPLATE_CREATE_DESCRIBE,
   TEMPLATE_CREATE_USAGE,
 } from './commands/template.js';
+import { serveCommand } from './commands/serve.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -127,6 +128,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
         hotVerb('create', TEMPLATE_CREATE_USAGE, TEMPLATE_CREATE_DESCRIBE, RUN_OPTIONS, templateCreateCommand, argv),
       ),
     )
+    .command(serveCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()
