@@ -58,6 +58,7 @@ export type { BaseDisk } from './disks/base-disk.js';
 export type { Kernel } from './kernels/kernel.js';
 export type { KernelListing } from './kernels/list.js';
 export type { PullOptions } from './api/images.js';
+export type { TemplateRecord, TemplateMachine } from './templates/template-record.js';
 export { Environment } from './api/environment.js';
 export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
 export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
@@ -169,6 +170,37 @@ export async function create(input: CreateInput): Promise<Environment> {
     }
   }
   return env;
+}
+
+/**
+ * Make template NAME (docs/templates.md): run `input.command` (the setup; nothing = `true`) in a
+ * new environment and keep the result. microvm keeps the whole VM (memory, processes, disk) and
+ * `run`/`create` with `template: NAME` resume a clone of it; container and chroot keep the
+ * committed filesystem. Returns the template's record (what was kept, time taken, size).
+ */
+export async function createTemplate(name: string, input: SpecInput = {}) {
+  const { createTemplate: make } = await import('./api/templates.js');
+  const ctx = ctxFor(input);
+  const { spec, source } = specOf(input);
+  return make(ctx, name, spec, input, source, input.root);
+}
+
+/** Every template, oldest name first. */
+export async function templates(opts: ContextOptions = {}) {
+  const { templates: list } = await import('./api/templates.js');
+  return list(ctxFor(opts));
+}
+
+/** A template's record, its directory, and the environments started from it. */
+export async function inspectTemplate(name: string, opts: ContextOptions = {}) {
+  const { inspectTemplate: inspectT } = await import('./api/templates.js');
+  return inspectT(ctxFor(opts), name);
+}
+
+/** Remove a template; refused while clones run unless `force` (running clones keep its files open). */
+export async function removeTemplate(name: string, opts: { force?: boolean } & ContextOptions = {}) {
+  const { removeTemplate: rm } = await import('./api/templates.js');
+  return rm(ctxFor(opts), name, opts.force ?? false);
 }
 
 /**

@@ -5,6 +5,7 @@ import { containerStartup } from './container-startup.js';
 import { idleContainers } from './idle-containers.js';
 import { vmDisks } from './vm-disks.js';
 import { microvmBoot } from './microvm-boot.js';
+import { fastStart } from './fast-start.js';
 import { umlStartup } from './uml-startup.js';
 import { pullThroughput } from './pull-throughput.js';
 import { networkThroughput } from './network-throughput.js';
@@ -17,6 +18,7 @@ export const suites: Suite[] = [
   vmDisks,
   umlStartup,
   microvmBoot,
+  fastStart,
   pullThroughput,
   networkThroughput,
   dockerApi,

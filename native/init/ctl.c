@@ -53,6 +53,14 @@ void ctl_send(uint8_t type, uint32_t session, const void *payload, uint32_t len)
 	}
 }
 
+void ctl_ack_all(void)
+{
+	uint8_t ack[4];
+	put32(ack, unacked);
+	ctl_send(F_ACK, 0, ack, 4);
+	unacked = 0;
+}
+
 int ctl_pump(int fd, void (*on_frame)(uint8_t, uint32_t, const uint8_t *, uint32_t))
 {
 	ssize_t n = read(fd, rbuf + rlen, sizeof rbuf - rlen);

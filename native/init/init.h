@@ -12,6 +12,7 @@
 #define F_RESIZE 0x03
 #define F_SIGNAL 0x04
 #define F_SHUTDOWN 0x05
+#define F_IDENTITY 0x06
 /* Guest -> host: */
 #define F_READY 0x81
 #define F_STARTED 0x82
@@ -68,6 +69,11 @@ int ctl_open(const char *dev);
 void ctl_send(uint8_t type, uint32_t session, const void *payload, uint32_t len);
 /* Reads what is available; calls on_frame for every complete frame. Returns 0, or -1 on EOF. */
 int ctl_pump(int fd, void (*on_frame)(uint8_t type, uint32_t session, const uint8_t *p, uint32_t len));
+
+/* identity.c: a clone's own hostname, clock and RNG seed. NULL, or what failed. */
+const char *identity_apply(const uint8_t *p, uint32_t len);
+/* ctl.c: acknowledge everything read so far (a resumed clone starts the host's window afresh). */
+void ctl_ack_all(void);
 
 /* session.c */
 void session_start(uint32_t id, const uint8_t *p, uint32_t len);

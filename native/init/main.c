@@ -17,6 +17,13 @@
 
 static int shutting_down;
 
+static void send_ready(void)
+{
+	struct utsname u;
+	uname(&u);
+	ctl_send(F_READY, 0, u.release, (uint32_t)strlen(u.release));
+}
+
 static void on_frame(uint8_t type, uint32_t session, const uint8_t *p, uint32_t len)
 {
 	switch (type) {
@@ -35,6 +42,15 @@ static void on_frame(uint8_t type, uint32_t session, const uint8_t *p, uint32_t 
 	case F_SHUTDOWN:
 		shutting_down = 1;
 		break;
+	case F_IDENTITY: {
+		/* A clone resumed from a template: its own identity, then READY as after a boot. */
+		const char *err = identity_apply(p, len);
+		if (err)
+			die("identity: %s", err);
+		ctl_ack_all();
+		send_ready();
+		break;
+	}
 	default:
 		say("ignoring unknown frame type 0x%02x", type);
 	}
@@ -84,9 +100,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int ctl = ctl_open(args.ctl);
-	struct utsname u;
-	uname(&u);
-	ctl_send(F_READY, 0, u.release, (uint32_t)strlen(u.release));
+	send_ready();
 
 	struct pollfd fds[2 + MAX_SESSIONS * 3];
 	while (!shutting_down) {

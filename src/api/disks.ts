@@ -61,5 +61,8 @@ export async function pruneDisksOf(ctx: Context): Promise<number> {
       /* its dir: image is gone: nothing to keep */
     }
   }
+  // A microvm template's frozen disk is a qcow2 over its image's base: keep that base.
+  const { listTemplates } = await import('../templates/template-store.js');
+  for (const t of listTemplates(ctx.paths)) if (t.machine) live.add(t.machine.baseKey);
   return pruneBaseDisks(disksDirOf(ctx.paths.images), live).removed.length;
 }

@@ -6,7 +6,7 @@ import type { Context } from './context.js';
 import type { EnvSpec } from '../core/spec.js';
 import type { ResolvedSpec } from '../core/resolved-spec.js';
 import type { EnvRecord, BackendChoice } from '../core/env-store.js';
-import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
+import type { Driver, PreparedEnv, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
 import type { EnvProcess } from '../host/ns-processes.js';
 import { DriverError, StateError } from '../core/errors.js';
 import { checkNoNul, validateSpec } from '../core/spec-validate.js';
@@ -67,6 +67,11 @@ export async function createEnv(
   source: string | undefined,
   start: boolean,
 ): Promise<Started> {
+  let template: PreparedEnv['template'];
+  if (asked.template !== undefined) {
+    const { applyTemplate } = await import('./template-apply.js');
+    ({ spec: asked, template } = applyTemplate(ctx, asked, source));
+  }
   validateSpec(asked);
   // Capability names are checked on every backend (Docker: "unknown capability"), used by containers.
   effectiveCaps(asked.security.capAdd, asked.security.capDrop);
@@ -123,6 +128,7 @@ export async function createEnv(
         image,
         rootless: ctx.rootless,
         ...progress,
+        ...(template ? { template } : {}),
       });
     } finally {
       hooks.onProgress?.(null);

@@ -24,6 +24,11 @@ export async function cli(argv: string[]): Promise<number> {
   const hot = verb ? HOT[verb] : undefined;
   try {
     if (hot && !wantsHelp(rest)) return await hot(rest);
+    // `template create` takes run's options and a setup command: the same fast parser.
+    if (verb === 'template' && rest[0] === 'create' && !wantsHelp(rest.slice(1))) {
+      const { templateCreateCommand } = await import('./commands/template.js');
+      return await templateCreateCommand(rest.slice(1));
+    }
     const { yargsMain } = await import('./yargs-app.js');
     return await yargsMain(argv);
   } catch (e) {

@@ -36,6 +36,12 @@ import { exportCommand } from './commands/export.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
 import { networkCommand } from './commands/network.js';
+import {
+  templateCommand,
+  templateCreateCommand,
+  TEMPLATE_CREATE_DESCRIBE,
+  TEMPLATE_CREATE_USAGE,
+} from './commands/template.js';
 import { serveCommand } from './commands/serve.js';
 import { SpecError, VERSION } from '../index.js';
 import { reportError } from './output.js';
@@ -126,6 +132,11 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(matrixCommand as CommandModule)
     .command(kernelsCommand as CommandModule)
     .command(networkCommand)
+    .command(
+      templateCommand(
+        hotVerb('create', TEMPLATE_CREATE_USAGE, TEMPLATE_CREATE_DESCRIBE, RUN_OPTIONS, templateCreateCommand, argv),
+      ),
+    )
     .command(serveCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')

@@ -62,6 +62,8 @@ export interface EnvSpec {
   ports: PortMapping[];
   /** microvm: QEMU accelerator; auto = KVM when a boot probe says it works, else TCG. */
   accel?: AccelRequest;
+  /** Start from this template (`berth template create`; docs/templates.md) instead of the image alone. */
+  template?: string;
 }
 
 export interface SecurityOptions {

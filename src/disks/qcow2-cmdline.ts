@@ -7,6 +7,8 @@ export interface Qcow2CreateArgs {
   overlay: string;
   /** Virtual size; omitted = the base's size. */
   sizeBytes?: number;
+  /** The base's format: raw (an image's ext4 base, the default) or qcow2 (a template's frozen disk). */
+  baseFormat?: 'raw' | 'qcow2';
 }
 
 /**
@@ -15,7 +17,7 @@ export interface Qcow2CreateArgs {
  */
 export function qcow2CreateArgv(a: Qcow2CreateArgs): string[] {
   if (!a.base.startsWith('/')) throw new RangeError(`the base path must be absolute: ${a.base}`);
-  const argv = [a.qemuImg, 'create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', a.base, a.overlay];
+  const argv = [a.qemuImg, 'create', '-q', '-f', 'qcow2', '-F', a.baseFormat ?? 'raw', '-b', a.base, a.overlay];
   if (a.sizeBytes !== undefined) argv.push(String(a.sizeBytes));
   return argv;
 }

@@ -19,6 +19,7 @@ export interface Qcow2OverlayOptions {
   overlay: string;
   /** Virtual size for the guest (>= the base's); default the base's. */
   sizeBytes?: number;
+  baseFormat?: 'raw' | 'qcow2';
 }
 
 export async function createQcow2Overlay(opts: Qcow2OverlayOptions): Promise<{ path: string; sizeBytes: number }> {
@@ -37,7 +38,13 @@ export async function createQcow2Overlay(opts: Qcow2OverlayOptions): Promise<{ p
   const tmp = join(dirname(opts.overlay), `.${basename(opts.overlay)}.tmp-${randomHex(6)}`);
   try {
     await runDiskTool(
-      qcow2CreateArgv({ qemuImg: diskTool('qemu-img'), base: opts.base.path, overlay: tmp, sizeBytes: size }),
+      qcow2CreateArgv({
+        qemuImg: diskTool('qemu-img'),
+        base: opts.base.path,
+        overlay: tmp,
+        sizeBytes: size,
+        ...(opts.baseFormat ? { baseFormat: opts.baseFormat } : {}),
+      }),
       'qemu-img create (the overlay disk)',
     );
     await rename(tmp, opts.overlay);

@@ -26,6 +26,7 @@ export const OPERATIONS = {
   resume: true,
   checkpoint: true,
   restore: true,
+  saveTemplate: true,
   machine: true,
 } as const satisfies Record<keyof DriverOps, true>;
 

@@ -6,6 +6,7 @@
  * capabilities are data; validate() refuses what a backend cannot honour before any side
  * effect; operations only some backends have are declared in capabilities and only then called.
  */
+import type { TemplateMachine, TemplateRecord } from '../templates/template-record.js';
 import type { TransferHook } from '../core/transfer.js';
 import type { BackendName, IsolationLevel } from '../core/spec.js';
 import type { ResolvedSpec } from '../core/resolved-spec.js';
@@ -59,6 +60,8 @@ export interface PreparedEnv {
   /** Progress of slow preparation (a kernel fetched on first use, a base disk built). */
   onProgress?: (msg: string) => void;
   onTransfer?: TransferHook;
+  /** A clone of this template (docs/templates.md): its record and directory. */
+  template?: { record: TemplateRecord; dir: string };
 }
 
 export interface Handle {
@@ -144,6 +147,12 @@ export interface DriverOps {
   /** capabilities().checkpoint */
   checkpoint(h: Handle, name: string): Promise<void>;
   restore(h: Handle, name: string): Promise<void>;
+  /**
+   * A template build's setup has exited: microvm saves the VM state and freezes the disk into
+   * `into` (the VM ends) and returns what a clone must match; the shim backends keep only the
+   * filesystem and return undefined (then the environment is committed); uml refuses.
+   */
+  saveTemplate(h: Handle, into: string): Promise<TemplateMachine | undefined>;
   /** VM backends: machine facts for inspect (accelerator, run state over QMP, checkpoints); others: undefined. */
   machine(h: Handle): Promise<Record<string, unknown> | undefined>;
 }

@@ -13,6 +13,7 @@ import { STATS_CHECKS } from './stats-checks.js';
 import { IMAGE_CONFIG_CHECKS } from './image-config-checks.js';
 import { LOG_CHECKS } from './log-checks.js';
 import { LIFECYCLE_CHECKS } from './lifecycle-checks.js';
+import { TEMPLATE_CHECKS } from './template-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
@@ -25,7 +26,11 @@ const EXTRA: Record<string, Check[]> = {
   microvm: [...MICROVM_CHECKS, ...VM_NETWORK_CHECKS],
 };
 // BERTH_TEST_SUBSET=NAME runs only that subset's checks (subset.ts), on every backend.
-const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [...CHECKS, ...Object.values(EXTRA).flat()]);
+const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
+  ...CHECKS,
+  ...TEMPLATE_CHECKS,
+  ...Object.values(EXTRA).flat(),
+]);
 
 for (const backend of BACKENDS) {
   // A VM boots for seconds: its two modes (separate stores) run side by side.
@@ -55,6 +60,7 @@ for (const backend of BACKENDS) {
           ...IMAGE_CONFIG_CHECKS,
           ...LOG_CHECKS,
           ...LIFECYCLE_CHECKS,
+          ...TEMPLATE_CHECKS,
           ...(EXTRA[backend] ?? []),
         ]
           .filter((c) => c.appliesTo?.(backend) ?? true)

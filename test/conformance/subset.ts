@@ -23,6 +23,12 @@ export const SUBSETS: Record<string, readonly string[]> = {
     "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     'microvm: bad input (--accel kvm without KVM, too little --memory, a corrupt kernel, bad -p, an occupied port) is one line, exit 125, nothing left',
   ],
+  templates: [
+    "template: the setup's result is kept, clones start from it, rm removes it",
+    'template: a failing setup leaves no template and no environment',
+    'template (microvm): clones are the saved VM with their own identity; incompatible resumes and rm in use are refused',
+    'template: kill -9 of template create leaves no template, environment or VM process',
+  ],
 };
 
 /** A filter for the checks of SUBSET (every check without one); an unknown subset or check name throws. */

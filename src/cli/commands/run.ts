@@ -1,6 +1,6 @@
 /** `berth run [OPTIONS] [IMAGE] [--] [CMD...]`: the hot path (no yargs, no spinners). */
 import * as berth from '../../index.js';
-import { parseFastArgs } from '../fast-args.js';
+import { parseFastArgs, type ParsedArgs } from '../fast-args.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import type { OptionDef } from '../options/option-table.js';
 import { terminalProgress } from '../progress-hook.js';
@@ -50,7 +50,32 @@ const list = (o: Record<string, unknown>, k: string) => (Array.isArray(o[k]) ? (
 
 export async function runCommand(argv: string[], table: readonly OptionDef[] = RUN_OPTIONS): Promise<number> {
   const args = parseFastArgs(argv, table, { min: 0, max: 1 });
+  const input = await runInput(args);
+  const detach = input.detach === true;
+  const res = await berth.run(input);
+  if (detach) {
+    process.stdout.write(`${res.id}\n`);
+    return 0;
+  }
+  if (res.detached) {
+    process.stderr.write(
+      `\nberth: detached from ${res.name}; it keeps running (berth exec -it ${res.name} sh, berth logs -f ${res.name}, berth stop ${res.name})\n`,
+    );
+    return 0;
+  }
+  if (res.oomKilled) process.stderr.write(`berth: the command was OOM killed (exit ${res.exitCode}); raise --memory\n`);
+  return res.exitCode;
+}
+
+/** The library input of `run`'s options, IMAGE and command (`template create` takes the same). */
+export async function runInput(args: ParsedArgs): Promise<berth.SpecInput> {
   const o = args.options;
+  const template = str(o, 'template');
+  if (template !== undefined && args.positionals.length > 0) {
+    throw new berth.SpecError('template-and-image', `--template ${template} brings its own image`, {
+      fix: `drop IMAGE "${args.positionals[0]}", or drop --template`,
+    });
+  }
   if (args.dashDash && args.command.length === 0) {
     throw new berth.SpecError('missing-command', 'missing command after "--"', { fix: 'e.g. berth run -- uname -a' });
   }
@@ -73,6 +98,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
   );
   const detach = o.detach === true;
   const input: berth.SpecInput = {
+    ...(template !== undefined ? { template } : {}),
     image: args.positionals[0] ?? 'busybox',
     command: args.command,
     ...(backend !== undefined ? { backend } : {}),
@@ -126,17 +152,5 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
       );
     }
   };
-  const res = await berth.run(input);
-  if (detach) {
-    process.stdout.write(`${res.id}\n`);
-    return 0;
-  }
-  if (res.detached) {
-    process.stderr.write(
-      `\nberth: detached from ${res.name}; it keeps running (berth exec -it ${res.name} sh, berth logs -f ${res.name}, berth stop ${res.name})\n`,
-    );
-    return 0;
-  }
-  if (res.oomKilled) process.stderr.write(`berth: the command was OOM killed (exit ${res.exitCode}); raise --memory\n`);
-  return res.exitCode;
+  return input;
 }

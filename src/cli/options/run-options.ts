@@ -18,6 +18,13 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
       'refuse any backend weaker than this (auto with kernel: microvm with KVM, else uml, else microvm under TCG)',
   },
   { name: 'name', type: 'string', valueName: 'NAME', describe: 'name the environment' },
+  {
+    name: 'template',
+    type: 'string',
+    valueName: 'NAME',
+    describe:
+      'start from a template (berth template create) instead of IMAGE: microvm resumes a clone of the saved VM, container and chroot start on its committed filesystem',
+  },
   { name: 'hostname', type: 'string', valueName: 'NAME', describe: 'hostname inside (default: the short id)' },
   {
     name: 'env',

@@ -5,7 +5,7 @@
  * and QMP on unix sockets in a short runtime dir. The detached VM monitor
  * (src/drivers/vm/vm-monitor.ts) owns the QEMU process, as for uml.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
 import type { EnvRecord } from '../../core/env-store.js';
@@ -29,9 +29,23 @@ import { withVmBridge, type VmBridge } from '../vm/vm-network.js';
 import type { PortForward } from './qemu-cmdline.js';
 import { MAX_NETWORK_MTU } from '../../network/net-cmdline.js';
 import { guestMemoryMiB } from '../vm/guest-memory.js';
+import { MiB } from '../../core/resolved-spec.js';
 import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type MicrovmFiles } from './microvm-files.js';
 import { microvmLaunch } from './microvm-launch.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
+import { saveVmState } from './vm-state-file.js';
+import { machineNow } from './template-machine.js';
+import { kvmDevicePresent } from './microvm-capabilities.js';
+import { imageKey } from '../../disks/base-names.js';
+import { isProcessAlive } from '../../core/process-identity.js';
+import {
+  incompatible,
+  machineDifferences,
+  TEMPLATE_BUILD_LABEL,
+  TEMPLATE_DISK,
+  TEMPLATE_STATE,
+  type TemplateMachine,
+} from '../../templates/template-record.js';
 
 export class MicrovmDriver extends VmDriver {
   readonly name = 'microvm' as const;
@@ -44,6 +58,7 @@ export class MicrovmDriver extends VmDriver {
     const network: MicrovmFiles['network'] = kind === 'host' ? 'none' : kind;
     const forwards = network === 'user' ? spec.ports.map(toPortForward) : [];
     await checkHostPortsFree(forwards);
+    if (env.template) return this.clone(env, network, forwards);
     // virtio-net takes any MTU berth sets on a network.
     return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) => this.build(env, network, forwards, bridge));
   }
@@ -109,6 +124,90 @@ export class MicrovmDriver extends VmDriver {
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
   }
 
+  /** A clone of a template: its own overlay over the frozen disk, resumed from the saved state. */
+  private async clone(env: PreparedEnv, network: MicrovmFiles['network'], forwards: PortForward[]): Promise<Handle> {
+    const { record: t, dir } = env.template!;
+    const m = t.machine;
+    if (!m) throw new DriverError('not-a-vm-template', `template ${t.name} holds no VM state`);
+    if (network === 'bridge') {
+      throw new DriverError('template-bridge', 'clones of a microvm template cannot join a bridge network yet', {
+        fix: 'use --network none or user (as the template was made with)',
+      });
+    }
+    const now = machineNow(
+      {
+        kernel: m.kernel.split('@')[0]!,
+        initrd: m.initrd.split('@')[0]!,
+        accel: m.accel === 'kvm' && !kvmDevicePresent() ? 'tcg' : m.accel,
+        memoryBytes: guestMemoryMiB(env.spec) * MiB,
+        cpus: env.spec.limits.cpus ?? 1,
+        network,
+        diskBytes: m.diskBytes,
+        baseKey: m.baseKey,
+      },
+      m,
+    );
+    const diffs = machineDifferences(m, now);
+    if (diffs.length > 0) throw incompatible(t.name, diffs);
+    const overlay = await createQcow2Overlay({
+      base: { path: join(dir, TEMPLATE_DISK), sizeBytes: m.diskBytes },
+      baseFormat: 'qcow2',
+      overlay: join(env.dir, 'disk.qcow2'),
+    });
+    const runDir = join(this.store.paths.runtime, 'vm', env.id.slice(0, 16));
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    const files: MicrovmFiles = {
+      kernel: m.kernel.split('@')[0]!,
+      ...(m.kernelRelease ? { kernelRelease: m.kernelRelease } : {}),
+      initrd: m.initrd.split('@')[0]!,
+      base: join(dir, TEMPLATE_DISK),
+      baseBytes: m.diskBytes,
+      overlay: overlay.path,
+      diskBytes: overlay.sizeBytes,
+      accel: m.accel,
+      accelReason: `as template ${t.name} was made`,
+      network,
+      forwards,
+      runDir,
+      template: { name: t.name, state: join(dir, TEMPLATE_STATE) },
+    };
+    writeJsonAtomic(join(env.dir, MICROVM_FILES), files, 0o600, false);
+    if (network === 'user')
+      writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('qemu', env.spec.ports), 0o600, false);
+    return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
+  }
+
+  override async saveTemplate(h: Handle, into: string): Promise<TemplateMachine> {
+    const f = readMicrovmFiles(h.dir);
+    const rec = this.record(h);
+    if (f.network === 'bridge') {
+      throw new DriverError('template-bridge', 'a microvm template cannot be made on a bridge network yet', {
+        fix: 'use --network none or user',
+      });
+    }
+    const machine = machineNow({
+      kernel: f.kernel,
+      ...(f.kernelRelease ? { kernelRelease: f.kernelRelease } : {}),
+      initrd: f.initrd,
+      accel: f.accel,
+      memoryBytes: guestMemoryMiB(rec.spec) * MiB,
+      cpus: rec.spec.limits.cpus ?? 1,
+      network: f.network,
+      diskBytes: f.diskBytes,
+      baseKey: imageKey(rec.image),
+    });
+    await saveVmState(qmpSocket(f), join(into, TEMPLATE_STATE));
+    // The state is saved and QEMU has flushed the disk: end QEMU before the disk moves.
+    await this.halt(h);
+    const child = this.store.readPids(h.id)?.child;
+    for (let i = 0; i < 500 && child !== undefined && isProcessAlive(child); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const disk = join(into, TEMPLATE_DISK);
+    renameSync(f.overlay, disk);
+    chmodSync(disk, 0o444);
+    return machine;
+  }
+
   protected async startPlan(h: Handle, rec: EnvRecord): Promise<VmStartPlan> {
     const f = readMicrovmFiles(h.dir);
     await checkHostPortsFree(f.forwards);
@@ -120,10 +219,13 @@ export class MicrovmDriver extends VmDriver {
         cpus: rec.spec.limits.cpus ?? 1,
         hostname: rec.hostname,
         ...(tscKhz ? { tscKhz } : {}),
+        ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { templateBuild: true } : {}),
       }),
       main: mainRequest(rec),
       bootTimeoutMs: f.accel === 'tcg' ? 180_000 : 60_000,
       bridged: f.bridge !== undefined,
+      ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { holdAfterExit: true } : {}),
+      ...(f.template ? { identity: { hostname: rec.hostname } } : {}),
     };
   }
 
@@ -164,6 +266,7 @@ export class MicrovmDriver extends VmDriver {
       diskBytes: f.diskBytes,
       network: f.network,
       forwards: f.forwards,
+      ...(f.template ? { template: f.template.name } : {}),
     };
     const st = this.store.status(h.id).state;
     if (st === 'running' || st === 'paused') {

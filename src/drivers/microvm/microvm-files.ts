@@ -21,6 +21,8 @@ export interface MicrovmFiles {
   forwards: PortForward[];
   /** Short runtime dir (unix socket paths are limited to 107 bytes). */
   runDir: string;
+  /** A clone of a template: the template's name and saved VM state it resumes from. */
+  template?: { name: string; state: string };
 }
 
 export const MICROVM_FILES = 'microvm.json';

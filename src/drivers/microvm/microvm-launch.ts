@@ -4,6 +4,7 @@ import { guestAppend, qemuArgv } from './qemu-cmdline.js';
 import { ctlSocket, qmpSocket, type MicrovmFiles } from './microvm-files.js';
 
 import { USER_NET_ARG } from '../vm/user-net-guest.js';
+import { incomingUri } from './vm-state-file.js';
 
 export interface MicrovmLaunchInput {
   files: MicrovmFiles;
@@ -13,6 +14,8 @@ export interface MicrovmLaunchInput {
   /** Host TSC rate (kHz); needed under TCG. */
   tscKhz?: number;
   qemu?: string;
+  /** A template build: freed guest pages are zeroed (init_on_free), so its saved state stays small. */
+  templateBuild?: boolean;
 }
 
 export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
@@ -23,7 +26,10 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
     hostname: i.hostname,
     ...(f.diskBytes > f.baseBytes ? { diskSizeBytes: f.diskBytes } : {}),
     ...(f.accel === 'tcg' && i.tscKhz ? { tscKhz: i.tscKhz } : {}),
-    ...(f.network === 'user' ? { extra: [USER_NET_ARG] } : f.bridge ? { extra: [f.bridge.guestArg] } : {}),
+    extra: [
+      ...(f.network === 'user' ? [USER_NET_ARG] : f.bridge ? [f.bridge.guestArg] : []),
+      ...(i.templateBuild ? ['init_on_free=1'] : []),
+    ],
   });
   const argv = qemuArgv({
     ...(i.qemu ? { binary: i.qemu } : {}),
@@ -43,6 +49,7 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
         : f.bridge
           ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac, mtu: f.bridge.mtu }
           : { mode: 'none' },
+    ...(f.template ? { incoming: incomingUri(f.template.state) } : {}),
   });
   return { argv, ctl: { kind: 'unix', path: ctlSocket(f) }, what: `the microvm (qemu, ${f.accel})` };
 }

@@ -43,7 +43,12 @@ export interface QemuOptions {
   paused?: boolean;
   /** Write the QEMU process id here. */
   pidFile?: string;
+  /** Start from a saved state instead of booting (a migration URI, vm-state-file.ts). */
+  incoming?: string;
 }
+
+/** The machine every microvm runs on (a template records it: a clone must match). */
+export const MICROVM_MACHINE = 'microvm,isa-serial=on,rtc=on';
 
 /** QEMU's option syntax doubles a literal comma inside a value. */
 export function qemuEscape(v: string): string {
@@ -67,7 +72,7 @@ export function qemuArgv(o: QemuOptions): string[] {
   const argv = [
     o.binary ?? 'qemu-system-x86_64',
     '-M',
-    'microvm,isa-serial=on,rtc=on',
+    MICROVM_MACHINE,
     '-accel',
     o.accel,
     '-m',
@@ -148,6 +153,7 @@ export function qemuArgv(o: QemuOptions): string[] {
   }
   if (o.paused) argv.push('-S');
   if (o.pidFile) argv.push('-pidfile', o.pidFile);
+  if (o.incoming) argv.push('-incoming', o.incoming);
   return argv;
 }
 

@@ -308,6 +308,10 @@ export abstract class ShimDriver implements DriverOps {
   restore(_h: Handle, _name: string): Promise<void> {
     return unsupported(this.name, 'restore checkpoints');
   }
+  /** A template keeps the filesystem only: the caller commits the environment. */
+  async saveTemplate(_h: Handle, _into: string): Promise<undefined> {
+    return undefined;
+  }
   /** No machine: the host's kernel. */
   async machine(_h: Handle): Promise<undefined> {
     return undefined;

@@ -13,6 +13,8 @@ export const FrameType = {
   RESIZE: 0x03,
   SIGNAL: 0x04,
   SHUTDOWN: 0x05,
+  /** A clone resumed from a template: its hostname, the host's clock, RNG seed (identity.ts). */
+  IDENTITY: 0x06,
   // client -> monitor only
   ATTACH: 0x10,
   DETACH: 0x11,
@@ -209,4 +211,26 @@ export function encodeResize(rows: number, cols: number): Buffer {
 export function decodeResize(p: Buffer): { rows: number; cols: number } {
   if (p.length < 4) throw new ProtocolError('RESIZE payload too short');
   return { rows: p.readUInt16LE(0), cols: p.readUInt16LE(2) };
+}
+
+/** What makes a clone of a template itself (IDENTITY): applied before READY, before any command. */
+export interface Identity {
+  hostname: string;
+  /** Wall clock to step the guest to: seconds and nanoseconds since the epoch. */
+  time: { sec: number; nsec: number };
+  /** Bytes the guest mixes into its entropy pool before forcing a CRNG reseed (1 to 256). */
+  seed: Buffer;
+}
+
+export function encodeIdentity(i: Identity): Buffer {
+  if (i.seed.length < 1 || i.seed.length > 256) throw new ProtocolError(`seed of ${i.seed.length} bytes (1 to 256)`);
+  if (!Number.isInteger(i.time.sec) || !Number.isInteger(i.time.nsec) || i.time.nsec < 0 || i.time.nsec >= 1e9)
+    throw new ProtocolError('time is not whole seconds and nanoseconds');
+  if (i.hostname.includes('\0') || i.hostname.length > 64) throw new ProtocolError(`bad hostname "${i.hostname}"`);
+  const pairs: [string, string][] = [
+    ['hostname', i.hostname],
+    ['time', `${i.time.sec}.${String(i.time.nsec).padStart(9, '0')}`],
+    ['seed', i.seed.toString('hex')],
+  ];
+  return Buffer.from(pairs.map(([k, v]) => `${k}\0${v}\0`).join(''));
 }

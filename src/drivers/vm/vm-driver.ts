@@ -33,6 +33,7 @@ import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log
 import { DriverError, StateError } from '../../core/errors.js';
 import { recoverHandle } from '../common/recover-handle.js';
 import { unsupported } from '../common/unsupported.js';
+import type { TemplateMachine } from '../../templates/template-record.js';
 import { autoRemoveArgv } from '../common/auto-remove-argv.js';
 
 /** What a backend tells the monitor beyond the common part. */
@@ -43,6 +44,9 @@ export interface VmStartPlan {
   /** The environment is on a bridge network: keep the guest's /etc/hosts in step with its peers. */
   bridged: boolean;
   relayedPorts?: VmMonitorConfig['relayedPorts'];
+  /** Template build and clone start (templates: docs/templates.md). */
+  holdAfterExit?: boolean;
+  identity?: VmMonitorConfig['identity'];
 }
 
 export abstract class VmDriver implements DriverOps {
@@ -91,6 +95,8 @@ export abstract class VmDriver implements DriverOps {
       ...(rec.spec.autoRemove ? { exitHook: autoRemoveArgv(this.store.paths, h.id) } : {}),
       ...(plan.bridged ? { hostsFile: join(h.dir, VM_HOSTS_FILE) } : {}),
       ...(plan.relayedPorts?.length ? { relayedPorts: plan.relayedPorts } : {}),
+      ...(plan.holdAfterExit ? { holdAfterExit: true } : {}),
+      ...(plan.identity ? { identity: plan.identity } : {}),
     };
     writeJsonAtomic(join(h.dir, MONITOR_CONFIG), cfg, 0o600, false);
     const err = openSync(join(h.dir, 'monitor.err'), 'a', 0o600);
@@ -321,6 +327,10 @@ export abstract class VmDriver implements DriverOps {
   }
   restore(_h: Handle, _name: string): Promise<void> {
     return unsupported(this.name, 'restore checkpoints');
+  }
+  /** microvm overrides it (QMP migrate to a file); uml has no way to save a running kernel. */
+  saveTemplate(_h: Handle, _into: string): Promise<TemplateMachine | undefined> {
+    return unsupported(this.name, 'make templates');
   }
   /** Machine facts for inspect: microvm's accelerator and QMP state; none by default. */
   async machine(_h: Handle): Promise<Record<string, unknown> | undefined> {

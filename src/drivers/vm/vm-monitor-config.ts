@@ -27,6 +27,10 @@ export interface VmMonitorConfig {
   relayedPorts?: RelayedPort[];
   /** A bridge network's hosts file for this environment: copied into the guest's /etc/hosts (vm-hosts-sync.ts). */
   hostsFile?: string;
+  /** Template build: after the command (the setup) exits the guest stays up, idle, to be saved. */
+  holdAfterExit?: boolean;
+  /** A clone resumed from a template's saved state: sent IDENTITY (fresh clock and seed) first. */
+  identity?: { hostname: string };
 }
 
 export const MONITOR_CONFIG = 'monitor.json';

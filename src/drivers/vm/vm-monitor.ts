@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -18,6 +19,7 @@ import {
   encodeExit,
   decodeExit,
   encodeStart,
+  encodeIdentity,
   type Frame,
   type ExitPayload,
 } from './guest-protocol.js';
@@ -186,6 +188,16 @@ export class VmMonitor {
       /* the VM's exit says the rest */
     });
     this.flow = new GuestFlow((b) => s.write(b));
+    if (this.cfg.identity) {
+      // A resumed clone waits for its own identity; it answers READY once it is applied.
+      const now = Date.now();
+      const identity = encodeIdentity({
+        hostname: this.cfg.identity.hostname,
+        time: { sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6 },
+        seed: randomBytes(64),
+      });
+      this.flow.send(encodeFrame(F.IDENTITY, 0, identity));
+    }
     for (const b of this.pending.splice(0)) this.flow.send(b);
   }
 
@@ -273,6 +285,8 @@ export class VmMonitor {
     this.mainExit = e;
     this.writeExit(e);
     this.broadcast(encodeFrame(F.EXIT, MAIN, encodeExit(e)));
+    // A template's setup is done: the guest stays up, idle, until its state is saved.
+    if (this.cfg.holdAfterExit) return;
     // The command is done: power the guest off (clean unmount), then the VM process exits.
     this.toGuest(encodeFrame(F.SHUTDOWN, 0));
     setTimeout(() => this.killVm(), 10_000).unref();

@@ -19,6 +19,7 @@ const LAYERS: Record<string, number> = {
   images: 2,
   disks: 2,
   kernels: 2,
+  templates: 2,
   drivers: 3,
   api: 4,
   'index.ts': 5,

@@ -34,6 +34,7 @@ const CALLS: { [K in keyof DriverOps]: Parameters<DriverOps[K]> } = {
   resume: [h],
   checkpoint: [h, 'cp'],
   restore: [h, 'cp'],
+  saveTemplate: [h, '/d'],
   machine: [h],
 };
 

@@ -1,0 +1,107 @@
+/** `berth template create|ls|inspect|rm` (docs/templates.md). `create` takes run's options (fast-args). */
+import type { Argv, CommandModule } from 'yargs';
+import * as berth from '../../index.js';
+import { parseFastArgs } from '../fast-args.js';
+import { RUN_OPTIONS } from '../options/run-options.js';
+import { runInput } from './run.js';
+import { table, ago } from '../output.js';
+
+export const TEMPLATE_CREATE_USAGE = 'create <name> [OPTIONS] [IMAGE] [-- SETUP COMMAND...]';
+export const TEMPLATE_CREATE_DESCRIBE =
+  'Make a template: run the setup command in a new environment and keep the result (microvm: the whole VM, memory and processes; container, chroot: the filesystem)';
+
+const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+
+/** What a template keeps, in words. Pure. */
+export function keptText(t: berth.TemplateRecord): string {
+  return t.kept.processes ? 'filesystem, memory and processes' : 'filesystem only (processes are not kept)';
+}
+
+export async function templateCreateCommand(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name.startsWith('-')) {
+    throw new berth.SpecError('missing-template-name', 'template create needs a NAME first', {
+      fix: 'e.g. berth template create py --backend microvm debian:bookworm -- apt-get install -y python3',
+    });
+  }
+  const args = parseFastArgs(rest, RUN_OPTIONS, { min: 0, max: 1 });
+  const input = await runInput(args);
+  const t = await berth.createTemplate(name, input);
+  process.stderr.write(
+    `berth: template ${t.name} on ${t.backend}: kept ${keptText(t)}; made in ${t.createSeconds} s, ${mib(t.sizeBytes)} on disk\n`,
+  );
+  process.stdout.write(`${t.name}\n`);
+  return 0;
+}
+
+const ls: CommandModule<object, { format: string }> = {
+  command: 'ls',
+  aliases: ['list'],
+  describe: 'List templates',
+  builder: (y) => y.option('format', { type: 'string', choices: ['table', 'json'], default: 'table' }) as never,
+  handler: async (a) => {
+    const list = await berth.templates();
+    if (a.format === 'json') {
+      process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(
+      table(
+        ['NAME', 'BACKEND', 'IMAGE', 'KEPT', 'SIZE', 'CREATED'],
+        list.map((t) => [
+          t.name,
+          t.backend,
+          t.image,
+          t.kept.processes ? 'vm' : 'filesystem',
+          mib(t.sizeBytes),
+          ago(t.createdAt),
+        ]),
+      ),
+    );
+  },
+};
+
+const inspect: CommandModule<object, { names: string[] }> = {
+  command: 'inspect <names..>',
+  describe: 'Show templates as JSON: what was kept, the machine a clone must match, the clones',
+  builder: (y) => y.positional('names', { type: 'string', array: true }) as never,
+  handler: async (a) => {
+    const out = [];
+    for (const n of a.names) out.push(await berth.inspectTemplate(String(n)));
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  },
+};
+
+const rm: CommandModule<object, { names: string[]; force: boolean }> = {
+  command: 'rm <names..>',
+  aliases: ['remove'],
+  describe: 'Remove templates (refused while clones run, unless -f: running clones keep its files open)',
+  builder: (y) =>
+    y.positional('names', { type: 'string', array: true }).option('force', {
+      alias: 'f',
+      type: 'boolean',
+      default: false,
+      describe: 'remove even while clones run',
+    }) as never,
+  handler: async (a) => {
+    for (const n of a.names) {
+      await berth.removeTemplate(String(n), { force: a.force });
+      process.stdout.write(`${n}\n`);
+    }
+  },
+};
+
+export function templateCommand(create: CommandModule): CommandModule {
+  return {
+    command: 'template <command>',
+    describe: 'Templates: snapshot an environment once, start many clones of it (run --template NAME)',
+    builder: (y: Argv) =>
+      y
+        .command(create)
+        .command(ls as CommandModule)
+        .command(inspect as CommandModule)
+        .command(rm as CommandModule)
+        .demandCommand(1, 'name a template command') as never,
+    handler: () => undefined,
+  };
+}

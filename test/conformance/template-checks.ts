@@ -1,0 +1,229 @@
+/**
+ * Templates (docs/templates.md) on every backend: the setup's result is kept and clones start
+ * from it (uml refuses in one line and leaves nothing). microvm only: the whole VM is kept (a
+ * process the setup left running is there in the clone), two clones at once differ in hostname,
+ * random bytes and boot id and have the host's clock, an incompatible resume (other memory size,
+ * a changed kernel file) is refused in one line, and `template rm` is refused while a clone runs
+ * (-f removes it and the clone runs on).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Check } from './checks.js';
+import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
+
+const templatesLeft = (r: Runner) => {
+  const dir = join(r.root, 'templates');
+  return existsSync(dir) ? readdirSync(dir) : [];
+};
+
+function oneLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, stderr);
+  assert.match(lines[0]!, pattern);
+}
+
+const keeps: Check = {
+  name: "template: the setup's result is kept, clones start from it, rm removes it",
+  async run(r, backend) {
+    const made = await r.run(
+      [
+        'template',
+        'create',
+        'tpl',
+        '--backend',
+        backend,
+        '-e',
+        'TPL_VAR=from-template',
+        '--',
+        'sh',
+        '-c',
+        'echo made > /setup-file',
+      ],
+      { timeoutMs: 300_000 },
+    );
+    if (backend === 'uml') {
+      assert.equal(made.code, 125, made.stderr);
+      oneLine(made.stderr, /templates are not available on the uml backend \(use --backend microvm/);
+      assert.deepEqual(templatesLeft(r), []);
+      assert.deepEqual(storedEnvs(r.root), []);
+      return;
+    }
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(made.stdout, 'tpl\n');
+    const vm = backend === 'microvm';
+    assert.match(made.stderr, vm ? /kept filesystem, memory and processes/ : /kept filesystem only/);
+    const ls = JSON.parse((await r.run(['template', 'ls', '--format', 'json'])).stdout) as {
+      name: string;
+      backend: string;
+      kept: { processes: boolean };
+    }[];
+    assert.deepEqual(
+      ls.map((t) => [t.name, t.backend, t.kept.processes]),
+      [['tpl', backend, vm]],
+    );
+    assert.deepEqual(storedEnvs(r.root), [], 'the build environment is gone');
+    const run = await r.run(['run', '--rm', '--template', 'tpl', '--', 'sh', '-c', 'cat /setup-file; echo $TPL_VAR'], {
+      timeoutMs: 120_000,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'made\nfrom-template\n');
+    // A clone's own change stays its own.
+    const dirty = await r.run(['run', '--rm', '--template', 'tpl', '--', 'sh', '-c', 'echo mine > /setup-file'], {
+      timeoutMs: 120_000,
+    });
+    assert.equal(dirty.code, 0, dirty.stderr);
+    const again = await r.run(['run', '--rm', '--template', 'tpl', '--', 'cat', '/setup-file'], { timeoutMs: 120_000 });
+    assert.equal(again.stdout, 'made\n', again.stderr);
+    const bad = await r.run(['run', '--rm', '--template', 'no-such', '--', 'true']);
+    assert.equal(bad.code, 125);
+    oneLine(bad.stderr, /no such template: no-such/);
+    const rm = await r.run(['template', 'rm', 'tpl']);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.deepEqual(templatesLeft(r), []);
+    assert.deepEqual(storedEnvs(r.root), []);
+  },
+};
+
+const failedSetup: Check = {
+  name: 'template: a failing setup leaves no template and no environment',
+  appliesTo: (b) => b !== 'uml',
+  async run(r, backend) {
+    const made = await r.run(['template', 'create', 'broken', '--backend', backend, '--', 'sh', '-c', 'exit 3'], {
+      timeoutMs: 300_000,
+    });
+    assert.equal(made.code, 125, made.stderr);
+    oneLine(made.stderr, /the setup command of template broken exited with 3/);
+    assert.deepEqual(templatesLeft(r), []);
+    assert.deepEqual(storedEnvs(r.root), []);
+  },
+};
+
+interface CloneFacts {
+  hostname: string;
+  random: string;
+  bootId: string;
+  time: number;
+  sleeper: boolean;
+}
+
+function facts(stdout: string): CloneFacts {
+  const [hostname, random, bootId, time, sleeper] = stdout.trim().split('\n');
+  return {
+    hostname: hostname!,
+    random: random!.trim(),
+    bootId: bootId!,
+    time: Number(time),
+    sleeper: sleeper === 'yes',
+  };
+}
+
+const CLONE_SCRIPT = [
+  'hostname',
+  'head -c 16 /dev/urandom | od -An -tx1 | tr -d " "',
+  'cat /proc/sys/kernel/random/boot_id',
+  'date +%s',
+  'if ps | grep -q "[s]leep 4242"; then echo yes; else echo no; fi',
+].join('; ');
+
+const vmClones: Check = {
+  name: 'template (microvm): clones are the saved VM with their own identity; incompatible resumes and rm in use are refused',
+  appliesTo: (b) => b === 'microvm',
+  async run(r) {
+    const made = await r.run(
+      ['template', 'create', 'vm', '--backend', 'microvm', '--', 'sh', '-c', 'sleep 4242 </dev/null >/dev/null 2>&1 &'],
+      { timeoutMs: 300_000 },
+    );
+    assert.equal(made.code, 0, made.stderr);
+    assert.deepEqual(processesMentioning(join(r.root, 'envs')), [], 'no QEMU of the build is left');
+    // Two clones at once.
+    const [a, b] = await Promise.all(
+      [0, 1].map(() =>
+        r.run(['run', '--rm', '--template', 'vm', '--', 'sh', '-c', CLONE_SCRIPT], { timeoutMs: 180_000 }),
+      ),
+    );
+    assert.equal(a!.code, 0, a!.stderr);
+    assert.equal(b!.code, 0, b!.stderr);
+    const fa = facts(a!.stdout);
+    const fb = facts(b!.stdout);
+    assert.ok(fa.sleeper && fb.sleeper, 'the process the setup left running is in each clone');
+    assert.notEqual(fa.hostname, fb.hostname);
+    assert.match(fa.random, /^[0-9a-f]{32}$/);
+    assert.notEqual(fa.random, fb.random, 'two clones read the same random bytes');
+    assert.notEqual(fa.bootId, fb.bootId);
+    // The guest clock was stepped to the host's (the saved state's clock is older).
+    for (const f of [fa, fb]) assert.ok(Math.abs(f.time - Date.now() / 1000) < 60, `guest time ${f.time}`);
+
+    // Another memory size than the template's: refused, nothing left.
+    const mem = await r.run(['run', '--rm', '--template', 'vm', '-m', '512m', '--', 'true']);
+    assert.equal(mem.code, 125, mem.stderr);
+    oneLine(mem.stderr, /template vm cannot be resumed here: memory 512 MiB \(template: 256 MiB\) \(rebuild it: /);
+    assert.deepEqual(storedEnvs(r.root), []);
+
+    // rm while a clone runs: refused; -f removes it and the clone runs on.
+    const d = await r.run(['run', '-d', '--name', 'clone', '--template', 'vm', '--', 'sleep', '600'], {
+      timeoutMs: 180_000,
+    });
+    assert.equal(d.code, 0, d.stderr);
+    const busy = await r.run(['template', 'rm', 'vm']);
+    assert.equal(busy.code, 125);
+    oneLine(busy.stderr, /template vm is used by running environments: clone \(stop them first/);
+    const forced = await r.run(['template', 'rm', '-f', 'vm']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.deepEqual(templatesLeft(r), []);
+    const still = await r.run(['exec', 'clone', 'sh', '-c', 'echo alive > /after && cat /after'], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(still.stdout, 'alive\n', still.stderr);
+    assert.equal((await r.run(['rm', '-f', 'clone'])).code, 0);
+
+    // A template whose kernel file changed since: refused, naming the kernel.
+    const again = await r.run(['template', 'create', 'vm2', '--backend', 'microvm'], { timeoutMs: 300_000 });
+    assert.equal(again.code, 0, again.stderr);
+    const rec = JSON.parse(readFileSync(join(r.root, 'templates', 'vm2', 'template.json'), 'utf8')) as {
+      machine: { kernel: string };
+    };
+    const kernel = rec.machine.kernel.split('@')[0]!;
+    utimesSync(kernel, new Date(), new Date(Date.now() - 3_600_000));
+    const changed = await r.run(['run', '--rm', '--template', 'vm2', '--', 'true']);
+    assert.equal(changed.code, 125, changed.stderr);
+    oneLine(changed.stderr, /template vm2 cannot be resumed here: kernel .* changed since/);
+    assert.deepEqual(storedEnvs(r.root), []);
+    assert.equal((await r.run(['template', 'rm', 'vm2'])).code, 0);
+  },
+};
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+const killed: Check = {
+  name: 'template: kill -9 of template create leaves no template, environment or VM process',
+  appliesTo: (b) => b !== 'uml',
+  async run(r, backend) {
+    const name = `killme-${r.mode}`;
+    const child = r.spawn(['template', 'create', name, '--backend', backend, '--', 'sleep', '600']);
+    const closed = new Promise((res) => child.once('close', res));
+    // Once the setup environment exists (mid-creation), kill the CLI itself (under runuser: its child).
+    for (let i = 0; i < 600 && storedEnvs(r.root).length === 0; i++) await sleep(100);
+    assert.equal(storedEnvs(r.root).length, 1, 'the setup environment was made');
+    await sleep(500);
+    for (const l of processesMentioning(`template create ${name}`)) {
+      try {
+        process.kill(Number(l.split(' ')[0]), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    child.kill('SIGKILL');
+    await closed;
+    // The session reaper removes the build environment; the next ls sweeps the build dir.
+    for (let i = 0; i < 600 && storedEnvs(r.root).length > 0; i++) await sleep(100);
+    assert.deepEqual(storedEnvs(r.root), [], 'the setup environment is gone');
+    const ls = await r.run(['template', 'ls', '--format', 'json']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.deepEqual(JSON.parse(ls.stdout), []);
+    assert.deepEqual(templatesLeft(r), []);
+    assert.deepEqual(processesMentioning(join(r.root, 'envs')), [], 'no VM process is left');
+  },
+};
+
+export const TEMPLATE_CHECKS: Check[] = [keeps, failedSetup, vmClones, killed];
