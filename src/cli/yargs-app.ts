@@ -21,6 +21,7 @@ import { topCommand } from './commands/top.js';
 import { pullCommand, imagesCommand, rmiCommand, pruneCommand, tagCommand, reapCommand } from './commands/pull.js';
 import { commitCommand } from './commands/commit.js';
 import { matrixCommand } from './commands/matrix.js';
+import { matrixTaskCommand } from './commands/matrix-task.js';
 import { diskCommand } from './commands/disk.js';
 import { kernelsCommand } from './commands/kernels.js';
 import { saveCommand, loadCommand, exportCommand } from './commands/archive.js';
@@ -114,6 +115,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(pruneCommand)
     .command(reapCommand as CommandModule)
     .command(matrixCommand as CommandModule)
+    .command(matrixTaskCommand as CommandModule)
     .command(kernelsCommand as CommandModule)
     .command(networkCommand)
     .command(doctorCommand as CommandModule)

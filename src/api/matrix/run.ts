@@ -19,21 +19,24 @@ export interface MatrixOptions extends ContextOptions {
   logDir: string;
   /** Called whenever a cell changes state (for a live table). */
   onUpdate?: (results: CellResult[]) => void;
+  /** Where a host script named relatively is found (default: the current directory). */
+  cwd?: string;
 }
 
 /** A host file named as the command is copied in and run from there. */
-function hostScript(command: string[]): string | undefined {
+function hostScript(command: string[], cwd = process.cwd()): string | undefined {
   const first = command[0]!;
   if (!first.includes('/')) return undefined;
-  const p = resolve(first);
+  const p = resolve(cwd, first);
   return existsSync(p) && statSync(p).isFile() ? p : undefined;
 }
 
-async function runCell(
+/** One cell here: unavailable (with the backend's reason), or its environment, command and log. */
+export async function runCell(
   cell: Cell,
   m: MatrixSpec,
   available: Map<string, string>,
-  opts: MatrixOptions,
+  opts: Pick<MatrixOptions, 'logDir' | 'root' | 'cwd'>,
 ): Promise<Partial<CellResult>> {
   const why = available.get(cell.backend);
   if (why) return { state: 'unavailable', reason: why };
@@ -49,7 +52,7 @@ async function runCell(
       ...(opts.root ? { root: opts.root } : {}),
     };
     await using env = await berth.create(input as berth.CreateInput);
-    const script = hostScript(m.command);
+    const script = hostScript(m.command, opts.cwd);
     let argv = m.command;
     if (script) {
       await env.copyIn(script, SCRIPT_DIR);
@@ -71,10 +74,15 @@ async function runCell(
   }
 }
 
+/** Backends that do not work here, with doctor's reason. */
+export async function unavailableBackends(opts: ContextOptions): Promise<Map<string, string>> {
+  const probes = await berth.backends(opts.root ? { root: opts.root } : {});
+  return new Map(probes.filter((b) => !b.probe.ok).map((b) => [b.name as string, b.probe.reason]));
+}
+
 export async function runMatrix(m: MatrixSpec, opts: MatrixOptions): Promise<CellResult[]> {
   mkdirSync(opts.logDir, { recursive: true });
-  const probes = await berth.backends(opts.root ? { root: opts.root } : {});
-  const available = new Map(probes.filter((b) => !b.probe.ok).map((b) => [b.name as string, b.probe.reason]));
+  const available = await unavailableBackends(opts);
   const results: CellResult[] = cellsOf(m).map((c) => ({ ...c, state: 'pending' }));
   opts.onUpdate?.(results);
   let next = 0;
