@@ -46,8 +46,7 @@ function mungeWorks(): boolean {
 /** munged as the munge user, with the key and directories as it wants them; true if we started it. */
 function ensureMunge(): boolean {
   if (mungeWorks()) return false;
-  if (!existsSync('/etc/munge/munge.key'))
-    run('mungekey', ['--create', '--keyfile=/etc/munge/munge.key']);
+  if (!existsSync('/etc/munge/munge.key')) run('mungekey', ['--create', '--keyfile=/etc/munge/munge.key']);
   run('chown', ['munge:munge', '/etc/munge', '/etc/munge/munge.key']);
   chmodSync('/etc/munge', 0o700);
   chmodSync('/etc/munge/munge.key', 0o400);

@@ -30,6 +30,7 @@ export async function runOnSlurm(
 ): Promise<{ results: berth.CellResult[]; cancelled: boolean }> {
   const progress = terminalProgress();
   const abort = new AbortController();
+  let last: berth.ClusterProgress | undefined;
   const onSigint = () => abort.abort();
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
@@ -43,9 +44,19 @@ export async function runOnSlurm(
       ...(a.store !== undefined ? { store: a.store } : {}),
       ...(a.results !== undefined ? { resultsDir: a.results } : {}),
       signal: abort.signal,
-      onProgress: (p) => progress(progressLine(p)),
+      onProgress: (p) => {
+        last = p;
+        progress(progressLine(p));
+      },
       onUpdate,
     });
+    progress(null);
+    if (abort.signal.aborted) {
+      const finished = results.filter((r) => !r.reason?.startsWith('cancelled before')).length;
+      process.stderr.write(
+        `berth: cancelled Slurm job ${last?.jobId ?? ''} (scancel); ${finished} of ${results.length} cells had finished\n`,
+      );
+    }
     return { results, cancelled: abort.signal.aborted };
   } finally {
     progress(null);

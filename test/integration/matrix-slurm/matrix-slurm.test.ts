@@ -176,11 +176,26 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
     spawnSync('chmod', ['-R', 'a+rX', other]);
     try {
       const r = await runner.run(
-        ['matrix', '--on', 'slurm', '--backend', 'chroot', '--json', 'report.json', '--berth-path', launcher, '--', 'true'],
+        [
+          'matrix',
+          '--on',
+          'slurm',
+          '--backend',
+          'chroot',
+          '--json',
+          'report.json',
+          '--berth-path',
+          launcher,
+          '--',
+          'true',
+        ],
         { env: cluster!.env, cwd: dir, timeoutMs: 120_000 },
       );
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /ERROR: berth on node n[12] is version 9\.9\.9, the submitter runs 0\.1\.0: install berth/);
+      assert.match(
+        r.stdout,
+        /ERROR: berth on node n[12] is version 9\.9\.9, the submitter runs 0\.1\.0: install berth/,
+      );
       const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
       assert.equal(json.results[0].state, 'error');
       // A path with no berth at all says so.
