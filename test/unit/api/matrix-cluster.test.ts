@@ -124,11 +124,17 @@ test('kubernetes: an Indexed Job with a completion per cell; pods privileged onl
     resultsClaim: 'claim',
     kvmResource: 'devices.kubevirt.io/kvm',
   });
-  const job = list.items[1] as any;
+  const job = list.items[1] as ReturnType<typeof indexedJob>['items'][1] & {
+    spec: {
+      completionMode: string;
+      completions: number;
+      template: { spec: { containers: { securityContext?: unknown; resources: { limits: unknown } }[] } };
+    };
+  };
   assert.equal(job.kind, 'Job');
   assert.equal(job.spec.completionMode, 'Indexed');
   assert.equal(job.spec.completions, 2);
-  const c = job.spec.template.spec.containers[0];
+  const c = job.spec.template.spec.containers[0]!;
   assert.equal(c.securityContext, undefined);
   assert.deepEqual(c.resources.limits, { 'devices.kubevirt.io/kvm': '1' });
   assert.equal(needsPrivileged(['uml']), false);
