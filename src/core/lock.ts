@@ -1,10 +1,13 @@
 /**
- * Exclusive locks as files created with O_EXCL holding the owner's pid and start time.
- * A lock whose owner is dead is stale and is taken over, so a crashed berth never
+ * Exclusive locks as files created with O_EXCL holding the owner's pid, start time and host
+ * name. A lock whose owner is dead is stale and is taken over, so a crashed berth never
  * wedges the store. (ADR 0002 says why not proper-lockfile: mtime heartbeats need a
- * timer in every CLI process; pid+start time is exact on one host.)
+ * timer in every CLI process; pid+start time is exact on one host.) A store shared by several
+ * hosts (matrix --on slurm --store, ADR 0036): a lock owned on another host is held, since this
+ * host cannot see that process; O_EXCL create is atomic on local file systems and NFSv3+.
  */
 import { mkdirSync, openSync, writeSync, closeSync, readFileSync, rmSync, renameSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { isProcessAlive, processStartTime } from './process-identity.js';
 import { StateError } from './errors.js';
@@ -18,7 +21,7 @@ export interface Lock {
 function tryCreate(path: string): boolean {
   try {
     const fd = openSync(path, 'wx', 0o600);
-    writeSync(fd, `${process.pid} ${processStartTime(process.pid) ?? 0}\n`);
+    writeSync(fd, `${process.pid} ${processStartTime(process.pid) ?? 0} ${hostname()}\n`);
     closeSync(fd);
     return true;
   } catch (e) {
@@ -33,11 +36,24 @@ const UNWRITTEN_GRACE_MS = 5_000;
 function ownerAlive(path: string): boolean {
   try {
     const text = readFileSync(path, 'utf8').trim();
-    const [pid, start] = text.split(' ').map(Number);
+    const owner = text.split(' ');
+    // Another host's process: it cannot be checked from here, so it holds (ADR 0036).
+    if (owner[2] && owner[2] !== hostname()) return true;
+    const [pid, start] = owner.map(Number);
     if (!pid || !Number.isInteger(pid) || pid <= 0) return Date.now() - statSync(path).mtimeMs < UNWRITTEN_GRACE_MS;
     return isProcessAlive(pid, start || undefined);
   } catch {
     return true; // being written or removed right now: treat as alive
+  }
+}
+
+/** The host of a lock's owner when it is not this host. */
+function lockHost(path: string): string | undefined {
+  try {
+    const host = readFileSync(path, 'utf8').trim().split(' ')[2];
+    return host && host !== hostname() ? host : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -60,8 +76,9 @@ export async function acquireLock(path: string, what: string, timeoutMs = 10_000
       continue;
     }
     if (Date.now() > deadline) {
-      throw new StateError('locked', `${what} is locked by another berth process`, {
-        fix: `wait for it to finish, or remove ${path} if no berth process is running`,
+      const host = lockHost(path);
+      throw new StateError('locked', `${what} is locked by another berth process${host ? ` on ${host}` : ''}`, {
+        fix: `wait for it to finish, or remove ${path} if no berth process is running${host ? ` on ${host}` : ''}`,
       });
     }
     await sleep(delay);
