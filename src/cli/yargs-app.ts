@@ -122,7 +122,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command')
     .strict()
     .epilogue(
-      'Exit status: the command\'s own, or 125 when berth itself fails, 126 when the command cannot be executed, 127 when it is not found.\nState: BERTH_ROOT overrides where berth keeps images and environments.\nBackend: --backend > BERTH_BACKEND > "backend" in $XDG_CONFIG_HOME/berth/config.json (~/.config) > /etc/berth/config.json > auto.',
+      'Exit status: the command\'s own, or 125 when berth itself fails, 126 when the command cannot be executed, 127 when it is not found.\nState: BERTH_ROOT overrides where berth keeps images and environments; BERTH_STORE moves images and kernels alone (a store hosts share).\nBackend: --backend > BERTH_BACKEND > "backend" in $XDG_CONFIG_HOME/berth/config.json (~/.config) > /etc/berth/config.json > auto.',
     )
     .help()
     .alias('help', 'h')

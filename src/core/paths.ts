@@ -2,7 +2,9 @@
  * Where berth keeps its state. Root: /var/lib/berth (data) and /run/berth (runtime).
  * A normal user: $XDG_DATA_HOME/berth (default ~/.local/share/berth) and
  * $XDG_RUNTIME_DIR/berth (or a 0700 dir under /tmp). BERTH_ROOT overrides both:
- * data in $BERTH_ROOT, runtime in $BERTH_ROOT/run.
+ * data in $BERTH_ROOT, runtime in $BERTH_ROOT/run. BERTH_STORE moves only what is built once
+ * and then shared read-only (images, kernels) and their locks to another directory, e.g. one
+ * that cluster nodes share (`matrix --on slurm --store`, ADR 0036); environments stay local.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,8 @@ export interface Paths {
   images: string;
   kernels: string;
   locks: string;
+  /** Locks of what images/ and kernels/ hold: beside them when BERTH_STORE shares them between hosts. */
+  storeLocks: string;
 }
 
 export function isRoot(): boolean {
@@ -38,8 +42,9 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env, root = isRoot
     data,
     runtime,
     envs: join(data, 'envs'),
-    images: join(data, 'images'),
-    kernels: join(data, 'kernels'),
+    images: join(env.BERTH_STORE || data, 'images'),
+    kernels: join(env.BERTH_STORE || data, 'kernels'),
     locks: join(runtime, 'locks'),
+    storeLocks: env.BERTH_STORE ? join(env.BERTH_STORE, 'locks') : join(runtime, 'locks'),
   };
 }

@@ -114,7 +114,8 @@ export const matrixCommand: CommandModule<object, MatrixArgs> = {
       .option('store', {
         type: 'string',
         requiresArg: true,
-        describe: "one store (BERTH_ROOT) all nodes share (default: each node's own); see docs/matrix-slurm.md",
+        describe:
+          "images and kernels all nodes share (BERTH_STORE; default: each node's own store); see docs/matrix-slurm.md",
       })
       .option('results', {
         type: 'string',

@@ -8,7 +8,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, makeRunner, type Mode, packageDir, processesMentioning } from '../../helpers/berth-cli.js';
@@ -101,12 +111,14 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       );
       assert.equal(all.code, 1, all.stdout + all.stderr);
       assert.match(all.stdout, /1 passed, 0 failed, 1 unavailable/);
-      const some = await runner.run(['matrix', '--on', 'slurm', '--backend', 'chroot,uml', '--', 'true'], {
-        env,
-        cwd: remote,
-        timeoutMs: 120_000,
-      });
+      // --store: images and kernels in one directory the nodes share; environments stay in each node's store.
+      const some = await runner.run(
+        ['matrix', '--on', 'slurm', '--backend', 'chroot,uml', '--store', 'shared-store', '--', 'true'],
+        { env, cwd: remote, timeoutMs: 120_000 },
+      );
       assert.equal(some.code, 0, some.stdout + some.stderr);
+      assert.ok(existsSync(join(remote, 'shared-store', 'images', 'builtin', 'busybox')), some.stderr);
+      assert.equal(existsSync(join(remote, 'shared-store', 'envs')), false);
       assert.equal(squeue(['-t', 'PD,R,CG']), '');
       assert.deepEqual((await runner.run(['ps', '-a', '-q'])).stdout.trim(), '');
     } finally {

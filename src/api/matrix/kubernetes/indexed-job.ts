@@ -13,7 +13,7 @@ export interface KubernetesJobOptions {
   resultsDir?: string;
   /** berth inside the pod image (default /usr/local/bin/berth). */
   berthPath?: string;
-  /** BERTH_ROOT inside the pods (a shared volume at that path), default each pod's own. */
+  /** BERTH_STORE inside the pods (a shared volume at that path), default each pod's own. */
   store?: string;
   /** An image with berth (and Node) at berthPath; default berth:VERSION. */
   podImage?: string;

@@ -19,7 +19,7 @@ export interface MatrixPlan {
   resultsDir: string;
   /** The submitter's working directory: a host script named relative to it is found there. */
   cwd: string;
-  /** BERTH_ROOT for every task (one store the nodes share), or each node's own. */
+  /** BERTH_STORE for every task: the images and kernels all nodes share; default each node's own. */
   store?: string;
 }
 

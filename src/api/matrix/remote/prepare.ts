@@ -17,7 +17,7 @@ export interface RemoteSetup {
   resultsDir?: string;
   /** berth on the nodes (an executable); default: this berth's own path (node + dist/berth.cjs). */
   berthPath?: string;
-  /** One store (BERTH_ROOT) every node shares; default: each node's own. */
+  /** Images and kernels (BERTH_STORE) every node shares; default: each node's own store. */
   store?: string;
 }
 

@@ -17,7 +17,7 @@ export interface TaskScriptInput {
   resultsDir: string;
   /** argv that starts berth on a node: [node, dist/berth.cjs] or [--berth-path]. */
   berth: readonly string[];
-  /** BERTH_ROOT for the task (a shared --store), if any. */
+  /** BERTH_STORE for the task (images and kernels all nodes share: --store), if any. */
   store?: string;
 }
 
@@ -51,7 +51,7 @@ if ! [ -d "$results/cells" ] || ! [ -w "$results/cells" ]; then
   echo "berth matrix task: node $node cannot write the results directory $results: share it with the nodes (the same path, writable by the job's user) or pass --results" >&2
   exit 3
 fi
-${t.store ? `BERTH_ROOT=${shellQuote(t.store)}\nexport BERTH_ROOT\n` : ''}if ! { ${checks}; }; then
+${t.store ? `BERTH_STORE=${shellQuote(t.store)}\nexport BERTH_STORE\n` : ''}if ! { ${checks}; }; then
   fail "no berth on node $node at ${where.replace(/["$`\\]/g, '\\$&')}: install berth $want at that path or pass --berth-path"
 fi
 got=$(${t.berth.map(shellQuote).join(' ')} --version 2>/dev/null | head -n 1)
