@@ -20,6 +20,8 @@ export interface SlurmCluster {
   nodes: string[];
   /** Daemon pids by node name (n1..), for tests that kill one. */
   slurmdPid(node: string): number | undefined;
+  /** Start a node's slurmd again (it cleans up what its dead predecessor left) and wait until all nodes are idle. */
+  restartSlurmd(node: string): void;
   logs(): string;
   stop(): void;
 }
@@ -131,6 +133,23 @@ export function startSlurmCluster(opts: { nodes?: number; cpusPerNode?: number }
     }
     rmSync(base, { recursive: true, force: true });
   };
+  const waitIdle = () => {
+    for (let i = 0; ; i++) {
+      const states = new Set(run('sinfo', ['-h', '-N', '-o', '%t'], penv).stdout.split('\n').filter(Boolean));
+      if (states.size === 1 && states.has('idle')) return;
+      if (i > 600) {
+        const l = logs();
+        stop();
+        throw new Error(`Slurm not ready after 60 s (nodes: ${[...states].join(',')})\n${l}`);
+      }
+      sleepSync(100);
+    }
+  };
+  const restartSlurmd = (n: string) => {
+    const d = run('slurmd', ['-N', n], penv);
+    if (d.status !== 0) throw new Error(`slurmd -N ${n} failed: ${d.stderr}`);
+    waitIdle();
+  };
   const ctld = run('slurmctld', ['-c'], penv);
   if (ctld.status !== 0) {
     stop();
@@ -145,15 +164,6 @@ export function startSlurmCluster(opts: { nodes?: number; cpusPerNode?: number }
       throw new Error(`slurmd -N ${n} failed: ${d.stderr}\n${l}`);
     }
   }
-  for (let i = 0; ; i++) {
-    const states = new Set(run('sinfo', ['-h', '-N', '-o', '%t'], penv).stdout.split('\n').filter(Boolean));
-    if (states.size === 1 && states.has('idle')) break;
-    if (i > 600) {
-      const l = logs();
-      stop();
-      throw new Error(`Slurm not ready after 60 s (nodes: ${[...states].join(',')})\n${l}`);
-    }
-    sleepSync(100);
-  }
-  return { env, base, nodes, slurmdPid, logs, stop };
+  waitIdle();
+  return { env, base, nodes, slurmdPid, restartSlurmd, logs, stop };
 }

@@ -2,8 +2,8 @@
  * `berth matrix --on slurm` on a real two-node Slurm cluster on loopback (slurmctld, two slurmd,
  * munge; started once for this file): the same table, JSON and JUnit as a local run (a passing
  * cell, a cell failing with exit 3, an unavailable backend), submitted as root and as berth-test;
- * Ctrl-C cancels the array and leaves no job, process or environment; a node running another berth
- * version fails its cell clearly.
+ * Ctrl-C cancels the array and leaves no job, process or environment; a node that dies mid-cell
+ * gives a failed cell with Slurm's reason; a node running another berth version fails its cell clearly.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,6 +160,46 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       }
       for (let i = 0; processesMentioning(runner.root).length > 0; i++) {
         assert.ok(i < 120, `processes left: ${processesMentioning(runner.root).join('\n')}`);
+        await sleep(250);
+      }
+      assert.equal((await runner.run(['ps', '-a', '-q'])).stdout.trim(), '');
+    } finally {
+      runner.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`a node that dies mid-cell yields a failed cell with the reason, not a hang (${mode})`, {
+    timeout: 180_000,
+  }, async (t) => {
+    if (!requireThat(t, ready(), why)) return;
+    const runner = makeRunner(mode);
+    const dir = workDir();
+    try {
+      const child = runner.spawn(
+        ['matrix', '--on', 'slurm', '--backend', 'chroot', '--slurm-arg=--nodelist=n2', '--', 'sleep', '600'],
+        cluster!.env,
+        dir,
+      );
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+      for (let i = 0; (await runner.run(['ps', '-q'])).stdout.trim() === ''; i++) {
+        assert.ok(i < 240, `the cell did not start: ${out}\n${squeue()}`);
+        await sleep(250);
+      }
+      // The node dies: its slurmd is gone (SlurmdTimeout=20 in the test cluster, then NODE_FAIL).
+      process.kill(cluster!.slurmdPid('n2')!, 'SIGKILL');
+      assert.equal(await exited, 1, out);
+      assert.match(
+        out,
+        /chroot\s+busybox\s+-\s+ERROR: the Slurm task ended NODE_FAIL.* on n2 before berth wrote its result/,
+      );
+      // The node comes back: slurmd ends what its predecessor left, the session reaper the environment.
+      cluster!.restartSlurmd('n2');
+      for (let i = 0; processesMentioning(runner.root).length > 0; i++) {
+        assert.ok(i < 240, `processes left: ${processesMentioning(runner.root).join('\n')}`);
         await sleep(250);
       }
       assert.equal((await runner.run(['ps', '-a', '-q'])).stdout.trim(), '');

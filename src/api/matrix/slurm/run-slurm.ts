@@ -71,7 +71,11 @@ function withoutRecord(dir: string, index: number, t: TaskState | undefined, can
   const out = `${resultsLayout(dir).schedulerOut}/${index}.out`;
   const said = lastLine(out);
   const how = t ? `${t.state}${t.reason && t.reason !== 'None' ? ` (${t.reason})` : ''}` : 'unknown to squeue';
-  return `the Slurm task ended ${how}${t?.node ? ` on ${t.node}` : ''} without a result record in ${dir}${
+  const where = t?.node ? ` on ${t.node}` : '';
+  // Ended by Slurm (node failure, time limit, cancel): berth had no chance to write the record.
+  if (t && !['COMPLETED', 'FAILED'].includes(t.state))
+    return `the Slurm task ended ${how}${where} before berth wrote its result${said ? `: ${said}` : ''}`;
+  return `the Slurm task ended ${how}${where} without a result record in ${dir}${
     said ? `: ${said}` : ': the nodes must share that directory and be able to write it (--results)'
   }`;
 }
