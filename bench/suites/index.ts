@@ -8,6 +8,7 @@ import { microvmBoot } from './microvm-boot.js';
 import { umlStartup } from './uml-startup.js';
 import { pullThroughput } from './pull-throughput.js';
 import { networkThroughput } from './network-throughput.js';
+import { matrixSlurm } from './matrix-slurm.js';
 
 export const suites: Suite[] = [
   chrootStartup,
@@ -18,4 +19,5 @@ export const suites: Suite[] = [
   microvmBoot,
   pullThroughput,
   networkThroughput,
+  matrixSlurm,
 ];

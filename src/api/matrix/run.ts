@@ -7,7 +7,8 @@
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as berth from '../../index.js';
-import type { ContextOptions } from '../context.js';
+import { type ContextOptions, makeContext } from '../context.js';
+import { BACKEND_NAMES, type BackendName } from '../../core/spec.js';
 import { cellsOf, type Cell, type MatrixSpec } from './cells.js';
 import type { CellResult } from './report.js';
 
@@ -74,15 +75,18 @@ export async function runCell(
   }
 }
 
-/** Backends that do not work here, with doctor's reason. */
-export async function unavailableBackends(opts: ContextOptions): Promise<Map<string, string>> {
-  const probes = await berth.backends(opts.root ? { root: opts.root } : {});
+/** Backends (of `only`, default all) that do not work here, with doctor's reason. */
+export async function unavailableBackends(
+  opts: ContextOptions,
+  only: readonly BackendName[] = BACKEND_NAMES,
+): Promise<Map<string, string>> {
+  const probes = await makeContext(opts.root ? { root: opts.root } : {}).registry.probeSome(only);
   return new Map(probes.filter((b) => !b.probe.ok).map((b) => [b.name as string, b.probe.reason]));
 }
 
 export async function runMatrix(m: MatrixSpec, opts: MatrixOptions): Promise<CellResult[]> {
   mkdirSync(opts.logDir, { recursive: true });
-  const available = await unavailableBackends(opts);
+  const available = await unavailableBackends(opts, m.backends);
   const results: CellResult[] = cellsOf(m).map((c) => ({ ...c, state: 'pending' }));
   opts.onUpdate?.(results);
   let next = 0;
