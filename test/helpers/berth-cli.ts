@@ -35,7 +35,7 @@ export interface Runner {
   mode: Mode;
   /** BERTH_ROOT of this runner. */
   root: string;
-  argv(args: string[]): { cmd: string; args: string[]; env: NodeJS.ProcessEnv };
+  argv(args: string[], env?: Record<string, string>): { cmd: string; args: string[]; env: NodeJS.ProcessEnv };
   run(
     args: string[],
     opts?: { input?: string; timeoutMs?: number; env?: Record<string, string>; cwd?: string },
@@ -99,7 +99,7 @@ export function makeRunner(mode: Mode): Runner {
   return {
     mode,
     root,
-    argv: (args) => wrap(process.execPath, [cli, ...args]),
+    argv: (args, env) => wrap(process.execPath, [cli, ...args], env),
     run(args, opts = {}) {
       const w = wrap(process.execPath, [cli, ...args], opts.env);
       const child = spawn(w.cmd, w.args, {

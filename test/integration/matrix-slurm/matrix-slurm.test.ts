@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -206,6 +206,50 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
     } finally {
       runner.cleanup();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`a results directory the nodes do not share is a clear error per cell (${mode})`, {
+    timeout: 120_000,
+  }, async (t) => {
+    if (!requireThat(t, ready(), why)) return;
+    const runner = makeRunner(mode);
+    // The submitter sees a tmpfs over this directory (its own mount namespace); the nodes see the
+    // real one, empty and root's: what they write (or fail to) never reaches the submitter.
+    const hidden = mkdtempSync(join(tmpdir(), 'berth-matrix-unshared-'));
+    chmodSync(hidden, 0o755);
+    try {
+      const w = runner.argv(
+        ['matrix', '--on', 'slurm', '--backend', 'chroot', '--results', join(hidden, 'r'), '--', 'true'],
+        cluster!.env,
+      );
+      const child = spawn(
+        'unshare',
+        [
+          '--mount',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          'mount -t tmpfs -o mode=1777 tmpfs "$0" && cd "$0" && exec "$@"',
+          hidden,
+          w.cmd,
+          ...w.args,
+        ],
+        { env: w.env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const code = await new Promise<number | null>((r) => child.on('close', r));
+      assert.equal(code, 1, out);
+      assert.match(
+        out,
+        /chroot\s+busybox\s+-\s+ERROR: the Slurm task ended \w+.* without a result record in \S+\/r: the nodes must share that directory and be able to write it \(--results\)/,
+      );
+    } finally {
+      runner.cleanup();
+      rmSync(hidden, { recursive: true, force: true });
     }
   });
 
