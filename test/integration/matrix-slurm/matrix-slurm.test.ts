@@ -262,8 +262,9 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
     cpSync(packageDir(), other, { recursive: true });
     for (const f of listFiles(join(other, 'dist')).filter((f) => f.endsWith('.mjs') || f.endsWith('.cjs'))) {
       const text = readFileSync(f, 'utf8');
-      if (text.includes(`var VERSION = "${VERSION}"`))
-        writeFileSync(f, text.replace(`var VERSION = "${VERSION}"`, 'var VERSION = "9.9.9"'));
+      // `var VERSION = "…"` in the ESM chunks, `VERSION = "…"` in the CommonJS hot path (berth --version).
+      if (text.includes(`VERSION = "${VERSION}"`))
+        writeFileSync(f, text.replaceAll(`VERSION = "${VERSION}"`, 'VERSION = "9.9.9"'));
     }
     const launcher = join(other, 'berth');
     writeFileSync(launcher, `#!/bin/sh\nexec ${process.execPath} ${join(other, 'dist', 'berth.cjs')} "$@"\n`, {
