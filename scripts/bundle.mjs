@@ -38,6 +38,7 @@ await build({
     'network-attach': 'src/network/attach/network-attach.ts',
     networks: 'src/api/networks.ts',
     'port-spec': 'src/network/port-spec.ts',
+    'docker-serve': 'src/serve/server.ts',
   },
   outdir: 'dist',
   splitting: true,

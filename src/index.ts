@@ -9,6 +9,8 @@ import { makeContext, type Context, type ContextOptions } from './api/context.js
 import {
   removeLabelled,
   createAndStart,
+  createEnv,
+  startEnv,
   listEnvs,
   inspectEnv,
   execIn,
@@ -158,6 +160,35 @@ export async function create(input: CreateInput): Promise<Environment> {
     }
   }
   return env;
+}
+
+/**
+ * Create an environment without starting it (Docker's `create`): the image is resolved, the record
+ * and the backend's state are written, nothing runs until `start`. Always detached; no session label.
+ */
+export async function createStopped(
+  input: SpecInput,
+): Promise<{ id: string; name: string; backend: string; choice: BackendChoice }> {
+  const ctx = ctxFor(input);
+  const { spec, source } = specOf({ ...input, detach: true });
+  const { handle, choice } = await createEnv(ctx, spec, input, source, false);
+  return { id: handle.id, name: handle.name, backend: handle.backend, choice };
+}
+
+/** Start an environment made by `createStopped` (once: a started one is refused with StateError not-created). */
+export function start(ref: string, opts: ContextOptions = {}): Promise<void> {
+  return startEnv(ctxFor(opts), ref);
+}
+
+/**
+ * A stored image's digest and config (ENTRYPOINT, CMD, ENV, WORKDIR, USER), without fetching:
+ * an image not in the store is an ImageError. The builtin busybox is built on first use.
+ */
+export async function image(ref: string, opts: ContextOptions = {}) {
+  const { resolveImage } = await import('./images/resolve.js');
+  const ctx = ctxFor(opts);
+  const img = await resolveImage(ref, ctx.paths.images, { rootless: ctx.rootless, pull: 'never' });
+  return { ref: img.ref, digest: img.digest, config: img.config };
 }
 
 /** Remove every environment carrying a label (`KEY` or `KEY=VALUE`), running or not. */
@@ -466,4 +497,16 @@ export async function parsePortSpecs(specs: string[]) {
   if (specs.length === 0) return [];
   const { parsePortSpecs: parse } = await import('./network/port-spec.js');
   return parse(specs);
+}
+
+export type { ServeOptions, RunningServer } from './serve/server.js';
+export { defaultSocketPath, parseTcp } from './serve/socket-path.js';
+
+/**
+ * Serve the Docker Engine API (1.44 subset) on a unix socket, and on a loopback TCP port when
+ * asked: Docker clients (the docker CLI, testcontainers) then create berth environments.
+ */
+export async function serve(opts: import('./serve/server.js').ServeOptions) {
+  const { startServer } = await import('./serve/server.js');
+  return startServer(opts);
 }

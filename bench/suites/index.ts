@@ -8,6 +8,7 @@ import { microvmBoot } from './microvm-boot.js';
 import { umlStartup } from './uml-startup.js';
 import { pullThroughput } from './pull-throughput.js';
 import { networkThroughput } from './network-throughput.js';
+import { dockerApi } from './docker-api.js';
 import { matrixSlurm } from './matrix-slurm.js';
 
 export const suites: Suite[] = [
@@ -19,5 +20,6 @@ export const suites: Suite[] = [
   microvmBoot,
   pullThroughput,
   networkThroughput,
+  dockerApi,
   matrixSlurm,
 ];

@@ -7,7 +7,7 @@ import type { EnvSpec } from '../core/spec.js';
 import type { EnvRecord, BackendChoice } from '../core/env-store.js';
 import type { Driver, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
 import { processesInMountNs, type EnvProcess } from './processes.js';
-import { DriverError } from '../core/errors.js';
+import { DriverError, StateError } from '../core/errors.js';
 import { validateSpec } from '../core/spec-validate.js';
 import { resolveCommand } from '../core/command.js';
 import { resolveImage } from '../images/resolve.js';
@@ -34,11 +34,34 @@ export interface CreateHooks {
 
 /** Create and start an environment (attached to our stdio unless spec.detach). */
 /** @param source where spec.backend came from (backend-setting.ts): recorded in the choice */
-export async function createAndStart(
+export function createAndStart(
   ctx: Context,
   asked: EnvSpec,
   hooks: CreateHooks = {},
   source?: string,
+): Promise<Started> {
+  return createEnv(ctx, asked, hooks, source, true);
+}
+
+/** Start an environment created without starting (Docker's create, then start). */
+export async function startEnv(ctx: Context, ref: string): Promise<void> {
+  const { driver, handle } = resolveEnv(ctx, ref);
+  using _lock = await ctx.store.envLock(handle.id);
+  const state = ctx.store.status(handle.id).state;
+  if (state !== 'created')
+    throw new StateError('not-created', `environment ${handle.name} was started before (it is ${state})`, {
+      fix: 'create a new one; a started environment cannot be started again',
+    });
+  await driver.start(handle);
+}
+
+/** Create an environment and, when START, start it; a failure on the way leaves nothing behind. */
+export async function createEnv(
+  ctx: Context,
+  asked: EnvSpec,
+  hooks: CreateHooks,
+  source: string | undefined,
+  start: boolean,
 ): Promise<Started> {
   validateSpec(asked);
   const { driver, choice, spec, networkDefault } = await ctx.registry.select(asked, ctx.rootless, source);
@@ -97,7 +120,7 @@ export async function createAndStart(
       hooks.onProgress?.(null);
     }
     revert.add(() => driver.remove(handle, { force: true }));
-    await driver.start(handle);
+    if (start) await driver.start(handle);
     revert.success();
     return { handle, driver, choice };
   } catch (e) {

@@ -27,6 +27,7 @@ import { kernelsCommand } from './commands/kernels.js';
 import { saveCommand, loadCommand, exportCommand } from './commands/archive.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { networkCommand } from './commands/network.js';
+import { serveCommand } from './commands/serve.js';
 import { SpecError } from '../index.js';
 import { reportError } from './output.js';
 import { VERSION } from '../version.js';
@@ -118,6 +119,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(matrixTaskCommand as CommandModule)
     .command(kernelsCommand as CommandModule)
     .command(networkCommand)
+    .command(serveCommand as CommandModule)
     .command(doctorCommand as CommandModule)
     .demandCommand(1, 'name a command')
     .strict()

@@ -1,0 +1,209 @@
+/** Containers: create, start, stop, kill, remove, inspect, list and wait. */
+import { existsSync } from 'node:fs';
+import * as berth from '../../index.js';
+import { createPlan, type DockerCreateBody } from '../create-spec.js';
+import { ApiError, badRequest } from '../errors.js';
+import { freePort } from '../free-port.js';
+import { flag, readJson, type Route } from '../route.js';
+import { containerInspect, containerSummary } from '../shapes/container-shape.js';
+import type { ServerState } from '../state.js';
+
+/** The environment's record (404 names REF), or throws. */
+export function findContainer(ref: string) {
+  return berth.inspect(ref);
+}
+
+/** Follows a started container to its exit: `die`, then, for AutoRemove, its removal and `destroy`. */
+export function watchExit(state: ServerState, id: string, name: string): void {
+  const exited = berth.wait(id).then(
+    (r) => r.exitCode,
+    () => 125,
+  );
+  state.exits.set(id, exited);
+  void exited.then(async (exitCode) => {
+    state.emit({ action: 'die', id, name, exitCode });
+    if (!state.docker.get(id)?.autoRemove) return;
+    await berth.remove(id, { force: true }).catch(() => undefined);
+    state.forget(id);
+    state.emit({ action: 'destroy', id, name, exitCode });
+  });
+}
+
+const create: Route = {
+  method: 'POST',
+  pattern: /^\/containers\/create$/,
+  handler: async (x, _p, state) => {
+    const body = await readJson<DockerCreateBody>(x);
+    const plan = createPlan(body, x.query.get('name') ?? undefined, state.backend);
+    for (const m of plan.input.mounts ?? [])
+      if (!existsSync(m.source)) throw badRequest(`invalid mount config: bind source path does not exist: ${m.source}`);
+    const ports = await Promise.all(
+      plan.ports.map(async (p) => (p.hostPort === 0 ? { ...p, hostPort: await freePort(p.protocol) } : p)),
+    );
+    // Docker answers an image that is not stored with 404 (the CLI then pulls and retries);
+    // berth would pull on its own. A VM kernel missing from the cache is still fetched on first use.
+    try {
+      await berth.image(plan.input.image!);
+    } catch (e) {
+      if (berth.isBerthError(e) && ['not-stored', 'no-such-image', 'not-recorded'].includes(e.code))
+        throw new ApiError(404, `No such image: ${body.Image}`);
+      throw e;
+    }
+    const made = await berth.createStopped({ ...plan.input, ports });
+    state.docker.set(made.id, plan.docker);
+    state.emit({ action: 'create', id: made.id, name: made.name, labels: plan.input.labels ?? {} });
+    x.json(201, { Id: made.id, Warnings: [] });
+  },
+};
+
+const start: Route = {
+  method: 'POST',
+  pattern: /^\/containers\/([^/]+)\/start$/,
+  subject: 'container',
+  handler: async (x, [ref], state) => {
+    const { record, status } = findContainer(ref!);
+    if (status.state !== 'created') return x.empty(304);
+    await berth.start(record.id);
+    state.emit({ action: 'start', id: record.id, name: record.name });
+    watchExit(state, record.id, record.name);
+    x.empty(204);
+  },
+};
+
+const stop: Route = {
+  method: 'POST',
+  pattern: /^\/containers\/([^/]+)\/stop$/,
+  subject: 'container',
+  handler: async (x, [ref], state) => {
+    const { record, status } = findContainer(ref!);
+    if (status.state !== 'running' && status.state !== 'paused') return x.empty(304);
+    const t = Number(x.query.get('t') ?? x.query.get('timeout') ?? 10);
+    state.emit({ action: 'stop', id: record.id, name: record.name });
+    await berth.stop(record.id, { timeoutMs: (Number.isFinite(t) && t >= 0 ? t : 10) * 1000 });
+    await state.exits.get(record.id);
+    x.empty(204);
+  },
+};
+
+const kill: Route = {
+  method: 'POST',
+  pattern: /^\/containers\/([^/]+)\/kill$/,
+  subject: 'container',
+  handler: async (x, [ref], state) => {
+    const { record, status } = findContainer(ref!);
+    if (status.state !== 'running' && status.state !== 'paused')
+      throw new ApiError(409, `Container ${ref} is not running`);
+    const signal = (x.query.get('signal') || 'KILL').replace(/^SIG/, '');
+    state.emit({ action: 'kill', id: record.id, name: record.name });
+    await berth.kill(record.id, signal);
+    x.empty(204);
+  },
+};
+
+const remove: Route = {
+  method: 'DELETE',
+  pattern: /^\/containers\/([^/]+)$/,
+  subject: 'container',
+  handler: async (x, [ref], state) => {
+    const { record, status } = findContainer(ref!);
+    const force = flag(x.query, 'force');
+    if (!force && (status.state === 'running' || status.state === 'paused'))
+      throw new ApiError(
+        409,
+        `You cannot remove a running container ${record.id}. Stop the container before attempting removal or force remove`,
+      );
+    await berth.remove(record.id, { force: true });
+    state.forget(record.id);
+    state.emit({ action: 'destroy', id: record.id, name: record.name, exitCode: status.exit?.exitCode ?? 0 });
+    x.empty(204);
+  },
+};
+
+const inspect: Route = {
+  method: 'GET',
+  pattern: /^\/containers\/([^/]+)\/json$/,
+  subject: 'container',
+  handler: async (x, [ref], state) => {
+    const i = findContainer(ref!);
+    x.json(200, containerInspect(i, state.docker.get(i.record.id)));
+  },
+};
+
+/** `filters={"label":["k=v"],"id":[...],"name":[...],"status":[...]}` */
+function matches(filters: Record<string, string[] | Record<string, boolean>>, c: Record<string, unknown>): boolean {
+  const values = (k: string): string[] => {
+    const v = filters[k];
+    return v === undefined ? [] : Array.isArray(v) ? v : Object.keys(v).filter((n) => v[n]);
+  };
+  const labels = c.Labels as Record<string, string>;
+  for (const sel of values('label')) {
+    const i = sel.indexOf('=');
+    const key = i < 0 ? sel : sel.slice(0, i);
+    if (!(key in labels) || (i >= 0 && labels[key] !== sel.slice(i + 1))) return false;
+  }
+  const ids = values('id');
+  if (ids.length > 0 && !ids.some((v) => (c.Id as string).startsWith(v))) return false;
+  const names = values('name');
+  if (names.length > 0 && !names.some((v) => (c.Names as string[])[0]!.slice(1).includes(v.replace(/^\//, ''))))
+    return false;
+  const status = values('status');
+  if (status.length > 0 && !status.includes(c.State as string)) return false;
+  return true;
+}
+
+const list: Route = {
+  method: 'GET',
+  pattern: /^\/containers\/json$/,
+  handler: async (x) => {
+    let filters: Record<string, string[]> = {};
+    const raw = x.query.get('filters');
+    if (raw) {
+      try {
+        filters = JSON.parse(raw);
+      } catch {
+        throw badRequest(`invalid filters: ${raw}`);
+      }
+    }
+    const out: Record<string, unknown>[] = [];
+    for (const s of berth.list({ all: flag(x.query, 'all') })) {
+      try {
+        const i = berth.inspect(s.id);
+        const c = containerSummary(s, i.record, i.network);
+        if (matches(filters, c)) out.push(c);
+      } catch {
+        // Removed between the list and its inspect.
+      }
+    }
+    const limit = Number(x.query.get('limit') ?? -1);
+    x.json(200, limit > 0 ? out.slice(-limit) : out);
+  },
+};
+
+const wait: Route = {
+  method: 'POST',
+  pattern: /^\/containers\/([^/]+)\/wait$/,
+  subject: 'container',
+  handler: async (x, [ref], state) => {
+    const { record, status } = findContainer(ref!);
+    const condition = x.query.get('condition') || 'not-running';
+    if (!['not-running', 'next-exit', 'removed'].includes(condition))
+      throw badRequest(`invalid condition "${condition}": use not-running, next-exit or removed`);
+    const closed = new AbortController();
+    x.onClose(() => closed.abort());
+    const removed = condition === 'removed' ? state.next('destroy', record.id, closed.signal) : undefined;
+    // Headers at once: the docker CLI waits for them before it starts the container.
+    const out = x.stream(200, 'application/json');
+    let exitCode: number | undefined;
+    if (status.state === 'exited' && condition !== 'next-exit') exitCode = status.exit?.exitCode ?? 0;
+    else {
+      if (status.state === 'created' && condition !== 'not-running')
+        await state.next('start', record.id, closed.signal);
+      if (status.state !== 'created' || condition !== 'not-running')
+        exitCode = await (state.exits.get(record.id) ?? berth.wait(record.id).then((r) => r.exitCode));
+    }
+    if (removed) exitCode = (await removed)?.exitCode ?? exitCode;
+    out.end(`${JSON.stringify({ StatusCode: exitCode ?? 0, Error: null })}\n`);
+  },
+};
+
+export const containerRoutes: Route[] = [create, start, stop, kill, remove, inspect, list, wait];

@@ -1,0 +1,256 @@
+/**
+ * `berth serve` driven by real clients, on the container backend as root and as the test user
+ * (its default socket under its own XDG_RUNTIME_DIR): the Debian docker CLI (run --rm, run -d -p
+ * with docker port, logs, exec, ps --filter label=, cp both ways, rm -f, pull from a loopback
+ * registry, images, network ls, bad input) and the testcontainers library (GenericContainer with
+ * an exposed port, a log and a listening-port wait, exec, copy, logs, stop). Everything runs in
+ * a network namespace the test makes; stopping the server leaves no socket file and no process.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { isRoot } from '../../helpers/berth-cli.js';
+import { makeNetns, type TestNetns } from '../../helpers/netns.js';
+import { requireThat } from '../../helpers/requirements.js';
+import { DOCKER, cleanupDir, serveIn, startNsRegistry, type NsRegistry, type Served } from './fixtures.js';
+
+let ns: TestNetns | undefined;
+let registry: NsRegistry | undefined;
+let work = '';
+let missing: string | undefined;
+
+before(async () => {
+  if (!isRoot()) missing = 'root (the test makes a network namespace)';
+  else if (!existsSync(DOCKER)) missing = 'the docker CLI (apt-get install docker.io; dockerd is never started)';
+  else if (spawnSync('sh', ['-c', 'command -v docker-registry && command -v skopeo']).status !== 0)
+    missing = 'docker-registry and skopeo';
+  if (missing) return;
+  work = mkdtempSync(join(tmpdir(), 'berth-docker-api-'));
+  spawnSync('chmod', ['755', work]);
+  ns = makeNetns();
+  registry = await startNsRegistry(ns, work);
+});
+
+after(() => {
+  registry?.stop();
+  ns?.remove();
+  if (work) cleanupDir(work);
+});
+
+for (const mode of ['root', 'rootless'] as const) {
+  describe(`docker CLI and testcontainers through berth serve (container backend, ${mode})`, () => {
+    let s: Served | undefined;
+    before(async () => {
+      if (!missing) s = await serveIn(ns!, mode, 'container');
+    });
+    after(async () => {
+      await s?.stop();
+      s?.runner.cleanup();
+    });
+
+    it('run --rm prints and exits with the command status; the socket is 0600', { timeout: 120_000 }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      assert.equal(statSync(s!.socket).mode & 0o777, 0o600);
+      const hi = await s!.docker(['run', '--rm', 'busybox', 'echo', 'hi']);
+      assert.equal(hi.stdout, 'hi\n', hi.stderr);
+      assert.equal(hi.code, 0);
+      const st = await s!.docker(['run', '--rm', 'docker.io/library/busybox:latest', 'sh', '-c', 'echo e >&2; exit 7']);
+      assert.equal(st.code, 7);
+      assert.equal(st.stderr, 'e\n');
+      const left = await s!.docker(['ps', '-a', '-q']);
+      assert.equal(left.stdout, '', 'run --rm removed its container');
+    });
+
+    it('run -d -p, port, logs, exec, ps --filter label, cp both ways, rm of a running one, stop, rm -f', {
+      timeout: 120_000,
+    }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      const d = await s!.docker([
+        'run',
+        '-d',
+        '--name',
+        'web',
+        '--label',
+        'suite=docker-api',
+        '-p',
+        '127.0.0.1::8080',
+        'busybox',
+        'sh',
+        '-c',
+        'mkdir -p /www && echo page > /www/index.html && echo started && exec httpd -f -p 8080 -h /www',
+      ]);
+      assert.equal(d.code, 0, d.stderr);
+      const id = d.stdout.trim();
+      assert.match(id, /^[0-9a-f]{64}$/);
+      const port = await s!.docker(['port', 'web', '8080']);
+      const m = /^127\.0\.0\.1:(\d+)$/m.exec(port.stdout);
+      assert.ok(m, port.stdout + port.stderr);
+      let page = '';
+      for (let i = 0; i < 100 && page !== 'page\n'; i++) {
+        page = ns!.sh(['busybox', 'wget', '-q', '-O-', `http://127.0.0.1:${m[1]}/`]).stdout;
+        if (page !== 'page\n') await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(page, 'page\n');
+      const logs = await s!.docker(['logs', id.slice(0, 12)]);
+      assert.equal(logs.stdout, 'started\n', logs.stderr);
+      const ex = await s!.docker(['exec', 'web', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+      assert.deepEqual([ex.code, ex.stdout, ex.stderr], [3, 'out\n', 'err\n']);
+      const piped = await s!.docker(['exec', '-i', 'web', 'cat'], 'through stdin\n');
+      assert.equal(piped.stdout, 'through stdin\n', piped.stderr);
+      const ps = await s!.docker(['ps', '--filter', 'label=suite=docker-api', '--format', '{{.Names}} {{.Ports}}']);
+      assert.match(ps.stdout, /^web 127\.0\.0\.1:\d+->8080\/tcp\n$/);
+      assert.equal((await s!.docker(['ps', '-q', '--filter', 'label=suite=other'])).stdout, '');
+      // cp in and out (the files belong to the test user when rootless)
+      const host = mkdtempSync(join(work, `cp-${mode}-`));
+      mkdirSync(join(host, 'dir'));
+      writeFileSync(join(host, 'dir', 'f.txt'), 'from host\n');
+      spawnSync('chmod', ['-R', 'a+rwX', host]);
+      const cpIn = await s!.docker(['cp', join(host, 'dir'), 'web:/tmp/']);
+      assert.equal(cpIn.code, 0, cpIn.stderr);
+      assert.equal((await s!.docker(['exec', 'web', 'cat', '/tmp/dir/f.txt'])).stdout, 'from host\n');
+      const cpOut = await s!.docker(['cp', 'web:/www/index.html', join(host, 'out.html')]);
+      assert.equal(cpOut.code, 0, cpOut.stderr);
+      assert.equal(readFileSync(join(host, 'out.html'), 'utf8'), 'page\n');
+      const absent = await s!.docker(['cp', 'web:/no/such', join(host, 'x')]);
+      assert.notEqual(absent.code, 0);
+      assert.match(absent.stderr, /No such container:path: web:\/no\/such/);
+      const busy = await s!.docker(['rm', 'web']);
+      assert.equal(busy.code, 1);
+      assert.match(busy.stderr, /You cannot remove a running container/);
+      const stop = await s!.docker(['stop', '-t', '1', 'web']);
+      assert.equal(stop.code, 0, stop.stderr);
+      const status = await s!.docker(['ps', '-a', '--filter', 'name=web', '--format', '{{.Status}}']);
+      assert.match(status.stdout, /^Exited \(\d+\) /);
+      const rm = await s!.docker(['rm', '-f', 'web']);
+      assert.equal(rm.code, 0, rm.stderr);
+      assert.equal((await s!.docker(['ps', '-a', '-q'])).stdout, '');
+    });
+
+    it('pull from a loopback registry streams progress; images lists it; it runs', { timeout: 120_000 }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      const pull = await s!.docker(['pull', registry!.image]);
+      assert.equal(pull.code, 0, pull.stderr);
+      assert.match(pull.stdout, /Digest: sha256:[0-9a-f]{64}/);
+      const images = await s!.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+      assert.match(images.stdout, new RegExp(`^${registry!.image.replace(/[.]/g, '\\.')}$`, 'm'));
+      const os = await s!.docker(['run', '--rm', registry!.image, 'cat', '/etc/os-release']);
+      assert.equal(os.stdout, 'NAME="berth docker-api test"\n', os.stderr);
+      const nets = await s!.docker(['network', 'ls', '--format', '{{.Name}}']);
+      assert.deepEqual(nets.stdout.trim().split('\n').sort(), ['bridge', 'host', 'none']);
+    });
+
+    it('bad input gets Docker-shaped errors and the server keeps serving', { timeout: 120_000 }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      const absentImage = await s!.docker(['pull', `${registry!.host}/test/absent:1`]);
+      assert.notEqual(absentImage.code, 0);
+      assert.equal(absentImage.stderr.trim().split('\n').length, 1, absentImage.stderr);
+      const noSuch = await s!.docker(['logs', 'no-such-container']);
+      assert.equal(noSuch.code, 1);
+      assert.match(noSuch.stderr, /No such container: no-such-container/);
+      const bind = await s!.docker(['run', '--rm', '-v', '/no/such/dir:/x', 'busybox', 'true']);
+      assert.notEqual(bind.code, 0);
+      assert.match(bind.stderr, /bind source path does not exist: \/no\/such\/dir/);
+      const malformed = spawnSync(
+        'curl',
+        [
+          '-s',
+          '--unix-socket',
+          s!.socket,
+          '-H',
+          'Content-Type: application/json',
+          '-d',
+          '{bad',
+          'http://d/v1.44/containers/create',
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.match(malformed.stdout, /^\{"message":"invalid JSON in the request body/);
+      // A client that goes away mid-attach: the container and the server carry on.
+      const attach = await s!.docker([
+        'run',
+        '-d',
+        '--name',
+        'talker',
+        'busybox',
+        'sh',
+        '-c',
+        'while :; do echo x; sleep 0.1; done',
+      ]);
+      assert.equal(attach.code, 0, attach.stderr);
+      const gone = spawnSync(DOCKER, ['attach', 'talker'], {
+        env: { ...process.env, DOCKER_HOST: s!.dockerHost },
+        timeout: 1000,
+        killSignal: 'SIGKILL',
+        encoding: 'utf8',
+      });
+      assert.match(gone.stdout, /^x\n/);
+      const alive = await s!.docker(['inspect', '-f', '{{.State.Running}}', 'talker']);
+      assert.equal(alive.stdout, 'true\n');
+      assert.equal((await s!.docker(['rm', '-f', 'talker'])).code, 0);
+      assert.equal((await s!.docker(['version', '--format', '{{.Server.APIVersion}}'])).stdout, '1.44\n');
+    });
+
+    it('testcontainers: exposed port with log and listening-port waits, exec, copy, logs, stop', {
+      timeout: 200_000,
+    }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      const r = await s!.testcontainers(registry!.image);
+      assert.equal(r.code, 0, r.stderr);
+      const got = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      assert.equal(got.http, 'served\n');
+      assert.deepEqual([got.exec.exitCode, got.exec.stdout, got.exec.stderr], [3, 'out\n', 'err\n']);
+      assert.equal(got.copied, 'copied in\n');
+      assert.match(got.logs, /ready/);
+      assert.match(got.id, /^[0-9a-f]{64}$/);
+      const left = await s!.docker(['ps', '-a', '-q', '--filter', 'label=berth.test=testcontainers']);
+      assert.equal(left.stdout, '', 'stop() removed the container');
+    });
+
+    // uml as the normal user, as the issue asks (a separate kernel with no privilege at all).
+    if (mode === 'rootless')
+      it('a berth.backend=uml label runs the container on a separate kernel (docker run, exec, logs)', {
+        timeout: 300_000,
+      }, async (t) => {
+        if (!requireThat(t, !missing, missing ?? '')) return;
+        if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
+        const d = await s!.docker([
+          'run',
+          '-d',
+          '--name',
+          'vm',
+          '--label',
+          'berth.backend=uml',
+          // The packaged kernel: nothing is fetched (the namespace has no way out).
+          '--label',
+          'berth.kernel=/usr/bin/linux.uml',
+          'busybox',
+          'sh',
+          '-c',
+          'grep -m1 vendor_id /proc/cpuinfo; exec sleep 600',
+        ]);
+        assert.equal(d.code, 0, d.stderr);
+        const ex = await s!.docker(['exec', 'vm', 'sh', '-c', 'grep -c "User Mode Linux" /proc/cpuinfo']);
+        assert.equal(ex.stdout, '1\n', ex.stderr);
+        const logs = await s!.docker(['logs', 'vm']);
+        assert.match(logs.stdout, /vendor_id\s*: User Mode Linux/);
+        const driver = await s!.docker(['inspect', '-f', '{{.Driver}}', 'vm']);
+        assert.equal(driver.stdout, 'berth-uml\n');
+        assert.equal((await s!.docker(['rm', '-f', 'vm'])).code, 0);
+      });
+
+    it('stopping the server removes its socket and leaves no process', { timeout: 60_000 }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      const { code, stderr } = await s!.stop();
+      assert.equal(code, 0, stderr);
+      assert.equal(existsSync(s!.socket), false);
+      const left = spawnSync('pgrep', [
+        '-f',
+        `serve --backend container${mode === 'root' ? ` --socket ${s!.socket}` : ''}`,
+      ]);
+      assert.equal(left.status, 1, 'no berth serve process is left');
+    });
+  });
+}
