@@ -407,13 +407,45 @@ export type { CellResult, CellState } from './api/matrix/report.js';
 export { matrixSpec } from './api/matrix/cells.js';
 export { junitXml, matrixRow, resultWord, MATRIX_HEADERS } from './api/matrix/report.js';
 
-/** Run one command across backends x images x kernels, `jobs` cells at a time (see `berth matrix`). */
+export type { SlurmMatrixOptions, ClusterProgress } from './api/matrix/slurm/run-slurm.js';
+export type { CellRecord, MatrixPlan } from './api/matrix/remote/plan.js';
+export type { KubernetesJobOptions } from './api/matrix/kubernetes/indexed-job.js';
+export { DEFAULT_RESULTS_DIR } from './api/matrix/remote/plan.js';
+
+/**
+ * Run one command across backends x images x kernels: here, `jobs` cells at a time, or with
+ * `on: 'slurm'` as one Slurm job array (one task per cell); the same results either way.
+ */
 export async function matrix(
   spec: import('./api/matrix/cells.js').MatrixSpec,
-  opts: import('./api/matrix/run.js').MatrixOptions,
+  opts:
+    | ({ on?: 'local' } & import('./api/matrix/run.js').MatrixOptions)
+    | import('./api/matrix/slurm/run-slurm.js').SlurmMatrixOptions,
 ) {
+  if (opts.on === 'slurm') {
+    const { runMatrixOnSlurm } = await import('./api/matrix/slurm/run-slurm.js');
+    return runMatrixOnSlurm(spec, opts);
+  }
   const { runMatrix } = await import('./api/matrix/run.js');
-  return runMatrix(spec, opts, { create: (input) => create(input as CreateInput), backends });
+  return runMatrix(spec, opts, { create: (input) => create(input as CreateInput) });
+}
+
+/** One cell of a cluster matrix on this node (what the task script runs): its record, also written to the results directory. */
+export async function matrixTask(planPath: string, index: number, opts: ContextOptions = {}) {
+  const { runMatrixTask } = await import('./api/matrix/remote/run-task.js');
+  return runMatrixTask(planPath, index, opts, { create: (input) => create(input as CreateInput) });
+}
+
+/**
+ * A Kubernetes Indexed Job (one completion index per cell, the same task script) as a kubectl-ready
+ * JSON List; writes the plan and the task script into the results directory as a Slurm run does.
+ */
+export async function matrixKubernetesJob(
+  spec: import('./api/matrix/cells.js').MatrixSpec,
+  opts: import('./api/matrix/kubernetes/indexed-job.js').KubernetesJobOptions,
+) {
+  const { kubernetesMatrixJob } = await import('./api/matrix/kubernetes/emit.js');
+  return kubernetesMatrixJob(spec, opts);
 }
 
 /** Kernel manifests (uml, microvm) with the versions in the kernel cache. */

@@ -10,6 +10,7 @@ import { umlStartup } from './uml-startup.js';
 import { pullThroughput } from './pull-throughput.js';
 import { networkThroughput } from './network-throughput.js';
 import { dockerApi } from './docker-api.js';
+import { matrixSlurm } from './matrix-slurm.js';
 
 export const suites: Suite[] = [
   chrootStartup,
@@ -22,4 +23,5 @@ export const suites: Suite[] = [
   pullThroughput,
   networkThroughput,
   dockerApi,
+  matrixSlurm,
 ];

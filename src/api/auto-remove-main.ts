@@ -9,7 +9,7 @@ if (!data || !runtime || !id) {
   process.exit(125);
 }
 try {
-  await removeIfPresent(contextOf(storePaths(data, runtime)), id);
+  await removeIfPresent(contextOf(storePaths(data, runtime, process.env.BERTH_STORE || undefined)), id);
 } catch (e) {
   // Nobody reads this (stdio is /dev/null): the environment stays listed as exited, and rm -f removes it.
   process.stderr.write(`berth auto-remove: ${(e as Error).message}\n`);

@@ -90,9 +90,8 @@ export async function createTemplate(
         { fix: 'fix the setup command (run it with berth run first to see its output)' },
       );
     }
-    let machine: TemplateMachine | undefined;
+    const machine: TemplateMachine | undefined = await driver.saveTemplate(handle, dir);
     let committedImage: string | undefined;
-    machine = await driver.saveTemplate(handle, dir);
     if (!machine) {
       const { commitEnv } = await import('./commit.js');
       committedImage = (await commitEnv(ctx, handle.id, committedRef(name), { pause: false })).ref;

@@ -6,6 +6,7 @@
 import { runCommand } from './commands/run.js';
 import { execCommand } from './commands/exec.js';
 import { reportError } from './output.js';
+import { VERSION } from '../index.js';
 
 const HOT: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, exec: execCommand };
 
@@ -21,6 +22,11 @@ function wantsHelp(rest: string[]): boolean {
 
 export async function cli(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
+  // Hot too: every matrix task on a cluster node asks for it before running its cell.
+  if (verb === '--version' && rest.length === 0) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
   const hot = verb ? HOT[verb] : undefined;
   try {
     if (hot && !wantsHelp(rest)) return await hot(rest);

@@ -28,6 +28,7 @@ import { tagCommand } from './commands/tag.js';
 import { reapCommand } from './commands/session-reap.js';
 import { commitCommand } from './commands/commit.js';
 import { matrixCommand } from './commands/matrix.js';
+import { matrixTaskCommand } from './commands/matrix-task.js';
 import { diskCommand } from './commands/disk.js';
 import { kernelsCommand } from './commands/kernels.js';
 import { saveCommand } from './commands/save.js';
@@ -130,6 +131,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(pruneCommand)
     .command(reapCommand as CommandModule)
     .command(matrixCommand as CommandModule)
+    .command(matrixTaskCommand as CommandModule)
     .command(kernelsCommand as CommandModule)
     .command(networkCommand)
     .command(
@@ -142,7 +144,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command')
     .strict()
     .epilogue(
-      'Exit status: the command\'s own, or 125 when berth itself fails, 126 when the command cannot be executed, 127 when it is not found.\nState: BERTH_ROOT overrides where berth keeps images and environments.\nBackend: --backend > BERTH_BACKEND > "backend" in $XDG_CONFIG_HOME/berth/config.json (~/.config) > /etc/berth/config.json > auto.',
+      'Exit status: the command\'s own, or 125 when berth itself fails, 126 when the command cannot be executed, 127 when it is not found.\nState: BERTH_ROOT overrides where berth keeps images and environments; BERTH_STORE moves images and kernels alone (a store hosts share).\nBackend: --backend > BERTH_BACKEND > "backend" in $XDG_CONFIG_HOME/berth/config.json (~/.config) > /etc/berth/config.json > auto.',
     )
     .help()
     .alias('help', 'h')

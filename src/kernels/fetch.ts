@@ -134,7 +134,11 @@ export async function installKernel(
       { fix: 'give a kernel for this machine with --kernel PATH' },
     );
   }
-  const lock = await acquireLock(join(paths.locks, `kernel-${m.name}.lock`), `the kernel cache for ${m.name}`, 600_000);
+  const lock = await acquireLock(
+    join(paths.storeLocks, `kernel-${m.name}.lock`),
+    `the kernel cache for ${m.name}`,
+    600_000,
+  );
   const undo = new Reverter();
   try {
     const have = cachedVersions(paths.kernels, m.name)[0];

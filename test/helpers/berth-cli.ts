@@ -35,9 +35,12 @@ export interface Runner {
   mode: Mode;
   /** BERTH_ROOT of this runner. */
   root: string;
-  argv(args: string[]): { cmd: string; args: string[]; env: NodeJS.ProcessEnv };
-  run(args: string[], opts?: { input?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<Result>;
-  spawn(args: string[], env?: Record<string, string>): ChildProcess;
+  argv(args: string[], env?: Record<string, string>): { cmd: string; args: string[]; env: NodeJS.ProcessEnv };
+  run(
+    args: string[],
+    opts?: { input?: string; timeoutMs?: number; env?: Record<string, string>; cwd?: string },
+  ): Promise<Result>;
+  spawn(args: string[], env?: Record<string, string>, cwd?: string): ChildProcess;
   /** Run a plain host command as this runner's user. */
   hostRun(cmd: string, args: string[]): Promise<Result>;
   /** Start a plain host command as this runner's user (BERTH_ROOT set), stdio piped. */
@@ -96,15 +99,19 @@ export function makeRunner(mode: Mode): Runner {
   return {
     mode,
     root,
-    argv: (args) => wrap(process.execPath, [cli, ...args]),
+    argv: (args, env) => wrap(process.execPath, [cli, ...args], env),
     run(args, opts = {}) {
       const w = wrap(process.execPath, [cli, ...args], opts.env);
-      const child = spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(w.cmd, w.args, {
+        env: w.env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      });
       return collect(child, opts.input, opts.timeoutMs ?? 60_000);
     },
-    spawn(args, env) {
+    spawn(args, env, cwd) {
       const w = wrap(process.execPath, [cli, ...args], env);
-      return spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      return spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     },
     hostSpawn(cmd, args) {
       const w = wrap(cmd, args);

@@ -10,6 +10,8 @@ export interface CellResult extends Cell {
   reason?: string;
   durationMs?: number;
   logFile?: string;
+  /** The cluster node that ran the cell (matrix --on slurm); absent for a local run. */
+  node?: string;
 }
 
 function xml(s: string): string {
@@ -40,7 +42,7 @@ export function junitXml(results: CellResult[], name: string, logs: (r: CellResu
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="${xml(name)}" tests="${results.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time(total)}">\n${cases.join('\n')}\n</testsuite>\n`;
 }
 
-export function resultWord(r: CellResult): string {
+export function resultWord(r: Pick<CellResult, 'state' | 'exitCode' | 'reason'>): string {
   switch (r.state) {
     case 'passed':
       return 'passed';

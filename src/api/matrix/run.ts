@@ -7,9 +7,10 @@
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { ContextOptions } from '../context.js';
+import { makeContext } from '../context.js';
 import type { Environment } from '../environment.js';
-import type { Probe } from '../../drivers/driver.js';
 import { isBerthError } from '../../core/errors.js';
+import { BACKEND_NAMES, type BackendName } from '../../core/spec.js';
 import { cellsOf, type Cell, type MatrixSpec } from './cells.js';
 import type { CellResult } from './report.js';
 
@@ -21,9 +22,11 @@ export interface MatrixOptions extends ContextOptions {
   logDir: string;
   /** Called whenever a cell changes state (for a live table). */
   onUpdate?: (results: CellResult[]) => void;
+  /** Where a host script named relatively is found (default: the current directory). */
+  cwd?: string;
 }
 
-/** What a matrix uses of the library: index.ts passes its own create and backends (the api never imports index.ts). */
+/** What a matrix uses of the library: index.ts passes its own create (the api never imports index.ts). */
 export interface MatrixLibrary {
   create(input: {
     backend: string;
@@ -32,22 +35,22 @@ export interface MatrixLibrary {
     kernel?: string;
     root?: string;
   }): Promise<Environment>;
-  backends(opts: ContextOptions): Promise<{ name: string; probe: Probe }[]>;
 }
 
 /** A host file named as the command is copied in and run from there. */
-function hostScript(command: string[]): string | undefined {
+function hostScript(command: string[], cwd = process.cwd()): string | undefined {
   const first = command[0]!;
   if (!first.includes('/')) return undefined;
-  const p = resolve(first);
+  const p = resolve(cwd, first);
   return existsSync(p) && statSync(p).isFile() ? p : undefined;
 }
 
-async function runCell(
+/** One cell here: unavailable (with the backend's reason), or its environment, command and log. */
+export async function runCell(
   cell: Cell,
   m: MatrixSpec,
   available: Map<string, string>,
-  opts: MatrixOptions,
+  opts: Pick<MatrixOptions, 'logDir' | 'root' | 'cwd'>,
   lib: MatrixLibrary,
 ): Promise<Partial<CellResult>> {
   const why = available.get(cell.backend);
@@ -64,7 +67,7 @@ async function runCell(
       ...(opts.root ? { root: opts.root } : {}),
     };
     await using env = await lib.create(input);
-    const script = hostScript(m.command);
+    const script = hostScript(m.command, opts.cwd);
     let argv = m.command;
     if (script) {
       await env.copyIn(script, SCRIPT_DIR);
@@ -86,10 +89,18 @@ async function runCell(
   }
 }
 
+/** Backends (of `only`, default all) that do not work here, with doctor's reason. */
+export async function unavailableBackends(
+  opts: ContextOptions,
+  only: readonly BackendName[] = BACKEND_NAMES,
+): Promise<Map<string, string>> {
+  const probes = await makeContext(opts.root ? { root: opts.root } : {}).registry.probeSome(only);
+  return new Map(probes.filter((b) => !b.probe.ok).map((b) => [b.name as string, b.probe.reason]));
+}
+
 export async function runMatrix(m: MatrixSpec, opts: MatrixOptions, lib: MatrixLibrary): Promise<CellResult[]> {
   mkdirSync(opts.logDir, { recursive: true });
-  const probes = await lib.backends(opts.root ? { root: opts.root } : {});
-  const available = new Map(probes.filter((b) => !b.probe.ok).map((b) => [b.name as string, b.probe.reason]));
+  const available = await unavailableBackends(opts, m.backends);
   const results: CellResult[] = cellsOf(m).map((c) => ({ ...c, state: 'pending' }));
   opts.onUpdate?.(results);
   let next = 0;
