@@ -482,7 +482,11 @@ export const CHECKS: Check[] = [
         await closed;
       }
       const fg = r.spawn(['run', '--backend', b, '--name', 'fg', '--', 'sleep', '1000']);
-      await sleep(700);
+      // Killed once it runs (a fixed sleep lost that race on a loaded machine).
+      for (let i = 0; i < 600; i++) {
+        if ((await psJson(r)).some((e) => e.name === 'fg' && e.status.state === 'running')) break;
+        await sleep(100);
+      }
       // The berth CLI itself: our child as root; under runuser, runuser's child (its argv does not name r.root).
       const cli = r.mode === 'root' ? fg.pid : childOf(fg.pid!);
       fg.kill('SIGKILL');
