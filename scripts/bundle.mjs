@@ -39,7 +39,8 @@ await build({
     'network-attach': 'src/network/attach/network-attach.ts',
     networks: 'src/api/networks.ts',
     'port-spec': 'src/network/port-spec.ts',
-    'docker-serve': 'src/serve/server.ts',
+    // The package's second entry, berth/serve (package.json exports).
+    serve: 'src/serve/index.ts',
   },
   outdir: 'dist',
   splitting: true,

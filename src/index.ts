@@ -539,15 +539,3 @@ export async function parsePortSpecs(specs: string[]) {
   const { parsePortSpecs: parse } = await import('./network/port-spec.js');
   return parse(specs);
 }
-
-export type { ServeOptions, RunningServer } from './serve/server.js';
-export { defaultSocketPath, parseTcp } from './serve/socket-path.js';
-
-/**
- * Serve the Docker Engine API (1.44 subset) on a unix socket, and on a loopback TCP port when
- * asked: Docker clients (the docker CLI, testcontainers) then create berth environments.
- */
-export async function serve(opts: import('./serve/server.js').ServeOptions) {
-  const { startServer } = await import('./serve/server.js');
-  return startServer(opts);
-}

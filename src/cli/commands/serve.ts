@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
+import { defaultSocketPath, parseTcp, serve } from '../../serve/index.js';
 
 interface ServeArgs {
   socket?: string;
@@ -33,9 +34,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         'Clients: DOCKER_HOST=unix://SOCKET docker run --rm busybox echo hi. Stop with Ctrl-C or SIGTERM: the socket file is removed; containers keep running.',
       ) as never,
   handler: async (a) => {
-    const socket = a.socket ?? berth.defaultSocketPath(process.getuid?.() ?? 0, process.env);
-    const tcp = a.tcp !== undefined ? berth.parseTcp(a.tcp) : undefined;
-    const server = await berth.serve({
+    const socket = a.socket ?? defaultSocketPath(process.getuid?.() ?? 0, process.env);
+    const tcp = a.tcp !== undefined ? parseTcp(a.tcp) : undefined;
+    const server = await serve({
       socket,
       ...(tcp ? { tcp } : {}),
       ...(a.backend ? { backend: a.backend } : {}),
