@@ -55,13 +55,11 @@ export interface SlurmMatrixOptions extends RemoteSetup {
 const POLL_MS = 2_000;
 /** The records directory re-listed at least this often (fs.watch misses other NFS clients' writes). */
 const SCAN_MS = 500;
-/** squeue after every record is in or after Ctrl-C: until no task of the job is listed as running. */
-const SETTLE_MS = 250;
-const SETTLE_LIMIT_MS = 10_000;
+/** squeue after Ctrl-C (until no task of the job runs) and while a finished task's record is overdue. */
+const QUICK_POLL_MS = 250;
 /** Tasks Slurm says ended but whose record is not visible yet (a shared file system's caches). */
 const GRACE_MS = 2_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function slurmCommand(cmd: string, args: string[]) {
   const r = await execa(cmd, args, { reject: false, stdin: 'ignore' });
@@ -130,12 +128,11 @@ export async function runMatrixOnSlurm(spec: MatrixSpec, opts: SlurmMatrixOption
   let squeueFailures = 0;
   let nextSqueue = 0;
   try {
-    for (let graceUntil = 0, settleUntil = 0; ; ) {
+    for (let graceUntil = 0; ; ) {
       if (cancelled && !scancelled) {
         scancelled = true;
         await slurmCommand('scancel', [jobId]);
       }
-      const allIn = records.size === results.length;
       if (Date.now() >= nextSqueue) {
         const q = await slurmCommand('squeue', squeueArgs(jobId));
         if (q.exitCode === 0) {
@@ -149,14 +146,7 @@ export async function runMatrixOnSlurm(spec: MatrixSpec, opts: SlurmMatrixOption
             fix: `check slurmctld (scontrol ping); the job ${jobId} may still run: scancel ${jobId}`,
           });
         }
-        nextSqueue = Date.now() + (cancelled || allIn ? SETTLE_MS : (opts.pollMs ?? POLL_MS));
-      }
-      // Every record is in: the tasks are only exiting; wait (briefly) until Slurm lists none as running.
-      if (allIn) {
-        settleUntil ||= Date.now() + SETTLE_LIMIT_MS;
-        if (![...tasks.values()].some((t) => isActive(t.state)) || Date.now() > settleUntil) break;
-        await sleep(Math.max(0, nextSqueue - Date.now()));
-        continue;
+        nextSqueue = Date.now() + (cancelled ? QUICK_POLL_MS : (opts.pollMs ?? POLL_MS));
       }
       const present = watch.ids();
       let queued = 0;
@@ -183,16 +173,15 @@ export async function runMatrixOnSlurm(spec: MatrixSpec, opts: SlurmMatrixOption
         lastKey = key;
         opts.onUpdate?.(results);
       }
-      if (records.size === results.length) {
-        nextSqueue = 0;
-        continue;
-      }
+      // Every record is in: the results are final (each task removed its environment before writing
+      // its record); the tasks are only exiting, which Slurm learns a moment later.
+      if (records.size === results.length) break;
       if (queued + running === 0) {
         if (cancelled) break;
         // Tasks Slurm says ended, without a record yet: a short grace (squeue asked again), then errors.
         graceUntil ||= Date.now() + GRACE_MS;
         if (Date.now() > graceUntil) break;
-        nextSqueue = Math.min(nextSqueue, Date.now() + SETTLE_MS);
+        nextSqueue = Math.min(nextSqueue, Date.now() + QUICK_POLL_MS);
       } else graceUntil = 0;
       // Woken by a record (fs.watch), by Ctrl-C, or at the next squeue or fallback scan.
       await watch.next(Math.min(nextSqueue - Date.now(), SCAN_MS), cancelled ? undefined : opts.signal);
