@@ -116,7 +116,9 @@ test("a task's berth of another version refuses the plan with the node, both ver
   assert.match(versionMismatch('n2', '', '1.2.3')!, /is version unknown/);
 });
 
-test('record watch: wakes on a record renamed into place or on abort, and lists the ids', { timeout: 30_000 }, async () => {
+test('record watch: wakes on a record renamed into place or on abort, and lists the ids', {
+  timeout: 30_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-record-watch-'));
   const w = watchRecords(dir);
   try {

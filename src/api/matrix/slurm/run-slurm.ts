@@ -60,7 +60,6 @@ const QUICK_POLL_MS = 250;
 /** Tasks Slurm says ended but whose record is not visible yet (a shared file system's caches). */
 const GRACE_MS = 2_000;
 
-
 async function slurmCommand(cmd: string, args: string[]) {
   const r = await execa(cmd, args, { reject: false, stdin: 'ignore' });
   if ((r as { code?: string }).code === 'ENOENT')
