@@ -4,7 +4,7 @@
  * boots: one line, exit 125, nothing left.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertNothingLeft, type Check } from './checks.js';
@@ -25,9 +25,13 @@ function hostFiles() {
   put(join(dir, 'hello.txt'), 'from host\n');
   put(join(fileDir, 'conf.txt'), 'conf from host\n');
   put(join(fileDir, 'sibling.txt'), 'must stay hidden\n');
+  // A -v source may be a symlink to a file: the file it names is what gets bound.
+  put(join(dir, 'linked.txt'), 'via link\n');
+  symlinkSync(join(dir, 'linked.txt'), join(fileDir, 'link.txt'));
   return {
     dir,
     file: join(fileDir, 'conf.txt'),
+    link: join(fileDir, 'link.txt'),
     cleanup: () => [dir, fileDir].forEach((d) => rmSync(d, { recursive: true, force: true })),
   };
 }
@@ -64,15 +68,17 @@ export const BIND_CHECKS: Check[] = [
           `${h.dir}:/data`,
           '-v',
           `${h.file}:/opt/cfg/conf.txt`,
+          '-v',
+          `${h.link}:/opt/cfg/via-link.txt:ro`,
           '--',
           'sh',
           '-c',
-          'cat /opt/cfg/conf.txt /data/hello.txt; test -f /opt/cfg/conf.txt || exit 3; ' +
+          'cat /opt/cfg/conf.txt /data/hello.txt /opt/cfg/via-link.txt; test -f /opt/cfg/conf.txt || exit 3; ' +
             'ls /opt/cfg; echo inside > /opt/cfg/conf.txt; echo back > /data/out.txt; ' +
             // The file's directory was staged only for the bind: nothing of it stays mounted.
-            'if grep -q berth-bind- /proc/self/mountinfo; then exit 4; fi; if ls /dev/.berth-bind-* 2>/dev/null; then exit 5; fi',
+            'if grep -q /dev/.berth-bind- /proc/self/mountinfo; then exit 4; fi; if ls /dev/.berth-bind-* 2>/dev/null; then exit 5; fi',
         ]);
-        assert.equal(rw, 'conf from host\nfrom host\nconf.txt\n');
+        assert.equal(rw, 'conf from host\nfrom host\nvia link\nconf.txt\nvia-link.txt\n');
         assert.equal(readFileSync(h.file, 'utf8'), 'inside\n');
         assert.equal(readFileSync(join(h.dir, 'out.txt'), 'utf8'), 'back\n');
         // Read-only: both readable, neither writable; the host copies are untouched.

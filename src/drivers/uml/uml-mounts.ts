@@ -6,12 +6,14 @@
 import type { Mount } from '../../core/spec.js';
 import type { GuestMount } from '../vm/guest-protocol.js';
 
-export function umlGuestMounts(mounts: readonly Mount[], isDirectory: (hostPath: string) => boolean): GuestMount[] {
-  return mounts.map((m) => ({
-    type: 'hostfs',
-    source: m.source,
-    target: m.target,
-    readOnly: m.readOnly,
-    ...(isDirectory(m.source) ? {} : { file: true }),
-  }));
+/** What a -v source is on the host: a directory, or a file under its real path (no symlink left in it). */
+export type HostSource = { directory: true } | { directory: false; realPath: string };
+
+export function umlGuestMounts(mounts: readonly Mount[], inspect: (hostPath: string) => HostSource): GuestMount[] {
+  return mounts.map((m) => {
+    const s = inspect(m.source);
+    // A symlink would reach the guest as a link to a host path: the file is named by its real path.
+    const source = s.directory ? m.source : s.realPath;
+    return { type: 'hostfs', source, target: m.target, readOnly: m.readOnly, ...(s.directory ? {} : { file: true }) };
+  });
 }
