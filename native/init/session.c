@@ -155,8 +155,8 @@ static int mount_fs(const char *type, const char *source, const char *target, un
  * directory is mounted at a private staging point under /dev, the one file is bound over the
  * target (made an empty file if missing), and the staging mount is detached again: only the
  * file stays reachable. 0 or an error text. */
-static const char *mount_file(const char *type, char *source, const char *target, unsigned long flags, char *err,
-			      size_t errlen)
+static const char *mount_file(const char *type, char *source, const char *target, unsigned long flags,
+			      char *err, size_t errlen)
 {
 	char *slash = strrchr(source, '/');
 	if (!slash || !slash[1])

@@ -32,7 +32,9 @@ function hostFiles() {
     dir,
     file: join(fileDir, 'conf.txt'),
     link: join(fileDir, 'link.txt'),
-    cleanup: () => [dir, fileDir].forEach((d) => rmSync(d, { recursive: true, force: true })),
+    cleanup: () => {
+      for (const d of [dir, fileDir]) rmSync(d, { recursive: true, force: true });
+    },
   };
 }
 
