@@ -14,7 +14,7 @@ import { unreachable, type Want } from '../../host/search-access.js';
 
 /** Hand `owned` (made by the caller) to the kernel's identity; open the way to them. */
 export function prepareHostDirs(who: HostUser, paths: Paths, envDir: string, owned: string[]): void {
-  for (const d of [paths.envs, envDir, ...owned.map((o) => dirname(o))]) {
+  for (const d of [paths.runtime, paths.envs, envDir, ...owned.map((o) => dirname(o))]) {
     // Search only, for berth's own directories on the way; the kernel's own are 0700 and its.
     const mode = statSync(d).mode & 0o777;
     if ((mode & 0o011) !== 0o011) chmodSync(d, mode | 0o711);
