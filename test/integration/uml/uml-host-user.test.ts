@@ -121,9 +121,12 @@ describe('uml: no host process of an environment root started runs as host root 
   let root: Runner;
   let user: Runner;
   let vol: string;
-  before(() => {
+  before(async () => {
     if (!ready) return;
     root = makeRunner('root');
+    // The kernel is fetched (and verified) outside the namespace, which reaches nothing.
+    const k = await root.run(['kernels', '--fetch', 'uml'], { timeoutMs: 900_000 });
+    if (k.code !== 0) throw new Error(`fetching the uml kernel failed: ${k.stderr}`);
     user = makeRunner('rootless');
     ns = makeNetns();
     vol = sharedDir();
