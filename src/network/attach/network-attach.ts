@@ -212,7 +212,11 @@ export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootl
 }
 
 /** A VM on a bridge network: its tap, before the VM starts. Nothing to do for other modes. */
-export async function attachVm(store: EnvStore, rec: EnvRecord, tapOwner?: { uid: number; gid: number }): Promise<void> {
+export async function attachVm(
+  store: EnvStore,
+  rec: EnvRecord,
+  tapOwner?: { uid: number; gid: number },
+): Promise<void> {
   const st = readNetworkState(store.dirOf(rec.id));
   if (st?.mode !== 'bridge') return;
   if (!st.tap)

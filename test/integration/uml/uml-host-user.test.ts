@@ -23,7 +23,9 @@ import { processesMentioning } from '../../../src/drivers/vm/vm-processes.js';
 const TOOLS = ['ip', 'nft', 'busybox', 'linux.uml', 'slirp', 'uml_mconsole'];
 const missingTools = TOOLS.filter((t) => !findExecutable(t));
 const ready = isRoot() && missingTools.length === 0;
-const why = !isRoot() ? 'root (the test makes a network namespace and the test user)' : `tools: ${missingTools.join(', ')}`;
+const why = !isRoot()
+  ? 'root (the test makes a network namespace and the test user)'
+  : `tools: ${missingTools.join(', ')}`;
 const VM_MS = 300_000;
 const NET = 'tumlu';
 
@@ -48,7 +50,12 @@ function threadIds(pid: number): Ids[] {
       const st = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
       const field = (k: string) =>
         (new RegExp(`^${k}:\\s+(.*)$`, 'm').exec(st)?.[1] ?? '').trim().split(/\s+/).map(Number);
-      out.push({ pid: Number(t), comm: (/^Name:\s+(.*)$/m.exec(st)?.[1] ?? '').trim(), uids: field('Uid'), gids: field('Gid') });
+      out.push({
+        pid: Number(t),
+        comm: (/^Name:\s+(.*)$/m.exec(st)?.[1] ?? '').trim(),
+        uids: field('Uid'),
+        gids: field('Gid'),
+      });
     } catch {
       /* ended meanwhile */
     }
@@ -94,7 +101,10 @@ function monitorOf(r: Runner, id: string): number {
 function idsOf(r: Runner, id: string): Ids[] {
   const pids = envProcesses(envDirOf(r, id), monitorOf(r, id));
   const all = pids.flatMap(threadIds);
-  assert.ok(all.some((i) => i.comm === 'linux.uml' || i.comm.startsWith('linux')), `no kernel found: ${JSON.stringify(all)}`);
+  assert.ok(
+    all.some((i) => i.comm === 'linux.uml' || i.comm.startsWith('linux')),
+    `no kernel found: ${JSON.stringify(all)}`,
+  );
   assert.ok(all.length >= 3, `too few processes found: ${JSON.stringify(all)}`);
   return all;
 }
@@ -151,14 +161,42 @@ describe('uml: no host process of an environment root started runs as host root 
     const [bridged, slirped] = await Promise.all([
       ns!.berth(
         root,
-        ['run', '-d', '-q', '--backend', 'uml', '--network', NET, '-p', '127.0.0.1:18230:80', '-v', `${vol}:/data`,
-          '--', 'sh', '-c', 'echo from-bridge > /tmp/index.html; httpd -p 80 -h /tmp; exec sleep 3600'],
+        [
+          'run',
+          '-d',
+          '-q',
+          '--backend',
+          'uml',
+          '--network',
+          NET,
+          '-p',
+          '127.0.0.1:18230:80',
+          '-v',
+          `${vol}:/data`,
+          '--',
+          'sh',
+          '-c',
+          'echo from-bridge > /tmp/index.html; httpd -p 80 -h /tmp; exec sleep 3600',
+        ],
         VM_MS,
       ),
       ns!.berth(
         root,
-        ['run', '-d', '-q', '--backend', 'uml', '--network', 'user', '-p', '127.0.0.1:18231:80',
-          '--', 'sh', '-c', 'echo from-slirp > /tmp/index.html; httpd -p 80 -h /tmp; exec sleep 3600'],
+        [
+          'run',
+          '-d',
+          '-q',
+          '--backend',
+          'uml',
+          '--network',
+          'user',
+          '-p',
+          '127.0.0.1:18231:80',
+          '--',
+          'sh',
+          '-c',
+          'echo from-slirp > /tmp/index.html; httpd -p 80 -h /tmp; exec sleep 3600',
+        ],
         VM_MS,
       ),
     ]);
@@ -174,10 +212,16 @@ describe('uml: no host process of an environment root started runs as host root 
     assert.notEqual(idsOf(root, b)[0]!.uids[0], idsOf(root, s)[0]!.uids[0]);
 
     // -v: read and written through hostfs, as the kernel's unprivileged identity.
-    assert.equal(ok(await ns!.berth(root, ['exec', b, 'sh', '-c', 'cat /data/in.txt; echo back > /data/out.txt']), 'exec -v'), 'from host\n');
+    assert.equal(
+      ok(await ns!.berth(root, ['exec', b, 'sh', '-c', 'cat /data/in.txt; echo back > /data/out.txt']), 'exec -v'),
+      'from host\n',
+    );
     assert.equal(readFileSync(join(vol, 'out.txt'), 'utf8'), 'back\n');
     // -p on both networks (DNAT to the tap; the monitor's relay over slirp).
-    for (const [port, text] of [[18230, 'from-bridge'], [18231, 'from-slirp']] as const) {
+    for (const [port, text] of [
+      [18230, 'from-bridge'],
+      [18231, 'from-slirp'],
+    ] as const) {
       let got = '';
       for (let i = 0; i < 60 && got === ''; i++) {
         const w = ns!.sh(['timeout', '20', 'busybox', 'wget', '-qO-', `http://127.0.0.1:${port}/index.html`]);
@@ -189,7 +233,10 @@ describe('uml: no host process of an environment root started runs as host root 
     // Pause and unpause through the mconsole, then the guest still answers.
     ok(await ns!.berth(root, ['pause', b]), 'pause');
     ok(await ns!.berth(root, ['unpause', b]), 'unpause');
-    assert.equal(ok(await ns!.berth(root, ['exec', b, 'cat', '/tmp/index.html']), 'exec after unpause'), 'from-bridge\n');
+    assert.equal(
+      ok(await ns!.berth(root, ['exec', b, 'cat', '/tmp/index.html']), 'exec after unpause'),
+      'from-bridge\n',
+    );
     // stop (clean), then rm -f of the other: no process of either is left.
     ok(await ns!.berth(root, ['stop', '-t', '2', b], VM_MS), 'stop');
     ok(await ns!.berth(root, ['rm', b, '-f', s], VM_MS), 'rm');
