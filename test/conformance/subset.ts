@@ -37,6 +37,12 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause',
     "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     'exec -u of an unknown user is one line and exit 125; a paused environment: exec is refused at once, kill ends it (as docker kill does) and wait returns',
+    '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
+  ],
+  /** -v: directories and single files, read-write and read-only, or a refusal before boot (issue 17.5). */
+  binds: [
+    'bind mounts, read-write and read-only',
+    '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
   ],
   templates: [
     "template: the setup's result is kept, clones start from it, rm removes it",

@@ -5,7 +5,7 @@
  * A detached VM monitor (src/drivers/vm/vm-monitor.ts) owns the kernel process; this
  * driver prepares the disk, starts the monitor and talks to it over its unix socket.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
@@ -15,6 +15,7 @@ import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError } from '../../core/errors.js';
 import { umlArgv } from './uml-cmdline.js';
+import { umlGuestMounts, type HostSource } from './uml-mounts.js';
 import { findSlirp } from './slirp-helper.js';
 import { userNetState } from '../vm/user-net-guest.js';
 import { NETWORK_FILE } from '../../network/network-state.js';
@@ -45,6 +46,16 @@ interface UmlFiles {
   bridge?: VmBridge;
   /** Root's environments: the unprivileged identity the kernel runs as (ADR 0046). */
   hostUser?: HostUser;
+}
+
+/** A -v source that is (or links to) a directory; anything else is bound as a single file. */
+function inspectSource(p: string): HostSource {
+  if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) return { directory: true };
+  try {
+    return { directory: false, realPath: realpathSync(p) };
+  } catch {
+    return { directory: false, realPath: p };
+  }
 }
 
 export class UmlDriver extends VmDriver {
@@ -152,12 +163,9 @@ export class UmlDriver extends VmDriver {
         ...(f.hostUser ? { user: f.hostUser, cwd: f.runDir } : {}),
       },
       ...(f.hostUser ? { tapOwner: f.hostUser } : {}),
-      // -v: the guest mounts the host directory through hostfs (files are reached as the kernel's host
-      // identity: root's environments reach them as their own unprivileged uid, ADR 0046).
-      main: mainRequest(
-        rec,
-        rec.spec.mounts.map((m) => ({ type: 'hostfs', source: m.source, target: m.target, readOnly: m.readOnly })),
-      ),
+      // -v: the guest mounts the host directory (or a file's directory) through hostfs; files are
+      // reached as the kernel's host identity (root's environments: their own unprivileged uid, ADR 0046).
+      main: mainRequest(rec, umlGuestMounts(rec.spec.mounts, inspectSource)),
       bootTimeoutMs: 120_000,
       bridged: f.bridge !== undefined,
       // With slirp (--network user) the monitor serves -p itself; on a bridge they are DNAT rules.
