@@ -14,10 +14,13 @@ import { unreachable, type Want } from '../../host/search-access.js';
 
 /** Hand `owned` (made by the caller) to the kernel's identity; open the way to them. */
 export function prepareHostDirs(who: HostUser, paths: Paths, envDir: string, owned: string[]): void {
-  for (const d of [paths.runtime, paths.envs, envDir, ...owned.map((o) => dirname(o))]) {
+  // The store's own top directories too (a BERTH_ROOT made by mkdtemp is 0700); never their parents.
+  const store = [paths.data, dirname(paths.images), dirname(paths.kernels)];
+  for (const d of [...new Set([...store, paths.runtime, paths.envs, envDir, ...owned.map((o) => dirname(o))])]) {
     // Search only, for berth's own directories on the way; the kernel's own are 0700 and its.
-    const mode = statSync(d).mode & 0o777;
-    if ((mode & 0o011) !== 0o011) chmodSync(d, mode | 0o711);
+    const st = statSync(d);
+    const mode = st.mode & 0o777;
+    if ((mode & 0o011) !== 0o011 && st.uid === process.getuid?.()) chmodSync(d, mode | 0o711);
   }
   for (const d of owned) chownSync(d, who.uid, who.gid);
 }
