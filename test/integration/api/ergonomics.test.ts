@@ -90,3 +90,42 @@ test('a wait strategy that times out removes the environment it was creating', {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('waitFor on a command that exits says it exited, with its code (issue 20.10)', { timeout: 60_000 }, async (t) => {
+  if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)'))
+    return;
+  const root = mkdtempSync(join(tmpdir(), 'berth-ergo-'));
+  try {
+    await assert.rejects(
+      berth.create({
+        root,
+        backend: 'chroot',
+        command: ['sh', '-c', 'exit 3'],
+        waitFor: berth.waitFor.port(8080),
+        waitTimeoutMs: 30_000,
+      }),
+      (e: unknown) =>
+        e instanceof berth.DriverError &&
+        e.code === 'exited-while-waiting' &&
+        /the command exited with code 3 while waiting for TCP port 8080/.test(e.message),
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a string command runs as /bin/sh -c, not letter by letter (issue 20.10)', { timeout: 60_000 }, async (t) => {
+  if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)'))
+    return;
+  const root = mkdtempSync(join(tmpdir(), 'berth-ergo-'));
+  try {
+    const r = await berth.run({ root, backend: 'chroot', command: 'exit $((2 + 3))', autoRemove: true });
+    assert.equal(r.exitCode, 5);
+    await assert.rejects(
+      berth.run({ root, backend: 'chroot', command: [1, 2] as unknown as string[] }),
+      (e: unknown) => e instanceof berth.SpecError && e.code === 'bad-command',
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
