@@ -38,6 +38,7 @@ for (const backend of ['chroot', 'container'] as const) {
       const slow = await env.exec(['sleep', '30'], { timeoutMs: 300 });
       assert.equal(slow.timedOut, true);
       assert.notEqual(slow.exitCode, 0);
+      assert.equal(slow.signal, 'SIGTERM', 'a timed-out exec names its signal, as on the VM backends');
       // copyIn / copyOut round trip of a directory.
       mkdirSync(join(host, 'in', 'sub'), { recursive: true });
       writeFileSync(join(host, 'in', 'sub', 'f.txt'), 'payload');
