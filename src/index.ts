@@ -473,10 +473,14 @@ export async function kernel(
   return kernelFor(ctxFor(root ? { root } : {}), ref, rest);
 }
 
-/** Import an oci-archive or docker-archive file (`berth load`); returns what was recorded. */
-export async function load(file: string, opts: ContextOptions = {}) {
+/**
+ * Import an oci-archive or docker-archive file, or one read from a stream such as stdin (`berth
+ * load`); returns what was recorded. An image the archive does not name is recorded as
+ * `localhost/<image id>:latest` (the id as Docker shows it: 12 hex digits of its config digest).
+ */
+export async function load(input: string | NodeJS.ReadableStream, opts: ContextOptions = {}) {
   const { loadImages } = await import('./api/images.js');
-  return loadImages(ctxFor(opts), file);
+  return loadImages(ctxFor(opts), input);
 }
 
 /** Write a stored image as an archive file, or onto a stream (`berth save`). */

@@ -83,13 +83,46 @@ async function canonical_(ref: string): Promise<string> {
   return canonicalOf(parseImageRef(ref));
 }
 
-/** `berth load`: import an oci-archive or docker-archive file; returns the names recorded. */
+/**
+ * `berth load`: import an oci-archive or docker-archive file, or one read from a stream (stdin, as
+ * `docker load` reads it); returns the names recorded.
+ */
 export async function loadImages(
   ctx: Context,
-  file: string,
+  input: string | NodeJS.ReadableStream,
 ): Promise<{ format: string; images: { names: string[]; digest: string }[] }> {
   const { importArchive } = await import('../images/sources/index.js');
-  return importArchive(file, { imagesDir: ctx.paths.images });
+  if (typeof input === 'string') return importArchive(input, { imagesDir: ctx.paths.images });
+  const [{ BlobStore }, { createWriteStream, rmSync }, { pipeline }, { randomBytes }] = await Promise.all([
+    import('../images/store/blob-store.js'),
+    import('node:fs'),
+    import('node:stream/promises'),
+    import('node:crypto'),
+  ]);
+  const store = new BlobStore(ctx.paths.images);
+  store.ensureDirs();
+  // The archive is read twice (members, then manifests): spool it next to the blobs it becomes.
+  const spool = join(store.tmpDir, `load-${process.pid}-${randomBytes(6).toString('hex')}.tar`);
+  try {
+    let bytes = 0;
+    await pipeline(
+      input,
+      async function* (source: AsyncIterable<Buffer | string>) {
+        for await (const c of source) {
+          bytes += c.length;
+          yield c;
+        }
+      },
+      createWriteStream(spool, { mode: 0o600 }),
+    );
+    if (bytes === 0)
+      throw new ImageError('empty-input', 'berth load read nothing from its input', {
+        fix: 'give an archive: berth load -i FILE, or berth load < FILE',
+      });
+    return await importArchive(spool, { imagesDir: ctx.paths.images, fromStream: true });
+  } finally {
+    rmSync(spool, { force: true });
+  }
 }
 
 /** `berth save`: a stored image as an archive file, or onto a stream (stdout). */

@@ -14,7 +14,6 @@ function env(status: Status): Waitable {
   return {
     name: 'web',
     exec: () => Promise.reject(new Error('not running')),
-    // biome-ignore lint/correctness/useYield: an empty log
     logs: async function* () {},
     status: () => status,
   };
