@@ -150,7 +150,10 @@ async function importOci(
   const index_ = new ImageIndex(store.imagesDir);
   for (const e of entries) {
     const digest = platformManifest(path, store, e.digest);
-    const names = await nameFor(e.annotations?.[REF_NAME_ANNOTATION], store.readJson<ManifestJson>(digest).config.digest);
+    const names = await nameFor(
+      e.annotations?.[REF_NAME_ANNOTATION],
+      store.readJson<ManifestJson>(digest).config.digest,
+    );
     const size = store.size(e.digest) ?? 0;
     for (const ref of names)
       await index_.put({
