@@ -4,7 +4,9 @@
  * honoured; a VM command takes thousands of arguments.
  */
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Check, assertNothingLeft, isVm } from './checks.js';
 
 export const SMALL_CHECKS: Check[] = [
@@ -45,6 +47,26 @@ export const SMALL_CHECKS: Check[] = [
         timeoutMs: 300_000,
       });
       assert.equal(res.stdout, '10000 9999\n', res.stderr);
+    },
+  },
+  {
+    name: '-v ./dir:/x resolves the relative host path against the current directory',
+    // microvm cannot share host directories yet (it refuses -v by name).
+    appliesTo: (b) => b !== 'microvm',
+    async run(r, b) {
+      const cwd = mkdtempSync(join(tmpdir(), 'berth-relvol-'));
+      try {
+        mkdirSync(join(cwd, 'dir'));
+        writeFileSync(join(cwd, 'dir', 'f'), 'relative\n');
+        chmodSync(cwd, 0o755);
+        const res = await r.run(['run', '--rm', '--backend', b, '-v', './dir:/x:ro', '--', 'cat', '/x/f'], {
+          cwd,
+          timeoutMs: 300_000,
+        });
+        assert.equal(res.stdout, 'relative\n', res.stderr);
+      } finally {
+        rmSync(cwd, { recursive: true, force: true });
+      }
     },
   },
 ];
