@@ -15,6 +15,7 @@ import { LOG_CHECKS } from './log-checks.js';
 import { LIFECYCLE_CHECKS } from './lifecycle-checks.js';
 import { TEMPLATE_CHECKS } from './template-checks.js';
 import { SMALL_CHECKS } from './small-checks.js';
+import { BIND_CHECKS } from './bind-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
@@ -30,6 +31,7 @@ const EXTRA: Record<string, Check[]> = {
 const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...CHECKS,
   ...TEMPLATE_CHECKS,
+  ...BIND_CHECKS,
   ...Object.values(EXTRA).flat(),
 ]);
 
@@ -63,6 +65,7 @@ for (const backend of BACKENDS) {
           ...LIFECYCLE_CHECKS,
           ...TEMPLATE_CHECKS,
           ...SMALL_CHECKS,
+          ...BIND_CHECKS,
           ...(EXTRA[backend] ?? []),
         ]
           .filter((c) => c.appliesTo?.(backend) ?? true)
