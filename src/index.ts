@@ -31,6 +31,7 @@ import { parseLabelSelector } from './api/labels.js';
 import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/session.js';
 import { readLogs, readLogBatches, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
+import { commandOf } from './core/command.js';
 import { requestedBackend } from './core/backend-setting.js';
 import { pullPolicyOf, type PullPolicy } from './core/pull-policy.js';
 import type { TransferHook } from './core/transfer.js';
@@ -87,8 +88,15 @@ export {
 } from './core/backend-setting.js';
 export { describeChoice } from './drivers/choice-text.js';
 
-/** `pull: true` (the earlier boolean) still means 'always'. */
-export type SpecInput = Omit<Partial<EnvSpec>, 'pull'> & { pull?: PullPolicy | boolean } & ContextOptions & CreateHooks;
+/**
+ * `pull: true` (the earlier boolean) still means 'always'; a string `command` is Docker's shell form,
+ * run as `/bin/sh -c COMMAND` (core/command.ts commandOf).
+ */
+export type SpecInput = Omit<Partial<EnvSpec>, 'pull' | 'command'> & {
+  pull?: PullPolicy | boolean;
+  command?: string[] | string;
+} & ContextOptions &
+  CreateHooks;
 
 let shared: Context | undefined;
 function ctxFor(opts: ContextOptions = {}): Context {
@@ -98,13 +106,14 @@ function ctxFor(opts: ContextOptions = {}): Context {
 
 /** The spec asked for, with the backend defaulted once (backend-setting.ts), and where it came from. */
 function specOf(input: SpecInput): { spec: EnvSpec; source: string } {
-  const { root: _r, onChoice: _c, onProgress: _p, onTransfer: _t, onWarning: _w, pull, ...spec } = input;
+  const { root: _r, onChoice: _c, onProgress: _p, onTransfer: _t, onWarning: _w, pull, command, ...spec } = input;
   const base = defaultSpec();
   const req = requestedBackend(spec.backend);
   const policy = pullPolicyOf(pull);
   return {
     spec: defaultSpec({
       ...spec,
+      command: commandOf(command),
       backend: req.backend,
       security: { ...base.security, ...spec.security },
       ...(policy ? { pull: policy } : {}),
@@ -464,10 +473,14 @@ export async function kernel(
   return kernelFor(ctxFor(root ? { root } : {}), ref, rest);
 }
 
-/** Import an oci-archive or docker-archive file (`berth load`); returns what was recorded. */
-export async function load(file: string, opts: ContextOptions = {}) {
+/**
+ * Import an oci-archive or docker-archive file, or one read from a stream such as stdin (`berth
+ * load`); returns what was recorded. An image the archive does not name is recorded as
+ * `localhost/<image id>:latest` (the id as Docker shows it: 12 hex digits of its config digest).
+ */
+export async function load(input: string | NodeJS.ReadableStream, opts: ContextOptions = {}) {
   const { loadImages } = await import('./api/images.js');
-  return loadImages(ctxFor(opts), file);
+  return loadImages(ctxFor(opts), input);
 }
 
 /** Write a stored image as an archive file, or onto a stream (`berth save`). */

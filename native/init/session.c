@@ -35,7 +35,9 @@ struct session {
 
 static struct session sessions[MAX_SESSIONS];
 
-#define MAX_ARGS 4096
+/* Every "arg"/"env" pair takes at least 5 bytes of a START payload, so these bound what fits in
+ * one (the host refuses a larger one by name, guest-protocol.ts encodeStart). */
+#define MAX_ARGS ((int)(MAX_PAYLOAD / 5 + 1))
 struct start_req {
 	char *argv[MAX_ARGS];
 	int argc;

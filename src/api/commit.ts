@@ -54,7 +54,7 @@ export async function commitEnv(
         'commit-running',
         `environment ${record.name} is running and could not be paused: ${(e as Error).message}`,
         {
-          fix: 'stop it first, or commit with pause disabled (the layer may then be inconsistent)',
+          fix: 'stop it first, or commit with --no-pause (library: pause: false; the layer may then be inconsistent)',
           cause: e,
         },
       );
@@ -73,6 +73,8 @@ export async function commitEnv(
       bindTargets: record.spec.mounts.map((m) => m.target),
       // What the environment ran becomes the image's ENTRYPOINT and CMD, as in Docker.
       command: { entrypoint: record.command.entrypoint, cmd: record.command.cmd },
+      // So do its -e variables (Docker's commit writes the container's Config.Env).
+      env: record.spec.env,
       ...(maps ? { idMaps: { uid: maps.uid, gid: maps.gid } } : {}),
       ...(opts.message !== undefined ? { message: opts.message } : {}),
       ...(opts.author !== undefined ? { author: opts.author } : {}),

@@ -74,6 +74,21 @@ export async function pullInto(ctx: Context, ref: string, opts: PullOptions): Pr
   return { ref: pulled.ref, digest: pulled.manifestDigest };
 }
 
+/** tag and rmi of the builtin busybox: it is built in, not a stored image, so say so by its name. */
+function refuseBuiltin(key: string, verb: 'tag' | 'remove'): void {
+  if (key !== 'builtin:busybox') return;
+  throw new ImageError(
+    'builtin-image',
+    `busybox is berth's builtin image, not a stored one: it cannot be ${verb === 'tag' ? 'tagged' : 'removed'}`,
+    {
+      fix:
+        verb === 'tag'
+          ? 'commit an environment of it (berth run --name b busybox true; berth commit b NAME:TAG), or pull a registry busybox'
+          : 'nothing to remove: it takes no space in the image store',
+    },
+  );
+}
+
 /** The index key of a reference the user wrote (archive and tarball paths made absolute). */
 async function canonical_(ref: string): Promise<string> {
   const [{ parseImageRef }, { canonicalOf }] = await Promise.all([
@@ -83,13 +98,46 @@ async function canonical_(ref: string): Promise<string> {
   return canonicalOf(parseImageRef(ref));
 }
 
-/** `berth load`: import an oci-archive or docker-archive file; returns the names recorded. */
+/**
+ * `berth load`: import an oci-archive or docker-archive file, or one read from a stream (stdin, as
+ * `docker load` reads it); returns the names recorded.
+ */
 export async function loadImages(
   ctx: Context,
-  file: string,
+  input: string | NodeJS.ReadableStream,
 ): Promise<{ format: string; images: { names: string[]; digest: string }[] }> {
   const { importArchive } = await import('../images/sources/index.js');
-  return importArchive(file, { imagesDir: ctx.paths.images });
+  if (typeof input === 'string') return importArchive(input, { imagesDir: ctx.paths.images });
+  const [{ BlobStore }, { createWriteStream, rmSync }, { pipeline }, { randomBytes }] = await Promise.all([
+    import('../images/store/blob-store.js'),
+    import('node:fs'),
+    import('node:stream/promises'),
+    import('node:crypto'),
+  ]);
+  const store = new BlobStore(ctx.paths.images);
+  store.ensureDirs();
+  // The archive is read twice (members, then manifests): spool it next to the blobs it becomes.
+  const spool = join(store.tmpDir, `load-${process.pid}-${randomBytes(6).toString('hex')}.tar`);
+  try {
+    let bytes = 0;
+    await pipeline(
+      input,
+      async function* (source: AsyncIterable<Buffer | string>) {
+        for await (const c of source) {
+          bytes += c.length;
+          yield c;
+        }
+      },
+      createWriteStream(spool, { mode: 0o600 }),
+    );
+    if (bytes === 0)
+      throw new ImageError('empty-input', 'berth load read nothing from its input', {
+        fix: 'give an archive: berth load -i FILE, or berth load < FILE',
+      });
+    return await importArchive(spool, { imagesDir: ctx.paths.images, fromStream: true });
+  } finally {
+    rmSync(spool, { force: true });
+  }
 }
 
 /** `berth save`: a stored image as an archive file, or onto a stream (stdout). */
@@ -134,6 +182,7 @@ export async function listImages(ctx: Context): Promise<ImageSummary[]> {
 /** Remove a pulled image's record (refused while an environment uses it, unless force), then prune. */
 export async function removeImage(ctx: Context, ref: string, force: boolean): Promise<void> {
   const canonical = await canonical_(ref);
+  refuseBuiltin(canonical, 'remove');
   const users = ctx.store.list().filter((r) => r.image.ref === canonical || r.image.ref === ref);
   if (users.length > 0 && !force) {
     throw new ImageError('image-in-use', `image ${canonical} is used by ${users.map((u) => u.name).join(', ')}`, {
@@ -185,6 +234,7 @@ export async function tagImage(ctx: Context, source: string, target: string): Pr
     import('../images/store/image-index.js'),
   ]);
   const src = { canonical: await canonical_(source) };
+  refuseBuiltin(src.canonical, 'tag');
   const dst = parseImageRef(target);
   if (dst.kind !== 'registry' || dst.digest) {
     throw new ImageError('bad-tag', `cannot tag as "${target}"`, {

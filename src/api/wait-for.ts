@@ -6,6 +6,7 @@
  */
 import { DriverError } from '../core/errors.js';
 import type { LogRecord } from '../core/cri-log.js';
+import type { Status } from '../core/env-status.js';
 import type { ExecResult } from './exec-result.js';
 import { listeningPorts } from './proc-net.js';
 
@@ -14,6 +15,8 @@ export interface Waitable {
   readonly name: string;
   exec(argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
   logs(opts: { follow: boolean; signal?: AbortSignal }): AsyncIterable<LogRecord>;
+  /** Its state now: a wait that ends because the command exited says so, not "gave up". */
+  status?(): Status;
 }
 
 export interface WaitStrategy {
@@ -92,6 +95,20 @@ export const waitFor = {
   },
 };
 
+/** "exited with code 3" / "was killed by SIGKILL" when ENV's command has ended, else undefined. */
+function endedText(env: Waitable): string | undefined {
+  let s: Status | undefined;
+  try {
+    s = env.status?.();
+  } catch {
+    return undefined;
+  }
+  if (s?.state !== 'exited') return undefined;
+  const code = s.exit?.exitCode;
+  if (s.exit?.signal) return `was killed by ${s.exit.signal}${code !== undefined ? ` (exit code ${code})` : ''}`;
+  return code !== undefined ? `exited with code ${code}` : 'exited';
+}
+
 /** Run STRATEGY against ENV with a deadline; a typed error names what was awaited and last seen. */
 export async function waitUntil(env: Waitable, strategy: WaitStrategy, timeoutMs: number): Promise<void> {
   const ac = new AbortController();
@@ -99,6 +116,13 @@ export async function waitUntil(env: Waitable, strategy: WaitStrategy, timeoutMs
   try {
     await strategy.until(env, ac.signal);
   } catch (e) {
+    const ended = endedText(env);
+    if (ended !== undefined)
+      throw new DriverError(
+        'exited-while-waiting',
+        `${env.name}: the command ${ended} while waiting for ${strategy.description} (${(e as Error).message})`,
+        { fix: 'see "berth logs" of the environment for why it ended', cause: e },
+      );
     throw new DriverError(
       'wait-timeout',
       `${env.name}: gave up after ${timeoutMs} ms waiting for ${strategy.description} (${(e as Error).message})`,

@@ -49,3 +49,25 @@ export function checkEntrypoint(entrypoint: unknown): void {
     });
   }
 }
+
+/**
+ * Library input for `command`, normalised once (src/index.ts specOf): undefined is the image's CMD
+ * ([]); an array of strings is the argv; a string is Docker's shell form, `/bin/sh -c STRING`
+ * (as a Dockerfile's `CMD echo hi` is). Anything else is a SpecError.
+ */
+export function commandOf(command: unknown): string[] {
+  if (command === undefined) return [];
+  if (typeof command === 'string') {
+    if (command.trim() === '')
+      throw new SpecError('bad-command', 'the command is an empty string', {
+        fix: 'give a shell command line such as "echo hi", an array of strings, or leave it out for the image\'s CMD',
+      });
+    return ['/bin/sh', '-c', command];
+  }
+  if (!Array.isArray(command) || command.some((a) => typeof a !== 'string')) {
+    throw new SpecError('bad-command', `invalid command ${JSON.stringify(command)}`, {
+      fix: 'give an array of strings, e.g. ["echo", "hi"], or one string to run with /bin/sh -c',
+    });
+  }
+  return [...command];
+}

@@ -42,7 +42,7 @@ export function validateSpec(spec: EnvSpec): void {
   for (const m of spec.mounts) {
     if (!isAbsolute(m.source)) {
       throw new SpecError('bad-mount', `bind mount source "${m.source}" is not an absolute path`, {
-        fix: 'use -v /abs/host/path:/path/inside',
+        fix: 'use -v /abs/host/path:/path/inside, or ./relative/path',
       });
     }
     if (!existsSync(m.source)) {

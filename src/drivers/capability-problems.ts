@@ -1,8 +1,10 @@
 /**
  * The refusals that follow from a backend's capabilities, in one place for every backend: a
  * limit it cannot enforce (unless --ignore-unenforced), --disk-size without a disk, --kernel
- * without a kernel of its own. The fix names the backends that can (`others`).
+ * without a kernel of its own, --cpus above the host's CPUs where it is honoured. The fix names the
+ * backends that can (`others`).
  */
+import { availableParallelism } from 'node:os';
 import type { BackendName } from '../core/spec.js';
 import type { ResolvedSpec } from '../core/resolved-spec.js';
 import type { Capabilities, Problem } from './driver.js';
@@ -23,9 +25,23 @@ export interface BackendFacts {
 
 const either = (names: string[]) => names.join(' or ');
 
-export function capabilityProblems(backend: BackendFacts, spec: ResolvedSpec, others: BackendFacts[]): Problem[] {
+export function capabilityProblems(
+  backend: BackendFacts,
+  spec: ResolvedSpec,
+  others: BackendFacts[],
+  hostCpus = availableParallelism(),
+): Problem[] {
   const { name, capabilities: caps } = backend;
   const problems: Problem[] = [];
+  // As Docker: "Range of CPUs is from 0.01 to N, as there are only N CPUs available".
+  const cpus = spec.limits.cpus;
+  if (caps.limits.cpus && cpus !== undefined && cpus > hostCpus) {
+    problems.push({
+      field: 'cpus',
+      message: `--cpus ${cpus} is more than the ${hostCpus} CPU(s) this host has`,
+      fix: `give at most --cpus ${hostCpus}`,
+    });
+  }
   if (!spec.ignoreUnenforced) {
     for (const [limit, { flag, asked }] of Object.entries(LIMITS) as [Limit, (typeof LIMITS)[Limit]][]) {
       if (caps.limits[limit] || !asked(spec)) continue;

@@ -14,6 +14,7 @@ import { IMAGE_CONFIG_CHECKS } from './image-config-checks.js';
 import { LOG_CHECKS } from './log-checks.js';
 import { LIFECYCLE_CHECKS } from './lifecycle-checks.js';
 import { TEMPLATE_CHECKS } from './template-checks.js';
+import { SMALL_CHECKS } from './small-checks.js';
 import { BIND_CHECKS } from './bind-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
@@ -64,6 +65,7 @@ for (const backend of BACKENDS) {
           ...LOG_CHECKS,
           ...LIFECYCLE_CHECKS,
           ...TEMPLATE_CHECKS,
+          ...SMALL_CHECKS,
           ...BIND_CHECKS,
           ...(EXTRA[backend] ?? []),
         ]

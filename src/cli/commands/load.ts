@@ -1,20 +1,23 @@
-/** `berth load -i FILE`: import images from an OCI or docker archive. */
+/** `berth load -i FILE` or `berth load < FILE`: import images from an OCI or docker archive. */
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 
-export const loadCommand: CommandModule<object, { input: string }> = {
+export const loadCommand: CommandModule<object, { input?: string }> = {
   command: 'load',
-  describe: 'Import images from an OCI or docker archive (digests verified)',
+  describe: 'Import images from an OCI or docker archive, a file or stdin (digests verified)',
   builder: (y) =>
     y.option('input', {
       alias: 'i',
       type: 'string',
-      demandOption: true,
       requiresArg: true,
-      describe: 'archive file',
+      describe: 'archive file (default: read stdin)',
     }) as never,
   handler: async (a) => {
-    const r = await berth.load(a.input);
+    if (a.input === undefined && process.stdin.isTTY)
+      throw new berth.SpecError('no-input', 'berth load needs an archive: stdin is a terminal', {
+        fix: 'berth load -i FILE, or berth load < FILE',
+      });
+    const r = await berth.load(a.input ?? process.stdin);
     for (const img of r.images) process.stdout.write(`Loaded image: ${img.names.join(', ')} (${img.digest})\n`);
   },
 };

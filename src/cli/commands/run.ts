@@ -1,4 +1,5 @@
 /** `berth run [OPTIONS] [IMAGE] [--] [CMD...]`: the hot path (no yargs, no spinners). */
+import { resolve } from 'node:path';
 import * as berth from '../../index.js';
 import { parseFastArgs, type ParsedArgs } from '../fast-args.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
@@ -14,7 +15,9 @@ function parseVolume(v: string): berth.Mount {
   if (!source || !target || extra.length > 0 || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
     throw new berth.SpecError('bad-volume', `invalid -v "${v}"`, { fix: 'use -v /host/path:/path/inside[:ro]' });
   }
-  return { source, target, readOnly: mode === 'ro' };
+  // As Docker: a source starting with "." is a path relative to the current directory.
+  const abs = source === '.' || source.startsWith('./') || source.startsWith('../') ? resolve(source) : source;
+  return { source: abs, target, readOnly: mode === 'ro' };
 }
 
 function parseLabels(values: string[]): Record<string, string> {

@@ -60,7 +60,8 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
     type: 'string',
     multiple: true,
     valueName: 'HOST:GUEST[:ro]',
-    describe: 'bind mount a host directory or file (not on microvm yet)',
+    describe:
+      'bind mount a host directory or file (not on microvm yet; ./rel or ../rel: relative to the current directory)',
   },
   {
     name: 'memory',

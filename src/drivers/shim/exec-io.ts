@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ExecOptions, ExitResult } from '../driver.js';
-import { statusFromExit } from '../common/spawn-wait.js';
+import { signalName, statusFromExit } from '../common/spawn-wait.js';
 
 const KILL_GRACE_MS = 2_000;
 
@@ -40,7 +40,13 @@ export async function runExecHelper(cmd: string, args: string[], opts: ExecOptio
           killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
         }, opts.timeoutMs);
   try {
-    const res = await statusFromExit(child);
+    let res = await statusFromExit(child);
+    // The shim passes our TERM/KILL on and exits 128+N as the command did: name the signal, as the
+    // VM backends do for a timed-out exec.
+    if (timedOut && res.signal === undefined && res.exitCode > 128) {
+      const sig = signalName(res.exitCode - 128);
+      if (sig) res = { ...res, signal: sig };
+    }
     if (piped) await Promise.all([closed(child.stdout!), closed(child.stderr!)]);
     return {
       ...res,

@@ -35,6 +35,7 @@ import { unsupported } from '../common/unsupported.js';
 import { processesInMountNs, type EnvProcess } from '../../host/ns-processes.js';
 import { shortId } from '../../core/names.js';
 import { autoRemoveArgv } from '../common/auto-remove-argv.js';
+import { startFailed } from '../common/start-failed.js';
 
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
 const needsNetworkModule = (rec: EnvRecord): boolean =>
@@ -189,12 +190,9 @@ export abstract class ShimDriver implements DriverOps {
     );
     if (res.code !== 0) {
       const line = res.stderr.trim().split('\n').pop() ?? '';
-      throw new DriverError(
-        'start-failed',
+      throw startFailed(
         line.replace(/^berth: /, '') || `the environment failed to start (exit ${res.code})`,
-        {
-          exitCode: res.code === 126 || res.code === 127 ? res.code : 125,
-        },
+        res.code ?? 125,
       );
     }
   }

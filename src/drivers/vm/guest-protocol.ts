@@ -3,6 +3,8 @@
  * session id. Pure encoding and decoding; the guest init (native/init/) speaks the same.
  *   frame = type u8 | session u32 LE | length u32 LE | payload[length]
  */
+import { SpecError } from '../../core/errors.js';
+
 export const HEADER_LEN = 9;
 export const MAX_PAYLOAD = 1 << 20;
 
@@ -149,7 +151,14 @@ export function encodeStart(r: StartRequest): Buffer {
   for (const [k, v] of pairs) {
     if (v.includes('\0')) throw new ProtocolError(`${k} contains a NUL byte`);
   }
-  return Buffer.from(pairs.map(([k, v]) => `${k}\0${v}\0`).join(''));
+  const out = Buffer.from(pairs.map(([k, v]) => `${k}\0${v}\0`).join(''));
+  if (out.length > MAX_PAYLOAD)
+    throw new SpecError(
+      'command-too-long',
+      `the command (${r.argv.length} arguments) and its environment take ${out.length} bytes; a VM command takes at most ${MAX_PAYLOAD}`,
+      { fix: 'pass long lists through a file or stdin (e.g. xargs inside) instead of arguments' },
+    );
+  return out;
 }
 
 export function decodeStart(p: Buffer): StartRequest {

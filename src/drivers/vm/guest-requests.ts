@@ -1,6 +1,6 @@
 /** The guest-protocol START requests of a VM environment (uml, microvm): its main command, execs and berth's own helpers. */
 import type { EnvRecord } from '../../core/env-store.js';
-import type { StartRequest } from './guest-protocol.js';
+import { encodeStart, type StartRequest } from './guest-protocol.js';
 import type { ExecOptions } from '../driver.js';
 import { commandContext, type CommandContext } from '../common/command-context.js';
 
@@ -20,10 +20,12 @@ function request(argv: string[], c: CommandContext, tty: boolean, stdin: boolean
 /** `mounts`: what the guest mounts before the command (uml: -v through hostfs). */
 export function mainRequest(rec: EnvRecord, mounts?: StartRequest['mounts']): StartRequest {
   const spec = rec.spec;
-  return {
+  const req = {
     ...request(rec.command.argv, commandContext(rec), spec.tty, spec.interactive),
     ...(mounts && mounts.length > 0 ? { mounts } : {}),
   };
+  encodeStart(req); // a command too long for one START frame is refused here, by name, before boot
+  return req;
 }
 
 export function execRequest(rec: EnvRecord, argv: string[], opts: ExecOptions): StartRequest {

@@ -35,6 +35,7 @@ import { recoverHandle } from '../common/recover-handle.js';
 import { unsupported } from '../common/unsupported.js';
 import type { TemplateMachine } from '../../templates/template-record.js';
 import { autoRemoveArgv } from '../common/auto-remove-argv.js';
+import { startFailed } from '../common/start-failed.js';
 
 /** What a backend tells the monitor beyond the common part. */
 export interface VmStartPlan {
@@ -162,10 +163,7 @@ export abstract class VmDriver implements DriverOps {
     if (!first) throw new DriverError('boot-failed', this.store.readExit(h.id)?.error ?? wentAway());
     if (first.type === F.EXIT) {
       const e = decodeExit(first.payload);
-      if (e.error)
-        throw new DriverError('start-failed', e.error, {
-          exitCode: e.exitCode === 126 || e.exitCode === 127 ? e.exitCode : 125,
-        });
+      if (e.error) throw startFailed(e.error, e.exitCode);
     }
   }
 

@@ -34,6 +34,8 @@ export interface CommitOptions {
    * as Docker's commit writes the container's config. Absent: the base's are kept.
    */
   command?: { entrypoint: string[]; cmd: string[] };
+  /** The environment's -e variables: they replace the base's of the same name, the rest follow (Docker). */
+  env?: Record<string, string>;
   onWarning?: (msg: string) => void;
 }
 
@@ -112,6 +114,14 @@ function freshConfig(base: ResolvedImage): RawConfig {
   };
 }
 
+/** Env of the new image: the base's, with the environment's -e variables replacing or following them. */
+export function mergeEnv(base: readonly string[], run: Record<string, string>): string[] {
+  const key = (kv: string) => (kv.includes('=') ? kv.slice(0, kv.indexOf('=')) : kv);
+  const replaced = base.map((kv) => (Object.hasOwn(run, key(kv)) ? `${key(kv)}=${run[key(kv)]}` : kv));
+  const have = new Set(base.map(key));
+  return [...replaced, ...Object.entries(run).flatMap(([k, v]) => (have.has(k) ? [] : [`${k}=${v}`]))];
+}
+
 /** Entrypoint and Cmd of the new image: an empty one is absent (Docker writes null). */
 function setCommand(config: RawConfig, command: { entrypoint: string[]; cmd: string[] }): void {
   const c = (config.config ??= {});
@@ -157,6 +167,10 @@ export async function commitEnvironment(opts: CommitOptions): Promise<{ ref: str
   }
 
   if (opts.command) setCommand(config, opts.command);
+  if (opts.env && Object.keys(opts.env).length > 0) {
+    const c = (config.config ??= {});
+    c.Env = mergeEnv(Array.isArray(c.Env) ? (c.Env as string[]) : [], opts.env);
+  }
 
   // 2. The changes.
   const top = await layerBlobFromDir(store, opts.envUpperDir, {

@@ -125,7 +125,7 @@ async function importOci(
   files: Map<string, ArchiveFile>,
   store: BlobStore,
   tag: string | undefined,
-  nameFor: (refName: string | undefined) => string[],
+  nameFor: (refName: string | undefined, configDigest: string) => Promise<string[]>,
 ): Promise<ImportedImage[]> {
   const index = json<{ manifests?: IndexEntry[] }>(path, files, 'index.json');
   if (!index || !Array.isArray(index.manifests)) throw bad(path, 'no index.json');
@@ -150,7 +150,10 @@ async function importOci(
   const index_ = new ImageIndex(store.imagesDir);
   for (const e of entries) {
     const digest = platformManifest(path, store, e.digest);
-    const names = nameFor(e.annotations?.[REF_NAME_ANNOTATION]);
+    const names = await nameFor(
+      e.annotations?.[REF_NAME_ANNOTATION],
+      store.readJson<ManifestJson>(digest).config.digest,
+    );
     const size = store.size(e.digest) ?? 0;
     for (const ref of names)
       await index_.put({
@@ -191,7 +194,7 @@ async function importDocker(
   path: string,
   files: Map<string, ArchiveFile>,
   store: BlobStore,
-  nameFor: (repoTag: string | undefined) => string[],
+  nameFor: (repoTag: string | undefined, configDigest: string) => Promise<string[]>,
 ): Promise<ImportedImage[]> {
   const manifest = json<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }[]>(
     path,
@@ -217,7 +220,7 @@ async function importDocker(
       return { mediaType, digest: f.digest, size: f.size };
     });
     const tags = m.RepoTags && m.RepoTags.length > 0 ? m.RepoTags : [undefined];
-    const names = [...new Set(tags.flatMap((t) => nameFor(t)))];
+    const names = [...new Set((await Promise.all(tags.map((t) => nameFor(t, cfgFile.digest)))).flat())];
     const digest = await recordImage(store.imagesDir, names, layers, cfgFile.bytes);
     out.push({ names, digest });
   }
@@ -246,10 +249,21 @@ export interface ImportOptions {
   tag?: string;
   /** Record the image under this name only (image resolution); default: the archive's own names. */
   as?: string;
+  /** PATH is a spool of stdin (berth load < FILE): no name may mention it. */
+  fromStream?: boolean;
 }
 
-/** A name the archive gives an image, as an index key (registry-style when it parses as one). */
-async function namesFrom(archivePath: string, format: ArchiveFormat, given: string | undefined): Promise<string[]> {
+/**
+ * A name the archive gives an image, as an index key (registry-style when it parses as one). An
+ * image the archive gives no usable name (`docker save IMAGE_ID`, an untagged OCI layout) is named
+ * after its image id as Docker shows it, the config digest's first 12 hex digits:
+ * `localhost/<id>:latest` (Docker lists it as <none>:<none> and takes the id; berth needs a name).
+ */
+async function namesFrom(
+  given: string | undefined,
+  configDigest: string,
+  ociArchive: string | undefined,
+): Promise<string[]> {
   const { parseImageRef } = await import('../ref.js');
   if (given) {
     try {
@@ -258,8 +272,10 @@ async function namesFrom(archivePath: string, format: ArchiveFormat, given: stri
     } catch {
       /* not a registry name: fall back below */
     }
+    // An OCI layout's bare tag ("v1") names the image within its archive file.
+    if (ociArchive !== undefined) return [`oci-archive:${ociArchive}:${given}`];
   }
-  return [format === 'oci-archive' && given ? `oci-archive:${archivePath}:${given}` : `${format}:${archivePath}`];
+  return [parseImageRef(`localhost/${configDigest.replace(/^sha256:/, '').slice(0, 12)}:latest`).canonical];
 }
 
 export async function importArchive(
@@ -273,22 +289,14 @@ export async function importArchive(
   if (!format)
     throw bad(abs, 'neither an OCI layout (oci-layout, index.json) nor a docker save archive (manifest.json)');
   if (opts.format && format !== opts.format) throw bad(abs, `it is an ${format}, not an ${opts.format}`);
-  const nameFor = opts.as !== undefined ? async () => [opts.as!] : (n: string | undefined) => namesFrom(abs, format, n);
-  // Names are resolved up front (async), then used synchronously by the importers.
-  const cache = new Map<string | undefined, string[]>();
-  const candidates =
-    format === 'oci-archive'
-      ? (json<{ manifests?: IndexEntry[] }>(abs, files, 'index.json')?.manifests ?? []).map(
-          (e) => e.annotations?.[REF_NAME_ANNOTATION],
-        )
-      : (json<{ RepoTags?: string[] | null }[]>(abs, files, 'manifest.json') ?? []).flatMap((m) =>
-          m.RepoTags && m.RepoTags.length > 0 ? m.RepoTags : [undefined],
-        );
-  for (const c of [...candidates, undefined]) cache.set(c, await nameFor(c));
-  const sync = (n: string | undefined) => cache.get(n) ?? cache.get(undefined)!;
+  const ociFile = format === 'oci-archive' && !opts.fromStream ? abs : undefined;
+  const nameFor =
+    opts.as !== undefined
+      ? async () => [opts.as!]
+      : (given: string | undefined, config: string) => namesFrom(given, config, ociFile);
   const images =
     format === 'oci-archive'
-      ? await importOci(abs, files, store, opts.tag, sync)
-      : await importDocker(abs, files, store, sync);
+      ? await importOci(abs, files, store, opts.tag, nameFor)
+      : await importDocker(abs, files, store, nameFor);
   return { format, images };
 }

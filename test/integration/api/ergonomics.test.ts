@@ -38,6 +38,7 @@ for (const backend of ['chroot', 'container'] as const) {
       const slow = await env.exec(['sleep', '30'], { timeoutMs: 300 });
       assert.equal(slow.timedOut, true);
       assert.notEqual(slow.exitCode, 0);
+      assert.equal(slow.signal, 'SIGTERM', 'a timed-out exec names its signal, as on the VM backends');
       // copyIn / copyOut round trip of a directory.
       mkdirSync(join(host, 'in', 'sub'), { recursive: true });
       writeFileSync(join(host, 'in', 'sub', 'f.txt'), 'payload');
@@ -86,6 +87,45 @@ test('a wait strategy that times out removes the environment it was creating', {
         e instanceof berth.DriverError && e.code === 'wait-timeout' && /a log line matching \/never\//.test(e.message),
     );
     assert.equal(berth.list({ root, all: true }).length, 0);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('waitFor on a command that exits says it exited, with its code (issue 20.10)', { timeout: 60_000 }, async (t) => {
+  if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)'))
+    return;
+  const root = mkdtempSync(join(tmpdir(), 'berth-ergo-'));
+  try {
+    await assert.rejects(
+      berth.create({
+        root,
+        backend: 'chroot',
+        command: ['sh', '-c', 'exit 3'],
+        waitFor: berth.waitFor.port(8080),
+        waitTimeoutMs: 30_000,
+      }),
+      (e: unknown) =>
+        e instanceof berth.DriverError &&
+        e.code === 'exited-while-waiting' &&
+        /the command exited with code 3 while waiting for TCP port 8080/.test(e.message),
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a string command runs as /bin/sh -c, not letter by letter (issue 20.10)', { timeout: 60_000 }, async (t) => {
+  if (!requireThat(t, existsSync(join(REPO, 'native', 'bin', 'berth-shim')), 'native/bin/berth-shim (npm run build)'))
+    return;
+  const root = mkdtempSync(join(tmpdir(), 'berth-ergo-'));
+  try {
+    const r = await berth.run({ root, backend: 'chroot', command: 'exit $((2 + 3))', autoRemove: true });
+    assert.equal(r.exitCode, 5);
+    await assert.rejects(
+      berth.run({ root, backend: 'chroot', command: [1, 2] as unknown as string[] }),
+      (e: unknown) => e instanceof berth.SpecError && e.code === 'bad-command',
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -28,6 +28,7 @@ test('uml: exec with timeoutMs times out the exec and leaves the command running
     const slow = await env.exec(['sleep', '30'], { timeoutMs: 300 });
     assert.equal(slow.timedOut, true);
     assert.notEqual(slow.exitCode, 0);
+    assert.equal(slow.signal, 'SIGTERM');
     assert.equal(berth.inspect(env.id, { root }).status.state, 'running', 'the command outlives the timed-out exec');
     assert.equal((await env.exec(['echo', 'alive'])).stdout, 'alive\n');
   } finally {

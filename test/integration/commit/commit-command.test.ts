@@ -66,4 +66,32 @@ describe('berth commit keeps ENTRYPOINT and CMD consistent (chroot, as root)', (
     assert.ok(cc.Entrypoint === undefined || cc.Entrypoint === null, JSON.stringify(cc.Entrypoint));
     assert.deepEqual(cc.Cmd, ['echo', 'plain']);
   });
+
+  it('-e variables of the environment are in the committed image (issue 20.10)', { timeout: 300_000 }, async (t) => {
+    if (!requireThat(t, isRoot(), "root (reads the environment's upper dir in-process)")) return;
+    const run = r!;
+    const img = await imageConfigArchive();
+    const ctx = makeContext({ root: run.root });
+    const store = new BlobStore(ctx.paths.images);
+    const e = await run.run([
+      'run',
+      '--name',
+      'ce',
+      '--backend',
+      'chroot',
+      '-e',
+      'FOO=from-run',
+      '-e',
+      'NEW=1',
+      img,
+      'true',
+    ]);
+    assert.equal(e.code, 0, e.stderr);
+    const d = (await commitEnv(ctx, 'ce', 'envcommit:1')).digest;
+    const env = store.readJson<OciConfig>(store.readJson<{ config: { digest: string } }>(d).config.digest).config.Env;
+    assert.ok(env?.includes('FOO=from-run') && !env.includes(`FOO=${APP.foo}`), JSON.stringify(env));
+    assert.ok(env?.includes('NEW=1'), JSON.stringify(env));
+    const again = await run.run(['run', '--rm', '--backend', 'chroot', 'envcommit:1', 'echo $FOO $NEW']);
+    assert.equal(again.stdout, 'from-run 1\n', again.stderr);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveCommand, checkEntrypoint } from '../../../src/core/command.js';
+import { resolveCommand, checkEntrypoint, commandOf } from '../../../src/core/command.js';
 import { SpecError } from '../../../src/core/errors.js';
 
 const IMG = { entrypoint: ['/bin/sh', '-c'], cmd: ['echo default'] };
@@ -91,6 +91,25 @@ describe('checkEntrypoint: library input', () => {
       assert.throws(
         () => checkEntrypoint(bad),
         (e: unknown) => e instanceof SpecError && e.code === 'bad-entrypoint' && /array of strings/.test(e.fix ?? ''),
+      );
+    }
+  });
+});
+
+describe("commandOf: the library's command input, normalised once", () => {
+  it("keeps an argv, and gives [] (the image's CMD) for none", () => {
+    assert.deepEqual(commandOf(['echo', 'hi']), ['echo', 'hi']);
+    assert.deepEqual(commandOf(undefined), []);
+    assert.deepEqual(commandOf([]), []);
+  });
+  it("runs a string as Docker's shell form, not letter by letter", () => {
+    assert.deepEqual(commandOf('echo hi && ls'), ['/bin/sh', '-c', 'echo hi && ls']);
+  });
+  it('refuses an empty string and non-strings with a SpecError', () => {
+    for (const bad of ['', '  ', 42, ['echo', 1], { cmd: 'x' }]) {
+      assert.throws(
+        () => commandOf(bad),
+        (e: unknown) => e instanceof SpecError && e.code === 'bad-command' && e.fix !== undefined,
       );
     }
   });

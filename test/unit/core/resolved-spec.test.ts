@@ -123,7 +123,7 @@ test('the network rules, each in one place, with its message', () => {
 });
 
 test('the memory floors: the message names the floor and the default from their constants', () => {
-  assert.equal(formatSize(UML_MEMORY_FLOOR), '16m');
+  assert.equal(formatSize(UML_MEMORY_FLOOR), '48m');
   assert.equal(formatSize(MICROVM_MEMORY_FLOOR), '96m');
   assert.equal(formatSize(256 * MiB), '256m');
   assert.equal(formatSize(2 * 1024 * MiB), '2g');
@@ -134,7 +134,7 @@ test('the memory floors: the message names the floor and the default from their 
     {
       field: 'memory',
       message: `--memory ${UML_MEMORY_FLOOR - 1} bytes is too small for a uml kernel`,
-      fix: 'give at least 16m (the default is 256m)',
+      fix: 'give at least 48m (the default is 256m)',
     },
   ]);
   assert.deepEqual(validateUml(resolved({ limits: { memoryBytes: UML_MEMORY_FLOOR } }, 'uml').spec), []);

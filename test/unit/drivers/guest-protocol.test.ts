@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SpecError } from '../../../src/core/errors.js';
 import {
   FrameDecoder,
   FrameType as F,
@@ -123,4 +124,16 @@ test('EXIT, RESIZE and u32 payloads round-trip', () => {
   assert.throws(() => decodeExit(Buffer.alloc(3)), ProtocolError);
   assert.deepEqual(decodeResize(encodeResize(50, 132)), { rows: 50, cols: 132 });
   assert.equal(decodeU32(encodeU32(15)), 15);
+});
+
+test('START: many arguments fit; more than one frame holds is a SpecError naming the way out', () => {
+  const base = { env: [], cwd: '/', uid: 0, gid: 0, groups: [], tty: false, stdin: false };
+  const many = Array.from({ length: 10_000 }, (_, i) => String(i));
+  assert.deepEqual(decodeStart(encodeStart({ ...base, argv: many })).argv, many);
+  const huge = Array.from({ length: 300_000 }, (_, i) => `argument-${i}`);
+  assert.throws(
+    () => encodeStart({ ...base, argv: huge }),
+    (e: unknown) =>
+      e instanceof SpecError && e.code === 'command-too-long' && /300000 arguments/.test(e.message) && !!e.fix,
+  );
 });
