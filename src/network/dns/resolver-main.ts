@@ -65,7 +65,10 @@ try {
 function forward(sock: Socket, query: Packet, raw: Buffer, to: RemoteInfo): void {
   const server = servers[0];
   const fail = () => send(sock, encode(servfail(query)), to);
-  if (!server) return fail();
+  if (!server) {
+    fail();
+    return;
+  }
   const out = createSocket('udp4');
   const timer = setTimeout(() => {
     out.close();
