@@ -59,6 +59,7 @@ export async function ensureResolver(paths: Paths, network: string, gateway: str
   if (old) await stopResolver(paths, network);
   const child = spawn(process.execPath, [entry(), paths.data, paths.runtime, network, gateway], {
     detached: true,
+    cwd: '/', // it outlives the caller: never hold the caller's directory (or its mount) busy
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const said = await new Promise<string>((resolve) => {
