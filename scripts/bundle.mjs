@@ -37,6 +37,8 @@ await build({
     'api-export': 'src/api/export.ts',
     'registry-login': 'src/images/registry/login.ts',
     'network-attach': 'src/network/attach/network-attach.ts',
+    // A bridge network's resolver, its own process (src/network/dns/resolver-process.ts finds it).
+    'dns-resolver': 'src/network/dns/resolver-main.ts',
     networks: 'src/api/networks.ts',
     'port-spec': 'src/network/port-spec.ts',
     // The package's second entry, berth/serve (package.json exports).

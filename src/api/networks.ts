@@ -1,6 +1,7 @@
 /** `berth network create|ls|inspect|rm`: bridge networks in the network namespace berth runs in. */
 import type { Context } from './context.js';
 import { NetworkStore, mtuOf, type NetworkRecord } from '../network/network-store.js';
+import { stopResolver } from '../network/dns/resolver-process.js';
 import { ensureBridge, applyNft, removeBridge, hostSubnets, linkExists } from '../network/plumbing/bridge-host.js';
 import { HostError, StateError } from '../core/errors.js';
 import { Reverter } from '../core/reverter.js';
@@ -92,6 +93,7 @@ export async function removeNetwork(ctx: Context, name: string): Promise<void> {
       fix: `remove ${users.length === 1 ? 'it' : 'them'} first (berth rm -f ${users.join(' ')})`,
     });
   }
+  await stopResolver(ctx.paths, name);
   await removeBridge(n.bridge, n.table);
   nets.delete(name);
 }

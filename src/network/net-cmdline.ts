@@ -44,9 +44,14 @@ export function checkMtu(mtu: number): number {
   return mtu;
 }
 
+/**
+ * The bridge with a fixed MAC, that of its gateway address (guestMac): a bridge without one takes
+ * the lowest MAC of its ports and changes it when that port leaves, and a guest's ARP entry for
+ * the gateway (its resolver, its way out) then points nowhere until it expires (ADR 0047).
+ */
 export function bridgeCreateBatch(bridge: string, gatewayCidr: string, mtu: number): string {
   return [
-    `link add ${bridge} mtu ${checkMtu(mtu)} type bridge`,
+    `link add ${bridge} address ${guestMac(gatewayCidr.split('/')[0]!)} mtu ${checkMtu(mtu)} type bridge`,
     `addr add ${gatewayCidr} dev ${bridge}`,
     `link set ${bridge} up`,
     '',

@@ -4,7 +4,8 @@ import * as berth from '../../index.js';
 
 export const networkCreateCommand: CommandModule<object, { name: string; subnet?: string; mtu?: number }> = {
   command: 'create <name>',
-  describe: 'Create a bridge network: a bridge, a subnet, NAT out through its own nftables table (root)',
+  describe:
+    'Create a bridge network: a bridge, a subnet, NAT out through its own nftables table, a DNS resolver for its members while it has any (root)',
   builder: (y) =>
     y
       .positional('name', { type: 'string', describe: 'network name (use it with run --network NAME)' })

@@ -7,7 +7,7 @@ import { networkRmCommand } from './network-rm.js';
 
 export const networkCommand: CommandModule = {
   command: 'network <command>',
-  describe: 'Manage bridge networks (environments on one reach each other by name)',
+  describe: 'Manage bridge networks (environments on one reach each other by name: /etc/hosts and DNS)',
   builder: (y) =>
     y
       .command(networkCreateCommand as CommandModule)

@@ -3,15 +3,15 @@
  * (docs/adr/0025): none (the guest's loopback), user (the backend's own user-mode stack:
  * QEMU's or slirp), and as root a bridge network (`bridge` or a name from `berth network
  * create`), where the VM's NIC is a tap on the berth bridge, leased an address from the same
- * subnet and hosts files as containers, with NAT out and `-p` as nftables DNAT.
+ * subnet and hosts files as containers, with NAT out and `-p` as nftables DNAT, and the
+ * network's resolver on its gateway as the guest's DNS (ADR 0047).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResolvedSpec } from '../../core/resolved-spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { readNetworkState } from '../../network/network-state.js';
 import { hostsFile } from '../../network/hosts-file.js';
-import { reachableNameserver } from '../../network/resolv.js';
 import { DriverError } from '../../core/errors.js';
 
 /** The host-side file a VM's /etc/hosts is copied from (vm-hosts-sync.ts). */
@@ -43,19 +43,15 @@ export async function reserveVmBridge(store: EnvStore, rec: EnvRecord, maxMtu: n
     );
   }
   writeFileSync(join(dir, VM_HOSTS_FILE), hostsFile(rec.hostname, st.ip, []));
-  let dns: string | undefined;
-  try {
-    dns = reachableNameserver(readFileSync('/etc/resolv.conf', 'utf8'));
-  } catch {
-    /* none */
-  }
+  // The guest's resolver is the network's, on its gateway (ADR 0047): members' names, and the rest forwarded.
+  const dns = st.gateway;
   const mtu = st.mtu ?? 1500;
   // ADDR/PREFIX,GATEWAY,DNS,MTU (DNS may be empty): native/init/net.c.
   return {
     tap: st.tap,
     mac: st.mac,
     mtu,
-    guestArg: `berth.net=${st.ip}/${st.prefix},${st.gateway},${dns ?? ''},${mtu}`,
+    guestArg: `berth.net=${st.ip}/${st.prefix},${st.gateway},${dns},${mtu}`,
   };
 }
 

@@ -3,7 +3,8 @@
  * (shim backends), a bridge network or `-p` pay for it.
  *  reserve(): before anything starts: address lease and host ports, checked for conflicts.
  *  attach():  once the environment's netns exists (shim --net-sync-fd), before the command:
- *             veth + address + NAT/DNAT rules + peers' hosts files, or pasta / slirp4netns.
+ *             veth + address + NAT/DNAT rules + peers' hosts files + the network's resolver
+ *             (started with its first member, stopped with its last: ../dns/), or pasta / slirp4netns.
  *  attachVm(): a VM on a bridge network, before its QEMU or uml kernel starts: a tap on the
  *             bridge (the guest sets its own address), NAT/DNAT rules, peers' hosts files.
  *  release(): on stop and rm (and rollback): helper stopped, lease and rules removed.
@@ -25,6 +26,8 @@ import { probeUserNet, startUserNet, stopUserNet, unbindNetns } from '../plumbin
 import { runTool } from '../../host/net/tool.js';
 import { checkPublishedPortsFree } from './host-ports.js';
 import { readNetworkState, NETWORK_FILE, type NetworkState } from '../network-state.js';
+import { memberResolvConf } from '../dns/dns-answer.js';
+import { ensureResolver, stopResolver } from '../dns/resolver-process.js';
 
 export type { NetworkState };
 export { netSyncHandshake } from './net-sync.js';
@@ -143,6 +146,8 @@ export async function reserve(
     bridge: n.bridge,
     mtu,
   });
+  // A container's /etc/resolv.conf (a VM's comes from berth.net=): the network's resolver.
+  if (device === 'veth') writeFileSync(join(dir, 'resolv.conf'), memberResolvConf(n.gateway));
 }
 
 /**
@@ -242,6 +247,7 @@ async function plugIntoBridge(
   await applyNft(nftOf(n));
   nets.write(n);
   refreshHosts(store, n);
+  await ensureResolver(store.paths, n.name, n.gateway);
 }
 
 /** Undo attach() and reserve(); safe to call twice, after a crash, or for what never started. */
@@ -271,4 +277,5 @@ export async function release(store: EnvStore, envId: string): Promise<void> {
     /* the bridge or nft may be gone after a reboot; the next attach rewrites the table */
   }
   refreshHosts(store, n);
+  if (Object.keys(n.leases).length === 0) await stopResolver(store.paths, n.name);
 }

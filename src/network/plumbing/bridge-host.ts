@@ -5,7 +5,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { mustRun, runTool } from '../../host/net/tool.js';
-import { bridgeCreateBatch, vethCreateBatch, guestAddrBatch, tapCreateBatch, checkMtu } from '../net-cmdline.js';
+import {
+  bridgeCreateBatch,
+  vethCreateBatch,
+  guestAddrBatch,
+  tapCreateBatch,
+  checkMtu,
+  guestMac,
+} from '../net-cmdline.js';
 import { nftRuleset, nftDeleteTable, type NftNetwork } from '../nft-ruleset.js';
 
 const FIX_ROOT = 'bridge networks need root (rootless: --network user)';
@@ -27,13 +34,16 @@ export async function ensureBridge(bridge: string, gatewayCidr: string, mtu: num
       bridgeCreateBatch(bridge, gatewayCidr, mtu),
       FIX_ROOT,
     );
+  // A bridge made before its MAC was fixed gets it too (bridgeCreateBatch says why).
   else
-    await mustRun(`setting the MTU of bridge ${bridge}`, [
+    await mustRun(`setting the MTU and MAC of bridge ${bridge}`, [
       'ip',
       'link',
       'set',
       'dev',
       bridge,
+      'address',
+      guestMac(gatewayCidr.split('/')[0]!),
       'mtu',
       String(checkMtu(mtu)),
     ]);

@@ -37,7 +37,7 @@ test('the ruleset replaces only its own table, NATs out and DNATs published port
 test('ip batches for the bridge, the veth pair and the guest side', () => {
   assert.equal(
     bridgeCreateBatch('berth0', '10.88.0.1/16', 65520),
-    'link add berth0 mtu 65520 type bridge\naddr add 10.88.0.1/16 dev berth0\nlink set berth0 up\n',
+    'link add berth0 address 02:b7:0a:58:00:01 mtu 65520 type bridge\naddr add 10.88.0.1/16 dev berth0\nlink set berth0 up\n',
   );
   assert.throws(() => bridgeCreateBatch('berth0', '10.88.0.1/16', 70000), /not between 1280 and 65520/);
   assert.equal(

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tapName, tapCreateBatch, guestMac } from '../../../src/network/net-cmdline.js';
-import { reachableNameserver } from '../../../src/network/resolv.js';
 import { qemuArgv } from '../../../src/drivers/microvm/qemu-cmdline.js';
 import { vmNetworkProblems } from '../../../src/drivers/common/network-validate.js';
 import { defaultSpec, type EnvSpec } from '../../../src/core/spec.js';
@@ -31,12 +30,6 @@ test("a VM's MAC comes from its leased address: locally administered, unicast, d
   assert.notEqual(guestMac('10.126.0.3'), guestMac('10.126.0.4'));
   assert.throws(() => guestMac('10.0.0'), /not an IPv4 address/);
   assert.throws(() => guestMac('10.0.0.256'), /not an IPv4 address/);
-});
-
-test("the guest's DNS: the host's first nameserver a bridged guest can reach (not loopback)", () => {
-  assert.equal(reachableNameserver('# x\nnameserver 127.0.0.53\nnameserver 192.0.2.1\n'), '192.0.2.1');
-  assert.equal(reachableNameserver('nameserver 127.0.0.1\n'), undefined);
-  assert.equal(reachableNameserver(''), undefined);
 });
 
 test("qemu argv: a bridge network is a tap opened by name with the environment's MAC", () => {
