@@ -5,10 +5,15 @@
  */
 import { runCommand } from './commands/run.js';
 import { execCommand } from './commands/exec.js';
+import { createCommand } from './commands/create.js';
 import { reportError } from './output.js';
 import { VERSION } from '../index.js';
 
-const HOT: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, exec: execCommand };
+const HOT: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  exec: execCommand,
+  create: createCommand,
+};
 
 function wantsHelp(rest: string[]): boolean {
   // Only flags before the first positional belong to berth; later ones belong to the command.
