@@ -74,9 +74,9 @@ for (const mode of ['root', 'rootless'] as const) {
       const berth = `${process.execPath} ${join(packageDir(), 'dist', 'berth.cjs')}`;
       const tarOut = await r.hostRun('sh', ['-c', `${berth} cp f:/tmp/newtree - | tar -t | sort`]);
       assert.equal(tarOut.stdout, 'newtree/\nnewtree/sub/\nnewtree/sub/leaf\nnewtree/top\n', tarOut.stderr);
-      const tarIn = await r.hostRun('sh', ['-c', `tar -c -C ${host} file | ${berth} cp - f:/srv`]);
+      const tarIn = await r.hostRun('sh', ['-c', `tar -c -C ${host} file | ${berth} cp - f:/tmp/newtree`]);
       assert.equal(tarIn.code, 0, tarIn.stderr);
-      assert.equal(await ok(['exec', 'f', 'cat', '/srv/file']), 'one\n');
+      assert.equal(await ok(['exec', 'f', 'cat', '/tmp/newtree/file']), 'one\n');
 
       oneLine125(await r.run(['cp', 'f:/nope', `${host}/x`]), /no such file or directory inside: \/nope/);
       oneLine125(await r.run(['cp', `${host}/tree`, 'f:/tmp/renamed']), /cannot copy the directory .* to the file/);
@@ -85,7 +85,7 @@ for (const mode of ['root', 'rootless'] as const) {
       oneLine125(await r.run(['cp', 'f:/tmp', 'g:/tmp']), /between two environments/);
       oneLine125(await r.run(['cp', 'a', 'b']), /neither "a" nor "b" names a path in an environment/);
       oneLine125(await r.run(['cp', 'nosuch:/x', `${host}/x`]), /no such environment: nosuch/);
-      oneLine125(await r.run(['cp', '-', 'f:/srv/file'], { input: '' }), /must be an existing directory inside/);
+      oneLine125(await r.run(['cp', '-', 'f:/tmp/renamed'], { input: '' }), /must be an existing directory inside/);
     });
 
     it('diff lists A/C/D of the upper layer', async (t) => {
@@ -100,9 +100,9 @@ for (const mode of ['root', 'rootless'] as const) {
       if (!requireThat(t, isRoot(), 'root (the test runs berth as root and as the test user)')) return;
       await ok(['create', '--backend', 'uml', '--name', 'u', 'busybox', 'sleep', '600'], { timeoutMs: VM_MS });
       await ok(['start', 'u'], { timeoutMs: VM_MS });
-      await ok(['cp', `${host}/tree`, 'u:/srv'], { timeoutMs: VM_MS });
+      await ok(['cp', `${host}/tree`, 'u:/tmp'], { timeoutMs: VM_MS });
       await ok(['restart', '-t', '1', 'u'], { timeoutMs: VM_MS });
-      await ok(['cp', 'u:/srv/tree', `${host}/from-uml`], { timeoutMs: VM_MS });
+      await ok(['cp', 'u:/tmp/tree', `${host}/from-uml`], { timeoutMs: VM_MS });
       assert.equal(await sh(`cat ${host}/from-uml/sub/leaf ${host}/from-uml/top`), 'leaf\ntop\n');
       oneLine125(await r.run(['diff', 'u']), /the uml backend keeps changes inside a disk image.*berth export u/);
       await ok(['rm', '-f', 'u'], { timeoutMs: VM_MS });
