@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_DETACH_KEYS, detachMatcher, parseDetachKeys } from '../../../src/cli/detach-keys.js';
 
 describe('--detach-keys', () => {
-  it('parses Docker\'s forms: ctrl-X and single characters', () => {
+  it("parses Docker's forms: ctrl-X and single characters", () => {
     assert.deepEqual(parseDetachKeys(DEFAULT_DETACH_KEYS), [0x10, 0x11]);
     assert.deepEqual(parseDetachKeys('ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_'), [0, 27, 28, 29, 30, 31]);
     assert.deepEqual(parseDetachKeys('a,CTRL-A,q'), [97, 1, 113]);
@@ -12,7 +12,10 @@ describe('--detach-keys', () => {
 
   it('refuses what is not a key, naming it', () => {
     for (const bad of ['ctrl-pp', 'ctrl-1', 'ab', 'ctrl-p,', 'é'])
-      assert.throws(() => parseDetachKeys(bad), (e: Error) => e.message.includes(`invalid --detach-keys "${bad}"`));
+      assert.throws(
+        () => parseDetachKeys(bad),
+        (e: Error) => e.message.includes(`invalid --detach-keys "${bad}"`),
+      );
   });
 
   it('matches the sequence in a row, across chunks, and restarts on a repeated first key', () => {
