@@ -23,6 +23,11 @@ export const SUBSETS: Record<string, readonly string[]> = {
     "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     'microvm: bad input (--accel kvm without KVM, too little --memory, a corrupt kernel, bad -p, an occupied port) is one line, exit 125, nothing left',
   ],
+  /** -v: directories and single files, read-write and read-only, or a refusal before boot (issue 17.5). */
+  binds: [
+    'bind mounts, read-write and read-only',
+    '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
+  ],
   templates: [
     "template: the setup's result is kept, clones start from it, rm removes it",
     'template: a failing setup leaves no template and no environment',
