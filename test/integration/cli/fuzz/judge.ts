@@ -37,7 +37,9 @@ export function judge(o: Outcome): string | undefined {
 export function unsafeToRun(argv: string[]): boolean {
   // A `serve` that parses listens until signalled (a real result, not a hang), on the real
   // default socket: its argument errors are covered by test/unit/serve and docker-cli.test.ts.
-  if (argv.includes('serve') && !argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return true;
+  // Help flags count only before `--` (after it they are operands: `serve -- -h` serves).
+  const flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (argv.includes('serve') && !flags.some((a) => a === '--help' || a === '-h' || a === '--version')) return true;
   // `create` takes run's options and makes an environment too (it only does not start it).
   const at = argv.findIndex((a) => a === 'run' || a === 'create');
   if (at < 0) return false;
