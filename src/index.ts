@@ -52,6 +52,8 @@ export type { BackendChoice, EnvRecord } from './core/env-store.js';
 export type { EnvSummary } from './api/lifecycle.js';
 export type { LogRecord } from './core/cri-log.js';
 export type { LogOptions } from './api/logs.js';
+export type { InsidePath } from './api/env-archive.js';
+export type { Change } from './api/env-diff.js';
 export type { ContextOptions } from './api/context.js';
 export type { CommitEnvOptions } from './api/commit.js';
 export type { BaseDiskRequest } from './api/disks.js';
@@ -228,6 +230,61 @@ export async function createStopped(
 /** Start an environment made by `createStopped` (once: a started one is refused with StateError not-created). */
 export function start(ref: string, opts: ContextOptions = {}): Promise<void> {
   return startEnv(ctxFor(opts), ref);
+}
+
+/**
+ * Start an environment made by `createStopped` attached to this process's stdio, as `run` does
+ * (Docker's `start -a`; `interactive`: stdin too, if it was created with it), and wait for it.
+ */
+export async function startAttached(
+  ref: string,
+  opts: { interactive?: boolean } & ContextOptions = {},
+): Promise<ExitResult> {
+  const { startAttachedEnv } = await import('./api/start-attached.js');
+  return startAttachedEnv(ctxFor(opts), ref, opts.interactive ?? false);
+}
+
+/** Stop (TERM, then KILL after `timeoutMs`) and start again in the background, keeping the filesystem. */
+export async function restart(ref: string, opts: { timeoutMs?: number } & ContextOptions = {}): Promise<void> {
+  const { restartEnv } = await import('./api/restart.js');
+  return restartEnv(ctxFor(opts), ref, opts.timeoutMs ?? 10_000);
+}
+
+/** Give an environment another name (unique, as at creation). */
+export function rename(ref: string, name: string, opts: ContextOptions = {}): void {
+  const ctx = ctxFor(opts);
+  ctx.store.rename(ctx.store.find(ref).id, name);
+}
+
+/**
+ * Copy PATH inside a running environment to the host path DEST (Docker's cp rules: into an
+ * existing directory, else as DEST; `DIR/.` copies the contents), or as a tar stream onto DEST.
+ */
+export async function copyFrom(
+  ref: string,
+  path: string,
+  dest: string | NodeJS.WritableStream,
+  opts: ContextOptions = {},
+) {
+  const { copyFromEnv } = await import('./api/env-archive.js');
+  return copyFromEnv(ctxFor(opts), ref, path, dest as string | import('node:stream').Writable);
+}
+
+/** Copy the host path SRC, or a tar stream (extracted into the directory PATH), into a running environment. */
+export async function copyTo(
+  ref: string,
+  src: string | NodeJS.ReadableStream,
+  path: string,
+  opts: ContextOptions = {},
+) {
+  const { copyToEnv } = await import('./api/env-archive.js');
+  return copyToEnv(ctxFor(opts), ref, src as string | import('node:stream').Readable, path);
+}
+
+/** What a chroot or container environment changed (A added, C changed, D deleted); VM backends refuse. */
+export async function diff(ref: string, opts: ContextOptions = {}) {
+  const { diffEnv } = await import('./api/env-diff.js');
+  return diffEnv(ctxFor(opts), ref);
 }
 
 /**

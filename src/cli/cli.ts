@@ -7,6 +7,7 @@ import { runCommand } from './commands/run.js';
 import { execCommand } from './commands/exec.js';
 import { matrixTaskCommand } from './commands/matrix-task.js';
 import { reapCommand } from './commands/session-reap.js';
+import { createCommand } from './commands/create.js';
 import { reportError } from './output.js';
 import { VERSION } from '../index.js';
 
@@ -14,6 +15,7 @@ import { VERSION } from '../index.js';
 const HOT: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
   exec: execCommand,
+  create: createCommand,
   '__matrix-task': matrixTaskCommand,
   __reap: reapCommand,
 };

@@ -6,6 +6,14 @@ import { refuseHugeShortGroups } from './options/short-groups.js';
 import { RUN_OPTIONS, EXEC_OPTIONS } from './options/run-options.js';
 import { RUN_USAGE, RUN_DESCRIBE, runCommand } from './commands/run.js';
 import { EXEC_USAGE, EXEC_DESCRIBE, execCommand } from './commands/exec.js';
+import { CREATE_USAGE, CREATE_DESCRIBE, createCommand } from './commands/create.js';
+import { startCommand } from './commands/start.js';
+import { restartCommand } from './commands/restart.js';
+import { attachCommand } from './commands/attach.js';
+import { cpCommand } from './commands/cp.js';
+import { portCommand } from './commands/port.js';
+import { diffCommand } from './commands/diff.js';
+import { renameCommand } from './commands/rename.js';
 import { psCommand } from './commands/ps.js';
 import { logsCommand } from './commands/logs.js';
 import { stopCommand } from './commands/stop.js';
@@ -102,6 +110,14 @@ export async function yargsMain(argv: string[]): Promise<number> {
     )
     .command(hotVerb('run', RUN_USAGE, RUN_DESCRIBE, RUN_OPTIONS, runCommand, argv))
     .command(hotVerb('exec', EXEC_USAGE, EXEC_DESCRIBE, EXEC_OPTIONS, execCommand, argv))
+    .command(hotVerb('create', CREATE_USAGE, CREATE_DESCRIBE, RUN_OPTIONS, createCommand, argv))
+    .command(startCommand as CommandModule)
+    .command(restartCommand as CommandModule)
+    .command(attachCommand as CommandModule)
+    .command(cpCommand as CommandModule)
+    .command(portCommand as CommandModule)
+    .command(diffCommand as CommandModule)
+    .command(renameCommand as CommandModule)
     .command(psCommand as CommandModule)
     .command(logsCommand as CommandModule)
     .command(stopCommand as CommandModule)

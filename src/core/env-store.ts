@@ -219,6 +219,32 @@ export class EnvStore {
     this.markState(rec.id, 'created');
   }
 
+  /**
+   * Give an environment another name (Docker's rename): the new name is claimed atomically,
+   * then the record says it, then the old claim goes. The state marks are left as they are.
+   */
+  rename(id: string, wantedName: string): EnvRecord {
+    const name = checkName(wantedName);
+    const rec = this.readRecord(id);
+    if (!rec)
+      throw new StateError('no-such-env', `no such environment: ${id}`, { fix: 'list them with "berth ps -a"' });
+    if (rec.name === name) return rec;
+    if (!this.claimName(name, id)) {
+      throw new StateError('name-taken', `the name "${name}" is already in use`, {
+        fix: `remove it with "berth rm -f ${name}" or choose another name`,
+      });
+    }
+    const renamed = { ...rec, name, spec: { ...rec.spec, name } };
+    try {
+      writeJsonAtomic(join(this.dirOf(id), 'config.json'), renamed);
+    } catch (e) {
+      rmSync(this.nameLink(name), { force: true });
+      throw e;
+    }
+    if (this.idOfName(rec.name) === id) rmSync(this.nameLink(rec.name), { force: true });
+    return renamed;
+  }
+
   /** Remove directories without a record (a creator killed between mkdir and the record write). */
   sweepOrphans(minAgeMs = 30_000): void {
     for (const id of this.orphans()) {

@@ -48,7 +48,7 @@ export const RECIPES: Record<string, string> = {
 };
 
 /** Verbs whose environment must be running. */
-const RUNNING_VERBS = new Set(['exec', 'logs', 'stop', 'kill', 'pause', 'stats', 'top', 'checkpoint']);
+const RUNNING_VERBS = new Set(['exec', 'logs', 'stop', 'kill', 'pause', 'stats', 'top', 'checkpoint', 'cp']);
 /** Names the block gives environments (a token equal to one is the verb's environment). */
 const ENV_NAMES = ['web', 'db', 'vm1'];
 /** Upper-case words that are literal, not placeholders. */
@@ -132,7 +132,8 @@ export function mapCommand(text: string, c: MapContext): Step[] | string {
 function step(sh: string): Step {
   const words = sh.split(/\s+/);
   const verb = words[words.indexOf('berth') + 1] ?? '';
-  const env = words.find((w) => ENV_NAMES.includes(w));
+  // `cp` names its environment as ENV:PATH.
+  const env = words.map((w) => w.replace(/:.*$/, '')).find((w) => ENV_NAMES.includes(w));
   const st: Step = { sh };
   if (/--network\b|\bberth network\b|\s-p\s/.test(sh)) st.netns = true;
   if (env && RUNNING_VERBS.has(verb) && !(verb === 'logs' && !/\s-f\b/.test(sh))) st.running = env;

@@ -219,8 +219,9 @@ export function generate(rand: () => number, verbs: Verb[], opts: GenOptions): s
       argv.push(pick(odd));
     }
   }
-  // run: mostly options then the poison image; exec: the poison environment.
-  if (verb.words[0] === 'run' && rand() < 0.8) argv.push(POISON_IMAGE, ...(rand() < 0.5 ? ['true'] : []));
+  // run, create: mostly options then the poison image; exec: the poison environment.
+  if ((verb.words[0] === 'run' || verb.words[0] === 'create') && rand() < 0.8)
+    argv.push(POISON_IMAGE, ...(rand() < 0.5 ? ['true'] : []));
   if (verb.words[0] === 'exec' && rand() < 0.8) argv.push(POISON_ENV, 'true');
   // stats streams until interrupted, as docker stats does: the fuzz wants one answer, so --no-stream.
   if (argv[0] === 'stats') return ['stats', '--no-stream', ...argv.slice(1).filter((a) => !a.startsWith('--stream'))];

@@ -30,15 +30,18 @@ export function judge(o: Outcome): string | undefined {
 }
 
 /**
- * A `run` that would start an environment: its image is not the poison one. The list goes
+ * A `run` (or `create`) that would make an environment: its image is not the poison one. The list goes
  * through the real hot-path parser first (what `berth run` does), so only lists that parse to
  * a real image are left out. (exec needs an environment, and the fuzz store has none.)
  */
 export function unsafeToRun(argv: string[]): boolean {
   // A `serve` that parses listens until signalled (a real result, not a hang), on the real
   // default socket: its argument errors are covered by test/unit/serve and docker-cli.test.ts.
-  if (argv.includes('serve') && !argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return true;
-  const at = argv.indexOf('run');
+  // Help flags count only before `--` (after it they are operands: `serve -- -h` serves).
+  const flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (argv.includes('serve') && !flags.some((a) => a === '--help' || a === '-h' || a === '--version')) return true;
+  // `create` takes run's options and makes an environment too (it only does not start it).
+  const at = argv.findIndex((a) => a === 'run' || a === 'create');
   if (at < 0) return false;
   try {
     return parseFastArgs(argv.slice(at + 1), RUN_OPTIONS, { min: 0, max: 1 }).positionals[0] !== POISON_IMAGE;

@@ -1,0 +1,182 @@
+/**
+ * `berth cp` with Docker's rules, through the environment's exec channel and the image's own sh,
+ * stat and tar (so the same on every backend, separate kernels included): a path copied to an
+ * existing directory lands inside it, to a path that does not exist becomes that path, `SRC/.`
+ * copies a directory's contents, and `-` is a tar stream instead of a host path.
+ */
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { posix } from 'node:path';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Context } from './context.js';
+import type { ExitResult } from '../drivers/driver.js';
+import { DriverError, SpecError } from '../core/errors.js';
+import { execIn } from './lifecycle.js';
+
+/** What `stat` inside says about a path; undefined: it does not exist. */
+export interface InsidePath {
+  dir: boolean;
+  size: number;
+  /** st_mode */
+  mode: number;
+  mtimeSec: number;
+  linkTarget: string;
+}
+
+const NOT_FOUND = 44;
+const STAT_SCRIPT =
+  '[ -e "$1" ] || [ -L "$1" ] || exit 44; stat -c "%s %f %Y" -- "$1" && { readlink -- "$1" || echo; }; [ -d "$1" ] && echo dir || echo';
+/** Extract stdin's tar into a new directory next to $2, then move its $1 to $2 (replacing a file). */
+const REPLACE_SCRIPT =
+  't=$(mktemp -d "$(dirname "$2")/.berth-cp.XXXXXX") || exit 1; tar -x -f - -C "$t" && mv -f "$t/$1" "$2"; s=$?; rm -rf "$t"; exit $s';
+
+type Run = (argv: string[], extra?: { input?: Buffer; onStdout?: (c: Buffer) => void }) => Promise<ExitResult>;
+
+function runner(ctx: Context, ref: string): Run {
+  const id = ctx.store.find(ref).id;
+  return (argv, extra = {}) =>
+    execIn(ctx, id, argv, { tty: false, interactive: false, env: {}, stdio: 'pipe', ...extra });
+}
+
+const firstLine = (b: Buffer | undefined) => (b?.toString('utf8').trim().split('\n')[0] ?? '').slice(0, 200);
+
+function failed(what: string, r: ExitResult): DriverError {
+  return new DriverError('copy-failed', `${what} failed (exit ${r.exitCode}): ${firstLine(r.stderr) || 'no message'}`, {
+    fix: 'the image needs sh, stat, mktemp and tar, and the destination must be writable',
+  });
+}
+
+function insidePath(p: string, what: string): string {
+  if (!posix.isAbsolute(p))
+    throw new SpecError('bad-path', `${what} "${p}" is not an absolute path inside the environment`, {
+      fix: 'give an absolute path such as /tmp/x',
+    });
+  return p;
+}
+
+export async function statInside(run: Run, path: string): Promise<InsidePath | undefined> {
+  const r = await run(['sh', '-c', STAT_SCRIPT, 'stat', path]);
+  if (r.exitCode === NOT_FOUND) return undefined;
+  if (r.exitCode !== 0) throw failed(`stat ${path}`, r);
+  const [first = '', link = '', kind = ''] = (r.stdout?.toString() ?? '').split('\n');
+  const [size, hex, mtime] = first.trim().split(/\s+/);
+  return {
+    size: Number(size ?? 0),
+    mode: Number.parseInt(hex ?? '0', 16),
+    mtimeSec: Number(mtime ?? 0),
+    linkTarget: link.trim(),
+    dir: kind.trim() === 'dir',
+  };
+}
+
+/** `DIR/.`: the directory's contents rather than the directory. */
+const contentsOf = (p: string) => p === '.' || p.endsWith('/.');
+const trailingSlash = (p: string) => p.length > 1 && p.endsWith('/');
+
+/** The path's directory and last name, for `tar -C DIR NAME` (`/` and `DIR/.`: the contents). */
+function tarSource(clean: string, contents: boolean): [string, string] {
+  if (contents || clean === '/') return [clean, '.'];
+  return [posix.dirname(clean), posix.basename(clean)];
+}
+
+/** Copy PATH inside to DEST on the host, or as a tar stream to DEST when it is a stream; returns what was copied. */
+export async function copyFromEnv(
+  ctx: Context,
+  ref: string,
+  path: string,
+  dest: string | Writable,
+): Promise<InsidePath> {
+  const run = runner(ctx, ref);
+  const src = insidePath(path, 'source');
+  const contents = contentsOf(src);
+  const clean = posix.normalize(src).replace(/(.)\/+$/, '$1');
+  const st = await statInside(run, clean);
+  if (!st)
+    throw new SpecError('no-such-path', `no such file or directory inside: ${path}`, {
+      fix: 'check the path with "berth exec ENV ls"',
+    });
+  if ((trailingSlash(src) || contents) && !st.dir)
+    throw new SpecError('not-a-directory', `${path} is not a directory inside`, { fix: 'drop the trailing / or /.' });
+  const [dir, name] = tarSource(clean, contents);
+  const tarArgv = ['tar', '-c', '-f', '-', '-C', dir, name];
+  if (typeof dest !== 'string') {
+    const r = await run(tarArgv, { onStdout: (c) => dest.write(c) });
+    if (r.exitCode !== 0) throw failed(`tar of ${path}`, r);
+    return st;
+  }
+  const target = resolve(dest);
+  const there = await stat(target).catch(() => undefined);
+  if (there?.isDirectory() === false && st.dir)
+    throw new SpecError('dir-to-file', `cannot copy the directory ${path} to the file ${dest}`, {
+      fix: 'give a directory or a new path as the destination',
+    });
+  if (!there && trailingSlash(dest) && !st.dir)
+    throw new SpecError('no-such-dest', `destination directory ${dest} does not exist`, {
+      fix: 'create it first, or drop the trailing /',
+    });
+  const parent = await stat(dirname(target)).catch(() => undefined);
+  if (!there && !parent?.isDirectory())
+    throw new SpecError('no-such-dest', `the directory of ${dest} does not exist`, { fix: 'create it first' });
+  // Into an existing directory as it is; otherwise extracted beside the target and renamed onto it.
+  const into = there?.isDirectory() ? target : await mkdtemp(join(dirname(target), '.berth-cp-'));
+  try {
+    const tar = await import('tar');
+    const bytes = new PassThrough();
+    // Owners from inside are not applied: the files belong to whoever runs berth (Docker's rule).
+    const extracting = pipeline(bytes, tar.x({ cwd: into, preserveOwner: false }) as unknown as NodeJS.WritableStream);
+    const r = await run(tarArgv, { onStdout: (c) => bytes.write(c) });
+    bytes.end();
+    await extracting;
+    if (r.exitCode !== 0) throw failed(`tar of ${path}`, r);
+    if (into !== target) await rename(contents ? into : join(into, name), target);
+  } finally {
+    if (into !== target) await rm(into, { recursive: true, force: true });
+  }
+  return st;
+}
+
+/** Copy the host path SRC, or a tar stream when SRC is a stream, to PATH inside. */
+export async function copyToEnv(ctx: Context, ref: string, src: string | Readable, path: string): Promise<void> {
+  const run = runner(ctx, ref);
+  const dest = insidePath(path, 'destination');
+  const clean = posix.normalize(dest).replace(/(.)\/+$/, '$1');
+  const there = await statInside(run, clean);
+  if (typeof src !== 'string') {
+    const chunks: Buffer[] = [];
+    for await (const c of src) chunks.push(Buffer.from(c as Buffer));
+    if (!there?.dir)
+      throw new SpecError('not-a-directory', `destination ${path} must be an existing directory inside`, {
+        fix: 'a tar stream is extracted into a directory: create it first',
+      });
+    const r = await run(['tar', '-x', '-f', '-', '-C', clean], { input: Buffer.concat(chunks) });
+    if (r.exitCode !== 0) throw failed(`extracting into ${path}`, r);
+    return;
+  }
+  const from = resolve(src);
+  const st = await stat(from).catch(() => undefined);
+  if (!st) throw new SpecError('no-source', `no such file or directory: ${src}`, { fix: 'give an existing host path' });
+  const contents = contentsOf(src);
+  if ((trailingSlash(src) || contents) && !st.isDirectory())
+    throw new SpecError('not-a-directory', `${src} is not a directory`, { fix: 'drop the trailing / or /.' });
+  if (there && !there.dir && st.isDirectory())
+    throw new SpecError('dir-to-file', `cannot copy the directory ${src} to the file ${path} inside`, {
+      fix: 'give a directory or a new path as the destination',
+    });
+  if (!there && trailingSlash(dest) && !st.isDirectory())
+    throw new SpecError('no-such-dest', `destination directory ${path} does not exist inside`, {
+      fix: 'create it first, or drop the trailing /',
+    });
+  if (!there && !(await statInside(run, posix.dirname(clean)))?.dir)
+    throw new SpecError('no-such-dest', `the directory of ${path} does not exist inside`, { fix: 'create it first' });
+  const [cwd, name] = contents ? [from, '.'] : [dirname(from), basename(from)];
+  const tar = await import('tar');
+  const chunks: Buffer[] = [];
+  for await (const c of tar.c({ cwd, portable: true }, [name]) as AsyncIterable<Buffer>) chunks.push(c);
+  const input = Buffer.concat(chunks);
+  const r =
+    there?.dir || contents
+      ? await run(['sh', '-c', 'mkdir -p "$1" && exec tar -x -f - -C "$1"', 'copy-in', clean], { input })
+      : await run(['sh', '-c', REPLACE_SCRIPT, 'copy-in', name, clean], { input });
+  if (r.exitCode !== 0) throw failed(`copying to ${path}`, r);
+}
