@@ -14,6 +14,7 @@ import { IMAGE_CONFIG_CHECKS } from './image-config-checks.js';
 import { LOG_CHECKS } from './log-checks.js';
 import { LIFECYCLE_CHECKS } from './lifecycle-checks.js';
 import { TEMPLATE_CHECKS } from './template-checks.js';
+import { OOM_PAUSE_CHECKS } from './oom-pause-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
@@ -29,6 +30,7 @@ const EXTRA: Record<string, Check[]> = {
 const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...CHECKS,
   ...TEMPLATE_CHECKS,
+  ...OOM_PAUSE_CHECKS,
   ...Object.values(EXTRA).flat(),
 ]);
 
@@ -60,6 +62,7 @@ for (const backend of BACKENDS) {
           ...IMAGE_CONFIG_CHECKS,
           ...LOG_CHECKS,
           ...LIFECYCLE_CHECKS,
+          ...OOM_PAUSE_CHECKS,
           ...TEMPLATE_CHECKS,
           ...(EXTRA[backend] ?? []),
         ]
