@@ -45,7 +45,20 @@ export const OOM_PAUSE_CHECKS: Check[] = [
         await assertNothingLeft(r);
         return;
       }
-      const detached = await r.run(['run', '-d', '--backend', b, '--memory', memory, '--name', 'oomd', '--', 'sh', '-c', ALLOCATE]);
+      const detached = await r.run([
+        'run',
+        '-d',
+        '--backend',
+        b,
+        '--memory',
+        memory,
+        '--name',
+        'oomd',
+        '--',
+        'sh',
+        '-c',
+        ALLOCATE,
+      ]);
       if (b === 'container' && r.mode === 'rootless' && detached.code === 125) {
         // No writable memory cgroup for a normal user here: --memory is refused (container-checks.ts),
         // and an environment without one reports false.
@@ -66,9 +79,12 @@ export const OOM_PAUSE_CHECKS: Check[] = [
       assert.equal((st.exit as { oomKilled?: boolean }).oomKilled, true);
       assert.equal((await r.run(['rm', 'oomd'])).code, 0);
 
-      const attached = await r.run(['run', '--backend', b, '--memory', memory, '--name', 'ooma', '--', 'sh', '-c', ALLOCATE], {
-        timeoutMs: isVm(b) ? 300_000 : 60_000,
-      });
+      const attached = await r.run(
+        ['run', '--backend', b, '--memory', memory, '--name', 'ooma', '--', 'sh', '-c', ALLOCATE],
+        {
+          timeoutMs: isVm(b) ? 300_000 : 60_000,
+        },
+      );
       assert.equal(attached.code, 137, attached.stderr);
       assert.match(attached.stderr, /the command was OOM killed \(exit 137\); raise --memory/);
       assert.equal((await inspectState(r, 'ooma')).OOMKilled, true);
@@ -79,7 +95,18 @@ export const OOM_PAUSE_CHECKS: Check[] = [
   {
     name: 'pause of a paused environment and unpause of a running one: one line, exit 125, state unchanged',
     async run(r, b) {
-      const d = await r.run(['run', '-d', '--backend', b, '--name', 'pp', '--', 'sh', '-c', 'while :; do sleep 1; done']);
+      const d = await r.run([
+        'run',
+        '-d',
+        '--backend',
+        b,
+        '--name',
+        'pp',
+        '--',
+        'sh',
+        '-c',
+        'while :; do sleep 1; done',
+      ]);
       assert.equal(d.code, 0, d.stderr);
       refused(await r.run(['unpause', 'pp']), /^berth: environment pp is not paused \(/, 'unpause of a running one');
       assert.equal(await stateOf(r, 'pp'), 'running');

@@ -111,3 +111,14 @@ test('EXIT, RESIZE and u32 payloads round-trip', () => {
   assert.deepEqual(decodeResize(encodeResize(50, 132)), { rows: 50, cols: 132 });
   assert.equal(decodeU32(encodeU32(15)), 15);
 });
+
+test("EXIT's flags: an OOM kill in the guest round-trips; a guest from before the flags (u32 signal) still decodes", () => {
+  const oom = { exitCode: 137, signal: 9, oomKilled: true };
+  assert.deepEqual(decodeExit(encodeExit(oom)), oom);
+  const bytes = encodeExit(oom);
+  assert.deepEqual([...bytes.subarray(4, 8)], [9, 0, 1, 0], 'u16 signal, then u16 flags with bit 0 set');
+  const old = Buffer.alloc(8);
+  old.writeInt32LE(143, 0);
+  old.writeUInt32LE(15, 4);
+  assert.deepEqual(decodeExit(old), { exitCode: 143, signal: 15 });
+});
