@@ -8,7 +8,7 @@ import type { Runner } from '../helpers/berth-cli.js';
 import { type Check, assertNothingLeft, isVm, psJson } from './checks.js';
 
 /** Memory small enough to exhaust cheaply, above each backend's floor. */
-const SMALL_MEMORY: Record<string, string> = { container: '32m', uml: '64m', microvm: '128m' };
+const SMALL_MEMORY: Record<string, string> = { container: '32m', uml: '64m', microvm: '96m' };
 /** Holds all of its input in memory (no newline in /dev/zero): more than any SMALL_MEMORY. */
 const ALLOCATE = 'head -c 300m /dev/zero | tail';
 
@@ -79,16 +79,20 @@ export const OOM_PAUSE_CHECKS: Check[] = [
       assert.equal((st.exit as { oomKilled?: boolean }).oomKilled, true);
       assert.equal((await r.run(['rm', 'oomd'])).code, 0);
 
-      const attached = await r.run(
-        ['run', '--backend', b, '--memory', memory, '--name', 'ooma', '--', 'sh', '-c', ALLOCATE],
-        {
-          timeoutMs: isVm(b) ? 300_000 : 60_000,
-        },
-      );
-      assert.equal(attached.code, 137, attached.stderr);
-      assert.match(attached.stderr, /the command was OOM killed \(exit 137\); raise --memory/);
-      assert.equal((await inspectState(r, 'ooma')).OOMKilled, true);
-      assert.equal((await r.run(['rm', 'ooma'])).code, 0);
+      // Attached: the run says so. On a VM the attached CLI reads the same exit record the monitor
+      // wrote (vm-driver.ts wait), checked above; one boot less for each VM suite.
+      if (!isVm(b)) {
+        const attached = await r.run(
+          ['run', '--backend', b, '--memory', memory, '--name', 'ooma', '--', 'sh', '-c', ALLOCATE],
+          {
+            timeoutMs: 60_000,
+          },
+        );
+        assert.equal(attached.code, 137, attached.stderr);
+        assert.match(attached.stderr, /the command was OOM killed \(exit 137\); raise --memory/);
+        assert.equal((await inspectState(r, 'ooma')).OOMKilled, true);
+        assert.equal((await r.run(['rm', 'ooma'])).code, 0);
+      }
       await assertNothingLeft(r);
     },
   },
