@@ -20,8 +20,13 @@ import { tmpdir } from 'node:os';
 import * as berth from '../../../src/index.js';
 import { REPO, isRoot } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
-import { ensureTools, startRegistry, skopeoPush, buildImage, type RunningRegistry } from '../registry/fixtures.js';
-import { goArch } from '../../../src/images/registry/platform.js';
+import {
+  ensureTools,
+  startRegistry,
+  skopeoPush,
+  singleImageLayout,
+  type RunningRegistry,
+} from '../registry/fixtures.js';
 
 let work = '';
 let registry: RunningRegistry | undefined;
@@ -47,23 +52,7 @@ before(async () => {
   // AUFS metadata: the unpacker skips it and warns.
   writeFileSync(join(l1, '.wh..wh.aufs'), '');
   const layout = join(work, 'layout');
-  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const img = await buildImage(layout, work, goArch(), [l1]);
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: img.manifestDigest,
-          size: img.manifest.length,
-          annotations: { 'org.opencontainers.image.ref.name': 'quiet' },
-        },
-      ],
-    }),
-  );
+  await singleImageLayout(layout, work, [l1], 'quiet');
   registry = await startRegistry(work);
   imageRef = `${registry.host}/test/quiet:1`;
   await skopeoPush(layout, 'quiet', imageRef);

@@ -17,8 +17,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage } from '../registry/fixtures.js';
-import { goArch } from '../../../src/images/registry/platform.js';
+import { singleImageLayout } from '../registry/fixtures.js';
 import { makeRunner, packageDir, REPO, type Runner } from '../../helpers/berth-cli.js';
 import { ensureTestUser } from '../../helpers/test-user.js';
 import type { TestNetns } from '../../helpers/netns.js';
@@ -86,23 +85,7 @@ export async function startNsRegistry(ns: TestNetns, work: string): Promise<NsRe
   const layer = join(work, 'layer');
   busyboxLayer(layer);
   const layout = join(work, 'layout');
-  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const img = await buildImage(layout, work, goArch(), [layer]);
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: img.manifestDigest,
-          size: img.manifest.length,
-          annotations: { 'org.opencontainers.image.ref.name': 'bb' },
-        },
-      ],
-    }),
-  );
+  await singleImageLayout(layout, work, [layer], 'bb');
   const port = 15000 + Math.floor(Math.random() * 1000);
   const cfg = join(work, 'registry.yml');
   writeFileSync(

@@ -13,8 +13,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { ensureTools, startRegistry, skopeoPush, buildImage, type RunningRegistry } from '../registry/fixtures.js';
-import { goArch } from '../../../src/images/registry/platform.js';
+import {
+  ensureTools,
+  startRegistry,
+  skopeoPush,
+  singleImageLayout,
+  type RunningRegistry,
+} from '../registry/fixtures.js';
 import { makeRunner, isRoot, type Runner, type Result } from '../../helpers/berth-cli.js';
 import { ensureTestUser } from '../../helpers/test-user.js';
 import { requireThat } from '../../helpers/requirements.js';
@@ -35,23 +40,7 @@ async function push(name: string, fill: (dir: string) => void): Promise<string> 
   mkdirSync(l, { recursive: true });
   fill(l);
   const layout = join(work, `${name}-layout`);
-  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const img = await buildImage(layout, work, goArch(), [l]);
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: img.manifestDigest,
-          size: img.manifest.length,
-          annotations: { 'org.opencontainers.image.ref.name': name },
-        },
-      ],
-    }),
-  );
+  await singleImageLayout(layout, work, [l], name);
   const ref = `${registry!.host}/test/${name}:1`;
   await skopeoPush(layout, name, ref);
   return ref;

@@ -111,6 +111,36 @@ export async function buildImage(layout: string, work: string, arch: string, lay
   return { manifestDigest: await writeBlob(layout, manifest), manifest, configDigest, layers };
 }
 
+/**
+ * A one-image OCI layout in `layout` (this host's architecture) of `layerDirs`, named `name` in
+ * index.json (what skopeoPush's tag picks).
+ */
+export async function singleImageLayout(
+  layout: string,
+  work: string,
+  layerDirs: string[],
+  name: string,
+): Promise<BuiltImage> {
+  await mkdir(join(layout, 'blobs', 'sha256'), { recursive: true });
+  await writeFile(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const img = await buildImage(layout, work, goArch(), layerDirs);
+  await writeFile(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: img.manifestDigest,
+          size: img.manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': name },
+        },
+      ],
+    }),
+  );
+  return img;
+}
+
 /** Build the OCI image layout in `work/layout`. */
 export async function buildLayout(work: string): Promise<Layout> {
   const dir = join(work, 'layout');

@@ -19,8 +19,7 @@ import {
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { ensureTools, startRegistry, skopeoPush, buildImage, type RunningRegistry } from './fixtures.js';
-import { goArch } from '../../../src/images/registry/platform.js';
+import { ensureTools, startRegistry, skopeoPush, singleImageLayout, type RunningRegistry } from './fixtures.js';
 import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 
@@ -63,23 +62,7 @@ before(async () => {
   writeFileSync(join(l2, 'etc', 'os-release'), 'NAME="berth registry test"\n');
   writeFileSync(join(l2, 'etc', '.wh.gone'), '');
   const layout = join(work, 'layout');
-  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  const img = await buildImage(layout, work, goArch(), [l1, l2]);
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: img.manifestDigest,
-          size: img.manifest.length,
-          annotations: { 'org.opencontainers.image.ref.name': 'run' },
-        },
-      ],
-    }),
-  );
+  await singleImageLayout(layout, work, [l1, l2], 'run');
   registry = await startRegistry(work);
   imageRef = `${registry.host}/test/runnable:1`;
   await skopeoPush(layout, 'run', imageRef);

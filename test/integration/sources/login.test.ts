@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { execa } from 'execa';
-import { ensureTools, startRegistry, buildImage, haveTool, type RunningRegistry } from '../registry/fixtures.js';
-import { goArch } from '../../../src/images/registry/platform.js';
+import { ensureTools, startRegistry, singleImageLayout, haveTool, type RunningRegistry } from '../registry/fixtures.js';
 import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 import { makeRootfs } from './fixtures.js';
@@ -34,24 +33,8 @@ before(async () => {
   const hp = spawnSync('htpasswd', ['-Bbn', 'alice', 's3cret'], { encoding: 'utf8' });
   writeFileSync(join(work, 'htpasswd'), hp.stdout);
   const layout = join(work, 'layout');
-  spawnSync('mkdir', ['-p', join(layout, 'blobs', 'sha256')]);
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   makeRootfs(join(work, 'rootfs'), 'private image');
-  const img = await buildImage(layout, work, goArch(), [join(work, 'rootfs')]);
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          digest: img.manifestDigest,
-          size: img.manifest.length,
-          annotations: { 'org.opencontainers.image.ref.name': '1' },
-        },
-      ],
-    }),
-  );
+  await singleImageLayout(layout, work, [join(work, 'rootfs')], '1');
   registry = await startRegistry(work, [
     'auth:',
     '  htpasswd:',
