@@ -11,6 +11,8 @@ import { type Check, assertNothingLeft, isVm, psJson } from './checks.js';
 const SMALL_MEMORY: Record<string, string> = { container: '32m', uml: '64m', microvm: '96m' };
 /** Holds all of its input in memory (no newline in /dev/zero): more than any SMALL_MEMORY. */
 const ALLOCATE = 'head -c 300m /dev/zero | tail';
+/** A VM's first boot in a fresh store builds its base disk; under TCG on a loaded host that takes minutes. */
+const slow = (b: string) => (isVm(b) ? 300_000 : 60_000);
 
 async function inspectState(r: Runner, name: string): Promise<Record<string, unknown>> {
   const res = await r.run(['inspect', name]);
@@ -45,20 +47,10 @@ export const OOM_PAUSE_CHECKS: Check[] = [
         await assertNothingLeft(r);
         return;
       }
-      const detached = await r.run([
-        'run',
-        '-d',
-        '--backend',
-        b,
-        '--memory',
-        memory,
-        '--name',
-        'oomd',
-        '--',
-        'sh',
-        '-c',
-        ALLOCATE,
-      ]);
+      const detached = await r.run(
+        ['run', '-d', '--backend', b, '--memory', memory, '--name', 'oomd', '--', 'sh', '-c', ALLOCATE],
+        { timeoutMs: slow(b) },
+      );
       if (b === 'container' && r.mode === 'rootless' && detached.code === 125) {
         // No writable memory cgroup for a normal user here: --memory is refused (container-checks.ts),
         // and an environment without one reports false.
@@ -72,7 +64,7 @@ export const OOM_PAUSE_CHECKS: Check[] = [
         return;
       }
       assert.equal(detached.code, 0, detached.stderr);
-      const w = await r.run(['wait', 'oomd'], { timeoutMs: isVm(b) ? 300_000 : 60_000 });
+      const w = await r.run(['wait', 'oomd'], { timeoutMs: slow(b) });
       assert.equal(w.stdout, '137\n', w.stderr);
       const st = await inspectState(r, 'oomd');
       assert.equal(st.OOMKilled, true, `a detached OOM kill: ${JSON.stringify(st)}`);
@@ -99,18 +91,10 @@ export const OOM_PAUSE_CHECKS: Check[] = [
   {
     name: 'pause of a paused environment and unpause of a running one: one line, exit 125, state unchanged',
     async run(r, b) {
-      const d = await r.run([
-        'run',
-        '-d',
-        '--backend',
-        b,
-        '--name',
-        'pp',
-        '--',
-        'sh',
-        '-c',
-        'while :; do sleep 1; done',
-      ]);
+      const d = await r.run(
+        ['run', '-d', '--backend', b, '--name', 'pp', '--', 'sh', '-c', 'while :; do sleep 1; done'],
+        { timeoutMs: slow(b) },
+      );
       assert.equal(d.code, 0, d.stderr);
       refused(await r.run(['unpause', 'pp']), /^berth: environment pp is not paused \(/, 'unpause of a running one');
       assert.equal(await stateOf(r, 'pp'), 'running');
@@ -131,12 +115,12 @@ export const OOM_PAUSE_CHECKS: Check[] = [
         refused(await r.run(['unpause', 'pp']), /^berth: environment pp is not paused \(/, 'a second unpause');
         assert.equal(await stateOf(r, 'pp'), 'running');
         // Still really running: an exec answers.
-        const ex = await r.run(['exec', 'pp', '--', 'echo', 'alive'], { timeoutMs: 60_000 });
+        const ex = await r.run(['exec', 'pp', '--', 'echo', 'alive'], { timeoutMs: slow(b) });
         assert.equal(ex.stdout, 'alive\n', ex.stderr);
       }
       // Ended without an OOM kill: inspect says false.
       assert.equal((await r.run(['kill', 'pp'])).code, 0);
-      assert.equal((await r.run(['wait', 'pp'], { timeoutMs: 120_000 })).code, 0);
+      assert.equal((await r.run(['wait', 'pp'], { timeoutMs: slow(b) })).code, 0);
       assert.equal((await inspectState(r, 'pp')).OOMKilled, false);
       assert.equal((await r.run(['rm', 'pp'])).code, 0);
       await assertNothingLeft(r);
