@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -152,7 +153,63 @@ static const char *parse_start(struct start_req *r, char *p, uint32_t len)
 	return NULL;
 }
 
-/* A `mount` value: "ro|rw:FSTYPE:TARGET:SOURCE" (SOURCE last: it may hold ':'). 0 or an error text. */
+/* Mount a filesystem; hostfs takes the host path as its data, a virtio tag is the source. */
+static int mount_fs(const char *type, const char *source, const char *target, unsigned long flags)
+{
+	int hostfs = !strcmp(type, "hostfs");
+	return mount(hostfs ? "none" : source, target, type, flags, hostfs ? source : NULL);
+}
+
+/* A single file: hostfs (and the virtio filesystems) share directories only, so the file's
+ * directory is mounted at a private staging point under /dev, the one file is bound over the
+ * target (made an empty file if missing), and the staging mount is detached again: only the
+ * file stays reachable. 0 or an error text. */
+static const char *mount_file(const char *type, char *source, const char *target, unsigned long flags,
+			      char *err, size_t errlen)
+{
+	char *slash = strrchr(source, '/');
+	if (!slash || !slash[1])
+		return "a file mount needs DIRECTORY/NAME as its source";
+	*slash = 0;
+	const char *dir = slash == source ? "/" : source, *name = slash + 1;
+	char stage[] = "/dev/.berth-bind-XXXXXX";
+	if (!mkdtemp(stage)) {
+		snprintf(err, errlen, "create a staging directory for %s: %s", target, strerror(errno));
+		return err;
+	}
+	const char *bad = NULL;
+	char file[PATH_MAX];
+	snprintf(file, sizeof file, "%s/%s", stage, name);
+	int fd = -1;
+	if (mount_fs(type, dir, stage, flags) < 0) {
+		snprintf(err, errlen, "mount %s %s on %s: %s", type, dir, stage, strerror(errno));
+		bad = err;
+	} else {
+		struct stat st;
+		int found = stat(file, &st) == 0;
+		if (!found || S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "the shared file %s/%s: %s", dir, name,
+				 found ? "is a directory" : strerror(errno));
+			bad = err;
+		} else if ((fd = open(target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0 &&
+			   errno != EISDIR && errno != ETXTBSY) {
+			/* An existing target (even a read-only or running one) is bound over as it is. */
+			snprintf(err, errlen, "create mount point %s: %s", target, strerror(errno));
+			bad = err;
+		} else if (mount(file, target, NULL, MS_BIND, NULL) < 0 ||
+			   mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0) {
+			snprintf(err, errlen, "bind %s/%s on %s: %s", dir, name, target, strerror(errno));
+			bad = err;
+		}
+		umount2(stage, MNT_DETACH);
+	}
+	if (fd >= 0)
+		close(fd);
+	rmdir(stage);
+	return bad;
+}
+
+/* A `mount` value: "ro|rw[,file]:FSTYPE:TARGET:SOURCE" (SOURCE last: it may hold ':'). 0 or an error text. */
 static const char *do_mount(char *spec, char *err, size_t errlen)
 {
 	char *mode = spec, *type = strchr(mode, ':');
@@ -163,16 +220,30 @@ static const char *do_mount(char *spec, char *err, size_t errlen)
 	*type++ = 0;
 	*target++ = 0;
 	*source++ = 0;
+	int file = 0;
+	char *opt = strchr(mode, ',');
+	if (opt) {
+		*opt++ = 0;
+		if (strcmp(opt, "file"))
+			return "malformed mount mode";
+		file = 1;
+	}
 	unsigned long flags = MS_NOSUID | MS_NODEV | (!strcmp(mode, "ro") ? MS_RDONLY : 0);
 	if (target[0] != '/')
 		return "mount target must be absolute";
-	if (mkdir_p(target, 0755) < 0 && errno != EEXIST) {
+	/* A file's mount point is a file: its directory is made here, the file by mount_file. */
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof parent, "%s", target);
+	char *last = strrchr(parent, '/');
+	if (file && last)
+		*(last == parent ? last + 1 : last) = 0;
+	if (mkdir_p(file ? parent : target, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "create mount point %s: %s", target, strerror(errno));
 		return err;
 	}
-	/* hostfs takes the host path as its data; 9p/virtiofs take a tag as the source. */
-	int hostfs = !strcmp(type, "hostfs");
-	if (mount(hostfs ? "none" : source, target, type, flags, hostfs ? source : NULL) < 0) {
+	if (file)
+		return mount_file(type, source, target, flags, err, errlen);
+	if (mount_fs(type, source, target, flags) < 0) {
 		snprintf(err, errlen, "mount %s %s on %s: %s", type, source, target, strerror(errno));
 		return err;
 	}

@@ -28,6 +28,11 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'OOM kills: inspect has State.OOMKilled, detached or attached, and the attached run says so',
     'pause of a paused environment and unpause of a running one: one line, exit 125, state unchanged',
   ],
+  /** -v: directories and single files, read-write and read-only, or a refusal before boot (issue 17.5). */
+  binds: [
+    'bind mounts, read-write and read-only',
+    '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
+  ],
   templates: [
     "template: the setup's result is kept, clones start from it, rm removes it",
     'template: a failing setup leaves no template and no environment',

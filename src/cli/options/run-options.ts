@@ -60,7 +60,7 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
     type: 'string',
     multiple: true,
     valueName: 'HOST:GUEST[:ro]',
-    describe: 'bind mount a host path',
+    describe: 'bind mount a host directory or file (not on microvm yet)',
   },
   {
     name: 'memory',

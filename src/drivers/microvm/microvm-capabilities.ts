@@ -55,8 +55,9 @@ export function validateMicrovm(
   if (spec.mounts.length > 0) {
     p.push({
       field: 'volume',
-      message: 'the microvm backend cannot share host directories (-v) yet',
-      fix: 'drop -v, or use --backend uml or container',
+      // Debian's cloud kernel has no 9p; virtiofs needs a virtiofsd per share (docs/adr/0045).
+      message: 'the microvm backend cannot share host files or directories (-v) yet',
+      fix: 'drop -v, or use --backend uml, container or chroot',
     });
   }
   return p;

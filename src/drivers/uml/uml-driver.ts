@@ -4,7 +4,7 @@
  * A detached VM monitor (src/drivers/vm/vm-monitor.ts) owns the kernel process; this
  * driver prepares the disk, starts the monitor and talks to it over its unix socket.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
@@ -14,6 +14,7 @@ import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError } from '../../core/errors.js';
 import { umlArgv } from './uml-cmdline.js';
+import { umlGuestMounts, type HostSource } from './uml-mounts.js';
 import { findSlirp } from './slirp-helper.js';
 import { userNetState } from '../vm/user-net-guest.js';
 import { NETWORK_FILE } from '../../network/network-state.js';
@@ -40,6 +41,16 @@ interface UmlFiles {
   modules?: string;
   /** A bridge network: the tap on the berth bridge, the NIC's MAC, the guest's address. */
   bridge?: VmBridge;
+}
+
+/** A -v source that is (or links to) a directory; anything else is bound as a single file. */
+function inspectSource(p: string): HostSource {
+  if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) return { directory: true };
+  try {
+    return { directory: false, realPath: realpathSync(p) };
+  } catch {
+    return { directory: false, realPath: p };
+  }
 }
 
 export class UmlDriver extends VmDriver {
@@ -122,11 +133,9 @@ export class UmlDriver extends VmDriver {
         consoleFd: 4,
         what: 'the uml kernel',
       },
-      // -v: the guest mounts the host directory through hostfs (files are reached as the kernel's host user).
-      main: mainRequest(
-        rec,
-        rec.spec.mounts.map((m) => ({ type: 'hostfs', source: m.source, target: m.target, readOnly: m.readOnly })),
-      ),
+      // -v: the guest mounts the host directory (or a file's directory) through hostfs; files are
+      // reached as the kernel's host user.
+      main: mainRequest(rec, umlGuestMounts(rec.spec.mounts, inspectSource)),
       bootTimeoutMs: 120_000,
       bridged: f.bridge !== undefined,
       // With slirp (--network user) the monitor serves -p itself; on a bridge they are DNAT rules.

@@ -109,19 +109,26 @@ export interface GuestMount {
   source: string;
   target: string;
   readOnly: boolean;
+  /**
+   * A single file: the source is DIRECTORY/NAME; the init mounts DIRECTORY at a private staging
+   * point, binds NAME over the target and detaches the staging mount (hostfs shares directories only).
+   */
+  file?: boolean;
 }
 
-/** `mount` value: ro|rw:TYPE:TARGET:SOURCE (the source last: it may contain ':'). */
+/** `mount` value: ro|rw[,file]:TYPE:TARGET:SOURCE (the source last: it may contain ':'). */
 export function encodeMount(m: GuestMount): string {
   if (m.type.includes(':') || m.target.includes(':'))
     throw new ProtocolError(`mount ${m.target}: ':' is not allowed in the type or target`);
-  return `${m.readOnly ? 'ro' : 'rw'}:${m.type}:${m.target}:${m.source}`;
+  if (m.file && !/\/[^/]+$/.test(m.source))
+    throw new ProtocolError(`mount ${m.target}: a file's source must end in /NAME`);
+  return `${m.readOnly ? 'ro' : 'rw'}${m.file ? ',file' : ''}:${m.type}:${m.target}:${m.source}`;
 }
 
 export function decodeMount(v: string): GuestMount {
-  const m = /^(ro|rw):([^:]+):([^:]+):(.*)$/s.exec(v);
+  const m = /^(ro|rw)(,file)?:([^:]+):([^:]+):(.*)$/s.exec(v);
   if (!m) throw new ProtocolError(`malformed mount "${v}"`);
-  return { readOnly: m[1] === 'ro', type: m[2]!, target: m[3]!, source: m[4]! };
+  return { readOnly: m[1] === 'ro', type: m[3]!, target: m[4]!, source: m[5]!, ...(m[2] ? { file: true } : {}) };
 }
 
 /** START payload: key NUL value NUL pairs; `arg` and `env` repeat in order. */

@@ -10,6 +10,8 @@ import {
   encodeData,
   encodeStart,
   decodeStart,
+  encodeMount,
+  decodeMount,
   encodeExit,
   decodeExit,
   encodeResize,
@@ -98,6 +100,17 @@ test('START carries argv, env, cwd, identity and terminal as key NUL value NUL p
     ProtocolError,
   );
   assert.throws(() => decodeStart(Buffer.from('arg\0x')), ProtocolError);
+});
+
+test('a file mount is marked in the mode and needs DIRECTORY/NAME as its source', () => {
+  const file = { type: 'hostfs', source: '/h/d/f.txt', target: '/etc/f', readOnly: true, file: true };
+  assert.equal(encodeMount(file), 'ro,file:hostfs:/etc/f:/h/d/f.txt');
+  assert.deepEqual(decodeMount(encodeMount(file)), file);
+  assert.equal(encodeMount({ ...file, readOnly: false }), 'rw,file:hostfs:/etc/f:/h/d/f.txt');
+  assert.deepEqual(decodeMount('rw:hostfs:/d:/h/d'), { type: 'hostfs', source: '/h/d', target: '/d', readOnly: false });
+  assert.throws(() => encodeMount({ ...file, source: '/h/d/' }), ProtocolError);
+  assert.throws(() => encodeMount({ ...file, source: 'noslash' }), ProtocolError);
+  assert.throws(() => decodeMount('ro,dir:hostfs:/d:/h/d'), ProtocolError);
 });
 
 test('EXIT, RESIZE and u32 payloads round-trip', () => {
