@@ -65,7 +65,12 @@ export const OOM_PAUSE_CHECKS: Check[] = [
       }
       assert.equal(detached.code, 0, detached.stderr);
       const w = await r.run(['wait', 'oomd'], { timeoutMs: slow(b) });
-      assert.equal(w.stdout, '137\n', w.stderr);
+      if (w.stdout !== '137\n') {
+        // Say how it ended, and leave the store empty for the next check.
+        const how = JSON.stringify(await inspectState(r, 'oomd'));
+        await r.run(['rm', '-f', 'oomd']);
+        assert.fail(`the OOM-killed command should exit 137, got ${w.stdout.trim()}: ${how} ${w.stderr}`);
+      }
       const st = await inspectState(r, 'oomd');
       assert.equal(st.OOMKilled, true, `a detached OOM kill: ${JSON.stringify(st)}`);
       assert.equal((st.exit as { oomKilled?: boolean }).oomKilled, true);
