@@ -14,11 +14,8 @@ import { IMAGE_CONFIG_CHECKS } from './image-config-checks.js';
 import { LOG_CHECKS } from './log-checks.js';
 import { LIFECYCLE_CHECKS } from './lifecycle-checks.js';
 import { TEMPLATE_CHECKS } from './template-checks.js';
-<<<<<<< HEAD
 import { OOM_PAUSE_CHECKS } from './oom-pause-checks.js';
-=======
 import { BIND_CHECKS } from './bind-checks.js';
->>>>>>> main
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
@@ -34,11 +31,8 @@ const EXTRA: Record<string, Check[]> = {
 const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...CHECKS,
   ...TEMPLATE_CHECKS,
-<<<<<<< HEAD
   ...OOM_PAUSE_CHECKS,
-=======
   ...BIND_CHECKS,
->>>>>>> main
   ...Object.values(EXTRA).flat(),
 ]);
 
