@@ -5,10 +5,18 @@
  */
 import { runCommand } from './commands/run.js';
 import { execCommand } from './commands/exec.js';
+import { matrixTaskCommand } from './commands/matrix-task.js';
+import { reapCommand } from './commands/session-reap.js';
 import { reportError } from './output.js';
 import { VERSION } from '../index.js';
 
-const HOT: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, exec: execCommand };
+// The hidden verbs too: a cluster matrix starts a task and a session reaper per cell, all at once.
+const HOT: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  exec: execCommand,
+  '__matrix-task': matrixTaskCommand,
+  __reap: reapCommand,
+};
 
 function wantsHelp(rest: string[]): boolean {
   // Only flags before the first positional belong to berth; later ones belong to the command.
@@ -22,7 +30,7 @@ function wantsHelp(rest: string[]): boolean {
 
 export async function cli(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
-  // Hot too: every matrix task on a cluster node asks for it before running its cell.
+  // Hot too: what a user's scripts and a --berth-path check ask first.
   if (verb === '--version' && rest.length === 0) {
     process.stdout.write(`${VERSION}\n`);
     return 0;

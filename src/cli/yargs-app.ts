@@ -25,10 +25,8 @@ import { imagesCommand } from './commands/images.js';
 import { rmiCommand } from './commands/rmi.js';
 import { pruneCommand } from './commands/prune.js';
 import { tagCommand } from './commands/tag.js';
-import { reapCommand } from './commands/session-reap.js';
 import { commitCommand } from './commands/commit.js';
 import { matrixCommand } from './commands/matrix.js';
-import { matrixTaskCommand } from './commands/matrix-task.js';
 import { diskCommand } from './commands/disk.js';
 import { kernelsCommand } from './commands/kernels.js';
 import { saveCommand } from './commands/save.js';
@@ -129,9 +127,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(loginCommand as CommandModule)
     .command(logoutCommand as CommandModule)
     .command(pruneCommand)
-    .command(reapCommand as CommandModule)
     .command(matrixCommand as CommandModule)
-    .command(matrixTaskCommand as CommandModule)
     .command(kernelsCommand as CommandModule)
     .command(networkCommand)
     .command(

@@ -69,10 +69,14 @@ export function vethCreateBatch(veth: string, bridge: string, pid: number, mac: 
   ].join('\n');
 }
 
-/** Host side for a VM: a persistent tap on the bridge, which QEMU or the uml kernel opens by name. */
-export function tapCreateBatch(tap: string, bridge: string, mtu: number): string {
+/**
+ * Host side for a VM: a persistent tap on the bridge, which QEMU or the uml kernel opens by name;
+ * `owner`: the unprivileged identity that may open it (root's uml kernel, ADR 0046).
+ */
+export function tapCreateBatch(tap: string, bridge: string, mtu: number, owner?: { uid: number; gid: number }): string {
+  const who = owner ? ` user ${owner.uid} group ${owner.gid}` : '';
   return [
-    `tuntap add dev ${tap} mode tap`,
+    `tuntap add dev ${tap} mode tap${who}`,
     `link set ${tap} mtu ${checkMtu(mtu)} master ${bridge}`,
     `link set ${tap} up`,
     '',

@@ -30,6 +30,7 @@ const EXTRA: Record<string, Check[]> = {
 // BERTH_TEST_SUBSET=NAME runs only that subset's checks (subset.ts), on every backend.
 const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...CHECKS,
+  ...LIFECYCLE_CHECKS,
   ...TEMPLATE_CHECKS,
   ...OOM_PAUSE_CHECKS,
   ...BIND_CHECKS,

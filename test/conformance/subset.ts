@@ -28,6 +28,22 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'OOM kills: inspect has State.OOMKilled, detached or attached, and the attached run says so',
     'pause of a paused environment and unpause of a running one: one line, exit 125, state unchanged',
   ],
+  /**
+   * What root's uml kernel running as an unprivileged uid of its own touches (ADR 0046): -v through
+   * hostfs, exec, stop, rm -f and kill, pause/unpause over the mconsole, the COW file and modules,
+   * -p over slirp. A bridge network with -p is test/integration/uml/uml-host-user.test.ts (it needs
+   * a network namespace of its own).
+   */
+  'uml-user': [
+    'bind mounts, read-write and read-only',
+    'detach, exec, logs -f, stop and rm',
+    'rm refuses a running environment without -f; rm -f kills it',
+    'a killed CLI leaves a consistent state that rm -f cleans up',
+    'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause',
+    "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
+    'exec -u of an unknown user is one line and exit 125; a paused environment: exec is refused at once, kill ends it (as docker kill does) and wait returns',
+    '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
+  ],
   /** -v: directories and single files, read-write and read-only, or a refusal before boot (issue 17.5). */
   binds: [
     'bind mounts, read-write and read-only',

@@ -47,7 +47,7 @@ export const UML_CHECKS: Check[] = [
       const d = await r.run(['run', '-d', '--backend', b, '--name', 'vm1', '--', 'sleep', '1000']);
       assert.equal(d.code, 0, d.stderr);
       const id = d.stdout.trim();
-      const cow = join(r.root, 'envs', id, 'disk.cow');
+      const cow = join(r.root, 'envs', id, 'uml', 'disk.cow');
       const [base] = baseDisks(r);
       assert.ok(base, 'a base disk was built');
       const fresh = allocated(cow);

@@ -84,6 +84,9 @@ export function makeRunner(mode: Mode): Runner {
     user = ensureTestUser();
     spawnSync('chown', [`${user.uid}:${user.gid}`, root]);
   }
+  // root's uml kernels run as an unprivileged uid of their own (ADR 0046), which must be able to
+  // search the store as it can /var/lib/berth; mkdtemp makes it 0700.
+  else chmodSync(root, 0o711);
   const wrap = (cmd: string, args: string[], extra: Record<string, string> = {}) => {
     const env: NodeJS.ProcessEnv = { ...process.env, BERTH_ROOT: root, ...extra };
     delete env.BERTH_SHIM;

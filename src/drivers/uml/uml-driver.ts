@@ -1,6 +1,7 @@
 /**
  * uml backend: the image's files on a shared ext4 base disk plus a per-environment ubd COW
- * file, booted by a User-mode Linux kernel as the calling user, with berth's init as PID 1.
+ * file, booted by a User-mode Linux kernel as the calling user (root's: as an unprivileged uid of
+ * its own, ADR 0046, uml-host-dirs.ts), with berth's init as PID 1.
  * A detached VM monitor (src/drivers/vm/vm-monitor.ts) owns the kernel process; this
  * driver prepares the disk, starts the monitor and talks to it over its unix socket.
  */
@@ -26,6 +27,8 @@ import { umlInitramfs } from './uml-initramfs.js';
 import { baseForEnvironment, disksDirOf } from '../../disks/index.js';
 import { guestMemoryMiB } from '../vm/guest-memory.js';
 import { shortId } from '../../core/names.js';
+import { umlHostUser, type HostUser } from '../../host/uml-host-user.js';
+import { checkReachable, prepareHostDirs } from './uml-host-dirs.js';
 
 interface UmlFiles {
   kernel: string;
@@ -41,6 +44,8 @@ interface UmlFiles {
   modules?: string;
   /** A bridge network: the tap on the berth bridge, the NIC's MAC, the guest's address. */
   bridge?: VmBridge;
+  /** Root's environments: the unprivileged identity the kernel runs as (ADR 0046). */
+  hostUser?: HostUser;
 }
 
 /** A -v source that is (or links to) a directory; anything else is bound as a single file. */
@@ -62,15 +67,28 @@ export class UmlDriver extends VmDriver {
 
   async create(env: PreparedEnv): Promise<Handle> {
     // Cheap refusals first: nothing is built for a run that cannot start.
+    const hostUser = umlHostUser(env.id, process.getuid?.() ?? 0);
+    if (hostUser) {
+      for (const m of env.spec.mounts) checkReachable(hostUser, m.source, 'a -v source');
+    }
     const slirp = env.spec.resolved.network.kind === 'user' ? await this.prepareSlirp(env) : undefined;
     // The kernel's tuntap network driver takes no MTU above 1500.
-    return withVmBridge(this.store, env, 1500, (bridge) => this.build(env, slirp, bridge));
+    return withVmBridge(this.store, env, 1500, (bridge) => this.build(env, slirp, bridge, hostUser));
   }
 
-  private async build(env: PreparedEnv, slirp: string | undefined, bridge: VmBridge | undefined): Promise<Handle> {
+  private async build(
+    env: PreparedEnv,
+    slirp: string | undefined,
+    bridge: VmBridge | undefined,
+    hostUser: HostUser | undefined,
+  ): Promise<Handle> {
     const kernel = await resolveUmlKernel(this.store.paths, env.spec.kernel, process.env, firstUseOptions(env));
     const runDir = join(this.store.paths.runtime, 'vm', env.id.slice(0, 16));
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    // The COW file in a directory of its own: the kernel creates it there, as its own identity.
+    const cowDir = join(env.dir, 'uml');
+    mkdirSync(cowDir, { recursive: true, mode: 0o700 });
+    if (hostUser) prepareHostDirs(hostUser, this.store.paths, env.dir, [runDir, cowDir]);
     // A COW file is the size of its base: --disk-size asks for a base of exactly that size.
     const [{ base }, initrd] = await Promise.all([
       baseForEnvironment(env.image, 'uml', {
@@ -85,13 +103,23 @@ export class UmlDriver extends VmDriver {
       kernel: kernel.kernel,
       base: base.path,
       initrd,
-      cow: join(env.dir, 'disk.cow'),
+      cow: join(cowDir, 'disk.cow'),
       runDir,
       umid: `berth-${shortId(env.id)}`,
       ...(slirp ? { slirp } : {}),
       ...(kernel.modulesDir ? { modules: kernel.modulesDir } : {}),
       ...(bridge ? { bridge } : {}),
+      ...(hostUser ? { hostUser } : {}),
     };
+    if (hostUser) {
+      checkReachable(hostUser, files.kernel, 'the uml kernel', 'x');
+      checkReachable(hostUser, files.initrd, 'the initramfs');
+      checkReachable(hostUser, files.base, 'the base disk');
+      checkReachable(hostUser, cowDir, 'the COW directory', 'rx');
+      checkReachable(hostUser, runDir, 'the uml_dir', 'rx');
+      if (files.modules) checkReachable(hostUser, files.modules, 'the kernel modules', 'rx');
+      if (slirp) checkReachable(hostUser, slirp, 'slirp', 'x');
+    }
     writeJsonAtomic(join(env.dir, 'uml.json'), files, 0o600, false);
     if (slirp) writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('slirp', env.spec.ports), 0o600, false);
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
@@ -132,9 +160,11 @@ export class UmlDriver extends VmDriver {
         ctl: { kind: 'fd', fd: 3 },
         consoleFd: 4,
         what: 'the uml kernel',
+        ...(f.hostUser ? { user: f.hostUser, cwd: f.runDir } : {}),
       },
+      ...(f.hostUser ? { tapOwner: f.hostUser } : {}),
       // -v: the guest mounts the host directory (or a file's directory) through hostfs; files are
-      // reached as the kernel's host user.
+      // reached as the kernel's host identity (root's environments: their own unprivileged uid, ADR 0046).
       main: mainRequest(rec, umlGuestMounts(rec.spec.mounts, inspectSource)),
       bootTimeoutMs: 120_000,
       bridged: f.bridge !== undefined,
@@ -169,6 +199,7 @@ export class UmlDriver extends VmDriver {
     const r = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), 'halt'], {
       reject: false,
       timeout: 5_000,
+      ...mconsoleAs(f),
     }).catch(() => undefined);
     return r?.exitCode === 0;
   }
@@ -178,6 +209,7 @@ export class UmlDriver extends VmDriver {
     const r = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), cmd], {
       reject: false,
       timeout: 10_000,
+      ...mconsoleAs(f),
     }).catch((e: Error) => ({ exitCode: 1, stdout: '', stderr: e.message }));
     if (r.exitCode !== 0 || /ERR/.test(String(r.stdout))) {
       throw new DriverError('mconsole-failed', `uml_mconsole ${cmd} failed: ${String(r.stderr || r.stdout).trim()}`, {
@@ -193,4 +225,12 @@ export class UmlDriver extends VmDriver {
   resume(h: Handle): Promise<void> {
     return this.mconsole(h, 'go');
   }
+}
+
+/**
+ * uml_mconsole runs as the kernel's identity: the kernel (an unprivileged uid for root's
+ * environments) answers on the client's own socket, which it may write only then.
+ */
+function mconsoleAs(f: UmlFiles): { uid?: number; gid?: number; cwd?: string } {
+  return f.hostUser ? { uid: f.hostUser.uid, gid: f.hostUser.gid, cwd: f.runDir } : {};
 }

@@ -47,6 +47,8 @@ export interface VmStartPlan {
   /** Template build and clone start (templates: docs/templates.md). */
   holdAfterExit?: boolean;
   identity?: VmMonitorConfig['identity'];
+  /** A bridge network's tap is made owned by this identity, which opens it (root's uml kernel, ADR 0046). */
+  tapOwner?: { uid: number; gid: number };
 }
 
 export abstract class VmDriver implements DriverOps {
@@ -77,7 +79,7 @@ export abstract class VmDriver implements DriverOps {
   async start(h: Handle): Promise<void> {
     const rec = this.record(h);
     const plan = await this.startPlan(h, rec);
-    await attachVmNetwork(this.store, rec);
+    await attachVmNetwork(this.store, rec, plan.tapOwner);
     const attached = !rec.spec.detach;
     const socketPath = this.monitorSocket(h);
     const cfg: VmMonitorConfig = {

@@ -14,4 +14,8 @@ export interface VmLaunch {
   env?: Record<string, string>;
   /** What the backend is called in messages ("the uml kernel"). */
   what: string;
+  /** The host identity the VM process runs as (root's uml kernel, ADR 0046); absent: the monitor's. */
+  user?: { uid: number; gid: number };
+  /** Its working directory (one that `user` may enter); absent: the monitor's. */
+  cwd?: string;
 }

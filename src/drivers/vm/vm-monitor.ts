@@ -140,7 +140,13 @@ export class VmMonitor {
     const fds = Math.max(l.ctl.kind === 'fd' ? l.ctl.fd : 2, l.consoleFd ?? 2);
     const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
     for (let i = 3; i <= fds; i++) stdio.push('pipe');
-    this.vm = spawn(l.argv[0]!, l.argv.slice(1), { stdio, env: { ...process.env, ...(l.env ?? {}) } });
+    this.vm = spawn(l.argv[0]!, l.argv.slice(1), {
+      stdio,
+      env: { ...process.env, ...(l.env ?? {}) },
+      // Node drops the supplementary groups, then sets the gid and the uid, before exec.
+      ...(l.user ? { uid: l.user.uid, gid: l.user.gid } : {}),
+      ...(l.cwd ? { cwd: l.cwd } : {}),
+    });
     this.vm.once('error', (e) => this.fail(`cannot start ${l.what}: ${e.message}`));
     const onConsole = (d: Buffer) => {
       this.console.write('stdout', d);

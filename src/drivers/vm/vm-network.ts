@@ -80,9 +80,13 @@ export async function withVmBridge<T>(
 }
 
 /** Before the VM process starts: its tap on the bridge, rules and peers' names (nothing for other modes). */
-export async function attachVmNetwork(store: EnvStore, rec: EnvRecord): Promise<void> {
+export async function attachVmNetwork(
+  store: EnvStore,
+  rec: EnvRecord,
+  tapOwner?: { uid: number; gid: number },
+): Promise<void> {
   if (readNetworkState(store.dirOf(rec.id))?.mode !== 'bridge') return;
-  await (await attachModule()).attachVm(store, rec);
+  await (await attachModule()).attachVm(store, rec, tapOwner);
 }
 
 /** On stop, rm and rollback: the tap, the lease, the DNAT rules and the peers' entries go. */

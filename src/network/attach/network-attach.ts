@@ -212,7 +212,11 @@ export async function attach(store: EnvStore, rec: EnvRecord, pid: number, rootl
 }
 
 /** A VM on a bridge network: its tap, before the VM starts. Nothing to do for other modes. */
-export async function attachVm(store: EnvStore, rec: EnvRecord): Promise<void> {
+export async function attachVm(
+  store: EnvStore,
+  rec: EnvRecord,
+  tapOwner?: { uid: number; gid: number },
+): Promise<void> {
   const st = readNetworkState(store.dirOf(rec.id));
   if (st?.mode !== 'bridge') return;
   if (!st.tap)
@@ -220,7 +224,7 @@ export async function attachVm(store: EnvStore, rec: EnvRecord): Promise<void> {
       'bad-network-state',
       `environment ${rec.name} records no tap device for network ${st.network ?? '?'}`,
     );
-  await plugIntoBridge(store, rec, st, (n) => attachTap(st.tap!, n.bridge, st.mtu ?? mtuOf(n)));
+  await plugIntoBridge(store, rec, st, (n) => attachTap(st.tap!, n.bridge, st.mtu ?? mtuOf(n), tapOwner));
 }
 
 async function plugIntoBridge(

@@ -77,9 +77,14 @@ export async function attachVeth(
 }
 
 /** Plug a VM into the bridge: a tap its QEMU or uml kernel opens by name (the guest sets its own address). */
-export async function attachTap(tap: string, bridge: string, mtu: number): Promise<void> {
+export async function attachTap(
+  tap: string,
+  bridge: string,
+  mtu: number,
+  owner?: { uid: number; gid: number },
+): Promise<void> {
   await runTool(['ip', 'link', 'del', 'dev', tap]); // a leftover of a crashed attach
-  await mustRun(`creating tap ${tap}`, ['ip', '-batch', '-'], tapCreateBatch(tap, bridge, mtu));
+  await mustRun(`creating tap ${tap}`, ['ip', '-batch', '-'], tapCreateBatch(tap, bridge, mtu, owner));
 }
 
 /** A veth is gone already when the namespace died; a tap stays until deleted. Removes what is left. */

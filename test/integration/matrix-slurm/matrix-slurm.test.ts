@@ -119,7 +119,11 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       assert.equal(some.code, 0, some.stdout + some.stderr);
       assert.ok(existsSync(join(remote, 'shared-store', 'images', 'builtin', 'busybox')), some.stderr);
       assert.equal(existsSync(join(remote, 'shared-store', 'envs')), false);
-      assert.equal(squeue(['-t', 'PD,R,CG']), '');
+      // berth returns once every record is in; the tasks' exit reaches slurmctld a moment later.
+      for (let i = 0; squeue(['-t', 'PD,R,CG,S']) !== ''; i++) {
+        assert.ok(i < 120, `jobs left: ${squeue()}`);
+        await sleep(250);
+      }
       assert.deepEqual((await runner.run(['ps', '-a', '-q'])).stdout.trim(), '');
     } finally {
       runner.cleanup();

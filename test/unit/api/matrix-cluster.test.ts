@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slurmOptions } from '../../../src/api/matrix/slurm/slurm-options.js';
@@ -10,7 +10,8 @@ import { shellQuote, taskScript } from '../../../src/api/matrix/remote/task-scri
 import { indexedJob, needsPrivileged } from '../../../src/api/matrix/kubernetes/indexed-job.js';
 import { cellsOf } from '../../../src/api/matrix/cells.js';
 import { resultOf } from '../../../src/api/matrix/remote/records.js';
-import type { MatrixPlan } from '../../../src/api/matrix/remote/plan.js';
+import { type MatrixPlan, versionMismatch } from '../../../src/api/matrix/remote/plan.js';
+import { watchRecords } from '../../../src/api/matrix/remote/record-watch.js';
 
 test('slurm options: time limits and partitions as Slurm spells them; berth-owned sbatch options refused', () => {
   for (const t of ['30', '10:00', '1:00:00', '2-12', '2-12:30', '2-12:30:00'])
@@ -71,37 +72,70 @@ const plan = (backends: MatrixPlan['spec']['backends']): MatrixPlan => {
   return { version: '1.2.3', spec, cells: cellsOf(spec), resultsDir: '/results', cwd: '/w' };
 };
 
-test('task script: picks the cell by index; a missing berth or another version becomes the cell record', () => {
+test('task script: picks the cell by index and execs berth once (no --version process); a missing berth becomes the record', () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-task-script-'));
   try {
     const fake = join(dir, 'berth');
-    // A stand-in berth (pure logic of the script only; the real one runs in the integration test).
-    writeFileSync(fake, '#!/bin/sh\n[ "$1" = --version ] && echo 0.9.0 && exit 0\necho "ran $*"\n', { mode: 0o755 });
+    // A stand-in berth that logs every call (pure logic of the script only; the real one runs in the integration test).
+    writeFileSync(fake, `#!/bin/sh\necho "$*" >>${join(dir, 'calls')}\necho "ran $*"\n`, { mode: 0o755 });
     const cells = plan(['chroot', 'container']).cells;
-    const script = taskScript({ version: '1.2.3', cells, resultsDir: dir, berth: [fake] });
-    writeFileSync(join(dir, 'task.sh'), script);
-    const run = (env: Record<string, string>) =>
-      spawnSync('sh', [join(dir, 'task.sh'), join(dir, 'plan.json')], {
+    const run = (script: string, env: Record<string, string>) => {
+      writeFileSync(join(dir, 'task.sh'), script);
+      return spawnSync('sh', [join(dir, 'task.sh'), join(dir, 'plan.json')], {
         encoding: 'utf8',
         env: { PATH: process.env.PATH, ...env },
       });
-    const r = run({ SLURM_ARRAY_TASK_ID: '1', SLURMD_NODENAME: 'n"2' });
-    assert.equal(r.status, 1);
+    };
+    const script = taskScript({ version: '1.2.3', cells, resultsDir: dir, berth: [fake] });
+    const r = run(script, { JOB_COMPLETION_INDEX: '0' });
+    assert.equal(r.stdout, `ran __matrix-task ${join(dir, 'plan.json')} 0\n`);
+    // berth was started once, for the cell: the version check is its own (versionMismatch below).
+    assert.equal(readFileSync(join(dir, 'calls'), 'utf8'), `__matrix-task ${join(dir, 'plan.json')} 0\n`);
+    assert.equal(run(script, { SLURM_ARRAY_TASK_ID: '7' }).status, 2);
+    const none = taskScript({ version: '1.2.3', cells, resultsDir: dir, berth: [join(dir, 'nope')] });
+    assert.equal(run(none, { SLURM_ARRAY_TASK_ID: '1', SLURMD_NODENAME: 'n"2' }).status, 1);
     const rec = JSON.parse(readFileSync(join(dir, 'cells', 'container-busybox.json'), 'utf8'));
     assert.deepEqual(rec, {
       id: 'container-busybox',
       state: 'error',
-      reason:
-        'berth on node n"2 is version 0.9.0, the submitter runs 1.2.3: install berth 1.2.3 there or pass --berth-path',
+      reason: `no berth on node n"2 at ${join(dir, 'nope')}: install berth 1.2.3 at that path or pass --berth-path`,
       node: 'n"2',
     });
-    const ok = taskScript({ version: '0.9.0', cells, resultsDir: dir, berth: [fake] });
-    writeFileSync(join(dir, 'task.sh'), ok);
-    const r2 = run({ JOB_COMPLETION_INDEX: '0' });
-    assert.equal(r2.stdout, `ran __matrix-task ${join(dir, 'plan.json')} 0\n`);
-    assert.equal(run({ SLURM_ARRAY_TASK_ID: '7' }).status, 2);
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a task's berth of another version refuses the plan with the node, both versions and the fix", () => {
+  assert.equal(versionMismatch('n1', '1.2.3', '1.2.3'), undefined);
+  assert.equal(
+    versionMismatch('n2', '0.9.0', '1.2.3'),
+    'berth on node n2 is version 0.9.0, the submitter runs 1.2.3: install berth 1.2.3 there or pass --berth-path',
+  );
+  assert.match(versionMismatch('n2', '', '1.2.3')!, /is version unknown/);
+});
+
+test('record watch: wakes on a record renamed into place or on abort, and lists the ids', {
+  timeout: 30_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-record-watch-'));
+  const w = watchRecords(dir);
+  try {
+    assert.deepEqual(w.ids(), new Set());
+    // Waits of an hour: only the watch (or the abort) can end them within the test's timeout.
+    const woke = w.next(3_600_000);
+    writeFileSync(join(dir, 'a.json.tmp'), '{}');
+    renameSync(join(dir, 'a.json.tmp'), join(dir, 'a.json'));
+    await woke;
+    assert.deepEqual(w.ids(), new Set(['a']));
+    await w.next(0);
+    const abort = new AbortController();
+    const aborted = w.next(3_600_000, abort.signal);
+    abort.abort();
+    await aborted;
+  } finally {
+    w.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

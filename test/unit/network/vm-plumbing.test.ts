@@ -19,6 +19,13 @@ test("a VM's tap: a short stable name, plugged into the bridge and up", () => {
   );
 });
 
+test("root's uml kernel opens its tap as its own uid: the tap is made owned by it (ADR 0046)", () => {
+  assert.equal(
+    tapCreateBatch('bt1', 'berth0', 1500, { uid: 1879048200, gid: 1879048200 }).split('\n')[0],
+    'tuntap add dev bt1 mode tap user 1879048200 group 1879048200',
+  );
+});
+
 test("a VM's MAC comes from its leased address: locally administered, unicast, distinct per address", () => {
   assert.equal(guestMac('10.126.0.3'), '02:b7:0a:7e:00:03');
   assert.notEqual(guestMac('10.126.0.3'), guestMac('10.126.0.4'));

@@ -46,6 +46,12 @@ export const resultsLayout = (dir: string) => ({
 export const recordPath = (dir: string, id: string) => join(resultsLayout(dir).records, `${id}.json`);
 export const logPath = (dir: string, id: string) => join(resultsLayout(dir).logs, `${id}.log`);
 
+/** Why a task's berth refuses a plan written by another version (the cell's record says it). */
+export function versionMismatch(node: string, got: string, want: string): string | undefined {
+  if (got === want) return undefined;
+  return `berth on node ${node} is version ${got || 'unknown'}, the submitter runs ${want}: install berth ${want} there or pass --berth-path`;
+}
+
 /** The node a task runs on, as the scheduler names it. */
 export function nodeName(env: NodeJS.ProcessEnv, hostname: string): string {
   return env.SLURMD_NODENAME || env.NODE_NAME || hostname;

@@ -1,8 +1,9 @@
 /**
  * The shell script every cluster task runs (a Slurm array task or a Kubernetes indexed pod): it
- * picks its cell from the scheduler's index, finds berth on the node, checks that it is the
- * submitter's version, and hands over to `berth __matrix-task PLAN INDEX`. What fails before berth
- * runs is written as the cell's record by the script itself, so the submitter always says why. Pure.
+ * picks its cell from the scheduler's index, finds berth on the node and hands over to
+ * `berth __matrix-task PLAN INDEX`, which first checks that it is the submitter's version (the plan
+ * says which). What fails before berth runs is written as the cell's record by the script itself,
+ * so the submitter always says why. Pure.
  */
 import type { Cell } from '../cells.js';
 
@@ -26,7 +27,8 @@ export function taskScript(t: TaskScriptInput): string {
   const checks = t.berth.map((p, i) => (i === 0 ? `[ -x ${shellQuote(p)} ]` : `[ -f ${shellQuote(p)} ]`)).join(' && ');
   const where = t.berth.join(' ');
   return `#!/bin/sh
-# berth matrix task, written by berth ${t.version}: runs one cell of the plan on this node.
+# berth matrix task, written by berth ${t.version}: runs one cell of the plan on this node
+# (berth refuses the plan unless it is version ${t.version} itself).
 # Usage: task.sh PLAN (the index comes from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX).
 set -u
 plan=\${1:?usage: task.sh PLAN}
@@ -54,10 +56,7 @@ fi
 ${t.store ? `BERTH_STORE=${shellQuote(t.store)}\nexport BERTH_STORE\n` : ''}if ! { ${checks}; }; then
   fail "no berth on node $node at ${where.replace(/["$`\\]/g, '\\$&')}: install berth $want at that path or pass --berth-path"
 fi
-got=$(${t.berth.map(shellQuote).join(' ')} --version 2>/dev/null | head -n 1)
-if [ "$got" != "$want" ]; then
-  fail "berth on node $node is version \${got:-unknown}, the submitter runs $want: install berth $want there or pass --berth-path"
-fi
+# berth itself compares its version with the plan's (no second berth process just to ask).
 exec ${t.berth.map(shellQuote).join(' ')} __matrix-task "$plan" "$idx"
 `;
 }

@@ -1,7 +1,8 @@
 /**
  * `matrix --on slurm`: one `sbatch --array` job, one task per cell, each running the cell with
- * berth on the node Slurm picks. The submitter polls squeue (tasks stay listed, finished ones too,
- * while slurmctld remembers them), reports queued/running/done/failed counts through a hook,
+ * berth on the node Slurm picks. The submitter waits on the records directory (fs.watch, with a
+ * fallback scan) and asks squeue every few seconds (tasks stay listed, finished ones too, while
+ * slurmctld remembers them), reports queued/running/done/failed counts through a hook,
  * cancels the array (scancel) when its signal aborts, and merges the records the tasks wrote
  * into the same results a local run returns.
  */
@@ -12,6 +13,7 @@ import type { MatrixSpec } from '../cells.js';
 import type { CellResult } from '../report.js';
 import { type CellRecord, resultsLayout } from '../remote/plan.js';
 import { berthOnNodes, preparePlan, type RemoteSetup, writeResultsDir } from '../remote/prepare.js';
+import { watchRecords } from '../remote/record-watch.js';
 import { readRecord, resultOf } from '../remote/records.js';
 import {
   isActive,
@@ -45,11 +47,18 @@ export interface SlurmMatrixOptions extends RemoteSetup {
   onUpdate?: (results: CellResult[]) => void;
   /** Aborting cancels the array (scancel); what finished is returned, the rest as cancelled. */
   signal?: AbortSignal;
-  /** How often squeue is asked (default 500 ms). */
+  /** How often squeue is asked while cells run (default 2 s; records wake the submitter at once). */
   pollMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** squeue while cells run: for the counts and for tasks that end without a record. */
+const POLL_MS = 2_000;
+/** The records directory re-listed at least this often (fs.watch misses other NFS clients' writes). */
+const SCAN_MS = 500;
+/** squeue after Ctrl-C (until no task of the job runs) and while a finished task's record is overdue. */
+const QUICK_POLL_MS = 250;
+/** Tasks Slurm says ended but whose record is not visible yet (a shared file system's caches). */
+const GRACE_MS = 2_000;
 
 async function slurmCommand(cmd: string, args: string[]) {
   const r = await execa(cmd, args, { reject: false, stdin: 'ignore' });
@@ -112,31 +121,37 @@ export async function runMatrixOnSlurm(spec: MatrixSpec, opts: SlurmMatrixOption
   };
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const watch = watchRecords(resultsLayout(dir).records);
   let tasks = new Map<number, TaskState>();
   let lastKey = '';
   let squeueFailures = 0;
+  let nextSqueue = 0;
   try {
     for (let graceUntil = 0; ; ) {
       if (cancelled && !scancelled) {
         scancelled = true;
         await slurmCommand('scancel', [jobId]);
       }
-      const q = await slurmCommand('squeue', squeueArgs(jobId));
-      if (q.exitCode === 0) {
-        tasks = parseSqueue(String(q.stdout));
-        squeueFailures = 0;
-      } else if (/invalid job id/i.test(String(q.stderr))) {
-        // slurmctld forgot the job (MinJobAge after it ended): nothing of it is active.
-        tasks = new Map();
-      } else if (++squeueFailures > 60) {
-        throw new HostError('slurm-poll', `squeue keeps failing: ${String(q.stderr).trim().split('\n')[0]}`, {
-          fix: `check slurmctld (scontrol ping); the job ${jobId} may still run: scancel ${jobId}`,
-        });
+      if (Date.now() >= nextSqueue) {
+        const q = await slurmCommand('squeue', squeueArgs(jobId));
+        if (q.exitCode === 0) {
+          tasks = parseSqueue(String(q.stdout));
+          squeueFailures = 0;
+        } else if (/invalid job id/i.test(String(q.stderr))) {
+          // slurmctld forgot the job (MinJobAge after it ended): nothing of it is active.
+          tasks = new Map();
+        } else if (++squeueFailures > 60) {
+          throw new HostError('slurm-poll', `squeue keeps failing: ${String(q.stderr).trim().split('\n')[0]}`, {
+            fix: `check slurmctld (scontrol ping); the job ${jobId} may still run: scancel ${jobId}`,
+          });
+        }
+        nextSqueue = Date.now() + (cancelled ? QUICK_POLL_MS : (opts.pollMs ?? POLL_MS));
       }
+      const present = watch.ids();
       let queued = 0;
       let running = 0;
       for (const [i, cell] of plan.cells.entries()) {
-        const rec = records.get(cell.id) ?? readRecord(dir, cell.id);
+        const rec = records.get(cell.id) ?? (present.has(cell.id) ? readRecord(dir, cell.id) : undefined);
         if (rec) {
           records.set(cell.id, rec);
           results[i] = resultOf(cell, rec, dir);
@@ -157,15 +172,21 @@ export async function runMatrixOnSlurm(spec: MatrixSpec, opts: SlurmMatrixOption
         lastKey = key;
         opts.onUpdate?.(results);
       }
+      // Every record is in: the results are final (each task removed its environment before writing
+      // its record); the tasks are only exiting, which Slurm learns a moment later.
+      if (records.size === results.length) break;
       if (queued + running === 0) {
-        if (records.size === results.length || cancelled) break;
-        // Finished tasks whose records are not visible yet (a shared file system's attribute cache): a short grace.
-        graceUntil ||= Date.now() + 5_000;
+        if (cancelled) break;
+        // Tasks Slurm says ended, without a record yet: a short grace (squeue asked again), then errors.
+        graceUntil ||= Date.now() + GRACE_MS;
         if (Date.now() > graceUntil) break;
-      }
-      await sleep(opts.pollMs ?? 500);
+        nextSqueue = Math.min(nextSqueue, Date.now() + QUICK_POLL_MS);
+      } else graceUntil = 0;
+      // Woken by a record (fs.watch), by Ctrl-C, or at the next squeue or fallback scan.
+      await watch.next(Math.min(nextSqueue - Date.now(), SCAN_MS), cancelled ? undefined : opts.signal);
     }
   } finally {
+    watch.close();
     opts.signal?.removeEventListener('abort', onAbort);
   }
   for (const [i, cell] of plan.cells.entries()) {
