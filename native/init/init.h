@@ -75,6 +75,9 @@ const char *identity_apply(const uint8_t *p, uint32_t len);
 /* ctl.c: acknowledge everything read so far (a resumed clone starts the host's window afresh). */
 void ctl_ack_all(void);
 
+/* oom.c: the guest's OOM kills since boot (/proc/vmstat oom_kill; 0 when unknown) */
+unsigned long long oom_kills(void);
+
 /* session.c */
 void session_start(uint32_t id, const uint8_t *p, uint32_t len);
 void session_stdin(uint32_t id, const uint8_t *p, uint32_t len);

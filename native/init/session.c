@@ -31,6 +31,7 @@ struct session {
 	int in_eof;
 	uint8_t *pending;
 	size_t npending;
+	unsigned long long oom_kills_at_start; /* the guest's count when the process started */
 };
 
 static struct session sessions[MAX_SESSIONS];
@@ -71,18 +72,26 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (v >> 24) & 0xff;
 }
 
-/* EXIT: int32 code, uint32 signal, then an optional message (berth's own error or exec failure). */
-static void send_exit(uint32_t id, int code, int sig, const char *msg)
+/* EXIT_OOM_KILLED: the guest's OOM killer killed a process while the session ran. */
+#define EXIT_OOM_KILLED 0x1u
+
+/* EXIT: int32 code, uint16 signal, uint16 flags, then an optional message (berth's own error or exec failure). */
+static void send_exit_flags(uint32_t id, int code, int sig, uint16_t flags, const char *msg)
 {
 	uint8_t buf[8 + 512];
 	size_t m = msg ? strlen(msg) : 0;
 	if (m > 512)
 		m = 512;
 	put32(buf, (uint32_t)code);
-	put32(buf + 4, (uint32_t)sig);
+	put32(buf + 4, ((uint32_t)sig & 0xffff) | ((uint32_t)flags << 16));
 	if (m)
 		memcpy(buf + 8, msg, m);
 	ctl_send(F_EXIT, id, buf, (uint32_t)(8 + m));
+}
+
+static void send_exit(uint32_t id, int code, int sig, const char *msg)
+{
+	send_exit_flags(id, code, sig, 0, msg);
 }
 
 /* The START payload: key NUL value NUL pairs (docs/guest-protocol.md). 0 or an error text. */
@@ -331,6 +340,7 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 			pi[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		}
 	}
+	unsigned long long oom_before = oom_kills();
 	pid_t pid = fork();
 	if (pid < 0)
 		return send_exit(id, 125, 0, "fork failed");
@@ -374,6 +384,7 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 	s->id = id;
 	s->pid = pid;
 	s->tty = r.tty;
+	s->oom_kills_at_start = oom_before;
 	if (r.tty) {
 		s->out = s->in = master;
 		s->err = -1;
@@ -566,11 +577,12 @@ void session_reaped(pid_t pid, int status)
 		close(s->in);
 	free(s->pending);
 	uint32_t id = s->id;
+	uint16_t flags = oom_kills() > s->oom_kills_at_start ? EXIT_OOM_KILLED : 0;
 	memset(s, 0, sizeof *s);
 	if (WIFSIGNALED(status))
-		send_exit(id, 128 + WTERMSIG(status), WTERMSIG(status), NULL);
+		send_exit_flags(id, 128 + WTERMSIG(status), WTERMSIG(status), flags, NULL);
 	else
-		send_exit(id, WEXITSTATUS(status), 0, NULL);
+		send_exit_flags(id, WEXITSTATUS(status), 0, flags, NULL);
 }
 
 void session_kill_all(void)

@@ -27,7 +27,7 @@ static void monitor_die_hook(const char *msg)
 	if (child > 0)
 		kill(child, SIGKILL);
 	if (child > 0 && O.state_dir)
-		state_write_exit(O.state_dir, 125, 0, msg);
+		state_write_exit(O.state_dir, 125, 0, 0, msg);
 	if (report_fd >= 0)
 		dprintf(report_fd, "125 %s", msg);
 }
@@ -255,7 +255,7 @@ int cmd_run(int argc, char **argv)
 			;
 		child = -1;
 		set_die_hook(NULL);
-		state_write_exit(O.state_dir, code, 0, msg);
+		state_write_exit(O.state_dir, code, 0, 0, msg);
 		if (report_fd >= 0)
 			report(code, msg);
 		else
@@ -287,7 +287,8 @@ int cmd_run(int argc, char **argv)
 	if (!O.ns.pid)
 		end_leftovers();
 	code = exit_code_of(status);
-	state_write_exit(O.state_dir, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, NULL);
+	state_write_exit(O.state_dir, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, cgroup_oom_killed(&O),
+			 NULL);
 	if (O.n_exit_hook && (O.detach || !m.to_terminal || getppid() != caller))
 		run_exit_hook();
 	return code;

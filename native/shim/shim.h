@@ -163,6 +163,8 @@ void netns_ping_groups(void);
  * send "<host pid>\n", wait for "1" (the caller configured the namespace). */
 void netsync_child(int fd);
 void cgroup_join(const struct opts *o, pid_t pid); /* pid -> every DIR/cgroup.procs */
+/* 1 when a --cgroup DIR counts an OOM kill: v2 memory.events or v1 memory.oom_control `oom_kill N`. */
+int cgroup_oom_killed(const struct opts *o);
 unsigned long long caps_parse(const char *list);
 void caps_bound(const struct opts *o); /* while privileged: bounding + inheritable */
 void caps_apply(const struct opts *o); /* after the user switch: capset, no_new_privs */
@@ -243,7 +245,8 @@ void logrotate_unreserve(size_t len);
 /* ---- state.c ------------------------------------------------------------ */
 
 void state_write_pids(const char *dir, pid_t monitor, pid_t child);
-void state_write_exit(const char *dir, int code, int signo, const char *error);
+/* oom_killed: the kernel's OOM killer killed a process in the --cgroup dirs ("oomKilled":true). */
+void state_write_exit(const char *dir, int code, int signo, int oom_killed, const char *error);
 
 /* ---- monitor.c ---------------------------------------------------------- */
 

@@ -19,7 +19,7 @@ void state_write_pids(const char *dir, pid_t monitor, pid_t child)
 	reserve_file_atomic(dir, "exit.json", 4096);
 }
 
-void state_write_exit(const char *dir, int code, int signo, const char *error)
+void state_write_exit(const char *dir, int code, int signo, int oom_killed, const char *error)
 {
 	char buf[4096], now[64], sig[64] = "null", err[2048];
 	size_t n;
@@ -36,6 +36,8 @@ void state_write_exit(const char *dir, int code, int signo, const char *error)
 	}
 	n = (size_t)snprintf(buf, sizeof buf, "{\"exitCode\":%d,\"signal\":%s,\"finishedAt\":\"%s\"", code,
 			     sig, now);
+	if (oom_killed)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, ",\"oomKilled\":true");
 	if (error) {
 		json_escape(err, sizeof err, error);
 		n += (size_t)snprintf(buf + n, sizeof buf - n, ",\"error\":\"%s\"", err);

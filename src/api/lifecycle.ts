@@ -268,28 +268,45 @@ export function inspectEnv(
   };
 }
 
-/** A running environment on a backend that can pause. */
-function pausable(ctx: Context, ref: string): Resolved {
-  const r = resolveEnv(ctx, ref);
-  ctx.store.runningPids(r.record.id, r.record.name);
+/**
+ * A running environment on a backend that can pause, in the state VERB needs; otherwise Docker's
+ * answer ("already paused", "not paused"), exit 125, nothing changed. The caller holds its lock.
+ */
+function checkPausable(ctx: Context, r: Resolved, verb: 'pause' | 'unpause'): void {
+  const { id, name } = r.record;
+  ctx.store.runningPids(id, name);
+  const paused = ctx.store.readState(id)?.state === 'paused';
+  if (verb === 'pause' && paused) {
+    throw new StateError('already-paused', `environment ${name} is already paused`, {
+      fix: `resume it with "berth unpause ${name}"`,
+    });
+  }
+  if (verb === 'unpause' && !paused) {
+    throw new StateError('not-paused', `environment ${name} is not paused`, {
+      fix: 'nothing to resume: it is running',
+    });
+  }
   if (!r.driver.capabilities().pause) {
     throw new DriverError('no-pause', `the ${r.driver.name} backend cannot pause environments`, {
       fix: 'use --backend container',
     });
   }
-  return r;
 }
 
 export async function pauseEnv(ctx: Context, ref: string): Promise<void> {
-  const { driver, handle } = pausable(ctx, ref);
-  await driver.pause(handle);
-  ctx.store.markState(handle.id, 'paused');
+  const r = resolveEnv(ctx, ref);
+  using _lock = await ctx.store.envLock(r.handle.id);
+  checkPausable(ctx, r, 'pause');
+  await r.driver.pause(r.handle);
+  ctx.store.markState(r.handle.id, 'paused');
 }
 
 export async function resumeEnv(ctx: Context, ref: string): Promise<void> {
-  const { driver, handle } = pausable(ctx, ref);
-  await driver.resume(handle);
-  ctx.store.markState(handle.id, 'resumed');
+  const r = resolveEnv(ctx, ref);
+  using _lock = await ctx.store.envLock(r.handle.id);
+  checkPausable(ctx, r, 'unpause');
+  await r.driver.resume(r.handle);
+  ctx.store.markState(r.handle.id, 'resumed');
 }
 
 export async function statsOf(ctx: Context, ref: string): Promise<EnvStats> {

@@ -15,6 +15,7 @@ import { LOG_CHECKS } from './log-checks.js';
 import { LIFECYCLE_CHECKS } from './lifecycle-checks.js';
 import { TEMPLATE_CHECKS } from './template-checks.js';
 import { SMALL_CHECKS } from './small-checks.js';
+import { OOM_PAUSE_CHECKS } from './oom-pause-checks.js';
 import { BIND_CHECKS } from './bind-checks.js';
 import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
@@ -32,6 +33,7 @@ const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...CHECKS,
   ...LIFECYCLE_CHECKS,
   ...TEMPLATE_CHECKS,
+  ...OOM_PAUSE_CHECKS,
   ...BIND_CHECKS,
   ...Object.values(EXTRA).flat(),
 ]);
@@ -64,6 +66,7 @@ for (const backend of BACKENDS) {
           ...IMAGE_CONFIG_CHECKS,
           ...LOG_CHECKS,
           ...LIFECYCLE_CHECKS,
+          ...OOM_PAUSE_CHECKS,
           ...TEMPLATE_CHECKS,
           ...SMALL_CHECKS,
           ...BIND_CHECKS,

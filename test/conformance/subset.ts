@@ -23,6 +23,11 @@ export const SUBSETS: Record<string, readonly string[]> = {
     "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     'microvm: bad input (--accel kvm without KVM, too little --memory, a corrupt kernel, bad -p, an occupied port) is one line, exit 125, nothing left',
   ],
+  /** Issue 20.8 and 20.9: OOM kills in inspect, double pause/unpause. */
+  'oom-pause': [
+    'OOM kills: inspect has State.OOMKilled, detached or attached, and the attached run says so',
+    'pause of a paused environment and unpause of a running one: one line, exit 125, state unchanged',
+  ],
   /**
    * What root's uml kernel running as an unprivileged uid of its own touches (ADR 0046): -v through
    * hostfs, exec, stop, rm -f and kill, pause/unpause over the mconsole, the COW file and modules,

@@ -39,7 +39,9 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
             ...(network.gateway ? { Gateway: network.gateway } : {}),
             Ports: network.ports.map(berth.formatPort),
           },
-          State: status,
+          // As Docker's State.OOMKilled: true once the OOM killer killed a process of the command's
+          // (the container's cgroup, a VM guest's kernel); chroot enforces no memory limit: false.
+          State: { ...status, OOMKilled: status.exit?.oomKilled === true },
           ...(machine ? { Machine: machine } : {}),
         };
       }),

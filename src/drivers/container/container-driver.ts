@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { EnvStats, Handle, Status, ExitResult, StopOptions } from '../driver.js';
+import type { EnvStats, Handle, ExitResult, StopOptions } from '../driver.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import type { ShimIsolation } from '../../host/shim-cmdline.js';
 import { ShimDriver } from '../shim/shim-driver.js';
@@ -17,7 +17,6 @@ import {
   applyPlan,
   joinDirs,
   removeCgroups,
-  oomKilled,
   freeze,
   thaw,
   stats as cgroupStats,
@@ -80,23 +79,6 @@ export class ContainerDriver extends ShimDriver {
   protected override async release(rec: EnvRecord): Promise<void> {
     const plan = this.plan(rec);
     await removeCgroups(rec.id, plan ? { plan } : {});
-  }
-
-  private withOom(rec: EnvRecord | undefined, exit: ExitResult | undefined): ExitResult | undefined {
-    if (!rec || !exit || exit.exitCode !== 137) return exit;
-    const plan = this.plan(rec);
-    return plan && oomKilled(plan) ? { ...exit, oomKilled: true } : exit;
-  }
-
-  override async wait(h: Handle): Promise<ExitResult> {
-    const res = await super.wait(h);
-    return this.withOom(this.store.readRecord(h.id), res) ?? res;
-  }
-
-  override async inspect(h: Handle): Promise<Status> {
-    const st = await super.inspect(h);
-    const exit = this.withOom(this.store.readRecord(h.id), st.exit);
-    return exit ? { ...st, exit } : st;
   }
 
   /** The cgroups' numbers where it has them (as root); the processes' otherwise. */

@@ -187,15 +187,22 @@ export interface ExitPayload {
   exitCode: number;
   /** Signal number that killed the command (0: none). */
   signal: number;
+  /** The guest's OOM killer killed a process while the session ran (flag bit 0). */
+  oomKilled?: boolean;
   /** berth's own error, or why the command could not be started. */
   error?: string;
 }
 
+/** EXIT flags (u16 after the signal; guests before them sent 0 there). */
+const EXIT_OOM_KILLED = 0x1;
+
+/** EXIT: i32 code, u16 signal, u16 flags, then an optional UTF-8 message. */
 export function encodeExit(e: ExitPayload): Buffer {
   const msg = Buffer.from(e.error ?? '');
   const out = Buffer.alloc(8 + msg.length);
   out.writeInt32LE(e.exitCode, 0);
-  out.writeUInt32LE(e.signal, 4);
+  out.writeUInt16LE(e.signal, 4);
+  out.writeUInt16LE(e.oomKilled ? EXIT_OOM_KILLED : 0, 6);
   msg.copy(out, 8);
   return out;
 }
@@ -203,7 +210,13 @@ export function encodeExit(e: ExitPayload): Buffer {
 export function decodeExit(p: Buffer): ExitPayload {
   if (p.length < 8) throw new ProtocolError(`EXIT payload of ${p.length} bytes is too short`);
   const error = p.subarray(8).toString('utf8');
-  return { exitCode: p.readInt32LE(0), signal: p.readUInt32LE(4), ...(error ? { error } : {}) };
+  const flags = p.readUInt16LE(6);
+  return {
+    exitCode: p.readInt32LE(0),
+    signal: p.readUInt16LE(4),
+    ...(flags & EXIT_OOM_KILLED ? { oomKilled: true } : {}),
+    ...(error ? { error } : {}),
+  };
 }
 
 export function encodeU32(n: number): Buffer {

@@ -92,7 +92,7 @@ export class VmClient {
 
 export function exitResult(e: ExitPayload): ExitResult {
   const sig = e.signal ? signalName(e.signal) : undefined;
-  return { exitCode: e.exitCode, ...(sig ? { signal: sig } : {}) };
+  return { exitCode: e.exitCode, ...(sig ? { signal: sig } : {}), ...(e.oomKilled ? { oomKilled: true } : {}) };
 }
 
 export interface RelayOptions {

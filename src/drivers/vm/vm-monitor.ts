@@ -307,6 +307,7 @@ export class VmMonitor {
         signal: sig,
         finishedAt: new Date().toISOString(),
         ...(e.error ? { error: e.error } : {}),
+        ...(e.oomKilled ? { oomKilled: true } : {}),
       },
       0o600,
       false,

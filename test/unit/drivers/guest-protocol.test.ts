@@ -137,3 +137,14 @@ test('START: many arguments fit; more than one frame holds is a SpecError naming
       e instanceof SpecError && e.code === 'command-too-long' && /300000 arguments/.test(e.message) && !!e.fix,
   );
 });
+
+test("EXIT's flags: an OOM kill in the guest round-trips; a guest from before the flags (u32 signal) still decodes", () => {
+  const oom = { exitCode: 137, signal: 9, oomKilled: true };
+  assert.deepEqual(decodeExit(encodeExit(oom)), oom);
+  const bytes = encodeExit(oom);
+  assert.deepEqual([...bytes.subarray(4, 8)], [9, 0, 1, 0], 'u16 signal, then u16 flags with bit 0 set');
+  const old = Buffer.alloc(8);
+  old.writeInt32LE(143, 0);
+  old.writeUInt32LE(15, 4);
+  assert.deepEqual(decodeExit(old), { exitCode: 143, signal: 15 });
+});
