@@ -88,7 +88,6 @@ export class UmlDriver extends VmDriver {
     // The COW file in a directory of its own: the kernel creates it there, as its own identity.
     const cowDir = join(env.dir, 'uml');
     mkdirSync(cowDir, { recursive: true, mode: 0o700 });
-    if (hostUser) prepareHostDirs(hostUser, this.store.paths, env.dir, [runDir, cowDir]);
     // A COW file is the size of its base: --disk-size asks for a base of exactly that size.
     const [{ base }, initrd] = await Promise.all([
       baseForEnvironment(env.image, 'uml', {
@@ -112,6 +111,8 @@ export class UmlDriver extends VmDriver {
       ...(hostUser ? { hostUser } : {}),
     };
     if (hostUser) {
+      // After the base disk and initramfs exist: their store directories are opened too.
+      prepareHostDirs(hostUser, this.store.paths, env.dir, [runDir, cowDir]);
       checkReachable(hostUser, files.kernel, 'the uml kernel', 'x');
       checkReachable(hostUser, files.initrd, 'the initramfs');
       checkReachable(hostUser, files.base, 'the base disk');

@@ -5,7 +5,8 @@
  * initramfs, base disk and modules. berth's own directories on that way are made searchable
  * (0711: no listing); anything else it cannot reach is refused before anything boots.
  */
-import { chmodSync, chownSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, statSync } from 'node:fs';
+import { disksDirOf } from '../../disks/index.js';
 import { dirname } from 'node:path';
 import type { Paths } from '../../core/paths.js';
 import { DriverError } from '../../core/errors.js';
@@ -15,9 +16,18 @@ import { unreachable, type Want } from '../../host/search-access.js';
 /** Hand `owned` (made by the caller) to the kernel's identity; open the way to them. */
 export function prepareHostDirs(who: HostUser, paths: Paths, envDir: string, owned: string[]): void {
   // The store's own top directories too (a BERTH_ROOT made by mkdtemp is 0700); never their parents.
-  const store = [paths.data, dirname(paths.images), dirname(paths.kernels)];
+  // And the image and kernel stores, and the base disks' directory, whatever mode made them.
+  const store = [
+    paths.data,
+    dirname(paths.images),
+    dirname(paths.kernels),
+    paths.images,
+    disksDirOf(paths.images),
+    paths.kernels,
+  ];
   for (const d of [...new Set([...store, paths.runtime, paths.envs, envDir, ...owned.map((o) => dirname(o))])]) {
     // Search only, for berth's own directories on the way; the kernel's own are 0700 and its.
+    if (!existsSync(d)) continue;
     const st = statSync(d);
     const mode = st.mode & 0o777;
     if ((mode & 0o011) !== 0o011 && st.uid === process.getuid?.()) chmodSync(d, mode | 0o711);
