@@ -29,8 +29,8 @@ struct session {
 	int out, err, in; /* -1 when closed; with a tty, out is the pty master and in == out */
 	int tty;
 	int in_eof;
-	uint8_t *pending;
-	size_t npending;
+	uint8_t *pending; /* stdin not yet written: bytes [head, head + npending) of a buffer of cap */
+	size_t npending, head, cap;
 	unsigned long long oom_kills_at_start; /* the guest's count when the process started */
 	/* The bulk channel: stdin bytes taken and written so far, where each bulk file ends in
 	 * that count (BULK_DONE once written), and output files the host has not taken yet. */
@@ -441,7 +441,7 @@ static void flush_stdin(struct session *s)
 {
 	size_t off = 0;
 	while (off < s->npending && s->in >= 0) {
-		ssize_t n = write(s->in, s->pending + off, s->npending - off);
+		ssize_t n = write(s->in, s->pending + s->head + off, s->npending - off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -454,7 +454,9 @@ static void flush_stdin(struct session *s)
 		off += (size_t)n;
 		s->in_written += (unsigned long long)n;
 	}
-	memmove(s->pending, s->pending + off, s->npending - off);
+	/* No memmove per write: the start moves, and the buffer is reused (a page fault costs a uml
+	 * guest far more than a copy). */
+	s->head = s->npending == off ? 0 : s->head + off;
 	s->npending -= off;
 	if (s->in < 0)
 		s->in_written = s->in_taken;
@@ -473,11 +475,21 @@ void session_stdin(uint32_t id, const uint8_t *p, uint32_t len)
 	if (len == 0) {
 		s->in_eof = 1;
 	} else {
-		uint8_t *grown = realloc(s->pending, s->npending + len);
-		if (!grown)
-			die("out of memory buffering stdin");
-		memcpy(grown + s->npending, p, len);
-		s->pending = grown;
+		if (s->head + s->npending + len > s->cap && s->head > 0) {
+			memmove(s->pending, s->pending + s->head, s->npending);
+			s->head = 0;
+		}
+		if (s->npending + len > s->cap) {
+			size_t cap = s->cap ? s->cap : 65536;
+			while (cap < s->npending + len)
+				cap *= 2;
+			uint8_t *grown = realloc(s->pending, cap);
+			if (!grown)
+				die("out of memory buffering stdin");
+			s->pending = grown;
+			s->cap = cap;
+		}
+		memcpy(s->pending + s->head + s->npending, p, len);
 		s->npending += len;
 		s->in_taken += len;
 	}
