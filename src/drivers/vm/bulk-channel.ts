@@ -39,9 +39,14 @@ export class BulkChannel {
   private seq = 0;
   private readonly inputs = new Map<number, Input>();
 
+  /**
+   * `lineBusy`: the control line still has frames to pass on. Small input waits then (a trickle
+   * of small writes, as a tar stream is, gathers into files instead of crawling over the line).
+   */
   constructor(
     private readonly dir: string,
     private readonly toGuest: (frame: Buffer) => void,
+    private readonly lineBusy: () => boolean = () => false,
   ) {
     // What an earlier boot of this environment left behind.
     const left = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile());
@@ -66,13 +71,18 @@ export class BulkChannel {
       s.size += data.length;
     }
     // A burst of client reads becomes one file rather than many.
-    if (!s.scheduled) {
-      s.scheduled = true;
-      setImmediate(() => {
-        s.scheduled = false;
-        this.flush(session, s);
-      });
-    }
+    this.schedule(session, s, false);
+  }
+
+  private schedule(session: number, s: Input, later: boolean): void {
+    if (s.scheduled) return;
+    s.scheduled = true;
+    const run = () => {
+      s.scheduled = false;
+      this.flush(session, s);
+    };
+    if (later) setTimeout(run, 1);
+    else setImmediate(run);
   }
 
   /** Stdin bytes of a session held here (not yet in a file or on the line). */
@@ -134,6 +144,11 @@ export class BulkChannel {
     if (this.inputs.get(session) !== s) return;
     while (s.size > 0) {
       if (s.size >= BULK_SMALL && s.files >= BULK_IN_WINDOW) break;
+      if (s.size < BULK_SMALL && (s.files > 0 || this.lineBusy())) {
+        // Small, and the line or the files are busy: wait for more (or for them) to send it.
+        if (s.files === 0) this.schedule(session, s, true);
+        break;
+      }
       const data = this.take(s, s.size < BULK_SMALL ? s.size : BULK_CHUNK);
       if (data.length < BULK_SMALL) {
         this.toGuest(encodeFrame(F.STDIN, session, data));

@@ -98,7 +98,13 @@ export class VmMonitor {
   constructor(private readonly cfg: VmMonitorConfig) {
     this.log = new CriWriter(cfg.logFile, cfg.logMaxBytes, cfg.logMaxFiles);
     this.console = new CriWriter(cfg.consoleLog, cfg.logMaxBytes, 1);
-    this.bulk = cfg.bulkDir ? new BulkChannel(cfg.bulkDir, (b) => this.toGuest(b)) : undefined;
+    this.bulk = cfg.bulkDir
+      ? new BulkChannel(
+          cfg.bulkDir,
+          (b) => this.toGuest(b),
+          () => (this.flow?.pending ?? 0) > 0,
+        )
+      : undefined;
   }
 
   async run(): Promise<void> {
