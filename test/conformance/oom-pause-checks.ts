@@ -14,7 +14,7 @@ const ALLOCATE = 'head -c 300m /dev/zero | tail';
 /**
  * In a VM the whole guest is short of memory, and a program that grows step by step makes the
  * guest kernel evict and refault its code pages for minutes before the OOM killer acts (seen on
- * CI: over 300 s on uml). One read(2) of nearly all the guest's memory from /dev/zero fills it
+ * CI: over 300 s in a VM). One read(2) of nearly all the guest's memory from /dev/zero fills it
  * inside the kernel, where no code page is needed, and is killed at once.
  */
 const ALLOCATE_IN_VM =
