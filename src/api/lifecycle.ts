@@ -129,6 +129,7 @@ export async function createEnv(
         rootless: ctx.rootless,
         ...progress,
         ...(template ? { template } : {}),
+        ...(start ? { startsNext: true } : {}),
       });
     } finally {
       hooks.onProgress?.(null);
