@@ -129,7 +129,6 @@ export async function createEnv(
         rootless: ctx.rootless,
         ...progress,
         ...(template ? { template } : {}),
-        ...(start ? { startsNext: true } : {}),
       });
     } finally {
       hooks.onProgress?.(null);

@@ -62,8 +62,6 @@ export interface PreparedEnv {
   onTransfer?: TransferHook;
   /** A clone of this template (docs/templates.md): its record and directory. */
   template?: { record: TemplateRecord; dir: string };
-  /** start() follows at once (`berth run`): a backend may begin its start-up work already. */
-  startsNext?: boolean;
 }
 
 export interface Handle {

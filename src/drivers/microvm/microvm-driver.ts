@@ -51,7 +51,6 @@ export class MicrovmDriver extends VmDriver {
   readonly name = 'microvm' as const;
 
   async create(env: PreparedEnv): Promise<Handle> {
-    this.parkMonitor(env);
     const spec = env.spec;
     // Cheap refusals first: nothing is built for a run that cannot start.
     // validateMicrovm allowed none, user and (as root) bridge networks (never host), and -p only with one of the latter.

@@ -66,7 +66,6 @@ export class UmlDriver extends VmDriver {
   }
 
   async create(env: PreparedEnv): Promise<Handle> {
-    this.parkMonitor(env);
     // Cheap refusals first: nothing is built for a run that cannot start.
     const hostUser = umlHostUser(env.id, process.getuid?.() ?? 0);
     if (hostUser) {

@@ -6,7 +6,7 @@
  * back a bridge network's lease and tap on stop and rm. A backend supplies how its VM is launched
  * (VmLaunch), its sockets and its halt/resume.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DriverOps, Handle, PreparedEnv, Status } from '../driver.js';
@@ -36,7 +36,6 @@ import { unsupported } from '../common/unsupported.js';
 import type { TemplateMachine } from '../../templates/template-record.js';
 import { autoRemoveArgv } from '../common/auto-remove-argv.js';
 import { startFailed } from '../common/start-failed.js';
-import { GO, PARKED_ARG } from './monitor-park.js';
 
 /** What a backend tells the monitor beyond the common part. */
 export interface VmStartPlan {
@@ -56,8 +55,6 @@ export interface VmStartPlan {
 export abstract class VmDriver implements DriverOps {
   abstract readonly name: 'uml' | 'microvm';
   private readonly attachedRuns = new Map<string, Promise<ExitResult>>();
-  /** Monitors started ahead of their start(), by environment id (monitor-park.ts). */
-  private readonly parked = new Map<string, { mon: ChildProcess; spawned: Promise<void> }>();
 
   constructor(protected readonly store: EnvStore) {}
 
@@ -105,12 +102,13 @@ export abstract class VmDriver implements DriverOps {
       ...(plan.identity ? { identity: plan.identity } : {}),
     };
     writeJsonAtomic(join(h.dir, MONITOR_CONFIG), cfg, 0o600, false);
-    let mon = await this.takeParked(h.id).catch(() => undefined);
-    if (!mon) {
-      const fresh = this.spawnMonitor(h.dir, false);
-      await fresh.spawned;
-      mon = fresh.mon;
-    }
+    const err = openSync(join(h.dir, 'monitor.err'), 'a', 0o600);
+    const mon = spawn(process.execPath, [monitorEntry(), h.dir], { detached: true, stdio: ['ignore', 'ignore', err] });
+    closeSync(err);
+    await new Promise<void>((res, rej) => {
+      mon.once('spawn', res);
+      mon.once('error', (e) => rej(new DriverError('spawn-failed', `cannot start the VM monitor: ${e.message}`)));
+    });
     const monPid = mon.pid!;
     writeJsonAtomic(join(h.dir, MONITOR_PID), { pid: monPid, start: processStartTime(monPid) ?? 0 }, 0o600, false);
     mon.unref();
@@ -167,50 +165,6 @@ export abstract class VmDriver implements DriverOps {
       const e = decodeExit(first.payload);
       if (e.error) throw startFailed(e.error, e.exitCode);
     }
-  }
-
-  /** The monitor process (detached: it outlives this CLI); parked: it waits for "go" on its stdin. */
-  private spawnMonitor(dir: string, parked: boolean): { mon: ChildProcess; spawned: Promise<void> } {
-    const err = openSync(join(dir, 'monitor.err'), 'a', 0o600);
-    const mon = spawn(process.execPath, [monitorEntry(), dir, ...(parked ? [PARKED_ARG] : [])], {
-      detached: true,
-      stdio: [parked ? 'pipe' : 'ignore', 'ignore', err],
-    });
-    closeSync(err);
-    const spawned = new Promise<void>((res, rej) => {
-      mon.once('spawn', res);
-      mon.once('error', (e) => rej(new DriverError('spawn-failed', `cannot start the VM monitor: ${e.message}`)));
-    });
-    return { mon, spawned };
-  }
-
-  /**
-   * `berth run`: start this environment's monitor now, while the disk and kernel are prepared;
-   * start() hands it the config. A backend's create() calls it first when env.startsNext.
-   */
-  protected parkMonitor(env: PreparedEnv): void {
-    if (!env.startsNext || this.parked.has(env.id)) return;
-    try {
-      const p = this.spawnMonitor(env.dir, true);
-      p.spawned.catch(() => this.parked.delete(env.id));
-      // Never a reason for this process to stay alive; its exit (end of file) ends an unused one.
-      p.mon.unref();
-      (p.mon.stdin as { unref?: () => void } | null)?.unref?.();
-      this.parked.set(env.id, p);
-    } catch {
-      /* start() spawns one the usual way */
-    }
-  }
-
-  /** The parked monitor of ID, told to go once alive; undefined when there is none (or it is gone). */
-  private async takeParked(id: string): Promise<ChildProcess | undefined> {
-    const p = this.parked.get(id);
-    if (!p) return undefined;
-    this.parked.delete(id);
-    await p.spawned;
-    if (p.mon.exitCode !== null || p.mon.signalCode !== null || !p.mon.stdin?.writable) return undefined;
-    p.mon.stdin.end(GO);
-    return p.mon;
   }
 
   private monitorError(h: Handle): string {
