@@ -65,9 +65,11 @@ void power_off(void) __attribute__((noreturn));
 void setup_network(void);
 
 /* ctl.c: the framed control channel */
-int ctl_open(const char *dev);
+/* berth.ctl: a tty's path, or the name of a virtio-serial port. */
+int ctl_open(const char *spec);
 void ctl_send(uint8_t type, uint32_t session, const void *payload, uint32_t len);
-/* Reads what is available; calls on_frame for every complete frame. Returns 0, or -1 on EOF. */
+/* Reads what is available; calls on_frame for every complete frame. Returns 0; -1 on EOF of a
+ * tty; 1 when a virtio-serial port has no host end connected (wait, then read again). */
 int ctl_pump(int fd, void (*on_frame)(uint8_t type, uint32_t session, const uint8_t *p, uint32_t len));
 
 /* identity.c: a clone's own hostname, clock and RNG seed. NULL, or what failed. */

@@ -103,11 +103,13 @@ int main(int argc, char **argv)
 	send_ready();
 
 	struct pollfd fds[2 + MAX_SESSIONS * 3];
+	int host_away = 0; /* a virtio-serial port without its host end: look again in a moment */
 	while (!shutting_down) {
-		fds[0] = (struct pollfd){.fd = ctl, .events = POLLIN};
+		fds[0] = (struct pollfd){.fd = host_away ? -1 : ctl, .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		int n = session_pollfds(fds + 2, MAX_SESSIONS * 3);
-		int ready = poll(fds, (nfds_t)(2 + n), -1);
+		int ready = poll(fds, (nfds_t)(2 + n), host_away ? 20 : -1);
+		host_away = 0;
 		/* The init waits here nearly all its life: if its kernel was killed from outside, this is
      * where it would wake up outside the VM. */
 		require_guest_pid1();
@@ -125,10 +127,12 @@ int main(int argc, char **argv)
 			reap();
 		}
 		if (fds[0].revents & POLLIN) {
-			if (ctl_pump(ctl, on_frame) < 0) {
+			int r = ctl_pump(ctl, on_frame);
+			if (r < 0) {
 				say("the control channel closed: powering off");
 				break;
 			}
+			host_away = r > 0;
 		} else if (fds[0].revents & (POLLHUP | POLLERR)) {
 			say("the control channel hung up: powering off");
 			break;

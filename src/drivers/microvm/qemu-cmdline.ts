@@ -107,7 +107,7 @@ export function qemuArgv(o: QemuOptions): string[] {
       '-chardev',
       `socket,id=ctl,path=${qemuEscape(o.controlSocket)},server=on,wait=off`,
       '-device',
-      'virtconsole,chardev=ctl,name=berth.ctl',
+      'virtserialport,chardev=ctl,name=berth.ctl,nr=1',
     );
   }
   switch (o.serial.kind) {

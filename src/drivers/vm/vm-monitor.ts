@@ -29,7 +29,7 @@ import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
 import { signalName } from '../common/spawn-wait.js';
 import { listenRelayedPorts } from './vm-port-relay.js';
-import { GuestFlow } from './guest-flow.js';
+import { GuestFlow, GUEST_WINDOW } from './guest-flow.js';
 import { HostsSync } from './vm-hosts-sync.js';
 
 interface Client {
@@ -193,7 +193,12 @@ export class VmMonitor {
     s.on('error', () => {
       /* the VM's exit says the rest */
     });
-    this.flow = new GuestFlow((b) => s.write(b));
+    const flow = new GuestFlow(
+      (b) => s.write(b),
+      this.cfg.launch.ctl.flow === 'stream' ? Number.POSITIVE_INFINITY : GUEST_WINDOW,
+    );
+    s.on('drain', () => flow.drained());
+    this.flow = flow;
     if (this.cfg.identity) {
       // A resumed clone waits for its own identity; it answers READY once it is applied.
       const now = Date.now();
