@@ -63,7 +63,8 @@ int ctl_open(const char *spec)
 		if (dev[0] == '/' && (fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0)
 			break;
 		if (tries >= 500 || (dev[0] == '/' && errno != ENOENT))
-			die("open the control channel %s: %s", dev, dev[0] == '/' ? strerror(errno) : "not found");
+			die("open the control channel %s: %s", dev,
+			    dev[0] == '/' ? strerror(errno) : "not found");
 		struct timespec ts = {0, 10000000};
 		nanosleep(&ts, NULL);
 	}

@@ -13,6 +13,8 @@
 #define F_SIGNAL 0x04
 #define F_SHUTDOWN 0x05
 #define F_IDENTITY 0x06
+#define F_PAUSE 0x07
+#define F_RESUME 0x08
 /* Guest -> host: */
 #define F_READY 0x81
 #define F_STARTED 0x82
@@ -85,6 +87,8 @@ void session_start(uint32_t id, const uint8_t *p, uint32_t len);
 void session_stdin(uint32_t id, const uint8_t *p, uint32_t len);
 void session_resize(uint32_t id, const uint8_t *p, uint32_t len);
 void session_signal(uint32_t id, const uint8_t *p, uint32_t len);
+/* The host's reader of a session's output is behind: stop (1) or go on (0) reading its output. */
+void session_pause(uint32_t id, int paused);
 /* poll set contribution and handling */
 int session_pollfds(struct pollfd *fds, int max);
 void session_handle(struct pollfd *fds, int n);

@@ -39,6 +39,10 @@ static void on_frame(uint8_t type, uint32_t session, const uint8_t *p, uint32_t 
 	case F_SIGNAL:
 		session_signal(session, p, len);
 		break;
+	case F_PAUSE:
+	case F_RESUME:
+		session_pause(session, type == F_PAUSE);
+		break;
 	case F_SHUTDOWN:
 		shutting_down = 1;
 		break;

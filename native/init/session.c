@@ -29,6 +29,7 @@ struct session {
 	int out, err, in; /* -1 when closed; with a tty, out is the pty master and in == out */
 	int tty;
 	int in_eof;
+	int paused; /* PAUSE: its output is not read until RESUME (the host's reader is behind) */
 	uint8_t *pending;
 	size_t npending;
 	unsigned long long oom_kills_at_start; /* the guest's count when the process started */
@@ -462,11 +463,20 @@ void session_signal(uint32_t id, const uint8_t *p, uint32_t len)
 	kill(s->pid, sig);
 }
 
-/* Pass on what one output fd has; returns 0 at EOF/EIO (then the fd is closed). */
-static int pump_out(struct session *s, int *fd, uint8_t type)
+void session_pause(uint32_t id, int paused)
+{
+	struct session *s = find(id);
+	if (s)
+		s->paused = paused;
+}
+
+/* Pass on what one output fd has: up to max_reads reads (0: until none is left), so that a fast
+ * writer cannot hold the init here and a PAUSE is read soon. Returns 0 at EOF/EIO (then the fd
+ * is closed). */
+static int pump_out(struct session *s, int *fd, uint8_t type, int max_reads)
 {
 	static uint8_t buf[65536];
-	for (;;) {
+	for (int reads = 0; max_reads == 0 || reads < max_reads; reads++) {
 		ssize_t n = read(*fd, buf, sizeof buf);
 		if (n > 0) {
 			ctl_send(type, s->id, buf, (uint32_t)n);
@@ -482,6 +492,7 @@ static int pump_out(struct session *s, int *fd, uint8_t type)
 		*fd = -1;
 		return 0;
 	}
+	return 1;
 }
 
 /* Which session and which fd each pollfd slot belongs to. */
@@ -497,12 +508,13 @@ int session_pollfds(struct pollfd *fds, int max)
 		struct session *s = &sessions[i];
 		if (!s->used)
 			continue;
-		if (s->out >= 0) {
+		short in = s->paused ? 0 : POLLIN;
+		if (s->out >= 0 && (in || (s->tty && s->npending))) {
 			fds[n] = (struct pollfd){.fd = s->out,
-						 .events = POLLIN | (s->tty && s->npending ? POLLOUT : 0)};
+						 .events = in | (s->tty && s->npending ? POLLOUT : 0)};
 			slots[n++] = (typeof(slots[0])){s, 1};
 		}
-		if (s->err >= 0) {
+		if (s->err >= 0 && in) {
 			fds[n] = (struct pollfd){.fd = s->err, .events = POLLIN};
 			slots[n++] = (typeof(slots[0])){s, 2};
 		}
@@ -525,10 +537,10 @@ void session_handle(struct pollfd *fds, int n)
 		if (slots[i].which == 1 && s->out == fds[i].fd) {
 			if (fds[i].revents & POLLOUT)
 				flush_stdin(s);
-			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
-				pump_out(s, &s->out, F_STDOUT);
+			if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) && !s->paused)
+				pump_out(s, &s->out, F_STDOUT, 4);
 		} else if (slots[i].which == 2 && s->err == fds[i].fd) {
-			pump_out(s, &s->err, F_STDERR);
+			pump_out(s, &s->err, F_STDERR, 4);
 		} else if (slots[i].which == 0 && s->in == fds[i].fd) {
 			if (fds[i].revents & (POLLERR | POLLHUP)) {
 				close(s->in);
@@ -547,7 +559,7 @@ static void drain_tty(struct session *s)
 		struct pollfd p = {.fd = s->out, .events = POLLIN};
 		if (poll(&p, 1, 20) <= 0)
 			return;
-		pump_out(s, &s->out, F_STDOUT);
+		pump_out(s, &s->out, F_STDOUT, 0);
 	}
 }
 
@@ -565,9 +577,9 @@ void session_reaped(pid_t pid, int status)
 		/* Pipes hold everything written before the exit: pass it on, without waiting for
        background processes that keep the pipes open. */
 		if (s->out >= 0)
-			pump_out(s, &s->out, F_STDOUT);
+			pump_out(s, &s->out, F_STDOUT, 0);
 		if (s->err >= 0)
-			pump_out(s, &s->err, F_STDERR);
+			pump_out(s, &s->err, F_STDERR, 0);
 	}
 	if (s->out >= 0)
 		close(s->out);

@@ -31,6 +31,7 @@ import { signalName } from '../common/spawn-wait.js';
 import { listenRelayedPorts } from './vm-port-relay.js';
 import { GuestFlow, GUEST_WINDOW } from './guest-flow.js';
 import { HostsSync } from './vm-hosts-sync.js';
+import { OutputFlow } from './output-flow.js';
 
 interface Client {
   sock: Socket;
@@ -79,6 +80,8 @@ export class VmMonitor {
   private readonly pending: Buffer[] = [];
   /** Set once the control channel is connected: what goes to the guest, within its window. */
   private flow: GuestFlow | undefined;
+  /** Guest -> client: a session whose client reads slowly is paused in the guest. */
+  private readonly outFlow = new OutputFlow((type, session) => this.toGuest(encodeFrame(type, session)));
   /** Input for the command that arrived before it was started (stdin of `-i` is read at once). */
   private readonly mainInput: Buffer[] = [];
   private finished = false;
@@ -248,7 +251,10 @@ export class VmMonitor {
         if (f.session === MAIN) {
           this.log.write(f.type === F.STDOUT ? 'stdout' : 'stderr', f.payload);
           for (const c of this.clients)
-            if (c.attached && !c.detached) c.sock.write(encodeFrame(f.type, MAIN, f.payload));
+            if (c.attached && !c.detached) {
+              c.sock.write(encodeFrame(f.type, MAIN, f.payload));
+              this.outFlow.wrote(MAIN, c.sock);
+            }
         } else this.toExecClient(f);
         return;
       case F.EXIT:
@@ -256,6 +262,7 @@ export class VmMonitor {
         else {
           this.toExecClient(f);
           this.execs.delete(f.session);
+          this.outFlow.ended(f.session);
         }
         return;
       default:
@@ -265,7 +272,9 @@ export class VmMonitor {
 
   private toExecClient(f: Frame): void {
     const e = this.execs.get(f.session);
-    if (e && !e.client.sock.destroyed) e.client.sock.write(encodeFrame(f.type, e.session, f.payload));
+    if (!e || e.client.sock.destroyed) return;
+    e.client.sock.write(encodeFrame(f.type, e.session, f.payload));
+    if (f.type === F.STDOUT || f.type === F.STDERR) this.outFlow.wrote(f.session, e.client.sock);
   }
 
   private broadcast(b: Buffer): void {
