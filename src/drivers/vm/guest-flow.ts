@@ -16,8 +16,16 @@
  */
 export const GUEST_WINDOW = 3072;
 
+interface Queued {
+  b: Buffer;
+  /** The guest session the frame is for (drop() may remove it); absent: keep. */
+  session?: number;
+}
+
 export class GuestFlow {
-  private readonly queue: Buffer[] = [];
+  private readonly queue: Queued[] = [];
+  /** The head of the queue was partly written: the rest must follow (frames may be cut, not lost). */
+  private headStarted = false;
   private queued = 0;
   private inFlight = 0;
   private blocked = false;
@@ -28,12 +36,23 @@ export class GuestFlow {
     private readonly window = GUEST_WINDOW,
   ) {}
 
-  send(b: Buffer): void {
+  /** Queue a whole frame; `session`: input of that guest session, which drop() may take back. */
+  send(b: Buffer, session?: number): void {
     if (b.length > 0) {
-      this.queue.push(b);
+      this.queue.push(session === undefined ? { b } : { b, session });
       this.queued += b.length;
     }
     this.pump();
+  }
+
+  /** A session's input that is still queued will never be wanted (its client is gone): forget it. */
+  drop(session: number): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (this.queue[i]!.session !== session || (i === 0 && this.headStarted)) continue;
+      this.queued -= this.queue[i]!.b.length;
+      this.queue.splice(i, 1);
+    }
+    this.notify();
   }
 
   /** The init read `n` bytes of the channel. */
@@ -75,9 +94,10 @@ export class GuestFlow {
     while (this.queue.length > 0 && this.inFlight < this.window && !this.blocked) {
       const head = this.queue[0]!;
       const room = this.window - this.inFlight;
-      const part = head.length <= room ? head : head.subarray(0, room);
-      if (part === head) this.queue.shift();
-      else this.queue[0] = head.subarray(room);
+      const part = head.b.length <= room ? head.b : head.b.subarray(0, room);
+      this.headStarted = part !== head.b;
+      if (part === head.b) this.queue.shift();
+      else head.b = head.b.subarray(room);
       this.queued -= part.length;
       if (this.window !== Number.POSITIVE_INFINITY) this.inFlight += part.length;
       if (this.write(part) === false) this.blocked = true;

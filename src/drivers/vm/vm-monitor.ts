@@ -215,8 +215,9 @@ export class VmMonitor {
     for (const b of this.pending.splice(0)) this.flow.send(b);
   }
 
-  private toGuest(b: Buffer): void {
-    if (this.flow) this.flow.send(b);
+  /** `session`: a client's input for that guest session (dropped if the client goes first). */
+  private toGuest(b: Buffer, session?: number): void {
+    if (this.flow) this.flow.send(b, session);
     else this.pending.push(b);
   }
 
@@ -502,7 +503,7 @@ export class VmMonitor {
         const g =
           c.sessions.get(f.session) ?? (f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : undefined);
         if (g === MAIN && !this.mainSent) this.mainInput.push(encodeFrame(f.type, g, f.payload));
-        else if (g !== undefined) this.toGuest(encodeFrame(f.type, g, f.payload));
+        else if (g !== undefined) this.toGuest(encodeFrame(f.type, g, f.payload), f.type === F.STDIN ? g : undefined);
         // The guest takes input slowly (a uml line: ~300 KB/s): stop reading a client that sends
         // faster than that, rather than buffer all it sends.
         if (f.type === F.STDIN && this.flow && this.flow.pending >= CLIENT_INPUT_LIMIT && !c.sock.isPaused()) {
@@ -520,7 +521,8 @@ export class VmMonitor {
     this.clients.delete(c);
     for (const [, g] of c.sessions) {
       if (this.execs.has(g)) {
-        // An exec whose client went away: end its process in the guest.
+        // An exec whose client went away: its input still queued is not sent; its process in the guest ends.
+        this.flow?.drop(g);
         this.toGuest(encodeFrame(F.SIGNAL, g, Buffer.from([9, 0, 0, 0])));
         this.execs.delete(g);
       }

@@ -65,3 +65,18 @@ test('GuestFlow with a window also stops at a full socket', () => {
   flow.drained();
   assert.equal(written.length, 2);
 });
+
+test('GuestFlow drops the queued input of a session, but finishes a frame it has begun', () => {
+  const written: Buffer[] = [];
+  const flow = new GuestFlow((b) => written.push(b), 4);
+  flow.send(Buffer.from('aaaaaa'), 2);
+  flow.send(Buffer.from('bb'), 3);
+  flow.send(Buffer.from('cccc'), 2);
+  flow.send(Buffer.from('dd'));
+  assert.equal(Buffer.concat(written).toString(), 'aaaa');
+  flow.drop(2);
+  assert.equal(flow.pending, 6, "the rest of the cut frame, session 3's and the unowned one stay");
+  flow.acked(4);
+  flow.acked(4);
+  assert.equal(Buffer.concat(written).toString(), 'aaaaaabbdd');
+});
