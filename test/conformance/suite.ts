@@ -1,6 +1,11 @@
 /**
  * ONE conformance suite: the same checks against every backend, as root and as an unprivileged
- * user. A backend joins by being added to BACKENDS once its driver exists.
+ * user. Each backend's run is a test file of its own (conformance-BACKEND.test.ts), so that the
+ * test runner spreads the backends over its slots instead of running them one after another.
+ *
+ * BERTH_TEST_BACKENDS=a,b limits the backends that run; BERTH_TEST_MODES=root or rootless runs one
+ * mode (the other-Node passes split the two modes between two Node versions); BERTH_TEST_SUBSET=NAME
+ * runs one subset of the checks (subset.ts).
  */
 import { describe, it, before, after } from 'node:test';
 import { CHECKS, isVm, type Check } from './checks.js';
@@ -18,12 +23,13 @@ import { SMALL_CHECKS } from './small-checks.js';
 import { OOM_PAUSE_CHECKS } from './oom-pause-checks.js';
 import { BIND_CHECKS } from './bind-checks.js';
 import { CHANNEL_CHECKS } from './channel-checks.js';
-import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
+import { makeRunner, isRoot, storedEnvs, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
 
 const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml,microvm').split(',').filter(Boolean);
-const MODES: Mode[] = ['root', 'rootless'];
+const MODES = (process.env.BERTH_TEST_MODES ?? 'root,rootless').split(',').filter(Boolean) as Mode[];
+for (const m of MODES) if (m !== 'root' && m !== 'rootless') throw new Error(`BERTH_TEST_MODES: no such mode ${m}`);
 const EXTRA: Record<string, Check[]> = {
   container: CONTAINER_CHECKS,
   uml: [...UML_CHECKS, ...VM_NETWORK_CHECKS],
@@ -40,7 +46,26 @@ const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...Object.values(EXTRA).flat(),
 ]);
 
-for (const backend of BACKENDS) {
+/**
+ * A check that fails half-way (a timeout, a failed assertion) leaves its environments and templates
+ * behind; the next check would then fail on "state store should be empty" for a reason not its own.
+ * Whatever the outcome, force-remove what is left, so one failure stays one failure.
+ */
+async function runIsolated(check: Check, r: Runner, backend: string): Promise<void> {
+  try {
+    await check.run(r, backend);
+  } finally {
+    const envs = storedEnvs(r.root);
+    if (envs.length > 0) await r.run(['rm', '-f', ...envs], { timeoutMs: 120_000 }).catch(() => undefined);
+    const tpl = await r.run(['template', 'ls', '--format', 'json']).catch(() => undefined);
+    const names = tpl?.code === 0 ? (JSON.parse(tpl.stdout) as { name: string }[]).map((x) => x.name) : [];
+    if (names.length > 0) await r.run(['template', 'rm', '-f', ...names]).catch(() => undefined);
+  }
+}
+
+/** The conformance suite of one backend (nothing when BERTH_TEST_BACKENDS leaves it out). */
+export function conformanceSuite(backend: string): void {
+  if (!BACKENDS.includes(backend)) return;
   // A VM boots for seconds: its two modes (separate stores) run side by side.
   describe(`conformance: ${backend}`, { concurrency: isVm(backend) ? MODES.length : 1 }, () => {
     const hostMounts = hostApiMounts();
@@ -79,7 +104,7 @@ for (const backend of BACKENDS) {
           .filter(inSubset)) {
           it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
             if (!requireThat(t, !missing, missing ?? '')) return;
-            return check.run(runner, backend);
+            return runIsolated(check, runner, backend);
           });
         }
       });
