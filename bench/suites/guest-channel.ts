@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Suite, median, runOnce } from '../harness.js';
 import { berthArgv, findExecutable } from './common.js';
@@ -71,7 +71,7 @@ export const guestChannel: Suite = {
               `| ${f.name} | ${(f.ms / 1000).toFixed(2)} | ${f.name.startsWith('exec true') ? '' : (bytes / 1e6 / (f.ms / 1000)).toFixed(1)} |`,
           ),
           '',
-          `- median of ${reps}, rows interleaved round-robin; MB/s = 10^6 bytes per second of the whole command (its start included); the host's ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores run QEMU's vCPU, the monitor and the CLI`,
+          `- median of ${reps}, rows interleaved round-robin, load average ${loadavg()[0]!.toFixed(1)} when done; MB/s = 10^6 bytes per second of the whole command (its start included); the host's ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores run QEMU's vCPU, the monitor and the CLI`,
         ].join('\n');
       return { rows: [], baseline: '', notes, cleanup };
     } catch (e) {

@@ -89,27 +89,22 @@ export const CHANNEL_CHECKS: Check[] = [
     async run(r, b) {
       const size = SIZE[b]!;
       const name = 'chan';
-      const tb = Date.now();
       const up = await r.run(['run', '-d', '--backend', b, '--name', name, 'busybox', 'sleep', '3600'], {
         timeoutMs: 300_000,
       });
       assert.equal(up.code, 0, up.stderr);
       const id = up.stdout.trim();
-      console.error(`TRACE ${b} ${r.mode} boot ${Date.now() - tb} ms`);
       try {
         // In: random bytes through exec -i into a file in the guest's memory; out: the same bytes
         // back through exec's stdout, digested here (a guest's sha256sum under TCG costs seconds).
         const data = randomBytes(size);
         const digest = sha256(data);
-        const t0 = Date.now();
         const inward = await streamed(r, ['exec', '-i', name, 'sh', '-c', 'cat > /dev/shm/f'], data);
         assert.equal(inward.code, 0, inward.stderr);
-        const t1 = Date.now();
         const outward = await streamed(r, ['exec', name, 'cat', '/dev/shm/f']);
         assert.equal(outward.code, 0, outward.stderr);
         assert.equal(outward.length, size);
         assert.equal(outward.digest, digest, 'the bytes that went in came out');
-        console.error(`TRACE ${b} ${r.mode} in ${t1 - t0} ms out ${Date.now() - t1} ms`);
         await guestText(r, name, 'rm /dev/shm/f');
 
         // A slow reader: a client that stops reading an endless output. The command in the guest
@@ -130,7 +125,6 @@ export const CHANNEL_CHECKS: Check[] = [
         }
         const grown = monitorRss(r, id) - rss;
         assert.ok(grown < 64 * MiB, `the monitor grew by ${grown} bytes for a slow reader`);
-        console.error(`TRACE ${b} ${r.mode} slow ${Date.now() - t1} ms`);
         // It disconnects: its command is killed, the environment goes on.
         process.kill(cliPid(r, slow), 'SIGKILL');
         await untilGone(r, name, '/dev/shm/p', 'an exec whose reader was killed');
@@ -149,8 +143,6 @@ export const CHANNEL_CHECKS: Check[] = [
         }
         process.kill(cliPid(r, writer), 'SIGKILL');
         await untilGone(r, name, '/dev/shm/q', 'an exec whose writer was killed');
-
-        console.error(`TRACE ${b} ${r.mode} disconnects ${Date.now() - t1} ms`);
         // Still usable: a new exec's input and output are whole, the command still runs.
         const check = await r.run(['exec', '-i', name, 'sha256sum'], { input: 'after\n' });
         assert.equal(check.code, 0, check.stderr);
