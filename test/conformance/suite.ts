@@ -8,6 +8,8 @@
  * runs one subset of the checks (subset.ts).
  */
 import { describe, it, before, after } from 'node:test';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { CHECKS, isVm, type Check } from './checks.js';
 import { CONTAINER_CHECKS } from './container-checks.js';
 import { UML_CHECKS } from './uml-checks.js';
@@ -57,8 +59,9 @@ async function runIsolated(check: Check, r: Runner, backend: string): Promise<vo
   } finally {
     const envs = storedEnvs(r.root);
     if (envs.length > 0) await r.run(['rm', '-f', ...envs], { timeoutMs: 120_000 }).catch(() => undefined);
-    const tpl = await r.run(['template', 'ls', '--format', 'json']).catch(() => undefined);
-    const names = tpl?.code === 0 ? (JSON.parse(tpl.stdout) as { name: string }[]).map((x) => x.name) : [];
+    // Templates are directories of <store>/templates (a build in progress is a dot-directory).
+    const dir = join(r.root, 'templates');
+    const names = existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.')) : [];
     if (names.length > 0) await r.run(['template', 'rm', '-f', ...names]).catch(() => undefined);
   }
 }
@@ -80,11 +83,16 @@ export function conformanceSuite(backend: string): void {
         before(async () => {
           if (missing) return;
           runner = makeRunner(mode);
-          // Each runner has its own store: fetch (download + verify) the microvm kernel once, up front.
-          if (backend === 'microvm') {
-            const k = await runner.run(['kernels', '--fetch', 'microvm'], { timeoutMs: 900_000 });
-            if (k.code !== 0) throw new Error(`fetching the microvm kernel failed: ${k.stderr}`);
-          }
+          // Each runner has its own store: fetch (download + verify) the kernel and build the base
+          // disk once, up front, so that the first check's run does not carry a first use's minutes.
+          if (isVm(backend))
+            for (const args of [
+              ['kernels', '--fetch', backend],
+              ['disk', '-q', 'busybox'],
+            ]) {
+              const k = await runner.run(args, { timeoutMs: 900_000 });
+              if (k.code !== 0) throw new Error(`berth ${args.join(' ')} failed: ${k.stderr}`);
+            }
         });
         after(() => runner?.cleanup());
         for (const check of [
