@@ -31,6 +31,7 @@ struct session {
 	int in_eof;
 	uint8_t *pending; /* stdin not yet written: bytes [head, head + npending) of a buffer of cap */
 	size_t npending, head, cap;
+	int paused; /* PAUSE: its output is not read until RESUME (the host's reader is behind) */
 	unsigned long long oom_kills_at_start; /* the guest's count when the process started */
 	/* The bulk channel: stdin bytes taken and written so far, where each bulk file ends in
 	 * that count (BULK_DONE once written), and output files the host has not taken yet. */
@@ -42,6 +43,9 @@ struct session {
 	int nmarks;
 	int out_files;
 };
+
+/* Output chunks read from one session per turn of the main loop (unless its process exited). */
+#define OUT_TURNS 4
 
 static struct session sessions[MAX_SESSIONS];
 
@@ -544,6 +548,13 @@ void session_signal(uint32_t id, const uint8_t *p, uint32_t len)
 	kill(s->pid, sig);
 }
 
+void session_pause(uint32_t id, int paused)
+{
+	struct session *s = find(id);
+	if (s)
+		s->paused = paused;
+}
+
 /* The host has not taken the session's last bulk output files: its output waits in the pipes. */
 static int out_blocked(const struct session *s)
 {
@@ -551,13 +562,15 @@ static int out_blocked(const struct session *s)
 }
 
 /* Pass on what one output fd has; returns 0 at EOF/EIO (then the fd is closed). With the bulk
- * channel, up to BULK_CHUNK bytes read at once go as a file, unless fewer than BULK_MIN came;
- * `draining` (the process exited) passes everything on without waiting for the host. */
+ * channel, up to BULK_CHUNK bytes read at once go as a file, unless fewer than BULK_MIN came.
+ * `draining` (the process exited) passes everything on without waiting for the host; otherwise a
+ * paused session's output is not read, and at most OUT_TURNS chunks are read per call, so that a
+ * fast writer cannot hold the init here and a PAUSE is read soon. */
 static int pump_out(struct session *s, int *fd, uint8_t type, int draining)
 {
 	static uint8_t buf[BULK_CHUNK];
-	for (;;) {
-		if (!draining && out_blocked(s))
+	for (int turns = 0; draining || turns < OUT_TURNS; turns++) {
+		if (!draining && (s->paused || out_blocked(s)))
 			return 1;
 		size_t cap = bulk_ready() ? BULK_CHUNK : 65536, got = 0;
 		int end = 0;
@@ -586,6 +599,7 @@ static int pump_out(struct session *s, int *fd, uint8_t type, int draining)
 		if (got < cap)
 			return 1;
 	}
+	return 1;
 }
 
 /* Which session and which fd each pollfd slot belongs to. */
@@ -601,8 +615,9 @@ int session_pollfds(struct pollfd *fds, int max)
 		struct session *s = &sessions[i];
 		if (!s->used)
 			continue;
-		/* Output the host has no room for yet is not read (not even its hang-up). */
-		int blocked = out_blocked(s);
+		/* Output the host has no room for yet (bulk files not taken, or a PAUSE) is not read,
+		 * not even its hang-up. */
+		int blocked = s->paused || out_blocked(s);
 		short in_events = s->tty && s->npending ? POLLOUT : 0;
 		if (s->out >= 0 && (!blocked || in_events)) {
 			fds[n] = (struct pollfd){.fd = s->out,

@@ -49,6 +49,8 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'bind mounts, read-write and read-only',
     '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
   ],
+  /** The VM guest channel (issue 19): data both ways, slow readers, clients gone mid-stream. */
+  channel: ['VM channel: random data both ways with digests, a slow reader held back, clients gone mid-stream'],
   /** What the start-up work touches (ADR 0051): the shim's end of a run, --rm, copies, the hot path's errors. */
   startup: [
     'exit status and stdout/stderr separation',

@@ -17,6 +17,10 @@ export const FrameType = {
   SHUTDOWN: 0x05,
   /** A clone resumed from a template: its hostname, the host's clock, RNG seed (identity.ts). */
   IDENTITY: 0x06,
+  /** The reader of a session's output is behind: the init stops reading its stdout/stderr (monitor-flow.ts). */
+  PAUSE: 0x07,
+  /** ... and reads them again. */
+  RESUME: 0x08,
   // client -> monitor only
   ATTACH: 0x10,
   DETACH: 0x11,
