@@ -22,7 +22,7 @@ export const imagesCommand: CommandModule<object, { format: string }> = {
     process.stdout.write(
       table(
         ['IMAGE', 'DIGEST', 'PULLED'],
-        list.map((i) => [i.ref, i.digest.slice(0, 19), ago(i.pulledAt)]),
+        list.map((i) => [i.ref, i.digest.slice(0, 19) || 'built on first use', ago(i.pulledAt)]),
       ),
     );
   },

@@ -29,7 +29,7 @@ export const psCommand: CommandModule<object, { all: boolean; format: string; qu
     const now = Date.now();
     process.stdout.write(
       table(
-        ['ID', 'NAME', 'BACKEND', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS'],
+        ['ID', 'NAME', 'BACKEND', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS'],
         envs.map((e) => [
           berth.shortId(e.id),
           e.name,
@@ -38,6 +38,10 @@ export const psCommand: CommandModule<object, { all: boolean; format: string; qu
           JSON.stringify(e.command.join(' ')),
           humanAgo(e.createdAt, now),
           statusText(e.status, now),
+          // As Docker's: published ports while the environment runs.
+          e.status.state === 'running' || e.status.state === 'paused'
+            ? e.ports.map(berth.formatPublished).join(', ')
+            : '',
         ]),
       ),
     );

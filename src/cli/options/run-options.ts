@@ -101,9 +101,9 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
     short: 'p',
     type: 'string',
     multiple: true,
-    valueName: '[IP:]HOST:GUEST[/tcp|udp]',
+    valueName: '[IP:][HOST:]GUEST[/tcp|udp]',
     describe:
-      'publish a port on the host (on --network user, bridge or NAME; without --network: bridge as root, user as a normal user; uml with user: TCP only)',
+      'publish a port on the host (no HOST or 0: a free one, shown by berth port; on --network user, bridge or NAME; without --network: bridge as root, user as a normal user; uml with user: TCP only)',
   },
   {
     name: 'accel',
