@@ -35,6 +35,7 @@ const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...TEMPLATE_CHECKS,
   ...OOM_PAUSE_CHECKS,
   ...BIND_CHECKS,
+  ...SMALL_CHECKS,
   ...Object.values(EXTRA).flat(),
 ]);
 

@@ -49,6 +49,15 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'bind mounts, read-write and read-only',
     '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
   ],
+  /** Issue 20's leftovers: -p without a host port, exec -w of a missing directory, busybox in images, SIGTERM recorded alike. */
+  leftovers: [
+    'detach, exec, logs -f, stop and rm',
+    'exec -u of an unknown user is one line and exit 125; a paused environment: exec is refused at once, kill ends it (as docker kill does) and wait returns',
+    '-p 80 and -p 0:80 publish on free host ports, shown by port, ps and inspect, and reached there',
+    'images lists the builtin busybox first, as it runs by name',
+    "a command ended by kill -s TERM: wait 143, ps 'Exited (143)', the exit record names SIGTERM",
+    "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
+  ],
   templates: [
     "template: the setup's result is kept, clones start from it, rm removes it",
     'template: a failing setup leaves no template and no environment',
