@@ -30,7 +30,9 @@ export async function pickedHostPort(r: Runner, name: string, guest: number): Pr
     NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> };
   }[];
   assert.ok(
-    inspected!.NetworkSettings.Ports[`${guest}/tcp`]?.some((b) => b.HostIp === '0.0.0.0' && b.HostPort === String(picked)),
+    inspected!.NetworkSettings.Ports[`${guest}/tcp`]?.some(
+      (b) => b.HostIp === '0.0.0.0' && b.HostPort === String(picked),
+    ),
     JSON.stringify(inspected!.NetworkSettings),
   );
   return picked;
