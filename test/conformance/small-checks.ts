@@ -14,28 +14,29 @@ import { type Check, assertNothingLeft, isVm, sleep } from './checks.js';
 import { assertEndedBySigterm } from './lifecycle-checks.js';
 
 /**
- * The host port picked for NAME's GUEST/tcp published without a host port (`-p GUEST`, all
- * addresses), after checking that `berth port`, `ps` and `inspect` all show that same port.
+ * The host ports picked for NAME's GUESTS/tcp published without a host port (`-p GUEST`, all
+ * addresses), after checking that `berth port`, `ps` and `inspect` all show those same ports.
  */
-export async function pickedHostPort(r: Runner, name: string, guest: number): Promise<number> {
-  const port = await r.run(['port', name, String(guest)]);
+export async function pickedHostPorts(r: Runner, name: string, guests: number[]): Promise<number[]> {
+  const port = await r.run(['port', name]);
   assert.equal(port.code, 0, port.stderr);
-  const m = /^0\.0\.0\.0:(\d+)$/m.exec(port.stdout);
-  assert.ok(m, `port ${name} ${guest}: ${port.stdout}`);
-  const picked = Number(m[1]);
-  assert.ok(picked > 0 && picked <= 65535, port.stdout);
   const ps = await r.run(['ps']);
-  assert.match(ps.stdout, new RegExp(` ${name} .*0\\.0\\.0\\.0:${picked}->${guest}/tcp`), ps.stdout);
   const [inspected] = JSON.parse((await r.run(['inspect', name])).stdout) as {
     NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> };
   }[];
-  assert.ok(
-    inspected!.NetworkSettings.Ports[`${guest}/tcp`]?.some(
-      (b) => b.HostIp === '0.0.0.0' && b.HostPort === String(picked),
-    ),
-    JSON.stringify(inspected!.NetworkSettings),
-  );
-  return picked;
+  return guests.map((guest) => {
+    const m = new RegExp(`^${guest}/tcp -> 0\\.0\\.0\\.0:(\\d+)$`, 'm').exec(port.stdout);
+    assert.ok(m, `port ${name}: ${port.stdout}`);
+    const picked = Number(m[1]);
+    assert.ok(picked > 0 && picked <= 65535, port.stdout);
+    assert.match(ps.stdout, new RegExp(` ${name} .*0\\.0\\.0\\.0:${picked}->${guest}/tcp`), ps.stdout);
+    const bindings = inspected!.NetworkSettings.Ports[`${guest}/tcp`] ?? [];
+    assert.ok(
+      bindings.some((b) => b.HostIp === '0.0.0.0' && b.HostPort === String(picked)),
+      JSON.stringify(inspected!.NetworkSettings),
+    );
+    return picked;
+  });
 }
 
 /** GET http://127.0.0.1:PORT/PATH, retried while the server inside starts (bounded). */
@@ -135,8 +136,7 @@ export const SMALL_CHECKS: Check[] = [
         'echo served > /tmp/i; httpd -p 81 -h /tmp; exec httpd -f -p 80 -h /tmp',
       ]);
       assert.equal(d.code, 0, d.stderr);
-      const p80 = await pickedHostPort(r, 'pub', 80);
-      const p81 = await pickedHostPort(r, 'pub', 81);
+      const [p80, p81] = await pickedHostPorts(r, 'pub', [80, 81]);
       assert.notEqual(p80, p81);
       assert.equal(await fetchText(p80, '/i'), 'served\n');
       assert.equal(await fetchText(p81, '/i'), 'served\n');

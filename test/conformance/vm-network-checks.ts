@@ -11,7 +11,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
-import { pickedHostPort } from './small-checks.js';
+import { pickedHostPorts } from './small-checks.js';
 import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
@@ -105,7 +105,7 @@ export const VM_NETWORK_CHECKS: Check[] = [
           if (body === '') await sleep(500);
         }
         assert.equal(body, 'hello-from-guest\n');
-        const picked = await pickedHostPort(r, 'web', 80);
+        const [picked] = await pickedHostPorts(r, 'web', [80]);
         assert.equal(await fetch(`http://127.0.0.1:${picked}/i.html`).then((x) => x.text()), 'hello-from-guest\n');
         // A client that half-closes (sends, shuts down its side, then reads) still gets the answer.
         assert.equal((await halfClose(countPort, 100_000)).trim(), '100000');
