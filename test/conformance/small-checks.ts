@@ -138,8 +138,8 @@ export const SMALL_CHECKS: Check[] = [
       assert.equal(d.code, 0, d.stderr);
       const [p80, p81] = await pickedHostPorts(r, 'pub', [80, 81]);
       assert.notEqual(p80, p81);
-      assert.equal(await fetchText(p80, '/i'), 'served\n');
-      assert.equal(await fetchText(p81, '/i'), 'served\n');
+      assert.equal(await fetchText(p80!, '/i'), 'served\n');
+      assert.equal(await fetchText(p81!, '/i'), 'served\n');
       assert.equal((await r.run(['rm', '-f', 'pub'])).code, 0);
       await assertNothingLeft(r);
     },
