@@ -4,14 +4,26 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const dirs = ['build/test/unit', 'build/test/integration', 'build/test/conformance'].filter((d) => existsSync(d));
-// The passes on the other supported Node versions (one long file) start first, so that the rest
-// of the suite runs beside them rather than after them.
-const longFirst = (f) => (f.endsWith('/other-node-versions.test.js') ? 0 : 1);
+// The longest files start first (longest processing time first), so that the short ones fill the
+// slots beside them rather than leaving one slot idle at the end: the VM conformance suites, the
+// passes on the other supported Node versions, then the other backends' suites.
+const LONGEST = [
+  'conformance-uml.test.js',
+  'conformance-microvm.test.js',
+  'other-node-versions.test.js',
+  'conformance-container.test.js',
+  'conformance-chroot.test.js',
+];
+const rank = (f) => {
+  const i = LONGEST.findIndex((name) => f.endsWith(`/${name}`));
+  return i === -1 ? LONGEST.length : i;
+};
+
 const files = spawnSync('find', [...dirs, '-name', '*.test.js'], { encoding: 'utf8' })
   .stdout.split('\n')
   .filter(Boolean)
   .sort()
-  .sort((a, b) => longFirst(a) - longFirst(b));
+  .sort((a, b) => rank(a) - rank(b));
 if (files.length === 0) {
   console.error('no test files found under build/test: run npm run build');
   process.exit(1);

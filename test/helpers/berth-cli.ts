@@ -4,7 +4,17 @@
  * test user can run them wherever the repository was cloned.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ensureTestUser, TEST_USER } from './test-user.js';
@@ -75,6 +85,28 @@ function collect(child: ChildProcess, input: string | undefined, timeoutMs: numb
   });
 }
 
+/**
+ * BERTH_TEST_TRACE=FILE appends a line per CLI run (seconds, exit code, mode, arguments, and the
+ * test file) to FILE: where the suite's time goes, for trimming it (the test command has a budget).
+ */
+function traced(mode: Mode, args: string[], result: Promise<Result>): Promise<Result> {
+  const file = process.env.BERTH_TEST_TRACE;
+  if (!file) return result;
+  const start = performance.now();
+  const line = (code: number | string) =>
+    `${((performance.now() - start) / 1000).toFixed(2)}\t${code}\t${mode}\t${args.join(' ').slice(0, 160)}\t${process.argv[1] ?? ''}\n`;
+  return result.then(
+    (r) => {
+      appendFileSync(file, line(r.code));
+      return r;
+    },
+    (e: unknown) => {
+      appendFileSync(file, line('timeout'));
+      throw e;
+    },
+  );
+}
+
 export function makeRunner(mode: Mode): Runner {
   const pkg = packageDir();
   const cli = join(pkg, 'dist', 'berth.cjs');
@@ -110,7 +142,7 @@ export function makeRunner(mode: Mode): Runner {
         stdio: ['pipe', 'pipe', 'pipe'],
         ...(opts.cwd ? { cwd: opts.cwd } : {}),
       });
-      return collect(child, opts.input, opts.timeoutMs ?? 60_000);
+      return traced(mode, args, collect(child, opts.input, opts.timeoutMs ?? 60_000));
     },
     spawn(args, env, cwd) {
       const w = wrap(process.execPath, [cli, ...args], env);

@@ -12,10 +12,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
+import { isRoot, type Runner } from '../../helpers/berth-cli.js';
+import { bridgeRig } from '../../helpers/bridge-rig.js';
 import { requireThat } from '../../helpers/requirements.js';
 import { oneLine125 } from '../../helpers/one-line-error.js';
-import { makeNetns, type TestNetns } from '../../helpers/netns.js';
+import type { TestNetns } from '../../helpers/netns.js';
 import { findExecutable } from '../../../src/host/probes/exec.js';
 import { isProcessAlive } from '../../../src/core/process-identity.js';
 
@@ -44,24 +45,11 @@ describe('DNS of a bridge network, in a test-made network namespace', { concurre
   };
   const lookup = (name: string, what: string) => ns!.berth(root, ['exec', name, 'busybox', 'nslookup', what], VM_MS);
 
+  const rig = bridgeRig({ kernels: ['microvm'], network: NET, withUser: true, vmMs: VM_MS });
   before(async () => {
-    if (!ready) return;
-    root = makeRunner('root');
-    user = makeRunner('rootless');
-    const k = await root.run(['kernels', '--fetch', 'microvm'], { timeoutMs: 900_000 });
-    if (k.code !== 0) throw new Error(`fetching the microvm kernel failed: ${k.stderr}`);
-    ns = makeNetns();
+    if (ready) ({ ns, root, user } = await rig.setUp());
   });
-  after(async () => {
-    if (!ready) return;
-    const ps = await ns!.berth(root, ['ps', '-a', '-q']);
-    const ids = ps.stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await ns!.berth(root, ['rm', '-f', ...ids], VM_MS);
-    await ns!.berth(root, ['network', 'rm', NET]);
-    ns!.remove();
-    root.cleanup();
-    user.cleanup();
-  });
+  after(() => rig.tearDown());
 
   it('a container and a microvm resolve each other by name; unknown names fail; the resolver ends with the last member', {
     timeout: 900_000,

@@ -7,10 +7,11 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
+import { isRoot, makeRunner, type Runner } from '../../helpers/berth-cli.js';
+import { bridgeRig } from '../../helpers/bridge-rig.js';
 import { requireThat } from '../../helpers/requirements.js';
 import { oneLine125 } from '../../helpers/one-line-error.js';
-import { makeNetns, links, type TestNetns } from '../../helpers/netns.js';
+import { links, type TestNetns } from '../../helpers/netns.js';
 import { findExecutable } from '../../../src/host/probes/exec.js';
 import { bridgeNameFor } from '../../../src/network/network-store.js';
 
@@ -43,25 +44,11 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 5_000): Prom
 describe('VM backends on a bridge network, in a test-made network namespace', { concurrency: 1 }, () => {
   let ns: TestNetns | undefined;
   let root: Runner;
+  const rig = bridgeRig({ kernels: ['microvm', 'uml'], network: NET, vmMs: VM_MS });
   before(async () => {
-    if (!ready) return;
-    root = makeRunner('root');
-    // Kernels are downloaded (and verified) outside the namespace, which reaches nothing.
-    for (const k of ['microvm', 'uml']) {
-      const r = await root.run(['kernels', '--fetch', k], { timeoutMs: 900_000 });
-      if (r.code !== 0) throw new Error(`fetching the ${k} kernel failed: ${r.stderr}`);
-    }
-    ns = makeNetns();
+    if (ready) ({ ns, root } = await rig.setUp());
   });
-  after(async () => {
-    if (!ready) return;
-    const ps = await ns!.berth(root, ['ps', '-a', '-q']);
-    const ids = ps.stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await ns!.berth(root, ['rm', '-f', ...ids], VM_MS);
-    await ns!.berth(root, ['network', 'rm', NET]);
-    ns!.remove();
-    root.cleanup();
-  });
+  after(() => rig.tearDown());
 
   it("container, microvm and uml reach each other by name; the VMs' published ports answer on 127.0.0.1", {
     timeout: 900_000,

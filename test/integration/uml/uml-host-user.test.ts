@@ -13,9 +13,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { makeRunner, isRoot, type Runner, type Result } from '../../helpers/berth-cli.js';
+import { isRoot, type Runner, type Result } from '../../helpers/berth-cli.js';
+import { bridgeRig } from '../../helpers/bridge-rig.js';
 import { requireThat } from '../../helpers/requirements.js';
-import { makeNetns, type TestNetns } from '../../helpers/netns.js';
+import type { TestNetns } from '../../helpers/netns.js';
 import { ensureTestUser } from '../../helpers/test-user.js';
 import { findExecutable } from '../../../src/host/probes/exec.js';
 import { processesMentioning } from '../../../src/drivers/vm/vm-processes.js';
@@ -130,27 +131,16 @@ describe('uml: no host process of an environment root started runs as host root 
   let ns: TestNetns | undefined;
   let root: Runner;
   let user: Runner;
-  let vol: string;
+  let vol: string | undefined;
+  const rig = bridgeRig({ kernels: ['uml'], network: NET, withUser: true, vmMs: VM_MS });
   before(async () => {
     if (!ready) return;
-    root = makeRunner('root');
-    // The kernel is fetched (and verified) outside the namespace, which reaches nothing.
-    const k = await root.run(['kernels', '--fetch', 'uml'], { timeoutMs: 900_000 });
-    if (k.code !== 0) throw new Error(`fetching the uml kernel failed: ${k.stderr}`);
-    user = makeRunner('rootless');
-    ns = makeNetns();
+    ({ ns, root, user } = await rig.setUp());
     vol = sharedDir();
   });
   after(async () => {
-    if (!ready) return;
-    const ps = await ns!.berth(root, ['ps', '-a', '-q']);
-    const ids = ps.stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) await ns!.berth(root, ['rm', '-f', ...ids], VM_MS);
-    await ns!.berth(root, ['network', 'rm', NET]);
-    ns!.remove();
-    root.cleanup();
-    user.cleanup();
-    rmSync(vol, { recursive: true, force: true });
+    await rig.tearDown();
+    if (vol) rmSync(vol, { recursive: true, force: true });
   });
 
   it('as root: a bridge network with -p and -v, and --network user with -p; every process non-root; exec, pause, stop, rm', {
@@ -216,7 +206,7 @@ describe('uml: no host process of an environment root started runs as host root 
       ok(await ns!.berth(root, ['exec', b, 'sh', '-c', 'cat /data/in.txt; echo back > /data/out.txt']), 'exec -v'),
       'from host\n',
     );
-    assert.equal(readFileSync(join(vol, 'out.txt'), 'utf8'), 'back\n');
+    assert.equal(readFileSync(join(vol!, 'out.txt'), 'utf8'), 'back\n');
     // -p on both networks (DNAT to the tap; the monitor's relay over slirp).
     for (const [port, text] of [
       [18230, 'from-bridge'],

@@ -1,8 +1,15 @@
 /**
  * ONE conformance suite: the same checks against every backend, as root and as an unprivileged
- * user. A backend joins by being added to BACKENDS once its driver exists.
+ * user. Each backend's run is a test file of its own (conformance-BACKEND.test.ts), so that the
+ * test runner spreads the backends over its slots instead of running them one after another.
+ *
+ * BERTH_TEST_BACKENDS=a,b limits the backends that run; BERTH_TEST_MODES=root or rootless runs one
+ * mode (the other-Node passes split the two modes between two Node versions); BERTH_TEST_SUBSET=NAME
+ * runs one subset of the checks (subset.ts).
  */
 import { describe, it, before, after } from 'node:test';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { CHECKS, isVm, type Check } from './checks.js';
 import { CONTAINER_CHECKS } from './container-checks.js';
 import { UML_CHECKS } from './uml-checks.js';
@@ -17,12 +24,13 @@ import { TEMPLATE_CHECKS } from './template-checks.js';
 import { SMALL_CHECKS } from './small-checks.js';
 import { OOM_PAUSE_CHECKS } from './oom-pause-checks.js';
 import { BIND_CHECKS } from './bind-checks.js';
-import { makeRunner, isRoot, type Mode, type Runner } from '../helpers/berth-cli.js';
+import { makeRunner, isRoot, storedEnvs, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
 
 const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml,microvm').split(',').filter(Boolean);
-const MODES: Mode[] = ['root', 'rootless'];
+const MODES = (process.env.BERTH_TEST_MODES ?? 'root,rootless').split(',').filter(Boolean) as Mode[];
+for (const m of MODES) if (m !== 'root' && m !== 'rootless') throw new Error(`BERTH_TEST_MODES: no such mode ${m}`);
 const EXTRA: Record<string, Check[]> = {
   container: CONTAINER_CHECKS,
   uml: [...UML_CHECKS, ...VM_NETWORK_CHECKS],
@@ -39,7 +47,27 @@ const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...Object.values(EXTRA).flat(),
 ]);
 
-for (const backend of BACKENDS) {
+/**
+ * A check that fails half-way (a timeout, a failed assertion) leaves its environments and templates
+ * behind; the next check would then fail on "state store should be empty" for a reason not its own.
+ * Whatever the outcome, force-remove what is left, so one failure stays one failure.
+ */
+async function runIsolated(check: Check, r: Runner, backend: string): Promise<void> {
+  try {
+    await check.run(r, backend);
+  } finally {
+    const envs = storedEnvs(r.root);
+    if (envs.length > 0) await r.run(['rm', '-f', ...envs], { timeoutMs: 120_000 }).catch(() => undefined);
+    // Templates are directories of <store>/templates (a build in progress is a dot-directory).
+    const dir = join(r.root, 'templates');
+    const names = existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.')) : [];
+    if (names.length > 0) await r.run(['template', 'rm', '-f', ...names]).catch(() => undefined);
+  }
+}
+
+/** The conformance suite of one backend (nothing when BERTH_TEST_BACKENDS leaves it out). */
+export function conformanceSuite(backend: string): void {
+  if (!BACKENDS.includes(backend)) return;
   // A VM boots for seconds: its two modes (separate stores) run side by side.
   describe(`conformance: ${backend}`, { concurrency: isVm(backend) ? MODES.length : 1 }, () => {
     const hostMounts = hostApiMounts();
@@ -54,11 +82,16 @@ for (const backend of BACKENDS) {
         before(async () => {
           if (missing) return;
           runner = makeRunner(mode);
-          // Each runner has its own store: fetch (download + verify) the microvm kernel once, up front.
-          if (backend === 'microvm') {
-            const k = await runner.run(['kernels', '--fetch', 'microvm'], { timeoutMs: 900_000 });
-            if (k.code !== 0) throw new Error(`fetching the microvm kernel failed: ${k.stderr}`);
-          }
+          // Each runner has its own store: fetch (download + verify) the kernel and build the base
+          // disk once, up front, so that the first check's run does not carry a first use's minutes.
+          if (isVm(backend))
+            for (const args of [
+              ['kernels', '--fetch', backend],
+              ['disk', '-q', 'busybox'],
+            ]) {
+              const k = await runner.run(args, { timeoutMs: 900_000 });
+              if (k.code !== 0) throw new Error(`berth ${args.join(' ')} failed: ${k.stderr}`);
+            }
         });
         after(() => runner?.cleanup());
         for (const check of [
@@ -77,7 +110,7 @@ for (const backend of BACKENDS) {
           .filter(inSubset)) {
           it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
             if (!requireThat(t, !missing, missing ?? '')) return;
-            return check.run(runner, backend);
+            return runIsolated(check, runner, backend);
           });
         }
       });
