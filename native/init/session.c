@@ -67,6 +67,7 @@ struct start_req {
 	unsigned short rows, cols;
 	char *mounts[16];
 	int nmounts;
+	int mkcwd; /* the main command: create cwd when missing; an exec's must exist (Docker) */
 };
 
 static struct session *find(uint32_t id)
@@ -135,6 +136,8 @@ static const char *parse_start(struct start_req *r, char *p, uint32_t len)
 			r->envp[r->envc++] = v;
 		} else if (!strcmp(k, "cwd"))
 			r->cwd = v;
+		else if (!strcmp(k, "mkcwd"))
+			r->mkcwd = !strcmp(v, "1");
 		else if (!strcmp(k, "uid"))
 			r->uid = (uid_t)strtoul(v, NULL, 10);
 		else if (!strcmp(k, "gid"))
@@ -265,8 +268,12 @@ static const char *do_mount(char *spec, char *err, size_t errlen)
 	return NULL;
 }
 
+/* What failed in the child goes to the parent as {stage, errno}. */
+enum { STAGE_EXEC, STAGE_CWD };
+
 static void child_exec(struct start_req *r, int in, int out, int err, const char *pts, int status_fd)
 {
+	int what[2] = {STAGE_EXEC, 0};
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -282,17 +289,20 @@ static void child_exec(struct start_req *r, int in, int out, int err, const char
 	}
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		goto fail;
-	mkdir_p(r->cwd, 0755);
-	if (chdir(r->cwd) < 0)
+	if (r->mkcwd)
+		mkdir_p(r->cwd, 0755);
+	if (chdir(r->cwd) < 0) {
+		what[0] = STAGE_CWD;
 		goto fail;
+	}
 	if (setgroups((size_t)r->ngroups, r->groups) < 0 || setgid(r->gid) < 0 || setuid(r->uid) < 0)
 		goto fail;
 	environ = r->envp;
 	execvp(r->argv[0], r->argv);
-fail:;
-	int e = errno;
-	write_all(status_fd, &e, sizeof e);
-	_exit(e == ENOENT ? 127 : 126);
+fail:
+	what[1] = errno;
+	write_all(status_fd, what, sizeof what);
+	_exit(what[0] == STAGE_EXEC && what[1] == ENOENT ? 127 : 126);
 }
 
 static void nonblock(int fd)
@@ -376,13 +386,14 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 		if (pi[0] >= 0)
 			close(pi[0]);
 	}
-	int e = 0;
+	int what[2] = {STAGE_EXEC, 0};
 	ssize_t n;
 	do
-		n = read(st[0], &e, sizeof e);
+		n = read(st[0], what, sizeof what);
 	while (n < 0 && errno == EINTR);
 	close(st[0]);
-	if (n == (ssize_t)sizeof e) {
+	if (n == (ssize_t)sizeof what) {
+		int e = what[1];
 		/* exec failed: the child exits at once; reap it here so no session ever sees it. */
 		waitpid(pid, NULL, 0);
 		if (master >= 0)
@@ -393,12 +404,18 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 			close(pe[0]);
 		if (pi[1] >= 0)
 			close(pi[1]);
-		char msg[300];
-		if (e == ENOENT)
+		char msg[400];
+		if (what[0] == STAGE_CWD)
+			snprintf(
+				msg, sizeof msg, "chdir to cwd \"%.200s\" failed: %s%s", r.cwd, strerror(e),
+				r.mkcwd ? ""
+					: " (exec does not create its working directory: create it first, or "
+					  "pick an existing one with -w)");
+		else if (e == ENOENT)
 			snprintf(msg, sizeof msg, "%.200s: command not found", r.argv[0]);
 		else
 			snprintf(msg, sizeof msg, "%.200s: %s", r.argv[0], strerror(e));
-		return send_exit(id, e == ENOENT ? 127 : 126, 0, msg);
+		return send_exit(id, what[0] == STAGE_EXEC && e == ENOENT ? 127 : 126, 0, msg);
 	}
 	memset(s, 0, sizeof *s);
 	s->used = 1;

@@ -13,8 +13,8 @@ import { type Check, assertNothingLeft, childOf, isVm, sleep } from './checks.js
 
 const MiB = 1024 * 1024;
 /**
- * Bytes sent each way. uml's channel is still its serial line (~0.3 MB/s in: 64 MiB would take
- * minutes of CI per mode); raise it to 64 MiB with a fast uml channel (issue 19, item 1).
+ * Bytes sent each way. uml's 64 MiB each way is checked on the uml suite's shared boot
+ * (uml-bulk-checks.ts, ADR 0053); here a smaller amount, for the slow-reader and mid-stream steps.
  */
 const SIZE: Record<string, number> = { microvm: 64 * MiB, uml: 2 * MiB };
 /** A producer that was never held back would pass this; a held one stops at a few MiB. */

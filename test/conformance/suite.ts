@@ -45,6 +45,7 @@ const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...OOM_PAUSE_CHECKS,
   ...BIND_CHECKS,
   ...CHANNEL_CHECKS,
+  ...SMALL_CHECKS,
   ...Object.values(EXTRA).flat(),
 ]);
 
