@@ -4,26 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const dirs = ['build/test/unit', 'build/test/integration', 'build/test/conformance'].filter((d) => existsSync(d));
-// The longest files start first (longest processing time first), so that the short ones fill the
-// slots beside them rather than leaving one slot idle at the end: the VM conformance suites, the
-// passes on the other supported Node versions, then the other backends' suites.
-const LONGEST = [
-  'conformance-uml.test.js',
-  'conformance-microvm.test.js',
-  'other-node-versions.test.js',
-  'conformance-container.test.js',
-  'conformance-chroot.test.js',
-];
-const rank = (f) => {
-  const i = LONGEST.findIndex((name) => f.endsWith(`/${name}`));
-  return i === -1 ? LONGEST.length : i;
-};
-
+// node --test runs the files in the order of their paths, whatever order they are given in. The
+// longest files are named to come first (test/conformance/1-..., 2-..., longest processing time
+// first), so that the short ones fill the slots beside them rather than leaving one idle at the end.
 const files = spawnSync('find', [...dirs, '-name', '*.test.js'], { encoding: 'utf8' })
   .stdout.split('\n')
   .filter(Boolean)
-  .sort()
-  .sort((a, b) => rank(a) - rank(b));
+  .sort();
 if (files.length === 0) {
   console.error('no test files found under build/test: run npm run build');
   process.exit(1);

@@ -1,6 +1,6 @@
 /**
  * ONE conformance suite: the same checks against every backend, as root and as an unprivileged
- * user. Each backend's run is a test file of its own (conformance-BACKEND.test.ts), so that the
+ * user. Each backend's run is a test file of its own (N-conformance-BACKEND.test.ts, N for the order node --test runs them in), so that the
  * test runner spreads the backends over its slots instead of running them one after another.
  *
  * BERTH_TEST_BACKENDS=a,b limits the backends that run; BERTH_TEST_MODES=root or rootless runs one

@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, isRoot } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
@@ -62,7 +63,15 @@ function runPass(node: string, files: string[], mode: string): Promise<{ code: n
   });
 }
 
-const CONFORMANCE = BACKENDS.map((b) => join(REPO, 'build', 'test', 'conformance', `conformance-${b}.test.js`));
+/** The suite's files (named N-conformance-BACKEND.test.js: node --test runs files in path order). */
+const SUITE_FILES = readdirSync(join(REPO, 'build', 'test', 'conformance')).filter((f) =>
+  /^\d+-conformance-[a-z]+\.test\.js$/.test(f),
+);
+const CONFORMANCE = BACKENDS.map((b) => {
+  const file = SUITE_FILES.find((f) => f.endsWith(`-conformance-${b}.test.js`));
+  assert.ok(file, `the conformance file of ${b} is built`);
+  return join(REPO, 'build', 'test', 'conformance', file);
+});
 
 otherMajors().forEach((major, i) => {
   const version = NODE_BUILDS[major]!;
