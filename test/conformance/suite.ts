@@ -1,7 +1,8 @@
 /**
  * ONE conformance suite: the same checks against every backend, as root and as an unprivileged
- * user. Each backend's run is a test file of its own (N-conformance-BACKEND.test.ts, N for the order node --test runs them in), so that the
- * test runner spreads the backends over its slots instead of running them one after another.
+ * user. Each backend's run is a test file of its own (N-conformance-BACKEND.test.ts; node --test
+ * runs files in path order, so N puts the longest first), so that the test runner spreads the
+ * backends over its slots instead of running them one after another.
  *
  * BERTH_TEST_BACKENDS=a,b limits the backends that run; BERTH_TEST_MODES=root or rootless runs one
  * mode (the other-Node passes split the two modes between two Node versions); BERTH_TEST_SUBSET=NAME
