@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { makeRunner, type Mode } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
+import { requireTestMirror } from '../../helpers/test-mirror.js';
 
 interface Listing {
   name: string;
@@ -26,6 +27,7 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
   test(`berth kernels: list, fetch, cache, bad input (${mode})`, { timeout: 600_000 }, async (t) => {
     if (!requireThat(t, isRoot, 'root (the test runs berth as root and as the test user)')) return;
     if (!requireThat(t, umlInstalled, 'user-mode-linux (apt-get install user-mode-linux)')) return;
+    if (!requireTestMirror(t)) return;
     const r = makeRunner(mode);
     t.after(() => r.cleanup());
 
