@@ -5,6 +5,9 @@
 # /var/cache/berth-test-debs); a package already there is not downloaded again. Set-up, not a test.
 set -eu
 DIR="${BERTH_TEST_DEBS:-/var/cache/berth-test-debs}"
+# The versions of the host's suite itself (dists/SUITE, what berth fetches), not of its -security
+# or -updates suites (a newer kernel would change what the tests see).
+SUITE=$(. /etc/os-release && echo "$VERSION_CODENAME")
 mkdir -p "$DIR"
 cd "$DIR"
 have() { ls "$1"_*.deb >/dev/null 2>&1; }
@@ -13,7 +16,7 @@ get() {
 	echo "test-debs: apt-get download $1 into $DIR" >&2
 	# apt's sandbox user must be able to write here.
 	chmod 0777 "$DIR"
-	apt-get download -qq "$1"
+	apt-get download -qq "$1/$SUITE"
 	chmod 0755 "$DIR"
 }
 get linux-image-cloud-amd64
