@@ -1,10 +1,13 @@
 /**
  * A small benchmark harness for whole commands: each run spawns the command, waits for it, and
  * takes the wall clock (process.hrtime.bigint). The rows of one group are interleaved round-robin
- * (warm-up rounds, then measured rounds), so drift on the machine affects every row equally and
- * their ratios stay comparable. A command that exits non-zero fails the benchmark with its stderr.
+ * (warm-up rounds, then measured rounds; the first row of a round rotates), so a row's i-th run
+ * and the baseline's i-th run form a pair taken under the same load. The ratio column is the
+ * median of those per-pair ratios, with their spread and a confidence interval (ADR 0055).
+ * A command that exits non-zero fails the benchmark with its stderr.
  */
 import { spawnSync } from 'node:child_process';
+import { type RatioSummary, type Verdict, judgeAtMost, pairRatios, summarizeRatios } from './paired-ratios.js';
 
 export interface Command {
   /** Row label shown in the table. */
@@ -31,6 +34,8 @@ export interface Group {
   rows: Row[];
   /** Name of the row the ratio column is relative to. */
   baseline: string;
+  /** Goals read against the ratio column: row name -> the ratio it should stay at or below. */
+  targets?: Record<string, number>;
   /** Undo whatever prepare() created (temp dirs, images); always called. */
   cleanup?: () => Promise<void> | void;
   /** Extra Markdown shown after the table (figures that are not timings), read after the runs. */
@@ -63,6 +68,8 @@ export interface Stats {
   medianMs: number;
   minMs: number;
   maxMs: number;
+  /** Per-pair ratios to the baseline row, summarized (absent on the baseline and without one). */
+  ratio?: RatioSummary;
 }
 
 export type RowResult = Stats | Unavailable;
@@ -71,6 +78,7 @@ export interface GroupResult {
   suite: string;
   description: string;
   baseline: string;
+  targets?: Record<string, number>;
   rows: RowResult[];
   notes?: string;
 }
@@ -128,8 +136,13 @@ export function runOnce(c: Command, timeoutMs: number): number {
   return Number(t1 - t0) / 1e6;
 }
 
-/** Measure the available rows of a group, interleaved round-robin. */
-export function measure(rows: Row[], opts: Options, onRound?: (round: number, total: number) => void): RowResult[] {
+/** Measure the available rows of a group, interleaved round-robin; ratios are paired per round. */
+export function measure(
+  rows: Row[],
+  opts: Options,
+  onRound?: (round: number, total: number) => void,
+  baseline = '',
+): RowResult[] {
   const cmds = rows.filter((r): r is Command => !isUnavailable(r));
   const samples = new Map<string, number[]>(cmds.map((c) => [c.name, []]));
   const total = opts.warmup + opts.runs;
@@ -142,11 +155,15 @@ export function measure(rows: Row[], opts: Options, onRound?: (round: number, to
     }
     onRound?.(round + 1, total);
   }
-  return rows.map((r) => {
-    if (isUnavailable(r)) return r;
-    const xs = samples.get(r.name) ?? [];
-    return { name: r.name, samples: xs, medianMs: median(xs), minMs: Math.min(...xs), maxMs: Math.max(...xs) };
-  });
+  return rows.map((r) => statsOf(r.name, isUnavailable(r) ? r : (samples.get(r.name) ?? []), samples.get(baseline)));
+}
+
+/** A row's figures from its samples, with per-pair ratios when a baseline's samples are given. */
+export function statsOf(name: string, xs: number[] | Unavailable, base?: number[]): RowResult {
+  if (!Array.isArray(xs)) return xs;
+  const s: Stats = { name, samples: xs, medianMs: median(xs), minMs: Math.min(...xs), maxMs: Math.max(...xs) };
+  if (base && base !== xs && xs.length > 0) s.ratio = summarizeRatios(pairRatios(xs, base));
+  return s;
 }
 
 export async function runSuite(
@@ -159,30 +176,79 @@ export async function runSuite(
   const prepared = await suite.prepare(ctx);
   if (isUnavailable(prepared)) return { ...base, baseline: '', rows: [prepared] };
   try {
-    const rows = measure(prepared.rows, opts, (r, t) => log(`  ${suite.name}: round ${r}/${t}`));
-    return { ...base, baseline: prepared.baseline, rows, notes: prepared.notes?.() };
+    const rows = measure(prepared.rows, opts, (r, t) => log(`  ${suite.name}: round ${r}/${t}`), prepared.baseline);
+    return { ...base, baseline: prepared.baseline, targets: prepared.targets, rows, notes: prepared.notes?.() };
   } finally {
     await prepared.cleanup?.();
   }
 }
 
 const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const x = (r: number): string => `${r.toFixed(2)}x`;
+
+/** The ratio cells of a row: median, IQR, the median's confidence interval, min-max. */
+function ratioCells(r: Stats, isBaseline: boolean, haveBase: boolean): string[] {
+  if (isBaseline) return ['1.00x', '', '', ''];
+  if (!haveBase || !r.ratio) return ['n/a', '', '', ''];
+  const q = r.ratio;
+  return [
+    x(q.median),
+    `${x(q.q1)}-${x(q.q3)}`,
+    q.ci ? `${x(q.ci.low)}-${x(q.ci.high)}` : `n/a (n=${q.n})`,
+    `${x(q.min)}-${x(q.max)}`,
+  ];
+}
+
+const VERDICT: Record<Verdict, string> = {
+  met: 'met (the whole interval is at or below the target)',
+  missed: 'missed (the whole interval is above the target)',
+  undecided: 'undecided (the interval straddles the target: more runs narrow it)',
+  'too few runs': 'not judged (too few runs for a confidence interval: at least 6)',
+};
+
+/** One line per target: the row, its goal, its median ratio and interval, and the verdict. */
+export function formatTargets(g: GroupResult): string[] {
+  const out: string[] = [];
+  for (const [row, atMost] of Object.entries(g.targets ?? {})) {
+    const r = g.rows.find((s): s is Stats => !isUnavailable(s) && s.name === row);
+    if (!r?.ratio) {
+      out.push(`- Target: \`${row}\` at most ${x(atMost)} the baseline: not measured.`);
+      continue;
+    }
+    const q = r.ratio;
+    const ci = q.ci ? `, ${Math.round(q.ci.level * 1000) / 10}% interval ${x(q.ci.low)}-${x(q.ci.high)}` : '';
+    out.push(
+      `- Target: \`${row}\` at most ${x(atMost)} the baseline: ${x(q.median)} (n=${q.n}${ci}): ${VERDICT[judgeAtMost(q, atMost)]}.`,
+    );
+  }
+  return out;
+}
 
 /** A Markdown table of one group (also readable in a terminal). */
 export function formatTable(g: GroupResult): string {
   const base = g.rows.find((r): r is Stats => !isUnavailable(r) && r.name === g.baseline);
-  const lines = ['| command | median ms | min ms | max ms | ratio | runs |', '|---|---:|---:|---:|---:|---:|'];
+  const lines = [
+    '| command | median ms | min ms | max ms | ratio | ratio IQR | ratio 95% CI | ratio min-max | runs |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const r of g.rows) {
     const name = `\`${r.name.replace(/\|/g, '\\|')}\``;
     if (isUnavailable(r)) {
-      lines.push(`| ${name} | unavailable: ${r.unavailable.replace(/\|/g, '\\|')} | | | | |`);
+      lines.push(`| ${name} | unavailable: ${r.unavailable.replace(/\|/g, '\\|')} | | | | | | | |`);
       continue;
     }
-    const ratio = base ? `${(r.medianMs / base.medianMs).toFixed(2)}x` : 'n/a';
-    lines.push(
-      `| ${name}${r.name === g.baseline ? ' (baseline)' : ''} | ${fmt(r.medianMs)} | ${fmt(r.minMs)} | ${fmt(r.maxMs)} | ${ratio} | ${r.samples.length} |`,
-    );
+    const cells = [
+      `${name}${r.name === g.baseline ? ' (baseline)' : ''}`,
+      fmt(r.medianMs),
+      fmt(r.minMs),
+      fmt(r.maxMs),
+      ...ratioCells(r, r.name === g.baseline, base !== undefined),
+      String(r.samples.length),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
   }
   if (!base && g.baseline) lines.push('', `Baseline \`${g.baseline}\` unavailable: no ratios.`);
+  const targets = formatTargets(g);
+  if (targets.length) lines.push('', ...targets);
   return lines.join('\n');
 }

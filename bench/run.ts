@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GroupResult, type Options, defaultOptions, formatTable, runSuite } from './harness.js';
@@ -63,7 +63,10 @@ export function renderSection(results: GroupResult[], opts: Options, earlier: Ma
     '## Results',
     '',
     ...machineFacts(),
-    `- Settings: ${opts.warmup} warm-up + ${opts.runs} measured runs per row, interleaved round-robin`,
+    `- Settings: ${opts.warmup} warm-up + ${opts.runs} measured runs per row, interleaved round-robin; ratio = median of the per-round ratios to the baseline (ADR 0055)`,
+    `- Load average at the end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (1, 5, 15 min) on ${availableParallelism()} CPUs`,
   ];
   for (const g of results) parts.push('', `### ${g.suite}`, '', `${g.description}.`, '', formatGroup(g));
   for (const [name, text] of earlier) if (!results.some((g) => g.suite === name)) parts.push('', text);
@@ -81,7 +84,12 @@ What is measured: the wall-clock time of whole commands, from spawn to exit, as 
 see it. Each suite compares berth with the bare mechanism it builds on and with peers, side by
 side in the same run: the rows are interleaved round-robin (warm-up rounds first), so drift on
 the machine affects every row equally. Absolute numbers vary between machines; compare the
-ratio column (median relative to the suite's baseline row). A row whose tool is missing on the
+ratio column: the median of the per-round ratios to the suite's baseline row (each round runs
+every row once, so the i-th runs of two rows form a pair taken under the same load), with the
+ratios' interquartile range, a distribution-free confidence interval of at least 95% for that
+median (from 6 runs on), their min-max, and the number of pairs (ADR 0055). A suite with a goal
+prints a target line: met when the whole interval is at or below the goal, missed when it is
+above, undecided when it straddles (more runs narrow it). A row whose tool is missing on the
 machine is listed as unavailable, with the reason.
 
 Reproduce: \`npm run bench\` (settings: \`BENCH_RUNS\`, default 20; \`BENCH_WARMUP\`, default 3;

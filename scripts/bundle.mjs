@@ -5,10 +5,18 @@
 //  - dist/*.mjs: the library (index.mjs) and the cold parts, ESM with code splitting.
 import { build } from 'esbuild';
 import { chmodSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
 
 rmSync('dist', { recursive: true, force: true });
+
+// npm packages only cold paths use (pulls, copies, Debian and kernel fetches), always reached by
+// `await import(...)`: their own ESM entries, so the hot CLI neither reads nor parses them (ADR 0051).
+const VENDOR = { got: 'vendor-got', execa: 'vendor-execa', tar: 'vendor-tar', 'xz-decompress': 'vendor-xz-decompress' };
+const vendorEntries = Object.fromEntries(
+  Object.entries(VENDOR).map(([pkg, out]) => [out, fileURLToPath(import.meta.resolve(pkg))]),
+);
 
 await build({
   ...common,
@@ -43,6 +51,7 @@ await build({
     'port-spec': 'src/network/port-spec.ts',
     // The package's second entry, berth/serve (package.json exports).
     serve: 'src/serve/index.ts',
+    ...vendorEntries,
   },
   outdir: 'dist',
   splitting: true,
@@ -103,6 +112,10 @@ await build({
           },
           (a) => ({ path: COLD[a.path], external: true }),
         );
+        b.onResolve({ filter: /^(got|execa|tar|xz-decompress)$/ }, (a) => ({
+          path: `./${VENDOR[a.path]}.mjs`,
+          external: true,
+        }));
         b.onResolve({ filter: /^\.\.\/\.\.\/network\/attach\/network-attach\.js$/ }, (a) => ({
           path: COLD[a.path],
           external: true,

@@ -7,6 +7,7 @@ import { vmDisks } from './vm-disks.js';
 import { microvmBoot } from './microvm-boot.js';
 import { fastStart } from './fast-start.js';
 import { umlStartup } from './uml-startup.js';
+import { umlChannel } from './uml-channel.js';
 import { pullThroughput } from './pull-throughput.js';
 import { networkThroughput } from './network-throughput.js';
 import { dockerApi } from './docker-api.js';
@@ -18,6 +19,7 @@ export const suites: Suite[] = [
   idleContainers,
   vmDisks,
   umlStartup,
+  umlChannel,
   microvmBoot,
   fastStart,
   pullThroughput,

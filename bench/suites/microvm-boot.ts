@@ -79,7 +79,7 @@ export const microvmBoot: Suite = {
       const BARE = `qemu -M microvm -accel ${accel} <same kernel ${kernel.release}, ${initrd.modules.length} modules, base + fresh qcow2> mount root, reboot`;
       const script = `rm -f ${shq(overlay)}; ${shq(qemuImg)} create -q -f qcow2 -F raw -b ${shq(base)} ${shq(overlay)} && exec ${argv.map(shq).join(' ')} </dev/null >/dev/null 2>&1`;
       const rows: Row[] = [cmd, { name: BARE, argv: ['sh', '-c', script] }];
-      return { rows, baseline: BARE, cleanup };
+      return { rows, baseline: BARE, targets: { [BERTH]: 1.15 }, cleanup };
     } catch (e) {
       cleanup();
       if (e instanceof BenchFailure) throw new BenchFailure(e.row, `untimed first run failed: ${e.message}`);

@@ -162,7 +162,7 @@ export const pullThroughput: Suite = {
         },
         { name: `skopeo copy docker://${host}/bench/big:1 dir:DIR`, argv: ['sh', '-c', skopeoCmd] },
       ];
-      return { rows, baseline: rows[1]!.name, cleanup };
+      return { rows, baseline: rows[1]!.name, targets: { [rows[0]!.name]: 1.0 }, cleanup };
     } catch (e) {
       cleanup();
       throw e;

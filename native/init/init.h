@@ -20,6 +20,18 @@
 #define F_STDERR 0x84
 #define F_EXIT 0x85
 #define F_ACK 0x86
+/* The bulk channel (bulk.c, uml): host -> guest */
+#define F_BULK_IN 0x20
+#define F_BULK_TAKEN 0x21
+/* guest -> host */
+#define F_BULK_READY 0xa0
+#define F_BULK_OUT 0xa1
+#define F_BULK_DONE 0xa2
+/* A bulk file holds at most BULK_CHUNK bytes; output below BULK_MIN goes on the line; each
+ * session has at most BULK_WINDOW output files the host has not taken yet. */
+#define BULK_CHUNK (1u << 20)
+#define BULK_MIN (16u * 1024)
+#define BULK_WINDOW 4
 
 #define HDR_LEN 9
 #define MAX_PAYLOAD (1u << 20)
@@ -88,5 +100,19 @@ int session_pollfds(struct pollfd *fds, int max);
 void session_handle(struct pollfd *fds, int n);
 void session_reaped(pid_t pid, int status);
 void session_kill_all(void);
+/* Stdin from the bulk file SEQ: BULK_DONE(seq) once the process has read all of it. */
+void session_stdin_bulk(uint32_t id, const uint8_t *p, uint32_t len, uint32_t seq);
+/* A bulk input file could not be read: the session's process is killed (no silent hole). */
+void session_input_lost(uint32_t id);
+/* BULK_TAKEN: the host took one of the session's output files. */
+void session_bulk_taken(uint32_t id);
+
+/* bulk.c: the bulk channel over a hostfs directory (berth.bulk=) */
+void bulk_setup(void);
+void bulk_announce(void);
+int bulk_ready(void);
+void bulk_in(uint32_t session, const uint8_t *p, uint32_t len);
+void bulk_in_done(uint32_t session, uint32_t seq);
+int bulk_out(uint32_t session, uint8_t type, const uint8_t *buf, size_t len);
 
 #endif

@@ -39,6 +39,12 @@ static void on_frame(uint8_t type, uint32_t session, const uint8_t *p, uint32_t 
 	case F_SIGNAL:
 		session_signal(session, p, len);
 		break;
+	case F_BULK_IN:
+		bulk_in(session, p, len);
+		break;
+	case F_BULK_TAKEN:
+		session_bulk_taken(session);
+		break;
 	case F_SHUTDOWN:
 		shutting_down = 1;
 		break;
@@ -89,6 +95,7 @@ int main(int argc, char **argv)
 	mount_kernel_modules(&args);
 	set_hostname(args.hostname);
 	setup_network();
+	bulk_setup();
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -100,6 +107,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int ctl = ctl_open(args.ctl);
+	bulk_announce();
 	send_ready();
 
 	struct pollfd fds[2 + MAX_SESSIONS * 3];

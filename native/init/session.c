@@ -29,9 +29,18 @@ struct session {
 	int out, err, in; /* -1 when closed; with a tty, out is the pty master and in == out */
 	int tty;
 	int in_eof;
-	uint8_t *pending;
-	size_t npending;
+	uint8_t *pending; /* stdin not yet written: bytes [head, head + npending) of a buffer of cap */
+	size_t npending, head, cap;
 	unsigned long long oom_kills_at_start; /* the guest's count when the process started */
+	/* The bulk channel: stdin bytes taken and written so far, where each bulk file ends in
+	 * that count (BULK_DONE once written), and output files the host has not taken yet. */
+	unsigned long long in_taken, in_written;
+	struct {
+		unsigned long long end;
+		uint32_t seq;
+	} marks[8];
+	int nmarks;
+	int out_files;
 };
 
 static struct session sessions[MAX_SESSIONS];
@@ -287,6 +296,14 @@ static void nonblock(int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 }
 
+/* With the bulk channel a pipe holds a whole bulk file: one write per file in, and output read
+ * in files of up to that size while the host takes the last ones (fewer, larger files). */
+static void bulk_pipe(int fd)
+{
+	if (fd >= 0 && bulk_ready())
+		fcntl(fd, F_SETPIPE_SZ, (int)BULK_CHUNK);
+}
+
 void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 {
 	static char copy[MAX_PAYLOAD + 1];
@@ -392,6 +409,10 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 		s->out = po[0];
 		s->err = pe[0];
 		s->in = pi[1];
+		bulk_pipe(s->out);
+		bulk_pipe(s->err);
+		if (r.stdin_open)
+			bulk_pipe(s->in);
 	}
 	nonblock(s->out);
 	if (s->err >= 0)
@@ -403,21 +424,43 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 	ctl_send(F_STARTED, id, p, 4);
 }
 
+/* BULK_DONE for every bulk file whose bytes the process has all been given. */
+static void release_marks(struct session *s)
+{
+	int kept = 0;
+	for (int i = 0; i < s->nmarks; i++) {
+		if (s->marks[i].end <= s->in_written)
+			bulk_in_done(s->id, s->marks[i].seq);
+		else
+			s->marks[kept++] = s->marks[i];
+	}
+	s->nmarks = kept;
+}
+
 static void flush_stdin(struct session *s)
 {
-	while (s->npending > 0 && s->in >= 0) {
-		ssize_t n = write(s->in, s->pending, s->npending);
+	size_t off = 0;
+	while (off < s->npending && s->in >= 0) {
+		ssize_t n = write(s->in, s->pending + s->head + off, s->npending - off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
-				return;
-			s->npending = 0; /* the reader is gone: drop what it will never read */
+				break;
+			off = s->npending; /* the reader is gone: drop what it will never read */
+			s->in_written = s->in_taken;
 			break;
 		}
-		memmove(s->pending, s->pending + n, s->npending - (size_t)n);
-		s->npending -= (size_t)n;
+		off += (size_t)n;
+		s->in_written += (unsigned long long)n;
 	}
+	/* No memmove per write: the start moves, and the buffer is reused (a page fault costs a uml
+	 * guest far more than a copy). */
+	s->head = s->npending == off ? 0 : s->head + off;
+	s->npending -= off;
+	if (s->in < 0)
+		s->in_written = s->in_taken;
+	release_marks(s);
 	if (s->npending == 0 && s->in_eof && s->in >= 0 && !s->tty) {
 		close(s->in);
 		s->in = -1;
@@ -432,14 +475,53 @@ void session_stdin(uint32_t id, const uint8_t *p, uint32_t len)
 	if (len == 0) {
 		s->in_eof = 1;
 	} else {
-		uint8_t *grown = realloc(s->pending, s->npending + len);
-		if (!grown)
-			die("out of memory buffering stdin");
-		memcpy(grown + s->npending, p, len);
-		s->pending = grown;
+		if (s->head + s->npending + len > s->cap && s->head > 0) {
+			memmove(s->pending, s->pending + s->head, s->npending);
+			s->head = 0;
+		}
+		if (s->npending + len > s->cap) {
+			size_t cap = s->cap ? s->cap : 65536;
+			while (cap < s->npending + len)
+				cap *= 2;
+			uint8_t *grown = realloc(s->pending, cap);
+			if (!grown)
+				die("out of memory buffering stdin");
+			s->pending = grown;
+			s->cap = cap;
+		}
+		memcpy(s->pending + s->head + s->npending, p, len);
 		s->npending += len;
+		s->in_taken += len;
 	}
 	flush_stdin(s);
+}
+
+void session_stdin_bulk(uint32_t id, const uint8_t *p, uint32_t len, uint32_t seq)
+{
+	struct session *s = find(id);
+	if (!s || s->in < 0 || s->nmarks == (int)(sizeof s->marks / sizeof s->marks[0]))
+		return bulk_in_done(id, seq);
+	s->marks[s->nmarks].end = s->in_taken + len;
+	s->marks[s->nmarks++].seq = seq;
+	if (len)
+		session_stdin(id, p, len);
+	else
+		release_marks(s);
+}
+
+void session_input_lost(uint32_t id)
+{
+	struct session *s = find(id);
+	require_guest_pid1();
+	if (s)
+		kill(s->pid, SIGKILL);
+}
+
+void session_bulk_taken(uint32_t id)
+{
+	struct session *s = find(id);
+	if (s && s->out_files > 0)
+		s->out_files--;
 }
 
 void session_resize(uint32_t id, const uint8_t *p, uint32_t len)
@@ -462,25 +544,47 @@ void session_signal(uint32_t id, const uint8_t *p, uint32_t len)
 	kill(s->pid, sig);
 }
 
-/* Pass on what one output fd has; returns 0 at EOF/EIO (then the fd is closed). */
-static int pump_out(struct session *s, int *fd, uint8_t type)
+/* The host has not taken the session's last bulk output files: its output waits in the pipes. */
+static int out_blocked(const struct session *s)
 {
-	static uint8_t buf[65536];
+	return bulk_ready() && s->out_files >= BULK_WINDOW;
+}
+
+/* Pass on what one output fd has; returns 0 at EOF/EIO (then the fd is closed). With the bulk
+ * channel, up to BULK_CHUNK bytes read at once go as a file, unless fewer than BULK_MIN came;
+ * `draining` (the process exited) passes everything on without waiting for the host. */
+static int pump_out(struct session *s, int *fd, uint8_t type, int draining)
+{
+	static uint8_t buf[BULK_CHUNK];
 	for (;;) {
-		ssize_t n = read(*fd, buf, sizeof buf);
-		if (n > 0) {
-			ctl_send(type, s->id, buf, (uint32_t)n);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (!draining && out_blocked(s))
 			return 1;
-		if (s->in == *fd)
-			s->in = -1;
-		close(*fd);
-		*fd = -1;
-		return 0;
+		size_t cap = bulk_ready() ? BULK_CHUNK : 65536, got = 0;
+		int end = 0;
+		while (got < cap) {
+			ssize_t n = read(*fd, buf + got, cap - got);
+			if (n > 0)
+				got += (size_t)n;
+			else if (n < 0 && errno == EINTR)
+				continue;
+			else {
+				end = !(n < 0 && errno == EAGAIN);
+				break;
+			}
+		}
+		if (got >= BULK_MIN && bulk_out(s->id, type, buf, got))
+			s->out_files++;
+		else if (got)
+			ctl_send(type, s->id, buf, (uint32_t)got);
+		if (end) {
+			if (s->in == *fd)
+				s->in = -1;
+			close(*fd);
+			*fd = -1;
+			return 0;
+		}
+		if (got < cap)
+			return 1;
 	}
 }
 
@@ -497,12 +601,15 @@ int session_pollfds(struct pollfd *fds, int max)
 		struct session *s = &sessions[i];
 		if (!s->used)
 			continue;
-		if (s->out >= 0) {
+		/* Output the host has no room for yet is not read (not even its hang-up). */
+		int blocked = out_blocked(s);
+		short in_events = s->tty && s->npending ? POLLOUT : 0;
+		if (s->out >= 0 && (!blocked || in_events)) {
 			fds[n] = (struct pollfd){.fd = s->out,
-						 .events = POLLIN | (s->tty && s->npending ? POLLOUT : 0)};
+						 .events = (short)((blocked ? 0 : POLLIN) | in_events)};
 			slots[n++] = (typeof(slots[0])){s, 1};
 		}
-		if (s->err >= 0) {
+		if (s->err >= 0 && !blocked) {
 			fds[n] = (struct pollfd){.fd = s->err, .events = POLLIN};
 			slots[n++] = (typeof(slots[0])){s, 2};
 		}
@@ -526,9 +633,9 @@ void session_handle(struct pollfd *fds, int n)
 			if (fds[i].revents & POLLOUT)
 				flush_stdin(s);
 			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
-				pump_out(s, &s->out, F_STDOUT);
+				pump_out(s, &s->out, F_STDOUT, 0);
 		} else if (slots[i].which == 2 && s->err == fds[i].fd) {
-			pump_out(s, &s->err, F_STDERR);
+			pump_out(s, &s->err, F_STDERR, 0);
 		} else if (slots[i].which == 0 && s->in == fds[i].fd) {
 			if (fds[i].revents & (POLLERR | POLLHUP)) {
 				close(s->in);
@@ -547,7 +654,7 @@ static void drain_tty(struct session *s)
 		struct pollfd p = {.fd = s->out, .events = POLLIN};
 		if (poll(&p, 1, 20) <= 0)
 			return;
-		pump_out(s, &s->out, F_STDOUT);
+		pump_out(s, &s->out, F_STDOUT, 1);
 	}
 }
 
@@ -565,9 +672,9 @@ void session_reaped(pid_t pid, int status)
 		/* Pipes hold everything written before the exit: pass it on, without waiting for
        background processes that keep the pipes open. */
 		if (s->out >= 0)
-			pump_out(s, &s->out, F_STDOUT);
+			pump_out(s, &s->out, F_STDOUT, 1);
 		if (s->err >= 0)
-			pump_out(s, &s->err, F_STDERR);
+			pump_out(s, &s->err, F_STDERR, 1);
 	}
 	if (s->out >= 0)
 		close(s->out);

@@ -96,14 +96,15 @@ static int kill_children(void)
 static void end_leftovers(void)
 {
 	for (;;) {
-		int found = kill_children();
 		pid_t p;
 
+		/* Reap first: with no child left (the usual case) there is nothing to look
+		 * for, and a walk of /proc costs a read per host process. */
 		while ((p = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
 		if (p < 0 && errno == ECHILD)
 			return;
-		if (!found)
+		if (!kill_children())
 			usleep(10000); /* one is still dying, or was handed to us just now */
 	}
 }

@@ -6,7 +6,6 @@ import type { LogRecord } from '../core/cri-log.js';
 import { execIn, removeEnv, stopEnv, killEnv, waitEnv } from './lifecycle.js';
 import { readLogs, type LogOptions } from './logs.js';
 import { toExecResult, type EnvExecOptions, type ExecResult } from './exec-result.js';
-import { copyIn, copyOut } from './copy.js';
 import { waitUntil, type WaitStrategy } from './wait-for.js';
 
 export class Environment implements AsyncDisposable {
@@ -36,7 +35,9 @@ export class Environment implements AsyncDisposable {
   }
 
   /** Copy a host file or directory into DESTDIR inside (through tar in the image). */
-  copyIn(hostPath: string, destDir: string): Promise<void> {
+  async copyIn(hostPath: string, destDir: string): Promise<void> {
+    // Loaded on use: copy.ts pulls in fs/promises and stream/promises, which `run` never needs.
+    const { copyIn } = await import('./copy.js');
     return copyIn(
       (argv, input) => this.execRaw(argv, { stdio: 'pipe', ...(input ? { input } : {}) }),
       hostPath,
@@ -45,7 +46,8 @@ export class Environment implements AsyncDisposable {
   }
 
   /** Copy PATH from inside into the host directory HOSTDIR. */
-  copyOut(path: string, hostDir: string): Promise<void> {
+  async copyOut(path: string, hostDir: string): Promise<void> {
+    const { copyOut } = await import('./copy.js');
     return copyOut((argv) => this.execRaw(argv, { stdio: 'pipe' }), path, hostDir);
   }
 

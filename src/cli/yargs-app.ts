@@ -28,7 +28,8 @@ import { checkpointCommand } from './commands/checkpoint.js';
 import { restoreCommand } from './commands/restore.js';
 import { statsCommand } from './commands/stats.js';
 import { topCommand } from './commands/top.js';
-import { pullCommand } from './commands/pull.js';
+import { PULL_DESCRIBE, PULL_USAGE, pullCommand } from './commands/pull.js';
+import { PULL_OPTIONS } from './options/pull-options.js';
 import { imagesCommand } from './commands/images.js';
 import { rmiCommand } from './commands/rmi.js';
 import { pruneCommand } from './commands/prune.js';
@@ -131,7 +132,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(restoreCommand as CommandModule)
     .command(statsCommand as CommandModule)
     .command(topCommand as CommandModule)
-    .command(pullCommand as CommandModule)
+    .command(hotVerb('pull', PULL_USAGE, PULL_DESCRIBE, PULL_OPTIONS, pullCommand, argv))
     .command(imagesCommand as CommandModule)
     .command(rmiCommand as CommandModule)
     .command(tagCommand as CommandModule)

@@ -1,9 +1,10 @@
 /** Decompressing zstd data with the host's `zstd` (Node 20 has no zstd in zlib). */
-import { execa } from 'execa';
 import { HostError } from '../core/errors.js';
 
 export async function zstdDecompress(data: Buffer, what: string): Promise<Buffer> {
   try {
+    // Loaded here, not at the top: the CLI's hot bundle keeps execa out (scripts/bundle.mjs).
+    const { execa } = await import('execa');
     const r = await execa('zstd', ['-dc'], { input: data, encoding: 'buffer', stripFinalNewline: false });
     return Buffer.from(r.stdout);
   } catch (e) {

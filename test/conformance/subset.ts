@@ -49,6 +49,14 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'bind mounts, read-write and read-only',
     '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
   ],
+  /** What the start-up work touches (ADR 0051): the shim's end of a run, --rm, copies, the hot path's errors. */
+  startup: [
+    'exit status and stdout/stderr separation',
+    'run --rm removes the environment when its command exits: detached, or with its CLI killed',
+    'stop, rm -f and the command ending take what it left in the background with them',
+    'bad input: one line, exit 125, nothing left in the store',
+    'a killed CLI leaves a consistent state that rm -f cleans up',
+  ],
   templates: [
     "template: the setup's result is kept, clones start from it, rm removes it",
     'template: a failing setup leaves no template and no environment',

@@ -1,7 +1,8 @@
 /**
  * Checks only the uml backend has: its own kernel, a small COW file over a base that is never
  * written, pause through mconsole, and boot failures (too little memory, no kernel) that
- * leave nothing behind. One booted VM serves the checks that can share it.
+ * leave nothing behind. One booted VM serves the checks that can share it, the bulk channel's too
+ * (uml-bulk-checks.ts).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { release } from 'node:os';
 import type { Check } from './checks.js';
 import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
+import { checkUmlBulkChannel } from './uml-bulk-checks.js';
 
 /** `uname -r` of the uml manifest's kernel, from its cache record (written when it was resolved). */
 function manifestRelease(r: Runner): string {
@@ -100,6 +102,7 @@ export const UML_CHECKS: Check[] = [
       assert.equal((await r.run(['unpause', 'vm1'])).code, 0);
       const after = await r.run(['exec', 'vm1', '--', 'sh', '-c', 'test ! -e /bin/ls && echo alive']);
       assert.equal(after.stdout, 'alive\n', after.stderr);
+      await checkUmlBulkChannel(r, 'vm1', id);
 
       assert.equal((await r.run(['rm', '-f', 'vm1'])).code, 0);
       assert.equal(existsSync(cow), false);

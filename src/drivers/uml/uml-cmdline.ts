@@ -30,6 +30,8 @@ export interface UmlCmdline {
   tap?: { name: string; mac: string; guestArg: string };
   /** Host directory of the kernel's modules: the init shares it read-only at /lib/modules/RELEASE. */
   modules?: string;
+  /** Host directory of the bulk channel (ADR 0053): the init reaches it by hostfs. */
+  bulk?: string;
 }
 
 const SAFE_PATH = /^\/[^,\s=]*$/;
@@ -77,6 +79,7 @@ export function umlArgv(c: UmlCmdline): string[] {
     `berth.hostname=${c.hostname}`,
     ...(c.diskSize !== undefined ? [`berth.disk_size=${c.diskSize}`] : []),
     ...(c.modules !== undefined ? [`berth.modules=${checkPath('modules', c.modules)}`] : []),
+    ...(c.bulk !== undefined ? [`berth.bulk=${checkPath('bulk channel', c.bulk)}`] : []),
     ...(c.slirp !== undefined ? [`eth0=slirp,,${checkPath('slirp', c.slirp)}`, USER_NET_ARG] : []),
     ...(c.tap !== undefined ? tapArgs(c.tap) : []),
   ];

@@ -5,7 +5,7 @@
  * A detached VM monitor (src/drivers/vm/vm-monitor.ts) owns the kernel process; this
  * driver prepares the disk, starts the monitor and talks to it over its unix socket.
  */
-import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
@@ -141,6 +141,7 @@ export class UmlDriver extends VmDriver {
 
   protected async startPlan(h: Handle, rec: EnvRecord): Promise<VmStartPlan> {
     const f = this.files(h);
+    const bulkDir = this.bulkDir(f);
     return {
       launch: {
         argv: umlArgv({
@@ -156,6 +157,7 @@ export class UmlDriver extends VmDriver {
           hostname: rec.hostname,
           ...(f.slirp ? { slirp: f.slirp } : {}),
           ...(f.modules ? { modules: f.modules } : {}),
+          bulk: bulkDir,
           ...(f.bridge ? { tap: { name: f.bridge.tap, mac: f.bridge.mac, guestArg: f.bridge.guestArg } } : {}),
         }),
         ctl: { kind: 'fd', fd: 3 },
@@ -168,6 +170,7 @@ export class UmlDriver extends VmDriver {
       // reached as the kernel's host identity (root's environments: their own unprivileged uid, ADR 0046).
       main: mainRequest(rec, umlGuestMounts(rec.spec.mounts, inspectSource)),
       bootTimeoutMs: 120_000,
+      bulkDir,
       bridged: f.bridge !== undefined,
       // With slirp (--network user) the monitor serves -p itself; on a bridge they are DNAT rules.
       ...(f.slirp
@@ -180,6 +183,17 @@ export class UmlDriver extends VmDriver {
           }
         : {}),
     };
+  }
+
+  /**
+   * The bulk channel's directory (ADR 0053): in the runtime dir (tmpfs on most hosts), the
+   * kernel's own, made at every start (a runtime dir may not outlive a host reboot).
+   */
+  private bulkDir(f: UmlFiles): string {
+    const dir = join(f.runDir, 'bulk');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (f.hostUser) chownSync(dir, f.hostUser.uid, f.hostUser.gid);
+    return dir;
   }
 
   protected monitorSocket(h: Handle): string {

@@ -48,6 +48,8 @@ export interface VmStartPlan {
   /** Template build and clone start (templates: docs/templates.md). */
   holdAfterExit?: boolean;
   identity?: VmMonitorConfig['identity'];
+  /** uml: the directory of the bulk channel (ADR 0053). */
+  bulkDir?: string;
   /** A bridge network's tap is made owned by this identity, which opens it (root's uml kernel, ADR 0046). */
   tapOwner?: { uid: number; gid: number };
 }
@@ -98,6 +100,7 @@ export abstract class VmDriver implements DriverOps {
       ...(rec.spec.autoRemove ? { exitHook: autoRemoveArgv(this.store.paths, h.id) } : {}),
       ...(plan.bridged ? { hostsFile: join(h.dir, VM_HOSTS_FILE) } : {}),
       ...(plan.relayedPorts?.length ? { relayedPorts: plan.relayedPorts } : {}),
+      ...(plan.bulkDir ? { bulkDir: plan.bulkDir } : {}),
       ...(plan.holdAfterExit ? { holdAfterExit: true } : {}),
       ...(plan.identity ? { identity: plan.identity } : {}),
     };

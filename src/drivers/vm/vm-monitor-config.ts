@@ -31,6 +31,8 @@ export interface VmMonitorConfig {
   holdAfterExit?: boolean;
   /** A clone resumed from a template's saved state: sent IDENTITY (fresh clock and seed) first. */
   identity?: { hostname: string };
+  /** uml: the host directory the guest shares by hostfs for the bulk channel (ADR 0053). */
+  bulkDir?: string;
 }
 
 export const MONITOR_CONFIG = 'monitor.json';

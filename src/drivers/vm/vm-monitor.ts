@@ -31,6 +31,8 @@ import { signalName } from '../common/spawn-wait.js';
 import { listenRelayedPorts } from './vm-port-relay.js';
 import { GuestFlow } from './guest-flow.js';
 import { HostsSync } from './vm-hosts-sync.js';
+import { BulkChannel } from './bulk-channel.js';
+import { BulkFrame } from './bulk-frames.js';
 
 interface Client {
   sock: Socket;
@@ -80,7 +82,9 @@ export class VmMonitor {
   /** Set once the control channel is connected: what goes to the guest, within its window. */
   private flow: GuestFlow | undefined;
   /** Input for the command that arrived before it was started (stdin of `-i` is read at once). */
-  private readonly mainInput: Buffer[] = [];
+  private readonly mainInput: Frame[] = [];
+  /** uml: session data in files of a directory the guest shares (ADR 0053). */
+  private readonly bulk: BulkChannel | undefined;
   private finished = false;
   /** Bridge networks: peer names kept in the guest's /etc/hosts; the command starts after the first copy. */
   private hosts: HostsSync | undefined;
@@ -94,6 +98,13 @@ export class VmMonitor {
   constructor(private readonly cfg: VmMonitorConfig) {
     this.log = new CriWriter(cfg.logFile, cfg.logMaxBytes, cfg.logMaxFiles);
     this.console = new CriWriter(cfg.consoleLog, cfg.logMaxBytes, 1);
+    this.bulk = cfg.bulkDir
+      ? new BulkChannel(
+          cfg.bulkDir,
+          (b) => this.toGuest(b),
+          () => (this.flow?.pending ?? 0) > 0,
+        )
+      : undefined;
   }
 
   async run(): Promise<void> {
@@ -240,27 +251,77 @@ export class VmMonitor {
         return;
       case F.STDOUT:
       case F.STDERR:
-        if (f.session === MAIN) {
-          this.log.write(f.type === F.STDOUT ? 'stdout' : 'stderr', f.payload);
-          for (const c of this.clients)
-            if (c.attached && !c.detached) c.sock.write(encodeFrame(f.type, MAIN, f.payload));
-        } else this.toExecClient(f);
+        this.output(f, () => undefined);
         return;
       case F.EXIT:
+        this.bulk?.end(f.session);
         if (f.session === MAIN) this.onMainExit(decodeExit(f.payload));
         else {
           this.toExecClient(f);
           this.execs.delete(f.session);
         }
         return;
+      case BulkFrame.READY:
+        this.bulk?.onReady();
+        return;
+      case BulkFrame.DONE:
+        this.bulk?.onDone(f.session, f.payload);
+        return;
+      case BulkFrame.OUT:
+        this.onBulkOutput(f);
+        return;
       default:
         return;
     }
   }
 
-  private toExecClient(f: Frame): void {
+  private toExecClient(f: Frame): boolean {
     const e = this.execs.get(f.session);
-    if (e && !e.client.sock.destroyed) e.client.sock.write(encodeFrame(f.type, e.session, f.payload));
+    if (e && !e.client.sock.destroyed) return e.client.sock.write(encodeFrame(f.type, e.session, f.payload));
+    return true;
+  }
+
+  /** The command's output goes to the log and the attached clients, an exec's to its client; `drained`
+   * runs once an exec's client took it (at once for the command: the log does not wait). */
+  private output(f: Frame, drained: () => void): void {
+    if (f.session !== MAIN) {
+      const e = this.execs.get(f.session);
+      if (this.toExecClient(f) || !e) drained();
+      else {
+        const sock = e.client.sock;
+        const done = () => {
+          sock.off('drain', done).off('close', done);
+          drained();
+        };
+        sock.once('drain', done).once('close', done);
+      }
+      return;
+    }
+    this.log.write(f.type === F.STDOUT ? 'stdout' : 'stderr', f.payload);
+    for (const c of this.clients) if (c.attached && !c.detached) c.sock.write(encodeFrame(f.type, MAIN, f.payload));
+    drained();
+  }
+
+  /** Output in a bulk file: passed on like a frame of it; the guest may write the next file once it was taken. */
+  private onBulkOutput(f: Frame): void {
+    const bulk = this.bulk;
+    if (!bulk) return;
+    let out: { type: number; data: Buffer };
+    try {
+      out = bulk.takeOutput(f.payload);
+    } catch (e) {
+      // A stream with a hole must not look whole: the session's process is killed.
+      process.stderr.write(`bulk channel: session ${f.session}: ${(e as Error).message}\n`);
+      this.toGuest(encodeFrame(F.SIGNAL, f.session, Buffer.from([9, 0, 0, 0])));
+      bulk.taken(f.session);
+      return;
+    }
+    let once = false;
+    this.output({ type: out.type, session: f.session, payload: out.data }, () => {
+      if (once) return;
+      once = true;
+      if (!this.finished) bulk.taken(f.session);
+    });
   }
 
   private broadcast(b: Buffer): void {
@@ -283,7 +344,7 @@ export class VmMonitor {
       if (this.attachInfo.cols) req.cols = this.attachInfo.cols;
     }
     this.toGuest(encodeFrame(F.START, MAIN, encodeStart(req)));
-    for (const b of this.mainInput.splice(0)) this.toGuest(b);
+    for (const f of this.mainInput.splice(0)) this.forward(f);
   }
 
   private onMainExit(e: ExitPayload): void {
@@ -487,11 +548,15 @@ export class VmMonitor {
         // A session this client started (an exec) first: an exec client numbers its own from 1 too.
         const g =
           c.sessions.get(f.session) ?? (f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : undefined);
-        if (g === MAIN && !this.mainSent) this.mainInput.push(encodeFrame(f.type, g, f.payload));
-        else if (g !== undefined) this.toGuest(encodeFrame(f.type, g, f.payload));
-        // The guest takes input slowly (a uml line: ~300 KB/s): stop reading a client that sends
-        // faster than that, rather than buffer all it sends.
-        if (f.type === F.STDIN && this.flow && this.flow.pending >= CLIENT_INPUT_LIMIT && !c.sock.isPaused()) {
+        if (g === MAIN && !this.mainSent) this.mainInput.push({ type: f.type, session: g, payload: f.payload });
+        else if (g !== undefined) this.forward({ type: f.type, session: g, payload: f.payload });
+        // The guest takes input at its channel's pace (a uml line: ~300 KB/s; the bulk channel:
+        // as the process reads): stop reading a client that sends faster, rather than buffer all it sends.
+        if (f.type !== F.STDIN || c.sock.isPaused()) return;
+        if (g !== undefined && this.bulk?.active && this.bulk.held(g) >= CLIENT_INPUT_LIMIT) {
+          c.sock.pause();
+          this.bulk.whenHeldBelow(g, CLIENT_INPUT_LIMIT / 2, () => c.sock.resume());
+        } else if (this.flow && this.flow.pending >= CLIENT_INPUT_LIMIT) {
           c.sock.pause();
           this.flow.whenPendingBelow(CLIENT_INPUT_LIMIT / 2, () => c.sock.resume());
         }
@@ -500,6 +565,12 @@ export class VmMonitor {
       default:
         return;
     }
+  }
+
+  /** A client's STDIN, RESIZE or SIGNAL for guest session `f.session`; stdin through the bulk channel when there is one. */
+  private forward(f: Frame): void {
+    if (f.type === F.STDIN && this.bulk?.active) this.bulk.stdin(f.session, f.payload);
+    else this.toGuest(encodeFrame(f.type, f.session, f.payload));
   }
 
   private onClientGone(c: Client): void {

@@ -1,5 +1,5 @@
 /**
- * berth's one HTTP downloader (ADR 0033), on got (imported lazily: never on the fast path). Used
+ * berth's one HTTP downloader (ADR 0033), on node:http (http-get.ts, ADR 0050). Used
  * for registry blobs, Debian indices and .debs (so kernels too) and `tar:URL` tarballs.
  *
  * - The bytes accumulate in `partial`, a file the caller names (one name per content, so a later
@@ -16,13 +16,13 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ImageError } from '../../core/errors.js';
 import { transferMeter, type TransferHook } from '../../core/transfer.js';
 import { DigestMismatchError } from '../store/blob-store.js';
 import { isNoSpace } from '../../core/no-space.js';
 import { noSpaceError } from '../../host/no-space-error.js';
+import { type HttpGetError, type HttpGetResponse, httpGet } from './http-get.js';
 
 export interface DownloadRequest {
   url: string;
@@ -162,43 +162,27 @@ async function attemptOnce(
   limit: number | undefined,
   count: (n: number) => void,
 ): Promise<Attempt> {
-  const { got } = await import('got');
   const have = sizeOf(req.partial);
-  const t = req.timeoutMs ?? 30_000;
   for (let asked = 0; ; asked++) {
     const headers: Record<string, string> = { ...(req.headers?.() ?? {}) };
     if (have > 0) headers.range = `bytes=${have}-`;
-    const stream = got.stream(req.url, {
-      headers,
-      timeout: { connect: Math.min(t, 15_000), socket: t },
-      retry: { limit: 0 },
-      followRedirect: true,
-      throwHttpErrors: false,
-      decompress: false,
-    });
-    let res: { statusCode: number; headers: Record<string, string | string[] | undefined> };
+    let res: HttpGetResponse;
     try {
-      res = await new Promise((resolve, reject) => {
-        stream.once('response', resolve);
-        stream.once('error', reject);
-      });
+      res = await httpGet(req.url, { headers, timeoutMs: req.timeoutMs ?? 30_000 });
     } catch (e) {
-      stream.destroy();
-      const err = e as { code?: string; message?: string };
-      throw new DownloadError(
-        'unreachable',
-        `cannot download ${what} (${req.url}): ${err.code ?? err.message ?? String(e)}`,
-        { fix: 'check the address and the network connection', cause: e },
-      );
+      throw new DownloadError('unreachable', `cannot download ${what} (${req.url}): ${(e as HttpGetError).code}`, {
+        fix: 'check the address and the network connection',
+        cause: e,
+      });
     }
-    const status = res.statusCode;
+    const { status, body } = res;
     if (status === 416 && have > 0) {
-      stream.destroy();
+      body.destroy();
       rmSync(req.partial, { force: true });
       return { kind: 'restart' };
     }
     if (status >= 400) {
-      stream.destroy();
+      body.destroy();
       if (asked === 0 && req.onRefused && (await req.onRefused(status, res.headers))) continue;
       throw new DownloadError(
         'refused',
@@ -212,14 +196,14 @@ async function attemptOnce(
     let append = false;
     if (status === 206) {
       if (have === 0 || !String(res.headers['content-range'] ?? '').startsWith(`bytes ${have}-`)) {
-        stream.destroy();
+        body.destroy();
         rmSync(req.partial, { force: true });
         return { kind: 'restart' };
       }
       append = true;
       req.onResume?.(have);
     } else if (status !== 200) {
-      stream.destroy();
+      body.destroy();
       throw new DownloadError(
         'refused',
         `cannot download ${what}: HTTP ${status}`,
@@ -233,33 +217,31 @@ async function attemptOnce(
     const length = Number(res.headers['content-length']);
     const total = req.size ?? (Number.isFinite(length) && length > 0 ? done + length : req.maxBytes);
     const bytes = transferMeter(req.onTransfer, req.transferId ?? req.url, req.label ?? labelOf(req.url), total, done);
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        done += chunk.length;
-        count(chunk.length);
-        bytes.add(chunk.length);
-        if (limit !== undefined && done > limit) {
-          cb(
-            new DownloadError('too-large', `${what} is larger than the ${limit} bytes expected`, {
-              fix: 'the server sent something else; nothing was kept',
-            }),
-          );
-          return;
-        }
-        hash.update(chunk);
-        cb(null, chunk);
-      },
+    let tooLarge: DownloadError | undefined;
+    // Hashed and counted as the chunks arrive (no stream stage of its own); the file stream
+    // writes them meanwhile in the thread pool.
+    body.on('data', (chunk: Buffer) => {
+      done += chunk.length;
+      count(chunk.length);
+      bytes.add(chunk.length);
+      if (limit !== undefined && done > limit) {
+        tooLarge ??= new DownloadError('too-large', `${what} is larger than the ${limit} bytes expected`, {
+          fix: 'the server sent something else; nothing was kept',
+        });
+        body.destroy(tooLarge);
+        return;
+      }
+      hash.update(chunk);
     });
     try {
       await pipeline(
-        stream,
-        meter,
+        body,
         createWriteStream(req.partial, { flags: append ? 'a' : 'w', mode: 0o600, highWaterMark: WRITE_BUFFER }),
       );
     } catch (e) {
-      if (e instanceof DownloadError) {
+      if (tooLarge) {
         rmSync(req.partial, { force: true });
-        throw e;
+        throw tooLarge;
       }
       if (isNoSpace(e)) throw noSpaceError(req.partial, `downloading ${what}`, e);
       return { kind: 'broken', error: e, done }; // the partial file stays: resumed next

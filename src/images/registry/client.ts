@@ -1,6 +1,7 @@
 /**
- * A registry HTTP API v2 client (the OCI distribution spec, pull side), on got (imported
- * lazily, as in src/images/debian/http.ts: never on berth's fast path).
+ * A registry HTTP API v2 client (the OCI distribution spec, pull side). Manifests and blobs come
+ * over node:http (src/images/download/http-get.ts, ADR 0050); got is imported only for token
+ * requests and `berth login`'s access check.
  *
  * - https, except for registries named in `insecure` (plain http: loopback test registries).
  * - Anonymous first; on 401 it answers the WWW-Authenticate challenge: Bearer (token from the
@@ -23,6 +24,8 @@ import {
 import { MANIFEST_ACCEPT } from './media-types.js';
 import type { TransferHook } from '../../core/transfer.js';
 import { download, DownloadError } from '../download/download.js';
+import { httpGet, readBody } from '../download/http-get.js';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export interface RegistryClientOptions {
   /** Registries (host[:port], as in the reference) spoken to over plain http. */
@@ -59,8 +62,6 @@ export interface BlobResult {
 }
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-type GotModule = typeof import('got');
 
 function isLoopback(host: string): boolean {
   const h = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
@@ -129,7 +130,7 @@ export class RegistryClient {
   }
 
   /** Answer a 401 challenge; afterwards authHeader(scope) has something to send. Throws if impossible. */
-  private async authenticate(got: GotModule['got'], wwwAuthenticate: string | undefined, scope: string): Promise<void> {
+  private async authenticate(wwwAuthenticate: string | undefined, scope: string): Promise<void> {
     const challenges = parseChallenges(wwwAuthenticate ?? '');
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     if (bearer) {
@@ -150,6 +151,7 @@ export class RegistryClient {
       if (bearer.params.service) url.searchParams.set('service', bearer.params.service);
       url.searchParams.set('scope', bearer.params.scope ?? scope);
       const headers: Record<string, string> = this.creds ? { authorization: basicHeader(this.creds) } : {};
+      const { got } = await import('got'); // only a registry that asks for a token pays for got
       let res;
       try {
         res = await got(url, { ...this.gotOpts(), headers, responseType: 'buffer' });
@@ -191,7 +193,7 @@ export class RegistryClient {
       }
       if (res.statusCode === 401 && attempt === 0) {
         try {
-          await this.authenticate(got, res.headers['www-authenticate'], scope);
+          await this.authenticate(res.headers['www-authenticate'], scope);
         } catch (e) {
           if (e instanceof ImageError && e.code === 'registry-auth') return { ok: false, status: 401 };
           throw e;
@@ -203,31 +205,47 @@ export class RegistryClient {
     return { ok: res.statusCode === 200, status: res.statusCode };
   }
 
-  /** GET a manifest by tag or digest. Verifies the digest when pinned or announced. */
-  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
-    const { got } = await import('got');
-    const url = `${this.baseUrl}/v2/${repository}/manifests/${reference}`;
-    const scope = `repository:${repository}:pull`;
-    let res;
+  /**
+   * A small GET on node:http (http-get.ts; a pull never loads got): the body whole, refused past
+   * MAX_MANIFEST_BYTES. One retry after a failure to connect or a broken answer.
+   */
+  private async getSmall(
+    url: string,
+    headers: Record<string, string>,
+    what: string,
+  ): Promise<{ statusCode: number; headers: IncomingHttpHeaders; body: Buffer }> {
+    const tooLarge = () =>
+      new ImageError('manifest-too-large', `the manifest of ${what} is larger than ${MAX_MANIFEST_BYTES} bytes`, {
+        fix: 'this is not a real image manifest',
+      });
     for (let attempt = 0; ; attempt++) {
       try {
-        res = await got(url, {
-          ...this.gotOpts(),
-          retry: { limit: 1 },
-          headers: { accept: MANIFEST_ACCEPT, ...this.authHeader(scope) },
-          responseType: 'buffer',
-        });
+        const res = await httpGet(url, { headers, timeoutMs: this.timeoutMs });
+        const body = await readBody(res.body, MAX_MANIFEST_BYTES, tooLarge);
+        return { statusCode: res.status, headers: res.headers, body };
       } catch (e) {
+        if (e instanceof ImageError) throw e;
+        if (attempt === 0) continue;
         throw this.unreachable(url, e);
       }
+    }
+  }
+
+  /** GET a manifest by tag or digest. Verifies the digest when pinned or announced. */
+  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    const url = `${this.baseUrl}/v2/${repository}/manifests/${reference}`;
+    const scope = `repository:${repository}:pull`;
+    const what = `${this.registry}/${repository}:${reference}`.replace(/:(sha256:)/, '@$1');
+    let res: { statusCode: number; headers: IncomingHttpHeaders; body: Buffer };
+    for (let attempt = 0; ; attempt++) {
+      res = await this.getSmall(url, { accept: MANIFEST_ACCEPT, ...this.authHeader(scope) }, what);
       if (res.statusCode === 401 && attempt === 0) {
         this.tokens.delete(scope);
-        await this.authenticate(got, res.headers['www-authenticate'], scope);
+        await this.authenticate(res.headers['www-authenticate'], scope);
         continue;
       }
       break;
     }
-    const what = `${this.registry}/${repository}:${reference}`.replace(/:(sha256:)/, '@$1');
     if (res.statusCode === 401 || res.statusCode === 403) throw this.authFailed(res.statusCode, '');
     if (res.statusCode === 404) {
       throw new ImageError('manifest-unknown', `image ${what} not found in the registry`, {
@@ -240,11 +258,6 @@ export class RegistryClient {
       });
     }
     const body = res.body;
-    if (body.length > MAX_MANIFEST_BYTES) {
-      throw new ImageError('manifest-too-large', `the manifest of ${what} is larger than ${MAX_MANIFEST_BYTES} bytes`, {
-        fix: 'this is not a real image manifest',
-      });
-    }
     const digest = sha256Digest(body);
     if (reference.startsWith('sha256:') && digest !== reference)
       throw new DigestMismatchError(reference, digest, `manifest of ${what}`);
@@ -285,7 +298,6 @@ export class RegistryClient {
         store.touch(desc.digest);
         return { digest: desc.digest, path: store.path(desc.digest), downloaded: false, bytes: 0, resumed: false };
       }
-      const { got } = await import('got');
       const tmp = store.partialPath(desc.digest);
       const what = `blob ${desc.digest} of ${this.registry}/${repository}`;
       const url = `${this.baseUrl}/v2/${repository}/blobs/${desc.digest}`;
@@ -306,7 +318,7 @@ export class RegistryClient {
           onRefused: async (status, headers) => {
             if (status !== 401) return false;
             this.tokens.delete(scope);
-            await this.authenticate(got, headers['www-authenticate'] as string | undefined, scope);
+            await this.authenticate(headers['www-authenticate'] as string | undefined, scope);
             return true;
           },
         });

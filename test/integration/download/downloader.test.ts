@@ -3,7 +3,7 @@
  * a transfer cut short resumes with Range, a kill -9 mid-download leaves only a `.partial` that the
  * next call resumes, a digest mismatch leaves nothing, and progress reaches onTransfer. The
  * downloads run in this process, and through `berth pull` (killed with SIGKILL, then run again) as
- * root and as the test user.
+ * root and as the test user; a registry pull (blobs over node:http) killed mid-layer the same way.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,14 +22,18 @@ import {
 import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { download, DownloadError } from '../../../src/images/download/download.js';
+import { httpGet } from '../../../src/images/download/http-get.js';
+import { goArch } from '../../../src/images/registry/platform.js';
 import { DigestMismatchError } from '../../../src/images/store/blob-store.js';
 import type { Transfer } from '../../../src/core/transfer.js';
 import { isRoot, makeRunner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 
 const DATA = randomBytes(3 * 1024 * 1024 + 17);
-const DIGEST = `sha256:${createHash('sha256').update(DATA).digest('hex')}`;
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const DIGEST = sha(DATA);
 
 /** How the next full (non-Range) GET of a path misbehaves. */
 type Trick = { cut?: number; stall?: number; corrupt?: boolean };
@@ -209,6 +213,39 @@ test('a digest mismatch leaves nothing; a bad resumed file is fetched once more 
   }
 });
 
+test('redirects are followed; Authorization goes to the same origin only (a registry sends blobs to storage)', async () => {
+  const seen: string[] = [];
+  const listen = (handler: Parameters<typeof createServer>[1]) =>
+    new Promise<{ url: string; close(): void }>((resolve) => {
+      const s = createServer(handler).listen(0, '127.0.0.1', () => {
+        const a = s.address();
+        resolve({ url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, close: () => s.close() });
+      });
+    });
+  const storage = await listen((req, res) => {
+    seen.push(`storage ${req.url} ${req.headers.authorization ?? 'no-auth'}`);
+    res.end('blob bytes');
+  });
+  const registry = await listen((req, res) => {
+    seen.push(`registry ${req.url} ${req.headers.authorization ?? 'no-auth'}`);
+    if (req.url === '/v2/b') res.writeHead(307, { location: '/v2/b2' }).end();
+    else if (req.url === '/v2/b2') res.writeHead(302, { location: `${storage.url}/signed?x=1` }).end();
+    else res.writeHead(404).end();
+  });
+  try {
+    const got = await httpGet(`${registry.url}/v2/b`, { headers: { authorization: 'Bearer T' }, timeoutMs: 5000 });
+    assert.equal(got.status, 200);
+    assert.equal(got.url, `${storage.url}/signed?x=1`);
+    let body = '';
+    for await (const c of got.body) body += c;
+    assert.equal(body, 'blob bytes');
+    assert.deepEqual(seen, ['registry /v2/b Bearer T', 'registry /v2/b2 Bearer T', 'storage /signed?x=1 no-auth']);
+  } finally {
+    registry.close();
+    storage.close();
+  }
+});
+
 for (const mode of ['root', 'rootless'] as const) {
   test(`berth pull killed with SIGKILL mid-download (${mode}): only a .partial is left, the next pull resumes it`, {
     timeout: 120_000,
@@ -249,6 +286,52 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.deepEqual(partial(), [], 'the partial download became the blob');
       const digest = `sha256:${createHash('sha256').update(tarball).digest('hex')}`;
       assert.ok(existsSync(join(r.root, 'images', 'blobs', 'sha256', digest.slice(7))), 'the blob is stored');
+
+      // The same through a registry pull (manifest and blobs over node:http, ADR 0050): killed in
+      // the middle of the layer, the store holds the config but never the half layer.
+      const layer = gzipSync(tarball, { level: 1 });
+      const layerDigest = sha(layer);
+      const config = Buffer.from(JSON.stringify({ architecture: goArch(), os: 'linux', rootfs: { type: 'layers' } }));
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+          layers: [
+            { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length },
+          ],
+        }),
+      );
+      srv.serveData('/v2/t/k/manifests/1', manifest);
+      srv.serveData(`/v2/t/k/blobs/${sha(config)}`, config);
+      srv.serveData(`/v2/t/k/blobs/${layerDigest}`, layer);
+      const stallAt = layer.length >> 1;
+      srv.next(`/v2/t/k/blobs/${layerDigest}`, { stall: stallAt });
+      const ref = `${srv.url.replace('http://', '')}/t/k:1`;
+      const pulling = r.spawn(['pull', ref]);
+      while (!(partial().length === 1 && sizeOf(join(tmp, partial()[0]!)) >= stallAt)) {
+        assert.equal(pulling.exitCode, null, 'the pull is still running');
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      const pullPids = spawnSync('pgrep', ['-f', `pull ${ref}`], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .filter((p) => !/^runuser/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8')));
+      assert.equal(pullPids.length, 1, `one berth process: ${pullPids.join(' ')}`);
+      process.kill(pullPids[0]!, 'SIGKILL');
+      await new Promise((res) => pulling.once('close', res));
+      const blob = (d: string) => join(r.root, 'images', 'blobs', 'sha256', d.slice(7));
+      assert.deepEqual(partial(), [`${layerDigest.slice(7)}.partial`], "only the layer's .partial is left");
+      assert.equal(existsSync(blob(layerDigest)), false, 'no half layer in the store');
+      assert.ok(existsSync(blob(sha(config))), 'the config, complete before the kill, is stored');
+
+      const pulled = await r.run(['pull', '-q', ref]);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      assert.equal(pulled.stdout.trim(), sha(manifest));
+      assert.equal(srv.log.at(-1), `/v2/t/k/blobs/${layerDigest} range=bytes=${stallAt}-`, 'the layer resumed');
+      assert.deepEqual(partial(), []);
+      assert.ok(readFileSync(blob(layerDigest)).equals(layer), 'the layer is stored whole');
     } finally {
       srv.close();
       r.cleanup();

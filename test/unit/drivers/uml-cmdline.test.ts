@@ -60,6 +60,19 @@ test("uml argv: --network user is the kernel's slirp transport plus the guest ad
   assert.throws(() => umlArgv({ ...base, modules: '/a b' }), /modules path/);
 });
 
+test('uml argv: the bulk channel directory is a boot key the init mounts by hostfs (ADR 0053)', () => {
+  assert.equal(
+    umlArgv(base).some((a) => a.startsWith('berth.bulk=')),
+    false,
+  );
+  assert.ok(
+    umlArgv({ ...base, bulk: '/run/berth/vm/0123456789abcdef/bulk' }).includes(
+      'berth.bulk=/run/berth/vm/0123456789abcdef/bulk',
+    ),
+  );
+  assert.throws(() => umlArgv({ ...base, bulk: '/run/a,b' }), /bulk channel path/);
+});
+
 test("uml argv: a bridge network is the kernel's tuntap transport on the tap berth made, plus the leased address", () => {
   const tap = { name: 'btabc', mac: '02:b7:0a:7e:00:03', guestArg: 'berth.net=10.126.0.3/24,10.126.0.1' };
   assert.deepEqual(umlArgv({ ...base, tap }).slice(-2), [

@@ -1,0 +1,81 @@
+/**
+ * The uml guest channel (ADR 0053): 64 MiB (BENCH_CHANNEL_MIB) of random bytes through one
+ * running uml environment: `exec -i` into sha256sum and into cat, `exec` out of the guest, and
+ * `berth cp` in, each row the whole command. Baseline: `berth exec ENV true`, the cost of an exec
+ * itself; "guest floor" is the guest's own sha256sum of as many bytes from a pipe inside (no
+ * channel), so a row's MB/s is MiB / (its time - the baseline) and the guest's CPU is apart.
+ * (guest-channel, the microvm suite, has the same rows for microvm.)
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BenchFailure, type Row, type Suite, runOnce } from '../harness.js';
+import { berthArgv, findExecutable } from './common.js';
+
+const ENV = 'bench-chan';
+const BASELINE = 'berth exec ENV true';
+
+export const umlChannel: Suite = {
+  name: 'uml-channel',
+  description: 'bytes into and out of a running uml guest: exec -i, exec, cp (the bulk channel, ADR 0053)',
+  async prepare({ repo }) {
+    const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-umlchan-'));
+    chmodSync(tmp, 0o755);
+    const root = join(tmp, 'berth-root');
+    const env = { ...process.env, BERTH_ROOT: root };
+    const berth = berthArgv(repo);
+    const cleanup = (): void => {
+      if (typeof berth !== 'string') runOnce({ name: 'rm', argv: [...berth, 'rm', '-f', ENV], env }, 60_000);
+      rmSync(tmp, { recursive: true, force: true });
+    };
+    if (!findExecutable('linux.uml')) {
+      cleanup();
+      return { name: BASELINE, unavailable: 'linux.uml not installed (apt-get install user-mode-linux)' };
+    }
+    if (typeof berth === 'string') {
+      cleanup();
+      return { name: BASELINE, unavailable: berth };
+    }
+    try {
+      mkdirSync(root);
+      const mib = Number(process.env.BENCH_CHANNEL_MIB ?? 64);
+      const file = join(tmp, 'data.bin');
+      writeFileSync(file, randomBytes(mib * 1024 * 1024));
+      runOnce(
+        {
+          name: 'boot',
+          argv: [...berth, 'run', '-d', '-q', '--backend', 'uml', '--name', ENV, 'busybox', 'sleep', '1000000'],
+          env,
+        },
+        300_000,
+      );
+      const b = berth.map((a) => `'${a}'`).join(' ');
+      const sh = (name: string, script: string): Row => ({ name, argv: ['sh', '-c', script], env });
+      const bytes = mib * 1024 * 1024;
+      const rows: Row[] = [
+        { name: BASELINE, argv: [...berth, 'exec', ENV, 'true'], env },
+        sh(`berth exec -i ENV sha256sum < ${mib} MiB`, `${b} exec -i ${ENV} sha256sum < ${file} > /dev/null`),
+        sh(
+          `berth exec -i ENV sh -c 'cat > /dev/null' < ${mib} MiB`,
+          `${b} exec -i ${ENV} sh -c 'cat > /dev/null' < ${file}`,
+        ),
+        sh(
+          `berth exec ENV head -c ${mib}MiB /dev/zero > /dev/null (out)`,
+          `${b} exec ${ENV} head -c ${bytes} /dev/zero > /dev/null`,
+        ),
+        { name: `berth cp ${mib} MiB ENV:/tmp/in`, argv: [...berth, 'cp', file, `${ENV}:/tmp/in`], env },
+        {
+          name: `guest floor: berth exec ENV sh -c 'head -c ${mib}MiB /dev/zero | sha256sum'`,
+          argv: [...berth, 'exec', ENV, 'sh', '-c', `head -c ${bytes} /dev/zero | sha256sum`],
+          env,
+        },
+      ];
+      return { rows, baseline: BASELINE, cleanup };
+    } catch (e) {
+      cleanup();
+      if (e instanceof BenchFailure) throw new BenchFailure(e.row, `untimed first run failed: ${e.message}`);
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,148 @@
+/*
+ * The bulk channel (uml, ADR 0053): a session's stdin and output in files of a host directory
+ * the guest reaches through hostfs (`berth.bulk=HOSTDIR`), each file named by a small frame on
+ * the control line. The line keeps the order of everything and carries what is small; the
+ * files carry the bytes at the speed of hostfs instead of a serial line's. The directory is
+ * mounted at a private staging point, opened, and detached again: only PID 1 holds it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "init.h"
+
+static int bulk_dir = -1;
+static uint32_t out_seq;
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The value of berth.bulk= on the kernel command line, or 0 when there is none. */
+static int bulk_arg(char *out, size_t cap)
+{
+	char buf[4096];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n")) {
+		if (strncmp(tok, "berth.bulk=", 11) || strlen(tok + 11) >= cap)
+			continue;
+		strcpy(out, tok + 11);
+		return out[0] == '/';
+	}
+	return 0;
+}
+
+void bulk_setup(void)
+{
+	char host[512];
+	if (!bulk_arg(host, sizeof host))
+		return;
+	char stage[] = "/dev/.berth-bulk-XXXXXX";
+	if (!mkdtemp(stage)) {
+		say("bulk channel: staging directory: %s (data goes over the control line)", strerror(errno));
+		return;
+	}
+	if (mount("none", stage, "hostfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, host) < 0)
+		say("bulk channel: mount hostfs %s: %s (data goes over the control line)", host,
+		    strerror(errno));
+	else {
+		bulk_dir = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		umount2(stage, MNT_DETACH);
+	}
+	rmdir(stage);
+}
+
+void bulk_announce(void)
+{
+	if (bulk_dir >= 0)
+		ctl_send(F_BULK_READY, 0, NULL, 0);
+}
+
+int bulk_ready(void)
+{
+	return bulk_dir >= 0;
+}
+
+void bulk_in_done(uint32_t session, uint32_t seq)
+{
+	uint8_t p[4];
+	put32(p, seq);
+	ctl_send(F_BULK_DONE, session, p, 4);
+}
+
+/* BULK_IN: u32 seq, u32 length; the bytes are the file i<seq>, taken and removed here. */
+void bulk_in(uint32_t session, const uint8_t *p, uint32_t len)
+{
+	if (len < 8 || bulk_dir < 0)
+		return;
+	uint32_t seq = get32(p), size = get32(p + 4);
+	char name[16];
+	snprintf(name, sizeof name, "i%u", seq);
+	/* One buffer for every file: its pages stay mapped (a fault is costly in a uml guest). */
+	static uint8_t data[BULK_CHUNK];
+	int fd = openat(bulk_dir, name, O_RDONLY | O_CLOEXEC);
+	ssize_t got = 0;
+	if (fd >= 0 && size <= BULK_CHUNK) {
+		while ((size_t)got < size) {
+			ssize_t n = read(fd, data + got, size - (size_t)got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += n;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	unlinkat(bulk_dir, name, 0);
+	if ((size_t)got != size) {
+		/* A stream with a hole must not look whole: the session's process is killed. */
+		say("bulk channel: %s: %u of %u bytes: %s", name, (unsigned)got, size, strerror(errno));
+		session_input_lost(session);
+		bulk_in_done(session, seq);
+	} else
+		session_stdin_bulk(session, data, size, seq);
+}
+
+/* Output of LEN bytes as the file o<seq> and a BULK_OUT frame: u8 type, u32 seq, u32 length.
+ * 1, or 0 when the file could not be written (the caller sends the bytes on the line). */
+int bulk_out(uint32_t session, uint8_t type, const uint8_t *buf, size_t len)
+{
+	if (bulk_dir < 0)
+		return 0;
+	uint32_t seq = ++out_seq;
+	char name[16];
+	snprintf(name, sizeof name, "o%u", seq);
+	int fd = openat(bulk_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return 0;
+	int bad = write_all(fd, buf, len) < 0;
+	if (close(fd) < 0 || bad) {
+		unlinkat(bulk_dir, name, 0);
+		return 0;
+	}
+	uint8_t p[9];
+	p[0] = type;
+	put32(p + 1, seq);
+	put32(p + 5, (uint32_t)len);
+	ctl_send(F_BULK_OUT, session, p, sizeof p);
+	return 1;
+}

@@ -1,0 +1,85 @@
+/**
+ * What `berth run` loads before it spawns the shim (ADR 0051): the static import closure of the
+ * CLI entry is initialised at start, so it must not reach the modules only cold paths need, and
+ * the hot bundle (dist/berth.cjs, built before the unit tests) holds no npm package: those live in
+ * ESM entries of their own (scripts/bundle.mjs) that it reaches through import().
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
+
+/** Loaded by cold paths only (pulls, copies, Debian and kernel fetches, commits). */
+const COLD_ONLY = ['got', 'execa', 'tar', 'xz-decompress', 'node:fs/promises', 'node:stream/promises', 'node:zlib'];
+
+/** The specifiers a file imports for values at load time (no types, no import()). */
+function staticValueImports(file: string): string[] {
+  const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
+  const out: string[] = [];
+  for (const n of sf.statements) {
+    if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) {
+      const c = n.importClause;
+      const typeOnly =
+        c?.isTypeOnly ||
+        (c !== undefined &&
+          c.name === undefined &&
+          c.namedBindings !== undefined &&
+          ts.isNamedImports(c.namedBindings) &&
+          c.namedBindings.elements.length > 0 &&
+          c.namedBindings.elements.every((e) => e.isTypeOnly));
+      if (!typeOnly) out.push(n.moduleSpecifier.text);
+    } else if (
+      ts.isExportDeclaration(n) &&
+      !n.isTypeOnly &&
+      n.moduleSpecifier &&
+      ts.isStringLiteral(n.moduleSpecifier)
+    ) {
+      out.push(n.moduleSpecifier.text);
+    }
+  }
+  return out;
+}
+
+/** Non-relative specifiers reached from ENTRY through static value imports, with one importer each. */
+function staticClosure(entry: string): Map<string, string> {
+  const external = new Map<string, string>();
+  const seen = new Set<string>();
+  const todo = [entry];
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const s of staticValueImports(file)) {
+      if (s.startsWith('.')) {
+        const target = resolve(dirname(file), s).replace(/\.js$/, '.ts');
+        if (target.endsWith('.ts')) todo.push(target);
+      } else if (!external.has(s)) external.set(s, relative(ROOT, file));
+    }
+  }
+  return external;
+}
+
+test('the CLI entry reaches no cold-only module through static imports', () => {
+  const reached = staticClosure(join(ROOT, 'src', 'cli', 'main.ts'));
+  const bad = COLD_ONLY.filter((m) => reached.has(m)).map((m) => `${m} (imported by ${reached.get(m)})`);
+  assert.deepEqual(bad, [], 'load these with import() where they are used');
+  // The walk itself works: the hot path does spawn the shim.
+  assert.ok(reached.has('node:child_process'));
+});
+
+test('the hot bundle holds no npm package, and every import() in it names a file beside it', () => {
+  const bundle = join(ROOT, 'dist', 'berth.cjs');
+  assert.ok(existsSync(bundle), 'dist/berth.cjs is built (npm run build)');
+  const text = readFileSync(bundle, 'utf8');
+  const packages = [...new Set([...text.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]))];
+  assert.deepEqual(packages, [], 'npm packages bundled into dist/berth.cjs');
+  const targets = [...text.matchAll(/\bimport\((["'])([^"']+)\1\)/g)]
+    .map((m) => m[2]!)
+    .filter((t) => !t.startsWith('node:'));
+  assert.ok(targets.includes('./vendor-got.mjs'), 'got is reached through its own entry');
+  const missing = targets.filter((t) => !t.startsWith('./') || !existsSync(join(ROOT, 'dist', t)));
+  assert.deepEqual(missing, []);
+});
