@@ -74,7 +74,7 @@ export type { Transfer, TransferHook } from './core/transfer.js';
 export { isNoSpace } from './core/no-space.js';
 export { asNoSpaceError } from './host/no-space-error.js';
 export { parseEnvArgs } from './core/env-vars.js';
-export { formatPort, type PortMapping } from './core/port-format.js';
+export { formatPort, formatPublished, dockerPortBindings, type PortMapping } from './core/port-format.js';
 export type { NetworkRecord } from './network/network-store.js';
 export type { NetworkState } from './network/network-state.js';
 export type { DoctorReport } from './api/doctor.js';
@@ -603,7 +603,7 @@ export async function networkRemove(name: string, opts: ContextOptions = {}) {
   return removeNetwork(ctxFor(opts), name);
 }
 
-/** Parse `-p [IP:]HOST:GUEST[/tcp|udp]` values (one SpecError naming the bad one). Loaded lazily. */
+/** Parse `-p [IP:][HOST:]GUEST[/tcp|udp]` values (host port 0: a free one, picked at creation) (one SpecError naming the bad one). Loaded lazily. */
 export async function parsePortSpecs(specs: string[]) {
   if (specs.length === 0) return [];
   const { parsePortSpecs: parse } = await import('./network/port-spec.js');

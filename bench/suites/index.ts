@@ -12,6 +12,7 @@ import { pullThroughput } from './pull-throughput.js';
 import { networkThroughput } from './network-throughput.js';
 import { dockerApi } from './docker-api.js';
 import { matrixSlurm } from './matrix-slurm.js';
+import { guestChannel } from './guest-channel.js';
 
 export const suites: Suite[] = [
   chrootStartup,
@@ -24,6 +25,7 @@ export const suites: Suite[] = [
   fastStart,
   pullThroughput,
   networkThroughput,
+  guestChannel,
   dockerApi,
   matrixSlurm,
 ];

@@ -1,8 +1,12 @@
-/* The control channel: a tty (uml ssl line, virtio console) in raw mode carrying frames. */
+/* The control channel carrying frames: a tty in raw mode (a uml ssl line) or a virtio-serial
+ * port found by its name (microvm's berth.ctl), which has flow control of its own and so needs no ACKs. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include "init.h"
 
@@ -11,14 +15,62 @@ static uint8_t rbuf[HDR_LEN + MAX_PAYLOAD];
 static size_t rlen;
 #define ACK_STEP 1024u
 static uint32_t unacked;
+/* The channel is a tty: the host keeps a window, which the init's ACKs open again. */
+static int ctl_tty;
 
-int ctl_open(const char *dev)
+/* The device of the virtio-serial port the host named NAME (/sys/class/virtio-ports/X/name): its
+ * number depends on the order the virtio devices were found in, its name does not. 0 if found. */
+static int find_port(const char *name, char *dev, size_t devlen)
 {
-	int fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		die("open the control channel %s: %s", dev, strerror(errno));
+	DIR *d = opendir("/sys/class/virtio-ports");
+	if (!d)
+		return -1;
+	int found = -1;
+	for (struct dirent *e; found < 0 && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], got[128];
+		snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, got, sizeof got - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		got[n] = 0;
+		got[strcspn(got, "\n")] = 0;
+		if (!strcmp(got, name)) {
+			snprintf(dev, devlen, "/dev/%s", e->d_name);
+			found = 0;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int ctl_open(const char *spec)
+{
+	/* A path (a tty), or the name of a virtio-serial port, which appears once the host has
+	 * announced it, a moment after its driver loads. */
+	char dev[300];
+	int fd = -1;
+	for (int tries = 0;; tries++) {
+		if (spec[0] == '/')
+			snprintf(dev, sizeof dev, "%s", spec);
+		else if (find_port(spec, dev, sizeof dev) < 0)
+			snprintf(dev, sizeof dev, "(virtio-serial port %s)", spec);
+		if (dev[0] == '/' && (fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC)) >= 0)
+			break;
+		if (tries >= 500 || (dev[0] == '/' && errno != ENOENT))
+			die("open the control channel %s: %s", dev,
+			    dev[0] == '/' ? strerror(errno) : "not found");
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+	}
 	struct termios t;
 	if (tcgetattr(fd, &t) == 0) {
+		ctl_tty = 1;
 		cfmakeraw(&t);
 		t.c_cc[VMIN] = 1;
 		t.c_cc[VTIME] = 0;
@@ -67,13 +119,15 @@ int ctl_pump(int fd, void (*on_frame)(uint8_t, uint32_t, const uint8_t *, uint32
 	if (n < 0)
 		return (errno == EINTR || errno == EAGAIN) ? 0 : -1;
 	if (n == 0)
-		return -1;
+		/* A virtio-serial port reads end-of-file while no host end is connected: not yet (a
+		 * clone resumed from a template reconnects), or no more (the VM is being stopped). */
+		return ctl_tty ? -1 : 1;
 	/* Flow control: the host keeps at most 3 KiB unacknowledged in the line (a uml serial line
    * that the guest tty throttled never reads again), so say what was taken out of it, in
    * steps of ACK_STEP (below the host's window, so the host never waits for an ACK that is
    * not coming; each ACK costs a console write, slow under TCG). */
 	unacked += (uint32_t)n;
-	if (unacked >= ACK_STEP) {
+	if (ctl_tty && unacked >= ACK_STEP) {
 		uint8_t ack[4];
 		put32(ack, unacked);
 		ctl_send(F_ACK, 0, ack, 4);

@@ -13,6 +13,8 @@
 #define F_SIGNAL 0x04
 #define F_SHUTDOWN 0x05
 #define F_IDENTITY 0x06
+#define F_PAUSE 0x07
+#define F_RESUME 0x08
 /* Guest -> host: */
 #define F_READY 0x81
 #define F_STARTED 0x82
@@ -77,9 +79,11 @@ void power_off(void) __attribute__((noreturn));
 void setup_network(void);
 
 /* ctl.c: the framed control channel */
-int ctl_open(const char *dev);
+/* berth.ctl: a tty's path, or the name of a virtio-serial port. */
+int ctl_open(const char *spec);
 void ctl_send(uint8_t type, uint32_t session, const void *payload, uint32_t len);
-/* Reads what is available; calls on_frame for every complete frame. Returns 0, or -1 on EOF. */
+/* Reads what is available; calls on_frame for every complete frame. Returns 0; -1 on EOF of a
+ * tty; 1 when a virtio-serial port has no host end connected (wait, then read again). */
 int ctl_pump(int fd, void (*on_frame)(uint8_t type, uint32_t session, const uint8_t *p, uint32_t len));
 
 /* identity.c: a clone's own hostname, clock and RNG seed. NULL, or what failed. */
@@ -95,6 +99,8 @@ void session_start(uint32_t id, const uint8_t *p, uint32_t len);
 void session_stdin(uint32_t id, const uint8_t *p, uint32_t len);
 void session_resize(uint32_t id, const uint8_t *p, uint32_t len);
 void session_signal(uint32_t id, const uint8_t *p, uint32_t len);
+/* The host's reader of a session's output is behind: stop (1) or go on (0) reading its output. */
+void session_pause(uint32_t id, int paused);
 /* poll set contribution and handling */
 int session_pollfds(struct pollfd *fds, int max);
 void session_handle(struct pollfd *fds, int n);

@@ -45,6 +45,10 @@ static void on_frame(uint8_t type, uint32_t session, const uint8_t *p, uint32_t 
 	case F_BULK_TAKEN:
 		session_bulk_taken(session);
 		break;
+	case F_PAUSE:
+	case F_RESUME:
+		session_pause(session, type == F_PAUSE);
+		break;
 	case F_SHUTDOWN:
 		shutting_down = 1;
 		break;
@@ -111,11 +115,13 @@ int main(int argc, char **argv)
 	send_ready();
 
 	struct pollfd fds[2 + MAX_SESSIONS * 3];
+	int host_away = 0; /* a virtio-serial port without its host end: look again in a moment */
 	while (!shutting_down) {
-		fds[0] = (struct pollfd){.fd = ctl, .events = POLLIN};
+		fds[0] = (struct pollfd){.fd = host_away ? -1 : ctl, .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		int n = session_pollfds(fds + 2, MAX_SESSIONS * 3);
-		int ready = poll(fds, (nfds_t)(2 + n), -1);
+		int ready = poll(fds, (nfds_t)(2 + n), host_away ? 20 : -1);
+		host_away = 0;
 		/* The init waits here nearly all its life: if its kernel was killed from outside, this is
      * where it would wake up outside the VM. */
 		require_guest_pid1();
@@ -133,10 +139,12 @@ int main(int argc, char **argv)
 			reap();
 		}
 		if (fds[0].revents & POLLIN) {
-			if (ctl_pump(ctl, on_frame) < 0) {
+			int r = ctl_pump(ctl, on_frame);
+			if (r < 0) {
 				say("the control channel closed: powering off");
 				break;
 			}
+			host_away = r > 0;
 		} else if (fds[0].revents & (POLLHUP | POLLERR)) {
 			say("the control channel hung up: powering off");
 			break;

@@ -31,6 +31,7 @@ struct session {
 	int in_eof;
 	uint8_t *pending; /* stdin not yet written: bytes [head, head + npending) of a buffer of cap */
 	size_t npending, head, cap;
+	int paused; /* PAUSE: its output is not read until RESUME (the host's reader is behind) */
 	unsigned long long oom_kills_at_start; /* the guest's count when the process started */
 	/* The bulk channel: stdin bytes taken and written so far, where each bulk file ends in
 	 * that count (BULK_DONE once written), and output files the host has not taken yet. */
@@ -42,6 +43,9 @@ struct session {
 	int nmarks;
 	int out_files;
 };
+
+/* Output chunks read from one session per turn of the main loop (unless its process exited). */
+#define OUT_TURNS 4
 
 static struct session sessions[MAX_SESSIONS];
 
@@ -63,6 +67,7 @@ struct start_req {
 	unsigned short rows, cols;
 	char *mounts[16];
 	int nmounts;
+	int mkcwd; /* the main command: create cwd when missing; an exec's must exist (Docker) */
 };
 
 static struct session *find(uint32_t id)
@@ -131,6 +136,8 @@ static const char *parse_start(struct start_req *r, char *p, uint32_t len)
 			r->envp[r->envc++] = v;
 		} else if (!strcmp(k, "cwd"))
 			r->cwd = v;
+		else if (!strcmp(k, "mkcwd"))
+			r->mkcwd = !strcmp(v, "1");
 		else if (!strcmp(k, "uid"))
 			r->uid = (uid_t)strtoul(v, NULL, 10);
 		else if (!strcmp(k, "gid"))
@@ -261,8 +268,12 @@ static const char *do_mount(char *spec, char *err, size_t errlen)
 	return NULL;
 }
 
+/* What failed in the child goes to the parent as {stage, errno}. */
+enum { STAGE_EXEC, STAGE_CWD };
+
 static void child_exec(struct start_req *r, int in, int out, int err, const char *pts, int status_fd)
 {
+	int what[2] = {STAGE_EXEC, 0};
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -278,17 +289,20 @@ static void child_exec(struct start_req *r, int in, int out, int err, const char
 	}
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		goto fail;
-	mkdir_p(r->cwd, 0755);
-	if (chdir(r->cwd) < 0)
+	if (r->mkcwd)
+		mkdir_p(r->cwd, 0755);
+	if (chdir(r->cwd) < 0) {
+		what[0] = STAGE_CWD;
 		goto fail;
+	}
 	if (setgroups((size_t)r->ngroups, r->groups) < 0 || setgid(r->gid) < 0 || setuid(r->uid) < 0)
 		goto fail;
 	environ = r->envp;
 	execvp(r->argv[0], r->argv);
-fail:;
-	int e = errno;
-	write_all(status_fd, &e, sizeof e);
-	_exit(e == ENOENT ? 127 : 126);
+fail:
+	what[1] = errno;
+	write_all(status_fd, what, sizeof what);
+	_exit(what[0] == STAGE_EXEC && what[1] == ENOENT ? 127 : 126);
 }
 
 static void nonblock(int fd)
@@ -372,13 +386,14 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 		if (pi[0] >= 0)
 			close(pi[0]);
 	}
-	int e = 0;
+	int what[2] = {STAGE_EXEC, 0};
 	ssize_t n;
 	do
-		n = read(st[0], &e, sizeof e);
+		n = read(st[0], what, sizeof what);
 	while (n < 0 && errno == EINTR);
 	close(st[0]);
-	if (n == (ssize_t)sizeof e) {
+	if (n == (ssize_t)sizeof what) {
+		int e = what[1];
 		/* exec failed: the child exits at once; reap it here so no session ever sees it. */
 		waitpid(pid, NULL, 0);
 		if (master >= 0)
@@ -389,12 +404,18 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 			close(pe[0]);
 		if (pi[1] >= 0)
 			close(pi[1]);
-		char msg[300];
-		if (e == ENOENT)
+		char msg[400];
+		if (what[0] == STAGE_CWD)
+			snprintf(
+				msg, sizeof msg, "chdir to cwd \"%.200s\" failed: %s%s", r.cwd, strerror(e),
+				r.mkcwd ? ""
+					: " (exec does not create its working directory: create it first, or "
+					  "pick an existing one with -w)");
+		else if (e == ENOENT)
 			snprintf(msg, sizeof msg, "%.200s: command not found", r.argv[0]);
 		else
 			snprintf(msg, sizeof msg, "%.200s: %s", r.argv[0], strerror(e));
-		return send_exit(id, e == ENOENT ? 127 : 126, 0, msg);
+		return send_exit(id, what[0] == STAGE_EXEC && e == ENOENT ? 127 : 126, 0, msg);
 	}
 	memset(s, 0, sizeof *s);
 	s->used = 1;
@@ -544,6 +565,13 @@ void session_signal(uint32_t id, const uint8_t *p, uint32_t len)
 	kill(s->pid, sig);
 }
 
+void session_pause(uint32_t id, int paused)
+{
+	struct session *s = find(id);
+	if (s)
+		s->paused = paused;
+}
+
 /* The host has not taken the session's last bulk output files: its output waits in the pipes. */
 static int out_blocked(const struct session *s)
 {
@@ -551,13 +579,15 @@ static int out_blocked(const struct session *s)
 }
 
 /* Pass on what one output fd has; returns 0 at EOF/EIO (then the fd is closed). With the bulk
- * channel, up to BULK_CHUNK bytes read at once go as a file, unless fewer than BULK_MIN came;
- * `draining` (the process exited) passes everything on without waiting for the host. */
+ * channel, up to BULK_CHUNK bytes read at once go as a file, unless fewer than BULK_MIN came.
+ * `draining` (the process exited) passes everything on without waiting for the host; otherwise a
+ * paused session's output is not read, and at most OUT_TURNS chunks are read per call, so that a
+ * fast writer cannot hold the init here and a PAUSE is read soon. */
 static int pump_out(struct session *s, int *fd, uint8_t type, int draining)
 {
 	static uint8_t buf[BULK_CHUNK];
-	for (;;) {
-		if (!draining && out_blocked(s))
+	for (int turns = 0; draining || turns < OUT_TURNS; turns++) {
+		if (!draining && (s->paused || out_blocked(s)))
 			return 1;
 		size_t cap = bulk_ready() ? BULK_CHUNK : 65536, got = 0;
 		int end = 0;
@@ -586,6 +616,7 @@ static int pump_out(struct session *s, int *fd, uint8_t type, int draining)
 		if (got < cap)
 			return 1;
 	}
+	return 1;
 }
 
 /* Which session and which fd each pollfd slot belongs to. */
@@ -601,8 +632,9 @@ int session_pollfds(struct pollfd *fds, int max)
 		struct session *s = &sessions[i];
 		if (!s->used)
 			continue;
-		/* Output the host has no room for yet is not read (not even its hang-up). */
-		int blocked = out_blocked(s);
+		/* Output the host has no room for yet (bulk files not taken, or a PAUSE) is not read,
+		 * not even its hang-up. */
+		int blocked = s->paused || out_blocked(s);
 		short in_events = s->tty && s->npending ? POLLOUT : 0;
 		if (s->out >= 0 && (!blocked || in_events)) {
 			fds[n] = (struct pollfd){.fd = s->out,

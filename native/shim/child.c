@@ -32,7 +32,8 @@ static int unshare_flags(const struct ns_flags *ns)
 	return flags;
 }
 
-void child_run(const struct opts *o, const struct child_io *io, struct userns_sync *us, int pid_fd)
+void child_run(const struct opts *o, const struct child_io *io, struct userns_sync *us, int pid_fd,
+	       int exit_fd)
 {
 	int rootfd;
 
@@ -66,7 +67,7 @@ void child_run(const struct opts *o, const struct child_io *io, struct userns_sy
 	if (o->hostname && sethostname(o->hostname, strlen(o->hostname)) < 0)
 		die_errno(NULL, "sethostname %s", o->hostname);
 	if (o->ns.pid)
-		init_spawn(); /* from here on: CMD's process */
+		init_spawn(exit_fd); /* from here on: CMD's process */
 	if (io->ctty) {
 		int slave = pty_open_send(io->console);
 		struct child_io tio = {slave, slave, slave, 1, -1};

@@ -49,7 +49,7 @@ static void nop(int sig)
 	(void)sig;
 }
 
-void init_spawn(void)
+void init_spawn(int exit_fd)
 {
 	struct sigaction sa = {.sa_handler = nop};
 	sigset_t set, old;
@@ -70,6 +70,7 @@ void init_spawn(void)
 	if (cmd < 0)
 		die_errno(NULL, "fork the command");
 	if (cmd == 0) { /* CMD's process: back to default signal handling */
+		close(exit_fd);
 		sa.sa_handler = SIG_DFL;
 		for (size_t i = 0; i < NFWD; i++)
 			sigaction(forwarded[i], &sa, NULL);
@@ -82,7 +83,9 @@ void init_spawn(void)
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(open_devnull(O_RDWR), fd) < 0)
 			_exit(125);
-	closefrom(3);
+	if (exit_fd > 3)
+		close_range(3, (unsigned)exit_fd - 1, 0);
+	closefrom(exit_fd >= 3 ? exit_fd + 1 : 3);
 	proc_title_set("berth-init");
 
 	for (;;) {
@@ -97,7 +100,23 @@ void init_spawn(void)
 			continue;
 		}
 		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-			if (p == cmd)
-				_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+			if (p == cmd) {
+				int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+
+				if (sig && exit_fd >= 3)
+					write_all(exit_fd, &sig, sizeof sig);
+				_exit(sig ? 128 + sig : WEXITSTATUS(status));
+			}
 	}
+}
+
+int init_exit_signal(int fd, int status)
+{
+	int sig = 0;
+
+	if (fd < 0 || !WIFEXITED(status) || WEXITSTATUS(status) <= 128)
+		return 0;
+	if (read(fd, &sig, sizeof sig) != (ssize_t)sizeof sig || 128 + sig != WEXITSTATUS(status))
+		return 0;
+	return sig;
 }

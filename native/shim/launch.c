@@ -43,9 +43,18 @@ void launch(const struct opts *o)
 	const char *dir = o->cwd ? o->cwd : "/";
 	char **argv = o->argv;
 
-	mkdir_p(dir, 0755);
-	if (chdir(dir) < 0)
-		die_errno(NULL, "chdir %s", dir);
+	if (o->cwd_must_exist) {
+		/* As Docker's exec: the directory is not created; failing to enter it is exit 126. */
+		if (chdir(dir) < 0)
+			sync_child_fail(126,
+					"chdir to cwd \"%s\" failed: %s (exec does not create its working "
+					"directory: create it first, or pick an existing one with -w)",
+					dir, strerror(errno));
+	} else {
+		mkdir_p(dir, 0755);
+		if (chdir(dir) < 0)
+			die_errno(NULL, "chdir %s", dir);
+	}
 	caps_bound(o);
 	become_user(&o->user);
 	caps_apply(o);

@@ -295,6 +295,7 @@ void opts_parse_exec(struct opts *o, int argc, char **argv)
 	int i;
 
 	defaults(o);
+	o->cwd_must_exist = 1;
 	for (i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		const char *a = argv[i];
 		if (common_opt(o, argc, argv, &i) || confine_opt(o, argc, argv, &i))

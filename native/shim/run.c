@@ -152,7 +152,7 @@ int cmd_run(int argc, char **argv)
 	struct child_io io;
 	struct monitor m;
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, syncr;
-	int master = -1, consp[2] = {-1, -1}, pidp[2] = {-1, -1};
+	int master = -1, consp[2] = {-1, -1}, pidp[2] = {-1, -1}, exitp[2] = {-1, -1};
 	int devnull, log_fd = -1, sigfd, code, status;
 	char msg[1200];
 	pid_t caller;
@@ -201,13 +201,16 @@ int cmd_run(int argc, char **argv)
 	 * exits. Without, the command's orphans come to us (end_leftovers). */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno(NULL, "PR_SET_CHILD_SUBREAPER");
-	if (O.ns.pid && pipe2(pidp, O_CLOEXEC) < 0)
+	if (O.ns.pid && (pipe2(pidp, O_CLOEXEC) < 0 || pipe2(exitp, O_CLOEXEC | O_NONBLOCK) < 0))
 		die_errno(NULL, "pipe");
 	child = fork_synced(&syncr, &sigfd);
 	if (child == 0) {
 		close(pidp[0]);
-		child_run(&O, &io, &us, pidp[1]);
+		close(exitp[0]);
+		child_run(&O, &io, &us, pidp[1], exitp[1]);
 	}
+	if (exitp[1] >= 0)
+		close(exitp[1]);
 	if (O.net_sync_fd >= 0)
 		close(O.net_sync_fd); /* the child holds it: EOF tells the caller it died */
 	if (O.tty)
@@ -288,8 +291,10 @@ int cmd_run(int argc, char **argv)
 	if (!O.ns.pid)
 		end_leftovers();
 	code = exit_code_of(status);
-	state_write_exit(O.state_dir, code, WIFSIGNALED(status) ? WTERMSIG(status) : 0, cgroup_oom_killed(&O),
-			 NULL);
+	/* With --pid-ns PID 1 exits 128+N for CMD's signal N, and says which. */
+	state_write_exit(O.state_dir, code,
+			 WIFSIGNALED(status) ? WTERMSIG(status) : init_exit_signal(exitp[0], status),
+			 cgroup_oom_killed(&O), NULL);
 	if (O.n_exit_hook && (O.detach || !m.to_terminal || getppid() != caller))
 		run_exit_hook();
 	return code;

@@ -69,6 +69,7 @@ struct opts {
 	char **argv; /* CMD ARG... (NULL-terminated) */
 	/* exec */
 	pid_t pid;
+	int cwd_must_exist; /* exec: --cwd is not created (Docker's exec fails with 126 instead) */
 	/* rmtree */
 	const char *path;
 };
@@ -178,8 +179,13 @@ void init_fork(int pid_fd);
 /* Read that pid in the monitor (-1 when the child failed before forking). */
 pid_t init_pid_read(int fd);
 /* In PID 1 once the root is ready: fork CMD's process, which returns; PID 1
- * stays here reaping, forwarding signals, and exits with CMD's status. */
-void init_spawn(void);
+ * stays here reaping, forwarding signals, and exits with CMD's status. When a
+ * signal killed CMD, PID 1 first writes its number on exit_fd (it cannot die
+ * of it itself). */
+void init_spawn(int exit_fd);
+/* In the monitor once PID 1 has exited with STATUS: the signal that killed CMD
+ * (as PID 1 wrote it on fd's other end), or 0. */
+int init_exit_signal(int fd, int status);
 
 /* ---- rootfs.c / devfs.c ------------------------------------------------- */
 
@@ -201,8 +207,8 @@ void launch(const struct opts *o) __attribute__((noreturn));
 /* ---- child.c: the run child ---------------------------------------------- */
 
 /* pid_fd: write end for init_fork() (--pid-ns), else -1 */
-void child_run(const struct opts *o, const struct child_io *io, struct userns_sync *us, int pid_fd)
-	__attribute__((noreturn));
+void child_run(const struct opts *o, const struct child_io *io, struct userns_sync *us, int pid_fd,
+	       int exit_fd) __attribute__((noreturn));
 
 /* ---- pty.c -------------------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /** `berth pull` and `berth images`: registry and debian: images in the store. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { ImageError } from '../core/errors.js';
@@ -170,13 +170,33 @@ export async function saveImage(
 
 export interface ImageSummary {
   ref: string;
+  /** The builtin busybox's is '' until its first use builds it. */
   digest: string;
+  /** When it was pulled (the builtin busybox: built; '' until then). */
   pulledAt: string;
+  /** The builtin busybox: always listed first, as it runs by name; it cannot be tagged or removed. */
+  builtin?: true;
 }
 
+/** The builtin busybox (as `run busybox` finds it, without building it), then every stored image. */
 export async function listImages(ctx: Context): Promise<ImageSummary[]> {
-  const { ImageIndex } = await import('../images/store/image-index.js');
-  return new ImageIndex(ctx.paths.images).list().map((r) => ({ ref: r.ref, digest: r.digest, pulledAt: r.pulledAt }));
+  const [{ ImageIndex }, { readBuiltBusybox }, { busyboxStoreDir, BUSYBOX_REF }] = await Promise.all([
+    import('../images/store/image-index.js'),
+    import('../images/builtin/busybox-image.js'),
+    import('../images/builtin/busybox-store.js'),
+  ]);
+  const built = await readBuiltBusybox(ctx.paths.images);
+  const builtAt = built ? statSync(join(busyboxStoreDir(ctx.paths.images), 'current', 'config.json')).mtime : undefined;
+  const busybox: ImageSummary = {
+    ref: BUSYBOX_REF,
+    digest: built?.digest ?? '',
+    pulledAt: builtAt?.toISOString() ?? '',
+    builtin: true,
+  };
+  const stored = new ImageIndex(ctx.paths.images)
+    .list()
+    .map((r) => ({ ref: r.ref, digest: r.digest, pulledAt: r.pulledAt }));
+  return [busybox, ...stored];
 }
 
 /** Remove a pulled image's record (refused while an environment uses it, unless force), then prune. */

@@ -99,6 +99,7 @@ export async function createEnv(
     }
     // Before anything is recorded: a run with nothing to execute is refused here.
     const command = resolveCommand(image.config, spec);
+    const ports = await hostPortsPicked(spec.ports);
     const rec = await ctx.store.allocate(spec.name, (id, name): EnvRecord => {
       const hostname = spec.hostname ?? shortId(id);
       return {
@@ -106,7 +107,7 @@ export async function createEnv(
         name,
         backend: driver.name,
         choice,
-        spec: { ...spec, hostname },
+        spec: { ...spec, ports, hostname },
         image,
         rootless: ctx.rootless,
         hostname,
@@ -141,6 +142,13 @@ export async function createEnv(
     await revert.revert();
     throw e;
   }
+}
+
+/** -p without a host port: a free one, picked now and recorded, so port, inspect and ps show it (Docker's -p 80). */
+async function hostPortsPicked(ports: EnvSpec['ports']): Promise<EnvSpec['ports']> {
+  if (ports.every((p) => p.hostPort !== 0)) return ports;
+  const { pickFreeHostPorts } = await import('../network/attach/host-ports.js');
+  return pickFreeHostPorts(ports);
 }
 
 export interface Resolved {
@@ -222,6 +230,8 @@ export interface EnvSummary {
   command: string[];
   createdAt: string;
   status: Status;
+  /** Published ports as recorded (a `-p` without a host port holds the one picked at creation). */
+  ports: EnvRecord['spec']['ports'];
 }
 
 /** Every environment with its reconciled status; leftovers of crashed creations are cleaned up. */
@@ -239,6 +249,7 @@ export function listEnvs(ctx: Context, all: boolean): EnvSummary[] {
       command: r.command.argv,
       createdAt: r.createdAt,
       status,
+      ports: r.spec.ports,
     });
   }
   return out;

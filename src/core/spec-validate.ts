@@ -73,9 +73,14 @@ export function validateSpec(spec: EnvSpec): void {
   }
   for (const p of spec.ports) {
     const port = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
-    if (!port(p.hostPort) || !port(p.guestPort) || (p.protocol !== 'tcp' && p.protocol !== 'udp')) {
+    // hostPort 0: a free host port, picked when the environment is created.
+    if (
+      !(port(p.hostPort) || p.hostPort === 0) ||
+      !port(p.guestPort) ||
+      (p.protocol !== 'tcp' && p.protocol !== 'udp')
+    ) {
       throw new SpecError('bad-port', `invalid published port ${JSON.stringify(p)}`, {
-        fix: 'ports are 1-65535, protocol tcp or udp (-p [IP:]HOST:GUEST[/tcp|udp])',
+        fix: 'ports are 1-65535 (host port 0: a free one), protocol tcp or udp (-p [IP:][HOST:]GUEST[/tcp|udp])',
       });
     }
   }

@@ -260,6 +260,15 @@ export const CHECKS: Check[] = [
       assert.equal(ex.code, 4, ex.stderr);
       assert.equal(ex.stdout, `in-${d.stdout.slice(0, 12)}\n`);
       assert.equal(ex.stderr, 'e\n');
+      // As Docker's exec: a -w that does not exist is not created; exit 126 naming the cause.
+      const noDir = await r.run(['exec', '-w', '/no/such/dir', 'bg', '--', 'pwd']);
+      assert.equal(noDir.code, 126, noDir.stderr);
+      assert.match(noDir.stderr, /^berth: chdir to cwd "\/no\/such\/dir" failed: No such file or directory \(/);
+      assert.equal(noDir.stderr.trim().split('\n').length, 1, noDir.stderr);
+      assert.equal(noDir.stdout, '');
+      const absent = await r.run(['exec', 'bg', '--', 'ls', '-d', '/no/such/dir', '/no/such', '/no']);
+      assert.notEqual(absent.code, 0, `exec -w created the directory: ${absent.stdout}`);
+      assert.equal(absent.stdout, '');
       const follower = r.run(['logs', '-f', 'bg']);
       await sleep(200);
       const st = await r.run(['stop', '-t', '5', 'bg']);

@@ -49,6 +49,17 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'bind mounts, read-write and read-only',
     '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
   ],
+  /** The VM guest channel (issue 19): data both ways, slow readers, clients gone mid-stream. */
+  channel: ['VM channel: random data both ways with digests, a slow reader held back, clients gone mid-stream'],
+  /** Issue 20's leftovers: -p without a host port, exec -w of a missing directory, busybox in images, SIGTERM recorded alike. */
+  leftovers: [
+    'detach, exec, logs -f, stop and rm',
+    'exec -u of an unknown user is one line and exit 125; a paused environment: exec is refused at once, kill ends it (as docker kill does) and wait returns',
+    '-p 80 and -p 0:80 publish on free host ports, shown by port, ps and inspect, and reached there',
+    'images lists the builtin busybox first, as it runs by name',
+    "a command ended by kill -s TERM: wait 143, ps 'Exited (143)', the exit record names SIGTERM",
+    "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
+  ],
   /** What the start-up work touches (ADR 0051): the shim's end of a run, --rm, copies, the hot path's errors. */
   startup: [
     'exit status and stdout/stderr separation',

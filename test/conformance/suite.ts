@@ -24,6 +24,7 @@ import { TEMPLATE_CHECKS } from './template-checks.js';
 import { SMALL_CHECKS } from './small-checks.js';
 import { OOM_PAUSE_CHECKS } from './oom-pause-checks.js';
 import { BIND_CHECKS } from './bind-checks.js';
+import { CHANNEL_CHECKS } from './channel-checks.js';
 import { makeRunner, isRoot, storedEnvs, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { testMirrorMissing } from '../helpers/test-mirror.js';
@@ -44,6 +45,8 @@ const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
   ...TEMPLATE_CHECKS,
   ...OOM_PAUSE_CHECKS,
   ...BIND_CHECKS,
+  ...CHANNEL_CHECKS,
+  ...SMALL_CHECKS,
   ...Object.values(EXTRA).flat(),
 ]);
 
@@ -109,6 +112,7 @@ export function conformanceSuite(backend: string): void {
           ...TEMPLATE_CHECKS,
           ...SMALL_CHECKS,
           ...BIND_CHECKS,
+          ...CHANNEL_CHECKS,
           ...(EXTRA[backend] ?? []),
         ]
           .filter((c) => c.appliesTo?.(backend) ?? true)

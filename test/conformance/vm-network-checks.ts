@@ -2,7 +2,7 @@
  * `--network user` on the VM backends (uml: slirp with ports carried by the monitor; microvm:
  * QEMU user networking with hostfwd), checked the same way: the guest reaches a server on the
  * host's loopback through its gateway 10.0.2.2, a guest server is reached from the host through
- * -p on 127.0.0.1 (also by a client that half-closes), an occupied port is refused before anything boots, `--network none` has no
+ * -p on 127.0.0.1 (also by a client that half-closes, and on a free port picked for `-p 80`), an occupied port is refused before anything boots, `--network none` has no
  * route out, and nothing (port, process, environment) is left after rm.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
+import { pickedHostPorts } from './small-checks.js';
 import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
@@ -84,6 +85,9 @@ export const VM_NETWORK_CHECKS: Check[] = [
             `127.0.0.1:${port}:80`,
             '-p',
             `127.0.0.1:${countPort}:81`,
+            // No host port: a free one, picked at creation (Docker's -p 80).
+            '-p',
+            '80',
             '--',
             'sh',
             '-c',
@@ -101,6 +105,8 @@ export const VM_NETWORK_CHECKS: Check[] = [
           if (body === '') await sleep(500);
         }
         assert.equal(body, 'hello-from-guest\n');
+        const [picked] = await pickedHostPorts(r, 'web', [80]);
+        assert.equal(await fetch(`http://127.0.0.1:${picked}/i.html`).then((x) => x.text()), 'hello-from-guest\n');
         // A client that half-closes (sends, shuts down its side, then reads) still gets the answer.
         assert.equal((await halfClose(countPort, 100_000)).trim(), '100000');
         const out = await r.run(

@@ -1,29 +1,18 @@
-/** `berth images`: the stored images. */
+/** `berth images`: the builtin busybox and the stored images. */
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
-import { table, ago } from '../output.js';
+import { ago } from '../output.js';
+import { printList, withListFormat } from '../list-output.js';
 
 export const imagesCommand: CommandModule<object, { format: string }> = {
   command: 'images',
-  describe: 'List pulled images (the builtin busybox is always there)',
-  builder: (y) =>
-    y.option('format', {
-      type: 'string',
-      choices: ['table', 'json'],
-      default: 'table',
-      describe: 'output format',
-    }) as never,
+  describe: 'List images: the builtin busybox (built on first use) and those pulled, loaded or committed',
+  builder: (y) => withListFormat(y) as never,
   handler: async (a) => {
-    const list = await berth.images();
-    if (a.format === 'json') {
-      process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-      return;
-    }
-    process.stdout.write(
-      table(
-        ['IMAGE', 'DIGEST', 'PULLED'],
-        list.map((i) => [i.ref, i.digest.slice(0, 19), ago(i.pulledAt)]),
-      ),
-    );
+    printList(a.format, await berth.images(), ['IMAGE', 'DIGEST', 'PULLED'], (i) => [
+      i.ref,
+      i.digest.slice(0, 19) || 'built on first use',
+      ago(i.pulledAt),
+    ]);
   },
 };

@@ -39,6 +39,8 @@ export const inspectCommand: CommandModule<object, { envs: string[] }> = {
             ...(network.gateway ? { Gateway: network.gateway } : {}),
             Ports: network.ports.map(berth.formatPort),
           },
+          // As Docker's: {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "32768"}]} while it runs.
+          NetworkSettings: { Ports: berth.dockerPortBindings(network.ports) },
           // As Docker's State.OOMKilled: true once the OOM killer killed a process of the command's
           // (the container's cgroup, a VM guest's kernel); chroot enforces no memory limit: false.
           State: { ...status, OOMKilled: status.exit?.oomKilled === true },

@@ -1,19 +1,9 @@
-import type { CommandModule } from 'yargs';
+/** `berth stop [-t SECONDS] ENV...` */
 import * as berth from '../../index.js';
+import { timedStopCommand } from './timed-stop.js';
 
-export const stopCommand: CommandModule<object, { envs: string[]; time: number }> = {
-  command: 'stop <envs..>',
-  describe: 'Stop environments: SIGTERM, then SIGKILL after --time seconds',
-  builder: (y) =>
-    y
-      .positional('envs', { type: 'string', array: true, describe: 'ids, id prefixes or names' })
-      .option('time', { alias: 't', type: 'number', default: 10, describe: 'seconds to wait before SIGKILL' }) as never,
-  handler: async (a) => {
-    if (!Number.isFinite(a.time) || a.time < 0)
-      throw new berth.SpecError('bad-time', `invalid --time "${a.time}"`, { fix: 'give seconds >= 0' });
-    for (const ref of a.envs) {
-      await berth.stop(ref, { timeoutMs: a.time * 1000 });
-      process.stdout.write(`${ref}\n`);
-    }
-  },
-};
+export const stopCommand = timedStopCommand(
+  'stop <envs..>',
+  'Stop environments: SIGTERM, then SIGKILL after --time seconds',
+  (ref, opts) => berth.stop(ref, opts),
+);

@@ -4,7 +4,8 @@ import * as berth from '../../index.js';
 import { parseFastArgs } from '../fast-args.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
 import { runInput } from './run.js';
-import { table, ago } from '../output.js';
+import { ago } from '../output.js';
+import { printList, withListFormat } from '../list-output.js';
 
 export const TEMPLATE_CREATE_USAGE = 'create <name> [OPTIONS] [IMAGE] [-- SETUP COMMAND...]';
 export const TEMPLATE_CREATE_DESCRIBE =
@@ -38,26 +39,16 @@ const ls: CommandModule<object, { format: string }> = {
   command: 'ls',
   aliases: ['list'],
   describe: 'List templates',
-  builder: (y) => y.option('format', { type: 'string', choices: ['table', 'json'], default: 'table' }) as never,
+  builder: (y) => withListFormat(y) as never,
   handler: async (a) => {
-    const list = await berth.templates();
-    if (a.format === 'json') {
-      process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-      return;
-    }
-    process.stdout.write(
-      table(
-        ['NAME', 'BACKEND', 'IMAGE', 'KEPT', 'SIZE', 'CREATED'],
-        list.map((t) => [
-          t.name,
-          t.backend,
-          t.image,
-          t.kept.processes ? 'vm' : 'filesystem',
-          mib(t.sizeBytes),
-          ago(t.createdAt),
-        ]),
-      ),
-    );
+    printList(a.format, await berth.templates(), ['NAME', 'BACKEND', 'IMAGE', 'KEPT', 'SIZE', 'CREATED'], (t) => [
+      t.name,
+      t.backend,
+      t.image,
+      t.kept.processes ? 'vm' : 'filesystem',
+      mib(t.sizeBytes),
+      ago(t.createdAt),
+    ]);
   },
 };
 

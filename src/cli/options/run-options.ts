@@ -101,9 +101,9 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
     short: 'p',
     type: 'string',
     multiple: true,
-    valueName: '[IP:]HOST:GUEST[/tcp|udp]',
+    valueName: '[IP:][HOST:]GUEST[/tcp|udp]',
     describe:
-      'publish a port on the host (on --network user, bridge or NAME; without --network: bridge as root, user as a normal user; uml with user: TCP only)',
+      'publish a port on the host (no HOST or 0: a free one, shown by berth port; on --network user, bridge or NAME; without --network: bridge as root, user as a normal user; uml with user: TCP only)',
   },
   {
     name: 'accel',
@@ -173,7 +173,13 @@ export const EXEC_OPTIONS: readonly OptionDef[] = [
     valueName: 'KEY=VALUE',
     describe: 'set an environment variable',
   },
-  { name: 'workdir', short: 'w', type: 'string', valueName: 'DIR', describe: 'working directory inside' },
+  {
+    name: 'workdir',
+    short: 'w',
+    type: 'string',
+    valueName: 'DIR',
+    describe: 'working directory inside (must exist, as in Docker)',
+  },
   { name: 'user', short: 'u', type: 'string', valueName: 'USER[:GROUP]', describe: 'user to run as' },
   { name: 'tty', short: 't', type: 'boolean', describe: 'allocate a pseudo-terminal' },
   { name: 'interactive', short: 'i', type: 'boolean', describe: 'keep stdin open' },

@@ -1,7 +1,7 @@
 /**
  * microvm backend: QEMU `-M microvm` with the cloud kernel from src/kernels, an initramfs with
  * berth's guest init and the virtio module closure, the image's shared ext4 base under a
- * per-environment qcow2 overlay (src/disks), the control channel on a virtconsole (/dev/hvc0)
+ * per-environment qcow2 overlay (src/disks), the control channel on a virtio-serial port (berth.ctl)
  * and QMP on unix sockets in a short runtime dir. The detached VM monitor
  * (src/drivers/vm/vm-monitor.ts) owns the QEMU process, as for uml.
  */

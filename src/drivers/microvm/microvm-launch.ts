@@ -22,7 +22,7 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
   const f = i.files;
   const append = guestAppend({
     root: '/dev/vda',
-    ctl: '/dev/hvc0',
+    ctl: 'berth.ctl',
     hostname: i.hostname,
     ...(f.diskBytes > f.baseBytes ? { diskSizeBytes: f.diskBytes } : {}),
     ...(f.accel === 'tcg' && i.tscKhz ? { tscKhz: i.tscKhz } : {}),
@@ -51,5 +51,5 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
           : { mode: 'none' },
     ...(f.template ? { incoming: incomingUri(f.template.state) } : {}),
   });
-  return { argv, ctl: { kind: 'unix', path: ctlSocket(f) }, what: `the microvm (qemu, ${f.accel})` };
+  return { argv, ctl: { kind: 'unix', path: ctlSocket(f), flow: 'stream' }, what: `the microvm (qemu, ${f.accel})` };
 }

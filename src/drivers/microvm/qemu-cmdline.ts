@@ -1,8 +1,8 @@
 /**
  * The argv of `qemu-system-x86_64 -M microvm` for one environment. Pure: options in, argv out
  * (unit tests pin it). Devices are virtio-mmio: the root disk (a qcow2 overlay on the image's
- * ext4 base) as virtio-blk, the control channel as a virtconsole (/dev/hvc0 = berth.ctl in the
- * guest), the kernel console on the ISA serial port (ttyS0) into a file or pipe, QMP on a unix
+ * ext4 base) as virtio-blk, the control channel as a virtio-serial port named berth.ctl (not a
+ * virtconsole: QEMU drops console output its socket cannot take; ADR 0052), the kernel console on the ISA serial port (ttyS0) into a file or pipe, QMP on a unix
  * socket, and with `--network user` a virtio-net NIC on QEMU's user-mode stack with hostfwd.
  */
 
@@ -29,7 +29,7 @@ export interface QemuOptions {
   initrd: string;
   append: string;
   disk?: { path: string; format: 'qcow2' | 'raw'; readOnly?: boolean };
-  /** Unix socket QEMU listens on for the guest's control channel (virtconsole "berth.ctl"). */
+  /** Unix socket QEMU listens on for the guest's control channel (virtio-serial port "berth.ctl"). */
   controlSocket?: string;
   /** Unix socket QEMU listens on for QMP. */
   qmpSocket?: string;
@@ -107,7 +107,7 @@ export function qemuArgv(o: QemuOptions): string[] {
       '-chardev',
       `socket,id=ctl,path=${qemuEscape(o.controlSocket)},server=on,wait=off`,
       '-device',
-      'virtconsole,chardev=ctl,name=berth.ctl',
+      'virtserialport,chardev=ctl,name=berth.ctl,nr=1',
     );
   }
   switch (o.serial.kind) {
@@ -161,7 +161,7 @@ export interface GuestAppend {
   /** Root disk device in the guest (microvm: /dev/vda). */
   root: string;
   rootfstype?: string;
-  /** Control channel device (microvm: /dev/hvc0). */
+  /** Control channel: a tty's path, or a virtio-serial port's name (microvm: berth.ctl). */
   ctl?: string;
   hostname?: string;
   diskSizeBytes?: number;

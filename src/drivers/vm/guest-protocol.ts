@@ -17,6 +17,10 @@ export const FrameType = {
   SHUTDOWN: 0x05,
   /** A clone resumed from a template: its hostname, the host's clock, RNG seed (identity.ts). */
   IDENTITY: 0x06,
+  /** The reader of a session's output is behind: the init stops reading its stdout/stderr (monitor-flow.ts). */
+  PAUSE: 0x07,
+  /** ... and reads them again. */
+  RESUME: 0x08,
   // client -> monitor only
   ATTACH: 0x10,
   DETACH: 0x11,
@@ -94,6 +98,8 @@ export interface StartRequest {
   argv: string[];
   env: string[];
   cwd: string;
+  /** The main command's: create cwd when missing (an exec's must exist, as in Docker: 126 otherwise). */
+  mkcwd?: boolean;
   uid: number;
   gid: number;
   groups: number[];
@@ -139,6 +145,7 @@ export function encodeStart(r: StartRequest): Buffer {
     ...r.argv.map((a): [string, string] => ['arg', a]),
     ...r.env.map((e): [string, string] => ['env', e]),
     ['cwd', r.cwd],
+    ...(r.mkcwd ? [['mkcwd', '1'] as [string, string]] : []),
     ['uid', String(r.uid)],
     ['gid', String(r.gid)],
     ['groups', r.groups.join(',')],
@@ -171,6 +178,7 @@ export function decodeStart(p: Buffer): StartRequest {
     if (k === 'arg') r.argv.push(v);
     else if (k === 'env') r.env.push(v);
     else if (k === 'cwd') r.cwd = v;
+    else if (k === 'mkcwd') r.mkcwd = v === '1';
     else if (k === 'uid') r.uid = Number(v);
     else if (k === 'gid') r.gid = Number(v);
     else if (k === 'groups') r.groups = v === '' ? [] : v.split(',').map(Number);

@@ -22,6 +22,7 @@ export function mainRequest(rec: EnvRecord, mounts?: StartRequest['mounts']): St
   const spec = rec.spec;
   const req = {
     ...request(rec.command.argv, commandContext(rec), spec.tty, spec.interactive),
+    mkcwd: true,
     ...(mounts && mounts.length > 0 ? { mounts } : {}),
   };
   encodeStart(req); // a command too long for one START frame is refused here, by name, before boot

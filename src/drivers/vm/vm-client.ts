@@ -58,8 +58,9 @@ export class VmClient {
     }
   }
 
-  send(type: number, session: number, payload?: Buffer): void {
-    if (!this.sock.destroyed) this.sock.write(encodeFrame(type, session, payload));
+  /** False when the socket's buffer is full: wait for its 'drain' before sending more data. */
+  send(type: number, session: number, payload?: Buffer): boolean {
+    return !this.sock.destroyed && this.sock.write(encodeFrame(type, session, payload));
   }
 
   on(l: (f: Frame) => void): () => void {
@@ -132,9 +133,15 @@ export function relay(c: VmClient, o: RelayOptions): Promise<ExitResult> {
     cleanups.push(
       c.on((f) => {
         if (f.session !== SESSION) return;
-        if (f.type === F.STDOUT) process.stdout.write(f.payload);
-        else if (f.type === F.STDERR) process.stderr.write(f.payload);
-        else if (f.type === F.EXIT) {
+        if (f.type === F.STDOUT || f.type === F.STDERR) {
+          // A slow reader of our output: read no more from the monitor until it has caught up
+          // (the monitor then pauses the command's output in the guest: no buffer grows).
+          const out = f.type === F.STDOUT ? process.stdout : process.stderr;
+          if (!out.write(f.payload) && !c.sock.isPaused()) {
+            c.sock.pause();
+            out.once('drain', () => c.sock.resume());
+          }
+        } else if (f.type === F.EXIT) {
           const e = decodeExit(f.payload);
           if (e.error && e.exitCode !== 0 && o.printErrors()) process.stderr.write(`berth: ${e.error}\n`);
           finish(exitResult(e));
@@ -172,7 +179,13 @@ export function relay(c: VmClient, o: RelayOptions): Promise<ExitResult> {
             sawCtrlP = byte === 0x10;
           }
         }
-        c.send(F.STDIN, SESSION, d);
+        // The monitor takes input as fast as the guest does: read no further ahead of it.
+        if (!c.send(F.STDIN, SESSION, d) && !c.sock.destroyed) {
+          stdin.pause();
+          c.sock.once('drain', () => {
+            if (!finished) stdin.resume();
+          });
+        }
       };
       const onEnd = () => {
         if (!o.tty) c.send(F.STDIN, SESSION, Buffer.alloc(0));

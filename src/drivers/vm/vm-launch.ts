@@ -7,7 +7,15 @@ export interface VmLaunch {
   /** argv[0] is the program. */
   argv: string[];
   /** The control channel: `fd`: the child's fd N is one end of a socketpair; `unix`: connect to a socket the VM creates. */
-  ctl: { kind: 'fd'; fd: number } | { kind: 'unix'; path: string };
+  ctl: ({ kind: 'fd'; fd: number } | { kind: 'unix'; path: string }) & {
+    /**
+     * `acked` (default): the channel ends in a guest tty that must never be throttled, so the host
+     * keeps at most GUEST_WINDOW bytes unacknowledged (guest-flow.ts). `stream`: the channel has
+     * flow control of its own (a virtio-serial port: QEMU reads the socket only as the guest
+     * takes it), so the host writes as fast as the socket takes it and the init sends no ACK.
+     */
+    flow?: 'acked' | 'stream';
+  };
   /** The child's fd the guest console is written to (its stdout and stderr are logged too). */
   consoleFd?: number;
   /** Extra environment for the VM process. */

@@ -29,10 +29,11 @@ import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
 import { signalName } from '../common/spawn-wait.js';
 import { listenRelayedPorts } from './vm-port-relay.js';
-import { GuestFlow } from './guest-flow.js';
+import { GuestFlow, GUEST_WINDOW } from './guest-flow.js';
 import { HostsSync } from './vm-hosts-sync.js';
 import { BulkChannel } from './bulk-channel.js';
 import { BulkFrame } from './bulk-frames.js';
+import { OutputFlow } from './output-flow.js';
 
 interface Client {
   sock: Socket;
@@ -81,6 +82,8 @@ export class VmMonitor {
   private readonly pending: Buffer[] = [];
   /** Set once the control channel is connected: what goes to the guest, within its window. */
   private flow: GuestFlow | undefined;
+  /** Guest -> client: a session whose client reads slowly is paused in the guest. */
+  private readonly outFlow = new OutputFlow((type, session) => this.toGuest(encodeFrame(type, session)));
   /** Input for the command that arrived before it was started (stdin of `-i` is read at once). */
   private readonly mainInput: Frame[] = [];
   /** uml: session data in files of a directory the guest shares (ADR 0053). */
@@ -204,7 +207,12 @@ export class VmMonitor {
     s.on('error', () => {
       /* the VM's exit says the rest */
     });
-    this.flow = new GuestFlow((b) => s.write(b));
+    const flow = new GuestFlow(
+      (b) => s.write(b),
+      this.cfg.launch.ctl.flow === 'stream' ? Number.POSITIVE_INFINITY : GUEST_WINDOW,
+    );
+    s.on('drain', () => flow.drained());
+    this.flow = flow;
     if (this.cfg.identity) {
       // A resumed clone waits for its own identity; it answers READY once it is applied.
       const now = Date.now();
@@ -218,8 +226,9 @@ export class VmMonitor {
     for (const b of this.pending.splice(0)) this.flow.send(b);
   }
 
-  private toGuest(b: Buffer): void {
-    if (this.flow) this.flow.send(b);
+  /** `session`: a client's input for that guest session (dropped if the client goes first). */
+  private toGuest(b: Buffer, session?: number): void {
+    if (this.flow) this.flow.send(b, session);
     else this.pending.push(b);
   }
 
@@ -259,6 +268,7 @@ export class VmMonitor {
         else {
           this.toExecClient(f);
           this.execs.delete(f.session);
+          this.outFlow.ended(f.session);
         }
         return;
       case BulkFrame.READY:
@@ -277,8 +287,10 @@ export class VmMonitor {
 
   private toExecClient(f: Frame): boolean {
     const e = this.execs.get(f.session);
-    if (e && !e.client.sock.destroyed) return e.client.sock.write(encodeFrame(f.type, e.session, f.payload));
-    return true;
+    if (!e || e.client.sock.destroyed) return true;
+    const written = e.client.sock.write(encodeFrame(f.type, e.session, f.payload));
+    if (f.type === F.STDOUT || f.type === F.STDERR) this.outFlow.wrote(f.session, e.client.sock);
+    return written;
   }
 
   /** The command's output goes to the log and the attached clients, an exec's to its client; `drained`
@@ -298,7 +310,11 @@ export class VmMonitor {
       return;
     }
     this.log.write(f.type === F.STDOUT ? 'stdout' : 'stderr', f.payload);
-    for (const c of this.clients) if (c.attached && !c.detached) c.sock.write(encodeFrame(f.type, MAIN, f.payload));
+    for (const c of this.clients)
+      if (c.attached && !c.detached) {
+        c.sock.write(encodeFrame(f.type, MAIN, f.payload));
+        this.outFlow.wrote(MAIN, c.sock);
+      }
     drained();
   }
 
@@ -570,14 +586,16 @@ export class VmMonitor {
   /** A client's STDIN, RESIZE or SIGNAL for guest session `f.session`; stdin through the bulk channel when there is one. */
   private forward(f: Frame): void {
     if (f.type === F.STDIN && this.bulk?.active) this.bulk.stdin(f.session, f.payload);
-    else this.toGuest(encodeFrame(f.type, f.session, f.payload));
+    else this.toGuest(encodeFrame(f.type, f.session, f.payload), f.type === F.STDIN ? f.session : undefined);
   }
 
   private onClientGone(c: Client): void {
     this.clients.delete(c);
     for (const [, g] of c.sessions) {
       if (this.execs.has(g)) {
-        // An exec whose client went away: end its process in the guest.
+        // An exec whose client went away: its input still queued is not sent; its process in the guest ends.
+        this.flow?.drop(g);
+        this.bulk?.end(g);
         this.toGuest(encodeFrame(F.SIGNAL, g, Buffer.from([9, 0, 0, 0])));
         this.execs.delete(g);
       }

@@ -1,7 +1,8 @@
 /**
  * berth's one host-port probe: bind each host port of `-p` once (exclusively), to refuse an
  * occupied one before anything starts (pasta's, QEMU's or slirp's own failure would come later).
- * Used by network attachment (shim backends, bridges) and by the VM backends.
+ * Used by network attachment (shim backends, bridges) and by the VM backends. Also where a `-p`
+ * without a host port (0) gets a free one, when the environment is created.
  */
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
@@ -61,5 +62,66 @@ export async function checkPublishedPortsFree(ports: PortMapping[]): Promise<voi
       { proto: p.protocol, hostPort: p.hostPort, ...(p.hostIp ? { hostAddr: p.hostIp } : {}) },
       formatPort(p),
     );
+  }
+}
+
+/** Bind port 0 (the kernel picks a free one) and keep the socket open: the caller closes it. */
+function bindAny(proto: 'tcp' | 'udp', addr: string): Promise<{ port: number; close: () => Promise<void> }> {
+  return new Promise((res, rej) => {
+    if (proto === 'udp') {
+      const s = createSocket('udp4');
+      s.once('error', rej);
+      s.bind({ address: addr, port: 0, exclusive: true }, () =>
+        res({ port: s.address().port, close: () => new Promise((done) => s.close(() => done())) }),
+      );
+      return;
+    }
+    const s = createServer();
+    s.once('error', rej);
+    s.listen({ host: addr, port: 0, exclusive: true }, () => {
+      const a = s.address();
+      res({
+        port: typeof a === 'object' && a ? a.port : 0,
+        close: () => new Promise((done) => s.close(() => done())),
+      });
+    });
+  });
+}
+
+/**
+ * Each mapping with host port 0 (`-p 80`, `-p 0:80`) gets a free host port, as Docker's do: the
+ * kernel picks one on the mapping's address. The sockets stay open until all are picked, so no two
+ * picks are the same, and a pick equal to a port asked for by number is passed over.
+ */
+export async function pickFreeHostPorts(ports: PortMapping[]): Promise<PortMapping[]> {
+  if (ports.every((p) => p.hostPort !== 0)) return ports;
+  const held: { close: () => Promise<void> }[] = [];
+  const taken = new Set(ports.filter((p) => p.hostPort !== 0).map((p) => `${p.protocol}/${p.hostPort}`));
+  try {
+    const out: PortMapping[] = [];
+    for (const p of ports) {
+      if (p.hostPort !== 0) {
+        out.push(p);
+        continue;
+      }
+      let pick: { port: number; close: () => Promise<void> };
+      try {
+        for (;;) {
+          pick = await bindAny(p.protocol, p.hostIp ?? '0.0.0.0');
+          held.push(pick);
+          if (!taken.has(`${p.protocol}/${pick.port}`)) break;
+        }
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? String(e);
+        throw new SpecError('port-in-use', `no free host port for -p ${formatPort(p)}: ${code}`, {
+          fix: 'give the host port yourself (-p [IP:]HOST:GUEST), with an address of this host',
+        });
+      }
+      taken.add(`${p.protocol}/${pick.port}`);
+      out.push({ ...p, hostPort: pick.port });
+    }
+    return out;
+  } finally {
+    await Promise.all(held.map((h) => h.close()));
   }
 }

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import * as berth from '../../index.js';
 import { createPlan, type DockerCreateBody } from '../create-spec.js';
 import { ApiError, badRequest } from '../errors.js';
-import { freePort } from '../free-port.js';
 import { flag, readJson, type Route } from '../route.js';
 import { containerInspect, containerSummary } from '../shapes/container-shape.js';
 import type { ServerState } from '../state.js';
@@ -37,9 +36,6 @@ const create: Route = {
     const plan = createPlan(body, x.query.get('name') ?? undefined, state.backend);
     for (const m of plan.input.mounts ?? [])
       if (!existsSync(m.source)) throw badRequest(`invalid mount config: bind source path does not exist: ${m.source}`);
-    const ports = await Promise.all(
-      plan.ports.map(async (p) => (p.hostPort === 0 ? { ...p, hostPort: await freePort(p.protocol) } : p)),
-    );
     // Docker answers an image that is not stored with 404 (the CLI then pulls and retries);
     // berth would pull on its own. A VM kernel missing from the cache is still fetched on first use.
     try {
@@ -49,7 +45,8 @@ const create: Route = {
         throw new ApiError(404, `No such image: ${body.Image}`);
       throw e;
     }
-    const made = await berth.createStopped({ ...plan.input, ports });
+    // A HostPort of "" or "0" is 0: the library picks a free host port and records it.
+    const made = await berth.createStopped({ ...plan.input, ports: plan.ports });
     state.docker.set(made.id, plan.docker);
     state.emit({ action: 'create', id: made.id, name: made.name, labels: plan.input.labels ?? {} });
     x.json(201, { Id: made.id, Warnings: [] });

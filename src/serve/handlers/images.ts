@@ -46,9 +46,12 @@ const list: Route = {
   method: 'GET',
   pattern: /^\/images\/json$/,
   handler: async (x) => {
-    const stored = await berth.images();
-    const builtin = await berth.image('busybox');
-    const rows = [{ ref: 'busybox', digest: builtin.digest, pulledAt: undefined as string | undefined }, ...stored];
+    // The builtin busybox comes first; its digest exists once it is built (here, if need be).
+    const rows = await Promise.all(
+      (await berth.images()).map(async (r) =>
+        r.builtin ? { ...r, digest: (await berth.image('busybox')).digest, pulledAt: undefined } : r,
+      ),
+    );
     x.json(
       200,
       rows.map((r) => ({

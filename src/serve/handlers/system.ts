@@ -54,7 +54,7 @@ export const systemRoutes: Route[] = [
         ContainersRunning: count('running'),
         ContainersPaused: count('paused'),
         ContainersStopped: count('exited') + count('created'),
-        Images: (await berth.images()).length + 1,
+        Images: (await berth.images()).length,
         Driver: `berth-${state.backend ?? 'auto'}`,
         OperatingSystem: 'berth',
         OSType: 'linux',

@@ -1,5 +1,12 @@
 /** berth's environment records in the shapes of Docker's container inspect and list replies. */
-import type { EnvRecord, EnvSummary, NetworkState, PortMapping, Status } from '../../index.js';
+import {
+  dockerPortBindings,
+  type EnvRecord,
+  type EnvSummary,
+  type NetworkState,
+  type PortMapping,
+  type Status,
+} from '../../index.js';
 import type { DockerOnly } from '../create-spec.js';
 import { dockerImageName } from '../image-names.js';
 
@@ -34,13 +41,7 @@ function portsOf(rec: EnvRecord, net: NetworkState): PortMapping[] {
 
 /** NetworkSettings.Ports: every exposed port, with its host bindings (null when not published). */
 export function portMap(rec: EnvRecord, net: NetworkState, docker?: DockerOnly): Record<string, unknown> {
-  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
-  for (const key of docker?.exposedPorts ?? []) out[key.includes('/') ? key : `${key}/tcp`] = null;
-  for (const p of portsOf(rec, net)) {
-    const key = `${p.guestPort}/${p.protocol}`;
-    (out[key] ??= []).push({ HostIp: p.hostIp ?? '0.0.0.0', HostPort: String(p.hostPort) });
-  }
-  return out;
+  return dockerPortBindings(portsOf(rec, net), docker?.exposedPorts);
 }
 
 const envList = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);

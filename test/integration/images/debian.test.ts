@@ -116,7 +116,7 @@ for (const mode of ['root', 'rootless'] as const) {
       const images = JSON.parse((await r!.run(['images', '--format', 'json'])).stdout) as { ref: string }[];
       assert.deepEqual(
         images.map((i) => i.ref),
-        [REF],
+        ['busybox', REF],
       );
 
       if (mode === 'rootless') {
@@ -135,7 +135,7 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.match(bad.stderr, /unknown Debian suite "nosuchsuite"/);
       assert.deepEqual(
         JSON.parse((await r!.run(['images', '--format', 'json'])).stdout).map((i: { ref: string }) => i.ref),
-        [REF],
+        ['busybox', REF],
       );
       assert.deepEqual(readdirSync(join(r!.root, 'images', 'build')), []);
 

@@ -203,8 +203,8 @@ describe('networks as root, in a test-made network namespace', () => {
     );
     oneLine125(await ns!.berth(root, ['network', 'rm', net]), /network tweb is in use by srv/);
     oneLine125(
-      await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '80', 'busybox', 'true']),
-      /invalid -p "80"/,
+      await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '80:', 'busybox', 'true']),
+      /invalid -p "80:"/,
     );
     oneLine125(
       await ns!.berth(root, ['run', '--rm', '--network', net, '-p', '8080:80/sctp', 'busybox', 'true']),

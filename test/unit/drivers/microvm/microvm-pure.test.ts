@@ -29,18 +29,18 @@ const FILES: MicrovmFiles = {
 
 const arg = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
 
-test('launch: qcow2 overlay as virtio-blk, ctl virtconsole + QMP in the run dir, console on stdio, TCG gets tsc_early_khz', () => {
+test('launch: qcow2 overlay as virtio-blk, ctl virtio-serial port (its own flow control) + QMP in the run dir, console on stdio, TCG gets tsc_early_khz', () => {
   const l = microvmLaunch({ files: FILES, memoryMiB: 256, cpus: 2, hostname: 'box', tscKhz: 2_000_000 });
-  assert.deepEqual(l.ctl, { kind: 'unix', path: '/run/berth/vm/abc/ctl.sock' });
+  assert.deepEqual(l.ctl, { kind: 'unix', path: '/run/berth/vm/abc/ctl.sock', flow: 'stream' });
   assert.equal(arg(l.argv, '-accel'), 'tcg');
   assert.equal(arg(l.argv, '-m'), '256M');
   assert.equal(arg(l.argv, '-smp'), '2');
   assert.ok(l.argv.includes('id=root,file=/e/disk.qcow2,format=qcow2,if=none,cache=unsafe,discard=unmap'));
   assert.ok(l.argv.includes('socket,id=qmp,path=/run/berth/vm/abc/qmp.sock,server=on,wait=off'));
-  assert.ok(l.argv.includes('virtconsole,chardev=ctl,name=berth.ctl'));
+  assert.ok(l.argv.includes('virtserialport,chardev=ctl,name=berth.ctl,nr=1'));
   assert.equal(arg(l.argv, '-serial'), 'stdio');
   const append = arg(l.argv, '-append')!;
-  assert.match(append, /berth\.root=\/dev\/vda berth\.rootfstype=ext4 berth\.ctl=\/dev\/hvc0 berth\.hostname=box/);
+  assert.match(append, /berth\.root=\/dev\/vda berth\.rootfstype=ext4 berth\.ctl=berth\.ctl berth\.hostname=box/);
   assert.match(append, /tsc_early_khz=2000000/);
   assert.doesNotMatch(append, /berth\.disk_size|berth\.net/);
   assert.ok(!l.argv.includes('-netdev'));

@@ -70,14 +70,14 @@ test('qemu argv: root disk as virtio-blk on a qcow2 overlay (commas escaped)', (
   );
 });
 
-test('qemu argv: control channel virtconsole, serial console, QMP', () => {
+test('qemu argv: control channel a virtio-serial port (not a console: QEMU drops console output the socket cannot take), serial console, QMP', () => {
   assert.deepEqual(qemuArgv({ ...BASE, controlSocket: '/r/ctl.sock' }).slice(HEAD.length), [
     '-device',
     'virtio-serial-device,max_ports=2',
     '-chardev',
     'socket,id=ctl,path=/r/ctl.sock,server=on,wait=off',
     '-device',
-    'virtconsole,chardev=ctl,name=berth.ctl',
+    'virtserialport,chardev=ctl,name=berth.ctl,nr=1',
   ]);
   assert.deepEqual(qemuArgv({ ...BASE, serial: { kind: 'file', path: '/r/console.log' } }).slice(HEAD.length), [
     '-chardev',
