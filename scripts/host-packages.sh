@@ -12,7 +12,12 @@ if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)"
 	echo "host-packages: chmod 0666 /dev/net/tun (as udev does) for rootless --network user" >&2
 	chmod 0666 /dev/net/tun
 fi
-[ -z "$missing" ] && exit 0
+# The real Debian packages the tests' loopback mirror serves (downloaded once; root only).
+test_debs() { if [ "$(id -u)" -eq 0 ]; then sh "$(dirname "$0")/test-debs.sh"; fi; }
+if [ -z "$missing" ]; then
+	test_debs
+	exit 0
+fi
 if [ "$(id -u)" -ne 0 ]; then
 	echo "host-packages: missing:$missing (as root: apt-get install$missing)" >&2
 	exit 0
@@ -22,3 +27,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+test_debs

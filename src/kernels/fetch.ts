@@ -38,7 +38,7 @@ export interface FetchKernelOptions {
 }
 
 const NET_FIX =
-  "check the network and the Debian mirror in the host's apt sources, or give a kernel file with --kernel PATH";
+  "check the network and the Debian mirror (BERTH_DEBIAN_MIRROR, else the host's apt sources), or give a kernel file with --kernel PATH";
 
 /** Re-throw the image chain's errors as kernel errors with a kernel-specific fix. */
 function asKernelError(e: unknown): unknown {

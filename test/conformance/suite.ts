@@ -28,6 +28,7 @@ import { BIND_CHECKS } from './bind-checks.js';
 import { CHANNEL_CHECKS } from './channel-checks.js';
 import { makeRunner, isRoot, storedEnvs, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
+import { testMirrorMissing } from '../helpers/test-mirror.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
 
 const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml,microvm').split(',').filter(Boolean);
@@ -80,7 +81,12 @@ export function conformanceSuite(backend: string): void {
         concurrency: 1,
       }, () => {
         // Both halves need root: one runs as root, the other creates the unprivileged test user.
-        const missing = isRoot() ? undefined : 'root (the suite runs berth as root and as a test user it creates)';
+        // A VM's store fetches its kernel, from the loopback mirror only (the network rule).
+        const missing = !isRoot()
+          ? 'root (the suite runs berth as root and as a test user it creates)'
+          : isVm(backend)
+            ? testMirrorMissing()
+            : undefined;
         let runner: Runner;
         before(async () => {
           if (missing) return;

@@ -107,6 +107,8 @@ function traced(mode: Mode, args: string[], result: Promise<Result>): Promise<Re
   );
 }
 
+const MIRROR_VARS = ['BERTH_DEBIAN_MIRROR', 'BERTH_DEBIAN_KEYRING'];
+
 export function makeRunner(mode: Mode): Runner {
   const pkg = packageDir();
   const cli = join(pkg, 'dist', 'berth.cjs');
@@ -127,6 +129,8 @@ export function makeRunner(mode: Mode): Runner {
       `HOME=${user!.home}`,
       `BERTH_ROOT=${root}`,
       `PATH=${process.env.PATH}`,
+      // The loopback Debian mirror scripts/test.mjs serves (test/helpers/test-mirror.ts).
+      ...MIRROR_VARS.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`),
       ...Object.entries(extra).map(([k, v]) => `${k}=${v}`),
     ];
     return { cmd: 'runuser', args: ['-u', TEST_USER, '--', 'env', '-i', ...envArgs, cmd, ...args], env: process.env };

@@ -6,6 +6,7 @@
  */
 import { makeRunner, type Runner } from './berth-cli.js';
 import { makeNetns, type TestNetns } from './netns.js';
+import { assertTestMirror } from './test-mirror.js';
 
 export interface BridgeRig {
   ns: TestNetns;
@@ -29,6 +30,7 @@ export function bridgeRig(opts: BridgeRigOptions): { setUp(): Promise<BridgeRig>
   let rig: BridgeRig | undefined;
   return {
     async setUp() {
+      assertTestMirror();
       const root = makeRunner('root');
       for (const k of opts.kernels) {
         const r = await root.run(['kernels', '--fetch', k], { timeoutMs: 900_000 });

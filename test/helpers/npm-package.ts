@@ -91,6 +91,10 @@ export function runAs(
     const vars = [
       `HOME=${u.home}`,
       `PATH=${process.env.PATH}`,
+      // The loopback Debian mirror scripts/test.mjs serves (test/helpers/test-mirror.ts).
+      ...['BERTH_DEBIAN_MIRROR', 'BERTH_DEBIAN_KEYRING']
+        .filter((k) => process.env[k])
+        .map((k) => `${k}=${process.env[k]}`),
       ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ];
     argv = ['runuser', ['-u', TEST_USER, '--', 'env', '-i', ...vars, cmd, ...args]];

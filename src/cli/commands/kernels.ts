@@ -7,9 +7,11 @@ export const kernelsCommand: CommandModule<object, { json: boolean; fetch?: stri
   command: 'kernels',
   describe: 'List the kernels for the uml and microvm backends: cached versions and the ones available to fetch',
   builder: (y) =>
-    y
-      .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
-      .option('fetch', { type: 'string', describe: 'fetch and verify this kernel (NAME) into the cache now' }) as never,
+    y.option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }).option('fetch', {
+      type: 'string',
+      describe:
+        "fetch and verify this kernel (NAME) into the cache now, from the Debian mirror (BERTH_DEBIAN_MIRROR, else the host's apt sources)",
+    }) as never,
   handler: async (a) => {
     if (a.fetch !== undefined) {
       // On a terminal: the lines above a spinner with the bytes of each download; else plain lines.

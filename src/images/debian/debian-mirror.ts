@@ -1,12 +1,12 @@
 /**
- * The mirror a `debian:SUITE` image is built from: the first http(s) entry of the host's apt
- * sources whose `dists/SUITE/InRelease` verifies with gpgv and says Origin: Debian (the same
+ * The mirror a `debian:SUITE` image is built from: BERTH_DEBIAN_MIRROR, else the first http(s)
+ * entry of the host's apt sources whose `dists/SUITE/InRelease` verifies with gpgv and says Origin: Debian (the same
  * chain as the builtin image's busybox fetch). Distinguishes an unknown suite (the mirror
  * answers 404) from an unreachable mirror.
  */
 import type { AptSource } from './apt-sources.js';
-import { readHostAptSources } from './apt-sources.js';
-import { DEFAULT_KEYRING, findDebianArchive } from './fetch-deb.js';
+import { findDebianArchive } from './fetch-deb.js';
+import { DEFAULT_KEYRING, debianSources } from './mirror-setting.js';
 import { HttpFetchError } from './http.js';
 import { ImageError } from '../../core/errors.js';
 
@@ -28,7 +28,7 @@ export async function findDebianMirror(
   workDir: string,
   opts: { sources?: AptSource[]; progress?: (m: string) => void } = {},
 ): Promise<DebianMirror> {
-  const sources = opts.sources ?? (await readHostAptSources('/'));
+  const sources = opts.sources ?? (await debianSources(suite));
   const cands = mirrorCandidates(sources, suite);
   if (cands.length === 0) {
     throw new ImageError('debian-no-mirror', "the host's apt sources name no http(s) Debian mirror", {
@@ -55,7 +55,7 @@ export async function findDebianMirror(
         'debian-mirror-unreachable',
         `cannot reach the Debian mirror for ${suite}: ${cause.message}`,
         {
-          fix: "check the network and the mirror in the host's apt sources",
+          fix: "check the network and the mirror (BERTH_DEBIAN_MIRROR, else the host's apt sources)",
           cause: e,
         },
       );

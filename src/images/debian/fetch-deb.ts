@@ -1,5 +1,5 @@
 /**
- * Fetching one binary package from the Debian archive the host's apt sources name, with
+ * Fetching one binary package from the Debian archive BERTH_DEBIAN_MIRROR or the host's apt sources name, with
  * apt's verification chain: gpgv-verified InRelease -> SHA256 of the Packages index ->
  * SHA256 of the .deb (hashed while streaming).
  */
@@ -8,19 +8,20 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { ImageError } from '../../core/errors.js';
-import { candidateSources, hostDebianSuite, readHostAptSources, type AptSource } from './apt-sources.js';
+import { candidateSources, hostDebianSuite, type AptSource } from './apt-sources.js';
+import { DEFAULT_KEYRING, debianSources } from './mirror-setting.js';
 import { debianArch } from './arch.js';
 import { verifyClearsigned } from './gpgv.js';
 import { HttpFetchError, downloadHashed, getBuffer } from './http.js';
 import { findPackage, type PackageEntry } from './packages-index.js';
 import { parseRelease, type ReleaseInfo } from './release.js';
 
-export const DEFAULT_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+export { DEFAULT_KEYRING };
 
 export interface DebFetchOptions {
-  /** Root whose etc/apt and etc/os-release describe the host (default '/'). */
+  /** Root whose etc/apt and etc/os-release describe the host (default '/', where BERTH_DEBIAN_MIRROR applies). */
   root?: string;
-  /** Use these entries instead of the host's apt sources. */
+  /** Use these entries instead of BERTH_DEBIAN_MIRROR or the host's apt sources. */
   sources?: AptSource[];
   /** Debian suite (codename) to use instead of the host's. */
   suite?: string;
@@ -167,7 +168,8 @@ export async function openVerifiedIndex(
       fix: `${FIX}, or put a static busybox at /bin/busybox`,
     });
   }
-  const sources = opts.sources ?? (await readHostAptSources(root));
+  // A root named by the caller is read as it is; otherwise BERTH_DEBIAN_MIRROR, else the host's.
+  const sources = opts.sources ?? (await debianSources(suite, root, opts.root === undefined ? process.env : {}));
   const cands = candidateSources(sources, suite, arch);
   if (cands.length === 0) {
     throw new ImageError('no-debian-source', `no apt source lists ${suite} main`, {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRunner, isRoot, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
+import { requireTestMirror } from '../../helpers/test-mirror.js';
 
 const VM_MS = 300_000;
 
@@ -65,6 +66,7 @@ for (const mode of ['root', 'rootless'] as const) {
     }, async (t) => {
       if (!requireThat(t, isRoot(), 'root (the test runs berth as root and as the test user)')) return;
       if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
+      if (!requireTestMirror(t)) return; // the first uml run resolves its kernel against the mirror
       const run = await r.run(
         ['run', '-d', '-q', '--backend', 'uml', '--memory', '128m', '--name', 'u1', 'busybox', 'sleep', '600'],
         { timeoutMs: VM_MS },

@@ -17,6 +17,7 @@ import { requireThat } from '../../helpers/requirements.js';
 import { oneLine125 } from '../../helpers/one-line-error.js';
 import { makeNetns, type TestNetns } from '../../helpers/netns.js';
 import { findExecutable } from '../../../src/host/probes/exec.js';
+import { assertTestMirror } from '../../helpers/test-mirror.js';
 
 const KVM = existsSync('/dev/kvm');
 /** This host without KVM: auto = container; with it microvm may win (when its boot probe passes). */
@@ -182,6 +183,7 @@ describe('-p without --network: the network that publishes, in a test-made netwo
     root = makeRunner('root');
     // The uml kernel is resolved (and verified) outside the namespace, which reaches nothing.
     if (findExecutable('linux.uml')) {
+      assertTestMirror();
       const k = await root.run(['kernels', '--fetch', 'uml'], { timeoutMs: 900_000 });
       if (k.code !== 0) throw new Error(`fetching the uml kernel failed: ${k.stderr}`);
     }

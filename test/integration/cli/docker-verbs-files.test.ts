@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { makeRunner, isRoot, packageDir, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
+import { requireTestMirror } from '../../helpers/test-mirror.js';
 import { oneLine125 } from '../../helpers/one-line-error.js';
 
 const VM_MS = 300_000;
@@ -98,6 +99,7 @@ for (const mode of ['root', 'rootless'] as const) {
 
     it('uml: cp both ways, and the files stay across restart; diff says what a VM gives', async (t) => {
       if (!requireThat(t, isRoot(), 'root (the test runs berth as root and as the test user)')) return;
+      if (!requireTestMirror(t)) return; // the first uml run resolves its kernel against the mirror
       await ok(['create', '--backend', 'uml', '--name', 'u', 'busybox', 'sleep', '600'], { timeoutMs: VM_MS });
       await ok(['start', 'u'], { timeoutMs: VM_MS });
       await ok(['cp', `${host}/tree`, 'u:/tmp'], { timeoutMs: VM_MS });

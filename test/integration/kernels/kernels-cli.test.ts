@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { makeRunner, type Mode } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
+import { requireTestMirror } from '../../helpers/test-mirror.js';
 
 interface Listing {
   name: string;
@@ -26,6 +27,7 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
   test(`berth kernels: list, fetch, cache, bad input (${mode})`, { timeout: 600_000 }, async (t) => {
     if (!requireThat(t, isRoot, 'root (the test runs berth as root and as the test user)')) return;
     if (!requireThat(t, umlInstalled, 'user-mode-linux (apt-get install user-mode-linux)')) return;
+    if (!requireTestMirror(t)) return;
     const r = makeRunner(mode);
     t.after(() => r.cleanup());
 
@@ -40,9 +42,26 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       ],
     );
 
+    // Bad mirror settings: one line, exit 125, before anything is fetched.
+    for (const [env, says] of [
+      [
+        { BERTH_DEBIAN_MIRROR: 'ftp://127.0.0.1/debian' },
+        /BERTH_DEBIAN_MIRROR="ftp:\/\/127.0.0.1\/debian" is not an http\(s\) URL/,
+      ],
+      [{ BERTH_DEBIAN_KEYRING: 'mirror.gpg' }, /BERTH_DEBIAN_KEYRING="mirror.gpg" is not an absolute path/],
+    ] as const) {
+      const bad = await r.run(['kernels', '--fetch', 'microvm'], { env });
+      assert.equal(bad.code, 125, bad.stderr);
+      assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+      assert.match(bad.stderr, says);
+    }
+
     const fetched = await r.run(['kernels', '--fetch', 'uml'], { timeoutMs: 300_000 });
     assert.equal(fetched.code, 0, fetched.stderr);
     assert.match(fetched.stderr, /InRelease/);
+    // From the loopback mirror BERTH_DEBIAN_MIRROR names, not the host's apt sources (ADR 0056).
+    assert.ok(fetched.stderr.includes(`fetching ${process.env.BERTH_DEBIAN_MIRROR}/dists/`), fetched.stderr);
+    assert.doesNotMatch(fetched.stderr, /fetching (?!http:\/\/127\.0\.0\.1:)/);
     assert.match(fetched.stderr, /using the installed user-mode-linux/);
     const dpkg = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'user-mode-linux'], { encoding: 'utf8' }).stdout;
     const uml = (JSON.parse((await r.run(['kernels', '--json'])).stdout) as Listing[])[0]!;

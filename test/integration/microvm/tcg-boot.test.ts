@@ -24,6 +24,7 @@ import { bootId, cacheFile } from '../../../src/host/probe-cache.js';
 import { hostTscKhz } from '../../../src/host/tsc.js';
 import type { Kernel } from '../../../src/kernels/kernel.js';
 import { requireThat } from '../../helpers/requirements.js';
+import { requireTestMirror } from '../../helpers/test-mirror.js';
 import { ensureTestUser, TEST_USER } from '../../helpers/test-user.js';
 import { processesMentioning } from '../../helpers/berth-cli.js';
 
@@ -58,6 +59,7 @@ let initrd = '';
 
 test('the microvm kernel: fetched and verified once, then served from the cache', { timeout: 600_000 }, async (t) => {
   if (!requireThat(t, ready, 'qemu-system-x86, qemu-utils, e2fsprogs, busybox-static')) return;
+  if (!requireTestMirror(t)) return;
   const progress: string[] = [];
   kernel = await resolveKernel(paths, 'microvm', { progress: (m) => progress.push(m) });
   assert.equal(kernel.origin, 'mirror');
