@@ -117,10 +117,15 @@ suite() {
 	monitor=$(json_num "$D/state/pids.json" monitor)
 	echo "$child $monitor" >"$D/bgpids"
 	check "child is running" kill -0 "$child"
-	as "$SHIM" exec --pid "$child" $EXECNS --env PATH=/bin --env E=1 --cwd /made/by/exec -- \
+	as "$SHIM" exec --pid "$child" $EXECNS --env PATH=/bin --env E=1 --cwd /etc -- \
 		sh -c 'echo "$(hostname)|$(pwd)|$E"; exit 5' >"$D/out"
 	expect_rc "exec --pid exit code" 5 $?
-	check "exec joins the environment" test "$(cat "$D/out")" = "dbox|/made/by/exec|1"
+	check "exec joins the environment" test "$(cat "$D/out")" = "dbox|/etc|1"
+	# exec does not create its working directory (as docker exec): a missing one is exit 126.
+	as "$SHIM" exec --pid "$child" $EXECNS --cwd /made/by/exec -- true 2>/dev/null
+	expect_rc "exec --cwd of a missing directory" 126 $?
+	as "$SHIM" exec --pid "$child" $EXECNS -- test ! -e /made
+	expect_rc "exec created no directory" 0 $?
 	as "$SHIM" exec --pid "$child" $EXECNS -- nosuchcmd 2>/dev/null; expect_rc "exec missing command" 127 $?
 	local ecmd="$SHIM exec --pid $child $EXECNS --tty -- sh -c '[ -t 0 ] && [ -t 1 ] && echo exec-isatty; exit 4'"
 	[ "$MODE" = rootless ] && ecmd="runuser -u $SMOKE_USER -- $ecmd"
