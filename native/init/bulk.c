@@ -29,31 +29,10 @@ static void put32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* The value of berth.bulk= on the kernel command line, or 0 when there is none. */
-static int bulk_arg(char *out, size_t cap)
-{
-	char buf[4096];
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n")) {
-		if (strncmp(tok, "berth.bulk=", 11) || strlen(tok + 11) >= cap)
-			continue;
-		strcpy(out, tok + 11);
-		return out[0] == '/';
-	}
-	return 0;
-}
-
 void bulk_setup(void)
 {
 	char host[512];
-	if (!bulk_arg(host, sizeof host))
+	if (!cmdline_value("berth.bulk=", host, sizeof host) || host[0] != '/')
 		return;
 	char stage[] = "/dev/.berth-bulk-XXXXXX";
 	if (!mkdtemp(stage)) {

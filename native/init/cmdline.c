@@ -13,6 +13,28 @@ static void copy(char *dst, size_t cap, const char *v, size_t n)
 	dst[n] = 0;
 }
 
+/* The value of KEY= (e.g. "berth.net=") on the kernel command line into OUT; 0 when it is absent
+ * or does not fit. For the keys read after boot by one part of the init (net.c, bulk.c). */
+int cmdline_value(const char *key, char *out, size_t cap)
+{
+	char buf[4096];
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	size_t k = strlen(key);
+	for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n"))
+		if (strncmp(tok, key, k) == 0 && strlen(tok + k) < cap) {
+			strcpy(out, tok + k);
+			return 1;
+		}
+	return 0;
+}
+
 void read_boot_args(struct boot_args *a)
 {
 	memset(a, 0, sizeof *a);

@@ -65,6 +65,7 @@ struct boot_args {
 	char modules[512];
 };
 void read_boot_args(struct boot_args *a);
+int cmdline_value(const char *key, char *out, size_t cap);
 
 /* boot.c */
 void load_modules(void);

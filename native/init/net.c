@@ -49,27 +49,6 @@ static int link_up(int s, const char *ifname)
 	return ioctl(s, SIOCSIFFLAGS, &ifr);
 }
 
-/* The value of berth.net= from /proc/cmdline, or 0. */
-static int read_net_arg(char *out, size_t cap)
-{
-	char buf[4096];
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n")) {
-		if (strncmp(tok, "berth.net=", 10) == 0 && strlen(tok + 10) < cap) {
-			strcpy(out, tok + 10);
-			return 1;
-		}
-	}
-	return 0;
-}
-
 void setup_network(void)
 {
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -80,7 +59,7 @@ void setup_network(void)
 	if (link_up(s, "lo") < 0)
 		say("network: lo up: %s", strerror(errno));
 	char arg[128];
-	if (!read_net_arg(arg, sizeof arg)) {
+	if (!cmdline_value("berth.net=", arg, sizeof arg)) {
 		close(s);
 		return;
 	}
