@@ -1,7 +1,7 @@
 /**
  * `run --pool NAME -- CMD` and `create({ pool })` (docs/pools.md, ADR 0057): claim an idle member
- * under the pool's lock (two claims never get the same one), start a refill, and run CMD in it
- * as run would: attached, its exit status, --rm. An empty pool does not wait: CMD runs in a cold
+ * under the pool's lock (two claims never get the same one), run CMD in it as run would (attached,
+ * its exit status, --rm), then start a refill (create({ pool }): at once). An empty pool does not wait: CMD runs in a cold
  * boot with the pool's options (the refill fills the pool meanwhile).
  */
 import type { Context } from './context.js';
@@ -85,10 +85,11 @@ export async function takeFromPool(
   asked: EnvSpec,
   hooks: CreateHooks,
   root: string | undefined,
+  refill: 'now' | 'caller' = 'now',
 ): Promise<PoolRun & { pool: PoolRecord }> {
   const pool = readPool(ctx.paths, asked.pool!);
   const id = await claim(ctx, pool, asked);
-  startRefill(pool.name, root);
+  if (refill === 'now') startRefill(pool.name, root);
   if (id === undefined) {
     const { handle, choice } = await createAndStart(ctx, coldSpec(pool, asked), hooks, '--backend');
     return { id: handle.id, name: handle.name, backend: handle.backend, choice, warm: false, pool };
@@ -116,7 +117,9 @@ export async function runFromPool(
   hooks: CreateHooks,
   root: string | undefined,
 ): Promise<PoolRun & ExitResult> {
-  const got = await takeFromPool(ctx, asked, hooks, root);
+  // The refill starts once CMD is over: on a small host a boot beside CMD slows the very command
+  // the pool is there to speed up (ADR 0057). A long CMD leaves the pool one short meanwhile.
+  const got = await takeFromPool(ctx, asked, hooks, root, 'caller');
   const base: PoolRun = { id: got.id, name: got.name, backend: got.backend, choice: got.choice, warm: got.warm };
   const { driver, handle, record } = resolveEnv(ctx, got.id);
   let res: ExitResult | undefined;
@@ -143,5 +146,6 @@ export async function runFromPool(
     throw e;
   } finally {
     if (asked.autoRemove && !res?.detached) await removeIfPresent(ctx, got.id);
+    startRefill(got.pool.name, root);
   }
 }

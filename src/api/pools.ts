@@ -237,30 +237,32 @@ export async function removePool(ctx: Context, name: string, force: boolean): Pr
 }
 
 /**
- * The refill (`berth __pool-refill NAME`, started detached after a claim): sweep, then boot one
- * member if the pool has fewer idle and booting than its size. Killed at any point, it leaves a
+ * The refill (`berth __pool-refill NAME`, started detached after a claim): sweep, then boot
+ * members one at a time while the pool has fewer idle and booting than its size. Killed at any point, it leaves a
  * dead builder entry and maybe a half member, which the next sweep removes.
  */
 export async function refillPool(ctx: Context, name: string): Promise<void> {
-  if (!poolExists(ctx.paths, name)) return;
-  let slot: ReturnType<typeof registerBuilder> | undefined;
-  let doomed: string[];
-  let pool: PoolRecord;
-  {
-    using _lock = await lockPool(ctx.paths, name);
-    if (!poolExists(ctx.paths, name)) return;
-    pool = readPool(ctx.paths, name);
-    doomed = sweepLocked(ctx, name);
-    let booting = 0;
-    for (const alive of builders(ctx.paths, name).values()) if (alive) booting++;
-    if (idleMembers(ctx.paths, name).length + booting < pool.size) slot = registerBuilder(ctx.paths, name, 0);
-  }
-  await removeAll(ctx, doomed);
-  if (!slot) return;
-  try {
-    await bootMember(ctx, pool, slot.token, {});
-  } finally {
-    slot.release();
+  // One member at a time until the pool is full again (a member that died is made up for too).
+  while (poolExists(ctx.paths, name)) {
+    let slot: ReturnType<typeof registerBuilder> | undefined;
+    let doomed: string[];
+    let pool: PoolRecord;
+    {
+      using _lock = await lockPool(ctx.paths, name);
+      if (!poolExists(ctx.paths, name)) return;
+      pool = readPool(ctx.paths, name);
+      doomed = sweepLocked(ctx, name);
+      let booting = 0;
+      for (const alive of builders(ctx.paths, name).values()) if (alive) booting++;
+      if (idleMembers(ctx.paths, name).length + booting < pool.size) slot = registerBuilder(ctx.paths, name, 0);
+    }
+    await removeAll(ctx, doomed);
+    if (!slot) return;
+    try {
+      await bootMember(ctx, pool, slot.token, {});
+    } finally {
+      slot.release();
+    }
   }
 }
 
