@@ -83,7 +83,13 @@ export async function createPool(
     throw new SpecError('pool-command', 'pool create takes no command: members wait idle for run --pool', {
       fix: `drop "-- ${asked.command.join(' ')}"; give it to berth run --pool ${name} -- CMD`,
     });
-  if (asked.template !== undefined || asked.pool !== undefined || asked.detach || asked.autoRemove || asked.name !== undefined)
+  if (
+    asked.template !== undefined ||
+    asked.pool !== undefined ||
+    asked.detach ||
+    asked.autoRemove ||
+    asked.name !== undefined
+  )
     throw new SpecError('pool-option-conflict', 'pool create takes no --template, --pool, --detach, --rm or --name', {
       fix: 'drop them: members are detached, named by berth, and removed by pool rm',
     });
@@ -233,7 +239,11 @@ export async function removePool(ctx: Context, name: string, force: boolean): Pr
     );
   }
   await dropPool(ctx, name);
-  if (force) await removeAll(ctx, running.map((r) => r.id));
+  if (force)
+    await removeAll(
+      ctx,
+      running.map((r) => r.id),
+    );
 }
 
 /**

@@ -160,7 +160,9 @@ export async function yargsMain(argv: string[]): Promise<number> {
       ),
     )
     .command(
-      poolCommand(hotVerb('create', POOL_CREATE_USAGE, POOL_CREATE_DESCRIBE, POOL_CREATE_OPTIONS, poolCreateCommand, argv)),
+      poolCommand(
+        hotVerb('create', POOL_CREATE_USAGE, POOL_CREATE_DESCRIBE, POOL_CREATE_OPTIONS, poolCreateCommand, argv),
+      ),
     )
     .command(serveCommand as CommandModule)
     .command(doctorCommand as CommandModule)

@@ -89,9 +89,13 @@ export function poolConflicts(asked: PoolRunInput): string[] {
 export function checkPoolRunOptions(pool: string, asked: PoolRunInput): void {
   const bad = poolConflicts(asked);
   if (bad.length > 0) {
-    throw new SpecError('pool-option-conflict', `--pool ${pool} fixes ${bad.join(', ')} already (its members are booted)`, {
-      fix: `drop ${bad.join(', ')}, or make a pool with them: berth pool create NAME --size N [OPTIONS] IMAGE`,
-    });
+    throw new SpecError(
+      'pool-option-conflict',
+      `--pool ${pool} fixes ${bad.join(', ')} already (its members are booted)`,
+      {
+        fix: `drop ${bad.join(', ')}, or make a pool with them: berth pool create NAME --size N [OPTIONS] IMAGE`,
+      },
+    );
   }
 }
 

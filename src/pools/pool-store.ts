@@ -4,7 +4,16 @@
  * start time of a process booting one member). Every change of a pool's state happens under
  * `<data>/pools/.NAME.lock` (core/lock.ts), so a claim is atomic across processes.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Paths } from '../core/paths.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';

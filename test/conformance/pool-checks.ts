@@ -21,8 +21,11 @@ function oneLine(stderr: string, pattern: RegExp): void {
 
 const labelsOf = (r: Runner, id: string): Record<string, string> => {
   try {
-    return (JSON.parse(readFileSync(join(r.root, 'envs', id, 'config.json'), 'utf8')) as { spec: { labels: Record<string, string> } })
-      .spec.labels;
+    return (
+      JSON.parse(readFileSync(join(r.root, 'envs', id, 'config.json'), 'utf8')) as {
+        spec: { labels: Record<string, string> };
+      }
+    ).spec.labels;
   } catch {
     return {};
   }
@@ -62,9 +65,12 @@ const umlPool: Check = {
   name: 'pool: create, run --pool in a member, a refill killed -9 leaves nothing, rm, bad input',
   appliesTo: (b) => b === 'uml',
   async run(r, backend) {
-    const made = await r.run(['pool', 'create', 'warm', '--size', '2', '--backend', backend, '-e', 'POOL_VAR=set', 'busybox'], {
-      timeoutMs: 300_000,
-    });
+    const made = await r.run(
+      ['pool', 'create', 'warm', '--size', '2', '--backend', backend, '-e', 'POOL_VAR=set', 'busybox'],
+      {
+        timeoutMs: 300_000,
+      },
+    );
     assert.equal(made.code, 0, made.stderr);
     assert.equal(made.stdout, 'warm\n');
     assert.deepEqual(
@@ -79,7 +85,18 @@ const umlPool: Check = {
 
     // CMD runs in a member: its output, its exit status, the pool's -e and the run's -e; --rm removes it.
     const ran = await r.run(
-      ['run', '--rm', '--pool', 'warm', '-e', 'RUN_VAR=too', '--', 'sh', '-c', 'echo $POOL_VAR $RUN_VAR; hostname; exit 3'],
+      [
+        'run',
+        '--rm',
+        '--pool',
+        'warm',
+        '-e',
+        'RUN_VAR=too',
+        '--',
+        'sh',
+        '-c',
+        'echo $POOL_VAR $RUN_VAR; hostname; exit 3',
+      ],
       { timeoutMs: 120_000 },
     );
     assert.equal(ran.code, 3, ran.stderr);
@@ -91,7 +108,9 @@ const umlPool: Check = {
 
     // The refill that run started boots a replacement: kill it with SIGKILL half-way.
     const building = join(r.root, 'pools', 'warm', 'building');
-    const token = await until('the refill to register', () => (existsSync(building) ? readdirSync(building)[0] : undefined));
+    const token = await until('the refill to register', () =>
+      existsSync(building) ? readdirSync(building)[0] : undefined,
+    );
     const half = await until('the refill to make its member', () =>
       storedEnvs(r.root).find((id) => labelsOf(r, id)['berth.pool.builder'] === token),
     );
@@ -117,14 +136,23 @@ const umlPool: Check = {
       [['pool', 'create', 'other', '--size', '-3', 'busybox'], /invalid --size "-3"/],
       [['pool', 'create', 'other', '--size', '100000', 'busybox'], /invalid --size "100000"/],
       [['pool', 'create', 'warm', '--size', '1', 'busybox'], /pool warm already exists/],
-      [['run', '--pool', 'warm', '--memory', '64m', 'busybox', '--', 'true'], /--pool warm fixes IMAGE, --memory already/],
+      [
+        ['run', '--pool', 'warm', '--memory', '64m', 'busybox', '--', 'true'],
+        /--pool warm fixes IMAGE, --memory already/,
+      ],
     ] as const) {
       const bad = await r.run([...args]);
       assert.equal(bad.code, 125, `${args.join(' ')}: ${bad.stderr}`);
       oneLine(bad.stderr, pattern);
     }
-    assert.deepEqual(storedEnvs(r.root), members.filter((id) => id !== claimed));
-    assert.deepEqual(poolDirs(r).filter((n) => !n.startsWith('.')), ['warm']);
+    assert.deepEqual(
+      storedEnvs(r.root),
+      members.filter((id) => id !== claimed),
+    );
+    assert.deepEqual(
+      poolDirs(r).filter((n) => !n.startsWith('.')),
+      ['warm'],
+    );
 
     const rm = await r.run(['pool', 'rm', 'warm'], { timeoutMs: 120_000 });
     assert.equal(rm.code, 0, rm.stderr);
@@ -152,7 +180,10 @@ const claimRace: Check = {
     // Every environment that ran is recorded once, exited 0, labelled as claimed from the pool.
     const claimed = storedEnvs(r.root).filter((id) => labelsOf(r, id)['berth.pool.claimed'] === 'race');
     assert.equal(claimed.length, 10);
-    assert.deepEqual(hosts.map((h) => claimed.filter((id) => id.startsWith(h)).length), Array(10).fill(1));
+    assert.deepEqual(
+      hosts.map((h) => claimed.filter((id) => id.startsWith(h)).length),
+      Array(10).fill(1),
+    );
     // Both idle members were used (the race is over warm members, not only cold boots).
     assert.equal(members.filter((id) => claimed.includes(id)).length, 2);
     const rm = await r.run(['pool', 'rm', '-f', 'race'], { timeoutMs: 120_000 });

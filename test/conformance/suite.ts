@@ -71,7 +71,8 @@ async function runIsolated(check: Check, r: Runner, backend: string): Promise<vo
     // Pools too (a refill may still be booting a member: pool rm ends it).
     const pools = join(r.root, 'pools');
     const poolNames = existsSync(pools) ? readdirSync(pools).filter((n) => !n.startsWith('.')) : [];
-    if (poolNames.length > 0) await r.run(['pool', 'rm', '-f', ...poolNames], { timeoutMs: 120_000 }).catch(() => undefined);
+    if (poolNames.length > 0)
+      await r.run(['pool', 'rm', '-f', ...poolNames], { timeoutMs: 120_000 }).catch(() => undefined);
   }
 }
 

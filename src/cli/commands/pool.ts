@@ -50,22 +50,20 @@ const ls: CommandModule<object, { format: string }> = {
   describe: 'List warm pools with their idle and booting environments',
   builder: (y) => withListFormat(y) as never,
   handler: async (a) => {
-    printList(a.format, await berth.pools(), ['NAME', 'BACKEND', 'IMAGE', 'SIZE', 'IDLE', 'BOOTING', 'CREATED'], (p) => [
-      p.name,
-      p.backend,
-      p.image,
-      String(p.size),
-      String(p.idle),
-      String(p.booting),
-      ago(p.createdAt),
-    ]);
+    printList(
+      a.format,
+      await berth.pools(),
+      ['NAME', 'BACKEND', 'IMAGE', 'SIZE', 'IDLE', 'BOOTING', 'CREATED'],
+      (p) => [p.name, p.backend, p.image, String(p.size), String(p.idle), String(p.booting), ago(p.createdAt)],
+    );
   },
 };
 
 const rm: CommandModule<object, { names: string[]; force: boolean }> = {
   command: 'rm <names..>',
   aliases: ['remove'],
-  describe: 'Remove warm pools and their idle environments (refused while environments claimed from one run, unless -f)',
+  describe:
+    'Remove warm pools and their idle environments (refused while environments claimed from one run, unless -f)',
   builder: (y) =>
     y.positional('names', { type: 'string', array: true }).option('force', {
       alias: 'f',
