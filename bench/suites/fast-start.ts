@@ -8,7 +8,7 @@
  * at most 0.1x), paired with the uml cold row; after each pool run the refill is let finish
  * (untimed), so no run is measured beside a boot.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -26,6 +26,8 @@ export const fastStart: Suite = {
     if (typeof berth === 'string') return { name: 'fast-start', unavailable: berth };
     const accel = process.env.BERTH_BENCH_ACCEL === 'kvm' ? 'kvm' : 'tcg';
     const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-fast-start-'));
+    // root's uml kernel runs as a uid of its own (ADR 0046): it must be able to search the store.
+    chmodSync(tmp, 0o711);
     const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
     try {
       const root = join(tmp, 'berth-root');

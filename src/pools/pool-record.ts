@@ -41,8 +41,9 @@ export function checkPoolName(name: string): void {
 
 /** --size: a whole number from 1 to MAX_POOL_SIZE. */
 export function parsePoolSize(value: string | number | undefined): number {
-  const n = typeof value === 'number' ? value : value === undefined ? Number.NaN : Number(value);
-  if (value === undefined || value === '' || !Number.isInteger(n) || n < 1 || n > MAX_POOL_SIZE) {
+  // Decimal digits only: Number() would take "0x2", " 2" and "2e0" too.
+  const n = typeof value === 'number' ? value : /^[0-9]{1,6}$/.test(value ?? '') ? Number(value) : Number.NaN;
+  if (value === undefined || !Number.isInteger(n) || n < 1 || n > MAX_POOL_SIZE) {
     throw new SpecError(
       'bad-pool-size',
       value === undefined ? 'pool create needs --size N' : `invalid --size "${value}"`,
