@@ -128,23 +128,22 @@ const umlPool: Check = {
     assert.deepEqual(readdirSync(building), [], 'no builder entry is left');
     assert.deepEqual(processesMentioning(half), [], 'no kernel or monitor of the half member is left');
 
-    // Bad input: one line, 125, nothing changed.
-    for (const [args, pattern] of [
+    // Bad input: one line, 125, nothing changed (side by side: each is a CLI start).
+    const cases = [
       [['run', '--pool', 'nope', '--', 'true'], /no such pool: nope/],
       [['pool', 'rm', 'nope'], /no such pool: nope/],
       [['pool', 'create', 'other', '--size', '0', 'busybox'], /invalid --size "0"/],
       [['pool', 'create', 'other', '--size', '-3', 'busybox'], /invalid --size "-3"/],
       [['pool', 'create', 'other', '--size', '100000', 'busybox'], /invalid --size "100000"/],
       [['pool', 'create', 'warm', '--size', '1', 'busybox'], /pool warm already exists/],
-      [
-        ['run', '--pool', 'warm', '--memory', '64m', 'busybox', '--', 'true'],
-        /--pool warm fixes IMAGE, --memory already/,
-      ],
-    ] as const) {
-      const bad = await r.run([...args]);
-      assert.equal(bad.code, 125, `${args.join(' ')}: ${bad.stderr}`);
-      oneLine(bad.stderr, pattern);
-    }
+      [['run', '--pool', 'warm', '--memory', '64m', 'busybox', '--', 'true'], /--pool warm fixes IMAGE, --memory already/],
+      [['create', '--pool', 'warm', 'busybox'], /--pool warm works with run only/],
+    ] as const;
+    const results = await Promise.all(cases.map(([args]) => r.run([...args])));
+    cases.forEach(([args, pattern], i) => {
+      assert.equal(results[i]!.code, 125, `${args.join(' ')}: ${results[i]!.stderr}`);
+      oneLine(results[i]!.stderr, pattern);
+    });
     assert.deepEqual(
       storedEnvs(r.root),
       members.filter((id) => id !== claimed),
