@@ -53,7 +53,8 @@ export function testDebs(dir = TEST_DEBS): string[] | string {
   );
   if (found.some((f) => !f)) return `the kernel .debs in ${dir} (as root: scripts/test-debs.sh)`;
   const minbase = join(dir, 'minbase');
-  if (!existsSync(join(minbase, '.complete'))) return `the minbase packages in ${minbase} (as root: scripts/test-debs.sh)`;
+  if (!existsSync(join(minbase, '.complete')))
+    return `the minbase packages in ${minbase} (as root: scripts/test-debs.sh)`;
   const image = readdirSync(minbase)
     .filter((n) => n.endsWith('.deb'))
     .map((n) => join(minbase, n));
