@@ -136,7 +136,10 @@ const umlPool: Check = {
       [['pool', 'create', 'other', '--size', '-3', 'busybox'], /invalid --size "-3"/],
       [['pool', 'create', 'other', '--size', '100000', 'busybox'], /invalid --size "100000"/],
       [['pool', 'create', 'warm', '--size', '1', 'busybox'], /pool warm already exists/],
-      [['run', '--pool', 'warm', '--memory', '64m', 'busybox', '--', 'true'], /--pool warm fixes IMAGE, --memory already/],
+      [
+        ['run', '--pool', 'warm', '--memory', '64m', 'busybox', '--', 'true'],
+        /--pool warm fixes IMAGE, --memory already/,
+      ],
       [['create', '--pool', 'warm', 'busybox'], /--pool warm works with run only/],
     ] as const;
     const results = await Promise.all(cases.map(([args]) => r.run([...args])));

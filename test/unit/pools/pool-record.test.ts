@@ -20,7 +20,9 @@ test('pool sizes: whole numbers from 1 to 64; anything else names the value and 
   for (const bad of ['0', '-1', '65', '100000', '1.5', 'two', '', ' ', '0x2', ' 2', '2e0']) {
     assert.throws(
       () => parsePoolSize(bad),
-      (e: unknown) => e instanceof SpecError && e.oneLine() === `invalid --size "${bad}" (give the number of idle environments to keep, 1 to 64)`,
+      (e: unknown) =>
+        e instanceof SpecError &&
+        e.oneLine() === `invalid --size "${bad}" (give the number of idle environments to keep, 1 to 64)`,
       bad,
     );
   }
@@ -29,7 +31,8 @@ test('pool sizes: whole numbers from 1 to 64; anything else names the value and 
 
 test('pool names: as template names', () => {
   checkPoolName('web-1.a_b');
-  for (const bad of ['', 'Web', '-x', 'a/b', '.x', 'x'.repeat(65)]) assert.throws(() => checkPoolName(bad), /invalid pool name/);
+  for (const bad of ['', 'Web', '-x', 'a/b', '.x', 'x'.repeat(65)])
+    assert.throws(() => checkPoolName(bad), /invalid pool name/);
 });
 
 test('run --pool: only the options a claim can honour; the others are named, CLI spelling', () => {
