@@ -18,7 +18,8 @@ import { berthArgv, findExecutable } from './common.js';
 
 export const fastStart: Suite = {
   name: 'fast-start',
-  description: 'microvm (TCG here): cold boot vs a clone resumed from a template (berth template create)',
+  description:
+    'microvm (TCG here): cold boot vs a clone resumed from a template (berth template create); uml: cold boot vs a claim from a warm pool (berth pool create)',
   async prepare({ repo }) {
     if (!findExecutable('qemu-system-x86_64') || !findExecutable('qemu-img'))
       return { name: 'fast-start', unavailable: 'qemu not installed (apt-get install qemu-system-x86 qemu-utils)' };
