@@ -89,7 +89,7 @@ export async function takeFromPool(
 ): Promise<PoolRun & { pool: PoolRecord }> {
   const pool = readPool(ctx.paths, asked.pool!);
   const id = await claim(ctx, pool, asked);
-  if (refill === 'now') startRefill(pool.name, root);
+  if (refill === 'now') startRefill(ctx, pool, root);
   if (id === undefined) {
     const { handle, choice } = await createAndStart(ctx, coldSpec(pool, asked), hooks, '--backend');
     return { id: handle.id, name: handle.name, backend: handle.backend, choice, warm: false, pool };
@@ -146,6 +146,6 @@ export async function runFromPool(
     throw e;
   } finally {
     if (asked.autoRemove && !res?.detached) await removeIfPresent(ctx, got.id);
-    startRefill(got.pool.name, root);
+    startRefill(ctx, got.pool, root);
   }
 }

@@ -276,12 +276,18 @@ export async function refillPool(ctx: Context, name: string): Promise<void> {
   }
 }
 
-/** Start a detached refill of pool NAME for the store at ROOT (undefined: this process's). */
-export function startRefill(name: string, root: string | undefined): void {
+/**
+ * Start a detached refill of POOL for the store at ROOT (undefined: this process's), unless its
+ * idle and booting members fill it already (a burst of claims would start one process each).
+ */
+export function startRefill(ctx: Context, pool: PoolRecord, root: string | undefined): void {
+  let booting = 0;
+  for (const alive of builders(ctx.paths, pool.name).values()) if (alive) booting++;
+  if (idleMembers(ctx.paths, pool.name).length + booting >= pool.size) return;
   const cli = cliPath();
   if (!cli) return;
   try {
-    spawn(process.execPath, [cli, '__pool-refill', name], {
+    spawn(process.execPath, [cli, '__pool-refill', pool.name], {
       detached: true,
       stdio: 'ignore',
       env: root ? { ...process.env, BERTH_ROOT: root } : process.env,
