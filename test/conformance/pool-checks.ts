@@ -3,13 +3,15 @@
  * busybox members on the suite's kernel): create, ls, members in ps with the pool's label, run
  * --pool runs CMD in a member (output, exit status, -e, --rm), a refill killed by SIGKILL while it
  * boots leaves nothing after the next pool op, pool rm removes the rest, bad input is one line.
- * container (cheap): 10 concurrent run --pool on a pool of 2 all succeed in 10 distinct environments.
+ * container (cheap): 10 concurrent run --pool on a pool of 2 all succeed in 10 distinct environments;
+ * the library claims with create({ pool }) and run({ pool }).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
-import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
+import { packageDir, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -165,7 +167,7 @@ const umlPool: Check = {
 };
 
 const claimRace: Check = {
-  name: 'pool: 10 concurrent run --pool on a pool of 2 run in 10 distinct environments',
+  name: 'pool: 10 concurrent run --pool on a pool of 2 run in 10 distinct environments; the library claims too',
   appliesTo: (b) => b === 'container',
   async run(r, backend) {
     const made = await r.run(['pool', 'create', 'race', '--size', '2', '--backend', backend, 'busybox'], {
@@ -188,6 +190,35 @@ const claimRace: Check = {
     );
     // Both idle members were used (the race is over warm members, not only cold boots).
     assert.equal(members.filter((id) => claimed.includes(id)).length, 2);
+    // The library's side: create({ pool }) hands over a member to exec into, run({ pool }) runs in
+    // one with --rm, and a claim-time conflict is the typed error.
+    const dir = mkdtempSync(join(tmpdir(), 'berth-pool-lib-'));
+    try {
+      const file = join(dir, 'pool.mjs');
+      writeFileSync(
+        file,
+        `import * as berth from ${JSON.stringify(join(packageDir(), 'dist', 'index.mjs'))};
+const env = await berth.create({ pool: 'race' });
+const r = await env.exec(['hostname']);
+const run = await berth.run({ pool: 'race', command: ['sh', '-c', 'exit 7'], autoRemove: true });
+await env.remove();
+let bad = '';
+try { await berth.run({ pool: 'race', image: 'busybox', command: ['true'] }); } catch (e) { bad = e.code; }
+process.stdout.write(JSON.stringify({ host: r.stdout.trim(), id: env.id, exit: run.exitCode, bad }));
+`,
+      );
+      chmodSync(dir, 0o755);
+      chmodSync(file, 0o644);
+      const lib = await r.hostRun(process.execPath, [file]);
+      assert.equal(lib.code, 0, lib.stderr);
+      const got = JSON.parse(lib.stdout) as { host: string; id: string; exit: number; bad: string };
+      assert.equal(got.host, got.id.slice(0, 12));
+      assert.equal(got.exit, 7);
+      assert.equal(got.bad, 'pool-option-conflict');
+      assert.ok(!storedEnvs(r.root).includes(got.id), 'the created member is removed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const rm = await r.run(['pool', 'rm', '-f', 'race'], { timeoutMs: 120_000 });
     assert.equal(rm.code, 0, rm.stderr);
     await r.run(['rm', ...claimed], { timeoutMs: 120_000 });

@@ -26,7 +26,7 @@ export const SUBSETS: Record<string, readonly string[]> = {
   /** Warm pools (ADR 0057). */
   pools: [
     'pool: create, run --pool in a member, a refill killed -9 leaves nothing, rm, bad input',
-    'pool: 10 concurrent run --pool on a pool of 2 run in 10 distinct environments',
+    'pool: 10 concurrent run --pool on a pool of 2 run in 10 distinct environments; the library claims too',
   ],
   /** Issue 20.8 and 20.9: OOM kills in inspect, double pause/unpause. */
   'oom-pause': [
