@@ -15,13 +15,14 @@ const WORK_PREFIX = 'vm-commit-';
 
 /**
  * A private scratch dir for a VM commit (`<images>/blobs/tmp/vm-commit-PID-RANDOM`), after removing
- * those of commits whose process is gone (killed mid-commit): nothing of theirs stays behind.
+ * those and the half-written layers (`commit-PID-*.partial`) of commits whose process is gone
+ * (killed mid-commit): nothing of theirs stays behind.
  */
 function commitWorkDir(imagesDir: string): string {
   const tmp = join(imagesDir, 'blobs', 'tmp');
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
   for (const name of readdirSync(tmp)) {
-    const pid = Number(/^vm-commit-(\d+)-/.exec(name)?.[1]);
+    const pid = Number(/^(?:vm-)?commit-(\d+)-/.exec(name)?.[1]);
     if (pid > 0 && !processAlive(pid)) rmSync(join(tmp, name), { recursive: true, force: true });
   }
   const dir = join(tmp, `${WORK_PREFIX}${process.pid}-${randomHex(6)}`);
@@ -41,7 +42,13 @@ function processAlive(pid: number): boolean {
 /** `sync` in the guest, so that what the environment wrote is on its disk, not only in its page cache. */
 async function syncGuest(ctx: Context, id: string, name: string): Promise<void> {
   const { execIn } = await import('./lifecycle.js');
-  const r = await execIn(ctx, id, ['sync'], { tty: false, interactive: false, env: {}, stdio: 'pipe', timeoutMs: 60_000 });
+  const r = await execIn(ctx, id, ['sync'], {
+    tty: false,
+    interactive: false,
+    env: {},
+    stdio: 'pipe',
+    timeoutMs: 60_000,
+  });
   if (r.exitCode !== 0) {
     throw new ImageError('commit-sync', `environment ${name} is running and "sync" failed in it (exit ${r.exitCode})`, {
       fix: `stop it first (berth stop ${name}), then commit`,
@@ -78,9 +85,13 @@ export async function commitEnv(
   }
   const vm = record.backend === 'uml' || record.backend === 'microvm';
   if (!vm && !['chroot', 'container'].includes(record.backend)) {
-    throw new ImageError('commit-unsupported', `environment ${record.name} runs on ${record.backend}, which berth cannot commit`, {
-      fix: 'commit environments of the chroot, container, uml or microvm backend',
-    });
+    throw new ImageError(
+      'commit-unsupported',
+      `environment ${record.name} runs on ${record.backend}, which berth cannot commit`,
+      {
+        fix: 'commit environments of the chroot, container, uml or microvm backend',
+      },
+    );
   }
   const state = ctx.store.status(record.id).state;
   // A VM's guest keeps recent writes in its page cache: ask it to write them out first (ADR 0058).
@@ -115,7 +126,11 @@ export async function commitEnv(
     if (vm) {
       const { flattenEnvDisk } = await import('../disks/flat-env-disk.js');
       work = commitWorkDir(ctx.paths.images);
-      const flat = await flattenEnvDisk(record.backend as 'uml' | 'microvm', ctx.store.dirOf(record.id), join(work, 'disk.raw'));
+      const flat = await flattenEnvDisk(
+        record.backend as 'uml' | 'microvm',
+        ctx.store.dirOf(record.id),
+        join(work, 'disk.raw'),
+      );
       if (paused) {
         // The disk is copied: the guest may run on while the copy is read.
         const { resumeEnv } = await import('./lifecycle.js');

@@ -41,7 +41,15 @@ function* tarOfChanges(changes: LayerChange[], env: Ext4Tree, contents: string):
     const base = c.rel.slice(c.rel.lastIndexOf('/') + 1);
     const dir = c.rel.slice(0, c.rel.length - base.length);
     if (c.kind === 'whiteout') {
-      yield tarHeader({ path: `${dir}${WHITEOUT_PREFIX}${base}`, type: '0', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0 });
+      yield tarHeader({
+        path: `${dir}${WHITEOUT_PREFIX}${base}`,
+        type: '0',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        mtime: 0,
+      });
       continue;
     }
     if (c.kind === 'opaque') {

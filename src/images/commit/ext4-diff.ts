@@ -86,7 +86,8 @@ export function diffTrees(base: Ext4Tree, env: Ext4Tree, opts: DiffOptions = {})
       } else if (!sameIdentity(b, e)) {
         const sub = added(e, rel) ?? [];
         out.push(...sub);
-        if (isDir(b.mode) && isDir(e.mode) && sub.length > 0) out.splice(out.length - sub.length + 1, 0, { kind: 'opaque', rel });
+        if (isDir(b.mode) && isDir(e.mode) && sub.length > 0)
+          out.splice(out.length - sub.length + 1, 0, { kind: 'opaque', rel });
       } else if (isDir(e.mode)) {
         const below = walk(b.ino, e.ino, `${rel}/`);
         const was = decodeInode(base.inodes.get(b.ino)!);

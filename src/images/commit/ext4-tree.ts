@@ -50,7 +50,7 @@ export function parseListing(out: string): { dirs: Map<number, DirEntry[]>; odd:
       continue;
     }
     const name = m[3]!;
-    if (name === '.' || name === '..') continue;
+    if (name === '.' || name === '..' || m[1] === '0') continue; // ino 0: an unused slot (lost+found)
     current.push({ ino: Number(m[1]), mode: Number.parseInt(m[2]!, 8), name });
   }
   for (const list of dirs.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
