@@ -5,7 +5,7 @@
  * byte i/8, least significant first, = sector i is in the COW file), then the sectors at
  * `dataOffset + i * sectorSize`, the bitmap's end rounded up to the alignment. Read-only on both.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { DiskError } from '../core/errors.js';
 import { diskTool, runDiskTool } from '../host/disk-tools.js';
 import { readUmlCowHeader, type UmlCowHeader } from './uml-cow.js';
@@ -56,6 +56,7 @@ export async function flattenUmlCow(cow: string, into: string): Promise<string> 
   const h = readUmlCowHeader(cow);
   const layout = cowLayout(h);
   await runDiskTool([diskTool('cp'), '--sparse=always', h.backingFile, into], 'copying the base disk');
+  chmodSync(into, 0o600); // cp kept the base's 0444
   const src = openSync(cow, 'r');
   const dst = openSync(into, 'r+');
   try {

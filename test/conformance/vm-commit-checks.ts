@@ -32,7 +32,7 @@ async function imageRefs(r: Runner): Promise<string[]> {
 export async function checkVmCommit(r: Runner, env: string, ref: string): Promise<void> {
   for (const [args, re] of [
     [['commit', 'no-such-env', `${ref}x`], /^berth: .*no-such-env/],
-    [['commit', env, 'Bad Ref!'], /^berth: "Bad Ref!" is not a registry-style reference/],
+    [['commit', env, 'Bad Ref!'], /^berth: invalid image reference "Bad Ref!"/],
   ] as const) {
     const bad = await r.run([...args]);
     assert.equal(bad.code, 125, `${args.join(' ')}: ${bad.stderr}`);

@@ -54,7 +54,7 @@ describe('uml COW flattening', () => {
     try {
       const base = join(dir, 'base.raw');
       const size = 8 * 512;
-      writeFileSync(base, Buffer.alloc(size, 'b'));
+      writeFileSync(base, Buffer.alloc(size, 'b'), { mode: 0o444 });
       const { bitmapOffset, dataOffset } = cowLayout({ size, sectorSize: 512, alignment: 512 });
       const cow = Buffer.alloc(dataOffset + size);
       cow.writeUInt32BE(0x4f4f4f4d, 0);
