@@ -98,7 +98,7 @@ export const UML_CHECKS: Check[] = [
       assert.equal(after.stdout, 'alive\n', after.stderr);
       await checkUmlBulkChannel(r, 'vm1', id);
       // Commit while it runs: synced, paused while its disk is copied, running again after.
-      await checkVmCommit(r, 'vm1', 'vmcommit/uml:1');
+      await checkVmCommit(r, 'vm1', 'vmcommit/uml:1', { badInput: true });
       const running = await r.run(['exec', 'vm1', '--', 'true']);
       assert.equal(running.code, 0, `the committed environment runs on: ${running.stderr}`);
 

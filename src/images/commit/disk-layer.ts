@@ -3,9 +3,8 @@
  * (ext4-diff.ts), changed files copied out with debugfs, written as one gzip tar into the blob
  * store. Owners are the disk's own ids (the guest's view; no mapping is needed). ADR 0058.
  */
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from '../unpack/paths.js';
 import { tarHeader, tarPadding, TAR_END } from '../unpack/tar-writer.js';
 import { fileChunks } from '../file-chunks.js';
@@ -96,8 +95,13 @@ export async function layerBlobFromDisks(
   store: BlobStore,
   opts: DiskLayerOptions,
 ): Promise<LayerBlob & { entries: number }> {
-  const base = await readExt4Tree(opts.base, opts.work);
-  const env = await readExt4Tree(opts.changed, opts.work);
+  // Side by side, each with its own debugfs script file.
+  mkdirSync(join(opts.work, 'base'), { mode: 0o700 });
+  mkdirSync(join(opts.work, 'env'), { mode: 0o700 });
+  const [base, env] = await Promise.all([
+    readExt4Tree(opts.base, join(opts.work, 'base')),
+    readExt4Tree(opts.changed, join(opts.work, 'env')),
+  ]);
   for (const odd of env.unreadable) opts.onWarning?.(`left out a name debugfs lists ambiguously: ${odd}`);
   const changes = diffTrees(base, env, opts);
   // Contents to copy: regular files (once per inode) and symlinks whose target is in a block.
