@@ -9,7 +9,7 @@
  * Then the copy's ext4 journal is replayed (`e2fsck -E journal_only`): a guest that was killed or
  * is paused may have committed metadata only to the journal, which debugfs would not see.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiskError } from '../core/errors.js';
 import { diskTool, runDiskTool } from '../host/disk-tools.js';
@@ -18,7 +18,7 @@ import { flattenUmlCow } from './uml-cow-flatten.js';
 import { UML_COW_NAME } from './uml-cow.js';
 
 export interface FlatEnvDisk {
-  /** The environment's file system, flattened (the caller removes it). */
+  /** The environment's file system, flattened (the caller removes it); the base itself when never started. */
   changed: string;
   /** The read-only base disk the environment's disk was made over. */
   base: string;
@@ -48,10 +48,11 @@ export async function flattenEnvDisk(backend: 'uml' | 'microvm', envDir: string,
   let base: string | undefined;
   if (backend === 'uml') {
     const cow = join(envDir, 'uml', UML_COW_NAME);
-    if (!existsSync(cow))
-      throw new DiskError('no-env-disk', 'the environment has no disk yet (it never started)', {
-        fix: 'start it once (berth start NAME), or commit its image instead',
-      });
+    if (!existsSync(cow)) {
+      // Never started: uml makes the COW file at boot, so nothing was written; the disk is the base.
+      base = (JSON.parse(readFileSync(join(envDir, 'uml.json'), 'utf8')) as { base: string }).base;
+      return { changed: base, base };
+    }
     base = await flattenUmlCow(cow, into);
   } else {
     const overlay = join(envDir, 'disk.qcow2');

@@ -6,7 +6,7 @@
  * killed with SIGKILL stores no image, and the next commit removes what it left.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runner } from '../helpers/berth-cli.js';
@@ -22,10 +22,12 @@ const workDirs = (r: Runner) => {
   return existsSync(tmp) ? readdirSync(tmp).filter((n) => /^(vm-)?commit-\d+-/.test(n)) : [];
 };
 
-async function imageRefs(r: Runner): Promise<string[]> {
-  const out = await r.run(['images', '--format', 'json']);
-  assert.equal(out.code, 0, out.stderr);
-  return (JSON.parse(out.stdout) as { ref: string }[]).map((i) => i.ref);
+/** The references in the store's image index (`oci/index.json`, ADR 0009), read without a CLI start. */
+function imageRefs(r: Runner): string[] {
+  const file = join(r.root, 'images', 'oci', 'index.json');
+  if (!existsSync(file)) return [];
+  const index = JSON.parse(readFileSync(file, 'utf8')) as { manifests?: { annotations?: Record<string, string> }[] };
+  return (index.manifests ?? []).flatMap((m) => Object.values(m.annotations ?? {}));
 }
 
 /** Commit `env` as `ref`; run the result on container and see the three changes. */
@@ -52,6 +54,10 @@ export async function checkVmCommit(
   const c = await r.run(['commit', env, ref], { timeoutMs: 300_000 });
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /@sha256:[0-9a-f]{64}\n$/);
+  assert.ok(
+    imageRefs(r).some((i) => i.includes(ref)),
+    `the index names a committed image (so its absence after a kill means something): ${imageRefs(r)}`,
+  );
   const run = await r.run(['run', '--rm', '--backend', 'container', ref, 'sh', '-c', SHOWS_CHANGES], {
     timeoutMs: 120_000,
   });
@@ -72,6 +78,6 @@ export async function checkKilledCommit(r: Runner, env: string, ref: string): Pr
   assert.ok(pid, 'the commit made its scratch dir (it is killed while it works)');
   process.kill(pid, 'SIGKILL');
   await done;
-  assert.ok(!(await imageRefs(r)).some((i) => i.includes(ref.split(':')[0]!)), 'a killed commit stores no image');
+  assert.ok(!imageRefs(r).some((i) => i.includes(ref.split(':')[0]!)), 'a killed commit stores no image');
   assert.ok(workDirs(r).length > 0, 'the killed commit left its scratch dir');
 }
