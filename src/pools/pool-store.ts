@@ -11,6 +11,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -91,12 +92,26 @@ export function poolNames(paths: DataPaths): string[] {
   }
 }
 
+/** The idle members, longest idle first (a guest just booted may still be settling; unmeasured here). */
 export const idleMembers = (paths: DataPaths, name: string): string[] => {
+  const dir = idleDir(paths, name);
+  let ids: string[];
   try {
-    return readdirSync(idleDir(paths, name)).sort();
+    ids = readdirSync(dir);
   } catch {
     return [];
   }
+  const since = (id: string) => {
+    try {
+      return statSync(join(dir, id)).mtimeMs;
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
+  };
+  return ids
+    .map((id) => ({ id, t: since(id) }))
+    .sort((a, b) => a.t - b.t || a.id.localeCompare(b.id))
+    .map((x) => x.id);
 };
 
 export function markIdle(paths: DataPaths, name: string, id: string): void {
