@@ -18,6 +18,8 @@ export interface ExecInstance {
   attachStdin: boolean;
   attachStdout: boolean;
   attachStderr: boolean;
+  /** Typed on the attached stdin, these let the client go and leave the command running. */
+  detachKeys: number[];
   running: boolean;
   exitCode: number | null;
   pid: number;

@@ -1,10 +1,11 @@
 /** A container's output as a stream: `attach` (hijacked or not) and `logs`. */
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import * as berth from '../../index.js';
 import { badRequest } from '../errors.js';
 import { outputWriter, type StreamId } from '../frames.js';
 import { flag, type Route } from '../route.js';
 import { findContainer } from './containers.js';
+import { attachInput, detachKeysOf } from '../attach-input.js';
 
 const RAW = 'application/vnd.docker.raw-stream';
 const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
@@ -47,6 +48,9 @@ const attach: Route = {
   handler: async (x, [ref], state) => {
     const { record, status } = findContainer(ref!);
     const tty = state.docker.get(record.id)?.tty ?? false;
+    const keys = detachKeysOf(x.query.get('detachKeys'));
+    // Whatever the client sent with the headers is its first stdin.
+    await x.body();
     const closed = new AbortController();
     x.onClose(() => closed.abort());
     const out = x.stream(200, tty ? RAW : MULTIPLEXED);
@@ -58,6 +62,8 @@ const attach: Route = {
       await state.next('start', record.id, closed.signal);
     }
     if (closed.signal.aborted) return;
+    // The detach keys end the attach (the log follow, then the reply); the command runs on.
+    if (flag(x.query, 'stdin') && x.input) relayStdin(record.id, x.input, keys, () => closed.abort());
     await pump(
       out,
       berth.logs(record.id, {
@@ -67,6 +73,28 @@ const attach: Route = {
       }),
       { tty, stdout: flag(x.query, 'stdout'), stderr: flag(x.query, 'stderr'), timestamps: false },
     );
+  },
+};
+
+/** The client's stdin to a -i container's command; nothing when it takes none (as Docker drops it). */
+function relayStdin(id: string, client: Readable, keys: number[], onDetach: () => void): void {
+  let sink: Writable;
+  try {
+    sink = berth.openStdin(id);
+  } catch {
+    return void attachInput(client, keys, onDetach).resume();
+  }
+  attachInput(client, keys, onDetach).pipe(sink);
+}
+
+/** The CLI sends its terminal's size; the command's terminal keeps 24x80 (no channel to resize it). */
+const resize: Route = {
+  method: 'POST',
+  pattern: /^\/containers\/([^/]+)\/resize$/,
+  subject: 'container',
+  handler: async (x, [ref]) => {
+    findContainer(ref!);
+    x.empty(200);
   },
 };
 
@@ -98,4 +126,4 @@ const logs: Route = {
   },
 };
 
-export const streamRoutes: Route[] = [attach, logs];
+export const streamRoutes: Route[] = [attach, logs, resize];
