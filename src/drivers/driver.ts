@@ -90,6 +90,8 @@ export interface ExecOptions {
   input?: Buffer | string | Readable;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /** When this aborts the command gets SIGHUP, as from a terminal that closed (its client went). */
+  hangup?: AbortSignal;
   /** Kill the command after this long (SIGTERM, then SIGKILL 2 s later); the result says timedOut. */
   timeoutMs?: number;
 }

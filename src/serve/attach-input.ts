@@ -16,10 +16,15 @@ export function detachKeysOf(spec: string | null | undefined): number[] {
   }
 }
 
-export function attachInput(client: Readable, keys: number[], onDetach: () => void): Readable {
+/**
+ * ON_DETACH: the keys were typed. ON_END (optional): the client's input ended (a half-close, or
+ * the client went: on a socket the two look the same until something is written).
+ */
+export function attachInput(client: Readable, keys: number[], onDetach: () => void, onEnd?: () => void): Readable {
   const out = new PassThrough();
   const typed = berth.detachMatcher(keys);
   let detached = false;
+  let over = false;
   const onData = (chunk: Buffer) => {
     if (!typed(chunk)) return void out.write(chunk);
     detached = true;
@@ -27,7 +32,10 @@ export function attachInput(client: Readable, keys: number[], onDetach: () => vo
     onDetach();
   };
   const ended = () => {
-    if (!detached) out.end();
+    if (detached || over) return;
+    over = true;
+    out.end();
+    onEnd?.();
   };
   client.on('data', onData);
   client.once('end', ended);

@@ -34,6 +34,9 @@ export async function runExecHelper(cmd: string, args: string[], opts: ExecOptio
       child.once('exit', () => input.unpipe(child.stdin!));
     } else child.stdin!.end(input ?? '');
   }
+  // The shim passes HUP on to the command.
+  const hangup = () => child.kill('SIGHUP');
+  opts.hangup?.addEventListener('abort', hangup, { once: true });
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
   const timer =
@@ -59,6 +62,7 @@ export async function runExecHelper(cmd: string, args: string[], opts: ExecOptio
       ...(timedOut ? { timedOut } : {}),
     };
   } finally {
+    opts.hangup?.removeEventListener('abort', hangup);
     clearTimeout(timer);
     clearTimeout(killTimer);
   }

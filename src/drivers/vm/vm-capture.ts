@@ -77,6 +77,17 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
       sendInput(typeof opts.input === 'string' ? Buffer.from(opts.input) : (opts.input ?? Buffer.alloc(0)));
       eof();
     }
+    if (opts.hangup) {
+      const hangup = () => {
+        if (!finished) c.send(F.SIGNAL, SESSION, encodeU32(constants.signals.SIGHUP));
+      };
+      opts.hangup.addEventListener('abort', hangup, { once: true });
+      const before = stopInput;
+      stopInput = () => {
+        before();
+        opts.hangup?.removeEventListener('abort', hangup);
+      };
+    }
     if (opts.timeoutMs !== undefined) {
       timers.push(
         setTimeout(() => {

@@ -62,8 +62,17 @@ const attach: Route = {
       await state.next('start', record.id, closed.signal);
     }
     if (closed.signal.aborted) return;
-    // The detach keys end the attach (the log follow, then the reply); the command runs on.
-    if (flag(x.query, 'stdin') && x.input) relayStdin(record.id, x.input, keys, () => closed.abort());
+    // The detach keys end the attach (the log follow, then the reply); the command runs on. The
+    // end of the client's input ends it too with a TTY (as Docker's): a client that goes away
+    // while an idle shell writes nothing is noticed. Without one it is EOF for the command.
+    if (flag(x.query, 'stdin') && x.input)
+      relayStdin(
+        record.id,
+        x.input,
+        keys,
+        () => closed.abort(),
+        () => tty && closed.abort(),
+      );
     await pump(
       out,
       berth.logs(record.id, {
@@ -77,14 +86,15 @@ const attach: Route = {
 };
 
 /** The client's stdin to a -i container's command; nothing when it takes none (as Docker drops it). */
-function relayStdin(id: string, client: Readable, keys: number[], onDetach: () => void): void {
+function relayStdin(id: string, client: Readable, keys: number[], onDetach: () => void, onEnd: () => void): void {
   let sink: Writable;
   try {
     sink = berth.openStdin(id);
   } catch {
-    return void attachInput(client, keys, onDetach).resume();
+    return void attachInput(client, keys, onDetach, onEnd).resume();
   }
-  attachInput(client, keys, onDetach).pipe(sink);
+  // Detached: the FIFO is let go (a terminal stays for the next attach; without one it is EOF).
+  attachInput(client, keys, () => (sink.end(), onDetach()), onEnd).pipe(sink);
 }
 
 /** The CLI sends its terminal's size; the command's terminal keeps 24x80 (no channel to resize it). */

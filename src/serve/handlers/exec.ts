@@ -56,6 +56,7 @@ async function runExec(
   state: ServerState,
   write: ((stream: 'stdout' | 'stderr', data: Buffer) => void) | undefined,
   input: Readable | undefined,
+  hangup?: AbortSignal,
 ): Promise<void> {
   inst.running = true;
   state.emit({ action: 'exec_start', id: inst.containerId });
@@ -69,6 +70,7 @@ async function runExec(
       ...(inst.workdir ? { workdir: inst.workdir } : {}),
       ...(inst.user ? { user: inst.user } : {}),
       ...(input ? { input } : {}),
+      ...(hangup ? { hangup } : {}),
       ...(write && inst.attachStdout ? { onStdout: (c: Buffer) => write('stdout', c) } : {}),
       ...(write && inst.attachStderr ? { onStderr: (c: Buffer) => write('stderr', c) } : {}),
     });
@@ -99,11 +101,22 @@ const start: Route = {
     inst.tty = tty;
     const out = x.stream(200, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
     // stdin streams as typed (docker exec -it) or piped; the detach keys let the client go.
-    const input = inst.attachStdin && x.input ? attachInput(x.input, inst.detachKeys, () => out.end()) : undefined;
+    // With a TTY the end of the input is the client going (docker exec -it): the command gets
+    // SIGHUP, as from a closed terminal, instead of idling on forever.
+    const hangup = new AbortController();
+    const input =
+      inst.attachStdin && x.input
+        ? attachInput(
+            x.input,
+            inst.detachKeys,
+            () => out.end(),
+            () => tty && hangup.abort(),
+          )
+        : undefined;
     const write = outputWriter((b) => {
       if (!out.destroyed && !out.writableEnded) out.write(b);
     }, tty);
-    await runExec(inst, state, write, input);
+    await runExec(inst, state, write, input, hangup.signal);
     out.end();
   },
 };

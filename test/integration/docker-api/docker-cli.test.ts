@@ -8,7 +8,16 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  readFileSync,
+  writeFileSync,
+  mkdirSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -234,6 +243,73 @@ for (const mode of ['root', 'rootless'] as const) {
       // Every monitor runs with its state directory (under the store) on its command line.
       assert.equal(spawnSync('pgrep', ['-f', s!.runner.root]).status, 1, 'no process of the store is left');
       assert.equal((await api(sock, 'GET', '/_ping')).body.toString(), 'OK');
+    });
+
+    it('run -it, exec -it and attach on a terminal (under script), detach keys, run -i with a pipe', {
+      timeout: 120_000,
+    }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      // docker run -it: typed lines reach the shell on its terminal; Ctrl-P Ctrl-Q leaves it running.
+      const run = s!.terminal(['run', '-it', '--name', 'tty', 'busybox', 'sh']);
+      run.type('tty; echo run-$((3*3))\n');
+      await run.seen('run-9');
+      run.type('\x10\x11');
+      const detached = await run.done(false);
+      assert.equal(detached.code, 0, detached.stdout + detached.stderr);
+      assert.match(detached.stdout, /\/dev\/pts\/0\r?\n/);
+      assert.equal((await s!.docker(['inspect', '-f', '{{.State.Running}}', 'tty'])).stdout, 'true\n');
+      // docker exec -it: a terminal of its own, its exit code is the CLI's.
+      const ex = s!.terminal(['exec', '-it', 'tty', 'sh']);
+      ex.type('echo exec-$((2+3)) $(stty size)\n');
+      await ex.seen('exec-5 24 80');
+      ex.type('exit 7\n');
+      assert.equal((await ex.done()).code, 7);
+      // A client that goes away mid-attach (stdin and output): the server lets go of the log and
+      // of the command's stdin; the command runs on.
+      const log = join(s!.runner.root, 'envs', (await s!.docker(['inspect', '-f', '{{.Id}}', 'tty'])).stdout.trim());
+      const held = () =>
+        readdirSync(`/proc/${s!.pid}/fd`)
+          .map((fd) => {
+            try {
+              return readlinkSync(`/proc/${s!.pid}/fd/${fd}`);
+            } catch {
+              return '';
+            }
+          })
+          .filter((target) => target.startsWith(log));
+      const gone = s!.terminal(['attach', 'tty']);
+      gone.type('echo attached-$((1+1))\n');
+      await gone.seen('attached-2');
+      assert.deepEqual(
+        held()
+          .map((f) => f.slice(log.length))
+          .sort(),
+        ['/ctr.log', '/stdin'],
+      );
+      spawnSync('pkill', ['-KILL', '-f', `${DOCKER} attach tty`]);
+      await gone.done();
+      for (let i = 0; i < 200 && held().length > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.deepEqual(held(), [], 'the server holds nothing of the container after the client went');
+      // An exec -it client that goes away: its shell gets SIGHUP (as from a closed terminal).
+      const shells = async () =>
+        (await s!.docker(['exec', 'tty', 'ps', '-o', 'args'])).stdout.split('\n').filter((l) => l.trim() === 'sh')
+          .length;
+      const hung = s!.terminal(['exec', '-it', 'tty', 'sh']);
+      hung.type('echo second-$((4+4))\n');
+      await hung.seen('second-8');
+      assert.equal(await shells(), 2);
+      spawnSync('pkill', ['-KILL', '-f', `${DOCKER} exec -it tty sh`]);
+      await hung.done();
+      for (let i = 0; i < 100 && (await shells()) > 1; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await shells(), 1, 'the exec shell of a client that went is gone');
+      // docker attach again: the same shell; its exit is the CLI's.
+      const again = s!.terminal(['attach', 'tty']);
+      again.type('exit 4\n');
+      assert.equal((await again.done()).code, 4);
+      assert.equal((await s!.docker(['rm', 'tty'])).code, 0);
+      // docker run -i with a pipe: stdin to the command, EOF at its end.
+      const piped = await s!.docker(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'cat; echo done'], 'piped\n');
+      assert.deepEqual([piped.code, piped.stdout], [0, 'piped\ndone\n'], piped.stderr);
     });
 
     it('testcontainers: exposed port with log and listening-port waits, exec, copy, logs, stop', {
