@@ -42,6 +42,7 @@ import type { CommitEnvOptions } from './api/commit.js';
 import type { BaseDiskRequest } from './api/disks.js';
 import type { PullOptions } from './api/images.js';
 import { openEnvStdin } from './api/env-stdin.js';
+import { releaseHeldEnv, startHeldEnv } from './api/start-held.js';
 import type { Writable } from 'node:stream';
 
 export * from './core/errors.js';
@@ -288,6 +289,19 @@ export async function copyTo(
 export async function diff(ref: string, opts: ContextOptions = {}) {
   const { diffEnv } = await import('./api/env-diff.js');
   return diffEnv(ctxFor(opts), ref);
+}
+
+/**
+ * Start an environment made by `createStopped` with its command held (the image's sh waits), so
+ * files can be copied in before it runs (Docker's archive before start); `releaseHeld` runs it.
+ */
+export function startHeld(ref: string, opts: ContextOptions = {}): Promise<void> {
+  return startHeldEnv(ctxFor(opts), ref);
+}
+
+/** Run the command of an environment started with `startHeld`. */
+export function releaseHeld(ref: string, opts: ContextOptions = {}): Promise<void> {
+  return releaseHeldEnv(ctxFor(opts), ref);
 }
 
 /**

@@ -46,7 +46,7 @@ const attach: Route = {
   pattern: /^\/containers\/([^/]+)\/attach$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const { record, status } = findContainer(ref!);
+    const { record, status } = findContainer(ref!, state);
     const tty = state.docker.get(record.id)?.tty ?? false;
     const keys = detachKeysOf(x.query.get('detachKeys'));
     // Whatever the client sent with the headers is its first stdin.
@@ -102,8 +102,8 @@ const resize: Route = {
   method: 'POST',
   pattern: /^\/containers\/([^/]+)\/resize$/,
   subject: 'container',
-  handler: async (x, [ref]) => {
-    findContainer(ref!);
+  handler: async (x, [ref], state) => {
+    findContainer(ref!, state);
     x.empty(200);
   },
 };
@@ -113,7 +113,7 @@ const logs: Route = {
   pattern: /^\/containers\/([^/]+)\/logs$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const { record } = findContainer(ref!);
+    const { record } = findContainer(ref!, state);
     const q = x.query;
     if (!flag(q, 'stdout') && !flag(q, 'stderr'))
       throw badRequest('you must choose at least one stream: stdout=1 or stderr=1');

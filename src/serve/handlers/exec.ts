@@ -32,7 +32,7 @@ const create: Route = {
   handler: async (x, [ref], state) => {
     const body = await readJson<ExecCreateBody>(x);
     if (!Array.isArray(body.Cmd) || body.Cmd.length === 0) throw badRequest('No exec command specified');
-    const { record, status } = findContainer(ref!);
+    const { record, status } = findContainer(ref!, state);
     if (status.state !== 'running') throw new ApiError(409, `Container ${record.id} is not running`);
     const inst = state.newExec({
       containerId: record.id,

@@ -319,7 +319,7 @@ for (const mode of ['root', 'rootless'] as const) {
       const r = await s!.testcontainers(registry!.image);
       assert.equal(r.code, 0, r.stderr);
       const got = JSON.parse(r.stdout.trim().split('\n').pop()!);
-      assert.equal(got.http, 'served\n');
+      assert.equal(got.http, 'copied before start\n');
       assert.deepEqual([got.exec.exitCode, got.exec.stdout, got.exec.stderr], [3, 'out\n', 'err\n']);
       assert.equal(got.copied, 'copied in\n');
       assert.match(got.logs, /ready/);
@@ -330,14 +330,14 @@ for (const mode of ['root', 'rootless'] as const) {
 
     // uml as the normal user, as the issue asks (a separate kernel with no privilege at all).
     if (mode === 'rootless')
-      it('a berth.backend=uml label runs the container on a separate kernel (docker run, exec, logs)', {
+      it('a berth.backend=uml label runs the container on a separate kernel (create, cp before start, start, exec, logs)', {
         timeout: 300_000,
       }, async (t) => {
         if (!requireThat(t, !missing, missing ?? '')) return;
         if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
+        // Created, a file copied in before start (the archive endpoint holds the command), started.
         const d = await s!.docker([
-          'run',
-          '-d',
+          'create',
           '--name',
           'vm',
           '--label',
@@ -348,13 +348,22 @@ for (const mode of ['root', 'rootless'] as const) {
           'busybox',
           'sh',
           '-c',
-          'grep -m1 vendor_id /proc/cpuinfo; exec sleep 600',
+          'cat /tmp/pre.txt; grep -m1 vendor_id /proc/cpuinfo; exec sleep 600',
         ]);
         assert.equal(d.code, 0, d.stderr);
+        const pre = join(mkdtempSync(join(work, 'uml-cp-')), 'pre.txt');
+        writeFileSync(pre, 'copied before start\n');
+        spawnSync('chmod', ['-R', 'a+rX', join(pre, '..')]);
+        const cp = await s!.docker(['cp', pre, 'vm:/tmp/']);
+        assert.equal(cp.code, 0, cp.stderr);
+        assert.equal((await s!.docker(['inspect', '-f', '{{.State.Status}}', 'vm'])).stdout, 'created\n');
+        assert.equal((await s!.docker(['logs', 'vm'])).stdout, '', 'the command waits for start');
+        const started = await s!.docker(['start', 'vm']);
+        assert.equal(started.code, 0, started.stderr);
         const ex = await s!.docker(['exec', 'vm', 'sh', '-c', 'grep -c "User Mode Linux" /proc/cpuinfo']);
         assert.equal(ex.stdout, '1\n', ex.stderr);
         const logs = await s!.docker(['logs', 'vm']);
-        assert.match(logs.stdout, /vendor_id\s*: User Mode Linux/);
+        assert.match(logs.stdout, /^copied before start\nvendor_id\s*: User Mode Linux/);
         const driver = await s!.docker(['inspect', '-f', '{{.Driver}}', 'vm']);
         assert.equal(driver.stdout, 'berth-uml\n');
         assert.equal((await s!.docker(['rm', '-f', 'vm'])).code, 0);
