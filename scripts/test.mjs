@@ -13,7 +13,9 @@ import { existsSync } from 'node:fs';
 if (process.getuid?.() === 0 && process.env.BERTH_TEST_OWN_NETNS !== '1') {
   const { hostNetworkThings } = await import('./test-netns.mjs');
   const before = new Set(hostNetworkThings());
-  const inner = 'ip link set lo up && exec "$@"';
+  // 127.0.0.2 beside 127.0.0.1: glibc's getaddrinfo(AI_ADDRCONFIG), which Slurm uses, finds no
+  // IPv4 configured when 127.0.0.1 is the only address; any other one, even on lo, counts.
+  const inner = 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && exec "$@"';
   const child = spawn('unshare', ['--net', '--', 'sh', '-c', inner, 'sh', process.execPath, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, BERTH_TEST_OWN_NETNS: '1' },

@@ -126,10 +126,14 @@ export async function commitEnv(
     if (vm) {
       const { flattenEnvDisk } = await import('../disks/flat-env-disk.js');
       work = commitWorkDir(ctx.paths.images);
+      // As root, the disk the guest wrote is parsed as the environment's unprivileged identity.
+      const { umlHostUser } = await import('../host/uml-host-user.js');
+      const sandbox = umlHostUser(record.id, process.getuid?.() ?? 0);
       const flat = await flattenEnvDisk(
         record.backend as 'uml' | 'microvm',
         ctx.store.dirOf(record.id),
         join(work, 'disk.raw'),
+        sandbox,
       );
       if (paused) {
         // The disk is copied: the guest may run on while the copy is read.
@@ -137,7 +141,9 @@ export async function commitEnv(
         await resumeEnv(ctx, record.id);
         paused = false;
       }
-      disk = { changed: flat.changed, base: flat.base, work };
+      // Never started (uml): the "changed" disk is the base itself, berth's own.
+      const guestWritten = flat.changed !== flat.base;
+      disk = { changed: flat.changed, base: flat.base, work, ...(sandbox && guestWritten ? { sandbox } : {}) };
     }
     return await commitEnvironment({
       imagesDir: ctx.paths.images,

@@ -9,11 +9,12 @@
  * Then the copy's ext4 journal is replayed (`e2fsck -E journal_only`): a guest that was killed or
  * is paused may have committed metadata only to the journal, which debugfs would not see.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiskError } from '../core/errors.js';
 import { diskTool, runDiskTool } from '../host/disk-tools.js';
-import { run } from '../host/probes/exec.js';
+import type { HostUser } from '../host/uml-host-user.js';
+import { runWithFds } from '../host/run-with-fds.js';
 import { flattenUmlCow } from './uml-cow-flatten.js';
 import { UML_COW_NAME } from './uml-cow.js';
 
@@ -31,20 +32,36 @@ export function rawBaseOfChain(json: string): string | undefined {
   return last?.format === 'raw' ? last.filename : undefined;
 }
 
-async function replayJournal(file: string): Promise<void> {
+async function replayJournal(file: string, as?: HostUser): Promise<void> {
   // 0: clean, 1: the journal was replayed (errors corrected); anything else is a real problem.
-  const r = await run([diskTool('e2fsck'), '-E', 'journal_only', '-p', file], { timeoutMs: 10 * 60_000 });
-  if (r.status !== 0 && r.status !== 1) {
-    throw new DiskError(
-      'disk-journal',
-      `replaying the journal of the environment's disk failed: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit ${r.status}`}`,
-      { fix: 'start and stop the environment once (the guest checks its disk), then commit again' },
+  // As root, the guest's disk is parsed by the environment's unprivileged identity, handed the
+  // copy as fd 3 (ext4-tree.ts says why).
+  const fd = as ? openSync(file, 'r+') : undefined;
+  try {
+    if (as) chownSync(file, as.uid, as.gid);
+    const r = await runWithFds(
+      [diskTool('e2fsck'), '-E', 'journal_only', '-p', fd === undefined ? file : '/proc/self/fd/3'],
+      { timeoutMs: 10 * 60_000, ...(as ? { uid: as.uid, gid: as.gid, fds: [fd!] } : {}) },
     );
+    if (r.code !== 0 && r.code !== 1) {
+      throw new DiskError(
+        'disk-journal',
+        `replaying the journal of the environment's disk failed: ${(r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.code}`}`,
+        { fix: 'start and stop the environment once (the guest checks its disk), then commit again' },
+      );
+    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 /** Flatten the disk of the environment in `envDir` (a uml or microvm one) into `into`. */
-export async function flattenEnvDisk(backend: 'uml' | 'microvm', envDir: string, into: string): Promise<FlatEnvDisk> {
+export async function flattenEnvDisk(
+  backend: 'uml' | 'microvm',
+  envDir: string,
+  into: string,
+  as?: HostUser,
+): Promise<FlatEnvDisk> {
   let base: string | undefined;
   if (backend === 'uml') {
     const cow = join(envDir, 'uml', UML_COW_NAME);
@@ -71,6 +88,6 @@ export async function flattenEnvDisk(backend: 'uml' | 'microvm', envDir: string,
       'qemu-img convert (the environment disk)',
     );
   }
-  await replayJournal(into);
+  await replayJournal(into, as);
   return { changed: into, base };
 }

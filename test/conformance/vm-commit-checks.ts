@@ -6,7 +6,8 @@
  * killed with SIGKILL stores no image, and the next commit removes what it left.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runner } from '../helpers/berth-cli.js';
@@ -16,6 +17,26 @@ const SHOWS_CHANGES = 'test -s /big && test ! -e /bin/ls && tail -n 1 /etc/passw
 /** The shell command an environment runs to make the three changes (before its own `sync`). */
 export const MAKE_CHANGES =
   'dd if=/dev/urandom of=/big bs=1024 count=4096 2>/dev/null && rm /bin/ls && echo changed >> /etc/passwd';
+
+/** A PATH whose debugfs and e2fsck log "UID TOOL ARGS" and exec the real ones. */
+function toolSpy(): { path: string; calls(): string[]; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-tool-spy-'));
+  chmodSync(dir, 0o777); // the sandbox identity appends to the log
+  const log = join(dir, 'calls.log');
+  writeFileSync(log, '', { mode: 0o666 });
+  chmodSync(log, 0o666);
+  for (const tool of ['debugfs', 'e2fsck']) {
+    const real = ['/usr/sbin', '/sbin'].map((d) => join(d, tool)).find((f) => existsSync(f))!;
+    writeFileSync(join(dir, tool), `#!/bin/sh\necho "$(id -u) ${tool} $*" >> ${log}\nexec ${real} "$@"\n`, {
+      mode: 0o755,
+    });
+  }
+  return {
+    path: `${dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
 
 const workDirs = (r: Runner) => {
   const tmp = join(r.root, 'images', 'blobs', 'tmp');
@@ -51,8 +72,24 @@ export async function checkVmCommit(
     assert.equal(bad.stdout, '');
   }
 
-  const c = await r.run(['commit', env, ref], { timeoutMs: 300_000 });
+  // Who parses the disk the guest wrote: wrappers of debugfs and e2fsck first on PATH log their uid.
+  const spy = toolSpy();
+  const c = await r.run(['commit', env, ref], { timeoutMs: 300_000, env: { PATH: spy.path } });
+  const calls = spy.calls();
+  spy.remove();
   assert.equal(c.code, 0, c.stderr);
+  // As root, the guest-written copy (fd 3, /proc/self/fd/3) is read by an unprivileged identity.
+  const onCopy = calls.filter((l) => l.includes('/proc/self/fd/3'));
+  if (r.mode === 'root') {
+    assert.ok(
+      onCopy.some((l) => l.includes(' e2fsck ')) && onCopy.some((l) => l.includes(' debugfs ')),
+      `e2fsck and debugfs read the guest's disk through fd 3: ${calls.join(' | ')}`,
+    );
+    for (const l of calls) {
+      if (!l.includes(' e2fsck ') && !l.includes('/proc/self/fd/3')) continue;
+      assert.notEqual(l.split(' ')[0], '0', `not as root: ${l}`);
+    }
+  }
   assert.match(c.stdout, /@sha256:[0-9a-f]{64}\n$/);
   assert.ok(
     imageRefs(r).some((i) => i.includes(ref)),

@@ -3,14 +3,14 @@
  * (ext4-diff.ts), changed files copied out with debugfs, written as one gzip tar into the blob
  * store. Owners are the disk's own ids (the guest's view; no mapping is needed). ADR 0058.
  */
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { chownSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from '../unpack/paths.js';
 import { tarHeader, tarPadding, TAR_END } from '../unpack/tar-writer.js';
 import { fileChunks } from '../file-chunks.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { DiskError } from '../../core/errors.js';
-import { type Ext4Tree, dumpInodes, readExt4Tree } from './ext4-tree.js';
+import { type Ext4Tree, type Sandbox, dumpInodes, readExt4Tree } from './ext4-tree.js';
 import { type DiffOptions, type LayerChange, diffTrees } from './ext4-diff.js';
 import { type Ext4Inode, decodeInode, deviceNumbers, fastSymlinkTarget } from './ext4-inode.js';
 import { type LayerBlob, layerBlobFromTar } from './layer.js';
@@ -21,6 +21,8 @@ export interface DiskLayerOptions extends DiffOptions {
   base: string;
   /** A private scratch directory (removed by the caller). */
   work: string;
+  /** Who parses `changed`, the disk the guest wrote (as root: never root; ext4-tree.ts). */
+  sandbox?: Sandbox;
   onWarning?: (msg: string) => void;
 }
 
@@ -95,13 +97,8 @@ export async function layerBlobFromDisks(
   store: BlobStore,
   opts: DiskLayerOptions,
 ): Promise<LayerBlob & { entries: number }> {
-  // Side by side, each with its own debugfs script file.
-  mkdirSync(join(opts.work, 'base'), { mode: 0o700 });
-  mkdirSync(join(opts.work, 'env'), { mode: 0o700 });
-  const [base, env] = await Promise.all([
-    readExt4Tree(opts.base, join(opts.work, 'base')),
-    readExt4Tree(opts.changed, join(opts.work, 'env')),
-  ]);
+  // Side by side; the guest-written one in the sandbox (as root).
+  const [base, env] = await Promise.all([readExt4Tree(opts.base), readExt4Tree(opts.changed, opts.sandbox)]);
   for (const odd of env.unreadable) opts.onWarning?.(`left out a name debugfs lists ambiguously: ${odd}`);
   const changes = diffTrees(base, env, opts);
   // Contents to copy: regular files (once per inode) and symlinks whose target is in a block.
@@ -114,7 +111,8 @@ export async function layerBlobFromDisks(
   }
   const contents = join(opts.work, 'contents');
   mkdirSync(contents, { mode: 0o700 });
-  await dumpInodes(opts.changed, opts.work, [...wanted], contents);
+  if (opts.sandbox) chownSync(contents, opts.sandbox.uid, opts.sandbox.gid);
+  await dumpInodes(opts.changed, [...wanted], contents, opts.sandbox);
   const blob = await layerBlobFromTar(store, () => tarOfChanges(changes, env, contents));
   return { ...blob, entries: changes.length };
 }

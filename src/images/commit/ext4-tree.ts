@@ -1,14 +1,15 @@
 /**
  * An ext4 image's directory tree and raw inodes, read as a normal user with debugfs (no mount):
- * one `debugfs -f` run per directory depth (`ls -p <INO>` for every directory of that depth), then
+ * one `debugfs -f -` run per directory depth (`ls -p <INO>` for every directory of that depth), then
  * one run of `imap` for every inode, whose raw bytes are read from the file at the place imap names.
  * `dumpInodes` copies files' contents out by inode number (no path quoting). ADR 0058.
  */
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { DiskError } from '../../core/errors.js';
 import { diskTool } from '../../host/disk-tools.js';
+import type { HostUser } from '../../host/uml-host-user.js';
+import { runWithFds } from '../../host/run-with-fds.js';
 
 export const ROOT_INO = 2;
 
@@ -73,20 +74,38 @@ export function parseImap(out: string): Map<number, [number, number]> {
   return at;
 }
 
-async function debugfs(file: string, work: string, commands: string[]): Promise<string> {
-  const script = join(work, 'debugfs.cmds');
-  writeFileSync(script, `${commands.join('\n')}\n`, { mode: 0o600 });
-  const r = await execa(diskTool('debugfs'), ['-f', script, file], {
-    reject: false,
-    env: { LC_ALL: 'C' },
-    maxBuffer: 1 << 30,
-  });
-  if (r.exitCode !== 0) {
-    throw new DiskError('debugfs-failed', `debugfs on ${file} failed: ${String(r.stderr).trim().split('\n').at(-1)}`, {
-      fix: 'check the disk with e2fsck -n',
+/**
+ * Who parses a disk the guest wrote (ADR 0058, "a hostile guest's disk"): as root, the
+ * environment's own unprivileged identity (the one a root uml kernel runs as, ADR 0046), never
+ * root. It is handed the image (and the directory `dump` writes into) as open file descriptors,
+ * /proc/self/fd/3 and /proc/self/fd/4, so that it needs no way through the store's 0700 dirs.
+ */
+export type Sandbox = HostUser;
+
+/** The path a command names `dir/name` by: through fd 4 in a sandbox. */
+const outPath = (dir: string, name: string, as?: Sandbox) => (as ? `/proc/self/fd/4/${name}` : join(dir, name));
+
+async function debugfs(file: string, commands: string[], as?: Sandbox, outDir?: string): Promise<string> {
+  const fds: number[] = [];
+  try {
+    if (as) {
+      fds.push(openSync(file, 'r'));
+      if (outDir) fds.push(openSync(outDir, constants.O_RDONLY | constants.O_DIRECTORY));
+    }
+    // Commands on stdin (-f -): nothing to write where the sandbox could not read it.
+    const r = await runWithFds([diskTool('debugfs'), '-f', '-', as ? '/proc/self/fd/3' : file], {
+      input: `${commands.join('\n')}\n`,
+      ...(as ? { uid: as.uid, gid: as.gid, fds } : {}),
     });
+    if (r.code !== 0) {
+      throw new DiskError('debugfs-failed', `debugfs on ${file} failed: ${r.stderr.trim().split('\n').at(-1)}`, {
+        fix: 'check the disk with e2fsck -n',
+      });
+    }
+    return r.stdout;
+  } finally {
+    for (const fd of fds) closeSync(fd);
   }
-  return String(r.stdout);
 }
 
 /** Block size and inode size from the superblock (at byte 1024). */
@@ -98,7 +117,7 @@ function superblock(fd: number): { blockSize: number; inodeSize: number } {
   return { blockSize: 1024 << sb.readUInt32LE(0x18), inodeSize: sb.readUInt16LE(0x58) };
 }
 
-export async function readExt4Tree(file: string, work: string): Promise<Ext4Tree> {
+export async function readExt4Tree(file: string, as?: Sandbox): Promise<Ext4Tree> {
   const dirs = new Map<number, DirEntry[]>();
   const unreadable: string[] = [];
   let level = [ROOT_INO];
@@ -106,8 +125,8 @@ export async function readExt4Tree(file: string, work: string): Promise<Ext4Tree
     const got = parseListing(
       await debugfs(
         file,
-        work,
         level.map((i) => `ls -p <${i}>`),
+        as,
       ),
     );
     unreadable.push(...got.odd);
@@ -123,8 +142,8 @@ export async function readExt4Tree(file: string, work: string): Promise<Ext4Tree
   const places = parseImap(
     await debugfs(
       file,
-      work,
       [...all].map((i) => `imap <${i}>`),
+      as,
     ),
   );
   const inodes = new Map<number, Buffer>();
@@ -143,11 +162,12 @@ export async function readExt4Tree(file: string, work: string): Promise<Ext4Tree
 }
 
 /** Copy the contents of `inos` out of the image into `dir/<ino>` (one debugfs run). */
-export async function dumpInodes(file: string, work: string, inos: number[], dir: string): Promise<void> {
+export async function dumpInodes(file: string, inos: number[], dir: string, as?: Sandbox): Promise<void> {
   if (inos.length === 0) return;
   await debugfs(
     file,
-    work,
-    inos.map((i) => `dump <${i}> "${join(dir, String(i))}"`),
+    inos.map((i) => `dump <${i}> "${outPath(dir, String(i), as)}"`),
+    as,
+    dir,
   );
 }
