@@ -15,6 +15,10 @@ export interface Command {
   argv: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** The row this one's ratio pairs with, when not the group's baseline (a second backend's cold row). */
+  baseline?: string;
+  /** Untimed, after each run of this row (e.g. wait until a warm pool is full again). */
+  settle?: () => void;
 }
 
 /** A row that cannot run on this host, reported as "unavailable: <why>" (never dropped). */
@@ -151,11 +155,18 @@ export function measure(
     for (let k = 0; k < cmds.length; k++) {
       const c = cmds[(round + k) % cmds.length] as Command;
       const ms = runOnce(c, opts.timeoutMs);
+      c.settle?.();
       if (round >= opts.warmup) samples.get(c.name)?.push(ms);
     }
     onRound?.(round + 1, total);
   }
-  return rows.map((r) => statsOf(r.name, isUnavailable(r) ? r : (samples.get(r.name) ?? []), samples.get(baseline)));
+  return rows.map((r) =>
+    statsOf(
+      r.name,
+      isUnavailable(r) ? r : (samples.get(r.name) ?? []),
+      samples.get((!isUnavailable(r) && r.baseline) || baseline),
+    ),
+  );
 }
 
 /** A row's figures from its samples, with per-pair ratios when a baseline's samples are given. */

@@ -65,6 +65,8 @@ export type { Kernel } from './kernels/kernel.js';
 export type { KernelListing } from './kernels/list.js';
 export type { PullOptions } from './api/images.js';
 export type { TemplateRecord, TemplateMachine } from './templates/template-record.js';
+export type { PoolRecord } from './pools/pool-record.js';
+export type { PoolSummary } from './api/pools.js';
 export { Environment } from './api/environment.js';
 export { waitFor, type WaitStrategy, type Waitable } from './api/wait-for.js';
 export type { ExecResult, EnvExecOptions } from './api/exec-result.js';
@@ -72,6 +74,7 @@ export { SESSION_LABEL, sessionId } from './api/session.js';
 export { recordText, recordBytes, parseSince } from './core/cri-log.js';
 export { VERSION } from './version.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
+export { parsePoolSize } from './pools/pool-record.js';
 export { pullPolicyOf, PULL_POLICIES, type PullPolicy } from './core/pull-policy.js';
 export type { Transfer, TransferHook } from './core/transfer.js';
 export { isNoSpace } from './core/no-space.js';
@@ -142,6 +145,14 @@ export interface RunResult extends ExitResult {
  */
 export async function run(input: SpecInput): Promise<RunResult> {
   const ctx = ctxFor(input);
+  if (input.pool !== undefined) {
+    const { checkPoolRunOptions } = await import('./pools/pool-record.js');
+    checkPoolRunOptions(input.pool, input);
+    const { runFromPool } = await import('./api/pool-run.js');
+    const { spec } = specOf({ ...input, backend: 'auto' });
+    const { warm: _warm, ...res } = await runFromPool(ctx, spec, input, input.root);
+    return res;
+  }
   const { spec, source } = specOf(input);
   const { handle, driver, choice } = await createAndStart(ctx, spec, input, source);
   const base = { id: handle.id, name: handle.name, backend: handle.backend, choice };
@@ -173,9 +184,20 @@ export async function create(input: CreateInput): Promise<Environment> {
   const { waitFor: strategy, waitTimeoutMs, session = true, ...rest } = input;
   const labels = session ? { ...rest.labels, [SESSION_LABEL]: sessionId() } : rest.labels;
   if (session) ensureReaper(input.root);
-  const { spec, source } = specOf({ ...rest, ...(labels ? { labels } : {}), detach: true });
-  const { handle, choice } = await createAndStart(ctx, spec, input, source);
-  const env = new Environment(ctx, handle.id, handle.name, handle.backend, choice);
+  let env: Environment;
+  if (input.pool !== undefined) {
+    // An idle member of the pool, claimed: it runs the idle command; exec what you need in it.
+    const { checkPoolRunOptions } = await import('./pools/pool-record.js');
+    checkPoolRunOptions(input.pool, { ...rest, detach: false });
+    const { takeFromPool } = await import('./api/pool-run.js');
+    const { spec } = specOf({ ...rest, ...(labels ? { labels } : {}), backend: 'auto', detach: true });
+    const got = await takeFromPool(ctx, spec, input, input.root);
+    env = new Environment(ctx, got.id, got.name, got.backend, got.choice);
+  } else {
+    const { spec, source } = specOf({ ...rest, ...(labels ? { labels } : {}), detach: true });
+    const { handle, choice } = await createAndStart(ctx, spec, input, source);
+    env = new Environment(ctx, handle.id, handle.name, handle.backend, choice);
+  }
   if (strategy) {
     try {
       await env.waitFor(strategy, waitTimeoutMs !== undefined ? { timeoutMs: waitTimeoutMs } : {});
@@ -198,6 +220,39 @@ export async function createTemplate(name: string, input: SpecInput = {}) {
   const ctx = ctxFor(input);
   const { spec, source } = specOf(input);
   return make(ctx, name, spec, input, source, input.root);
+}
+
+/**
+ * Make warm pool NAME (docs/pools.md): `size` environments of `input` (run options and image, no
+ * command) booted now and kept idle; `run({ pool: NAME, command })` claims one, and a refill
+ * boots its replacement in the background.
+ */
+export async function createPool(name: string, input: SpecInput & { size: number }) {
+  const { createPool: make } = await import('./api/pools.js');
+  const { parsePoolSize } = await import('./pools/pool-record.js');
+  const { size, ...rest } = input;
+  const n = parsePoolSize(size);
+  const ctx = ctxFor(input);
+  const { spec, source } = specOf(rest);
+  return make(ctx, name, n, spec, input, source);
+}
+
+/** Every pool with its idle and booting members (leftovers of killed refills are removed first). */
+export async function pools(opts: ContextOptions = {}) {
+  const { listPools } = await import('./api/pools.js');
+  return listPools(ctxFor(opts));
+}
+
+/** Remove a pool and its idle members; refused while environments claimed from it run, unless `force` (they go too). */
+export async function removePool(name: string, opts: { force?: boolean } & ContextOptions = {}) {
+  const { removePool: rm } = await import('./api/pools.js');
+  return rm(ctxFor(opts), name, opts.force ?? false);
+}
+
+/** The refill's entry (`berth __pool-refill NAME`, started after a claim): boot one member if the pool is short. */
+export async function refillPool(name: string, opts: ContextOptions = {}) {
+  const { refillPool: refill } = await import('./api/pools.js');
+  return refill(ctxFor(opts), name);
 }
 
 /** Every template, oldest name first. */
@@ -323,8 +378,13 @@ export async function image(ref: string, opts: ContextOptions = {}) {
 }
 
 /** Remove every environment carrying a label (`KEY` or `KEY=VALUE`), running or not. */
-export function pruneEnvironments(label: string, opts: ContextOptions = {}): Promise<string[]> {
-  return removeLabelled(ctxFor(opts), parseLabelSelector(label));
+export async function pruneEnvironments(label: string, opts: ContextOptions = {}): Promise<string[]> {
+  const sel = parseLabelSelector(label);
+  const ctx = ctxFor(opts);
+  // A pool's leftovers (a killed refill's half member) go first, so they are not counted as removed here.
+  const { sweepPools } = await import('./api/pools.js');
+  await sweepPools(ctx);
+  return removeLabelled(ctx, sel);
 }
 
 /** The reaper's entry (`berth __reap SESSION`): when stdin closes, remove the session's environments. */
@@ -466,6 +526,8 @@ export async function rmi(ref: string, opts: { force?: boolean } & ContextOption
 /** Free blobs and unpacked layers that no image or environment uses. */
 export async function pruneImages(opts: ContextOptions = {}) {
   const { pruneImages: prune } = await import('./api/images.js');
+  const { sweepPools } = await import('./api/pools.js');
+  await sweepPools(ctxFor(opts));
   return prune(ctxFor(opts));
 }
 

@@ -8,7 +8,7 @@ import type { ResolvedSpec } from '../core/resolved-spec.js';
 import type { EnvRecord, BackendChoice } from '../core/env-store.js';
 import type { Driver, PreparedEnv, EnvStats, ExecOptions, ExitResult, Handle, Status } from '../drivers/driver.js';
 import type { EnvProcess } from '../host/ns-processes.js';
-import { DriverError, StateError } from '../core/errors.js';
+import { DriverError, SpecError, StateError } from '../core/errors.js';
 import { checkNoNul, validateSpec } from '../core/spec-validate.js';
 import { effectiveCaps } from '../drivers/container/capabilities-list.js';
 import { resolveCommand } from '../core/command.js';
@@ -68,6 +68,11 @@ export async function createEnv(
   start: boolean,
 ): Promise<Started> {
   let template: PreparedEnv['template'];
+  // run() and create() take --pool before this (api/pool-run.ts); anything else cannot claim.
+  if (asked.pool !== undefined)
+    throw new SpecError('pool-not-here', `--pool ${asked.pool} works with run only`, {
+      fix: 'use berth run --pool NAME -- CMD (library: run or create with pool)',
+    });
   if (asked.template !== undefined) {
     const { applyTemplate } = await import('./template-apply.js');
     ({ spec: asked, template } = applyTemplate(ctx, asked, source));

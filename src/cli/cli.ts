@@ -48,6 +48,14 @@ export async function cli(argv: string[]): Promise<number> {
       const { templateCreateCommand } = await import('./commands/template.js');
       return await templateCreateCommand(rest.slice(1));
     }
+    if (verb === 'pool' && rest[0] === 'create' && !wantsHelp(rest.slice(1))) {
+      const { poolCreateCommand } = await import('./commands/pool.js');
+      return await poolCreateCommand(rest.slice(1));
+    }
+    if (verb === '__pool-refill') {
+      const { poolRefillCommand } = await import('./commands/pool.js');
+      return await poolRefillCommand(rest);
+    }
     const { yargsMain } = await import('./yargs-app.js');
     return await yargsMain(argv);
   } catch (e) {

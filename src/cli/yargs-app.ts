@@ -50,6 +50,13 @@ import {
   TEMPLATE_CREATE_DESCRIBE,
   TEMPLATE_CREATE_USAGE,
 } from './commands/template.js';
+import {
+  poolCommand,
+  poolCreateCommand,
+  POOL_CREATE_DESCRIBE,
+  POOL_CREATE_OPTIONS,
+  POOL_CREATE_USAGE,
+} from './commands/pool.js';
 import { serveCommand } from './commands/serve.js';
 import { SpecError, VERSION } from '../index.js';
 import { reportError } from './output.js';
@@ -150,6 +157,11 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(
       templateCommand(
         hotVerb('create', TEMPLATE_CREATE_USAGE, TEMPLATE_CREATE_DESCRIBE, RUN_OPTIONS, templateCreateCommand, argv),
+      ),
+    )
+    .command(
+      poolCommand(
+        hotVerb('create', POOL_CREATE_USAGE, POOL_CREATE_DESCRIBE, POOL_CREATE_OPTIONS, poolCreateCommand, argv),
       ),
     )
     .command(serveCommand as CommandModule)

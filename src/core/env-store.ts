@@ -219,6 +219,22 @@ export class EnvStore {
     this.markState(rec.id, 'created');
   }
 
+  /** Replace the record of an environment that runs (its state mark is left as it is: a pool claim, ADR 0057). */
+  replaceRecord(rec: EnvRecord): void {
+    writeJsonAtomic(join(this.dirOf(rec.id), 'config.json'), rec);
+  }
+
+  /** Record RESULT as the environment's exit (a pool claim's command, run in a member that is stopped now). */
+  recordExit(id: string, result: { exitCode: number; signal?: string; oomKilled?: boolean }): void {
+    const exit: ExitFile = {
+      exitCode: result.exitCode,
+      signal: result.signal ?? null,
+      finishedAt: new Date().toISOString(),
+      ...(result.oomKilled ? { oomKilled: true } : {}),
+    };
+    writeJsonAtomic(join(this.dirOf(id), 'exit.json'), exit, 0o600, false);
+  }
+
   /**
    * Give an environment another name (Docker's rename): the new name is claimed atomically,
    * then the record says it, then the old claim goes. The state marks are left as they are.

@@ -64,6 +64,8 @@ export interface EnvSpec {
   accel?: AccelRequest;
   /** Start from this template (`berth template create`; docs/templates.md) instead of the image alone. */
   template?: string;
+  /** Run in an idle member of this warm pool (`berth pool create`; docs/pools.md) instead of a new boot. */
+  pool?: string;
 }
 
 export interface SecurityOptions {

@@ -23,6 +23,11 @@ export const SUBSETS: Record<string, readonly string[]> = {
     "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     'microvm: bad input (--accel kvm without KVM, too little --memory, a corrupt kernel, bad -p, an occupied port) is one line, exit 125, nothing left',
   ],
+  /** Warm pools (ADR 0057). */
+  pools: [
+    'pool: create, run --pool in a member, a refill killed -9 leaves nothing, rm, bad input',
+    'pool: 10 concurrent run --pool on a pool of 2 run in 10 distinct environments; the library claims too',
+  ],
   /** Issue 20.8 and 20.9: OOM kills in inspect, double pause/unpause. */
   'oom-pause': [
     'OOM kills: inspect has State.OOMKilled, detached or attached, and the attached run says so',

@@ -24,6 +24,7 @@ import { IMAGE_CONFIG_CHECKS } from './image-config-checks.js';
 import { LOG_CHECKS } from './log-checks.js';
 import { LIFECYCLE_CHECKS } from './lifecycle-checks.js';
 import { TEMPLATE_CHECKS } from './template-checks.js';
+import { POOL_CHECKS } from './pool-checks.js';
 import { SMALL_CHECKS } from './small-checks.js';
 import { OOM_PAUSE_CHECKS } from './oom-pause-checks.js';
 import { BIND_CHECKS } from './bind-checks.js';
@@ -50,6 +51,7 @@ const COMMON = [
   ...LIFECYCLE_CHECKS,
   ...OOM_PAUSE_CHECKS,
   ...TEMPLATE_CHECKS,
+  ...POOL_CHECKS,
   ...SMALL_CHECKS,
   ...BIND_CHECKS,
   ...CHANNEL_CHECKS,
@@ -75,6 +77,11 @@ async function runIsolated(check: Check, r: Runner, backend: string): Promise<vo
     const dir = join(r.root, 'templates');
     const names = existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.')) : [];
     if (names.length > 0) await r.run(['template', 'rm', '-f', ...names]).catch(() => undefined);
+    // Pools too (a refill may still be booting a member: pool rm ends it).
+    const pools = join(r.root, 'pools');
+    const poolNames = existsSync(pools) ? readdirSync(pools).filter((n) => !n.startsWith('.')) : [];
+    if (poolNames.length > 0)
+      await r.run(['pool', 'rm', '-f', ...poolNames], { timeoutMs: 120_000 }).catch(() => undefined);
   }
 }
 

@@ -74,6 +74,7 @@ export async function runCommand(argv: string[], table: readonly OptionDef[] = R
 export async function runInput(args: ParsedArgs): Promise<berth.SpecInput> {
   const o = args.options;
   const template = str(o, 'template');
+  const pool = str(o, 'pool');
   if (template !== undefined && args.positionals.length > 0) {
     throw new berth.SpecError('template-and-image', `--template ${template} brings its own image`, {
       fix: `drop IMAGE "${args.positionals[0]}", or drop --template`,
@@ -102,7 +103,9 @@ export async function runInput(args: ParsedArgs): Promise<berth.SpecInput> {
   const detach = o.detach === true;
   const input: berth.SpecInput = {
     ...(template !== undefined ? { template } : {}),
-    image: args.positionals[0] ?? 'busybox',
+    // --pool: the pool's members have their image already (IMAGE given with it is refused).
+    ...(pool !== undefined ? { pool } : {}),
+    ...(pool === undefined || args.positionals[0] !== undefined ? { image: args.positionals[0] ?? 'busybox' } : {}),
     command: args.command,
     ...(backend !== undefined ? { backend } : {}),
     env: berth.parseEnvArgs(list(o, 'env')),

@@ -25,6 +25,13 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
     describe:
       'start from a template (berth template create) instead of IMAGE: microvm resumes a clone of the saved VM, container and chroot start on its committed filesystem',
   },
+  {
+    name: 'pool',
+    type: 'string',
+    valueName: 'NAME',
+    describe:
+      'run in an idle environment of this warm pool (berth pool create) instead of booting one; an empty pool boots one cold; -e, -w, -u, -t, -i, --rm, --name and --label apply',
+  },
   { name: 'hostname', type: 'string', valueName: 'NAME', describe: 'hostname inside (default: the short id)' },
   {
     name: 'env',

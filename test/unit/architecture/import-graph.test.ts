@@ -20,6 +20,7 @@ const LAYERS: Record<string, number> = {
   disks: 2,
   kernels: 2,
   templates: 2,
+  pools: 2,
   drivers: 3,
   api: 4,
   'index.ts': 5,
