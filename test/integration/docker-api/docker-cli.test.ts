@@ -327,6 +327,24 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal(got.copied, 'copied in\n');
       assert.match(got.logs, /ready/);
       assert.match(got.id, /^[0-9a-f]{64}$/);
+      assert.equal(got.uml, false, 'the server backend (container)');
+      const left = await s!.docker(['ps', '-a', '-q', '--filter', 'label=berth.test=testcontainers']);
+      assert.equal(left.stdout, '', 'stop() removed the container');
+    });
+
+    it('testcontainers on uml (a berth.backend label): the same waits, port, exec, copies and stop', {
+      timeout: 420_000,
+    }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
+      const r = await s!.testcontainers(registry!.image, 'uml');
+      assert.equal(r.code, 0, r.stderr);
+      const got = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      assert.equal(got.http, 'copied before start\n');
+      assert.deepEqual([got.exec.exitCode, got.exec.stdout, got.exec.stderr], [3, 'out\n', 'err\n']);
+      assert.equal(got.copied, 'copied in\n');
+      assert.match(got.logs, /ready/);
+      assert.equal(got.uml, true, 'a User-mode Linux kernel answered');
       const left = await s!.docker(['ps', '-a', '-q', '--filter', 'label=berth.test=testcontainers']);
       assert.equal(left.stdout, '', 'stop() removed the container');
     });

@@ -163,8 +163,8 @@ export interface Served {
   dockerHost: string;
   /** The docker CLI as the server's user. */
   docker(args: string[], input?: string): Promise<Out>;
-  /** testcontainers (tc-client.js) in NS as the server's user; its JSON line. */
-  testcontainers(image: string): Promise<Out>;
+  /** testcontainers (tc-client.js) in NS as the server's user; its JSON line. BACKEND: a berth.backend label. */
+  testcontainers(image: string, backend?: string): Promise<Out>;
   /** The server's process (node itself: ip netns exec, setpriv and env exec). */
   pid: number;
   /** The docker CLI as the server's user under `script` (a terminal), for -it sessions; ARGS: no shell syntax. */
@@ -226,15 +226,23 @@ export async function serveIn(ns: TestNetns, mode: Runner['mode'], backend: stri
     pid: server.pid!,
     // script -e: its exit code is the command's; -q: no banner; the typescript goes nowhere.
     terminal: (a) => session(asUser(['script', '-qec', [DOCKER, ...a].join(' '), '/dev/null'])),
-    testcontainers: (image) =>
+    testcontainers: (image, backend) =>
       run(
-        asUser([process.execPath, join(REPO, 'build', 'test', 'integration', 'docker-api', 'tc-client.js'), image], {
-          TESTCONTAINERS_RYUK_DISABLED: 'true',
-          // Its lock file lives in TMPDIR: one per user.
-          TMPDIR: tmp,
-        }),
+        asUser(
+          [
+            process.execPath,
+            join(REPO, 'build', 'test', 'integration', 'docker-api', 'tc-client.js'),
+            image,
+            ...(backend ? [backend] : []),
+          ],
+          {
+            TESTCONTAINERS_RYUK_DISABLED: 'true',
+            // Its lock file lives in TMPDIR: one per user.
+            TMPDIR: tmp,
+          },
+        ),
         undefined,
-        180_000,
+        backend ? 400_000 : 180_000,
       ),
     stop: () =>
       new Promise((resolve) => {

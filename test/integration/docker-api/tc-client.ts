@@ -7,6 +7,11 @@
 import { GenericContainer, Wait } from 'testcontainers';
 
 const image = process.argv[2] ?? 'busybox';
+// A backend other than the server's: berth's labels (uml with the packaged kernel: nothing fetched).
+const backend = process.argv[3];
+const berthLabels: Record<string, string> = backend
+  ? { 'berth.backend': backend, ...(backend === 'uml' ? { 'berth.kernel': '/usr/bin/linux.uml' } : {}) }
+  : {};
 const container = await new GenericContainer(image)
   .withCommand([
     'sh',
@@ -16,7 +21,7 @@ const container = await new GenericContainer(image)
   ])
   .withCopyContentToContainer([{ content: 'copied before start\n', target: '/tmp/page.html' }])
   .withExposedPorts(8080)
-  .withLabels({ 'berth.test': 'testcontainers' })
+  .withLabels({ 'berth.test': 'testcontainers', ...berthLabels })
   .withWaitStrategy(Wait.forAll([Wait.forLogMessage('ready'), Wait.forListeningPorts()]))
   .start();
 const port = container.getMappedPort(8080);
@@ -24,6 +29,8 @@ const http = await (await fetch(`http://127.0.0.1:${port}/`)).text();
 const exec = await container.exec(['sh', '-c', 'echo out; echo err >&2; exit 3']);
 await container.copyContentToContainer([{ content: 'copied in\n', target: '/tmp/in.txt' }]);
 const copied = (await container.exec(['cat', '/tmp/in.txt'])).output;
+// Which kernel answered: uml's /proc/cpuinfo names User Mode Linux, the host's does not.
+const uml = (await container.exec(['grep', '-c', 'User Mode Linux', '/proc/cpuinfo'])).output.trim() !== '0';
 // testcontainers unrefs the log stream's socket: a timer keeps this process alive meanwhile.
 const keepAlive = setTimeout(() => {}, 60_000);
 const logs = await new Promise<string>((resolve, reject) => {
@@ -45,4 +52,4 @@ const logs = await new Promise<string>((resolve, reject) => {
 clearTimeout(keepAlive);
 const id = container.getId();
 await container.stop();
-process.stdout.write(`${JSON.stringify({ id, port, http, exec, copied, logs })}\n`);
+process.stdout.write(`${JSON.stringify({ id, port, http, exec, copied, logs, uml })}\n`);
