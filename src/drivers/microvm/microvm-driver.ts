@@ -307,7 +307,20 @@ export class MicrovmDriver extends VmDriver {
 
   override async checkpoint(h: Handle, name: string): Promise<void> {
     this.store.runningPids(h.id, h.name, 'checkpoints are taken of a running environment');
+    this.refuseShares(h, 'checkpoints');
     await saveCheckpoint(this.qmp(h), name);
+  }
+
+  /** vhost-user-fs is not migratable: QEMU cannot save a VM with virtiofs shares (ADR 0059). */
+  private refuseShares(h: Handle, what: string): void {
+    if (this.record(h).spec.mounts.length > 0)
+      throw new DriverError(
+        'vm-shares-unsaveable',
+        `${what} of ${h.name} are not possible: its -v shares (virtiofs) cannot be saved`,
+        {
+          fix: 'run it without -v to take checkpoints',
+        },
+      );
   }
 
   override async restore(h: Handle, name: string): Promise<void> {
