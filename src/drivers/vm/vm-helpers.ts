@@ -25,7 +25,8 @@ export async function startHelpers(helpers: readonly VmHelper[], onOutput: (d: B
     child.stdout!.on('data', take);
     child.stderr!.on('data', take);
     child.once('error', (e) => (ended = e.message));
-    child.once('exit', (code, sig) => (ended = sig ? `killed by ${sig}` : `exited with status ${code}`));
+    // 'close', not 'exit': its last words are read by then.
+    child.once('close', (code, sig) => (ended = sig ? `killed by ${sig}` : `exited with status ${code}`));
     const deadline = Date.now() + LISTEN_WITHIN_MS;
     while (!existsSync(h.socket)) {
       const last = output.trim().split('\n').pop();
