@@ -25,3 +25,21 @@ get user-mode-linux
 dep=$(dpkg-deb -f "$(ls linux-image-cloud-amd64_*.deb | tail -1)" Depends | sed 's/^[[:space:]]*//; s/[[:space:](,|].*//')
 get "$dep"
 chmod 0644 ./*.deb
+
+# The packages of `debian:SUITE/minbase` (the Debian image tests build it from the loopback mirror),
+# exactly as mmdebstrap resolves them from the host's mirror for SUITE alone: one real build here
+# that keeps its downloads (set-up, before any test; about 10 MB). Complete when .complete exists.
+MINBASE="$DIR/minbase"
+if [ ! -e "$MINBASE/.complete" ]; then
+	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Identifier: Packages' | awk -v s="$SUITE" '$2 == s { print $1; exit }')
+	[ -n "$uri" ] || { echo "test-debs: no apt source for $SUITE in the host's apt sources" >&2; exit 1; }
+	echo "test-debs: mmdebstrap --variant=minbase $SUITE, keeping its packages in $MINBASE" >&2
+	rm -rf "$MINBASE" && mkdir -p "$MINBASE"
+	out=$(mktemp -d)
+	mmdebstrap --quiet --mode=root --variant=minbase --skip=download/empty,essential/unlink \
+		--customize-hook="sync-out /var/cache/apt/archives $MINBASE" \
+		"$SUITE" "$out/minbase.tar" "deb $uri $SUITE main"
+	rm -rf "$out" "$MINBASE/partial" "$MINBASE/lock"
+	chmod 0644 "$MINBASE"/*.deb
+	touch "$MINBASE/.complete"
+fi

@@ -6,33 +6,62 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const dirs = ['build/test/unit', 'build/test/integration', 'build/test/conformance'].filter((d) => existsSync(d));
-// node --test runs the files in the order of their paths, whatever order they are given in. The
-// longest files are named to come first (test/conformance/1-..., 2-..., longest processing time
-// first), so that the short ones fill the slots beside them rather than leaving one idle at the end.
-// `node scripts/test.mjs FILE...` runs only those files (with the same mirror).
-const only = process.argv.slice(2);
-const files =
-  only.length > 0
-    ? only
-    : spawnSync('find', [...dirs, '-name', '*.test.js'], { encoding: 'utf8' })
-        .stdout.split('\n')
-        .filter(Boolean)
-        .sort();
-if (files.length === 0) {
-  console.error('no test files found under build/test: run npm run build');
-  process.exit(1);
+// As root, the whole run happens in a network namespace of its own: bridges, veths and nftables
+// tables that tests make as root never land in the machine's own namespace, and nothing but
+// loopback is reachable (the network rule). Afterwards, anything new in the machine's own
+// namespace fails the run, naming it.
+if (process.getuid?.() === 0 && process.env.BERTH_TEST_OWN_NETNS !== '1') {
+  const { hostNetworkThings } = await import('./test-netns.mjs');
+  const before = new Set(hostNetworkThings());
+  // 127.0.0.2 beside 127.0.0.1: glibc's getaddrinfo(AI_ADDRCONFIG), which Slurm uses, finds no
+  // IPv4 configured when 127.0.0.1 is the only address; any other one, even on lo, counts.
+  const inner = 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && exec "$@"';
+  const child = spawn('unshare', ['--net', '--', 'sh', '-c', inner, 'sh', process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BERTH_TEST_OWN_NETNS: '1' },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('close', (code, signal) => {
+    const leaked = hostNetworkThings().filter((t) => !before.has(t));
+    if (leaked.length > 0) {
+      console.error(`test: the run left these in the machine's own network namespace: ${leaked.join(', ')}`);
+      process.exit(1);
+    }
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+} else {
+  await runTests();
 }
-const { startTestMirror } = await import(new URL('../build/test/helpers/test-mirror.js', import.meta.url).href);
-const mirror = await startTestMirror();
-if (typeof mirror === 'string') {
-  // Without it, the tests that need a VM kernel fail under CI=true and skip locally, saying why.
-  console.error(`test: no loopback Debian mirror: missing ${mirror}`);
-  if (process.env.CI === 'true') process.exit(1);
-} else Object.assign(process.env, mirror.env);
-const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('close', async (code, signal) => {
-  if (typeof mirror !== 'string') await mirror.close();
-  process.exit(code ?? (signal ? 1 : 0));
-});
+
+async function runTests() {
+  const dirs = ['build/test/unit', 'build/test/integration', 'build/test/conformance'].filter((d) => existsSync(d));
+  // node --test runs the files in the order of their paths, whatever order they are given in. The
+  // longest files are named to come first (test/conformance/1-..., 2-..., longest processing time
+  // first), so that the short ones fill the slots beside them rather than leaving one idle at the end.
+  // `node scripts/test.mjs FILE...` runs only those files (with the same mirror).
+  const only = process.argv.slice(2);
+  const files =
+    only.length > 0
+      ? only
+      : spawnSync('find', [...dirs, '-name', '*.test.js'], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .filter(Boolean)
+          .sort();
+  if (files.length === 0) {
+    console.error('no test files found under build/test: run npm run build');
+    process.exit(1);
+  }
+  const { startTestMirror } = await import(new URL('../build/test/helpers/test-mirror.js', import.meta.url).href);
+  const mirror = await startTestMirror();
+  if (typeof mirror === 'string') {
+    // Without it, the tests that need a VM kernel fail under CI=true and skip locally, saying why.
+    console.error(`test: no loopback Debian mirror: missing ${mirror}`);
+    if (process.env.CI === 'true') process.exit(1);
+  } else Object.assign(process.env, mirror.env);
+  const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('close', async (code, signal) => {
+    if (typeof mirror !== 'string') await mirror.close();
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}

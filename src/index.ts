@@ -41,6 +41,9 @@ import type { BackendChoice } from './core/env-store.js';
 import type { CommitEnvOptions } from './api/commit.js';
 import type { BaseDiskRequest } from './api/disks.js';
 import type { PullOptions } from './api/images.js';
+import { openEnvStdin } from './api/env-stdin.js';
+import { releaseHeldEnv, startHeldEnv } from './api/start-held.js';
+import type { Writable } from 'node:stream';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
@@ -74,6 +77,7 @@ export type { Transfer, TransferHook } from './core/transfer.js';
 export { isNoSpace } from './core/no-space.js';
 export { asNoSpaceError } from './host/no-space-error.js';
 export { parseEnvArgs } from './core/env-vars.js';
+export { DEFAULT_DETACH_KEYS, detachMatcher, parseDetachKeys } from './core/detach-keys.js';
 export { formatPort, formatPublished, dockerPortBindings, type PortMapping } from './core/port-format.js';
 export type { NetworkRecord } from './network/network-store.js';
 export type { NetworkState } from './network/network-state.js';
@@ -287,6 +291,26 @@ export async function diff(ref: string, opts: ContextOptions = {}) {
   return diffEnv(ctxFor(opts), ref);
 }
 
+/**
+ * Start an environment made by `createStopped` with its command held (the image's sh waits), so
+ * files can be copied in before it runs (Docker's archive before start); `releaseHeld` runs it.
+ */
+export function startHeld(ref: string, opts: ContextOptions = {}): Promise<void> {
+  return startHeldEnv(ctxFor(opts), ref);
+}
+
+/** Run the command of an environment started with `startHeld`. */
+export function releaseHeld(ref: string, opts: ContextOptions = {}): Promise<void> {
+  return releaseHeldEnv(ctxFor(opts), ref);
+}
+
+/**
+ * The stdin of a running, detached environment made with -i (chroot, container): what is written
+ * goes to its command (its terminal with -t); ending the stream is EOF without a terminal.
+ */
+export function openStdin(ref: string, opts: ContextOptions = {}): Writable {
+  return openEnvStdin(ctxFor(opts), ref);
+}
 /**
  * A stored image's digest and config (ENTRYPOINT, CMD, ENV, WORKDIR, USER), without fetching:
  * an image not in the store is an ImageError. The builtin busybox is built on first use.

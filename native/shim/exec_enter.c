@@ -123,6 +123,8 @@ int cmd_exec(int argc, char **argv)
 		.log_fd = -1,
 		.notify_fd = -1,
 		.sigfd = sigfd,
+		.in_fifo = -1,
+		.in_pipe = -1,
 	};
 	return exit_code_of(monitor_loop(&m));
 }

@@ -144,8 +144,8 @@ int monitor_loop(struct monitor *m)
 	int status = 0;
 
 	for (;;) {
-		struct pollfd p[5];
-		int n = 0, i_out = -1, i_err = -1, i_mst = -1, i_in = -1;
+		struct pollfd p[6];
+		int n = 0, i_out = -1, i_err = -1, i_mst = -1, i_in = -1, i_fifo = -1;
 
 		p[n++] = (struct pollfd){.fd = m->sigfd, .events = POLLIN};
 		if (m->out_fd >= 0)
@@ -156,6 +156,8 @@ int monitor_loop(struct monitor *m)
 			p[i_mst = n++] = (struct pollfd){.fd = m->master, .events = POLLIN};
 		if (m->relay_stdin && m->master >= 0)
 			p[i_in = n++] = (struct pollfd){.fd = 0, .events = POLLIN};
+		if (m->in_fifo >= 0)
+			p[i_fifo = n++] = (struct pollfd){.fd = m->in_fifo, .events = POLLIN};
 		if (poll(p, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -171,6 +173,8 @@ int monitor_loop(struct monitor *m)
 			pump(m, &m->master, 1);
 		if (i_in >= 0 && p[i_in].revents)
 			relay_stdin(m);
+		if (i_fifo >= 0 && p[i_fifo].revents)
+			stdin_fifo_relay(m);
 	}
 	/* The child is gone: copy what is already buffered, but do not wait
 	 * for background processes that may still hold the pipes open. */

@@ -211,6 +211,8 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 			o->log_max_files = (unsigned)n;
 		} else if (!strcmp(a, "--detach"))
 			o->detach = 1;
+		else if (!strcmp(a, "--stdin-fifo"))
+			o->stdin_fifo = value(argc, argv, &i);
 		else if (!strcmp(a, "--notify-fd")) {
 			unsigned long fd = parse_num(value(argc, argv, &i), "--notify-fd");
 			if (fd < 3 || fd > 1024 || fcntl((int)fd, F_GETFD) < 0)

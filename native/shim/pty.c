@@ -88,12 +88,15 @@ void pty_set_winsize(int fd, unsigned short rows, unsigned short cols)
 	ioctl(fd, TIOCSWINSZ, &ws);
 }
 
+/* FROM not a terminal (an API server's exec -it pipes it): 24x80, as for -dit. */
 void pty_copy_winsize(int from, int to)
 {
 	struct winsize ws;
 
 	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
 		ioctl(to, TIOCSWINSZ, &ws);
+	else
+		pty_set_winsize(to, 24, 80);
 }
 
 static struct termios saved;

@@ -152,6 +152,7 @@ int cmd_run(int argc, char **argv)
 	struct child_io io;
 	struct monitor m;
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, syncr;
+	int inp[2] = {-1, -1}, fifo = -1; /* --stdin-fifo */
 	int master = -1, consp[2] = {-1, -1}, pidp[2] = {-1, -1}, exitp[2] = {-1, -1};
 	int devnull, log_fd = -1, sigfd, code, status;
 	char msg[1200];
@@ -195,6 +196,14 @@ int cmd_run(int argc, char **argv)
 			die_errno(NULL, "pipe");
 		io = (struct child_io){O.interactive ? 0 : devnull, outp[1], errp[1], 0, -1};
 	}
+	if (O.stdin_fifo && O.detach && O.interactive) {
+		fifo = stdin_fifo_create(O.stdin_fifo);
+		if (!O.tty) {
+			if (pipe2(inp, O_CLOEXEC) < 0)
+				die_errno(NULL, "pipe");
+			io.in = inp[0];
+		}
+	}
 	if (O.ns.user || O.n_cgroups)
 		userns_sync_init(&us);
 	/* With --pid-ns, PID 1 is our grandchild: we adopt it when its parent
@@ -219,6 +228,8 @@ int cmd_run(int argc, char **argv)
 		close(outp[1]);
 		close(errp[1]);
 	}
+	if (inp[0] >= 0)
+		close(inp[0]);
 
 	if (!O.ns.pid)
 		state_write_pids(O.state_dir, getpid(), child);
@@ -285,6 +296,9 @@ int cmd_run(int argc, char **argv)
 		.log_fd = log_fd,
 		.notify_fd = O.tty && !O.detach ? O.notify_fd : -1,
 		.sigfd = sigfd,
+		.in_fifo = fifo,
+		.in_pipe = inp[1],
+		.fifo_path = O.stdin_fifo,
 	};
 	status = monitor_loop(&m);
 	child = -1;

@@ -42,6 +42,7 @@ struct opts {
 	unsigned log_max_files; /* --log-max-files, default 1 */
 	int detach, tty, interactive;
 	int notify_fd; /* --notify-fd N: detach keys tell the CLI here; -1 = no detach keys */
+	const char *stdin_fifo; /* --stdin-fifo PATH: a detached command's stdin (stdin_fifo.c) */
 	int net_sync_fd; /* --net-sync-fd N: netns handshake with the caller (netsync.c); -1 = none */
 	char *exit_hook[MAX_LIST + 1]; /* --exit-hook ARG...: run when CMD ended and no caller waits */
 	int n_exit_hook;
@@ -265,10 +266,18 @@ struct monitor {
 	int log_fd; /* CRI log, -1 if none */
 	int notify_fd; /* --notify-fd: told "detached" on the detach keys, -1 if none */
 	int sigfd;
+	int in_fifo; /* --stdin-fifo's read end, -1 if none */
+	int in_pipe; /* the command's stdin without a TTY (fed from in_fifo), -1 if none */
+	const char *fifo_path;
 };
 int monitor_signals_block(void); /* returns a signalfd; call before fork */
 void monitor_signals_restore(void); /* in the child, before exec */
 int monitor_loop(struct monitor *m); /* returns the wait status */
+
+/* ---- stdin_fifo.c: --stdin-fifo ------------------------------------------ */
+
+int stdin_fifo_create(const char *path); /* makes the FIFO; its read end */
+void stdin_fifo_relay(struct monitor *m); /* in_fifo is readable */
 int exit_code_of(int status);
 
 /* ---- subcommands -------------------------------------------------------- */

@@ -1,10 +1,60 @@
 /**
- * The library side of `berth commit ENV REF`: find the environment, pause it while its upper dir
- * is read when it is running (as Docker does), and commit (src/images/commit/).
+ * The library side of `berth commit ENV REF`: find the environment, pause it while its changes are
+ * read when it is running (as Docker does), and commit (src/images/commit/). chroot and container:
+ * the overlay upper dir. uml and microvm: `sync` in the guest, pause, copy the disk flat
+ * (src/disks/flat-env-disk.ts), resume, diff the copy against the base disk (ADR 0058).
  */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { ImageError } from '../core/errors.js';
+import { randomHex } from '../core/random.js';
+import type { CommitOptions } from '../images/commit/index.js';
+
+const WORK_PREFIX = 'vm-commit-';
+
+/**
+ * A private scratch dir for a VM commit (`<images>/blobs/tmp/vm-commit-PID-RANDOM`), after removing
+ * those and the half-written layers (`commit-PID-*.partial`) of commits whose process is gone
+ * (killed mid-commit): nothing of theirs stays behind.
+ */
+function commitWorkDir(imagesDir: string): string {
+  const tmp = join(imagesDir, 'blobs', 'tmp');
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  for (const name of readdirSync(tmp)) {
+    const pid = Number(/^(?:vm-)?commit-(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && !processAlive(pid)) rmSync(join(tmp, name), { recursive: true, force: true });
+  }
+  const dir = join(tmp, `${WORK_PREFIX}${process.pid}-${randomHex(6)}`);
+  mkdirSync(dir, { mode: 0o700 });
+  return dir;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `sync` in the guest, so that what the environment wrote is on its disk, not only in its page cache. */
+async function syncGuest(ctx: Context, id: string, name: string): Promise<void> {
+  const { execIn } = await import('./lifecycle.js');
+  const r = await execIn(ctx, id, ['sync'], {
+    tty: false,
+    interactive: false,
+    env: {},
+    stdio: 'pipe',
+    timeoutMs: 60_000,
+  });
+  if (r.exitCode !== 0) {
+    throw new ImageError('commit-sync', `environment ${name} is running and "sync" failed in it (exit ${r.exitCode})`, {
+      fix: `stop it first (berth stop ${name}), then commit`,
+    });
+  }
+}
 
 export interface CommitEnvOptions {
   message?: string;
@@ -33,16 +83,23 @@ export async function commitEnv(
       fix: 'give a tag, e.g. myimg:1',
     });
   }
-  if (!['chroot', 'container'].includes(record.backend)) {
+  const vm = record.backend === 'uml' || record.backend === 'microvm';
+  if (!vm && !['chroot', 'container'].includes(record.backend)) {
     throw new ImageError(
       'commit-unsupported',
-      `environment ${record.name} runs on ${record.backend}, which has no overlay upper directory berth can read`,
+      `environment ${record.name} runs on ${record.backend}, which berth cannot commit`,
       {
-        fix: 'commit environments of the chroot or container backend',
+        fix: 'commit environments of the chroot, container, uml or microvm backend',
       },
     );
   }
   const state = ctx.store.status(record.id).state;
+  // A VM's guest keeps recent writes in its page cache: ask it to write them out first (ADR 0058).
+  if (vm && state === 'running') await syncGuest(ctx, record.id, record.name);
+  if (vm && state === 'paused')
+    opts.onWarning?.(
+      `environment ${record.name} was paused before berth could flush its guest's writes: the newest may be missing from the image`,
+    );
   let paused = false;
   if (state === 'running' && opts.pause !== false) {
     const { pauseEnv } = await import('./lifecycle.js');
@@ -60,13 +117,37 @@ export async function commitEnv(
       );
     }
   }
+  let work: string | undefined;
   try {
     const { commitEnvironment } = await import('../images/commit/index.js');
     const { rootlessIdMaps } = await import('../host/id-maps.js');
     const maps = record.rootless ? rootlessIdMaps() : undefined;
+    let disk: CommitOptions['disk'];
+    if (vm) {
+      const { flattenEnvDisk } = await import('../disks/flat-env-disk.js');
+      work = commitWorkDir(ctx.paths.images);
+      // As root, the disk the guest wrote is parsed as the environment's unprivileged identity.
+      const { umlHostUser } = await import('../host/uml-host-user.js');
+      const sandbox = umlHostUser(record.id, process.getuid?.() ?? 0);
+      const flat = await flattenEnvDisk(
+        record.backend as 'uml' | 'microvm',
+        ctx.store.dirOf(record.id),
+        join(work, 'disk.raw'),
+        sandbox,
+      );
+      if (paused) {
+        // The disk is copied: the guest may run on while the copy is read.
+        const { resumeEnv } = await import('./lifecycle.js');
+        await resumeEnv(ctx, record.id);
+        paused = false;
+      }
+      // Never started (uml): the "changed" disk is the base itself, berth's own.
+      const guestWritten = flat.changed !== flat.base;
+      disk = { changed: flat.changed, base: flat.base, work, ...(sandbox && guestWritten ? { sandbox } : {}) };
+    }
     return await commitEnvironment({
       imagesDir: ctx.paths.images,
-      envUpperDir: join(ctx.store.dirOf(record.id), 'upper'),
+      ...(disk ? { disk } : { envUpperDir: join(ctx.store.dirOf(record.id), 'upper') }),
       base: record.image,
       ref: parsed,
       rootless: record.rootless,
@@ -81,6 +162,7 @@ export async function commitEnv(
       ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
     });
   } finally {
+    if (work) rmSync(work, { recursive: true, force: true });
     if (paused) {
       const { resumeEnv } = await import('./lifecycle.js');
       await resumeEnv(ctx, record.id);

@@ -6,6 +6,7 @@
  * capabilities are data; validate() refuses what a backend cannot honour before any side
  * effect; operations only some backends have are declared in capabilities and only then called.
  */
+import type { Readable } from 'node:stream';
 import type { TemplateMachine, TemplateRecord } from '../templates/template-record.js';
 import type { TransferHook } from '../core/transfer.js';
 import type { BackendName, IsolationLevel } from '../core/spec.js';
@@ -87,9 +88,12 @@ export interface ExecOptions {
    * closed), stdout and stderr are collected into the result and passed to onStdout/onStderr.
    */
   stdio?: 'inherit' | 'pipe';
-  input?: Buffer | string;
+  /** With stdio 'pipe': all of stdin, or a stream passed on as it comes (stdin closes at its end). */
+  input?: Buffer | string | Readable;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /** When this aborts the command gets SIGHUP, as from a terminal that closed (its client went). */
+  hangup?: AbortSignal;
   /** Kill the command after this long (SIGTERM, then SIGKILL 2 s later); the result says timedOut. */
   timeoutMs?: number;
 }

@@ -12,6 +12,7 @@ const PACKAGES: Record<string, string> = {
   'qemu-img': 'qemu-utils',
   unshare: 'util-linux',
   du: 'coreutils',
+  cp: 'coreutils',
   sh: 'dash',
 };
 

@@ -104,10 +104,14 @@ export function netnsBytes(pid: number): { rx: number; tx: number } | null {
   return t === undefined ? null : parseNetDev(t);
 }
 
-/** A host-side device's counters, seen from the guest: what the tap sends, the guest receives. */
+/**
+ * A host-side device's counters, seen from the guest: what the tap sends, the guest receives.
+ * Read from /proc/self/net/dev, which always shows berth's own network namespace (/sys/class/net
+ * shows the namespace /sys was mounted in, which need not be ours).
+ */
 export function tapBytes(dev: string): { rx: number; tx: number } | null {
-  const n = (f: string) => Number(read(`/sys/class/net/${dev}/statistics/${f}`)?.trim());
-  const rx = n('tx_bytes');
-  const tx = n('rx_bytes');
-  return Number.isFinite(rx) && Number.isFinite(tx) ? { rx, tx } : null;
+  const t = read('/proc/self/net/dev');
+  if (t === undefined || !t.split('\n').some((l) => l.trimStart().startsWith(`${dev}:`))) return null;
+  const { rx, tx } = parseNetDev(t, dev);
+  return { rx: tx, tx: rx };
 }

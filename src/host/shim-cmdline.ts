@@ -33,6 +33,8 @@ export interface ShimRunInput {
   /** Rotate the log past this size (`--log-max-size`); absent: no cap. */
   /** An inherited descriptor the shim reports "detached" on when Ctrl-P Ctrl-Q is typed (-it). */
   notifyFd?: number;
+  /** A detached -i command's stdin: a FIFO the monitor makes here and reads (`--stdin-fifo`). */
+  stdinFifo?: string;
   /** Started by the monitor once the command ended with no caller waiting (`--exit-hook`, each arg). */
   exitHook?: string[];
   /** An inherited socket for the network handshake (`--net-sync-fd`): berth plumbs the netns. */
@@ -104,6 +106,7 @@ export function shimRunArgv(i: ShimRunInput): string[] {
   }
   if (i.detach) argv.push('--detach');
   if (i.notifyFd !== undefined) argv.push('--notify-fd', String(i.notifyFd));
+  if (i.stdinFifo !== undefined) argv.push('--stdin-fifo', i.stdinFifo);
   for (const a of i.exitHook ?? []) argv.push('--exit-hook', a);
   if (i.tty) argv.push('--tty');
   if (i.interactive) argv.push('--interactive');

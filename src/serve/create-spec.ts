@@ -122,6 +122,9 @@ export function createPlan(body: DockerCreateBody, name: string | undefined, ser
   const input: SpecInput = {
     image: berthImageRef(body.Image),
     command: list(body.Cmd) ?? [],
+    // docker run -t / -i: a terminal, and stdin that attach passes on (chroot, container).
+    tty: body.Tty ?? false,
+    interactive: body.OpenStdin ?? false,
     ...(entrypoint ? { entrypoint } : {}),
     ...(backend ? { backend: backend as BackendName | 'auto' } : {}),
     env: envOf(body.Env),

@@ -18,6 +18,8 @@ export interface ExecInstance {
   attachStdin: boolean;
   attachStdout: boolean;
   attachStderr: boolean;
+  /** Typed on the attached stdin, these let the client go and leave the command running. */
+  detachKeys: number[];
   running: boolean;
   exitCode: number | null;
   pid: number;
@@ -38,6 +40,11 @@ export class ServerState {
   readonly events = new EventEmitter();
   /** The exit codes of the containers this server started, once they exit. */
   readonly exits = new Map<string, Promise<number>>();
+  /**
+   * Containers started with their command held for an archive request before start (Docker sees
+   * them as created until its start releases them): the hold's start, shared by concurrent requests.
+   */
+  readonly held = new Map<string, Promise<void>>();
 
   constructor(readonly backend: string | undefined) {
     this.events.setMaxListeners(0);
@@ -66,6 +73,7 @@ export class ServerState {
   /** Drop what is kept about a removed container. */
   forget(id: string): void {
     this.docker.delete(id);
+    this.held.delete(id);
     this.exits.delete(id);
     for (const [k, e] of this.execs) if (e.containerId === id) this.execs.delete(k);
   }

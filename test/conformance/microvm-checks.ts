@@ -21,6 +21,7 @@ import {
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { MAKE_CHANGES, checkKilledCommit, checkVmCommit } from './vm-commit-checks.js';
 import type { Check } from './checks.js';
 import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 
@@ -84,7 +85,7 @@ function listen(port = 0): Promise<Server> {
 
 export const MICROVM_CHECKS: Check[] = [
   {
-    name: "microvm: the manifest's kernel, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore",
+    name: "microvm: the manifest's kernel, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore, commit when stopped (and killed)",
     async run(r, b) {
       const d = await r.run(
         [
@@ -114,14 +115,7 @@ export const MICROVM_CHECKS: Check[] = [
       assert.equal(uname.code, 0, uname.stderr);
       assert.equal(uname.stdout.trim(), manifestRelease(r), "the guest runs the microvm manifest's kernel");
 
-      const w = await r.run([
-        'exec',
-        'mv1',
-        '--',
-        'sh',
-        '-c',
-        'dd if=/dev/urandom of=/big bs=1024 count=4096 2>/dev/null && rm /bin/ls && sync && echo written',
-      ]);
+      const w = await r.run(['exec', 'mv1', '--', 'sh', '-c', `${MAKE_CHANGES} && sync && echo written`]);
       assert.equal(w.stdout, 'written\n', w.stderr);
       assert.ok(allocated(overlay) > fresh + 4 * 1024 * 1024 - 65536, 'the writes landed in the overlay');
       assert.equal(await sha256(base!), before, 'the base disk is never written');
@@ -180,6 +174,9 @@ export const MICROVM_CHECKS: Check[] = [
       const st = await r.run(['stop', '-t', '10', 'mv1'], { timeoutMs: 120_000 });
       assert.equal(st.code, 0, st.stderr);
       assert.equal((await inspectMachine(r, 'mv1')).machine.qmp.status, 'not running');
+      // Commit of the stopped environment (ADR 0058): one killed half-way stores nothing.
+      await checkKilledCommit(r, 'mv1', 'vmcommit/killed:1');
+      await checkVmCommit(r, 'mv1', 'vmcommit/microvm:1');
       assert.equal((await r.run(['rm', 'mv1'])).code, 0);
       assert.equal(await sha256(base!), before, 'the base disk is never written');
       await assertNothingLeft(r, 'after rm');

@@ -39,7 +39,7 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'detach, exec, logs -f, stop and rm',
     'rm refuses a running environment without -f; rm -f kills it',
     'a killed CLI leaves a consistent state that rm -f cleans up',
-    'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause',
+    'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running',
     "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     'exec -u of an unknown user is one line and exit 125; a paused environment: exec is refused at once, kill ends it (as docker kill does) and wait returns',
     '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
@@ -67,6 +67,11 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'stop, rm -f and the command ending take what it left in the background with them',
     'bad input: one line, exit 125, nothing left in the store',
     'a killed CLI leaves a consistent state that rm -f cleans up',
+  ],
+  /** Commit of VM environments (issue 13.3, ADR 0058), in the uml and microvm checks that boot anyway. */
+  'vm-commit': [
+    'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running',
+    "microvm: the manifest's kernel, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore, commit when stopped (and killed)",
   ],
   templates: [
     "template: the setup's result is kept, clones start from it, rm removes it",

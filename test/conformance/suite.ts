@@ -6,7 +6,8 @@
  *
  * BERTH_TEST_BACKENDS=a,b limits the backends that run; BERTH_TEST_MODES=root or rootless runs one
  * mode (the other-Node passes split the two modes between two Node versions); BERTH_TEST_SUBSET=NAME
- * runs one subset of the checks (subset.ts).
+ * runs one subset of the checks (subset.ts). On uml and microvm, the checks about the guest alone
+ * run in one mode each (guest-side.ts); every other check runs in both.
  */
 import { describe, it, before, after } from 'node:test';
 import { existsSync, readdirSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { UML_CHECKS } from './uml-checks.js';
 import { MICROVM_CHECKS } from './microvm-checks.js';
 import { VM_NETWORK_CHECKS } from './vm-network-checks.js';
 import { subsetFilter } from './subset.js';
+import { runsInMode } from './guest-side.js';
 import { STATS_CHECKS } from './stats-checks.js';
 import { IMAGE_CONFIG_CHECKS } from './image-config-checks.js';
 import { LOG_CHECKS } from './log-checks.js';
@@ -39,17 +41,24 @@ const EXTRA: Record<string, Check[]> = {
   uml: [...UML_CHECKS, ...VM_NETWORK_CHECKS],
   microvm: [...MICROVM_CHECKS, ...VM_NETWORK_CHECKS],
 };
-// BERTH_TEST_SUBSET=NAME runs only that subset's checks (subset.ts), on every backend.
-const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, [
+/** The checks every backend runs (then EXTRA's own). */
+const COMMON = [
   ...CHECKS,
+  ...STATS_CHECKS,
+  ...IMAGE_CONFIG_CHECKS,
+  ...LOG_CHECKS,
   ...LIFECYCLE_CHECKS,
-  ...TEMPLATE_CHECKS,
   ...OOM_PAUSE_CHECKS,
+  ...TEMPLATE_CHECKS,
+  ...SMALL_CHECKS,
   ...BIND_CHECKS,
   ...CHANNEL_CHECKS,
-  ...SMALL_CHECKS,
-  ...Object.values(EXTRA).flat(),
-]);
+];
+const ALL = [...COMMON, ...Object.values(EXTRA).flat()];
+// BERTH_TEST_SUBSET=NAME runs only that subset's checks (subset.ts), on every backend.
+const inSubset = subsetFilter(process.env.BERTH_TEST_SUBSET, ALL);
+// On a VM backend, a check about the guest alone runs in one of the two modes (guest-side.ts).
+const runsIn = runsInMode(ALL, MODES);
 
 /**
  * A check that fails half-way (a timeout, a failed assertion) leaves its environments and templates
@@ -103,21 +112,10 @@ export function conformanceSuite(backend: string): void {
             }
         });
         after(() => runner?.cleanup());
-        for (const check of [
-          ...CHECKS,
-          ...STATS_CHECKS,
-          ...IMAGE_CONFIG_CHECKS,
-          ...LOG_CHECKS,
-          ...LIFECYCLE_CHECKS,
-          ...OOM_PAUSE_CHECKS,
-          ...TEMPLATE_CHECKS,
-          ...SMALL_CHECKS,
-          ...BIND_CHECKS,
-          ...CHANNEL_CHECKS,
-          ...(EXTRA[backend] ?? []),
-        ]
+        for (const check of [...COMMON, ...(EXTRA[backend] ?? [])]
           .filter((c) => c.appliesTo?.(backend) ?? true)
-          .filter(inSubset)) {
+          .filter(inSubset)
+          .filter((c) => runsIn(c, backend, mode))) {
           it(check.name, { timeout: isVm(backend) ? 600_000 : 120_000 }, (t) => {
             if (!requireThat(t, !missing, missing ?? '')) return;
             return runIsolated(check, runner, backend);

@@ -1,8 +1,8 @@
 /**
  * Checks only the uml backend has: its own kernel, a small COW file over a base that is never
  * written, pause through mconsole, and boot failures (too little memory, no kernel) that
- * leave nothing behind. One booted VM serves the checks that can share it, the bulk channel's too
- * (uml-bulk-checks.ts).
+ * leave nothing behind. One booted VM serves the checks that can share it, the bulk channel's and
+ * commit's too (uml-bulk-checks.ts, vm-commit-checks.ts).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -12,6 +12,7 @@ import { release } from 'node:os';
 import type { Check } from './checks.js';
 import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 import { checkUmlBulkChannel } from './uml-bulk-checks.js';
+import { MAKE_CHANGES, checkVmCommit } from './vm-commit-checks.js';
 
 /** `uname -r` of the uml manifest's kernel, from its cache record (written when it was resolved). */
 function manifestRelease(r: Runner): string {
@@ -44,7 +45,7 @@ async function assertNothingLeft(r: Runner, what = ''): Promise<void> {
 
 export const UML_CHECKS: Check[] = [
   {
-    name: 'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause',
+    name: 'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running',
     async run(r, b) {
       const d = await r.run(['run', '-d', '--backend', b, '--name', 'vm1', '--', 'sleep', '1000']);
       assert.equal(d.code, 0, d.stderr);
@@ -81,14 +82,7 @@ export const UML_CHECKS: Check[] = [
       assert.deepEqual([fast.code, fast.stdout], [0, 'fast\n']);
       assert.equal(killed.code, 137);
 
-      const w = await r.run([
-        'exec',
-        'vm1',
-        '--',
-        'sh',
-        '-c',
-        'dd if=/dev/urandom of=/big bs=1024 count=4096 2>/dev/null && rm /bin/ls && sync && echo written',
-      ]);
+      const w = await r.run(['exec', 'vm1', '--', 'sh', '-c', `${MAKE_CHANGES} && sync && echo written`]);
       assert.equal(w.stdout, 'written\n', w.stderr);
       assert.ok(allocated(cow) > fresh + 4 * 1024 * 1024 - 65536, 'the writes landed in the COW file');
       assert.equal(await sha256(base!), before, 'the base disk is never written');
@@ -103,6 +97,10 @@ export const UML_CHECKS: Check[] = [
       const after = await r.run(['exec', 'vm1', '--', 'sh', '-c', 'test ! -e /bin/ls && echo alive']);
       assert.equal(after.stdout, 'alive\n', after.stderr);
       await checkUmlBulkChannel(r, 'vm1', id);
+      // Commit while it runs: synced, paused while its disk is copied, running again after.
+      await checkVmCommit(r, 'vm1', 'vmcommit/uml:1', { badInput: true });
+      const running = await r.run(['exec', 'vm1', '--', 'true']);
+      assert.equal(running.code, 0, `the committed environment runs on: ${running.stderr}`);
 
       assert.equal((await r.run(['rm', '-f', 'vm1'])).code, 0);
       assert.equal(existsSync(cow), false);

@@ -1,7 +1,8 @@
 /**
  * The tests' loopback Debian mirror (the network rule: no test reaches the real one). It serves
  * the real packages scripts/test-debs.sh put into BERTH_TEST_DEBS (the cloud kernel metapackage,
- * the versioned kernel it depends on, user-mode-linux) under dists/SUITE (the host's suite),
+ * the versioned kernel it depends on, user-mode-linux, and the packages of `debian:SUITE/minbase`
+ * under minbase/) under dists/SUITE (the host's suite),
  * with an InRelease clearsigned by a throwaway key; berth verifies InRelease -> Packages -> .deb
  * as it does against any mirror. scripts/test.mjs starts one for the whole run and hands
  * BERTH_DEBIAN_MIRROR and BERTH_DEBIAN_KEYRING to every test process (the runners pass them on).
@@ -10,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -50,7 +52,13 @@ export function testDebs(dir = TEST_DEBS): string[] | string {
       .at(-1),
   );
   if (found.some((f) => !f)) return `the kernel .debs in ${dir} (as root: scripts/test-debs.sh)`;
-  return found.map((f) => join(dir, f!));
+  const minbase = join(dir, 'minbase');
+  if (!existsSync(join(minbase, '.complete')))
+    return `the minbase packages in ${minbase} (as root: scripts/test-debs.sh)`;
+  const image = readdirSync(minbase)
+    .filter((n) => n.endsWith('.deb'))
+    .map((n) => join(minbase, n));
+  return [...found.map((f) => join(dir, f!)), ...image];
 }
 
 function control(deb: string): string {
@@ -65,7 +73,8 @@ export async function writeSignedMirror(dir: string, debs: string[], key: GpgKey
   let packages = '';
   for (const deb of debs) {
     const bytes = readFileSync(deb);
-    const rel = `pool/main/${basename(deb)}`;
+    // apt's cache names carry the epoch as %3a; the pool's names leave it out, as Debian's do.
+    const rel = `pool/main/${basename(deb).replace(/_[0-9]+%3a/, '_')}`;
     symlinkSync(deb, join(dir, rel));
     packages += `${control(deb)}\nFilename: ${rel}\nSize: ${bytes.length}\nSHA256: ${sha256(bytes)}\n\n`;
   }

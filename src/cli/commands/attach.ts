@@ -6,7 +6,6 @@
  */
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
-import { DEFAULT_DETACH_KEYS, detachMatcher, parseDetachKeys } from '../detach-keys.js';
 
 const CTRL_C = 0x03;
 
@@ -22,7 +21,7 @@ export const attachCommand: CommandModule<object, { env: string; 'detach-keys': 
       .positional('env', { type: 'string', describe: 'id, id prefix or name' })
       .option('detach-keys', {
         type: 'string',
-        default: DEFAULT_DETACH_KEYS,
+        default: berth.DEFAULT_DETACH_KEYS,
         describe: 'keys that detach, leaving it running (on a terminal; "" for none)',
       })
       .option('sig-proxy', {
@@ -31,7 +30,7 @@ export const attachCommand: CommandModule<object, { env: string; 'detach-keys': 
         describe: 'send Ctrl-C, SIGINT and SIGTERM to the command (--no-sig-proxy: just detach)',
       }) as never,
   handler: async (a) => {
-    const keys = parseDetachKeys(String(a['detach-keys']));
+    const keys = berth.parseDetachKeys(String(a['detach-keys']));
     const ref = String(a.env);
     const { record, status } = berth.inspect(ref);
     if (status.state !== 'running')
@@ -53,7 +52,7 @@ export const attachCommand: CommandModule<object, { env: string; 'detach-keys': 
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
     const stdin = process.stdin;
-    const typed = detachMatcher(keys);
+    const typed = berth.detachMatcher(keys);
     const onData = (b: Buffer) => {
       if (typed(b)) detach();
       else if (b.includes(CTRL_C)) onInt();

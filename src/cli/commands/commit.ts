@@ -9,7 +9,7 @@ export const commitCommand: CommandModule<
 > = {
   command: 'commit <env> <ref>',
   describe:
-    "Create an image from an environment's changes (one new layer on its image; chroot and container; what it ran becomes the ENTRYPOINT and CMD, as in Docker)",
+    "Create an image from an environment's changes (one new layer on its image, runnable on every backend; uml and microvm: the disk's changes, a running guest is synced and paused while its disk is copied; what it ran becomes the ENTRYPOINT and CMD, as in Docker)",
   builder: (y) =>
     y
       .positional('env', { type: 'string', describe: 'environment name or id' })
@@ -20,7 +20,7 @@ export const commitCommand: CommandModule<
         alias: 'p',
         type: 'boolean',
         default: true,
-        describe: 'pause a running environment while committing',
+        describe: 'pause a running environment while committing (uml, microvm: while its disk is copied)',
       })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the digest' }) as never,
   handler: async (a) => {

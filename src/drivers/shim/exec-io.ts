@@ -4,6 +4,7 @@
  * whose exec is "spawn one helper process".
  */
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 import type { ExecOptions, ExitResult } from '../driver.js';
 import { signalName, statusFromExit } from '../common/spawn-wait.js';
 
@@ -27,8 +28,15 @@ export async function runExecHelper(cmd: string, args: string[], opts: ExecOptio
     child.stdin!.on('error', () => {
       /* the command did not read all of its input */
     });
-    child.stdin!.end(opts.input ?? '');
+    const input = opts.input;
+    if (input instanceof Readable) {
+      input.pipe(child.stdin!);
+      child.once('exit', () => input.unpipe(child.stdin!));
+    } else child.stdin!.end(input ?? '');
   }
+  // The shim passes HUP on to the command.
+  const hangup = () => child.kill('SIGHUP');
+  opts.hangup?.addEventListener('abort', hangup, { once: true });
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
   const timer =
@@ -54,6 +62,7 @@ export async function runExecHelper(cmd: string, args: string[], opts: ExecOptio
       ...(timedOut ? { timedOut } : {}),
     };
   } finally {
+    opts.hangup?.removeEventListener('abort', hangup);
     clearTimeout(timer);
     clearTimeout(killTimer);
   }

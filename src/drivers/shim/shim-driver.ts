@@ -19,6 +19,7 @@ import type {
 import type { BackendName } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { runExecHelper } from './exec-io.js';
+import { stdinFifoPath } from '../../core/stdin-fifo.js';
 import { shimExecArgv, shimRunArgv, rmtreeArgv, type ShimIsolation } from '../../host/shim-cmdline.js';
 import { rootlessIdMaps, isMapped } from '../../host/id-maps.js';
 import { shimPath } from '../../host/native-paths.js';
@@ -116,6 +117,8 @@ export abstract class ShimDriver implements DriverOps {
       shim: shimPath(),
       stateDir: dir,
       ...(spec.tty && !spec.detach ? { notifyFd: 3 } : {}),
+      // Detached with -i: stdin comes from whoever attaches (berth serve's attach with stdin).
+      ...(spec.detach && spec.interactive ? { stdinFifo: stdinFifoPath(dir) } : {}),
       // --rm with nobody waiting: the monitor has the environment removed when the command ends.
       ...(spec.autoRemove ? { exitHook: autoRemoveArgv(this.store.paths, rec.id) } : {}),
       logMaxBytes: DEFAULT_LOG_MAX_BYTES,

@@ -5,6 +5,7 @@
  * src/drivers/shim/exec-io.ts for the backends whose exec goes through the VM monitor.
  */
 import { constants } from 'node:os';
+import { Readable } from 'node:stream';
 import type { ExecOptions, ExitResult } from '../driver.js';
 import {
   FrameType as F,
@@ -26,9 +27,11 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
   const timers: NodeJS.Timeout[] = [];
   return new Promise<ExitResult>((resolve) => {
     let finished = false;
+    let stopInput = () => {};
     const finish = (r: ExitResult) => {
       if (finished) return;
       finished = true;
+      stopInput();
       for (const t of timers) clearTimeout(t);
       off();
       c.sock.off('close', onClose);
@@ -52,10 +55,39 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
     const onClose = () => finish({ exitCode: 125 });
     c.sock.once('close', onClose);
     c.send(F.START, SESSION, encodeStart({ ...req, tty: false, stdin: true }));
-    const input = typeof opts.input === 'string' ? Buffer.from(opts.input) : (opts.input ?? Buffer.alloc(0));
-    for (let at = 0; at < input.length; at += MAX_PAYLOAD)
-      c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD));
-    c.send(F.STDIN, SESSION, Buffer.alloc(0)); // EOF
+    const sendInput = (input: Buffer) => {
+      for (let at = 0; at < input.length; at += MAX_PAYLOAD)
+        c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD));
+    };
+    const eof = () => c.send(F.STDIN, SESSION, Buffer.alloc(0));
+    if (opts.input instanceof Readable) {
+      // A stream is passed on as it comes; EOF when it ends (not after the command has ended).
+      const input = opts.input;
+      const onData = (chunk: Buffer) => sendInput(chunk);
+      const onEnd = () => {
+        if (!finished) eof();
+      };
+      input.on('data', onData);
+      input.once('end', onEnd);
+      stopInput = () => {
+        input.off('data', onData);
+        input.off('end', onEnd);
+      };
+    } else {
+      sendInput(typeof opts.input === 'string' ? Buffer.from(opts.input) : (opts.input ?? Buffer.alloc(0)));
+      eof();
+    }
+    if (opts.hangup) {
+      const hangup = () => {
+        if (!finished) c.send(F.SIGNAL, SESSION, encodeU32(constants.signals.SIGHUP));
+      };
+      opts.hangup.addEventListener('abort', hangup, { once: true });
+      const before = stopInput;
+      stopInput = () => {
+        before();
+        opts.hangup?.removeEventListener('abort', hangup);
+      };
+    }
     if (opts.timeoutMs !== undefined) {
       timers.push(
         setTimeout(() => {

@@ -7,6 +7,7 @@ import { probeCgroups } from './cgroups.js';
 import { probeKvm } from './kvm.js';
 import { probeHostTools } from './tools.js';
 import { probeKernel, probeNoexec, probePtraceScope } from './kernel.js';
+import { probeCriu } from './criu.js';
 
 export type { Finding } from './finding.js';
 export { probeUserNamespaces } from './userns.js';
@@ -25,6 +26,7 @@ export {
   type CgroupV2Mount,
 } from './cgroups.js';
 export { probeKvm } from './kvm.js';
+export { probeCriu, criuCheckReason } from './criu.js';
 export {
   probeTool,
   probeHostTool,
@@ -43,7 +45,7 @@ export { findExecutable } from './exec.js';
 export async function probeAll(
   opts: { overlayDir?: string; runtimeDir?: string } = {},
 ): Promise<Record<string, Finding>> {
-  const [userns, overlayfs, subids, cgroups, kvm, kernel, ptrace, noexec, tools] = await Promise.all([
+  const [userns, overlayfs, subids, cgroups, kvm, kernel, ptrace, noexec, tools, criu] = await Promise.all([
     probeUserNamespaces(),
     probeOverlayfs(opts.overlayDir === undefined ? {} : { dir: opts.overlayDir }),
     probeSubids(),
@@ -53,6 +55,7 @@ export async function probeAll(
     probePtraceScope(),
     opts.runtimeDir === undefined ? probeNoexec() : probeNoexec(['/tmp', opts.runtimeDir]),
     probeHostTools(),
+    probeCriu(),
   ]);
   const out: Record<string, Finding> = {
     kernel,
@@ -63,6 +66,7 @@ export async function probeAll(
     kvm,
     ptrace_scope: ptrace,
     noexec,
+    criu,
   };
   for (const [k, v] of Object.entries(tools)) out[`tool:${k}`] = v;
   return out;

@@ -13,12 +13,16 @@ import { hostPlatform } from '../registry/platform.js';
 import { ImageError } from '../../core/errors.js';
 import { layerBlobFromDir, makeIdMapper, type IdMapper, type IdRange } from './layer.js';
 import { recordImage } from '../sources/stored-image.js';
+import type { DiskLayerOptions } from './disk-layer.js';
 
 export { layerBlobFromDir, tarOfDir, findOpaqueDirs, makeIdMapper, LAYER_MEDIA_TYPE } from './layer.js';
 
 export interface CommitOptions {
   imagesDir: string;
-  envUpperDir: string;
+  /** chroot, container: the overlay upper dir holding the changes. */
+  envUpperDir?: string;
+  /** uml, microvm: the flattened environment disk and its base, diffed instead (ADR 0058). */
+  disk?: DiskLayerOptions;
   base: ResolvedImage;
   ref: RegistryImageRef;
   rootless: boolean;
@@ -135,7 +139,7 @@ function setCommand(config: RawConfig, command: { entrypoint: string[]; cmd: str
 }
 
 export async function commitEnvironment(opts: CommitOptions): Promise<{ ref: string; digest: string }> {
-  if (!existsSync(opts.envUpperDir)) {
+  if (!opts.disk && (opts.envUpperDir === undefined || !existsSync(opts.envUpperDir))) {
     throw new ImageError('no-upper-dir', `the environment has no upper directory ${opts.envUpperDir}`, {
       fix: 'commit an environment of a backend that uses an overlay (chroot, container)',
     });
@@ -173,13 +177,19 @@ export async function commitEnvironment(opts: CommitOptions): Promise<{ ref: str
   }
 
   // 2. The changes.
-  const top = await layerBlobFromDir(store, opts.envUpperDir, {
-    upper: true,
-    rootless: opts.rootless,
-    ids,
-    ...(opts.bindTargets ? { bindTargets: opts.bindTargets } : {}),
-    ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
-  });
+  const top = opts.disk
+    ? await (await import('./disk-layer.js')).layerBlobFromDisks(store, {
+        ...opts.disk,
+        ...(opts.bindTargets ? { mountTargets: opts.bindTargets } : {}),
+        ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+      })
+    : await layerBlobFromDir(store, opts.envUpperDir!, {
+        upper: true,
+        rootless: opts.rootless,
+        ids,
+        ...(opts.bindTargets ? { bindTargets: opts.bindTargets } : {}),
+        ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+      });
   layers.push({ mediaType: top.mediaType, digest: top.digest, size: top.size });
   config.rootfs!.diff_ids!.push(top.diffId);
   config.history!.push({

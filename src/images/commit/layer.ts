@@ -229,7 +229,12 @@ export function* tarOfDir(root: string, opts: LayerFromDirOptions): Generator<Bu
 }
 
 /** Tar + gzip `root` into the blob store; returns blob digest, diff_id and size. */
-export async function layerBlobFromDir(store: BlobStore, root: string, opts: LayerFromDirOptions): Promise<LayerBlob> {
+export function layerBlobFromDir(store: BlobStore, root: string, opts: LayerFromDirOptions): Promise<LayerBlob> {
+  return layerBlobFromTar(store, () => tarOfDir(root, opts));
+}
+
+/** Gzip a tar stream into the blob store (temp file, renamed into place); digest, diff_id and size. */
+export async function layerBlobFromTar(store: BlobStore, tar: () => Iterable<Buffer>): Promise<LayerBlob> {
   store.ensureDirs();
   const tmp = join(store.tmpDir, `commit-${process.pid}-${randomBytes(6).toString('hex')}.partial`);
   const raw = createHash('sha256');
@@ -238,7 +243,7 @@ export async function layerBlobFromDir(store: BlobStore, root: string, opts: Lay
   try {
     await pipeline(
       async function* () {
-        for (const chunk of tarOfDir(root, opts)) {
+        for (const chunk of tar()) {
           raw.update(chunk);
           yield chunk;
         }

@@ -1,6 +1,7 @@
 /**
  * `/containers/{id}/archive`: HEAD (stat), GET (a tar of a path) and PUT (extract a tar into a
- * directory), through exec of the image's own sh, stat and tar: the same on every backend.
+ * directory), through exec of the image's own sh, stat and tar: the same on every backend, also
+ * before start (the command is held meanwhile: api/start-held.ts).
  */
 import { posix } from 'node:path';
 import * as berth from '../../index.js';
@@ -8,7 +9,8 @@ import { ApiError, badRequest } from '../errors.js';
 import { parseStatOutput, statHeader, isDir, type PathStat } from '../path-stat.js';
 import type { Exchange } from '../exchange.js';
 import type { Route } from '../route.js';
-import { findContainer } from './containers.js';
+import { findContainer, hold } from './containers.js';
+import type { ServerState } from '../state.js';
 
 const STAT_SCRIPT =
   '[ -e "$1" ] || [ -L "$1" ] || exit 44; stat -c "%s %f %Y" -- "$1" && { readlink -- "$1" || echo; }';
@@ -20,9 +22,14 @@ function pathOf(x: Exchange): string {
   return p.startsWith('/') ? p : `/${p}`;
 }
 
-function runningId(ref: string): string {
-  const { record, status } = findContainer(ref);
-  if (status.state !== 'running')
+/**
+ * The container whose filesystem the request reaches: a running one, or a created one, started
+ * now with its command held (its start releases it): Docker copies before start too.
+ */
+async function reachableId(ref: string, state: ServerState): Promise<string> {
+  const { record, status } = findContainer(ref, state);
+  if (status.state === 'created') await hold(state, record.id);
+  else if (status.state !== 'running')
     throw new ApiError(409, `container ${record.name} is ${status.state}: berth copies files only while it runs`);
   return record.id;
 }
@@ -44,8 +51,8 @@ const head: Route = {
   method: 'HEAD',
   pattern: /^\/containers\/([^/]+)\/archive$/,
   subject: 'container',
-  handler: async (x, [ref]) => {
-    const id = runningId(ref!);
+  handler: async (x, [ref], state) => {
+    const id = await reachableId(ref!, state);
     const st = await statIn(id, pathOf(x));
     x.stream(200, 'application/json', { 'X-Docker-Container-Path-Stat': statHeader(st), 'Content-Length': '0' }).end();
   },
@@ -55,8 +62,8 @@ const get: Route = {
   method: 'GET',
   pattern: /^\/containers\/([^/]+)\/archive$/,
   subject: 'container',
-  handler: async (x, [ref]) => {
-    const id = runningId(ref!);
+  handler: async (x, [ref], state) => {
+    const id = await reachableId(ref!, state);
     const path = pathOf(x);
     const st = await statIn(id, path);
     const clean = posix.normalize(path).replace(/\/+$/, '') || '/';
@@ -79,8 +86,8 @@ const put: Route = {
   method: 'PUT',
   pattern: /^\/containers\/([^/]+)\/archive$/,
   subject: 'container',
-  handler: async (x, [ref]) => {
-    const id = runningId(ref!);
+  handler: async (x, [ref], state) => {
+    const id = await reachableId(ref!, state);
     const path = pathOf(x);
     const tar = await x.body();
     const st = await statIn(id, path);

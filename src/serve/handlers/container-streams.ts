@@ -1,10 +1,11 @@
 /** A container's output as a stream: `attach` (hijacked or not) and `logs`. */
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import * as berth from '../../index.js';
 import { badRequest } from '../errors.js';
 import { outputWriter, type StreamId } from '../frames.js';
 import { flag, type Route } from '../route.js';
 import { findContainer } from './containers.js';
+import { attachInput, detachKeysOf } from '../attach-input.js';
 
 const RAW = 'application/vnd.docker.raw-stream';
 const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
@@ -45,8 +46,11 @@ const attach: Route = {
   pattern: /^\/containers\/([^/]+)\/attach$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const { record, status } = findContainer(ref!);
+    const { record, status } = findContainer(ref!, state);
     const tty = state.docker.get(record.id)?.tty ?? false;
+    const keys = detachKeysOf(x.query.get('detachKeys'));
+    // Whatever the client sent with the headers is its first stdin.
+    await x.body();
     const closed = new AbortController();
     x.onClose(() => closed.abort());
     const out = x.stream(200, tty ? RAW : MULTIPLEXED);
@@ -58,6 +62,17 @@ const attach: Route = {
       await state.next('start', record.id, closed.signal);
     }
     if (closed.signal.aborted) return;
+    // The detach keys end the attach (the log follow, then the reply); the command runs on. The
+    // end of the client's input ends it too with a TTY (as Docker's): a client that goes away
+    // while an idle shell writes nothing is noticed. Without one it is EOF for the command.
+    if (flag(x.query, 'stdin') && x.input)
+      relayStdin(
+        record.id,
+        x.input,
+        keys,
+        () => closed.abort(),
+        () => tty && closed.abort(),
+      );
     await pump(
       out,
       berth.logs(record.id, {
@@ -70,12 +85,35 @@ const attach: Route = {
   },
 };
 
+/** The client's stdin to a -i container's command; nothing when it takes none (as Docker drops it). */
+function relayStdin(id: string, client: Readable, keys: number[], onDetach: () => void, onEnd: () => void): void {
+  let sink: Writable;
+  try {
+    sink = berth.openStdin(id);
+  } catch {
+    return void attachInput(client, keys, onDetach, onEnd).resume();
+  }
+  // Detached: the FIFO is let go (a terminal stays for the next attach; without one it is EOF).
+  attachInput(client, keys, () => (sink.end(), onDetach()), onEnd).pipe(sink);
+}
+
+/** The CLI sends its terminal's size; the command's terminal keeps 24x80 (no channel to resize it). */
+const resize: Route = {
+  method: 'POST',
+  pattern: /^\/containers\/([^/]+)\/resize$/,
+  subject: 'container',
+  handler: async (x, [ref], state) => {
+    findContainer(ref!, state);
+    x.empty(200);
+  },
+};
+
 const logs: Route = {
   method: 'GET',
   pattern: /^\/containers\/([^/]+)\/logs$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const { record } = findContainer(ref!);
+    const { record } = findContainer(ref!, state);
     const q = x.query;
     if (!flag(q, 'stdout') && !flag(q, 'stderr'))
       throw badRequest('you must choose at least one stream: stdout=1 or stderr=1');
@@ -98,4 +136,4 @@ const logs: Route = {
   },
 };
 
-export const streamRoutes: Route[] = [attach, logs];
+export const streamRoutes: Route[] = [attach, logs, resize];

@@ -7,9 +7,33 @@ import { flag, readJson, type Route } from '../route.js';
 import { containerInspect, containerSummary } from '../shapes/container-shape.js';
 import type { ServerState } from '../state.js';
 
-/** The environment's record (404 names REF), or throws. */
-export function findContainer(ref: string) {
-  return berth.inspect(ref);
+/** The environment's record (404 names REF), or throws. A held container is still `created`. */
+export function findContainer(ref: string, state: ServerState) {
+  const found = berth.inspect(ref);
+  return state.held.has(found.record.id) ? asCreated(found) : found;
+}
+
+/** What Docker sees of a held container: created, running the command it was created with. */
+function asCreated<T extends { status: berth.Status; record: berth.EnvRecord }>(found: T): T {
+  const { startedAt: _s, ...status } = found.status as berth.Status & { startedAt?: unknown };
+  const argv = found.record.command.argv;
+  const real = argv[3] === 'berth-hold' ? argv.slice(4) : argv;
+  return {
+    ...found,
+    record: { ...found.record, command: { ...found.record.command, argv: real } },
+    status: { ...status, state: 'created' },
+  };
+}
+
+/** Start a created container with its command held, once, for an archive request before start. */
+export function hold(state: ServerState, id: string): Promise<void> {
+  let started = state.held.get(id);
+  if (!started) {
+    started = berth.startHeld(id);
+    state.held.set(id, started);
+    started.catch(() => state.held.delete(id));
+  }
+  return started;
 }
 
 /** Follows a started container to its exit: `die`, then, for AutoRemove, its removal and `destroy`. */
@@ -58,9 +82,13 @@ const start: Route = {
   pattern: /^\/containers\/([^/]+)\/start$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const { record, status } = findContainer(ref!);
+    const { record, status } = findContainer(ref!, state);
     if (status.state !== 'created') return x.empty(304);
-    await berth.start(record.id);
+    if (state.held.has(record.id)) {
+      await state.held.get(record.id);
+      await berth.releaseHeld(record.id);
+      state.held.delete(record.id);
+    } else await berth.start(record.id);
     state.emit({ action: 'start', id: record.id, name: record.name });
     watchExit(state, record.id, record.name);
     x.empty(204);
@@ -72,7 +100,7 @@ const stop: Route = {
   pattern: /^\/containers\/([^/]+)\/stop$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const { record, status } = findContainer(ref!);
+    const { record, status } = findContainer(ref!, state);
     if (status.state !== 'running' && status.state !== 'paused') return x.empty(304);
     const t = Number(x.query.get('t') ?? x.query.get('timeout') ?? 10);
     state.emit({ action: 'stop', id: record.id, name: record.name });
@@ -87,7 +115,7 @@ const kill: Route = {
   pattern: /^\/containers\/([^/]+)\/kill$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const { record, status } = findContainer(ref!);
+    const { record, status } = findContainer(ref!, state);
     if (status.state !== 'running' && status.state !== 'paused')
       throw new ApiError(409, `Container ${ref} is not running`);
     const signal = (x.query.get('signal') || 'KILL').replace(/^SIG/, '');
@@ -102,7 +130,7 @@ const remove: Route = {
   pattern: /^\/containers\/([^/]+)$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const { record, status } = findContainer(ref!);
+    const { record, status } = findContainer(ref!, state);
     const force = flag(x.query, 'force');
     if (!force && (status.state === 'running' || status.state === 'paused'))
       throw new ApiError(
@@ -121,7 +149,7 @@ const inspect: Route = {
   pattern: /^\/containers\/([^/]+)\/json$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const i = findContainer(ref!);
+    const i = findContainer(ref!, state);
     x.json(200, containerInspect(i, state.docker.get(i.record.id)));
   },
 };
@@ -151,7 +179,7 @@ function matches(filters: Record<string, string[] | Record<string, boolean>>, c:
 const list: Route = {
   method: 'GET',
   pattern: /^\/containers\/json$/,
-  handler: async (x) => {
+  handler: async (x, _p, state) => {
     let filters: Record<string, string[]> = {};
     const raw = x.query.get('filters');
     if (raw) {
@@ -164,8 +192,9 @@ const list: Route = {
     const out: Record<string, unknown>[] = [];
     for (const s of berth.list({ all: flag(x.query, 'all') })) {
       try {
-        const i = berth.inspect(s.id);
-        const c = containerSummary(s, i.record, i.network);
+        const i = findContainer(s.id, state);
+        const held = state.held.has(s.id) ? { status: i.status, command: i.record.command.argv } : {};
+        const c = containerSummary({ ...s, ...held }, i.record, i.network);
         if (matches(filters, c)) out.push(c);
       } catch {
         // Removed between the list and its inspect.
@@ -181,7 +210,7 @@ const wait: Route = {
   pattern: /^\/containers\/([^/]+)\/wait$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    const { record, status } = findContainer(ref!);
+    const { record, status } = findContainer(ref!, state);
     const condition = x.query.get('condition') || 'not-running';
     if (!['not-running', 'next-exit', 'removed'].includes(condition))
       throw badRequest(`invalid condition "${condition}": use not-running, next-exit or removed`);

@@ -6,6 +6,7 @@ import { outputWriter } from '../frames.js';
 import { readJson, type Route } from '../route.js';
 import type { ExecInstance, ServerState } from '../state.js';
 import { findContainer } from './containers.js';
+import { attachInput, detachKeysOf } from '../attach-input.js';
 
 interface ExecCreateBody {
   Cmd?: string[];
@@ -16,23 +17,13 @@ interface ExecCreateBody {
   AttachStdin?: boolean;
   AttachStdout?: boolean;
   AttachStderr?: boolean;
+  DetachKeys?: string;
 }
 
 const envOf = (env: string[] | null | undefined) =>
   Object.fromEntries(
     (env ?? []).filter((e) => e.indexOf('=') > 0).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
   );
-
-/** All of the client's stdin, up to its half-close (docker exec -i with a pipe). */
-function readInput(input: Readable): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    input.on('data', (c: Buffer) => parts.push(c));
-    input.once('end', () => resolve(Buffer.concat(parts)));
-    input.once('close', () => resolve(Buffer.concat(parts)));
-    input.resume();
-  });
-}
 
 const create: Route = {
   method: 'POST',
@@ -41,7 +32,7 @@ const create: Route = {
   handler: async (x, [ref], state) => {
     const body = await readJson<ExecCreateBody>(x);
     if (!Array.isArray(body.Cmd) || body.Cmd.length === 0) throw badRequest('No exec command specified');
-    const { record, status } = findContainer(ref!);
+    const { record, status } = findContainer(ref!, state);
     if (status.state !== 'running') throw new ApiError(409, `Container ${record.id} is not running`);
     const inst = state.newExec({
       containerId: record.id,
@@ -53,6 +44,7 @@ const create: Route = {
       attachStdin: body.AttachStdin ?? false,
       attachStdout: body.AttachStdout ?? false,
       attachStderr: body.AttachStderr ?? false,
+      detachKeys: detachKeysOf(body.DetachKeys),
     });
     state.emit({ action: 'exec_create', id: record.id });
     x.json(201, { Id: inst.id });
@@ -63,19 +55,22 @@ async function runExec(
   inst: ExecInstance,
   state: ServerState,
   write: ((stream: 'stdout' | 'stderr', data: Buffer) => void) | undefined,
-  input: Buffer | undefined,
+  input: Readable | undefined,
+  hangup?: AbortSignal,
 ): Promise<void> {
   inst.running = true;
   state.emit({ action: 'exec_start', id: inst.containerId });
   try {
     const r = await berth.exec(inst.containerId, inst.argv, {
-      tty: false,
+      // With a TTY the command gets a terminal (stdout and stderr are both its output).
+      tty: inst.tty,
       interactive: false,
       env: inst.env,
       stdio: 'pipe',
       ...(inst.workdir ? { workdir: inst.workdir } : {}),
       ...(inst.user ? { user: inst.user } : {}),
       ...(input ? { input } : {}),
+      ...(hangup ? { hangup } : {}),
       ...(write && inst.attachStdout ? { onStdout: (c: Buffer) => write('stdout', c) } : {}),
       ...(write && inst.attachStderr ? { onStderr: (c: Buffer) => write('stderr', c) } : {}),
     });
@@ -103,12 +98,25 @@ const start: Route = {
       return x.empty(200);
     }
     const tty = body.Tty ?? inst.tty;
+    inst.tty = tty;
     const out = x.stream(200, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
-    const input = inst.attachStdin && x.input ? await readInput(x.input) : undefined;
+    // stdin streams as typed (docker exec -it) or piped; the detach keys let the client go.
+    // With a TTY the end of the input is the client going (docker exec -it): the command gets
+    // SIGHUP, as from a closed terminal, instead of idling on forever.
+    const hangup = new AbortController();
+    const input =
+      inst.attachStdin && x.input
+        ? attachInput(
+            x.input,
+            inst.detachKeys,
+            () => out.end(),
+            () => tty && hangup.abort(),
+          )
+        : undefined;
     const write = outputWriter((b) => {
-      if (!out.destroyed) out.write(b);
+      if (!out.destroyed && !out.writableEnded) out.write(b);
     }, tty);
-    await runExec(inst, state, write, input);
+    await runExec(inst, state, write, input, hangup.signal);
     out.end();
   },
 };
@@ -136,4 +144,17 @@ const inspect: Route = {
   },
 };
 
-export const execRoutes: Route[] = [create, start, inspect];
+/**
+ * The CLI sends the terminal's size; the command's terminal keeps 24x80 (berth has no channel to
+ * resize a running exec's terminal). Answered so that clients do not report a failure.
+ */
+const resize: Route = {
+  method: 'POST',
+  pattern: /^\/exec\/([^/]+)\/resize$/,
+  handler: async (x, [ref], state) => {
+    if (!state.findExec(ref!)) throw noSuchExec(ref!);
+    x.empty(200);
+  },
+};
+
+export const execRoutes: Route[] = [create, start, inspect, resize];

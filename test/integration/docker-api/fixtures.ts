@@ -113,6 +113,49 @@ export async function startNsRegistry(ns: TestNetns, work: string): Promise<NsRe
   return { host, image, stop: () => proc.kill('SIGTERM') };
 }
 
+/** A command on a terminal of its own: type into it, wait for what it prints, its exit. */
+export interface Session {
+  type(text: string): void;
+  /** Resolves once the output so far contains TEXT (rejects if the command ends first). */
+  seen(text: string): Promise<void>;
+  /** Resolves with the command's exit code and all it printed (ends its input first unless told). */
+  done(endInput?: boolean): Promise<Out>;
+}
+
+function session(argv: string[]): Session {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let stderr = '';
+  const waiters: (() => void)[] = [];
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<Out>((resolve) =>
+    child.once('close', (code) => {
+      resolve({ code: code ?? -1, stdout: output, stderr });
+      for (const w of waiters.splice(0)) w();
+    }),
+  );
+  return {
+    type: (text) => void child.stdin.write(text),
+    seen: (text) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (output.includes(text)) resolve();
+          else if (child.exitCode !== null) reject(new Error(`ended before "${text}": ${output} ${stderr}`));
+          else waiters.push(check);
+        };
+        check();
+      }),
+    done: (endInput = true) => {
+      if (endInput) child.stdin.end();
+      return exited;
+    },
+  };
+}
+
 export interface Served {
   runner: Runner;
   socket: string;
@@ -122,6 +165,10 @@ export interface Served {
   docker(args: string[], input?: string): Promise<Out>;
   /** testcontainers (tc-client.js) in NS as the server's user; its JSON line. */
   testcontainers(image: string): Promise<Out>;
+  /** The server's process (node itself: ip netns exec, setpriv and env exec). */
+  pid: number;
+  /** The docker CLI as the server's user under `script` (a terminal), for -it sessions; ARGS: no shell syntax. */
+  terminal(args: string[]): Session;
   /** Stop the server (SIGTERM) and wait for it to exit; its exit code and stderr. */
   stop(): Promise<{ code: number | null; stderr: string }>;
 }
@@ -176,6 +223,9 @@ export async function serveIn(ns: TestNetns, mode: Runner['mode'], backend: stri
     socket,
     dockerHost,
     docker: (a, input) => run(asUser([DOCKER, ...a]), input),
+    pid: server.pid!,
+    // script -e: its exit code is the command's; -q: no banner; the typescript goes nowhere.
+    terminal: (a) => session(asUser(['script', '-qec', [DOCKER, ...a].join(' '), '/dev/null'])),
     testcontainers: (image) =>
       run(
         asUser([process.execPath, join(REPO, 'build', 'test', 'integration', 'docker-api', 'tc-client.js'), image], {

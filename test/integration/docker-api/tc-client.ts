@@ -11,8 +11,10 @@ const container = await new GenericContainer(image)
   .withCommand([
     'sh',
     '-c',
-    'mkdir -p /www && echo served > /www/index.html && echo ready && exec httpd -f -p 8080 -h /www',
+    // The page is copied in before start: the command fails if it is not there yet.
+    'mkdir -p /www && cp /tmp/page.html /www/index.html && echo ready && exec httpd -f -p 8080 -h /www',
   ])
+  .withCopyContentToContainer([{ content: 'copied before start\n', target: '/tmp/page.html' }])
   .withExposedPorts(8080)
   .withLabels({ 'berth.test': 'testcontainers' })
   .withWaitStrategy(Wait.forAll([Wait.forLogMessage('ready'), Wait.forListeningPorts()]))

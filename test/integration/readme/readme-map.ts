@@ -63,8 +63,8 @@ export const OVERRIDES: Record<string, Override> = {
     { sh: 'berth run --help', synopsis: 'berth run [OPTIONS] [IMAGE] [--] [COMMAND [ARG...]]' },
     { sh: 'berth run' },
   ],
-  // web on container: `commit web` and `export web` read the overlay upper directory (chroot and
-  // container only), and --backend auto's choice differs by host (and is being changed).
+  // web on container: `export web` reads the overlay upper directory (chroot and container only;
+  // commit works on every backend, ADR 0058), and --backend auto's choice differs by host.
   "berth run -d --name web -- sh -c 'while true; do date; sleep 1; done'": () => [
     { sh: "berth run -d --name web --backend container -- sh -c 'while true; do date; sleep 1; done'" },
   ],

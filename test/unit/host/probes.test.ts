@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { cached, cacheFile, clearProbeCache } from '../../../src/host/probe-cache.js';
 import { probeAll } from '../../../src/host/probes/index.js';
 import { probeKvm } from '../../../src/host/probes/kvm.js';
+import { criuCheckReason } from '../../../src/host/probes/criu.js';
 import { probeTool } from '../../../src/host/probes/tools.js';
 
 test('cached: computes once per boot, reuses, tolerates corruption, drops older boots', async () => {
@@ -80,4 +81,13 @@ test('missing tool and absent device are ok:false with a reason', async () => {
   const k = await probeKvm('/dev/berth-no-kvm');
   assert.equal(k.ok, false);
   assert.match(k.detail, /absent/);
+});
+
+test("criu check's first error line is the reason, without CRIU's source location", () => {
+  const out =
+    'Warn  (criu/net.c:3427): Unable to get tun network namespace\n' +
+    'Error (criu/vdso.c:381): vdso: Unexpected rt vDSO area bounds\n' +
+    'Error (criu/vdso.c:613): vdso: Failed to fill self vdso symtable\n';
+  assert.equal(criuCheckReason(out), 'vdso: Unexpected rt vDSO area bounds');
+  assert.equal(criuCheckReason('Looks good.\n'), undefined);
 });

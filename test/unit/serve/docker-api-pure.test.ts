@@ -77,6 +77,8 @@ describe('create body', () => {
     );
     assert.equal(p.input.image, 'busybox');
     assert.deepEqual(p.input.command, ['echo', 'hi']);
+    // docker run -t: the command gets a terminal; no OpenStdin: no stdin (docker run -i sets it).
+    assert.deepEqual([p.input.tty, p.input.interactive], [true, false]);
     assert.deepEqual(p.input.entrypoint, ['sh']);
     assert.deepEqual(p.input.env, { A: '1', B: 'x=y' });
     assert.equal(p.input.backend, 'uml');

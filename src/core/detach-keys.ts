@@ -1,8 +1,9 @@
 /**
  * Docker's `--detach-keys`: a comma-separated sequence of `ctrl-X` (X: a-z, @, [, \, ], ^, _) or
- * single characters, e.g. the default `ctrl-p,ctrl-q`; and a matcher fed the bytes typed.
+ * single characters, e.g. the default `ctrl-p,ctrl-q`; and a matcher fed the bytes typed. Used by
+ * `berth attach` and by `berth serve`'s attach and exec.
  */
-import * as berth from '../index.js';
+import { SpecError } from './errors.js';
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
@@ -14,7 +15,7 @@ export function parseDetachKeys(spec: string): number[] {
     const k = key.toLowerCase();
     if (k.startsWith('ctrl-') && k.length === 6 && CTRL.includes(k[5]!)) return CTRL.indexOf(k[5]!);
     if (key.length === 1 && key.charCodeAt(0) < 128) return key.charCodeAt(0);
-    throw new berth.SpecError('bad-detach-keys', `invalid --detach-keys "${spec}": "${key}" is not a key`, {
+    throw new SpecError('bad-detach-keys', `invalid --detach-keys "${spec}": "${key}" is not a key`, {
       fix: 'give keys like ctrl-p,ctrl-q (ctrl-a..ctrl-z, ctrl-@, ctrl-[, ctrl-\\, ctrl-], ctrl-^, ctrl-_, or one character)',
     });
   });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_DETACH_KEYS, detachMatcher, parseDetachKeys } from '../../../src/cli/detach-keys.js';
+import { DEFAULT_DETACH_KEYS, detachMatcher, parseDetachKeys } from '../../../src/core/detach-keys.js';
 
 describe('--detach-keys', () => {
   it("parses Docker's forms: ctrl-X and single characters", () => {

@@ -1,0 +1,48 @@
+/**
+ * Plain requests to a Docker API unix socket from the test process, as testcontainers makes them
+ * (JSON in, JSON or a multiplexed stream out), for what the docker CLI cannot drive in bulk.
+ */
+import { request } from 'node:http';
+
+export interface ApiReply {
+  status: number;
+  body: Buffer;
+  json(): unknown;
+}
+
+export function api(socket: string, method: string, path: string, body?: unknown): Promise<ApiReply> {
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        socketPath: socket,
+        method,
+        path: `/v1.44${path}`,
+        headers:
+          text === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.once('end', () => {
+          const buf = Buffer.concat(parts);
+          resolve({ status: res.statusCode ?? 0, body: buf, json: () => JSON.parse(buf.toString()) });
+        });
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(text);
+  });
+}
+
+/** The stdout payloads of a multiplexed stream (8-byte headers, stream 1). */
+export function stdoutOf(buf: Buffer): string {
+  let out = '';
+  for (let at = 0; buf.length - at >= 8; ) {
+    const size = buf.readUInt32BE(at + 4);
+    if (buf[at] === 1) out += buf.subarray(at + 8, at + 8 + size).toString();
+    at += 8 + size;
+  }
+  return out;
+}
