@@ -24,6 +24,8 @@ test('VM helpers: started until their socket exists; one that exits first fails 
       (d) => outputs.push(d.toString()),
     );
     assert.ok(existsSync(sock));
+    // (Its argv changes as sh execs tail: looked at again until it reads whole.)
+    for (let i = 0; i < 100 && processesMentioning(dir).length !== 1; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(processesMentioning(dir).length, 1, 'the helper runs on');
     killHelpers(dir);
     for (let i = 0; i < 100 && processesMentioning(dir).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -42,6 +44,7 @@ test('VM helpers: started until their socket exists; one that exits first fails 
       { message: 'helper b exited with status 3: cannot serve: no such thing' },
     );
   } finally {
+    killHelpers(dir);
     rmSync(dir, { recursive: true, force: true });
   }
 });
