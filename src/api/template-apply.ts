@@ -22,6 +22,12 @@ export function applyTemplate(
     });
   }
   const m = t.machine;
+  // A clone resumes the saved VM, made without shares (vhost-user-fs is not migratable, ADR 0059).
+  if (m && asked.mounts.length > 0) {
+    throw new SpecError('template-shares', `clones of microvm template ${t.name} cannot take -v`, {
+      fix: 'drop -v, or run the image without --template',
+    });
+  }
   const spec: EnvSpec = {
     ...asked,
     backend: t.backend,

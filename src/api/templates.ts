@@ -77,6 +77,16 @@ export async function createTemplate(
           fix: 'use --backend microvm (memory and processes kept) or container (the filesystem kept)',
         });
       }
+      // vhost-user-fs is not migratable: QEMU cannot save a VM with virtiofs shares (ADR 0059).
+      if (c.chosen === 'microvm' && spec.mounts.length > 0) {
+        throw new DriverError(
+          'template-shares',
+          'a microvm template cannot be made with -v (its shares cannot be saved)',
+          {
+            fix: 'drop -v (copy what the setup needs in with the image or the setup command), or use --backend container',
+          },
+        );
+      }
       hooks.onChoice?.(c, resolved);
     };
     const { handle, driver } = await createAndStart(ctx, spec, { ...hooks, onChoice }, source);

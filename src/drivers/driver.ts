@@ -39,6 +39,8 @@ export interface Capabilities {
   disk: boolean;
   /** Plain words on what this backend does and does not isolate. */
   summary: string;
+  /** Known faults of what the backend runs on (its kernel), one sentence each; `doctor` lists them. */
+  knownLimits?: string[];
 }
 
 export interface Problem {

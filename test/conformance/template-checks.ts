@@ -7,6 +7,7 @@
  * (-f removes it and the clone runs on).
  */
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
@@ -159,6 +160,18 @@ const vmClones: Check = {
     assert.equal(mem.code, 125, mem.stderr);
     oneLine(mem.stderr, /template vm cannot be resumed here: memory 512 MiB \(template: 256 MiB\) \(rebuild it: /);
     assert.deepEqual(storedEnvs(r.root), []);
+
+    // -v: virtiofs cannot be saved or resumed (ADR 0059): a clone with -v and a template made with
+    // -v are refused before anything boots or is kept.
+    const vol = `${tmpdir()}:/host`;
+    const cloneV = await r.run(['run', '--rm', '--template', 'vm', '-v', vol, '--', 'true']);
+    assert.equal(cloneV.code, 125, cloneV.stderr);
+    oneLine(cloneV.stderr, /clones of microvm template vm cannot take -v/);
+    const madeV = await r.run(['template', 'create', 'vmv', '--backend', 'microvm', '-v', vol]);
+    assert.equal(madeV.code, 125, madeV.stderr);
+    oneLine(madeV.stderr, /a microvm template cannot be made with -v/);
+    assert.deepEqual(storedEnvs(r.root), []);
+    assert.deepEqual(templatesLeft(r), ['vm']);
 
     // rm while a clone runs: refused; -f removes it and the clone runs on.
     const d = await r.run(['run', '-d', '--name', 'clone', '--template', 'vm', '--', 'sleep', '600'], {

@@ -26,6 +26,7 @@ export const doctorCommand: CommandModule<object, { json: boolean; refresh: bool
         `  ${b.probe.ok ? 'ok  ' : 'NO  '} ${b.name.padEnd(10)} ${b.capabilities.isolation} isolation${b.capabilities.separateKernel ? ', separate kernel' : ''}${b.probe.ok ? '' : ` - ${b.probe.reason}`}`,
       );
       if (b.probe.ok) out.push(`        ${b.capabilities.summary}`);
+      for (const l of b.capabilities.knownLimits ?? []) out.push(`        known limit: ${l}`);
       for (const [k, v] of Object.entries(b.probe.details)) out.push(`        ${k}: ${v}`);
     }
     const setting =

@@ -68,7 +68,7 @@ export const RUN_OPTIONS: readonly OptionDef[] = [
     multiple: true,
     valueName: 'HOST:GUEST[:ro]',
     describe:
-      'bind mount a host directory or file (not on microvm yet; ./rel or ../rel: relative to the current directory)',
+      'bind mount a host directory or file (microvm: through virtiofs; ./rel or ../rel: relative to the current directory)',
   },
   {
     name: 'memory',

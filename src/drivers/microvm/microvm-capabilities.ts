@@ -5,6 +5,7 @@ import { vmNetworkProblems } from '../common/network-validate.js';
 import { VM_CAPABILITIES } from '../vm/vm-capabilities.js';
 import { guestMemoryMiB, memoryFloorProblems } from '../vm/guest-memory.js';
 import { accessSync, constants } from 'node:fs';
+import { virtiofsProblems, type VirtiofsHost } from './virtiofs-problems.js';
 
 /** Instant: is /dev/kvm there for this user? (Whether it really boots is the cached boot probe's call.) */
 export function kvmDevicePresent(dev = '/dev/kvm'): boolean {
@@ -21,7 +22,7 @@ export const MICROVM_CAPABILITIES: Capabilities = {
   checkpoint: true,
   limits: { memory: true, cpus: true, pids: false },
   summary:
-    'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, QEMU user networking, or (root) a tap on a berth bridge network',
+    'QEMU microvm: the command runs on its own Linux kernel in a virtual machine (KVM where it works, else TCG emulation), on a qcow2 overlay over the image; no network, QEMU user networking, or (root) a tap on a berth bridge network; -v through virtiofs',
 };
 
 /** Measured: Debian's cloud kernel with berth's initramfs does not boot in 64 MiB, does in 80 MiB; 96 MiB leaves room. */
@@ -32,6 +33,7 @@ export function validateMicrovm(
   spec: ResolvedSpec,
   kvm: () => boolean = kvmDevicePresent,
   rootless = false,
+  virtiofsHost?: VirtiofsHost,
 ): Problem[] {
   const p: Problem[] = [];
   // Whether auto takes a microvm without KVM is the registry's call (src/drivers/auto-order.ts).
@@ -52,14 +54,7 @@ export function validateMicrovm(
       fix: 'give a whole number such as --cpus 2',
     });
   }
-  if (spec.mounts.length > 0) {
-    p.push({
-      field: 'volume',
-      // Debian's cloud kernel has no 9p; virtiofs needs a virtiofsd per share (docs/adr/0045).
-      message: 'the microvm backend cannot share host files or directories (-v) yet',
-      fix: 'drop -v, or use --backend uml, container or chroot',
-    });
-  }
+  p.push(...virtiofsProblems(spec, rootless, virtiofsHost));
   return p;
 }
 

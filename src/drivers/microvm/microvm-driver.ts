@@ -5,7 +5,7 @@
  * and QMP on unix sockets in a short runtime dir. The detached VM monitor
  * (src/drivers/vm/vm-monitor.ts) owns the QEMU process, as for uml.
  */
-import { chmodSync, mkdirSync, renameSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
 import type { EnvRecord } from '../../core/env-store.js';
@@ -38,6 +38,11 @@ import { machineNow } from './template-machine.js';
 import { kvmDevicePresent } from './microvm-capabilities.js';
 import { imageKey } from '../../disks/base-names.js';
 import { isProcessAlive } from '../../core/process-identity.js';
+import { inspectSource } from '../vm/host-source.js';
+import { SHARES_DIR, virtiofsGuestMounts, virtiofsShares } from './virtiofs-shares.js';
+import { rootlessIdMaps } from '../../host/id-maps.js';
+import { unshareArgv } from '../../host/shim-cmdline.js';
+import { shimPath } from '../../host/native-paths.js';
 import {
   incompatible,
   machineDifferences,
@@ -84,11 +89,12 @@ export class MicrovmDriver extends VmDriver {
       const { message, fix } = notBuilt('berth-guest-init', packageRoot());
       throw new DriverError('no-guest-init', message, { fix });
     }
-    // A NIC: its driver too (Debian's cloud kernel has virtio_net as a module).
+    // A NIC: its driver too (Debian's cloud kernel has virtio_net as a module); -v: virtiofs (ADR 0059).
+    const modules = [...(network !== 'none' ? ['virtio_net'] : []), ...(spec.mounts.length > 0 ? ['virtiofs'] : [])];
     const initrd = await buildInitramfs({
       kernel,
       init,
-      ...(network !== 'none' ? { modules: [...kernel.bootModules, 'virtio_net'] } : {}),
+      ...(modules.length > 0 ? { modules: [...kernel.bootModules, ...modules] } : {}),
     });
     const accel = await chooseAccel(spec.resolved.accel, () =>
       kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }),
@@ -212,6 +218,12 @@ export class MicrovmDriver extends VmDriver {
     const f = readMicrovmFiles(h.dir);
     await checkHostPortsFree(f.forwards);
     const tscKhz = hostTscKhz();
+    const shares = virtiofsShares(rec.spec.mounts, h.dir, f.runDir, inspectSource);
+    for (const s of shares) {
+      mkdirSync(s.stage, { recursive: true, mode: 0o700 });
+      rmSync(s.socket, { force: true }); // a socket left by an earlier start: the monitor waits for a new one
+    }
+    const maps = rec.rootless ? rootlessIdMaps() : undefined;
     return {
       launch: microvmLaunch({
         files: f,
@@ -220,8 +232,17 @@ export class MicrovmDriver extends VmDriver {
         hostname: rec.hostname,
         ...(tscKhz ? { tscKhz } : {}),
         ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { templateBuild: true } : {}),
+        ...(shares.length > 0
+          ? {
+              shares: {
+                list: shares,
+                needle: `${join(h.dir, SHARES_DIR)}/`,
+                host: maps ? { userns: (argv: string[]) => unshareArgv(shimPath(), maps.uid, maps.gid, argv) } : {},
+              },
+            }
+          : {}),
       }),
-      main: mainRequest(rec),
+      main: mainRequest(rec, virtiofsGuestMounts(shares)),
       bootTimeoutMs: f.accel === 'tcg' ? 180_000 : 60_000,
       bridged: f.bridge !== undefined,
       ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { holdAfterExit: true } : {}),
@@ -286,7 +307,20 @@ export class MicrovmDriver extends VmDriver {
 
   override async checkpoint(h: Handle, name: string): Promise<void> {
     this.store.runningPids(h.id, h.name, 'checkpoints are taken of a running environment');
+    this.refuseShares(h, 'checkpoints');
     await saveCheckpoint(this.qmp(h), name);
+  }
+
+  /** vhost-user-fs is not migratable: QEMU cannot save a VM with virtiofs shares (ADR 0059). */
+  private refuseShares(h: Handle, what: string): void {
+    if (this.record(h).spec.mounts.length > 0)
+      throw new DriverError(
+        'vm-shares-unsaveable',
+        `${what} of ${h.name} are not possible: its -v shares (virtiofs) cannot be saved`,
+        {
+          fix: 'run it without -v to take checkpoints',
+        },
+      );
   }
 
   override async restore(h: Handle, name: string): Promise<void> {

@@ -5,6 +5,8 @@ import { ctlSocket, qmpSocket, type MicrovmFiles } from './microvm-files.js';
 
 import { USER_NET_ARG } from '../vm/user-net-guest.js';
 import { incomingUri } from './vm-state-file.js';
+import type { VirtiofsShare } from './virtiofs-shares.js';
+import { virtiofsdArgv, type VirtiofsdHost } from './virtiofsd-cmdline.js';
 
 export interface MicrovmLaunchInput {
   files: MicrovmFiles;
@@ -16,10 +18,13 @@ export interface MicrovmLaunchInput {
   qemu?: string;
   /** A template build: freed guest pages are zeroed (init_on_free), so its saved state stays small. */
   templateBuild?: boolean;
+  /** -v: the virtiofs shares (virtiofs-shares.ts), each served by its own virtiofsd. */
+  shares?: { list: VirtiofsShare[]; needle: string; host: VirtiofsdHost };
 }
 
 export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
   const f = i.files;
+  const shares = i.shares?.list ?? [];
   const append = guestAppend({
     root: '/dev/vda',
     ctl: 'berth.ctl',
@@ -50,6 +55,21 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
           ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac, mtu: f.bridge.mtu }
           : { mode: 'none' },
     ...(f.template ? { incoming: incomingUri(f.template.state) } : {}),
+    ...(shares.length > 0 ? { shares: shares.map((s) => ({ tag: s.tag, socket: s.socket })) } : {}),
   });
-  return { argv, ctl: { kind: 'unix', path: ctlSocket(f), flow: 'stream' }, what: `the microvm (qemu, ${f.accel})` };
+  return {
+    argv,
+    ctl: { kind: 'unix', path: ctlSocket(f), flow: 'stream' },
+    what: `the microvm (qemu, ${f.accel})`,
+    ...(shares.length > 0
+      ? {
+          helpers: shares.map((s) => ({
+            argv: virtiofsdArgv(s, i.shares!.host),
+            socket: s.socket,
+            what: `the virtiofsd of -v ${s.source}`,
+          })),
+          helpersNeedle: i.shares!.needle,
+        }
+      : {}),
+  };
 }

@@ -45,6 +45,11 @@ export interface QemuOptions {
   pidFile?: string;
   /** Start from a saved state instead of booting (a migration URI, vm-state-file.ts). */
   incoming?: string;
+  /**
+   * virtiofs shares (-v, ADR 0059): a vhost-user-fs device per virtiofsd socket. The guest's RAM
+   * is then a shared memfd (virtiofsd maps it), which a template's saved state was not made with.
+   */
+  shares?: { tag: string; socket: string }[];
 }
 
 /** The machine every microvm runs on (a template records it: a clone must match). */
@@ -69,10 +74,11 @@ export function qemuArgv(o: QemuOptions): string[] {
   if (!Number.isInteger(o.memoryMiB) || o.memoryMiB < 1)
     throw new RangeError(`memory ${o.memoryMiB} MiB is not a positive integer`);
   if (!Number.isInteger(o.cpus) || o.cpus < 1) throw new RangeError(`cpus ${o.cpus} is not a positive integer`);
+  const shares = o.shares ?? [];
   const argv = [
     o.binary ?? 'qemu-system-x86_64',
     '-M',
-    MICROVM_MACHINE,
+    shares.length > 0 ? `${MICROVM_MACHINE},memory-backend=ram` : MICROVM_MACHINE,
     '-accel',
     o.accel,
     '-m',
@@ -91,6 +97,23 @@ export function qemuArgv(o: QemuOptions): string[] {
     '-append',
     o.append,
   ];
+  // virtiofsd's libvhost-user serves virtio 1.0 only: the virtio-mmio transport goes modern (version 2).
+  if (shares.length > 0)
+    argv.push(
+      '-global',
+      'virtio-mmio.force-legacy=false',
+      '-object',
+      `memory-backend-memfd,id=ram,size=${o.memoryMiB}M,share=on`,
+    );
+  for (const [i, sh] of shares.entries()) {
+    if (!/^[A-Za-z0-9_-]{1,36}$/.test(sh.tag)) throw new RangeError(`virtiofs tag "${sh.tag}" is not a tag`);
+    argv.push(
+      '-chardev',
+      `socket,id=fs${i},path=${qemuEscape(sh.socket)}`,
+      '-device',
+      `vhost-user-fs-device,chardev=fs${i},tag=${sh.tag}`,
+    );
+  }
   if (o.disk) {
     const ro = o.disk.readOnly ? ',read-only=on' : '';
     argv.push(

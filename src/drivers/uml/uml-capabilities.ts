@@ -11,6 +11,10 @@ export const UML_CAPABILITIES: Capabilities = {
   limits: { memory: true, cpus: false, pids: false },
   summary:
     'User-mode Linux: the command runs on its own Linux kernel (a host process of the calling user), on a copy-on-write disk over the image; no network, slirp user networking, or (root) a tap on a berth bridge network',
+  // Measured on a plain linux.uml boot without berth (docs/adr/0059-microvm-virtiofs-shares-and-uml-signals.md).
+  knownLimits: [
+    "the uml kernel does not interrupt a send() blocked on a full socket for a signal (a setitimer/alarm SIGALRM during Python's socket.sendall hangs it; CPython's test_sendall_interrupted hangs): use a timeout on the socket, or the container or microvm backend",
+  ],
 };
 
 /**

@@ -5,7 +5,7 @@
  * A detached VM monitor (src/drivers/vm/vm-monitor.ts) owns the kernel process; this
  * driver prepares the disk, starts the monitor and talks to it over its unix socket.
  */
-import { chownSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
@@ -15,7 +15,8 @@ import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError } from '../../core/errors.js';
 import { umlArgv } from './uml-cmdline.js';
-import { umlGuestMounts, type HostSource } from './uml-mounts.js';
+import { umlGuestMounts } from './uml-mounts.js';
+import { inspectSource } from '../vm/host-source.js';
 import { findSlirp } from './slirp-helper.js';
 import { userNetState } from '../vm/user-net-guest.js';
 import { NETWORK_FILE } from '../../network/network-state.js';
@@ -46,16 +47,6 @@ interface UmlFiles {
   bridge?: VmBridge;
   /** Root's environments: the unprivileged identity the kernel runs as (ADR 0046). */
   hostUser?: HostUser;
-}
-
-/** A -v source that is (or links to) a directory; anything else is bound as a single file. */
-function inspectSource(p: string): HostSource {
-  if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) return { directory: true };
-  try {
-    return { directory: false, realPath: realpathSync(p) };
-  } catch {
-    return { directory: false, realPath: p };
-  }
 }
 
 export class UmlDriver extends VmDriver {

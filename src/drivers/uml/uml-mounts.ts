@@ -6,8 +6,7 @@
 import type { Mount } from '../../core/spec.js';
 import type { GuestMount } from '../vm/guest-protocol.js';
 
-/** What a -v source is on the host: a directory, or a file under its real path (no symlink left in it). */
-export type HostSource = { directory: true } | { directory: false; realPath: string };
+import type { HostSource } from '../vm/host-source.js';
 
 export function umlGuestMounts(mounts: readonly Mount[], inspect: (hostPath: string) => HostSource): GuestMount[] {
   return mounts.map((m) => {

@@ -26,4 +26,16 @@ export interface VmLaunch {
   user?: { uid: number; gid: number };
   /** Its working directory (one that `user` may enter); absent: the monitor's. */
   cwd?: string;
+  /** Processes started before the VM (microvm: virtiofsd per -v share); the VM starts once each listens (vm-helpers.ts). */
+  helpers?: VmHelper[];
+  /** A string every helper's argv holds (and no other process's): what ends them with the VM. */
+  helpersNeedle?: string;
+}
+
+export interface VmHelper {
+  argv: string[];
+  /** The unix socket it listens on; the VM connects to it. */
+  socket: string;
+  /** Its name in messages ("the virtiofsd of -v /src"). */
+  what: string;
 }

@@ -34,6 +34,7 @@ import { HostsSync } from './vm-hosts-sync.js';
 import { BulkChannel } from './bulk-channel.js';
 import { BulkFrame } from './bulk-frames.js';
 import { OutputFlow } from './output-flow.js';
+import { killHelpers, startHelpers } from './vm-helpers.js';
 
 interface Client {
   sock: Socket;
@@ -132,7 +133,6 @@ export class VmMonitor {
         return;
       }
     }
-    this.startVm();
     const boot = setTimeout(() => {
       if (!this.ready)
         this.fail(
@@ -140,6 +140,15 @@ export class VmMonitor {
         );
     }, this.cfg.bootTimeoutMs);
     boot.unref();
+    if (this.cfg.launch.helpers?.length) {
+      try {
+        await startHelpers(this.cfg.launch.helpers, (d) => this.console.write('stdout', d));
+      } catch (e) {
+        this.fail((e as Error).message);
+        return;
+      }
+    }
+    this.startVm();
     if (this.cfg.attached && this.cfg.owner) {
       const owner = this.cfg.owner;
       setInterval(() => {
@@ -450,6 +459,7 @@ export class VmMonitor {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.endHelpers();
     this.startExitHook();
     this.hosts?.stop();
     this.server.close();
@@ -498,9 +508,15 @@ export class VmMonitor {
     this.killGroup();
   }
 
+  /** Helpers that did not end with the VM's socket (one that never got a VM, or a stuck one). */
+  private endHelpers(): void {
+    if (this.cfg.launch.helpersNeedle) killHelpers(this.cfg.launch.helpersNeedle);
+  }
+
   private killGroup(): void {
     this.startExitHook();
     this.killVm();
+    this.endHelpers();
     rmSync(this.cfg.socketPath, { force: true });
     // The monitor leads its own process group (it was started detached): end it, itself last.
     setTimeout(() => process.kill(-process.pid, 'SIGKILL'), 20);

@@ -107,7 +107,7 @@ test('--accel: tcg never probes; auto falls back to TCG saying why; kvm without 
   assert.throws(() => parseAccel('warp'), /unknown --accel "warp"/);
 });
 
-test("validate: memory floor, whole cpus, no -v; KVM for auto is the registry's call, not validate's", () => {
+test("validate: memory floor, whole cpus, -v only with virtiofsd (and sub-ids); KVM for auto is the registry's call, not validate's", () => {
   const spec = defaultSpec({ backend: 'microvm' });
   const noKvm = () => false;
   /** As the registry hands it to the microvm backend. */
@@ -123,10 +123,17 @@ test("validate: memory floor, whole cpus, no -v; KVM for auto is the registry's 
     validateMicrovm(resolved({ ...spec, limits: { cpus: 1.5 } }), noKvm).map((p) => p.field),
     ['cpus'],
   );
+  // -v (ADR 0059): refused only without virtiofsd, or for a normal user without sub-ids.
+  const withV = resolved({ ...spec, mounts: [{ source: '/a', target: '/b', readOnly: false }] });
+  const host = (virtiofsd: boolean, subIds: boolean) => ({ virtiofsd: () => virtiofsd, subIds: () => subIds });
+  assert.deepEqual(validateMicrovm(withV, noKvm, false, host(true, false)), []);
+  assert.deepEqual(validateMicrovm(withV, noKvm, true, host(true, true)), []);
   assert.deepEqual(
-    validateMicrovm(resolved({ ...spec, mounts: [{ source: '/a', target: '/b', readOnly: false }] }), noKvm).map(
-      (p) => p.field,
-    ),
+    validateMicrovm(withV, noKvm, false, host(false, true)).map((p) => p.field),
+    ['volume'],
+  );
+  assert.deepEqual(
+    validateMicrovm(withV, noKvm, true, host(true, false)).map((p) => p.field),
     ['volume'],
   );
   assert.deepEqual(
