@@ -13,9 +13,19 @@ import { existsSync } from 'node:fs';
 if (process.getuid?.() === 0 && process.env.BERTH_TEST_OWN_NETNS !== '1') {
   const { hostNetworkThings } = await import('./test-netns.mjs');
   const before = new Set(hostNetworkThings());
-  // 127.0.0.2 beside 127.0.0.1: glibc's getaddrinfo(AI_ADDRCONFIG), which Slurm uses, finds no
-  // IPv4 configured when 127.0.0.1 is the only address; any other one, even on lo, counts.
-  const inner = 'ip link set lo up && ip addr add 127.0.0.2/8 dev lo && exec "$@"';
+  // Inside: lo up, and a veth pair whose one address has a default route to nowhere (both ends
+  // stay in the namespace): pasta wants a routable interface to copy, and glibc's
+  // getaddrinfo(AI_ADDRCONFIG), which Slurm uses, an IPv4 address besides 127.0.0.1. As
+  // test/helpers/netns.ts does for the namespaces tests make.
+  const inner = [
+    'ip link set lo up',
+    'ip link add run0 type veth peer name run1',
+    'ip addr add 10.199.0.2/24 dev run0',
+    'ip link set run0 up',
+    'ip link set run1 up',
+    'ip route add default via 10.199.0.1 dev run0',
+    'exec "$@"',
+  ].join(' && ');
   const child = spawn('unshare', ['--net', '--', 'sh', '-c', inner, 'sh', process.execPath, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, BERTH_TEST_OWN_NETNS: '1' },
