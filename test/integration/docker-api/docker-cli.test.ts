@@ -315,39 +315,28 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.deepEqual([piped.code, piped.stdout], [0, 'piped\ndone\n'], piped.stderr);
     });
 
-    it('testcontainers: exposed port with log and listening-port waits, exec, copy, logs, stop', {
-      timeout: 200_000,
-    }, async (t) => {
-      if (!requireThat(t, !missing, missing ?? '')) return;
-      const r = await s!.testcontainers(registry!.image);
-      assert.equal(r.code, 0, r.stderr);
-      const got = JSON.parse(r.stdout.trim().split('\n').pop()!);
-      assert.equal(got.http, 'copied before start\n');
-      assert.deepEqual([got.exec.exitCode, got.exec.stdout, got.exec.stderr], [3, 'out\n', 'err\n']);
-      assert.equal(got.copied, 'copied in\n');
-      assert.match(got.logs, /ready/);
-      assert.match(got.id, /^[0-9a-f]{64}$/);
-      assert.equal(got.uml, false, 'the server backend (container)');
-      const left = await s!.docker(['ps', '-a', '-q', '--filter', 'label=berth.test=testcontainers']);
-      assert.equal(left.stdout, '', 'stop() removed the container');
-    });
-
-    it('testcontainers on uml (a berth.backend label): the same waits, port, exec, copies and stop', {
-      timeout: 420_000,
-    }, async (t) => {
-      if (!requireThat(t, !missing, missing ?? '')) return;
-      if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
-      const r = await s!.testcontainers(registry!.image, 'uml');
-      assert.equal(r.code, 0, r.stderr);
-      const got = JSON.parse(r.stdout.trim().split('\n').pop()!);
-      assert.equal(got.http, 'copied before start\n');
-      assert.deepEqual([got.exec.exitCode, got.exec.stdout, got.exec.stderr], [3, 'out\n', 'err\n']);
-      assert.equal(got.copied, 'copied in\n');
-      assert.match(got.logs, /ready/);
-      assert.equal(got.uml, true, 'a User-mode Linux kernel answered');
-      const left = await s!.docker(['ps', '-a', '-q', '--filter', 'label=berth.test=testcontainers']);
-      assert.equal(left.stdout, '', 'stop() removed the container');
-    });
+    // The server's backend (container), then uml through a berth.backend label: the same client, the same checks.
+    for (const uml of [false, true]) {
+      it(uml
+        ? 'testcontainers on uml (a berth.backend label): the same waits, port, exec, copies and stop'
+        : 'testcontainers: exposed port with log and listening-port waits, exec, copy, logs, stop', {
+        timeout: uml ? 420_000 : 200_000,
+      }, async (t) => {
+        if (!requireThat(t, !missing, missing ?? '')) return;
+        if (uml && !requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
+        const r = await s!.testcontainers(registry!.image, uml ? 'uml' : undefined);
+        assert.equal(r.code, 0, r.stderr);
+        const got = JSON.parse(r.stdout.trim().split('\n').pop()!);
+        assert.equal(got.http, 'copied before start\n');
+        assert.deepEqual([got.exec.exitCode, got.exec.stdout, got.exec.stderr], [3, 'out\n', 'err\n']);
+        assert.equal(got.copied, 'copied in\n');
+        assert.match(got.logs, /ready/);
+        assert.match(got.id, /^[0-9a-f]{64}$/);
+        assert.equal(got.uml, uml, uml ? 'a User-mode Linux kernel answered' : 'the server backend (container)');
+        const left = await s!.docker(['ps', '-a', '-q', '--filter', 'label=berth.test=testcontainers']);
+        assert.equal(left.stdout, '', 'stop() removed the container');
+      });
+    }
 
     // uml as the normal user, as the issue asks (a separate kernel with no privilege at all).
     if (mode === 'rootless')
