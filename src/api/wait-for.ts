@@ -109,23 +109,48 @@ function endedText(env: Waitable): string | undefined {
   return code !== undefined ? `exited with code ${code}` : 'exited';
 }
 
+/** How long a failed strategy waits for the state record to show the exit it may have seen first. */
+const SETTLE_MS = 2_000;
+
+/**
+ * endedText, allowing the record to catch up: exec can see "not running" a moment before the
+ * monitor has written the exit, so an early failure polls the status briefly.
+ */
+async function settledEndText(env: Waitable): Promise<string | undefined> {
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    const ended = endedText(env);
+    if (ended !== undefined || Date.now() >= deadline) return ended;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Run STRATEGY against ENV with a deadline; a typed error names what was awaited and last seen. */
 export async function waitUntil(env: Waitable, strategy: WaitStrategy, timeoutMs: number): Promise<void> {
   const ac = new AbortController();
+  const started = Date.now();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   try {
     await strategy.until(env, ac.signal);
   } catch (e) {
-    const ended = endedText(env);
+    const timedOut = ac.signal.aborted;
+    const ended = timedOut ? endedText(env) : await settledEndText(env);
+    const seen = (e as Error).message;
     if (ended !== undefined)
       throw new DriverError(
         'exited-while-waiting',
-        `${env.name}: the command ${ended} while waiting for ${strategy.description} (${(e as Error).message})`,
+        `${env.name}: the command ${ended} while waiting for ${strategy.description} (${seen})`,
         { fix: 'see "berth logs" of the environment for why it ended', cause: e },
+      );
+    if (!timedOut)
+      throw new DriverError(
+        'wait-failed',
+        `${env.name}: stopped waiting for ${strategy.description} after ${Date.now() - started} ms (${seen})`,
+        { fix: 'check "berth logs" and "berth inspect" of the environment', cause: e },
       );
     throw new DriverError(
       'wait-timeout',
-      `${env.name}: gave up after ${timeoutMs} ms waiting for ${strategy.description} (${(e as Error).message})`,
+      `${env.name}: gave up after ${timeoutMs} ms waiting for ${strategy.description} (${seen})`,
       {
         fix: 'raise timeoutMs, or check "berth logs" of the environment',
         cause: e,

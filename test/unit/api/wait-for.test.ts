@@ -47,6 +47,29 @@ describe('waitUntil', () => {
       /was killed by SIGKILL \(exit code 137\)/,
     );
   });
+  it('waits for the record to catch up when the strategy fails before the exit is recorded (CI race)', async () => {
+    // exec already sees "not running" while the state record still says running for a moment.
+    let calls = 0;
+    const racing: Waitable = {
+      ...env({ state: 'running' }),
+      status: () => (++calls < 4 ? { state: 'running' } : { state: 'exited', exit: { exitCode: 3 } }),
+    };
+    await assert.rejects(
+      waitUntil(racing, endsAtOnce, 15_000),
+      (e: unknown) =>
+        e instanceof DriverError && e.code === 'exited-while-waiting' && /exited with code 3/.test(e.message),
+    );
+  });
+  it('a strategy that fails early on a running environment does not claim the deadline passed', async () => {
+    await assert.rejects(
+      waitUntil(env({ state: 'running' }), endsAtOnce, 15_000),
+      (e: unknown) =>
+        e instanceof DriverError &&
+        e.code === 'wait-failed' &&
+        /stopped waiting for a log line matching \/ready\/ after \d+ ms/.test(e.message) &&
+        !/gave up/.test(e.message),
+    );
+  });
   it('still says it gave up when the deadline passes on a running environment', async () => {
     await assert.rejects(
       waitUntil(env({ state: 'running' }), neverEnds, 50),
