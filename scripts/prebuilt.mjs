@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-const HELPERS = ['berth-shim', 'berth-guest-init'];
+const HELPERS = ['berth-shim', 'berth-vmmon', 'berth-guest-init'];
 const PT_INTERP = 3;
 
 /** A static ELF has no program interpreter (PT_INTERP): the kernel runs it without ld.so. */

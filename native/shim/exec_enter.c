@@ -120,7 +120,7 @@ int cmd_exec(int argc, char **argv)
 		.master = master,
 		.relay_stdin = o.tty,
 		.to_terminal = 1,
-		.log_fd = -1,
+		.log = NULL,
 		.notify_fd = -1,
 		.sigfd = sigfd,
 		.in_fifo = -1,

@@ -51,8 +51,8 @@ static void emit(struct monitor *m, int stream, const char *buf, size_t n)
 {
 	if (m->to_terminal && term_ok[stream] && write_all(stream, buf, n) < 0)
 		term_ok[stream] = 0; /* terminal gone: keep logging */
-	if (m->log_fd >= 0)
-		crilog_write(m->log_fd, stream == 1 ? "stdout" : "stderr", buf, n);
+	if (m->log)
+		crilog_write(m->log, stream == 1 ? "stdout" : "stderr", buf, n);
 }
 
 /* One read from *fd. Returns 1 if data was copied; closes *fd at EOF/EIO. */

@@ -288,7 +288,6 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 	o->ns.uts = o->hostname != NULL;
 	if (!o->log_max_files)
 		o->log_max_files = 1;
-	logrotate_config(o->log_max_size, o->log_max_files);
 	userns_default_maps(o);
 }
 

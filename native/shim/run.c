@@ -19,6 +19,7 @@
 
 static struct opts O;
 static pid_t child = -1;
+static struct crilog log = {.fd = -1};
 static int report_fd = -1; /* --detach: verdict pipe to the front process */
 
 /* A failure in the monitor: the child must not outlive it unrecorded. */
@@ -154,7 +155,7 @@ int cmd_run(int argc, char **argv)
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, syncr;
 	int inp[2] = {-1, -1}, fifo = -1; /* --stdin-fifo */
 	int master = -1, consp[2] = {-1, -1}, pidp[2] = {-1, -1}, exitp[2] = {-1, -1};
-	int devnull, log_fd = -1, sigfd, code, status;
+	int devnull, sigfd, code, status;
 	char msg[1200];
 	pid_t caller;
 
@@ -185,7 +186,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	if (O.log_path)
-		log_fd = crilog_open(O.log_path);
+		crilog_open(&log, O.log_path, O.log_max_size, O.log_max_files);
 	devnull = open_devnull(O_RDWR);
 	if (O.tty) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, consp) < 0)
@@ -232,7 +233,7 @@ int cmd_run(int argc, char **argv)
 		close(inp[0]);
 
 	if (!O.ns.pid)
-		state_write_pids(O.state_dir, getpid(), child);
+		state_write_pids(O.state_dir, getpid(), child, 0);
 	if ((O.ns.user || O.n_cgroups) && userns_parent_wait(&us) == 0) {
 		cgroup_join(&O, child);
 		userns_parent_map(&us, child, &O);
@@ -246,7 +247,7 @@ int cmd_run(int argc, char **argv)
 			;
 		child = init; /* -1: failed before forking it; the sync pipe says why */
 		if (child > 0)
-			state_write_pids(O.state_dir, getpid(), child);
+			state_write_pids(O.state_dir, getpid(), child, 0);
 	}
 	if (O.tty) {
 		/* -1 when setup failed first: the sync pipe then says why. */
@@ -293,7 +294,7 @@ int cmd_run(int argc, char **argv)
 		.master = master,
 		.relay_stdin = O.tty && !O.detach,
 		.to_terminal = !O.detach,
-		.log_fd = log_fd,
+		.log = O.log_path ? &log : NULL,
 		.notify_fd = O.tty && !O.detach ? O.notify_fd : -1,
 		.sigfd = sigfd,
 		.in_fifo = fifo,

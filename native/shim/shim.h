@@ -2,6 +2,8 @@
 #ifndef BERTH_SHIM_H
 #define BERTH_SHIM_H
 
+#include "../common/common.h"
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -82,23 +84,8 @@ void opts_parse_unshare(struct opts *o, int argc, char **argv);
 
 /* ---- util.c ------------------------------------------------------------- */
 
-/* die(): one line "berth: <msg>" on stderr, exit 125. die_errno() appends
- * ": <strerror(errno)>" and, when fix != NULL, " (<fix>)". */
-void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-void die_errno(const char *fix, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-/* Called once with the message before die() prints and exits; a hook may
- * _exit() itself (the child does). */
-void set_die_hook(void (*hook)(const char *msg));
-
-int write_all(int fd, const void *buf, size_t len); /* 0 or -1/errno */
+/* die(), write_all(), atomic state files: common/common.h */
 void mkdir_p(const char *path, mode_t mode);
-void now_rfc3339(char *buf, size_t len); /* 2026-11-26T21:49:12.123456789Z */
-unsigned long long proc_starttime(pid_t pid);
-void write_file_atomic(const char *dir, const char *name, const char *data);
-/* Allocate DIR/.NAME.tmp (bytes) now, so that a later write_file_atomic of
- * NAME reuses it in place: it then succeeds on a full filesystem. */
-void reserve_file_atomic(const char *dir, const char *name, size_t bytes);
-void json_escape(char *out, size_t outlen, const char *in);
 void ensure_std_fds(void);
 /* proctitle.c: argv area capture (main) and overwrite (the init, after it
  * forked the command and no longer needs its options). */
@@ -232,28 +219,7 @@ struct monitor;
 size_t detach_scan(const char *in, size_t n, char *out, size_t *outn, int *detach);
 void detach_now(struct monitor *m);
 
-/* ---- crilog.c ----------------------------------------------------------- */
-
-int crilog_open(const char *path);
-void crilog_write(int fd, const char *stream, const char *buf, size_t len);
-
-/* ---- logrotate.c: --log-max-size / --log-max-files ----------------------- */
-
-/* Set by opts_parse_run(); bytes 0 = no cap (the default). */
-void logrotate_config(unsigned long long bytes, unsigned files);
-/* crilog_open(): remember the path and the size the file already has. */
-void logrotate_track(const char *path, int fd);
-/* Before writing a record of len bytes to fd: rotate first when it would
- * push the file past the cap (fd keeps its number), then count it. */
-void logrotate_reserve(int fd, size_t len);
-/* A reserved record that was not written (a full filesystem). */
-void logrotate_unreserve(size_t len);
-
-/* ---- state.c ------------------------------------------------------------ */
-
-void state_write_pids(const char *dir, pid_t monitor, pid_t child);
-/* oom_killed: the kernel's OOM killer killed a process in the --cgroup dirs ("oomKilled":true). */
-void state_write_exit(const char *dir, int code, int signo, int oom_killed, const char *error);
+/* crilog.c, logrotate.c, state.c: common/common.h */
 
 /* ---- monitor.c ---------------------------------------------------------- */
 
@@ -263,7 +229,7 @@ struct monitor {
 	int master; /* pty master, -1 if none */
 	int relay_stdin; /* copy our stdin to the master */
 	int to_terminal; /* copy output to our fd 1/2 */
-	int log_fd; /* CRI log, -1 if none */
+	struct crilog *log; /* CRI log, NULL if none */
 	int notify_fd; /* --notify-fd: told "detached" on the detach keys, -1 if none */
 	int sigfd;
 	int in_fifo; /* --stdin-fifo's read end, -1 if none */

@@ -24,10 +24,13 @@ import { VmClient, relay, execSession, terminalSize } from './vm-client.js';
 import { captureSession } from './vm-capture.js';
 import { MONITOR_CONFIG, MONITOR_PID, CONSOLE_LOG, type VmMonitorConfig } from './vm-monitor-config.js';
 import { monitorEntry } from './vm-monitor-entry.js';
+import { chooseVmMonitor, parseVmMonitorSetting } from './vm-monitor-choice.js';
+import { encodeMonitorFlat, MONITOR_FLAT_CONFIG } from './vm-monitor-flat.js';
+import { findNative } from '../../host/native-paths.js';
 import { killProcessesMentioning } from './vm-processes.js';
 import { signalNumber, waitForExit } from '../common/monitor-control.js';
 import { attachVmNetwork, releaseVmNetwork, VM_HOSTS_FILE } from './vm-network.js';
-import { writeJsonAtomic } from '../../core/atomic-write.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../core/atomic-write.js';
 import { isProcessAlive, processStartTime } from '../../core/process-identity.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
 import { DriverError, StateError } from '../../core/errors.js';
@@ -105,8 +108,14 @@ export abstract class VmDriver implements DriverOps {
       ...(plan.identity ? { identity: plan.identity } : {}),
     };
     writeJsonAtomic(join(h.dir, MONITOR_CONFIG), cfg, 0o600, false);
+    const vmmon = findNative('berth-vmmon');
+    const choice = chooseVmMonitor(cfg, parseVmMonitorSetting(process.env), vmmon);
+    if (choice.kind === 'native')
+      writeFileAtomic(join(h.dir, MONITOR_FLAT_CONFIG), encodeMonitorFlat(cfg), 0o600, false);
+    else rmSync(join(h.dir, MONITOR_FLAT_CONFIG), { force: true });
+    const argv = choice.kind === 'native' && vmmon ? [vmmon, h.dir] : [process.execPath, monitorEntry(), h.dir];
     const err = openSync(join(h.dir, 'monitor.err'), 'a', 0o600);
-    const mon = spawn(process.execPath, [monitorEntry(), h.dir], { detached: true, stdio: ['ignore', 'ignore', err] });
+    const mon = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'ignore', err] });
     closeSync(err);
     await new Promise<void>((res, rej) => {
       mon.once('spawn', res);

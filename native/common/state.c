@@ -1,19 +1,20 @@
 /* state.c: DIR/pids.json and DIR/exit.json, each written atomically. */
-#include "shim.h"
+#include "common.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
-void state_write_pids(const char *dir, pid_t monitor, pid_t child)
+void state_write_pids(const char *dir, pid_t monitor, pid_t child, int monitor_required)
 {
 	char buf[512], now[64];
 
 	if (!dir)
 		return;
 	now_rfc3339(now, sizeof now);
-	snprintf(buf, sizeof buf, "{\"monitor\":%d,\"child\":%d,\"childStart\":%llu,\"startedAt\":\"%s\"}\n",
-		 (int)monitor, (int)child, proc_starttime(child), now);
+	snprintf(buf, sizeof buf,
+		 "{\"monitor\":%d,\"child\":%d,\"childStart\":%llu,\"startedAt\":\"%s\"%s}\n", (int)monitor,
+		 (int)child, proc_starttime(child), now, monitor_required ? ",\"monitorRequired\":true" : "");
 	write_file_atomic(dir, "pids.json", buf);
 	/* exit.json must be writable when the disk has filled up meanwhile. */
 	reserve_file_atomic(dir, "exit.json", 4096);

@@ -1,0 +1,320 @@
+/* bulk.c: the host end of uml's bulk channel (bulk-channel.ts, ADR 0053). A session's stdin is
+ * written into files i<seq> of the directory the guest shares (at most BULK_IN_WINDOW a session
+ * the guest has not passed on yet, each at most BULK_CHUNK), named by BULK_IN frames; small input
+ * goes on the line as STDIN when the line is idle. Output files o<seq> the guest names by BULK_OUT
+ * are read, removed and passed on like a frame; TAKEN tells the guest it may write the next. */
+#include "vmmon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct input {
+	struct input *next;
+	uint32_t session;
+	struct queue parts; /* raw bytes in chunks */
+	int eof, eof_sent, files;
+	long long due; /* a flush is scheduled for then; -1: none */
+};
+
+static int active;
+static uint32_t seq;
+static struct input *inputs;
+
+void bulk_init(void)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (!C.bulk_dir)
+		return;
+	/* What an earlier boot of this environment left behind. */
+	d = opendir(C.bulk_dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_type == DT_REG)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
+int bulk_active(void)
+{
+	return active;
+}
+
+void bulk_ready(void)
+{
+	if (C.bulk_dir)
+		active = 1;
+}
+
+static struct input *find(uint32_t session, int create)
+{
+	struct input *s;
+
+	for (s = inputs; s; s = s->next)
+		if (s->session == session)
+			return s;
+	if (!create)
+		return NULL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		die("out of memory");
+	s->session = session;
+	s->due = -1;
+	s->next = inputs;
+	inputs = s;
+	return s;
+}
+
+static void schedule(struct input *s, int later)
+{
+	if (s->due >= 0)
+		return;
+	s->due = now_ms() + (later ? 1 : 0);
+}
+
+void bulk_stdin(uint32_t session, const char *data, size_t len)
+{
+	struct input *s = find(session, 1);
+
+	if (len == 0)
+		s->eof = 1;
+	else {
+		struct chunk *c = malloc(sizeof *c + len);
+		if (!c)
+			die("out of memory");
+		c->len = len;
+		c->off = 0;
+		c->tagged = 0;
+		memcpy(c->data, data, len);
+		queue_push(&s->parts, c);
+	}
+	/* A burst of client reads becomes one file rather than many. */
+	schedule(s, 0);
+}
+
+size_t bulk_held(uint32_t session)
+{
+	struct input *s = find(session, 0);
+	return s ? s->parts.bytes : 0;
+}
+
+/* The first n held bytes (fewer if fewer are held), in one buffer. */
+static char *take(struct input *s, size_t n, size_t *got)
+{
+	char *out = malloc(n ? n : 1);
+	size_t at = 0;
+
+	if (!out)
+		die("out of memory");
+	while (at < n && s->parts.head) {
+		struct chunk *c = s->parts.head;
+		size_t k = c->len - c->off;
+		if (k > n - at)
+			k = n - at;
+		memcpy(out + at, c->data + c->off, k);
+		c->off += k;
+		at += k;
+		s->parts.bytes -= k;
+		if (c->off == c->len) {
+			s->parts.head = c->next;
+			if (!s->parts.head)
+				s->parts.tail = NULL;
+			free(c);
+		}
+	}
+	*got = at;
+	return out;
+}
+
+static int write_in_file(uint32_t n, const char *data, size_t len)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/i%u", C.bulk_dir, n);
+	/* 0644: root's kernel runs as a uid of its own (ADR 0046) and reads it through hostfs. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) < 0) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void flush(struct input *s)
+{
+	while (s->parts.bytes > 0) {
+		size_t size = s->parts.bytes, got;
+		char *data, in[8];
+		if (size >= BULK_SMALL && s->files >= BULK_IN_WINDOW)
+			break;
+		if (size < BULK_SMALL && (s->files > 0 || gflow_pending() > 0)) {
+			/* Small, and the line or the files are busy: wait for more (or for them). */
+			if (s->files == 0)
+				schedule(s, 1);
+			break;
+		}
+		data = take(s, size < BULK_SMALL ? size : BULK_CHUNK, &got);
+		if (got < BULK_SMALL) {
+			gflow_send_input(F_STDIN, s->session, data, got);
+			free(data);
+			continue;
+		}
+		seq++;
+		if (write_in_file(seq, data, got) < 0) {
+			/* The directory is gone or full: the line still carries it, slowly. */
+			gflow_send_input(F_STDIN, s->session, data, got);
+			free(data);
+			continue;
+		}
+		free(data);
+		s->files++;
+		for (int i = 0; i < 4; i++) {
+			in[i] = (char)(seq >> (8 * i));
+			in[4 + i] = (char)((uint32_t)got >> (8 * i));
+		}
+		gflow_send_frame(F_BULK_IN, s->session, in, 8);
+	}
+	if (s->parts.bytes == 0 && s->eof && !s->eof_sent) {
+		s->eof_sent = 1;
+		gflow_send_input(F_STDIN, s->session, NULL, 0);
+	}
+}
+
+void bulk_done(uint32_t session)
+{
+	struct input *s = find(session, 0);
+
+	if (!s)
+		return;
+	if (s->files > 0)
+		s->files--;
+	flush(s);
+}
+
+void bulk_taken(uint32_t session)
+{
+	gflow_send_frame(F_BULK_TAKEN, session, NULL, 0);
+}
+
+static uint32_t u32le(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+/* Reads o<seq> whole (it must hold len bytes) and removes it. NULL: a hole (why in err). */
+static char *read_out_file(uint32_t n, uint32_t len, char *err, size_t errlen)
+{
+	char path[4096], *buf;
+	size_t got = 0;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/o%u", C.bulk_dir, n);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = NULL;
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size == len && (buf = malloc(len ? len : 1))) {
+		while (got < len) {
+			ssize_t r = read(fd, buf + got, len - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+	}
+	close(fd);
+	unlink(path);
+	if (!buf || got != len) {
+		snprintf(err, errlen, "%llu of %u bytes",
+			 buf ? (unsigned long long)got : (unsigned long long)st.st_size, len);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+void bulk_out(uint32_t session, const char *payload, size_t len)
+{
+	static const char kill9[4] = {9, 0, 0, 0};
+	char err[4200], *data;
+	uint8_t type;
+	uint32_t n, size;
+	struct client *wait_on;
+
+	if (!C.bulk_dir)
+		return;
+	if (len < 9) {
+		lifecycle_fail("control channel: bulk OUT frame of %zu bytes (needs 9)", len);
+		return;
+	}
+	type = (uint8_t)payload[0] == F_STDERR ? F_STDERR : F_STDOUT;
+	n = u32le(payload + 1);
+	size = u32le(payload + 5);
+	data = read_out_file(n, size, err, sizeof err);
+	if (!data) {
+		/* A stream with a hole must not look whole: the session's process is killed. */
+		dprintf(2, "bulk channel: session %u: %s\n", session, err);
+		gflow_send_frame(F_SIGNAL, session, kill9, 4);
+		bulk_taken(session);
+		return;
+	}
+	if (session_output(type, session, data, size, &wait_on)) {
+		if (!finished)
+			bulk_taken(session);
+	} else
+		outflow_take_later(wait_on, session);
+	free(data);
+}
+
+void bulk_end(uint32_t session)
+{
+	struct input **p = &inputs;
+
+	while (*p) {
+		struct input *s = *p;
+		if (s->session != session) {
+			p = &s->next;
+			continue;
+		}
+		*p = s->next;
+		queue_clear(&s->parts);
+		free(s);
+		return;
+	}
+}
+
+void bulk_timers(void)
+{
+	for (struct input *s = inputs; s; s = s->next)
+		if (s->due >= 0)
+			timer_at(s->due);
+}
+
+void bulk_tick(void)
+{
+	long long now = now_ms();
+
+	for (struct input *s = inputs; s; s = s->next)
+		if (s->due >= 0 && s->due <= now) {
+			s->due = -1;
+			flush(s);
+		}
+}

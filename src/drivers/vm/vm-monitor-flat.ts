@@ -1,0 +1,45 @@
+/**
+ * monitor.cfg: the VmMonitorConfig as `key NUL value NUL` pairs for the native monitor
+ * (native/vmmon/config.c), which needs no JSON parser: `arg`, `env` and `exit_hook` repeat in
+ * order, the command's START payload is hex. Only what berth-vmmon implements
+ * (vm-monitor-choice.ts routes the rest to the Node monitor). Pure.
+ */
+import { encodeStart } from './guest-protocol.js';
+import type { VmMonitorConfig } from './vm-monitor-config.js';
+
+export const MONITOR_FLAT_CONFIG = 'monitor.cfg';
+
+export function encodeMonitorFlat(cfg: VmMonitorConfig): Buffer {
+  const l = cfg.launch;
+  const pairs: [string, string][] = [
+    ['state_dir', cfg.stateDir],
+    ['log_file', cfg.logFile],
+    ['console_log', cfg.consoleLog],
+    ['log_max_bytes', String(cfg.logMaxBytes)],
+    ['log_max_files', String(cfg.logMaxFiles)],
+    ['socket', cfg.socketPath],
+    ['attached', cfg.attached ? '1' : '0'],
+    ['boot_timeout_ms', String(cfg.bootTimeoutMs)],
+    ['what', l.what],
+    ...l.argv.map((a): [string, string] => ['arg', a]),
+    ...Object.entries(l.env ?? {}).map(([k, v]): [string, string] => ['env', `${k}=${v}`]),
+    ...(l.ctl.kind === 'fd'
+      ? [['ctl_fd', String(l.ctl.fd)] as [string, string]]
+      : [['ctl_path', l.ctl.path] as [string, string]]),
+    ['ctl_flow', l.ctl.flow ?? 'acked'],
+    ['start', encodeStart(cfg.main).toString('hex')],
+  ];
+  if (cfg.owner) {
+    pairs.push(['owner_pid', String(cfg.owner.pid)]);
+    if (cfg.owner.start !== undefined) pairs.push(['owner_start', String(cfg.owner.start)]);
+  }
+  for (const a of cfg.exitHook ?? []) pairs.push(['exit_hook', a]);
+  if (l.consoleFd !== undefined) pairs.push(['console_fd', String(l.consoleFd)]);
+  if (l.user) pairs.push(['uid', String(l.user.uid)], ['gid', String(l.user.gid)]);
+  if (l.cwd) pairs.push(['cwd', l.cwd]);
+  if (cfg.holdAfterExit) pairs.push(['hold_after_exit', '1']);
+  if (cfg.identity) pairs.push(['identity_hostname', cfg.identity.hostname]);
+  if (cfg.bulkDir) pairs.push(['bulk_dir', cfg.bulkDir]);
+  for (const [k, v] of pairs) if (v.includes('\0')) throw new RangeError(`monitor.cfg: ${k} contains a NUL byte`);
+  return Buffer.from(pairs.map(([k, v]) => `${k}\0${v}\0`).join(''));
+}
