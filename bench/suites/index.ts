@@ -3,6 +3,7 @@ import type { Suite } from '../harness.js';
 import { chrootStartup } from './chroot-startup.js';
 import { containerStartup } from './container-startup.js';
 import { idleContainers } from './idle-containers.js';
+import { idleVms } from './idle-vms.js';
 import { vmDisks } from './vm-disks.js';
 import { microvmBoot } from './microvm-boot.js';
 import { fastStart } from './fast-start.js';
@@ -18,6 +19,7 @@ export const suites: Suite[] = [
   chrootStartup,
   containerStartup,
   idleContainers,
+  idleVms,
   vmDisks,
   umlStartup,
   umlChannel,

@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { MAKE_CHANGES, checkKilledCommit, checkVmCommit } from './vm-commit-checks.js';
 import type { Check } from './checks.js';
 import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
+import { assertNativeVmMonitor } from './vm-monitor-checks.js';
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -85,7 +86,7 @@ function listen(port = 0): Promise<Server> {
 
 export const MICROVM_CHECKS: Check[] = [
   {
-    name: "microvm: the manifest's kernel, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore, commit when stopped (and killed)",
+    name: "microvm: the manifest's kernel, the native monitor, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore, commit when stopped (and killed)",
     async run(r, b) {
       const d = await r.run(
         [
@@ -104,6 +105,7 @@ export const MICROVM_CHECKS: Check[] = [
       );
       assert.equal(d.code, 0, d.stderr);
       const id = d.stdout.trim();
+      assertNativeVmMonitor(r, id);
       const overlay = join(r.root, 'envs', id, 'disk.qcow2');
       const [base] = baseDisks(r);
       assert.ok(base, 'a base disk was built');

@@ -13,6 +13,7 @@ import type { Check } from './checks.js';
 import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 import { checkUmlBulkChannel } from './uml-bulk-checks.js';
 import { MAKE_CHANGES, checkVmCommit } from './vm-commit-checks.js';
+import { assertNativeVmMonitor } from './vm-monitor-checks.js';
 
 /** `uname -r` of the uml manifest's kernel, from its cache record (written when it was resolved). */
 function manifestRelease(r: Runner): string {
@@ -45,11 +46,12 @@ async function assertNothingLeft(r: Runner, what = ''): Promise<void> {
 
 export const UML_CHECKS: Check[] = [
   {
-    name: 'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running',
+    name: 'uml: its own kernel, the native monitor, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running',
     async run(r, b) {
       const d = await r.run(['run', '-d', '--backend', b, '--name', 'vm1', '--', 'sleep', '1000']);
       assert.equal(d.code, 0, d.stderr);
       const id = d.stdout.trim();
+      assertNativeVmMonitor(r, id);
       const cow = join(r.root, 'envs', id, 'uml', 'disk.cow');
       const [base] = baseDisks(r);
       assert.ok(base, 'a base disk was built');
