@@ -44,19 +44,26 @@ void server_close(void)
 	unlink(C.socket);
 }
 
+struct client *client_new(int fd)
+{
+	struct client *c = calloc(1, sizeof *c);
+
+	if (!c)
+		die("out of memory");
+	c->fd = fd;
+	c->next = clients;
+	clients = c;
+	return c;
+}
+
 void server_accept(void)
 {
 	int fd;
 
 	while ((fd = accept4(sfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-		struct client *c = calloc(1, sizeof *c);
+		struct client *c = client_new(fd);
 		char exitp[8 + 1024];
 		size_t elen;
-		if (!c)
-			die("out of memory");
-		c->fd = fd;
-		c->next = clients;
-		clients = c;
 		/* Replay the command's state so a late client knows where things stand. */
 		if (ready)
 			client_send(c, F_READY, 0, NULL, 0);
@@ -77,10 +84,26 @@ static void mark_dead(struct client *c)
 	client_gone(c);
 }
 
+/* A relayed connection gets its session's output as bytes; its EXIT ends the connection. */
+static void raw_send(struct client *c, uint8_t type, const void *payload, size_t len)
+{
+	if (type == F_STDOUT && len) {
+		struct chunk *k = frame_new(type, 0, payload, len);
+		k->off = HDR_LEN; /* the bytes without the frame's header */
+		queue_push(&c->out, k);
+	} else if (type == F_EXIT)
+		c->ending = 1;
+	client_writable(c);
+}
+
 void client_send(struct client *c, uint8_t type, uint32_t session, const void *payload, size_t len)
 {
 	if (c->dead)
 		return;
+	if (c->raw) {
+		raw_send(c, type, payload, len);
+		return;
+	}
 	queue_push(&c->out, frame_new(type, session, payload, len));
 	client_writable(c);
 }
@@ -88,7 +111,8 @@ void client_send(struct client *c, uint8_t type, uint32_t session, const void *p
 void client_broadcast(uint8_t type, uint32_t session, const void *payload, size_t len)
 {
 	for (struct client *c = clients; c; c = c->next)
-		client_send(c, type, session, payload, len);
+		if (!c->raw)
+			client_send(c, type, session, payload, len);
 }
 
 void client_writable(struct client *c)
@@ -102,6 +126,45 @@ void client_writable(struct client *c)
 	}
 	if (c->out.bytes == 0)
 		outflow_drained(c);
+	if (c->raw && c->ending && c->out.bytes == 0) {
+		/* Half-open allowed: once the peer's input ended too, the connection is done. */
+		if (c->eof_in)
+			mark_dead(c);
+		else if (c->ending == 1) {
+			shutdown(c->fd, SHUT_WR);
+			c->ending = 2;
+		}
+	}
+}
+
+/* A relayed connection's bytes are its session's stdin; its EOF is the session's. */
+static void raw_readable(struct client *c)
+{
+	char buf[65536];
+	struct frame f = {.type = F_STDIN, .session = 1, .payload = buf};
+	ssize_t n = read(c->fd, buf, sizeof buf);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n < 0 || (n == 0 && c->eof_in)) {
+		mark_dead(c);
+		return;
+	}
+	if (c->ending == 2) { /* the session is over: what still comes is not read by anyone */
+		if (n == 0)
+			mark_dead(c);
+		return;
+	}
+	if (n == 0) {
+		c->eof_in = 1;
+		f.len = 0;
+		client_frame(c, &f);
+		if (c->ending && c->out.bytes == 0)
+			mark_dead(c);
+		return;
+	}
+	f.len = (uint32_t)n;
+	client_frame(c, &f);
 }
 
 void client_readable(struct client *c)
@@ -111,6 +174,10 @@ void client_readable(struct client *c)
 
 	if (c->dead)
 		return;
+	if (c->raw) {
+		raw_readable(c);
+		return;
+	}
 	space = decoder_space(&c->dec, 65536);
 	n = read(c->fd, space, 65536);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))

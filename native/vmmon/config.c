@@ -70,23 +70,58 @@ static int hexval(char c)
 	return -1;
 }
 
-static void unhex(const char *v)
+/* Hex to bytes, with a NUL after them (a sentinel: a malformed payload ends there). */
+static char *unhex(const char *k, const char *v, size_t *len)
 {
 	size_t n = strlen(v);
+	char *out;
 
 	if (n % 2)
-		die("monitor.cfg: start is not hex");
-	C.start = malloc(n / 2 + 1);
-	if (!C.start)
+		die("monitor.cfg: %s is not hex", k);
+	out = malloc(n / 2 + 1);
+	if (!out)
 		die("out of memory");
 	for (size_t i = 0; i < n / 2; i++) {
 		int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			die("monitor.cfg: start is not hex");
-		C.start[i] = (char)(hi << 4 | lo);
+			die("monitor.cfg: %s is not hex", k);
+		out[i] = (char)(hi << 4 | lo);
 	}
-	C.start[n / 2] = '\0'; /* a sentinel: a malformed payload ends here */
-	C.start_len = n / 2;
+	out[n / 2] = '\0';
+	*len = n / 2;
+	return out;
+}
+
+static void *grow(void *p, size_t n, size_t size)
+{
+	p = realloc(p, (n + 1) * size);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+/* `relay`: "HOST_PORT HOST_ADDR START_HEX" */
+static void relay(char *v)
+{
+	struct relay_port *r;
+	char *addr = strchr(v, ' '), *hex = addr ? strchr(addr + 1, ' ') : NULL;
+
+	if (!addr || !hex)
+		die("monitor.cfg: malformed relay %s", v);
+	*addr++ = '\0';
+	*hex++ = '\0';
+	C.relays = grow(C.relays, C.nrelays, sizeof *C.relays);
+	r = &C.relays[C.nrelays++];
+	r->port = (unsigned)number("relay", v);
+	r->addr = addr;
+	r->start = unhex("relay", hex, &r->start_len);
+}
+
+static struct helper *last_helper(const char *k)
+{
+	if (!C.nhelpers)
+		die("monitor.cfg: %s before helper", k);
+	return &C.helpers[C.nhelpers - 1];
 }
 
 void config_read(const char *state_dir)
@@ -156,12 +191,31 @@ void config_read(const char *state_dir)
 		else if (!strcmp(k, "console_fd"))
 			C.console_fd = (int)number(k, v);
 		else if (!strcmp(k, "start"))
-			unhex(v);
+			C.start = unhex(k, v, &C.start_len);
+		else if (!strcmp(k, "helper")) {
+			C.helpers = grow(C.helpers, C.nhelpers, sizeof *C.helpers);
+			C.helpers[C.nhelpers++] = (struct helper){.what = v};
+		} else if (!strcmp(k, "helper_socket"))
+			last_helper(k)->socket = v;
+		else if (!strcmp(k, "helper_arg")) {
+			struct helper *h = last_helper(k);
+			push(&h->argv, &h->argc, v);
+		} else if (!strcmp(k, "helpers_needle"))
+			C.helpers_needle = v;
+		else if (!strcmp(k, "relay"))
+			relay(v);
+		else if (!strcmp(k, "hosts_file"))
+			C.hosts_file = v;
+		else if (!strcmp(k, "hosts_start"))
+			C.hosts_start = unhex(k, v, &C.hosts_start_len);
 		else
 			die("monitor.cfg: unknown key %s (berth and berth-vmmon are from different builds)",
 			    k);
 	}
 	if (!C.state_dir || !C.log_file || !C.console_log || !C.socket || !C.what || !nargv || !C.start ||
-	    (C.ctl_fd < 0 && !C.ctl_path))
+	    (C.ctl_fd < 0 && !C.ctl_path) || (C.hosts_file && !C.hosts_start))
 		die("monitor.cfg: a required key is missing");
+	for (size_t i = 0; i < C.nhelpers; i++)
+		if (!C.helpers[i].socket || !C.helpers[i].argc)
+			die("monitor.cfg: helper %s has no socket or argv", C.helpers[i].what);
 }

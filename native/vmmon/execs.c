@@ -53,7 +53,10 @@ void execs_end_all(const char *why)
 	encode_exit(&e, p, &len);
 	while (n > 0) {
 		struct exec x = list[--n];
-		client_send(x.c, F_EXIT, x.cs, p, len);
+		if (x.c)
+			client_send(x.c, F_EXIT, x.cs, p, len);
+		else
+			hosts_ended();
 		if (!finished)
 			gflow_send_frame(F_SIGNAL, x.g, kill9, 4);
 	}

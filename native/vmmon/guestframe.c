@@ -14,7 +14,9 @@ static uint32_t u32le(const char *p)
 static void to_exec_client(struct frame *f)
 {
 	struct exec *e = execs_find(f->session);
-	if (e && !e->c->dead)
+	if (e && !e->c)
+		hosts_frame(f->type, f->payload, f->len);
+	else if (e && !e->c->dead)
 		client_send(e->c, f->type, e->cs, f->payload, f->len);
 }
 
@@ -29,6 +31,8 @@ void guest_frame(void *ctx, struct frame *f)
 	case F_READY:
 		ready = 1;
 		client_broadcast(F_READY, 0, f->payload, f->len);
+		/* Peers' names first: the command may look one up at once. */
+		hosts_on_ready();
 		session_maybe_start_main();
 		return;
 	case F_STARTED:

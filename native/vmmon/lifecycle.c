@@ -102,6 +102,7 @@ static void kill_group(void)
 {
 	start_exit_hook();
 	vm_kill();
+	helpers_kill();
 	server_close();
 	/* This process leads its own group (it was started detached): end it, itself last, once
 	 * the clients had a moment to take the EXIT. */
@@ -135,6 +136,7 @@ void lifecycle_die_hook(const char *msg)
 	}
 	start_exit_hook();
 	vm_kill();
+	helpers_kill();
 	unlink(C.socket);
 }
 
@@ -157,6 +159,7 @@ void lifecycle_finish(void)
 	if (finished)
 		return;
 	finished = 1;
+	helpers_kill();
 	start_exit_hook();
 	server_close();
 	clients_end();

@@ -63,11 +63,12 @@ static void loop(int sfd)
 	struct client *who[MAX_FDS];
 
 	for (;;) {
-		int n = 0, cons[3], ncons, fd;
+		int n = 0, cons[64], ncons, fd;
 
 		timer_reset();
 		ctl_timers();
 		bulk_timers();
+		hosts_timers();
 		lifecycle_timers();
 		pfd[n] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		who[n++] = NULL;
@@ -80,13 +81,14 @@ static void loop(int sfd)
 						 .events = POLLIN | (gflow_wants_write() ? POLLOUT : 0)};
 			who[n++] = NULL;
 		}
-		ncons = vm_console_fds(cons, 3);
+		ncons = vm_console_fds(cons, 16);
+		ncons += relay_fds(cons + ncons, 64 - ncons);
 		for (int i = 0; i < ncons; i++) {
 			pfd[n] = (struct pollfd){.fd = cons[i], .events = POLLIN};
 			who[n++] = NULL;
 		}
 		for (struct client *c = clients; c && n < MAX_FDS; c = c->next) {
-			short ev = (c->input_paused ? 0 : POLLIN) | (c->out.bytes ? POLLOUT : 0);
+			short ev = (c->input_paused || c->eof_in ? 0 : POLLIN) | (c->out.bytes ? POLLOUT : 0);
 			pfd[n] = (struct pollfd){.fd = c->fd, .events = ev};
 			who[n++] = c;
 		}
@@ -110,11 +112,14 @@ static void loop(int sfd)
 					gflow_pump();
 				if (re & (POLLIN | POLLHUP | POLLERR))
 					ctl_readable();
-			} else
+			} else if (relay_is(pfd[i].fd))
+				relay_accept(pfd[i].fd);
+			else
 				vm_console_read(pfd[i].fd);
 		}
 		ctl_tick();
 		bulk_tick();
+		hosts_tick();
 		clients_resume_input();
 		clients_reap();
 		lifecycle_tick();
@@ -141,7 +146,10 @@ int main(int argc, char **argv)
 	crilog_open(&console_log, C.console_log, C.log_max_bytes, 1);
 	bulk_init();
 	server_listen();
-	lifecycle_start_timers();
-	vm_start();
+	if (relays_listen() == 0) {
+		lifecycle_start_timers();
+		if (helpers_start() == 0)
+			vm_start();
+	}
 	loop(sfd);
 }

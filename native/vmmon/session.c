@@ -92,7 +92,7 @@ void session_maybe_start_main(void)
 	size_t len;
 	char *p;
 
-	if (main_sent || !ready)
+	if (main_sent || !ready || !hosts_copied)
 		return;
 	if (C.attached && !attach_seen)
 		return;
@@ -130,6 +130,10 @@ int session_output(uint8_t type, uint32_t s, const char *data, size_t len, struc
 	if (s != MAIN_SESSION) {
 		struct exec *e = execs_find(s);
 		struct client *c;
+		if (e && !e->c) {
+			hosts_frame(type, data, len);
+			return 1;
+		}
 		if (!e || e->c->dead)
 			return 1;
 		c = e->c;

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 static pid_t pid = -1;
-static int consoles[3] = {-1, -1, -1};
+#define MAX_CONSOLES 16
+
+static int consoles[MAX_CONSOLES] = {-1, -1, -1};
 static int nconsoles;
 
 pid_t vm_pid(void)
@@ -143,6 +145,16 @@ void vm_start(void)
 	}
 	state_write_pids(C.state_dir, getpid(), pid, 1);
 	ctl_start(C.ctl_fd >= 0 ? ctl[0] : -1);
+}
+
+void vm_console_add(int fd)
+{
+	if (nconsoles == MAX_CONSOLES) {
+		close(fd);
+		return;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	consoles[nconsoles++] = fd;
 }
 
 int vm_console_fds(int *out, int max)

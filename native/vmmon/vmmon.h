@@ -49,6 +49,20 @@
 /* A socket "takes" a write below this (Node's highWaterMark): a bulk file is TAKEN at once. */
 #define CLIENT_HIGH_WATER (16u * 1024)
 
+struct helper {
+	const char *what, *socket;
+	char **argv; /* NULL-terminated */
+	size_t argc;
+};
+
+/* A published port the monitor listens on itself (uml --network user -p, vm-port-relay.ts). */
+struct relay_port {
+	const char *addr;
+	unsigned port;
+	char *start; /* START of `berth-connect GUEST_PORT` */
+	size_t start_len;
+};
+
 /* ---- config.c: monitor.cfg, key NUL value NUL pairs (written by vm-monitor-flat.ts) ---- */
 
 struct config {
@@ -71,6 +85,14 @@ struct config {
 	int console_fd; /* the VM's fd N is a console, or -1 */
 	char *start; /* the command's START payload */
 	size_t start_len;
+	struct helper *helpers; /* started before the VM (helpers.c) */
+	size_t nhelpers;
+	const char *helpers_needle;
+	struct relay_port *relays; /* relay.c */
+	size_t nrelays;
+	const char *hosts_file; /* a bridge network's hosts file (hosts.c) */
+	char *hosts_start; /* START of `berth-hosts` */
+	size_t hosts_start_len;
 };
 extern struct config C;
 void config_read(const char *state_dir);
@@ -145,9 +167,31 @@ void vm_kill(void);
 int vm_console_fds(int *fds, int max);
 void vm_console_read(int fd);
 void vm_console_drain(void);
+void vm_console_add(int fd); /* another output logged to console.log (a helper's) */
 /* SIGCHLD: reaps; calls lifecycle_vm_exited() once the VM process is gone. */
 void vm_reap(void);
 pid_t vm_pid(void);
+
+/* ---- helpers.c: processes started before the VM (microvm -v: virtiofsd) ------- */
+
+int helpers_start(void); /* 0 once every helper listens; -1: failed (recorded) */
+void helpers_kill(void);
+
+/* ---- hosts.c: a bridge network's peer names in the guest's /etc/hosts --------- */
+
+extern int hosts_copied; /* the first copy is done (or there is none): the command may start */
+void hosts_on_ready(void);
+void hosts_frame(uint8_t type, const char *payload, size_t len); /* of the copy's exec (c == NULL) */
+void hosts_ended(void);
+void hosts_timers(void);
+void hosts_tick(void);
+
+/* ---- relay.c: published ports the monitor listens on (uml --network user -p) ---- */
+
+int relays_listen(void); /* 0, or -1 after lifecycle_fail() */
+int relay_fds(int *fds, int max);
+void relay_accept(int fd);
+int relay_is(int fd);
 
 /* ---- bootfail.c: why a kernel did not come up -------------------------------- */
 
@@ -178,6 +222,8 @@ struct client {
 	struct client *next;
 	int fd;
 	int attached, detached, dead;
+	int raw; /* a relayed TCP connection: bytes, not frames (relay.c) */
+	int eof_in, ending; /* raw: its input ended; the session's EXIT came (shut down once flushed) */
 	int input_paused; /* 0, or 1: until the guest queue is below half the limit, 2: the bulk hold of pause_g */
 	uint32_t pause_g;
 	struct decoder dec;
@@ -196,6 +242,7 @@ void server_listen(void);
 void server_close(void);
 int server_fd(void);
 void server_accept(void);
+struct client *client_new(int fd);
 void client_readable(struct client *c);
 void client_writable(struct client *c);
 /* Queues a frame to the client and writes what its socket takes now. */
@@ -224,7 +271,7 @@ void outflow_take_later(struct client *c, uint32_t g); /* TAKEN for g once c dra
 
 struct exec {
 	uint32_t g, cs;
-	struct client *c;
+	struct client *c; /* NULL: the hosts copy's own session (hosts.c) */
 };
 uint32_t execs_add(struct client *c, uint32_t cs);
 struct exec *execs_find(uint32_t g);

@@ -109,7 +109,7 @@ export abstract class VmDriver implements DriverOps {
     };
     writeJsonAtomic(join(h.dir, MONITOR_CONFIG), cfg, 0o600, false);
     const vmmon = findNative('berth-vmmon');
-    const choice = chooseVmMonitor(cfg, parseVmMonitorSetting(process.env), vmmon);
+    const choice = chooseVmMonitor(parseVmMonitorSetting(process.env), vmmon);
     if (choice.kind === 'native')
       writeFileAtomic(join(h.dir, MONITOR_FLAT_CONFIG), encodeMonitorFlat(cfg), 0o600, false);
     else rmSync(join(h.dir, MONITOR_FLAT_CONFIG), { force: true });

@@ -1,10 +1,12 @@
 /**
  * monitor.cfg: the VmMonitorConfig as `key NUL value NUL` pairs for the native monitor
  * (native/vmmon/config.c), which needs no JSON parser: `arg`, `env` and `exit_hook` repeat in
- * order, the command's START payload is hex. Only what berth-vmmon implements
- * (vm-monitor-choice.ts routes the rest to the Node monitor). Pure.
+ * order (a helper's `helper_socket` and `helper_arg`s follow its `helper`), START payloads are
+ * hex (the command's, each relayed port's `berth-connect`, the hosts copy's `berth-hosts`). Pure.
  */
 import { encodeStart } from './guest-protocol.js';
+import { HOSTS_REQUEST } from './vm-hosts-sync.js';
+import { relayRequest } from './vm-port-relay.js';
 import type { VmMonitorConfig } from './vm-monitor-config.js';
 
 export const MONITOR_FLAT_CONFIG = 'monitor.cfg';
@@ -40,6 +42,17 @@ export function encodeMonitorFlat(cfg: VmMonitorConfig): Buffer {
   if (cfg.holdAfterExit) pairs.push(['hold_after_exit', '1']);
   if (cfg.identity) pairs.push(['identity_hostname', cfg.identity.hostname]);
   if (cfg.bulkDir) pairs.push(['bulk_dir', cfg.bulkDir]);
+  for (const h of l.helpers ?? [])
+    pairs.push(
+      ['helper', h.what],
+      ['helper_socket', h.socket],
+      ...h.argv.map((a): [string, string] => ['helper_arg', a]),
+    );
+  if (l.helpersNeedle) pairs.push(['helpers_needle', l.helpersNeedle]);
+  for (const p of cfg.relayedPorts ?? [])
+    pairs.push(['relay', `${p.hostPort} ${p.hostAddr} ${encodeStart(relayRequest(p.guestPort)).toString('hex')}`]);
+  if (cfg.hostsFile)
+    pairs.push(['hosts_file', cfg.hostsFile], ['hosts_start', encodeStart(HOSTS_REQUEST).toString('hex')]);
   for (const [k, v] of pairs) if (v.includes('\0')) throw new RangeError(`monitor.cfg: ${k} contains a NUL byte`);
   return Buffer.from(pairs.map(([k, v]) => `${k}\0${v}\0`).join(''));
 }

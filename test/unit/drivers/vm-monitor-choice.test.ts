@@ -1,10 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  chooseVmMonitor,
-  nativeMonitorGaps,
-  parseVmMonitorSetting,
-} from '../../../src/drivers/vm/vm-monitor-choice.js';
+import { chooseVmMonitor, parseVmMonitorSetting } from '../../../src/drivers/vm/vm-monitor-choice.js';
 import { decodeStart } from '../../../src/drivers/vm/guest-protocol.js';
 import { encodeMonitorFlat } from '../../../src/drivers/vm/vm-monitor-flat.js';
 import type { VmMonitorConfig } from '../../../src/drivers/vm/vm-monitor-config.js';
@@ -47,35 +43,13 @@ function umlDefault(): VmMonitorConfig {
   };
 }
 
-test('the native monitor takes the default uml and microvm configurations', () => {
-  const uml = umlDefault();
-  assert.deepEqual(nativeMonitorGaps(uml), []);
-  assert.deepEqual(chooseVmMonitor(uml, 'auto', '/n/berth-vmmon'), { kind: 'native' });
-  const microvm: VmMonitorConfig = {
-    ...uml,
-    launch: { argv: ['qemu-system-x86_64'], ctl: { kind: 'unix', path: '/r/ctl.sock', flow: 'stream' }, what: 'q' },
-    identity: { hostname: 'clone1' },
-  };
-  assert.deepEqual(chooseVmMonitor(microvm, 'auto', '/n/berth-vmmon'), { kind: 'native' });
-});
-
-test('what the native monitor does not do falls back to the Node monitor, saying why', () => {
-  const relayed = { ...umlDefault(), relayedPorts: [{ hostAddr: '127.0.0.1', hostPort: 8080, guestPort: 80 }] };
-  assert.equal(chooseVmMonitor(relayed, 'auto', '/n/berth-vmmon').kind, 'node');
-  assert.match(chooseVmMonitor(relayed, 'auto', '/n/berth-vmmon').reason ?? '', /published ports/);
-  const bridged = { ...umlDefault(), hostsFile: '/s/hosts' };
-  assert.match(chooseVmMonitor(bridged, 'auto', '/n/berth-vmmon').reason ?? '', /peer names/);
-  const shares = umlDefault();
-  shares.launch.helpers = [{ argv: ['virtiofsd'], socket: '/r/v.sock', what: 'the virtiofsd of -v /src' }];
-  assert.match(chooseVmMonitor(shares, 'auto', '/n/berth-vmmon').reason ?? '', /virtiofsd/);
-  assert.deepEqual(chooseVmMonitor(umlDefault(), 'auto', undefined), {
-    kind: 'node',
-    reason: 'berth-vmmon is not built',
-  });
-  assert.equal(chooseVmMonitor(umlDefault(), 'node', '/n/berth-vmmon').kind, 'node');
-  // Forced native: refused in one line rather than silently doing less.
-  assert.throws(() => chooseVmMonitor(relayed, 'native', '/n/berth-vmmon'), /does not support published ports/);
-  assert.throws(() => chooseVmMonitor(umlDefault(), 'native', undefined), /berth-vmmon is not built/);
+test('berth-vmmon monitors every VM environment; the Node monitor only when asked for or not built', () => {
+  assert.deepEqual(chooseVmMonitor('auto', '/n/berth-vmmon'), { kind: 'native' });
+  assert.deepEqual(chooseVmMonitor('native', '/n/berth-vmmon'), { kind: 'native' });
+  assert.deepEqual(chooseVmMonitor('node', '/n/berth-vmmon'), { kind: 'node', reason: 'BERTH_VM_MONITOR=node' });
+  assert.deepEqual(chooseVmMonitor('auto', undefined), { kind: 'node', reason: 'berth-vmmon is not built' });
+  // Forced native: refused in one line rather than silently falling back.
+  assert.throws(() => chooseVmMonitor('native', undefined), /berth-vmmon is not built/);
 });
 
 test('BERTH_VM_MONITOR: auto (also unset), node or native; anything else is exit 125 naming the fix', () => {
@@ -136,4 +110,39 @@ test('monitor.cfg: NUL-separated pairs, repeated keys in order, START as hex', (
     ],
   );
   assert.throws(() => encodeMonitorFlat({ ...cfg, logFile: 'a\0b' }), /log_file contains a NUL byte/);
+});
+
+test('monitor.cfg: helpers, relayed ports and the hosts copy, each START as hex', () => {
+  const cfg = umlDefault();
+  cfg.launch.helpers = [
+    { argv: ['virtiofsd', '--socket-path', '/r/a.sock'], socket: '/r/a.sock', what: 'the virtiofsd of -v /a' },
+    { argv: ['virtiofsd', '--socket-path', '/r/b.sock'], socket: '/r/b.sock', what: 'the virtiofsd of -v /b' },
+  ];
+  cfg.launch.helpersNeedle = '/s/shares/';
+  const p = pairs(
+    encodeMonitorFlat({
+      ...cfg,
+      relayedPorts: [{ hostAddr: '::', hostPort: 8080, guestPort: 80 }],
+      hostsFile: '/s/hosts',
+    }),
+  );
+  const helperPairs = p.filter(([k]) => k.startsWith('helper'));
+  assert.deepEqual(helperPairs.slice(0, 5), [
+    ['helper', 'the virtiofsd of -v /a'],
+    ['helper_socket', '/r/a.sock'],
+    ['helper_arg', 'virtiofsd'],
+    ['helper_arg', '--socket-path'],
+    ['helper_arg', '/r/a.sock'],
+  ]);
+  assert.deepEqual(helperPairs[5], ['helper', 'the virtiofsd of -v /b']);
+  assert.deepEqual(helperPairs.at(-1), ['helpers_needle', '/s/shares/']);
+  const [relay] = p.filter(([k]) => k === 'relay').map(([, v]) => v.split(' '));
+  assert.deepEqual(relay!.slice(0, 2), ['8080', '::']);
+  assert.deepEqual(decodeStart(Buffer.from(relay![2]!, 'hex')).argv, ['/proc/1/exe', 'berth-connect', '80']);
+  const hosts = p.find(([k]) => k === 'hosts_start')![1];
+  assert.deepEqual(decodeStart(Buffer.from(hosts, 'hex')).argv, ['/proc/1/exe', 'berth-hosts']);
+  assert.deepEqual(
+    p.find(([k]) => k === 'hosts_file'),
+    ['hosts_file', '/s/hosts'],
+  );
 });
