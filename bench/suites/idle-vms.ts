@@ -7,12 +7,12 @@
  * everything afterwards, checking that no process is left. Not a timing suite: a table of its own.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Suite } from '../harness.js';
 import { berthArgv } from './common.js';
-import { berthEnvs, berthRemoveAll, run } from './container-startup.js';
+import { berthEnvs, berthRemoveAll } from './container-startup.js';
 
 /** The goal of issue 19: at most this much resident per running VM environment. */
 const GOAL_KIB = 4096;
@@ -55,6 +55,8 @@ export const idleVms: Suite = {
     const berth = berthArgv(repo);
     if (typeof berth === 'string') return { name: 'berth', unavailable: berth };
     const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-idle-vms-'));
+    // Root's uml kernel runs as a uid of its own (ADR 0046): it must reach the store below.
+    chmodSync(tmp, 0o711);
     const root = join(tmp, 'berth-root');
     mkdirSync(root);
     const watched: number[] = [];
@@ -93,7 +95,7 @@ export const idleVms: Suite = {
           rows.push(row);
         }
         // Removed between backends: fewer VMs side by side on a small host.
-        run([...berth, 'rm', '-f', ...berthEnvs(root)], undefined, 300_000);
+        berthRemoveAll(berth, root);
       }
       const notes = (): string =>
         [
