@@ -25,6 +25,11 @@ export interface TemplateMachine {
   diskBytes: number;
   /** imageKey of the image's ext4 base (kept by prune while the template exists). */
   baseKey: string;
+  /**
+   * The guest's RAM is the file TEMPLATE_MEMORY, left out of the saved state (x-ignore-shared);
+   * clones map it copy-on-write (ADR 0066). Absent: the state holds the RAM (older templates).
+   */
+  memoryFile?: boolean;
 }
 
 export interface TemplateRecord {
@@ -49,6 +54,9 @@ export interface TemplateRecord {
 export const TEMPLATE_FILE = 'template.json';
 export const TEMPLATE_DISK = 'disk.qcow2';
 export const TEMPLATE_STATE = 'vm-state';
+export const TEMPLATE_MEMORY = 'vm-ram';
+/** An empty overlay over TEMPLATE_DISK that each microvm clone copies (made by the first clone). */
+export const TEMPLATE_BLANK_OVERLAY = 'clone-overlay.qcow2';
 /** Label of the environment a `template create` runs the setup in. */
 export const TEMPLATE_BUILD_LABEL = 'berth.template.build';
 

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
-import { existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
 import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
@@ -178,6 +178,17 @@ const vmClones: Check = {
       timeoutMs: 180_000,
     });
     assert.equal(d.code, 0, d.stderr);
+    // The template keeps the guest's RAM in a file the clones map copy-on-write (ADR 0066): the
+    // saved state is the devices only, and the running clone's QEMU maps the template's RAM file.
+    const tdir = join(r.root, 'templates', 'vm');
+    const tpl = JSON.parse(readFileSync(join(tdir, 'template.json'), 'utf8')) as { machine: { memoryFile?: boolean } };
+    assert.equal(tpl.machine.memoryFile, true);
+    assert.ok(statSync(join(tdir, 'vm-state')).size < 1 << 20, 'the saved state holds no RAM');
+    assert.ok(existsSync(join(tdir, 'clone-overlay.qcow2')), 'the clones copy a blank overlay');
+    const cloneId = storedEnvs(r.root)[0]!;
+    const qemu = (JSON.parse(readFileSync(join(r.root, 'envs', cloneId, 'pids.json'), 'utf8')) as { child: number })
+      .child;
+    assert.match(readFileSync(`/proc/${qemu}/maps`, 'utf8'), /\/templates\/vm\/vm-ram$/m);
     const busy = await r.run(['template', 'rm', 'vm']);
     assert.equal(busy.code, 125);
     oneLine(busy.stderr, /template vm is used by running environments: clone \(stop them first/);

@@ -5,7 +5,7 @@
  * and QMP on unix sockets in a short runtime dir. The detached VM monitor
  * (src/drivers/vm/vm-monitor.ts) owns the QEMU process, as for uml.
  */
-import { chmodSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
 import type { EnvRecord } from '../../core/env-store.js';
@@ -33,7 +33,8 @@ import { MiB } from '../../core/resolved-spec.js';
 import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type MicrovmFiles } from './microvm-files.js';
 import { microvmLaunch } from './microvm-launch.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
-import { saveVmState } from './vm-state-file.js';
+import { loadVmStateDeferred, saveVmState } from './vm-state-file.js';
+import { digHoles } from '../../host/dig-holes.js';
 import { machineNow } from './template-machine.js';
 import { kvmDevicePresent } from './microvm-capabilities.js';
 import { imageKey } from '../../disks/base-names.js';
@@ -47,7 +48,9 @@ import {
   incompatible,
   machineDifferences,
   TEMPLATE_BUILD_LABEL,
+  TEMPLATE_BLANK_OVERLAY,
   TEMPLATE_DISK,
+  TEMPLATE_MEMORY,
   TEMPLATE_STATE,
   type TemplateMachine,
 } from '../../templates/template-record.js';
@@ -155,11 +158,7 @@ export class MicrovmDriver extends VmDriver {
     );
     const diffs = machineDifferences(m, now);
     if (diffs.length > 0) throw incompatible(t.name, diffs);
-    const overlay = await createQcow2Overlay({
-      base: { path: join(dir, TEMPLATE_DISK), sizeBytes: m.diskBytes },
-      baseFormat: 'qcow2',
-      overlay: join(env.dir, 'disk.qcow2'),
-    });
+    const overlay = await cloneOverlay(dir, m.diskBytes, join(env.dir, 'disk.qcow2'));
     const runDir = join(this.store.paths.runtime, 'vm', env.id.slice(0, 16));
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const files: MicrovmFiles = {
@@ -175,7 +174,11 @@ export class MicrovmDriver extends VmDriver {
       network,
       forwards,
       runDir,
-      template: { name: t.name, state: join(dir, TEMPLATE_STATE) },
+      template: {
+        name: t.name,
+        state: join(dir, TEMPLATE_STATE),
+        ...(m.memoryFile ? { memory: join(dir, TEMPLATE_MEMORY) } : {}),
+      },
     };
     writeJsonAtomic(join(env.dir, MICROVM_FILES), files, 0o600, false);
     if (network === 'user')
@@ -202,7 +205,10 @@ export class MicrovmDriver extends VmDriver {
       diskBytes: f.diskBytes,
       baseKey: imageKey(rec.image),
     });
-    await saveVmState(qmpSocket(f), join(into, TEMPLATE_STATE));
+    // A template build keeps the guest's RAM in a shared file (startPlan): the stream leaves it out.
+    const ram = join(h.dir, TEMPLATE_MEMORY);
+    const ramInFile = existsSync(ram);
+    await saveVmState(qmpSocket(f), join(into, TEMPLATE_STATE), ramInFile);
     // The state is saved and QEMU has flushed the disk: end QEMU before the disk moves.
     await this.halt(h);
     const child = this.store.readPids(h.id)?.child;
@@ -211,7 +217,13 @@ export class MicrovmDriver extends VmDriver {
     const disk = join(into, TEMPLATE_DISK);
     renameSync(f.overlay, disk);
     chmodSync(disk, 0o444);
-    return machine;
+    if (!ramInFile) return machine;
+    // Clones map it privately; QEMU opens it read-write (7.2's readonly=on would make the guest's RAM ROM).
+    const kept = join(into, TEMPLATE_MEMORY);
+    renameSync(ram, kept);
+    chmodSync(kept, 0o600);
+    await digHoles(kept);
+    return { ...machine, memoryFile: true };
   }
 
   protected async startPlan(h: Handle, rec: EnvRecord): Promise<VmStartPlan> {
@@ -224,6 +236,9 @@ export class MicrovmDriver extends VmDriver {
       rmSync(s.socket, { force: true }); // a socket left by an earlier start: the monitor waits for a new one
     }
     const maps = rec.rootless ? rootlessIdMaps() : undefined;
+    const build = rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined;
+    const memory = f.template?.memory;
+    const state = f.template?.state;
     return {
       launch: microvmLaunch({
         files: f,
@@ -231,7 +246,10 @@ export class MicrovmDriver extends VmDriver {
         cpus: rec.spec.limits.cpus ?? 1,
         hostname: rec.hostname,
         ...(tscKhz ? { tscKhz } : {}),
-        ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { templateBuild: true } : {}),
+        ...(build ? { templateBuild: true } : {}),
+        // A template build's RAM is a shared file that becomes the template's (ADR 0066; not with -v's memfd).
+        ...(build && shares.length === 0 ? { memoryFile: { path: join(h.dir, TEMPLATE_MEMORY), shared: true } } : {}),
+        ...(memory ? { memoryFile: { path: memory, shared: false } } : {}),
         ...(shares.length > 0
           ? {
               shares: {
@@ -247,6 +265,7 @@ export class MicrovmDriver extends VmDriver {
       bridged: f.bridge !== undefined,
       ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { holdAfterExit: true } : {}),
       ...(f.template ? { identity: { hostname: rec.hostname } } : {}),
+      ...(memory && state ? { afterLaunch: (alive) => loadVmStateDeferred(qmpSocket(f), state, alive) } : {}),
     };
   }
 
@@ -328,4 +347,22 @@ export class MicrovmDriver extends VmDriver {
     await loadCheckpoint(this.qmp(h), name);
     await this.tellRestored(h);
   }
+}
+
+/**
+ * A clone's overlay over the template's disk: a copy of the template's blank overlay (every
+ * clone's starts the same, and a copy costs no qemu-img start; ADR 0066), which the first clone
+ * makes. Where the template's directory cannot take it, qemu-img makes the clone's own.
+ */
+async function cloneOverlay(dir: string, diskBytes: number, overlay: string) {
+  const base = { path: join(dir, TEMPLATE_DISK), sizeBytes: diskBytes };
+  const blank = join(dir, TEMPLATE_BLANK_OVERLAY);
+  if (!existsSync(blank)) {
+    await createQcow2Overlay({ base, baseFormat: 'qcow2', overlay: blank }).catch(() => undefined);
+  }
+  if (existsSync(blank)) {
+    copyFileSync(blank, overlay, constants.COPYFILE_EXCL);
+    return { path: overlay, sizeBytes: diskBytes };
+  }
+  return createQcow2Overlay({ base, baseFormat: 'qcow2', overlay });
 }
