@@ -107,6 +107,8 @@ int session_pollfds(struct pollfd *fds, int max);
 void session_handle(struct pollfd *fds, int n);
 void session_reaped(pid_t pid, int status);
 void session_kill_all(void);
+/* IDENTITY: the sessions of the environment a clone was saved from are no host's any more. */
+void session_orphan_all(void);
 /* Stdin from the bulk file SEQ: BULK_DONE(seq) once the process has read all of it. */
 void session_stdin_bulk(uint32_t id, const uint8_t *p, uint32_t len, uint32_t seq);
 /* A bulk input file could not be read: the session's process is killed (no silent hole). */

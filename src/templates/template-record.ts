@@ -35,6 +35,8 @@ export interface TemplateRecord {
   /** container, chroot: the committed image clones start from. */
   committedImage?: string;
   setup: string[];
+  /** `template create --from ENV`: the running environment it was made of (then setup is []). */
+  from?: string;
   createdAt: string;
   /** Seconds `template create` took, and the template's files on disk (bytes allocated). */
   createSeconds: number;
@@ -93,4 +95,14 @@ export function incompatible(name: string, diffs: string[]): StateError {
   return new StateError('template-incompatible', `template ${name} cannot be resumed here: ${diffs.join('; ')}`, {
     fix: `rebuild it: berth template rm ${name}, then berth template create ${name} ... again`,
   });
+}
+
+/** `template create --from ENV` takes nothing else: the template is ENV as it runs. `given`: what else was. Pure. */
+export function refuseWithFrom(given: string[]): void {
+  if (given.length === 0) return;
+  throw new SpecError(
+    'template-from-options',
+    `template create --from takes no run options, image or setup command (given: ${given.join(', ')})`,
+    { fix: 'drop them (the template is the environment as it runs), or make the template from an image instead' },
+  );
 }

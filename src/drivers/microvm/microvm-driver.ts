@@ -5,7 +5,7 @@
  * and QMP on unix sockets in a short runtime dir. The detached VM monitor
  * (src/drivers/vm/vm-monitor.ts) owns the QEMU process, as for uml.
  */
-import { chmodSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
 import type { EnvRecord } from '../../core/env-store.js';
@@ -34,6 +34,7 @@ import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type Microvm
 import { microvmLaunch } from './microvm-launch.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
 import { saveVmState } from './vm-state-file.js';
+import { forkRunningVm } from './vm-fork.js';
 import { machineNow } from './template-machine.js';
 import { kvmDevicePresent } from './microvm-capabilities.js';
 import { imageKey } from '../../disks/base-names.js';
@@ -183,13 +184,22 @@ export class MicrovmDriver extends VmDriver {
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
   }
 
-  override async saveTemplate(h: Handle, into: string): Promise<TemplateMachine> {
+  override async saveTemplate(h: Handle, into: string, live = false): Promise<TemplateMachine> {
     const f = readMicrovmFiles(h.dir);
     const rec = this.record(h);
     if (f.network === 'bridge') {
       throw new DriverError('template-bridge', 'a microvm template cannot be made on a bridge network yet', {
         fix: 'use --network none or user',
       });
+    }
+    if (live) this.refuseShares(h, 'templates');
+    if (live && f.template) {
+      // Its disk is a layer over template f.template.name's: the new template would depend on that one.
+      throw new DriverError(
+        'template-of-clone',
+        `environment ${h.name} is a clone of template ${f.template.name}: a template cannot be made from a clone yet`,
+        { fix: `run the image without --template, then berth template create NAME --from that environment` },
+      );
     }
     const machine = machineNow({
       kernel: f.kernel,
@@ -202,6 +212,10 @@ export class MicrovmDriver extends VmDriver {
       diskBytes: f.diskBytes,
       baseKey: imageKey(rec.image),
     });
+    if (live) {
+      await this.forkLive(h, f, into);
+      return machine;
+    }
     await saveVmState(qmpSocket(f), join(into, TEMPLATE_STATE));
     // The state is saved and QEMU has flushed the disk: end QEMU before the disk moves.
     await this.halt(h);
@@ -212,6 +226,33 @@ export class MicrovmDriver extends VmDriver {
     renameSync(f.overlay, disk);
     chmodSync(disk, 0o444);
     return machine;
+  }
+
+  /**
+   * --from: save the running VM and freeze its current overlay (vm-fork.ts); the source goes on
+   * over a new overlay. The frozen file stays where the source's new overlay names it, and the
+   * template gets a hard link to it (a copy across file systems).
+   */
+  private async forkLive(h: Handle, f: MicrovmFiles, into: string): Promise<void> {
+    const frozen = f.overlay;
+    const newOverlay = join(h.dir, `disk-${Date.now().toString(36)}.qcow2`);
+    await forkRunningVm(
+      {
+        qmp: qmpSocket(f),
+        stateFile: join(into, TEMPLATE_STATE),
+        streamSocket: join(f.runDir, 'fork.sock'),
+        newOverlay,
+      },
+      () => writeJsonAtomic(join(h.dir, MICROVM_FILES), { ...f, overlay: newOverlay }, 0o600, false),
+    );
+    const disk = join(into, TEMPLATE_DISK);
+    try {
+      linkSync(frozen, disk);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      copyFileSync(frozen, disk);
+    }
+    chmodSync(disk, 0o444);
   }
 
   protected async startPlan(h: Handle, rec: EnvRecord): Promise<VmStartPlan> {
