@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
-import { existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
 import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
@@ -239,4 +239,107 @@ const killed: Check = {
   },
 };
 
-export const TEMPLATE_CHECKS: Check[] = [keeps, failedSetup, vmClones, killed];
+/** Once the CLI's template build has started writing the saved VM state (mid-save), kill it. */
+async function killMidSave(r: Runner, name: string, env: string): Promise<void> {
+  const child = r.spawn(['template', 'create', name, '--from', env]);
+  const closed = new Promise((res) => child.once('close', res));
+  const dir = join(r.root, 'templates');
+  const saving = () =>
+    readdirSync(dir)
+      .filter((e) => e.startsWith(`.${name}.build-`))
+      .some((e) => {
+        try {
+          return statSync(join(dir, e, 'vm-state')).size > 0;
+        } catch {
+          return false;
+        }
+      });
+  for (let i = 0; i < 3000 && !(existsSync(dir) && saving()); i++) await sleep(10);
+  assert.ok(saving(), 'the state was being saved');
+  for (const l of processesMentioning(`template create ${name} --from`)) {
+    try {
+      process.kill(Number(l.split(' ')[0]), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  child.kill('SIGKILL');
+  await closed;
+}
+
+/** The count the source's loop wrote, then the next one (the loop runs on). */
+const COUNT_TWICE = 'a=$(cat /count); while [ "$(cat /count)" = "$a" ]; do sleep 0.2; done; echo $a; cat /count';
+
+const fromRunning: Check = {
+  name: 'template create --from a running environment: clones start where it stood, it runs on; kill -9 mid-save leaves it running and no template',
+  async run(r, backend) {
+    if (backend === 'uml') {
+      // Refused before anything is booted or kept: a created (not started) uml environment is enough.
+      assert.equal((await r.run(['create', '--name', 'usrc', '--backend', 'uml', 'busybox', 'true'])).code, 0);
+      const made = await r.run(['template', 'create', 'fk', '--from', 'usrc']);
+      assert.equal(made.code, 125, made.stderr);
+      oneLine(
+        made.stderr,
+        /cannot be made from uml environment usrc: .*\(keep booted uml environments ready with a warm pool/,
+      );
+      assert.deepEqual(templatesLeft(r), []);
+      assert.equal((await r.run(['rm', '-f', 'usrc'])).code, 0);
+      return;
+    }
+    const vm = backend === 'microvm';
+    // A shell variable counting in a loop: the state a saved VM keeps.
+    const loop = 'echo forked > /file; x=0; while :; do x=$((x+1)); echo $x > /count; sleep 1; done';
+    const src = await r.run(['run', '-d', '--name', 'src', '--backend', backend, 'busybox', 'sh', '-c', loop], {
+      timeoutMs: 180_000,
+    });
+    assert.equal(src.code, 0, src.stderr);
+    const before = await r.run(['exec', 'src', 'sh', '-c', COUNT_TWICE], { timeoutMs: 60_000 });
+    assert.equal(before.code, 0, before.stderr);
+    const counted = Number(before.stdout.trim().split('\n')[1]);
+
+    const extra = await r.run(['template', 'create', 'fk', '--from', 'src', 'busybox']);
+    assert.equal(extra.code, 125, extra.stderr);
+    oneLine(extra.stderr, /template create --from takes no run options, image or setup command \(given: busybox\)/);
+    const none = await r.run(['template', 'create', 'fk', '--from', 'no-such-env']);
+    assert.equal(none.code, 125, none.stderr);
+    oneLine(none.stderr, /no-such-env/);
+
+    if (vm) {
+      await killMidSave(r, 'killed', 'src');
+      const ls = await r.run(['template', 'ls', '--format', 'json']);
+      assert.deepEqual(JSON.parse(ls.stdout), [], ls.stderr);
+      assert.deepEqual(templatesLeft(r), [], 'no half template');
+      const runs = await r.run(['exec', 'src', 'sh', '-c', COUNT_TWICE], { timeoutMs: 60_000 });
+      assert.equal(runs.code, 0, `the source runs on after the killed save: ${runs.stderr}`);
+    }
+
+    const made = await r.run(['template', 'create', 'fk', '--from', 'src'], { timeoutMs: 180_000 });
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stderr, vm ? /kept filesystem, memory and processes/ : /kept filesystem only/);
+    const rec = JSON.parse(readFileSync(join(r.root, 'templates', 'fk', 'template.json'), 'utf8')) as { from: string };
+    assert.equal(rec.from, 'src');
+    // The source runs on, and what it writes now is its own.
+    const after = await r.run(['exec', 'src', 'sh', '-c', 'echo after > /file; cat /file'], { timeoutMs: 60_000 });
+    assert.equal(after.stdout, 'after\n', after.stderr);
+    const clone = await r.run(
+      ['run', '--rm', '--template', 'fk', '--', 'sh', '-c', vm ? `cat /file; ${COUNT_TWICE}` : 'cat /file'],
+      { timeoutMs: 180_000 },
+    );
+    assert.equal(clone.code, 0, clone.stderr);
+    const [file, first, next] = clone.stdout.trim().split('\n');
+    assert.equal(file, 'forked', 'the clone has the file as it stood');
+    if (vm) {
+      // The loop's variable was kept: it counts on from where the source stood, not from 1.
+      assert.ok(Number(first) >= counted, `clone count ${first} < ${counted}`);
+      assert.equal(Number(next), Number(first) + 1);
+    }
+    assert.equal((await r.run(['template', 'rm', 'fk'])).code, 0);
+    const still = await r.run(['exec', 'src', 'cat', '/file']);
+    assert.equal(still.stdout, 'after\n', still.stderr);
+    assert.equal((await r.run(['rm', '-f', 'src'], { timeoutMs: 60_000 })).code, 0);
+    assert.deepEqual(templatesLeft(r), []);
+    assert.deepEqual(storedEnvs(r.root), []);
+  },
+};
+
+export const TEMPLATE_CHECKS: Check[] = [keeps, failedSetup, vmClones, killed, fromRunning];
