@@ -228,7 +228,7 @@ export async function createTemplate(name: string, input: SpecInput & { from?: s
         .map(([k]) => k),
     );
     const { createTemplateFrom } = await import('./api/template-from.js');
-    return createTemplateFrom(ctxFor(input), name, from);
+    return createTemplateFrom(ctxFor(input), name, from, input.onWarning);
   }
   const { createTemplate: make } = await import('./api/templates.js');
   const ctx = ctxFor(input);

@@ -78,6 +78,8 @@ void power_off(void) __attribute__((noreturn));
 
 /* net.c: loopback up; eth0 from berth.net= (microvm --network user) */
 void setup_network(void);
+/* A clone on a bridge network: eth0 gets its own MAC and lease (NET as berth.net=). NULL, or what failed. */
+const char *renew_network(const char *net, const char *mac);
 
 /* ctl.c: the framed control channel */
 /* berth.ctl: a tty's path, or the name of a virtio-serial port. */

@@ -8,12 +8,17 @@
 import { rmSync } from 'node:fs';
 import type { Context } from './context.js';
 import { resolveEnv } from './lifecycle.js';
-import { DriverError, StateError } from '../core/errors.js';
+import { BerthError, DriverError, StateError } from '../core/errors.js';
 import { checkTemplateName, type TemplateRecord } from '../templates/template-record.js';
 import { buildDir, exists, listTemplates, publish } from '../templates/template-store.js';
 import { allocated, committedRef, readTemplateOrUndefined } from './templates.js';
 
-export async function createTemplateFrom(ctx: Context, name: string, envRef: string): Promise<TemplateRecord> {
+export async function createTemplateFrom(
+  ctx: Context,
+  name: string,
+  envRef: string,
+  onWarning?: (msg: string) => void,
+): Promise<TemplateRecord> {
   checkTemplateName(name);
   const { record, handle, driver } = resolveEnv(ctx, envRef);
   if (record.backend === 'uml') {
@@ -43,7 +48,17 @@ export async function createTemplateFrom(ctx: Context, name: string, envRef: str
     let committedImage: string | undefined;
     if (!machine) {
       const { commitEnv } = await import('./commit.js');
-      committedImage = (await commitEnv(ctx, record.id, committedRef(name))).ref;
+      const ref = committedRef(name);
+      try {
+        committedImage = (await commitEnv(ctx, record.id, ref)).ref;
+      } catch (e) {
+        // chroot, and a rootless container without a freezer: copied while it runs, as commit --no-pause.
+        if (!(e instanceof BerthError && e.code === 'commit-running')) throw e;
+        onWarning?.(
+          `environment ${record.name} cannot be paused here: its filesystem was copied while it ran (files it wrote meanwhile may be half-written)`,
+        );
+        committedImage = (await commitEnv(ctx, record.id, ref, { pause: false })).ref;
+      }
     }
     const spec = record.spec;
     const rec: TemplateRecord = {

@@ -20,7 +20,9 @@ export interface TemplateMachine {
   accel: 'kvm' | 'tcg';
   memoryBytes: number;
   cpus: number;
-  network: 'none' | 'user';
+  network: 'none' | 'user' | 'bridge';
+  /** network 'bridge': the NIC's MTU (QEMU's host_mtu, a feature the saved device state carries). */
+  mtu?: number;
   /** Virtual size of the template's disk (the clones' overlays have the same). */
   diskBytes: number;
   /** imageKey of the image's ext4 base (kept by prune while the template exists). */
@@ -88,6 +90,7 @@ export function machineDifferences(made: TemplateMachine, now: TemplateMachine):
     out.push(`memory ${now.memoryBytes / 1048576} MiB (template: ${made.memoryBytes / 1048576} MiB)`);
   if (made.cpus !== now.cpus) out.push(`${now.cpus} CPUs (template: ${made.cpus})`);
   if (made.network !== now.network) out.push(`network ${now.network} (template: ${made.network})`);
+  else if (made.mtu !== now.mtu) out.push(`network MTU ${now.mtu} (template: ${made.mtu})`);
   return out;
 }
 

@@ -30,6 +30,7 @@ export const SUBSETS: Record<string, readonly string[]> = {
   pools: [
     'pool: create, run --pool in a member, a refill killed -9 leaves nothing, rm, bad input',
     'pool: 10 concurrent run --pool on a pool of 2 run in 10 distinct environments; the library claims too',
+    'pool (microvm): a pool of 1 boots one member, run --pool runs in it, pool rm ends the refill and leaves nothing',
   ],
   /** Issue 20.8 and 20.9: OOM kills in inspect, double pause/unpause. */
   'oom-pause': [

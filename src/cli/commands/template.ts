@@ -48,7 +48,8 @@ export async function templateCreateCommand(argv: string[]): Promise<number> {
       ...args.command,
     ]);
   }
-  const t = await berth.createTemplate(name, from !== undefined ? { from } : await runInput(args));
+  const onWarning = (m: string) => process.stderr.write(`berth: warning: ${m}\n`);
+  const t = await berth.createTemplate(name, from !== undefined ? { from, onWarning } : await runInput(args));
   process.stderr.write(
     `berth: template ${t.name} on ${t.backend}: kept ${keptText(t)}; made in ${t.createSeconds} s, ${mib(t.sizeBytes)} on disk\n`,
   );

@@ -64,9 +64,10 @@ export class MicrovmDriver extends VmDriver {
     const network: MicrovmFiles['network'] = kind === 'host' ? 'none' : kind;
     const forwards = network === 'user' ? spec.ports.map(toPortForward) : [];
     await checkHostPortsFree(forwards);
-    if (env.template) return this.clone(env, network, forwards);
     // virtio-net takes any MTU berth sets on a network.
-    return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) => this.build(env, network, forwards, bridge));
+    return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) =>
+      env.template ? this.clone(env, network, forwards, bridge) : this.build(env, network, forwards, bridge),
+    );
   }
 
   private async build(
@@ -132,15 +133,15 @@ export class MicrovmDriver extends VmDriver {
   }
 
   /** A clone of a template: its own overlay over the frozen disk, resumed from the saved state. */
-  private async clone(env: PreparedEnv, network: MicrovmFiles['network'], forwards: PortForward[]): Promise<Handle> {
+  private async clone(
+    env: PreparedEnv,
+    network: MicrovmFiles['network'],
+    forwards: PortForward[],
+    bridge: VmBridge | undefined,
+  ): Promise<Handle> {
     const { record: t, dir } = env.template!;
     const m = t.machine;
     if (!m) throw new DriverError('not-a-vm-template', `template ${t.name} holds no VM state`);
-    if (network === 'bridge') {
-      throw new DriverError('template-bridge', 'clones of a microvm template cannot join a bridge network yet', {
-        fix: 'use --network none or user (as the template was made with)',
-      });
-    }
     const now = machineNow(
       {
         kernel: m.kernel.split('@')[0]!,
@@ -149,6 +150,7 @@ export class MicrovmDriver extends VmDriver {
         memoryBytes: guestMemoryMiB(env.spec) * MiB,
         cpus: env.spec.limits.cpus ?? 1,
         network,
+        ...(bridge ? { mtu: bridge.mtu } : {}),
         diskBytes: m.diskBytes,
         baseKey: m.baseKey,
       },
@@ -176,6 +178,8 @@ export class MicrovmDriver extends VmDriver {
       network,
       forwards,
       runDir,
+      // A bridge network: its own tap, MAC and lease; the guest takes the latter two from IDENTITY.
+      ...(bridge ? { bridge } : {}),
       template: { name: t.name, state: join(dir, TEMPLATE_STATE) },
     };
     writeJsonAtomic(join(env.dir, MICROVM_FILES), files, 0o600, false);
@@ -187,11 +191,6 @@ export class MicrovmDriver extends VmDriver {
   override async saveTemplate(h: Handle, into: string, live = false): Promise<TemplateMachine> {
     const f = readMicrovmFiles(h.dir);
     const rec = this.record(h);
-    if (f.network === 'bridge') {
-      throw new DriverError('template-bridge', 'a microvm template cannot be made on a bridge network yet', {
-        fix: 'use --network none or user',
-      });
-    }
     if (live) this.refuseShares(h, 'templates');
     if (live && f.template) {
       // Its disk is a layer over template f.template.name's: the new template would depend on that one.
@@ -209,6 +208,7 @@ export class MicrovmDriver extends VmDriver {
       memoryBytes: guestMemoryMiB(rec.spec) * MiB,
       cpus: rec.spec.limits.cpus ?? 1,
       network: f.network,
+      ...(f.bridge ? { mtu: f.bridge.mtu } : {}),
       diskBytes: f.diskBytes,
       baseKey: imageKey(rec.image),
     });
@@ -287,7 +287,14 @@ export class MicrovmDriver extends VmDriver {
       bootTimeoutMs: f.accel === 'tcg' ? 180_000 : 60_000,
       bridged: f.bridge !== undefined,
       ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { holdAfterExit: true } : {}),
-      ...(f.template ? { identity: { hostname: rec.hostname } } : {}),
+      ...(f.template
+        ? {
+            identity: {
+              hostname: rec.hostname,
+              ...(f.bridge ? { net: { lease: f.bridge.guestArg.replace(/^berth\.net=/, ''), mac: f.bridge.mac } } : {}),
+            },
+          }
+        : {}),
     };
   }
 

@@ -3,7 +3,9 @@
  * a container, a microvm and a uml guest each serve HTTP (busybox httpd) on one named network,
  * and each kind of client (and a chroot with a namespace of its own) fetches the others by name; the VMs' published ports answer on
  * 127.0.0.1 (nftables DNAT, as for containers); a guest's /etc/hosts follows peers joining and
- * leaving; rm leaves no tap, rule or lease. Bad input: one line, exit 125, nothing left.
+ * leaving; rm leaves no tap, rule or lease. Bad input: one line, exit 125, nothing left. Two
+ * clones of one microvm template on the network each take their own MAC and lease and reach each
+ * other (bridges for VMs need root, so root only).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -235,6 +237,61 @@ describe('VM backends on a bridge network, in a test-made network namespace', { 
     assert.doesNotMatch(ns!.sh(['nft', 'list', 'table', 'ip', bridgeNameFor(NET)]).stdout, /dport 1821[01]/);
     assert.deepEqual(JSON.parse((await ns!.berth(root, ['network', 'inspect', NET])).stdout)[0].leases, {});
     assert.ok(!ns!.sh(['busybox', 'netstat', '-ltn']).stdout.includes(':18210'));
+  });
+
+  it('two clones of one microvm template on the network: each its own MAC and leased address, they reach each other', {
+    timeout: 600_000,
+  }, async (t) => {
+    if (!requireThat(t, ready, why)) return;
+    // The network of the first test (made here when this one runs alone).
+    await ns!.berth(root, ['network', 'create', NET, '--subnet', '10.126.0.0/24']);
+    const made = await ns!.berth(
+      root,
+      [
+        'template',
+        'create',
+        'bt',
+        '--backend',
+        'microvm',
+        '--network',
+        NET,
+        '--',
+        'sh',
+        '-c',
+        'mkdir /www; echo tpl > /www/index.html',
+      ],
+      VM_MS,
+    );
+    assert.equal(made.code, 0, made.stderr);
+    for (const [name, cmd] of [
+      ['clone-a', ['httpd', '-f', '-p', '80', '-h', '/www']],
+      ['clone-b', ['sleep', '600']],
+    ] as const) {
+      const c = await ns!.berth(root, ['run', '-d', '-q', '--name', name, '--template', 'bt', '--', ...cmd], VM_MS);
+      assert.equal(c.code, 0, c.stderr);
+    }
+    // What the guest's eth0 has is the clone's own lease and the MAC berth gave its tap, not the template's.
+    const own = async (name: string) => {
+      const ip = JSON.parse((await ns!.berth(root, ['inspect', name])).stdout)[0].Network.IPAddress as string;
+      const eth0 = await ns!.berth(root, ['exec', name, 'ifconfig', 'eth0']);
+      assert.equal(eth0.code, 0, eth0.stderr);
+      const mac = ['02', 'b7', ...ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+      assert.match(eth0.stdout, new RegExp(`HWaddr ${mac.toUpperCase()}`), `${name}: ${eth0.stdout}`);
+      assert.match(eth0.stdout, new RegExp(`inet addr:${ip.replace(/\./g, '\\.')} `), `${name}: ${eth0.stdout}`);
+      return ip;
+    };
+    const a = await own('clone-a');
+    const b = await own('clone-b');
+    assert.notEqual(a, b);
+    const got = await ns!.berth(root, ['exec', 'clone-b', 'sh', '-c', `timeout 20 wget -qO- http://${a}/`]);
+    assert.equal(got.stdout, 'tpl\n', got.stderr);
+    assert.equal((await ns!.berth(root, ['rm', '-f', 'clone-a', 'clone-b'], VM_MS)).code, 0);
+    assert.equal((await ns!.berth(root, ['template', 'rm', 'bt'])).code, 0);
+    assert.deepEqual(
+      links(ns!).filter((l) => l.startsWith('bt')),
+      [],
+    );
+    assert.deepEqual(JSON.parse((await ns!.berth(root, ['network', 'inspect', NET])).stdout)[0].leases, {});
   });
 });
 
