@@ -4,8 +4,8 @@
  * --pool runs CMD in a member (output, exit status, -e, --rm), a refill killed by SIGKILL while it
  * boots leaves nothing after the next pool op, pool rm removes the rest, bad input is one line.
  * container (cheap): 10 concurrent run --pool on a pool of 2 all succeed in 10 distinct environments;
- * the library claims with create({ pool }) and run({ pool }). microvm: a pool of one member
- * claimed once (one boot; the refill it starts is ended by pool rm).
+ * the library claims with create({ pool }) and run({ pool }). microvm: template-checks.ts
+ * (`--from`) forks a pool's one member and then claims it, so one boot serves both.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -228,36 +228,4 @@ process.stdout.write(JSON.stringify({ host: r.stdout.trim(), id: env.id, exit: r
   },
 };
 
-const microvmPool: Check = {
-  name: 'pool (microvm): a pool of 1 boots one member, run --pool runs in it, pool rm ends the refill and leaves nothing',
-  appliesTo: (b) => b === 'microvm',
-  async run(r, backend) {
-    const made = await r.run(
-      ['pool', 'create', 'vmp', '--size', '1', '--backend', backend, '-e', 'POOL_VAR=vm', 'busybox'],
-      { timeoutMs: 300_000 },
-    );
-    assert.equal(made.code, 0, made.stderr);
-    const [member] = storedEnvs(r.root);
-    assert.ok(member, 'the member was booted');
-    assert.deepEqual(
-      (await ls(r)).map((p) => [p.name, p.backend, p.size, p.idle]),
-      [['vmp', backend, 1, 1]],
-    );
-    const ran = await r.run(['run', '--rm', '--pool', 'vmp', '--', 'sh', '-c', 'echo $POOL_VAR; hostname; exit 4'], {
-      timeoutMs: 120_000,
-    });
-    assert.equal(ran.code, 4, ran.stderr);
-    const [v, host] = ran.stdout.trim().split('\n');
-    assert.equal(v, 'vm');
-    assert.ok(member.startsWith(host!), `ran in the member (hostname ${host}, member ${member})`);
-    assert.ok(!storedEnvs(r.root).includes(member), 'the claimed member is removed (--rm)');
-    // The refill boots a replacement in the background: pool rm ends it (no second full boot here).
-    const rm = await r.run(['pool', 'rm', '-f', 'vmp'], { timeoutMs: 120_000 });
-    assert.equal(rm.code, 0, rm.stderr);
-    assert.deepEqual(storedEnvs(r.root), []);
-    assert.deepEqual(poolDirs(r), []);
-    assert.deepEqual(processesMentioning(join(r.root, 'envs')), [], 'no QEMU or monitor is left');
-  },
-};
-
-export const POOL_CHECKS: Check[] = [umlPool, claimRace, microvmPool];
+export const POOL_CHECKS: Check[] = [umlPool, claimRace];

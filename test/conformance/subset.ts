@@ -7,7 +7,7 @@
 import type { Check } from './checks.js';
 
 const FROM_RUNNING =
-  'template create --from a running environment: clones start where it stood, it runs on; kill -9 mid-save leaves it running and no template';
+  'template create --from a running environment: clones start where it stood, it runs on; kill -9 mid-save leaves it running and no template; microvm: the source is a warm pool member, then claimed';
 
 export const SUBSETS: Record<string, readonly string[]> = {
   'node-versions': [
@@ -30,7 +30,7 @@ export const SUBSETS: Record<string, readonly string[]> = {
   pools: [
     'pool: create, run --pool in a member, a refill killed -9 leaves nothing, rm, bad input',
     'pool: 10 concurrent run --pool on a pool of 2 run in 10 distinct environments; the library claims too',
-    'pool (microvm): a pool of 1 boots one member, run --pool runs in it, pool rm ends the refill and leaves nothing',
+    FROM_RUNNING,
   ],
   /** Issue 20.8 and 20.9: OOM kills in inspect, double pause/unpause. */
   'oom-pause': [
