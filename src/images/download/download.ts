@@ -1,5 +1,5 @@
 /**
- * berth's one HTTP downloader (ADR 0033), on its own socket reader (raw-get.ts, ADR 0063). Used
+ * berth's one HTTP downloader (ADR 0033), on its own socket reader (raw-get.ts, ADR 0067). Used
  * for registry blobs, Debian indices and .debs (so kernels too) and `tar:URL` tarballs.
  *
  * - The bytes accumulate in `partial`, a file the caller names (one name per content, so a later

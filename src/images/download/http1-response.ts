@@ -1,6 +1,6 @@
 /**
  * An HTTP/1.1 response read incrementally, for the downloader's own reader (raw-get.ts, ADR
- * 0063): the status line and headers, then the body framed by `Transfer-Encoding: chunked`, by
+ * 0067): the status line and headers, then the body framed by `Transfer-Encoding: chunked`, by
  * `Content-Length`, or by the end of the connection. The body comes out as views into the bytes
  * pushed in (no copy), so the reader can reuse one receive buffer. Pure.
  */

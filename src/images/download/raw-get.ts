@@ -1,5 +1,5 @@
 /**
- * One HTTP GET on a plain socket (net, or tls when https), read into one reused buffer (ADR 0063).
+ * One HTTP GET on a plain socket (net, or tls when https), read into one reused buffer (ADR 0067).
  * node:http allocates a fresh buffer for every socket read and copies each body piece again; for
  * a 100 MiB blob that was three to four times the CPU of the whole rest of the download (hashing
  * and writing included). Here the socket's `onread` fills one 256 KiB buffer and the body goes to

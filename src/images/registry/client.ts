@@ -1,6 +1,6 @@
 /**
  * A registry HTTP API v2 client (the OCI distribution spec, pull side). Manifests and blobs come
- * through the downloader's own socket reader (src/images/download/raw-get.ts, ADR 0063); got is
+ * through the downloader's own socket reader (src/images/download/raw-get.ts, ADR 0067); got is
  * imported only for token requests and `berth login`'s access check.
  *
  * - https, except for registries named in `insecure` (plain http: loopback test registries).

@@ -1,4 +1,4 @@
-/** The downloader's HTTP/1.1 response reader (ADR 0063): heads and the three body framings, fed in pieces. */
+/** The downloader's HTTP/1.1 response reader (ADR 0067): heads and the three body framings, fed in pieces. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ResponseReader, ResponseSyntaxError, bodyFraming } from '../../../src/images/download/http1-response.js';
