@@ -20,7 +20,9 @@ export interface TemplateMachine {
   accel: 'kvm' | 'tcg';
   memoryBytes: number;
   cpus: number;
-  network: 'none' | 'user';
+  network: 'none' | 'user' | 'bridge';
+  /** network 'bridge': the NIC's MTU (QEMU's host_mtu, a feature the saved device state carries). */
+  mtu?: number;
   /** Virtual size of the template's disk (the clones' overlays have the same). */
   diskBytes: number;
   /** imageKey of the image's ext4 base (kept by prune while the template exists). */
@@ -40,6 +42,8 @@ export interface TemplateRecord {
   /** container, chroot: the committed image clones start from. */
   committedImage?: string;
   setup: string[];
+  /** `template create --from ENV`: the running environment it was made of (then setup is []). */
+  from?: string;
   createdAt: string;
   /** Seconds `template create` took, and the template's files on disk (bytes allocated). */
   createSeconds: number;
@@ -94,6 +98,7 @@ export function machineDifferences(made: TemplateMachine, now: TemplateMachine):
     out.push(`memory ${now.memoryBytes / 1048576} MiB (template: ${made.memoryBytes / 1048576} MiB)`);
   if (made.cpus !== now.cpus) out.push(`${now.cpus} CPUs (template: ${made.cpus})`);
   if (made.network !== now.network) out.push(`network ${now.network} (template: ${made.network})`);
+  else if (made.mtu !== now.mtu) out.push(`network MTU ${now.mtu} (template: ${made.mtu})`);
   return out;
 }
 
@@ -101,4 +106,14 @@ export function incompatible(name: string, diffs: string[]): StateError {
   return new StateError('template-incompatible', `template ${name} cannot be resumed here: ${diffs.join('; ')}`, {
     fix: `rebuild it: berth template rm ${name}, then berth template create ${name} ... again`,
   });
+}
+
+/** `template create --from ENV` takes nothing else: the template is ENV as it runs. `given`: what else was. Pure. */
+export function refuseWithFrom(given: string[]): void {
+  if (given.length === 0) return;
+  throw new SpecError(
+    'template-from-options',
+    `template create --from takes no run options, image or setup command (given: ${given.join(', ')})`,
+    { fix: 'drop them (the template is the environment as it runs), or make the template from an image instead' },
+  );
 }

@@ -5,7 +5,7 @@
  * and QMP on unix sockets in a short runtime dir. The detached VM monitor
  * (src/drivers/vm/vm-monitor.ts) owns the QEMU process, as for uml.
  */
-import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
 import type { EnvRecord } from '../../core/env-store.js';
@@ -35,6 +35,7 @@ import { microvmLaunch } from './microvm-launch.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
 import { loadVmStateDeferred, saveVmState } from './vm-state-file.js';
 import { digHoles } from '../../host/dig-holes.js';
+import { forkRunningVm } from './vm-fork.js';
 import { machineNow } from './template-machine.js';
 import { kvmDevicePresent } from './microvm-capabilities.js';
 import { imageKey } from '../../disks/base-names.js';
@@ -66,9 +67,10 @@ export class MicrovmDriver extends VmDriver {
     const network: MicrovmFiles['network'] = kind === 'host' ? 'none' : kind;
     const forwards = network === 'user' ? spec.ports.map(toPortForward) : [];
     await checkHostPortsFree(forwards);
-    if (env.template) return this.clone(env, network, forwards);
     // virtio-net takes any MTU berth sets on a network.
-    return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) => this.build(env, network, forwards, bridge));
+    return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) =>
+      env.template ? this.clone(env, network, forwards, bridge) : this.build(env, network, forwards, bridge),
+    );
   }
 
   private async build(
@@ -134,15 +136,15 @@ export class MicrovmDriver extends VmDriver {
   }
 
   /** A clone of a template: its own overlay over the frozen disk, resumed from the saved state. */
-  private async clone(env: PreparedEnv, network: MicrovmFiles['network'], forwards: PortForward[]): Promise<Handle> {
+  private async clone(
+    env: PreparedEnv,
+    network: MicrovmFiles['network'],
+    forwards: PortForward[],
+    bridge: VmBridge | undefined,
+  ): Promise<Handle> {
     const { record: t, dir } = env.template!;
     const m = t.machine;
     if (!m) throw new DriverError('not-a-vm-template', `template ${t.name} holds no VM state`);
-    if (network === 'bridge') {
-      throw new DriverError('template-bridge', 'clones of a microvm template cannot join a bridge network yet', {
-        fix: 'use --network none or user (as the template was made with)',
-      });
-    }
     const now = machineNow(
       {
         kernel: m.kernel.split('@')[0]!,
@@ -151,6 +153,7 @@ export class MicrovmDriver extends VmDriver {
         memoryBytes: guestMemoryMiB(env.spec) * MiB,
         cpus: env.spec.limits.cpus ?? 1,
         network,
+        ...(bridge ? { mtu: bridge.mtu } : {}),
         diskBytes: m.diskBytes,
         baseKey: m.baseKey,
       },
@@ -174,6 +177,8 @@ export class MicrovmDriver extends VmDriver {
       network,
       forwards,
       runDir,
+      // A bridge network: its own tap, MAC and lease; the guest takes the latter two from IDENTITY.
+      ...(bridge ? { bridge } : {}),
       template: {
         name: t.name,
         state: join(dir, TEMPLATE_STATE),
@@ -186,13 +191,17 @@ export class MicrovmDriver extends VmDriver {
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
   }
 
-  override async saveTemplate(h: Handle, into: string): Promise<TemplateMachine> {
+  override async saveTemplate(h: Handle, into: string, live = false): Promise<TemplateMachine> {
     const f = readMicrovmFiles(h.dir);
     const rec = this.record(h);
-    if (f.network === 'bridge') {
-      throw new DriverError('template-bridge', 'a microvm template cannot be made on a bridge network yet', {
-        fix: 'use --network none or user',
-      });
+    if (live) this.refuseShares(h, 'templates');
+    if (live && f.template) {
+      // Its disk is a layer over template f.template.name's: the new template would depend on that one.
+      throw new DriverError(
+        'template-of-clone',
+        `environment ${h.name} is a clone of template ${f.template.name}: a template cannot be made from a clone yet`,
+        { fix: `run the image without --template, then berth template create NAME --from that environment` },
+      );
     }
     const machine = machineNow({
       kernel: f.kernel,
@@ -202,9 +211,14 @@ export class MicrovmDriver extends VmDriver {
       memoryBytes: guestMemoryMiB(rec.spec) * MiB,
       cpus: rec.spec.limits.cpus ?? 1,
       network: f.network,
+      ...(f.bridge ? { mtu: f.bridge.mtu } : {}),
       diskBytes: f.diskBytes,
       baseKey: imageKey(rec.image),
     });
+    if (live) {
+      await this.forkLive(h, f, into);
+      return machine;
+    }
     // A template build keeps the guest's RAM in a shared file (startPlan): the stream leaves it out.
     const ram = join(h.dir, TEMPLATE_MEMORY);
     const ramInFile = existsSync(ram);
@@ -224,6 +238,33 @@ export class MicrovmDriver extends VmDriver {
     chmodSync(kept, 0o600);
     await digHoles(kept);
     return { ...machine, memoryFile: true };
+  }
+
+  /**
+   * --from: save the running VM and freeze its current overlay (vm-fork.ts); the source goes on
+   * over a new overlay. The frozen file stays where the source's new overlay names it, and the
+   * template gets a hard link to it (a copy across file systems).
+   */
+  private async forkLive(h: Handle, f: MicrovmFiles, into: string): Promise<void> {
+    const frozen = f.overlay;
+    const newOverlay = join(h.dir, `disk-${Date.now().toString(36)}.qcow2`);
+    await forkRunningVm(
+      {
+        qmp: qmpSocket(f),
+        stateFile: join(into, TEMPLATE_STATE),
+        streamSocket: join(f.runDir, 'fork.sock'),
+        newOverlay,
+      },
+      () => writeJsonAtomic(join(h.dir, MICROVM_FILES), { ...f, overlay: newOverlay }, 0o600, false),
+    );
+    const disk = join(into, TEMPLATE_DISK);
+    try {
+      linkSync(frozen, disk);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      copyFileSync(frozen, disk);
+    }
+    chmodSync(disk, 0o444);
   }
 
   protected async startPlan(h: Handle, rec: EnvRecord): Promise<VmStartPlan> {
@@ -264,7 +305,14 @@ export class MicrovmDriver extends VmDriver {
       bootTimeoutMs: f.accel === 'tcg' ? 180_000 : 60_000,
       bridged: f.bridge !== undefined,
       ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { holdAfterExit: true } : {}),
-      ...(f.template ? { identity: { hostname: rec.hostname } } : {}),
+      ...(f.template
+        ? {
+            identity: {
+              hostname: rec.hostname,
+              ...(f.bridge ? { net: { lease: f.bridge.guestArg.replace(/^berth\.net=/, ''), mac: f.bridge.mac } } : {}),
+            },
+          }
+        : {}),
       ...(memory && state ? { afterLaunch: (alive) => loadVmStateDeferred(qmpSocket(f), state, alive) } : {}),
     };
   }

@@ -349,7 +349,7 @@ export abstract class VmDriver implements DriverOps {
     return unsupported(this.name, 'restore checkpoints');
   }
   /** microvm overrides it (QMP migrate to a file); uml has no way to save a running kernel. */
-  saveTemplate(_h: Handle, _into: string): Promise<TemplateMachine | undefined> {
+  saveTemplate(_h: Handle, _into: string, _live?: boolean): Promise<TemplateMachine | undefined> {
     return unsupported(this.name, 'make templates');
   }
   /** Machine facts for inspect: microvm's accelerator and QMP state; none by default. */
