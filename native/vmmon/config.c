@@ -167,6 +167,10 @@ void config_read(const char *state_dir)
 			C.hold_after_exit = !strcmp(v, "1");
 		else if (!strcmp(k, "identity_hostname"))
 			C.identity_hostname = v;
+		else if (!strcmp(k, "identity_net"))
+			C.identity_net = v;
+		else if (!strcmp(k, "identity_mac"))
+			C.identity_mac = v;
 		else if (!strcmp(k, "bulk_dir"))
 			C.bulk_dir = v;
 		else if (!strcmp(k, "what"))

@@ -1,5 +1,6 @@
 /* identity.c: IDENTITY for a clone resumed from a template (docs/templates.md): its hostname,
- * the host's clock and 64 fresh random bytes for the guest's entropy pool. */
+ * the host's clock and 64 fresh random bytes for the guest's entropy pool; on a bridge network
+ * also its own lease and MAC (checked by the driver, vm-monitor-flat.ts). */
 #include "vmmon.h"
 
 #include <stdio.h>
@@ -30,6 +31,10 @@ struct chunk *identity_frame(void)
 	PAIR("hostname", "%s", C.identity_hostname);
 	PAIR("time", "%lld.%09ld", (long long)ts.tv_sec, ts.tv_nsec);
 	PAIR("seed", "%s", hex);
+	if (C.identity_net && C.identity_mac) {
+		PAIR("net", "%s", C.identity_net);
+		PAIR("mac", "%s", C.identity_mac);
+	}
 #undef PAIR
 	return frame_new(F_IDENTITY, 0, payload, n);
 }

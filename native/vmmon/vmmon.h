@@ -74,6 +74,7 @@ struct config {
 	unsigned long long owner_start;
 	int has_owner, has_owner_start;
 	const char *identity_hostname; /* NULL: no IDENTITY frame */
+	const char *identity_net, *identity_mac; /* a clone on a bridge network: its lease and MAC */
 	unsigned long long boot_timeout_ms;
 	char **argv, **env, **exit_hook; /* NULL-terminated */
 	int has_user;

@@ -4,7 +4,7 @@
  * order (a helper's `helper_socket` and `helper_arg`s follow its `helper`), START payloads are
  * hex (the command's, each relayed port's `berth-connect`, the hosts copy's `berth-hosts`). Pure.
  */
-import { encodeStart } from './guest-protocol.js';
+import { encodeIdentity, encodeStart } from './guest-protocol.js';
 import { HOSTS_REQUEST } from './vm-hosts-sync.js';
 import { relayRequest } from './vm-port-relay.js';
 import type { VmMonitorConfig } from './vm-monitor-config.js';
@@ -40,7 +40,12 @@ export function encodeMonitorFlat(cfg: VmMonitorConfig): Buffer {
   if (l.user) pairs.push(['uid', String(l.user.uid)], ['gid', String(l.user.gid)]);
   if (l.cwd) pairs.push(['cwd', l.cwd]);
   if (cfg.holdAfterExit) pairs.push(['hold_after_exit', '1']);
-  if (cfg.identity) pairs.push(['identity_hostname', cfg.identity.hostname]);
+  if (cfg.identity) {
+    // Checked as the Node monitor's IDENTITY would be (hostname, lease, MAC), here rather than in C.
+    encodeIdentity({ ...cfg.identity, time: { sec: 0, nsec: 0 }, seed: Buffer.alloc(1) });
+    pairs.push(['identity_hostname', cfg.identity.hostname]);
+    if (cfg.identity.net) pairs.push(['identity_net', cfg.identity.net.lease], ['identity_mac', cfg.identity.net.mac]);
+  }
   if (cfg.bulkDir) pairs.push(['bulk_dir', cfg.bulkDir]);
   for (const h of l.helpers ?? [])
     pairs.push(

@@ -110,6 +110,21 @@ test('monitor.cfg: NUL-separated pairs, repeated keys in order, START as hex', (
     ],
   );
   assert.throws(() => encodeMonitorFlat({ ...cfg, logFile: 'a\0b' }), /log_file contains a NUL byte/);
+  // A clone on a bridge network: its lease and MAC, checked before the monitor starts.
+  const net = { lease: '10.87.0.5/16,10.87.0.1,10.87.0.1,1500', mac: '02:42:0a:57:00:05' };
+  const clone = pairs(encodeMonitorFlat({ ...cfg, identity: { hostname: 'c1', net } }));
+  assert.deepEqual(
+    clone.filter(([k]) => k.startsWith('identity_')),
+    [
+      ['identity_hostname', 'c1'],
+      ['identity_net', net.lease],
+      ['identity_mac', net.mac],
+    ],
+  );
+  assert.throws(
+    () => encodeMonitorFlat({ ...cfg, identity: { hostname: 'c1', net: { ...net, mac: 'nope' } } }),
+    /bad MAC "nope"/,
+  );
 });
 
 test('monitor.cfg: helpers, relayed ports and the hosts copy, each START as hex', () => {
