@@ -61,6 +61,9 @@ export const attachCommand: CommandModule<
     const onTerm = proxy('TERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    // From now on: the first step of the follow finds the log's end before anything is typed.
+    const batches = berth.logBatches(record.id, { follow: true, tail: 0, signal: following.signal });
+    const first = batches.next();
     const stdin = process.stdin;
     // The command's stdin: the environment's own channel (every backend), opened before following.
     const sink: Writable | undefined =
@@ -85,10 +88,8 @@ export const attachCommand: CommandModule<
       stdin.resume();
     }
     try {
-      for await (const batch of berth.logBatches(record.id, { follow: true, tail: 0, signal: following.signal }))
-        for (const r of batch) {
-          await write(r.stream === 'stderr' ? process.stderr : process.stdout, berth.recordBytes(r));
-        }
+      for (let b = await first; !b.done; b = await batches.next())
+        for (const r of b.value) await write(r.stream === 'stderr' ? process.stderr : process.stdout, berth.recordBytes(r));
     } finally {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);

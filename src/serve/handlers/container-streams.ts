@@ -101,7 +101,15 @@ async function relayStdin(
     return void attachInput(client, keys, onDetach, onEnd).resume();
   }
   // Detached: the stdin is let go (a terminal stays for the next attach; without one it is EOF).
-  attachInput(client, keys, () => (sink.end(), onDetach()), onEnd).pipe(sink);
+  attachInput(
+    client,
+    keys,
+    () => {
+      sink.end();
+      onDetach();
+    },
+    onEnd,
+  ).pipe(sink);
 }
 
 /**
