@@ -89,7 +89,8 @@ export const attachCommand: CommandModule<
     }
     try {
       for (let b = await first; !b.done; b = await batches.next())
-        for (const r of b.value) await write(r.stream === 'stderr' ? process.stderr : process.stdout, berth.recordBytes(r));
+        for (const r of b.value)
+          await write(r.stream === 'stderr' ? process.stderr : process.stdout, berth.recordBytes(r));
     } finally {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);

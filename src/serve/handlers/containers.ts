@@ -6,7 +6,7 @@ import { ApiError, badRequest } from '../errors.js';
 import { flag, readJson, type Route } from '../route.js';
 import { containerInspect, containerSummary } from '../shapes/container-shape.js';
 import type { ServerState } from '../state.js';
-import { dockerSettingsOf } from '../docker-settings.js';
+import { DOCKER_LABEL, dockerSettingsOf } from '../docker-settings.js';
 
 /**
  * The environment's record (404 names REF), or throws. A held container (its command waits in
@@ -67,6 +67,22 @@ export function watchExit(state: ServerState, id: string, name: string): void {
     state.forget(id);
     state.emit({ action: 'destroy', id, name, exitCode });
   });
+}
+
+/**
+ * Containers of the API that run already when a server starts (a restarted server): followed to
+ * their exit as if started here (`die`, `wait`, AutoRemove). A held one is followed from its start.
+ */
+export function followRunning(state: ServerState): void {
+  for (const s of berth.list()) {
+    try {
+      const found = findContainer(s.id, state);
+      if (found.status.state === 'running' && found.record.spec.labels[DOCKER_LABEL] !== undefined)
+        watchExit(state, s.id, s.name);
+    } catch {
+      // Removed meanwhile.
+    }
+  }
 }
 
 const create: Route = {
