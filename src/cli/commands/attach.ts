@@ -1,9 +1,9 @@
 /**
  * `berth attach ENV`: follow a running environment's stdout and stderr from now until it exits,
  * type into its command (an environment made with -i; `--no-stdin`: not), and exit with its
- * status. On a terminal stdin is read in raw mode: the detach keys leave the command running;
- * without a terminal of its own the command gets Ctrl-C (and, with --sig-proxy, SIGINT/SIGTERM
- * to berth) as a signal. With -t it is the command's terminal that sees Ctrl-C as typed.
+ * status. The detach keys, typed, leave the command running. A command with a terminal (-t) gets
+ * what a terminal of ours types raw, Ctrl-C included; otherwise Ctrl-C (and SIGINT/SIGTERM to
+ * berth) is sent on as a signal with --sig-proxy.
  */
 import type { Writable } from 'node:stream';
 import type { CommandModule } from 'yargs';
@@ -32,7 +32,7 @@ export const attachCommand: CommandModule<
       .option('detach-keys', {
         type: 'string',
         default: berth.DEFAULT_DETACH_KEYS,
-        describe: 'keys that detach, leaving it running (on a terminal; "" for none)',
+        describe: 'keys that detach, leaving it running ("" for none)',
       })
       .option('sig-proxy', {
         type: 'boolean',
@@ -79,8 +79,10 @@ export const attachCommand: CommandModule<
       } else if (b.includes(CTRL_C)) onInt();
     };
     const onEnd = () => sink?.end();
-    // Raw mode only on a terminal: the detach keys and Ctrl-C arrive as bytes.
-    const raw = stdin.isTTY === true;
+    // Raw mode only on a terminal, and when the command has a terminal too (or gets no input): the
+    // detach keys and Ctrl-C arrive as bytes. Typing into a command without one, the lines stay
+    // cooked and Ctrl-C is a SIGINT to berth (sent on with --sig-proxy).
+    const raw = stdin.isTTY === true && (!sink || record.spec.tty);
     if (raw) stdin.setRawMode(true);
     if (raw || sink) {
       stdin.on('data', onData);
