@@ -2,7 +2,7 @@
 # Host packages berth's tests need. As root: install the missing ones with apt-get.
 # As a normal user: say which are missing (the tests then fail or skip, as they say).
 set -eu
-PKGS="busybox-static docker.io uidmap gnupg gpgv bsdutils e2fsprogs util-linux procps docker-registry skopeo tar coreutils python3 mmdebstrap debian-archive-keyring qemu-utils uml-utilities qemu-system-x86 qemu-system-common mount cpio user-mode-linux xz-utils zstd gzip apache2-utils iproute2 nftables passt slirp4netns slirp gcc make libc6-dev file clang-format slurmctld slurmd slurm-client munge criu"
+PKGS="busybox-static docker.io uidmap gnupg gpgv bsdutils e2fsprogs util-linux procps docker-registry skopeo tar coreutils python3 mmdebstrap debian-archive-keyring qemu-utils uml-utilities qemu-system-x86 qemu-system-common mount cpio user-mode-linux xz-utils zstd gzip apache2-utils iproute2 nftables passt slirp4netns slirp gcc make libc6-dev file clang-format slurmctld slurmd slurm-client munge criu openssl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

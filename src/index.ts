@@ -353,7 +353,7 @@ export async function copyTo(
   return copyToEnv(ctxFor(opts), ref, src as string | import('node:stream').Readable, path);
 }
 
-/** What a chroot or container environment changed (A added, C changed, D deleted); VM backends refuse. */
+/** What an environment changed against its image: A added, C changed, D deleted (every backend). */
 export async function diff(ref: string, opts: ContextOptions = {}) {
   const { diffEnv } = await import('./api/env-diff.js');
   return diffEnv(ctxFor(opts), ref);

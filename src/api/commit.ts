@@ -4,57 +4,11 @@
  * the overlay upper dir. uml and microvm: `sync` in the guest, pause, copy the disk flat
  * (src/disks/flat-env-disk.ts), resume, diff the copy against the base disk (ADR 0058).
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { ImageError } from '../core/errors.js';
-import { randomHex } from '../core/random.js';
 import type { CommitOptions } from '../images/commit/index.js';
-
-const WORK_PREFIX = 'vm-commit-';
-
-/**
- * A private scratch dir for a VM commit (`<images>/blobs/tmp/vm-commit-PID-RANDOM`), after removing
- * those and the half-written layers (`commit-PID-*.partial`) of commits whose process is gone
- * (killed mid-commit): nothing of theirs stays behind.
- */
-function commitWorkDir(imagesDir: string): string {
-  const tmp = join(imagesDir, 'blobs', 'tmp');
-  mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  for (const name of readdirSync(tmp)) {
-    const pid = Number(/^(?:vm-)?commit-(\d+)-/.exec(name)?.[1]);
-    if (pid > 0 && !processAlive(pid)) rmSync(join(tmp, name), { recursive: true, force: true });
-  }
-  const dir = join(tmp, `${WORK_PREFIX}${process.pid}-${randomHex(6)}`);
-  mkdirSync(dir, { mode: 0o700 });
-  return dir;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** `sync` in the guest, so that what the environment wrote is on its disk, not only in its page cache. */
-async function syncGuest(ctx: Context, id: string, name: string): Promise<void> {
-  const { execIn } = await import('./lifecycle.js');
-  const r = await execIn(ctx, id, ['sync'], {
-    tty: false,
-    interactive: false,
-    env: {},
-    stdio: 'pipe',
-    timeoutMs: 60_000,
-  });
-  if (r.exitCode !== 0) {
-    throw new ImageError('commit-sync', `environment ${name} is running and "sync" failed in it (exit ${r.exitCode})`, {
-      fix: `stop it first (berth stop ${name}), then commit`,
-    });
-  }
-}
 
 export interface CommitEnvOptions {
   message?: string;
@@ -94,56 +48,38 @@ export async function commitEnv(
     );
   }
   const state = ctx.store.status(record.id).state;
-  // A VM's guest keeps recent writes in its page cache: ask it to write them out first (ADR 0058).
-  if (vm && state === 'running') await syncGuest(ctx, record.id, record.name);
-  if (vm && state === 'paused')
-    opts.onWarning?.(
-      `environment ${record.name} was paused before berth could flush its guest's writes: the newest may be missing from the image`,
-    );
-  let paused = false;
-  if (state === 'running' && opts.pause !== false) {
-    const { pauseEnv } = await import('./lifecycle.js');
-    try {
-      await pauseEnv(ctx, record.id);
-      paused = true;
-    } catch (e) {
-      throw new ImageError(
-        'commit-running',
-        `environment ${record.name} is running and could not be paused: ${(e as Error).message}`,
-        {
-          fix: 'stop it first, or commit with --no-pause (library: pause: false; the layer may then be inconsistent)',
-          cause: e,
-        },
-      );
-    }
-  }
   let work: string | undefined;
+  let paused = false;
   try {
     const { commitEnvironment } = await import('../images/commit/index.js');
     const { rootlessIdMaps } = await import('../host/id-maps.js');
     const maps = record.rootless ? rootlessIdMaps() : undefined;
     let disk: CommitOptions['disk'];
     if (vm) {
-      const { flattenEnvDisk } = await import('../disks/flat-env-disk.js');
-      work = commitWorkDir(ctx.paths.images);
-      // As root, the disk the guest wrote is parsed as the environment's unprivileged identity.
-      const { umlHostUser } = await import('../host/uml-host-user.js');
-      const sandbox = umlHostUser(record.id, process.getuid?.() ?? 0);
-      const flat = await flattenEnvDisk(
-        record.backend as 'uml' | 'microvm',
-        ctx.store.dirOf(record.id),
-        join(work, 'disk.raw'),
-        sandbox,
-      );
-      if (paused) {
-        // The disk is copied: the guest may run on while the copy is read.
-        const { resumeEnv } = await import('./lifecycle.js');
-        await resumeEnv(ctx, record.id);
-        paused = false;
+      // Flushed, paused while copied, resumed: the commit reads the copy (ADR 0058).
+      const { readableVmDisk } = await import('./vm-disk-read.js');
+      const flat = await readableVmDisk(ctx, record, {
+        verb: 'commit',
+        ...(opts.pause !== undefined ? { pause: opts.pause } : {}),
+        ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+      });
+      work = flat.work;
+      disk = { changed: flat.changed, base: flat.base, work, ...(flat.sandbox ? { sandbox: flat.sandbox } : {}) };
+    } else if (state === 'running' && opts.pause !== false) {
+      const { pauseEnv } = await import('./lifecycle.js');
+      try {
+        await pauseEnv(ctx, record.id);
+        paused = true;
+      } catch (e) {
+        throw new ImageError(
+          'commit-running',
+          `environment ${record.name} is running and could not be paused: ${(e as Error).message}`,
+          {
+            fix: 'stop it first, or commit with --no-pause (library: pause: false; the layer may then be inconsistent)',
+            cause: e,
+          },
+        );
       }
-      // Never started (uml): the "changed" disk is the base itself, berth's own.
-      const guestWritten = flat.changed !== flat.base;
-      disk = { changed: flat.changed, base: flat.base, work, ...(sandbox && guestWritten ? { sandbox } : {}) };
     }
     return await commitEnvironment({
       imagesDir: ctx.paths.images,

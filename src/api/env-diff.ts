@@ -1,14 +1,15 @@
 /**
- * Docker's `diff`: what an environment changed, from the overlay's upper directory (chroot and
- * container): A added, C changed (it exists in the image too), D deleted (an overlay whiteout, a
- * 0:0 character device). The VM backends keep their changes inside a disk image (a COW file or a
- * qcow2 overlay) that the host cannot list by path: refused, with `berth export` as the way to see.
+ * Docker's `diff`: what an environment changed: A added, C changed (it exists in the image too),
+ * D deleted. chroot and container: from the overlay's upper directory (a whiteout is a 0:0
+ * character device). uml and microvm: the disk is flushed, copied flat and diffed against its base
+ * disk as a commit does (vm-disk-read.ts, ADR 0058), then named as Docker does (ext4-docker-diff.ts).
  */
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { DriverError } from '../core/errors.js';
 import { resolveEnv } from './lifecycle.js';
+import type { EnvRecord } from '../core/env-store.js';
 
 export interface Change {
   kind: 'A' | 'C' | 'D';
@@ -47,15 +48,28 @@ function walk(upper: string, layers: string[], rel: string, out: Change[]): void
   }
 }
 
-export function diffEnv(ctx: Context, ref: string): Change[] {
-  const { record, handle } = resolveEnv(ctx, ref);
-  if (record.backend !== 'chroot' && record.backend !== 'container') {
-    throw new DriverError(
-      'no-diff',
-      `the ${record.backend} backend keeps changes inside a disk image, not as files berth can list`,
-      { fix: `see the whole filesystem with "berth export ${record.name}"; diff works on chroot and container` },
-    );
+/** The changes of a uml or microvm environment's disk against its base disk. */
+async function diffVm(ctx: Context, record: EnvRecord): Promise<Change[]> {
+  const { readableVmDisk } = await import('./vm-disk-read.js');
+  const [{ readExt4Tree }, { diffTrees }, { dockerChanges }] = await Promise.all([
+    import('../images/commit/ext4-tree.js'),
+    import('../images/commit/ext4-diff.js'),
+    import('../images/commit/ext4-docker-diff.js'),
+  ]);
+  // Paused only while its disk is copied: a copy of a disk being written could be torn.
+  const disk = await readableVmDisk(ctx, record, { verb: 'diff' });
+  try {
+    const [base, env] = await Promise.all([readExt4Tree(disk.base), readExt4Tree(disk.changed, disk.sandbox)]);
+    const changes = diffTrees(base, env, { mountTargets: record.spec.mounts.map((m) => m.target) });
+    return dockerChanges(changes, base);
+  } finally {
+    rmSync(disk.work, { recursive: true, force: true });
   }
+}
+
+export async function diffEnv(ctx: Context, ref: string): Promise<Change[]> {
+  const { record, handle } = resolveEnv(ctx, ref);
+  if (record.backend === 'uml' || record.backend === 'microvm') return diffVm(ctx, record);
   const out: Change[] = [];
   try {
     walk(join(handle.dir, 'upper'), record.image.layers, '', out);

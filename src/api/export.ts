@@ -1,4 +1,9 @@
-/** `berth export ENV`: the environment's merged root filesystem as one tar (file or stream). */
+/**
+ * `berth export ENV`: the environment's merged root filesystem as one tar (file or stream).
+ * chroot and container: the overlay's upper dir over the image's layers. uml and microvm: the
+ * disk, flushed and copied flat (paused while copied, vm-disk-read.ts), every file read out of it
+ * with debugfs as a commit reads its changes (ADR 0058), owners as the guest sees them.
+ */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -6,20 +11,13 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from './context.js';
 import { ImageError } from '../core/errors.js';
+import type { EnvRecord } from '../core/env-store.js';
 
 const PLACEHOLDERS = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
 
 export async function exportEnv(ctx: Context, envRef: string, out: string | Writable): Promise<void> {
   const record = ctx.store.find(envRef);
-  if (!['chroot', 'container'].includes(record.backend)) {
-    throw new ImageError(
-      'export-unsupported',
-      `environment ${record.name} runs on ${record.backend}, whose root filesystem is a disk berth does not read`,
-      {
-        fix: 'export environments of the chroot or container backend',
-      },
-    );
-  }
+  if (record.backend === 'uml' || record.backend === 'microvm') return exportVm(ctx, record, out);
   const [{ mergedTar }, { makeIdMapper }, { rootlessIdMaps }, { shimPath }, { unshareArgv }, { spawnSync }] =
     await Promise.all([
       import('../images/sources/merged-tree.js'),
@@ -56,9 +54,32 @@ export async function exportEnv(ctx: Context, envRef: string, out: string | Writ
     }),
     { objectMode: false },
   );
+  return writeTar(record.name, tar, out);
+}
+
+/** A VM environment's whole file system, from a flat copy of its disk. */
+async function exportVm(ctx: Context, record: EnvRecord, out: string | Writable): Promise<void> {
+  const { readableVmDisk } = await import('./vm-disk-read.js');
+  const { diskChangesTar } = await import('../images/commit/disk-layer.js');
+  const disk = await readableVmDisk(ctx, record, { verb: 'export' });
+  try {
+    const all = await diskChangesTar({
+      changed: disk.changed,
+      work: disk.work,
+      mountTargets: record.spec.mounts.map((m) => m.target),
+      ...(disk.sandbox ? { sandbox: disk.sandbox } : {}),
+    });
+    await writeTar(record.name, Readable.from(all.tar(), { objectMode: false }), out);
+  } finally {
+    rmSync(disk.work, { recursive: true, force: true });
+  }
+}
+
+/** TAR to OUT: a stream (left open), or a file written whole or not at all. */
+async function writeTar(name: string, tar: Readable, out: string | Writable): Promise<void> {
   const fail = (e: unknown): ImageError => {
     const err = e as NodeJS.ErrnoException;
-    return new ImageError('export-failed', `exporting ${record.name} failed: ${err.message}`, {
+    return new ImageError('export-failed', `exporting ${name} failed: ${err.message}`, {
       fix:
         err.code === 'EACCES'
           ? 'a file is unreadable to you (owned by a sub-id inside the environment); export it as root or make it readable inside'

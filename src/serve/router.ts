@@ -1,5 +1,6 @@
 /** Finds the route of a request and turns whatever it throws into Docker's `{"message": ...}`. */
 import { archiveRoutes } from './handlers/archive.js';
+import { changeRoutes } from './handlers/changes.js';
 import { containerRoutes } from './handlers/containers.js';
 import { streamRoutes } from './handlers/container-streams.js';
 import { execRoutes } from './handlers/exec.js';
@@ -17,6 +18,7 @@ const ROUTES: Route[] = [
   ...streamRoutes,
   ...execRoutes,
   ...archiveRoutes,
+  ...changeRoutes,
   ...imageRoutes,
   ...networkRoutes,
 ];

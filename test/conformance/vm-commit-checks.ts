@@ -1,7 +1,8 @@
 /**
  * `berth commit` of a VM environment (ADR 0058), checked inside boots the uml and microvm checks
  * make anyway: the environment added /big, changed /etc/passwd (a line `changed`) and deleted
- * /bin/ls; the committed image, run on the container backend, shows all three. Bad input (a
+ * /bin/ls; `berth diff` lists the three (A, C, D), `berth export` writes the whole file system
+ * with them, and the committed image, run on the container backend, shows them. Bad input (a
  * missing environment, a bad reference) is one line and exit 125 and stores no image; a commit
  * killed with SIGKILL stores no image, and the next commit removes what it left.
  */
@@ -9,6 +10,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Runner } from '../helpers/berth-cli.js';
 
@@ -71,6 +73,41 @@ export async function checkVmCommit(
     assert.equal(bad.stderr.trim().split('\n').length, 1, `one line: ${bad.stderr}`);
     assert.equal(bad.stdout, '');
   }
+
+  // `berth diff` reads the same flushed copy of the disk: the three changes, named as Docker does.
+  const d = await r.run(['diff', env], { timeoutMs: 300_000 });
+  assert.equal(d.code, 0, d.stderr);
+  const lines = d.stdout.split('\n').filter(Boolean);
+  for (const want of ['A /big', 'D /bin/ls', 'C /etc/passwd', 'C /etc', 'C /bin'])
+    assert.ok(lines.includes(want), `diff lists "${want}": ${d.stdout}`);
+  for (const never of ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/proc', '/sys'])
+    assert.ok(!lines.some((l) => l.endsWith(` ${never}`)), `diff leaves out what the init writes: ${never}`);
+  assert.ok(lines.indexOf('C /bin') < lines.indexOf('D /bin/ls'), `a directory before what is in it: ${d.stdout}`);
+  assert.deepEqual(workDirs(r), [], 'the diff leaves no scratch files');
+
+  // `berth export`: the whole file system from the same kind of copy, owners as the guest sees them.
+  const out = (await r.hostRun('mktemp', ['-d'])).stdout.trim();
+  const tarFile = join(out, 'fs.tar');
+  const exp = await r.run(['export', env, '-o', tarFile], { timeoutMs: 300_000 });
+  assert.equal(exp.code, 0, exp.stderr);
+  const list = spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout.split('\n');
+  assert.ok(
+    list.includes('bin/busybox') && list.includes('big'),
+    `the image's files and the added one: ${list.length} entries`,
+  );
+  assert.ok(!list.includes('bin/ls'), 'the deleted file is absent');
+  assert.equal(
+    spawnSync('sh', ['-c', `tar -xOf ${tarFile} etc/passwd | tail -n 1`], { encoding: 'utf8' }).stdout,
+    'changed\n',
+  );
+  assert.match(
+    spawnSync('tar', ['--numeric-owner', '-tvf', tarFile, 'etc/passwd'], { encoding: 'utf8' }).stdout,
+    / 0\/0 /,
+    'owned by root inside',
+  );
+  assert.equal(spawnSync('tar', ['-xOf', tarFile, 'big'], { maxBuffer: 8 << 20 }).stdout.length, 4096 * 1024);
+  await r.hostRun('rm', ['-rf', out]);
+  assert.deepEqual(workDirs(r), [], 'the export leaves no scratch files');
 
   // Who parses the disk the guest wrote: wrappers of debugfs and e2fsck first on PATH log their uid.
   const spy = toolSpy();

@@ -5,7 +5,8 @@ import { toOutput } from './archive-output.js';
 
 export const exportCommand: CommandModule<object, { env: string; output: string | undefined }> = {
   command: 'export <env>',
-  describe: "Write an environment's root filesystem (image + changes) as a tar (chroot and container)",
+  describe:
+    "Write an environment's root filesystem (image + changes) as a tar (uml and microvm: read from the disk, paused while it is copied)",
   builder: (y) =>
     y.positional('env', { type: 'string', describe: 'environment name or id' }).option('output', {
       alias: 'o',

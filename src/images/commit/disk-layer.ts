@@ -10,7 +10,7 @@ import { tarHeader, tarPadding, TAR_END } from '../unpack/tar-writer.js';
 import { fileChunks } from '../file-chunks.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { DiskError } from '../../core/errors.js';
-import { type Ext4Tree, type Sandbox, dumpInodes, readExt4Tree } from './ext4-tree.js';
+import { type Ext4Tree, type Sandbox, ROOT_INO, dumpInodes, readExt4Tree } from './ext4-tree.js';
 import { type DiffOptions, type LayerChange, diffTrees } from './ext4-diff.js';
 import { type Ext4Inode, decodeInode, deviceNumbers, fastSymlinkTarget } from './ext4-inode.js';
 import { type LayerBlob, layerBlobFromTar } from './layer.js';
@@ -92,13 +92,25 @@ function* tarOfChanges(changes: LayerChange[], env: Ext4Tree, contents: string):
   yield TAR_END;
 }
 
-/** Diff, copy out and store: the new layer blob, and how many entries it has. */
-export async function layerBlobFromDisks(
-  store: BlobStore,
-  opts: DiskLayerOptions,
-): Promise<LayerBlob & { entries: number }> {
+export interface DiskChanges {
+  /** The tar of the changes (contents read from the scratch dir: iterate before it is removed). */
+  tar: () => Generator<Buffer>;
+  entries: number;
+}
+
+/** An empty file system: what `base` means when none is given (everything is added). */
+const NOTHING: Ext4Tree = { dirs: new Map([[ROOT_INO, []]]), inodes: new Map(), unreadable: [] };
+
+/**
+ * Diff and copy out: the changes of `changed` against `base` as a tar (without a base: the whole
+ * file system, as `berth export` of a VM environment writes it).
+ */
+export async function diskChangesTar(opts: Omit<DiskLayerOptions, 'base'> & { base?: string }): Promise<DiskChanges> {
   // Side by side; the guest-written one in the sandbox (as root).
-  const [base, env] = await Promise.all([readExt4Tree(opts.base), readExt4Tree(opts.changed, opts.sandbox)]);
+  const [base, env] = await Promise.all([
+    opts.base === undefined ? NOTHING : readExt4Tree(opts.base),
+    readExt4Tree(opts.changed, opts.sandbox),
+  ]);
   for (const odd of env.unreadable) opts.onWarning?.(`left out a name debugfs lists ambiguously: ${odd}`);
   const changes = diffTrees(base, env, opts);
   // Contents to copy: regular files (once per inode) and symlinks whose target is in a block.
@@ -113,6 +125,15 @@ export async function layerBlobFromDisks(
   mkdirSync(contents, { mode: 0o700 });
   if (opts.sandbox) chownSync(contents, opts.sandbox.uid, opts.sandbox.gid);
   await dumpInodes(opts.changed, [...wanted], contents, opts.sandbox);
-  const blob = await layerBlobFromTar(store, () => tarOfChanges(changes, env, contents));
-  return { ...blob, entries: changes.length };
+  return { tar: () => tarOfChanges(changes, env, contents), entries: changes.length };
+}
+
+/** Diff, copy out and store: the new layer blob, and how many entries it has. */
+export async function layerBlobFromDisks(
+  store: BlobStore,
+  opts: DiskLayerOptions,
+): Promise<LayerBlob & { entries: number }> {
+  const changes = await diskChangesTar(opts);
+  const blob = await layerBlobFromTar(store, changes.tar);
+  return { ...blob, entries: changes.entries };
 }

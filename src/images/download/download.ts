@@ -1,5 +1,5 @@
 /**
- * berth's one HTTP downloader (ADR 0033), on node:http (http-get.ts, ADR 0050). Used
+ * berth's one HTTP downloader (ADR 0033), on its own socket reader (raw-get.ts, ADR 0067). Used
  * for registry blobs, Debian indices and .debs (so kernels too) and `tar:URL` tarballs.
  *
  * - The bytes accumulate in `partial`, a file the caller names (one name per content, so a later
@@ -15,14 +15,13 @@
  * - Byte progress goes to `onTransfer` (src/core/transfer.ts); the downloader never prints.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { closeSync, createReadStream, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { ImageError } from '../../core/errors.js';
 import { transferMeter, type TransferHook } from '../../core/transfer.js';
 import { DigestMismatchError } from '../store/blob-store.js';
 import { isNoSpace } from '../../core/no-space.js';
 import { noSpaceError } from '../../host/no-space-error.js';
-import { type HttpGetError, type HttpGetResponse, httpGet } from './http-get.js';
+import { type HttpGetError, type RawGetResponse, rawGet } from './raw-get.js';
 
 export interface DownloadRequest {
   url: string;
@@ -74,10 +73,6 @@ export class DownloadError extends ImageError {
     super(`download-${failure}`, message, opts);
   }
 }
-
-// A deep write buffer lets fs.WriteStream gather socket chunks (~64 KiB) into one writev while a
-// write is in flight: far fewer, larger writes (docs/benchmarks.md).
-const WRITE_BUFFER = 4 * 1024 * 1024;
 
 function sizeOf(path: string): number {
   try {
@@ -166,23 +161,23 @@ async function attemptOnce(
   for (let asked = 0; ; asked++) {
     const headers: Record<string, string> = { ...(req.headers?.() ?? {}) };
     if (have > 0) headers.range = `bytes=${have}-`;
-    let res: HttpGetResponse;
+    let res: RawGetResponse;
     try {
-      res = await httpGet(req.url, { headers, timeoutMs: req.timeoutMs ?? 30_000 });
+      res = await rawGet(req.url, { headers, timeoutMs: req.timeoutMs ?? 30_000 });
     } catch (e) {
       throw new DownloadError('unreachable', `cannot download ${what} (${req.url}): ${(e as HttpGetError).code}`, {
         fix: 'check the address and the network connection',
         cause: e,
       });
     }
-    const { status, body } = res;
+    const { status } = res;
     if (status === 416 && have > 0) {
-      body.destroy();
+      res.discard();
       rmSync(req.partial, { force: true });
       return { kind: 'restart' };
     }
     if (status >= 400) {
-      body.destroy();
+      res.discard();
       if (asked === 0 && req.onRefused && (await req.onRefused(status, res.headers))) continue;
       throw new DownloadError(
         'refused',
@@ -196,14 +191,14 @@ async function attemptOnce(
     let append = false;
     if (status === 206) {
       if (have === 0 || !String(res.headers['content-range'] ?? '').startsWith(`bytes ${have}-`)) {
-        body.destroy();
+        res.discard();
         rmSync(req.partial, { force: true });
         return { kind: 'restart' };
       }
       append = true;
       req.onResume?.(have);
     } else if (status !== 200) {
-      body.destroy();
+      res.discard();
       throw new DownloadError(
         'refused',
         `cannot download ${what}: HTTP ${status}`,
@@ -218,27 +213,32 @@ async function attemptOnce(
     const total = req.size ?? (Number.isFinite(length) && length > 0 ? done + length : req.maxBytes);
     const bytes = transferMeter(req.onTransfer, req.transferId ?? req.url, req.label ?? labelOf(req.url), total, done);
     let tooLarge: DownloadError | undefined;
-    // Hashed and counted as the chunks arrive (no stream stage of its own); the file stream
-    // writes them meanwhile in the thread pool.
-    body.on('data', (chunk: Buffer) => {
-      done += chunk.length;
-      count(chunk.length);
-      bytes.add(chunk.length);
-      if (limit !== undefined && done > limit) {
-        tooLarge ??= new DownloadError('too-large', `${what} is larger than the ${limit} bytes expected`, {
-          fix: 'the server sent something else; nothing was kept',
-        });
-        body.destroy(tooLarge);
-        return;
-      }
-      hash.update(chunk);
-    });
+    let fd: number;
     try {
-      await pipeline(
-        body,
-        createWriteStream(req.partial, { flags: append ? 'a' : 'w', mode: 0o600, highWaterMark: WRITE_BUFFER }),
-      );
+      fd = openSync(req.partial, append ? 'a' : 'w', 0o600);
     } catch (e) {
+      res.discard();
+      if (isNoSpace(e)) throw noSpaceError(req.partial, `downloading ${what}`, e);
+      throw e;
+    }
+    try {
+      // Each piece is a view into the reader's one buffer: counted, hashed and written before the
+      // next read (page-cache writes; the blob store fsyncs the finished blob).
+      await res.read((chunk) => {
+        done += chunk.length;
+        count(chunk.length);
+        bytes.add(chunk.length);
+        if (limit !== undefined && done > limit) {
+          tooLarge = new DownloadError('too-large', `${what} is larger than the ${limit} bytes expected`, {
+            fix: 'the server sent something else; nothing was kept',
+          });
+          throw tooLarge;
+        }
+        hash.update(chunk);
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+      });
+    } catch (e) {
+      closeSync(fd);
       if (tooLarge) {
         rmSync(req.partial, { force: true });
         throw tooLarge;
@@ -246,6 +246,7 @@ async function attemptOnce(
       if (isNoSpace(e)) throw noSpaceError(req.partial, `downloading ${what}`, e);
       return { kind: 'broken', error: e, done }; // the partial file stays: resumed next
     }
+    closeSync(fd);
     bytes.finish();
     return { kind: 'done', result: await verified(req, what, hash, { resumed: append, transferred: 0 }) };
   }

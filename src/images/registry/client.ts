@@ -1,7 +1,7 @@
 /**
  * A registry HTTP API v2 client (the OCI distribution spec, pull side). Manifests and blobs come
- * over node:http (src/images/download/http-get.ts, ADR 0050); got is imported only for token
- * requests and `berth login`'s access check.
+ * through the downloader's own socket reader (src/images/download/raw-get.ts, ADR 0067); got is
+ * imported only for token requests and `berth login`'s access check.
  *
  * - https, except for registries named in `insecure` (plain http: loopback test registries).
  * - Anonymous first; on 401 it answers the WWW-Authenticate challenge: Bearer (token from the
@@ -24,8 +24,8 @@ import {
 import { MANIFEST_ACCEPT } from './media-types.js';
 import type { TransferHook } from '../../core/transfer.js';
 import { download, DownloadError } from '../download/download.js';
-import { httpGet, readBody } from '../download/http-get.js';
-import type { IncomingHttpHeaders } from 'node:http';
+import { rawGet, readBody } from '../download/raw-get.js';
+import type { Headers } from '../download/http1-response.js';
 
 export interface RegistryClientOptions {
   /** Registries (host[:port], as in the reference) spoken to over plain http. */
@@ -206,22 +206,22 @@ export class RegistryClient {
   }
 
   /**
-   * A small GET on node:http (http-get.ts; a pull never loads got): the body whole, refused past
+   * A small GET on the downloader's reader (raw-get.ts; a pull never loads got): the body whole, refused past
    * MAX_MANIFEST_BYTES. One retry after a failure to connect or a broken answer.
    */
   private async getSmall(
     url: string,
     headers: Record<string, string>,
     what: string,
-  ): Promise<{ statusCode: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  ): Promise<{ statusCode: number; headers: Headers; body: Buffer }> {
     const tooLarge = () =>
       new ImageError('manifest-too-large', `the manifest of ${what} is larger than ${MAX_MANIFEST_BYTES} bytes`, {
         fix: 'this is not a real image manifest',
       });
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await httpGet(url, { headers, timeoutMs: this.timeoutMs });
-        const body = await readBody(res.body, MAX_MANIFEST_BYTES, tooLarge);
+        const res = await rawGet(url, { headers, timeoutMs: this.timeoutMs });
+        const body = await readBody(res, MAX_MANIFEST_BYTES, tooLarge);
         return { statusCode: res.status, headers: res.headers, body };
       } catch (e) {
         if (e instanceof ImageError) throw e;
@@ -236,7 +236,7 @@ export class RegistryClient {
     const url = `${this.baseUrl}/v2/${repository}/manifests/${reference}`;
     const scope = `repository:${repository}:pull`;
     const what = `${this.registry}/${repository}:${reference}`.replace(/:(sha256:)/, '@$1');
-    let res: { statusCode: number; headers: IncomingHttpHeaders; body: Buffer };
+    let res: { statusCode: number; headers: Headers; body: Buffer };
     for (let attempt = 0; ; attempt++) {
       res = await this.getSmall(url, { accept: MANIFEST_ACCEPT, ...this.authHeader(scope) }, what);
       if (res.statusCode === 401 && attempt === 0) {

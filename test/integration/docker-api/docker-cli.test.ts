@@ -121,6 +121,9 @@ for (const mode of ['root', 'rootless'] as const) {
       const cpIn = await s!.docker(['cp', join(host, 'dir'), 'web:/tmp/']);
       assert.equal(cpIn.code, 0, cpIn.stderr);
       assert.equal((await s!.docker(['exec', 'web', 'cat', '/tmp/dir/f.txt'])).stdout, 'from host\n');
+      const diff = (await s!.docker(['diff', 'web'])).stdout.split('\n');
+      for (const want of ['C /tmp', 'A /tmp/dir', 'A /tmp/dir/f.txt'])
+        assert.ok(diff.includes(want), `docker diff lists "${want}": ${diff.join(' | ')}`);
       const cpOut = await s!.docker(['cp', 'web:/www/index.html', join(host, 'out.html')]);
       assert.equal(cpOut.code, 0, cpOut.stderr);
       assert.equal(readFileSync(join(host, 'out.html'), 'utf8'), 'page\n');
@@ -392,6 +395,14 @@ for (const mode of ['root', 'rootless'] as const) {
       const ex = await s!.docker(['exec', 'vm', 'sh', '-c', 'grep -c "User Mode Linux" /proc/cpuinfo']);
       assert.equal(ex.stdout, '1\n', ex.stderr);
       assert.equal((await s!.docker(['inspect', '-f', '{{.Driver}}', 'vm'])).stdout, 'berth-uml\n');
+      // The disk, diffed against its base (as commit does): the file copied in is there (once: it pauses and copies the disk).
+      if (mode === 'rootless') {
+        const diff = await s!.docker(['diff', 'vm']);
+        assert.ok(
+          diff.stdout.split('\n').includes('A /tmp/pre.txt'),
+          `docker diff on uml: ${diff.stdout}${diff.stderr}`,
+        );
+      }
       // docker exec -it: a terminal of its own with the client's size; its exit code is the CLI's.
       const tty = s!.terminal(['exec', '-it', 'vm', 'sh'], { rows: 40, cols: 120 });
       tty.type('echo exec-$((2+3))\n');

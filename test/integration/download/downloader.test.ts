@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { download, DownloadError } from '../../../src/images/download/download.js';
-import { httpGet } from '../../../src/images/download/http-get.js';
+import { rawGet, readBody } from '../../../src/images/download/raw-get.js';
 import { goArch } from '../../../src/images/registry/platform.js';
 import { DigestMismatchError } from '../../../src/images/store/blob-store.js';
 import type { Transfer } from '../../../src/core/transfer.js';
@@ -233,17 +233,101 @@ test('redirects are followed; Authorization goes to the same origin only (a regi
     else res.writeHead(404).end();
   });
   try {
-    const got = await httpGet(`${registry.url}/v2/b`, { headers: { authorization: 'Bearer T' }, timeoutMs: 5000 });
+    const got = await rawGet(`${registry.url}/v2/b`, { headers: { authorization: 'Bearer T' }, timeoutMs: 5000 });
     assert.equal(got.status, 200);
     assert.equal(got.url, `${storage.url}/signed?x=1`);
-    let body = '';
-    for await (const c of got.body) body += c;
-    assert.equal(body, 'blob bytes');
+    assert.equal((await readBody(got, 1 << 20, () => new Error('too large'))).toString(), 'blob bytes');
     assert.deepEqual(seen, ['registry /v2/b Bearer T', 'registry /v2/b2 Bearer T', 'storage /signed?x=1 no-auth']);
   } finally {
     registry.close();
     storage.close();
   }
+});
+
+test('the socket reader: chunked bodies, bodies ended by the close, a body cut mid-chunk, a stall', async () => {
+  const big = randomBytes(700_000);
+  const server = createServer((req, res) => {
+    if (req.url === '/chunked') {
+      // No Content-Length and several writes: node:http sends Transfer-Encoding: chunked.
+      res.writeHead(200);
+      let off = 0;
+      const step = () => {
+        if (off >= big.length) return res.end();
+        const n = 1 + Math.floor(Math.random() * 90_000);
+        res.write(big.subarray(off, off + n), () => setImmediate(step));
+        off += n;
+      };
+      step();
+    } else if (req.url === '/close') {
+      // HTTP/1.0-style: neither length nor chunks, the body ends with the connection.
+      res.socket!.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nX-A: 1\r\nX-A: 2\r\n\r\n'), big]));
+    } else if (req.url === '/cut') {
+      res.socket!.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123');
+    } else if (req.url === '/stall') {
+      res.writeHead(200, { 'content-length': '10' });
+      res.write('01234');
+    } else res.writeHead(404).end('no');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  const base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+  const whole = (path: string, timeoutMs = 5000) =>
+    rawGet(`${base}${path}`, { timeoutMs }).then((r) => readBody(r, 1 << 24, () => new Error('too large')));
+  try {
+    assert.ok((await whole('/chunked')).equals(big), 'a chunked body arrives whole');
+    const closed = await rawGet(`${base}/close`, { timeoutMs: 5000 });
+    assert.equal(closed.headers['x-a'], '1, 2', 'repeated headers are joined');
+    assert.ok((await readBody(closed, 1 << 24, () => new Error('too large'))).equals(big));
+    await assert.rejects(whole('/cut'), /closed mid-body/);
+    await assert.rejects(whole('/stall', 300), /stalled for 300 ms/);
+    const missing = await rawGet(`${base}/none`, { timeoutMs: 5000 });
+    assert.equal(missing.status, 404);
+    missing.discard();
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test('the socket reader speaks TLS and checks the certificate (NODE_EXTRA_CA_CERTS)', (t) => {
+  if (!requireThat(t, existsSync('/usr/bin/openssl'), 'openssl (package openssl)')) return;
+  const dir = workDir();
+  const made = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1'].concat([
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]),
+    { encoding: 'utf8' },
+  );
+  assert.equal(made.status, 0, made.stderr);
+  // A child process: the CA file must be named before Node starts.
+  const script = `
+    import { createServer } from 'node:https';
+    import { readFileSync } from 'node:fs';
+    import { rawGet, readBody } from ${JSON.stringify(join(import.meta.dirname, '../../../src/images/download/raw-get.js'))};
+    const body = Buffer.alloc(300000, 7);
+    const s = createServer({ key: readFileSync(${JSON.stringify(join(dir, 'key.pem'))}), cert: readFileSync(${JSON.stringify(join(dir, 'cert.pem'))}) },
+      (req, res) => res.end(body));
+    await new Promise((r) => s.listen(0, '127.0.0.1', r));
+    const url = 'https://127.0.0.1:' + s.address().port + '/b';
+    const res = await rawGet(url, { timeoutMs: 5000 });
+    const got = await readBody(res, 1 << 20, () => new Error('too large'));
+    console.log(res.status, got.equals(body));
+    s.closeAllConnections(); s.close();
+  `;
+  const trusted = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') },
+  });
+  assert.equal(trusted.stdout.trim(), '200 true', trusted.stderr);
+  const untrusted = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.notEqual(untrusted.status, 0);
+  assert.match(untrusted.stderr, /self-signed certificate|unable to verify/);
 });
 
 for (const mode of ['root', 'rootless'] as const) {

@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffTrees, type LayerChange } from '../../../src/images/commit/ext4-diff.js';
+import { dockerChanges, treeHas } from '../../../src/images/commit/ext4-docker-diff.js';
 import { type Ext4Tree, parseImap, parseListing } from '../../../src/images/commit/ext4-tree.js';
 import { decodeInode, deviceNumbers, fastSymlinkTarget, inodeChanged } from '../../../src/images/commit/ext4-inode.js';
 
@@ -115,6 +116,40 @@ describe('diffTrees', () => {
       'bin/sh': [80, { mode: DIR }],
     });
     assert.deepEqual(names(diffTrees(tree(BASE), env)), ['entry:bin', 'entry:bin/sh', 'entry:lib']);
+  });
+});
+
+describe('dockerChanges (berth diff of a VM environment)', () => {
+  it('A for a path the base lacks, C for one it has, D for a whiteout; no line for an opaque marker', () => {
+    const { 'bin/ls': _gone, 'home/old': _o, ...rest } = BASE;
+    const env = tree({
+      ...rest,
+      'etc/passwd': [21, { mode: FILE, size: 12, mtime: 50 }],
+      home: [30, { mode: DIR, gen: 8 }],
+      'home/y': [60, { mode: FILE }],
+      'a-b': [61, { mode: FILE }],
+      new: [50, { mode: DIR }],
+      'new/file': [51, { mode: FILE, size: 3 }],
+    });
+    const base = tree(BASE);
+    assert.deepEqual(
+      dockerChanges(diffTrees(base, env), base).map((c) => `${c.kind} ${c.path}`),
+      ['A /a-b', 'C /bin', 'D /bin/ls', 'C /etc', 'C /etc/passwd', 'C /home', 'A /home/y', 'A /new', 'A /new/file'],
+    );
+  });
+  it('a directory comes before what is in it, whatever the byte order of the names', () => {
+    const base = tree({ a: [10, { mode: DIR }] });
+    const env = tree({ a: [10, { mode: DIR, mtime: 3 }], 'a/x': [11, { mode: FILE }], 'a-b': [12, { mode: FILE }] });
+    assert.deepEqual(
+      dockerChanges(diffTrees(base, env), base).map((c) => c.path),
+      ['/a', '/a/x', '/a-b'],
+    );
+  });
+  it('treeHas walks names from the root', () => {
+    const t = tree(BASE);
+    assert.equal(treeHas(t, 'etc/passwd'), true);
+    assert.equal(treeHas(t, 'etc/shadow'), false);
+    assert.equal(treeHas(t, 'home/old/x'), false);
   });
 });
 
