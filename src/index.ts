@@ -88,6 +88,8 @@ export { recordText, recordBytes, parseSince } from './core/cri-log.js';
 export { VERSION } from './version.js';
 export { parseSize, parsePositiveNumber } from './core/units.js';
 export { parsePoolSize } from './pools/pool-record.js';
+export { refuseWithFrom } from './templates/template-record.js';
+import { refuseWithFrom } from './templates/template-record.js';
 export { pullPolicyOf, PULL_POLICIES, type PullPolicy } from './core/pull-policy.js';
 export type { Transfer, TransferHook } from './core/transfer.js';
 export { isNoSpace } from './core/no-space.js';
@@ -227,8 +229,20 @@ export async function create(input: CreateInput): Promise<Environment> {
  * new environment and keep the result. microvm keeps the whole VM (memory, processes, disk) and
  * `run`/`create` with `template: NAME` resume a clone of it; container and chroot keep the
  * committed filesystem. Returns the template's record (what was kept, time taken, size).
+ * `from: ENV` instead makes it of that running environment, which keeps running (ADR 0064).
  */
-export async function createTemplate(name: string, input: SpecInput = {}) {
+export async function createTemplate(name: string, input: SpecInput & { from?: string } = {}) {
+  const { from, ...rest } = input;
+  if (from !== undefined) {
+    const hooksAndRoot = ['root', 'onChoice', 'onProgress', 'onTransfer', 'onWarning'];
+    refuseWithFrom(
+      Object.entries(rest)
+        .filter(([k, v]) => v !== undefined && !hooksAndRoot.includes(k))
+        .map(([k]) => k),
+    );
+    const { createTemplateFrom } = await import('./api/template-from.js');
+    return createTemplateFrom(ctxFor(input), name, from, input.onWarning);
+  }
   const { createTemplate: make } = await import('./api/templates.js');
   const ctx = ctxFor(input);
   const { spec, source } = specOf(input);

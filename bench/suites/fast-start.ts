@@ -68,7 +68,7 @@ export const fastStart: Suite = {
           cleanup();
         },
         notes: () =>
-          `Template \`bench\` (busybox, 256 MiB guest): made in ${t.createSeconds} s (boot, setup, save), ${(t.sizeBytes / 1048576).toFixed(1)} MiB on disk (saved VM state + the frozen disk's own clusters). ${crowd} The uml pool row's ratio (and its target) is to the uml cold row, paired per round; the refill after each pool run was let finish untimed.`,
+          `Template \`bench\` (busybox, 256 MiB guest): made in ${t.createSeconds} s (boot, setup, save), ${(t.sizeBytes / 1048576).toFixed(1)} MiB on disk (the RAM file with its zero pages as holes, the device state, the frozen disk's own clusters; ADR 0066). ${crowd} The uml pool row's ratio (and its target) is to the uml cold row, paired per round; the refill after each pool run was let finish untimed.`,
       };
     } catch (e) {
       cleanup();

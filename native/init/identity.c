@@ -69,10 +69,11 @@ static const char *step_clock(const char *text)
 	return clock_settime(CLOCK_REALTIME, &ts) < 0 ? "clock_settime failed" : NULL;
 }
 
-/* Payload: key NUL value NUL pairs: hostname, time, seed. 0, or what failed (the host reports it). */
+/* Payload: key NUL value NUL pairs: hostname, time, seed, and on a bridge network net
+ * (ADDR/PREFIX,GATEWAY,DNS,MTU) and mac. 0, or what failed (the host reports it). */
 const char *identity_apply(const uint8_t *p, uint32_t len)
 {
-	const char *hostname = NULL, *time_text = NULL, *seed = NULL;
+	const char *hostname = NULL, *time_text = NULL, *seed = NULL, *net = NULL, *mac = NULL;
 	uint32_t off = 0;
 	while (off < len) {
 		const char *k = (const char *)p + off;
@@ -91,6 +92,10 @@ const char *identity_apply(const uint8_t *p, uint32_t len)
 			time_text = v;
 		else if (!strcmp(k, "seed"))
 			seed = v;
+		else if (!strcmp(k, "net"))
+			net = v;
+		else if (!strcmp(k, "mac"))
+			mac = v;
 	}
 	const char *err = seed ? reseed(seed) : "IDENTITY without a seed";
 	if (!err && time_text)
@@ -100,5 +105,8 @@ const char *identity_apply(const uint8_t *p, uint32_t len)
 			return "hostname: longer than 64";
 		set_hostname(hostname);
 	}
+	/* A bridge network: the clone's own MAC and leased address, not the template's. */
+	if (!err && net)
+		err = renew_network(net, mac);
 	return err;
 }

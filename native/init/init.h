@@ -78,6 +78,8 @@ void power_off(void) __attribute__((noreturn));
 
 /* net.c: loopback up; eth0 from berth.net= (microvm --network user) */
 void setup_network(void);
+/* A clone on a bridge network: eth0 gets its own MAC and lease (NET as berth.net=). NULL, or what failed. */
+const char *renew_network(const char *net, const char *mac);
 
 /* ctl.c: the framed control channel */
 /* berth.ctl: a tty's path, or the name of a virtio-serial port. */
@@ -107,6 +109,8 @@ int session_pollfds(struct pollfd *fds, int max);
 void session_handle(struct pollfd *fds, int n);
 void session_reaped(pid_t pid, int status);
 void session_kill_all(void);
+/* IDENTITY: the sessions of the environment a clone was saved from are no host's any more. */
+void session_orphan_all(void);
 /* Stdin from the bulk file SEQ: BULK_DONE(seq) once the process has read all of it. */
 void session_stdin_bulk(uint32_t id, const uint8_t *p, uint32_t len, uint32_t seq);
 /* A bulk input file could not be read: the session's process is killed (no silent hole). */

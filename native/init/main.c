@@ -57,6 +57,7 @@ static void on_frame(uint8_t type, uint32_t session, const uint8_t *p, uint32_t 
 		const char *err = identity_apply(p, len);
 		if (err)
 			die("identity: %s", err);
+		session_orphan_all();
 		ctl_ack_all();
 		send_ready();
 		break;

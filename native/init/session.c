@@ -42,6 +42,9 @@ struct session {
 	} marks[8];
 	int nmarks;
 	int out_files;
+	/* A session of the environment a clone was saved from (session_orphan_all): its process runs
+	 * on, its output is read and dropped, and its exit is not reported. */
+	int orphan;
 };
 
 /* Output chunks read from one session per turn of the main loop (unless its process exited). */
@@ -602,7 +605,9 @@ static int pump_out(struct session *s, int *fd, uint8_t type, int draining)
 				break;
 			}
 		}
-		if (got >= BULK_MIN && bulk_out(s->id, type, buf, got))
+		if (s->orphan)
+			; /* no host session to give it to */
+		else if (got >= BULK_MIN && bulk_out(s->id, type, buf, got))
 			s->out_files++;
 		else if (got)
 			ctl_send(type, s->id, buf, (uint32_t)got);
@@ -717,11 +722,32 @@ void session_reaped(pid_t pid, int status)
 	free(s->pending);
 	uint32_t id = s->id;
 	uint16_t flags = oom_kills() > s->oom_kills_at_start ? EXIT_OOM_KILLED : 0;
+	int orphan = s->orphan;
 	memset(s, 0, sizeof *s);
+	if (orphan)
+		return;
 	if (WIFSIGNALED(status))
 		send_exit_flags(id, 128 + WTERMSIG(status), WTERMSIG(status), flags, NULL);
 	else
 		send_exit_flags(id, WEXITSTATUS(status), 0, flags, NULL);
+}
+
+/* A clone resumed from a running environment's saved state (template create --from) holds that
+ * environment's sessions, which its host knows nothing of: their processes run on (they are the
+ * state that was kept) under ids no host session uses, and nothing of them is sent. */
+void session_orphan_all(void)
+{
+	for (int i = 0; i < MAX_SESSIONS; i++) {
+		struct session *s = &sessions[i];
+		if (!s->used)
+			continue;
+		s->orphan = 1;
+		s->id = 0x80000000u | (uint32_t)i;
+		s->paused = 0;
+		s->out_files = 0;
+		s->nmarks = 0;
+		s->npending = 0;
+	}
 }
 
 void session_kill_all(void)

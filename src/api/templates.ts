@@ -29,13 +29,13 @@ import {
 } from '../templates/template-store.js';
 
 /** Allocated bytes of the files in a directory (sparse files count what they use). */
-function allocated(dir: string): number {
+export function allocated(dir: string): number {
   let n = 0;
   for (const f of readdirSync(dir)) n += statSync(join(dir, f)).blocks * 512;
   return n;
 }
 
-const committedRef = (name: string) => `berth-template/${name}:latest`;
+export const committedRef = (name: string) => `berth-template/${name}:latest`;
 
 /**
  * Run `spec.command` (the setup; `true` when empty) in a new environment and keep the result as
@@ -134,7 +134,7 @@ export async function createTemplate(
   }
 }
 
-function readTemplateOrUndefined(ctx: Context, name: string): TemplateRecord | undefined {
+export function readTemplateOrUndefined(ctx: Context, name: string): TemplateRecord | undefined {
   try {
     return readTemplate(ctx.paths, name);
   } catch {

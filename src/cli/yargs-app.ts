@@ -49,6 +49,7 @@ import {
   templateCreateCommand,
   TEMPLATE_CREATE_DESCRIBE,
   TEMPLATE_CREATE_USAGE,
+  TEMPLATE_CREATE_OPTIONS,
 } from './commands/template.js';
 import {
   poolCommand,
@@ -156,7 +157,14 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(networkCommand)
     .command(
       templateCommand(
-        hotVerb('create', TEMPLATE_CREATE_USAGE, TEMPLATE_CREATE_DESCRIBE, RUN_OPTIONS, templateCreateCommand, argv),
+        hotVerb(
+          'create',
+          TEMPLATE_CREATE_USAGE,
+          TEMPLATE_CREATE_DESCRIBE,
+          TEMPLATE_CREATE_OPTIONS,
+          templateCreateCommand,
+          argv,
+        ),
       ),
     )
     .command(

@@ -180,8 +180,9 @@ export interface DriverOps {
    * A template build's setup has exited: microvm saves the VM state and freezes the disk into
    * `into` (the VM ends) and returns what a clone must match; the shim backends keep only the
    * filesystem and return undefined (then the environment is committed); uml refuses.
+   * `live` (template create --from): the environment keeps running; microvm saves it without ending it.
    */
-  saveTemplate(h: Handle, into: string): Promise<TemplateMachine | undefined>;
+  saveTemplate(h: Handle, into: string, live?: boolean): Promise<TemplateMachine | undefined>;
   /** VM backends: machine facts for inspect (accelerator, run state over QMP, checkpoints); others: undefined. */
   machine(h: Handle): Promise<Record<string, unknown> | undefined>;
 }

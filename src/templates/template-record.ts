@@ -20,11 +20,18 @@ export interface TemplateMachine {
   accel: 'kvm' | 'tcg';
   memoryBytes: number;
   cpus: number;
-  network: 'none' | 'user';
+  network: 'none' | 'user' | 'bridge';
+  /** network 'bridge': the NIC's MTU (QEMU's host_mtu, a feature the saved device state carries). */
+  mtu?: number;
   /** Virtual size of the template's disk (the clones' overlays have the same). */
   diskBytes: number;
   /** imageKey of the image's ext4 base (kept by prune while the template exists). */
   baseKey: string;
+  /**
+   * The guest's RAM is the file TEMPLATE_MEMORY, left out of the saved state (x-ignore-shared);
+   * clones map it copy-on-write (ADR 0066). Absent: the state holds the RAM (older templates).
+   */
+  memoryFile?: boolean;
 }
 
 export interface TemplateRecord {
@@ -35,6 +42,8 @@ export interface TemplateRecord {
   /** container, chroot: the committed image clones start from. */
   committedImage?: string;
   setup: string[];
+  /** `template create --from ENV`: the running environment it was made of (then setup is []). */
+  from?: string;
   createdAt: string;
   /** Seconds `template create` took, and the template's files on disk (bytes allocated). */
   createSeconds: number;
@@ -49,6 +58,9 @@ export interface TemplateRecord {
 export const TEMPLATE_FILE = 'template.json';
 export const TEMPLATE_DISK = 'disk.qcow2';
 export const TEMPLATE_STATE = 'vm-state';
+export const TEMPLATE_MEMORY = 'vm-ram';
+/** An empty overlay over TEMPLATE_DISK that each microvm clone copies (made by the first clone). */
+export const TEMPLATE_BLANK_OVERLAY = 'clone-overlay.qcow2';
 /** Label of the environment a `template create` runs the setup in. */
 export const TEMPLATE_BUILD_LABEL = 'berth.template.build';
 
@@ -86,6 +98,7 @@ export function machineDifferences(made: TemplateMachine, now: TemplateMachine):
     out.push(`memory ${now.memoryBytes / 1048576} MiB (template: ${made.memoryBytes / 1048576} MiB)`);
   if (made.cpus !== now.cpus) out.push(`${now.cpus} CPUs (template: ${made.cpus})`);
   if (made.network !== now.network) out.push(`network ${now.network} (template: ${made.network})`);
+  else if (made.mtu !== now.mtu) out.push(`network MTU ${now.mtu} (template: ${made.mtu})`);
   return out;
 }
 
@@ -93,4 +106,14 @@ export function incompatible(name: string, diffs: string[]): StateError {
   return new StateError('template-incompatible', `template ${name} cannot be resumed here: ${diffs.join('; ')}`, {
     fix: `rebuild it: berth template rm ${name}, then berth template create ${name} ... again`,
   });
+}
+
+/** `template create --from ENV` takes nothing else: the template is ENV as it runs. `given`: what else was. Pure. */
+export function refuseWithFrom(given: string[]): void {
+  if (given.length === 0) return;
+  throw new SpecError(
+    'template-from-options',
+    `template create --from takes no run options, image or setup command (given: ${given.join(', ')})`,
+    { fix: 'drop them (the template is the environment as it runs), or make the template from an image instead' },
+  );
 }

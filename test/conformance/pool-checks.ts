@@ -4,7 +4,8 @@
  * --pool runs CMD in a member (output, exit status, -e, --rm), a refill killed by SIGKILL while it
  * boots leaves nothing after the next pool op, pool rm removes the rest, bad input is one line.
  * container (cheap): 10 concurrent run --pool on a pool of 2 all succeed in 10 distinct environments;
- * the library claims with create({ pool }) and run({ pool }).
+ * the library claims with create({ pool }) and run({ pool }). microvm: template-checks.ts
+ * (`--from`) forks a pool's one member and then claims it, so one boot serves both.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -6,6 +6,9 @@
  */
 import type { Check } from './checks.js';
 
+const FROM_RUNNING =
+  'template create --from a running environment: clones start where it stood, it runs on; kill -9 mid-save leaves it running and no template; microvm: the source is a warm pool member, then claimed';
+
 export const SUBSETS: Record<string, readonly string[]> = {
   'node-versions': [
     'exit status and stdout/stderr separation',
@@ -27,6 +30,7 @@ export const SUBSETS: Record<string, readonly string[]> = {
   pools: [
     'pool: create, run --pool in a member, a refill killed -9 leaves nothing, rm, bad input',
     'pool: 10 concurrent run --pool on a pool of 2 run in 10 distinct environments; the library claims too',
+    FROM_RUNNING,
   ],
   /** Issue 20.8 and 20.9: OOM kills in inspect, double pause/unpause. */
   'oom-pause': [
@@ -83,7 +87,10 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'template: a failing setup leaves no template and no environment',
     'template (microvm): clones are the saved VM with their own identity; incompatible resumes and rm in use are refused',
     'template: kill -9 of template create leaves no template, environment or VM process',
+    FROM_RUNNING,
   ],
+  /** `template create --from ENV` (ADR 0064). */
+  'template-from': [FROM_RUNNING],
 };
 
 /** A filter for the checks of SUBSET (every check without one); an unknown subset or check name throws. */

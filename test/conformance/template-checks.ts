@@ -4,11 +4,14 @@
  * process the setup left running is there in the clone), two clones at once differ in hostname,
  * random bytes and boot id and have the host's clock, an incompatible resume (other memory size,
  * a changed kernel file) is refused in one line, and `template rm` is refused while a clone runs
- * (-f removes it and the clone runs on).
+ * (-f removes it and the clone runs on). `template create --from` a running environment (ADR 0064):
+ * the clone has its file and (microvm) its counting process; the source runs on; kill -9 mid-save
+ * leaves it running and no template; uml refuses. On microvm the source is a warm pool's member,
+ * claimed by run --pool afterwards (the pool check of microvm, on the same boot).
  */
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
-import { existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
 import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
@@ -178,6 +181,17 @@ const vmClones: Check = {
       timeoutMs: 180_000,
     });
     assert.equal(d.code, 0, d.stderr);
+    // The template keeps the guest's RAM in a file the clones map copy-on-write (ADR 0066): the
+    // saved state is the devices only, and the running clone's QEMU maps the template's RAM file.
+    const tdir = join(r.root, 'templates', 'vm');
+    const tpl = JSON.parse(readFileSync(join(tdir, 'template.json'), 'utf8')) as { machine: { memoryFile?: boolean } };
+    assert.equal(tpl.machine.memoryFile, true);
+    assert.ok(statSync(join(tdir, 'vm-state')).size < 1 << 20, 'the saved state holds no RAM');
+    assert.ok(existsSync(join(tdir, 'clone-overlay.qcow2')), 'the clones copy a blank overlay');
+    const cloneId = storedEnvs(r.root)[0]!;
+    const qemu = (JSON.parse(readFileSync(join(r.root, 'envs', cloneId, 'pids.json'), 'utf8')) as { child: number })
+      .child;
+    assert.match(readFileSync(`/proc/${qemu}/maps`, 'utf8'), /\/templates\/vm\/vm-ram$/m);
     const busy = await r.run(['template', 'rm', 'vm']);
     assert.equal(busy.code, 125);
     oneLine(busy.stderr, /template vm is used by running environments: clone \(stop them first/);
@@ -239,4 +253,150 @@ const killed: Check = {
   },
 };
 
-export const TEMPLATE_CHECKS: Check[] = [keeps, failedSetup, vmClones, killed];
+/** Once the CLI's template build has started writing the saved VM state (mid-save), kill it. */
+async function killMidSave(r: Runner, name: string, env: string): Promise<void> {
+  const child = r.spawn(['template', 'create', name, '--from', env]);
+  const closed = new Promise((res) => child.once('close', res));
+  const dir = join(r.root, 'templates');
+  const saving = () =>
+    readdirSync(dir)
+      .filter((e) => e.startsWith(`.${name}.build-`))
+      .some((e) => {
+        try {
+          return statSync(join(dir, e, 'vm-state')).size > 0;
+        } catch {
+          return false;
+        }
+      });
+  for (let i = 0; i < 3000 && !(existsSync(dir) && saving()); i++) await sleep(10);
+  assert.ok(saving(), 'the state was being saved');
+  for (const l of processesMentioning(`template create ${name} --from`)) {
+    try {
+      process.kill(Number(l.split(' ')[0]), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  child.kill('SIGKILL');
+  await closed;
+}
+
+/** The count the source's loop wrote, then the next one (the loop runs on). */
+const COUNT_TWICE = 'a=$(cat /count); while [ "$(cat /count)" = "$a" ]; do sleep 0.2; done; echo $a; cat /count';
+/** A file, and a shell variable counting in a loop: the state a saved VM keeps. */
+const LOOP = 'echo forked > /file; x=0; while :; do x=$((x+1)); echo $x > /count; sleep 1; done';
+
+/**
+ * The source. On microvm it is the one member of a warm pool (one boot serves the pool check too),
+ * running the loop in the background; elsewhere a detached run of the loop.
+ */
+async function startSource(r: Runner, backend: string): Promise<string> {
+  if (backend !== 'microvm') {
+    const src = await r.run(['run', '-d', '--name', 'src', '--backend', backend, 'busybox', 'sh', '-c', LOOP]);
+    assert.equal(src.code, 0, src.stderr);
+    return 'src';
+  }
+  const made = await r.run(
+    ['pool', 'create', 'vmp', '--size', '1', '--backend', backend, '-e', 'POOL_VAR=vm', 'busybox'],
+    { timeoutMs: 300_000 },
+  );
+  assert.equal(made.code, 0, made.stderr);
+  const [member] = storedEnvs(r.root);
+  assert.ok(member, 'the pool booted its member');
+  const bg = await r.run(['exec', member, 'sh', '-c', `(${LOOP}) </dev/null >/dev/null 2>&1 &`], { timeoutMs: 60_000 });
+  assert.equal(bg.code, 0, bg.stderr);
+  return member;
+}
+
+/** microvm: the pool's member (the fork's source) is claimed by run --pool; pool rm ends the refill. */
+async function claimFromPool(r: Runner, member: string): Promise<void> {
+  const ran = await r.run(['run', '--rm', '--pool', 'vmp', '--', 'sh', '-c', 'echo $POOL_VAR; hostname; exit 4'], {
+    timeoutMs: 120_000,
+  });
+  assert.equal(ran.code, 4, ran.stderr);
+  const [v, host] = ran.stdout.trim().split('\n');
+  assert.equal(v, 'vm');
+  assert.ok(member.startsWith(host!), `ran in the member (hostname ${host}, member ${member})`);
+  assert.ok(!storedEnvs(r.root).includes(member), 'the claimed member is removed (--rm)');
+  // The refill boots a replacement in the background: pool rm ends it (no second full boot here).
+  const rm = await r.run(['pool', 'rm', '-f', 'vmp'], { timeoutMs: 120_000 });
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.deepEqual(storedEnvs(r.root), []);
+  assert.deepEqual(processesMentioning(join(r.root, 'envs')), [], 'no QEMU or monitor is left');
+}
+
+const fromRunning: Check = {
+  name: 'template create --from a running environment: clones start where it stood, it runs on; kill -9 mid-save leaves it running and no template; microvm: the source is a warm pool member, then claimed',
+  // chroot commits as a rootless container does (copied running, no pause): container covers it.
+  appliesTo: (b) => b !== 'chroot',
+  async run(r, backend) {
+    if (backend === 'uml') {
+      // Refused before anything is booted or kept: a created (not started) uml environment is enough.
+      assert.equal((await r.run(['create', '--name', 'usrc', '--backend', 'uml', 'busybox', 'true'])).code, 0);
+      const made = await r.run(['template', 'create', 'fk', '--from', 'usrc']);
+      assert.equal(made.code, 125, made.stderr);
+      oneLine(
+        made.stderr,
+        /cannot be made from uml environment usrc: .*\(keep booted uml environments ready with a warm pool/,
+      );
+      assert.deepEqual(templatesLeft(r), []);
+      assert.equal((await r.run(['rm', '-f', 'usrc'])).code, 0);
+      return;
+    }
+    const vm = backend === 'microvm';
+    const src = await startSource(r, backend);
+    const before = await r.run(['exec', src, 'sh', '-c', COUNT_TWICE], { timeoutMs: 60_000 });
+    assert.equal(before.code, 0, before.stderr);
+    const counted = Number(before.stdout.trim().split('\n')[1]);
+
+    if (vm) {
+      await killMidSave(r, 'killed', src);
+      const ls = await r.run(['template', 'ls', '--format', 'json']);
+      assert.deepEqual(JSON.parse(ls.stdout), [], ls.stderr);
+      assert.deepEqual(templatesLeft(r), [], 'no half template');
+      const runs = await r.run(['exec', src, 'sh', '-c', COUNT_TWICE], { timeoutMs: 60_000 });
+      assert.equal(runs.code, 0, `the source runs on after the killed save: ${runs.stderr}`);
+    } else {
+      // Bad input (the same on every backend): one line, 125.
+      const extra = await r.run(['template', 'create', 'fk', '--from', src, 'busybox']);
+      assert.equal(extra.code, 125, extra.stderr);
+      oneLine(extra.stderr, /template create --from takes no run options, image or setup command \(given: busybox\)/);
+      const none = await r.run(['template', 'create', 'fk', '--from', 'no-such-env']);
+      assert.equal(none.code, 125, none.stderr);
+      oneLine(none.stderr, /no-such-env/);
+    }
+
+    const made = await r.run(['template', 'create', 'fk', '--from', src], { timeoutMs: 180_000 });
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stderr, vm ? /kept filesystem, memory and processes/ : /kept filesystem only/);
+    const rec = JSON.parse(readFileSync(join(r.root, 'templates', 'fk', 'template.json'), 'utf8')) as { from: string };
+    const srcName = vm
+      ? (JSON.parse(readFileSync(join(r.root, 'envs', src, 'config.json'), 'utf8')) as { name: string }).name
+      : src;
+    assert.equal(rec.from, srcName);
+    // The source runs on, and what it writes now is its own.
+    const after = await r.run(['exec', src, 'sh', '-c', 'echo after > /file; cat /file'], { timeoutMs: 60_000 });
+    assert.equal(after.stdout, 'after\n', after.stderr);
+    const clone = await r.run(
+      ['run', '--rm', '--template', 'fk', '--', 'sh', '-c', vm ? `cat /file; ${COUNT_TWICE}` : 'cat /file'],
+      { timeoutMs: 180_000 },
+    );
+    assert.equal(clone.code, 0, clone.stderr);
+    const [file, first, next] = clone.stdout.trim().split('\n');
+    assert.equal(file, 'forked', 'the clone has the file as it stood');
+    if (vm) {
+      // The loop's variable was kept: it counts on from where the source stood, not from 1.
+      assert.ok(Number(first) >= counted, `clone count ${first} < ${counted}`);
+      assert.equal(Number(next), Number(first) + 1);
+    }
+    assert.equal((await r.run(['template', 'rm', 'fk'])).code, 0);
+    const still = await r.run(['exec', src, 'cat', '/file']);
+    assert.equal(still.stdout, 'after\n', still.stderr);
+    if (vm) await claimFromPool(r, src);
+    else assert.equal((await r.run(['rm', '-f', src], { timeoutMs: 60_000 })).code, 0);
+    assert.deepEqual(templatesLeft(r), []);
+    assert.deepEqual(storedEnvs(r.root), []);
+  },
+};
+
+export const TEMPLATE_CHECKS: Check[] = [keeps, failedSetup, vmClones, killed, fromRunning];

@@ -3,13 +3,25 @@ import type { Argv, CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 import { parseFastArgs } from '../fast-args.js';
 import { RUN_OPTIONS } from '../options/run-options.js';
+import type { OptionDef } from '../options/option-table.js';
 import { runInput } from './run.js';
 import { ago } from '../output.js';
 import { printList, withListFormat } from '../list-output.js';
 
-export const TEMPLATE_CREATE_USAGE = 'create <name> [OPTIONS] [IMAGE] [-- SETUP COMMAND...]';
+export const TEMPLATE_CREATE_USAGE = 'create <name> [OPTIONS] [IMAGE] [-- SETUP COMMAND...] | create <name> --from ENV';
 export const TEMPLATE_CREATE_DESCRIBE =
-  'Make a template: run the setup command in a new environment and keep the result (microvm: the whole VM, memory and processes; container, chroot: the filesystem)';
+  'Make a template: run the setup command in a new environment and keep the result (microvm: the whole VM, memory and processes; container, chroot: the filesystem), or keep running environment ENV as it stands (--from; it runs on)';
+
+export const TEMPLATE_CREATE_OPTIONS: readonly OptionDef[] = [
+  {
+    name: 'from',
+    type: 'string',
+    valueName: 'ENV',
+    describe:
+      'make the template of running environment ENV, which keeps running (microvm: memory and processes too; no other options)',
+  },
+  ...RUN_OPTIONS,
+];
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
@@ -25,9 +37,19 @@ export async function templateCreateCommand(argv: string[]): Promise<number> {
       fix: 'e.g. berth template create py --backend microvm debian:bookworm -- apt-get install -y python3',
     });
   }
-  const args = parseFastArgs(rest, RUN_OPTIONS, { min: 0, max: 1 });
-  const input = await runInput(args);
-  const t = await berth.createTemplate(name, input);
+  const args = parseFastArgs(rest, TEMPLATE_CREATE_OPTIONS, { min: 0, max: 1 });
+  const from = args.options.from as string | undefined;
+  if (from !== undefined) {
+    berth.refuseWithFrom([
+      ...Object.keys(args.options)
+        .filter((k) => k !== 'from')
+        .map((k) => `--${k}`),
+      ...args.positionals,
+      ...args.command,
+    ]);
+  }
+  const onWarning = (m: string) => process.stderr.write(`berth: warning: ${m}\n`);
+  const t = await berth.createTemplate(name, from !== undefined ? { from, onWarning } : await runInput(args));
   process.stderr.write(
     `berth: template ${t.name} on ${t.backend}: kept ${keptText(t)}; made in ${t.createSeconds} s, ${mib(t.sizeBytes)} on disk\n`,
   );

@@ -5,7 +5,7 @@
  * and QMP on unix sockets in a short runtime dir. The detached VM monitor
  * (src/drivers/vm/vm-monitor.ts) owns the QEMU process, as for uml.
  */
-import { chmodSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
 import type { EnvRecord } from '../../core/env-store.js';
@@ -33,7 +33,9 @@ import { MiB } from '../../core/resolved-spec.js';
 import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type MicrovmFiles } from './microvm-files.js';
 import { microvmLaunch } from './microvm-launch.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
-import { saveVmState } from './vm-state-file.js';
+import { loadVmStateDeferred, saveVmState } from './vm-state-file.js';
+import { digHoles } from '../../host/dig-holes.js';
+import { forkRunningVm } from './vm-fork.js';
 import { machineNow } from './template-machine.js';
 import { kvmDevicePresent } from './microvm-capabilities.js';
 import { imageKey } from '../../disks/base-names.js';
@@ -47,7 +49,9 @@ import {
   incompatible,
   machineDifferences,
   TEMPLATE_BUILD_LABEL,
+  TEMPLATE_BLANK_OVERLAY,
   TEMPLATE_DISK,
+  TEMPLATE_MEMORY,
   TEMPLATE_STATE,
   type TemplateMachine,
 } from '../../templates/template-record.js';
@@ -63,9 +67,10 @@ export class MicrovmDriver extends VmDriver {
     const network: MicrovmFiles['network'] = kind === 'host' ? 'none' : kind;
     const forwards = network === 'user' ? spec.ports.map(toPortForward) : [];
     await checkHostPortsFree(forwards);
-    if (env.template) return this.clone(env, network, forwards);
     // virtio-net takes any MTU berth sets on a network.
-    return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) => this.build(env, network, forwards, bridge));
+    return withVmBridge(this.store, env, MAX_NETWORK_MTU, (bridge) =>
+      env.template ? this.clone(env, network, forwards, bridge) : this.build(env, network, forwards, bridge),
+    );
   }
 
   private async build(
@@ -131,15 +136,15 @@ export class MicrovmDriver extends VmDriver {
   }
 
   /** A clone of a template: its own overlay over the frozen disk, resumed from the saved state. */
-  private async clone(env: PreparedEnv, network: MicrovmFiles['network'], forwards: PortForward[]): Promise<Handle> {
+  private async clone(
+    env: PreparedEnv,
+    network: MicrovmFiles['network'],
+    forwards: PortForward[],
+    bridge: VmBridge | undefined,
+  ): Promise<Handle> {
     const { record: t, dir } = env.template!;
     const m = t.machine;
     if (!m) throw new DriverError('not-a-vm-template', `template ${t.name} holds no VM state`);
-    if (network === 'bridge') {
-      throw new DriverError('template-bridge', 'clones of a microvm template cannot join a bridge network yet', {
-        fix: 'use --network none or user (as the template was made with)',
-      });
-    }
     const now = machineNow(
       {
         kernel: m.kernel.split('@')[0]!,
@@ -148,6 +153,7 @@ export class MicrovmDriver extends VmDriver {
         memoryBytes: guestMemoryMiB(env.spec) * MiB,
         cpus: env.spec.limits.cpus ?? 1,
         network,
+        ...(bridge ? { mtu: bridge.mtu } : {}),
         diskBytes: m.diskBytes,
         baseKey: m.baseKey,
       },
@@ -155,11 +161,7 @@ export class MicrovmDriver extends VmDriver {
     );
     const diffs = machineDifferences(m, now);
     if (diffs.length > 0) throw incompatible(t.name, diffs);
-    const overlay = await createQcow2Overlay({
-      base: { path: join(dir, TEMPLATE_DISK), sizeBytes: m.diskBytes },
-      baseFormat: 'qcow2',
-      overlay: join(env.dir, 'disk.qcow2'),
-    });
+    const overlay = await cloneOverlay(dir, m.diskBytes, join(env.dir, 'disk.qcow2'));
     const runDir = join(this.store.paths.runtime, 'vm', env.id.slice(0, 16));
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const files: MicrovmFiles = {
@@ -175,7 +177,13 @@ export class MicrovmDriver extends VmDriver {
       network,
       forwards,
       runDir,
-      template: { name: t.name, state: join(dir, TEMPLATE_STATE) },
+      // A bridge network: its own tap, MAC and lease; the guest takes the latter two from IDENTITY.
+      ...(bridge ? { bridge } : {}),
+      template: {
+        name: t.name,
+        state: join(dir, TEMPLATE_STATE),
+        ...(m.memoryFile ? { memory: join(dir, TEMPLATE_MEMORY) } : {}),
+      },
     };
     writeJsonAtomic(join(env.dir, MICROVM_FILES), files, 0o600, false);
     if (network === 'user')
@@ -183,13 +191,17 @@ export class MicrovmDriver extends VmDriver {
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
   }
 
-  override async saveTemplate(h: Handle, into: string): Promise<TemplateMachine> {
+  override async saveTemplate(h: Handle, into: string, live = false): Promise<TemplateMachine> {
     const f = readMicrovmFiles(h.dir);
     const rec = this.record(h);
-    if (f.network === 'bridge') {
-      throw new DriverError('template-bridge', 'a microvm template cannot be made on a bridge network yet', {
-        fix: 'use --network none or user',
-      });
+    if (live) this.refuseShares(h, 'templates');
+    if (live && f.template) {
+      // Its disk is a layer over template f.template.name's: the new template would depend on that one.
+      throw new DriverError(
+        'template-of-clone',
+        `environment ${h.name} is a clone of template ${f.template.name}: a template cannot be made from a clone yet`,
+        { fix: `run the image without --template, then berth template create NAME --from that environment` },
+      );
     }
     const machine = machineNow({
       kernel: f.kernel,
@@ -199,10 +211,18 @@ export class MicrovmDriver extends VmDriver {
       memoryBytes: guestMemoryMiB(rec.spec) * MiB,
       cpus: rec.spec.limits.cpus ?? 1,
       network: f.network,
+      ...(f.bridge ? { mtu: f.bridge.mtu } : {}),
       diskBytes: f.diskBytes,
       baseKey: imageKey(rec.image),
     });
-    await saveVmState(qmpSocket(f), join(into, TEMPLATE_STATE));
+    if (live) {
+      await this.forkLive(h, f, into);
+      return machine;
+    }
+    // A template build keeps the guest's RAM in a shared file (startPlan): the stream leaves it out.
+    const ram = join(h.dir, TEMPLATE_MEMORY);
+    const ramInFile = existsSync(ram);
+    await saveVmState(qmpSocket(f), join(into, TEMPLATE_STATE), ramInFile);
     // The state is saved and QEMU has flushed the disk: end QEMU before the disk moves.
     await this.halt(h);
     const child = this.store.readPids(h.id)?.child;
@@ -211,7 +231,40 @@ export class MicrovmDriver extends VmDriver {
     const disk = join(into, TEMPLATE_DISK);
     renameSync(f.overlay, disk);
     chmodSync(disk, 0o444);
-    return machine;
+    if (!ramInFile) return machine;
+    // Clones map it privately; QEMU opens it read-write (7.2's readonly=on would make the guest's RAM ROM).
+    const kept = join(into, TEMPLATE_MEMORY);
+    renameSync(ram, kept);
+    chmodSync(kept, 0o600);
+    await digHoles(kept);
+    return { ...machine, memoryFile: true };
+  }
+
+  /**
+   * --from: save the running VM and freeze its current overlay (vm-fork.ts); the source goes on
+   * over a new overlay. The frozen file stays where the source's new overlay names it, and the
+   * template gets a hard link to it (a copy across file systems).
+   */
+  private async forkLive(h: Handle, f: MicrovmFiles, into: string): Promise<void> {
+    const frozen = f.overlay;
+    const newOverlay = join(h.dir, `disk-${Date.now().toString(36)}.qcow2`);
+    await forkRunningVm(
+      {
+        qmp: qmpSocket(f),
+        stateFile: join(into, TEMPLATE_STATE),
+        streamSocket: join(f.runDir, 'fork.sock'),
+        newOverlay,
+      },
+      () => writeJsonAtomic(join(h.dir, MICROVM_FILES), { ...f, overlay: newOverlay }, 0o600, false),
+    );
+    const disk = join(into, TEMPLATE_DISK);
+    try {
+      linkSync(frozen, disk);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      copyFileSync(frozen, disk);
+    }
+    chmodSync(disk, 0o444);
   }
 
   protected async startPlan(h: Handle, rec: EnvRecord): Promise<VmStartPlan> {
@@ -224,6 +277,9 @@ export class MicrovmDriver extends VmDriver {
       rmSync(s.socket, { force: true }); // a socket left by an earlier start: the monitor waits for a new one
     }
     const maps = rec.rootless ? rootlessIdMaps() : undefined;
+    const build = rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined;
+    const memory = f.template?.memory;
+    const state = f.template?.state;
     return {
       launch: microvmLaunch({
         files: f,
@@ -231,7 +287,10 @@ export class MicrovmDriver extends VmDriver {
         cpus: rec.spec.limits.cpus ?? 1,
         hostname: rec.hostname,
         ...(tscKhz ? { tscKhz } : {}),
-        ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { templateBuild: true } : {}),
+        ...(build ? { templateBuild: true } : {}),
+        // A template build's RAM is a shared file that becomes the template's (ADR 0066; not with -v's memfd).
+        ...(build && shares.length === 0 ? { memoryFile: { path: join(h.dir, TEMPLATE_MEMORY), shared: true } } : {}),
+        ...(memory ? { memoryFile: { path: memory, shared: false } } : {}),
         ...(shares.length > 0
           ? {
               shares: {
@@ -246,7 +305,15 @@ export class MicrovmDriver extends VmDriver {
       bootTimeoutMs: f.accel === 'tcg' ? 180_000 : 60_000,
       bridged: f.bridge !== undefined,
       ...(rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined ? { holdAfterExit: true } : {}),
-      ...(f.template ? { identity: { hostname: rec.hostname } } : {}),
+      ...(f.template
+        ? {
+            identity: {
+              hostname: rec.hostname,
+              ...(f.bridge ? { net: { lease: f.bridge.guestArg.replace(/^berth\.net=/, ''), mac: f.bridge.mac } } : {}),
+            },
+          }
+        : {}),
+      ...(memory && state ? { afterLaunch: (alive) => loadVmStateDeferred(qmpSocket(f), state, alive) } : {}),
     };
   }
 
@@ -328,4 +395,22 @@ export class MicrovmDriver extends VmDriver {
     await loadCheckpoint(this.qmp(h), name);
     await this.tellRestored(h);
   }
+}
+
+/**
+ * A clone's overlay over the template's disk: a copy of the template's blank overlay (every
+ * clone's starts the same, and a copy costs no qemu-img start; ADR 0066), which the first clone
+ * makes. Where the template's directory cannot take it, qemu-img makes the clone's own.
+ */
+async function cloneOverlay(dir: string, diskBytes: number, overlay: string) {
+  const base = { path: join(dir, TEMPLATE_DISK), sizeBytes: diskBytes };
+  const blank = join(dir, TEMPLATE_BLANK_OVERLAY);
+  if (!existsSync(blank)) {
+    await createQcow2Overlay({ base, baseFormat: 'qcow2', overlay: blank }).catch(() => undefined);
+  }
+  if (existsSync(blank)) {
+    copyFileSync(blank, overlay, constants.COPYFILE_EXCL);
+    return { path: overlay, sizeBytes: diskBytes };
+  }
+  return createQcow2Overlay({ base, baseFormat: 'qcow2', overlay });
 }

@@ -21,8 +21,11 @@ export interface MicrovmFiles {
   forwards: PortForward[];
   /** Short runtime dir (unix socket paths are limited to 107 bytes). */
   runDir: string;
-  /** A clone of a template: the template's name and saved VM state it resumes from. */
-  template?: { name: string; state: string };
+  /**
+   * A clone of a template: the template's name and saved VM state it resumes from, and the
+   * template's RAM file when the state holds no RAM (ADR 0066).
+   */
+  template?: { name: string; state: string; memory?: string };
 }
 
 export const MICROVM_FILES = 'microvm.json';

@@ -18,6 +18,8 @@ export interface MicrovmLaunchInput {
   qemu?: string;
   /** A template build: freed guest pages are zeroed (init_on_free), so its saved state stays small. */
   templateBuild?: boolean;
+  /** The guest's RAM in a file (qemu-cmdline.ts): a template build's, or a clone's private map of its template's. */
+  memoryFile?: { path: string; shared: boolean };
   /** -v: the virtiofs shares (virtiofs-shares.ts), each served by its own virtiofsd. */
   shares?: { list: VirtiofsShare[]; needle: string; host: VirtiofsdHost };
 }
@@ -54,7 +56,9 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
         : f.bridge
           ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac, mtu: f.bridge.mtu }
           : { mode: 'none' },
-    ...(f.template ? { incoming: incomingUri(f.template.state) } : {}),
+    // RAM in a file: the stream is read after QEMU is told x-ignore-shared (vm-state-file.ts).
+    ...(f.template ? { incoming: f.template.memory ? 'defer' : incomingUri(f.template.state) } : {}),
+    ...(i.memoryFile ? { memoryFile: i.memoryFile } : {}),
     ...(shares.length > 0 ? { shares: shares.map((s) => ({ tag: s.tag, socket: s.socket })) } : {}),
   });
   return {

@@ -50,6 +50,12 @@ export interface QemuOptions {
    * is then a shared memfd (virtiofsd maps it), which a template's saved state was not made with.
    */
   shares?: { tag: string; socket: string }[];
+  /**
+   * The guest's RAM in a file (templates, ADR 0066): `shared` (a template build: the RAM is the
+   * file, saved with the x-ignore-shared capability) or private (a clone: a copy-on-write mapping
+   * of the template's file, so clones share its unchanged pages in the host's page cache).
+   */
+  memoryFile?: { path: string; shared: boolean };
 }
 
 /** The machine every microvm runs on (a template records it: a clone must match). */
@@ -78,7 +84,7 @@ export function qemuArgv(o: QemuOptions): string[] {
   const argv = [
     o.binary ?? 'qemu-system-x86_64',
     '-M',
-    shares.length > 0 ? `${MICROVM_MACHINE},memory-backend=ram` : MICROVM_MACHINE,
+    shares.length > 0 || o.memoryFile ? `${MICROVM_MACHINE},memory-backend=ram` : MICROVM_MACHINE,
     '-accel',
     o.accel,
     '-m',
@@ -97,6 +103,12 @@ export function qemuArgv(o: QemuOptions): string[] {
     '-append',
     o.append,
   ];
+  if (shares.length > 0 && o.memoryFile) throw new RangeError('virtiofs shares need memfd RAM, not a memory file');
+  if (o.memoryFile)
+    argv.push(
+      '-object',
+      `memory-backend-file,id=ram,size=${o.memoryMiB}M,mem-path=${qemuEscape(o.memoryFile.path)},share=${o.memoryFile.shared ? 'on' : 'off'}`,
+    );
   // virtiofsd's libvhost-user serves virtio 1.0 only: the virtio-mmio transport goes modern (version 2).
   if (shares.length > 0)
     argv.push(

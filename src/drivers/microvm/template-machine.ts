@@ -20,7 +20,8 @@ export interface MachineNow {
   accel: 'kvm' | 'tcg';
   memoryBytes: number;
   cpus: number;
-  network: 'none' | 'user';
+  network: 'none' | 'user' | 'bridge';
+  mtu?: number;
   diskBytes: number;
   baseKey: string;
 }
@@ -42,6 +43,7 @@ export function machineNow(m: MachineNow, known?: TemplateMachine): TemplateMach
     memoryBytes: m.memoryBytes,
     cpus: m.cpus,
     network: m.network,
+    ...(m.mtu !== undefined ? { mtu: m.mtu } : {}),
     diskBytes: m.diskBytes,
     baseKey: m.baseKey,
   };

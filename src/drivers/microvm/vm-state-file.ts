@@ -5,7 +5,13 @@
  * and devices. The guest is not stopped first: the stream records the run state, and a guest
  * saved paused would be resumed paused (QEMU's global state); an idle guest dirties few pages,
  * so the live pass converges at once and QEMU stops it for the last one itself.
+ *
+ * A template built with its RAM in a file (ADR 0066) saves with QEMU's x-ignore-shared
+ * capability: the stream holds the device state only, the RAM stays in the file. A clone maps
+ * that file privately and must set the same capability before it reads the stream, which QEMU
+ * 7.2 allows only over QMP: it starts with `-incoming defer` and gets `migrate-incoming` here.
  */
+import { existsSync } from 'node:fs';
 import { withQmp } from './qmp-control.js';
 import { DriverError } from '../../core/errors.js';
 
@@ -22,9 +28,15 @@ interface MigrateInfo {
   'error-desc'?: string;
 }
 
-/** Write the guest's state to `file`; resolves once QEMU reports the migration complete (the guest is then stopped). */
-export async function saveVmState(qmpSocket: string, file: string, timeoutMs = 120_000): Promise<void> {
+const IGNORE_SHARED = [{ capability: 'x-ignore-shared', state: true }];
+
+/**
+ * Write the guest's state to `file`; resolves once QEMU reports the migration complete (the guest
+ * is then stopped). `ramInFile`: the guest's RAM is a shared memory file, left out of the stream.
+ */
+export async function saveVmState(qmpSocket: string, file: string, ramInFile: boolean, timeoutMs = 120_000) {
   await withQmp(qmpSocket, async (q) => {
+    if (ramInFile) await q.execute('migrate-set-capabilities', { capabilities: IGNORE_SHARED });
     // The default cap (32 MiB/s) would make saving a 256 MiB guest take seconds for nothing.
     await q.execute('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 * 1024 * 1024 });
     await q.execute('migrate', { uri: outgoingUri(file) });
@@ -42,4 +54,42 @@ export async function saveVmState(qmpSocket: string, file: string, timeoutMs = 1
       await new Promise((r) => setTimeout(r, 20));
     }
   });
+}
+
+/**
+ * A clone whose template keeps its RAM in a file: once its QEMU (started with `-incoming defer`)
+ * answers QMP, set x-ignore-shared and read the device state from `file`; QEMU then runs the guest
+ * by itself. Waits for the QMP socket while `alive()` (the monitor) holds.
+ */
+export async function loadVmStateDeferred(
+  qmpSocket: string,
+  file: string,
+  alive: () => boolean,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  // QEMU makes the socket early in its start; until then a cheap stat, not a failing connect.
+  while (!existsSync(qmpSocket) && alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      await withQmp(qmpSocket, async (q) => {
+        await q.execute('migrate-set-capabilities', { capabilities: IGNORE_SHARED });
+        await q.execute('migrate-incoming', { uri: incomingUri(file) });
+      });
+      return;
+    } catch (e) {
+      const code = (e as { cause?: NodeJS.ErrnoException }).cause?.code;
+      const early = code === 'ENOENT' || code === 'ECONNREFUSED';
+      if (!early || !alive() || Date.now() > deadline) {
+        throw new DriverError(
+          'vm-state-load-failed',
+          `resuming the template's VM state failed: ${(e as Error).message}`,
+          {
+            fix: "see the environment's console log (berth logs); rebuild the template if it persists",
+          },
+        );
+      }
+    }
+    await new Promise((r) => setTimeout(r, wait));
+  }
 }

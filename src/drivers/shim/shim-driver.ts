@@ -321,7 +321,7 @@ export abstract class ShimDriver implements DriverOps {
     return unsupported(this.name, 'restore checkpoints');
   }
   /** A template keeps the filesystem only: the caller commits the environment. */
-  async saveTemplate(_h: Handle, _into: string): Promise<undefined> {
+  async saveTemplate(_h: Handle, _into: string, _live?: boolean): Promise<undefined> {
     return undefined;
   }
   /** No machine: the host's kernel. */

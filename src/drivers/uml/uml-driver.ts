@@ -7,7 +7,6 @@
  */
 import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
 import type { EnvRecord } from '../../core/env-store.js';
 import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
@@ -202,6 +201,8 @@ export class UmlDriver extends VmDriver {
   /** Halt the guest kernel through its management console. */
   protected async halt(h: Handle): Promise<boolean> {
     const f = this.files(h);
+    // execa on first use: a pool run or a start never halts, and execa is a fifth of what they load (ADR 0066).
+    const { execa } = await import('execa');
     const r = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), 'halt'], {
       reject: false,
       timeout: 5_000,
@@ -212,6 +213,7 @@ export class UmlDriver extends VmDriver {
 
   private async mconsole(h: Handle, cmd: 'stop' | 'go'): Promise<void> {
     const f = this.files(h);
+    const { execa } = await import('execa');
     const r = await execa('uml_mconsole', [join(f.runDir, f.umid, 'mconsole'), cmd], {
       reject: false,
       timeout: 10_000,

@@ -257,6 +257,8 @@ export interface Identity {
   time: { sec: number; nsec: number };
   /** Bytes the guest mixes into its entropy pool before forcing a CRNG reseed (1 to 256). */
   seed: Buffer;
+  /** A bridge network: the clone's lease as berth.net= gives it (ADDR/PREFIX,GATEWAY,DNS,MTU) and its MAC. */
+  net?: { lease: string; mac: string };
 }
 
 export function encodeIdentity(i: Identity): Buffer {
@@ -269,5 +271,10 @@ export function encodeIdentity(i: Identity): Buffer {
     ['time', `${i.time.sec}.${String(i.time.nsec).padStart(9, '0')}`],
     ['seed', i.seed.toString('hex')],
   ];
+  if (i.net) {
+    if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(i.net.mac)) throw new ProtocolError(`bad MAC "${i.net.mac}"`);
+    if (!/^[0-9./,]{9,100}$/.test(i.net.lease)) throw new ProtocolError(`bad lease "${i.net.lease}"`);
+    pairs.push(['net', i.net.lease], ['mac', i.net.mac]);
+  }
   return Buffer.from(pairs.map(([k, v]) => `${k}\0${v}\0`).join(''));
 }

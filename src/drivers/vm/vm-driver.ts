@@ -54,6 +54,11 @@ export interface VmStartPlan {
   bulkDir?: string;
   /** A bridge network's tap is made owned by this identity, which opens it (root's uml kernel, ADR 0046). */
   tapOwner?: { uid: number; gid: number };
+  /**
+   * Run beside the monitor's start, before the guest is waited for (a microvm clone whose
+   * template keeps its RAM in a file: the deferred state load, ADR 0066). Given "is the monitor alive".
+   */
+  afterLaunch?: (alive: () => boolean) => Promise<void>;
 }
 
 export abstract class VmDriver implements DriverOps {
@@ -117,6 +122,9 @@ export abstract class VmDriver implements DriverOps {
     const monPid = mon.pid!;
     writeJsonAtomic(join(h.dir, MONITOR_PID), { pid: monPid, start: processStartTime(monPid) ?? 0 }, 0o600, false);
     mon.unref();
+    // Its failure is the boot's: the monitor then ends at its boot timeout (or the QEMU exit).
+    const launched = plan.afterLaunch?.(() => isProcessAlive(monPid));
+    launched?.catch(() => undefined);
     const client = await VmClient.connect(socketPath, () => isProcessAlive(monPid)).catch(() => {
       // A VM that fails at once (a kernel panic) can end its monitor before we connect: its exit says why.
       const early = this.store.readExit(h.id)?.error;
@@ -127,6 +135,15 @@ export abstract class VmDriver implements DriverOps {
       );
     });
     const wentAway = () => `the VM monitor went away: ${this.monitorError(h) || 'no reason recorded'}`;
+    if (launched) {
+      try {
+        await launched;
+      } catch (e) {
+        client.close();
+        await this.halt(h).catch(() => false);
+        throw e;
+      }
+    }
     if (attached) {
       let booted = false;
       // Synchronously, before the relay sees the frames that follow READY in the same chunk.
@@ -345,7 +362,7 @@ export abstract class VmDriver implements DriverOps {
     return unsupported(this.name, 'restore checkpoints');
   }
   /** microvm overrides it (QMP migrate to a file); uml has no way to save a running kernel. */
-  saveTemplate(_h: Handle, _into: string): Promise<TemplateMachine | undefined> {
+  saveTemplate(_h: Handle, _into: string, _live?: boolean): Promise<TemplateMachine | undefined> {
     return unsupported(this.name, 'make templates');
   }
   /** Machine facts for inspect: microvm's accelerator and QMP state; none by default. */

@@ -30,7 +30,7 @@ export interface VmMonitorConfig {
   /** Template build: after the command (the setup) exits the guest stays up, idle, to be saved. */
   holdAfterExit?: boolean;
   /** A clone resumed from a template's saved state: sent IDENTITY (fresh clock and seed) first. */
-  identity?: { hostname: string };
+  identity?: { hostname: string; net?: { lease: string; mac: string } };
   /** uml: the host directory the guest shares by hostfs for the bulk channel (ADR 0053). */
   bulkDir?: string;
 }

@@ -229,6 +229,7 @@ export class VmMonitor {
       const now = Date.now();
       const identity = encodeIdentity({
         hostname: this.cfg.identity.hostname,
+        ...(this.cfg.identity.net ? { net: this.cfg.identity.net } : {}),
         time: { sec: Math.floor(now / 1000), nsec: (now % 1000) * 1e6 },
         seed: randomBytes(64),
       });

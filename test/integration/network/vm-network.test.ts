@@ -3,7 +3,9 @@
  * a container, a microvm and a uml guest each serve HTTP (busybox httpd) on one named network,
  * and each kind of client (and a chroot with a namespace of its own) fetches the others by name; the VMs' published ports answer on
  * 127.0.0.1 (nftables DNAT, as for containers); a guest's /etc/hosts follows peers joining and
- * leaving; rm leaves no tap, rule or lease. Bad input: one line, exit 125, nothing left.
+ * leaving; rm leaves no tap, rule or lease. Bad input: one line, exit 125, nothing left. The
+ * microvm server forked live (`template create --from`) and two clones of it each take their own
+ * MAC and lease and reach each other (bridges for VMs need root, so root only).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -224,6 +226,61 @@ describe('VM backends on a bridge network, in a test-made network namespace', { 
         .sort(),
       ['srv-c', 'srv-m', 'srv-u'],
     );
+  });
+
+  it('a fork of the running microvm server and two clones of it on the network: each its own MAC and lease, they reach each other', {
+    timeout: 600_000,
+  }, async (t) => {
+    if (!requireThat(t, ready, why)) return;
+    // srv-m of the first test (made here when this one runs alone): a microvm on NET running httpd.
+    if ((await ns!.berth(root, ['inspect', 'srv-m'])).code !== 0) {
+      await ns!.berth(root, ['network', 'create', NET, '--subnet', '10.126.0.0/24']);
+      const m = await ns!.berth(
+        root,
+        ['run', '-d', '-q', '--name', 'srv-m', '--backend', 'microvm', '--network', NET, ...serve('from-microvm')],
+        VM_MS,
+      );
+      assert.equal(m.code, 0, m.stderr);
+    }
+    const leases = async () =>
+      Object.keys(JSON.parse((await ns!.berth(root, ['network', 'inspect', NET])).stdout)[0].leases).sort();
+    const linksBefore = links(ns!);
+    const leasesBefore = await leases();
+    // The template is the running server, httpd included (no boot: a live save); srv-m runs on.
+    const made = await ns!.berth(root, ['template', 'create', 'bt', '--from', 'srv-m'], VM_MS);
+    assert.equal(made.code, 0, made.stderr);
+    for (const name of ['clone-a', 'clone-b']) {
+      const c = await ns!.berth(
+        root,
+        ['run', '-d', '-q', '--name', name, '--template', 'bt', '--', 'sleep', '600'],
+        VM_MS,
+      );
+      assert.equal(c.code, 0, c.stderr);
+    }
+    // What the guest's eth0 has is the clone's own lease and the MAC berth gave its tap, not the server's.
+    const own = async (name: string) => {
+      const ip = JSON.parse((await ns!.berth(root, ['inspect', name])).stdout)[0].Network.IPAddress as string;
+      const eth0 = await ns!.berth(root, ['exec', name, 'ifconfig', 'eth0']);
+      assert.equal(eth0.code, 0, eth0.stderr);
+      const mac = ['02', 'b7', ...ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+      assert.match(eth0.stdout, new RegExp(`HWaddr ${mac.toUpperCase()}`), `${name}: ${eth0.stdout}`);
+      assert.match(eth0.stdout, new RegExp(`inet addr:${ip.replace(/\./g, '\\.')} `), `${name}: ${eth0.stdout}`);
+      return ip;
+    };
+    const addrs = [await own('srv-m'), await own('clone-a'), await own('clone-b')];
+    assert.equal(new Set(addrs).size, 3, addrs.join(' '));
+    // clone-a serves with the httpd it inherited; clone-b reaches it by address, and the server still serves.
+    for (const [from, to] of [
+      ['clone-b', addrs[1]],
+      ['clone-a', addrs[0]],
+    ] as const) {
+      const got = await ns!.berth(root, ['exec', from, 'sh', '-c', `timeout 20 wget -qO- http://${to}/`]);
+      assert.equal(got.stdout, 'from-microvm\n', `${from} -> ${to}: ${got.stderr}`);
+    }
+    assert.equal((await ns!.berth(root, ['rm', '-f', 'clone-a', 'clone-b'], VM_MS)).code, 0);
+    assert.equal((await ns!.berth(root, ['template', 'rm', 'bt'])).code, 0);
+    assert.deepEqual(links(ns!), linksBefore, "the clones' taps are gone");
+    assert.deepEqual(await leases(), leasesBefore, "the clones' leases are given back");
   });
 
   it('rm of a VM frees its tap, its DNAT rule and its address', { timeout: 300_000 }, async (t) => {

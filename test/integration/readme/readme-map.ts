@@ -101,6 +101,11 @@ export const OVERRIDES: Record<string, Override> = {
     },
   ],
   'berth --help, berth run --help, ...': () => [{ sh: 'berth --help', helpAll: true }],
+  // The fork of the running microvm vm1 (a live save); the template is removed again.
+  'berth template create fork --from vm1': () => [
+    { sh: 'berth template create fork --from vm1', running: 'vm1', stdout: /^fork$/m },
+    { sh: 'berth template rm fork' },
+  ],
 };
 
 /** The steps for one README command, or a message saying why it is unmapped. */

@@ -70,6 +70,18 @@ test('the CLI entry reaches no cold-only module through static imports', () => {
   assert.ok(reached.has('node:child_process'));
 });
 
+test('the VM drivers (loaded by every VM run, pool claim and clone) reach no npm package through static imports', () => {
+  // ADR 0066: uml-driver.ts imported execa at its top, so a pool run loaded 220 KB of it for nothing.
+  // (Node's own modules they may load: a cold boot builds disks and an initramfs with them.)
+  for (const driver of ['uml/uml-driver.ts', 'microvm/microvm-driver.ts']) {
+    const reached = staticClosure(join(ROOT, 'src', 'drivers', driver));
+    const bad = COLD_ONLY.filter((m) => !m.startsWith('node:') && reached.has(m)).map(
+      (m) => `${m} (imported by ${reached.get(m)})`,
+    );
+    assert.deepEqual(bad, [], `${driver}: load these with import() where they are used`);
+  }
+});
+
 test('the hot bundle holds no npm package, and every import() in it names a file beside it', () => {
   const bundle = join(ROOT, 'dist', 'berth.cjs');
   assert.ok(existsSync(bundle), 'dist/berth.cjs is built (npm run build)');

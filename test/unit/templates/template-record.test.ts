@@ -4,6 +4,7 @@ import {
   checkTemplateName,
   incompatible,
   machineDifferences,
+  refuseWithFrom,
   type TemplateMachine,
 } from '../../../src/templates/template-record.js';
 import { encodeIdentity, FrameType } from '../../../src/drivers/vm/guest-protocol.js';
@@ -111,5 +112,29 @@ test('what a template keeps, in words', () => {
   assert.equal(
     keptText({ kept: { filesystem: true, memory: true, processes: true } } as never),
     'filesystem, memory and processes',
+  );
+});
+
+test('a clone on a bridge network must have the NIC MTU of the template (a device feature in the saved state)', () => {
+  const bridged: TemplateMachine = { ...made, network: 'bridge', mtu: 1500 };
+  assert.deepEqual(machineDifferences(bridged, { ...bridged }), []);
+  assert.deepEqual(machineDifferences(bridged, { ...bridged, mtu: 9000 }), ['network MTU 9000 (template: 1500)']);
+  assert.deepEqual(machineDifferences(bridged, { ...made, network: 'user' }), ['network user (template: bridge)']);
+});
+
+test('IDENTITY on a bridge network carries the lease and the MAC; bad ones are refused', () => {
+  const net = { lease: '10.126.0.3/24,10.126.0.1,10.126.0.1,1500', mac: '02:b7:0a:7e:00:03' };
+  const p = encodeIdentity({ hostname: 'c1', time: { sec: 1, nsec: 0 }, seed: Buffer.from([1]), net });
+  assert.ok(p.toString().endsWith(`net\0${net.lease}\0mac\0${net.mac}\0`), JSON.stringify(p.toString()));
+  const id = { hostname: 'c', time: { sec: 1, nsec: 0 }, seed: Buffer.from([1]) };
+  assert.throws(() => encodeIdentity({ ...id, net: { ...net, mac: '02:b7:0a:7e:00' } }), /bad MAC/);
+  assert.throws(() => encodeIdentity({ ...id, net: { ...net, lease: 'x\0y' } }), /bad lease/);
+});
+
+test('template create --from takes nothing else: one error naming what was given', () => {
+  assert.doesNotThrow(() => refuseWithFrom([]));
+  assert.throws(
+    () => refuseWithFrom(['--memory', 'busybox']),
+    /template create --from takes no run options, image or setup command \(given: --memory, busybox\)/,
   );
 });

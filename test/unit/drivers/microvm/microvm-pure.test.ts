@@ -67,6 +67,39 @@ test('launch: KVM needs no TSC hint; a bigger disk asks the guest to grow; --net
   assert.equal(arg(l.argv, '-netdev'), 'user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80');
 });
 
+test("templates (ADR 0066): a build keeps the RAM in a shared file; a clone maps its template's privately and loads the state deferred", () => {
+  const build = microvmLaunch({
+    files: FILES,
+    memoryMiB: 256,
+    cpus: 1,
+    hostname: 'b',
+    templateBuild: true,
+    memoryFile: { path: '/e/vm-ram', shared: true },
+  });
+  assert.equal(arg(build.argv, '-M'), 'microvm,isa-serial=on,rtc=on,memory-backend=ram');
+  assert.equal(arg(build.argv, '-object'), 'memory-backend-file,id=ram,size=256M,mem-path=/e/vm-ram,share=on');
+  assert.ok(!build.argv.includes('-incoming'));
+  const clone = microvmLaunch({
+    files: { ...FILES, template: { name: 't', state: '/t/vm-state', memory: '/t/vm-ram' } },
+    memoryMiB: 256,
+    cpus: 1,
+    hostname: 'c',
+    memoryFile: { path: '/t/vm-ram', shared: false },
+  });
+  assert.equal(arg(clone.argv, '-object'), 'memory-backend-file,id=ram,size=256M,mem-path=/t/vm-ram,share=off');
+  assert.equal(arg(clone.argv, '-incoming'), 'defer');
+  // A template whose state holds the RAM (made before, or from a running environment): read at start.
+  const older = microvmLaunch({
+    files: { ...FILES, template: { name: 't', state: "/t/it's" } },
+    memoryMiB: 256,
+    cpus: 1,
+    hostname: 'c',
+  });
+  assert.equal(arg(older.argv, '-incoming'), `exec:cat '/t/it'\\''s'`);
+  assert.equal(arg(older.argv, '-M'), 'microvm,isa-serial=on,rtc=on');
+  assert.ok(!older.argv.includes('-object'));
+});
+
 test('-p as parsed by the shared parser becomes a QEMU hostfwd (no address = every local one)', () => {
   assert.deepEqual(toPortForward({ hostPort: 8080, guestPort: 80, protocol: 'tcp' }), {
     proto: 'tcp',
