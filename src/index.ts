@@ -26,6 +26,7 @@ import {
   type CreateHooks,
 } from './api/lifecycle.js';
 import { Environment } from './api/environment.js';
+import type { TerminalSize } from './drivers/driver.js';
 import type { WaitStrategy } from './api/wait-for.js';
 import { parseLabelSelector } from './api/labels.js';
 import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/session.js';
@@ -43,13 +44,25 @@ import type { BaseDiskRequest } from './api/disks.js';
 import type { PullOptions } from './api/images.js';
 import { openEnvStdin } from './api/env-stdin.js';
 import { releaseHeldEnv, startHeldEnv } from './api/start-held.js';
+import { resizeEnv } from './api/env-resize.js';
 import type { Writable } from 'node:stream';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
 export type { ResolvedSpec, ResolvedOptions } from './core/resolved-spec.js';
 export type { NetworkMode } from './core/network-mode.js';
-export type { Probe, Capabilities, ExitResult, Status, ExecOptions, EnvState, EnvStats } from './drivers/driver.js';
+export type {
+  Probe,
+  Capabilities,
+  ExitResult,
+  Status,
+  ExecOptions,
+  EnvState,
+  EnvStats,
+  TerminalSize,
+  TerminalResizes,
+} from './drivers/driver.js';
+export { heldCommand } from './api/start-held.js';
 export type { EnvProcess } from './host/ns-processes.js';
 export type { BackendChoice, EnvRecord } from './core/env-store.js';
 export type { EnvSummary } from './api/lifecycle.js';
@@ -374,12 +387,18 @@ export function releaseHeld(ref: string, opts: ContextOptions = {}): Promise<voi
 }
 
 /**
- * The stdin of a running, detached environment made with -i (chroot, container): what is written
+ * The stdin of a running, detached environment made with -i (every backend): what is written
  * goes to its command (its terminal with -t); ending the stream is EOF without a terminal.
  */
-export function openStdin(ref: string, opts: ContextOptions = {}): Writable {
+export function openStdin(ref: string, opts: ContextOptions = {}): Promise<Writable> {
   return openEnvStdin(ctxFor(opts), ref);
 }
+
+/** Resize the terminal of a running environment made with -t (VM backends; the shim backends' stays 24x80). */
+export function resize(ref: string, size: TerminalSize, opts: ContextOptions = {}): Promise<void> {
+  return resizeEnv(ctxFor(opts), ref, size);
+}
+
 /**
  * A stored image's digest and config (ENTRYPOINT, CMD, ENV, WORKDIR, USER), without fetching:
  * an image not in the store is an ImageError. The builtin busybox is built on first use.

@@ -17,6 +17,12 @@ export function heldArgv(argv: string[]): string[] {
   return ['/bin/sh', '-c', HOLD_SCRIPT, 'berth-hold', ...argv];
 }
 
+/** The real command of a held argv (one heldArgv made), or undefined when ARGV is not held. */
+export function heldCommand(argv: readonly string[]): string[] | undefined {
+  const [sh, c, script, name, ...real] = argv;
+  return sh === '/bin/sh' && c === '-c' && script === HOLD_SCRIPT && name === 'berth-hold' ? real : undefined;
+}
+
 export async function startHeldEnv(ctx: Context, ref: string): Promise<void> {
   const { record, driver, handle } = resolveEnv(ctx, ref);
   using _lock = await ctx.store.envLock(record.id);
@@ -38,8 +44,8 @@ export async function startHeldEnv(ctx: Context, ref: string): Promise<void> {
 export async function releaseHeldEnv(ctx: Context, ref: string): Promise<void> {
   const { record, driver, handle } = resolveEnv(ctx, ref);
   using _lock = await ctx.store.envLock(record.id);
-  const [sh, c, script, name, ...argv] = record.command.argv;
-  if (sh !== '/bin/sh' || c !== '-c' || script !== HOLD_SCRIPT || name !== 'berth-hold')
+  const argv = heldCommand(record.command.argv);
+  if (!argv)
     throw new StateError('not-held', `environment ${record.name} is not held`, {
       fix: 'release only an environment started with startHeld',
     });

@@ -15,6 +15,8 @@ export const OPERATIONS = {
   start: true,
   exec: true,
   signal: true,
+  openStdin: true,
+  resize: true,
   stop: true,
   remove: true,
   wait: true,

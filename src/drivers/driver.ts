@@ -6,7 +6,7 @@
  * capabilities are data; validate() refuses what a backend cannot honour before any side
  * effect; operations only some backends have are declared in capabilities and only then called.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { TemplateMachine, TemplateRecord } from '../templates/template-record.js';
 import type { TransferHook } from '../core/transfer.js';
 import type { BackendName, IsolationLevel } from '../core/spec.js';
@@ -96,6 +96,22 @@ export interface ExecOptions {
   hangup?: AbortSignal;
   /** Kill the command after this long (SIGTERM, then SIGKILL 2 s later); the result says timedOut. */
   timeoutMs?: number;
+  /** With tty and stdio 'pipe': the terminal's size, which the caller may change while it runs (24x80 until told). */
+  terminal?: TerminalResizes;
+}
+
+/** A terminal's size in characters. */
+export interface TerminalSize {
+  rows: number;
+  cols: number;
+}
+
+/** The size of a terminal whose client may resize it while the command runs (Docker's exec resize). */
+export interface TerminalResizes {
+  /** The size now; undefined: none was given yet. */
+  current(): TerminalSize | undefined;
+  /** LISTENER gets each later size; returns its unsubscribe. */
+  subscribe(listener: (size: TerminalSize) => void): () => void;
 }
 
 /**
@@ -137,6 +153,13 @@ export interface DriverOps {
   start(h: Handle): Promise<void>;
   exec(h: Handle, argv: string[], opts: ExecOptions): Promise<ExitResult>;
   signal(h: Handle, sig: string): Promise<void>;
+  /**
+   * The stdin of a running, detached environment made with -i (Docker's attach with stdin): what
+   * is written goes to its command; the end is EOF to a command without a terminal.
+   */
+  openStdin(h: Handle): Promise<Writable>;
+  /** Resize the terminal of a running environment made with -t. */
+  resize(h: Handle, size: TerminalSize): Promise<void>;
   stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined>;
   remove(h: Handle, opts: { force: boolean }): Promise<void>;
   wait(h: Handle): Promise<ExitResult>;

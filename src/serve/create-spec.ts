@@ -1,11 +1,15 @@
 /**
  * A Docker `POST /containers/create` body turned into berth's spec input (pure: the handler
- * checks bind sources and picks free host ports). What berth's spec has no field for (Tty,
- * OpenStdin, ExposedPorts, AutoRemove) comes back as `docker` for the server to keep.
+ * checks bind sources and picks free host ports). Tty and OpenStdin become the spec's tty and
+ * interactive; what berth's spec has no field for (ExposedPorts, AutoRemove, ...) comes back as
+ * `docker` and is kept with the environment in its `berth.docker` label (docker-settings.ts).
  */
 import { BACKEND_NAMES, type BackendName, type Mount, type PortMapping, type SpecInput } from '../index.js';
 import { badRequest } from './errors.js';
 import { berthImageRef } from './image-names.js';
+import { DOCKER_LABEL, dockerLabelValue, type DockerOnly } from './docker-settings.js';
+
+export type { DockerOnly } from './docker-settings.js';
 
 export const BACKEND_LABEL = 'berth.backend';
 /** VM backends: a kernel manifest name or a kernel file, as `berth run --kernel`. */
@@ -35,16 +39,6 @@ export interface DockerCreateBody {
     CapAdd?: string[] | null;
     CapDrop?: string[] | null;
   };
-}
-
-/** What only the Docker API knows about a container. */
-export interface DockerOnly {
-  tty: boolean;
-  openStdin: boolean;
-  autoRemove: boolean;
-  exposedPorts: string[];
-  networkMode: string;
-  binds: string[];
 }
 
 export interface CreatePlan {
@@ -151,16 +145,13 @@ export function createPlan(body: DockerCreateBody, name: string | undefined, ser
         }
       : {}),
   };
-  return {
-    input,
-    ports,
-    docker: {
-      tty: body.Tty ?? false,
-      openStdin: body.OpenStdin ?? false,
-      autoRemove: hc.AutoRemove ?? false,
-      exposedPorts: exposed,
-      networkMode: hc.NetworkMode || 'default',
-      binds: hc.Binds ?? [],
-    },
+  const docker: DockerOnly = {
+    tty: body.Tty ?? false,
+    openStdin: body.OpenStdin ?? false,
+    autoRemove: hc.AutoRemove ?? false,
+    exposedPorts: exposed,
+    networkMode: hc.NetworkMode || 'default',
+    binds: hc.Binds ?? [],
   };
+  return { input: { ...input, labels: { ...labels, [DOCKER_LABEL]: dockerLabelValue(docker) } }, ports, docker };
 }

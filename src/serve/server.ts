@@ -13,6 +13,7 @@ import { HostError } from '../index.js';
 import { HttpExchange, UpgradedExchange } from './exchange.js';
 import { dispatch } from './router.js';
 import { ServerState } from './state.js';
+import { followRunning } from './handlers/containers.js';
 
 export interface ServeOptions {
   socket: string;
@@ -119,6 +120,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   } finally {
     process.umask(umask);
   }
+  followRunning(state);
   const gid = root ? berthGroupId() : undefined;
   if (gid !== undefined) {
     chownSync(opts.socket, 0, gid);

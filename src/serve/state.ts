@@ -1,11 +1,11 @@
 /**
- * What the server keeps in memory beside berth's store: the Docker-only settings of the
- * containers it created, exec instances, and an event bus (start, die, destroy) that attach,
- * wait and /events listen on.
+ * What the server keeps in memory beside berth's store (which keeps each container's Docker
+ * settings and whether it is held: docker-settings.ts, handlers/containers.ts): exec instances,
+ * the exits it follows, and an event bus (start, die, destroy) that attach, wait and /events listen on.
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import type { DockerOnly } from './create-spec.js';
+import { TerminalSizes } from './terminal-sizes.js';
 
 export interface ExecInstance {
   id: string;
@@ -15,6 +15,8 @@ export interface ExecInstance {
   workdir?: string;
   user?: string;
   tty: boolean;
+  /** With tty: the size its client gives (resize). */
+  terminal: TerminalSizes;
   attachStdin: boolean;
   attachStdout: boolean;
   attachStderr: boolean;
@@ -35,7 +37,6 @@ export interface ContainerEvent {
 }
 
 export class ServerState {
-  readonly docker = new Map<string, DockerOnly>();
   readonly execs = new Map<string, ExecInstance>();
   readonly events = new EventEmitter();
   /** The exit codes of the containers this server started, once they exit. */
@@ -72,15 +73,15 @@ export class ServerState {
 
   /** Drop what is kept about a removed container. */
   forget(id: string): void {
-    this.docker.delete(id);
     this.held.delete(id);
     this.exits.delete(id);
     for (const [k, e] of this.execs) if (e.containerId === id) this.execs.delete(k);
   }
 
-  newExec(fields: Omit<ExecInstance, 'id' | 'running' | 'exitCode' | 'pid'>): ExecInstance {
+  newExec(fields: Omit<ExecInstance, 'id' | 'running' | 'exitCode' | 'pid' | 'terminal'>): ExecInstance {
     const inst: ExecInstance = {
       ...fields,
+      terminal: new TerminalSizes(),
       id: randomBytes(32).toString('hex'),
       running: false,
       exitCode: null,

@@ -240,9 +240,11 @@ export const CHECKS: Check[] = [
   {
     name: 'detach, exec, logs -f, stop and rm',
     async run(r, b) {
+      // -i: attach passes stdin on; the command reads one line of it.
       const d = await r.run([
         'run',
         '-d',
+        '-i',
         '--backend',
         b,
         '--name',
@@ -250,7 +252,7 @@ export const CHECKS: Check[] = [
         '--',
         'sh',
         '-c',
-        'echo started; trap "echo bye; exit 3" TERM; while true; do sleep 0.1; done',
+        'echo started; trap "echo bye; exit 3" TERM; read line; echo got-$line; while true; do sleep 0.1; done',
       ]);
       assert.equal(d.code, 0, d.stderr);
       assert.match(d.stdout, /^[0-9a-f]{64}\n$/);
@@ -269,12 +271,28 @@ export const CHECKS: Check[] = [
       const absent = await r.run(['exec', 'bg', '--', 'ls', '-d', '/no/such/dir', '/no/such', '/no']);
       assert.notEqual(absent.code, 0, `exec -w created the directory: ${absent.stdout}`);
       assert.equal(absent.stdout, '');
+      // attach: what is typed reaches the command (--no-stdin: not), output from now on, the exit status.
+      const attach = (args: string[], input: string) => {
+        const c = r.spawn(['attach', ...args, 'bg']);
+        const out = { stdout: '', stderr: '', code: new Promise<number | null>((res) => c.once('close', res)) };
+        c.stdout!.setEncoding('utf8').on('data', (t: string) => (out.stdout += t));
+        c.stderr!.setEncoding('utf8').on('data', (t: string) => (out.stderr += t));
+        c.stdin!.write(input);
+        return out;
+      };
+      const silent = attach(['--no-stdin'], 'ignored\n');
+      const typing = attach([], 'typed\n');
+      for (let i = 0; i < 1200 && !typing.stdout.includes('got-typed'); i++) await sleep(50);
+      assert.equal(typing.stdout, 'got-typed\n', typing.stderr);
       const follower = r.run(['logs', '-f', 'bg']);
       await sleep(200);
       const st = await r.run(['stop', '-t', '5', 'bg']);
       assert.equal(st.code, 0, st.stderr);
       const f = await follower;
-      assert.equal(f.stdout, 'started\nbye\n');
+      assert.equal(f.stdout, 'started\ngot-typed\nbye\n');
+      assert.deepEqual([await typing.code, typing.stdout], [3, 'got-typed\nbye\n'], typing.stderr);
+      assert.equal(await silent.code, 3, silent.stderr);
+      assert.doesNotMatch(silent.stdout, /ignored/);
       const after = (await psJson(r)).find((e) => e.name === 'bg');
       assert.equal(after?.status.state, 'exited');
       assert.equal(after?.status.exit?.exitCode, 3);

@@ -1,9 +1,11 @@
 /**
  * `berth attach ENV`: follow a running environment's stdout and stderr from now until it exits,
- * and exit with its status. berth keeps no stdin channel to a running command, so what is typed
- * is not passed on: on a terminal it is read only for the detach keys, and with --sig-proxy
- * Ctrl-C (or SIGINT/SIGTERM to berth) is sent to the command as a signal.
+ * type into its command (an environment made with -i; `--no-stdin`: not), and exit with its
+ * status. The detach keys, typed, leave the command running. A command with a terminal (-t) gets
+ * what a terminal of ours types raw, Ctrl-C included; otherwise Ctrl-C (and SIGINT/SIGTERM to
+ * berth) is sent on as a signal with --sig-proxy.
  */
+import type { Writable } from 'node:stream';
 import type { CommandModule } from 'yargs';
 import * as berth from '../../index.js';
 
@@ -13,16 +15,24 @@ function write(out: NodeJS.WriteStream, b: Buffer): Promise<void> | undefined {
   return out.write(b) ? undefined : new Promise((res) => out.once('drain', res));
 }
 
-export const attachCommand: CommandModule<object, { env: string; 'detach-keys': string; 'sig-proxy': boolean }> = {
+export const attachCommand: CommandModule<
+  object,
+  { env: string; 'detach-keys': string; 'sig-proxy': boolean; stdin: boolean }
+> = {
   command: 'attach <env>',
-  describe: "Follow a running environment's output until it exits (stdin is not passed on)",
+  describe: "Follow a running environment's output until it exits, typing into its command if made with -i",
   builder: (y) =>
     y
       .positional('env', { type: 'string', describe: 'id, id prefix or name' })
+      .option('stdin', {
+        type: 'boolean',
+        default: true,
+        describe: 'pass stdin on to the command of an environment made with -i (--no-stdin: do not)',
+      })
       .option('detach-keys', {
         type: 'string',
         default: berth.DEFAULT_DETACH_KEYS,
-        describe: 'keys that detach, leaving it running (on a terminal; "" for none)',
+        describe: 'keys that detach, leaving it running ("" for none)',
       })
       .option('sig-proxy', {
         type: 'boolean',
@@ -51,32 +61,47 @@ export const attachCommand: CommandModule<object, { env: string; 'detach-keys': 
     const onTerm = proxy('TERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    // From now on: the first step of the follow finds the log's end before anything is typed.
+    const batches = berth.logBatches(record.id, { follow: true, tail: 0, signal: following.signal });
+    const first = batches.next();
     const stdin = process.stdin;
+    // The command's stdin: the environment's own channel (every backend), opened before following.
+    const sink: Writable | undefined =
+      a.stdin && record.spec.interactive ? await berth.openStdin(record.id) : undefined;
     const typed = berth.detachMatcher(keys);
     const onData = (b: Buffer) => {
-      if (typed(b)) detach();
-      else if (b.includes(CTRL_C)) onInt();
+      if (typed(b)) return detach();
+      if (sink) {
+        if (!sink.write(b)) {
+          stdin.pause();
+          sink.once('drain', () => stdin.resume());
+        }
+      } else if (b.includes(CTRL_C)) onInt();
     };
-    // Raw mode only on a terminal: the detach keys and Ctrl-C arrive as bytes.
-    const raw = stdin.isTTY === true;
-    if (raw) {
-      stdin.setRawMode(true);
+    const onEnd = () => sink?.end();
+    // Raw mode only on a terminal, and when the command has a terminal too (or gets no input): the
+    // detach keys and Ctrl-C arrive as bytes. Typing into a command without one, the lines stay
+    // cooked and Ctrl-C is a SIGINT to berth (sent on with --sig-proxy).
+    const raw = stdin.isTTY === true && (!sink || record.spec.tty);
+    if (raw) stdin.setRawMode(true);
+    if (raw || sink) {
       stdin.on('data', onData);
+      stdin.once('end', onEnd);
       stdin.resume();
     }
     try {
-      for await (const batch of berth.logBatches(record.id, { follow: true, tail: 0, signal: following.signal }))
-        for (const r of batch) {
+      for (let b = await first; !b.done; b = await batches.next())
+        for (const r of b.value)
           await write(r.stream === 'stderr' ? process.stderr : process.stdout, berth.recordBytes(r));
-        }
     } finally {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      if (raw) {
-        stdin.off('data', onData);
-        stdin.setRawMode(false);
-        stdin.pause();
-      }
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      if (raw) stdin.setRawMode(false);
+      stdin.pause();
+      // Detached or over: the stdin is let go (a terminal stays for the next attach; without one it is EOF).
+      sink?.end();
     }
     if (detached) {
       process.stderr.write(`berth: detached from ${record.name}; it keeps running\n`);

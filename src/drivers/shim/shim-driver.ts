@@ -15,6 +15,7 @@ import type {
   PreparedEnv,
   Status,
   StopOptions,
+  TerminalSize,
 } from '../driver.js';
 import type { BackendName } from '../../core/spec.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
@@ -28,7 +29,8 @@ import { DriverError, StateError, SpecError } from '../../core/errors.js';
 import { killAll, sendSignal, stopWithGrace, waitForExit } from '../common/monitor-control.js';
 import { runToExit, statusFromExit, forwardSignals } from '../common/spawn-wait.js';
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_FILES } from '../../core/cri-log.js';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
+import { openShimStdin } from './shim-stdin.js';
 
 import { isPlumbed } from '../../core/network-mode.js';
 import { recoverHandle } from '../common/recover-handle.js';
@@ -221,6 +223,15 @@ export abstract class ShimDriver implements DriverOps {
 
   async signal(h: Handle, sig: string): Promise<void> {
     sendSignal(this.store, h, sig);
+  }
+
+  async openStdin(h: Handle): Promise<Writable> {
+    return openShimStdin(h.dir, h.name);
+  }
+
+  /** A detached command's terminal is the monitor's pty, which takes no size from outside (24x80). */
+  resize(_h: Handle, _size: TerminalSize): Promise<void> {
+    return unsupported(this.name, "resize a detached command's terminal");
   }
 
   async stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined> {

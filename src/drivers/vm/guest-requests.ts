@@ -23,6 +23,8 @@ export function mainRequest(rec: EnvRecord, mounts?: StartRequest['mounts']): St
   const req = {
     ...request(rec.command.argv, commandContext(rec), spec.tty, spec.interactive),
     mkcwd: true,
+    // A detached command's terminal (docker run -dit): 24x80 until resized; an attached run sends its own.
+    ...(spec.tty ? { rows: 24, cols: 80 } : {}),
     ...(mounts && mounts.length > 0 ? { mounts } : {}),
   };
   encodeStart(req); // a command too long for one START frame is refused here, by name, before boot

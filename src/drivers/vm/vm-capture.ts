@@ -1,6 +1,6 @@
 /**
  * A VM exec with ExecOptions.stdio 'pipe' (the library's captured exec): stdin is `input` (then
- * EOF), stdout and stderr are collected apart and streamed to onStdout/onStderr, and a timeout
+ * EOF; with a TTY the terminal ignores it, and `hangup` ends a shell), stdout and stderr are collected apart and streamed to onStdout/onStderr, and a timeout
  * sends TERM, then KILL 2 s later, through the guest protocol. The counterpart of
  * src/drivers/shim/exec-io.ts for the backends whose exec goes through the VM monitor.
  */
@@ -11,6 +11,7 @@ import {
   FrameType as F,
   MAX_PAYLOAD,
   decodeExit,
+  encodeResize,
   encodeStart,
   encodeU32,
   type StartRequest,
@@ -54,7 +55,10 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
     });
     const onClose = () => finish({ exitCode: 125 });
     c.sock.once('close', onClose);
-    c.send(F.START, SESSION, encodeStart({ ...req, tty: false, stdin: true }));
+    // With a TTY the command gets the guest's pty (stdout and stderr are both its output), sized
+    // as the caller's terminal says, and resized when it says so.
+    const size = opts.tty ? (opts.terminal?.current() ?? { rows: 24, cols: 80 }) : undefined;
+    c.send(F.START, SESSION, encodeStart({ ...req, tty: opts.tty, stdin: true, ...(size ?? {}) }));
     const sendInput = (input: Buffer) => {
       for (let at = 0; at < input.length; at += MAX_PAYLOAD)
         c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD));
@@ -86,6 +90,16 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
       stopInput = () => {
         before();
         opts.hangup?.removeEventListener('abort', hangup);
+      };
+    }
+    if (opts.tty && opts.terminal) {
+      const unsubscribe = opts.terminal.subscribe((s) => {
+        if (!finished) c.send(F.RESIZE, SESSION, encodeResize(s.rows, s.cols));
+      });
+      const before = stopInput;
+      stopInput = () => {
+        before();
+        unsubscribe();
       };
     }
     if (opts.timeoutMs !== undefined) {

@@ -10,7 +10,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DriverOps, Handle, PreparedEnv, Status } from '../driver.js';
-import type { EnvStats, ExecOptions, ExitResult, StopOptions } from '../driver.js';
+import type { EnvStats, ExecOptions, ExitResult, StopOptions, TerminalSize } from '../driver.js';
+import type { Writable } from 'node:stream';
+import { vmStdin } from './vm-stdin.js';
 import type { EnvProcess } from '../../host/ns-processes.js';
 import { GUEST_PS_ARGV, parseGuestPs } from './guest-ps.js';
 import { vmStats } from './vm-stats.js';
@@ -19,7 +21,7 @@ import { guestMemoryMiB } from './guest-memory.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import type { StartRequest } from './guest-protocol.js';
 import type { VmLaunch } from './vm-launch.js';
-import { FrameType as F, decodeExit, encodeU32 } from './guest-protocol.js';
+import { FrameType as F, decodeExit, encodeResize, encodeU32 } from './guest-protocol.js';
 import { VmClient, relay, execSession, terminalSize } from './vm-client.js';
 import { captureSession } from './vm-capture.js';
 import { MONITOR_CONFIG, MONITOR_PID, CONSOLE_LOG, type VmMonitorConfig } from './vm-monitor-config.js';
@@ -230,6 +232,17 @@ export abstract class VmDriver implements DriverOps {
       { ...req, ...terminalSize(opts.tty) },
       { tty: opts.tty, interactive: opts.interactive, detachKeys: false, printErrors: () => true, endOnSignal: true },
     );
+  }
+
+  async openStdin(h: Handle): Promise<Writable> {
+    const rec = this.record(h);
+    return vmStdin(await this.connect(h, 'attach works only while the environment runs'), rec.spec.tty);
+  }
+
+  async resize(h: Handle, size: TerminalSize): Promise<void> {
+    const client = await this.connect(h);
+    client.send(F.RESIZE, 1, encodeResize(size.rows, size.cols));
+    client.close();
   }
 
   /** After a restore: the monitor ends the execs the rewound guest no longer knows. */

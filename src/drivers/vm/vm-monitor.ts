@@ -39,6 +39,8 @@ import { killHelpers, startHelpers } from './vm-helpers.js';
 interface Client {
   sock: Socket;
   attached: boolean;
+  /** The run's own attached CLI (not a later attach for input): its going without DETACH is the watchdog's. */
+  owner: boolean;
   detached: boolean;
   decoder: FrameDecoder;
   /** client session -> guest session (exec) */
@@ -524,7 +526,14 @@ export class VmMonitor {
   }
 
   private onClient(sock: Socket): void {
-    const c: Client = { sock, attached: false, detached: false, decoder: new FrameDecoder(), sessions: new Map() };
+    const c: Client = {
+      sock,
+      attached: false,
+      owner: false,
+      detached: false,
+      decoder: new FrameDecoder(),
+      sessions: new Map(),
+    };
     this.clients.add(c);
     // Replay the main command's state so a late client knows where things stand.
     if (this.ready) sock.write(encodeFrame(F.READY, 0));
@@ -550,9 +559,12 @@ export class VmMonitor {
           rows?: number;
           cols?: number;
           stdin?: boolean;
+          /** A later client that only types into the command (berth serve's or berth attach's stdin). */
+          input?: boolean;
         };
         c.attached = true;
-        if (!this.attachInfo)
+        c.owner = info.input !== true;
+        if (!this.attachInfo && c.owner)
           this.attachInfo = {
             stdin: info.stdin === true,
             ...(info.rows ? { rows: info.rows } : {}),
@@ -580,7 +592,8 @@ export class VmMonitor {
       case F.SIGNAL: {
         // A session this client started (an exec) first: an exec client numbers its own from 1 too.
         const g =
-          c.sessions.get(f.session) ?? (f.session === MAIN && (c.attached || f.type === F.SIGNAL) ? MAIN : undefined);
+          c.sessions.get(f.session) ??
+          (f.session === MAIN && (c.attached || f.type === F.SIGNAL || f.type === F.RESIZE) ? MAIN : undefined);
         if (g === MAIN && !this.mainSent) this.mainInput.push({ type: f.type, session: g, payload: f.payload });
         else if (g !== undefined) this.forward({ type: f.type, session: g, payload: f.payload });
         // The guest takes input at its channel's pace (a uml line: ~300 KB/s; the bulk channel:
@@ -617,7 +630,7 @@ export class VmMonitor {
         this.execs.delete(g);
       }
     }
-    if (c.attached && !c.detached && this.cfg.attached && !this.mainExit && !this.detachedOnce) {
+    if (c.owner && !c.detached && this.cfg.attached && !this.mainExit && !this.detachedOnce) {
       this.watchdog('the attached berth disconnected');
     }
   }

@@ -6,6 +6,7 @@ import { outputWriter, type StreamId } from '../frames.js';
 import { flag, type Route } from '../route.js';
 import { findContainer } from './containers.js';
 import { attachInput, detachKeysOf } from '../attach-input.js';
+import { sizeOf } from '../terminal-query.js';
 
 const RAW = 'application/vnd.docker.raw-stream';
 const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
@@ -47,7 +48,7 @@ const attach: Route = {
   subject: 'container',
   handler: async (x, [ref], state) => {
     const { record, status } = findContainer(ref!, state);
-    const tty = state.docker.get(record.id)?.tty ?? false;
+    const tty = record.spec.tty;
     const keys = detachKeysOf(x.query.get('detachKeys'));
     // Whatever the client sent with the headers is its first stdin.
     await x.body();
@@ -66,7 +67,7 @@ const attach: Route = {
     // end of the client's input ends it too with a TTY (as Docker's): a client that goes away
     // while an idle shell writes nothing is noticed. Without one it is EOF for the command.
     if (flag(x.query, 'stdin') && x.input)
-      relayStdin(
+      await relayStdin(
         record.id,
         x.input,
         keys,
@@ -86,24 +87,45 @@ const attach: Route = {
 };
 
 /** The client's stdin to a -i container's command; nothing when it takes none (as Docker drops it). */
-function relayStdin(id: string, client: Readable, keys: number[], onDetach: () => void, onEnd: () => void): void {
+async function relayStdin(
+  id: string,
+  client: Readable,
+  keys: number[],
+  onDetach: () => void,
+  onEnd: () => void,
+): Promise<void> {
   let sink: Writable;
   try {
-    sink = berth.openStdin(id);
+    sink = await berth.openStdin(id);
   } catch {
     return void attachInput(client, keys, onDetach, onEnd).resume();
   }
-  // Detached: the FIFO is let go (a terminal stays for the next attach; without one it is EOF).
-  attachInput(client, keys, () => (sink.end(), onDetach()), onEnd).pipe(sink);
+  // Detached: the stdin is let go (a terminal stays for the next attach; without one it is EOF).
+  attachInput(
+    client,
+    keys,
+    () => {
+      sink.end();
+      onDetach();
+    },
+    onEnd,
+  ).pipe(sink);
 }
 
-/** The CLI sends its terminal's size; the command's terminal keeps 24x80 (no channel to resize it). */
+/**
+ * The client's terminal size (`h` rows, `w` columns) for the command's terminal: a VM's is
+ * resized; the shim backends' detached terminal keeps 24x80 (answered all the same, as clients
+ * report a failed resize).
+ */
 const resize: Route = {
   method: 'POST',
   pattern: /^\/containers\/([^/]+)\/resize$/,
   subject: 'container',
   handler: async (x, [ref], state) => {
-    findContainer(ref!, state);
+    const { record, status } = findContainer(ref!, state);
+    const size = sizeOf(x.query);
+    if (size && record.spec.tty && status.state === 'running')
+      await berth.resize(record.id, size).catch(() => undefined);
     x.empty(200);
   },
 };
@@ -117,7 +139,7 @@ const logs: Route = {
     const q = x.query;
     if (!flag(q, 'stdout') && !flag(q, 'stderr'))
       throw badRequest('you must choose at least one stream: stdout=1 or stderr=1');
-    const tty = state.docker.get(record.id)?.tty ?? false;
+    const tty = record.spec.tty;
     const closed = new AbortController();
     x.onClose(() => closed.abort());
     const tail = tailOf(q.get('tail'));

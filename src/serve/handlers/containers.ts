@@ -6,18 +6,27 @@ import { ApiError, badRequest } from '../errors.js';
 import { flag, readJson, type Route } from '../route.js';
 import { containerInspect, containerSummary } from '../shapes/container-shape.js';
 import type { ServerState } from '../state.js';
+import { DOCKER_LABEL, dockerSettingsOf } from '../docker-settings.js';
 
-/** The environment's record (404 names REF), or throws. A held container is still `created`. */
+/**
+ * The environment's record (404 names REF), or throws. A held container (its command waits in
+ * the image's sh for its start, a state its record keeps: a restarted server sees it too) is
+ * still `created`.
+ */
 export function findContainer(ref: string, state: ServerState) {
   const found = berth.inspect(ref);
-  return state.held.has(found.record.id) ? asCreated(found) : found;
+  return state.held.has(found.record.id) || isHeld(found) ? asCreated(found) : found;
 }
+
+const isHeld = (f: { status: berth.Status; record: berth.EnvRecord }): boolean =>
+  (f.status.state === 'running' || f.status.state === 'paused') &&
+  berth.heldCommand(f.record.command.argv) !== undefined;
 
 /** What Docker sees of a held container: created, running the command it was created with. */
 function asCreated<T extends { status: berth.Status; record: berth.EnvRecord }>(found: T): T {
   const { startedAt: _s, ...status } = found.status as berth.Status & { startedAt?: unknown };
   const argv = found.record.command.argv;
-  const real = argv[3] === 'berth-hold' ? argv.slice(4) : argv;
+  const real = berth.heldCommand(argv) ?? argv;
   return {
     ...found,
     record: { ...found.record, command: { ...found.record.command, argv: real } },
@@ -29,7 +38,9 @@ function asCreated<T extends { status: berth.Status; record: berth.EnvRecord }>(
 export function hold(state: ServerState, id: string): Promise<void> {
   let started = state.held.get(id);
   if (!started) {
-    started = berth.startHeld(id);
+    const found = berth.inspect(id);
+    // Held before this server started: nothing to do.
+    started = isHeld(found) ? Promise.resolve() : berth.startHeld(id);
     state.held.set(id, started);
     started.catch(() => state.held.delete(id));
   }
@@ -45,11 +56,33 @@ export function watchExit(state: ServerState, id: string, name: string): void {
   state.exits.set(id, exited);
   void exited.then(async (exitCode) => {
     state.emit({ action: 'die', id, name, exitCode });
-    if (!state.docker.get(id)?.autoRemove) return;
+    let autoRemove = false;
+    try {
+      autoRemove = dockerSettingsOf(berth.inspect(id).record).autoRemove;
+    } catch {
+      return; // removed meanwhile
+    }
+    if (!autoRemove) return;
     await berth.remove(id, { force: true }).catch(() => undefined);
     state.forget(id);
     state.emit({ action: 'destroy', id, name, exitCode });
   });
+}
+
+/**
+ * Containers of the API that run already when a server starts (a restarted server): followed to
+ * their exit as if started here (`die`, `wait`, AutoRemove). A held one is followed from its start.
+ */
+export function followRunning(state: ServerState): void {
+  for (const s of berth.list()) {
+    try {
+      const found = findContainer(s.id, state);
+      if (found.status.state === 'running' && found.record.spec.labels[DOCKER_LABEL] !== undefined)
+        watchExit(state, s.id, s.name);
+    } catch {
+      // Removed meanwhile.
+    }
+  }
 }
 
 const create: Route = {
@@ -71,7 +104,6 @@ const create: Route = {
     }
     // A HostPort of "" or "0" is 0: the library picks a free host port and records it.
     const made = await berth.createStopped({ ...plan.input, ports: plan.ports });
-    state.docker.set(made.id, plan.docker);
     state.emit({ action: 'create', id: made.id, name: made.name, labels: plan.input.labels ?? {} });
     x.json(201, { Id: made.id, Warnings: [] });
   },
@@ -84,8 +116,8 @@ const start: Route = {
   handler: async (x, [ref], state) => {
     const { record, status } = findContainer(ref!, state);
     if (status.state !== 'created') return x.empty(304);
-    if (state.held.has(record.id)) {
-      await state.held.get(record.id);
+    await state.held.get(record.id);
+    if (berth.heldCommand(berth.inspect(record.id).record.command.argv)) {
       await berth.releaseHeld(record.id);
       state.held.delete(record.id);
     } else await berth.start(record.id);
@@ -150,7 +182,7 @@ const inspect: Route = {
   subject: 'container',
   handler: async (x, [ref], state) => {
     const i = findContainer(ref!, state);
-    x.json(200, containerInspect(i, state.docker.get(i.record.id)));
+    x.json(200, containerInspect(i));
   },
 };
 
@@ -193,7 +225,7 @@ const list: Route = {
     for (const s of berth.list({ all: flag(x.query, 'all') })) {
       try {
         const i = findContainer(s.id, state);
-        const held = state.held.has(s.id) ? { status: i.status, command: i.record.command.argv } : {};
+        const held = i.status.state !== s.status.state ? { status: i.status, command: i.record.command.argv } : {};
         const c = containerSummary({ ...s, ...held }, i.record, i.network);
         if (matches(filters, c)) out.push(c);
       } catch {

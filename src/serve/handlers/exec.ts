@@ -7,6 +7,7 @@ import { readJson, type Route } from '../route.js';
 import type { ExecInstance, ServerState } from '../state.js';
 import { findContainer } from './containers.js';
 import { attachInput, detachKeysOf } from '../attach-input.js';
+import { sizeOf } from '../terminal-query.js';
 
 interface ExecCreateBody {
   Cmd?: string[];
@@ -64,6 +65,7 @@ async function runExec(
     const r = await berth.exec(inst.containerId, inst.argv, {
       // With a TTY the command gets a terminal (stdout and stderr are both its output).
       tty: inst.tty,
+      terminal: inst.terminal,
       interactive: false,
       env: inst.env,
       stdio: 'pipe',
@@ -144,15 +146,15 @@ const inspect: Route = {
   },
 };
 
-/**
- * The CLI sends the terminal's size; the command's terminal keeps 24x80 (berth has no channel to
- * resize a running exec's terminal). Answered so that clients do not report a failure.
- */
+/** The client's terminal size (`h` rows, `w` columns) for a TTY exec's terminal (VM backends; the shim's stays 24x80). */
 const resize: Route = {
   method: 'POST',
   pattern: /^\/exec\/([^/]+)\/resize$/,
   handler: async (x, [ref], state) => {
-    if (!state.findExec(ref!)) throw noSuchExec(ref!);
+    const inst = state.findExec(ref!);
+    if (!inst) throw noSuchExec(ref!);
+    const size = sizeOf(x.query);
+    if (size) inst.terminal.set(size);
     x.empty(200);
   },
 };

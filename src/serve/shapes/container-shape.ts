@@ -7,7 +7,7 @@ import {
   type PortMapping,
   type Status,
 } from '../../index.js';
-import type { DockerOnly } from '../create-spec.js';
+import { dockerLabels, dockerSettingsOf } from '../docker-settings.js';
 import { dockerImageName } from '../image-names.js';
 
 type Inspected = { record: EnvRecord; status: Status; network: NetworkState };
@@ -40,14 +40,15 @@ function portsOf(rec: EnvRecord, net: NetworkState): PortMapping[] {
 }
 
 /** NetworkSettings.Ports: every exposed port, with its host bindings (null when not published). */
-export function portMap(rec: EnvRecord, net: NetworkState, docker?: DockerOnly): Record<string, unknown> {
-  return dockerPortBindings(portsOf(rec, net), docker?.exposedPorts);
+export function portMap(rec: EnvRecord, net: NetworkState, exposedPorts?: string[]): Record<string, unknown> {
+  return dockerPortBindings(portsOf(rec, net), exposedPorts);
 }
 
 const envList = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
 
-export function containerInspect(i: Inspected, docker?: DockerOnly): Record<string, unknown> {
+export function containerInspect(i: Inspected): Record<string, unknown> {
   const { record: rec, status, network: net } = i;
+  const docker = dockerSettingsOf(rec);
   const [path, ...args] = rec.command.argv;
   const running = status.state === 'running' || status.state === 'paused';
   const networkName = net.network ?? (net.mode === 'bridge' ? 'bridge' : net.mode);
@@ -84,9 +85,9 @@ export function containerInspect(i: Inspected, docker?: DockerOnly): Record<stri
     Driver: `berth-${rec.backend}`,
     Platform: 'linux',
     HostConfig: {
-      AutoRemove: docker?.autoRemove ?? false,
-      Binds: docker?.binds ?? rec.spec.mounts.map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
-      NetworkMode: docker?.networkMode ?? 'default',
+      AutoRemove: docker.autoRemove,
+      Binds: docker.binds,
+      NetworkMode: docker.networkMode,
       PortBindings: portMap(rec, { ...net, ports: portsOf(rec, net) }),
       Memory: rec.spec.limits.memoryBytes ?? 0,
       NanoCpus: Math.round((rec.spec.limits.cpus ?? 0) * 1e9),
@@ -103,18 +104,18 @@ export function containerInspect(i: Inspected, docker?: DockerOnly): Record<stri
     Config: {
       Hostname: rec.hostname,
       User: rec.spec.user ?? '',
-      Tty: docker?.tty ?? false,
-      OpenStdin: docker?.openStdin ?? false,
+      Tty: docker.tty,
+      OpenStdin: docker.openStdin,
       Env: envList({ ...rec.image.config.env, ...rec.spec.env }),
       Cmd: rec.spec.command.length > 0 ? rec.spec.command : rec.image.config.cmd,
       Entrypoint: rec.spec.entrypoint ?? (rec.image.config.entrypoint.length > 0 ? rec.image.config.entrypoint : null),
       Image: dockerImageName(rec.image.ref),
       WorkingDir: rec.spec.workdir ?? rec.image.config.workdir,
-      Labels: rec.spec.labels,
-      ExposedPorts: Object.fromEntries((docker?.exposedPorts ?? []).map((p) => [p, {}])),
+      Labels: dockerLabels(rec.spec.labels),
+      ExposedPorts: Object.fromEntries(docker.exposedPorts.map((p) => [p, {}])),
     },
     NetworkSettings: {
-      Ports: portMap(rec, net, docker),
+      Ports: portMap(rec, net, docker.exposedPorts),
       IPAddress: net.ip ?? '',
       Gateway: net.gateway ?? '',
       Networks: net.mode === 'host' || net.mode === 'none' ? { [net.mode]: endpoint } : { [networkName]: endpoint },
@@ -136,7 +137,7 @@ export function containerSummary(s: EnvSummary, rec: EnvRecord, net: NetworkStat
       PublicPort: p.hostPort,
       Type: p.protocol,
     })),
-    Labels: rec.spec.labels,
+    Labels: dockerLabels(rec.spec.labels),
     State: dockerState(s.status),
     Status: statusText(s.status),
     HostConfig: { NetworkMode: rec.spec.network ?? 'default' },

@@ -341,52 +341,84 @@ for (const mode of ['root', 'rootless'] as const) {
       });
     }
 
-    // uml as the normal user, as the issue asks (a separate kernel with no privilege at all).
-    if (mode === 'rootless')
-      it('a berth.backend=uml label runs the container on a separate kernel (create, cp before start, start, exec, logs)', {
-        timeout: 300_000,
-      }, async (t) => {
-        if (!requireThat(t, !missing, missing ?? '')) return;
-        if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
-        // Created, a file copied in before start (the archive endpoint holds the command), started.
-        const d = await s!.docker([
-          'create',
-          '--name',
-          'vm',
-          '--label',
-          'berth.backend=uml',
-          // The packaged kernel: nothing is fetched (the namespace has no way out).
-          '--label',
-          'berth.kernel=/usr/bin/linux.uml',
-          'busybox',
-          'sh',
-          '-c',
-          'cat /tmp/pre.txt; grep -m1 vendor_id /proc/cpuinfo; exec sleep 600',
-        ]);
-        assert.equal(d.code, 0, d.stderr);
-        const pre = join(mkdtempSync(join(work, 'uml-cp-')), 'pre.txt');
-        writeFileSync(pre, 'copied before start\n');
-        spawnSync('chmod', ['-R', 'a+rX', join(pre, '..')]);
-        const cp = await s!.docker(['cp', pre, 'vm:/tmp/']);
-        assert.equal(cp.code, 0, cp.stderr);
-        assert.equal((await s!.docker(['inspect', '-f', '{{.State.Status}}', 'vm'])).stdout, 'created\n');
-        assert.equal((await s!.docker(['logs', 'vm'])).stdout, '', 'the command waits for start');
-        const started = await s!.docker(['start', 'vm']);
-        assert.equal(started.code, 0, started.stderr);
-        const ex = await s!.docker(['exec', 'vm', 'sh', '-c', 'grep -c "User Mode Linux" /proc/cpuinfo']);
-        assert.equal(ex.stdout, '1\n', ex.stderr);
-        // The disk, diffed against its base (as commit does): the file copied in is there.
+    // uml as root and as the normal user (a separate kernel with no privilege at all), on one boot each:
+    // a terminal and stdin through the VM monitor, the held command and the Docker settings kept
+    // across a server restart, resize requests reaching the guest's terminals.
+    it('a berth.backend=uml label: create -it, cp before start, a server restart, start -ai, exec -it, attach, detach keys', {
+      timeout: 300_000,
+    }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      if (!requireThat(t, existsSync('/usr/bin/linux.uml'), 'the user-mode-linux package (linux.uml)')) return;
+      // Created with a terminal and stdin, a file copied in before start (the archive endpoint holds the command).
+      const d = await s!.docker([
+        'create',
+        '-it',
+        '--name',
+        'vm',
+        '--label',
+        'berth.backend=uml',
+        // The packaged kernel: nothing is fetched (the namespace has no way out).
+        '--label',
+        'berth.kernel=/usr/bin/linux.uml',
+        'busybox',
+        'sh',
+        '-c',
+        'cat /tmp/pre.txt; grep -m1 vendor_id /proc/cpuinfo; exec sh',
+      ]);
+      assert.equal(d.code, 0, d.stderr);
+      const pre = join(mkdtempSync(join(work, 'uml-cp-')), 'pre.txt');
+      writeFileSync(pre, 'copied before start\n');
+      spawnSync('chmod', ['-R', 'a+rX', join(pre, '..')]);
+      const cp = await s!.docker(['cp', pre, 'vm:/tmp/']);
+      assert.equal(cp.code, 0, cp.stderr);
+      assert.equal((await s!.docker(['logs', 'vm'])).stdout, '', 'the command waits for start');
+      // A new server knows the container is held and what it was created with.
+      await s!.restart();
+      const created = await s!.docker([
+        'inspect',
+        '-f',
+        '{{.State.Status}} {{.Config.Tty}} {{.Config.OpenStdin}} {{.Path}}',
+        'vm',
+      ]);
+      assert.equal(created.stdout, 'created true true sh\n', created.stderr);
+      // docker start -ai (as docker run -it: attached before start): its own command runs, typed
+      // lines reach the shell on the guest's terminal, sized as the client's; Ctrl-P Ctrl-Q leaves it running.
+      const run = s!.terminal(['start', '-ai', 'vm'], { rows: 33, cols: 101 });
+      await run.seen('User Mode Linux');
+      run.type('echo run-$((3*3)) $(tty) $(stty size)\n');
+      await run.seen('run-9 /dev/pts/0 33 101');
+      run.type('\x10\x11');
+      const detached = await run.done(false);
+      assert.equal(detached.code, 0, detached.stdout + detached.stderr);
+      assert.match(detached.stdout, /^copied before start\r?\nvendor_id\s*: User Mode Linux/);
+      assert.equal((await s!.docker(['inspect', '-f', '{{.State.Running}}', 'vm'])).stdout, 'true\n');
+      const ex = await s!.docker(['exec', 'vm', 'sh', '-c', 'grep -c "User Mode Linux" /proc/cpuinfo']);
+      assert.equal(ex.stdout, '1\n', ex.stderr);
+      assert.equal((await s!.docker(['inspect', '-f', '{{.Driver}}', 'vm'])).stdout, 'berth-uml\n');
+      // The disk, diffed against its base (as commit does): the file copied in is there (once: it pauses and copies the disk).
+      if (mode === 'rootless') {
         const diff = await s!.docker(['diff', 'vm']);
         assert.ok(
           diff.stdout.split('\n').includes('A /tmp/pre.txt'),
           `docker diff on uml: ${diff.stdout}${diff.stderr}`,
         );
-        const logs = await s!.docker(['logs', 'vm']);
-        assert.match(logs.stdout, /^copied before start\nvendor_id\s*: User Mode Linux/);
-        const driver = await s!.docker(['inspect', '-f', '{{.Driver}}', 'vm']);
-        assert.equal(driver.stdout, 'berth-uml\n');
-        assert.equal((await s!.docker(['rm', '-f', 'vm'])).code, 0);
-      });
+      }
+      // docker exec -it: a terminal of its own with the client's size; its exit code is the CLI's.
+      const tty = s!.terminal(['exec', '-it', 'vm', 'sh'], { rows: 40, cols: 120 });
+      tty.type('echo exec-$((2+3))\n');
+      await tty.seen('exec-5');
+      tty.type('echo size $(stty size) $(tty)\n');
+      await tty.seen('size 40 120 /dev/pts/1');
+      tty.type('exit 7\n');
+      assert.equal((await tty.done()).code, 7);
+      // docker attach: the same shell, its exit is the CLI's.
+      const again = s!.terminal(['attach', 'vm']);
+      again.type('echo again-$((2*2))\n');
+      await again.seen('again-4');
+      again.type('exit 4\n');
+      assert.equal((await again.done()).code, 4);
+      assert.equal((await s!.docker(['rm', 'vm'])).code, 0);
+    });
 
     it('stopping the server removes its socket and leaves no process', { timeout: 60_000 }, async (t) => {
       if (!requireThat(t, !missing, missing ?? '')) return;

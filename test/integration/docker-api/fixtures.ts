@@ -167,10 +167,16 @@ export interface Served {
   testcontainers(image: string, backend?: string): Promise<Out>;
   /** The server's process (node itself: ip netns exec, setpriv and env exec). */
   pid: number;
-  /** The docker CLI as the server's user under `script` (a terminal), for -it sessions; ARGS: no shell syntax. */
-  terminal(args: string[]): Session;
+  /**
+   * The docker CLI as the server's user under `script` (a terminal), for -it sessions; ARGS: no
+   * shell syntax. SIZE: the terminal's rows and columns (the CLI then sends resize requests);
+   * without it the terminal has none (0x0) and the CLI sends none.
+   */
+  terminal(args: string[], size?: { rows: number; cols: number }): Session;
   /** Stop the server (SIGTERM) and wait for it to exit; its exit code and stderr. */
   stop(): Promise<{ code: number | null; stderr: string }>;
+  /** Stop the server and start it again on the same socket and store (a new pid). */
+  restart(): Promise<void>;
 }
 
 /**
@@ -205,13 +211,23 @@ export async function serveIn(ns: TestNetns, mode: Runner['mode'], backend: stri
     socket = join(xdg, 'berth', 'docker.sock');
   }
   const argv = inNs(ns, mode, [process.execPath, cli, ...args], env);
-  const server = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  server.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  for (let i = 0; !existsSync(socket); i++) {
-    if (server.exitCode !== null || i > 400) throw new Error(`berth serve did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const start = async () => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    for (let i = 0; !existsSync(socket); i++) {
+      if (child.exitCode !== null || i > 400) throw new Error(`berth serve did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return child;
+  };
+  let server = await start();
+  const stop = () =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      if (server.exitCode !== null) return resolve({ code: server.exitCode, stderr });
+      server.once('exit', (code) => resolve({ code, stderr }));
+      server.kill('SIGTERM');
+    });
   const dockerHost = `unix://${socket}`;
   const tmp = mkdtempSync(join(tmpdir(), 'berth-tc-'));
   chmodSync(tmp, 0o777);
@@ -223,9 +239,19 @@ export async function serveIn(ns: TestNetns, mode: Runner['mode'], backend: stri
     socket,
     dockerHost,
     docker: (a, input) => run(asUser([DOCKER, ...a]), input),
-    pid: server.pid!,
+    get pid() {
+      return server.pid!;
+    },
     // script -e: its exit code is the command's; -q: no banner; the typescript goes nowhere.
-    terminal: (a) => session(asUser(['script', '-qec', [DOCKER, ...a].join(' '), '/dev/null'])),
+    terminal: (a, size) =>
+      session(
+        asUser([
+          'script',
+          '-qec',
+          `${size ? `stty rows ${size.rows} cols ${size.cols}; ` : ''}${[DOCKER, ...a].join(' ')}`,
+          '/dev/null',
+        ]),
+      ),
     testcontainers: (image, backend) =>
       run(
         asUser(
@@ -244,12 +270,12 @@ export async function serveIn(ns: TestNetns, mode: Runner['mode'], backend: stri
         undefined,
         backend ? 400_000 : 180_000,
       ),
-    stop: () =>
-      new Promise((resolve) => {
-        if (server.exitCode !== null) return resolve({ code: server.exitCode, stderr });
-        server.once('exit', (code) => resolve({ code, stderr }));
-        server.kill('SIGTERM');
-      }),
+    stop,
+    restart: async () => {
+      const { code } = await stop();
+      if (code !== 0) throw new Error(`berth serve exited with ${code}: ${stderr}`);
+      server = await start();
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { HOLD_SIGNAL, heldArgv } from '../../../src/api/start-held.js';
+import { HOLD_SIGNAL, heldArgv, heldCommand } from '../../../src/api/start-held.js';
 
 it('a held command runs nothing until SIGUSR1, then execs the real argv in the same process', async () => {
   const [sh, ...args] = heldArgv(['sh', '-c', 'echo "released $$"; exit 3']);
@@ -21,4 +21,11 @@ it('a held command runs nothing until SIGUSR1, then execs the real argv in the s
   child.kill(`SIG${HOLD_SIGNAL}` as NodeJS.Signals);
   assert.equal(await code, 3);
   assert.equal(out, `released ${child.pid}\n`);
+});
+
+it('heldCommand gives back the real argv of a held one and nothing for any other', () => {
+  const real = ['sh', '-c', 'echo hi'];
+  assert.deepEqual(heldCommand(heldArgv(real)), real);
+  assert.equal(heldCommand(real), undefined);
+  assert.equal(heldCommand(['/bin/sh', '-c', 'sleep 1', 'berth-hold', 'x']), undefined, 'another script is not a hold');
 });

@@ -23,6 +23,8 @@ const CALLS: { [K in keyof DriverOps]: Parameters<DriverOps[K]> } = {
   start: [h],
   exec: [h, ['true'], { tty: false, interactive: false, env: {} }],
   signal: [h, 'TERM'],
+  openStdin: [h],
+  resize: [h, { rows: 30, cols: 100 }],
   stop: [h, { timeoutMs: 1 }],
   remove: [h, { force: true }],
   wait: [h],
