@@ -44,8 +44,7 @@ void client_frame(void *ctx, struct frame *f)
 		return;
 	switch (f->type) {
 	case F_ATTACH:
-		c->attached = 1;
-		session_attach(f->payload, f->len);
+		session_attach(c, f->payload, f->len);
 		return;
 	case F_DETACH:
 		c->detached = 1;
@@ -64,7 +63,8 @@ void client_frame(void *ctx, struct frame *f)
 	case F_SIGNAL:
 		/* A session this client started (an exec) first: an exec client numbers its own from 1 too. */
 		known = mapped(c, f->session, &g);
-		if (!known && f->session == MAIN_SESSION && (c->attached || f->type == F_SIGNAL)) {
+		if (!known && f->session == MAIN_SESSION &&
+		    (c->attached || f->type == F_SIGNAL || f->type == F_RESIZE)) {
 			g = MAIN_SESSION;
 			known = 1;
 		}
@@ -102,6 +102,6 @@ void client_gone(struct client *c)
 		execs_remove(g);
 	}
 	outflow_drained(c);
-	if (c->attached && !c->detached && C.attached && !has_main_exit && !detached_once)
+	if (c->owner && !c->detached && C.attached && !has_main_exit && !detached_once)
 		lifecycle_watchdog("the attached berth disconnected");
 }

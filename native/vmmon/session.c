@@ -29,18 +29,23 @@ static unsigned json_uint(const char *j, const char *key)
 	return p ? (unsigned)strtoul(p + strlen(key), NULL, 10) : 0;
 }
 
-void session_attach(const char *json, size_t len)
+/* ATTACH: the run's own CLI (its stdin and terminal size go into START), or with `input` a later
+ * client that types into the running command (berth attach, berth serve's attach). */
+void session_attach(struct client *c, const char *json, size_t len)
 {
-	if (!attach_seen) {
-		/* JSON.stringify({stdin, rows?, cols?}) by vm-driver.ts: no blanks, fixed keys */
-		char *j = malloc_copy(json, len + 1);
-		j[len] = '\0';
+	/* JSON.stringify({stdin, rows?, cols?, input?}) by berth: no blanks, fixed keys */
+	char *j = malloc_copy(json, len + 1);
+
+	j[len] = '\0';
+	c->attached = 1;
+	c->owner = !json_true(j, "\"input\":");
+	if (!attach_seen && c->owner) {
 		attach_seen = 1;
 		attach_stdin = json_true(j, "\"stdin\":");
 		attach_rows = json_uint(j, "\"rows\":");
 		attach_cols = json_uint(j, "\"cols\":");
-		free(j);
 	}
+	free(j);
 	session_maybe_start_main();
 }
 

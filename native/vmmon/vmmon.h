@@ -223,6 +223,7 @@ struct client {
 	struct client *next;
 	int fd;
 	int attached, detached, dead;
+	int owner; /* the run's own attached CLI (ATTACH without input): its going is the watchdog's */
 	int raw; /* a relayed TCP connection: bytes, not frames (relay.c) */
 	int eof_in, ending; /* raw: its input ended; the session's EXIT came (shut down once flushed) */
 	int input_paused; /* 0, or 1: until the guest queue is below half the limit, 2: the bulk hold of pause_g */
@@ -291,7 +292,7 @@ extern struct exit_info main_exit;
 extern int has_main_exit;
 extern char *main_started; /* STARTED payload, once */
 extern size_t main_started_len;
-void session_attach(const char *json, size_t len);
+void session_attach(struct client *c, const char *json, size_t len);
 void session_maybe_start_main(void);
 void session_main_input(uint8_t type, const char *payload, size_t len);
 /* A client's STDIN, RESIZE or SIGNAL for guest session g (stdin through the bulk channel when active). */
