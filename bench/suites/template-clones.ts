@@ -47,6 +47,7 @@ export async function clonesAtOnce(argv: string[], env: NodeJS.ProcessEnv, n = 2
     `all up in ${upSeconds.toFixed(1)} s; ${ok}/${n} exited 0 (all ended ${allSeconds.toFixed(1)} s after the start, ` +
     `each slept 20 s); ${hostnames.size} distinct hostnames, ${randoms.size} distinct first 16 bytes of /dev/urandom; ` +
     `host memory ${perCloneMiB.toFixed(0)} MiB per clone while all ran (MemAvailable drop / ${n}). ` +
-    'Addresses: templates have no bridge network yet, so the clones have none to differ in.'
+    'Addresses: this template has no network, so these clones have none to differ in; clones on a bridge ' +
+    'network lease their own address and MAC (ADR 0064, test/integration/network/vm-network.test.ts).'
   );
 }
