@@ -20,6 +20,10 @@ int write_all(int fd, const void *buf, size_t len); /* 0 or -1/errno */
 void now_rfc3339(char *buf, size_t len); /* 2026-11-26T21:49:12.123456789Z */
 unsigned long long proc_starttime(pid_t pid);
 void write_file_atomic(const char *dir, const char *name, const char *data);
+/* 1 (the default): write_file_atomic fsyncs the temp file before its rename. berth-vmmon sets 0:
+ * its monitor.pid, pids.json and exit.json are lifecycle marks that readers check against the
+ * processes (as the Node monitor and core/atomic-write.ts's non-durable writes do; ADR 0068). */
+extern int state_files_durable;
 /* Allocate DIR/.NAME.tmp (bytes) now, so that a later write_file_atomic of
  * NAME reuses it in place: it then succeeds on a full filesystem. */
 void reserve_file_atomic(const char *dir, const char *name, size_t bytes);

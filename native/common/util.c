@@ -121,6 +121,8 @@ unsigned long long proc_starttime(pid_t pid)
 	return strtoull(p, NULL, 10);
 }
 
+int state_files_durable = 1;
+
 void write_file_atomic(const char *dir, const char *name, const char *data)
 {
 	char tmp[4096], dst[4096];
@@ -134,7 +136,8 @@ void write_file_atomic(const char *dir, const char *name, const char *data)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		die_errno("does --state-dir exist?", "create %s", tmp);
-	if (write_all(fd, data, strlen(data)) < 0 || ftruncate(fd, (off_t)strlen(data)) < 0 || fsync(fd) < 0)
+	if (write_all(fd, data, strlen(data)) < 0 || ftruncate(fd, (off_t)strlen(data)) < 0 ||
+	    (state_files_durable && fsync(fd) < 0))
 		die_errno(NULL, "write %s", tmp);
 	close(fd);
 	if (rename(tmp, dst) < 0)

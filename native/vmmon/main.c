@@ -139,6 +139,9 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 	config_read(argv[1]);
+	/* Lifecycle marks, checked against the processes by their readers: no fsync on a VM's start
+	 * or on its command's exit path (common.h). */
+	state_files_durable = 0;
 	set_die_hook(lifecycle_die_hook);
 	sfd = signals();
 	write_monitor_pid();

@@ -30,7 +30,14 @@ import type { PortForward } from './qemu-cmdline.js';
 import { MAX_NETWORK_MTU } from '../../network/net-cmdline.js';
 import { guestMemoryMiB } from '../vm/guest-memory.js';
 import { MiB } from '../../core/resolved-spec.js';
-import { MICROVM_FILES, monitorSocket, qmpSocket, readMicrovmFiles, type MicrovmFiles } from './microvm-files.js';
+import {
+  incomingSocket,
+  MICROVM_FILES,
+  monitorSocket,
+  qmpSocket,
+  readMicrovmFiles,
+  type MicrovmFiles,
+} from './microvm-files.js';
 import { microvmLaunch } from './microvm-launch.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
 import { loadVmStateDeferred, saveVmState } from './vm-state-file.js';
@@ -313,7 +320,9 @@ export class MicrovmDriver extends VmDriver {
             },
           }
         : {}),
-      ...(memory && state ? { afterLaunch: (alive) => loadVmStateDeferred(qmpSocket(f), state, alive) } : {}),
+      ...(memory && state
+        ? { afterLaunch: (alive) => loadVmStateDeferred(qmpSocket(f), state, incomingSocket(f), alive) }
+        : {}),
     };
   }
 

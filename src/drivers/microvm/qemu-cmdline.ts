@@ -25,6 +25,11 @@ export interface QemuOptions {
   accel: 'kvm' | 'tcg';
   memoryMiB: number;
   cpus: number;
+  /**
+   * What the guest boots. Left off the argv of a VM resumed from a saved state (`incoming`): its
+   * kernel already runs in the RAM it gets back, and QEMU would read the 14 MB kernel for nothing
+   * (a template clone's start, ADR 0068). Neither is a RAM block, so the saved state matches.
+   */
   kernel: string;
   initrd: string;
   append: string;
@@ -96,13 +101,8 @@ export function qemuArgv(o: QemuOptions): string[] {
     '-display',
     'none',
     '-no-reboot',
-    '-kernel',
-    o.kernel,
-    '-initrd',
-    o.initrd,
-    '-append',
-    o.append,
   ];
+  if (!o.incoming) argv.push('-kernel', o.kernel, '-initrd', o.initrd, '-append', o.append);
   if (shares.length > 0 && o.memoryFile) throw new RangeError('virtiofs shares need memfd RAM, not a memory file');
   if (o.memoryFile)
     argv.push(

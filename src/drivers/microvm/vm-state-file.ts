@@ -10,8 +10,11 @@
  * capability: the stream holds the device state only, the RAM stays in the file. A clone maps
  * that file privately and must set the same capability before it reads the stream, which QEMU
  * 7.2 allows only over QMP: it starts with `-incoming defer` and gets `migrate-incoming` here.
+ * Its stream comes through a unix socket QEMU listens on, written from here (ADR 0068): an
+ * `exec:` URI would have QEMU fork a shell and cat inside the command, 30-60 ms of a clone's start.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { withQmp } from './qmp-control.js';
 import { DriverError } from '../../core/errors.js';
 
@@ -56,17 +59,33 @@ export async function saveVmState(qmpSocket: string, file: string, ramInFile: bo
   });
 }
 
+/** Write `data` to the unix socket at `path` and close it; resolves once it is all in the peer's queue. */
+function sendStream(path: string, data: Buffer): Promise<void> {
+  return new Promise((res, rej) => {
+    const s = connect(path);
+    s.once('error', rej);
+    s.once('connect', () =>
+      s.end(data, () => {
+        s.destroy();
+        res();
+      }),
+    );
+  });
+}
+
 /**
  * A clone whose template keeps its RAM in a file: once its QEMU (started with `-incoming defer`)
- * answers QMP, set x-ignore-shared and read the device state from `file`; QEMU then runs the guest
- * by itself. Waits for the QMP socket while `alive()` (the monitor) holds.
+ * answers QMP, set x-ignore-shared, have it listen on `streamSocket` for the device state and send
+ * it `file`; QEMU then runs the guest by itself. Waits for the QMP socket while `alive()` (the monitor) holds.
  */
 export async function loadVmStateDeferred(
   qmpSocket: string,
   file: string,
+  streamSocket: string,
   alive: () => boolean,
   timeoutMs = 120_000,
 ): Promise<void> {
+  const state = readFileSync(file);
   const deadline = Date.now() + timeoutMs;
   // QEMU makes the socket early in its start; until then a cheap stat, not a failing connect.
   while (!existsSync(qmpSocket) && alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
@@ -74,9 +93,10 @@ export async function loadVmStateDeferred(
     try {
       await withQmp(qmpSocket, async (q) => {
         await q.execute('migrate-set-capabilities', { capabilities: IGNORE_SHARED });
-        await q.execute('migrate-incoming', { uri: incomingUri(file) });
+        // QEMU listens on it when the command returns; it ends the stream's socket, not its file.
+        await q.execute('migrate-incoming', { uri: `unix:${streamSocket}` });
       });
-      return;
+      break;
     } catch (e) {
       const code = (e as { cause?: NodeJS.ErrnoException }).cause?.code;
       const early = code === 'ENOENT' || code === 'ECONNREFUSED';
@@ -91,5 +111,14 @@ export async function loadVmStateDeferred(
       }
     }
     await new Promise((r) => setTimeout(r, wait));
+  }
+  try {
+    await sendStream(streamSocket, state);
+  } catch (e) {
+    throw new DriverError('vm-state-load-failed', `resuming the template's VM state failed: ${(e as Error).message}`, {
+      fix: "see the environment's console log (berth logs); rebuild the template if it persists",
+    });
+  } finally {
+    rmSync(streamSocket, { force: true });
   }
 }

@@ -99,6 +99,15 @@ export async function killProcessesMentioning(needle: string, timeoutMs = 10_000
         /* gone or not ours */
       }
     }
-    await new Promise((r) => setTimeout(r, 10));
+    // Then the next scan (which finds what they left), once those are gone: a SIGKILL takes a
+    // moment, and a scan of /proc costs more than looking at them (a clone's --rm, ADR 0068).
+    const killed = alive.map((s) => s.pid);
+    for (let i = 0; i < 50 && killed.some(stillRunning); i++) await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/** Not yet gone or a zombie. */
+function stillRunning(pid: number): boolean {
+  const s = readStat(pid);
+  return s !== undefined && s.state !== 'Z';
 }

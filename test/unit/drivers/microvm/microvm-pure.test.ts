@@ -88,6 +88,9 @@ test("templates (ADR 0066): a build keeps the RAM in a shared file; a clone maps
   });
   assert.equal(arg(clone.argv, '-object'), 'memory-backend-file,id=ram,size=256M,mem-path=/t/vm-ram,share=off');
   assert.equal(arg(clone.argv, '-incoming'), 'defer');
+  // ADR 0068: its kernel runs in the RAM it resumes; QEMU reads no kernel, initramfs or command line.
+  for (const flag of ['-kernel', '-initrd', '-append']) assert.ok(!clone.argv.includes(flag), flag);
+  for (const flag of ['-kernel', '-initrd', '-append']) assert.ok(build.argv.includes(flag), flag);
   // A template whose state holds the RAM (made before, or from a running environment): read at start.
   const older = microvmLaunch({
     files: { ...FILES, template: { name: 't', state: "/t/it's" } },
@@ -97,6 +100,7 @@ test("templates (ADR 0066): a build keeps the RAM in a shared file; a clone maps
   });
   assert.equal(arg(older.argv, '-incoming'), `exec:cat '/t/it'\\''s'`);
   assert.equal(arg(older.argv, '-M'), 'microvm,isa-serial=on,rtc=on');
+  assert.ok(!older.argv.includes('-kernel'));
   assert.ok(!older.argv.includes('-object'));
 });
 
