@@ -192,6 +192,13 @@ const vmClones: Check = {
     const qemu = (JSON.parse(readFileSync(join(r.root, 'envs', cloneId, 'pids.json'), 'utf8')) as { child: number })
       .child;
     assert.match(readFileSync(`/proc/${qemu}/maps`, 'utf8'), /\/templates\/vm\/vm-ram$/m);
+    // ADR 0068: a resumed QEMU reads no kernel or initramfs, and its state came through a socket now gone.
+    const qemuArgv = readFileSync(`/proc/${qemu}/cmdline`, 'utf8').split('\0');
+    for (const flag of ['-kernel', '-initrd', '-append']) assert.ok(!qemuArgv.includes(flag), `clone QEMU has ${flag}`);
+    const runDir = (
+      JSON.parse(readFileSync(join(r.root, 'envs', cloneId, 'microvm.json'), 'utf8')) as { runDir: string }
+    ).runDir;
+    assert.ok(!existsSync(join(runDir, 'incoming.sock')), 'the incoming state socket is removed');
     const busy = await r.run(['template', 'rm', 'vm']);
     assert.equal(busy.code, 125);
     oneLine(busy.stderr, /template vm is used by running environments: clone \(stop them first/);

@@ -12,15 +12,9 @@ import type { EnvRecord } from '../../core/env-store.js';
 import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
 import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
-import { DriverError, KernelError } from '../../core/errors.js';
-import { findNative, notBuilt, packageRoot } from '../../host/native-paths.js';
+import { DriverError } from '../../core/errors.js';
 import { hostTscKhz } from '../../host/tsc.js';
-import { resolveKernel } from '../../kernels/resolve.js';
-import { diskProgress, firstUseOptions } from '../vm/first-use.js';
-import { buildInitramfs } from '../../kernels/initramfs.js';
-import { baseForEnvironment, createQcow2Overlay, disksDirOf } from '../../disks/index.js';
-import { kvmUsable } from './kvm-probe.js';
-import { chooseAccel } from './microvm-accel.js';
+import { createQcow2Overlay } from '../../disks/qcow2-overlay.js';
 import { toPortForward } from './port-forwards.js';
 import { checkHostPortsFree } from '../../network/attach/host-ports.js';
 import { userNetState } from '../vm/user-net-guest.js';
@@ -41,8 +35,6 @@ import {
 import { microvmLaunch } from './microvm-launch.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
 import { loadVmStateDeferred, saveVmState } from './vm-state-file.js';
-import { digHoles } from '../../host/dig-holes.js';
-import { forkRunningVm } from './vm-fork.js';
 import { machineNow } from './template-machine.js';
 import { kvmDevicePresent } from './microvm-capabilities.js';
 import { imageKey } from '../../disks/base-names.js';
@@ -86,59 +78,11 @@ export class MicrovmDriver extends VmDriver {
     forwards: PortForward[],
     bridge: VmBridge | undefined,
   ): Promise<Handle> {
-    const spec = env.spec;
-    const paths = this.store.paths;
-    const kernel = await resolveKernel(paths, spec.kernel ?? 'microvm', firstUseOptions(env));
-    if (kernel.format === 'uml') {
-      throw new KernelError(
-        'wrong-kernel-format',
-        `kernel ${kernel.name} is a User-mode Linux kernel, not one QEMU can boot`,
-        { fix: 'use --kernel microvm or a bzImage' },
-      );
-    }
-    const init = findNative('berth-guest-init');
-    if (!init) {
-      const { message, fix } = notBuilt('berth-guest-init', packageRoot());
-      throw new DriverError('no-guest-init', message, { fix });
-    }
-    // A NIC: its driver too (Debian's cloud kernel has virtio_net as a module); -v: virtiofs (ADR 0059).
-    const modules = [...(network !== 'none' ? ['virtio_net'] : []), ...(spec.mounts.length > 0 ? ['virtiofs'] : [])];
-    const initrd = await buildInitramfs({
-      kernel,
-      init,
-      ...(modules.length > 0 ? { modules: [...kernel.bootModules, ...modules] } : {}),
-    });
-    const accel = await chooseAccel(spec.resolved.accel, () =>
-      kvmUsable({ cacheDir: paths.runtime, kernel: kernel.kernel, initrd: initrd.path }),
-    );
-    if (spec.accel !== 'tcg') env.onProgress?.(`microvm: ${accel.reason}`);
-    const { base, diskBytes } = await baseForEnvironment(env.image, 'microvm', {
-      disksDir: disksDirOf(paths.images),
-      rootless: env.rootless,
-      ...diskProgress(env),
-      ...(spec.diskSizeBytes !== undefined ? { diskSizeBytes: spec.diskSizeBytes } : {}),
-    });
-    const overlay = await createQcow2Overlay({ base, overlay: join(env.dir, 'disk.qcow2'), sizeBytes: diskBytes });
-    const runDir = join(paths.runtime, 'vm', env.id.slice(0, 16));
-    mkdirSync(runDir, { recursive: true, mode: 0o700 });
-    const files: MicrovmFiles = {
-      kernel: kernel.kernel,
-      ...(kernel.release ? { kernelRelease: kernel.release } : {}),
-      initrd: initrd.path,
-      base: base.path,
-      baseBytes: base.sizeBytes,
-      overlay: overlay.path,
-      diskBytes: overlay.sizeBytes,
-      accel: accel.accel,
-      accelReason: accel.reason,
-      network,
-      forwards,
-      runDir,
-      ...(bridge ? { bridge } : {}),
-    };
+    const { bootFiles } = await import('./microvm-boot-files.js');
+    const files = await bootFiles(this.store.paths, env, network, forwards, bridge);
     writeJsonAtomic(join(env.dir, MICROVM_FILES), files, 0o600, false);
     if (network === 'user')
-      writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('qemu', spec.ports), 0o600, false);
+      writeJsonAtomic(join(env.dir, NETWORK_FILE), userNetState('qemu', env.spec.ports), 0o600, false);
     return { id: env.id, name: env.name, backend: this.name, dir: env.dir };
   }
 
@@ -243,6 +187,7 @@ export class MicrovmDriver extends VmDriver {
     const kept = join(into, TEMPLATE_MEMORY);
     renameSync(ram, kept);
     chmodSync(kept, 0o600);
+    const { digHoles } = await import('../../host/dig-holes.js');
     await digHoles(kept);
     return { ...machine, memoryFile: true };
   }
@@ -255,6 +200,7 @@ export class MicrovmDriver extends VmDriver {
   private async forkLive(h: Handle, f: MicrovmFiles, into: string): Promise<void> {
     const frozen = f.overlay;
     const newOverlay = join(h.dir, `disk-${Date.now().toString(36)}.qcow2`);
+    const { forkRunningVm } = await import('./vm-fork.js');
     await forkRunningVm(
       {
         qmp: qmpSocket(f),
