@@ -54,7 +54,10 @@ process.env.NODE_OPTIONS = '--require ${hook}';
 // First one made and removed: the session said '0', then '1' again before the next.
 const first = await berth.create({ backend: 'chroot', command: ['sleep', '600'] });
 await first.remove();
-if (process.argv[2] === 'clean') process.exit(0);
+if (process.argv[2] === 'clean') {
+  process.stdout.write('clean ' + berth.sessionId() + '\\n');
+  process.exit(0);
+}
 const envs = [];
 for (const backend of ['chroot', 'chroot', 'container', 'container']) {
   envs.push(await berth.create({ backend, command: ['sleep', '600'] }));
@@ -66,6 +69,19 @@ setInterval(() => {}, 1000);
   chmodSync(dir, 0o755);
   chmodSync(file, 0o644);
   return file;
+}
+
+/** Pids of processes whose argv mentions TEXT. */
+function processesMentioning(text: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) out.push(Number(pid));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
 }
 
 const reapStarts = (dir: string) => readdirSync(join(dir, 'marks')).filter((f) => f.startsWith('reap-'));
@@ -149,15 +165,21 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
     const runner = makeRunner(mode);
     const dir = mkdtempSync(join(tmpdir(), 'berth-session-'));
     try {
-      const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
         const child = runner.hostSpawn(process.execPath, [script(dir), 'clean']);
+        let out = '';
         let err = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d));
         child.stderr!.on('data', (d: Buffer) => (err += d));
-        child.once('exit', (code) => resolve({ code, err }));
+        child.once('exit', (code) => resolve({ code, out, err }));
       });
       assert.equal(r.code, 0, r.err);
-      // The waiter reads the pipe's end at once; give a wrongly started reaper time to show.
-      await sleep(1000);
+      const session = /^clean (\w+)$/m.exec(r.out)?.[1];
+      assert.ok(session, r.out);
+      // The waiter and a reaper it would exec both carry the session id in their argv: once none
+      // is left, whatever was started has run its hook.
+      for (let i = 0; i < 100 && processesMentioning(session).length > 0; i++) await sleep(100);
+      assert.deepEqual(processesMentioning(session), [], 'the waiter ended');
       assert.deepEqual(reapStarts(dir), [], 'no berth __reap started');
       assert.deepEqual(storedEnvs(runner.root), []);
     } finally {
