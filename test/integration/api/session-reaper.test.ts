@@ -104,13 +104,42 @@ function cgroupDirsOf(id: string): string[] {
   return out;
 }
 
+/**
+ * A session that made one environment and removed it, then exited: the pids of any `berth __reap`
+ * it caused (none is right). Runs beside the kill test, in its store, to cost no wall time of its own.
+ */
+async function cleanSessionReapStarts(runner: ReturnType<typeof makeRunner>): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-session-'));
+  try {
+    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = runner.hostSpawn(process.execPath, [script(dir), 'clean']);
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d));
+      child.stderr!.on('data', (d: Buffer) => (err += d));
+      child.once('exit', (code) => resolve({ code, out, err }));
+    });
+    assert.equal(r.code, 0, r.err);
+    const session = /^clean (\w+)$/m.exec(r.out)?.[1];
+    assert.ok(session, r.out);
+    // The waiter and a reaper it would exec both carry the session id in their argv: once none
+    // is left, whatever was started has run its hook.
+    for (let i = 0; i < 100 && processesMentioning(session).length > 0; i++) await sleep(100);
+    assert.deepEqual(processesMentioning(session), [], "the clean session's waiter ended");
+    return reapStarts(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 for (const mode of ['root', 'rootless'] as Mode[]) {
-  test(`SIGKILL of a test process with 4 live environments leaves nothing (${mode})`, {
+  test(`SIGKILL of a test process with 4 live environments leaves nothing; a clean session starts no berth __reap (${mode})`, {
     timeout: 120_000,
   }, async () => {
     const runner = makeRunner(mode);
     const dir = mkdtempSync(join(tmpdir(), 'berth-session-'));
     try {
+      const clean = cleanSessionReapStarts(runner);
       const child = runner.hostSpawn(process.execPath, [script(dir), 'kill']);
       let out = '';
       let err = '';
@@ -151,37 +180,7 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       }
       assert.deepEqual(left, [], 'within 10 s the reaper removed everything of the session');
       assert.equal(reapStarts(dir).length, 1, 'the waiter started berth __reap once');
-    } finally {
-      runner.cleanup();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-}
-
-for (const mode of ['root', 'rootless'] as Mode[]) {
-  test(`a session that removed all it made ends without starting berth __reap (${mode})`, {
-    timeout: 60_000,
-  }, async () => {
-    const runner = makeRunner(mode);
-    const dir = mkdtempSync(join(tmpdir(), 'berth-session-'));
-    try {
-      const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = runner.hostSpawn(process.execPath, [script(dir), 'clean']);
-        let out = '';
-        let err = '';
-        child.stdout!.on('data', (d: Buffer) => (out += d));
-        child.stderr!.on('data', (d: Buffer) => (err += d));
-        child.once('exit', (code) => resolve({ code, out, err }));
-      });
-      assert.equal(r.code, 0, r.err);
-      const session = /^clean (\w+)$/m.exec(r.out)?.[1];
-      assert.ok(session, r.out);
-      // The waiter and a reaper it would exec both carry the session id in their argv: once none
-      // is left, whatever was started has run its hook.
-      for (let i = 0; i < 100 && processesMentioning(session).length > 0; i++) await sleep(100);
-      assert.deepEqual(processesMentioning(session), [], 'the waiter ended');
-      assert.deepEqual(reapStarts(dir), [], 'no berth __reap started');
-      assert.deepEqual(storedEnvs(runner.root), []);
+      assert.deepEqual(await clean, [], 'a session that removed all it made started no berth __reap');
     } finally {
       runner.cleanup();
       rmSync(dir, { recursive: true, force: true });
