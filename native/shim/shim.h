@@ -260,5 +260,6 @@ int cmd_run(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_rmtree(int argc, char **argv);
 int cmd_unshare(int argc, char **argv);
+int cmd_reap_wait(int argc, char **argv);
 
 #endif
