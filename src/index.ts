@@ -394,7 +394,7 @@ export function openStdin(ref: string, opts: ContextOptions = {}): Promise<Writa
   return openEnvStdin(ctxFor(opts), ref);
 }
 
-/** Resize the terminal of a running environment made with -t (VM backends; the shim backends' stays 24x80). */
+/** Resize the terminal of a running environment made with -t and detached (every backend). */
 export function resize(ref: string, size: TerminalSize, opts: ContextOptions = {}): Promise<void> {
   return resizeEnv(ctxFor(opts), ref, size);
 }
