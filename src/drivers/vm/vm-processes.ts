@@ -99,15 +99,24 @@ export async function killProcessesMentioning(needle: string, timeoutMs = 10_000
         /* gone or not ours */
       }
     }
-    // Then the next scan (which finds what they left), once those are gone: a SIGKILL takes a
-    // moment, and a scan of /proc costs more than looking at them (a clone's --rm, ADR 0068).
-    const killed = alive.map((s) => s.pid);
-    for (let i = 0; i < 50 && killed.some(stillRunning); i++) await new Promise((r) => setTimeout(r, 1));
+    await gone(
+      alive.map((s) => s.pid),
+      deadline,
+    );
   }
 }
 
-/** Not yet gone or a zombie. */
-function stillRunning(pid: number): boolean {
-  const s = readStat(pid);
-  return s !== undefined && s.state !== 'Z';
+/**
+ * Until every one of PIDS has ended (a zombie counts) or DEADLINE passes: each one's own stat
+ * file, every 2 ms, instead of a scan of every process (which then looks once more for any left).
+ */
+async function gone(pids: number[], deadline: number): Promise<void> {
+  let left = pids;
+  while (left.length > 0 && Date.now() <= deadline) {
+    await new Promise((r) => setTimeout(r, 2));
+    left = left.filter((p) => {
+      const s = readStat(p);
+      return s !== undefined && s.state !== 'Z';
+    });
+  }
 }
