@@ -206,6 +206,7 @@ export async function listPools(ctx: Context): Promise<PoolSummary[]> {
 
 /** Kill the pool's builders (they would boot members of a pool that is going), remove it and its members. */
 async function dropPool(ctx: Context, name: string): Promise<void> {
+  const killed: [number, number | undefined][] = [];
   {
     using _lock = await lockPool(ctx.paths, name);
     for (const token of builders(ctx.paths, name).keys()) {
@@ -213,6 +214,7 @@ async function dropPool(ctx: Context, name: string): Promise<void> {
       if (pid && pid !== process.pid && isProcessAlive(pid, start || undefined)) {
         try {
           process.kill(pid, 'SIGKILL');
+          killed.push([pid, start || undefined]);
         } catch {
           /* gone */
         }
@@ -220,6 +222,10 @@ async function dropPool(ctx: Context, name: string): Promise<void> {
     }
     removePoolDir(ctx.paths, name);
   }
+  // A refill killed while it made a member leaves that member's half-made directory, which the
+  // listing below sweeps once its maker is gone: wait for that (a SIGKILL is not instant).
+  for (let i = 0; i < 500 && killed.some(([pid, start]) => isProcessAlive(pid, start)); i++)
+    await new Promise((r) => setTimeout(r, 10));
   await removeLabelled(ctx, { key: POOL_LABEL, value: name });
 }
 

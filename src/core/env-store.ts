@@ -99,13 +99,9 @@ function creationPid(name: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/** A zombie is not alive: a creator killed mid-creation and not yet reaped must not keep its directory. */
 function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessAlive(pid);
 }
 
 function readJson<T>(path: string): T | undefined {

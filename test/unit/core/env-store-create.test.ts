@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvStore, type EnvRecord } from '../../../src/core/env-store.js';
@@ -38,4 +38,25 @@ test("creation dirs of a dead creator are swept by list(); a live creator's are 
   assert.deepEqual(s.list(), []);
   assert.deepEqual(readdirSync(s.paths.envs), [live]);
   assert.deepEqual(s.orphans(), []);
+});
+
+test('a creator killed and not yet reaped (a zombie) does not keep its creation dir', async () => {
+  const { spawn } = await import('node:child_process');
+  // sh starts a short sleep, then becomes a long sleep that never reaps it: a zombie for 5 s.
+  const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const zombie = Number(
+      await new Promise<string>((r) => parent.stdout!.once('data', (d: Buffer) => r(d.toString()))),
+    );
+    for (let i = 0; i < 200 && !readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z '); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.match(readFileSync(`/proc/${zombie}/stat`, 'utf8'), /\) Z /, 'the child is a zombie');
+    const s = store();
+    mkdirSync(s.paths.envs, { recursive: true });
+    mkdirSync(join(s.paths.envs, `.new-cccc-${zombie}`));
+    assert.deepEqual(s.list(), []);
+    assert.deepEqual(readdirSync(s.paths.envs), [], "the zombie's creation dir is swept");
+  } finally {
+    parent.kill('SIGKILL');
+  }
 });
