@@ -56,9 +56,7 @@ static struct session sessions[MAX_SESSIONS];
  * one (the host refuses a larger one by name, guest-protocol.ts encodeStart). */
 #define MAX_ARGS ((int)(MAX_PAYLOAD / 5 + 1))
 struct start_req {
-	char *argv[MAX_ARGS];
 	int argc;
-	char *envp[MAX_ARGS];
 	int envc;
 	const char *cwd;
 	uid_t uid;
@@ -71,6 +69,11 @@ struct start_req {
 	char *mounts[16];
 	int nmounts;
 	int mkcwd; /* the main command: create cwd when missing; an exec's must exist (Docker) */
+	/* Last, and never cleared whole: 3.3 MiB that parse_start fills only up to argc and envc.
+	 * Clearing them wrote every page again after each fork (copy-on-write): about 830 page
+	 * faults per START, 200 ms in a uml guest (ADR 0071). */
+	char *argv[MAX_ARGS];
+	char *envp[MAX_ARGS];
 };
 
 static struct session *find(uint32_t id)
@@ -114,7 +117,7 @@ static void send_exit(uint32_t id, int code, int sig, const char *msg)
 /* The START payload: key NUL value NUL pairs (docs/guest-protocol.md). 0 or an error text. */
 static const char *parse_start(struct start_req *r, char *p, uint32_t len)
 {
-	memset(r, 0, sizeof *r);
+	memset(r, 0, offsetof(struct start_req, argv));
 	r->cwd = "/";
 	r->rows = 24;
 	r->cols = 80;
