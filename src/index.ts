@@ -29,7 +29,7 @@ import { Environment } from './api/environment.js';
 import type { TerminalSize } from './drivers/driver.js';
 import type { WaitStrategy } from './api/wait-for.js';
 import { parseLabelSelector } from './api/labels.js';
-import { SESSION_LABEL, ensureReaper, reapWhenOrphaned, sessionId } from './api/session.js';
+import { SESSION_LABEL, holdSession, reapWhenOrphaned, sessionId } from './api/session.js';
 import { readLogs, readLogBatches, type LogOptions } from './api/logs.js';
 import { defaultSpec, type EnvSpec } from './core/spec.js';
 import { commandOf } from './core/command.js';
@@ -198,7 +198,8 @@ export async function create(input: CreateInput): Promise<Environment> {
   const ctx = ctxFor(input);
   const { waitFor: strategy, waitTimeoutMs, session = true, ...rest } = input;
   const labels = session ? { ...rest.labels, [SESSION_LABEL]: sessionId() } : rest.labels;
-  if (session) ensureReaper(input.root);
+  // Before the environment exists: a kill from here on leaves it to the reaper.
+  const release = session ? await holdSession(input.root) : undefined;
   let env: Environment;
   if (input.pool !== undefined) {
     // An idle member of the pool, claimed: it runs the idle command; exec what you need in it.
@@ -207,11 +208,11 @@ export async function create(input: CreateInput): Promise<Environment> {
     const { takeFromPool } = await import('./api/pool-run.js');
     const { spec } = specOf({ ...rest, ...(labels ? { labels } : {}), backend: 'auto', detach: true });
     const got = await takeFromPool(ctx, spec, input, input.root);
-    env = new Environment(ctx, got.id, got.name, got.backend, got.choice);
+    env = new Environment(ctx, got.id, got.name, got.backend, got.choice, release);
   } else {
     const { spec, source } = specOf({ ...rest, ...(labels ? { labels } : {}), detach: true });
     const { handle, choice } = await createAndStart(ctx, spec, input, source);
-    env = new Environment(ctx, handle.id, handle.name, handle.backend, choice);
+    env = new Environment(ctx, handle.id, handle.name, handle.backend, choice, release);
   }
   if (strategy) {
     try {
@@ -394,7 +395,7 @@ export function openStdin(ref: string, opts: ContextOptions = {}): Promise<Writa
   return openEnvStdin(ctxFor(opts), ref);
 }
 
-/** Resize the terminal of a running environment made with -t (VM backends; the shim backends' stays 24x80). */
+/** Resize the terminal of a running environment made with -t and detached (every backend). */
 export function resize(ref: string, size: TerminalSize, opts: ContextOptions = {}): Promise<void> {
   return resizeEnv(ctxFor(opts), ref, size);
 }

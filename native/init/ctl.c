@@ -94,15 +94,26 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* Frames up to this size go in one write (each write to a uml serial line is a host write of its
+ * own, and a guest system call: slow under uml); larger ones as header, then payload. */
+#define ONE_WRITE 1024u
+
 void ctl_send(uint8_t type, uint32_t session, const void *payload, uint32_t len)
 {
-	uint8_t hdr[HDR_LEN];
-	hdr[0] = type;
-	put32(hdr + 1, session);
-	put32(hdr + 5, len);
-	if (write_all(ctl_fd, hdr, HDR_LEN) < 0 || (len && write_all(ctl_fd, payload, len) < 0)) {
-		die("write to the control channel: %s", strerror(errno));
+	uint8_t frame[HDR_LEN + ONE_WRITE];
+	frame[0] = type;
+	put32(frame + 1, session);
+	put32(frame + 5, len);
+	int r;
+	if (len <= ONE_WRITE) {
+		if (len)
+			memcpy(frame + HDR_LEN, payload, len);
+		r = write_all(ctl_fd, frame, HDR_LEN + len);
+	} else {
+		r = write_all(ctl_fd, frame, HDR_LEN) < 0 ? -1 : write_all(ctl_fd, payload, len);
 	}
+	if (r < 0)
+		die("write to the control channel: %s", strerror(errno));
 }
 
 void ctl_ack_all(void)

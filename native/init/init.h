@@ -35,6 +35,8 @@
 #define BULK_MIN (16u * 1024)
 #define BULK_WINDOW 4
 
+/* The one signal the init ignores (main.c); a command's process gets it back as the default. */
+#define INIT_IGNORED_SIGNAL SIGPIPE
 #define HDR_LEN 9
 #define MAX_PAYLOAD (1u << 20)
 #define MAX_SESSIONS 64

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		die("signalfd: %s", strerror(errno));
-	signal(SIGPIPE, SIG_IGN);
+	signal(INIT_IGNORED_SIGNAL, SIG_IGN);
 
 	int ctl = ctl_open(args.ctl);
 	bulk_announce();

@@ -6,15 +6,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -69,9 +72,9 @@ struct start_req {
 	char *mounts[16];
 	int nmounts;
 	int mkcwd; /* the main command: create cwd when missing; an exec's must exist (Docker) */
-	/* Last, and never cleared whole: 3.3 MiB that parse_start fills only up to argc and envc.
-	 * Clearing them wrote every page again after each fork (copy-on-write): about 830 page
-	 * faults per START, 200 ms in a uml guest (ADR 0071). */
+	/* Last, and never cleared as a whole: 3 MiB that a START touches only as far as it fills them
+	 * (writing every page costs a uml guest a page fault each, ~0.5 s per exec, and a forked
+	 * child's copy of them more). */
 	char *argv[MAX_ARGS];
 	char *envp[MAX_ARGS];
 };
@@ -274,20 +277,38 @@ static const char *do_mount(char *spec, char *err, size_t errlen)
 	return NULL;
 }
 
-/* What failed in the child goes to the parent as {stage, errno}. */
-enum { STAGE_EXEC, STAGE_CWD };
+/* Where the child failed, if it did, before its exec. */
+enum { STAGE_NONE, STAGE_EXEC, STAGE_CWD };
 
-static void child_exec(struct start_req *r, int in, int out, int err, const char *pts, int status_fd)
+/* What the child of session_start needs, and where it says how it failed: it runs in the
+ * init's own memory (CLONE_VM) while the init waits (CLONE_VFORK), so it writes this directly. */
+struct spawn {
+	struct start_req *r;
+	int in, out, err;
+	const char *pts;
+	int stage, error;
+};
+
+/* The child's stack: glibc's execvp may copy argv onto it (a script without #!), so it holds
+ * MAX_ARGS pointers and room for the rest. Pages never touched are never allocated. */
+static char child_stack[(MAX_ARGS + 2) * sizeof(char *) + 64 * 1024] __attribute__((aligned(16)));
+
+/* The child, in the init's memory until its exec: only system calls and writes to its own stack,
+ * to `environ` (the init puts it back) and to the struct spawn. The ids are set by raw system
+ * calls, as glibc's posix_spawn does: its wrappers would act for the init's threads too. */
+static int child_exec(void *arg)
 {
-	int what[2] = {STAGE_EXEC, 0};
+	struct spawn *sp = arg;
+	struct start_req *r = sp->r;
+	int in = sp->in, out = sp->out, err = sp->err;
+	/* exec resets caught signals; an ignored one stays ignored: give the command the default. */
+	signal(INIT_IGNORED_SIGNAL, SIG_DFL);
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
 	setsid();
-	if (pts) {
-		int s = open(pts, O_RDWR);
+	if (sp->pts) {
+		int s = open(sp->pts, O_RDWR);
 		if (s < 0)
 			goto fail;
 		ioctl(s, TIOCSCTTY, 0);
@@ -298,17 +319,19 @@ static void child_exec(struct start_req *r, int in, int out, int err, const char
 	if (r->mkcwd)
 		mkdir_p(r->cwd, 0755);
 	if (chdir(r->cwd) < 0) {
-		what[0] = STAGE_CWD;
-		goto fail;
+		sp->stage = STAGE_CWD;
+		sp->error = errno;
+		_exit(126);
 	}
-	if (setgroups((size_t)r->ngroups, r->groups) < 0 || setgid(r->gid) < 0 || setuid(r->uid) < 0)
+	if (syscall(SYS_setgroups, (size_t)r->ngroups, r->groups) < 0 || syscall(SYS_setgid, r->gid) < 0 ||
+	    syscall(SYS_setuid, r->uid) < 0)
 		goto fail;
 	environ = r->envp;
 	execvp(r->argv[0], r->argv);
 fail:
-	what[1] = errno;
-	write_all(status_fd, what, sizeof what);
-	_exit(what[0] == STAGE_EXEC && what[1] == ENOENT ? 127 : 126);
+	sp->stage = STAGE_EXEC;
+	sp->error = errno;
+	_exit(errno == ENOENT ? 127 : 126);
 }
 
 static void nonblock(int fd)
@@ -348,11 +371,9 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 			return send_exit(id, 125, 0, bad);
 	}
 
-	int po[2] = {-1, -1}, pe[2] = {-1, -1}, pi[2] = {-1, -1}, st[2];
+	int po[2] = {-1, -1}, pe[2] = {-1, -1}, pi[2] = {-1, -1};
 	int master = -1;
 	char pts[64] = {0};
-	if (pipe2(st, O_CLOEXEC) < 0)
-		return send_exit(id, 125, 0, "pipe failed");
 	if (r.tty) {
 		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 		if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
@@ -361,8 +382,6 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 			snprintf(msg, sizeof msg, "cannot open a pty in the guest: %s", strerror(errno));
 			if (master >= 0)
 				close(master);
-			close(st[0]);
-			close(st[1]);
 			return send_exit(id, 125, 0, msg);
 		}
 		struct winsize ws = {.ws_row = r.rows, .ws_col = r.cols};
@@ -378,28 +397,37 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 		}
 	}
 	unsigned long long oom_before = oom_kills();
-	pid_t pid = fork();
-	if (pid < 0)
+	/* A vfork: the init's memory is not copied (in a uml guest a fork copies every page table
+	 * entry through the host and makes each page copy-on-write), and the init waits until the
+	 * child has exec'd or failed. */
+	struct spawn sp = {.r = &r, .in = pi[0], .out = po[1], .err = pe[1], .pts = r.tty ? pts : NULL};
+	char **env = environ;
+	pid_t pid =
+		clone(child_exec, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &sp);
+	environ = env;
+	if (pid < 0) {
+		if (master >= 0)
+			close(master);
+		if (!r.tty) {
+			close(po[0]);
+			close(po[1]);
+			close(pe[0]);
+			close(pe[1]);
+			if (pi[0] >= 0)
+				close(pi[0]);
+			if (pi[1] >= 0)
+				close(pi[1]);
+		}
 		return send_exit(id, 125, 0, "fork failed");
-	if (pid == 0) {
-		close(st[0]);
-		child_exec(&r, pi[0], po[1], pe[1], r.tty ? pts : NULL, st[1]);
 	}
-	close(st[1]);
 	if (!r.tty) {
 		close(po[1]);
 		close(pe[1]);
 		if (pi[0] >= 0)
 			close(pi[0]);
 	}
-	int what[2] = {STAGE_EXEC, 0};
-	ssize_t n;
-	do
-		n = read(st[0], what, sizeof what);
-	while (n < 0 && errno == EINTR);
-	close(st[0]);
-	if (n == (ssize_t)sizeof what) {
-		int e = what[1];
+	if (sp.stage != STAGE_NONE) {
+		int e = sp.error;
 		/* exec failed: the child exits at once; reap it here so no session ever sees it. */
 		waitpid(pid, NULL, 0);
 		if (master >= 0)
@@ -411,7 +439,7 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 		if (pi[1] >= 0)
 			close(pi[1]);
 		char msg[400];
-		if (what[0] == STAGE_CWD)
+		if (sp.stage == STAGE_CWD)
 			snprintf(
 				msg, sizeof msg, "chdir to cwd \"%.200s\" failed: %s%s", r.cwd, strerror(e),
 				r.mkcwd ? ""
@@ -421,7 +449,7 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 			snprintf(msg, sizeof msg, "%.200s: command not found", r.argv[0]);
 		else
 			snprintf(msg, sizeof msg, "%.200s: %s", r.argv[0], strerror(e));
-		return send_exit(id, what[0] == STAGE_EXEC && e == ENOENT ? 127 : 126, 0, msg);
+		return send_exit(id, sp.stage == STAGE_EXEC && e == ENOENT ? 127 : 126, 0, msg);
 	}
 	memset(s, 0, sizeof *s);
 	s->used = 1;

@@ -59,7 +59,7 @@ int cmd_exec(int argc, char **argv)
 	const size_t nothers = sizeof others / sizeof others[0];
 	struct child_io io;
 	struct monitor m;
-	int master = -1, slave = -1, devnull, rootfd, syncr, sigfd, code, status;
+	int master = -1, slave = -1, devnull, rootfd, syncr, sigfd, code, status, winsize_fd;
 	char path[64], msg[1200];
 	pid_t child;
 
@@ -78,6 +78,7 @@ int cmd_exec(int argc, char **argv)
 	if (rootfd < 0)
 		die_errno(NULL, "open %s", path);
 	devnull = open_devnull(O_RDWR);
+	winsize_fd = pty_winsize_open(o.winsize_file);
 
 	if (o.ns.user)
 		ns_join(&user);
@@ -91,7 +92,10 @@ int cmd_exec(int argc, char **argv)
 	/* Inside the environment's root: the pty comes from its own devpts. */
 	if (o.tty) {
 		pty_open(&master, &slave);
-		pty_copy_winsize(0, master);
+		if (winsize_fd >= 0)
+			pty_size_detached(winsize_fd, master);
+		else
+			pty_copy_winsize(0, master);
 		io = (struct child_io){slave, slave, slave, 1, -1};
 	} else {
 		io = (struct child_io){o.interactive ? 0 : devnull, 1, 2, 0, -1};
@@ -125,6 +129,7 @@ int cmd_exec(int argc, char **argv)
 		.sigfd = sigfd,
 		.in_fifo = -1,
 		.in_pipe = -1,
+		.winsize_fd = winsize_fd,
 	};
 	return exit_code_of(monitor_loop(&m));
 }

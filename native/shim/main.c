@@ -1,4 +1,4 @@
-/* main.c: berth-shim run|exec|rmtree|unshare (see README.md). */
+/* main.c: berth-shim run|exec|rmtree|unshare|reap-wait (see README.md). */
 #include "shim.h"
 
 #include <string.h>
@@ -8,7 +8,7 @@ int main(int argc, char **argv)
 	proc_title_init(argc, argv);
 	ensure_std_fds();
 	if (argc < 2)
-		die("usage: berth-shim run|exec|rmtree|unshare [OPTIONS] (see native/README.md)");
+		die("usage: berth-shim run|exec|rmtree|unshare|reap-wait [OPTIONS] (see native/README.md)");
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "exec"))
@@ -17,5 +17,7 @@ int main(int argc, char **argv)
 		return cmd_rmtree(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "unshare"))
 		return cmd_unshare(argc - 2, argv + 2);
-	die("unknown command '%s' (expected run, exec, rmtree or unshare)", argv[1]);
+	if (!strcmp(argv[1], "reap-wait"))
+		return cmd_reap_wait(argc - 2, argv + 2);
+	die("unknown command '%s' (expected run, exec, rmtree, unshare or reap-wait)", argv[1]);
 }

@@ -118,7 +118,9 @@ static int on_signal(struct monitor *m, int *status)
 		return done;
 	}
 	case SIGWINCH:
-		if (m->master >= 0)
+		if (m->master >= 0 && m->winsize_fd >= 0)
+			pty_winsize_apply(m->winsize_fd, m->master);
+		else if (m->master >= 0)
 			pty_copy_winsize(0, m->master);
 		return 0;
 	default:

@@ -118,6 +118,8 @@ static int common_opt(struct opts *o, int argc, char **argv, int *i)
 	const char *a = argv[*i];
 	if (!strcmp(a, "--tty"))
 		o->tty = 1;
+	else if (!strcmp(a, "--winsize-file"))
+		o->winsize_file = value(argc, argv, i);
 	else if (!strcmp(a, "--interactive"))
 		o->interactive = 1;
 	else if (!strcmp(a, "--userns"))

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -86,6 +87,39 @@ void pty_set_winsize(int fd, unsigned short rows, unsigned short cols)
 	struct winsize ws = {.ws_row = rows, .ws_col = cols};
 
 	ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+int pty_winsize_open(const char *path)
+{
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die_errno(NULL, "open --winsize-file %s", path);
+	return fd;
+}
+
+int pty_winsize_apply(int fd, int master)
+{
+	char buf[32];
+	unsigned rows, cols;
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "%u %u", &rows, &cols) != 2 || rows < 1 || rows > 65535 || cols < 1 || cols > 65535)
+		return -1;
+	pty_set_winsize(master, (unsigned short)rows, (unsigned short)cols);
+	return 0;
+}
+
+void pty_size_detached(int winsize_fd, int master)
+{
+	if (winsize_fd < 0 || pty_winsize_apply(winsize_fd, master) < 0)
+		pty_set_winsize(master, 24, 80);
 }
 
 /* FROM not a terminal (an API server's exec -it pipes it): 24x80, as for -dit. */

@@ -155,7 +155,7 @@ int cmd_run(int argc, char **argv)
 	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, syncr;
 	int inp[2] = {-1, -1}, fifo = -1; /* --stdin-fifo */
 	int master = -1, consp[2] = {-1, -1}, pidp[2] = {-1, -1}, exitp[2] = {-1, -1};
-	int devnull, sigfd, code, status;
+	int devnull, sigfd, code, status, winsize_fd;
 	char msg[1200];
 	pid_t caller;
 
@@ -188,6 +188,7 @@ int cmd_run(int argc, char **argv)
 	if (O.log_path)
 		crilog_open(&log, O.log_path, O.log_max_size, O.log_max_files);
 	devnull = open_devnull(O_RDWR);
+	winsize_fd = O.tty ? pty_winsize_open(O.winsize_file) : -1;
 	if (O.tty) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, consp) < 0)
 			die_errno(NULL, "socketpair");
@@ -255,7 +256,7 @@ int cmd_run(int argc, char **argv)
 		if (master >= 0 && !O.detach)
 			pty_copy_winsize(0, master);
 		else if (master >= 0)
-			pty_set_winsize(master, 24, 80); /* -dit: no terminal to copy from */
+			pty_size_detached(winsize_fd, master); /* -dit: no terminal to copy from */
 		/* The child waits for this before it runs the command (pty_open_send). */
 		if (master >= 0 && write(consp[0], "w", 1) < 0)
 			die_errno(NULL, "tell the child the terminal is sized");
@@ -300,6 +301,7 @@ int cmd_run(int argc, char **argv)
 		.in_fifo = fifo,
 		.in_pipe = inp[1],
 		.fifo_path = O.stdin_fifo,
+		.winsize_fd = winsize_fd,
 	};
 	status = monitor_loop(&m);
 	child = -1;

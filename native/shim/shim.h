@@ -45,6 +45,7 @@ struct opts {
 	int detach, tty, interactive;
 	int notify_fd; /* --notify-fd N: detach keys tell the CLI here; -1 = no detach keys */
 	const char *stdin_fifo; /* --stdin-fifo PATH: a detached command's stdin (stdin_fifo.c) */
+	const char *winsize_file; /* --winsize-file PATH: "ROWS COLS", reread on SIGWINCH (pty.c) */
 	int net_sync_fd; /* --net-sync-fd N: netns handshake with the caller (netsync.c); -1 = none */
 	char *exit_hook[MAX_LIST + 1]; /* --exit-hook ARG...: run when CMD ended and no caller waits */
 	int n_exit_hook;
@@ -208,6 +209,12 @@ int pty_open_send(int sock);
 int pty_recv_master(int sock); /* -1 when the child died before sending */
 void pty_copy_winsize(int from, int to);
 void pty_set_winsize(int fd, unsigned short rows, unsigned short cols);
+/* --winsize-file: whoever resizes a terminal that has no client terminal (a detached command's,
+ * an API server's exec) writes "ROWS COLS" there and sends the monitor SIGWINCH. */
+int pty_winsize_open(const char *path); /* -1 if PATH is NULL */
+int pty_winsize_apply(int fd, int master); /* 0 if the file held a size and it was set */
+/* The size for MASTER when there is no terminal on fd 0 to copy: the file's, else 24x80. */
+void pty_size_detached(int winsize_fd, int master);
 void tty_raw_enter(int fd); /* restored at exit() */
 void tty_raw_leave(void); /* restore now (detach) */
 
@@ -235,6 +242,7 @@ struct monitor {
 	int in_fifo; /* --stdin-fifo's read end, -1 if none */
 	int in_pipe; /* the command's stdin without a TTY (fed from in_fifo), -1 if none */
 	const char *fifo_path;
+	int winsize_fd; /* --winsize-file, opened on the host side; -1 if none */
 };
 int monitor_signals_block(void); /* returns a signalfd; call before fork */
 void monitor_signals_restore(void); /* in the child, before exec */
@@ -252,5 +260,6 @@ int cmd_run(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_rmtree(int argc, char **argv);
 int cmd_unshare(int argc, char **argv);
+int cmd_reap_wait(int argc, char **argv);
 
 #endif

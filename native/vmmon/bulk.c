@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 struct input {
@@ -134,9 +135,32 @@ static char *take(struct input *s, size_t n, size_t *got)
 	return out;
 }
 
-static int write_in_file(uint32_t n, const char *data, size_t len)
+/* Drops the first n held bytes. */
+static void consume(struct input *s, size_t n)
+{
+	while (n > 0 && s->parts.head) {
+		struct chunk *c = s->parts.head;
+		size_t k = c->len - c->off;
+		if (k > n)
+			k = n;
+		c->off += k;
+		n -= k;
+		s->parts.bytes -= k;
+		if (c->off == c->len) {
+			s->parts.head = c->next;
+			if (!s->parts.head)
+				s->parts.tail = NULL;
+			free(c);
+		}
+	}
+}
+
+/* Writes the first len held bytes into the file i<n> straight from the chunks (no copy in
+ * between), then drops them. -1: the file could not be written (the bytes are still held). */
+static int write_in_file(struct input *s, uint32_t n, size_t len)
 {
 	char path[4096];
+	size_t done = 0;
 	int fd;
 
 	snprintf(path, sizeof path, "%s/i%u", C.bulk_dir, n);
@@ -144,12 +168,34 @@ static int write_in_file(uint32_t n, const char *data, size_t len)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) < 0) {
-		close(fd);
-		unlink(path);
-		return -1;
+	while (done < len) {
+		struct iovec iov[64];
+		struct chunk *c = s->parts.head;
+		size_t skip = done, want = 0;
+		int k = 0;
+		ssize_t w;
+		/* The chunks from byte `done` on, up to len. */
+		for (; c && skip >= c->len - c->off; c = c->next)
+			skip -= c->len - c->off;
+		for (; c && k < 64 && want < len - done; c = c->next, skip = 0) {
+			size_t avail = c->len - c->off - skip,
+			       take = avail < len - done - want ? avail : len - done - want;
+			iov[k].iov_base = c->data + c->off + skip;
+			iov[k++].iov_len = take;
+			want += take;
+		}
+		w = writev(fd, iov, k);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		done += (size_t)w;
 	}
 	close(fd);
+	consume(s, len);
 	return 0;
 }
 
@@ -166,20 +212,21 @@ static void flush(struct input *s)
 				schedule(s, 1);
 			break;
 		}
-		data = take(s, size < BULK_SMALL ? size : BULK_CHUNK, &got);
-		if (got < BULK_SMALL) {
+		if (size < BULK_SMALL) {
+			data = take(s, size, &got);
 			gflow_send_input(F_STDIN, s->session, data, got);
 			free(data);
 			continue;
 		}
+		got = size < BULK_CHUNK ? size : BULK_CHUNK;
 		seq++;
-		if (write_in_file(seq, data, got) < 0) {
+		if (write_in_file(s, seq, got) < 0) {
 			/* The directory is gone or full: the line still carries it, slowly. */
+			data = take(s, got, &got);
 			gflow_send_input(F_STDIN, s->session, data, got);
 			free(data);
 			continue;
 		}
-		free(data);
 		s->files++;
 		for (int i = 0; i < 4; i++) {
 			in[i] = (char)(seq >> (8 * i));
@@ -297,6 +344,7 @@ void bulk_end(uint32_t session)
 		*p = s->next;
 		queue_clear(&s->parts);
 		free(s);
+		memory_settle();
 		return;
 	}
 }

@@ -189,6 +189,7 @@ void client_readable(struct client *c)
 void clients_reap(void)
 {
 	struct client **p = &clients;
+	int freed = 0;
 
 	while (*p) {
 		struct client *c = *p;
@@ -203,7 +204,10 @@ void clients_reap(void)
 		free(c->sessions);
 		free(c->taken_wait);
 		free(c);
+		freed = 1;
 	}
+	if (freed)
+		memory_settle();
 }
 
 void clients_resume_input(void)

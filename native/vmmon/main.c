@@ -134,10 +134,12 @@ int main(int argc, char **argv)
 		dprintf(2, "usage: berth-vmmon STATE_DIR\n");
 		return 125;
 	}
-	/* Large buffers (a bulk file, a 1 MiB frame) are mapped and given back whole: an idle
-	 * monitor keeps only what it uses. */
-	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+	/* Buffers up to 2 MiB (a client's 64 KiB frames, a 1 MiB bulk file) come from the heap: mapping
+	 * and unmapping each one cost a page fault per page and a TLB flush on every CPU, most of the
+	 * monitor's time in a 64 MiB exec -i. The heap is given back once a client or a session's
+	 * input is gone (memory_settle): an idle monitor keeps only what it uses. */
+	mallopt(M_MMAP_THRESHOLD, 2 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 2 * 1024 * 1024);
 	config_read(argv[1]);
 	set_die_hook(lifecycle_die_hook);
 	sfd = signals();

@@ -2,6 +2,7 @@
 #include "vmmon.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,6 +79,11 @@ int queue_flush(struct queue *q, int fd)
 		free(c);
 	}
 	return 0;
+}
+
+void memory_settle(void)
+{
+	malloc_trim(0);
 }
 
 void *malloc_copy(const void *p, size_t n)

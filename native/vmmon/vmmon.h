@@ -126,6 +126,7 @@ void queue_clear(struct queue *q);
 /* Writes what fd takes now. 0, or -1 when fd failed (not EAGAIN). */
 int queue_flush(struct queue *q, int fd);
 void *malloc_copy(const void *p, size_t n); /* dies when out of memory */
+void memory_settle(void); /* gives the heap's free memory back (a client or a session's input ended) */
 
 /* ---- decoder.c: frames out of a byte stream -------------------------------- */
 
@@ -137,7 +138,7 @@ struct frame {
 };
 struct decoder {
 	char *buf;
-	size_t len, cap;
+	size_t start, len, cap; /* unread bytes: buf[start..len) */
 };
 /* Room for n more bytes at the end of the buffer (read into it, then decoder_feed(d, got)). */
 char *decoder_space(struct decoder *d, size_t n);

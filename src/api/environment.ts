@@ -15,6 +15,8 @@ export class Environment implements AsyncDisposable {
     readonly name: string,
     readonly backend: string,
     readonly choice: BackendChoice,
+    /** Called once this object removed the environment (a session's hold on its reaper). */
+    private readonly onRemoved?: () => void,
   ) {}
 
   /** Run ARGV inside with output captured: `{ exitCode, stdout, stderr, signal, oomKilled, timedOut }`. */
@@ -76,8 +78,9 @@ export class Environment implements AsyncDisposable {
     return waitEnv(this.ctx, this.id);
   }
 
-  remove(force = true): Promise<void> {
-    return removeEnv(this.ctx, this.id, force);
+  async remove(force = true): Promise<void> {
+    await removeEnv(this.ctx, this.id, force);
+    this.onRemoved?.();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

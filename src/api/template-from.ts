@@ -10,8 +10,8 @@ import type { Context } from './context.js';
 import { resolveEnv } from './lifecycle.js';
 import { BerthError, DriverError, StateError } from '../core/errors.js';
 import { checkTemplateName, type TemplateRecord } from '../templates/template-record.js';
-import { buildDir, exists, listTemplates, publish } from '../templates/template-store.js';
-import { allocated, committedRef, readTemplateOrUndefined } from './templates.js';
+import { buildDir, exists, listTemplates } from '../templates/template-store.js';
+import { committedRef, publishTemplate, readTemplateOrUndefined } from './templates.js';
 
 export async function createTemplateFrom(
   ctx: Context,
@@ -60,28 +60,17 @@ export async function createTemplateFrom(
         committedImage = (await commitEnv(ctx, record.id, ref, { pause: false })).ref;
       }
     }
-    const spec = record.spec;
-    const rec: TemplateRecord = {
+    return publishTemplate(ctx, dir, {
       name,
       backend: record.backend,
-      image: spec.image,
-      ...(committedImage ? { committedImage } : {}),
+      image: record.spec.image,
       setup: [],
       from: record.name,
-      createdAt: new Date().toISOString(),
-      createSeconds: Math.round((Date.now() - started) / 10) / 100,
-      sizeBytes: allocated(dir),
-      kept: { filesystem: true, memory: machine !== undefined, processes: machine !== undefined },
-      options: {
-        env: spec.env,
-        ...(spec.workdir !== undefined ? { workdir: spec.workdir } : {}),
-        ...(spec.user !== undefined ? { user: spec.user } : {}),
-        ...(spec.network !== undefined ? { network: spec.network } : {}),
-      },
+      started,
+      options: record.spec,
+      ...(committedImage ? { committedImage } : {}),
       ...(machine ? { machine } : {}),
-    };
-    publish(ctx.paths, dir, rec);
-    return rec;
+    });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;

@@ -37,6 +37,47 @@ export function allocated(dir: string): number {
 
 export const committedRef = (name: string) => `berth-template/${name}:latest`;
 
+/** What differs between a template made by `template create` and one made `--from` a running environment. */
+export interface TemplateParts {
+  name: string;
+  backend: TemplateRecord['backend'];
+  image: string;
+  setup: string[];
+  from?: string;
+  committedImage?: string;
+  machine?: TemplateMachine;
+  /** Date.now() when the creation began. */
+  started: number;
+  /** The run options a clone inherits. */
+  options: Pick<EnvSpec, 'env' | 'workdir' | 'user' | 'network'>;
+}
+
+/** The template's record, written into its build directory `dir` and renamed into place. */
+export function publishTemplate(ctx: Context, dir: string, p: TemplateParts): TemplateRecord {
+  const o = p.options;
+  const rec: TemplateRecord = {
+    name: p.name,
+    backend: p.backend,
+    image: p.image,
+    ...(p.committedImage ? { committedImage: p.committedImage } : {}),
+    setup: p.setup,
+    ...(p.from !== undefined ? { from: p.from } : {}),
+    createdAt: new Date().toISOString(),
+    createSeconds: Math.round((Date.now() - p.started) / 10) / 100,
+    sizeBytes: allocated(dir),
+    kept: { filesystem: true, memory: p.machine !== undefined, processes: p.machine !== undefined },
+    options: {
+      env: o.env,
+      ...(o.workdir !== undefined ? { workdir: o.workdir } : {}),
+      ...(o.user !== undefined ? { user: o.user } : {}),
+      ...(o.network !== undefined ? { network: o.network } : {}),
+    },
+    ...(p.machine ? { machine: p.machine } : {}),
+  };
+  publish(ctx.paths, dir, rec);
+  return rec;
+}
+
 /**
  * Run `spec.command` (the setup; `true` when empty) in a new environment and keep the result as
  * template NAME. `spec.backend` decides what is kept (microvm: memory and processes too).
@@ -106,26 +147,16 @@ export async function createTemplate(
       const { commitEnv } = await import('./commit.js');
       committedImage = (await commitEnv(ctx, handle.id, committedRef(name), { pause: false })).ref;
     }
-    const rec: TemplateRecord = {
+    return publishTemplate(ctx, dir, {
       name,
       backend: handle.backend,
       image: asked.image,
-      ...(committedImage ? { committedImage } : {}),
       setup: asked.command,
-      createdAt: new Date().toISOString(),
-      createSeconds: Math.round((Date.now() - started) / 10) / 100,
-      sizeBytes: allocated(dir),
-      kept: { filesystem: true, memory: machine !== undefined, processes: machine !== undefined },
-      options: {
-        env: asked.env,
-        ...(asked.workdir !== undefined ? { workdir: asked.workdir } : {}),
-        ...(asked.user !== undefined ? { user: asked.user } : {}),
-        ...(asked.network !== undefined ? { network: asked.network } : {}),
-      },
+      started,
+      options: asked,
+      ...(committedImage ? { committedImage } : {}),
       ...(machine ? { machine } : {}),
-    };
-    publish(ctx.paths, dir, rec);
-    return rec;
+    });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;

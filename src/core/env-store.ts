@@ -347,6 +347,9 @@ export class EnvStore {
     const named = this.idOfName(ref);
     const byName = named ? this.readRecord(named) : undefined;
     if (byName && byName.name === ref) return byName;
+    // A whole id (what the library passes around) needs no scan of every record.
+    const exact = /^[0-9a-f]{64}$/.test(ref) ? this.readRecord(ref) : undefined;
+    if (exact && exact.id === ref) return exact;
     const all = this.list();
     const byId = all.filter((r) => r.id.startsWith(ref));
     if (byId.length === 1 && ref.length >= 1) return byId[0]!;

@@ -35,6 +35,8 @@ export interface ShimRunInput {
   notifyFd?: number;
   /** A detached -i command's stdin: a FIFO the monitor makes here and reads (`--stdin-fifo`). */
   stdinFifo?: string;
+  /** A detached -t command's terminal size: "ROWS COLS", reread on SIGWINCH (`--winsize-file`). */
+  winsizeFile?: string;
   /** Started by the monitor once the command ended with no caller waiting (`--exit-hook`, each arg). */
   exitHook?: string[];
   /** An inherited socket for the network handshake (`--net-sync-fd`): berth plumbs the netns. */
@@ -107,6 +109,7 @@ export function shimRunArgv(i: ShimRunInput): string[] {
   if (i.detach) argv.push('--detach');
   if (i.notifyFd !== undefined) argv.push('--notify-fd', String(i.notifyFd));
   if (i.stdinFifo !== undefined) argv.push('--stdin-fifo', i.stdinFifo);
+  if (i.winsizeFile !== undefined) argv.push('--winsize-file', i.winsizeFile);
   for (const a of i.exitHook ?? []) argv.push('--exit-hook', a);
   if (i.tty) argv.push('--tty');
   if (i.interactive) argv.push('--interactive');
@@ -133,6 +136,8 @@ export interface ShimExecInput {
   workdir: string;
   user: ResolvedUser;
   tty: boolean;
+  /** With tty and no client terminal: its size, reread on SIGWINCH (`--winsize-file`). */
+  winsizeFile?: string;
   interactive: boolean;
   command: string[];
   isolation?: ShimIsolation;
@@ -142,6 +147,7 @@ export function shimExecArgv(i: ShimExecInput): string[] {
   const argv = [i.shim, 'exec', '--pid', String(i.pid)];
   if (i.rootless) argv.push('--userns');
   if (i.tty) argv.push('--tty');
+  if (i.winsizeFile !== undefined) argv.push('--winsize-file', i.winsizeFile);
   if (i.interactive) argv.push('--interactive');
   argv.push(...envArgs(i.env));
   argv.push('--cwd', i.workdir, '--user', userArg(i.user));

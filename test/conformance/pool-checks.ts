@@ -159,6 +159,19 @@ const umlPool: Check = {
       ['warm'],
     );
 
+    // What a claim's exec costs the member's guest init (ADR 0069), counted, not timed: it starts
+    // the command with a vfork-style clone, so PID 1 takes about 1 page fault per exec (a fork made
+    // its own pages copy-on-write: ~15; clearing its 3 MiB START buffer: ~830).
+    const idle = members.find((id) => id !== claimed)!;
+    const faults = async () => {
+      const st = await r.run(['exec', idle, '--', 'cat', '/proc/1/stat']);
+      assert.equal(st.code, 0, st.stderr);
+      return Number(st.stdout.slice(st.stdout.lastIndexOf(')') + 2).split(' ')[7]);
+    };
+    const before = await faults();
+    const perExec = (await faults()) - before;
+    assert.ok(perExec >= 0 && perExec <= 6, `one exec cost the guest init ${perExec} page faults (at most 6)`);
+
     const rm = await r.run(['pool', 'rm', 'warm'], { timeoutMs: 120_000 });
     assert.equal(rm.code, 0, rm.stderr);
     assert.deepEqual(storedEnvs(r.root), []);

@@ -3,17 +3,24 @@
  * piped with input fed, output collected and streamed, and a timeout. Shared by every driver
  * whose exec is "spawn one helper process".
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
 import type { ExecOptions, ExitResult } from '../driver.js';
 import { signalName, statusFromExit } from '../common/spawn-wait.js';
 
 const KILL_GRACE_MS = 2_000;
 
-export async function runExecHelper(cmd: string, args: string[], opts: ExecOptions): Promise<ExitResult> {
+/** FOLLOW, if given, watches the running helper (a terminal's resizes) until it returns its unsubscribe. */
+export async function runExecHelper(
+  cmd: string,
+  args: string[],
+  opts: ExecOptions,
+  follow?: (child: ChildProcess) => () => void,
+): Promise<ExitResult> {
   const piped = opts.stdio === 'pipe';
   const stdin = piped ? 'pipe' : opts.interactive ? 'inherit' : 'ignore';
   const child = spawn(cmd, args, { stdio: [stdin, piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit'] });
+  const unfollow = follow?.(child);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   if (piped) {
@@ -62,6 +69,7 @@ export async function runExecHelper(cmd: string, args: string[], opts: ExecOptio
       ...(timedOut ? { timedOut } : {}),
     };
   } finally {
+    unfollow?.();
     opts.hangup?.removeEventListener('abort', hangup);
     clearTimeout(timer);
     clearTimeout(killTimer);

@@ -39,6 +39,7 @@ import { processesInMountNs, type EnvProcess } from '../../host/ns-processes.js'
 import { shortId } from '../../core/names.js';
 import { autoRemoveArgv } from '../common/auto-remove-argv.js';
 import { startFailed } from '../common/start-failed.js';
+import { DEFAULT_TERMINAL, execWinsize, winsizePath, writeWinsize } from './shim-winsize.js';
 
 /** Plumbed modes and -p need the cold network module (-p alone is refused by validate). */
 const needsNetworkModule = (rec: EnvRecord): boolean =>
@@ -121,6 +122,8 @@ export abstract class ShimDriver implements DriverOps {
       ...(spec.tty && !spec.detach ? { notifyFd: 3 } : {}),
       // Detached with -i: stdin comes from whoever attaches (berth serve's attach with stdin).
       ...(spec.detach && spec.interactive ? { stdinFifo: stdinFifoPath(dir) } : {}),
+      // Detached with -t: the terminal's size comes from whoever resizes it (berth serve's resize).
+      ...(spec.detach && spec.tty ? { winsizeFile: winsizePath(dir) } : {}),
       // --rm with nobody waiting: the monitor has the environment removed when the command ends.
       ...(spec.autoRemove ? { exitHook: autoRemoveArgv(this.store.paths, rec.id) } : {}),
       logMaxBytes: DEFAULT_LOG_MAX_BYTES,
@@ -158,6 +161,7 @@ export abstract class ShimDriver implements DriverOps {
     // fd 3 is the detach-key notification of an attached -it session; the handshake comes next.
     const syncFd = plumbed ? (tty ? 4 : 3) : undefined;
     const [cmd, ...args] = this.runArgv(rec, h.dir, syncFd);
+    if (rec.spec.detach && rec.spec.tty) writeWinsize(winsizePath(h.dir), DEFAULT_TERMINAL);
     const extra: 'pipe'[] = [...(tty ? ['pipe' as const] : []), ...(plumbed ? ['pipe' as const] : [])];
     // Loaded before the spawn: the child's pid waits in the socket until the handshake reads it.
     const net = plumbed ? await networkModule() : undefined;
@@ -206,6 +210,8 @@ export abstract class ShimDriver implements DriverOps {
     const rec = this.record(h);
     const pids = this.store.runningPids(h.id, h.name, 'exec works only while the environment runs');
     const { user, env, workdir } = this.context(rec, opts);
+    // A terminal whose client is not ours (berth serve's exec -t): sized through a file of its own.
+    const sized = opts.tty && opts.terminal ? execWinsize(h.dir, opts.terminal) : undefined;
     const [cmd, ...args] = shimExecArgv({
       isolation: this.isolationWithNetwork(rec),
       shim: shimPath(),
@@ -215,10 +221,15 @@ export abstract class ShimDriver implements DriverOps {
       workdir,
       user,
       tty: opts.tty,
+      ...(sized ? { winsizeFile: sized.path } : {}),
       interactive: opts.interactive || opts.stdio === 'pipe',
       command: argv,
     });
-    return runExecHelper(cmd!, args, opts);
+    try {
+      return await runExecHelper(cmd!, args, opts, sized?.follow);
+    } finally {
+      sized?.remove();
+    }
   }
 
   async signal(h: Handle, sig: string): Promise<void> {
@@ -229,9 +240,14 @@ export abstract class ShimDriver implements DriverOps {
     return openShimStdin(h.dir, h.name);
   }
 
-  /** A detached command's terminal is the monitor's pty, which takes no size from outside (24x80). */
-  resize(_h: Handle, _size: TerminalSize): Promise<void> {
-    return unsupported(this.name, "resize a detached command's terminal");
+  /** A detached -t command's terminal: its monitor rereads the size file on SIGWINCH. */
+  async resize(h: Handle, size: TerminalSize): Promise<void> {
+    const rec = this.record(h);
+    if (!rec.spec.tty || !rec.spec.detach)
+      return unsupported(this.name, 'resize a terminal the caller of berth run owns');
+    const pids = this.store.runningPids(h.id, h.name, 'resize works only while the environment runs');
+    writeWinsize(winsizePath(h.dir), size);
+    process.kill(pids.monitor, 'SIGWINCH');
   }
 
   async stop(h: Handle, opts: StopOptions): Promise<ExitResult | undefined> {

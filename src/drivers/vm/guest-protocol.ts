@@ -42,6 +42,15 @@ export interface Frame {
   payload: Buffer;
 }
 
+/** The 9 bytes in front of a payload of LENGTH bytes. */
+export function frameHeader(type: number, session: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_LEN);
+  out.writeUInt8(type, 0);
+  out.writeUInt32LE(session >>> 0, 1);
+  out.writeUInt32LE(length, 5);
+  return out;
+}
+
 export function encodeFrame(type: number, session: number, payload: Buffer | string = Buffer.alloc(0)): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
   if (body.length > MAX_PAYLOAD) throw new RangeError(`frame payload of ${body.length} bytes exceeds ${MAX_PAYLOAD}`);

@@ -5,11 +5,15 @@
  */
 import { connect, type Socket } from 'node:net';
 import { constants } from 'node:os';
+import { createReadStream, fstatSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { isatty } from 'node:tty';
 import {
   FrameDecoder,
   FrameType as F,
   encodeFrame,
+  frameHeader,
+  MAX_PAYLOAD,
   encodeResize,
   encodeStart,
   encodeU32,
@@ -23,6 +27,20 @@ import { signalName } from '../common/spawn-wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SESSION = 1;
+
+/**
+ * The exec's input: a regular file is read in frames of MAX_PAYLOAD (sixteen times fewer reads and
+ * frames than stdin's 64 KiB chunks; a file read never blocks, so nothing waits on it at exit);
+ * a pipe, socket or terminal is process.stdin.
+ */
+function inputStream(): NodeJS.ReadStream | Readable {
+  try {
+    if (fstatSync(0).isFile()) return createReadStream('', { fd: 0, highWaterMark: MAX_PAYLOAD, autoClose: false });
+  } catch {
+    /* no stdin at all: process.stdin says so */
+  }
+  return process.stdin;
+}
 
 export class VmClient {
   private readonly decoder = new FrameDecoder();
@@ -58,9 +76,21 @@ export class VmClient {
     }
   }
 
-  /** False when the socket's buffer is full: wait for its 'drain' before sending more data. */
+  /**
+   * False when the socket's buffer is full: wait for its 'drain' before sending more data. A large
+   * payload goes out behind its header in one writev, not copied into a frame first (the caller
+   * must not reuse it: stdin's chunks are fresh buffers).
+   */
   send(type: number, session: number, payload?: Buffer): boolean {
-    return !this.sock.destroyed && this.sock.write(encodeFrame(type, session, payload));
+    if (this.sock.destroyed) return false;
+    if (!payload || payload.length < 4096) return this.sock.write(encodeFrame(type, session, payload));
+    if (payload.length > MAX_PAYLOAD)
+      throw new RangeError(`frame payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`);
+    this.sock.cork();
+    this.sock.write(frameHeader(type, session, payload.length));
+    const more = this.sock.write(payload);
+    this.sock.uncork();
+    return more;
   }
 
   on(l: (f: Frame) => void): () => void {
@@ -162,7 +192,7 @@ export function relay(c: VmClient, o: RelayOptions): Promise<ExitResult> {
     }
 
     if (o.interactive) {
-      const stdin = process.stdin;
+      const stdin = inputStream();
       if (o.tty && stdinIsTty) {
         (stdin as NodeJS.ReadStream).setRawMode(true);
         cleanups.push(() => (stdin as NodeJS.ReadStream).setRawMode(false));
@@ -196,7 +226,7 @@ export function relay(c: VmClient, o: RelayOptions): Promise<ExitResult> {
         stdin.off('data', onData);
         stdin.off('end', onEnd);
         stdin.pause();
-        stdin.unref?.();
+        (stdin as { unref?: () => void }).unref?.();
       });
     }
     if (o.tty && process.stdout.isTTY) {

@@ -113,9 +113,8 @@ async function relayStdin(
 }
 
 /**
- * The client's terminal size (`h` rows, `w` columns) for the command's terminal: a VM's is
- * resized; the shim backends' detached terminal keeps 24x80 (answered all the same, as clients
- * report a failed resize).
+ * The client's terminal size (`h` rows, `w` columns) for the command's terminal, on every backend
+ * (a failed resize is answered all the same: clients report it and go on).
  */
 const resize: Route = {
   method: 'POST',

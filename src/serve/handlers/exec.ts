@@ -146,7 +146,7 @@ const inspect: Route = {
   },
 };
 
-/** The client's terminal size (`h` rows, `w` columns) for a TTY exec's terminal (VM backends; the shim's stays 24x80). */
+/** The client's terminal size (`h` rows, `w` columns) for a TTY exec's terminal (every backend). */
 const resize: Route = {
   method: 'POST',
   pattern: /^\/exec\/([^/]+)\/resize$/,

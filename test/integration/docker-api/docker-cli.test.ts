@@ -25,7 +25,32 @@ import { isRoot } from '../../helpers/berth-cli.js';
 import { makeNetns, type TestNetns } from '../../helpers/netns.js';
 import { requireThat } from '../../helpers/requirements.js';
 import { api, stdoutOf } from './api-client.js';
-import { DOCKER, cleanupDir, serveIn, startNsRegistry, type NsRegistry, type Served } from './fixtures.js';
+import {
+  DOCKER,
+  cleanupDir,
+  serveIn,
+  startNsRegistry,
+  type NsRegistry,
+  type Served,
+  type Session,
+} from './fixtures.js';
+
+/**
+ * The shell in SESSION sees its terminal as ROWS_COLS ("33 101") within 5 s: the client's resize
+ * request may land just after the shell started. Fails if it never does.
+ */
+async function sized(session: Session, rowsCols: string): Promise<void> {
+  session.type(
+    `i=0; while [ "$(stty size)" != "${rowsCols}" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; echo size-$((40+2)) $(stty size)\n`,
+  );
+  const want = session.seen(`size-42 ${rowsCols}`).then(
+    () => true,
+    () => false,
+  );
+  await session.seen('size-42 ').catch(() => undefined);
+  const ok = await Promise.race([want, new Promise<boolean>((r) => setTimeout(() => r(false), 500))]);
+  assert.ok(ok, `the terminal never became ${rowsCols}`);
+}
 
 let ns: TestNetns | undefined;
 let registry: NsRegistry | undefined;
@@ -255,19 +280,22 @@ for (const mode of ['root', 'rootless'] as const) {
       timeout: 120_000,
     }, async (t) => {
       if (!requireThat(t, !missing, missing ?? '')) return;
-      // docker run -it: typed lines reach the shell on its terminal; Ctrl-P Ctrl-Q leaves it running.
-      const run = s!.terminal(['run', '-it', '--name', 'tty', 'busybox', 'sh']);
+      // docker run -it: typed lines reach the shell on its terminal, which the client's resize
+      // requests size (the monitor's size file); Ctrl-P Ctrl-Q leaves it running.
+      const run = s!.terminal(['run', '-it', '--name', 'tty', 'busybox', 'sh'], { rows: 33, cols: 101 });
       run.type('tty; echo run-$((3*3))\n');
       await run.seen('run-9');
+      await sized(run, '33 101');
       run.type('\x10\x11');
       const detached = await run.done(false);
       assert.equal(detached.code, 0, detached.stdout + detached.stderr);
       assert.match(detached.stdout, /\/dev\/pts\/0\r?\n/);
       assert.equal((await s!.docker(['inspect', '-f', '{{.State.Running}}', 'tty'])).stdout, 'true\n');
-      // docker exec -it: a terminal of its own, its exit code is the CLI's.
-      const ex = s!.terminal(['exec', '-it', 'tty', 'sh']);
-      ex.type('echo exec-$((2+3)) $(stty size)\n');
-      await ex.seen('exec-5 24 80');
+      // docker exec -it: a terminal of its own with the client's size, its exit code is the CLI's.
+      const ex = s!.terminal(['exec', '-it', 'tty', 'sh'], { rows: 40, cols: 120 });
+      ex.type('echo exec-$((2+3))\n');
+      await ex.seen('exec-5');
+      await sized(ex, '40 120');
       ex.type('exit 7\n');
       assert.equal((await ex.done()).code, 7);
       // A client that goes away mid-attach (stdin and output): the server lets go of the log and

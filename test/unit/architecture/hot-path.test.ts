@@ -45,6 +45,11 @@ function staticValueImports(file: string): string[] {
 
 /** Non-relative specifiers reached from ENTRY through static value imports, with one importer each. */
 function staticClosure(entry: string): Map<string, string> {
+  return walk(entry).external;
+}
+
+/** The files (repository-relative) and non-relative specifiers ENTRY reaches through static value imports. */
+function walk(entry: string): { files: string[]; external: Map<string, string> } {
   const external = new Map<string, string>();
   const seen = new Set<string>();
   const todo = [entry];
@@ -59,7 +64,7 @@ function staticClosure(entry: string): Map<string, string> {
       } else if (!external.has(s)) external.set(s, relative(ROOT, file));
     }
   }
-  return external;
+  return { files: [...seen].map((f) => relative(ROOT, f)), external };
 }
 
 test('the CLI entry reaches no cold-only module through static imports', () => {
@@ -73,7 +78,7 @@ test('the CLI entry reaches no cold-only module through static imports', () => {
 test('the VM drivers (loaded by every VM run, pool claim and clone) reach no npm package through static imports', () => {
   // ADR 0066: uml-driver.ts imported execa at its top, so a pool run loaded 220 KB of it for nothing.
   // (Node's own modules they may load: a cold boot builds disks and an initramfs with them.)
-  for (const driver of ['uml/uml-driver.ts', 'microvm/microvm-driver.ts']) {
+  for (const driver of ['uml/uml-driver.ts', 'uml/uml-launch.ts', 'microvm/microvm-driver.ts']) {
     const reached = staticClosure(join(ROOT, 'src', 'drivers', driver));
     const bad = COLD_ONLY.filter((m) => !m.startsWith('node:') && reached.has(m)).map(
       (m) => `${m} (imported by ${reached.get(m)})`,
@@ -94,6 +99,16 @@ test('the hot bundle holds no npm package, and every import() in it names a file
   assert.ok(targets.includes('./vendor-got.mjs'), 'got is reached through its own entry');
   const missing = targets.filter((t) => !t.startsWith('./') || !existsSync(join(ROOT, 'dist', t)));
   assert.deepEqual(missing, []);
+});
+
+test("the uml driver's exec, stop and rm (a pool claim) load no disk, kernel or network-attach code", () => {
+  // ADR 0069: create and boot are uml-launch.ts, loaded on first use; a claim loaded both (40 files, 160 KB).
+  const { files } = walk(join(ROOT, 'src', 'drivers', 'uml', 'uml-driver.ts'));
+  const cold = files.filter((f) =>
+    /^src\/(disks|kernels|network\/attach)\/|^src\/drivers\/uml\/uml-launch\.ts$/.test(f),
+  );
+  assert.deepEqual(cold, [], 'load these through uml-launch.ts');
+  assert.ok(files.includes('src/drivers/vm/vm-driver.ts'), 'the walk reaches the VM base');
 });
 
 test("the VM backends' probe and driver are single CommonJS files the hot bundle requires", () => {

@@ -159,3 +159,38 @@ test('unshare argv carries the maps and the command', async () => {
     ['/s', 'unshare', '--uid-map', '0 1000 1', '--gid-map', '0 1000 1', '--', 'mke2fs', '-d', 'x'],
   );
 });
+
+test('a terminal sized from outside: --winsize-file for a detached run and for an exec', async () => {
+  const { shimRunArgv, shimExecArgv } = await import('../../../src/host/shim-cmdline.js');
+  const { winsizeText } = await import('../../../src/drivers/shim/shim-winsize.js');
+  const run = shimRunArgv({
+    ...base,
+    rootless: false,
+    uidMaps: [],
+    gidMaps: [],
+    isolation: { proc: 'new', sys: 'new-ro', pidNs: true, caps: [], seccomp: 'default', cgroups: [] },
+    detach: true,
+    tty: true,
+    winsizeFile: '/e/winsize',
+  });
+  assert.deepEqual(run.slice(run.indexOf('--winsize-file'), run.indexOf('--winsize-file') + 2), [
+    '--winsize-file',
+    '/e/winsize',
+  ]);
+  const exec = shimExecArgv({
+    shim: '/s',
+    pid: 42,
+    rootless: false,
+    env: {},
+    workdir: '/',
+    user: { uid: 0, gid: 0, groups: [], home: '/root' },
+    tty: true,
+    winsizeFile: '/e/winsize-exec-1',
+    interactive: true,
+    command: ['sh'],
+  });
+  assert.deepEqual(exec.slice(4, 8), ['--tty', '--winsize-file', '/e/winsize-exec-1', '--interactive']);
+  // One length for every size, so an in-place write never leaves a longer old text behind.
+  assert.equal(winsizeText({ rows: 33, cols: 101 }), '33 101         \n');
+  assert.equal(winsizeText({ rows: 65535, cols: 65535 }).length, winsizeText({ rows: 1, cols: 1 }).length);
+});
