@@ -9,11 +9,6 @@ import type { Check } from './checks.js';
 const FROM_RUNNING =
   'template create --from a running environment: clones start where it stood, it runs on; kill -9 mid-save leaves it running and no template; microvm: the source is a warm pool member, then claimed';
 
-const UML_MAIN =
-  'uml: its own kernel, the native monitor, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running';
-const MICROVM_MAIN =
-  "microvm: the manifest's kernel, the native monitor, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore, commit when stopped (and killed)";
-
 export const SUBSETS: Record<string, readonly string[]> = {
   'node-versions': [
     'exit status and stdout/stderr separation',
@@ -53,7 +48,7 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'detach, exec, logs -f, stop and rm',
     'rm refuses a running environment without -f; rm -f kills it',
     'a killed CLI leaves a consistent state that rm -f cleans up',
-    UML_MAIN,
+    'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running',
     "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     'exec -u of an unknown user is one line and exit 125; a paused environment: exec is refused at once, kill ends it (as docker kill does) and wait returns',
     '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
@@ -82,17 +77,11 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'bad input: one line, exit 125, nothing left in the store',
     'a killed CLI leaves a consistent state that rm -f cleans up',
   ],
-  /** What a VM boot's path touches (ADR 0071): the kernel's check, the guest init's START, --rm. */
-  boot: [
-    UML_MAIN,
-    MICROVM_MAIN,
-    'exit status and stdout/stderr separation',
-    'VM: a command with 10000 arguments runs',
-    'run --rm removes the environment when its command exits: detached, or with its CLI killed',
-    'bad input: one line, exit 125, nothing left in the store',
-  ],
   /** Commit of VM environments (issue 13.3, ADR 0058), in the uml and microvm checks that boot anyway. */
-  'vm-commit': [UML_MAIN, MICROVM_MAIN],
+  'vm-commit': [
+    'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running',
+    "microvm: the manifest's kernel, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore, commit when stopped (and killed)",
+  ],
   templates: [
     "template: the setup's result is kept, clones start from it, rm removes it",
     'template: a failing setup leaves no template and no environment',
