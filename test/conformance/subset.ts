@@ -9,6 +9,11 @@ import type { Check } from './checks.js';
 const FROM_RUNNING =
   'template create --from a running environment: clones start where it stood, it runs on; kill -9 mid-save leaves it running and no template; microvm: the source is a warm pool member, then claimed';
 
+const UML_MAIN =
+  'uml: its own kernel, the native monitor, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running';
+const MICROVM_MAIN =
+  "microvm: the manifest's kernel, the native monitor, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore, commit when stopped (and killed)";
+
 export const SUBSETS: Record<string, readonly string[]> = {
   'node-versions': [
     'exit status and stdout/stderr separation',
@@ -48,7 +53,7 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'detach, exec, logs -f, stop and rm',
     'rm refuses a running environment without -f; rm -f kills it',
     'a killed CLI leaves a consistent state that rm -f cleans up',
-    'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running',
+    UML_MAIN,
     "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     'exec -u of an unknown user is one line and exit 125; a paused environment: exec is refused at once, kill ends it (as docker kill does) and wait returns',
     '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
@@ -78,10 +83,7 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'a killed CLI leaves a consistent state that rm -f cleans up',
   ],
   /** Commit of VM environments (issue 13.3, ADR 0058), in the uml and microvm checks that boot anyway. */
-  'vm-commit': [
-    'uml: its own kernel, a module of its package loads inside, concurrent exec sessions, a small COW file, an unchanged base, pause and unpause, commit while running',
-    "microvm: the manifest's kernel, a small overlay, an unchanged base, pause/unpause over QMP, checkpoint and restore, commit when stopped (and killed)",
-  ],
+  'vm-commit': [UML_MAIN, MICROVM_MAIN],
   templates: [
     "template: the setup's result is kept, clones start from it, rm removes it",
     'template: a failing setup leaves no template and no environment',
