@@ -30,6 +30,11 @@ void console_tail_add(const char *buf, size_t n)
 static const char *const fatal[] = {"berth-init: fatal:", "Too few physical memory", "Out of memory",
 				    "not enough memory", "failed"};
 
+/* What a panic that only says where it ended ("Attempted to kill the idle task!") followed: the
+ * first oops line and the first RIP after it name the fault and the function. */
+static const char *const oops[] = {"BUG:", "general protection fault", "Oops:", "invalid opcode:",
+				   "unable to handle"};
+
 /* The trimmed, non-empty lines of the tail, one at a time: *at is the cursor. */
 static int next_line(size_t *at, const char **line, size_t *len)
 {
@@ -63,8 +68,8 @@ static int contains(const char *s, size_t n, const char *needle, int nocase)
 
 void boot_failure_reason(char *out, size_t outlen)
 {
-	const char *line, *last = NULL, *hit = NULL;
-	size_t len, last_len = 0, hit_len = 0, at = 0;
+	const char *line, *last = NULL, *hit = NULL, *fault = NULL, *rip = NULL;
+	size_t len, last_len = 0, hit_len = 0, fault_len = 0, rip_len = 0, at = 0;
 	static const char panic[] = "Kernel panic - not syncing:";
 
 	while (next_line(&at, &line, &len)) {
@@ -80,8 +85,25 @@ void boot_failure_reason(char *out, size_t outlen)
 			rest = p + sizeof panic - 1;
 			while (*rest == ' ' || *rest == '\t')
 				rest++;
-			snprintf(out, outlen, "kernel panic: %s", rest);
+			if (fault && rip)
+				snprintf(out, outlen, "kernel panic: %s (after %.*s; %.*s)", rest, (int)fault_len, fault,
+					 (int)rip_len, rip);
+			else if (fault)
+				snprintf(out, outlen, "kernel panic: %s (after %.*s)", rest, (int)fault_len, fault);
+			else
+				snprintf(out, outlen, "kernel panic: %s", rest);
 			return;
+		}
+		if (!fault) {
+			for (size_t i = 0; i < sizeof oops / sizeof oops[0]; i++)
+				if (contains(line, len, oops[i], 0)) {
+					fault = line;
+					fault_len = len;
+					break;
+				}
+		} else if (!rip && contains(line, len, "RIP:", 0)) {
+			rip = line;
+			rip_len = len;
 		}
 		if (!hit)
 			for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)

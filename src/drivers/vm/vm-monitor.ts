@@ -58,8 +58,16 @@ export function bootFailureReason(consoleTail: string): string {
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean);
-  const panic = lines.find((l) => /Kernel panic/.test(l));
-  if (panic) return panic.replace(/^.*?Kernel panic - not syncing:\s*/, 'kernel panic: ');
+  const at = lines.findIndex((l) => /Kernel panic/.test(l));
+  if (at >= 0) {
+    const panic = lines[at]!;
+    if (!/Kernel panic - not syncing:/.test(panic)) return panic;
+    // What it followed: the first oops line, and the first RIP after it (the faulting function).
+    const f = lines.slice(0, at).findIndex((l) => /BUG:|general protection fault|Oops:|invalid opcode:|unable to handle/.test(l));
+    const rip = f >= 0 ? lines.slice(f + 1, at).find((l) => /RIP:/.test(l)) : undefined;
+    const after = f >= 0 ? ` (after ${lines[f]}${rip ? `; ${rip}` : ''})` : '';
+    return `${panic.replace(/^.*?Kernel panic - not syncing:\s*/, 'kernel panic: ')}${after}`;
+  }
   const fatal = lines.find((l) =>
     /berth-init: fatal:|Too few physical memory|Out of memory|not enough memory|failed/i.test(l),
   );

@@ -37,6 +37,16 @@ const CASES: Array<[string, string, string]> = [
     'mount failed\nKernel panic - not syncing:   Attempted to kill init!\nlater\n',
     'kernel panic: Attempted to kill init!',
   ],
+  [
+    'a panic that only says where it ended names the oops and the RIP it followed',
+    'x\nBUG: kernel NULL pointer dereference, address: 0000000000000008\n#PF: supervisor read\nRIP: 0010:virtnet_poll+0x2a/0x410\nRIP: 0010:later\nKernel panic - not syncing: Attempted to kill the idle task!\n',
+    'kernel panic: Attempted to kill the idle task! (after BUG: kernel NULL pointer dereference, address: 0000000000000008; RIP: 0010:virtnet_poll+0x2a/0x410)',
+  ],
+  [
+    'an oops without a RIP line is named alone',
+    'general protection fault, probably for non-canonical address 0xdead: 0000 [#1]\nKernel panic - not syncing: Fatal exception in interrupt\n',
+    'kernel panic: Fatal exception in interrupt (after general protection fault, probably for non-canonical address 0xdead: 0000 [#1])',
+  ],
   ['a panic line without "not syncing" is kept whole', 'Kernel panic at foo\n', 'Kernel panic at foo'],
   [
     'only the last 8 KiB count: a fatal line that scrolled out is forgotten',
