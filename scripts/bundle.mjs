@@ -4,7 +4,7 @@
 //    loaded on demand from the ESM bundles below.
 //  - dist/*.mjs: the library (index.mjs) and the cold parts, ESM with code splitting.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
@@ -74,11 +74,12 @@ const COLD = {
   './api/disks.js': './disks.mjs',
   './disks.js': './disks.mjs',
   './api/kernels.js': './kernels.mjs',
-  // The VM backends' register.ts (src/drivers/uml/, src/drivers/microvm/) load these on first use.
-  './uml-driver.js': './uml-driver.mjs',
-  './uml-probe.js': './uml-probe.mjs',
-  './microvm-driver.js': './microvm-driver.mjs',
-  './microvm-probe.js': './microvm-probe.mjs',
+  // The VM backends' register.ts (src/drivers/uml/, src/drivers/microvm/) load these on first use:
+  // single-file CommonJS bundles (VM_COLD below), not the split ESM entries the library uses.
+  './uml-driver.js': './uml-driver.cjs',
+  './uml-probe.js': './uml-probe.cjs',
+  './microvm-driver.js': './microvm-driver.cjs',
+  './microvm-probe.js': './microvm-probe.cjs',
   './api/checkpoints.js': './checkpoints.mjs',
   // src/api/images.ts reaches these by longer paths; external too, so their graphs (unpack, shim
   // argv builders) never make hot modules lazily initialised.
@@ -93,6 +94,30 @@ const COLD = {
   './api/networks.js': './networks.mjs',
   './network/port-spec.js': './port-spec.mjs',
 };
+const coldModules = {
+  name: 'cold-modules',
+  setup(b) {
+    b.onResolve(
+      {
+        filter:
+          /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml-driver|uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm-driver|microvm-probe|api\/checkpoints)\.js$/,
+      },
+      (a) => ({ path: COLD[a.path], external: true }),
+    );
+    b.onResolve({ filter: /^(got|execa|tar|xz-decompress)$/ }, (a) => ({
+      path: `./${VENDOR[a.path]}.mjs`,
+      external: true,
+    }));
+    b.onResolve({ filter: /^\.\.\/\.\.\/network\/attach\/network-attach\.js$/ }, (a) => ({
+      path: COLD[a.path],
+      external: true,
+    }));
+    b.onResolve(
+      { filter: /^\.\.\/images\/(unpack\/remove-layer|oci-image|debian\/debian-image|sources\/index)\.js$/ },
+      (a) => ({ path: COLD[a.path], external: true }),
+    );
+  },
+};
 await build({
   ...common,
   entryPoints: { berth: 'src/cli/main.ts' },
@@ -101,31 +126,37 @@ await build({
   outExtension: { '.js': '.cjs' },
   define: { 'import.meta.url': '__berthModuleUrl' },
   banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [
-    {
-      name: 'cold-modules',
-      setup(b) {
-        b.onResolve(
-          {
-            filter:
-              /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml-driver|uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm-driver|microvm-probe|api\/checkpoints)\.js$/,
-          },
-          (a) => ({ path: COLD[a.path], external: true }),
-        );
-        b.onResolve({ filter: /^(got|execa|tar|xz-decompress)$/ }, (a) => ({
-          path: `./${VENDOR[a.path]}.mjs`,
-          external: true,
-        }));
-        b.onResolve({ filter: /^\.\.\/\.\.\/network\/attach\/network-attach\.js$/ }, (a) => ({
-          path: COLD[a.path],
-          external: true,
-        }));
-        b.onResolve(
-          { filter: /^\.\.\/images\/(unpack\/remove-layer|oci-image|debian\/debian-image|sources\/index)\.js$/ },
-          (a) => ({ path: COLD[a.path], external: true }),
-        );
-      },
-    },
-  ],
+  plugins: [coldModules],
 });
+// The VM backends' CJS bundles (VM_COLD below) are required, not imported: import() starts Node's
+// ESM loader, about 50 ms of CPU on a loaded 2-core host, which a VM run then never needs.
+const hot = readFileSync('dist/berth.cjs', 'utf8');
+const required = hot.replace(
+  /\bimport\("(\.\/(?:uml|microvm)-(?:driver|probe)\.cjs)"\)/g,
+  'Promise.resolve().then(() => require("$1"))',
+);
+if ((required.match(/require\("\.\/(?:uml|microvm)-(?:driver|probe)\.cjs"\)/g) ?? []).length !== 4)
+  throw new Error('bundle: dist/berth.cjs should load the four VM cold bundles with require()');
+writeFileSync('dist/berth.cjs', required);
 chmodSync('dist/berth.cjs', 0o755);
+
+// What a VM run loads after the hot bundle (ADR 0071): each backend's probe and driver as ONE
+// CommonJS file, which berth.cjs requires. The split ESM entries cost the ESM loader's start and a
+// module load per chunk (about 20 for a driver).
+// Their own copies of shared modules, as the ESM entries have (errors are branded, not instanceof).
+const VM_COLD = {
+  'uml-probe': 'src/drivers/uml/uml-probe.ts',
+  'uml-driver': 'src/drivers/uml/uml-driver.ts',
+  'microvm-probe': 'src/drivers/microvm/microvm-probe.ts',
+  'microvm-driver': 'src/drivers/microvm/microvm-driver.ts',
+};
+await build({
+  ...common,
+  entryPoints: VM_COLD,
+  outdir: 'dist',
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  define: { 'import.meta.url': '__berthModuleUrl' },
+  banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [coldModules],
+});

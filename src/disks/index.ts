@@ -2,6 +2,7 @@
 export { ensureBaseDisk, findBaseDisk, type BaseDisk, type BaseDiskOptions } from './base-disk.js';
 export { disksDirOf, imageKey, baseFileName } from './base-names.js';
 export { createQcow2Overlay, type Qcow2OverlayOptions } from './qcow2-overlay.js';
+export { overlayFromBlank, blankOverlayPath } from './blank-overlay.js';
 export { umlCowPath, ubdArg, checkUmlCow, readUmlCowHeader, type UmlCowHeader } from './uml-cow.js';
 export { baseDigest, allocatedBytes, qcow2Info } from './verify.js';
 export { pruneBaseDisks } from './prune.js';

@@ -1,12 +1,14 @@
 /**
- * Remove base disks no image or environment uses any more (`berth rmi`, `berth prune`), and
- * leftovers of builds that died (temp files, staging dirs) once no builder holds their lock.
+ * Remove base disks no image or environment uses any more (`berth rmi`, `berth prune`), with
+ * their blank overlays (blank-overlay.ts), and leftovers of builds that died (temp files, staging dirs) once no builder holds their lock.
  */
 import { isLockHeld } from '../core/lock.js';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTree } from '../host/probes/overlayfs.js';
 import { keyOfBaseFile } from './base-names.js';
+
+const BLANK_RE = /^([0-9a-f]{64}(?:-\d+)?\.ext4)\.blank-[a-z0-9]+-\d+\.qcow2$/;
 
 export interface PruneDisksResult {
   removed: string[];
@@ -30,7 +32,15 @@ export function pruneBaseDisks(disksDir: string, liveKeys: Set<string>): PruneDi
       }
       rmSync(p, { force: true });
       rmSync(`${p}.json`, { force: true });
+      for (const blank of readdirSync(disksDir).filter((n) => n.startsWith(`${name}.blank-`)))
+        rmSync(join(disksDir, blank), { force: true });
       result.removed.push(name);
+      continue;
+    }
+    // A blank overlay (blank-overlay.ts) whose base is gone.
+    const blankOf = BLANK_RE.exec(name)?.[1];
+    if (blankOf !== undefined) {
+      if (!existsSync(join(disksDir, blankOf))) rmSync(p, { force: true });
       continue;
     }
     // `.stage-<key12>-XXXX` dirs and `.<key>...ext4.tmp-XXXX` files of a build that died.

@@ -1,7 +1,8 @@
 /**
  * A microvm environment's disk: a qcow2 overlay over the shared base. Created under a temp
  * name and renamed; a size below the base's is refused (a qcow2 cannot hide the base's end, and
- * ext4 cannot shrink online). A larger size is grown into by the guest (ADR 0015).
+ * ext4 cannot shrink online). A larger size is grown into by the guest (ADR 0015). A microvm start
+ * copies a blank one instead (blank-overlay.ts).
  */
 import { existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -22,17 +23,22 @@ export interface Qcow2OverlayOptions {
   baseFormat?: 'raw' | 'qcow2';
 }
 
-export async function createQcow2Overlay(opts: Qcow2OverlayOptions): Promise<{ path: string; sizeBytes: number }> {
-  const size = opts.sizeBytes ?? opts.base.sizeBytes;
-  if (size < opts.base.sizeBytes) {
+/** An overlay cannot be smaller than its base. */
+export function checkOverlaySize(size: number, baseBytes: number): void {
+  if (size < baseBytes) {
     throw new DiskError(
       'disk-below-base',
-      `--disk-size ${formatSize(size)} is below the ${formatSize(opts.base.sizeBytes)} base disk`,
+      `--disk-size ${formatSize(size)} is below the ${formatSize(baseBytes)} base disk`,
       {
-        fix: `use --disk-size ${formatSize(opts.base.sizeBytes)} or more, or build a base of that size (ensureBaseDisk with sizeBytes)`,
+        fix: `use --disk-size ${formatSize(baseBytes)} or more, or build a base of that size (ensureBaseDisk with sizeBytes)`,
       },
     );
   }
+}
+
+export async function createQcow2Overlay(opts: Qcow2OverlayOptions): Promise<{ path: string; sizeBytes: number }> {
+  const size = opts.sizeBytes ?? opts.base.sizeBytes;
+  checkOverlaySize(size, opts.base.sizeBytes);
   if (existsSync(opts.overlay))
     throw new DiskError('overlay-exists', `${opts.overlay} already exists`, { fix: 'remove the environment first' });
   const tmp = join(dirname(opts.overlay), `.${basename(opts.overlay)}.tmp-${randomHex(6)}`);

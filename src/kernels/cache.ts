@@ -1,13 +1,15 @@
 /**
  * The kernel cache: `<root>/kernels/<name>/<version>/` holding `kernel`, `modules/<release>/`,
- * `kernel.json` (a KernelRecord) and `initramfs/`. A version directory appears only by rename
- * of a complete temporary one, so whatever is there is whole.
+ * `kernel.json` (a KernelRecord), `kernel.verified` (the kernel file's identity when its digest last
+ * matched, verified-stamp.ts) and `initramfs/`. A version directory appears only by rename of a
+ * complete temporary one, so whatever is there is whole.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { KernelError } from '../core/errors.js';
 import type { Kernel, KernelRecord } from './kernel.js';
+import { fileIdentity, readStamp, stampVouches, writeStamp, type FileIdentity } from './verified-stamp.js';
 
 export const RECORD = 'kernel.json';
 const VERSION_RE = /^[A-Za-z0-9.+~:_-]{1,128}$/;
@@ -79,22 +81,28 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Check the cached kernel file against its record (size and SHA256). */
-export async function verifyCached(entry: CachedEntry): Promise<Kernel> {
+/**
+ * Check the cached kernel file against its record (size and SHA256). The hash is skipped while
+ * the file is the one a previous check hashed (verified-stamp.ts). `hash`: for tests.
+ */
+export async function verifyCached(entry: CachedEntry, hash = sha256File): Promise<Kernel> {
   const k = kernelOf(entry.dir, entry.record);
   const fix = `remove ${entry.dir} and run again to fetch it anew`;
-  let size: number;
+  let id: FileIdentity;
   try {
-    size = statSync(k.kernel).size;
+    id = fileIdentity(k.kernel);
   } catch {
     throw new KernelError('kernel-missing', `the cached kernel ${k.kernel} is gone`, { fix });
   }
-  if (size !== entry.record.size || (await sha256File(k.kernel)) !== entry.record.sha256) {
+  const { sha256, size } = entry.record;
+  if (id.size === String(size) && stampVouches(readStamp(entry.dir), id, sha256)) return k;
+  if (id.size !== String(size) || (await hash(k.kernel)) !== sha256) {
     throw new KernelError(
       'kernel-digest-mismatch',
-      `the kernel ${k.kernel} does not match the SHA256 recorded when it was fetched (${entry.record.sha256})`,
+      `the kernel ${k.kernel} does not match the SHA256 recorded when it was fetched (${sha256})`,
       { fix },
     );
   }
+  writeStamp(entry.dir, id, sha256);
   return k;
 }

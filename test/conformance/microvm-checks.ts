@@ -25,6 +25,7 @@ import { MAKE_CHANGES, checkKilledCommit, checkVmCommit } from './vm-commit-chec
 import type { Check } from './checks.js';
 import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 import { assertNativeVmMonitor } from './vm-monitor-checks.js';
+import { assertFewInitFaultsPerExec } from './guest-init-faults.js';
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -116,6 +117,7 @@ export const MICROVM_CHECKS: Check[] = [
       const uname = await r.run(['exec', 'mv1', '--', 'uname', '-r']);
       assert.equal(uname.code, 0, uname.stderr);
       assert.equal(uname.stdout.trim(), manifestRelease(r), "the guest runs the microvm manifest's kernel");
+      await assertFewInitFaultsPerExec(r, 'mv1');
 
       const w = await r.run(['exec', 'mv1', '--', 'sh', '-c', `${MAKE_CHANGES} && sync && echo written`]);
       assert.equal(w.stdout, 'written\n', w.stderr);

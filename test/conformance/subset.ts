@@ -82,6 +82,15 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'bad input: one line, exit 125, nothing left in the store',
     'a killed CLI leaves a consistent state that rm -f cleans up',
   ],
+  /** What a VM boot's path touches (ADR 0071): the kernel's check, the guest init's START, --rm. */
+  boot: [
+    UML_MAIN,
+    MICROVM_MAIN,
+    'exit status and stdout/stderr separation',
+    'VM: a command with 10000 arguments runs',
+    'run --rm removes the environment when its command exits: detached, or with its CLI killed',
+    'bad input: one line, exit 125, nothing left in the store',
+  ],
   /** Commit of VM environments (issue 13.3, ADR 0058), in the uml and microvm checks that boot anyway. */
   'vm-commit': [UML_MAIN, MICROVM_MAIN],
   templates: [

@@ -14,6 +14,7 @@ import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../help
 import { checkUmlBulkChannel } from './uml-bulk-checks.js';
 import { MAKE_CHANGES, checkVmCommit } from './vm-commit-checks.js';
 import { assertNativeVmMonitor } from './vm-monitor-checks.js';
+import { assertFewInitFaultsPerExec } from './guest-init-faults.js';
 
 /** `uname -r` of the uml manifest's kernel, from its cache record (written when it was resolved). */
 function manifestRelease(r: Runner): string {
@@ -63,6 +64,7 @@ export const UML_CHECKS: Check[] = [
       assert.equal(uname.code, 0, uname.stderr);
       assert.notEqual(uname.stdout.trim(), release(), 'the guest kernel is not the host kernel');
       assert.equal(uname.stdout.trim(), manifestRelease(r), "the guest runs the uml manifest's kernel");
+      await assertFewInitFaultsPerExec(r, 'vm1');
       // The package's modules are shared read-only at /lib/modules/RELEASE: modprobe works inside.
       const mod = await r.run([
         'exec',

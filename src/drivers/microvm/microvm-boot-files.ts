@@ -13,7 +13,7 @@ import { findNative, notBuilt, packageRoot } from '../../host/native-paths.js';
 import { resolveKernel } from '../../kernels/resolve.js';
 import { diskProgress, firstUseOptions } from '../vm/first-use.js';
 import { buildInitramfs } from '../../kernels/initramfs.js';
-import { baseForEnvironment, createQcow2Overlay, disksDirOf } from '../../disks/index.js';
+import { baseForEnvironment, disksDirOf, overlayFromBlank } from '../../disks/index.js';
 import { kvmUsable } from './kvm-probe.js';
 import { chooseAccel } from './microvm-accel.js';
 import type { VmBridge } from '../vm/vm-network.js';
@@ -60,7 +60,7 @@ export async function bootFiles(
     ...diskProgress(env),
     ...(spec.diskSizeBytes !== undefined ? { diskSizeBytes: spec.diskSizeBytes } : {}),
   });
-  const overlay = await createQcow2Overlay({ base, overlay: join(env.dir, 'disk.qcow2'), sizeBytes: diskBytes });
+  const overlay = await overlayFromBlank({ base, overlay: join(env.dir, 'disk.qcow2'), sizeBytes: diskBytes });
   const runDir = join(paths.runtime, 'vm', env.id.slice(0, 16));
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   return {

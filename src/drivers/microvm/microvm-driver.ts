@@ -5,7 +5,7 @@
  * and QMP on unix sockets in a short runtime dir. The detached VM monitor
  * (src/drivers/vm/vm-monitor.ts) owns the QEMU process, as for uml.
  */
-import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
 import type { EnvRecord } from '../../core/env-store.js';
@@ -14,7 +14,7 @@ import { mainRequest, execRequest } from '../vm/guest-requests.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { DriverError } from '../../core/errors.js';
 import { hostTscKhz } from '../../host/tsc.js';
-import { createQcow2Overlay } from '../../disks/qcow2-overlay.js';
+import { overlayFromBlank } from '../../disks/blank-overlay.js';
 import { toPortForward } from './port-forwards.js';
 import { checkHostPortsFree } from '../../network/attach/host-ports.js';
 import { userNetState } from '../vm/user-net-guest.js';
@@ -369,17 +369,10 @@ export class MicrovmDriver extends VmDriver {
 /**
  * A clone's overlay over the template's disk: a copy of the template's blank overlay (every
  * clone's starts the same, and a copy costs no qemu-img start; ADR 0066), which the first clone
- * makes. Where the template's directory cannot take it, qemu-img makes the clone's own.
+ * makes (disks/blank-overlay.ts). Where the template's directory cannot take it, qemu-img makes
+ * the clone's own.
  */
-async function cloneOverlay(dir: string, diskBytes: number, overlay: string) {
+function cloneOverlay(dir: string, diskBytes: number, overlay: string) {
   const base = { path: join(dir, TEMPLATE_DISK), sizeBytes: diskBytes };
-  const blank = join(dir, TEMPLATE_BLANK_OVERLAY);
-  if (!existsSync(blank)) {
-    await createQcow2Overlay({ base, baseFormat: 'qcow2', overlay: blank }).catch(() => undefined);
-  }
-  if (existsSync(blank)) {
-    copyFileSync(blank, overlay, constants.COPYFILE_EXCL);
-    return { path: overlay, sizeBytes: diskBytes };
-  }
-  return createQcow2Overlay({ base, baseFormat: 'qcow2', overlay });
+  return overlayFromBlank({ base, baseFormat: 'qcow2', overlay, blank: join(dir, TEMPLATE_BLANK_OVERLAY) });
 }

@@ -8,13 +8,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRoot, makeRunner, type Runner } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 import { LAYERED_REF, NET_RAW_CAP, storeLayeredImage } from './image-fixture.js';
-import { allocatedBytes, baseDigest, checkUmlCow, createQcow2Overlay, qcow2Info } from '../../../src/disks/index.js';
+import {
+  allocatedBytes,
+  baseDigest,
+  blankOverlayPath,
+  checkUmlCow,
+  createQcow2Overlay,
+  overlayFromBlank,
+  qcow2Info,
+} from '../../../src/disks/index.js';
 import type { BaseDisk } from '../../../src/disks/base-disk.js';
 
 interface Inode {
@@ -172,6 +180,46 @@ for (const mode of ['root', 'rootless'] as const) {
         [],
         'no temp overlay left',
       );
+    });
+
+    test('overlays from the blank of their base and size: copies of it, named anew when it names another base', async (t) => {
+      if (!requireThat(t, layered !== undefined && busybox !== undefined, 'the bases of the previous tests')) return;
+      const blank = blankOverlayPath(layered.path, layered.sizeBytes);
+      assert.equal(existsSync(blank), false);
+      const first = await overlayFromBlank({ base: layered, overlay: join(scratch, 'b1.qcow2') });
+      assert.ok(existsSync(blank), 'the first overlay made the blank');
+      const blankIno = statSync(blank).ino;
+      const second = await overlayFromBlank({ base: layered, overlay: join(scratch, 'b2.qcow2') });
+      assert.equal(statSync(blank).ino, blankIno, 'the second overlay is a copy of the same blank');
+      for (const o of [first, second]) {
+        const info = await qcow2Info(o.path);
+        assert.deepEqual([info.format, info.backingFile, info.virtualSize], ['qcow2', layered.path, layered.sizeBytes]);
+      }
+      const w = spawnSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0xcd 0 1M', first.path], { encoding: 'utf8' });
+      assert.equal(w.status, 0, w.stderr);
+      const info = await qcow2Info(blank);
+      assert.ok(info.actualSize < 1024 ** 2, 'a write to a copy leaves the blank blank');
+      // A blank that names another base (a store moved to another path) is made anew, not copied.
+      const stale = join(scratch, 'stale.qcow2');
+      await createQcow2Overlay({ base: busybox, overlay: stale, sizeBytes: layered.sizeBytes });
+      renameSync(stale, blank);
+      const third = await overlayFromBlank({ base: layered, overlay: join(scratch, 'b3.qcow2') });
+      assert.equal((await qcow2Info(third.path)).backingFile, layered.path);
+      assert.equal((await qcow2Info(blank)).backingFile, layered.path, 'the stale blank was replaced');
+      // A bigger disk has a blank of its own; a smaller one is refused as before.
+      const big = await overlayFromBlank({
+        base: layered,
+        overlay: join(scratch, 'b4.qcow2'),
+        sizeBytes: 2 * layered.sizeBytes,
+      });
+      assert.equal((await qcow2Info(big.path)).virtualSize, 2 * layered.sizeBytes);
+      assert.ok(existsSync(blankOverlayPath(layered.path, 2 * layered.sizeBytes)));
+      await assert.rejects(
+        overlayFromBlank({ base: layered, overlay: join(scratch, 'b5.qcow2'), sizeBytes: layered.sizeBytes - 4096 }),
+        /below the .* base disk/,
+      );
+      await assert.rejects(overlayFromBlank({ base: layered, overlay: first.path }), /already exists/);
+      assert.deepEqual(leftovers(), [], 'no temp blank left');
     });
 
     test('the base file system grows to a bigger disk (what the guest does online)', async (t) => {
