@@ -106,32 +106,34 @@ export async function resumeClone(p: ResumePaths, ramInFile: boolean, alive: () 
   const deadline = Date.now() + timeoutMs;
   // QEMU makes the socket early in its start; until then a cheap stat, not a failing connect.
   while (!existsSync(p.qmp) && alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
-    try {
-      await withQmp(p.qmp, async (q) => {
-        if (ramInFile) await q.execute('migrate-set-capabilities', { capabilities: IGNORE_SHARED });
-        // QEMU listens on it when the command returns; it ends the stream's socket, not its file.
-        await q.execute('migrate-incoming', { uri: `unix:${p.stream}` });
-      });
-      break;
-    } catch (e) {
-      const code = (e as { cause?: NodeJS.ErrnoException }).cause?.code;
-      const early = code === 'ENOENT' || code === 'ECONNREFUSED';
-      if (!early || !alive() || Date.now() > deadline) throw loadFailed(e);
-    }
-    await new Promise((r) => setTimeout(r, wait));
-  }
+  let issued = false;
   try {
-    await sendStream(p.stream, p.state);
-    await withQmp(p.qmp, async (q) => {
-      for (;;) {
-        const st = await q.execute<{ status: string }>('query-status');
-        if (st.status === 'running') return;
-        if (st.status !== 'inmigrate' || !alive() || Date.now() > deadline)
-          throw new Error(`the VM is ${st.status}${alive() ? '' : ' and its monitor ended'}`);
-        await new Promise((r) => setTimeout(r, 1));
+    for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        // One QMP session: the load, then the wait for the guest to run.
+        await withQmp(p.qmp, async (q) => {
+          issued = true;
+          if (ramInFile) await q.execute('migrate-set-capabilities', { capabilities: IGNORE_SHARED });
+          // QEMU listens on it when the command returns; it ends the stream's socket, not its file.
+          await q.execute('migrate-incoming', { uri: `unix:${p.stream}` });
+          await sendStream(p.stream, p.state);
+          for (;;) {
+            const st = await q.execute<{ status: string }>('query-status');
+            if (st.status === 'running') return;
+            if (st.status !== 'inmigrate' || !alive() || Date.now() > deadline)
+              throw new Error(`the VM is ${st.status}${alive() ? '' : ' and its monitor ended'}`);
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        });
+        break;
+      } catch (e) {
+        const code = (e as { cause?: NodeJS.ErrnoException }).cause?.code;
+        // Only a QMP socket not yet accepting is retried: nothing was asked of QEMU then.
+        const early = !issued && (code === 'ENOENT' || code === 'ECONNREFUSED');
+        if (!early || !alive() || Date.now() > deadline) throw e;
       }
-    });
+      await new Promise((r) => setTimeout(r, wait));
+    }
     renameSync(p.ctl.made, p.ctl.ready);
   } catch (e) {
     throw loadFailed(e);
