@@ -32,8 +32,8 @@ static const char *const fatal[] = {"berth-init: fatal:", "Too few physical memo
 
 /* What a panic that only says where it ended ("Attempted to kill the idle task!") followed: the
  * first oops line and the first RIP after it name the fault and the function. */
-static const char *const oops[] = {"BUG:", "general protection fault", "Oops:", "invalid opcode:",
-				   "unable to handle"};
+static const char *const oops[] = {"BUG:", "general protection fault",
+				   "Oops:", "invalid opcode:", "unable to handle"};
 
 /* The trimmed, non-empty lines of the tail, one at a time: *at is the cursor. */
 static int next_line(size_t *at, const char **line, size_t *len)
@@ -86,10 +86,11 @@ void boot_failure_reason(char *out, size_t outlen)
 			while (*rest == ' ' || *rest == '\t')
 				rest++;
 			if (fault && rip)
-				snprintf(out, outlen, "kernel panic: %s (after %.*s; %.*s)", rest, (int)fault_len, fault,
-					 (int)rip_len, rip);
+				snprintf(out, outlen, "kernel panic: %s (after %.*s; %.*s)", rest,
+					 (int)fault_len, fault, (int)rip_len, rip);
 			else if (fault)
-				snprintf(out, outlen, "kernel panic: %s (after %.*s)", rest, (int)fault_len, fault);
+				snprintf(out, outlen, "kernel panic: %s (after %.*s)", rest, (int)fault_len,
+					 fault);
 			else
 				snprintf(out, outlen, "kernel panic: %s", rest);
 			return;

@@ -40,8 +40,8 @@ function record(
   rdev: [number, number] = [0, 0],
 ): Buffer[] {
   const nameBuf = Buffer.from(`${name}\0`, 'utf8');
-  const header =
-    '070701' + [ino, mode, 0, 0, nlink, 0, data.length, 0, 0, rdev[0], rdev[1], nameBuf.length, 0].map(hex8).join('');
+  const fields = [ino, mode, 0, 0, nlink, 0, data.length, 0, 0, rdev[0], rdev[1], nameBuf.length, 0];
+  const header = `070701${fields.map(hex8).join('')}`;
   const head = Buffer.concat([Buffer.from(header, 'latin1'), nameBuf, Buffer.alloc(pad4(110 + nameBuf.length))]);
   return data.length > 0 ? [head, data, Buffer.alloc(pad4(data.length))] : [head];
 }

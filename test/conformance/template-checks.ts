@@ -294,7 +294,8 @@ const COUNT_TWICE = 'a=$(cat /count); while [ "$(cat /count)" = "$a" ]; do sleep
  * A file, and a shell variable counting in a loop: the state a saved VM keeps. The count is
  * renamed into place, so no reader (nor a clone saved mid-write) ever sees it empty.
  */
-const LOOP = 'echo forked > /file; x=0; while :; do x=$((x+1)); echo $x > /count.new; mv /count.new /count; sleep 1; done';
+const LOOP =
+  'echo forked > /file; x=0; while :; do x=$((x+1)); echo $x > /count.new; mv /count.new /count; sleep 1; done';
 
 /**
  * The source. On microvm it is the one member of a warm pool (one boot serves the pool check too),

@@ -69,7 +69,12 @@ function sendStream(path: string, file: string): Promise<void> {
         s.destroy();
         rej(e);
       });
-      src.once('end', () => s.end(() => (s.destroy(), res())));
+      src.once('end', () =>
+        s.end(() => {
+          s.destroy();
+          res();
+        }),
+      );
       src.pipe(s, { end: false });
     });
   });

@@ -19,7 +19,7 @@ export function winsizePath(envDir: string): string {
 }
 
 export function winsizeText(size: TerminalSize): string {
-  return `${size.rows} ${size.cols}`.padEnd(15) + '\n';
+  return `${`${size.rows} ${size.cols}`.padEnd(15)}\n`;
 }
 
 /** Write SIZE over the file at PATH (made if missing; never truncated: every text is one length). */

@@ -63,7 +63,9 @@ export function bootFailureReason(consoleTail: string): string {
     const panic = lines[at]!;
     if (!/Kernel panic - not syncing:/.test(panic)) return panic;
     // What it followed: the first oops line, and the first RIP after it (the faulting function).
-    const f = lines.slice(0, at).findIndex((l) => /BUG:|general protection fault|Oops:|invalid opcode:|unable to handle/.test(l));
+    const f = lines
+      .slice(0, at)
+      .findIndex((l) => /BUG:|general protection fault|Oops:|invalid opcode:|unable to handle/.test(l));
     const rip = f >= 0 ? lines.slice(f + 1, at).find((l) => /RIP:/.test(l)) : undefined;
     const after = f >= 0 ? ` (after ${lines[f]}${rip ? `; ${rip}` : ''})` : '';
     return `${panic.replace(/^.*?Kernel panic - not syncing:\s*/, 'kernel panic: ')}${after}`;
