@@ -27,10 +27,11 @@ export async function probeChroot(runtimeDir: string): Promise<Probe> {
   if (!shim) return { ok: false, reason: notBuiltReason('berth-shim'), details };
   const root = isRoot();
   const uid = process.getuid?.() ?? 0;
-  const ns = namespaceInputs();
-  const tmp = tmpdir();
   // Only the real tries (an unshare each) are cached, keyed by what they depend on; reading the
-  // sub-id files and helpers is cheap and always current.
+  // sub-id files and helpers is cheap and always current. Root needs neither key (a PATH walk and
+  // three sysctls on every run).
+  const ns = root ? {} : namespaceInputs();
+  const tmp = tmpdir();
   const [overlay, userns, subids] = await Promise.all([
     root
       ? probeOverlayfs()

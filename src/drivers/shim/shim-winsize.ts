@@ -5,10 +5,10 @@
  * padded to one length, so that the monitor's open descriptor always sees the latest size.
  */
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TerminalResizes, TerminalSize } from '../driver.js';
+import { randomHex } from '../../core/random.js';
 
 /** A terminal nobody sized yet: the shim's own default. */
 export const DEFAULT_TERMINAL: TerminalSize = { rows: 24, cols: 80 };
@@ -41,7 +41,7 @@ export interface ExecWinsize {
 }
 
 export function execWinsize(envDir: string, terminal: TerminalResizes): ExecWinsize {
-  const path = join(envDir, `winsize-exec-${randomBytes(6).toString('hex')}`);
+  const path = join(envDir, `winsize-exec-${randomHex(6)}`);
   writeWinsize(path, terminal.current() ?? DEFAULT_TERMINAL);
   return {
     path,

@@ -12,8 +12,20 @@ import ts from 'typescript';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 
-/** Loaded by cold paths only (pulls, copies, Debian and kernel fetches, commits). */
-const COLD_ONLY = ['got', 'execa', 'tar', 'xz-decompress', 'node:fs/promises', 'node:stream/promises', 'node:zlib'];
+/**
+ * Loaded by cold paths only (pulls, copies, Debian and kernel fetches, commits). node:crypto too
+ * (~4-7 ms to load on Node 20): ids and temp names come from src/core/random.ts (ADR 0002, 0073).
+ */
+const COLD_ONLY = [
+  'got',
+  'execa',
+  'tar',
+  'xz-decompress',
+  'node:fs/promises',
+  'node:stream/promises',
+  'node:zlib',
+  'node:crypto',
+];
 
 /** The specifiers a file imports for values at load time (no types, no import()). */
 function staticValueImports(file: string): string[] {
