@@ -72,6 +72,15 @@ async function rmdirRetry(dir: string, timeoutMs: number): Promise<void> {
 }
 
 async function removeTree(dir: string, timeoutMs: number): Promise<void> {
+  // First a bare rmdir: a leaf whose tasks are gone (every `run --rm`) or a hierarchy berth never
+  // made goes without listing it and reading its freezer files (ADR 0073). A leaf with children or
+  // tasks (EBUSY) takes the full path below.
+  try {
+    rmdirSync(dir);
+    return;
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return;
+  }
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
