@@ -28,6 +28,7 @@ import type { ResolvedImage } from './image.js';
 import type { ResolvedCommand } from './command.js';
 import type { ExitResult, Status } from './env-status.js';
 import { writeJsonAtomic } from './atomic-write.js';
+import { removeTreeQuickly } from './remove-tree.js';
 import { acquireLock, type Lock } from './lock.js';
 import { checkName, generateName, newId, shortId } from './names.js';
 import { StateError } from './errors.js';
@@ -419,7 +420,12 @@ export class EnvStore {
   removeDir(id: string): void {
     const rec = this.readRecord(id);
     if (rec && this.idOfName(rec.name) === id) rmSync(this.nameLink(rec.name), { force: true });
-    // Retried: a monitor that is still going away may write its last file while we remove.
-    rmSync(this.dirOf(id), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    const dir = this.dirOf(id);
+    try {
+      removeTreeQuickly(dir);
+    } catch {
+      // Retried: a monitor that is still going away may write its last file while we remove.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    }
   }
 }
