@@ -17,7 +17,30 @@ function onError(e: NodeJS.ErrnoException): void {
   throw e;
 }
 
+/**
+ * The handler goes on when the stream is first made (process.stdout and process.stderr are getters
+ * that make it): making one on a pipe costs 1-5 ms, and `run` and `exec` often write nothing
+ * themselves (the command writes to the inherited descriptors; ADR 0073).
+ */
+function onceMade(name: 'stdout' | 'stderr'): void {
+  const d = Object.getOwnPropertyDescriptor(process, name);
+  if (!d?.get || !d.configurable) {
+    process[name].on('error', onError);
+    return;
+  }
+  const make = d.get;
+  Object.defineProperty(process, name, {
+    ...d,
+    get() {
+      Object.defineProperty(process, name, d);
+      const stream = make.call(process) as NodeJS.WriteStream;
+      stream.on('error', onError);
+      return stream;
+    },
+  });
+}
+
 export function exitQuietlyOnBrokenPipe(): void {
-  process.stdout.on('error', onError);
-  process.stderr.on('error', onError);
+  onceMade('stdout');
+  onceMade('stderr');
 }
