@@ -1,5 +1,5 @@
 /* ctl.c: the guest's control channel: uml's serial line is the VM's fd N (a socketpair);
- * microvm's virtio-serial port is a unix socket QEMU listens on, connected to (every 5 ms
+ * microvm's virtio-serial port is a unix socket QEMU listens on, connected to (every 20 ms
  * until the boot deadline) once QEMU made it. The first frame to a template clone is its
  * IDENTITY; what was sent before the channel was there follows. */
 #include "vmmon.h"
@@ -48,7 +48,7 @@ static void try_connect(void)
 		return;
 	}
 	close(s);
-	retry_at = now_ms() + 5;
+	retry_at = now_ms() + 20;
 	if (retry_at > give_up_at || finished)
 		connecting = 0;
 }

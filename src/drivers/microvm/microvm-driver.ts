@@ -25,18 +25,16 @@ import { MAX_NETWORK_MTU } from '../../network/net-cmdline.js';
 import { guestMemoryMiB } from '../vm/guest-memory.js';
 import { MiB } from '../../core/resolved-spec.js';
 import {
-  ctlSocket,
   incomingSocket,
   MICROVM_FILES,
   monitorSocket,
   qmpSocket,
   readMicrovmFiles,
-  resumingCtlSocket,
   type MicrovmFiles,
 } from './microvm-files.js';
 import { microvmLaunch } from './microvm-launch.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
-import { resumeClone, saveVmState } from './vm-state-file.js';
+import { loadVmStateDeferred, saveVmState } from './vm-state-file.js';
 import { machineNow } from './template-machine.js';
 import { kvmDevicePresent } from './microvm-capabilities.js';
 import { imageKey } from '../../disks/base-names.js';
@@ -268,20 +266,8 @@ export class MicrovmDriver extends VmDriver {
             },
           }
         : {}),
-      ...(state
-        ? {
-            afterLaunch: (alive) =>
-              resumeClone(
-                {
-                  qmp: qmpSocket(f),
-                  state,
-                  stream: incomingSocket(f),
-                  ctl: { made: resumingCtlSocket(f), ready: ctlSocket(f) },
-                },
-                memory !== undefined,
-                alive,
-              ),
-          }
+      ...(memory && state
+        ? { afterLaunch: (alive) => loadVmStateDeferred(qmpSocket(f), state, incomingSocket(f), alive) }
         : {}),
     };
   }

@@ -37,10 +37,5 @@ export function readMicrovmFiles(dir: string): MicrovmFiles {
 export const monitorSocket = (f: Pick<MicrovmFiles, 'runDir'>) => join(f.runDir, 'monitor.sock');
 export const qmpSocket = (f: Pick<MicrovmFiles, 'runDir'>) => join(f.runDir, 'qmp.sock');
 export const ctlSocket = (f: Pick<MicrovmFiles, 'runDir'>) => join(f.runDir, 'ctl.sock');
-/**
- * A clone's QEMU listens for the control channel here while it loads its saved state; the driver
- * renames it to ctlSocket once the guest runs (vm-state-file.ts), so the monitor connects only then.
- */
-export const resumingCtlSocket = (f: Pick<MicrovmFiles, 'runDir'>) => join(f.runDir, 'ctl.resuming.sock');
 /** A clone's saved device state goes to its QEMU through this socket (vm-state-file.ts). */
 export const incomingSocket = (f: Pick<MicrovmFiles, 'runDir'>) => join(f.runDir, 'incoming.sock');

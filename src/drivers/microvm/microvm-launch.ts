@@ -1,9 +1,10 @@
 /** The VmLaunch of a microvm environment: the QEMU argv, the ctl socket it listens on. Pure. */
 import type { VmLaunch } from '../vm/vm-launch.js';
 import { guestAppend, qemuArgv } from './qemu-cmdline.js';
-import { ctlSocket, qmpSocket, resumingCtlSocket, type MicrovmFiles } from './microvm-files.js';
+import { ctlSocket, qmpSocket, type MicrovmFiles } from './microvm-files.js';
 
 import { USER_NET_ARG } from '../vm/user-net-guest.js';
+import { incomingUri } from './vm-state-file.js';
 import type { VirtiofsShare } from './virtiofs-shares.js';
 import { virtiofsdArgv, type VirtiofsdHost } from './virtiofsd-cmdline.js';
 
@@ -46,8 +47,7 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
     initrd: f.initrd,
     append,
     disk: { path: f.overlay, format: 'qcow2' },
-    // A clone's channel is made under another name: the monitor finds it once the state is loaded.
-    controlSocket: f.template ? resumingCtlSocket(f) : ctlSocket(f),
+    controlSocket: ctlSocket(f),
     qmpSocket: qmpSocket(f),
     serial: { kind: 'stdio' },
     network:
@@ -56,8 +56,8 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
         : f.bridge
           ? { mode: 'tap', ifname: f.bridge.tap, mac: f.bridge.mac, mtu: f.bridge.mtu }
           : { mode: 'none' },
-    // A clone reads its state when the driver says so (vm-state-file.ts resumeClone).
-    ...(f.template ? { incoming: 'defer' } : {}),
+    // RAM in a file: the stream is read after QEMU is told x-ignore-shared (vm-state-file.ts).
+    ...(f.template ? { incoming: f.template.memory ? 'defer' : incomingUri(f.template.state) } : {}),
     ...(i.memoryFile ? { memoryFile: i.memoryFile } : {}),
     ...(shares.length > 0 ? { shares: shares.map((s) => ({ tag: s.tag, socket: s.socket })) } : {}),
   });

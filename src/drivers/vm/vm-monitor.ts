@@ -213,7 +213,7 @@ export class VmMonitor {
     const s = connect(path);
     s.once('connect', () => this.attachCtl(s));
     s.once('error', () => {
-      if (Date.now() < deadline && !this.finished) setTimeout(() => this.connectCtl(path, deadline), 5);
+      if (Date.now() < deadline && !this.finished) setTimeout(() => this.connectCtl(path, deadline), 20);
     });
   }
 

@@ -8,7 +8,7 @@ import {
   type TemplateMachine,
 } from '../../../src/templates/template-record.js';
 import { encodeIdentity, FrameType } from '../../../src/drivers/vm/guest-protocol.js';
-import { outgoingUri, shellQuote } from '../../../src/drivers/microvm/vm-state-file.js';
+import { incomingUri, outgoingUri, shellQuote } from '../../../src/drivers/microvm/vm-state-file.js';
 import { qemuArgv } from '../../../src/drivers/microvm/qemu-cmdline.js';
 import { qcow2CreateArgv } from '../../../src/disks/qcow2-cmdline.js';
 import { keptText } from '../../../src/cli/commands/template.js';
@@ -81,9 +81,10 @@ test('IDENTITY: key NUL value NUL pairs, the seed as hex, nanoseconds padded', (
   assert.throws(() => encodeIdentity({ hostname: 'x'.repeat(65), time: { sec: 1, nsec: 0 }, seed: Buffer.alloc(1) }));
 });
 
-test('the outgoing migration URI quotes the file for sh', () => {
+test('migration URIs quote the file for sh', () => {
   assert.equal(shellQuote("/a b/it's"), `'/a b/it'\\''s'`);
   assert.equal(outgoingUri('/t/vm-state'), "exec:cat > '/t/vm-state'");
+  assert.equal(incomingUri('/t/vm-state'), "exec:cat '/t/vm-state'");
 });
 
 test('qemu argv: -incoming last; overlays over a qcow2 template disk', () => {
@@ -96,9 +97,9 @@ test('qemu argv: -incoming last; overlays over a qcow2 template disk', () => {
     append: 'x',
     serial: { kind: 'stdio' },
     network: { mode: 'none' },
-    incoming: 'defer',
+    incoming: "exec:cat '/s'",
   });
-  assert.deepEqual(argv.slice(-2), ['-incoming', 'defer']);
+  assert.deepEqual(argv.slice(-2), ['-incoming', "exec:cat '/s'"]);
   assert.deepEqual(
     qcow2CreateArgv({ qemuImg: 'qemu-img', base: '/t/disk.qcow2', overlay: '/e/d', baseFormat: 'qcow2' }),
     ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', '/t/disk.qcow2', '/e/d'],
