@@ -118,16 +118,19 @@ const coldModules = {
     );
   },
 };
-await build({
-  ...common,
-  entryPoints: { berth: 'src/cli/main.ts' },
-  outdir: 'dist',
-  format: 'cjs',
-  outExtension: { '.js': '.cjs' },
-  define: { 'import.meta.url': '__berthModuleUrl' },
-  banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [coldModules],
-});
+/** CommonJS files in dist/ (berth.cjs and the VM cold bundles), each loading its cold modules by import(). */
+const buildCjs = (entryPoints) =>
+  build({
+    ...common,
+    entryPoints,
+    outdir: 'dist',
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    define: { 'import.meta.url': '__berthModuleUrl' },
+    banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [coldModules],
+  });
+await buildCjs({ berth: 'src/cli/main.ts' });
 // The VM backends' CJS bundles (VM_COLD below) are required, not imported: import() starts Node's
 // ESM loader, about 50 ms of CPU on a loaded 2-core host, which a VM run then never needs.
 const hot = readFileSync('dist/berth.cjs', 'utf8');
@@ -150,13 +153,4 @@ const VM_COLD = {
   'microvm-probe': 'src/drivers/microvm/microvm-probe.ts',
   'microvm-driver': 'src/drivers/microvm/microvm-driver.ts',
 };
-await build({
-  ...common,
-  entryPoints: VM_COLD,
-  outdir: 'dist',
-  format: 'cjs',
-  outExtension: { '.js': '.cjs' },
-  define: { 'import.meta.url': '__berthModuleUrl' },
-  banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [coldModules],
-});
+await buildCjs(VM_COLD);
