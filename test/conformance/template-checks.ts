@@ -263,7 +263,17 @@ const killed: Check = {
 /** Once the CLI's template build has started writing the saved VM state (mid-save), kill it. */
 async function killMidSave(r: Runner, name: string, env: string): Promise<void> {
   const child = r.spawn(['template', 'create', name, '--from', env]);
-  const closed = new Promise((res) => child.once('close', res));
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  let exited: number | null | undefined;
+  const closed = new Promise((res) =>
+    child.once('close', (code) => {
+      exited = code;
+      res(code);
+    }),
+  );
   const dir = join(r.root, 'templates');
   const saving = () =>
     readdirSync(dir)
@@ -275,8 +285,11 @@ async function killMidSave(r: Runner, name: string, env: string): Promise<void> 
           return false;
         }
       });
-  for (let i = 0; i < 3000 && !(existsSync(dir) && saving()); i++) await sleep(10);
-  assert.ok(saving(), 'the state was being saved');
+  for (let i = 0; i < 3000 && exited === undefined && !(existsSync(dir) && saving()); i++) await sleep(10);
+  assert.ok(
+    existsSync(dir) && saving(),
+    `the state was being saved (the CLI ${exited === undefined ? 'runs' : `exited ${exited}`}: ${stderr})`,
+  );
   for (const l of processesMentioning(`template create ${name} --from`)) {
     try {
       process.kill(Number(l.split(' ')[0]), 'SIGKILL');
@@ -361,7 +374,8 @@ const fromRunning: Check = {
     const counted = Number(before.stdout.trim().split('\n')[1]);
 
     if (vm) {
-      await killMidSave(r, 'killed', src);
+      // Named per mode: the other mode's half runs beside this one, and the kill goes by command line.
+      await killMidSave(r, `killed-${r.mode}`, src);
       const ls = await r.run(['template', 'ls', '--format', 'json']);
       assert.deepEqual(JSON.parse(ls.stdout), [], ls.stderr);
       assert.deepEqual(templatesLeft(r), [], 'no half template');
