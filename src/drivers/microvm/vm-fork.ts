@@ -146,6 +146,12 @@ export async function forkRunningVm(p: ForkPaths, switched: () => void, timeoutM
         }
       }
     } finally {
+      // An error while QEMU held the guest before the switchover: cancelled, QEMU resumes it.
+      const m = await q.execute<MigrateInfo>('query-migrate').catch((): MigrateInfo => ({}));
+      if (m.status === 'pre-switchover' || m.status === 'active' || m.status === 'device') {
+        await q.execute('migrate_cancel').catch(() => undefined);
+        await waitMigration(q, ['cancelled', 'failed', 'completed'], Date.now() + 10_000).catch(() => undefined);
+      }
       // Completed (postmigrate) or not: the source must run on. After a failure QEMU resumed it already.
       const now = await q.execute<{ status: string }>('query-status');
       if (now.status === 'postmigrate') await q.execute('cont');
