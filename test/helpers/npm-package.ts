@@ -1,11 +1,21 @@
 /**
  * berth as its users get it: `npm pack` of a copy of this checkout (so the pack's own build never
  * touches the dist/ and build/ the other tests run from), then `npm install TARBALL` into an empty
- * project, as root or as the unprivileged test user, with the tarball's dependencies from the
- * npm cache or the registry.
+ * project, as root or as the unprivileged test user, offline: the tarball's dependencies come from
+ * the npm cache scripts/test.mjs filled before the run entered its network namespace.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { REPO, type Mode, type Result } from './berth-cli.js';
@@ -55,6 +65,15 @@ export async function packBerth(work: string): Promise<Packed> {
   };
 }
 
+/**
+ * The npm cache with berth's dependencies that scripts/test.mjs fills, as root, before the run
+ * enters its network namespace (BERTH_TEST_NPM_CACHE); undefined when the run did not.
+ */
+export function npmCacheOfTheRun(): string | undefined {
+  const dir = process.env.BERTH_TEST_NPM_CACHE;
+  return dir && existsSync(dir) ? dir : undefined;
+}
+
 /** An empty project owned by MODE's user, with berth installed from the tarball. */
 export async function installProject(work: string, mode: Mode, tarball: string): Promise<string> {
   const dir = mkdtempSync(join(work, `project-${mode}-`));
@@ -63,14 +82,15 @@ export async function installProject(work: string, mode: Mode, tarball: string):
     join(dir, 'package.json'),
     `${JSON.stringify({ name: `berth-user-${mode}`, version: '1.0.0', private: true })}\n`,
   );
+  // Offline, from a copy of the cache scripts/test.mjs filled before the run left the network.
+  const cache = join(work, `npm-cache-${mode}`);
+  cpSync(npmCacheOfTheRun()!, cache, { recursive: true });
   if (mode === 'rootless') {
     const u = ensureTestUser();
-    spawnSync('chown', ['-R', `${u.uid}:${u.gid}`, dir]);
+    spawnSync('chown', ['-R', `${u.uid}:${u.gid}`, dir, cache]);
   }
-  const r = await runAs(mode, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
-    cwd: dir,
-    timeoutMs: 600_000,
-  });
+  const args = ['install', '--offline', '--cache', cache, '--no-audit', '--no-fund', tarball];
+  const r = await runAs(mode, 'npm', args, { cwd: dir, timeoutMs: 300_000 });
   if (r.code !== 0) throw new Error(`npm install ${tarball} as ${mode} failed (${r.code}): ${r.stderr}`);
   return dir;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { isRoot, type Mode } from '../../helpers/berth-cli.js';
 import { requireThat } from '../../helpers/requirements.js';
 import { ensureTestUser } from '../../helpers/test-user.js';
-import { installProject, packBerth, runAs, workDir, type Packed } from '../../helpers/npm-package.js';
+import { installProject, npmCacheOfTheRun, packBerth, runAs, workDir, type Packed } from '../../helpers/npm-package.js';
 import { testMirrorMissing } from '../../helpers/test-mirror.js';
 
 const have = (cmd: string, arg = '--version') => spawnSync(cmd, [arg]).status === 0;
@@ -23,7 +23,9 @@ const missing = !isRoot()
     ? 'gcc, make and libc6-dev (the pack builds the static helpers)'
     : !have('npm') || !have('file')
       ? 'npm and file'
-      : testMirrorMissing(); // uml and microvm fetch their kernels in the fresh stores
+      : !npmCacheOfTheRun()
+        ? "the npm cache of berth's dependencies that scripts/test.mjs fills as root (run the tests through it)"
+        : testMirrorMissing(); // uml and microvm fetch their kernels in the fresh stores
 
 const BACKENDS: Array<{ name: string; args: string[] }> = [
   { name: 'chroot', args: [] },
