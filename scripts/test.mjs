@@ -84,7 +84,7 @@ function prefillNpmCache() {
   const r = spawnSync(
     'npm',
     ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', '--cache', cache],
-    { cwd: project, stdio: ['ignore', 'inherit', 'inherit'] },
+    { cwd: project, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   rmSync(project, { recursive: true, force: true });
   if (r.status === 0) return dir;

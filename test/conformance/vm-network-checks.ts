@@ -42,17 +42,46 @@ async function freePort(): Promise<number> {
   }
 }
 
-/** Sends `bytes`, shuts down the sending side, returns everything the server answers until it closes. */
+/**
+ * Sends `bytes`, shuts down the sending side, returns everything the server answers until it
+ * closes; fails after 60 s naming what came back (a hang would otherwise be the check's timeout).
+ */
 function halfClose(port: number, bytes: number): Promise<string> {
   return new Promise((res, rej) => {
     const s = connect(port, '127.0.0.1');
     let reply = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      s.destroy();
+      rej(
+        new Error(
+          `half-closed connection to ${port}: no close after 60 s (sent: ${sent}, got ${JSON.stringify(reply)})`,
+        ),
+      );
+    }, 60_000);
     s.setEncoding('utf8');
     s.on('data', (d: string) => (reply += d));
-    s.once('error', rej);
-    s.once('close', () => res(reply));
-    s.once('connect', () => s.end(Buffer.alloc(bytes, 7)));
+    s.once('error', (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
+    s.once('close', () => {
+      clearTimeout(timer);
+      res(reply);
+    });
+    s.once('connect', () => s.end(Buffer.alloc(bytes, 7), () => (sent = true)));
   });
+}
+
+/** GET url's body; '' when it fails or takes over 30 s (a relay that never answers is retried, and named). */
+async function body(url: string, seen: string[]): Promise<string> {
+  return fetch(url, { signal: AbortSignal.timeout(30_000) }).then(
+    (x) => x.text(),
+    (e: Error) => {
+      seen.push(`${e.name}: ${e.message}`);
+      return '';
+    },
+  );
 }
 
 async function assertNothingLeft(r: Runner, what: string): Promise<void> {
@@ -96,17 +125,25 @@ export const VM_NETWORK_CHECKS: Check[] = [
           { timeoutMs: 300_000 },
         );
         assert.equal(d.code, 0, d.stderr);
-        let body = '';
-        for (let i = 0; i < 60 && body === ''; i++) {
-          body = await fetch(`http://127.0.0.1:${port}/i.html`).then(
-            (x) => x.text(),
-            () => '',
-          );
-          if (body === '') await sleep(500);
+        let page = '';
+        const failures: string[] = [];
+        for (let i = 0; i < 60 && page === ''; i++) {
+          page = await body(`http://127.0.0.1:${port}/i.html`, failures);
+          if (page === '') await sleep(500);
         }
-        assert.equal(body, 'hello-from-guest\n');
+        assert.equal(page, 'hello-from-guest\n', `GET through -p: ${[...new Set(failures)].join('; ')}`);
+        // Refused or reset while the guest's server starts is fine; a connection that never answers is not.
+        assert.deepEqual(
+          failures.filter((f) => f.startsWith('TimeoutError')),
+          [],
+          'a GET through -p hung for 30 s',
+        );
         const [picked] = await pickedHostPorts(r, 'web', [80]);
-        assert.equal(await fetch(`http://127.0.0.1:${picked}/i.html`).then((x) => x.text()), 'hello-from-guest\n');
+        assert.equal(
+          await body(`http://127.0.0.1:${picked}/i.html`, failures),
+          'hello-from-guest\n',
+          failures.join('; '),
+        );
         // A client that half-closes (sends, shuts down its side, then reads) still gets the answer.
         assert.equal((await halfClose(countPort, 100_000)).trim(), '100000');
         const out = await r.run(
