@@ -117,7 +117,12 @@ async function runTests() {
     console.error(`test: no loopback Debian mirror: missing ${mirror}`);
     if (process.env.CI === 'true') process.exit(1);
   } else Object.assign(process.env, mirror.env);
-  const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+  // --test-force-exit: a file ends when its tests have, even if a check that timed out left a handle
+  // open (a listening server, a socket). Without it, one check's timeout kept its file's process,
+  // and so the whole run, waiting for ever (seen here: the uml file stuck after its last test).
+  const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-force-exit', ...files], {
+    stdio: 'inherit',
+  });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('close', async (code, signal) => {
     if (typeof mirror !== 'string') await mirror.close();
