@@ -138,17 +138,20 @@ await buildCjs({ 'berth-cli': 'src/cli/main.ts' });
 // The VM backends' CJS bundles (VM_COLD below) are required, not imported: import() starts Node's
 // ESM loader, about 50 ms of CPU on a loaded 2-core host, which a VM run then never needs.
 // The loader compiles the hot bundle with node:vm, where import() needs a flag on Node 20: every
-// other import() becomes a call of the function it passes (src/cli/loader.ts). The shebang goes
-// (the loader has it), its line stays (the same line numbers for the source map).
-const hot = readFileSync('dist/berth-cli.cjs', 'utf8')
+// other import() becomes a call of the function it passes (src/cli/loader.ts). The file is the
+// function expression the loader compiles (Node's own CommonJS wrapper, plus that function), so the
+// loader need not copy 490 KB of source to wrap it. The shebang goes (the loader has it), its line
+// stays (the same line numbers for the source map).
+const body = readFileSync('dist/berth-cli.cjs', 'utf8')
   .replace(/^#!.*\n/, '\n')
   .replace(/\bimport\("(\.\/(?:uml|microvm)-(?:driver|probe)\.cjs)"\)/g, 'Promise.resolve().then(() => require("$1"))');
-if ((hot.match(/require\("\.\/(?:uml|microvm)-(?:driver|probe)\.cjs"\)/g) ?? []).length !== 4)
+if ((body.match(/require\("\.\/(?:uml|microvm)-(?:driver|probe)\.cjs"\)/g) ?? []).length !== 4)
   throw new Error('bundle: dist/berth-cli.cjs should load the four VM cold bundles with require()');
-const wrapped = hot.replace(/\bimport\((?=["'])/g, '__berthImport(');
-if (/\bimport\(/.test(wrapped)) throw new Error('dist/berth-cli.cjs: an import() of a computed specifier');
-writeFileSync('dist/berth-cli.cjs', wrapped);
-const cache = `berth-cli.${createHash('sha256').update(wrapped).digest('hex').slice(0, 16)}.cache`;
+const calls = body.replace(/\bimport\((?=["'])/g, '__berthImport(');
+if (/\bimport\(/.test(calls)) throw new Error('dist/berth-cli.cjs: an import() of a computed specifier');
+const hot = `(function (exports, require, module, __filename, __dirname, __berthImport) {${calls}\n})`;
+writeFileSync('dist/berth-cli.cjs', hot);
+const cache = `berth-cli.${createHash('sha256').update(hot).digest('hex').slice(0, 16)}.cache`;
 await build({
   ...common,
   sourcemap: false,

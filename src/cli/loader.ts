@@ -10,7 +10,8 @@
  * when it exits (best effort: a read-only install just compiles, as before).
  *
  * The bundle's import() calls (cold ESM entries beside it) are rewritten to __berthImport() by the
- * build: code compiled by node:vm cannot call import() itself on Node 20 without a flag.
+ * build: code compiled by node:vm cannot call import() itself on Node 20 without a flag. process.exit
+ * still ends the process the same way: the cache is written by an 'exit' listener.
  */
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,9 +21,6 @@ import { Script } from 'node:vm';
 /** Both set by scripts/bundle.mjs (esbuild define). */
 declare const BERTH_CLI_BUNDLE: string;
 declare const BERTH_CLI_CODE_CACHE: string;
-
-/** The parameters of Node's own CommonJS wrapper, and the import() stand-in. */
-const PARAMS = 'exports, require, module, __filename, __dirname, __berthImport';
 
 function readCache(file: string): Buffer | undefined {
   try {
@@ -57,7 +55,9 @@ function writeCache(script: Script, file: string): void {
 const bundle = join(__dirname, BERTH_CLI_BUNDLE);
 const cacheFile = join(__dirname, BERTH_CLI_CODE_CACHE);
 const cachedData = readCache(cacheFile);
-const script = new Script(`(function (${PARAMS}) {${readFileSync(bundle, 'utf8')}\n})`, {
+// The bundle is one function expression: (exports, require, module, __filename, __dirname,
+// __berthImport) => the CLI (scripts/bundle.mjs wraps it).
+const script = new Script(readFileSync(bundle, 'utf8'), {
   filename: bundle,
   ...(cachedData ? { cachedData } : {}),
 });
