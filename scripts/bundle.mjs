@@ -3,7 +3,7 @@
 //    than an ESM one (no ESM loader to compile). It holds only the hot path (run, exec); every cold
 //    part is loaded on demand from the ESM bundles below.
 //  - dist/berth.cjs: the CLI's entry (src/cli/loader.ts), which compiles dist/berth-cli.cjs with
-//    the V8 code cache dist/berth-cli.<hash>.cache (ADR 0073); a first run here writes the cache.
+//    the V8 code cache dist/berth-cli.<hash>.<V8 version>.cache (ADR 0073); a first run here writes it.
 //  - dist/*.mjs: the library (index.mjs) and the cold parts, ESM with code splitting.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -151,7 +151,8 @@ const calls = body.replace(/\bimport\((?=["'])/g, '__berthImport(');
 if (/\bimport\(/.test(calls)) throw new Error('dist/berth-cli.cjs: an import() of a computed specifier');
 const hot = `(function (exports, require, module, __filename, __dirname, __berthImport) {${calls}\n})`;
 writeFileSync('dist/berth-cli.cjs', hot);
-const cache = `berth-cli.${createHash('sha256').update(hot).digest('hex').slice(0, 16)}.cache`;
+// The loader adds the running V8's version and `.cache`: each Node keeps its own cache.
+const cache = `berth-cli.${createHash('sha256').update(hot).digest('hex').slice(0, 16)}`;
 await build({
   ...common,
   sourcemap: false,
@@ -175,5 +176,5 @@ const VM_COLD = {
   'microvm-driver': 'src/drivers/microvm/microvm-driver.ts',
 };
 await buildCjs(VM_COLD);
-// The first run writes the code cache (V8's for this Node; another Node's first run rewrites it).
+// The first run writes this Node's code cache (another Node's first run writes its own).
 execFileSync(process.execPath, ['dist/berth.cjs', '--version'], { stdio: 'ignore' });

@@ -4,8 +4,9 @@
  * instead of parsing ~490 KB of JavaScript. Node 20 has no compile cache of its own
  * (module.enableCompileCache is Node 22).
  *
- * The cache file is named after a hash of the bundle (scripts/bundle.mjs), so a rebuilt bundle
- * never meets a stale cache; V8 itself refuses one from another Node version or other V8 flags.
+ * The cache file is named after a hash of the bundle (scripts/bundle.mjs) and the running V8's
+ * version, so a rebuilt bundle never meets a stale cache and each Node keeps its own; V8 itself
+ * refuses one made with other V8 flags.
  * The build writes it with a first run; a run that finds it missing or refused writes a fresh one
  * when it exits (best effort: a read-only install just compiles, as before).
  *
@@ -53,7 +54,9 @@ function writeCache(script: Script, file: string): void {
 }
 
 const bundle = join(__dirname, BERTH_CLI_BUNDLE);
-const cacheFile = join(__dirname, BERTH_CLI_CODE_CACHE);
+// Per V8 version: Node versions that take turns on one install (the test run's other-Node passes)
+// would otherwise refuse and rewrite each other's cache on every start.
+const cacheFile = join(__dirname, `${BERTH_CLI_CODE_CACHE}.${process.versions.v8}.cache`);
 const cachedData = readCache(cacheFile);
 // The bundle is one function expression: (exports, require, module, __filename, __dirname,
 // __berthImport) => the CLI (scripts/bundle.mjs wraps it).

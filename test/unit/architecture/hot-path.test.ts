@@ -128,10 +128,11 @@ test("the uml driver's exec, stop and rm (a pool claim) load no disk, kernel or 
 test("the VM backends' probe and driver are single CommonJS files the hot bundle requires", () => {
   // ADR 0071: import() of their split ESM entries started Node's ESM loader and ~20 chunk loads on
   // every VM run; require() of one file each costs neither.
-  const text = readFileSync(join(ROOT, 'dist', 'berth.cjs'), 'utf8');
+  const text = readFileSync(join(ROOT, 'dist', 'berth-cli.cjs'), 'utf8');
   for (const name of ['uml-probe', 'uml-driver', 'microvm-probe', 'microvm-driver']) {
-    assert.ok(text.includes(`require("./${name}.cjs")`), `dist/berth.cjs requires ./${name}.cjs`);
-    assert.ok(!text.includes(`import("./${name}.`), `dist/berth.cjs does not import() ${name}`);
+    assert.ok(text.includes(`require("./${name}.cjs")`), `dist/berth-cli.cjs requires ./${name}.cjs`);
+    assert.ok(!text.includes(`Import("./${name}.`), `dist/berth-cli.cjs does not import() ${name}`);
+    assert.ok(!text.includes(`import("./${name}.`), `dist/berth-cli.cjs does not import() ${name}`);
     const cold = readFileSync(join(ROOT, 'dist', `${name}.cjs`), 'utf8');
     const chunks = [...cold.matchAll(/\b(?:require|import)\((["'])(\.\/[^"']+)\1\)/g)].map((m) => m[2]!);
     assert.deepEqual(
