@@ -1,9 +1,13 @@
 // Bundle berth with esbuild (ADR 0002: start-up time is a feature).
-//  - dist/berth.cjs: the CLI. CommonJS on purpose: Node 20 starts a CJS entry ~17 ms faster than an
-//    ESM one (no ESM loader to compile). It holds only the hot path (run, exec); every cold part is
-//    loaded on demand from the ESM bundles below.
+//  - dist/berth-cli.cjs: the CLI. CommonJS on purpose: Node 20 starts a CJS entry ~17 ms faster
+//    than an ESM one (no ESM loader to compile). It holds only the hot path (run, exec); every cold
+//    part is loaded on demand from the ESM bundles below.
+//  - dist/berth.cjs: the CLI's entry (src/cli/loader.ts), which compiles dist/berth-cli.cjs with
+//    the V8 code cache dist/berth-cli.<hash>.<V8 version>.cache (ADR 0073); a first run here writes it.
 //  - dist/*.mjs: the library (index.mjs) and the cold parts, ESM with code splitting.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -130,17 +134,35 @@ const buildCjs = (entryPoints) =>
     banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
     plugins: [coldModules],
   });
-await buildCjs({ berth: 'src/cli/main.ts' });
+await buildCjs({ 'berth-cli': 'src/cli/main.ts' });
 // The VM backends' CJS bundles (VM_COLD below) are required, not imported: import() starts Node's
 // ESM loader, about 50 ms of CPU on a loaded 2-core host, which a VM run then never needs.
-const hot = readFileSync('dist/berth.cjs', 'utf8');
-const required = hot.replace(
-  /\bimport\("(\.\/(?:uml|microvm)-(?:driver|probe)\.cjs)"\)/g,
-  'Promise.resolve().then(() => require("$1"))',
-);
-if ((required.match(/require\("\.\/(?:uml|microvm)-(?:driver|probe)\.cjs"\)/g) ?? []).length !== 4)
-  throw new Error('bundle: dist/berth.cjs should load the four VM cold bundles with require()');
-writeFileSync('dist/berth.cjs', required);
+// The loader compiles the hot bundle with node:vm, where import() needs a flag on Node 20: every
+// other import() becomes a call of the function it passes (src/cli/loader.ts). The file is the
+// function expression the loader compiles (Node's own CommonJS wrapper, plus that function), so the
+// loader need not copy 490 KB of source to wrap it. The shebang goes (the loader has it), its line
+// stays (the same line numbers for the source map).
+const body = readFileSync('dist/berth-cli.cjs', 'utf8')
+  .replace(/^#!.*\n/, '\n')
+  .replace(/\bimport\("(\.\/(?:uml|microvm)-(?:driver|probe)\.cjs)"\)/g, 'Promise.resolve().then(() => require("$1"))');
+if ((body.match(/require\("\.\/(?:uml|microvm)-(?:driver|probe)\.cjs"\)/g) ?? []).length !== 4)
+  throw new Error('bundle: dist/berth-cli.cjs should load the four VM cold bundles with require()');
+const calls = body.replace(/\bimport\((?=["'])/g, '__berthImport(');
+if (/\bimport\(/.test(calls)) throw new Error('dist/berth-cli.cjs: an import() of a computed specifier');
+const hot = `(function (exports, require, module, __filename, __dirname, __berthImport) {${calls}\n})`;
+writeFileSync('dist/berth-cli.cjs', hot);
+// The loader adds the running V8's version and `.cache`: each Node keeps its own cache.
+const cache = `berth-cli.${createHash('sha256').update(hot).digest('hex').slice(0, 16)}`;
+await build({
+  ...common,
+  sourcemap: false,
+  entryPoints: { berth: 'src/cli/loader.ts' },
+  outdir: 'dist',
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  banner: { js: '#!/usr/bin/env node' },
+  define: { BERTH_CLI_BUNDLE: JSON.stringify('berth-cli.cjs'), BERTH_CLI_CODE_CACHE: JSON.stringify(cache) },
+});
 chmodSync('dist/berth.cjs', 0o755);
 
 // What a VM run loads after the hot bundle (ADR 0071): each backend's probe and driver as ONE
@@ -154,3 +176,5 @@ const VM_COLD = {
   'microvm-driver': 'src/drivers/microvm/microvm-driver.ts',
 };
 await buildCjs(VM_COLD);
+// The first run writes this Node's code cache (another Node's first run writes its own).
+execFileSync(process.execPath, ['dist/berth.cjs', '--version'], { stdio: 'ignore' });

@@ -1,8 +1,9 @@
 /**
  * What `berth run` loads before it spawns the shim (ADR 0051): the static import closure of the
  * CLI entry is initialised at start, so it must not reach the modules only cold paths need, and
- * the hot bundle (dist/berth.cjs, built before the unit tests) holds no npm package: those live in
- * ESM entries of their own (scripts/bundle.mjs) that it reaches through import().
+ * the hot bundle (dist/berth-cli.cjs, built before the unit tests) holds no npm package: those live in
+ * ESM entries of their own (scripts/bundle.mjs) that it reaches through import() (rewritten to
+ * __berthImport(), which the CLI's loader dist/berth.cjs passes it: ADR 0073).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -100,12 +101,13 @@ test('the VM drivers (loaded by every VM run, pool claim and clone) reach no npm
 });
 
 test('the hot bundle holds no npm package, and every import() in it names a file beside it', () => {
-  const bundle = join(ROOT, 'dist', 'berth.cjs');
-  assert.ok(existsSync(bundle), 'dist/berth.cjs is built (npm run build)');
+  const bundle = join(ROOT, 'dist', 'berth-cli.cjs');
+  assert.ok(existsSync(bundle), 'dist/berth-cli.cjs is built (npm run build)');
   const text = readFileSync(bundle, 'utf8');
   const packages = [...new Set([...text.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]))];
-  assert.deepEqual(packages, [], 'npm packages bundled into dist/berth.cjs');
-  const targets = [...text.matchAll(/\bimport\((["'])([^"']+)\1\)/g)]
+  assert.deepEqual(packages, [], 'npm packages bundled into dist/berth-cli.cjs');
+  assert.doesNotMatch(text, /\bimport\(/, 'import() fails in code compiled by node:vm: the build rewrites it');
+  const targets = [...text.matchAll(/\b__berthImport\((["'])([^"']+)\1\)/g)]
     .map((m) => m[2]!)
     .filter((t) => !t.startsWith('node:'));
   assert.ok(targets.includes('./vendor-got.mjs'), 'got is reached through its own entry');
@@ -126,10 +128,11 @@ test("the uml driver's exec, stop and rm (a pool claim) load no disk, kernel or 
 test("the VM backends' probe and driver are single CommonJS files the hot bundle requires", () => {
   // ADR 0071: import() of their split ESM entries started Node's ESM loader and ~20 chunk loads on
   // every VM run; require() of one file each costs neither.
-  const text = readFileSync(join(ROOT, 'dist', 'berth.cjs'), 'utf8');
+  const text = readFileSync(join(ROOT, 'dist', 'berth-cli.cjs'), 'utf8');
   for (const name of ['uml-probe', 'uml-driver', 'microvm-probe', 'microvm-driver']) {
-    assert.ok(text.includes(`require("./${name}.cjs")`), `dist/berth.cjs requires ./${name}.cjs`);
-    assert.ok(!text.includes(`import("./${name}.`), `dist/berth.cjs does not import() ${name}`);
+    assert.ok(text.includes(`require("./${name}.cjs")`), `dist/berth-cli.cjs requires ./${name}.cjs`);
+    assert.ok(!text.includes(`Import("./${name}.`), `dist/berth-cli.cjs does not import() ${name}`);
+    assert.ok(!text.includes(`import("./${name}.`), `dist/berth-cli.cjs does not import() ${name}`);
     const cold = readFileSync(join(ROOT, 'dist', `${name}.cjs`), 'utf8');
     const chunks = [...cold.matchAll(/\b(?:require|import)\((["'])(\.\/[^"']+)\1\)/g)].map((m) => m[2]!);
     assert.deepEqual(

@@ -1,0 +1,73 @@
+/**
+ * The CLI's entry as installed (dist/berth.cjs, ADR 0073): it compiles the hot bundle
+ * (dist/berth-cli.cjs, built from main.ts) with a V8 code cache, so a start deserialises bytecode
+ * instead of parsing ~490 KB of JavaScript. Node 20 has no compile cache of its own
+ * (module.enableCompileCache is Node 22).
+ *
+ * The cache file is named after a hash of the bundle (scripts/bundle.mjs) and the running V8's
+ * version, so a rebuilt bundle never meets a stale cache and each Node keeps its own; V8 itself
+ * refuses one made with other V8 flags.
+ * The build writes it with a first run; a run that finds it missing or refused writes a fresh one
+ * when it exits (best effort: a read-only install just compiles, as before).
+ *
+ * The bundle's import() calls (cold ESM entries beside it) are rewritten to __berthImport() by the
+ * build: code compiled by node:vm cannot call import() itself on Node 20 without a flag. process.exit
+ * still ends the process the same way: the cache is written by an 'exit' listener.
+ */
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+
+/** Both set by scripts/bundle.mjs (esbuild define). */
+declare const BERTH_CLI_BUNDLE: string;
+declare const BERTH_CLI_CODE_CACHE: string;
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the cache beside the bundle, atomically; gives up quietly where it cannot write. */
+function writeCache(script: Script, file: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+  } catch {
+    return;
+  }
+  try {
+    writeSync(fd, script.createCachedData());
+    closeSync(fd);
+    renameSync(tmp, file);
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+const bundle = join(__dirname, BERTH_CLI_BUNDLE);
+// Per V8 version: Node versions that take turns on one install (the test run's other-Node passes)
+// would otherwise refuse and rewrite each other's cache on every start.
+const cacheFile = join(__dirname, `${BERTH_CLI_CODE_CACHE}.${process.versions.v8}.cache`);
+const cachedData = readCache(cacheFile);
+// The bundle is one function expression: (exports, require, module, __filename, __dirname,
+// __berthImport) => the CLI (scripts/bundle.mjs wraps it).
+const script = new Script(readFileSync(bundle, 'utf8'), {
+  filename: bundle,
+  ...(cachedData ? { cachedData } : {}),
+});
+if (cachedData === undefined || script.cachedDataRejected === true) {
+  // At exit: by then V8 has compiled the functions this run called, and the cache holds them too.
+  process.once('exit', () => writeCache(script, cacheFile));
+}
+const importBeside = (specifier: string): Promise<unknown> =>
+  import(specifier.startsWith('./') ? pathToFileURL(join(__dirname, specifier)).href : specifier);
+script.runInThisContext()(exports, require, module, bundle, __dirname, importBeside);

@@ -1,0 +1,58 @@
+/**
+ * The CLI's loader (dist/berth.cjs, src/cli/loader.ts, ADR 0073) compiles the hot bundle with a V8
+ * code cache that the build writes, and that a run whose Node refuses it writes afresh.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const DIST = resolve(import.meta.dirname, '..', '..', '..', '..', 'dist');
+const VERSION = (JSON.parse(readFileSync(join(DIST, '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+/** This Node's caches in DIR (each V8 version has its own: another Node's test pass writes its own). */
+function cacheFiles(dir: string): string[] {
+  const suffix = `.${process.versions.v8}.cache`;
+  return readdirSync(dir).filter((f) => /^berth-cli\.[0-9a-f]{16}\./.test(f) && f.endsWith(suffix));
+}
+
+function version(dir: string): string {
+  return execFileSync(process.execPath, [join(dir, 'berth.cjs'), '--version'], { encoding: 'utf8' }).trim();
+}
+
+test('the build leaves one code cache for this Node beside the hot bundle, and a run keeps it (V8 accepted it)', () => {
+  const caches = cacheFiles(DIST);
+  assert.equal(caches.length, 1, `one cache in dist/: ${caches.join(' ')}`);
+  const file = join(DIST, caches[0]!);
+  const before = statSync(file);
+  assert.ok(before.size > 0);
+  assert.equal(version(DIST), VERSION);
+  // A refused cache is replaced by a rename: the same inode means nobody rewrote it.
+  assert.equal(statSync(file).ino, before.ino);
+});
+
+test('a refused or missing code cache is written afresh, and the next run keeps it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-code-cache-'));
+  try {
+    for (const f of ['berth.cjs', 'berth-cli.cjs']) copyFileSync(join(DIST, f), join(dir, f));
+    const name = cacheFiles(DIST)[0]!;
+    writeFileSync(join(dir, name), 'not a V8 code cache');
+    assert.equal(version(dir), VERSION, 'a refused cache still runs');
+    const written = statSync(join(dir, name));
+    assert.ok(written.size > 100, 'the cache was rewritten');
+    assert.equal(version(dir), VERSION);
+    assert.equal(statSync(join(dir, name)).ino, written.ino, 'the rewritten cache was accepted');
+    rmSync(join(dir, name));
+    assert.equal(version(dir), VERSION, 'a missing cache still runs');
+    assert.deepEqual(cacheFiles(dir), [name], 'and is written');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file is left',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
