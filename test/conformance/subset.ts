@@ -63,6 +63,8 @@ export const SUBSETS: Record<string, readonly string[]> = {
     'bind mounts, read-write and read-only',
     '-v: a single file and a directory, read-write and read-only, written inside and seen outside',
   ],
+  /** A VM's runtime dir goes with it, a create cut short included (src/drivers/vm/vm-run-dir.ts). */
+  'run-dir': ['rm -f of a VM environment whose create was cut short (no files record) leaves no runtime dir'],
   /** The VM guest channel (issue 19): data both ways, slow readers, clients gone mid-stream. */
   channel: ['VM channel: random data both ways with digests, a slow reader held back, clients gone mid-stream'],
   /** Issue 20's leftovers: -p without a host port, exec -w of a missing directory, busybox in images, SIGTERM recorded alike. */

@@ -29,6 +29,7 @@ import { SMALL_CHECKS } from './small-checks.js';
 import { OOM_PAUSE_CHECKS } from './oom-pause-checks.js';
 import { BIND_CHECKS } from './bind-checks.js';
 import { CHANNEL_CHECKS } from './channel-checks.js';
+import { RUN_DIR_CHECKS } from './run-dir-checks.js';
 import { makeRunner, isRoot, storedEnvs, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
 import { testMirrorMissing } from '../helpers/test-mirror.js';
@@ -55,6 +56,7 @@ const COMMON = [
   ...SMALL_CHECKS,
   ...BIND_CHECKS,
   ...CHANNEL_CHECKS,
+  ...RUN_DIR_CHECKS,
 ];
 const ALL = [...COMMON, ...Object.values(EXTRA).flat()];
 // BERTH_TEST_SUBSET=NAME runs only that subset's checks (subset.ts), on every backend.

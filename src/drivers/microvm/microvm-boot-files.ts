@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PreparedEnv } from '../driver.js';
+import { vmRunDir } from '../vm/vm-run-dir.js';
 import type { Paths } from '../../core/paths.js';
 import { DriverError, KernelError } from '../../core/errors.js';
 import { findNative, notBuilt, packageRoot } from '../../host/native-paths.js';
@@ -61,7 +62,7 @@ export async function bootFiles(
     ...(spec.diskSizeBytes !== undefined ? { diskSizeBytes: spec.diskSizeBytes } : {}),
   });
   const overlay = await overlayFromBlank({ base, overlay: join(env.dir, 'disk.qcow2'), sizeBytes: diskBytes });
-  const runDir = join(paths.runtime, 'vm', env.id.slice(0, 16));
+  const runDir = vmRunDir(paths, env.id);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   return {
     kernel: kernel.kernel,

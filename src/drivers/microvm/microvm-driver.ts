@@ -8,6 +8,7 @@
 import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecOptions, Handle, PreparedEnv } from '../driver.js';
+import { vmRunDir } from '../vm/vm-run-dir.js';
 import type { EnvRecord } from '../../core/env-store.js';
 import { VmDriver, type VmStartPlan } from '../vm/vm-driver.js';
 import { mainRequest, execRequest } from '../vm/guest-requests.js';
@@ -113,7 +114,7 @@ export class MicrovmDriver extends VmDriver {
     const diffs = machineDifferences(m, now);
     if (diffs.length > 0) throw incompatible(t.name, diffs);
     const overlay = await cloneOverlay(dir, m.diskBytes, join(env.dir, 'disk.qcow2'));
-    const runDir = join(this.store.paths.runtime, 'vm', env.id.slice(0, 16));
+    const runDir = vmRunDir(this.store.paths, env.id);
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const files: MicrovmFiles = {
       kernel: m.kernel.split('@')[0]!,
@@ -274,10 +275,6 @@ export class MicrovmDriver extends VmDriver {
 
   protected monitorSocket(h: Handle): string {
     return monitorSocket(readMicrovmFiles(h.dir));
-  }
-
-  protected runDir(h: Handle): string {
-    return readMicrovmFiles(h.dir).runDir;
   }
 
   protected execRequest(rec: EnvRecord, argv: string[], opts: ExecOptions) {

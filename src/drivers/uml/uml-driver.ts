@@ -35,10 +35,6 @@ export class UmlDriver extends VmDriver {
     return join(this.files(h).runDir, 'monitor.sock');
   }
 
-  protected runDir(h: Handle): string {
-    return this.files(h).runDir;
-  }
-
   protected execRequest(rec: EnvRecord, argv: string[], opts: ExecOptions) {
     return execRequest(rec, argv, opts);
   }

@@ -7,6 +7,7 @@
 import { chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Handle, PreparedEnv } from '../driver.js';
+import { vmRunDir } from '../vm/vm-run-dir.js';
 import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import type { VmStartPlan } from '../vm/vm-driver.js';
 import { mainRequest } from '../vm/guest-requests.js';
@@ -50,7 +51,7 @@ async function build(
   hostUser: HostUser | undefined,
 ): Promise<Handle> {
   const kernel = await resolveUmlKernel(store.paths, env.spec.kernel, process.env, firstUseOptions(env));
-  const runDir = join(store.paths.runtime, 'vm', env.id.slice(0, 16));
+  const runDir = vmRunDir(store.paths, env.id);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   // The COW file in a directory of its own: the kernel creates it there, as its own identity.
   const cowDir = join(env.dir, 'uml');

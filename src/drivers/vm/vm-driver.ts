@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DriverOps, Handle, PreparedEnv, Status } from '../driver.js';
+import { vmRunDir } from './vm-run-dir.js';
 import type { EnvStats, ExecOptions, ExitResult, StopOptions, TerminalSize } from '../driver.js';
 import type { Writable } from 'node:stream';
 import { vmStdin } from './vm-stdin.js';
@@ -74,8 +75,6 @@ export abstract class VmDriver implements DriverOps {
   /** Everything the monitor needs to boot this environment (host ports checked by now). */
   protected abstract startPlan(h: Handle, rec: EnvRecord): Promise<VmStartPlan>;
   protected abstract monitorSocket(h: Handle): string;
-  /** The short runtime dir of sockets, removed with the environment. */
-  protected abstract runDir(h: Handle): string | undefined;
   protected abstract execRequest(rec: EnvRecord, argv: string[], opts: ExecOptions): StartRequest;
   /** Past the grace period: end the VM through its own management channel; false if that failed. */
   protected abstract halt(h: Handle): Promise<boolean>;
@@ -307,14 +306,9 @@ export abstract class VmDriver implements DriverOps {
     this.store.markState(h.id, 'removing');
     await this.killAll(h);
     await releaseVmNetwork(this.store, h.id);
-    let runDir: string | undefined;
-    try {
-      runDir = this.runDir(h);
-    } catch {
-      /* never created */
-    }
+    // From the id, not the files record: a create killed before it wrote that record made the dir.
     // Retried: a uml kernel's last processes may still write their umid files while we remove.
-    if (runDir) rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    rmSync(vmRunDir(this.store.paths, h.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     this.store.removeDir(h.id);
   }
 
