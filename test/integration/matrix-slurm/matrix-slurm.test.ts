@@ -270,6 +270,9 @@ for (const mode of ['root', 'rootless'] as Mode[]) {
       if (text.includes(`VERSION = "${VERSION}"`))
         writeFileSync(f, text.replaceAll(`VERSION = "${VERSION}"`, 'VERSION = "9.9.9"'));
     }
+    // The bundle was edited in place (same length): its V8 code cache (ADR 0073) would still run
+    // the old bytecode, so the copy drops it, as a rebuild would.
+    for (const f of listFiles(join(other, 'dist')).filter((f) => f.endsWith('.cache'))) rmSync(f);
     const launcher = join(other, 'berth');
     writeFileSync(launcher, `#!/bin/sh\nexec ${process.execPath} ${join(other, 'dist', 'berth.cjs')} "$@"\n`, {
       mode: 0o755,
