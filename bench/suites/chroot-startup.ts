@@ -1,17 +1,19 @@
 /**
  * chroot start-up: `berth run --rm --backend chroot busybox true` against the bare mechanism it
  * builds on (unshare + chroot into a hand-built busybox rootfs) and against Node's own start-up
- * (`node -e 0`, the floor of any Node CLI). Baseline: the bare unshare + chroot.
+ * (`node -e 0`, the floor of any Node CLI) and Node spawning that bare mechanism (the floor of any Node
+ * CLI that starts it: Node, node:child_process, one spawn). Baseline: the bare unshare + chroot.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchFailure, type Row, type Suite, runOnce } from '../harness.js';
 import { fileIsStaticElf } from '../../src/host/probes/tools.js';
-import { berthArgv, findExecutable, isRoot } from './common.js';
+import { berthArgv, findExecutable, isRoot, nodeSpawnFloor } from './common.js';
 
 const BERTH = 'berth run --rm --backend chroot busybox true';
 const NODE = 'node -e 0';
+const NODE_SPAWN = "node: spawn the bare row and wait for it (a Node CLI's floor)";
 
 export const chrootStartup: Suite = {
   name: 'chroot-startup',
@@ -62,7 +64,9 @@ export const chrootStartup: Suite = {
         mkdirSync(join(rootfs, 'bin'), { recursive: true });
         copyFileSync(busybox, join(rootfs, 'bin', 'busybox'));
         for (const applet of ['true', 'sh']) symlinkSync('busybox', join(rootfs, 'bin', applet));
-        rows.push({ name: bare, argv: [unshare, ...unshareArgs, chroot, rootfs, '/bin/true'] });
+        const argv = [unshare, ...unshareArgs, chroot, rootfs, '/bin/true'];
+        rows.push({ name: bare, argv });
+        rows.push(nodeSpawnFloor(NODE_SPAWN, argv));
       }
 
       rows.push({ name: NODE, argv: [process.execPath, '-e', '0'] });

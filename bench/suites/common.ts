@@ -29,3 +29,14 @@ export function tool(
   if (!path) return { name, unavailable: `${bin} not installed (apt-get install ${pkg})` };
   return { name, argv: [path, ...args], ...extra };
 }
+
+/**
+ * The least any Node CLI that starts a process can cost: Node's start, node:child_process and one
+ * spawn of ARGV, waited for. A start-up row of berth is compared with this, not only with `node -e 0`
+ * (on this 2-core VM the spawn of a process from Node costs about as much as Node + 20 ms).
+ */
+export function nodeSpawnFloor(name: string, argv: string[]): Command {
+  const script =
+    "require('node:child_process').spawn(process.argv[1], process.argv.slice(2), { stdio: 'inherit' }).on('exit', (c) => process.exit(c ?? 1))";
+  return { name, argv: [process.execPath, '-e', script, ...argv] };
+}

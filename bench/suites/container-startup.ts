@@ -2,7 +2,8 @@
  * container start-up: `berth run --rm --backend container busybox true` against its peers on the
  * same root filesystem (the berth busybox image's rootfs): `podman run --rm` with runc (the
  * baseline, so the ratio reads "berth / podman"), a bare `runc run` of an OCI bundle, bubblewrap,
- * and Node's own start-up (`node -e 0`, the floor of any Node CLI).
+ * Node's own start-up (`node -e 0`, the floor of any Node CLI) and Node spawning /bin/true (the floor
+ * of any Node CLI that starts a process: node:child_process and one spawn).
  *
  * Podman runs against a throwaway store under the suite's temp dir (--root/--runroot/--tmpdir),
  * with the cgroupfs manager and no events backend; everything it creates, including host paths
@@ -24,7 +25,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchFailure, type Row, type Suite, runOnce } from '../harness.js';
-import { berthArgv, findExecutable, isRoot } from './common.js';
+import { berthArgv, findExecutable, isRoot, nodeSpawnFloor } from './common.js';
 import { unescapeOctal } from '../../src/host/probes/mountinfo.js';
 
 const BERTH = 'berth run --rm --backend container busybox true';
@@ -32,6 +33,7 @@ const PODMAN = 'podman run --rm --network none --runtime runc <image> true';
 const RUNC = 'runc run -b <bundle> <unique id>';
 const BWRAP = 'bwrap --unshare-all --ro-bind <rootfs> / --proc /proc --dev /dev true';
 const NODE = 'node -e 0';
+const NODE_SPAWN = "node: spawn /bin/true and wait for it (a Node CLI's floor)";
 export const PODMAN_IMAGE = 'berth-bench-busybox';
 
 /** Run a helper command untimed; returns stdout or throws with its stderr. */
@@ -348,6 +350,7 @@ export const containerStartup: Suite = {
         });
 
       rows.push({ name: NODE, argv: [process.execPath, '-e', '0'] });
+      rows.push(nodeSpawnFloor(NODE_SPAWN, [findExecutable('true') ?? '/bin/true']));
       return { rows, baseline: PODMAN, targets: { [BERTH]: 0.35 }, cleanup, notes: () => notes.join('\n') };
     } catch (e) {
       try {
