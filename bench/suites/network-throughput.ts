@@ -399,7 +399,7 @@ export const networkThroughput: Suite = {
       const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
       for (let i = 0; i < reps; i++) for (const t of targets) samples.get(t.name)!.push(once(t.host, t.port, t.size));
       for (const r of results) if (r.mbps !== undefined) r.mbps = median(samples.get(r.name)!);
-      const rssNote = `- ${mib} MiB per transfer (${vmMib} MiB to a VM, ${Math.min(vmMib, 4)} MiB through uml's serial-line -p), median of ${reps}, rows interleaved round-robin; MB/s = 10^6 bytes per second; the client and the servers share the machine's ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`;
+      const rssNote = `- ${mib} MiB per transfer (${vmMib} MiB to a VM, uml's -p included: it rides the bulk channel, ADR 0053), median of ${reps}, rows interleaved round-robin; MB/s = 10^6 bytes per second; the client and the servers share the machine's ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores`;
       const base = results[0]?.mbps;
       const notes = () =>
         [

@@ -14,10 +14,13 @@
 #include <unistd.h>
 #include "init.h"
 
-/* Copies what one fd has to another; 0 at EOF or error. */
+/* Copies what one fd has to another; 0 at EOF or error. One 1 MiB read empties what the init
+ * wrote into the stdin pipe from one bulk file: each system call is a round trip through the uml
+ * kernel's ptrace, so fewer, larger ones are what moves bytes here. Static: its pages are faulted
+ * in once (both directions share it; the loop copies one direction at a time). */
 static int copy_once(int from, int to)
 {
-	char buf[65536];
+	static char buf[1 << 20];
 	ssize_t n;
 	do
 		n = read(from, buf, sizeof buf);
