@@ -73,15 +73,23 @@ function halfClose(port: number, bytes: number): Promise<string> {
   });
 }
 
+const GET_TIMEOUT_MS = 30_000;
+
 /** GET url's body; '' when it fails or takes over 30 s (a relay that never answers is retried, and named). */
 async function body(url: string, seen: string[]): Promise<string> {
-  return fetch(url, { signal: AbortSignal.timeout(30_000) }).then(
+  return fetch(url, { signal: AbortSignal.timeout(GET_TIMEOUT_MS) }).then(
     (x) => x.text(),
     (e: Error) => {
       seen.push(`${e.name}: ${e.message}`);
       return '';
     },
   );
+}
+
+/** The guest's processes and TCP sockets, on one line, for a failure message. */
+async function guestState(r: Runner, env: string): Promise<string> {
+  const out = await r.run(['exec', env, 'sh', '-c', 'ps -o pid,stat,args; cat /proc/net/tcp'], { timeoutMs: 60_000 });
+  return `${out.stdout}${out.stderr}`.replace(/\s+/g, ' ').trim() || `exec exit ${out.code}`;
 }
 
 async function assertNothingLeft(r: Runner, what: string): Promise<void> {
@@ -127,8 +135,13 @@ export const VM_NETWORK_CHECKS: Check[] = [
         assert.equal(d.code, 0, d.stderr);
         let page = '';
         const failures: string[] = [];
+        let hungState = '';
         for (let i = 0; i < 60 && page === ''; i++) {
+          const before = failures.length;
           page = await body(`http://127.0.0.1:${port}/i.html`, failures);
+          // A hang has not been reproduced by hand: say what the guest held at the time.
+          if (!hungState && failures.slice(before).some((f) => f.startsWith('TimeoutError')))
+            hungState = await guestState(r, 'web');
           if (page === '') await sleep(500);
         }
         assert.equal(page, 'hello-from-guest\n', `GET through -p: ${[...new Set(failures)].join('; ')}`);
@@ -136,7 +149,7 @@ export const VM_NETWORK_CHECKS: Check[] = [
         assert.deepEqual(
           failures.filter((f) => f.startsWith('TimeoutError')),
           [],
-          'a GET through -p hung for 30 s',
+          `a GET through -p hung for ${GET_TIMEOUT_MS / 1000} s; the guest then: ${hungState}`,
         );
         const [picked] = await pickedHostPorts(r, 'web', [80]);
         assert.equal(
