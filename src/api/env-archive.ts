@@ -7,12 +7,14 @@
 import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { posix } from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from './context.js';
 import type { ExitResult } from '../drivers/driver.js';
 import { DriverError, SpecError } from '../core/errors.js';
 import { execIn } from './lifecycle.js';
+import { copyInArgv, copyInRefusal, tarInArgv } from './copy-in-script.js';
+import { execFed, type Fed } from './exec-fed.js';
 
 /** What `stat` inside says about a path; undefined: it does not exist. */
 export interface InsidePath {
@@ -27,11 +29,8 @@ export interface InsidePath {
 const NOT_FOUND = 44;
 const STAT_SCRIPT =
   '[ -e "$1" ] || [ -L "$1" ] || exit 44; stat -c "%s %f %Y" -- "$1" && { readlink -- "$1" || echo; }; [ -d "$1" ] && echo dir || echo';
-/** Extract stdin's tar into a new directory next to $2, then move its $1 to $2 (replacing a file). */
-const REPLACE_SCRIPT =
-  't=$(mktemp -d "$(dirname "$2")/.berth-cp.XXXXXX") || exit 1; tar -x -f - -C "$t" && mv -f "$t/$1" "$2"; s=$?; rm -rf "$t"; exit $s';
 
-type Run = (argv: string[], extra?: { input?: Buffer; onStdout?: (c: Buffer) => void }) => Promise<ExitResult>;
+type Run = (argv: string[], extra?: { input?: Readable; onStdout?: (c: Buffer) => void }) => Promise<ExitResult>;
 
 function runner(ctx: Context, ref: string): Run {
   const id = ctx.store.find(ref).id;
@@ -136,21 +135,16 @@ export async function copyFromEnv(
   return st;
 }
 
-/** Copy the host path SRC, or a tar stream when SRC is a stream, to PATH inside. */
+/** Copy the host path SRC, or a tar stream when SRC is a stream, to PATH inside: one exec (copy-in-script.ts). */
 export async function copyToEnv(ctx: Context, ref: string, src: string | Readable, path: string): Promise<void> {
   const run = runner(ctx, ref);
   const dest = insidePath(path, 'destination');
   const clean = posix.normalize(dest).replace(/(.)\/+$/, '$1');
-  const there = await statInside(run, clean);
+  const feedTo = (argv: string[], open: () => Readable) =>
+    execFed((input, onStdout) => run(argv, { input, onStdout }), open);
   if (typeof src !== 'string') {
-    const chunks: Buffer[] = [];
-    for await (const c of src) chunks.push(Buffer.from(c as Buffer));
-    if (!there?.dir)
-      throw new SpecError('not-a-directory', `destination ${path} must be an existing directory inside`, {
-        fix: 'a tar stream is extracted into a directory: create it first',
-      });
-    const r = await run(['tar', '-x', '-f', '-', '-C', clean], { input: Buffer.concat(chunks) });
-    if (r.exitCode !== 0) throw failed(`extracting into ${path}`, r);
+    const fed = await feedTo(tarInArgv(clean), () => src);
+    settle(fed, 'tar stream', path, `extracting into ${path}`);
     return;
   }
   const from = resolve(src);
@@ -159,24 +153,36 @@ export async function copyToEnv(ctx: Context, ref: string, src: string | Readabl
   const contents = contentsOf(src);
   if ((trailingSlash(src) || contents) && !st.isDirectory())
     throw new SpecError('not-a-directory', `${src} is not a directory`, { fix: 'drop the trailing / or /.' });
-  if (there && !there.dir && st.isDirectory())
-    throw new SpecError('dir-to-file', `cannot copy the directory ${src} to the file ${path} inside`, {
-      fix: 'give a directory or a new path as the destination',
-    });
-  if (!there && trailingSlash(dest) && !st.isDirectory())
-    throw new SpecError('no-such-dest', `destination directory ${path} does not exist inside`, {
-      fix: 'create it first, or drop the trailing /',
-    });
-  if (!there && !(await statInside(run, posix.dirname(clean)))?.dir)
-    throw new SpecError('no-such-dest', `the directory of ${path} does not exist inside`, { fix: 'create it first' });
   const [cwd, name] = contents ? [from, '.'] : [dirname(from), basename(from)];
+  const open = await packer(cwd, name);
+  const argv = copyInArgv({
+    dest: clean,
+    name,
+    sourceIsDir: st.isDirectory(),
+    contents,
+    trailingSlash: trailingSlash(dest),
+  });
+  const fed = await feedTo(argv, open);
+  settle(fed, src, path, `copying to ${path}`);
+}
+
+/** NAME in CWD as node-tar packs it (owners left out), a stream made when called. */
+async function packer(cwd: string, name: string): Promise<() => Readable> {
   const tar = await import('tar');
-  const chunks: Buffer[] = [];
-  for await (const c of tar.c({ cwd, portable: true }, [name]) as AsyncIterable<Buffer>) chunks.push(c);
-  const input = Buffer.concat(chunks);
-  const r =
-    there?.dir || contents
-      ? await run(['sh', '-c', 'mkdir -p "$1" && exec tar -x -f - -C "$1"', 'copy-in', clean], { input })
-      : await run(['sh', '-c', REPLACE_SCRIPT, 'copy-in', name, clean], { input });
-  if (r.exitCode !== 0) throw failed(`copying to ${path}`, r);
+  return () => Readable.from(tar.c({ cwd, portable: true }, [name]) as AsyncIterable<Buffer>, { objectMode: false });
+}
+
+/** A refusal's own error, the source's error, or the exec's failure. */
+function settle(fed: Fed, src: string, path: string, what: string): void {
+  const r = fed.result;
+  if (!fed.opened) {
+    const refused = copyInRefusal(r.exitCode, src, path);
+    if (refused) throw refused;
+  }
+  if (fed.sourceError)
+    throw new DriverError('copy-failed', `reading ${src} failed: ${fed.sourceError.message}`, {
+      fix: 'check that the source can be read',
+      cause: fed.sourceError,
+    });
+  if (r.exitCode !== 0) throw failed(what, r);
 }
