@@ -15,20 +15,9 @@ import { DriverError, SpecError } from '../core/errors.js';
 import { execIn } from './lifecycle.js';
 import { copyInArgv, copyInRefusal, tarInArgv } from './copy-in-script.js';
 import { execFed, type Fed } from './exec-fed.js';
+import { copyOutArgv, copyOutRefusal, parseCopyOutStat, type InsidePath } from './copy-out-script.js';
 
-/** What `stat` inside says about a path; undefined: it does not exist. */
-export interface InsidePath {
-  dir: boolean;
-  size: number;
-  /** st_mode */
-  mode: number;
-  mtimeSec: number;
-  linkTarget: string;
-}
-
-const NOT_FOUND = 44;
-const STAT_SCRIPT =
-  '[ -e "$1" ] || [ -L "$1" ] || exit 44; stat -c "%s %f %Y" -- "$1" && { readlink -- "$1" || echo; }; [ -d "$1" ] && echo dir || echo';
+export type { InsidePath } from './copy-out-script.js';
 
 type Run = (argv: string[], extra?: { input?: Readable; onStdout?: (c: Buffer) => void }) => Promise<ExitResult>;
 
@@ -54,21 +43,6 @@ function insidePath(p: string, what: string): string {
   return p;
 }
 
-export async function statInside(run: Run, path: string): Promise<InsidePath | undefined> {
-  const r = await run(['sh', '-c', STAT_SCRIPT, 'stat', path]);
-  if (r.exitCode === NOT_FOUND) return undefined;
-  if (r.exitCode !== 0) throw failed(`stat ${path}`, r);
-  const [first = '', link = '', kind = ''] = (r.stdout?.toString() ?? '').split('\n');
-  const [size, hex, mtime] = first.trim().split(/\s+/);
-  return {
-    size: Number(size ?? 0),
-    mode: Number.parseInt(hex ?? '0', 16),
-    mtimeSec: Number(mtime ?? 0),
-    linkTarget: link.trim(),
-    dir: kind.trim() === 'dir',
-  };
-}
-
 /** `DIR/.`: the directory's contents rather than the directory. */
 const contentsOf = (p: string) => p === '.' || p.endsWith('/.');
 const trailingSlash = (p: string) => p.length > 1 && p.endsWith('/');
@@ -79,7 +53,11 @@ function tarSource(clean: string, contents: boolean): [string, string] {
   return [posix.dirname(clean), posix.basename(clean)];
 }
 
-/** Copy PATH inside to DEST on the host, or as a tar stream to DEST when it is a stream; returns what was copied. */
+/**
+ * Copy PATH inside to DEST on the host, or as a tar stream to DEST when it is a stream; returns
+ * what was copied. One exec (copy-out-script.ts): the checks that need the path's kind are made
+ * inside, with what the host knows of DEST passed in.
+ */
 export async function copyFromEnv(
   ctx: Context,
   ref: string,
@@ -90,33 +68,23 @@ export async function copyFromEnv(
   const src = insidePath(path, 'source');
   const contents = contentsOf(src);
   const clean = posix.normalize(src).replace(/(.)\/+$/, '$1');
-  const st = await statInside(run, clean);
-  if (!st)
-    throw new SpecError('no-such-path', `no such file or directory inside: ${path}`, {
-      fix: 'check the path with "berth exec ENV ls"',
-    });
-  if ((trailingSlash(src) || contents) && !st.dir)
-    throw new SpecError('not-a-directory', `${path} is not a directory inside`, { fix: 'drop the trailing / or /.' });
-  const [dir, name] = tarSource(clean, contents);
-  const tarArgv = ['tar', '-c', '-f', '-', '-C', dir, name];
+  const [tarDir, tarName] = tarSource(clean, contents);
+  const plan = { path: clean, mustBeDir: trailingSlash(src) || contents, tarDir, tarName };
   if (typeof dest !== 'string') {
-    const r = await run(tarArgv, { onStdout: (c) => dest.write(c) });
-    if (r.exitCode !== 0) throw failed(`tar of ${path}`, r);
-    return st;
+    const argv = copyOutArgv({ ...plan, dest: 'stream', destTrailingSlash: false, destParentMissing: false });
+    return copiedOut(await run(argv, { onStdout: (c) => dest.write(c) }), path, '-');
   }
   const target = resolve(dest);
   const there = await stat(target).catch(() => undefined);
-  if (there?.isDirectory() === false && st.dir)
-    throw new SpecError('dir-to-file', `cannot copy the directory ${path} to the file ${dest}`, {
-      fix: 'give a directory or a new path as the destination',
-    });
-  if (!there && trailingSlash(dest) && !st.dir)
-    throw new SpecError('no-such-dest', `destination directory ${dest} does not exist`, {
-      fix: 'create it first, or drop the trailing /',
-    });
-  const parent = await stat(dirname(target)).catch(() => undefined);
-  if (!there && !parent?.isDirectory())
-    throw new SpecError('no-such-dest', `the directory of ${dest} does not exist`, { fix: 'create it first' });
+  const parent = there ? undefined : await stat(dirname(target)).catch(() => undefined);
+  const argv = copyOutArgv({
+    ...plan,
+    dest: there ? (there.isDirectory() ? 'dir' : 'file') : 'none',
+    destTrailingSlash: trailingSlash(dest),
+    destParentMissing: !there && !parent?.isDirectory(),
+  });
+  // The script refuses a missing parent itself (after the checks that come first); nothing to extract into then.
+  if (!there && !parent?.isDirectory()) return copiedOut(await run(argv), path, dest);
   // Into an existing directory as it is; otherwise extracted beside the target and renamed onto it.
   const into = there?.isDirectory() ? target : await mkdtemp(join(dirname(target), '.berth-cp-'));
   try {
@@ -124,15 +92,29 @@ export async function copyFromEnv(
     const bytes = new PassThrough();
     // Owners from inside are not applied: the files belong to whoever runs berth (Docker's rule).
     const extracting = pipeline(bytes, tar.x({ cwd: into, preserveOwner: false }) as unknown as NodeJS.WritableStream);
-    const r = await run(tarArgv, { onStdout: (c) => bytes.write(c) });
+    const r = await run(argv, { onStdout: (c) => bytes.write(c) });
     bytes.end();
-    await extracting;
-    if (r.exitCode !== 0) throw failed(`tar of ${path}`, r);
-    if (into !== target) await rename(contents ? into : join(into, name), target);
+    // A refusal sent no tar (node-tar then says "unrecognized archive"): its own error comes first.
+    const extractError = await extracting.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const st = copiedOut(r, path, dest);
+    if (extractError) throw extractError;
+    if (into !== target) await rename(contents ? into : join(into, tarName), target);
+    return st;
   } finally {
     if (into !== target) await rm(into, { recursive: true, force: true });
   }
-  return st;
+}
+
+/** The stat of what was copied, or the refusal's or the failure's error. */
+function copiedOut(r: ExitResult, path: string, dest: string): InsidePath {
+  const refused = copyOutRefusal(r.exitCode, path, dest);
+  if (refused) throw refused;
+  const said = parseCopyOutStat(r.stderr?.toString('utf8') ?? '');
+  if (r.exitCode !== 0 || !said) throw failed(`tar of ${path}`, said ? { ...r, stderr: Buffer.from(said.rest) } : r);
+  return said.stat;
 }
 
 /** Copy the host path SRC, or a tar stream when SRC is a stream, to PATH inside: one exec (copy-in-script.ts). */
