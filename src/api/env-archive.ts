@@ -7,31 +7,19 @@
 import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { posix } from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from './context.js';
 import type { ExitResult } from '../drivers/driver.js';
 import { DriverError, SpecError } from '../core/errors.js';
 import { execIn } from './lifecycle.js';
+import { copyInArgv, copyInRefusal, tarInArgv } from './copy-in-script.js';
+import { execFed, type Fed } from './exec-fed.js';
+import { copyOutArgv, copyOutRefusal, parseCopyOutStat, type InsidePath } from './copy-out-script.js';
 
-/** What `stat` inside says about a path; undefined: it does not exist. */
-export interface InsidePath {
-  dir: boolean;
-  size: number;
-  /** st_mode */
-  mode: number;
-  mtimeSec: number;
-  linkTarget: string;
-}
+export type { InsidePath } from './copy-out-script.js';
 
-const NOT_FOUND = 44;
-const STAT_SCRIPT =
-  '[ -e "$1" ] || [ -L "$1" ] || exit 44; stat -c "%s %f %Y" -- "$1" && { readlink -- "$1" || echo; }; [ -d "$1" ] && echo dir || echo';
-/** Extract stdin's tar into a new directory next to $2, then move its $1 to $2 (replacing a file). */
-const REPLACE_SCRIPT =
-  't=$(mktemp -d "$(dirname "$2")/.berth-cp.XXXXXX") || exit 1; tar -x -f - -C "$t" && mv -f "$t/$1" "$2"; s=$?; rm -rf "$t"; exit $s';
-
-type Run = (argv: string[], extra?: { input?: Buffer; onStdout?: (c: Buffer) => void }) => Promise<ExitResult>;
+type Run = (argv: string[], extra?: { input?: Readable; onStdout?: (c: Buffer) => void }) => Promise<ExitResult>;
 
 function runner(ctx: Context, ref: string): Run {
   const id = ctx.store.find(ref).id;
@@ -55,21 +43,6 @@ function insidePath(p: string, what: string): string {
   return p;
 }
 
-export async function statInside(run: Run, path: string): Promise<InsidePath | undefined> {
-  const r = await run(['sh', '-c', STAT_SCRIPT, 'stat', path]);
-  if (r.exitCode === NOT_FOUND) return undefined;
-  if (r.exitCode !== 0) throw failed(`stat ${path}`, r);
-  const [first = '', link = '', kind = ''] = (r.stdout?.toString() ?? '').split('\n');
-  const [size, hex, mtime] = first.trim().split(/\s+/);
-  return {
-    size: Number(size ?? 0),
-    mode: Number.parseInt(hex ?? '0', 16),
-    mtimeSec: Number(mtime ?? 0),
-    linkTarget: link.trim(),
-    dir: kind.trim() === 'dir',
-  };
-}
-
 /** `DIR/.`: the directory's contents rather than the directory. */
 const contentsOf = (p: string) => p === '.' || p.endsWith('/.');
 const trailingSlash = (p: string) => p.length > 1 && p.endsWith('/');
@@ -80,7 +53,11 @@ function tarSource(clean: string, contents: boolean): [string, string] {
   return [posix.dirname(clean), posix.basename(clean)];
 }
 
-/** Copy PATH inside to DEST on the host, or as a tar stream to DEST when it is a stream; returns what was copied. */
+/**
+ * Copy PATH inside to DEST on the host, or as a tar stream to DEST when it is a stream; returns
+ * what was copied. One exec (copy-out-script.ts): the checks that need the path's kind are made
+ * inside, with what the host knows of DEST passed in.
+ */
 export async function copyFromEnv(
   ctx: Context,
   ref: string,
@@ -91,33 +68,23 @@ export async function copyFromEnv(
   const src = insidePath(path, 'source');
   const contents = contentsOf(src);
   const clean = posix.normalize(src).replace(/(.)\/+$/, '$1');
-  const st = await statInside(run, clean);
-  if (!st)
-    throw new SpecError('no-such-path', `no such file or directory inside: ${path}`, {
-      fix: 'check the path with "berth exec ENV ls"',
-    });
-  if ((trailingSlash(src) || contents) && !st.dir)
-    throw new SpecError('not-a-directory', `${path} is not a directory inside`, { fix: 'drop the trailing / or /.' });
-  const [dir, name] = tarSource(clean, contents);
-  const tarArgv = ['tar', '-c', '-f', '-', '-C', dir, name];
+  const [tarDir, tarName] = tarSource(clean, contents);
+  const plan = { path: clean, mustBeDir: trailingSlash(src) || contents, tarDir, tarName };
   if (typeof dest !== 'string') {
-    const r = await run(tarArgv, { onStdout: (c) => dest.write(c) });
-    if (r.exitCode !== 0) throw failed(`tar of ${path}`, r);
-    return st;
+    const argv = copyOutArgv({ ...plan, dest: 'stream', destTrailingSlash: false, destParentMissing: false });
+    return copiedOut(await run(argv, { onStdout: (c) => dest.write(c) }), path, '-');
   }
   const target = resolve(dest);
   const there = await stat(target).catch(() => undefined);
-  if (there?.isDirectory() === false && st.dir)
-    throw new SpecError('dir-to-file', `cannot copy the directory ${path} to the file ${dest}`, {
-      fix: 'give a directory or a new path as the destination',
-    });
-  if (!there && trailingSlash(dest) && !st.dir)
-    throw new SpecError('no-such-dest', `destination directory ${dest} does not exist`, {
-      fix: 'create it first, or drop the trailing /',
-    });
-  const parent = await stat(dirname(target)).catch(() => undefined);
-  if (!there && !parent?.isDirectory())
-    throw new SpecError('no-such-dest', `the directory of ${dest} does not exist`, { fix: 'create it first' });
+  const parent = there ? undefined : await stat(dirname(target)).catch(() => undefined);
+  const argv = copyOutArgv({
+    ...plan,
+    dest: there ? (there.isDirectory() ? 'dir' : 'file') : 'none',
+    destTrailingSlash: trailingSlash(dest),
+    destParentMissing: !there && !parent?.isDirectory(),
+  });
+  // The script refuses a missing parent itself (after the checks that come first); nothing to extract into then.
+  if (!there && !parent?.isDirectory()) return copiedOut(await run(argv), path, dest);
   // Into an existing directory as it is; otherwise extracted beside the target and renamed onto it.
   const into = there?.isDirectory() ? target : await mkdtemp(join(dirname(target), '.berth-cp-'));
   try {
@@ -125,32 +92,41 @@ export async function copyFromEnv(
     const bytes = new PassThrough();
     // Owners from inside are not applied: the files belong to whoever runs berth (Docker's rule).
     const extracting = pipeline(bytes, tar.x({ cwd: into, preserveOwner: false }) as unknown as NodeJS.WritableStream);
-    const r = await run(tarArgv, { onStdout: (c) => bytes.write(c) });
+    const r = await run(argv, { onStdout: (c) => bytes.write(c) });
     bytes.end();
-    await extracting;
-    if (r.exitCode !== 0) throw failed(`tar of ${path}`, r);
-    if (into !== target) await rename(contents ? into : join(into, name), target);
+    // A refusal sent no tar (node-tar then says "unrecognized archive"): its own error comes first.
+    const extractError = await extracting.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const st = copiedOut(r, path, dest);
+    if (extractError) throw extractError;
+    if (into !== target) await rename(contents ? into : join(into, tarName), target);
+    return st;
   } finally {
     if (into !== target) await rm(into, { recursive: true, force: true });
   }
-  return st;
 }
 
-/** Copy the host path SRC, or a tar stream when SRC is a stream, to PATH inside. */
+/** The stat of what was copied, or the refusal's or the failure's error. */
+function copiedOut(r: ExitResult, path: string, dest: string): InsidePath {
+  const refused = copyOutRefusal(r.exitCode, path, dest);
+  if (refused) throw refused;
+  const said = parseCopyOutStat(r.stderr?.toString('utf8') ?? '');
+  if (r.exitCode !== 0 || !said) throw failed(`tar of ${path}`, said ? { ...r, stderr: Buffer.from(said.rest) } : r);
+  return said.stat;
+}
+
+/** Copy the host path SRC, or a tar stream when SRC is a stream, to PATH inside: one exec (copy-in-script.ts). */
 export async function copyToEnv(ctx: Context, ref: string, src: string | Readable, path: string): Promise<void> {
   const run = runner(ctx, ref);
   const dest = insidePath(path, 'destination');
   const clean = posix.normalize(dest).replace(/(.)\/+$/, '$1');
-  const there = await statInside(run, clean);
+  const feedTo = (argv: string[], open: () => Readable) =>
+    execFed((input, onStdout) => run(argv, { input, onStdout }), open);
   if (typeof src !== 'string') {
-    const chunks: Buffer[] = [];
-    for await (const c of src) chunks.push(Buffer.from(c as Buffer));
-    if (!there?.dir)
-      throw new SpecError('not-a-directory', `destination ${path} must be an existing directory inside`, {
-        fix: 'a tar stream is extracted into a directory: create it first',
-      });
-    const r = await run(['tar', '-x', '-f', '-', '-C', clean], { input: Buffer.concat(chunks) });
-    if (r.exitCode !== 0) throw failed(`extracting into ${path}`, r);
+    const fed = await feedTo(tarInArgv(clean), () => src);
+    settle(fed, 'tar stream', path, `extracting into ${path}`);
     return;
   }
   const from = resolve(src);
@@ -159,24 +135,36 @@ export async function copyToEnv(ctx: Context, ref: string, src: string | Readabl
   const contents = contentsOf(src);
   if ((trailingSlash(src) || contents) && !st.isDirectory())
     throw new SpecError('not-a-directory', `${src} is not a directory`, { fix: 'drop the trailing / or /.' });
-  if (there && !there.dir && st.isDirectory())
-    throw new SpecError('dir-to-file', `cannot copy the directory ${src} to the file ${path} inside`, {
-      fix: 'give a directory or a new path as the destination',
-    });
-  if (!there && trailingSlash(dest) && !st.isDirectory())
-    throw new SpecError('no-such-dest', `destination directory ${path} does not exist inside`, {
-      fix: 'create it first, or drop the trailing /',
-    });
-  if (!there && !(await statInside(run, posix.dirname(clean)))?.dir)
-    throw new SpecError('no-such-dest', `the directory of ${path} does not exist inside`, { fix: 'create it first' });
   const [cwd, name] = contents ? [from, '.'] : [dirname(from), basename(from)];
+  const open = await packer(cwd, name);
+  const argv = copyInArgv({
+    dest: clean,
+    name,
+    sourceIsDir: st.isDirectory(),
+    contents,
+    trailingSlash: trailingSlash(dest),
+  });
+  const fed = await feedTo(argv, open);
+  settle(fed, src, path, `copying to ${path}`);
+}
+
+/** NAME in CWD as node-tar packs it (owners left out), a stream made when called. */
+async function packer(cwd: string, name: string): Promise<() => Readable> {
   const tar = await import('tar');
-  const chunks: Buffer[] = [];
-  for await (const c of tar.c({ cwd, portable: true }, [name]) as AsyncIterable<Buffer>) chunks.push(c);
-  const input = Buffer.concat(chunks);
-  const r =
-    there?.dir || contents
-      ? await run(['sh', '-c', 'mkdir -p "$1" && exec tar -x -f - -C "$1"', 'copy-in', clean], { input })
-      : await run(['sh', '-c', REPLACE_SCRIPT, 'copy-in', name, clean], { input });
-  if (r.exitCode !== 0) throw failed(`copying to ${path}`, r);
+  return () => Readable.from(tar.c({ cwd, portable: true }, [name]) as AsyncIterable<Buffer>, { objectMode: false });
+}
+
+/** A refusal's own error, the source's error, or the exec's failure. */
+function settle(fed: Fed, src: string, path: string, what: string): void {
+  const r = fed.result;
+  if (!fed.opened) {
+    const refused = copyInRefusal(r.exitCode, src, path);
+    if (refused) throw refused;
+  }
+  if (fed.sourceError)
+    throw new DriverError('copy-failed', `reading ${src} failed: ${fed.sourceError.message}`, {
+      fix: 'check that the source can be read',
+      cause: fed.sourceError,
+    });
+  if (r.exitCode !== 0) throw failed(what, r);
 }

@@ -59,15 +59,25 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
     // as the caller's terminal says, and resized when it says so.
     const size = opts.tty ? (opts.terminal?.current() ?? { rows: 24, cols: 80 }) : undefined;
     c.send(F.START, SESSION, encodeStart({ ...req, tty: opts.tty, stdin: true, ...(size ?? {}) }));
+    /** False when the socket's buffer is full (see VmClient.send). */
     const sendInput = (input: Buffer) => {
+      let more = true;
       for (let at = 0; at < input.length; at += MAX_PAYLOAD)
-        c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD));
+        more = c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD));
+      return more;
     };
     const eof = () => c.send(F.STDIN, SESSION, Buffer.alloc(0));
     if (opts.input instanceof Readable) {
-      // A stream is passed on as it comes; EOF when it ends (not after the command has ended).
+      // A stream is passed on as it comes, no further ahead of the monitor than the socket's
+      // buffer (the monitor takes it at the guest's pace); EOF when it ends (not after the command has ended).
       const input = opts.input;
-      const onData = (chunk: Buffer) => sendInput(chunk);
+      const onData = (chunk: Buffer) => {
+        if (sendInput(chunk) || c.sock.destroyed) return;
+        input.pause();
+        c.sock.once('drain', () => {
+          if (!finished) input.resume();
+        });
+      };
       const onEnd = () => {
         if (!finished) eof();
       };
