@@ -8,7 +8,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,34 +16,8 @@ import { copyToEnv } from '../../../src/api/env-archive.js';
 import { copyInArgv, copyInRefusal, REFUSED, tarInArgv } from '../../../src/api/copy-in-script.js';
 import { execFed } from '../../../src/api/exec-fed.js';
 import { runExecHelper } from '../../../src/drivers/shim/exec-io.js';
-import type { Context } from '../../../src/api/context.js';
-import type { ExecOptions } from '../../../src/drivers/driver.js';
+import { fakeExecEnv as fakeEnv, writeSampleTree } from './fake-exec-env.js';
 import { SpecError } from '../../../src/core/errors.js';
-
-interface Exec {
-  argv: string[];
-  input: ExecOptions['input'];
-}
-
-/** A running environment whose exec runs ARGV on the host, recording each exec. */
-function fakeEnv(): { ctx: Context; execs: Exec[] } {
-  const execs: Exec[] = [];
-  const driver = {
-    exec: (_h: unknown, argv: string[], opts: ExecOptions) => {
-      execs.push({ argv, input: opts.input });
-      return runExecHelper(argv[0]!, argv.slice(1), opts);
-    },
-  };
-  const ctx = {
-    store: {
-      find: () => ({ id: 'e1', name: 'e', backend: 'chroot' }),
-      status: () => ({ state: 'running' }),
-      dirOf: () => '/nonexistent',
-    },
-    registry: { get: () => driver },
-  } as unknown as Context;
-  return { ctx, execs };
-}
 
 const tree = (dir: string): string[] =>
   readdirSync(dir, { recursive: true, encoding: 'utf8' })
@@ -55,10 +29,7 @@ describe('copyToEnv: one exec, streamed', () => {
   let inside: string;
   before(() => {
     host = mkdtempSync(join(tmpdir(), 'berth-cpin-host-'));
-    mkdirSync(join(host, 'tree', 'sub'), { recursive: true });
-    writeFileSync(join(host, 'tree', 'sub', 'leaf'), 'leaf\n');
-    writeFileSync(join(host, 'tree', 'top'), 'top\n');
-    writeFileSync(join(host, 'file'), 'one\n');
+    writeSampleTree(host);
   });
   after(() => rmSync(host, { recursive: true, force: true }));
   const fresh = () => {

@@ -6,35 +6,14 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { copyFromEnv } from '../../../src/api/env-archive.js';
 import { copyOutRefusal, OUT_REFUSED, parseCopyOutStat } from '../../../src/api/copy-out-script.js';
-import { runExecHelper } from '../../../src/drivers/shim/exec-io.js';
-import type { Context } from '../../../src/api/context.js';
-import type { ExecOptions } from '../../../src/drivers/driver.js';
+import { fakeExecEnv as fakeEnv, writeSampleTree } from './fake-exec-env.js';
 import { SpecError } from '../../../src/core/errors.js';
-
-function fakeEnv(): { ctx: Context; execs: string[][] } {
-  const execs: string[][] = [];
-  const driver = {
-    exec: (_h: unknown, argv: string[], opts: ExecOptions) => {
-      execs.push(argv);
-      return runExecHelper(argv[0]!, argv.slice(1), opts);
-    },
-  };
-  const ctx = {
-    store: {
-      find: () => ({ id: 'e1', name: 'e', backend: 'chroot' }),
-      status: () => ({ state: 'running' }),
-      dirOf: () => '/nonexistent',
-    },
-    registry: { get: () => driver },
-  } as unknown as Context;
-  return { ctx, execs };
-}
 
 const tree = (dir: string): string[] => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
 
@@ -43,10 +22,7 @@ describe('copyFromEnv: one exec', () => {
   let host: string;
   before(() => {
     inside = mkdtempSync(join(tmpdir(), 'berth-cpout-env-'));
-    mkdirSync(join(inside, 'tree', 'sub'), { recursive: true });
-    writeFileSync(join(inside, 'tree', 'sub', 'leaf'), 'leaf\n');
-    writeFileSync(join(inside, 'tree', 'top'), 'top\n');
-    writeFileSync(join(inside, 'file'), 'one\n');
+    writeSampleTree(inside);
     host = mkdtempSync(join(tmpdir(), 'berth-cpout-host-'));
   });
   after(() => {
