@@ -24,7 +24,7 @@ type Run = (argv: string[], extra?: { input?: Readable; onStdout?: (c: Buffer) =
 function runner(ctx: Context, ref: string): Run {
   const id = ctx.store.find(ref).id;
   return (argv, extra = {}) =>
-    execIn(ctx, id, argv, { tty: false, interactive: false, env: {}, stdio: 'pipe', ...extra });
+    execIn(ctx, id, argv, { tty: false, interactive: false, env: {}, stdio: 'pipe', keepStreamed: false, ...extra });
 }
 
 const firstLine = (b: Buffer | undefined) => (b?.toString('utf8').trim().split('\n')[0] ?? '').slice(0, 200);

@@ -92,6 +92,11 @@ export interface ExecOptions {
   input?: Buffer | string | Readable;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /**
+   * False: output passed to onStdout/onStderr is not also kept in the result (a large or long
+   * output, such as a copy's tar, is not held in memory). Default true.
+   */
+  keepStreamed?: boolean;
   /** When this aborts the command gets SIGHUP, as from a terminal that closed (its client went). */
   hangup?: AbortSignal;
   /** Kill the command after this long (SIGTERM, then SIGKILL 2 s later); the result says timedOut. */

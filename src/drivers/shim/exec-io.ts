@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
 import type { ExecOptions, ExitResult } from '../driver.js';
 import { signalName, statusFromExit } from '../common/spawn-wait.js';
+import { keptOutput } from '../common/kept-output.js';
 
 const KILL_GRACE_MS = 2_000;
 
@@ -24,12 +25,13 @@ export async function runExecHelper(
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   if (piped) {
+    const keep = keptOutput(opts);
     child.stdout!.on('data', (c: Buffer) => {
-      out.push(c);
+      if (keep.stdout) out.push(c);
       opts.onStdout?.(c);
     });
     child.stderr!.on('data', (c: Buffer) => {
-      err.push(c);
+      if (keep.stderr) err.push(c);
       opts.onStderr?.(c);
     });
     child.stdin!.on('error', () => {

@@ -17,6 +17,7 @@ import {
   type StartRequest,
 } from './guest-protocol.js';
 import { exitResult, type VmClient } from './vm-client.js';
+import { keptOutput } from '../common/kept-output.js';
 
 const SESSION = 1;
 const KILL_GRACE_MS = 2_000;
@@ -39,13 +40,14 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
       c.close();
       resolve({ ...r, stdout: Buffer.concat(out), stderr: Buffer.concat(err), ...(timedOut ? { timedOut } : {}) });
     };
+    const keep = keptOutput(opts);
     const off = c.on((f) => {
       if (f.session !== SESSION) return;
       if (f.type === F.STDOUT) {
-        out.push(f.payload);
+        if (keep.stdout) out.push(f.payload);
         opts.onStdout?.(f.payload);
       } else if (f.type === F.STDERR) {
-        err.push(f.payload);
+        if (keep.stderr) err.push(f.payload);
         opts.onStderr?.(f.payload);
       } else if (f.type === F.EXIT) {
         const e = decodeExit(f.payload);

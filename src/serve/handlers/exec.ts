@@ -75,6 +75,7 @@ async function runExec(
       ...(hangup ? { hangup } : {}),
       ...(write && inst.attachStdout ? { onStdout: (c: Buffer) => write('stdout', c) } : {}),
       ...(write && inst.attachStderr ? { onStderr: (c: Buffer) => write('stderr', c) } : {}),
+      keepStreamed: false,
     });
     inst.exitCode = r.exitCode;
   } catch (e) {
