@@ -15,6 +15,7 @@ import { DriverError, SpecError } from '../core/errors.js';
 import { execIn } from './lifecycle.js';
 import { copyInArgv, copyInRefusal, tarInArgv } from './copy-in-script.js';
 import { execFed, type Fed } from './exec-fed.js';
+import { fileTar } from './file-tar.js';
 import { copyOutArgv, copyOutRefusal, parseCopyOutStat, type InsidePath } from './copy-out-script.js';
 
 export type { InsidePath } from './copy-out-script.js';
@@ -136,7 +137,7 @@ export async function copyToEnv(ctx: Context, ref: string, src: string | Readabl
   if ((trailingSlash(src) || contents) && !st.isDirectory())
     throw new SpecError('not-a-directory', `${src} is not a directory`, { fix: 'drop the trailing / or /.' });
   const [cwd, name] = contents ? [from, '.'] : [dirname(from), basename(from)];
-  const open = await packer(cwd, name);
+  const open = (st.isFile() && (await fileTar(from, name, st))) || (await packer(cwd, name));
   const argv = copyInArgv({
     dest: clean,
     name,

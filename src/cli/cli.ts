@@ -1,7 +1,7 @@
 /**
  * The CLI's parse and dispatch, as a function: argv in, exit status out (main.ts calls it; tests
  * drive it in-process). `run` and `exec` take the hot path: a zero-dependency parser and a direct
- * spawn of the native shim; `pull` too. Everything else (and every --help) loads yargs lazily.
+ * spawn of the native shim; `pull` and a plain `cp` too. Everything else (and every --help) loads yargs lazily.
  */
 import { runCommand } from './commands/run.js';
 import { execCommand } from './commands/exec.js';
@@ -9,6 +9,7 @@ import { matrixTaskCommand } from './commands/matrix-task.js';
 import { reapCommand } from './commands/session-reap.js';
 import { createCommand } from './commands/create.js';
 import { pullCommand } from './commands/pull.js';
+import { cpFastCommand, isPlainCp } from './commands/cp.js';
 import { reportError } from './output.js';
 import { VERSION } from '../index.js';
 
@@ -48,6 +49,7 @@ export async function cli(argv: string[]): Promise<number> {
       const { templateCreateCommand } = await import('./commands/template.js');
       return await templateCreateCommand(rest.slice(1));
     }
+    if (verb === 'cp' && isPlainCp(rest)) return await cpFastCommand(rest);
     if (verb === 'pool' && rest[0] === 'create' && !wantsHelp(rest.slice(1))) {
       const { poolCreateCommand } = await import('./commands/pool.js');
       return await poolCreateCommand(rest.slice(1));

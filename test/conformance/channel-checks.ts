@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import type { Runner } from '../helpers/berth-cli.js';
+import { type Runner, packageDir } from '../helpers/berth-cli.js';
 import { type Check, assertNothingLeft, childOf, isVm, sleep } from './checks.js';
 
 const MiB = 1024 * 1024;
@@ -82,6 +82,37 @@ async function untilGone(r: Runner, name: string, file: string, what: string): P
   }
 }
 
+/**
+ * SIZE random bytes in a host file: into the guest as `exec -i`'s stdin (a file) and back out
+ * through exec's stdout; then `berth cp` in and out. The sha256 of each, and the mode inside.
+ */
+async function fileRoundTrips(
+  r: Runner,
+  name: string,
+  size: number,
+): Promise<{ mode: string; sent: string; stdinBack: string; cpBack: string }> {
+  const b = `'${process.execPath}' '${join(packageDir(), 'dist', 'berth.cjs')}'`;
+  const script = [
+    'set -e',
+    'd=$(mktemp -d); trap \'rm -rf "$d"\' EXIT',
+    `head -c ${size} /dev/urandom > "$d/f"; chmod 750 "$d/f"`,
+    `${b} exec -i ${name} sh -c 'cat > /dev/shm/g' < "$d/f"`,
+    `${b} exec ${name} cat /dev/shm/g > "$d/g"`,
+    `${b} exec ${name} rm /dev/shm/g`,
+    `${b} cp "$d/f" ${name}:/dev/shm/c`,
+    `${b} exec ${name} stat -c %a /dev/shm/c`,
+    'mkdir "$d/out"',
+    `${b} cp ${name}:/dev/shm/c "$d/out/"`,
+    `${b} exec ${name} rm /dev/shm/c`,
+    'for x in f g out/c; do sha256sum < "$d/$x"; done',
+  ].join('\n');
+  const res = await r.hostRun('sh', ['-c', script]);
+  assert.equal(res.code, 0, res.stderr);
+  const [mode, sent, stdinBack, cpBack] = res.stdout.trim().split('\n');
+  assert.match(sent ?? '', /^[0-9a-f]{64} {2}-$/, `the sent file's digest: ${res.stdout}`);
+  return { mode: mode!, sent: sent!, stdinBack: stdinBack!, cpBack: cpBack! };
+}
+
 export const CHANNEL_CHECKS: Check[] = [
   {
     name: 'VM channel: random data both ways with digests, a slow reader held back, clients gone mid-stream',
@@ -106,6 +137,11 @@ export const CHANNEL_CHECKS: Check[] = [
         assert.equal(outward.length, size);
         assert.equal(outward.digest, digest, 'the bytes that went in came out');
         await guestText(r, name, 'rm /dev/shm/f');
+
+        // A file as stdin, and berth cp both ways: the CLI reads a file into buffers it reuses
+        // (ADR 0075), so the bytes must come through whole; cp keeps the mode.
+        const viaFile = await fileRoundTrips(r, name, size);
+        assert.deepEqual(viaFile, { mode: '750', sent: viaFile.sent, stdinBack: viaFile.sent, cpBack: viaFile.sent });
 
         // A slow reader: a client that stops reading an endless output. The command in the guest
         // must be held back (it stops writing) and the monitor must not buffer what it writes.

@@ -18,6 +18,7 @@ import {
 } from './guest-protocol.js';
 import { exitResult, type VmClient } from './vm-client.js';
 import { keptOutput } from '../common/kept-output.js';
+import { releaseChunk } from '../common/recycled-chunks.js';
 
 const SESSION = 1;
 const KILL_GRACE_MS = 2_000;
@@ -62,10 +63,12 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
     const size = opts.tty ? (opts.terminal?.current() ?? { rows: 24, cols: 80 }) : undefined;
     c.send(F.START, SESSION, encodeStart({ ...req, tty: opts.tty, stdin: true, ...(size ?? {}) }));
     /** False when the socket's buffer is full (see VmClient.send). */
-    const sendInput = (input: Buffer) => {
+    const sendInput = (input: Buffer, written?: () => void) => {
       let more = true;
-      for (let at = 0; at < input.length; at += MAX_PAYLOAD)
-        more = c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD));
+      for (let at = 0; at < input.length; at += MAX_PAYLOAD) {
+        const last = at + MAX_PAYLOAD >= input.length;
+        more = c.send(F.STDIN, SESSION, input.subarray(at, at + MAX_PAYLOAD), last ? written : undefined);
+      }
       return more;
     };
     const eof = () => c.send(F.STDIN, SESSION, Buffer.alloc(0));
@@ -73,8 +76,9 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
       // A stream is passed on as it comes, no further ahead of the monitor than the socket's
       // buffer (the monitor takes it at the guest's pace); EOF when it ends (not after the command has ended).
       const input = opts.input;
+      // A chunk of a file read into reused buffers goes back once the socket has sent it.
       const onData = (chunk: Buffer) => {
-        if (sendInput(chunk) || c.sock.destroyed) return;
+        if (sendInput(chunk, () => releaseChunk(chunk)) || c.sock.destroyed) return;
         input.pause();
         c.sock.once('drain', () => {
           if (!finished) input.resume();

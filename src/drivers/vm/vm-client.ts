@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { constants } from 'node:os';
-import { createReadStream, fstatSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { isatty } from 'node:tty';
 import {
@@ -24,18 +24,20 @@ import {
 } from './guest-protocol.js';
 import type { ExitResult } from '../driver.js';
 import { signalName } from '../common/spawn-wait.js';
+import { RecycledFileStream, releaseChunk } from '../common/recycled-chunks.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SESSION = 1;
 
 /**
  * The exec's input: a regular file is read in frames of MAX_PAYLOAD (sixteen times fewer reads and
- * frames than stdin's 64 KiB chunks; a file read never blocks, so nothing waits on it at exit);
+ * frames than stdin's 64 KiB chunks; a file read never blocks, so nothing waits on it at exit),
+ * into buffers used again once the socket has sent them (recycled-chunks.ts);
  * a pipe, socket or terminal is process.stdin.
  */
 function inputStream(): NodeJS.ReadStream | Readable {
   try {
-    if (fstatSync(0).isFile()) return createReadStream('', { fd: 0, highWaterMark: MAX_PAYLOAD, autoClose: false });
+    if (fstatSync(0).isFile()) return new RecycledFileStream(0, { chunk: MAX_PAYLOAD, autoClose: false });
   } catch {
     /* no stdin at all: process.stdin says so */
   }
@@ -79,16 +81,16 @@ export class VmClient {
   /**
    * False when the socket's buffer is full: wait for its 'drain' before sending more data. A large
    * payload goes out behind its header in one writev, not copied into a frame first (the caller
-   * must not reuse it: stdin's chunks are fresh buffers).
+   * must not reuse it until WRITTEN is called, once the socket is done with it).
    */
-  send(type: number, session: number, payload?: Buffer): boolean {
+  send(type: number, session: number, payload?: Buffer, written?: () => void): boolean {
     if (this.sock.destroyed) return false;
-    if (!payload || payload.length < 4096) return this.sock.write(encodeFrame(type, session, payload));
+    if (!payload || payload.length < 4096) return this.sock.write(encodeFrame(type, session, payload), written);
     if (payload.length > MAX_PAYLOAD)
       throw new RangeError(`frame payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`);
     this.sock.cork();
     this.sock.write(frameHeader(type, session, payload.length));
-    const more = this.sock.write(payload);
+    const more = this.sock.write(payload, written);
     this.sock.uncork();
     return more;
   }
@@ -210,7 +212,7 @@ export function relay(c: VmClient, o: RelayOptions): Promise<ExitResult> {
           }
         }
         // The monitor takes input as fast as the guest does: read no further ahead of it.
-        if (!c.send(F.STDIN, SESSION, d) && !c.sock.destroyed) {
+        if (!c.send(F.STDIN, SESSION, d, () => releaseChunk(d)) && !c.sock.destroyed) {
           stdin.pause();
           c.sock.once('drain', () => {
             if (!finished) stdin.resume();
