@@ -46,6 +46,7 @@ import { openEnvStdin } from './api/env-stdin.js';
 import { releaseHeldEnv, startHeldEnv } from './api/start-held.js';
 import { resizeEnv } from './api/env-resize.js';
 import type { Writable } from 'node:stream';
+import type { InsidePath } from './api/env-archive.js';
 
 export * from './core/errors.js';
 export type { EnvSpec, BackendName, IsolationLevel, Mount, Limits, SecurityOptions } from './core/spec.js';
@@ -345,19 +346,24 @@ export function rename(ref: string, name: string, opts: ContextOptions = {}): vo
 
 /**
  * Copy PATH inside a running environment to the host path DEST (Docker's cp rules: into an
- * existing directory, else as DEST; `DIR/.` copies the contents), or as a tar stream onto DEST.
+ * existing directory, else as DEST; `DIR/.` copies the contents), or as a tar stream onto DEST;
+ * or, when DEST is a function, as a tar stream onto the stream it returns when called with PATH's
+ * stat, before the tar's first byte (not called when the copy is refused). One exec.
  */
 export async function copyFrom(
   ref: string,
   path: string,
-  dest: string | NodeJS.WritableStream,
+  dest: string | NodeJS.WritableStream | ((stat: InsidePath) => NodeJS.WritableStream),
   opts: ContextOptions = {},
 ) {
   const { copyFromEnv } = await import('./api/env-archive.js');
-  return copyFromEnv(ctxFor(opts), ref, path, dest as string | import('node:stream').Writable);
+  return copyFromEnv(ctxFor(opts), ref, path, dest as Parameters<typeof copyFromEnv>[3]);
 }
 
-/** Copy the host path SRC, or a tar stream (extracted into the directory PATH), into a running environment. */
+/**
+ * Copy the host path SRC, or a tar stream (extracted into the directory PATH), into a running
+ * environment: one exec, which reads SRC only once PATH passed its checks, as the exec takes it.
+ */
 export async function copyTo(
   ref: string,
   src: string | NodeJS.ReadableStream,

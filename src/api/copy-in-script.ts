@@ -12,7 +12,7 @@ import { SpecError } from '../core/errors.js';
 export const GO = 'go';
 
 /** A refused copy (not a failure of the image's tools: tar, mkdir and mv exit 1 or 2). */
-export const REFUSED = { dirToFile: 81, noDestDir: 82, noParent: 83, notADir: 84 } as const;
+export const REFUSED = { noSuchDir: 80, dirToFile: 81, noDestDir: 82, noParent: 83, notADir: 84 } as const;
 
 /**
  * $1 the destination, $2 its directory, $3 the source's name in the tar, $4 `dir` when the source
@@ -34,8 +34,17 @@ const COPY_IN_SCRIPT = [
   'tar -x -f - -C "$t" && mv -f "$t/$3" "$1"; s=$?; rm -rf "$t"; exit $s',
 ].join('\n');
 
-/** A tar stream (`berth cp - ENV:DIR`) goes into an existing directory only. */
-const TAR_IN_SCRIPT = `[ -d "$1" ] || exit ${REFUSED.notADir}; echo ${GO}; exec tar -x -f - -C "$1"`;
+/**
+ * A tar stream (`berth cp - ENV:DIR`, the Engine API's PUT archive) goes into an existing
+ * directory only: a path that does not exist and one that is no directory are refused apart
+ * (Docker answers 404 and 400).
+ */
+const TAR_IN_SCRIPT = [
+  `[ -e "$1" ] || [ -L "$1" ] || exit ${REFUSED.noSuchDir}`,
+  `[ -d "$1" ] || exit ${REFUSED.notADir}`,
+  `echo ${GO}`,
+  'exec tar -x -f - -C "$1"',
+].join('\n');
 
 export interface CopyIn {
   /** The destination inside, normalized, without a trailing slash. */
@@ -82,6 +91,10 @@ export function copyInRefusal(exitCode: number, src: string, path: string): Spec
     case REFUSED.noParent:
       return new SpecError('no-such-dest', `the directory of ${path} does not exist inside`, {
         fix: 'create it first',
+      });
+    case REFUSED.noSuchDir:
+      return new SpecError('no-such-dest', `destination ${path} does not exist inside`, {
+        fix: 'a tar stream is extracted into a directory: create it first',
       });
     case REFUSED.notADir:
       return new SpecError('not-a-directory', `destination ${path} must be an existing directory inside`, {

@@ -20,7 +20,10 @@ import { copyOutArgv, copyOutRefusal, parseCopyOutStat, type InsidePath } from '
 
 export type { InsidePath } from './copy-out-script.js';
 
-type Run = (argv: string[], extra?: { input?: Readable; onStdout?: (c: Buffer) => void }) => Promise<ExitResult>;
+type Run = (
+  argv: string[],
+  extra?: { input?: Readable; onStdout?: (c: Buffer) => void; onStderr?: (c: Buffer) => void },
+) => Promise<ExitResult>;
 
 function runner(ctx: Context, ref: string): Run {
   const id = ctx.store.find(ref).id;
@@ -54,16 +57,20 @@ function tarSource(clean: string, contents: boolean): [string, string] {
   return [posix.dirname(clean), posix.basename(clean)];
 }
 
+/** Where a tar stream goes once the path's stat is known (before its first byte). */
+export type TarSink = (stat: InsidePath) => Writable;
+
 /**
- * Copy PATH inside to DEST on the host, or as a tar stream to DEST when it is a stream; returns
- * what was copied. One exec (copy-out-script.ts): the checks that need the path's kind are made
- * inside, with what the host knows of DEST passed in.
+ * Copy PATH inside to DEST on the host, or as a tar stream to DEST when it is a stream (or to
+ * the stream a TarSink gives for the stat); returns what was copied. One exec
+ * (copy-out-script.ts): the checks that need the path's kind are made inside, with what the host
+ * knows of DEST passed in.
  */
 export async function copyFromEnv(
   ctx: Context,
   ref: string,
   path: string,
-  dest: string | Writable,
+  dest: string | Writable | TarSink,
 ): Promise<InsidePath> {
   const run = runner(ctx, ref);
   const src = insidePath(path, 'source');
@@ -71,6 +78,15 @@ export async function copyFromEnv(
   const clean = posix.normalize(src).replace(/(.)\/+$/, '$1');
   const [tarDir, tarName] = tarSource(clean, contents);
   const plan = { path: clean, mustBeDir: trailingSlash(src) || contents, tarDir, tarName };
+  if (typeof dest === 'function') {
+    const argv = copyOutArgv({ ...plan, dest: 'stream', destTrailingSlash: false, destParentMissing: false });
+    const sink = statFirst(dest);
+    const r = await run(argv, { onStdout: sink.onStdout, onStderr: sink.onStderr });
+    // Streamed output is not kept in the result (keepStreamed): the script's stderr is the sink's.
+    const st = copiedOut({ ...r, stderr: sink.stderr() }, path, '-');
+    sink.opened(st);
+    return st;
+  }
   if (typeof dest !== 'string') {
     const argv = copyOutArgv({ ...plan, dest: 'stream', destTrailingSlash: false, destParentMissing: false });
     return copiedOut(await run(argv, { onStdout: (c) => dest.write(c) }), path, '-');
@@ -107,6 +123,40 @@ export async function copyFromEnv(
   } finally {
     if (into !== target) await rm(into, { recursive: true, force: true });
   }
+}
+
+/**
+ * The exec's output for a TarSink: the tar on stdout is held until the stat the script writes
+ * first on stderr has come (it is written before tar starts, so little is ever held), then goes
+ * to the sink's stream as it comes. A refusal opens no stream.
+ */
+function statFirst(sink: TarSink) {
+  let said = Buffer.alloc(0);
+  let out: Writable | undefined;
+  let held: Buffer[] = [];
+  const open = (st: InsidePath) => {
+    out = sink(st);
+    for (const c of held) out.write(c);
+    held = [];
+  };
+  return {
+    /** All the script's stderr (the stat, then tar's messages, if any). */
+    stderr: () => said,
+    onStderr: (c: Buffer) => {
+      said = Buffer.concat([said, c]);
+      if (out) return;
+      const st = parseCopyOutStat(said.toString('utf8'))?.stat;
+      if (st) open(st);
+    },
+    onStdout: (c: Buffer) => {
+      if (out) out.write(c);
+      else held.push(c);
+    },
+    /** After a copy that succeeded: the stream is open (even if the stat came only with the result). */
+    opened: (st: InsidePath) => {
+      if (!out) open(st);
+    },
+  };
 }
 
 /** The stat of what was copied, or the refusal's or the failure's error. */

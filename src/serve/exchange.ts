@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 
 export interface Exchange {
   readonly method: string;
@@ -14,8 +14,13 @@ export interface Exchange {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingMessage['headers'];
-  /** The whole request body. */
+  /** The whole request body (up to 64 MiB). */
   body(): Promise<Buffer>;
+  /**
+   * The request body as a stream, of any size: nothing is read until it is consumed, and then at
+   * the consumer's pace. Use either this or body(), once.
+   */
+  bodyStream(): Readable;
   json(status: number, value: unknown): void;
   empty(status: number): void;
   /**
@@ -87,6 +92,10 @@ export class HttpExchange implements Exchange {
 
   body() {
     return readAll(this.req);
+  }
+
+  bodyStream(): Readable {
+    return this.req;
   }
 
   json(status: number, value: unknown) {
@@ -171,6 +180,48 @@ export class UpgradedExchange implements Exchange {
       else this.socket.on('data', more);
     });
     return this.bodyRead;
+  }
+
+  /** Content-Length bytes, from what came with the headers and then from the socket, paced by the reader. */
+  bodyStream(): Readable {
+    let left = Number(this.req.headers['content-length'] ?? 0);
+    const socket = this.socket;
+    const head = this.head;
+    this.head = Buffer.alloc(0);
+    let listening = false;
+    const body = new Readable({
+      read() {
+        if (!listening) {
+          listening = true;
+          socket.on('data', take);
+          socket.once('end', ended);
+        }
+        socket.resume();
+      },
+    });
+    const ended = () => {
+      if (left > 0) body.destroy(new Error(`the request body ended ${left} bytes short`));
+    };
+    const take = (c: Buffer) => {
+      const part = c.subarray(0, left);
+      left -= part.length;
+      if (left === 0) {
+        socket.off('data', take);
+        socket.off('end', ended);
+        socket.pause();
+        if (c.length > part.length) socket.unshift(c.subarray(part.length));
+        if (part.length > 0) body.push(part);
+        body.push(null);
+      } else if (!body.push(part)) socket.pause();
+    };
+    if (!(left > 0)) {
+      if (head.length > 0) socket.unshift(head);
+      body.push(null);
+    } else if (head.length > 0) {
+      socket.pause();
+      take(head);
+    }
+    return body;
   }
 
   private writeHead(status: number, reason: string, headers: Record<string, string | number>) {

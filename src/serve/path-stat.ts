@@ -2,6 +2,8 @@
  * `X-Docker-Container-Path-Stat`: base64 of `{name, size, mode, mtime, linkTarget}` where mode is
  * Go's os.FileMode (type bits high, not the st_mode layout), read from `stat -c` inside.
  */
+import type { InsidePath } from '../index.js';
+
 const S_IFMT = 0o170000;
 // A Map, not an object literal: octal numeric keys are easy to mangle.
 const GO_TYPE = new Map<number, number>([
@@ -40,6 +42,17 @@ export function parseStatOutput(name: string, out: string): PathStat {
     mode: goFileMode(stMode),
     mtime: new Date(Number(mtime ?? 0) * 1000).toISOString(),
     linkTarget: link.trim(),
+  };
+}
+
+/** The stat the library's copyFrom gives, as Docker's header has it. */
+export function pathStatOf(name: string, st: InsidePath): PathStat {
+  return {
+    name,
+    size: st.size,
+    mode: goFileMode(st.mode),
+    mtime: new Date(st.mtimeSec * 1000).toISOString(),
+    linkTarget: st.linkTarget,
   };
 }
 

@@ -1,12 +1,14 @@
 /**
  * `/containers/{id}/archive`: HEAD (stat), GET (a tar of a path) and PUT (extract a tar into a
- * directory), through exec of the image's own sh, stat and tar: the same on every backend, also
- * before start (the command is held meanwhile: api/start-held.ts).
+ * directory), each one exec of the image's own sh, stat and tar (GET and PUT through the
+ * library's copyFrom and copyTo, as `berth cp`): the same on every backend, also before start
+ * (the command is held meanwhile: api/start-held.ts).
  */
 import { posix } from 'node:path';
 import * as berth from '../../index.js';
 import { ApiError, badRequest } from '../errors.js';
-import { parseStatOutput, statHeader, isDir, type PathStat } from '../path-stat.js';
+import type { Writable } from 'node:stream';
+import { parseStatOutput, pathStatOf, statHeader, type PathStat } from '../path-stat.js';
 import type { Exchange } from '../exchange.js';
 import type { Route } from '../route.js';
 import { findContainer, hold } from './containers.js';
@@ -58,6 +60,25 @@ const head: Route = {
   },
 };
 
+/** The name Docker's stat gives PATH: its last element, `/` for the root. */
+function statName(path: string): string {
+  const clean = posix.normalize(path);
+  return clean === '/' ? '/' : posix.basename(clean);
+}
+
+/** Docker's replies to a refusal of the copy scripts; anything else as statusOf says. */
+export function archiveRefusal(e: unknown, id: string, path: string): unknown {
+  if (!berth.isBerthError(e)) return e;
+  if (e.code === 'no-such-path' || e.code === 'no-such-dest')
+    return new ApiError(404, `Could not find the file ${path} in container ${id}`);
+  if (e.code === 'not-a-directory') return badRequest(`extraction point is not a directory: ${path}`);
+  return e;
+}
+
+/**
+ * One exec (the library's copy-out script): the stat comes first on its stderr and opens the
+ * reply with X-Docker-Container-Path-Stat, then tar's stdout streams into it.
+ */
 const get: Route = {
   method: 'GET',
   pattern: /^\/containers\/([^/]+)\/archive$/,
@@ -65,23 +86,29 @@ const get: Route = {
   handler: async (x, [ref], state) => {
     const id = await reachableId(ref!, state);
     const path = pathOf(x);
-    const st = await statIn(id, path);
-    const clean = posix.normalize(path).replace(/\/+$/, '') || '/';
-    const [dir, base] = clean === '/' ? ['/', '.'] : [posix.dirname(clean), posix.basename(clean)];
-    const out = x.stream(200, 'application/x-tar', { 'X-Docker-Container-Path-Stat': statHeader(st) });
-    const r = await berth.exec(id, ['tar', '-c', '-f', '-', '-C', dir, base], {
-      tty: false,
-      interactive: false,
-      env: {},
-      stdio: 'pipe',
-      onStdout: (c: Buffer) => out.write(c),
-    });
-    // The status is already sent: a failed tar ends the stream short, which clients report.
-    if (r.exitCode !== 0) out.destroy();
-    else out.end();
+    let out: Writable | undefined;
+    const open = (st: berth.InsidePath) => {
+      out = x.stream(200, 'application/x-tar', {
+        'X-Docker-Container-Path-Stat': statHeader(pathStatOf(statName(path), st)),
+      });
+      return out;
+    };
+    try {
+      await berth.copyFrom(id, path, open);
+    } catch (e) {
+      if (!out) throw archiveRefusal(e, id, path);
+      // The status is already sent: a failed tar ends the stream short, which clients report.
+      out.destroy();
+      return;
+    }
+    out?.end();
   },
 };
 
+/**
+ * One exec (the library's tar-stream copy-in script): the directory is checked inside, and the
+ * request body is read only once the script will extract it, streamed at tar's pace.
+ */
 const put: Route = {
   method: 'PUT',
   pattern: /^\/containers\/([^/]+)\/archive$/,
@@ -89,18 +116,11 @@ const put: Route = {
   handler: async (x, [ref], state) => {
     const id = await reachableId(ref!, state);
     const path = pathOf(x);
-    const tar = await x.body();
-    const st = await statIn(id, path);
-    if (!isDir(st)) throw badRequest(`extraction point is not a directory: ${path}`);
-    const r = await berth.exec(id, ['tar', '-x', '-f', '-', '-C', path], {
-      tty: false,
-      interactive: false,
-      env: {},
-      stdio: 'pipe',
-      input: tar,
-    });
-    if (r.exitCode !== 0)
-      throw new ApiError(500, `extracting into ${path} failed: ${r.stderr?.toString().trim() ?? ''}`);
+    try {
+      await berth.copyTo(id, x.bodyStream(), path);
+    } catch (e) {
+      throw archiveRefusal(e, id, path);
+    }
     x.empty(200);
   },
 };

@@ -3,6 +3,7 @@
  * (JSON in, JSON or a multiplexed stream out), for what the docker CLI cannot drive in bulk.
  */
 import { request } from 'node:http';
+import type { Readable } from 'node:stream';
 
 export interface ApiReply {
   status: number;
@@ -33,6 +34,26 @@ export function api(socket: string, method: string, path: string, body?: unknown
     );
     req.once('error', reject);
     req.end(text);
+  });
+}
+
+/** A PUT whose body is BODY streamed (chunked), as the docker CLI sends an archive. */
+export function putStream(socket: string, path: string, body: Readable): Promise<ApiReply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { socketPath: socket, method: 'PUT', path: `/v1.44${path}`, headers: { 'Content-Type': 'application/x-tar' } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.once('end', () => {
+          const buf = Buffer.concat(parts);
+          resolve({ status: res.statusCode ?? 0, body: buf, json: () => JSON.parse(buf.toString()) });
+        });
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    body.pipe(req);
   });
 }
 

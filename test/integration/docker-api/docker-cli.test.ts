@@ -21,10 +21,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Header } from 'tar';
 import { isRoot } from '../../helpers/berth-cli.js';
 import { makeNetns, type TestNetns } from '../../helpers/netns.js';
 import { requireThat } from '../../helpers/requirements.js';
-import { api, stdoutOf } from './api-client.js';
+import { api, putStream, stdoutOf } from './api-client.js';
 import {
   DOCKER,
   cleanupDir,
@@ -165,6 +168,60 @@ for (const mode of ['root', 'rootless'] as const) {
       const rm = await s!.docker(['rm', '-f', 'web']);
       assert.equal(rm.code, 0, rm.stderr);
       assert.equal((await s!.docker(['ps', '-a', '-q'])).stdout, '');
+    });
+
+    it('cp of 8 MiB both ways, a tar stream over 64 MiB in, refusals of a file and a missing path', {
+      timeout: 120_000,
+    }, async (t) => {
+      if (!requireThat(t, !missing, missing ?? '')) return;
+      const run = await s!.docker(['run', '-d', '--name', 'files', 'busybox', 'sleep', '600']);
+      t.after(() => s!.docker(['rm', '-f', 'files']));
+      assert.equal(run.code, 0, run.stderr);
+      const host = mkdtempSync(join(work, `big-${mode}-`));
+      writeFileSync(join(host, 'big'), randomBytes(8 << 20));
+      spawnSync('chmod', ['-R', 'a+rwX', host]);
+      const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+      const cpIn = await s!.docker(['cp', join(host, 'big'), 'files:/tmp/']);
+      assert.equal(cpIn.code, 0, cpIn.stderr);
+      const cpOut = await s!.docker(['cp', 'files:/tmp/big', join(host, 'back')]);
+      assert.equal(cpOut.code, 0, cpOut.stderr);
+      assert.equal(sha(join(host, 'back')), sha(join(host, 'big')));
+      // DIR/. is the directory's contents, DIR the directory (one exec each, the stat first).
+      await s!.docker(['exec', 'files', 'sh', '-c', 'mkdir -p /tmp/d/sub && echo a > /tmp/d/sub/a']);
+      for (const [from, to] of [
+        ['/tmp/d/.', 'contents'],
+        ['/tmp/d', 'whole'],
+      ] as const) {
+        const out = await s!.docker(['cp', `files:${from}`, join(host, to)]);
+        assert.equal(out.code, 0, out.stderr);
+        assert.equal(readFileSync(join(host, to, 'sub', 'a'), 'utf8'), 'a\n');
+      }
+      // A body over 64 MiB (once the limit of a buffered body), made as it is sent: streamed into tar.
+      const size = (64 << 20) + 4096;
+      const header = new Header({ path: 'zeros', mode: 0o644, size, mtime: new Date(0), type: 'File' });
+      header.encode();
+      const chunks = function* () {
+        yield header.block!;
+        for (let left = size; left > 0; left -= 1 << 20) yield Buffer.alloc(Math.min(left, 1 << 20));
+        yield Buffer.alloc(1024);
+      };
+      const put = await putStream(s!.socket, '/containers/files/archive?path=/tmp', Readable.from(chunks()));
+      assert.equal(put.status, 200, put.body.toString());
+      assert.equal((await s!.docker(['exec', 'files', 'wc', '-c', '/tmp/zeros'])).stdout.trim(), `${size} /tmp/zeros`);
+      // Refused by the server in its one exec: a file (400) and a missing path (404), and so by the CLI.
+      const tiny = () => Readable.from([Buffer.alloc(1024)]);
+      const onFile = await putStream(s!.socket, '/containers/files/archive?path=/tmp/big', tiny());
+      assert.equal(onFile.status, 400, onFile.body.toString());
+      assert.match(onFile.body.toString(), /extraction point is not a directory/);
+      const onMissing = await putStream(s!.socket, '/containers/files/archive?path=/no/such', tiny());
+      assert.equal(onMissing.status, 404, onMissing.body.toString());
+      const intoFile = await s!.docker(['cp', join(host, 'big'), 'files:/tmp/big/']);
+      assert.notEqual(intoFile.code, 0);
+      assert.match(intoFile.stderr, /no such directory|not a directory/i);
+      assert.equal((await s!.docker(['exec', 'files', 'wc', '-c', '/tmp/big'])).stdout.trim(), `${8 << 20} /tmp/big`);
+      const intoMissing = await s!.docker(['cp', join(host, 'big'), 'files:/no/such/dir/']);
+      assert.notEqual(intoMissing.code, 0);
+      assert.match(intoMissing.stderr, /no such/i);
     });
 
     it('pull from a loopback registry streams progress; images lists it; it runs', { timeout: 120_000 }, async (t) => {
