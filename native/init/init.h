@@ -109,6 +109,9 @@ void session_pause(uint32_t id, int paused);
 /* poll set contribution and handling */
 int session_pollfds(struct pollfd *fds, int max);
 void session_handle(struct pollfd *fds, int n);
+/* ms until a deferred stdin write is due (-1: none), and those writes once due. */
+int session_poll_timeout(void);
+void session_retry_due(void);
 void session_reaped(pid_t pid, int status);
 void session_kill_all(void);
 /* IDENTITY: the sessions of the environment a clone was saved from are no host's any more. */

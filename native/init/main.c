@@ -121,7 +121,10 @@ int main(int argc, char **argv)
 		fds[0] = (struct pollfd){.fd = host_away ? -1 : ctl, .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		int n = session_pollfds(fds + 2, MAX_SESSIONS * 3);
-		int ready = poll(fds, (nfds_t)(2 + n), host_away ? 20 : -1);
+		int timeout = session_poll_timeout();
+		if (host_away && (timeout < 0 || timeout > 20))
+			timeout = 20;
+		int ready = poll(fds, (nfds_t)(2 + n), timeout);
 		host_away = 0;
 		/* The init waits here nearly all its life: if its kernel was killed from outside, this is
      * where it would wake up outside the VM. */
@@ -133,6 +136,7 @@ int main(int argc, char **argv)
 		}
 		if (fds[2].revents || n > 0)
 			session_handle(fds + 2, n);
+		session_retry_due();
 		if (fds[1].revents) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof si) > 0) { /* drain */

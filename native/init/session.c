@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -45,6 +46,8 @@ struct session {
 	} marks[8];
 	int nmarks;
 	int out_files;
+	/* Monotonic ms before which a full stdin pipe is not written again (0: none; see flush_stdin). */
+	long long in_retry_at;
 	/* A session of the environment a clone was saved from (session_orphan_all): its process runs
 	 * on, its output is read and dropped, and its exit is not reported. */
 	int orphan;
@@ -492,9 +495,29 @@ static void release_marks(struct session *s)
 	s->nmarks = kept;
 }
 
+/* How long a full bulk stdin pipe is left to drain before the next write (see flush_stdin). */
+#define STDIN_DEFER_MS 2
+
+static long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A full bulk pipe (1 MiB) is written again a little later, not as soon as its reader frees a
+ * page: a reader taking 4 KiB at a time (busybox sha256sum) would wake the init for every 4 KiB,
+ * and each wake is a poll, a write and a failed write, each a ptrace round trip in a uml guest
+ * (ADR 0075). 2 ms is under the time any reader here takes to empty 1 MiB. */
+static void defer_full_stdin(struct session *s)
+{
+	s->in_retry_at = s->npending && s->in >= 0 && !s->tty && bulk_ready() ? now_ms() + STDIN_DEFER_MS : 0;
+}
+
 static void flush_stdin(struct session *s)
 {
 	size_t off = 0;
+	s->in_retry_at = 0;
 	while (off < s->npending && s->in >= 0) {
 		ssize_t n = write(s->in, s->pending + s->head + off, s->npending - off);
 		if (n < 0) {
@@ -520,6 +543,7 @@ static void flush_stdin(struct session *s)
 		close(s->in);
 		s->in = -1;
 	}
+	defer_full_stdin(s);
 }
 
 void session_stdin(uint32_t id, const uint8_t *p, uint32_t len)
@@ -682,11 +706,34 @@ int session_pollfds(struct pollfd *fds, int max)
 			slots[n++] = (typeof(slots[0])){s, 2};
 		}
 		if (!s->tty && s->in >= 0 && s->npending) {
-			fds[n] = (struct pollfd){.fd = s->in, .events = POLLOUT};
+			/* While deferred only its reader's end is watched (POLLERR comes unasked). */
+			fds[n] = (struct pollfd){.fd = s->in, .events = s->in_retry_at ? 0 : POLLOUT};
 			slots[n++] = (typeof(slots[0])){s, 0};
 		}
 	}
 	return n;
+}
+
+int session_poll_timeout(void)
+{
+	long long next = 0;
+	for (int i = 0; i < MAX_SESSIONS; i++)
+		if (sessions[i].used && sessions[i].in_retry_at && (!next || sessions[i].in_retry_at < next))
+			next = sessions[i].in_retry_at;
+	if (!next)
+		return -1;
+	long long left = next - now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+void session_retry_due(void)
+{
+	long long now = now_ms();
+	for (int i = 0; i < MAX_SESSIONS; i++) {
+		struct session *s = &sessions[i];
+		if (s->used && s->in_retry_at && s->in_retry_at <= now)
+			flush_stdin(s);
+	}
 }
 
 void session_handle(struct pollfd *fds, int n)
