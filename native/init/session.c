@@ -46,8 +46,10 @@ struct session {
 	} marks[8];
 	int nmarks;
 	int out_files;
-	/* Monotonic ms before which a full stdin pipe is not written again (0: none; see flush_stdin). */
+	/* Monotonic ms before which a full stdin pipe is not written again (0: none; see flush_stdin),
+	 * for a stdin pipe of 1 MiB (in_deferred). */
 	long long in_retry_at;
+	int in_deferred;
 	/* A session of the environment a clone was saved from (session_orphan_all): its process runs
 	 * on, its output is read and dropped, and its exit is not reported. */
 	int orphan;
@@ -469,8 +471,9 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 		s->in = pi[1];
 		bulk_pipe(s->out);
 		bulk_pipe(s->err);
+		/* Stdin's pipe holds 1 MiB on every VM, so a full one can be left to drain (ADR 0076). */
 		if (r.stdin_open)
-			bulk_pipe(s->in);
+			s->in_deferred = fcntl(s->in, F_SETPIPE_SZ, (int)BULK_CHUNK) >= (int)BULK_CHUNK;
 	}
 	nonblock(s->out);
 	if (s->err >= 0)
@@ -505,13 +508,13 @@ static long long now_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* A full bulk pipe (1 MiB) is written again a little later, not as soon as its reader frees a
+/* A full stdin pipe (1 MiB) is written again a little later, not as soon as its reader frees a
  * page: a reader taking 4 KiB at a time (busybox sha256sum) would wake the init for every 4 KiB,
- * and each wake is a poll, a write and a failed write, each a ptrace round trip in a uml guest
- * (ADR 0075). 2 ms is under the time any reader here takes to empty 1 MiB. */
+ * and each wake is a poll, a write and a failed write: each a ptrace round trip in a uml guest,
+ * and emulated under TCG (ADR 0076). 2 ms is under the time any reader here takes to empty 1 MiB. */
 static void defer_full_stdin(struct session *s)
 {
-	s->in_retry_at = s->npending && s->in >= 0 && !s->tty && bulk_ready() ? now_ms() + STDIN_DEFER_MS : 0;
+	s->in_retry_at = s->npending && s->in >= 0 && s->in_deferred ? now_ms() + STDIN_DEFER_MS : 0;
 }
 
 static void flush_stdin(struct session *s)
