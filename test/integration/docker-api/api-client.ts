@@ -2,13 +2,24 @@
  * Plain requests to a Docker API unix socket from the test process, as testcontainers makes them
  * (JSON in, JSON or a multiplexed stream out), for what the docker CLI cannot drive in bulk.
  */
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 
 export interface ApiReply {
   status: number;
   body: Buffer;
   json(): unknown;
+}
+
+/** A reply's whole body, with its status. */
+function collectReply(res: IncomingMessage, resolve: (r: ApiReply) => void, reject: (e: Error) => void): void {
+  const parts: Buffer[] = [];
+  res.on('data', (c: Buffer) => parts.push(c));
+  res.once('end', () => {
+    const buf = Buffer.concat(parts);
+    resolve({ status: res.statusCode ?? 0, body: buf, json: () => JSON.parse(buf.toString()) });
+  });
+  res.once('error', reject);
 }
 
 export function api(socket: string, method: string, path: string, body?: unknown): Promise<ApiReply> {
@@ -22,15 +33,7 @@ export function api(socket: string, method: string, path: string, body?: unknown
         headers:
           text === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
       },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.once('end', () => {
-          const buf = Buffer.concat(parts);
-          resolve({ status: res.statusCode ?? 0, body: buf, json: () => JSON.parse(buf.toString()) });
-        });
-        res.once('error', reject);
-      },
+      (res) => collectReply(res, resolve, reject),
     );
     req.once('error', reject);
     req.end(text);
@@ -42,15 +45,7 @@ export function putStream(socket: string, path: string, body: Readable): Promise
   return new Promise((resolve, reject) => {
     const req = request(
       { socketPath: socket, method: 'PUT', path: `/v1.44${path}`, headers: { 'Content-Type': 'application/x-tar' } },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.once('end', () => {
-          const buf = Buffer.concat(parts);
-          resolve({ status: res.statusCode ?? 0, body: buf, json: () => JSON.parse(buf.toString()) });
-        });
-        res.once('error', reject);
-      },
+      (res) => collectReply(res, resolve, reject),
     );
     req.once('error', reject);
     body.pipe(req);

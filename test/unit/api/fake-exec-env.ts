@@ -7,29 +7,31 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runExecHelper } from '../../../src/drivers/shim/exec-io.js';
 import type { Context } from '../../../src/api/context.js';
-import type { ExecOptions } from '../../../src/drivers/driver.js';
+import type { ExecOptions, ExitResult } from '../../../src/drivers/driver.js';
 
 export interface RecordedExec {
   argv: string[];
   input: ExecOptions['input'];
 }
 
-export function fakeExecEnv(): { ctx: Context; execs: RecordedExec[] } {
-  const execs: RecordedExec[] = [];
-  const driver = {
-    exec: (_h: unknown, argv: string[], opts: ExecOptions) => {
-      execs.push({ argv, input: opts.input });
-      return runExecHelper(argv[0]!, argv.slice(1), opts);
-    },
-  };
-  const ctx = {
+/** A context with one running environment whose driver's exec is EXEC. */
+export function contextWithExec(exec: (h: unknown, argv: string[], opts: ExecOptions) => Promise<ExitResult>): Context {
+  return {
     store: {
       find: () => ({ id: 'e1', name: 'e', backend: 'chroot' }),
       status: () => ({ state: 'running' }),
       dirOf: () => '/nonexistent',
     },
-    registry: { get: () => driver },
+    registry: { get: () => ({ exec }) },
   } as unknown as Context;
+}
+
+export function fakeExecEnv(): { ctx: Context; execs: RecordedExec[] } {
+  const execs: RecordedExec[] = [];
+  const ctx = contextWithExec((_h, argv, opts) => {
+    execs.push({ argv, input: opts.input });
+    return runExecHelper(argv[0]!, argv.slice(1), opts);
+  });
   return { ctx, execs };
 }
 

@@ -22,8 +22,7 @@ import { goFileMode, pathStatOf } from '../../../src/serve/path-stat.js';
 import { statusOf } from '../../../src/serve/errors.js';
 import { SpecError, type InsidePath } from '../../../src/index.js';
 import type { Context } from '../../../src/api/context.js';
-import type { ExecOptions } from '../../../src/drivers/driver.js';
-import { fakeExecEnv } from '../api/fake-exec-env.js';
+import { contextWithExec, fakeExecEnv } from '../api/fake-exec-env.js';
 
 /** A tar of one file NAME holding DATA, as a client sends it. */
 async function tarOf(name: string, data: Buffer): Promise<Buffer> {
@@ -150,22 +149,12 @@ describe('the tar-stream copy-in script', () => {
 /** A running environment whose one exec writes STDOUT before STDERR (the order a host may see them in). */
 function outOfOrderEnv(stdout: Buffer[], stderr: string, exitCode = 0): { ctx: Context; execs: string[][] } {
   const execs: string[][] = [];
-  const driver = {
-    exec: async (_h: unknown, argv: string[], opts: ExecOptions) => {
-      execs.push(argv);
-      for (const c of stdout) opts.onStdout?.(c);
-      opts.onStderr?.(Buffer.from(stderr));
-      return { exitCode, stdout: Buffer.concat(stdout), stderr: Buffer.from(stderr) };
-    },
-  };
-  const ctx = {
-    store: {
-      find: () => ({ id: 'e1', name: 'e', backend: 'chroot' }),
-      status: () => ({ state: 'running' }),
-      dirOf: () => '/nonexistent',
-    },
-    registry: { get: () => driver },
-  } as unknown as Context;
+  const ctx = contextWithExec(async (_h, argv, opts) => {
+    execs.push(argv);
+    for (const c of stdout) opts.onStdout?.(c);
+    opts.onStderr?.(Buffer.from(stderr));
+    return { exitCode, stdout: Buffer.concat(stdout), stderr: Buffer.from(stderr) };
+  });
   return { ctx, execs };
 }
 
