@@ -6,7 +6,7 @@
  * gives a chunk back costs what fs.createReadStream costs: a new buffer for each read.
  */
 import { close, open, read } from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 
 /**
  * How a chunk goes back: a one-shot function on the chunk itself, under a key of the global symbol
@@ -21,6 +21,31 @@ type Recyclable = Buffer & { [GIVE_BACK]?: () => void };
  */
 export function releaseChunk(chunk: Buffer): void {
   (chunk as Recyclable)[GIVE_BACK]?.();
+}
+
+/**
+ * INPUT into SINK as `input.pipe(sink)` would (paused while SINK is full, SINK ended at INPUT's
+ * end), each chunk released once SINK has written it. The returned function stops it.
+ */
+export function pipeReleasing(input: Readable, sink: Writable): () => void {
+  const onDrain = () => input.resume();
+  const onData = (c: Buffer) => {
+    if (sink.write(c, () => releaseChunk(c))) return;
+    input.pause();
+    sink.once('drain', onDrain);
+  };
+  const onEnd = () => sink.end();
+  const stop = () => {
+    input.off('data', onData);
+    input.off('end', onEnd);
+    sink.off('drain', onDrain);
+    sink.off('error', stop);
+    input.pause();
+  };
+  input.on('data', onData);
+  input.once('end', onEnd);
+  sink.once('error', stop);
+  return stop;
 }
 
 export interface RecycledFileOptions {

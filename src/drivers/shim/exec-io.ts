@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type { ExecOptions, ExitResult } from '../driver.js';
 import { signalName, statusFromExit } from '../common/spawn-wait.js';
 import { keptOutput } from '../common/kept-output.js';
+import { pipeReleasing } from '../common/recycled-chunks.js';
 
 const KILL_GRACE_MS = 2_000;
 
@@ -39,8 +40,9 @@ export async function runExecHelper(
     });
     const input = opts.input;
     if (input instanceof Readable) {
-      input.pipe(child.stdin!);
-      child.once('exit', () => input.unpipe(child.stdin!));
+      // A file's chunks read into reused buffers go back once the pipe has taken them (ADR 0075).
+      const stop = pipeReleasing(input, child.stdin!);
+      child.once('exit', stop);
     } else child.stdin!.end(input ?? '');
   }
   // The shim passes HUP on to the command.

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { RecycledFileStream, releaseChunk } from '../../../src/drivers/common/recycled-chunks.js';
+import { pipeReleasing, RecycledFileStream, releaseChunk } from '../../../src/drivers/common/recycled-chunks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-recycled-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -74,4 +74,35 @@ test('an open descriptor is read from where it stands and left open', async () =
 
 test('releasing a buffer that is no chunk of ours is a no-op', () => {
   assert.doesNotThrow(() => releaseChunk(Buffer.alloc(8)));
+});
+
+test('pipeReleasing: a slow sink holds the file back, every chunk is released once written, the sink is ended', async () => {
+  const { Writable } = await import('node:stream');
+  const got: Buffer[] = [];
+  const sink = new Writable({
+    highWaterMark: 1,
+    write(chunk: Buffer, _enc, done) {
+      got.push(Buffer.from(chunk));
+      setTimeout(done, 1);
+    },
+  });
+  const memories = new Set<ArrayBufferLike>();
+  const input = new RecycledFileStream(file, { chunk: 1000, autoClose: true });
+  input.on('data', (c: Buffer) => memories.add(c.buffer));
+  pipeReleasing(input, sink);
+  await new Promise<void>((res) => sink.once('finish', () => res()));
+  assert.deepEqual(Buffer.concat(got), data);
+  assert.ok(memories.size <= 3, `${memories.size} distinct buffers for 11 reads: chunks were released`);
+});
+
+test('pipeReleasing: stopped, it reads no further and leaves the sink open', async () => {
+  const { PassThrough } = await import('node:stream');
+  const sink = new PassThrough({ highWaterMark: 1 });
+  const input = new RecycledFileStream(file, { chunk: 1000, autoClose: true });
+  const stop = pipeReleasing(input, sink);
+  await new Promise<void>((res) => input.once('data', () => res()));
+  stop();
+  assert.equal(input.listenerCount('data'), 0);
+  assert.equal(sink.writableEnded, false);
+  input.destroy();
 });
