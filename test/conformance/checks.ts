@@ -9,7 +9,7 @@ import { tmpdir, hostname } from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Runner } from '../helpers/berth-cli.js';
-import { storedEnvs, mountsMentioning, processesMentioning } from '../helpers/berth-cli.js';
+import { collect, storedEnvs, mountsMentioning, processesMentioning } from '../helpers/berth-cli.js';
 
 export interface Check {
   name: string;
@@ -359,13 +359,10 @@ export const CHECKS: Check[] = [
         'tty; test -t 0 && echo is-a-tty; echo "$TERM"',
       ]);
       const line = [cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-      const res = spawnSync('script', ['-qec', line, '/dev/null'], {
-        env,
-        encoding: 'utf8',
-        input: '',
-        timeout: 30_000,
-      });
-      assert.equal(res.status, 0, res.stdout + res.stderr);
+      // Not spawnSync: a VM's boot would stop this process's event loop, and with it the other
+      // mode's check running side by side (a GET of the network check timed out so).
+      const res = await collect(spawn('script', ['-qec', line, '/dev/null'], { env }), '', 60_000);
+      assert.equal(res.code, 0, res.stdout + res.stderr);
       assert.match(res.stdout, /\/dev\/pts\/\d+/);
       assert.match(res.stdout, /is-a-tty/);
       assert.match(res.stdout, /xterm/);

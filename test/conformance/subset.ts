@@ -31,6 +31,10 @@ export const SUBSETS: Record<string, readonly string[]> = {
     "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
     'microvm: bad input (--accel kvm without KVM, too little --memory, a corrupt kernel, bad -p, an occupied port) is one line, exit 125, nothing left',
   ],
+  /** --network user on the VM backends: -p in, 10.0.2.2 out. */
+  'user-net': [
+    "VM --network user: out to the host's loopback through 10.0.2.2, in through -p on 127.0.0.1, an occupied port refused, none has no route",
+  ],
   /** Warm pools (ADR 0057). */
   pools: [
     'pool: create, run --pool in a member, a refill killed -9 leaves nothing, rm, bad input',

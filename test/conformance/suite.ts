@@ -9,6 +9,7 @@
  * runs one subset of the checks (subset.ts). On uml and microvm, the checks about the guest alone
  * run in one mode each (guest-side.ts); every other check runs in both.
  */
+import assert from 'node:assert/strict';
 import { describe, it, before, after } from 'node:test';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,9 +35,12 @@ import { makeRunner, isRoot, storedEnvs, type Mode, type Runner } from '../helpe
 import { requireThat } from '../helpers/requirements.js';
 import { testMirrorMissing } from '../helpers/test-mirror.js';
 import { assertHostMountsKept, hostApiMounts } from '../helpers/host-mounts.js';
+import { eventLoopWatch } from '../helpers/loop-watch.js';
 
 const BACKENDS = (process.env.BERTH_TEST_BACKENDS ?? 'chroot,container,uml,microvm').split(',').filter(Boolean);
 const MODES = (process.env.BERTH_TEST_MODES ?? 'root,rootless').split(',').filter(Boolean) as Mode[];
+/** The longest the event loop may stand still while the VM modes run side by side. */
+const LOOP_STOP_LIMIT_MS = 2_000;
 for (const m of MODES) if (m !== 'root' && m !== 'rootless') throw new Error(`BERTH_TEST_MODES: no such mode ${m}`);
 const EXTRA: Record<string, Check[]> = {
   container: CONTAINER_CHECKS,
@@ -94,6 +98,17 @@ export function conformanceSuite(backend: string): void {
   describe(`conformance: ${backend}`, { concurrency: isVm(backend) ? MODES.length : 1 }, () => {
     const hostMounts = hostApiMounts();
     after(() => assertHostMountsKept(hostMounts, `the ${backend} suite`));
+    // Side by side, one mode's synchronous call stops the other's timers and sockets.
+    if (isVm(backend)) {
+      const loop = eventLoopWatch();
+      after(() => {
+        const worst = loop.longest();
+        assert.ok(
+          !worst || worst.ms < LOOP_STOP_LIMIT_MS,
+          `the test process's event loop stood still ${worst?.ms} ms (until ${worst?.endedAt.toISOString()}): a synchronous call in a check stops the other mode's checks`,
+        );
+      });
+    }
     for (const mode of MODES) {
       describe(`conformance: ${backend} as ${mode === 'root' ? 'root' : 'an unprivileged user'}`, {
         concurrency: 1,

@@ -65,7 +65,8 @@ export interface Result {
   stderr: string;
 }
 
-function collect(child: ChildProcess, input: string | undefined, timeoutMs: number): Promise<Result> {
+/** CHILD's exit and output, its stdin given INPUT (or closed); killed and rejected after timeoutMs. */
+export function collect(child: ChildProcess, input: string | undefined, timeoutMs: number): Promise<Result> {
   return new Promise((res, rej) => {
     let stdout = '';
     let stderr = '';
