@@ -19,6 +19,11 @@ export interface InsidePath {
 
 export const OUT_REFUSED = { noSuchPath: 44, notADir: 85, dirToFile: 86, noDestDir: 87, noParent: 88 } as const;
 
+/** sh: exit noSuchPath unless the path $1 is there (a dangling symlink is). */
+export const PATH_EXISTS = `[ -e "$1" ] || [ -L "$1" ] || exit ${OUT_REFUSED.noSuchPath}`;
+/** sh: $1's size, st_mode in hex and mtime, on one line (what parseStat and the API's stat read). */
+export const PATH_STAT = 'stat -c "%s %f %Y" -- "$1"';
+
 /**
  * $1 the path, $2 `dir` when it must be a directory (written with / or /.), $3 what the host
  * destination is (`file`, `dir`, `none`; `-` for a stream), $4 `/` when the destination was
@@ -26,8 +31,8 @@ export const OUT_REFUSED = { noSuchPath: 44, notADir: 85, dirToFile: 86, noDestD
  * $6 and $7 tar's -C directory and name. The checks come in the order they always had.
  */
 const COPY_OUT_SCRIPT = [
-  `[ -e "$1" ] || [ -L "$1" ] || exit ${OUT_REFUSED.noSuchPath}`,
-  'st=$(stat -c "%s %f %Y" -- "$1") || exit 1',
+  PATH_EXISTS,
+  `st=$(${PATH_STAT}) || exit 1`,
   'ln=$(readlink -- "$1") || ln=',
   'if [ -d "$1" ]; then d=dir; else d=; fi',
   `if [ "$2" = dir ] && [ -z "$d" ]; then exit ${OUT_REFUSED.notADir}; fi`,

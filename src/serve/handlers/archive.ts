@@ -6,6 +6,7 @@
  */
 import { posix } from 'node:path';
 import * as berth from '../../index.js';
+import { OUT_REFUSED, PATH_EXISTS, PATH_STAT } from '../../api/copy-out-script.js';
 import { ApiError, badRequest } from '../errors.js';
 import type { Writable } from 'node:stream';
 import { parseStatOutput, pathStatOf, statHeader, type PathStat } from '../path-stat.js';
@@ -14,9 +15,7 @@ import type { Route } from '../route.js';
 import { findContainer, hold } from './containers.js';
 import type { ServerState } from '../state.js';
 
-const STAT_SCRIPT =
-  '[ -e "$1" ] || [ -L "$1" ] || exit 44; stat -c "%s %f %Y" -- "$1" && { readlink -- "$1" || echo; }';
-const NOT_FOUND = 44;
+const STAT_SCRIPT = `${PATH_EXISTS}; ${PATH_STAT} && { readlink -- "$1" || echo; }`;
 
 function pathOf(x: Exchange): string {
   const p = x.query.get('path');
@@ -43,10 +42,10 @@ async function statIn(id: string, path: string): Promise<PathStat> {
     env: {},
     stdio: 'pipe',
   });
-  if (r.exitCode === NOT_FOUND) throw new ApiError(404, `Could not find the file ${path} in container ${id}`);
+  if (r.exitCode === OUT_REFUSED.noSuchPath)
+    throw new ApiError(404, `Could not find the file ${path} in container ${id}`);
   if (r.exitCode !== 0) throw new ApiError(500, `stat ${path} failed: ${r.stderr?.toString().trim() ?? ''}`);
-  const clean = posix.normalize(path);
-  return parseStatOutput(clean === '/' ? '/' : posix.basename(clean), r.stdout?.toString() ?? '');
+  return parseStatOutput(statName(path), r.stdout?.toString() ?? '');
 }
 
 const head: Route = {
