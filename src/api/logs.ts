@@ -139,7 +139,9 @@ export async function* readLogBatches(store: LogStore, id: string, opts: LogOpti
     }
     if (!opts.follow) return;
     while (!opts.signal?.aborted) {
-      const running = store.status(id).state === 'running';
+      // A paused environment has not ended: its command writes again once unpaused (docker logs -f).
+      const state = store.status(id).state;
+      const running = state === 'running' || state === 'paused';
       let more = false;
       for (const b of log.next()) {
         more ||= b.length > 0;

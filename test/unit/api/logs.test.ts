@@ -196,3 +196,24 @@ test('follow with since drops older records, also after a rotation', async () =>
     e.done();
   }
 });
+
+test('follow goes on while the environment is paused (as docker logs -f does), and ends once it exited', async () => {
+  const e = fakeEnv();
+  e.setState('paused');
+  writeFileSync(e.log(), cri(['l1']));
+  const it = readLogs(e.store, 'x', { follow: true, pollMs: 5 });
+  try {
+    assert.deepEqual(await take(it, 1), ['l1']);
+    // Polls while paused find nothing: the follow must still be there when the command writes again.
+    const next = take(it, 1);
+    await new Promise((r) => setTimeout(r, 50));
+    e.setState('running');
+    appendFileSync(e.log(), cri(['l2']));
+    assert.deepEqual(await next, ['l2']);
+    e.setState('exited');
+    assert.deepEqual(await take(it, 10), [], 'ends once exited and drained');
+  } finally {
+    await it.return(undefined);
+    e.done();
+  }
+});
