@@ -58,7 +58,8 @@ async function assertNothingLeft(r: Runner, what: string): Promise<void> {
 async function counter(r: Runner, env: string): Promise<number> {
   const c = await r.run(['exec', env, '--', 'cat', '/tmp/count']);
   assert.equal(c.code, 0, c.stderr);
-  return Number(c.stdout.trim());
+  assert.match(c.stdout, /^\d+\n$/, 'the counter file holds a number');
+  return Number(c.stdout);
 }
 
 async function inspectMachine(
@@ -100,7 +101,8 @@ export const MICROVM_CHECKS: Check[] = [
           '--',
           'sh',
           '-c',
-          'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done',
+          // Written whole each time (a rename): a read never sees the file emptied by `>`.
+          'i=0; while true; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 1; done',
         ],
         { timeoutMs: 300_000 },
       );

@@ -55,7 +55,10 @@ export interface Runner {
   hostRun(cmd: string, args: string[]): Promise<Result>;
   /** Start a plain host command as this runner's user (BERTH_ROOT set), stdio piped. */
   hostSpawn(cmd: string, args: string[]): ChildProcess;
+  /** Remove every environment through berth, then the store. */
   cleanup(): void;
+  /** cleanup() without holding this process's event loop (suites whose other tests run on meanwhile). */
+  cleanupAsync(): Promise<void>;
 }
 
 export interface Result {
@@ -161,9 +164,9 @@ export function makeRunner(mode: Mode): Runner {
       const w = wrap(cmd, args);
       return collect(spawn(w.cmd, w.args, { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] }), undefined, 60_000);
     },
+    // Remove every environment through berth itself first (its cgroups, sub-uid owned files,
+    // processes), then the directory.
     cleanup() {
-      // Remove every environment through berth itself first (its cgroups, sub-uid owned files,
-      // processes), then the directory.
       const ps = wrap(process.execPath, [cli, 'ps', '-a', '-q']);
       const ids = spawnSync(ps.cmd, ps.args, { env: ps.env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) {
@@ -171,6 +174,13 @@ export function makeRunner(mode: Mode): Runner {
         spawnSync(rm.cmd, rm.args, { env: rm.env, encoding: 'utf8' });
       }
       spawnSync('rm', ['-rf', root]);
+    },
+    async cleanupAsync() {
+      const run = (w: { cmd: string; args: string[]; env: NodeJS.ProcessEnv }) =>
+        collect(spawn(w.cmd, w.args, { env: w.env }), undefined, 300_000);
+      const ids = (await run(wrap(process.execPath, [cli, 'ps', '-a', '-q']))).stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) await run(wrap(process.execPath, [cli, 'rm', '-f', ...ids]));
+      await run({ cmd: 'rm', args: ['-rf', root], env: process.env });
     },
   };
 }
