@@ -141,14 +141,14 @@ export async function* readLogBatches(store: LogStore, id: string, opts: LogOpti
     while (!opts.signal?.aborted) {
       // A paused environment has not ended: its command writes again once unpaused (docker logs -f).
       const state = store.status(id).state;
-      const running = state === 'running' || state === 'paused';
+      const ongoing = state === 'running' || state === 'paused';
       let more = false;
       for (const b of log.next()) {
         more ||= b.length > 0;
         const kept = filter(b);
         if (kept.length > 0) yield kept;
       }
-      if (!running && !more) {
+      if (!ongoing && !more) {
         // One last drain: the monitor writes exit.json after its final log write.
         for (const b of log.next()) {
           const kept = filter(b);

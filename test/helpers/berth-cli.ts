@@ -61,6 +61,9 @@ export interface Runner {
   cleanupAsync(): Promise<void>;
 }
 
+/** A command line with its environment, as wrap() makes it. */
+type Command = { cmd: string; args: string[]; env: NodeJS.ProcessEnv };
+
 export interface Result {
   code: number;
   signal: NodeJS.Signals | null;
@@ -139,6 +142,11 @@ export function makeRunner(mode: Mode): Runner {
     ];
     return { cmd: 'runuser', args: ['-u', TEST_USER, '--', 'env', '-i', ...envArgs, cmd, ...args], env: process.env };
   };
+  const cleanupSteps = {
+    list: wrap(process.execPath, [cli, 'ps', '-a', '-q']),
+    remove: (ids: string[]) => wrap(process.execPath, [cli, 'rm', '-f', ...ids]),
+    store: { cmd: 'rm', args: ['-rf', root], env: process.env },
+  };
   return {
     mode,
     root,
@@ -167,20 +175,17 @@ export function makeRunner(mode: Mode): Runner {
     // Remove every environment through berth itself first (its cgroups, sub-uid owned files,
     // processes), then the directory.
     cleanup() {
-      const ps = wrap(process.execPath, [cli, 'ps', '-a', '-q']);
-      const ids = spawnSync(ps.cmd, ps.args, { env: ps.env, encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-      if (ids.length > 0) {
-        const rm = wrap(process.execPath, [cli, 'rm', '-f', ...ids]);
-        spawnSync(rm.cmd, rm.args, { env: rm.env, encoding: 'utf8' });
-      }
-      spawnSync('rm', ['-rf', root]);
+      const run = (w: Command) => spawnSync(w.cmd, w.args, { env: w.env, encoding: 'utf8' }).stdout;
+      const ids = run(cleanupSteps.list).split('\n').filter(Boolean);
+      if (ids.length > 0) run(cleanupSteps.remove(ids));
+      run(cleanupSteps.store);
     },
     async cleanupAsync() {
-      const run = (w: { cmd: string; args: string[]; env: NodeJS.ProcessEnv }) =>
-        collect(spawn(w.cmd, w.args, { env: w.env }), undefined, 300_000);
-      const ids = (await run(wrap(process.execPath, [cli, 'ps', '-a', '-q']))).stdout.split('\n').filter(Boolean);
-      if (ids.length > 0) await run(wrap(process.execPath, [cli, 'rm', '-f', ...ids]));
-      await run({ cmd: 'rm', args: ['-rf', root], env: process.env });
+      const run = async (w: Command) =>
+        (await collect(spawn(w.cmd, w.args, { env: w.env }), undefined, 300_000)).stdout;
+      const ids = (await run(cleanupSteps.list)).split('\n').filter(Boolean);
+      if (ids.length > 0) await run(cleanupSteps.remove(ids));
+      await run(cleanupSteps.store);
     },
   };
 }

@@ -14,7 +14,6 @@ export interface LoopStop {
 export interface LoopWatch {
   /** The longest stop that ended after `since` (epoch ms; any when absent). */
   longest(since?: number): LoopStop | undefined;
-  stop(): void;
 }
 
 let shared: LoopWatch | undefined;
@@ -41,6 +40,5 @@ function watchEventLoop(tickMs: number, slackMs: number): LoopWatch {
       for (const s of stops) if (s.endedAt.getTime() > since && (!worst || s.ms > worst.ms)) worst = s;
       return worst;
     },
-    stop: () => clearInterval(timer),
   };
 }
