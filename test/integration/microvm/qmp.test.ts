@@ -66,7 +66,15 @@ for (const mode of ['root', 'rootless'] as const) {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     });
-    const qmp = await QmpClient.connect(sock);
+    // The socket file exists from QEMU's bind(), a moment before its listen(): retry a refusal.
+    let qmp: QmpClient | undefined;
+    for (let i = 0; i < 100 && !qmp; i++)
+      qmp = await QmpClient.connect(sock).catch(async (e: Error) => {
+        if (!/ECONNREFUSED/.test(e.message) || i === 99) throw e;
+        await sleep(50);
+        return undefined;
+      });
+    assert.ok(qmp);
     assert.equal(qmp.greeting.version.qemu.major >= 7, true, JSON.stringify(qmp.greeting));
 
     assert.deepEqual(await qmp.execute('query-status'), { status: 'prelaunch', singlestep: false, running: false });
