@@ -14,6 +14,8 @@ export const UML_CAPABILITIES: Capabilities = {
   // Measured on a plain linux.uml boot without berth (docs/adr/0059-microvm-virtiofs-shares-and-uml-signals.md).
   knownLimits: [
     "the uml kernel does not interrupt a send() blocked on a full socket for a signal (a setitimer/alarm SIGALRM during Python's socket.sendall hangs it; CPython's test_sendall_interrupted hangs): use a timeout on the socket, or the container or microvm backend",
+    // berth's own boot choice (uml-cmdline.ts, ADR 0077).
+    'the guest kernel does not set up its RAID6 algorithms (a 0.85 s benchmark skipped at boot): btrfs RAID5/6 and md RAID4/5/6 do not work in a uml guest; use the microvm backend for them',
   ],
 };
 

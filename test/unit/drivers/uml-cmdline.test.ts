@@ -41,6 +41,8 @@ test('uml argv: memory, umid, COW over base, initrd, console and control lines a
     'ssl0=fd:3,fd:3',
     'rdinit=/init',
     'quiet',
+    'pty.legacy_count=0',
+    'initcall_blacklist=raid6_select_algo',
     'berth.root=/dev/ubda',
     'berth.rootfstype=ext4',
     'berth.ctl=/dev/ttyS0',

@@ -142,16 +142,16 @@ test('qemu argv: bad numbers are refused', () => {
 test('guest kernel command line: the boot contract keys', () => {
   assert.equal(
     guestAppend({ root: '/dev/vda', ctl: '/dev/hvc0', hostname: 'web-1', diskSizeBytes: 1073741824 }),
-    'console=ttyS0 reboot=t panic=-1 quiet loglevel=4 berth.root=/dev/vda berth.rootfstype=ext4 berth.ctl=/dev/hvc0 berth.hostname=web-1 berth.disk_size=1073741824',
+    'console=ttyS0 reboot=t panic=-1 cryptomgr.notests quiet loglevel=4 berth.root=/dev/vda berth.rootfstype=ext4 berth.ctl=/dev/hvc0 berth.hostname=web-1 berth.disk_size=1073741824',
   );
   assert.equal(
     guestAppend({ root: '/dev/vda', quiet: false, extra: ['x=1'] }),
-    'console=ttyS0 reboot=t panic=-1 berth.root=/dev/vda berth.rootfstype=ext4 x=1',
+    'console=ttyS0 reboot=t panic=-1 cryptomgr.notests berth.root=/dev/vda berth.rootfstype=ext4 x=1',
   );
   assert.throws(() => guestAppend({ root: '/dev/vda', hostname: 'a b' }), RangeError);
   assert.equal(
     guestAppend({ root: '/dev/vda', quiet: false, tscKhz: 2294608 }),
-    'console=ttyS0 reboot=t panic=-1 tsc_early_khz=2294608 berth.root=/dev/vda berth.rootfstype=ext4',
+    'console=ttyS0 reboot=t panic=-1 cryptomgr.notests tsc_early_khz=2294608 berth.root=/dev/vda berth.rootfstype=ext4',
   );
   assert.throws(() => guestAppend({ root: '/dev/vda', tscKhz: 0 }), RangeError);
 });
