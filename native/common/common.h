@@ -17,6 +17,8 @@ void die_errno(const char *fix, const char *fmt, ...) __attribute__((noreturn, f
 void set_die_hook(void (*hook)(const char *msg));
 
 int write_all(int fd, const void *buf, size_t len); /* 0 or -1/errno */
+/* A bridge network's published host port, bound for the monitor's life (holdports.c). */
+int hold_port(const char *spec);
 void now_rfc3339(char *buf, size_t len); /* 2026-11-26T21:49:12.123456789Z */
 unsigned long long proc_starttime(pid_t pid);
 void write_file_atomic(const char *dir, const char *name, const char *data);

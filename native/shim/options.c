@@ -232,6 +232,10 @@ void opts_parse_run(struct opts *o, int argc, char **argv)
 				die("too many --exit-hook options (max %d)", MAX_LIST);
 			o->exit_hook[o->n_exit_hook++] = value(argc, argv, &i);
 			o->exit_hook[o->n_exit_hook] = NULL;
+		} else if (!strcmp(a, "--hold-port")) {
+			if (o->n_hold_port >= MAX_LIST)
+				die("too many --hold-port options (max %d)", MAX_LIST);
+			o->hold_port[o->n_hold_port++] = value(argc, argv, &i);
 		} else if (!strcmp(a, "--lower")) {
 			if (o->n_lower >= MAX_LIST)
 				die("too many --lower options (max %d)", MAX_LIST);

@@ -160,6 +160,9 @@ int cmd_run(int argc, char **argv)
 	pid_t caller;
 
 	opts_parse_run(&O, argc, argv);
+	/* Before the fork: a port that cannot be held fails the start, on the caller's stderr. */
+	for (int i = 0; i < O.n_hold_port; i++)
+		hold_port(O.hold_port[i]);
 	set_die_hook(monitor_die_hook);
 	caller = getppid();
 

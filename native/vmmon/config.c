@@ -127,7 +127,7 @@ static struct helper *last_helper(const char *k)
 void config_read(const char *state_dir)
 {
 	char path[4096];
-	size_t len, nargv = 0, nenv = 0, nhook = 0;
+	size_t len, nargv = 0, nenv = 0, nhook = 0, nhold = 0;
 	char *buf;
 
 	if (snprintf(path, sizeof path, "%s/monitor.cfg", state_dir) >= (int)sizeof path)
@@ -161,6 +161,8 @@ void config_read(const char *state_dir)
 			C.owner_start = number(k, v);
 		else if (!strcmp(k, "exit_hook"))
 			push(&C.exit_hook, &nhook, v);
+		else if (!strcmp(k, "hold_port"))
+			push(&C.hold_port, &nhold, v);
 		else if (!strcmp(k, "boot_timeout_ms"))
 			C.boot_timeout_ms = number(k, v);
 		else if (!strcmp(k, "hold_after_exit"))

@@ -151,6 +151,8 @@ int main(int argc, char **argv)
 	crilog_open(&console_log, C.console_log, C.log_max_bytes, 1);
 	bulk_init();
 	server_listen();
+	for (char **h = C.hold_port; h && *h; h++)
+		hold_port(*h);
 	if (relays_listen() == 0) {
 		lifecycle_start_timers();
 		if (helpers_start() == 0)

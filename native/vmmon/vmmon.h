@@ -77,6 +77,7 @@ struct config {
 	const char *identity_net, *identity_mac; /* a clone on a bridge network: its lease and MAC */
 	unsigned long long boot_timeout_ms;
 	char **argv, **env, **exit_hook; /* NULL-terminated */
+	char **hold_port; /* NULL-terminated: a bridge's -p, PROTO:ADDR:PORT, bound for the monitor's life */
 	int has_user;
 	uid_t uid;
 	gid_t gid;

@@ -41,6 +41,8 @@ export interface ShimRunInput {
   exitHook?: string[];
   /** An inherited socket for the network handshake (`--net-sync-fd`): berth plumbs the netns. */
   netSyncFd?: number;
+  /** A bridge network's `-p` host ports the monitor binds for its life (`--hold-port`, held-ports.ts). */
+  holdPorts?: string[];
   logMaxBytes?: number;
   /** Rotated files kept, ctr.log included (`--log-max-files`); only with logMaxBytes. */
   logMaxFiles?: number;
@@ -119,6 +121,7 @@ export function shimRunArgv(i: ShimRunInput): string[] {
   if (i.rootless) argv.push('--overlay-userxattr');
   argv.push('--hostname', i.hostname, ...namespaceArgs(i.isolation));
   if (i.netSyncFd !== undefined) argv.push('--net-sync-fd', String(i.netSyncFd));
+  for (const h of i.holdPorts ?? []) argv.push('--hold-port', h);
   argv.push('--proc', i.isolation.proc, '--sys', i.isolation.sys);
   for (const b of i.binds) argv.push('--bind', `${b.source}:${b.target}${b.readOnly ? ':ro' : ''}`);
   argv.push(...envArgs(i.env));

@@ -22,6 +22,7 @@ import type { EnvRecord, EnvStore } from '../../core/env-store.js';
 import { runExecHelper } from './exec-io.js';
 import { stdinFifoPath } from '../../core/stdin-fifo.js';
 import { shimExecArgv, shimRunArgv, rmtreeArgv, type ShimIsolation } from '../../host/shim-cmdline.js';
+import { heldPorts } from '../../network/held-ports.js';
 import { rootlessIdMaps, isMapped } from '../../host/id-maps.js';
 import { shimPath } from '../../host/native-paths.js';
 import { commandContext, type CommandContext } from '../common/command-context.js';
@@ -117,6 +118,7 @@ export abstract class ShimDriver implements DriverOps {
     return shimRunArgv({
       isolation: this.isolationWithNetwork(rec),
       ...(netSyncFd !== undefined ? { netSyncFd } : {}),
+      holdPorts: heldPorts(spec.resolved.network, spec.ports),
       shim: shimPath(),
       stateDir: dir,
       ...(spec.tty && !spec.detach ? { notifyFd: 3 } : {}),

@@ -41,6 +41,7 @@ import { recoverHandle } from '../common/recover-handle.js';
 import { unsupported } from '../common/unsupported.js';
 import type { TemplateMachine } from '../../templates/template-record.js';
 import { autoRemoveArgv } from '../common/auto-remove-argv.js';
+import { heldPorts } from '../../network/held-ports.js';
 import { startFailed } from '../common/start-failed.js';
 
 /** What a backend tells the monitor beyond the common part. */
@@ -94,6 +95,7 @@ export abstract class VmDriver implements DriverOps {
     await attachVmNetwork(this.store, rec, plan.tapOwner);
     const attached = !rec.spec.detach;
     const socketPath = this.monitorSocket(h);
+    const held = heldPorts(rec.spec.resolved.network, rec.spec.ports);
     const cfg: VmMonitorConfig = {
       launch: plan.launch,
       stateDir: h.dir,
@@ -109,6 +111,7 @@ export abstract class VmDriver implements DriverOps {
       ...(rec.spec.autoRemove ? { exitHook: autoRemoveArgv(this.store.paths, h.id) } : {}),
       ...(plan.bridged ? { hostsFile: join(h.dir, VM_HOSTS_FILE) } : {}),
       ...(plan.relayedPorts?.length ? { relayedPorts: plan.relayedPorts } : {}),
+      ...(held.length ? { holdPorts: held } : {}),
       ...(plan.bulkDir ? { bulkDir: plan.bulkDir } : {}),
       ...(plan.holdAfterExit ? { holdAfterExit: true } : {}),
       ...(plan.identity ? { identity: plan.identity } : {}),

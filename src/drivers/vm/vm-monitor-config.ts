@@ -25,6 +25,8 @@ export interface VmMonitorConfig {
   bootTimeoutMs: number;
   /** `-p` the monitor itself listens for and carries over the guest protocol (uml). */
   relayedPorts?: RelayedPort[];
+  /** A bridge network's `-p` host ports (PROTO:ADDR:PORT), bound for the monitor's life (held-ports.ts). */
+  holdPorts?: string[];
   /** A bridge network's hosts file for this environment: copied into the guest's /etc/hosts (vm-hosts-sync.ts). */
   hostsFile?: string;
   /** Template build: after the command (the setup) exits the guest stays up, idle, to be saved. */

@@ -54,6 +54,7 @@ export function encodeMonitorFlat(cfg: VmMonitorConfig): Buffer {
       ...h.argv.map((a): [string, string] => ['helper_arg', a]),
     );
   if (l.helpersNeedle) pairs.push(['helpers_needle', l.helpersNeedle]);
+  for (const h of cfg.holdPorts ?? []) pairs.push(['hold_port', h]);
   for (const p of cfg.relayedPorts ?? [])
     pairs.push(['relay', `${p.hostPort} ${p.hostAddr} ${encodeStart(relayRequest(p.guestPort)).toString('hex')}`]);
   if (cfg.hostsFile)

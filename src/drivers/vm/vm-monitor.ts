@@ -5,6 +5,7 @@
  * signal, writes pids.json and exit.json as the native monitor does (src/core/env-store.ts),
  * and has a watchdog: an attached run whose CLI is gone without detaching takes its VM down.
  */
+import { holdPorts } from './vm-held-ports.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -137,6 +138,14 @@ export class VmMonitor {
       this.server.once('error', rej);
       this.server.listen(this.cfg.socketPath, res);
     });
+    if (this.cfg.holdPorts?.length) {
+      try {
+        await holdPorts(this.cfg.holdPorts);
+      } catch (e) {
+        this.fail((e as Error).message);
+        return;
+      }
+    }
     if (this.cfg.relayedPorts?.length) {
       try {
         await listenRelayedPorts(this.cfg.socketPath, this.cfg.relayedPorts);

@@ -16,6 +16,7 @@ import { oneLine125 } from '../../helpers/one-line-error.js';
 import { makeNetns, links, nftTables, type TestNetns } from '../../helpers/netns.js';
 import { findExecutable } from '../../../src/host/probes/exec.js';
 import { bridgeNameFor } from '../../../src/network/network-store.js';
+import { assertPortHeld } from '../../helpers/held-port.js';
 
 const TOOLS = ['ip', 'nft', 'nsenter', 'pasta', 'busybox'];
 const missingTools = TOOLS.filter((t) => !findExecutable(t));
@@ -123,6 +124,8 @@ describe('networks as root, in a test-made network namespace', () => {
     const pub = ns!.sh(['busybox', 'wget', '-qO-', 'http://127.0.0.1:18080/']);
     assert.equal(pub.code, 0, pub.stderr);
     assert.equal(pub.stdout, 'served by berth\n');
+    // The monitor holds the published port: a host program cannot take it (Docker and Podman hold theirs).
+    assertPortHeld(ns!, '127.0.0.1', 18080, www);
     // Concurrent starts on one network (alive together): the lease lock gives each its own address.
     const many = await Promise.all(
       [1, 2, 3].map((i) =>

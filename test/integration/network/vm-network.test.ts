@@ -16,6 +16,8 @@ import { oneLine125 } from '../../helpers/one-line-error.js';
 import { links, type TestNetns } from '../../helpers/netns.js';
 import { findExecutable } from '../../../src/host/probes/exec.js';
 import { bridgeNameFor } from '../../../src/network/network-store.js';
+import { assertPortHeld } from '../../helpers/held-port.js';
+import { tmpdir } from 'node:os';
 
 const TOOLS = ['ip', 'nft', 'busybox', 'qemu-system-x86_64', 'linux.uml'];
 const missingTools = TOOLS.filter((t) => !findExecutable(t));
@@ -145,6 +147,8 @@ describe('VM backends on a bridge network, in a test-made network namespace', { 
     ]) {
       const pub = ns!.sh(['timeout', '20', 'busybox', 'wget', '-qO-', `http://127.0.0.1:${port}/`]);
       assert.equal(pub.stdout, `${text}\n`, pub.stderr);
+      // The VM's monitor holds the port: a host program cannot take it.
+      assertPortHeld(ns!, '127.0.0.1', Number(port), tmpdir());
     }
     const leases = JSON.parse((await ns!.berth(root, ['network', 'inspect', NET])).stdout)[0].leases as Record<
       string,

@@ -91,6 +91,12 @@ test('monitor.cfg: NUL-separated pairs, repeated keys in order, START as hex', (
   assert.deepEqual([all('owner_pid'), all('owner_start'), all('attached')], [['42'], ['7'], ['1']]);
   assert.deepEqual(all('bulk_dir'), ['/run/vm/abc/bulk']);
   assert.deepEqual(all('identity_hostname'), []);
+  assert.deepEqual(all('hold_port'), []);
+  const held = pairs(encodeMonitorFlat({ ...cfg, holdPorts: ['tcp:127.0.0.1:18080', 'udp:0.0.0.0:53'] }));
+  assert.deepEqual(
+    held.filter(([k]) => k === 'hold_port').map(([, v]) => v),
+    ['tcp:127.0.0.1:18080', 'udp:0.0.0.0:53'],
+  );
   assert.deepEqual(decodeStart(Buffer.from(all('start')[0]!, 'hex')), cfg.main);
   const unix = pairs(
     encodeMonitorFlat({

@@ -153,8 +153,16 @@ test('the shim is told to wait for the network handshake after the namespace fla
     detach: true,
     command: ['true'],
     netSyncFd: 3,
+    holdPorts: ['tcp:127.0.0.1:18080'],
     isolation: { proc: 'new', sys: 'new-ro', pidNs: true, netNs: true },
   });
   const i = argv.indexOf('--net-sync-fd');
-  assert.deepEqual(argv.slice(i - 2, i + 2), ['--pid-ns', '--net-ns', '--net-sync-fd', '3']);
+  assert.deepEqual(argv.slice(i - 2, i + 4), [
+    '--pid-ns',
+    '--net-ns',
+    '--net-sync-fd',
+    '3',
+    '--hold-port',
+    'tcp:127.0.0.1:18080',
+  ]);
 });
