@@ -8,7 +8,6 @@ import { RUN_USAGE, RUN_DESCRIBE, runCommand } from './commands/run.js';
 import { EXEC_USAGE, EXEC_DESCRIBE, execCommand } from './commands/exec.js';
 import { CREATE_USAGE, CREATE_DESCRIBE, createCommand } from './commands/create.js';
 import { startCommand } from './commands/start.js';
-import { restartCommand } from './commands/restart.js';
 import { attachCommand } from './commands/attach.js';
 import { cpCommand } from './commands/cp.js';
 import { portCommand } from './commands/port.js';
@@ -16,9 +15,7 @@ import { diffCommand } from './commands/diff.js';
 import { renameCommand } from './commands/rename.js';
 import { psCommand } from './commands/ps.js';
 import { logsCommand } from './commands/logs.js';
-import { stopCommand } from './commands/stop.js';
-import { killCommand } from './commands/kill.js';
-import { rmCommand } from './commands/rm.js';
+import { LIST_VERBS, listVerbCommand } from './commands/list-verbs.js';
 import { waitCommand } from './commands/wait.js';
 import { inspectCommand } from './commands/inspect.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -120,8 +117,8 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(hotVerb('run', RUN_USAGE, RUN_DESCRIBE, RUN_OPTIONS, runCommand, argv))
     .command(hotVerb('exec', EXEC_USAGE, EXEC_DESCRIBE, EXEC_OPTIONS, execCommand, argv))
     .command(hotVerb('create', CREATE_USAGE, CREATE_DESCRIBE, RUN_OPTIONS, createCommand, argv))
+    .command(LIST_VERBS.map((v) => hotVerb(v.verb, v.usage, v.describe, v.table, listVerbCommand(v), argv)))
     .command(startCommand as CommandModule)
-    .command(restartCommand as CommandModule)
     .command(attachCommand as CommandModule)
     .command(cpCommand as CommandModule)
     .command(portCommand as CommandModule)
@@ -129,9 +126,6 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(renameCommand as CommandModule)
     .command(psCommand as CommandModule)
     .command(logsCommand as CommandModule)
-    .command(stopCommand as CommandModule)
-    .command(killCommand as CommandModule)
-    .command(rmCommand as CommandModule)
     .command(waitCommand as CommandModule)
     .command(inspectCommand as CommandModule)
     .command(pauseCommand as CommandModule)
