@@ -1,7 +1,7 @@
 /**
  * The CLI's parse and dispatch, as a function: argv in, exit status out (main.ts calls it; tests
  * drive it in-process). `run` and `exec` take the hot path: a zero-dependency parser and a direct
- * spawn of the native shim; `pull`, a plain `cp`, `rm`, `stop`, `restart` and `kill` too. Everything else (and every --help) loads yargs lazily.
+ * spawn of the native shim; `pull`, a plain `cp`, `ps`, `rm`, `stop`, `restart` and `kill` too. Everything else (and every --help) loads yargs lazily.
  */
 import { runCommand } from './commands/run.js';
 import { execCommand } from './commands/exec.js';
@@ -11,6 +11,7 @@ import { createCommand } from './commands/create.js';
 import { pullCommand } from './commands/pull.js';
 import { cpFastCommand, isPlainCp } from './commands/cp.js';
 import { LIST_VERBS, listVerbCommand } from './commands/list-verbs.js';
+import { psCommand } from './commands/ps.js';
 import { reportError } from './output.js';
 import { VERSION } from '../index.js';
 
@@ -23,6 +24,7 @@ const HOT: Record<string, (argv: string[]) => Promise<number>> = {
   pull: pullCommand,
   '__matrix-task': matrixTaskCommand,
   __reap: reapCommand,
+  ps: psCommand,
   // rm, stop, restart, kill: what test scripts call after every run.
   ...Object.fromEntries(LIST_VERBS.map((v) => [v.verb, listVerbCommand(v)])),
 };

@@ -13,7 +13,7 @@ import { cpCommand } from './commands/cp.js';
 import { portCommand } from './commands/port.js';
 import { diffCommand } from './commands/diff.js';
 import { renameCommand } from './commands/rename.js';
-import { psCommand } from './commands/ps.js';
+import { PS_DESCRIBE, PS_OPTIONS, PS_USAGE, psCommand } from './commands/ps.js';
 import { logsCommand } from './commands/logs.js';
 import { LIST_VERBS, listVerbCommand } from './commands/list-verbs.js';
 import { waitCommand } from './commands/wait.js';
@@ -124,7 +124,7 @@ export async function yargsMain(argv: string[]): Promise<number> {
     .command(portCommand as CommandModule)
     .command(diffCommand as CommandModule)
     .command(renameCommand as CommandModule)
-    .command(psCommand as CommandModule)
+    .command(hotVerb('ps', PS_USAGE, PS_DESCRIBE, PS_OPTIONS, psCommand, argv))
     .command(logsCommand as CommandModule)
     .command(waitCommand as CommandModule)
     .command(inspectCommand as CommandModule)
