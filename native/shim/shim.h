@@ -49,8 +49,8 @@ struct opts {
 	int net_sync_fd; /* --net-sync-fd N: netns handshake with the caller (netsync.c); -1 = none */
 	char *exit_hook[MAX_LIST + 1]; /* --exit-hook ARG...: run when CMD ended and no caller waits */
 	int n_exit_hook;
-	char *hold_port
-		[MAX_LIST]; /* --hold-port PROTO:ADDR:PORT: a bridge's -p, bound for the monitor's life */
+	/* --hold-port PROTO:ADDR:PORT: a bridge's -p, bound for the monitor's life */
+	char *hold_port[MAX_LIST];
 	int n_hold_port;
 	struct ns_flags ns;
 	struct idmap uid_map[MAX_LIST], gid_map[MAX_LIST];

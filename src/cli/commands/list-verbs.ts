@@ -14,6 +14,8 @@ export interface ListVerb {
   usage: string;
   describe: string;
   table: readonly OptionDef[];
+  /** Throws for bad options before any environment is touched. */
+  check?: (options: ParsedArgs['options']) => unknown;
   act: (ref: string, options: ParsedArgs['options']) => Promise<unknown>;
 }
 
@@ -39,6 +41,7 @@ export const LIST_VERBS: readonly ListVerb[] = [
     usage: 'stop [OPTIONS] ENV [ENV...]',
     describe: 'Stop environments: SIGTERM, then SIGKILL after --time seconds',
     table: STOP_OPTIONS,
+    check: stopTimeout,
     act: (ref, o) => berth.stop(ref, stopTimeout(o)),
   },
   {
@@ -46,6 +49,7 @@ export const LIST_VERBS: readonly ListVerb[] = [
     usage: 'restart [OPTIONS] ENV [ENV...]',
     describe: 'Restart environments: SIGTERM, SIGKILL after --time seconds, then start in the background',
     table: STOP_OPTIONS,
+    check: stopTimeout,
     act: (ref, o) => berth.restart(ref, stopTimeout(o)),
   },
   {
@@ -65,8 +69,7 @@ export function listVerbCommand(v: ListVerb): (argv: string[]) => Promise<number
       throw new berth.SpecError('missing-arg', `${v.verb} needs at least one environment`, {
         fix: `e.g. berth ${v.verb} NAME`,
       });
-    // A bad --time fails before any environment is touched.
-    if (v.table === STOP_OPTIONS) stopTimeout(options);
+    v.check?.(options);
     for (const ref of positionals) {
       await v.act(ref, options);
       process.stdout.write(`${ref}\n`);
