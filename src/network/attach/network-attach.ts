@@ -232,6 +232,41 @@ export async function attachVm(
   await plugIntoBridge(store, rec, st, (n) => attachTap(st.tap!, n.bridge, st.mtu ?? mtuOf(n), tapOwner));
 }
 
+/**
+ * A start after a stop (restart): stop gave the lease back, and the environment's interface,
+ * a VM's kernel command line included, keeps the address it had. Take that address and the
+ * published ports again, or refuse when another environment took them meanwhile. The caller
+ * holds the lock and writes n.
+ */
+async function retakeLease(
+  store: EnvStore,
+  nets: NetworkStore,
+  n: NetworkRecord,
+  rec: EnvRecord,
+  st: NetworkState,
+): Promise<void> {
+  NetworkStore.prune(n, alive(store));
+  const holder = Object.values(n.leases).find((l) => l.ip === st.ip);
+  if (!st.ip || holder)
+    throw new SpecError(
+      'address-taken',
+      `environment ${rec.name} cannot start again on network ${n.name}: its address ${st.ip ?? '?'} is now ${holder?.names[0] ?? 'gone'}'s`,
+      { fix: 'run a new environment, or remove the one that took the address' },
+    );
+  const clash = nets.conflicts(st.ports, alive(store), rec.id);
+  if (clash) throw new SpecError('port-in-use', clash, { fix: 'choose another host port with -p' });
+  // No host-port probe here: a container's new monitor already holds its ports by now, and a
+  // port a host program took meanwhile fails the monitor's own hold (ADR 0078).
+  const link = st.veth ?? st.tap ?? vethName(rec.id);
+  n.leases[rec.id] = {
+    envId: rec.id,
+    ip: st.ip,
+    names: [...new Set([rec.name, rec.hostname])],
+    ports: st.ports,
+    veth: link,
+  };
+}
+
 async function plugIntoBridge(
   store: EnvStore,
   rec: EnvRecord,
@@ -241,6 +276,7 @@ async function plugIntoBridge(
   const nets = new NetworkStore(store.paths);
   using _lock = await nets.lock();
   const n = nets.get(st.network!);
+  if (!n.leases[rec.id]) await retakeLease(store, nets, n, rec, st);
   await ensureBridge(n.bridge, `${n.gateway}/${st.prefix}`, mtuOf(n));
   await plug(n);
   NetworkStore.prune(n, (id) => id === rec.id || alive(store)(id));

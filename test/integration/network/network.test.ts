@@ -126,6 +126,16 @@ describe('networks as root, in a test-made network namespace', () => {
     assert.equal(pub.stdout, 'served by berth\n');
     // The monitor holds the published port: a host program cannot take it (Docker and Podman hold theirs).
     assertPortHeld(ns!, '127.0.0.1', 18080, www);
+    // restart gives the lease back and takes it again: the port is published and held as before.
+    const restarted = await ns!.berth(root, ['restart', '-t', '0', 'srv']);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    let again = ns!.sh(['busybox', 'wget', '-qO-', 'http://127.0.0.1:18080/']);
+    for (let i = 0; i < 50 && again.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = ns!.sh(['busybox', 'wget', '-qO-', 'http://127.0.0.1:18080/']);
+    }
+    assert.equal(again.stdout, 'served by berth\n', `after restart: ${again.stderr}`);
+    assertPortHeld(ns!, '127.0.0.1', 18080, www);
     // Concurrent starts on one network (alive together): the lease lock gives each its own address.
     const many = await Promise.all(
       [1, 2, 3].map((i) =>
