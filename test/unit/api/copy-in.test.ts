@@ -26,17 +26,20 @@ const tree = (dir: string): string[] =>
 
 describe('copyToEnv: one exec, streamed', () => {
   let host: string;
-  let inside: string;
+  const made: string[] = [];
   before(() => {
     host = mkdtempSync(join(tmpdir(), 'berth-cpin-host-'));
     writeSampleTree(host);
   });
   after(() => rmSync(host, { recursive: true, force: true }));
   const fresh = () => {
-    inside = mkdtempSync(join(tmpdir(), 'berth-cpin-env-'));
-    return inside;
+    const dir = mkdtempSync(join(tmpdir(), 'berth-cpin-env-'));
+    made.push(dir);
+    return dir;
   };
-  after(() => inside && rmSync(inside, { recursive: true, force: true }));
+  after(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('copies a file into a directory with one exec whose stdin is a stream', async () => {
     const { ctx, execs } = fakeEnv();
