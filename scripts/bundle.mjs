@@ -1,15 +1,18 @@
 // Bundle berth with esbuild (ADR 0002: start-up time is a feature).
 //  - dist/berth-cli.cjs: the CLI. CommonJS on purpose: Node 20 starts a CJS entry ~17 ms faster
 //    than an ESM one (no ESM loader to compile). It holds only the hot path (run, exec); every cold
-//    part is loaded on demand from the ESM bundles below.
-//  - dist/berth.cjs: the CLI's entry (src/cli/loader.ts), which compiles dist/berth-cli.cjs with
-//    the V8 code cache dist/berth-cli.<hash>.<V8 version>.cache (ADR 0073); a first run here writes it.
+//    part is loaded on demand from the bundles below.
+//  - dist/cli-cold.cjs: yargs and every other verb, one CommonJS file too (ADR 0079).
+//  - dist/berth.cjs: the CLI's entry (src/cli/loader.ts), which compiles dist/berth-cli.cjs and,
+//    for a cold verb, dist/cli-cold.cjs, each with its V8 code cache
+//    dist/<bundle>.<hash>.<V8 version>.cache (ADR 0073); first runs here write them.
 //  - dist/*.mjs: the library (index.mjs) and the cold parts, ESM with code splitting.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
 
@@ -26,7 +29,6 @@ await build({
   ...common,
   entryPoints: {
     index: 'src/index.ts',
-    'cli-cold': 'src/cli/yargs-app.ts',
     'image-build': 'src/images/builtin/build.ts',
     doctor: 'src/api/doctor.ts',
     progress: 'src/cli/progress.ts',
@@ -70,7 +72,7 @@ await build({
 // The hot CLI: cold modules become imports of the ESM entries above.
 const COLD = {
   './build.js': './image-build.mjs',
-  './yargs-app.js': './cli-cold.mjs',
+  './yargs-app.js': './cli-cold.cjs',
   './api/doctor.js': './doctor.mjs',
   './progress.js': './progress.mjs',
   './oci-image.js': './oci-image.mjs',
@@ -98,7 +100,8 @@ const COLD = {
   './api/networks.js': './networks.mjs',
   './network/port-spec.js': './port-spec.mjs',
 };
-const coldModules = {
+/** Cold modules become imports of their ESM entries, apart from those in INLINE (entries' names). */
+const coldModules = (inline = []) => ({
   name: 'cold-modules',
   setup(b) {
     b.onResolve(
@@ -106,7 +109,7 @@ const coldModules = {
         filter:
           /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml-driver|uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm-driver|microvm-probe|api\/checkpoints)\.js$/,
       },
-      (a) => ({ path: COLD[a.path], external: true }),
+      (a) => (inline.includes(COLD[a.path]) ? undefined : { path: COLD[a.path], external: true }),
     );
     b.onResolve({ filter: /^(got|execa|tar|xz-decompress)$/ }, (a) => ({
       path: `./${VENDOR[a.path]}.mjs`,
@@ -121,9 +124,42 @@ const coldModules = {
       (a) => ({ path: COLD[a.path], external: true }),
     );
   },
+});
+// string-width (yargs' help layout) builds an Intl.Segmenter and a \p{RGI_Emoji} regex as it loads
+// or first runs: about 30 ms of every cold verb, since yargs lays out a command's help even when
+// nobody asks for it (ADR 0079). Every import of it gets a stand-in that answers for printable
+// ASCII itself (one column a character, string-width's own answer) and loads the real module
+// (esbuild: lazily, as it is require()d) for any other text.
+const lazyStringWidth = {
+  name: 'lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (a) => {
+      if (a.pluginData?.real) return undefined;
+      const real = await b.resolve(a.path, {
+        kind: a.kind,
+        importer: a.importer,
+        resolveDir: a.resolveDir,
+        pluginData: { real: true },
+      });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (a) => ({
+      contents: [
+        'let real;',
+        'module.exports = function stringWidth(string, options) {',
+        "  if (typeof string === 'string' && /^[\\x20-\\x7e]*$/.test(string)) return string.length;",
+        `  real ??= require(${JSON.stringify(a.path)}).default;`,
+        '  return real(string, options);',
+        '};',
+      ].join('\n'),
+      loader: 'js',
+      resolveDir: dirname(a.path),
+    }));
+  },
 };
 /** CommonJS files in dist/ (berth.cjs and the VM cold bundles), each loading its cold modules by import(). */
-const buildCjs = (entryPoints) =>
+const buildCjs = (entryPoints, inline = []) =>
   build({
     ...common,
     entryPoints,
@@ -132,27 +168,43 @@ const buildCjs = (entryPoints) =>
     outExtension: { '.js': '.cjs' },
     define: { 'import.meta.url': '__berthModuleUrl' },
     banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [coldModules],
+    plugins: [coldModules(inline), lazyStringWidth],
   });
+// The hot CLI (main.ts) and the cold one (yargs and every verb off the hot path): each one CommonJS
+// file that the loader compiles with a V8 code cache of its own (ADR 0073, 0079).
+// The cold one holds the small modules of its own verbs (network, checkpoint, port) itself: an
+// import() of their ESM entries would start Node's ESM loader (some 20 ms) for a few kilobytes.
 await buildCjs({ 'berth-cli': 'src/cli/main.ts' });
+await buildCjs({ 'cli-cold': 'src/cli/yargs-app.ts' }, ['./networks.mjs', './port-spec.mjs', './checkpoints.mjs']);
 // The VM backends' CJS bundles (VM_COLD below) are required, not imported: import() starts Node's
 // ESM loader, about 50 ms of CPU on a loaded 2-core host, which a VM run then never needs.
-// The loader compiles the hot bundle with node:vm, where import() needs a flag on Node 20: every
-// other import() becomes a call of the function it passes (src/cli/loader.ts). The file is the
+// The loader compiles both CLI bundles with node:vm, where import() needs a flag on Node 20: every
+// other import() becomes a call of the function it passes (src/cli/loader.ts). A file is the
 // function expression the loader compiles (Node's own CommonJS wrapper, plus that function), so the
 // loader need not copy 490 KB of source to wrap it. The shebang goes (the loader has it), its line
-// stays (the same line numbers for the source map).
-const body = readFileSync('dist/berth-cli.cjs', 'utf8')
-  .replace(/^#!.*\n/, '\n')
-  .replace(/\bimport\("(\.\/(?:uml|microvm)-(?:driver|probe)\.cjs)"\)/g, 'Promise.resolve().then(() => require("$1"))');
-if ((body.match(/require\("\.\/(?:uml|microvm)-(?:driver|probe)\.cjs"\)/g) ?? []).length !== 4)
+// stays (the same line numbers for the source map). Returns the name of its code cache.
+function wrapForLoader(name) {
+  const file = `dist/${name}.cjs`;
+  const body = readFileSync(file, 'utf8')
+    .replace(/^#!.*\n/, '\n')
+    .replace(
+      /\bimport\("(\.\/(?:uml|microvm)-(?:driver|probe)\.cjs)"\)/g,
+      'Promise.resolve().then(() => require("$1"))',
+    );
+  const calls = body.replace(/\bimport\((?=["'])/g, '__berthImport(');
+  if (/\bimport\(/.test(calls)) throw new Error(`${file}: an import() of a computed specifier`);
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __berthImport) {${calls}\n})`;
+  writeFileSync(file, wrapped);
+  // The loader adds the running V8's version and `.cache`: each Node keeps its own cache.
+  return `${name}.${createHash('sha256').update(wrapped).digest('hex').slice(0, 16)}`;
+}
+if (
+  (readFileSync('dist/berth-cli.cjs', 'utf8').match(/import\("\.\/(?:uml|microvm)-(?:driver|probe)\.cjs"\)/g) ?? [])
+    .length !== 4
+)
   throw new Error('bundle: dist/berth-cli.cjs should load the four VM cold bundles with require()');
-const calls = body.replace(/\bimport\((?=["'])/g, '__berthImport(');
-if (/\bimport\(/.test(calls)) throw new Error('dist/berth-cli.cjs: an import() of a computed specifier');
-const hot = `(function (exports, require, module, __filename, __dirname, __berthImport) {${calls}\n})`;
-writeFileSync('dist/berth-cli.cjs', hot);
-// The loader adds the running V8's version and `.cache`: each Node keeps its own cache.
-const cache = `berth-cli.${createHash('sha256').update(hot).digest('hex').slice(0, 16)}`;
+const cache = wrapForLoader('berth-cli');
+const coldCache = wrapForLoader('cli-cold');
 await build({
   ...common,
   sourcemap: false,
@@ -161,7 +213,12 @@ await build({
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
   banner: { js: '#!/usr/bin/env node' },
-  define: { BERTH_CLI_BUNDLE: JSON.stringify('berth-cli.cjs'), BERTH_CLI_CODE_CACHE: JSON.stringify(cache) },
+  define: {
+    BERTH_CLI_BUNDLE: JSON.stringify('berth-cli.cjs'),
+    BERTH_CLI_CODE_CACHE: JSON.stringify(cache),
+    BERTH_CLI_COLD: JSON.stringify('cli-cold.cjs'),
+    BERTH_CLI_COLD_CACHE: JSON.stringify(coldCache),
+  },
 });
 chmodSync('dist/berth.cjs', 0o755);
 
@@ -176,5 +233,7 @@ const VM_COLD = {
   'microvm-driver': 'src/drivers/microvm/microvm-driver.ts',
 };
 await buildCjs(VM_COLD);
-// The first run writes this Node's code cache (another Node's first run writes its own).
+// The first runs write this Node's code caches (another Node's first run writes its own): a hot
+// verb's, and a cold one's (`--help` goes through yargs).
 execFileSync(process.execPath, ['dist/berth.cjs', '--version'], { stdio: 'ignore' });
+execFileSync(process.execPath, ['dist/berth.cjs', '--help'], { stdio: 'ignore' });

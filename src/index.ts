@@ -23,6 +23,7 @@ import {
   resumeEnv,
   statsOf,
   processesOf,
+  resolveEnv,
   type CreateHooks,
 } from './api/lifecycle.js';
 import { Environment } from './api/environment.js';
@@ -525,8 +526,9 @@ export async function restore(ref: string, name: string, opts: ContextOptions = 
 
 /** VM backends: accelerator and why, QMP run state, checkpoints (undefined for other backends). */
 export async function machine(ref: string, opts: ContextOptions = {}): Promise<Record<string, unknown> | undefined> {
-  const { machineOf } = await import('./api/checkpoints.js');
-  return machineOf(ctxFor(opts), ref);
+  // Not through api/checkpoints.js: `inspect` of every environment asks, and that is a cold module.
+  const { driver, handle } = resolveEnv(ctxFor(opts), ref);
+  return driver.machine(handle);
 }
 
 /**

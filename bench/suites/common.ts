@@ -1,7 +1,8 @@
 /** Helpers shared by suites. */
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command, Unavailable } from '../harness.js';
+import { type Command, type Unavailable, runOnce } from '../harness.js';
 import { findExecutable } from '../../src/host/probes/exec.js';
 
 export { findExecutable };
@@ -15,6 +16,27 @@ export function berthArgv(repo: string): string[] | string {
   const bin = join(repo, 'dist', 'berth.cjs');
   if (!existsSync(bin)) return 'dist/berth.cjs not built (npm run build)';
   return [process.execPath, bin];
+}
+
+/**
+ * A suite's own berth: a fresh temp directory (world-readable) holding its BERTH_ROOT, the CLI's
+ * argv (or why it cannot run), and a cleanup that removes the environment ENV and the directory.
+ */
+export function privateBerth(
+  repo: string,
+  prefix: string,
+  envName: string,
+): { tmp: string; root: string; env: NodeJS.ProcessEnv; berth: string[] | string; cleanup: () => void } {
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(tmp, 0o755);
+  const root = join(tmp, 'berth-root');
+  const env = { ...process.env, BERTH_ROOT: root };
+  const berth = berthArgv(repo);
+  const cleanup = (): void => {
+    if (typeof berth !== 'string') runOnce({ name: 'rm', argv: [...berth, 'rm', '-f', envName], env }, 60_000);
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  return { tmp, root, env, berth, cleanup };
 }
 
 /** A row, or an unavailable row when a tool is missing. */

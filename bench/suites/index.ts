@@ -2,6 +2,7 @@
 import type { Suite } from '../harness.js';
 import { chrootStartup } from './chroot-startup.js';
 import { containerStartup } from './container-startup.js';
+import { cliVerbs } from './cli-verbs.js';
 import { idleContainers } from './idle-containers.js';
 import { idleVms } from './idle-vms.js';
 import { vmDisks } from './vm-disks.js';
@@ -18,6 +19,7 @@ import { guestChannel } from './guest-channel.js';
 export const suites: Suite[] = [
   chrootStartup,
   containerStartup,
+  cliVerbs,
   idleContainers,
   idleVms,
   vmDisks,

@@ -8,12 +8,11 @@
  * from `dd` through a pipe inside (no channel): the guest's CPU apart from the channel.
  * (guest-channel, the microvm suite, has the same rows for microvm.)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchFailure, type Row, type Suite, runOnce } from '../harness.js';
-import { berthArgv, findExecutable } from './common.js';
+import { findExecutable, privateBerth } from './common.js';
 
 const ENV = 'bench-chan';
 const BASELINE = 'berth exec ENV true';
@@ -22,15 +21,7 @@ export const umlChannel: Suite = {
   name: 'uml-channel',
   description: 'bytes into and out of a running uml guest: exec -i, exec, cp (the bulk channel, ADR 0053)',
   async prepare({ repo }) {
-    const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-umlchan-'));
-    chmodSync(tmp, 0o755);
-    const root = join(tmp, 'berth-root');
-    const env = { ...process.env, BERTH_ROOT: root };
-    const berth = berthArgv(repo);
-    const cleanup = (): void => {
-      if (typeof berth !== 'string') runOnce({ name: 'rm', argv: [...berth, 'rm', '-f', ENV], env }, 60_000);
-      rmSync(tmp, { recursive: true, force: true });
-    };
+    const { tmp, root, env, berth, cleanup } = privateBerth(repo, 'berth-bench-umlchan-', ENV);
     if (!findExecutable('linux.uml')) {
       cleanup();
       return { name: BASELINE, unavailable: 'linux.uml not installed (apt-get install user-mode-linux)' };

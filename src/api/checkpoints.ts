@@ -1,4 +1,4 @@
-/** `berth checkpoint` / `berth restore` and the machine facts `inspect` shows for VM backends. */
+/** `berth checkpoint` / `berth restore`. */
 import type { Context } from './context.js';
 import { resolveEnv } from './lifecycle.js';
 import { DriverError } from '../core/errors.js';
@@ -33,9 +33,4 @@ async function noCheckpoint(backend: string, what: string): Promise<DriverError>
   return new DriverError('no-checkpoint', `the ${backend} backend cannot ${what}${why}`, {
     fix: 'use --backend microvm',
   });
-}
-
-export async function machineOf(ctx: Context, ref: string): Promise<Record<string, unknown> | undefined> {
-  const { driver, handle } = resolveEnv(ctx, ref);
-  return driver.machine(handle);
 }

@@ -19,9 +19,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 
-/** Both set by scripts/bundle.mjs (esbuild define). */
+/** All set by scripts/bundle.mjs (esbuild define): the hot and the cold bundle, and their caches' names. */
 declare const BERTH_CLI_BUNDLE: string;
 declare const BERTH_CLI_CODE_CACHE: string;
+declare const BERTH_CLI_COLD: string;
+declare const BERTH_CLI_COLD_CACHE: string;
 
 function readCache(file: string): Buffer | undefined {
   try {
@@ -53,21 +55,53 @@ function writeCache(script: Script, file: string): void {
   }
 }
 
-const bundle = join(__dirname, BERTH_CLI_BUNDLE);
-// Per V8 version: Node versions that take turns on one install (the test run's other-Node passes)
-// would otherwise refuse and rewrite each other's cache on every start.
-const cacheFile = join(__dirname, `${BERTH_CLI_CODE_CACHE}.${process.versions.v8}.cache`);
-const cachedData = readCache(cacheFile);
-// The bundle is one function expression: (exports, require, module, __filename, __dirname,
-// __berthImport) => the CLI (scripts/bundle.mjs wraps it).
-const script = new Script(readFileSync(bundle, 'utf8'), {
-  filename: bundle,
-  ...(cachedData ? { cachedData } : {}),
-});
-if (cachedData === undefined || script.cachedDataRejected === true) {
-  // At exit: by then V8 has compiled the functions this run called, and the cache holds them too.
-  process.once('exit', () => writeCache(script, cacheFile));
+/**
+ * Compiles FILE (one function expression: (exports, require, module, __filename, __dirname,
+ * __berthImport) => the module; scripts/bundle.mjs wraps it) with the V8 code cache CACHE beside it.
+ * Per V8 version: Node versions that take turns on one install (the test run's other-Node passes)
+ * would otherwise refuse and rewrite each other's cache on every start.
+ */
+function compileCached(name: string, cache: string): (...args: unknown[]) => void {
+  const file = join(__dirname, name);
+  const cacheFile = join(__dirname, `${cache}.${process.versions.v8}.cache`);
+  const cachedData = readCache(cacheFile);
+  const script = new Script(readFileSync(file, 'utf8'), {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    // At exit: by then V8 has compiled the functions this run called, and the cache holds them too.
+    process.once('exit', () => writeCache(script, cacheFile));
+  }
+  return script.runInThisContext() as (...args: unknown[]) => void;
 }
-const importBeside = (specifier: string): Promise<unknown> =>
-  import(specifier.startsWith('./') ? pathToFileURL(join(__dirname, specifier)).href : specifier);
-script.runInThisContext()(exports, require, module, bundle, __dirname, importBeside);
+
+let cold: Record<string, unknown> | undefined;
+/** The cold CLI (yargs and every verb off the hot path), one CommonJS bundle with its own cache. */
+function loadCold(): Record<string, unknown> {
+  if (cold) return cold;
+  const mod = { exports: {} as Record<string, unknown> };
+  compileCached(BERTH_CLI_COLD, BERTH_CLI_COLD_CACHE)(
+    mod.exports,
+    require,
+    mod,
+    join(__dirname, BERTH_CLI_COLD),
+    __dirname,
+    importBeside,
+  );
+  return (cold = mod.exports);
+}
+
+function importBeside(specifier: string): Promise<unknown> {
+  if (specifier === `./${BERTH_CLI_COLD}`) return Promise.resolve().then(loadCold);
+  return import(specifier.startsWith('./') ? pathToFileURL(join(__dirname, specifier)).href : specifier);
+}
+
+compileCached(BERTH_CLI_BUNDLE, BERTH_CLI_CODE_CACHE)(
+  exports,
+  require,
+  module,
+  join(__dirname, BERTH_CLI_BUNDLE),
+  __dirname,
+  importBeside,
+);
