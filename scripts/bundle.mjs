@@ -72,7 +72,7 @@ await build({
 // The hot CLI: cold modules become imports of the ESM entries above.
 const COLD = {
   './build.js': './image-build.mjs',
-  './yargs-app.js': './cli-cold.cjs',
+  './cold-main.js': './cli-cold.cjs',
   './api/doctor.js': './doctor.mjs',
   './progress.js': './progress.mjs',
   './oci-image.js': './oci-image.mjs',
@@ -107,7 +107,7 @@ const coldModules = (inline = []) => ({
     b.onResolve(
       {
         filter:
-          /^\.\/(build|yargs-app|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml-driver|uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm-driver|microvm-probe|api\/checkpoints)\.js$/,
+          /^\.\/(build|cold-main|api\/doctor|progress|oci-image|ref|api\/disks|disks|api\/kernels|uml-driver|uml-probe|sources\/index|api\/export|images\/registry\/login|api\/networks|network\/port-spec|microvm-driver|microvm-probe|api\/checkpoints)\.js$/,
       },
       (a) => (inline.includes(COLD[a.path]) ? undefined : { path: COLD[a.path], external: true }),
     );
@@ -175,7 +175,7 @@ const buildCjs = (entryPoints, inline = []) =>
 // The cold one holds the small modules of its own verbs (network, checkpoint, port) itself: an
 // import() of their ESM entries would start Node's ESM loader (some 20 ms) for a few kilobytes.
 await buildCjs({ 'berth-cli': 'src/cli/main.ts' });
-await buildCjs({ 'cli-cold': 'src/cli/yargs-app.ts' }, ['./networks.mjs', './port-spec.mjs', './checkpoints.mjs']);
+await buildCjs({ 'cli-cold': 'src/cli/cold-main.ts' }, ['./networks.mjs', './port-spec.mjs', './checkpoints.mjs']);
 // The VM backends' CJS bundles (VM_COLD below) are required, not imported: import() starts Node's
 // ESM loader, about 50 ms of CPU on a loaded 2-core host, which a VM run then never needs.
 // The loader compiles both CLI bundles with node:vm, where import() needs a flag on Node 20: every

@@ -29,6 +29,9 @@ const HOT: Record<string, (argv: string[]) => Promise<number>> = {
   ...Object.fromEntries(LIST_VERBS.map((v) => [v.verb, listVerbCommand(v)])),
 };
 
+/** The verbs this bundle runs itself (unless asked for help); cold-verbs.ts lists the others. */
+export const HOT_VERBS: readonly string[] = Object.keys(HOT);
+
 function wantsHelp(rest: string[]): boolean {
   // Only flags before the first positional belong to berth; later ones belong to the command.
   for (const a of rest) {
@@ -63,7 +66,7 @@ export async function cli(argv: string[]): Promise<number> {
       const { poolRefillCommand } = await import('./commands/pool.js');
       return await poolRefillCommand(rest);
     }
-    const { yargsMain } = await import('./yargs-app.js');
+    const { yargsMain } = await import('./cold-main.js');
     return await yargsMain(argv);
   } catch (e) {
     return reportError(e);

@@ -18,6 +18,7 @@ import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
+import { COLD_VERBS } from './cold-verbs.js';
 
 /** All set by scripts/bundle.mjs (esbuild define): the hot and the cold bundle, and their caches' names. */
 declare const BERTH_CLI_BUNDLE: string;
@@ -97,11 +98,17 @@ function importBeside(specifier: string): Promise<unknown> {
   return import(specifier.startsWith('./') ? pathToFileURL(join(__dirname, specifier)).href : specifier);
 }
 
-compileCached(BERTH_CLI_BUNDLE, BERTH_CLI_CODE_CACHE)(
-  exports,
-  require,
-  module,
-  join(__dirname, BERTH_CLI_BUNDLE),
-  __dirname,
-  importBeside,
-);
+const verb = process.argv[2];
+if (verb !== undefined && COLD_VERBS.has(verb)) {
+  // A verb only yargs handles: the hot bundle would only hand it over (ADR 0079).
+  (loadCold().coldMain as (argv: string[]) => void)(process.argv.slice(2));
+} else {
+  compileCached(BERTH_CLI_BUNDLE, BERTH_CLI_CODE_CACHE)(
+    exports,
+    require,
+    module,
+    join(__dirname, BERTH_CLI_BUNDLE),
+    __dirname,
+    importBeside,
+  );
+}
