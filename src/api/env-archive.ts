@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Context } from './context.js';
 import type { ExitResult } from '../drivers/driver.js';
 import { DriverError, SpecError } from '../core/errors.js';
+import { writeOrWait } from '../core/write-or-wait.js';
 import { execIn } from './lifecycle.js';
 import { copyInArgv, copyInRefusal, tarInArgv } from './copy-in-script.js';
 import { execFed, type Fed } from './exec-fed.js';
@@ -89,7 +90,7 @@ export async function copyFromEnv(
   }
   if (typeof dest !== 'string') {
     const argv = copyOutArgv({ ...plan, dest: 'stream', destTrailingSlash: false, destParentMissing: false });
-    return copiedOut(await run(argv, { onStdout: (c) => dest.write(c) }), path, '-');
+    return copiedOut(await run(argv, { onStdout: (c) => writeOrWait(dest, c) }), path, '-');
   }
   const target = resolve(dest);
   const there = await stat(target).catch(() => undefined);
@@ -109,7 +110,7 @@ export async function copyFromEnv(
     const bytes = new PassThrough();
     // Owners from inside are not applied: the files belong to whoever runs berth (Docker's rule).
     const extracting = pipeline(bytes, tar.x({ cwd: into, preserveOwner: false }) as unknown as NodeJS.WritableStream);
-    const r = await run(argv, { onStdout: (c) => bytes.write(c) });
+    const r = await run(argv, { onStdout: (c) => writeOrWait(bytes, c) });
     bytes.end();
     // A refusal sent no tar (node-tar then says "unrecognized archive"): its own error comes first.
     const extractError = await extracting.then(
@@ -148,9 +149,10 @@ function statFirst(sink: TarSink) {
       const st = parseCopyOutStat(said.toString('utf8'))?.stat;
       if (st) open(st);
     },
+    /** At the sink's pace: a slow client holds the tar back inside (a refusal's output is small). */
     onStdout: (c: Buffer) => {
-      if (out) out.write(c);
-      else held.push(c);
+      if (out) return writeOrWait(out, c);
+      held.push(c);
     },
     /** After a copy that succeeded: the stream is open (even if the stat came only with the result). */
     opened: (st: InsidePath) => {

@@ -20,8 +20,11 @@ export interface EnvExecOptions {
   user?: string;
   /** Kill the command after this long; the result says timedOut. */
   timeoutMs?: number;
-  /** Streaming: each chunk as it arrives (the result still holds all of it). */
-  onStdout?: (chunk: Buffer) => void;
+  /**
+   * Streaming: each chunk as it arrives (the result still holds all of it). A promise returned
+   * holds the command's output back until it settles (a reader that is behind, ADR 0080).
+   */
+  onStdout?: (chunk: Buffer) => unknown;
   onStderr?: (chunk: Buffer) => void;
 }
 

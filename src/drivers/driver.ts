@@ -90,7 +90,11 @@ export interface ExecOptions {
   stdio?: 'inherit' | 'pipe';
   /** With stdio 'pipe': all of stdin, or a stream passed on as it comes (stdin closes at its end). */
   input?: Buffer | string | Readable;
-  onStdout?: (chunk: Buffer) => void;
+  /**
+   * A promise returned holds the command's output back until it settles (the caller's stream is
+   * full: write-or-wait.ts); any other value is ignored.
+   */
+  onStdout?: (chunk: Buffer) => unknown;
   onStderr?: (chunk: Buffer) => void;
   /**
    * False: output passed to onStdout/onStderr is not also kept in the result (a large or long

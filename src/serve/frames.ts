@@ -26,10 +26,16 @@ export function unframe(buf: Buffer): { frames: { stream: number; payload: Buffe
   return { frames, rest: buf.subarray(at) };
 }
 
-/** Writes a command's output to a reply: framed, or raw when the container has a TTY. */
-export function outputWriter(write: (b: Buffer) => void, tty: boolean): (stream: StreamId, data: Buffer) => void {
+/**
+ * Writes a command's output to a reply: framed, or raw when the container has a TTY. What WRITE
+ * returns comes back: a promise while the reply's buffer is full (write-or-wait.ts).
+ */
+export function outputWriter(
+  write: (b: Buffer) => Promise<void> | undefined,
+  tty: boolean,
+): (stream: StreamId, data: Buffer) => Promise<void> | undefined {
   return (stream, data) => {
-    if (data.length === 0) return;
-    write(tty ? data : frame(stream, data));
+    if (data.length === 0) return undefined;
+    return write(tty ? data : frame(stream, data));
   };
 }

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { type Runner, packageDir } from '../helpers/berth-cli.js';
-import { type Check, assertNothingLeft, childOf, isVm, sleep } from './checks.js';
+import { type Check, assertNothingLeft, cliPid, isVm, sleep } from './checks.js';
+import { rssOf } from '../helpers/rss.js';
 
 const MiB = 1024 * 1024;
 /**
@@ -21,13 +21,6 @@ const SIZE: Record<string, number> = { microvm: 64 * MiB, uml: 2 * MiB };
 const UNHELD = 256 * MiB;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** The berth CLI's own process (the rootless runner starts it under runuser). */
-function cliPid(r: Runner, child: ChildProcess): number {
-  const pid = r.mode === 'root' ? child.pid : childOf(child.pid!);
-  assert.ok(pid, 'the berth process of the exec');
-  return pid;
-}
 
 /** Run berth with `input` as stdin; stdout's digest and length, not its bytes. */
 function streamed(
@@ -68,9 +61,7 @@ async function guestWritten(r: Runner, name: string, file: string): Promise<numb
 
 function monitorRss(r: Runner, id: string): number {
   const pids = JSON.parse(readFileSync(join(r.root, 'envs', id, 'pids.json'), 'utf8')) as { monitor: number };
-  const kb = /^VmRSS:\s*(\d+) kB/m.exec(readFileSync(`/proc/${pids.monitor}/status`, 'utf8'));
-  assert.ok(kb, 'the monitor is running');
-  return Number(kb[1]) * 1024;
+  return rssOf(pids.monitor);
 }
 
 /** Until the guest process whose pid is in FILE is gone (its client disconnected: the monitor kills it). */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync, readFileSync, chmodSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, hostname } from 'node:os';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Runner } from '../helpers/berth-cli.js';
 import { collect, storedEnvs, mountsMentioning, processesMentioning } from '../helpers/berth-cli.js';
@@ -33,6 +33,13 @@ export function childOf(pid: number): number | undefined {
     }
   }
   return undefined;
+}
+
+/** The berth CLI's own process of CHILD (the rootless runner starts it under setpriv or runuser). */
+export function cliPid(r: Runner, child: ChildProcess): number {
+  const pid = r.mode === 'root' ? child.pid : childOf(child.pid!);
+  assert.ok(pid, 'the berth process');
+  return pid;
 }
 
 export async function psJson(

@@ -30,6 +30,7 @@ import { SMALL_CHECKS } from './small-checks.js';
 import { OOM_PAUSE_CHECKS } from './oom-pause-checks.js';
 import { BIND_CHECKS } from './bind-checks.js';
 import { CHANNEL_CHECKS } from './channel-checks.js';
+import { COPY_PACE_CHECKS } from './copy-pace-checks.js';
 import { RUN_DIR_CHECKS } from './run-dir-checks.js';
 import { makeRunner, isRoot, storedEnvs, type Mode, type Runner } from '../helpers/berth-cli.js';
 import { requireThat } from '../helpers/requirements.js';
@@ -64,6 +65,7 @@ const COMMON = [
   ...SMALL_CHECKS,
   ...BIND_CHECKS,
   ...CHANNEL_CHECKS,
+  ...COPY_PACE_CHECKS,
   ...RUN_DIR_CHECKS,
 ];
 const ALL = [...COMMON, ...Object.values(EXTRA).flat()];

@@ -10,6 +10,7 @@ import type { ContextOptions } from '../context.js';
 import { makeContext } from '../context.js';
 import type { Environment } from '../environment.js';
 import { isBerthError } from '../../core/errors.js';
+import { writeOrWait } from '../../core/write-or-wait.js';
 import { BACKEND_NAMES, type BackendName } from '../../core/spec.js';
 import { cellsOf, type Cell, type MatrixSpec } from './cells.js';
 import type { CellResult } from './report.js';
@@ -73,7 +74,7 @@ export async function runCell(
       await env.copyIn(script, SCRIPT_DIR);
       argv = [`${SCRIPT_DIR}/${basename(script)}`, ...m.command.slice(1)];
     }
-    const r = await env.exec(argv, { onStdout: (c) => log.write(c), onStderr: (c) => log.write(c) });
+    const r = await env.exec(argv, { onStdout: (c) => writeOrWait(log, c), onStderr: (c) => log.write(c) });
     return {
       state: r.exitCode === 0 ? 'passed' : 'failed',
       exitCode: r.exitCode,

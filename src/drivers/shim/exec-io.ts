@@ -9,6 +9,7 @@ import type { ExecOptions, ExitResult } from '../driver.js';
 import { signalName, statusFromExit } from '../common/spawn-wait.js';
 import { keptOutput } from '../common/kept-output.js';
 import { pipeReleasing } from '../common/recycled-chunks.js';
+import { outputHold } from '../common/output-hold.js';
 
 const KILL_GRACE_MS = 2_000;
 
@@ -27,9 +28,10 @@ export async function runExecHelper(
   const err: Buffer[] = [];
   if (piped) {
     const keep = keptOutput(opts);
+    const hold = outputHold(child.stdout!);
     child.stdout!.on('data', (c: Buffer) => {
       if (keep.stdout) out.push(c);
-      opts.onStdout?.(c);
+      hold(opts.onStdout?.(c));
     });
     child.stderr!.on('data', (c: Buffer) => {
       if (keep.stderr) err.push(c);

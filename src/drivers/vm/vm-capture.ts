@@ -19,6 +19,7 @@ import {
 import { exitResult, type VmClient } from './vm-client.js';
 import { keptOutput } from '../common/kept-output.js';
 import { releaseChunk } from '../common/recycled-chunks.js';
+import { outputHold } from '../common/output-hold.js';
 
 const SESSION = 1;
 const KILL_GRACE_MS = 2_000;
@@ -42,11 +43,13 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
       resolve({ ...r, stdout: Buffer.concat(out), stderr: Buffer.concat(err), ...(timedOut ? { timedOut } : {}) });
     };
     const keep = keptOutput(opts);
+    // The monitor holds the guest's output back while this socket is not read (its window).
+    const hold = outputHold(c.sock);
     const off = c.on((f) => {
       if (f.session !== SESSION) return;
       if (f.type === F.STDOUT) {
         if (keep.stdout) out.push(f.payload);
-        opts.onStdout?.(f.payload);
+        hold(opts.onStdout?.(f.payload));
       } else if (f.type === F.STDERR) {
         if (keep.stderr) err.push(f.payload);
         opts.onStderr?.(f.payload);

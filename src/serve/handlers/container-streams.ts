@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import * as berth from '../../index.js';
 import { badRequest } from '../errors.js';
 import { outputWriter, type StreamId } from '../frames.js';
+import { writeOrWait } from '../../core/write-or-wait.js';
 import { flag, type Route } from '../route.js';
 import { findContainer } from './containers.js';
 import { attachInput, detachKeysOf } from '../attach-input.js';
@@ -32,12 +33,13 @@ async function pump(
   records: AsyncGenerator<berth.LogRecord>,
   opts: { tty: boolean; stdout: boolean; stderr: boolean; timestamps: boolean },
 ): Promise<void> {
-  const write = outputWriter((b) => out.write(b), opts.tty);
+  // At the client's pace: the log is read on only as the client takes it.
+  const write = outputWriter((b) => writeOrWait(out, b), opts.tty);
   for await (const r of records) {
     const stream = r.stream as StreamId;
     if ((stream === 'stdout' && !opts.stdout) || (stream === 'stderr' && !opts.stderr)) continue;
     const line = r.partial ? r.data : Buffer.concat([r.data, Buffer.from('\n')]);
-    write(stream, opts.timestamps ? Buffer.concat([Buffer.from(`${r.time} `), line]) : line);
+    await write(stream, opts.timestamps ? Buffer.concat([Buffer.from(`${r.time} `), line]) : line);
   }
   out.end();
 }

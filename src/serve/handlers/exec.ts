@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import * as berth from '../../index.js';
 import { ApiError, badRequest, noSuchExec } from '../errors.js';
 import { outputWriter } from '../frames.js';
+import { writeOrWait } from '../../core/write-or-wait.js';
 import { readJson, type Route } from '../route.js';
 import type { ExecInstance, ServerState } from '../state.js';
 import { findContainer } from './containers.js';
@@ -55,7 +56,7 @@ const create: Route = {
 async function runExec(
   inst: ExecInstance,
   state: ServerState,
-  write: ((stream: 'stdout' | 'stderr', data: Buffer) => void) | undefined,
+  write: ((stream: 'stdout' | 'stderr', data: Buffer) => Promise<void> | undefined) | undefined,
   input: Readable | undefined,
   hangup?: AbortSignal,
 ): Promise<void> {
@@ -116,9 +117,8 @@ const start: Route = {
             () => tty && hangup.abort(),
           )
         : undefined;
-    const write = outputWriter((b) => {
-      if (!out.destroyed && !out.writableEnded) out.write(b);
-    }, tty);
+    // At the client's pace: a client that reads slowly holds the command's output back inside.
+    const write = outputWriter((b) => (out.writableEnded ? undefined : writeOrWait(out, b)), tty);
     await runExec(inst, state, write, input, hangup.signal);
     out.end();
   },

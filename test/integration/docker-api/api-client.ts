@@ -62,3 +62,32 @@ export function stdoutOf(buf: Buffer): string {
   }
   return out;
 }
+
+/**
+ * A GET whose reader stops after the reply's first chunk: WHILE_STOPPED runs meanwhile, then the
+ * rest is read. The status and how many body bytes came in all (a slow client, as a docker CLI
+ * piped into a slow consumer is).
+ */
+export function getStalled(
+  socket: string,
+  path: string,
+  whileStopped: () => Promise<void>,
+): Promise<{ status: number; length: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method: 'GET', path: `/v1.44${path}` }, (res) => {
+      let length = 0;
+      let stopped = false;
+      res.on('data', (c: Buffer) => {
+        length += c.length;
+        if (stopped) return;
+        stopped = true;
+        res.pause();
+        whileStopped().then(() => res.resume(), reject);
+      });
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, length }));
+      res.once('error', reject);
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}

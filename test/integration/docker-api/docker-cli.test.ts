@@ -27,7 +27,8 @@ import { Header } from 'tar';
 import { isRoot } from '../../helpers/berth-cli.js';
 import { makeNetns, type TestNetns } from '../../helpers/netns.js';
 import { requireThat } from '../../helpers/requirements.js';
-import { api, putStream, stdoutOf } from './api-client.js';
+import { rssOf } from '../../helpers/rss.js';
+import { api, getStalled, putStream, stdoutOf } from './api-client.js';
 import {
   DOCKER,
   cleanupDir,
@@ -222,6 +223,21 @@ for (const mode of ['root', 'rootless'] as const) {
       const intoMissing = await s!.docker(['cp', join(host, 'big'), 'files:/no/such/dir/']);
       assert.notEqual(intoMissing.code, 0);
       assert.match(intoMissing.stderr, /no such/i);
+      // GET archive to a client that stopped reading: the server holds the tar back inside rather
+      // than in its own memory, then sends it whole.
+      assert.equal(
+        (await s!.docker(['exec', 'files', 'dd', 'if=/dev/zero', 'of=/tmp/z96', 'bs=1M', 'count=96'])).code,
+        0,
+      );
+      const rssBefore = rssOf(s!.pid);
+      let grown = 0;
+      const stalled = await getStalled(s!.socket, '/containers/files/archive?path=/tmp/z96', async () => {
+        await new Promise((res) => setTimeout(res, 3000));
+        grown = rssOf(s!.pid) - rssBefore;
+      });
+      assert.equal(stalled.status, 200);
+      assert.ok(grown < 32 << 20, `the server grew by ${grown} bytes for a client that stopped reading`);
+      assert.ok(stalled.length > 96 << 20 && stalled.length < 97 << 20, `a tar of ${stalled.length} bytes`);
     });
 
     it('pull from a loopback registry streams progress; images lists it; it runs', { timeout: 120_000 }, async (t) => {

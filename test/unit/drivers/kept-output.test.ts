@@ -22,7 +22,9 @@ test('the shim helper: streamed stdout is left out of the result with keepStream
   const r = await runExecHelper('sh', ['-c', SCRIPT], {
     ...base,
     keepStreamed: false,
-    onStdout: (c) => (streamed += c.length),
+    onStdout: (c) => {
+      streamed += c.length;
+    },
   });
   assert.equal(r.exitCode, 0);
   assert.equal(streamed, 300000);
@@ -32,7 +34,12 @@ test('the shim helper: streamed stdout is left out of the result with keepStream
 
 test('the shim helper: by default the result still holds what was streamed', async () => {
   let streamed = 0;
-  const r = await runExecHelper('sh', ['-c', SCRIPT], { ...base, onStdout: (c) => (streamed += c.length) });
+  const r = await runExecHelper('sh', ['-c', SCRIPT], {
+    ...base,
+    onStdout: (c) => {
+      streamed += c.length;
+    },
+  });
   assert.equal(streamed, 300000);
   assert.equal(r.stdout?.length, 300000);
 });
@@ -73,7 +80,9 @@ test('the VM session: streamed stdout and stderr are left out of the result with
   const r = await captureSession(fakeClient(frames), REQ, {
     ...base,
     keepStreamed: false,
-    onStdout: (c) => (out += c.length),
+    onStdout: (c) => {
+      out += c.length;
+    },
     onStderr: (c) => (err += c.length),
   });
   assert.deepEqual([out, err], [1500, 3]);

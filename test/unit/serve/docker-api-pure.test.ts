@@ -29,10 +29,19 @@ describe('multiplexed frames', () => {
   });
   it('writes raw bytes for a TTY and nothing for an empty chunk', () => {
     const out: Buffer[] = [];
-    const w = outputWriter((b) => out.push(b), true);
+    const w = outputWriter((b) => {
+      out.push(b);
+      return undefined;
+    }, true);
     w('stdout', Buffer.from('x'));
     w('stdout', Buffer.alloc(0));
     assert.deepEqual(out, [Buffer.from('x')]);
+  });
+  it("hands back the write's promise (a full reply), so the output waits for the client", async () => {
+    const full = Promise.resolve();
+    const w = outputWriter(() => full, false);
+    assert.equal(w('stdout', Buffer.from('x')), full);
+    assert.equal(w('stderr', Buffer.alloc(0)), undefined);
   });
 });
 

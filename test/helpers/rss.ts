@@ -1,0 +1,10 @@
+/** A process's resident memory, for tests that a slow reader does not make a process buffer. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+/** PID's resident memory in bytes, from /proc. */
+export function rssOf(pid: number): number {
+  const kb = /^VmRSS:\s*(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  assert.ok(kb, `process ${pid} is running`);
+  return Number(kb[1]) * 1024;
+}
