@@ -2,7 +2,8 @@
  * Warm pools (docs/pools.md, ADR 0057). uml (the backend that cannot snapshot; one pool of two
  * busybox members on the suite's kernel): create, ls, members in ps with the pool's label, run
  * --pool runs CMD in a member (output, exit status, -e, --rm), a refill killed by SIGKILL while it
- * boots leaves nothing after the next pool op, pool rm removes the rest, bad input is one line.
+ * boots leaves nothing after the next sweep (a plain `berth prune`, then pool ls), pool rm removes
+ * the rest, bad input is one line.
  * container (cheap): 10 concurrent run --pool on a pool of 2 all succeed in 10 distinct environments;
  * the library claims with create({ pool }) and run({ pool }). microvm: template-checks.ts
  * (`--from`) forks a pool's one member and then claims it, so one boot serves both.
@@ -118,11 +119,10 @@ const umlPool: Check = {
       storedEnvs(r.root).find((id) => labelsOf(r, id)['berth.pool.builder'] === token),
     );
     process.kill(Number(token.split('-')[0]), 'SIGKILL');
-    const after = await ls(r);
-    assert.deepEqual(
-      after.map((p) => [p.idle, p.booting]),
-      [[1, 0]],
-    );
+    // A plain `berth prune` sweeps the pools too (as `pool ls` does): the half member and the dead
+    // builder's entry go, the idle member stays.
+    const pruned = await r.run(['prune'], { timeoutMs: 120_000 });
+    assert.equal(pruned.code, 0, pruned.stderr);
     assert.deepEqual(
       storedEnvs(r.root),
       members.filter((id) => id !== claimed),
@@ -130,6 +130,11 @@ const umlPool: Check = {
     );
     assert.deepEqual(readdirSync(building), [], 'no builder entry is left');
     assert.deepEqual(processesMentioning(half), [], 'no kernel or monitor of the half member is left');
+    const after = await ls(r);
+    assert.deepEqual(
+      after.map((p) => [p.idle, p.booting]),
+      [[1, 0]],
+    );
 
     // Bad input: one line, 125, nothing changed (side by side: each is a CLI start).
     const cases = [
