@@ -64,17 +64,22 @@ export function stdoutOf(buf: Buffer): string {
 }
 
 /**
- * A GET whose reader stops after the reply's first chunk: WHILE_STOPPED runs meanwhile, then the
- * rest is read. The status and how many body bytes came in all (a slow client, as a docker CLI
- * piped into a slow consumer is).
+ * A request (BODY: JSON, if any) whose reader stops after the reply's first chunk: WHILE_STOPPED
+ * runs meanwhile, then the rest is read. The status and how many body bytes came in all (a slow
+ * client, as a docker CLI piped into a slow consumer is).
  */
-export function getStalled(
+export function stalledRequest(
   socket: string,
+  method: string,
   path: string,
+  body: unknown,
   whileStopped: () => Promise<void>,
 ): Promise<{ status: number; length: number }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method: 'GET', path: `/v1.44${path}` }, (res) => {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const headers =
+      text === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) };
+    const req = request({ socketPath: socket, method, path: `/v1.44${path}`, headers }, (res) => {
       let length = 0;
       let stopped = false;
       res.on('data', (c: Buffer) => {
@@ -88,6 +93,6 @@ export function getStalled(
       res.once('error', reject);
     });
     req.once('error', reject);
-    req.end();
+    req.end(text);
   });
 }

@@ -28,7 +28,7 @@ import { isRoot } from '../../helpers/berth-cli.js';
 import { makeNetns, type TestNetns } from '../../helpers/netns.js';
 import { requireThat } from '../../helpers/requirements.js';
 import { rssOf } from '../../helpers/rss.js';
-import { api, getStalled, putStream, stdoutOf } from './api-client.js';
+import { api, putStream, stalledRequest, stdoutOf } from './api-client.js';
 import {
   DOCKER,
   cleanupDir,
@@ -171,7 +171,7 @@ for (const mode of ['root', 'rootless'] as const) {
       assert.equal((await s!.docker(['ps', '-a', '-q'])).stdout, '');
     });
 
-    it('cp of 8 MiB both ways, a tar stream over 64 MiB in, refusals of a file and a missing path', {
+    it('cp of 8 MiB both ways, a tar stream over 64 MiB in, refusals of a file and a missing path, a client that stops reading', {
       timeout: 120_000,
     }, async (t) => {
       if (!requireThat(t, !missing, missing ?? '')) return;
@@ -223,21 +223,34 @@ for (const mode of ['root', 'rootless'] as const) {
       const intoMissing = await s!.docker(['cp', join(host, 'big'), 'files:/no/such/dir/']);
       assert.notEqual(intoMissing.code, 0);
       assert.match(intoMissing.stderr, /no such/i);
-      // GET archive to a client that stopped reading: the server holds the tar back inside rather
-      // than in its own memory, then sends it whole.
+      // A client that stopped reading, for GET archive and for an exec's output stream: the server
+      // holds the bytes back inside rather than in its own memory, then sends them whole.
       assert.equal(
         (await s!.docker(['exec', 'files', 'dd', 'if=/dev/zero', 'of=/tmp/z96', 'bs=1M', 'count=96'])).code,
         0,
       );
-      const rssBefore = rssOf(s!.pid);
-      let grown = 0;
-      const stalled = await getStalled(s!.socket, '/containers/files/archive?path=/tmp/z96', async () => {
-        await new Promise((res) => setTimeout(res, 3000));
-        grown = rssOf(s!.pid) - rssBefore;
+      const stalled = async (method: string, path: string, body?: unknown) => {
+        const rssBefore = rssOf(s!.pid);
+        let grown = 0;
+        const r = await stalledRequest(s!.socket, method, path, body, async () => {
+          await new Promise((res) => setTimeout(res, 3000));
+          grown = rssOf(s!.pid) - rssBefore;
+        });
+        assert.equal(r.status, 200);
+        assert.ok(grown < 32 << 20, `the server grew by ${grown} bytes for a client that stopped reading (${path})`);
+        return r.length;
+      };
+      const tar = await stalled('GET', '/containers/files/archive?path=/tmp/z96');
+      assert.ok(tar > 96 << 20 && tar < 97 << 20, `a tar of ${tar} bytes`);
+      const made = await api(s!.socket, 'POST', '/containers/files/exec', {
+        Cmd: ['cat', '/tmp/z96'],
+        AttachStdout: true,
       });
-      assert.equal(stalled.status, 200);
-      assert.ok(grown < 32 << 20, `the server grew by ${grown} bytes for a client that stopped reading`);
-      assert.ok(stalled.length > 96 << 20 && stalled.length < 97 << 20, `a tar of ${stalled.length} bytes`);
+      assert.equal(made.status, 201, made.body.toString());
+      const execId = (made.json() as { Id: string }).Id;
+      // Multiplexed: 8 bytes of header a frame.
+      const framed = await stalled('POST', `/exec/${execId}/start`, { Detach: false, Tty: false });
+      assert.ok(framed > 96 << 20 && framed < 97 << 20, `an exec stream of ${framed} bytes`);
     });
 
     it('pull from a loopback registry streams progress; images lists it; it runs', { timeout: 120_000 }, async (t) => {
