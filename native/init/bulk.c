@@ -67,7 +67,8 @@ void bulk_in_done(uint32_t session, uint32_t seq)
 	ctl_send(F_BULK_DONE, session, p, 4);
 }
 
-/* BULK_IN: u32 seq, u32 length; the bytes are the file i<seq>, taken and removed here. */
+/* BULK_IN: u32 seq, u32 length; the bytes are the file i<seq>, taken and removed here. They are
+ * read straight into a chunk of the session's stdin queue (stdin_queue.c). */
 void bulk_in(uint32_t session, const uint8_t *p, uint32_t len)
 {
 	if (len < 8 || bulk_dir < 0)
@@ -75,30 +76,33 @@ void bulk_in(uint32_t session, const uint8_t *p, uint32_t len)
 	uint32_t seq = get32(p), size = get32(p + 4);
 	char name[16];
 	snprintf(name, sizeof name, "i%u", seq);
-	/* One buffer for every file: its pages stay mapped (a fault is costly in a uml guest). */
-	static uint8_t data[BULK_CHUNK];
-	int fd = openat(bulk_dir, name, O_RDONLY | O_CLOEXEC);
+	struct chunk *c = size <= BULK_CHUNK ? chunk_get() : NULL;
+	int fd = c ? openat(bulk_dir, name, O_RDONLY | O_CLOEXEC) : -1;
 	ssize_t got = 0;
-	if (fd >= 0 && size <= BULK_CHUNK) {
+	if (fd >= 0) {
 		while ((size_t)got < size) {
-			ssize_t n = read(fd, data + got, size - (size_t)got);
+			ssize_t n = read(fd, c->data + got, size - (size_t)got);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
 				break;
 			got += n;
 		}
-	}
-	if (fd >= 0)
 		close(fd);
+	}
 	unlinkat(bulk_dir, name, 0);
 	if ((size_t)got != size) {
 		/* A stream with a hole must not look whole: the session's process is killed. */
-		say("bulk channel: %s: %u of %u bytes: %s", name, (unsigned)got, size, strerror(errno));
+		say("bulk channel: %s: %u of %u bytes: %s", name, (unsigned)got, size,
+		    c ? strerror(errno) : "no memory for it");
+		if (c)
+			chunk_put(c);
 		session_input_lost(session);
 		bulk_in_done(session, seq);
-	} else
-		session_stdin_bulk(session, data, size, seq);
+	} else {
+		c->end = (size_t)got;
+		session_stdin_bulk(session, c, seq);
+	}
 }
 
 /* Output of LEN bytes as the file o<seq> and a BULK_OUT frame: u8 type, u32 seq, u32 length.

@@ -41,6 +41,38 @@
 #define MAX_PAYLOAD (1u << 20)
 #define MAX_SESSIONS 64
 
+/* stdin_queue.c: a session's stdin not yet written, in chunks of up to BULK_CHUNK bytes */
+struct chunk {
+	struct chunk *next;
+	size_t start, end; /* the bytes not yet written: data[start, end) */
+	uint8_t data[];
+};
+struct stdin_queue {
+	struct chunk *head, *tail;
+	size_t bytes;
+};
+/* An empty chunk of BULK_CHUNK bytes (a spare one when there is one); NULL when out of memory. */
+struct chunk *chunk_get(void);
+/* Back to the spares (or freed when there are enough). */
+void chunk_put(struct chunk *c);
+int chunk_spares(void);
+/* Queue a filled chunk (an empty one goes back to the spares). */
+void squeue_push(struct stdin_queue *q, struct chunk *c);
+/* Queue a copy of LEN bytes; -1 when out of memory. */
+int squeue_append(struct stdin_queue *q, const uint8_t *p, size_t len);
+/* Write what fd takes, in order, until it is full: the bytes written, or -1 when its reader is
+ * gone (errno says why) and nothing was written. */
+ssize_t squeue_write(struct stdin_queue *q, int fd);
+/* Drop every queued byte. */
+void squeue_clear(struct stdin_queue *q);
+
+/* stdin_pace.c: the wait before a full stdin pipe is written again, from how much of it the last
+ * refill found drained (pure) */
+#define STDIN_DEFER_MIN_MS 1
+#define STDIN_DEFER_START_MS 2
+#define STDIN_DEFER_MAX_MS 8
+int stdin_next_defer_ms(int defer_ms, size_t refilled, size_t pipe_size);
+
 /* util.c */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 /* Ends this process at once unless it is the guest's PID 1. A uml kernel killed from outside
@@ -110,14 +142,16 @@ void session_pause(uint32_t id, int paused);
 int session_pollfds(struct pollfd *fds, int max);
 void session_handle(struct pollfd *fds, int n);
 /* ms until a deferred stdin write is due (-1: none), and those writes once due. */
+void session_clock(void);
 int session_poll_timeout(void);
 void session_retry_due(void);
 void session_reaped(pid_t pid, int status);
 void session_kill_all(void);
 /* IDENTITY: the sessions of the environment a clone was saved from are no host's any more. */
 void session_orphan_all(void);
-/* Stdin from the bulk file SEQ: BULK_DONE(seq) once the process has read all of it. */
-void session_stdin_bulk(uint32_t id, const uint8_t *p, uint32_t len, uint32_t seq);
+/* Stdin from the bulk file SEQ, read into C (the queue takes it over): BULK_DONE(seq) once it is all
+ * written to the process. */
+void session_stdin_bulk(uint32_t id, struct chunk *c, uint32_t seq);
 /* A bulk input file could not be read: the session's process is killed (no silent hole). */
 void session_input_lost(uint32_t id);
 /* BULK_TAKEN: the host took one of the session's output files. */

@@ -116,6 +116,7 @@ int main(int argc, char **argv)
 	send_ready();
 
 	struct pollfd fds[2 + MAX_SESSIONS * 3];
+	session_clock();
 	int host_away = 0; /* a virtio-serial port without its host end: look again in a moment */
 	while (!shutting_down) {
 		fds[0] = (struct pollfd){.fd = host_away ? -1 : ctl, .events = POLLIN};
@@ -129,6 +130,7 @@ int main(int argc, char **argv)
 		/* The init waits here nearly all its life: if its kernel was killed from outside, this is
      * where it would wake up outside the VM. */
 		require_guest_pid1();
+		session_clock();
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;

@@ -33,8 +33,7 @@ struct session {
 	int out, err, in; /* -1 when closed; with a tty, out is the pty master and in == out */
 	int tty;
 	int in_eof;
-	uint8_t *pending; /* stdin not yet written: bytes [head, head + npending) of a buffer of cap */
-	size_t npending, head, cap;
+	struct stdin_queue q; /* stdin not yet written */
 	int paused; /* PAUSE: its output is not read until RESUME (the host's reader is behind) */
 	unsigned long long oom_kills_at_start; /* the guest's count when the process started */
 	/* The bulk channel: stdin bytes taken and written so far, where each bulk file ends in
@@ -50,6 +49,7 @@ struct session {
 	 * for a stdin pipe of 1 MiB (in_deferred). */
 	long long in_retry_at;
 	int in_deferred;
+	int in_defer_ms; /* the wait before such a write (stdin_pace.c) */
 	/* A session of the environment a clone was saved from (session_orphan_all): its process runs
 	 * on, its output is read and dropped, and its exit is not reported. */
 	int orphan;
@@ -474,6 +474,7 @@ void session_start(uint32_t id, const uint8_t *payload, uint32_t len)
 		/* Stdin's pipe holds 1 MiB on every VM, so a full one can be left to drain (ADR 0076). */
 		if (r.stdin_open)
 			s->in_deferred = fcntl(s->in, F_SETPIPE_SZ, (int)BULK_CHUNK) >= (int)BULK_CHUNK;
+		s->in_defer_ms = STDIN_DEFER_START_MS;
 	}
 	nonblock(s->out);
 	if (s->err >= 0)
@@ -498,55 +499,48 @@ static void release_marks(struct session *s)
 	s->nmarks = kept;
 }
 
-/* How long a full bulk stdin pipe is left to drain before the next write (see flush_stdin). */
-#define STDIN_DEFER_MS 2
+/* Monotonic ms when the main loop last woke: the clock is read once a turn (session_clock), as
+ * every read is a system call, so a ptrace round trip in a uml guest (ADR 0081). */
+static long long turn_ms;
 
-static long long now_ms(void)
+void session_clock(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	turn_ms = (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* A full stdin pipe (1 MiB) is written again a little later, not as soon as its reader frees a
- * page: a reader taking 4 KiB at a time (busybox sha256sum) would wake the init for every 4 KiB,
- * and each wake is a poll, a write and a failed write: each a ptrace round trip in a uml guest,
- * and emulated under TCG (ADR 0076). 2 ms is under the time any reader here takes to empty 1 MiB. */
+ * page (stdin_pace.c). */
 static void defer_full_stdin(struct session *s)
 {
-	s->in_retry_at = s->npending && s->in >= 0 && s->in_deferred ? now_ms() + STDIN_DEFER_MS : 0;
+	s->in_retry_at = s->q.bytes && s->in >= 0 && s->in_deferred ? turn_ms + s->in_defer_ms : 0;
 }
 
-static void flush_stdin(struct session *s)
+/* Write what the pipe takes; the bytes written. */
+static size_t flush_stdin(struct session *s)
 {
-	size_t off = 0;
+	size_t wrote = 0;
 	s->in_retry_at = 0;
-	while (off < s->npending && s->in >= 0) {
-		ssize_t n = write(s->in, s->pending + s->head + off, s->npending - off);
+	if (s->in >= 0 && s->q.bytes) {
+		ssize_t n = squeue_write(&s->q, s->in);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			off = s->npending; /* the reader is gone: drop what it will never read */
+			squeue_clear(&s->q); /* the reader is gone: drop what it will never read */
 			s->in_written = s->in_taken;
-			break;
+		} else {
+			s->in_written += (unsigned long long)n;
+			wrote = (size_t)n;
 		}
-		off += (size_t)n;
-		s->in_written += (unsigned long long)n;
 	}
-	/* No memmove per write: the start moves, and the buffer is reused (a page fault costs a uml
-	 * guest far more than a copy). */
-	s->head = s->npending == off ? 0 : s->head + off;
-	s->npending -= off;
 	if (s->in < 0)
 		s->in_written = s->in_taken;
 	release_marks(s);
-	if (s->npending == 0 && s->in_eof && s->in >= 0 && !s->tty) {
+	if (!s->q.bytes && s->in_eof && s->in >= 0 && !s->tty) {
 		close(s->in);
 		s->in = -1;
 	}
 	defer_full_stdin(s);
+	return wrote;
 }
 
 void session_stdin(uint32_t id, const uint8_t *p, uint32_t len)
@@ -554,41 +548,28 @@ void session_stdin(uint32_t id, const uint8_t *p, uint32_t len)
 	struct session *s = find(id);
 	if (!s || s->in < 0)
 		return;
-	if (len == 0) {
+	if (len == 0)
 		s->in_eof = 1;
-	} else {
-		if (s->head + s->npending + len > s->cap && s->head > 0) {
-			memmove(s->pending, s->pending + s->head, s->npending);
-			s->head = 0;
-		}
-		if (s->npending + len > s->cap) {
-			size_t cap = s->cap ? s->cap : 65536;
-			while (cap < s->npending + len)
-				cap *= 2;
-			uint8_t *grown = realloc(s->pending, cap);
-			if (!grown)
-				die("out of memory buffering stdin");
-			s->pending = grown;
-			s->cap = cap;
-		}
-		memcpy(s->pending + s->head + s->npending, p, len);
-		s->npending += len;
+	else if (squeue_append(&s->q, p, len) < 0)
+		die("out of memory buffering stdin");
+	else
 		s->in_taken += len;
-	}
 	flush_stdin(s);
 }
 
-void session_stdin_bulk(uint32_t id, const uint8_t *p, uint32_t len, uint32_t seq)
+void session_stdin_bulk(uint32_t id, struct chunk *c, uint32_t seq)
 {
 	struct session *s = find(id);
-	if (!s || s->in < 0 || s->nmarks == (int)(sizeof s->marks / sizeof s->marks[0]))
+	if (!s || s->in < 0 || s->nmarks == (int)(sizeof s->marks / sizeof s->marks[0])) {
+		chunk_put(c);
 		return bulk_in_done(id, seq);
+	}
+	size_t len = c->end - c->start;
 	s->marks[s->nmarks].end = s->in_taken + len;
 	s->marks[s->nmarks++].seq = seq;
-	if (len)
-		session_stdin(id, p, len);
-	else
-		release_marks(s);
+	s->in_taken += len;
+	squeue_push(&s->q, c);
+	flush_stdin(s);
 }
 
 void session_input_lost(uint32_t id)
@@ -698,7 +679,7 @@ int session_pollfds(struct pollfd *fds, int max)
 		/* Output the host has no room for yet (bulk files not taken, or a PAUSE) is not read,
 		 * not even its hang-up. */
 		int blocked = s->paused || out_blocked(s);
-		short in_events = s->tty && s->npending ? POLLOUT : 0;
+		short in_events = s->tty && s->q.bytes ? POLLOUT : 0;
 		if (s->out >= 0 && (!blocked || in_events)) {
 			fds[n] = (struct pollfd){.fd = s->out,
 						 .events = (short)((blocked ? 0 : POLLIN) | in_events)};
@@ -708,7 +689,7 @@ int session_pollfds(struct pollfd *fds, int max)
 			fds[n] = (struct pollfd){.fd = s->err, .events = POLLIN};
 			slots[n++] = (typeof(slots[0])){s, 2};
 		}
-		if (!s->tty && s->in >= 0 && s->npending) {
+		if (!s->tty && s->in >= 0 && s->q.bytes) {
 			/* While deferred only its reader's end is watched (POLLERR comes unasked). */
 			fds[n] = (struct pollfd){.fd = s->in, .events = s->in_retry_at ? 0 : POLLOUT};
 			slots[n++] = (typeof(slots[0])){s, 0};
@@ -725,17 +706,23 @@ int session_poll_timeout(void)
 			next = sessions[i].in_retry_at;
 	if (!next)
 		return -1;
-	long long left = next - now_ms();
+	long long left = next - turn_ms;
 	return left > 0 ? (int)left : 0;
 }
 
 void session_retry_due(void)
 {
-	long long now = now_ms();
+	long long now = turn_ms;
 	for (int i = 0; i < MAX_SESSIONS; i++) {
 		struct session *s = &sessions[i];
-		if (s->used && s->in_retry_at && s->in_retry_at <= now)
-			flush_stdin(s);
+		if (s->used && s->in_retry_at && s->in_retry_at <= now) {
+			s->in_retry_at = 0;
+			size_t wrote = flush_stdin(s);
+			/* Still full after the refill: the wait fits the reader's pace (the pipe was full). */
+			if (s->in_retry_at)
+				s->in_defer_ms = stdin_next_defer_ms(s->in_defer_ms, wrote, BULK_CHUNK);
+			defer_full_stdin(s);
+		}
 	}
 }
 
@@ -758,7 +745,7 @@ void session_handle(struct pollfd *fds, int n)
 			if (fds[i].revents & (POLLERR | POLLHUP)) {
 				close(s->in);
 				s->in = -1;
-				s->npending = 0;
+				squeue_clear(&s->q);
 			} else
 				flush_stdin(s);
 		}
@@ -800,7 +787,7 @@ void session_reaped(pid_t pid, int status)
 		close(s->err);
 	if (s->in >= 0 && s->in != s->out)
 		close(s->in);
-	free(s->pending);
+	squeue_clear(&s->q);
 	uint32_t id = s->id;
 	uint16_t flags = oom_kills() > s->oom_kills_at_start ? EXIT_OOM_KILLED : 0;
 	int orphan = s->orphan;
@@ -827,7 +814,7 @@ void session_orphan_all(void)
 		s->paused = 0;
 		s->out_files = 0;
 		s->nmarks = 0;
-		s->npending = 0;
+		squeue_clear(&s->q);
 	}
 }
 
