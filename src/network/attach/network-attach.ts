@@ -233,6 +233,21 @@ export async function attachVm(
 }
 
 /**
+ * Why a stopped environment cannot take its address on network `net` again: its network state
+ * records none (`ip` undefined), or another environment (`holder`) holds it now. Pure.
+ */
+export function retakeRefusal(env: string, net: string, ip: string | undefined, holder: string): SpecError {
+  const start = `environment ${env} cannot start again on network ${net}`;
+  if (!ip)
+    return new SpecError('address-unknown', `${start}: its network state records no address`, {
+      fix: `remove it (berth rm ${env}) and run a new environment`,
+    });
+  return new SpecError('address-taken', `${start}: its address ${ip} is now ${holder}'s`, {
+    fix: 'run a new environment, or remove the one that took the address',
+  });
+}
+
+/**
  * A start after a stop (restart): stop gave the lease back, and the environment's interface,
  * a VM's kernel command line included, keeps the address it had. Take that address and the
  * published ports again, or refuse when another environment took them meanwhile. The caller
@@ -248,11 +263,7 @@ async function retakeLease(
   NetworkStore.prune(n, alive(store));
   const holder = Object.values(n.leases).find((l) => l.ip === st.ip);
   if (!st.ip || holder)
-    throw new SpecError(
-      'address-taken',
-      `environment ${rec.name} cannot start again on network ${n.name}: its address ${st.ip ?? '?'} is now ${holder?.names[0] ?? 'gone'}'s`,
-      { fix: 'run a new environment, or remove the one that took the address' },
-    );
+    throw retakeRefusal(rec.name, n.name, st.ip, holder?.names[0] ?? holder?.envId.slice(0, 12) ?? '');
   const clash = nets.conflicts(st.ports, alive(store), rec.id);
   if (clash) throw new SpecError('port-in-use', clash, { fix: 'choose another host port with -p' });
   // No host-port probe here: a container's new monitor already holds its ports by now, and a
