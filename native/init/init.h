@@ -73,6 +73,10 @@ void squeue_clear(struct stdin_queue *q);
 #define STDIN_DEFER_MAX_MS 8
 int stdin_next_defer_ms(int defer_ms, size_t refilled, size_t pipe_size);
 
+/* path_search.c: the path of the first runnable FILE in PATH (NULL when there is none, or FILE has
+ * a slash: execvp then decides), written into BUF */
+const char *path_search(const char *file, const char *path, char *buf, size_t size);
+
 /* util.c */
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 /* Ends this process at once unless it is the guest's PID 1. A uml kernel killed from outside

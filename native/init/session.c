@@ -332,6 +332,10 @@ static int child_exec(void *arg)
 	    syscall(SYS_setuid, r->uid) < 0)
 		goto fail;
 	environ = r->envp;
+	char found[PATH_MAX];
+	const char *path = path_search(r->argv[0], getenv("PATH"), found, sizeof found);
+	if (path)
+		execv(path, r->argv);
 	execvp(r->argv[0], r->argv);
 fail:
 	sp->stage = STAGE_EXEC;
