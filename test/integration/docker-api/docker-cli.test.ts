@@ -27,7 +27,7 @@ import { Header } from 'tar';
 import { isRoot } from '../../helpers/berth-cli.js';
 import { makeNetns, type TestNetns } from '../../helpers/netns.js';
 import { requireThat } from '../../helpers/requirements.js';
-import { rssOf } from '../../helpers/rss.js';
+import { bytesReadBy, rssOf } from '../../helpers/rss.js';
 import { api, putStream, stalledRequest, stdoutOf } from './api-client.js';
 import {
   DOCKER,
@@ -251,6 +251,43 @@ for (const mode of ['root', 'rootless'] as const) {
       // Multiplexed: 8 bytes of header a frame.
       const framed = await stalled('POST', `/exec/${execId}/start`, { Detach: false, Tty: false });
       assert.ok(framed > 96 << 20 && framed < 97 << 20, `an exec stream of ${framed} bytes`);
+      // The logs stream too: a full log (Docker's 3 files of 10 MiB), read by a client that stopped.
+      const loud = await s!.docker([
+        'run',
+        '-d',
+        '--name',
+        'loud',
+        'busybox',
+        'sh',
+        '-c',
+        'dd if=/dev/zero bs=1M count=96 2>/dev/null; echo done; sleep 600',
+      ]);
+      assert.equal(loud.code, 0, loud.stderr);
+      for (let i = 0; !(await s!.docker(['logs', '--tail', '1', 'loud'])).stdout.includes('done'); i++) {
+        assert.ok(i < 600, 'the log never got its last line');
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      // The log is read from disk as the client takes it: while it stops, the server reads little of
+      // the log's 30 MiB (the whole log, read at once, once grew it by 18 MB).
+      let readWhileStopped = 0;
+      const readBefore = bytesReadBy(s!.pid);
+      const logged = await stalledRequest(
+        s!.socket,
+        'GET',
+        '/containers/loud/logs?stdout=1&stderr=1',
+        undefined,
+        async () => {
+          await new Promise((res) => setTimeout(res, 3000));
+          readWhileStopped = bytesReadBy(s!.pid) - readBefore;
+        },
+      );
+      assert.equal(logged.status, 200);
+      assert.ok(logged.length > 20 << 20 && logged.length < 31 << 20, `a logs stream of ${logged.length} bytes`);
+      assert.ok(
+        readWhileStopped < 8 << 20,
+        `the server read ${readWhileStopped} bytes for a client that stopped reading`,
+      );
+      assert.equal((await s!.docker(['rm', '-f', 'loud'])).code, 0);
     });
 
     it('pull from a loopback registry streams progress; images lists it; it runs', { timeout: 120_000 }, async (t) => {
