@@ -22,10 +22,10 @@ export interface EnvExecOptions {
   timeoutMs?: number;
   /**
    * Streaming: each chunk as it arrives (the result still holds all of it). A promise returned
-   * holds the command's output back until it settles (a reader that is behind, ADR 0080).
+   * by either holds the command's output back until it settles (a reader that is behind, ADR 0080).
    */
   onStdout?: (chunk: Buffer) => unknown;
-  onStderr?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => unknown;
 }
 
 export function toExecResult(r: ExitResult): ExecResult {

@@ -91,11 +91,11 @@ export interface ExecOptions {
   /** With stdio 'pipe': all of stdin, or a stream passed on as it comes (stdin closes at its end). */
   input?: Buffer | string | Readable;
   /**
-   * A promise returned holds the command's output back until it settles (the caller's stream is
-   * full: write-or-wait.ts); any other value is ignored.
+   * A promise returned holds the command's output, both streams, back until it settles (the
+   * caller's stream is full: write-or-wait.ts); any other value is ignored.
    */
   onStdout?: (chunk: Buffer) => unknown;
-  onStderr?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => unknown;
   /**
    * False: output passed to onStdout/onStderr is not also kept in the result (a large or long
    * output, such as a copy's tar, is not held in memory). Default true.

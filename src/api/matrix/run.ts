@@ -74,7 +74,7 @@ export async function runCell(
       await env.copyIn(script, SCRIPT_DIR);
       argv = [`${SCRIPT_DIR}/${basename(script)}`, ...m.command.slice(1)];
     }
-    const r = await env.exec(argv, { onStdout: (c) => writeOrWait(log, c), onStderr: (c) => log.write(c) });
+    const r = await env.exec(argv, { onStdout: (c) => writeOrWait(log, c), onStderr: (c) => writeOrWait(log, c) });
     return {
       state: r.exitCode === 0 ? 'passed' : 'failed',
       exitCode: r.exitCode,

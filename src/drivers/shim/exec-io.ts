@@ -29,13 +29,14 @@ export async function runExecHelper(
   if (piped) {
     const keep = keptOutput(opts);
     const hold = outputHold(child.stdout!);
+    const holdErr = outputHold(child.stderr!);
     child.stdout!.on('data', (c: Buffer) => {
       if (keep.stdout) out.push(c);
       hold(opts.onStdout?.(c));
     });
     child.stderr!.on('data', (c: Buffer) => {
       if (keep.stderr) err.push(c);
-      opts.onStderr?.(c);
+      holdErr(opts.onStderr?.(c));
     });
     child.stdin!.on('error', () => {
       /* the command did not read all of its input */

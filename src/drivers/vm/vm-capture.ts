@@ -43,7 +43,7 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
       resolve({ ...r, stdout: Buffer.concat(out), stderr: Buffer.concat(err), ...(timedOut ? { timedOut } : {}) });
     };
     const keep = keptOutput(opts);
-    // The monitor holds the guest's output back while this socket is not read (its window).
+    // The monitor holds the guest's output, both streams, back while this socket is not read (its window).
     const hold = outputHold(c.sock);
     const off = c.on((f) => {
       if (f.session !== SESSION) return;
@@ -52,7 +52,7 @@ export function captureSession(c: VmClient, req: StartRequest, opts: ExecOptions
         hold(opts.onStdout?.(f.payload));
       } else if (f.type === F.STDERR) {
         if (keep.stderr) err.push(f.payload);
-        opts.onStderr?.(f.payload);
+        hold(opts.onStderr?.(f.payload));
       } else if (f.type === F.EXIT) {
         const e = decodeExit(f.payload);
         if (e.error && e.exitCode !== 0) err.push(Buffer.from(`berth: ${e.error}\n`));

@@ -251,6 +251,15 @@ for (const mode of ['root', 'rootless'] as const) {
       // Multiplexed: 8 bytes of header a frame.
       const framed = await stalled('POST', `/exec/${execId}/start`, { Detach: false, Tty: false });
       assert.ok(framed > 96 << 20 && framed < 97 << 20, `an exec stream of ${framed} bytes`);
+      // Its stderr as well.
+      const madeErr = await api(s!.socket, 'POST', '/containers/files/exec', {
+        Cmd: ['sh', '-c', 'cat /tmp/z96 >&2'],
+        AttachStderr: true,
+      });
+      assert.equal(madeErr.status, 201, madeErr.body.toString());
+      const errId = (madeErr.json() as { Id: string }).Id;
+      const framedErr = await stalled('POST', `/exec/${errId}/start`, { Detach: false, Tty: false });
+      assert.ok(framedErr > 96 << 20 && framedErr < 97 << 20, `an exec stderr stream of ${framedErr} bytes`);
       // The logs stream too: a full log (Docker's 3 files of 10 MiB), read by a client that stopped.
       const loud = await s!.docker([
         'run',

@@ -16,30 +16,33 @@ import type { ExecOptions } from '../../../src/drivers/driver.js';
 const base: ExecOptions = { tty: false, interactive: false, env: {}, stdio: 'pipe', keepStreamed: false };
 const MiB = 1024 * 1024;
 
-test('the shim helper reads no more output while onStdout holds it, and all of it once released', async () => {
-  let taken = 0;
-  let release!: () => void;
-  const held = new Promise<void>((res) => {
-    release = res;
-  });
-  let first = true;
-  const running = runExecHelper('sh', ['-c', `head -c ${8 * MiB} /dev/zero`], {
-    ...base,
-    onStdout: (c) => {
+for (const stream of ['stdout', 'stderr'] as const) {
+  test(`the shim helper reads no more ${stream} while its callback holds it, and all of it once released`, async () => {
+    let taken = 0;
+    let release!: () => void;
+    const held = new Promise<void>((res) => {
+      release = res;
+    });
+    let first = true;
+    const take = (c: Buffer) => {
       taken += c.length;
       if (!first) return;
       first = false;
       return held;
-    },
+    };
+    const running = runExecHelper('sh', ['-c', `head -c ${8 * MiB} /dev/zero${stream === 'stderr' ? ' >&2' : ''}`], {
+      ...base,
+      ...(stream === 'stdout' ? { onStdout: take } : { onStderr: take }),
+    });
+    await sleep(300);
+    // One read's worth (the pipe's 64 KiB at most), not the 8 MiB the command has to write.
+    assert.ok(taken > 0 && taken <= 256 * 1024, `taken while held: ${taken} bytes`);
+    release();
+    const r = await running;
+    assert.equal(r.exitCode, 0);
+    assert.equal(taken, 8 * MiB);
   });
-  await sleep(300);
-  // One read's worth (the pipe's 64 KiB at most), not the 8 MiB the command has to write.
-  assert.ok(taken > 0 && taken <= 256 * 1024, `taken while held: ${taken} bytes`);
-  release();
-  const r = await running;
-  assert.equal(r.exitCode, 0);
-  assert.equal(taken, 8 * MiB);
-});
+}
 
 test('outputHold pauses its source once for overlapping holds and resumes when the last settles', async () => {
   const calls: string[] = [];
