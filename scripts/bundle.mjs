@@ -5,7 +5,8 @@
 //  - dist/cli-cold.cjs: yargs and every other verb, one CommonJS file too (ADR 0079).
 //  - dist/berth.cjs: the CLI's entry (src/cli/loader.ts), which compiles dist/berth-cli.cjs and,
 //    for a cold verb, dist/cli-cold.cjs, each with its V8 code cache
-//    dist/<bundle>.<hash>.<V8 version>.cache (ADR 0073); first runs here write them.
+//    dist/<bundle>.<hash>.<V8 version>.cache (ADR 0073); first runs here write them. The VM
+//    drivers (dist/uml-driver.cjs, dist/microvm-driver.cjs) are compiled the same way (ADR 0083).
 //  - dist/*.mjs: the library (index.mjs) and the cold parts, ESM with code splitting.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -176,9 +177,21 @@ const buildCjs = (entryPoints, inline = []) =>
 // import() of their ESM entries would start Node's ESM loader (some 20 ms) for a few kilobytes.
 await buildCjs({ 'berth-cli': 'src/cli/main.ts' });
 await buildCjs({ 'cli-cold': 'src/cli/cold-main.ts' }, ['./networks.mjs', './port-spec.mjs', './checkpoints.mjs']);
-// The VM backends' CJS bundles (VM_COLD below) are required, not imported: import() starts Node's
-// ESM loader, about 50 ms of CPU on a loaded 2-core host, which a VM run then never needs.
-// The loader compiles both CLI bundles with node:vm, where import() needs a flag on Node 20: every
+// What a VM run loads after the hot bundle (ADR 0071): each backend's probe and driver as ONE
+// CommonJS file. The split ESM entries cost the ESM loader's start and a module load per chunk
+// (about 20 for a driver). berth.cjs requires the small probes, and compiles each driver (200-240
+// KB) under a V8 code cache of its own, as it does the CLI bundles (ADR 0083).
+// Their own copies of shared modules, as the ESM entries have (errors are branded, not instanceof).
+const VM_COLD = {
+  'uml-probe': 'src/drivers/uml/uml-probe.ts',
+  'uml-driver': 'src/drivers/uml/uml-driver.ts',
+  'microvm-probe': 'src/drivers/microvm/microvm-probe.ts',
+  'microvm-driver': 'src/drivers/microvm/microvm-driver.ts',
+};
+await buildCjs(VM_COLD);
+// The VM backends' CJS bundles (VM_COLD above) are never import()ed: that starts Node's ESM loader,
+// about 50 ms of CPU on a loaded 2-core host, which a VM run then never needs.
+// The loader compiles both CLI bundles and the VM drivers with node:vm, where import() needs a flag on Node 20: every
 // other import() becomes a call of the function it passes (src/cli/loader.ts). A file is the
 // function expression the loader compiles (Node's own CommonJS wrapper, plus that function), so the
 // loader need not copy 490 KB of source to wrap it. The shebang goes (the loader has it), its line
@@ -187,10 +200,7 @@ function wrapForLoader(name) {
   const file = `dist/${name}.cjs`;
   const body = readFileSync(file, 'utf8')
     .replace(/^#!.*\n/, '\n')
-    .replace(
-      /\bimport\("(\.\/(?:uml|microvm)-(?:driver|probe)\.cjs)"\)/g,
-      'Promise.resolve().then(() => require("$1"))',
-    );
+    .replace(/\bimport\("(\.\/(?:uml|microvm)-probe\.cjs)"\)/g, 'Promise.resolve().then(() => require("$1"))');
   const calls = body.replace(/\bimport\((?=["'])/g, '__berthImport(');
   if (/\bimport\(/.test(calls)) throw new Error(`${file}: an import() of a computed specifier`);
   const wrapped = `(function (exports, require, module, __filename, __dirname, __berthImport) {${calls}\n})`;
@@ -202,9 +212,11 @@ if (
   (readFileSync('dist/berth-cli.cjs', 'utf8').match(/import\("\.\/(?:uml|microvm)-(?:driver|probe)\.cjs"\)/g) ?? [])
     .length !== 4
 )
-  throw new Error('bundle: dist/berth-cli.cjs should load the four VM cold bundles with require()');
+  throw new Error('bundle: dist/berth-cli.cjs should load the four VM cold bundles');
 const cache = wrapForLoader('berth-cli');
 const coldCache = wrapForLoader('cli-cold');
+// The two VM drivers: file -> the name of its code cache (src/cli/loader.ts compiles them).
+const vmDrivers = Object.fromEntries(['uml-driver', 'microvm-driver'].map((n) => [`${n}.cjs`, wrapForLoader(n)]));
 await build({
   ...common,
   sourcemap: false,
@@ -218,21 +230,11 @@ await build({
     BERTH_CLI_CODE_CACHE: JSON.stringify(cache),
     BERTH_CLI_COLD: JSON.stringify('cli-cold.cjs'),
     BERTH_CLI_COLD_CACHE: JSON.stringify(coldCache),
+    BERTH_VM_DRIVERS: JSON.stringify(vmDrivers),
   },
 });
 chmodSync('dist/berth.cjs', 0o755);
 
-// What a VM run loads after the hot bundle (ADR 0071): each backend's probe and driver as ONE
-// CommonJS file, which berth.cjs requires. The split ESM entries cost the ESM loader's start and a
-// module load per chunk (about 20 for a driver).
-// Their own copies of shared modules, as the ESM entries have (errors are branded, not instanceof).
-const VM_COLD = {
-  'uml-probe': 'src/drivers/uml/uml-probe.ts',
-  'uml-driver': 'src/drivers/uml/uml-driver.ts',
-  'microvm-probe': 'src/drivers/microvm/microvm-probe.ts',
-  'microvm-driver': 'src/drivers/microvm/microvm-driver.ts',
-};
-await buildCjs(VM_COLD);
 // The first runs write this Node's code caches (another Node's first run writes its own): a hot
 // verb's, and a cold one's (`--help` goes through yargs).
 execFileSync(process.execPath, ['dist/berth.cjs', '--version'], { stdio: 'ignore' });

@@ -8,7 +8,8 @@
  * version, so a rebuilt bundle never meets a stale cache and each Node keeps its own; V8 itself
  * refuses one made with other V8 flags.
  * The build writes it with a first run; a run that finds it missing or refused writes a fresh one
- * when it exits (best effort: a read-only install just compiles, as before).
+ * when it exits (best effort: a read-only install just compiles, as before). The VM drivers'
+ * bundles are compiled the same way when a command first needs one (loadBundle, ADR 0083).
  *
  * The bundle's import() calls (cold ESM entries beside it) are rewritten to __berthImport() by the
  * build: code compiled by node:vm cannot call import() itself on Node 20 without a flag. process.exit
@@ -25,6 +26,8 @@ declare const BERTH_CLI_BUNDLE: string;
 declare const BERTH_CLI_CODE_CACHE: string;
 declare const BERTH_CLI_COLD: string;
 declare const BERTH_CLI_COLD_CACHE: string;
+/** The VM drivers' bundles (uml-driver.cjs, microvm-driver.cjs), each with its cache's name (ADR 0083). */
+declare const BERTH_VM_DRIVERS: Record<string, string>;
 
 function readCache(file: string): Buffer | undefined {
   try {
@@ -77,24 +80,29 @@ function compileCached(name: string, cache: string): (...args: unknown[]) => voi
   return script.runInThisContext() as (...args: unknown[]) => void;
 }
 
-let cold: Record<string, unknown> | undefined;
+/** Bundles compiled by loadBundle, by file name: each runs once, as a required module would. */
+const loaded = new Map<string, Record<string, unknown>>();
+
+/** A CommonJS bundle beside this file, compiled under its own code cache (scripts/bundle.mjs wraps it). */
+function loadBundle(file: string, cache: string): Record<string, unknown> {
+  const done = loaded.get(file);
+  if (done) return done;
+  const mod = { exports: {} as Record<string, unknown> };
+  compileCached(file, cache)(mod.exports, require, mod, join(__dirname, file), __dirname, importBeside);
+  loaded.set(file, mod.exports);
+  return mod.exports;
+}
+
 /** The cold CLI (yargs and every verb off the hot path), one CommonJS bundle with its own cache. */
 function loadCold(): Record<string, unknown> {
-  if (cold) return cold;
-  const mod = { exports: {} as Record<string, unknown> };
-  compileCached(BERTH_CLI_COLD, BERTH_CLI_COLD_CACHE)(
-    mod.exports,
-    require,
-    mod,
-    join(__dirname, BERTH_CLI_COLD),
-    __dirname,
-    importBeside,
-  );
-  return (cold = mod.exports);
+  return loadBundle(BERTH_CLI_COLD, BERTH_CLI_COLD_CACHE);
 }
 
 function importBeside(specifier: string): Promise<unknown> {
   if (specifier === `./${BERTH_CLI_COLD}`) return Promise.resolve().then(loadCold);
+  const driver = specifier.startsWith('./') ? specifier.slice(2) : '';
+  const cache = Object.hasOwn(BERTH_VM_DRIVERS, driver) ? BERTH_VM_DRIVERS[driver] : undefined;
+  if (cache !== undefined) return Promise.resolve().then(() => loadBundle(driver, cache));
   return import(specifier.startsWith('./') ? pathToFileURL(join(__dirname, specifier)).href : specifier);
 }
 

@@ -10,7 +10,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import { join } from 'node:path';
 import { release } from 'node:os';
 import type { Check } from './checks.js';
-import { baseDisks, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
+import { baseDisks, packageDir, storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 import { checkUmlBulkChannel } from './uml-bulk-checks.js';
 import { MAKE_CHANGES, checkVmCommit } from './vm-commit-checks.js';
 import { assertNativeVmMonitor } from './vm-monitor-checks.js';
@@ -28,6 +28,19 @@ async function sha256(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/**
+ * The uml driver bundle's code cache for this Node in the package under test (ADR 0083): its name
+ * is the bundle's hash (scripts/bundle.mjs), so a cache of another build never counts.
+ */
+function umlDriverCache(): string {
+  const dist = join(packageDir(), 'dist');
+  const hash = createHash('sha256')
+    .update(readFileSync(join(dist, 'uml-driver.cjs')))
+    .digest('hex')
+    .slice(0, 16);
+  return join(dist, `uml-driver.${hash}.${process.versions.v8}.cache`);
 }
 
 /** Allocated bytes on the host (the files are sparse). */
@@ -62,6 +75,16 @@ export const UML_CHECKS: Check[] = [
 
       const uname = await r.run(['exec', 'vm1', '--', 'uname', '-r']);
       assert.equal(uname.code, 0, uname.stderr);
+      // root can write beside the package's bundles: the first uml command wrote the driver's code
+      // cache, and a later one accepted it (a refused cache is replaced, a new inode). The test
+      // user cannot write there, and its commands compile the driver each time, as before.
+      const cache = umlDriverCache();
+      if (r.mode === 'root') {
+        assert.ok(existsSync(cache), `the uml driver's code cache was written: ${cache}`);
+        const ino = statSync(cache).ino;
+        assert.equal((await r.run(['exec', 'vm1', '--', 'true'])).code, 0);
+        assert.equal(statSync(cache).ino, ino, "the uml driver's code cache was accepted");
+      }
       assert.notEqual(uname.stdout.trim(), release(), 'the guest kernel is not the host kernel');
       assert.equal(uname.stdout.trim(), manifestRelease(r), "the guest runs the uml manifest's kernel");
       await assertFewInitFaultsPerExec(r, 'vm1');

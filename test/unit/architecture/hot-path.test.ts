@@ -125,16 +125,27 @@ test("the uml driver's exec, stop and rm (a pool claim) load no disk, kernel or 
   assert.ok(files.includes('src/drivers/vm/vm-driver.ts'), 'the walk reaches the VM base');
 });
 
-test("the VM backends' probe and driver are single CommonJS files the hot bundle requires", () => {
+test("the VM backends' probe and driver are single CommonJS files: probes required, drivers compiled by the loader", () => {
   // ADR 0071: import() of their split ESM entries started Node's ESM loader and ~20 chunk loads on
-  // every VM run; require() of one file each costs neither.
+  // every VM run; one file each costs neither. ADR 0083: the loader compiles each driver under a
+  // V8 code cache of its own (its import() is the loader's, never Node's).
   const text = readFileSync(join(ROOT, 'dist', 'berth-cli.cjs'), 'utf8');
+  const loader = readFileSync(join(ROOT, 'dist', 'berth.cjs'), 'utf8');
   for (const name of ['uml-probe', 'uml-driver', 'microvm-probe', 'microvm-driver']) {
-    assert.ok(text.includes(`require("./${name}.cjs")`), `dist/berth-cli.cjs requires ./${name}.cjs`);
-    assert.ok(!text.includes(`Import("./${name}.`), `dist/berth-cli.cjs does not import() ${name}`);
+    const driver = name.endsWith('-driver');
     assert.ok(!text.includes(`import("./${name}.`), `dist/berth-cli.cjs does not import() ${name}`);
+    if (driver) {
+      assert.ok(
+        text.includes(`__berthImport("./${name}.cjs")`),
+        `dist/berth-cli.cjs loads ./${name}.cjs by the loader`,
+      );
+      assert.match(loader, new RegExp(`"${name}\\.cjs": "${name}\\.[0-9a-f]{16}"`), `the loader caches ${name}`);
+    } else {
+      assert.ok(text.includes(`require("./${name}.cjs")`), `dist/berth-cli.cjs requires ./${name}.cjs`);
+      assert.ok(!text.includes(`Import("./${name}.`), `dist/berth-cli.cjs does not import() ${name}`);
+    }
     const cold = readFileSync(join(ROOT, 'dist', `${name}.cjs`), 'utf8');
-    const chunks = [...cold.matchAll(/\b(?:require|import)\((["'])(\.\/[^"']+)\1\)/g)].map((m) => m[2]!);
+    const chunks = [...cold.matchAll(/\b(?:require|import|__berthImport)\((["'])(\.\/[^"']+)\1\)/g)].map((m) => m[2]!);
     assert.deepEqual(
       chunks.filter((c) => c.startsWith('./chunks/')),
       [],
