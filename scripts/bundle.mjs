@@ -191,8 +191,8 @@ const VM_COLD = {
 await buildCjs(VM_COLD);
 // The VM backends' CJS bundles (VM_COLD above) are never import()ed: that starts Node's ESM loader,
 // about 50 ms of CPU on a loaded 2-core host, which a VM run then never needs.
-// The loader compiles both CLI bundles and the VM drivers with node:vm, where import() needs a flag on Node 20: every
-// other import() becomes a call of the function it passes (src/cli/loader.ts). A file is the
+// The loader compiles both CLI bundles and the VM drivers with node:vm, where import() needs a flag
+// on Node 20: every other import() becomes a call of the function it passes (src/cli/loader.ts). A file is the
 // function expression the loader compiles (Node's own CommonJS wrapper, plus that function), so the
 // loader need not copy 490 KB of source to wrap it. The shebang goes (the loader has it), its line
 // stays (the same line numbers for the source map). Returns the name of its code cache.

@@ -720,7 +720,6 @@ void session_retry_due(void)
 	for (int i = 0; i < MAX_SESSIONS; i++) {
 		struct session *s = &sessions[i];
 		if (s->used && s->in_retry_at && s->in_retry_at <= now) {
-			s->in_retry_at = 0;
 			size_t wrote = flush_stdin(s);
 			/* Still full after the refill: the wait fits the reader's pace (the pipe was full). */
 			if (s->in_retry_at)
