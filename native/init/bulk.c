@@ -1,9 +1,12 @@
 /*
- * The bulk channel (uml, ADR 0053): a session's stdin and output in files of a host directory
- * the guest reaches through hostfs (`berth.bulk=HOSTDIR`), each file named by a small frame on
- * the control line. The line keeps the order of everything and carries what is small; the
- * files carry the bytes at the speed of hostfs instead of a serial line's. The directory is
- * mounted at a private staging point, opened, and detached again: only PID 1 holds it.
+ * The bulk channel: bytes in bulk beside the control line, each piece named by a small frame on
+ * it. The line keeps the order of everything and carries what is small.
+ * - uml (ADR 0053): a session's stdin and output in files of a host directory the guest reaches
+ *   through hostfs (`berth.bulk=HOSTDIR`). The directory is mounted at a private staging point,
+ *   opened, and detached again: only PID 1 holds it.
+ * - microvm (ADR 0084): a session's stdin in 1 MiB slots of a read-only virtio-blk disk whose
+ *   serial is berth.bulk, read with O_DIRECT (one request per slot, no page cache to go stale).
+ *   Its device node is removed once opened: only PID 1 holds it. Output stays on the line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,7 @@
 #include "init.h"
 
 static int bulk_dir = -1;
+static int bulk_disk = -1;
 static uint32_t out_seq;
 
 static uint32_t get32(const uint8_t *p)
@@ -29,11 +33,24 @@ static void put32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* The disk whose serial is berth.bulk, opened; its /dev node removed. */
+static void disk_setup(void)
+{
+	char dev[300];
+	if (sysfs_find("/sys/block", "serial", BULK_DISK_SERIAL, dev, sizeof dev) < 0)
+		return;
+	bulk_disk = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (bulk_disk < 0)
+		say("bulk channel: open %s: %s (data goes over the control line)", dev, strerror(errno));
+	else
+		unlink(dev);
+}
+
 void bulk_setup(void)
 {
 	char host[512];
 	if (!cmdline_value("berth.bulk=", host, sizeof host) || host[0] != '/')
-		return;
+		return disk_setup();
 	char stage[] = "/dev/.berth-bulk-XXXXXX";
 	if (!mkdtemp(stage)) {
 		say("bulk channel: staging directory: %s (data goes over the control line)", strerror(errno));
@@ -51,32 +68,36 @@ void bulk_setup(void)
 
 void bulk_announce(void)
 {
-	if (bulk_dir >= 0)
+	if (bulk_dir >= 0 || bulk_disk >= 0)
 		ctl_send(F_BULK_READY, 0, NULL, 0);
 }
 
-int bulk_ready(void)
+int bulk_out_ready(void)
 {
 	return bulk_dir >= 0;
 }
 
-void bulk_in_done(uint32_t session, uint32_t seq)
+/* Slot SEQ of the disk, SIZE bytes of it, into C (whole sectors: O_DIRECT). */
+static ssize_t read_slot(struct chunk *c, uint32_t seq, uint32_t size)
 {
-	uint8_t p[4];
-	put32(p, seq);
-	ctl_send(F_BULK_DONE, session, p, 4);
+	size_t want = (size + CHUNK_ALIGN - 1) & ~(size_t)(CHUNK_ALIGN - 1), got = 0;
+	off_t at = (off_t)seq * BULK_CHUNK;
+	while (got < want) {
+		ssize_t n = pread(bulk_disk, c->data + got, want - got, at + (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got >= size ? (ssize_t)size : (ssize_t)got;
 }
 
-/* BULK_IN: u32 seq, u32 length; the bytes are the file i<seq>, taken and removed here. They are
- * read straight into a chunk of the session's stdin queue (stdin_queue.c). */
-void bulk_in(uint32_t session, const uint8_t *p, uint32_t len)
+/* The file i<SEQ> of the directory, SIZE bytes of it, into C (none: NULL); the file is removed. */
+static ssize_t read_file(struct chunk *c, uint32_t seq, uint32_t size)
 {
-	if (len < 8 || bulk_dir < 0)
-		return;
-	uint32_t seq = get32(p), size = get32(p + 4);
 	char name[16];
 	snprintf(name, sizeof name, "i%u", seq);
-	struct chunk *c = size <= BULK_CHUNK ? chunk_get() : NULL;
 	int fd = c ? openat(bulk_dir, name, O_RDONLY | O_CLOEXEC) : -1;
 	ssize_t got = 0;
 	if (fd >= 0) {
@@ -91,10 +112,38 @@ void bulk_in(uint32_t session, const uint8_t *p, uint32_t len)
 		close(fd);
 	}
 	unlinkat(bulk_dir, name, 0);
+	return got;
+}
+
+void bulk_in_done(uint32_t session, uint32_t seq)
+{
+	uint8_t p[4];
+	put32(p, seq);
+	ctl_send(F_BULK_DONE, session, p, 4);
+}
+
+/* BULK_IN: u32 seq, u32 length; the bytes are the file i<seq> (taken and removed here) or the
+ * disk's slot seq. They are read straight into a chunk of the session's stdin queue
+ * (stdin_queue.c). */
+void bulk_in(uint32_t session, const uint8_t *p, uint32_t len)
+{
+	if (len < 8 || (bulk_dir < 0 && bulk_disk < 0))
+		return;
+	uint32_t seq = get32(p), size = get32(p + 4);
+	struct chunk *c = size <= BULK_CHUNK ? chunk_get() : NULL;
+	ssize_t got = 0;
+	errno = 0;
+	if (bulk_dir >= 0)
+		got = read_file(c, seq, size);
+	else if (c)
+		got = read_slot(c, seq, size);
 	if ((size_t)got != size) {
 		/* A stream with a hole must not look whole: the session's process is killed. */
-		say("bulk channel: %s: %u of %u bytes: %s", name, (unsigned)got, size,
-		    c ? strerror(errno) : "no memory for it");
+		say("bulk channel: %s %u: %u of %u bytes: %s", bulk_dir >= 0 ? "file" : "slot", seq,
+		    (unsigned)got, size,
+		    !c	    ? "no memory for it"
+		    : errno ? strerror(errno)
+			    : "short");
 		if (c)
 			chunk_put(c);
 		session_input_lost(session);

@@ -1,6 +1,5 @@
 /* The control channel carrying frames: a tty in raw mode (a uml ssl line) or a virtio-serial
  * port found by its name (microvm's berth.ctl), which has flow control of its own and so needs no ACKs. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -22,31 +21,7 @@ static int ctl_tty;
  * number depends on the order the virtio devices were found in, its name does not. 0 if found. */
 static int find_port(const char *name, char *dev, size_t devlen)
 {
-	DIR *d = opendir("/sys/class/virtio-ports");
-	if (!d)
-		return -1;
-	int found = -1;
-	for (struct dirent *e; found < 0 && (e = readdir(d));) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[300], got[128];
-		snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ssize_t n = read(fd, got, sizeof got - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		got[n] = 0;
-		got[strcspn(got, "\n")] = 0;
-		if (!strcmp(got, name)) {
-			snprintf(dev, devlen, "/dev/%s", e->d_name);
-			found = 0;
-		}
-	}
-	closedir(d);
-	return found;
+	return sysfs_find("/sys/class/virtio-ports", "name", name, dev, devlen);
 }
 
 int ctl_open(const char *spec)

@@ -32,6 +32,8 @@
 /* A bulk file holds at most BULK_CHUNK bytes; output below BULK_MIN goes on the line; each
  * session has at most BULK_WINDOW output files the host has not taken yet. */
 #define BULK_CHUNK (1u << 20)
+/* The serial of microvm's bulk channel disk (qemu-cmdline.ts BULK_DISK_SERIAL). */
+#define BULK_DISK_SERIAL "berth.bulk"
 #define BULK_MIN (16u * 1024)
 #define BULK_WINDOW 4
 
@@ -41,11 +43,13 @@
 #define MAX_PAYLOAD (1u << 20)
 #define MAX_SESSIONS 64
 
+/* A chunk's bytes are aligned for an O_DIRECT read from the bulk channel's disk (bulk.c). */
+#define CHUNK_ALIGN 512
 /* stdin_queue.c: a session's stdin not yet written, in chunks of up to BULK_CHUNK bytes */
 struct chunk {
 	struct chunk *next;
 	size_t start, end; /* the bytes not yet written: data[start, end) */
-	uint8_t data[];
+	uint8_t data[] __attribute__((aligned(CHUNK_ALIGN)));
 };
 struct stdin_queue {
 	struct chunk *head, *tail;
@@ -91,6 +95,9 @@ __attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
 int write_all(int fd, const void *buf, size_t len);
 int mkdir_p(const char *path, mode_t mode);
 int write_file(const char *path, const char *text);
+/* The device (/dev/ENTRY) of the entry of CLASS_DIR whose file ATTR reads WANT (a trailing newline
+ * aside): 0, or -1 when there is none. */
+int sysfs_find(const char *class_dir, const char *attr, const char *want, char *dev, size_t devlen);
 
 /* cmdline.c: berth.* keys from /proc/cmdline */
 struct boot_args {
@@ -164,7 +171,8 @@ void session_bulk_taken(uint32_t id);
 /* bulk.c: the bulk channel over a hostfs directory (berth.bulk=) */
 void bulk_setup(void);
 void bulk_announce(void);
-int bulk_ready(void);
+/* Output goes in files too (uml's directory; microvm's disk carries stdin only). */
+int bulk_out_ready(void);
 void bulk_in(uint32_t session, const uint8_t *p, uint32_t len);
 void bulk_in_done(uint32_t session, uint32_t seq);
 int bulk_out(uint32_t session, uint8_t type, const uint8_t *buf, size_t len);

@@ -59,6 +59,7 @@ static void on_frame(uint8_t type, uint32_t session, const uint8_t *p, uint32_t 
 			die("identity: %s", err);
 		session_orphan_all();
 		ctl_ack_all();
+		bulk_announce();
 		send_ready();
 		break;
 	}

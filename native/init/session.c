@@ -352,7 +352,7 @@ static void nonblock(int fd)
  * in files of up to that size while the host takes the last ones (fewer, larger files). */
 static void bulk_pipe(int fd)
 {
-	if (fd >= 0 && bulk_ready())
+	if (fd >= 0 && bulk_out_ready())
 		fcntl(fd, F_SETPIPE_SZ, (int)BULK_CHUNK);
 }
 
@@ -621,7 +621,7 @@ void session_pause(uint32_t id, int paused)
 /* The host has not taken the session's last bulk output files: its output waits in the pipes. */
 static int out_blocked(const struct session *s)
 {
-	return bulk_ready() && s->out_files >= BULK_WINDOW;
+	return bulk_out_ready() && s->out_files >= BULK_WINDOW;
 }
 
 /* Pass on what one output fd has; returns 0 at EOF/EIO (then the fd is closed). With the bulk
@@ -635,7 +635,7 @@ static int pump_out(struct session *s, int *fd, uint8_t type, int draining)
 	for (int turns = 0; draining || turns < OUT_TURNS; turns++) {
 		if (!draining && (s->paused || out_blocked(s)))
 			return 1;
-		size_t cap = bulk_ready() ? BULK_CHUNK : 65536, got = 0;
+		size_t cap = bulk_out_ready() ? BULK_CHUNK : 65536, got = 0;
 		int end = 0;
 		while (got < cap) {
 			ssize_t n = read(*fd, buf + got, cap - got);

@@ -24,7 +24,7 @@ struct chunk *chunk_get(void)
 		spare = c->next;
 		nspare--;
 	} else {
-		c = malloc(sizeof *c + BULK_CHUNK);
+		c = aligned_alloc(CHUNK_ALIGN, sizeof *c + BULK_CHUNK);
 		if (!c)
 			return NULL;
 	}

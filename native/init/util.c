@@ -1,4 +1,5 @@
 /* Small helpers: one-line fatal errors on the console, full writes, mkdir -p. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -97,4 +98,33 @@ int write_file(const char *path, const char *text)
 	int r = write_all(fd, text, strlen(text));
 	close(fd);
 	return r;
+}
+
+int sysfs_find(const char *class_dir, const char *attr, const char *want, char *dev, size_t devlen)
+{
+	DIR *d = opendir(class_dir);
+	if (!d)
+		return -1;
+	int found = -1;
+	for (struct dirent *e; found < 0 && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], got[128];
+		snprintf(path, sizeof path, "%s/%s/%s", class_dir, e->d_name, attr);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, got, sizeof got - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		got[n] = 0;
+		got[strcspn(got, "\n")] = 0;
+		if (!strcmp(got, want)) {
+			snprintf(dev, devlen, "/dev/%s", e->d_name);
+			found = 0;
+		}
+	}
+	closedir(d);
+	return found;
 }

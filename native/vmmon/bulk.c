@@ -1,8 +1,9 @@
-/* bulk.c: the host end of uml's bulk channel (bulk-channel.ts, ADR 0053). A session's stdin is
- * written into files i<seq> of the directory the guest shares (at most BULK_IN_WINDOW a session
- * the guest has not passed on yet, each at most BULK_CHUNK), named by BULK_IN frames; small input
- * goes on the line as STDIN when the line is idle. Output files o<seq> the guest names by BULK_OUT
- * are read, removed and passed on like a frame; TAKEN tells the guest it may write the next. */
+/* bulk.c: the host end of the bulk channel (bulk-channel.ts, ADR 0053 and 0084). A session's stdin
+ * is written into files i<seq> of the directory a uml guest shares, or into 1 MiB slots of the disk
+ * a microvm guest reads (slot number = seq), at most BULK_IN_WINDOW a session the guest has not
+ * passed on yet, each at most BULK_CHUNK, named by BULK_IN frames; small input goes on the line as
+ * STDIN when the line is idle. Output files o<seq> the guest names by BULK_OUT (uml only) are read,
+ * removed and passed on like a frame; TAKEN tells the guest it may write the next. */
 #include "vmmon.h"
 
 #include <dirent.h>
@@ -27,11 +28,29 @@ static int active;
 static uint32_t seq;
 static struct input *inputs;
 
+/* microvm: the disk's fd, its slots, and the session (+1) that holds each one (0: free). */
+#define MAX_SLOTS 64
+static int disk_fd = -1;
+static uint32_t nslots;
+static uint64_t slot_holder[MAX_SLOTS];
+
 void bulk_init(void)
 {
 	DIR *d;
 	struct dirent *e;
 
+	if (C.bulk_disk) {
+		struct stat st;
+		disk_fd = open(C.bulk_disk, O_RDWR | O_CLOEXEC);
+		if (disk_fd >= 0 && fstat(disk_fd, &st) == 0) {
+			uint64_t n = (uint64_t)st.st_size / BULK_CHUNK;
+			nslots = n < MAX_SLOTS ? (uint32_t)n : MAX_SLOTS;
+		}
+		if (disk_fd < 0 || nslots == 0)
+			dprintf(2, "bulk channel: %s: %s (data goes over the control line)\n", C.bulk_disk,
+				disk_fd < 0 ? strerror(errno) : "too small");
+		return;
+	}
 	if (!C.bulk_dir)
 		return;
 	/* What an earlier boot of this environment left behind. */
@@ -51,7 +70,7 @@ int bulk_active(void)
 
 void bulk_ready(void)
 {
-	if (C.bulk_dir)
+	if (C.bulk_dir || nslots > 0)
 		active = 1;
 }
 
@@ -155,19 +174,12 @@ static void consume(struct input *s, size_t n)
 	}
 }
 
-/* Writes the first len held bytes into the file i<n> straight from the chunks (no copy in
- * between), then drops them. -1: the file could not be written (the bytes are still held). */
-static int write_in_file(struct input *s, uint32_t n, size_t len)
+/* Writes the first len held bytes at offset `at` of fd straight from the chunks (no copy in
+ * between). -1: they could not be written (they are still held). */
+static int write_held(struct input *s, int fd, off_t at, size_t len)
 {
-	char path[4096];
 	size_t done = 0;
-	int fd;
 
-	snprintf(path, sizeof path, "%s/i%u", C.bulk_dir, n);
-	/* 0644: root's kernel runs as a uid of its own (ADR 0046) and reads it through hostfs. */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
 	while (done < len) {
 		struct iovec iov[64];
 		struct chunk *c = s->parts.head;
@@ -184,19 +196,70 @@ static int write_in_file(struct input *s, uint32_t n, size_t len)
 			iov[k++].iov_len = take;
 			want += take;
 		}
-		w = writev(fd, iov, k);
+		w = pwritev(fd, iov, k, at + (off_t)done);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			close(fd);
-			unlink(path);
+		if (w <= 0)
 			return -1;
-		}
 		done += (size_t)w;
 	}
-	close(fd);
-	consume(s, len);
 	return 0;
+}
+
+/* The first len held bytes as the file i<n>. */
+static int write_in_file(struct input *s, uint32_t n, size_t len)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/i%u", C.bulk_dir, n);
+	/* 0644: root's kernel runs as a uid of its own (ADR 0046) and reads it through hostfs. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	int bad = write_held(s, fd, 0, len) < 0;
+	if (close(fd) < 0 || bad) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+/* A freed slot's pages go back to the host (the disk is a sparse file on tmpfs, mostly). */
+static void free_slot(uint32_t n)
+{
+	slot_holder[n] = 0;
+	fallocate(disk_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)n * BULK_CHUNK, BULK_CHUNK);
+}
+
+/* The first len held bytes into a free slot of the disk, whose number goes in *n. -1: no slot is
+ * free (every one is held by a session whose process has not taken it yet), or the write failed. */
+static int write_in_slot(struct input *s, uint32_t *n, size_t len)
+{
+	for (uint32_t i = 0; i < nslots; i++)
+		if (!slot_holder[i]) {
+			if (write_held(s, disk_fd, (off_t)i * BULK_CHUNK, len) < 0)
+				return -1;
+			slot_holder[i] = (uint64_t)s->session + 1;
+			*n = i;
+			return 0;
+		}
+	return -1;
+}
+
+/* The first len held bytes into the next file or slot, named in *n; then dropped here. */
+static int write_in(struct input *s, uint32_t *n, size_t len)
+{
+	int r;
+	if (nslots > 0)
+		r = write_in_slot(s, n, len);
+	else {
+		*n = ++seq;
+		r = write_in_file(s, *n, len);
+	}
+	if (r == 0)
+		consume(s, len);
+	return r;
 }
 
 static void flush(struct input *s)
@@ -204,6 +267,7 @@ static void flush(struct input *s)
 	while (s->parts.bytes > 0) {
 		size_t size = s->parts.bytes, got;
 		char *data, in[8];
+		uint32_t n;
 		if (size >= BULK_SMALL && s->files >= BULK_IN_WINDOW)
 			break;
 		if (size < BULK_SMALL && (s->files > 0 || gflow_pending() > 0)) {
@@ -219,9 +283,8 @@ static void flush(struct input *s)
 			continue;
 		}
 		got = size < BULK_CHUNK ? size : BULK_CHUNK;
-		seq++;
-		if (write_in_file(s, seq, got) < 0) {
-			/* The directory is gone or full: the line still carries it, slowly. */
+		if (write_in(s, &n, got) < 0) {
+			/* The directory is gone or full, or no slot is free: the line still carries it, slowly. */
 			data = take(s, got, &got);
 			gflow_send_input(F_STDIN, s->session, data, got);
 			free(data);
@@ -229,7 +292,7 @@ static void flush(struct input *s)
 		}
 		s->files++;
 		for (int i = 0; i < 4; i++) {
-			in[i] = (char)(seq >> (8 * i));
+			in[i] = (char)(n >> (8 * i));
 			in[4 + i] = (char)((uint32_t)got >> (8 * i));
 		}
 		gflow_send_frame(F_BULK_IN, s->session, in, 8);
@@ -240,10 +303,18 @@ static void flush(struct input *s)
 	}
 }
 
-void bulk_done(uint32_t session)
+static uint32_t u32le(const char *p);
+
+/* BULK_DONE: u32 seq. A slot is free again once its session's process has been given it. */
+void bulk_done(uint32_t session, const char *payload, size_t len)
 {
 	struct input *s = find(session, 0);
 
+	if (len >= 4 && nslots > 0) {
+		uint32_t n = u32le(payload);
+		if (n < nslots && slot_holder[n] == (uint64_t)session + 1)
+			free_slot(n);
+	}
 	if (!s)
 		return;
 	if (s->files > 0)
@@ -342,6 +413,10 @@ void bulk_end(uint32_t session)
 			continue;
 		}
 		*p = s->next;
+		/* The guest read its slots as it handled their BULK_IN frames, which came before. */
+		for (uint32_t i = 0; i < nslots; i++)
+			if (slot_holder[i] == (uint64_t)session + 1)
+				free_slot(i);
 		queue_clear(&s->parts);
 		free(s);
 		memory_settle();

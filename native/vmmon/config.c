@@ -175,6 +175,8 @@ void config_read(const char *state_dir)
 			C.identity_mac = v;
 		else if (!strcmp(k, "bulk_dir"))
 			C.bulk_dir = v;
+		else if (!strcmp(k, "bulk_disk"))
+			C.bulk_disk = v;
 		else if (!strcmp(k, "what"))
 			C.what = v;
 		else if (!strcmp(k, "arg"))

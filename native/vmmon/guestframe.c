@@ -67,7 +67,7 @@ void guest_frame(void *ctx, struct frame *f)
 		bulk_ready();
 		return;
 	case F_BULK_DONE:
-		bulk_done(f->session);
+		bulk_done(f->session, f->payload, f->len);
 		return;
 	case F_BULK_OUT:
 		bulk_out(f->session, f->payload, f->len);

@@ -66,7 +66,7 @@ struct relay_port {
 /* ---- config.c: monitor.cfg, key NUL value NUL pairs (written by vm-monitor-flat.ts) ---- */
 
 struct config {
-	const char *state_dir, *log_file, *console_log, *socket, *what, *cwd, *bulk_dir;
+	const char *state_dir, *log_file, *console_log, *socket, *what, *cwd, *bulk_dir, *bulk_disk;
 	unsigned long long log_max_bytes;
 	unsigned log_max_files;
 	int attached, hold_after_exit;
@@ -313,7 +313,7 @@ int bulk_active(void);
 void bulk_ready(void);
 void bulk_stdin(uint32_t session, const char *data, size_t len);
 size_t bulk_held(uint32_t session);
-void bulk_done(uint32_t session);
+void bulk_done(uint32_t session, const char *payload, size_t len);
 void bulk_out(uint32_t session, const char *payload, size_t len);
 void bulk_taken(uint32_t session);
 void bulk_end(uint32_t session);

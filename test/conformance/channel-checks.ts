@@ -59,6 +59,22 @@ async function guestWritten(r: Runner, name: string, file: string): Promise<numb
   return Number(m[1]);
 }
 
+/**
+ * microvm's bulk channel disk (ADR 0084), as the guest sees it: its sectors read so far, and
+ * whether its /dev node is there (only the init should hold it).
+ */
+async function bulkDisk(r: Runner, name: string): Promise<{ sectorsRead: number; node: boolean }> {
+  const out = await guestText(
+    r,
+    name,
+    'for d in /sys/block/*; do [ "$(cat $d/serial 2>/dev/null)" = berth.bulk ] || continue; ' +
+      "awk '{print $3}' $d/stat; [ -e /dev/${d##*/} ] && echo node || echo none; done",
+  );
+  const [sectors, node] = out.trim().split('\n');
+  assert.match(sectors ?? '', /^\d+$/, `no disk with the serial berth.bulk in the guest: ${out}`);
+  return { sectorsRead: Number(sectors), node: node === 'node' };
+}
+
 function monitorRss(r: Runner, id: string): number {
   const pids = JSON.parse(readFileSync(join(r.root, 'envs', id, 'pids.json'), 'utf8')) as { monitor: number };
   return rssOf(pids.monitor);
@@ -121,8 +137,18 @@ export const CHANNEL_CHECKS: Check[] = [
         // back through exec's stdout, digested here (a guest's sha256sum under TCG costs seconds).
         const data = randomBytes(size);
         const digest = sha256(data);
+        const before = b === 'microvm' ? await bulkDisk(r, name) : undefined;
         const inward = await streamed(r, ['exec', '-i', name, 'sh', '-c', 'cat > /dev/shm/f'], data);
         assert.equal(inward.code, 0, inward.stderr);
+        if (before) {
+          // The bytes went by the bulk channel's disk, not the control port's 4 KiB buffers.
+          const after = await bulkDisk(r, name);
+          assert.ok(
+            after.sectorsRead - before.sectorsRead >= (size * 15) / 16 / 512,
+            `the guest read ${after.sectorsRead - before.sectorsRead} sectors of its bulk disk for ${size} bytes of stdin`,
+          );
+          assert.equal(after.node, false, 'only the init holds the bulk disk: no /dev node for it');
+        }
         const outward = await streamed(r, ['exec', name, 'cat', '/dev/shm/f']);
         assert.equal(outward.code, 0, outward.stderr);
         assert.equal(outward.length, size);

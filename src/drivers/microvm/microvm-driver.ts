@@ -34,6 +34,7 @@ import {
   type MicrovmFiles,
 } from './microvm-files.js';
 import { microvmLaunch } from './microvm-launch.js';
+import { bulkDiskPath, makeBulkDisk } from './bulk-disk.js';
 import { listCheckpoints, loadCheckpoint, queryStatus, saveCheckpoint, withQmp } from './qmp-control.js';
 import { loadVmStateDeferred, saveVmState } from './vm-state-file.js';
 import { machineNow } from './template-machine.js';
@@ -234,7 +235,10 @@ export class MicrovmDriver extends VmDriver {
     const build = rec.spec.labels[TEMPLATE_BUILD_LABEL] !== undefined;
     const memory = f.template?.memory;
     const state = f.template?.state;
+    const bulkDisk = bulkDiskPath(f.runDir);
+    makeBulkDisk(bulkDisk);
     return {
+      bulkDisk,
       launch: microvmLaunch({
         files: f,
         memoryMiB: guestMemoryMiB(rec.spec),

@@ -6,6 +6,7 @@ import { ctlSocket, qmpSocket, type MicrovmFiles } from './microvm-files.js';
 import { USER_NET_ARG } from '../vm/user-net-guest.js';
 import { incomingUri } from './vm-state-file.js';
 import type { VirtiofsShare } from './virtiofs-shares.js';
+import { bulkDiskPath } from './bulk-disk.js';
 import { virtiofsdArgv, type VirtiofsdHost } from './virtiofsd-cmdline.js';
 
 export interface MicrovmLaunchInput {
@@ -47,6 +48,7 @@ export function microvmLaunch(i: MicrovmLaunchInput): VmLaunch {
     initrd: f.initrd,
     append,
     disk: { path: f.overlay, format: 'qcow2' },
+    bulkDisk: bulkDiskPath(f.runDir),
     controlSocket: ctlSocket(f),
     qmpSocket: qmpSocket(f),
     serial: { kind: 'stdio' },

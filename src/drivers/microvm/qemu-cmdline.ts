@@ -1,7 +1,8 @@
 /**
  * The argv of `qemu-system-x86_64 -M microvm` for one environment. Pure: options in, argv out
  * (unit tests pin it). Devices are virtio-mmio: the root disk (a qcow2 overlay on the image's
- * ext4 base) as virtio-blk, the control channel as a virtio-serial port named berth.ctl (not a
+ * ext4 base) as virtio-blk, the bulk channel's disk as a second, read-only virtio-blk with the
+ * serial berth.bulk (ADR 0084), the control channel as a virtio-serial port named berth.ctl (not a
  * virtconsole: QEMU drops console output its socket cannot take; ADR 0052), the kernel console on the ISA serial port (ttyS0) into a file or pipe, QMP on a unix
  * socket, and with `--network user` a virtio-net NIC on QEMU's user-mode stack with hostfwd.
  */
@@ -34,6 +35,12 @@ export interface QemuOptions {
   initrd: string;
   append: string;
   disk?: { path: string; format: 'qcow2' | 'raw'; readOnly?: boolean };
+  /**
+   * The bulk channel's disk (ADR 0084): a raw file the monitor writes a session's stdin into; the
+   * guest reads it (read-only) as the virtio-blk disk whose serial is berth.bulk. After the root
+   * disk, so the root stays /dev/vda.
+   */
+  bulkDisk?: string;
   /** Unix socket QEMU listens on for the guest's control channel (virtio-serial port "berth.ctl"). */
   controlSocket?: string;
   /** Unix socket QEMU listens on for QMP. */
@@ -62,6 +69,9 @@ export interface QemuOptions {
    */
   memoryFile?: { path: string; shared: boolean };
 }
+
+/** The serial the guest init finds the bulk channel's disk by (native/init/bulk.c). */
+export const BULK_DISK_SERIAL = 'berth.bulk';
 
 /** The machine every microvm runs on (a template records it: a clone must match). */
 export const MICROVM_MACHINE = 'microvm,isa-serial=on,rtc=on';
@@ -135,6 +145,13 @@ export function qemuArgv(o: QemuOptions): string[] {
       'virtio-blk-device,drive=root',
     );
   }
+  if (o.bulkDisk)
+    argv.push(
+      '-drive',
+      `id=bulk,file=${qemuEscape(o.bulkDisk)},format=raw,if=none,read-only=on`,
+      '-device',
+      `virtio-blk-device,drive=bulk,serial=${BULK_DISK_SERIAL}`,
+    );
   if (o.controlSocket) {
     argv.push(
       '-device',

@@ -57,6 +57,8 @@ export interface VmStartPlan {
   identity?: VmMonitorConfig['identity'];
   /** uml: the directory of the bulk channel (ADR 0053). */
   bulkDir?: string;
+  /** microvm: the bulk channel's disk file (ADR 0084). */
+  bulkDisk?: string;
   /** A bridge network's tap is made owned by this identity, which opens it (root's uml kernel, ADR 0046). */
   tapOwner?: { uid: number; gid: number };
   /**
@@ -113,6 +115,7 @@ export abstract class VmDriver implements DriverOps {
       ...(plan.relayedPorts?.length ? { relayedPorts: plan.relayedPorts } : {}),
       ...(held.length ? { holdPorts: held } : {}),
       ...(plan.bulkDir ? { bulkDir: plan.bulkDir } : {}),
+      ...(plan.bulkDisk ? { bulkDisk: plan.bulkDisk } : {}),
       ...(plan.holdAfterExit ? { holdAfterExit: true } : {}),
       ...(plan.identity ? { identity: plan.identity } : {}),
     };

@@ -35,6 +35,8 @@ export interface VmMonitorConfig {
   identity?: { hostname: string; net?: { lease: string; mac: string } };
   /** uml: the host directory the guest shares by hostfs for the bulk channel (ADR 0053). */
   bulkDir?: string;
+  /** microvm: the raw file the guest reads as its bulk channel's disk (ADR 0084); native monitor only. */
+  bulkDisk?: string;
 }
 
 export const MONITOR_CONFIG = 'monitor.json';

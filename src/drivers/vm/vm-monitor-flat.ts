@@ -47,6 +47,7 @@ export function encodeMonitorFlat(cfg: VmMonitorConfig): Buffer {
     if (cfg.identity.net) pairs.push(['identity_net', cfg.identity.net.lease], ['identity_mac', cfg.identity.net.mac]);
   }
   if (cfg.bulkDir) pairs.push(['bulk_dir', cfg.bulkDir]);
+  if (cfg.bulkDisk) pairs.push(['bulk_disk', cfg.bulkDisk]);
   for (const h of l.helpers ?? [])
     pairs.push(
       ['helper', h.what],

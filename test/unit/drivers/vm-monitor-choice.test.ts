@@ -90,6 +90,12 @@ test('monitor.cfg: NUL-separated pairs, repeated keys in order, START as hex', (
   assert.deepEqual([all('uid'), all('gid'), all('cwd')], [['1879048193'], ['1879048193'], ['/run/vm/abc']]);
   assert.deepEqual([all('owner_pid'), all('owner_start'), all('attached')], [['42'], ['7'], ['1']]);
   assert.deepEqual(all('bulk_dir'), ['/run/vm/abc/bulk']);
+  assert.deepEqual(all('bulk_disk'), []);
+  const disk = pairs(encodeMonitorFlat({ ...cfg, bulkDir: undefined, bulkDisk: '/run/vm/abc/bulk.disk' }));
+  assert.deepEqual(
+    disk.filter(([k]) => k.startsWith('bulk_')),
+    [['bulk_disk', '/run/vm/abc/bulk.disk']],
+  );
   assert.deepEqual(all('identity_hostname'), []);
   assert.deepEqual(all('hold_port'), []);
   const held = pairs(encodeMonitorFlat({ ...cfg, holdPorts: ['tcp:127.0.0.1:18080', 'udp:0.0.0.0:53'] }));

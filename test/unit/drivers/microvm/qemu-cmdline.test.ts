@@ -70,6 +70,18 @@ test('qemu argv: root disk as virtio-blk on a qcow2 overlay (commas escaped)', (
   );
 });
 
+test('qemu argv: the bulk channel disk (ADR 0084) read-only, found by its serial, after the root disk (root stays /dev/vda)', () => {
+  const argv = qemuArgv({ ...BASE, disk: { path: '/e/o.qcow2', format: 'qcow2' }, bulkDisk: '/r/bulk,1.disk' });
+  assert.deepEqual(argv.slice(HEAD.length + 4), [
+    '-drive',
+    'id=bulk,file=/r/bulk,,1.disk,format=raw,if=none,read-only=on',
+    '-device',
+    'virtio-blk-device,drive=bulk,serial=berth.bulk',
+  ]);
+  assert.equal(argv[HEAD.length + 3], 'virtio-blk-device,drive=root');
+  assert.ok(!qemuArgv(BASE).includes('id=bulk'), 'none unless asked for');
+});
+
 test('qemu argv: control channel a virtio-serial port (not a console: QEMU drops console output the socket cannot take), serial console, QMP', () => {
   assert.deepEqual(qemuArgv({ ...BASE, controlSocket: '/r/ctl.sock' }).slice(HEAD.length), [
     '-device',
