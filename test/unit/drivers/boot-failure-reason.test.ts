@@ -6,12 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { bootFailureReason } from '../../../src/drivers/vm/vm-monitor.js';
-import { REPO } from '../../helpers/berth-cli.js';
-
-const C_PROGRAM = join(REPO, 'native', 'build', 'tests', 'bootfail-reason');
+import { nativeTestProgram } from '../../helpers/native-test-program.js';
 /** The Node monitor keeps the console's last 8192 characters. */
 const TAIL = 8192;
 const filler = (n: number) => 'ordinary boot line\n'.repeat(n);
@@ -65,7 +61,7 @@ test('the Node monitor: the reason a kernel did not boot', () => {
 });
 
 test('berth-vmmon (C): the same reasons, whatever the size of the console reads', () => {
-  assert.ok(existsSync(C_PROGRAM), `${C_PROGRAM} is missing: run npm run build (make -C native)`);
+  const C_PROGRAM = nativeTestProgram('bootfail-reason');
   for (const chunk of [1, 7, 4096, 65536])
     for (const [what, consoleText, want] of CASES) {
       const r = spawnSync(C_PROGRAM, [String(chunk)], { input: consoleText, encoding: 'utf8' });

@@ -6,15 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from '../../helpers/berth-cli.js';
-
-const C_PROGRAM = join(REPO, 'native', 'build', 'tests', 'path-search');
+import { nativeTestProgram } from '../../helpers/native-test-program.js';
 
 test('the guest init: a command name is found in PATH as execvp would', () => {
-  assert.ok(existsSync(C_PROGRAM), `${C_PROGRAM} is missing: run npm run build (make -C native)`);
+  const C_PROGRAM = nativeTestProgram('path-search');
   const dir = mkdtempSync(join(tmpdir(), 'berth-path-search-'));
   try {
     const d = (name: string) => {

@@ -6,18 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO } from '../../helpers/berth-cli.js';
-
-const C_PROGRAM = join(REPO, 'native', 'build', 'tests', 'stdin-queue');
+import { nativeTestLines } from '../../helpers/native-test-program.js';
 
 test('the guest init: stdin queue and refill pacing', () => {
-  assert.ok(existsSync(C_PROGRAM), `${C_PROGRAM} is missing: run npm run build (make -C native)`);
-  const r = spawnSync(C_PROGRAM, [], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
-  assert.deepEqual(r.stdout.trim().split('\n'), [
+  assert.deepEqual(nativeTestLines('stdin-queue'), [
     'ok: a write stops when the pipe is full',
     'ok: bulk chunks and appended bytes come out in the order queued',
     'ok: spare chunks are bounded',

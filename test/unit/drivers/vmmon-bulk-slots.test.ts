@@ -6,18 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO } from '../../helpers/berth-cli.js';
-
-const C_PROGRAM = join(REPO, 'native', 'build', 'tests', 'bulk-slots');
+import { nativeTestLines } from '../../helpers/native-test-program.js';
 
 test("berth-vmmon: the bulk channel disk's slots", () => {
-  assert.ok(existsSync(C_PROGRAM), `${C_PROGRAM} is missing: run npm run build (make -C native)`);
-  const r = spawnSync(C_PROGRAM, [], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
-  assert.deepEqual(r.stdout.trim().split('\n'), [
+  assert.deepEqual(nativeTestLines('bulk-slots'), [
     'ok: the channel is idle until the guest says BULK_READY',
     'ok: BULK_READY makes it active',
     "ok: a session's stdin goes into free slots, named by BULK_IN (seq = slot)",
