@@ -52,9 +52,16 @@ export function stampVouches(stamp: unknown, id: FileIdentity, sha256: string): 
   );
 }
 
-export function readStamp(dir: string): unknown {
+/** The digest STAMP (as read, unchecked) records for a file of identity ID, if it is that file's. Pure. */
+export function stampedDigest(stamp: unknown, id: FileIdentity): string | undefined {
+  if (typeof stamp !== 'object' || stamp === null) return undefined;
+  const d = (stamp as Record<string, unknown>).sha256;
+  return typeof d === 'string' && /^[0-9a-f]{64}$/.test(d) && stampVouches(stamp, id, d) ? d : undefined;
+}
+
+export function readStamp(dir: string, name = VERIFIED_STAMP): unknown {
   try {
-    return JSON.parse(readFileSync(join(dir, VERIFIED_STAMP), 'utf8'));
+    return JSON.parse(readFileSync(join(dir, name), 'utf8'));
   } catch {
     return undefined;
   }
@@ -64,10 +71,10 @@ export function readStamp(dir: string): unknown {
  * Best effort: a cache this user cannot write (a shared store, ADR 0036) keeps hashing at every
  * resolve, as before. Not fsync'ed: a stamp lost in a crash only costs one more hash.
  */
-export function writeStamp(dir: string, id: FileIdentity, sha256: string): void {
+export function writeStamp(dir: string, id: FileIdentity, sha256: string, name = VERIFIED_STAMP): void {
   const stamp: VerifiedStamp = { ...id, sha256 };
   try {
-    writeJsonAtomic(join(dir, VERIFIED_STAMP), stamp, 0o644, false);
+    writeJsonAtomic(join(dir, name), stamp, 0o644, false);
   } catch {
     /* read-only or not ours */
   }
