@@ -4,8 +4,7 @@
  * ext4 cannot shrink online). A larger size is grown into by the guest (ADR 0015). A microvm start
  * copies a blank one instead (blank-overlay.ts).
  */
-import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DiskError } from '../core/errors.js';
 import { randomHex } from '../core/random.js';
@@ -53,9 +52,9 @@ export async function createQcow2Overlay(opts: Qcow2OverlayOptions): Promise<{ p
       }),
       'qemu-img create (the overlay disk)',
     );
-    await rename(tmp, opts.overlay);
+    renameSync(tmp, opts.overlay);
     return { path: opts.overlay, sizeBytes: size };
   } finally {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
   }
 }

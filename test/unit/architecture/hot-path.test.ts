@@ -100,6 +100,17 @@ test('the VM drivers (loaded by every VM run, pool claim and clone) reach no npm
   }
 });
 
+test('a VM start (a cached initramfs and base disk) loads neither node:zlib nor node:fs/promises', () => {
+  // ADR 0071's addendum: 3 and 2 ms of every start, for an initramfs or a disk that is rarely built.
+  for (const driver of ['uml/uml-launch.ts', 'microvm/microvm-driver.ts']) {
+    const reached = staticClosure(join(ROOT, 'src', 'drivers', driver));
+    const bad = ['node:zlib', 'node:fs/promises']
+      .filter((m) => reached.has(m))
+      .map((m) => `${m} (imported by ${reached.get(m)})`);
+    assert.deepEqual(bad, [], `${driver}: load these with import() where they are used`);
+  }
+});
+
 test('the hot bundle holds no npm package, and every import() in it names a file beside it', () => {
   const bundle = join(ROOT, 'dist', 'berth-cli.cjs');
   assert.ok(existsSync(bundle), 'dist/berth-cli.cjs is built (npm run build)');
