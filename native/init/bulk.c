@@ -139,11 +139,9 @@ void bulk_in(uint32_t session, const uint8_t *p, uint32_t len)
 		got = read_slot(c, seq, size);
 	if ((size_t)got != size) {
 		/* A stream with a hole must not look whole: the session's process is killed. */
+		const char *why = !c ? "no memory for it" : errno ? strerror(errno) : "short";
 		say("bulk channel: %s %u: %u of %u bytes: %s", bulk_dir >= 0 ? "file" : "slot", seq,
-		    (unsigned)got, size,
-		    !c	    ? "no memory for it"
-		    : errno ? strerror(errno)
-			    : "short");
+		    (unsigned)got, size, why);
 		if (c)
 			chunk_put(c);
 		session_input_lost(session);

@@ -168,7 +168,7 @@ void session_input_lost(uint32_t id);
 /* BULK_TAKEN: the host took one of the session's output files. */
 void session_bulk_taken(uint32_t id);
 
-/* bulk.c: the bulk channel over a hostfs directory (berth.bulk=) */
+/* bulk.c: the bulk channel over a hostfs directory (uml, berth.bulk=) or a virtio-blk disk (microvm) */
 void bulk_setup(void);
 void bulk_announce(void);
 /* Output goes in files too (uml's directory; microvm's disk carries stdin only). */

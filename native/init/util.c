@@ -1,4 +1,4 @@
-/* Small helpers: one-line fatal errors on the console, full writes, mkdir -p. */
+/* Small helpers: one-line fatal errors on the console, full writes, mkdir -p, a sysfs lookup. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

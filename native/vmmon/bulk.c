@@ -413,7 +413,10 @@ void bulk_end(uint32_t session)
 			continue;
 		}
 		*p = s->next;
-		/* The guest read its slots as it handled their BULK_IN frames, which came before. */
+		/* Its slots may be written again: the guest reads a slot when it handles the BULK_IN, in
+		 * the order sent, so a frame of this session still on its way reads it before any later
+		 * frame that names it again, and only for a session that is gone (whose DONE is ignored,
+		 * since the slot is no longer its). */
 		for (uint32_t i = 0; i < nslots; i++)
 			if (slot_holder[i] == (uint64_t)session + 1)
 				free_slot(i);
