@@ -63,7 +63,7 @@ async function guestWritten(r: Runner, name: string, file: string): Promise<numb
  * microvm's bulk channel disk (ADR 0084), as the guest sees it: its sectors read so far, and
  * whether its /dev node is there (only the init should hold it).
  */
-async function bulkDisk(r: Runner, name: string): Promise<{ sectorsRead: number; node: boolean }> {
+export async function bulkDisk(r: Runner, name: string): Promise<{ sectorsRead: number; node: boolean }> {
   const out = await guestText(
     r,
     name,

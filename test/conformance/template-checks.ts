@@ -10,10 +10,12 @@
  * claimed by run --pool afterwards (the pool check of microvm, on the same boot).
  */
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Check } from './checks.js';
+import { bulkDisk } from './channel-checks.js';
 import { storedEnvs, processesMentioning, type Runner } from '../helpers/berth-cli.js';
 
 const templatesLeft = (r: Runner) => {
@@ -209,6 +211,14 @@ const vmClones: Check = {
       timeoutMs: 60_000,
     });
     assert.equal(still.stdout, 'alive\n', still.stderr);
+    // After IDENTITY the clone's init says BULK_READY again, so its stdin in bulk goes by the
+    // clone's own bulk channel disk (ADR 0084), and whole.
+    const before = await bulkDisk(r, 'clone');
+    const input = randomBytes(2 * 1024 * 1024).toString('hex');
+    const summed = await r.run(['exec', '-i', 'clone', 'sha256sum'], { input, timeoutMs: 120_000 });
+    assert.equal(summed.stdout.split(' ')[0], createHash('sha256').update(input).digest('hex'), summed.stderr);
+    const read = (await bulkDisk(r, 'clone')).sectorsRead - before.sectorsRead;
+    assert.ok(read >= (input.length * 15) / 16 / 512, `the clone read ${read} sectors of its bulk disk for 4 MiB`);
     assert.equal((await r.run(['rm', '-f', 'clone'])).code, 0);
 
     // A template whose kernel file changed since: refused, naming the kernel.
