@@ -75,6 +75,37 @@ export async function bulkDisk(r: Runner, name: string): Promise<{ sectorsRead: 
   return { sectorsRead: Number(sectors), node: node === 'node' };
 }
 
+/**
+ * microvm's bulk disk has 32 slots of 1 MiB (ADR 0084). Ten sessions whose commands wait before
+ * reading hold up to 4 slots each, so some of their input and that of two sessions read at once
+ * goes on the control port instead, between bulk slots of the same session: every digest must
+ * still be whole.
+ */
+async function slotsRunOut(r: Runner, name: string): Promise<void> {
+  const input = randomBytes((5 * MiB) / 2).toString('hex');
+  const want = sha256(Buffer.from(input));
+  const exec = (script: string) => r.run(['exec', '-i', name, 'sh', '-c', script], { input, timeoutMs: 300_000 });
+  const before = await bulkDisk(r, name);
+  const runs = [
+    ...Array.from({ length: 10 }, () => exec('sleep 3; sha256sum')),
+    sleep(1000).then(() => exec('sha256sum')),
+    sleep(1000).then(() => exec('sha256sum')),
+  ];
+  for (const [i, res] of (await Promise.all(runs)).entries()) {
+    assert.equal(res.code, 0, `session ${i}: ${res.stderr}`);
+    assert.equal(
+      res.stdout.split(' ')[0],
+      want,
+      `session ${i} of 12, with the bulk slots run out: its input was not whole`,
+    );
+  }
+  const bulk = ((await bulkDisk(r, name)).sectorsRead - before.sectorsRead) * 512;
+  assert.ok(
+    bulk > 0 && bulk < 12 * input.length,
+    `${bulk} of ${12 * input.length} bytes by the disk: the slots never ran out`,
+  );
+}
+
 function monitorRss(r: Runner, id: string): number {
   const pids = JSON.parse(readFileSync(join(r.root, 'envs', id, 'pids.json'), 'utf8')) as { monitor: number };
   return rssOf(pids.monitor);
@@ -200,6 +231,7 @@ export const CHANNEL_CHECKS: Check[] = [
         const check = await r.run(['exec', '-i', name, 'sha256sum'], { input: 'after\n' });
         assert.equal(check.code, 0, check.stderr);
         assert.equal(check.stdout.split(' ')[0], sha256(Buffer.from('after\n')));
+        if (b === 'microvm') await slotsRunOut(r, name);
         const ps = await r.run(['ps', '--format', 'json']);
         const listed = (JSON.parse(ps.stdout) as { name: string; status: { state: string } }[]).find(
           (e) => e.name === name,
